@@ -1,0 +1,60 @@
+//! Encoding a command's events as one commit message, and decoding it again.
+
+use chrono::{DateTime, Utc};
+use hl_proto::events::v1::{Commit, EventEnvelope};
+use hl_proto::{DomainEvent, EventDecodeError, instant};
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+use crate::aggregate::EventMeta;
+
+/// SHA-256 of a commit message as stored, the link of an aggregate's hash chain.
+pub fn commit_digest(payload: &[u8]) -> Vec<u8> {
+    Sha256::digest(payload).to_vec()
+}
+
+/// A commit whose events decoded into an aggregate's event type.
+#[derive(Clone, Debug)]
+pub struct DecodedCommit<E> {
+    pub request_id: String,
+    pub previous_commit_sha256: Vec<u8>,
+    pub events: Vec<(E, EventMeta)>,
+}
+
+/// Decodes a stored commit message into events with their metadata.
+pub fn decode_commit<E: DomainEvent>(payload: &[u8]) -> Result<DecodedCommit<E>, String> {
+    let commit = Commit::decode(payload).map_err(|error| format!("not a commit: {error}"))?;
+    let mut events = Vec::with_capacity(commit.events.len());
+    for envelope in &commit.events {
+        let event = E::decode_payload(
+            &envelope.event_type,
+            envelope.schema_version,
+            &envelope.payload,
+        )
+        .map_err(|error: EventDecodeError| error.to_string())?;
+        events.push((event, envelope_meta(envelope)));
+    }
+    Ok(DecodedCommit {
+        request_id: commit.request_id,
+        previous_commit_sha256: commit.previous_commit_sha256,
+        events,
+    })
+}
+
+/// The envelope's metadata, as `apply` sees it.
+pub fn envelope_meta(envelope: &EventEnvelope) -> EventMeta {
+    let time = |timestamp: &Option<hl_proto::Timestamp>| -> DateTime<Utc> {
+        timestamp
+            .as_ref()
+            .and_then(instant)
+            .unwrap_or(DateTime::UNIX_EPOCH)
+    };
+    EventMeta {
+        event_id: envelope.event_id.clone(),
+        aggregate_version: envelope.aggregate_version,
+        occurred_at: time(&envelope.occurred_at),
+        recorded_at: time(&envelope.recorded_at),
+        actor: envelope.actor.clone().unwrap_or_default(),
+        causation_id: envelope.causation_id.clone(),
+    }
+}

@@ -1,0 +1,41 @@
+//! The kernel's typed errors. Services map them once into their error codes.
+
+/// Something went wrong talking to JetStream or reading what it holds.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// NATS or the stream cannot be reached, or timed out.
+    #[error("event store unavailable: {0}")]
+    Unavailable(String),
+    /// A stored commit cannot be decoded. Never skipped: the aggregate cannot be loaded.
+    #[error("commit at {subject} sequence {sequence} cannot be decoded: {reason}")]
+    Undecodable {
+        subject: String,
+        sequence: u64,
+        reason: String,
+    },
+    /// The hash chain of an aggregate is broken: a commit was lost or altered.
+    #[error("hash chain broken at {subject} sequence {sequence}: {reason}")]
+    Integrity {
+        subject: String,
+        sequence: u64,
+        reason: String,
+    },
+    #[error("event store misconfigured: {0}")]
+    Configuration(String),
+}
+
+/// Why a command was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError<E: std::error::Error> {
+    /// The domain refused the command.
+    #[error(transparent)]
+    Domain(E),
+    /// Concurrent changes kept conflicting after the allowed number of re-decisions.
+    #[error("the aggregate kept changing concurrently; gave up after {attempts} attempts")]
+    Conflict { attempts: u32 },
+    /// The request_id was already used for a different request.
+    #[error("request_id {request_id} was already used for a different request")]
+    RequestIdReused { request_id: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

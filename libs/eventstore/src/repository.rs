@@ -1,0 +1,508 @@
+//! Loading aggregates and executing commands against them: decide, append with the expected
+//! subject sequence, re-decide on conflict a bounded number of times, and recognise a retried
+//! request from the aggregate's own history even after JetStream's de-duplication window.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Mutex;
+
+use async_nats::HeaderMap;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use hl_proto::common::v1::Actor;
+use hl_proto::events::v1::{Commit, EventEnvelope};
+use hl_proto::{DomainEvent, timestamp};
+use prost::Message;
+use serde::{Deserialize, Serialize};
+use tracing::{Instrument, warn};
+use uuid::Uuid;
+
+use crate::CommitRecord;
+use crate::aggregate::{Aggregate, CommandContext};
+use crate::cache::BoundedCache;
+use crate::commit::{commit_digest, decode_commit};
+use crate::error::{ExecuteError, StoreError};
+use crate::snapshot;
+use crate::store::{AppendFailure, EventStore, StoredMessage};
+use crate::trace_context;
+
+/// Tuning of a repository. The defaults suit the embedded suite and production alike.
+#[derive(Clone, Debug)]
+pub struct RepositorySettings {
+    /// How many times a command is decided before a persistent conflict returns ABORTED.
+    pub max_attempts: u32,
+    /// A snapshot is written after this many commits since the last one.
+    pub snapshot_every: u64,
+    /// How many loaded aggregates stay in memory.
+    pub cache_capacity: usize,
+    /// How many recent request_ids each aggregate remembers, to recognise retries after
+    /// JetStream's de-duplication window.
+    pub request_log_capacity: usize,
+}
+
+impl Default for RepositorySettings {
+    fn default() -> Self {
+        RepositorySettings {
+            max_attempts: 5,
+            snapshot_every: 16,
+            cache_capacity: 20_000,
+            request_log_capacity: 1024,
+        }
+    }
+}
+
+/// The request_ids an aggregate has seen, most recent last, with what each recorded.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct RequestLog {
+    capacity: usize,
+    order: VecDeque<String>,
+    records: HashMap<String, CommitRecord>,
+}
+
+impl RequestLog {
+    fn new(capacity: usize) -> Self {
+        RequestLog {
+            capacity,
+            ..RequestLog::default()
+        }
+    }
+
+    fn get(&self, request_id: &str) -> Option<&CommitRecord> {
+        self.records.get(request_id)
+    }
+
+    fn record(&mut self, request_id: String, record: CommitRecord) {
+        if self.records.insert(request_id.clone(), record).is_none() {
+            self.order.push_back(request_id);
+        }
+        while self.order.len() > self.capacity.max(1) {
+            if let Some(oldest) = self.order.pop_front() {
+                self.records.remove(&oldest);
+            }
+        }
+    }
+}
+
+/// An aggregate as far as the stream has been read.
+#[derive(Clone, Debug)]
+pub struct Loaded<A> {
+    pub state: A,
+    /// Number of events applied: the aggregate's version.
+    pub version: u64,
+    /// Stream sequence of the last commit read; 0 when the aggregate has no history.
+    pub last_sequence: u64,
+    pub(crate) last_commit_sha256: Vec<u8>,
+    pub(crate) commits_since_snapshot: u64,
+    pub(crate) requests: RequestLog,
+}
+
+impl<A: Aggregate> Loaded<A> {
+    fn empty(request_log_capacity: usize) -> Self {
+        Loaded {
+            state: A::default(),
+            version: 0,
+            last_sequence: 0,
+            last_commit_sha256: Vec::new(),
+            commits_since_snapshot: 0,
+            requests: RequestLog::new(request_log_capacity),
+        }
+    }
+
+    /// Whether the aggregate has any history.
+    pub fn exists(&self) -> bool {
+        self.last_sequence > 0
+    }
+}
+
+/// Who asks for a command, and under which request.
+#[derive(Clone, Debug)]
+pub struct RequestMeta {
+    pub request_id: String,
+    pub actor: Actor,
+    /// Business time of the command; now when absent.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// Shared with the request that caused this one; the request_id when absent.
+    pub correlation_id: Option<String>,
+}
+
+/// A command's outcome.
+#[derive(Clone, Debug)]
+pub struct Executed<A> {
+    pub state: A,
+    pub commit: CommitRecord,
+    /// The request had been recorded before: nothing new was appended.
+    pub replayed: bool,
+}
+
+/// Loads and changes aggregates of one type in one region.
+pub struct Repository<A: Aggregate> {
+    store: EventStore,
+    region: String,
+    settings: RepositorySettings,
+    cache: Mutex<BoundedCache<Loaded<A>>>,
+    /// Commands on one aggregate run one at a time in this process; across processes the
+    /// expected-sequence check keeps them apart.
+    stripes: Vec<tokio::sync::Mutex<()>>,
+}
+
+const LOCK_STRIPES: usize = 1024;
+
+impl<A: Aggregate> Repository<A> {
+    pub fn new(store: EventStore, region: impl Into<String>, settings: RepositorySettings) -> Self {
+        Repository {
+            store,
+            region: region.into(),
+            cache: Mutex::new(BoundedCache::new(settings.cache_capacity)),
+            settings,
+            stripes: (0..LOCK_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+        }
+    }
+
+    pub fn store(&self) -> &EventStore {
+        &self.store
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The subject that holds an aggregate's commits.
+    pub fn subject(&self, aggregate_id: &str) -> String {
+        self.store.namespace().aggregate_subject(
+            &self.region,
+            A::CONTEXT,
+            A::AGGREGATE_TYPE,
+            aggregate_id,
+        )
+    }
+
+    fn stripe(&self, aggregate_id: &str) -> &tokio::sync::Mutex<()> {
+        let mut hasher = DefaultHasher::new();
+        aggregate_id.hash(&mut hasher);
+        &self.stripes[(hasher.finish() as usize) % self.stripes.len()]
+    }
+
+    fn cache_take(&self, aggregate_id: &str) -> Option<Loaded<A>> {
+        self.cache.lock().expect("cache lock").take(aggregate_id)
+    }
+
+    fn cache_put(&self, aggregate_id: &str, loaded: Loaded<A>) {
+        self.cache
+            .lock()
+            .expect("cache lock")
+            .insert(aggregate_id.to_string(), loaded);
+    }
+
+    /// The aggregate's current state, as of the latest commit in the stream.
+    pub async fn load(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError> {
+        let subject = self.subject(aggregate_id);
+        let _turn = self.stripe(aggregate_id).lock().await;
+        let loaded = match self.cache_take(aggregate_id) {
+            Some(mut cached) => {
+                // One read tells whether another process appended since we cached it.
+                let last = self.store.last_sequence(A::CONTEXT, &subject).await?;
+                if last != cached.last_sequence {
+                    self.catch_up(&subject, &mut cached, true).await?;
+                }
+                cached
+            }
+            None => self.load_from_store(&subject).await?,
+        };
+        let result = loaded.clone();
+        self.cache_put(aggregate_id, loaded);
+        Ok(result)
+    }
+
+    /// Loads without the cache: the latest snapshot, then every later commit.
+    pub async fn load_from_store(&self, subject: &str) -> Result<Loaded<A>, StoreError> {
+        let mut loaded = match self.store.latest_snapshot(subject).await? {
+            Some(bytes) => snapshot::decode::<A>(&bytes)
+                .unwrap_or_else(|| Loaded::empty(self.settings.request_log_capacity)),
+            None => Loaded::empty(self.settings.request_log_capacity),
+        };
+        self.catch_up(subject, &mut loaded, false).await?;
+        Ok(loaded)
+    }
+
+    /// Loads the whole history from the first commit, ignoring snapshots.
+    pub async fn load_full_history(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError> {
+        let subject = self.subject(aggregate_id);
+        let mut loaded = Loaded::empty(self.settings.request_log_capacity);
+        self.catch_up(&subject, &mut loaded, false).await?;
+        Ok(loaded)
+    }
+
+    /// Reads and applies every commit after the loaded one.
+    async fn catch_up(
+        &self,
+        subject: &str,
+        loaded: &mut Loaded<A>,
+        from_leader: bool,
+    ) -> Result<(), StoreError> {
+        while let Some(message) = self
+            .store
+            .next_message(A::CONTEXT, subject, loaded.last_sequence, from_leader)
+            .await?
+        {
+            apply_commit(loaded, &message)?;
+        }
+        Ok(())
+    }
+
+    /// Decides a command against the aggregate and appends its events as one commit.
+    ///
+    /// A request_id the aggregate has already recorded returns the first outcome and appends
+    /// nothing. A conflict with a concurrent writer reloads and decides again, up to
+    /// `max_attempts` times.
+    pub async fn execute(
+        &self,
+        aggregate_id: &str,
+        command: &A::Command,
+        request: &RequestMeta,
+    ) -> Result<Executed<A>, ExecuteError<A::Error>> {
+        let subject = self.subject(aggregate_id);
+        let _turn = self.stripe(aggregate_id).lock().await;
+        let mut loaded = match self.cache_take(aggregate_id) {
+            Some(cached) => cached,
+            None => self.load_from_store(&subject).await?,
+        };
+        let result = self
+            .decide_and_append(&subject, aggregate_id, command, request, &mut loaded)
+            .await;
+        // Whatever happened, `loaded` is the stream's state as far as it was read, unless the
+        // history itself could not be trusted.
+        if !matches!(
+            result,
+            Err(ExecuteError::Store(
+                StoreError::Integrity { .. } | StoreError::Undecodable { .. }
+            ))
+        ) {
+            self.cache_put(aggregate_id, loaded);
+        }
+        result
+    }
+
+    async fn decide_and_append(
+        &self,
+        subject: &str,
+        aggregate_id: &str,
+        command: &A::Command,
+        request: &RequestMeta,
+        loaded: &mut Loaded<A>,
+    ) -> Result<Executed<A>, ExecuteError<A::Error>> {
+        let mut attempts = 0;
+        loop {
+            if let Some(record) = loaded.requests.get(&request.request_id) {
+                return Ok(Executed {
+                    state: loaded.state.clone(),
+                    commit: record.clone(),
+                    replayed: true,
+                });
+            }
+            if attempts == self.settings.max_attempts {
+                return Err(ExecuteError::Conflict { attempts });
+            }
+            attempts += 1;
+
+            let now = Utc::now();
+            let context = CommandContext {
+                aggregate_id: aggregate_id.to_string(),
+                actor: request.actor.clone(),
+                now,
+                occurred_at: request.occurred_at.unwrap_or(now),
+            };
+            let events = loaded
+                .state
+                .decide(command, &context)
+                .map_err(ExecuteError::Domain)?;
+            if events.is_empty() {
+                return Ok(Executed {
+                    state: loaded.state.clone(),
+                    commit: CommitRecord {
+                        aggregate_version: loaded.version,
+                        stream_sequence: loaded.last_sequence,
+                        event_ids: Vec::new(),
+                    },
+                    replayed: false,
+                });
+            }
+            let payload = self.encode_commit(&events, loaded, request, &context);
+
+            let span = tracing::info_span!(
+                "append",
+                otel.name = format!("send {}", A::CONTEXT),
+                otel.kind = "producer",
+                messaging.system = "nats",
+                messaging.operation.type = "send",
+                messaging.destination.name = subject,
+                messaging.message.id = request.request_id.as_str(),
+                aggregate.version = loaded.version,
+            );
+            let mut headers = HeaderMap::new();
+            trace_context::inject(&span, &mut headers);
+            let outcome = self
+                .store
+                .append(
+                    subject,
+                    loaded.last_sequence,
+                    &request.request_id,
+                    payload.clone(),
+                    headers,
+                )
+                .instrument(span)
+                .await;
+            match outcome {
+                Ok(appended) if !appended.duplicate => {
+                    let stored = StoredMessage {
+                        subject: subject.to_string(),
+                        sequence: appended.sequence,
+                        payload,
+                        headers: HeaderMap::new(),
+                    };
+                    // Applying the stored bytes, not the in-memory events, keeps the cached
+                    // state identical to what a reload would produce.
+                    let record = apply_commit(loaded, &stored)?;
+                    self.maybe_snapshot(subject, loaded);
+                    return Ok(Executed {
+                        state: loaded.state.clone(),
+                        commit: record,
+                        replayed: false,
+                    });
+                }
+                Ok(_) => {
+                    // JetStream saw this message id inside its window. Either it is this very
+                    // request, recorded by an earlier attempt, or a different request reused it.
+                    self.catch_up(subject, loaded, true).await?;
+                    return match loaded.requests.get(&request.request_id) {
+                        Some(record) => Ok(Executed {
+                            state: loaded.state.clone(),
+                            commit: record.clone(),
+                            replayed: true,
+                        }),
+                        None => Err(ExecuteError::RequestIdReused {
+                            request_id: request.request_id.clone(),
+                        }),
+                    };
+                }
+                Err(AppendFailure::WrongLastSequence) => {
+                    self.catch_up(subject, loaded, true).await?;
+                }
+                Err(AppendFailure::Uncertain(reason)) => {
+                    // The commit may have landed; the next loop turn finds it by request_id.
+                    warn!(subject, %reason, "append outcome unknown; reloading");
+                    self.catch_up(subject, loaded, true).await?;
+                }
+                Err(AppendFailure::Unavailable(reason)) => {
+                    return Err(ExecuteError::Store(StoreError::Unavailable(reason)));
+                }
+            }
+        }
+    }
+
+    fn encode_commit(
+        &self,
+        events: &[A::Event],
+        loaded: &Loaded<A>,
+        request: &RequestMeta,
+        context: &CommandContext,
+    ) -> Bytes {
+        let envelopes = events
+            .iter()
+            .enumerate()
+            .map(|(index, event)| EventEnvelope {
+                event_id: Uuid::now_v7().to_string(),
+                event_type: event.event_type(),
+                schema_version: event.schema_version(),
+                aggregate_type: A::AGGREGATE_TYPE.to_string(),
+                aggregate_id: context.aggregate_id.clone(),
+                aggregate_version: loaded.version + index as u64 + 1,
+                region: self.region.clone(),
+                occurred_at: Some(timestamp(context.occurred_at)),
+                recorded_at: Some(timestamp(context.now)),
+                actor: Some(request.actor.clone()),
+                correlation_id: request
+                    .correlation_id
+                    .clone()
+                    .unwrap_or_else(|| request.request_id.clone()),
+                causation_id: request.request_id.clone(),
+                payload: event.encode_payload(),
+            })
+            .collect();
+        let commit = Commit {
+            events: envelopes,
+            request_id: request.request_id.clone(),
+            previous_commit_sha256: loaded.last_commit_sha256.clone(),
+        };
+        Bytes::from(commit.encode_to_vec())
+    }
+
+    /// Writes a snapshot in the background once enough commits have piled up since the last.
+    fn maybe_snapshot(&self, subject: &str, loaded: &mut Loaded<A>) {
+        if loaded.commits_since_snapshot < self.settings.snapshot_every {
+            return;
+        }
+        loaded.commits_since_snapshot = 0;
+        let encoded = match snapshot::encode(loaded) {
+            Ok(encoded) => encoded,
+            Err(error) => {
+                warn!(subject, %error, "cannot encode a snapshot");
+                return;
+            }
+        };
+        let store = self.store.clone();
+        let subject = subject.to_string();
+        tokio::spawn(async move {
+            if let Err(error) = store.put_snapshot(&subject, Bytes::from(encoded)).await {
+                warn!(subject, %error, "cannot store a snapshot; loads replay more until the next");
+            }
+        });
+    }
+}
+
+/// Applies one stored commit to a loaded aggregate, checking its place in the hash chain.
+fn apply_commit<A: Aggregate>(
+    loaded: &mut Loaded<A>,
+    message: &StoredMessage,
+) -> Result<CommitRecord, StoreError> {
+    let decoded =
+        decode_commit::<A::Event>(&message.payload).map_err(|reason| StoreError::Undecodable {
+            subject: message.subject.clone(),
+            sequence: message.sequence,
+            reason,
+        })?;
+    if decoded.previous_commit_sha256 != loaded.last_commit_sha256 {
+        return Err(StoreError::Integrity {
+            subject: message.subject.clone(),
+            sequence: message.sequence,
+            reason: "the commit does not follow the previous commit of its aggregate".to_string(),
+        });
+    }
+    let mut event_ids = Vec::with_capacity(decoded.events.len());
+    for (event, meta) in &decoded.events {
+        if meta.aggregate_version != loaded.version + 1 {
+            return Err(StoreError::Integrity {
+                subject: message.subject.clone(),
+                sequence: message.sequence,
+                reason: format!(
+                    "event version {} follows version {}",
+                    meta.aggregate_version, loaded.version
+                ),
+            });
+        }
+        loaded.state.apply(event, meta);
+        loaded.version = meta.aggregate_version;
+        event_ids.push(meta.event_id.clone());
+    }
+    let record = CommitRecord {
+        aggregate_version: loaded.version,
+        stream_sequence: message.sequence,
+        event_ids,
+    };
+    loaded.last_sequence = message.sequence;
+    loaded.last_commit_sha256 = commit_digest(&message.payload);
+    loaded.commits_since_snapshot += 1;
+    loaded.requests.record(decoded.request_id, record.clone());
+    Ok(record)
+}

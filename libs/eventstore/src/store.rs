@@ -1,0 +1,324 @@
+//! The thin layer over JetStream: streams, append with expectations, reads by subject.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::stream::{
+    Config as StreamConfig, DirectGetErrorKind, DiscardPolicy, LastRawMessageErrorKind, StorageType,
+};
+use async_nats::jetstream::{self, Context};
+use bytes::Bytes;
+
+use crate::error::StoreError;
+use crate::naming::Namespace;
+
+/// Durability and de-duplication settings of the streams this store creates.
+#[derive(Clone, Debug)]
+pub struct StoreSettings {
+    /// Stream replicas: 1 in development, 3 in production.
+    pub replicas: usize,
+    /// How long JetStream remembers a Nats-Msg-Id. Retries after it are still recognised from
+    /// the aggregate's own history.
+    pub duplicate_window: Duration,
+    /// How long to wait for a JetStream API answer or publish acknowledgement.
+    pub request_timeout: Duration,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            replicas: 1,
+            duplicate_window: Duration::from_secs(10 * 60),
+            request_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A message as stored.
+#[derive(Clone, Debug)]
+pub struct StoredMessage {
+    pub subject: String,
+    pub sequence: u64,
+    pub payload: Bytes,
+    pub headers: HeaderMap,
+}
+
+/// The result of an append that JetStream acknowledged.
+#[derive(Clone, Copy, Debug)]
+pub struct Appended {
+    pub sequence: u64,
+    /// JetStream had seen this message id inside its duplicate window and stored nothing.
+    pub duplicate: bool,
+}
+
+/// Why an append was not acknowledged.
+#[derive(Debug)]
+pub enum AppendFailure {
+    /// The aggregate moved on since it was loaded.
+    WrongLastSequence,
+    /// No acknowledgement came: the message may or may not have been stored.
+    Uncertain(String),
+    /// Nothing was sent, or the server refused.
+    Unavailable(String),
+}
+
+/// JetStream, seen as an event store. Cheap to clone.
+#[derive(Clone)]
+pub struct EventStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: async_nats::Client,
+    jetstream: Context,
+    namespace: Namespace,
+    settings: StoreSettings,
+    /// Context name → stream name, for streams this process has made sure exist.
+    known_streams: RwLock<HashMap<String, String>>,
+}
+
+impl EventStore {
+    pub fn new(client: async_nats::Client, namespace: Namespace, settings: StoreSettings) -> Self {
+        let jetstream = jetstream::ContextBuilder::new()
+            .timeout(settings.request_timeout)
+            // Wait for room instead of failing when many acknowledgements are outstanding.
+            .backpressure_on_inflight(true)
+            .build(client.clone());
+        EventStore {
+            inner: Arc::new(Inner {
+                client,
+                jetstream,
+                namespace,
+                settings,
+                known_streams: RwLock::new(HashMap::new()),
+            }),
+        }
+    }
+
+    pub fn namespace(&self) -> &Namespace {
+        &self.inner.namespace
+    }
+
+    pub fn client(&self) -> &async_nats::Client {
+        &self.inner.client
+    }
+
+    pub fn jetstream(&self) -> &Context {
+        &self.inner.jetstream
+    }
+
+    pub fn settings(&self) -> &StoreSettings {
+        &self.inner.settings
+    }
+
+    /// Creates a context's stream if it does not exist. The stream is the system of record:
+    /// file storage, no limits, and neither deletion nor purge of messages.
+    pub async fn ensure_context_stream(&self, context: &str) -> Result<(), StoreError> {
+        let namespace = &self.inner.namespace;
+        let config = StreamConfig {
+            name: namespace.stream_name(context),
+            description: Some(format!("Hazard Ledger events of the {context} context")),
+            subjects: vec![namespace.stream_subjects(context)],
+            storage: StorageType::File,
+            num_replicas: self.inner.settings.replicas,
+            duplicate_window: self.inner.settings.duplicate_window,
+            allow_direct: true,
+            deny_delete: true,
+            deny_purge: true,
+            ..Default::default()
+        };
+        self.ensure_stream(context, config).await
+    }
+
+    /// Creates the stream that keeps each aggregate's latest snapshot. Snapshots are a cache:
+    /// losing one only makes the next load replay more.
+    pub async fn ensure_snapshot_stream(&self) -> Result<(), StoreError> {
+        let namespace = &self.inner.namespace;
+        let config = StreamConfig {
+            name: namespace.snapshot_stream_name(),
+            description: Some("Hazard Ledger aggregate snapshots (a cache)".to_string()),
+            subjects: vec![namespace.snapshot_stream_subjects()],
+            storage: StorageType::File,
+            num_replicas: self.inner.settings.replicas,
+            max_messages_per_subject: 1,
+            discard: DiscardPolicy::Old,
+            allow_direct: true,
+            ..Default::default()
+        };
+        self.ensure_stream(SNAPSHOTS, config).await
+    }
+
+    async fn ensure_stream(&self, key: &str, config: StreamConfig) -> Result<(), StoreError> {
+        let name = config.name.clone();
+        self.inner
+            .jetstream
+            .get_or_create_stream(config)
+            .await
+            .map_err(|error| StoreError::Unavailable(format!("stream {name}: {error}")))?;
+        self.inner
+            .known_streams
+            .write()
+            .expect("stream registry lock")
+            .insert(key.to_string(), name);
+        Ok(())
+    }
+
+    fn stream_name(&self, key: &str) -> Result<String, StoreError> {
+        self.inner
+            .known_streams
+            .read()
+            .expect("stream registry lock")
+            .get(key)
+            .cloned()
+            .ok_or_else(|| {
+                StoreError::Configuration(format!("the stream for {key:?} was never ensured"))
+            })
+    }
+
+    async fn stream(&self, key: &str) -> Result<jetstream::stream::Stream<()>, StoreError> {
+        let name = self.stream_name(key)?;
+        self.inner
+            .jetstream
+            .get_stream_no_info(&name)
+            .await
+            .map_err(|error| StoreError::Configuration(format!("stream {name}: {error}")))
+    }
+
+    /// Appends one message to a subject if its last message is still `expected_last_sequence`
+    /// (0: the subject must be empty). `message_id` de-duplicates retries inside the window.
+    pub async fn append(
+        &self,
+        subject: &str,
+        expected_last_sequence: u64,
+        message_id: &str,
+        payload: Bytes,
+        headers: HeaderMap,
+    ) -> Result<Appended, AppendFailure> {
+        let message = PublishMessage::build()
+            .headers(headers)
+            .payload(payload)
+            .message_id(message_id)
+            .expected_last_subject_sequence(expected_last_sequence);
+        let acknowledgement = self
+            .inner
+            .jetstream
+            .send_publish(subject.to_string(), message)
+            .await
+            .map_err(|error| AppendFailure::Unavailable(error.to_string()))?;
+        match acknowledgement.await {
+            Ok(ack) => Ok(Appended {
+                sequence: ack.sequence,
+                duplicate: ack.duplicate,
+            }),
+            Err(error) => match error.kind() {
+                PublishErrorKind::WrongLastSequence => Err(AppendFailure::WrongLastSequence),
+                PublishErrorKind::TimedOut | PublishErrorKind::BrokenPipe => {
+                    Err(AppendFailure::Uncertain(error.to_string()))
+                }
+                _ => Err(AppendFailure::Unavailable(error.to_string())),
+            },
+        }
+    }
+
+    /// The first message on `subject` after `after_sequence`, read without a consumer. Reads
+    /// from any replica unless `from_leader`, which sees every acknowledged write.
+    pub async fn next_message(
+        &self,
+        context: &str,
+        subject: &str,
+        after_sequence: u64,
+        from_leader: bool,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        let stream = self.stream(context).await?;
+        let found = if from_leader {
+            match stream
+                .raw_message_builder()
+                .next_by_subject(subject)
+                .sequence(after_sequence + 1)
+                .send()
+                .await
+            {
+                Ok(message) => Some(message),
+                Err(error) if is_no_message(error.kind()) => None,
+                Err(error) => return Err(StoreError::Unavailable(error.to_string())),
+            }
+        } else {
+            match stream
+                .direct_get_next_for_subject(subject, Some(after_sequence + 1))
+                .await
+            {
+                Ok(message) => Some(message),
+                Err(error) if error.kind() == DirectGetErrorKind::NotFound => None,
+                Err(error) => return Err(StoreError::Unavailable(error.to_string())),
+            }
+        };
+        Ok(found.map(|message| StoredMessage {
+            subject: message.subject.to_string(),
+            sequence: message.sequence,
+            payload: message.payload,
+            headers: message.headers,
+        }))
+    }
+
+    /// The stream sequence of the last message on `subject`, 0 when there is none.
+    pub async fn last_sequence(&self, context: &str, subject: &str) -> Result<u64, StoreError> {
+        let stream = self.stream(context).await?;
+        match stream.direct_get_last_for_subject(subject).await {
+            Ok(message) => Ok(message.sequence),
+            Err(error) if error.kind() == DirectGetErrorKind::NotFound => Ok(0),
+            Err(error) => Err(StoreError::Unavailable(error.to_string())),
+        }
+    }
+
+    /// The latest snapshot stored for an aggregate subject, if any.
+    pub async fn latest_snapshot(
+        &self,
+        aggregate_subject: &str,
+    ) -> Result<Option<Bytes>, StoreError> {
+        let subject = self.inner.namespace.snapshot_subject(aggregate_subject);
+        let stream = self.stream(SNAPSHOTS).await?;
+        match stream.direct_get_last_for_subject(subject).await {
+            Ok(message) => Ok(Some(message.payload)),
+            Err(error) if error.kind() == DirectGetErrorKind::NotFound => Ok(None),
+            Err(error) => Err(StoreError::Unavailable(error.to_string())),
+        }
+    }
+
+    /// Stores a snapshot, replacing the previous one of the aggregate.
+    pub async fn put_snapshot(
+        &self,
+        aggregate_subject: &str,
+        payload: Bytes,
+    ) -> Result<(), StoreError> {
+        let subject = self.inner.namespace.snapshot_subject(aggregate_subject);
+        let acknowledgement = self
+            .inner
+            .jetstream
+            .publish(subject, payload)
+            .await
+            .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+        acknowledgement
+            .await
+            .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+        Ok(())
+    }
+}
+
+/// The key of the snapshot stream among the known streams.
+const SNAPSHOTS: &str = "__snapshots";
+
+fn is_no_message(kind: LastRawMessageErrorKind) -> bool {
+    match kind {
+        LastRawMessageErrorKind::NoMessageFound => true,
+        // Servers before 2.10 answer a get past the end with a JetStream "no message found"
+        // error (code 10037) rather than an empty result.
+        LastRawMessageErrorKind::JetStream(error) => {
+            error.error_code() == async_nats::jetstream::ErrorCode::NO_MESSAGE_FOUND
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,34 @@
+//! Protobuf messages and gRPC stubs of the Hazard Ledger API and its events, generated at build
+//! time from the workspace's proto/ folder, plus the few helpers every context needs to treat a
+//! protobuf message as a domain event.
+
+mod dates;
+pub use dates::{Timestamp, instant, timestamp};
+mod domain_event;
+
+pub use domain_event::{DomainEvent, EventDecodeError};
+
+pub mod common {
+    pub mod v1 {
+        tonic::include_proto!("hazard_ledger.common.v1");
+    }
+}
+
+pub mod events {
+    pub mod v1 {
+        tonic::include_proto!("hazard_ledger.events.v1");
+    }
+}
+
+pub mod hazards {
+    pub mod v1 {
+        tonic::include_proto!("hazard_ledger.hazards.v1");
+    }
+}
+
+/// Every Hazard Ledger descriptor, for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/hazard_ledger_descriptor.bin"));
+
+/// The `domain` of every `google.rpc.ErrorInfo` the suite returns.
+pub const ERROR_DOMAIN: &str = "hazard-ledger";

@@ -1,0 +1,20 @@
+//! Test fixtures that start real servers: nats-server with JetStream (any installed version)
+//! and, where none is reachable, a private PostgreSQL cluster. Every fixture listens on a free
+//! port with its data in a temporary folder, and is killed when dropped.
+//!
+//! Which nats-server binaries to test against comes from `HL_TEST_NATS_SERVERS` (a
+//! colon-separated list of paths; the Makefile sets it to the pinned current release and
+//! Debian's 2.9), else `NATS_SERVER_BIN`, else `nats-server` on the PATH.
+
+mod nats;
+mod poll;
+mod process;
+
+pub use nats::{NatsServer, nats_server_binaries};
+pub use poll::wait_until;
+pub use process::{free_port, send_signal};
+
+/// A namespace root no other test uses: streams and subjects of one test never meet another's.
+pub fn unique_namespace() -> String {
+    format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}

@@ -1,0 +1,194 @@
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+use crate::process::free_port;
+
+/// The nats-server binaries tests run against (see the crate docs).
+pub fn nats_server_binaries() -> Vec<PathBuf> {
+    if let Ok(list) = std::env::var("HL_TEST_NATS_SERVERS") {
+        let binaries: Vec<PathBuf> = list
+            .split(':')
+            .filter(|entry| !entry.is_empty())
+            .map(PathBuf::from)
+            .collect();
+        if !binaries.is_empty() {
+            return binaries;
+        }
+    }
+    if let Ok(binary) = std::env::var("NATS_SERVER_BIN") {
+        return vec![PathBuf::from(binary)];
+    }
+    vec![PathBuf::from("nats-server")]
+}
+
+/// A nats-server with JetStream on a free loopback port, its store in a temporary folder.
+pub struct NatsServer {
+    binary: PathBuf,
+    version: String,
+    port: u16,
+    data: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl NatsServer {
+    /// Starts the first configured binary.
+    pub async fn start() -> NatsServer {
+        let binary = nats_server_binaries().remove(0);
+        NatsServer::start_binary(&binary).await
+    }
+
+    /// Starts a given binary and waits until JetStream answers.
+    pub async fn start_binary(binary: &Path) -> NatsServer {
+        let version = server_version(binary);
+        let data = tempfile::tempdir().expect("a temporary folder");
+        let mut server = NatsServer {
+            binary: binary.to_path_buf(),
+            version,
+            port: 0,
+            data,
+            child: None,
+        };
+        for _attempt in 0..5 {
+            server.port = free_port();
+            if server.spawn().await {
+                return server;
+            }
+        }
+        panic!("nats-server {} did not start", server.binary.display());
+    }
+
+    /// `nats://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// e.g. "2.9.10".
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The server's log, for a failing test to print.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("nats-server.log")).unwrap_or_default()
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+    }
+
+    /// Starts the server again on the same port with the same store.
+    pub async fn restart(&mut self) {
+        self.kill().await;
+        for _attempt in 0..40 {
+            if self.spawn().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("nats-server did not restart:\n{}", self.log());
+    }
+
+    async fn spawn(&mut self) -> bool {
+        let config_path = self.data.path().join("nats-server.conf");
+        std::fs::write(&config_path, self.config()).expect("write nats-server.conf");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.data.path().join("nats-server.log"))
+            .expect("open the nats-server log");
+        let mut child = Command::new(&self.binary)
+            .arg("-c")
+            .arg(&config_path)
+            .stdout(Stdio::from(log.try_clone().expect("clone log handle")))
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot run {}: {error}", self.binary.display()));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(Some(_exited)) = child.try_wait() {
+                return false;
+            }
+            if jetstream_answers(&self.url()).await {
+                self.child = Some(child);
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let _ = child.start_kill();
+        false
+    }
+
+    fn config(&self) -> String {
+        let store = self.data.path().join("jetstream");
+        // Servers from 2.10 can fsync every write before acknowledging it; 2.9 cannot.
+        let sync = if version_at_least(&self.version, 2, 10) {
+            "  sync_interval: always\n"
+        } else {
+            ""
+        };
+        format!(
+            "listen: 127.0.0.1:{}\nserver_name: hl_test_{}\njetstream {{\n  store_dir: {:?}\n{}}}\n",
+            self.port,
+            self.port,
+            store.display().to_string(),
+            sync
+        )
+    }
+}
+
+async fn jetstream_answers(url: &str) -> bool {
+    let Ok(client) = async_nats::ConnectOptions::new()
+        .connection_timeout(Duration::from_millis(500))
+        .connect(url)
+        .await
+    else {
+        return false;
+    };
+    // A raw request, because the account-info reply of older servers does not parse in the
+    // current client; any reply means JetStream is up.
+    tokio::time::timeout(
+        Duration::from_millis(500),
+        client.request("$JS.API.INFO", bytes::Bytes::new()),
+    )
+    .await
+    .is_ok_and(|reply| reply.is_ok())
+}
+
+fn server_version(binary: &Path) -> String {
+    let output = std::process::Command::new(binary)
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|error| {
+            panic!(
+                "cannot run {} (run `make tools`, or set HL_TEST_NATS_SERVERS): {error}",
+                binary.display()
+            )
+        });
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.trim()
+        .rsplit('v')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn version_at_least(version: &str, major: u32, minor: u32) -> bool {
+    let mut parts = version
+        .split('.')
+        .map(|part| part.parse::<u32>().unwrap_or(0));
+    let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    found >= (major, minor)
+}
