@@ -65,6 +65,8 @@ pub struct EventMeta {
     pub recorded_at: DateTime<Utc>,
     pub actor: Actor,
     pub causation_id: String,
+    /// The district that recorded the event.
+    pub region: String,
 }
 
 impl EventMeta {

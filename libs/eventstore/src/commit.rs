@@ -56,5 +56,6 @@ pub fn envelope_meta(envelope: &EventEnvelope) -> EventMeta {
         recorded_at: time(&envelope.recorded_at),
         actor: envelope.actor.clone().unwrap_or_default(),
         causation_id: envelope.causation_id.clone(),
+        region: envelope.region.clone(),
     }
 }

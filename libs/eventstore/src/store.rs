@@ -175,7 +175,8 @@ impl EventStore {
             .get(key)
             .cloned()
             .ok_or_else(|| {
-                StoreError::Configuration(format!("the stream for {key:?} was never ensured"))
+                // Streams are ensured once NATS answers; until then the store is not ready.
+                StoreError::Unavailable(format!("the {key} stream is not ready yet"))
             })
     }
 

@@ -61,13 +61,13 @@ macro_rules! domain_events {
         impl $crate::DomainEvent for $name {
             fn event_type(&self) -> String {
                 match self {
-                    $(Self::$variant(_) => <$payload as ::prost::Name>::full_name()),+
+                    $(Self::$variant(_) => <$payload as $crate::__private::prost::Name>::full_name()),+
                 }
             }
 
             fn encode_payload(&self) -> Vec<u8> {
                 match self {
-                    $(Self::$variant(payload) => ::prost::Message::encode_to_vec(payload)),+
+                    $(Self::$variant(payload) => $crate::__private::prost::Message::encode_to_vec(payload)),+
                 }
             }
 
@@ -77,14 +77,14 @@ macro_rules! domain_events {
                 payload: &[u8],
             ) -> Result<Self, $crate::EventDecodeError> {
                 $(
-                    if event_type == <$payload as ::prost::Name>::full_name() {
+                    if event_type == <$payload as $crate::__private::prost::Name>::full_name() {
                         if schema_version != 1 {
                             return Err($crate::EventDecodeError::UnknownSchemaVersion {
                                 event_type: event_type.to_string(),
                                 schema_version,
                             });
                         }
-                        return <$payload as ::prost::Message>::decode(payload)
+                        return <$payload as $crate::__private::prost::Message>::decode(payload)
                             .map(Self::$variant)
                             .map_err(|source| $crate::EventDecodeError::Malformed {
                                 event_type: event_type.to_string(),
@@ -96,7 +96,7 @@ macro_rules! domain_events {
             }
 
             fn event_types() -> Vec<String> {
-                vec![$(<$payload as ::prost::Name>::full_name()),+]
+                vec![$(<$payload as $crate::__private::prost::Name>::full_name()),+]
             }
         }
 

@@ -32,3 +32,9 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
 
 /// The `domain` of every `google.rpc.ErrorInfo` the suite returns.
 pub const ERROR_DOMAIN: &str = "hazard-ledger";
+
+/// Used by `domain_events!`, so that its callers need not depend on prost themselves.
+#[doc(hidden)]
+pub mod __private {
+    pub use prost;
+}

@@ -1,1 +1,16 @@
-pub fn placeholder() {}
+//! What every Hazard Ledger service shares: configuration pieces, the one table from error
+//! codes to gRPC codes, input validation helpers, the acting user from request metadata, the
+//! NATS connection, and the gRPC server with health and reflection.
+
+pub mod actor;
+pub mod config;
+pub mod error;
+pub mod grpc;
+pub mod health;
+pub mod nats;
+pub mod shutdown;
+pub mod validation;
+
+pub use actor::actor_from_metadata;
+pub use error::{ErrorCode, ServiceError};
+pub use validation::Violations;

@@ -1,0 +1,108 @@
+//! Configuration pieces every binary flattens into its own clap struct. Every value is a flag
+//! and an environment variable; its doc comment is the `--help` text.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hl_eventstore::{Namespace, StoreSettings};
+
+use crate::actor::is_region_code;
+
+/// Where a service listens and which district it records for.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ServerArgs {
+    /// Address the gRPC server listens on. Port 0 picks a free port (printed at start).
+    #[arg(long, env = "HL_LISTEN_ADDR", default_value = "127.0.0.1:50051")]
+    pub listen_addr: SocketAddr,
+
+    /// Administrative division code (6 digits) of the district whose records this is;
+    /// 330903 is Putuo District, Zhoushan.
+    #[arg(long, env = "HL_REGION", default_value = "330903")]
+    pub region: String,
+}
+
+/// The event store on NATS JetStream.
+#[derive(Clone, Debug, clap::Args)]
+pub struct EventStoreArgs {
+    /// NATS server URL, e.g. nats://127.0.0.1:4222.
+    #[arg(long, env = "NATS_URL")]
+    pub nats_url: Option<String>,
+
+    /// Root of every stream and subject name, so deployments can share a NATS server
+    /// (lower-case letters, digits and '_').
+    #[arg(long, env = "HL_NAMESPACE", default_value = "hl")]
+    pub namespace: String,
+
+    /// Replicas of each stream: 1 for one server, 3 for a production cluster.
+    #[arg(long, env = "HL_STREAM_REPLICAS", default_value_t = 1)]
+    pub stream_replicas: usize,
+
+    /// Seconds JetStream remembers a request_id (Nats-Msg-Id) to drop duplicates. Retries
+    /// after this window are still recognised from each aggregate's history.
+    #[arg(long, env = "HL_DUPLICATE_WINDOW_SECONDS", default_value_t = 600)]
+    pub duplicate_window_seconds: u64,
+}
+
+impl ServerArgs {
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !(self.region.len() == 6 && is_region_code(&self.region)) {
+            problems.push(format!(
+                "HL_REGION must be a 6-digit district code, got {:?}",
+                self.region
+            ));
+        }
+        problems
+    }
+}
+
+impl EventStoreArgs {
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Err(error) = Namespace::new(&self.namespace) {
+            problems.push(format!("HL_NAMESPACE: {error}"));
+        }
+        if !matches!(self.stream_replicas, 1 | 3 | 5) {
+            problems.push(format!(
+                "HL_STREAM_REPLICAS must be 1, 3 or 5, got {}",
+                self.stream_replicas
+            ));
+        }
+        if self.duplicate_window_seconds == 0 {
+            problems.push("HL_DUPLICATE_WINDOW_SECONDS must be at least 1".to_string());
+        }
+        if let Some(url) = &self.nats_url
+            && url.trim().is_empty()
+        {
+            problems.push("NATS_URL is set but empty".to_string());
+        }
+        problems
+    }
+
+    pub fn namespace(&self) -> Namespace {
+        Namespace::new(&self.namespace).expect("validated namespace")
+    }
+
+    pub fn store_settings(&self) -> StoreSettings {
+        StoreSettings {
+            replicas: self.stream_replicas,
+            duplicate_window: Duration::from_secs(self.duplicate_window_seconds),
+            ..StoreSettings::default()
+        }
+    }
+}
+
+/// Exit code for bad configuration (EX_USAGE).
+pub const EXIT_BAD_CONFIGURATION: i32 = 64;
+
+/// Prints every configuration problem at once and exits with 64, or returns when there are none.
+pub fn exit_if_invalid(problems: Vec<String>) {
+    if problems.is_empty() {
+        return;
+    }
+    for problem in &problems {
+        tracing::error!("configuration: {problem}");
+        eprintln!("configuration error: {problem}");
+    }
+    std::process::exit(EXIT_BAD_CONFIGURATION);
+}

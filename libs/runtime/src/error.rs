@@ -1,0 +1,228 @@
+//! One closed set of error codes that every service error maps into, mapped once to gRPC
+//! codes, with the AIP-193 details (`BadRequest` field violations, `ErrorInfo`) attached.
+
+use std::collections::HashMap;
+
+use hl_eventstore::{ExecuteError, StoreError};
+use tonic::Code;
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// Every kind of failure a Hazard Ledger API reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Bad input; nothing changed. Carries field violations.
+    InvalidArgument,
+    /// The state machine forbids the transition. Carries an ErrorInfo reason.
+    FailedPrecondition,
+    NotFound,
+    AlreadyExists,
+    /// Concurrent changes kept conflicting; retrying the same request is safe.
+    Aborted,
+    /// The actor's role or scope may not do this.
+    PermissionDenied,
+    /// No acting user in the request.
+    Unauthenticated,
+    /// NATS or the database cannot be reached; retrying the same request is safe.
+    Unavailable,
+    /// Stored history failed its integrity check.
+    DataLoss,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The table: the one place error codes become gRPC codes.
+    pub fn grpc_code(self) -> Code {
+        match self {
+            ErrorCode::InvalidArgument => Code::InvalidArgument,
+            ErrorCode::FailedPrecondition => Code::FailedPrecondition,
+            ErrorCode::NotFound => Code::NotFound,
+            ErrorCode::AlreadyExists => Code::AlreadyExists,
+            ErrorCode::Aborted => Code::Aborted,
+            ErrorCode::PermissionDenied => Code::PermissionDenied,
+            ErrorCode::Unauthenticated => Code::Unauthenticated,
+            ErrorCode::Unavailable => Code::Unavailable,
+            ErrorCode::DataLoss => Code::DataLoss,
+            ErrorCode::Internal => Code::Internal,
+        }
+    }
+
+    /// The ErrorInfo reason used when an error names no more specific one.
+    fn default_reason(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorCode::FailedPrecondition => "FAILED_PRECONDITION",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::AlreadyExists => "ALREADY_EXISTS",
+            ErrorCode::Aborted => "CONCURRENT_MODIFICATION",
+            ErrorCode::PermissionDenied => "PERMISSION_DENIED",
+            ErrorCode::Unauthenticated => "ACTOR_MISSING",
+            ErrorCode::Unavailable => "DEPENDENCY_UNAVAILABLE",
+            ErrorCode::DataLoss => "HISTORY_INTEGRITY",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// A failure as the API reports it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct ServiceError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// UPPER_SNAKE machine-readable reason, e.g. HAZARD_NOT_AWAITING_VERIFICATION.
+    pub reason: Option<String>,
+    pub metadata: HashMap<String, String>,
+    /// (field path, description) pairs for INVALID_ARGUMENT.
+    pub field_violations: Vec<(String, String)>,
+}
+
+impl ServiceError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ServiceError {
+            code,
+            message: message.into(),
+            reason: None,
+            metadata: HashMap::new(),
+            field_violations: Vec::new(),
+        }
+    }
+
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// INVALID_ARGUMENT with one field violation.
+    pub fn invalid_field(field: impl Into<String>, description: impl Into<String>) -> Self {
+        let field = field.into();
+        let description = description.into();
+        let mut error = ServiceError::new(
+            ErrorCode::InvalidArgument,
+            format!("{field}: {description}"),
+        );
+        error.field_violations.push((field, description));
+        error
+    }
+
+    pub fn precondition(reason: &str, message: impl Into<String>) -> Self {
+        ServiceError::new(ErrorCode::FailedPrecondition, message).with_reason(reason)
+    }
+
+    pub fn permission_denied(reason: &str, message: impl Into<String>) -> Self {
+        ServiceError::new(ErrorCode::PermissionDenied, message).with_reason(reason)
+    }
+
+    pub fn not_found(resource: impl Into<String>) -> Self {
+        let resource = resource.into();
+        ServiceError::new(ErrorCode::NotFound, format!("{resource} does not exist"))
+            .with_metadata("resource", resource)
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ServiceError::new(ErrorCode::Unavailable, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        ServiceError::new(ErrorCode::Internal, message)
+    }
+}
+
+impl From<ServiceError> for tonic::Status {
+    fn from(error: ServiceError) -> Self {
+        let mut details = ErrorDetails::new();
+        for (field, description) in &error.field_violations {
+            details.add_bad_request_violation(field.clone(), description.clone());
+        }
+        if error.code != ErrorCode::InvalidArgument || error.reason.is_some() {
+            let reason = error
+                .reason
+                .clone()
+                .unwrap_or_else(|| error.code.default_reason().to_string());
+            details.set_error_info(reason, hl_proto::ERROR_DOMAIN, error.metadata.clone());
+        }
+        tonic::Status::with_error_details(error.code.grpc_code(), error.message, details)
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(error: StoreError) -> Self {
+        match &error {
+            StoreError::Unavailable(_) => ServiceError::unavailable(error.to_string()),
+            StoreError::Integrity { subject, sequence, .. }
+            | StoreError::Undecodable { subject, sequence, .. } => {
+                tracing::error!(%error, "stored history cannot be trusted");
+                ServiceError::new(ErrorCode::DataLoss, error.to_string())
+                    .with_metadata("subject", subject.clone())
+                    .with_metadata("stream_sequence", sequence.to_string())
+            }
+            StoreError::Configuration(_) => ServiceError::internal(error.to_string()),
+        }
+    }
+}
+
+impl<E> From<ExecuteError<E>> for ServiceError
+where
+    E: std::error::Error + Into<ServiceError>,
+{
+    fn from(error: ExecuteError<E>) -> Self {
+        match error {
+            ExecuteError::Domain(domain) => domain.into(),
+            ExecuteError::Conflict { attempts } => ServiceError::new(
+                ErrorCode::Aborted,
+                format!(
+                    "the resource kept changing concurrently ({attempts} attempts); retry with the same request_id"
+                ),
+            )
+            .with_metadata("attempts", attempts.to_string()),
+            ExecuteError::RequestIdReused { request_id } => ServiceError::invalid_field(
+                "request_id",
+                format!("{request_id} was already used for a different request; use a new one"),
+            ),
+            ExecuteError::Store(store) => store.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_argument_carries_field_violations() {
+        let status = tonic::Status::from(ServiceError::invalid_field("hazard_id", "is empty"));
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let bad_request = status.get_details_bad_request().expect("BadRequest details");
+        assert_eq!(bad_request.field_violations[0].field, "hazard_id");
+        assert_eq!(bad_request.field_violations[0].description, "is empty");
+    }
+
+    #[test]
+    fn a_precondition_carries_its_reason_in_the_hazard_ledger_domain() {
+        let status = tonic::Status::from(ServiceError::precondition(
+            "HAZARD_NOT_AWAITING_VERIFICATION",
+            "nothing to verify",
+        ));
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        let info = status.get_details_error_info().expect("ErrorInfo details");
+        assert_eq!(info.reason, "HAZARD_NOT_AWAITING_VERIFICATION");
+        assert_eq!(info.domain, "hazard-ledger");
+    }
+
+    #[test]
+    fn store_failures_map_to_unavailable_and_data_loss() {
+        let unavailable = ServiceError::from(StoreError::Unavailable("down".into()));
+        assert_eq!(unavailable.code.grpc_code(), Code::Unavailable);
+        let broken = ServiceError::from(StoreError::Integrity {
+            subject: "s".into(),
+            sequence: 4,
+            reason: "r".into(),
+        });
+        assert_eq!(broken.code.grpc_code(), Code::DataLoss);
+        assert_eq!(broken.metadata["stream_sequence"], "4");
+    }
+}

@@ -1,0 +1,139 @@
+//! The gRPC server every service runs in: its own services plus grpc.health.v1 and server
+//! reflection (v1 and v1alpha, so grpcurl 1.8 works too), a server span per call that continues
+//! the caller's W3C trace context, and a graceful drain on shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::body::Body;
+use tonic::codegen::http;
+use tonic::server::NamedService;
+use tonic::service::RoutesBuilder;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use crate::health::{self, HealthCheck};
+
+/// A gRPC server being assembled.
+#[derive(Default)]
+pub struct GrpcServer {
+    routes: RoutesBuilder,
+    services: Vec<String>,
+    checks: Vec<HealthCheck>,
+}
+
+impl GrpcServer {
+    pub fn new() -> Self {
+        GrpcServer::default()
+    }
+
+    /// Mounts a service; health reports it by its full name.
+    pub fn add_service<S>(&mut self, service: S) -> &mut Self
+    where
+        S: tower_service::Service<
+                http::Request<Body>,
+                Response = http::Response<Body>,
+                Error = Infallible,
+            > + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.services.push(S::NAME.to_string());
+        self.routes.add_service(service);
+        self
+    }
+
+    /// A dependency every mounted service needs; health is NOT_SERVING while it fails.
+    pub fn add_check(&mut self, check: HealthCheck) -> &mut Self {
+        self.checks.push(check);
+        self
+    }
+
+    /// Names of the mounted services.
+    pub fn service_names(&self) -> &[String] {
+        &self.services
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, then reports NOT_SERVING and drains the
+    /// calls in flight.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), tonic::transport::Error> {
+        let (reporter, health_service) = tonic_health::server::health_reporter();
+        health::watch(reporter.clone(), self.services.clone(), self.checks);
+
+        let reflection_v1 = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(hl_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .expect("the descriptor sets are valid");
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(hl_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha()
+            .expect("the descriptor sets are valid");
+
+        let services = self.services;
+        let drain = async move {
+            shutdown.await;
+            reporter.set_service_status("", ServingStatus::NotServing).await;
+            for service in &services {
+                reporter
+                    .set_service_status(service, ServingStatus::NotServing)
+                    .await;
+            }
+        };
+
+        Server::builder()
+            .trace_fn(server_span)
+            .add_routes(self.routes.routes())
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), drain)
+            .await
+    }
+}
+
+/// The server span of one call (OpenTelemetry RPC conventions), child of the caller's span
+/// when the request carries a traceparent.
+fn server_span(request: &http::Request<()>) -> tracing::Span {
+    let method = request.uri().path().trim_start_matches('/').to_string();
+    let span = tracing::info_span!(
+        "grpc",
+        otel.name = method.as_str(),
+        otel.kind = "server",
+        rpc.system.name = "grpc",
+        rpc.method = method.as_str(),
+    );
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&HttpHeaders(request.headers()))
+    });
+    let _ = span.set_parent(parent);
+    span
+}
+
+struct HttpHeaders<'a>(&'a http::HeaderMap);
+
+impl opentelemetry::propagation::Extractor for HttpHeaders<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|value| value.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|name| name.as_str()).collect()
+    }
+}
+
+/// Binds a listener; port 0 picks a free one.
+pub async fn bind(address: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(address).await
+}

@@ -1,0 +1,56 @@
+//! Connecting to NATS and making the event store's streams exist.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use hl_eventstore::EventStore;
+
+/// Connects to NATS. The client keeps reconnecting on its own, so a NATS outage makes calls
+/// fail with UNAVAILABLE and health NOT_SERVING, and both recover when NATS is back.
+pub async fn connect(url: &str, client_name: &str) -> Result<async_nats::Client, String> {
+    async_nats::ConnectOptions::new()
+        .name(client_name)
+        .connection_timeout(Duration::from_secs(5))
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connect(url)
+        .await
+        .map_err(|error| format!("cannot connect to NATS at {url}: {error}"))
+}
+
+/// Makes sure each context's stream and the snapshot stream exist, retrying in the background
+/// until NATS answers. The flag turns true once they do.
+pub fn ensure_streams(store: EventStore, contexts: Vec<&'static str>) -> Arc<AtomicBool> {
+    let ready = Arc::new(AtomicBool::new(false));
+    let flag = ready.clone();
+    tokio::spawn(async move {
+        let mut delay = Duration::from_millis(100);
+        loop {
+            let mut result = store.ensure_snapshot_stream().await;
+            for context in &contexts {
+                if result.is_ok() {
+                    result = store.ensure_context_stream(context).await;
+                }
+            }
+            match result {
+                Ok(()) => {
+                    flag.store(true, Ordering::SeqCst);
+                    tracing::info!(?contexts, namespace = %store.namespace(), "event streams ready");
+                    return;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "event streams not ready; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    });
+    ready
+}
+
+/// Whether the client is connected right now.
+pub fn is_connected(client: &async_nats::Client) -> bool {
+    client.connection_state() == async_nats::connection::State::Connected
+}

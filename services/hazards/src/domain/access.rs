@@ -1,0 +1,175 @@
+//! Who may act (DOMAIN.md §1, DESIGN.md §7). An enterprise acts only for itself, in its own
+//! ledger; government-side roles act within their jurisdiction (their region code is a prefix of
+//! the thing's township or district code). A system actor is another government system.
+
+use hl_proto::common::v1::{Actor, Role};
+
+use super::DomainError;
+
+pub fn role(actor: &Actor) -> Role {
+    Role::try_from(actor.role).unwrap_or(Role::Unspecified)
+}
+
+/// Inspector, township officer, bureau administrator, or another government system.
+pub fn is_government_side(actor: &Actor) -> bool {
+    matches!(
+        role(actor),
+        Role::Inspector | Role::TownshipOfficer | Role::BureauAdministrator | Role::System
+    )
+}
+
+/// Whether the actor is the enterprise itself.
+pub fn is_the_enterprise(actor: &Actor, enterprise_id: &str) -> bool {
+    role(actor) == Role::Enterprise && actor.organisation == enterprise_id
+}
+
+/// Whether a government-side actor's jurisdiction covers a place with this code.
+pub fn covers(actor: &Actor, place_code: &str) -> bool {
+    !actor.region.is_empty() && place_code.starts_with(&actor.region)
+}
+
+/// A government-side actor whose jurisdiction covers the place.
+pub fn require_government(actor: &Actor, place_code: &str, action: &str) -> Result<(), DomainError> {
+    if !is_government_side(actor) {
+        return Err(DomainError::forbidden(
+            "GOVERNMENT_ROLE_REQUIRED",
+            format!("only an inspector, township officer, bureau administrator or government system may {action}"),
+        ));
+    }
+    if !covers(actor, place_code) {
+        return Err(DomainError::forbidden(
+            "OUTSIDE_JURISDICTION",
+            format!(
+                "{action}: the actor's jurisdiction {:?} does not cover {place_code}",
+                actor.region
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A government-side actor working anywhere in the district, or above it: a township officer
+/// reports on district-wide work such as a supervision order's sub-tasks.
+pub fn require_government_within(actor: &Actor, district: &str, action: &str) -> Result<(), DomainError> {
+    if is_government_side(actor) && !actor.region.is_empty() && actor.region.starts_with(district) {
+        return Ok(());
+    }
+    require_government(actor, district, action)
+}
+
+/// A bureau administrator or government system (the 安委会 level) covering the place.
+pub fn require_bureau(actor: &Actor, place_code: &str, action: &str) -> Result<(), DomainError> {
+    if !matches!(role(actor), Role::BureauAdministrator | Role::System) {
+        return Err(DomainError::forbidden(
+            "BUREAU_ROLE_REQUIRED",
+            format!("only a bureau administrator or government system may {action}"),
+        ));
+    }
+    require_government(actor, place_code, action)
+}
+
+/// The enterprise itself.
+pub fn require_the_enterprise(actor: &Actor, enterprise_id: &str, action: &str) -> Result<(), DomainError> {
+    if is_the_enterprise(actor, enterprise_id) {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(
+            "ENTERPRISE_ONLY",
+            format!("only enterprise {enterprise_id} itself may {action}"),
+        ))
+    }
+}
+
+/// The enterprise itself, or a government-side actor covering the place.
+pub fn require_enterprise_or_government(
+    actor: &Actor,
+    enterprise_id: &str,
+    place_code: &str,
+    action: &str,
+) -> Result<(), DomainError> {
+    if is_the_enterprise(actor, enterprise_id) {
+        return Ok(());
+    }
+    if role(actor) == Role::Enterprise {
+        return Err(DomainError::forbidden(
+            "OTHER_ENTERPRISE",
+            format!("an enterprise may {action} only for itself, not for {enterprise_id}"),
+        ));
+    }
+    require_government(actor, place_code, action)
+}
+
+#[cfg(test)]
+pub(crate) mod test_actors {
+    use super::*;
+
+    pub const ENTERPRISE: &str = "91330903MA28F1XQ1P";
+    pub const OTHER_ENTERPRISE: &str = "91330903307699187A";
+
+    fn actor(id: &str, role: Role, organisation: &str, region: &str) -> Actor {
+        Actor {
+            id: id.into(),
+            role: role as i32,
+            organisation: organisation.into(),
+            region: region.into(),
+        }
+    }
+
+    pub fn enterprise() -> Actor {
+        actor("principal-1", Role::Enterprise, ENTERPRISE, "")
+    }
+
+    pub fn other_enterprise() -> Actor {
+        actor("principal-2", Role::Enterprise, OTHER_ENTERPRISE, "")
+    }
+
+    pub fn inspector() -> Actor {
+        actor("officer-1", Role::Inspector, "putuo-bureau", "330903")
+    }
+
+    pub fn inspector_elsewhere() -> Actor {
+        actor("officer-9", Role::Inspector, "dinghai-bureau", "330902")
+    }
+
+    pub fn township_officer(township: &str) -> Actor {
+        actor("township-1", Role::TownshipOfficer, "township", township)
+    }
+
+    pub fn administrator() -> Actor {
+        actor("admin-1", Role::BureauAdministrator, "putuo-bureau", "330903")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_actors::*;
+    use super::*;
+
+    #[test]
+    fn jurisdiction_is_a_code_prefix() {
+        assert!(require_government(&inspector(), "330903001", "act").is_ok());
+        let outside = require_government(&inspector_elsewhere(), "330903001", "act").unwrap_err();
+        assert_eq!(outside.reason(), "OUTSIDE_JURISDICTION");
+        let township = township_officer("330903002");
+        assert!(require_government(&township, "330903002", "act").is_ok());
+        assert!(require_government(&township, "330903001", "act").is_err());
+        assert!(require_government(&township, "330903", "act").is_err());
+    }
+
+    #[test]
+    fn enterprises_act_only_for_themselves() {
+        assert!(require_enterprise_or_government(&enterprise(), ENTERPRISE, "330903", "act").is_ok());
+        let other = require_enterprise_or_government(&other_enterprise(), ENTERPRISE, "330903", "act")
+            .unwrap_err();
+        assert_eq!(other.reason(), "OTHER_ENTERPRISE");
+        assert_eq!(
+            require_government(&enterprise(), "330903", "act").unwrap_err().reason(),
+            "GOVERNMENT_ROLE_REQUIRED"
+        );
+        assert_eq!(
+            require_bureau(&inspector(), "330903", "act").unwrap_err().reason(),
+            "BUREAU_ROLE_REQUIRED"
+        );
+        assert!(require_bureau(&administrator(), "330903", "act").is_ok());
+    }
+}

@@ -1,0 +1,37 @@
+//! Legal deadlines are calendar dates in Asia/Shanghai (UTC+8, no daylight saving): a deadline
+//! of 30 June is met by anything done before 1 July 00:00 in Zhoushan. "Overdue" is a fact about
+//! a deadline and an as-of time, never a state set by hand.
+
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+
+/// The calendar date in Asia/Shanghai at an instant.
+pub fn local_date(instant: DateTime<Utc>) -> NaiveDate {
+    let shanghai = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    instant.with_timezone(&shanghai).date_naive()
+}
+
+/// Whether a deadline has passed at `as_of`: true from the day after the deadline.
+pub fn is_past(deadline: NaiveDate, as_of: DateTime<Utc>) -> bool {
+    local_date(as_of) > deadline
+}
+
+/// `date` plus `days` calendar days.
+pub fn add_days(date: NaiveDate, days: u64) -> NaiveDate {
+    date.checked_add_days(Days::new(days)).unwrap_or(NaiveDate::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_local_day_changes_at_midnight_in_shanghai() {
+        let day = NaiveDate::from_ymd_opt(2023, 6, 30).unwrap();
+        // 15:59 UTC is 23:59 in Zhoushan: still the deadline day.
+        let last_minute = DateTime::parse_from_rfc3339("2023-06-30T15:59:59Z").unwrap().to_utc();
+        let next_day = DateTime::parse_from_rfc3339("2023-06-30T16:00:00Z").unwrap().to_utc();
+        assert_eq!(local_date(last_minute), day);
+        assert!(!is_past(day, last_minute));
+        assert!(is_past(day, next_day));
+    }
+}

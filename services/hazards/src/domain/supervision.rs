@@ -1,0 +1,430 @@
+//! The SupervisionOrder aggregate (挂牌督办 / 分解督办): a safety committee lists one or more
+//! major hazards, decomposes the work into sub-tasks for departments and townships, follows
+//! their progress, and delists (摘牌) after acceptance. An overdue order is escalated
+//! (约谈 / 通报).
+//!
+//! `Listed → InProgress → AcceptanceRequested → Delisted`, with a rejected acceptance going
+//! back to InProgress. Listing and delisting the hazards themselves is done by the service,
+//! one hazard command per hazard, after the order's own commit.
+
+use chrono::NaiveDate;
+use hl_eventstore::{Aggregate, CommandContext, EventMeta};
+use hl_proto::common::v1::EvidenceRef;
+use hl_proto::hazards::v1 as pb;
+use hl_proto::hazards::v1::SupervisionOrderStatus;
+use serde::{Deserialize, Serialize};
+
+use super::access::{require_bureau, require_government_within};
+use super::clock::is_past;
+use super::{DomainError, decision};
+
+hl_proto::domain_events! {
+    pub enum SupervisionOrderEvent {
+        Issued(pb::SupervisionOrderIssued),
+        Decomposed(pb::SupervisionOrderDecomposed),
+        SubTaskProgressReported(pb::SubTaskProgressReported),
+        AcceptanceRequested(pb::SupervisionAcceptanceRequested),
+        AcceptanceRejected(pb::SupervisionAcceptanceRejected),
+        Delisted(pb::SupervisionOrderDelisted),
+        Escalated(pb::SupervisionOrderEscalated),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IssueOrder {
+    /// The district the order is recorded in.
+    pub region: String,
+    pub level: pb::SupervisionLevel,
+    pub notice_number: String,
+    pub title: String,
+    pub hazard_ids: Vec<String>,
+    pub responsible_units: Vec<String>,
+    pub public_notice: bool,
+    pub deadline: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewSubTask {
+    pub sub_task_id: String,
+    pub assignee_unit: String,
+    pub description: String,
+    pub deadline: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SupervisionOrderCommand {
+    Issue(IssueOrder),
+    Decompose(Vec<NewSubTask>),
+    ReportProgress {
+        sub_task_id: String,
+        progress_percent: u32,
+        completed: bool,
+        note: String,
+    },
+    RequestAcceptance {
+        note: String,
+        evidence: Vec<EvidenceRef>,
+    },
+    RejectAcceptance {
+        reason: String,
+    },
+    Delist {
+        note: String,
+    },
+    Escalate {
+        kind: pb::EscalationKind,
+        reason: String,
+    },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SupervisionOrder {
+    pub order_id: String,
+    pub region: String,
+    pub level: pb::SupervisionLevel,
+    pub notice_number: String,
+    pub title: String,
+    pub hazard_ids: Vec<String>,
+    pub responsible_units: Vec<String>,
+    pub public_notice: bool,
+    pub deadline: Option<NaiveDate>,
+    pub sub_tasks: Vec<pb::SubTask>,
+    pub status: SupervisionOrderStatus,
+    pub escalations: Vec<pb::Escalation>,
+    pub issued: Option<pb::Decision>,
+    pub delisted: Option<pb::Decision>,
+}
+
+impl SupervisionOrder {
+    pub fn exists(&self) -> bool {
+        !self.order_id.is_empty()
+    }
+
+    /// Past its deadline, or with a sub-task past its own, and not delisted.
+    pub fn is_overdue(&self, as_of: chrono::DateTime<chrono::Utc>) -> bool {
+        if self.status == SupervisionOrderStatus::Delisted {
+            return false;
+        }
+        let order_late = self.deadline.is_some_and(|deadline| is_past(deadline, as_of));
+        let task_late = self.sub_tasks.iter().any(|task| {
+            !task.completed
+                && task
+                    .deadline
+                    .as_ref()
+                    .and_then(|date| date.to_naive())
+                    .is_some_and(|deadline| is_past(deadline, as_of))
+        });
+        order_late || task_late
+    }
+
+    fn require_status(&self, allowed: &[SupervisionOrderStatus], reason: &'static str, what: &str) -> Result<(), DomainError> {
+        if allowed.contains(&self.status) {
+            Ok(())
+        } else {
+            Err(DomainError::precondition(
+                reason,
+                format!(
+                    "{what}: supervision order {} is {}",
+                    self.order_id,
+                    self.status.as_str_name().trim_start_matches("SUPERVISION_ORDER_STATUS_")
+                ),
+            ))
+        }
+    }
+}
+
+impl Aggregate for SupervisionOrder {
+    type Event = SupervisionOrderEvent;
+    type Command = SupervisionOrderCommand;
+    type Error = DomainError;
+    const CONTEXT: &'static str = super::CONTEXT;
+    const AGGREGATE_TYPE: &'static str = "supervision_order";
+
+    fn decide(
+        &self,
+        command: &SupervisionOrderCommand,
+        context: &CommandContext,
+    ) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
+        use SupervisionOrderStatus as S;
+        let actor = &context.actor;
+        if let SupervisionOrderCommand::Issue(issue) = command {
+            if self.exists() {
+                return Err(DomainError::AlreadyExists(format!("supervisionOrders/{}", context.aggregate_id)));
+            }
+            require_bureau(actor, &issue.region, "issue a supervision order (挂牌督办)")?;
+            return Ok(vec![SupervisionOrderEvent::Issued(pb::SupervisionOrderIssued {
+                order_id: context.aggregate_id.clone(),
+                level: issue.level as i32,
+                notice_number: issue.notice_number.clone(),
+                title: issue.title.clone(),
+                hazard_ids: issue.hazard_ids.clone(),
+                responsible_units: issue.responsible_units.clone(),
+                public_notice: issue.public_notice,
+                deadline: Some(issue.deadline.into()),
+            })]);
+        }
+        if !self.exists() {
+            return Err(DomainError::NotFound(format!("supervisionOrders/{}", context.aggregate_id)));
+        }
+        let order_id = self.order_id.clone();
+        let events = match command {
+            SupervisionOrderCommand::Issue(_) => unreachable!("handled above"),
+            SupervisionOrderCommand::Decompose(tasks) => {
+                require_bureau(actor, &self.region, "decompose a supervision order")?;
+                self.require_status(&[S::Listed, S::InProgress], "SUPERVISION_ORDER_NOT_IN_PROGRESS", "decompose")?;
+                for task in tasks {
+                    if self.sub_tasks.iter().any(|existing| existing.sub_task_id == task.sub_task_id)
+                        || tasks.iter().filter(|other| other.sub_task_id == task.sub_task_id).count() > 1
+                    {
+                        return Err(DomainError::invalid(
+                            "sub_tasks",
+                            format!("sub-task id {} is used twice", task.sub_task_id),
+                        ));
+                    }
+                    if let Some(deadline) = self.deadline
+                        && task.deadline > deadline
+                    {
+                        return Err(DomainError::invalid(
+                            "sub_tasks",
+                            format!("sub-task {} is due after the order's deadline {deadline}", task.sub_task_id),
+                        ));
+                    }
+                }
+                vec![SupervisionOrderEvent::Decomposed(pb::SupervisionOrderDecomposed {
+                    order_id,
+                    sub_tasks: tasks
+                        .iter()
+                        .map(|task| pb::SubTask {
+                            sub_task_id: task.sub_task_id.clone(),
+                            assignee_unit: task.assignee_unit.clone(),
+                            description: task.description.clone(),
+                            deadline: Some(task.deadline.into()),
+                            ..pb::SubTask::default()
+                        })
+                        .collect(),
+                })]
+            }
+            SupervisionOrderCommand::ReportProgress { sub_task_id, progress_percent, completed, note } => {
+                require_government_within(actor, &self.region, "report sub-task progress")?;
+                self.require_status(&[S::Listed, S::InProgress], "SUPERVISION_ORDER_NOT_IN_PROGRESS", "report progress")?;
+                let Some(task) = self.sub_tasks.iter().find(|task| task.sub_task_id == *sub_task_id) else {
+                    return Err(DomainError::NotFound(format!("sub-task {sub_task_id} of supervision order {order_id}")));
+                };
+                if task.completed {
+                    return Err(DomainError::precondition("SUB_TASK_COMPLETED", format!("sub-task {sub_task_id} is already completed")));
+                }
+                vec![SupervisionOrderEvent::SubTaskProgressReported(pb::SubTaskProgressReported {
+                    order_id,
+                    sub_task_id: sub_task_id.clone(),
+                    progress_percent: if *completed { 100 } else { *progress_percent },
+                    completed: *completed,
+                    note: note.clone(),
+                })]
+            }
+            SupervisionOrderCommand::RequestAcceptance { note, evidence } => {
+                require_government_within(actor, &self.region, "request acceptance")?;
+                self.require_status(&[S::Listed, S::InProgress], "SUPERVISION_ORDER_NOT_IN_PROGRESS", "request acceptance")?;
+                let open: Vec<&str> = self
+                    .sub_tasks
+                    .iter()
+                    .filter(|task| !task.completed)
+                    .map(|task| task.sub_task_id.as_str())
+                    .collect();
+                if !open.is_empty() {
+                    return Err(DomainError::precondition(
+                        "SUB_TASKS_INCOMPLETE",
+                        format!("sub-tasks not completed: {}", open.join(", ")),
+                    ));
+                }
+                vec![SupervisionOrderEvent::AcceptanceRequested(pb::SupervisionAcceptanceRequested {
+                    order_id,
+                    note: note.clone(),
+                    evidence: evidence.clone(),
+                })]
+            }
+            SupervisionOrderCommand::RejectAcceptance { reason } => {
+                require_bureau(actor, &self.region, "reject acceptance")?;
+                self.require_status(&[S::AcceptanceRequested], "SUPERVISION_ACCEPTANCE_NOT_REQUESTED", "reject acceptance")?;
+                vec![SupervisionOrderEvent::AcceptanceRejected(pb::SupervisionAcceptanceRejected {
+                    order_id,
+                    reason: reason.clone(),
+                })]
+            }
+            SupervisionOrderCommand::Delist { note } => {
+                require_bureau(actor, &self.region, "delist a supervision order (摘牌)")?;
+                self.require_status(&[S::AcceptanceRequested], "SUPERVISION_ACCEPTANCE_NOT_REQUESTED", "delist")?;
+                vec![SupervisionOrderEvent::Delisted(pb::SupervisionOrderDelisted {
+                    order_id,
+                    note: note.clone(),
+                })]
+            }
+            SupervisionOrderCommand::Escalate { kind, reason } => {
+                require_bureau(actor, &self.region, "escalate a supervision order")?;
+                self.require_status(&[S::Listed, S::InProgress, S::AcceptanceRequested], "SUPERVISION_ORDER_DELISTED", "escalate")?;
+                if !self.is_overdue(context.now) {
+                    return Err(DomainError::precondition(
+                        "SUPERVISION_ORDER_NOT_OVERDUE",
+                        "only an overdue order (or one with an overdue sub-task) is escalated",
+                    ));
+                }
+                vec![SupervisionOrderEvent::Escalated(pb::SupervisionOrderEscalated {
+                    order_id,
+                    kind: *kind as i32,
+                    reason: reason.clone(),
+                })]
+            }
+        };
+        Ok(events)
+    }
+
+    fn apply(&mut self, event: &SupervisionOrderEvent, meta: &EventMeta) {
+        use SupervisionOrderStatus as S;
+        match event {
+            SupervisionOrderEvent::Issued(issued) => {
+                self.order_id = issued.order_id.clone();
+                self.region = meta.region.clone();
+                self.level = issued.level();
+                self.notice_number = issued.notice_number.clone();
+                self.title = issued.title.clone();
+                self.hazard_ids = issued.hazard_ids.clone();
+                self.responsible_units = issued.responsible_units.clone();
+                self.public_notice = issued.public_notice;
+                self.deadline = issued.deadline.as_ref().and_then(|date| date.to_naive());
+                self.status = S::Listed;
+                self.issued = Some(decision(meta, "", &[]));
+            }
+            SupervisionOrderEvent::Decomposed(decomposed) => {
+                self.sub_tasks.extend(decomposed.sub_tasks.iter().cloned());
+                self.status = S::InProgress;
+            }
+            SupervisionOrderEvent::SubTaskProgressReported(reported) => {
+                if let Some(task) = self.sub_tasks.iter_mut().find(|task| task.sub_task_id == reported.sub_task_id) {
+                    task.progress_percent = reported.progress_percent;
+                    task.completed = reported.completed;
+                    task.last_note = reported.note.clone();
+                }
+                self.status = S::InProgress;
+            }
+            SupervisionOrderEvent::AcceptanceRequested(_) => self.status = S::AcceptanceRequested,
+            SupervisionOrderEvent::AcceptanceRejected(_) => self.status = S::InProgress,
+            SupervisionOrderEvent::Delisted(delisted) => {
+                self.status = S::Delisted;
+                self.delisted = Some(decision(meta, &delisted.note, &[]));
+            }
+            SupervisionOrderEvent::Escalated(escalated) => {
+                self.escalations.push(pb::Escalation {
+                    kind: escalated.kind,
+                    reason: escalated.reason.clone(),
+                    decided: Some(decision(meta, &escalated.reason, &[])),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::domain::access::test_actors::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn decide_at(order: &SupervisionOrder, command: &SupervisionOrderCommand, actor: hl_proto::common::v1::Actor, now: &str) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
+        order.decide(command, &CommandContext::new("order-1", actor, at(now)))
+    }
+
+    fn step(mut order: SupervisionOrder, command: SupervisionOrderCommand, actor: hl_proto::common::v1::Actor) -> SupervisionOrder {
+        for event in decide_at(&order, &command, actor.clone(), "2023-05-01T02:00:00Z").unwrap() {
+            let meta = EventMeta { region: "330903".into(), ..EventMeta::at(at("2023-05-01T02:00:00Z"), actor.clone()) };
+            order.apply(&event, &meta);
+        }
+        order
+    }
+
+    fn issue() -> SupervisionOrderCommand {
+        SupervisionOrderCommand::Issue(IssueOrder {
+            region: "330903".into(),
+            level: pb::SupervisionLevel::District,
+            notice_number: "普安委督〔2023〕3号".into(),
+            title: "冷库涉氨制冷重大隐患".into(),
+            hazard_ids: vec!["hz-1".into()],
+            responsible_units: vec!["沈家门街道".into()],
+            public_notice: true,
+            deadline: day("2023-07-31"),
+        })
+    }
+
+    fn task(id: &str, deadline: &str) -> NewSubTask {
+        NewSubTask { sub_task_id: id.into(), assignee_unit: "沈家门街道".into(), description: "监督整改".into(), deadline: day(deadline) }
+    }
+
+    fn progress(id: &str, completed: bool) -> SupervisionOrderCommand {
+        SupervisionOrderCommand::ReportProgress { sub_task_id: id.into(), progress_percent: 50, completed, note: "n".into() }
+    }
+
+    fn issued_and_decomposed() -> SupervisionOrder {
+        let order = step(SupervisionOrder::default(), issue(), administrator());
+        step(order, SupervisionOrderCommand::Decompose(vec![task("t1", "2023-06-30"), task("t2", "2023-07-15")]), administrator())
+    }
+
+    #[test]
+    fn an_order_goes_from_listing_through_sub_tasks_and_acceptance_to_delisting() {
+        let mut order = issued_and_decomposed();
+        assert_eq!(order.status, SupervisionOrderStatus::InProgress);
+        order = step(order, progress("t1", false), township_officer("330903001"));
+        assert_eq!(order.sub_tasks[0].progress_percent, 50);
+        order = step(order, progress("t1", true), inspector());
+        order = step(order, progress("t2", true), inspector());
+        let request = SupervisionOrderCommand::RequestAcceptance { note: "done".into(), evidence: vec![] };
+        order = step(order, request.clone(), inspector());
+        assert_eq!(order.status, SupervisionOrderStatus::AcceptanceRequested);
+        order = step(order, SupervisionOrderCommand::RejectAcceptance { reason: "signage missing".into() }, administrator());
+        assert_eq!(order.status, SupervisionOrderStatus::InProgress);
+        order = step(order, request, inspector());
+        order = step(order, SupervisionOrderCommand::Delist { note: "验收通过".into() }, administrator());
+        assert_eq!(order.status, SupervisionOrderStatus::Delisted);
+    }
+
+    #[test]
+    fn acceptance_needs_every_sub_task_done_and_is_decided_by_the_bureau() {
+        let order = issued_and_decomposed();
+        let request = SupervisionOrderCommand::RequestAcceptance { note: String::new(), evidence: vec![] };
+        assert_eq!(decide_at(&order, &request, inspector(), "2023-05-02T00:00:00Z").unwrap_err().reason(), "SUB_TASKS_INCOMPLETE");
+        assert_eq!(decide_at(&order, &SupervisionOrderCommand::Delist { note: String::new() }, administrator(), "2023-05-02T00:00:00Z").unwrap_err().reason(), "SUPERVISION_ACCEPTANCE_NOT_REQUESTED");
+        assert_eq!(decide_at(&order, &progress("t9", true), inspector(), "2023-05-02T00:00:00Z").unwrap_err().reason(), "NOT_FOUND");
+        assert_eq!(decide_at(&order, &progress("t1", true), enterprise(), "2023-05-02T00:00:00Z").unwrap_err().reason(), "GOVERNMENT_ROLE_REQUIRED");
+        let done = step(order, progress("t1", true), inspector());
+        assert_eq!(decide_at(&done, &progress("t1", true), inspector(), "2023-05-02T00:00:00Z").unwrap_err().reason(), "SUB_TASK_COMPLETED");
+    }
+
+    #[test]
+    fn issuing_and_decomposing_are_for_the_bureau_with_consistent_sub_tasks() {
+        assert_eq!(decide_at(&SupervisionOrder::default(), &issue(), inspector(), "2023-05-01T00:00:00Z").unwrap_err().reason(), "BUREAU_ROLE_REQUIRED");
+        let order = step(SupervisionOrder::default(), issue(), administrator());
+        assert_eq!(decide_at(&order, &issue(), administrator(), "2023-05-01T00:00:00Z").unwrap_err().reason(), "ALREADY_EXISTS");
+        let late_task = SupervisionOrderCommand::Decompose(vec![task("t1", "2023-08-31")]);
+        assert_eq!(decide_at(&order, &late_task, administrator(), "2023-05-01T00:00:00Z").unwrap_err().reason(), "INVALID_ARGUMENT");
+        let twice = SupervisionOrderCommand::Decompose(vec![task("t1", "2023-06-01"), task("t1", "2023-06-02")]);
+        assert_eq!(decide_at(&order, &twice, administrator(), "2023-05-01T00:00:00Z").unwrap_err().reason(), "INVALID_ARGUMENT");
+    }
+
+    #[test]
+    fn only_an_overdue_order_is_escalated() {
+        let order = issued_and_decomposed();
+        let escalate = SupervisionOrderCommand::Escalate { kind: pb::EscalationKind::Summons, reason: "t1 late".into() };
+        assert_eq!(decide_at(&order, &escalate, administrator(), "2023-06-30T10:00:00Z").unwrap_err().reason(), "SUPERVISION_ORDER_NOT_OVERDUE");
+        // Sub-task t1 was due 30 June; on 1 July (Zhoushan) it is overdue.
+        assert!(order.is_overdue(at("2023-06-30T16:00:00Z")));
+        let events = decide_at(&order, &escalate, administrator(), "2023-07-01T02:00:00Z").unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(decide_at(&order, &escalate, inspector(), "2023-07-01T02:00:00Z").unwrap_err().reason(), "BUREAU_ROLE_REQUIRED");
+    }
+}
