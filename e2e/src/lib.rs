@@ -1,1 +1,161 @@
+//! Helpers for black-box tests: build and start the suite binary as a separate process, read
+//! the address it prints, and call it as a client would.
 
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+use tonic::Request;
+use tonic::transport::Channel;
+
+/// The suite binary, built once per test run from the current sources.
+pub fn suite_binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+            let status = std::process::Command::new(cargo)
+                .args([
+                    "build",
+                    "--quiet",
+                    "--package",
+                    "hl-suite",
+                    "--bin",
+                    "hazard-ledger",
+                ])
+                .status()
+                .expect("run cargo build");
+            assert!(status.success(), "building hazard-ledger failed");
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+            target.join("debug/hazard-ledger")
+        })
+        .clone()
+}
+
+/// A running suite process.
+pub struct Suite {
+    pub child: Child,
+    pub address: String,
+    /// Every line the suite printed on standard output so far arrives here.
+    pub stdout: mpsc::UnboundedReceiver<String>,
+}
+
+impl Suite {
+    /// Starts the suite with the given environment (on top of a clean one) and waits for the
+    /// gRPC address in its banner.
+    pub async fn start(environment: &[(&str, String)]) -> Suite {
+        let mut command = Command::new(suite_binary());
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HL_LISTEN_ADDR", "127.0.0.1:0")
+            .env("HL_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        for (key, value) in environment {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("start hazard-ledger");
+        let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        let (sender, mut stdout) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let address = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = stdout.recv().await {
+                if let Some(address) = line.trim().strip_prefix("gRPC") {
+                    return address.trim().to_string();
+                }
+            }
+            panic!("hazard-ledger exited before printing its address");
+        })
+        .await
+        .expect("hazard-ledger printed its address within 60 s");
+        Suite {
+            child,
+            address,
+            stdout,
+        }
+    }
+
+    /// Waits for a printed line that contains `text`.
+    pub async fn wait_for_line(&mut self, text: &str, timeout: Duration) -> String {
+        tokio::time::timeout(timeout, async {
+            while let Some(line) = self.stdout.recv().await {
+                if line.contains(text) {
+                    return line;
+                }
+            }
+            panic!("hazard-ledger exited before printing {text:?}");
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no line with {text:?} within {timeout:?}"))
+    }
+
+    /// A channel to the suite once its health check says SERVING: a client that calls before
+    /// the event streams are ready is told UNAVAILABLE, so tests wait as a client should.
+    pub async fn channel(&self) -> Channel {
+        let channel = Channel::from_shared(format!("http://{}", self.address))
+            .expect("a valid endpoint")
+            .connect()
+            .await
+            .expect("connect to hazard-ledger");
+        let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+        hl_testkit::wait_until(
+            "the suite to report SERVING",
+            Duration::from_secs(30),
+            || {
+                let mut health = health.clone();
+                async move {
+                    let request = tonic_health::pb::HealthCheckRequest {
+                        service: String::new(),
+                    };
+                    let status = health.check(request).await.ok()?.into_inner().status;
+                    (status
+                        == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
+                        .then_some(())
+                }
+            },
+        )
+        .await;
+        let _ = &mut health;
+        channel
+    }
+
+    /// Sends SIGTERM and waits for the process to exit, returning its exit code.
+    pub async fn stop(mut self) -> Option<i32> {
+        let pid = self.child.id().expect("a running process");
+        hl_testkit::send_signal(pid, nix::sys::signal::Signal::SIGTERM);
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("hazard-ledger stopped within 30 s after SIGTERM")
+            .expect("wait for hazard-ledger");
+        status.code()
+    }
+}
+
+/// An actor as request metadata.
+pub fn as_actor<T>(body: T, id: &str, role: &str, organisation: &str, region: &str) -> Request<T> {
+    let mut request = Request::new(body);
+    let metadata = request.metadata_mut();
+    metadata.insert("x-actor-id", id.parse().expect("ascii"));
+    metadata.insert("x-actor-role", role.parse().expect("ascii"));
+    if !organisation.is_empty() {
+        metadata.insert("x-actor-organisation", organisation.parse().expect("ascii"));
+    }
+    if !region.is_empty() {
+        metadata.insert("x-actor-region", region.parse().expect("ascii"));
+    }
+    request
+}

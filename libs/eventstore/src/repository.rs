@@ -129,6 +129,8 @@ pub struct RequestMeta {
 #[derive(Clone, Debug)]
 pub struct Executed<A> {
     pub state: A,
+    /// The aggregate's current version (after this command, or now for a replayed one).
+    pub version: u64,
     pub commit: CommitRecord,
     /// The request had been recorded before: nothing new was appended.
     pub replayed: bool,
@@ -297,6 +299,7 @@ impl<A: Aggregate> Repository<A> {
             if let Some(record) = loaded.requests.get(&request.request_id) {
                 return Ok(Executed {
                     state: loaded.state.clone(),
+                    version: loaded.version,
                     commit: record.clone(),
                     replayed: true,
                 });
@@ -320,6 +323,7 @@ impl<A: Aggregate> Repository<A> {
             if events.is_empty() {
                 return Ok(Executed {
                     state: loaded.state.clone(),
+                    version: loaded.version,
                     commit: CommitRecord {
                         aggregate_version: loaded.version,
                         stream_sequence: loaded.last_sequence,
@@ -367,6 +371,7 @@ impl<A: Aggregate> Repository<A> {
                     self.maybe_snapshot(subject, loaded);
                     return Ok(Executed {
                         state: loaded.state.clone(),
+                        version: loaded.version,
                         commit: record,
                         replayed: false,
                     });
@@ -378,6 +383,7 @@ impl<A: Aggregate> Repository<A> {
                     return match loaded.requests.get(&request.request_id) {
                         Some(record) => Ok(Executed {
                             state: loaded.state.clone(),
+                            version: loaded.version,
                             commit: record.clone(),
                             replayed: true,
                         }),

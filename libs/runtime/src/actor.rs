@@ -62,7 +62,10 @@ pub fn actor_from_metadata(metadata: &MetadataMap) -> Result<Actor, ServiceError
         ));
     }
     if !problems.is_empty() {
-        return Err(ServiceError::new(ErrorCode::Unauthenticated, problems.join("; ")));
+        return Err(ServiceError::new(
+            ErrorCode::Unauthenticated,
+            problems.join("; "),
+        ));
     }
     Ok(Actor {
         id,
@@ -118,7 +121,10 @@ mod tests {
     #[test]
     fn roles_parse_in_either_spelling() {
         assert_eq!(parse_role("ROLE_INSPECTOR"), Some(Role::Inspector));
-        assert_eq!(parse_role("bureau-administrator"), Some(Role::BureauAdministrator));
+        assert_eq!(
+            parse_role("bureau-administrator"),
+            Some(Role::BureauAdministrator)
+        );
         assert_eq!(parse_role("mayor"), None);
     }
 }

@@ -1,8 +1,6 @@
 //! One closed set of error codes that every service error maps into, mapped once to gRPC
 //! codes, with the AIP-193 details (`BadRequest` field violations, `ErrorInfo`) attached.
 
-use std::collections::HashMap;
-
 use hl_eventstore::{ExecuteError, StoreError};
 use tonic::Code;
 use tonic_types::{ErrorDetails, StatusExt};
@@ -71,7 +69,8 @@ pub struct ServiceError {
     pub message: String,
     /// UPPER_SNAKE machine-readable reason, e.g. HAZARD_NOT_AWAITING_VERIFICATION.
     pub reason: Option<String>,
-    pub metadata: HashMap<String, String>,
+    /// ErrorInfo metadata, e.g. ("resource", "hazards/…").
+    pub metadata: Vec<(String, String)>,
     /// (field path, description) pairs for INVALID_ARGUMENT.
     pub field_violations: Vec<(String, String)>,
 }
@@ -82,7 +81,7 @@ impl ServiceError {
             code,
             message: message.into(),
             reason: None,
-            metadata: HashMap::new(),
+            metadata: Vec::new(),
             field_violations: Vec::new(),
         }
     }
@@ -93,7 +92,7 @@ impl ServiceError {
     }
 
     pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.metadata.insert(key.into(), value.into());
+        self.metadata.push((key.into(), value.into()));
         self
     }
 
@@ -143,7 +142,11 @@ impl From<ServiceError> for tonic::Status {
                 .reason
                 .clone()
                 .unwrap_or_else(|| error.code.default_reason().to_string());
-            details.set_error_info(reason, hl_proto::ERROR_DOMAIN, error.metadata.clone());
+            details.set_error_info(
+                reason,
+                hl_proto::ERROR_DOMAIN,
+                error.metadata.iter().cloned().collect::<std::collections::HashMap<_, _>>(),
+            );
         }
         tonic::Status::with_error_details(error.code.grpc_code(), error.message, details)
     }
@@ -153,8 +156,12 @@ impl From<StoreError> for ServiceError {
     fn from(error: StoreError) -> Self {
         match &error {
             StoreError::Unavailable(_) => ServiceError::unavailable(error.to_string()),
-            StoreError::Integrity { subject, sequence, .. }
-            | StoreError::Undecodable { subject, sequence, .. } => {
+            StoreError::Integrity {
+                subject, sequence, ..
+            }
+            | StoreError::Undecodable {
+                subject, sequence, ..
+            } => {
                 tracing::error!(%error, "stored history cannot be trusted");
                 ServiceError::new(ErrorCode::DataLoss, error.to_string())
                     .with_metadata("subject", subject.clone())
@@ -196,7 +203,9 @@ mod tests {
     fn invalid_argument_carries_field_violations() {
         let status = tonic::Status::from(ServiceError::invalid_field("hazard_id", "is empty"));
         assert_eq!(status.code(), Code::InvalidArgument);
-        let bad_request = status.get_details_bad_request().expect("BadRequest details");
+        let bad_request = status
+            .get_details_bad_request()
+            .expect("BadRequest details");
         assert_eq!(bad_request.field_violations[0].field, "hazard_id");
         assert_eq!(bad_request.field_violations[0].description, "is empty");
     }
@@ -223,6 +232,6 @@ mod tests {
             reason: "r".into(),
         });
         assert_eq!(broken.code.grpc_code(), Code::DataLoss);
-        assert_eq!(broken.metadata["stream_sequence"], "4");
+        assert!(broken.metadata.contains(&("stream_sequence".to_string(), "4".to_string())));
     }
 }

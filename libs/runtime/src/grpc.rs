@@ -84,7 +84,9 @@ impl GrpcServer {
         let services = self.services;
         let drain = async move {
             shutdown.await;
-            reporter.set_service_status("", ServingStatus::NotServing).await;
+            reporter
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
             for service in &services {
                 reporter
                     .set_service_status(service, ServingStatus::NotServing)

@@ -54,3 +54,20 @@ pub fn ensure_streams(store: EventStore, contexts: Vec<&'static str>) -> Arc<Ato
 pub fn is_connected(client: &async_nats::Client) -> bool {
     client.connection_state() == async_nats::connection::State::Connected
 }
+
+/// NOT_SERVING while the NATS connection is down.
+pub fn connection_check(client: &async_nats::Client) -> crate::health::HealthCheck {
+    let client = client.clone();
+    crate::health::HealthCheck::new("nats connection", move || is_connected(&client))
+}
+
+/// Connects to NATS and opens the event store described by the arguments.
+pub async fn open_store(
+    args: &crate::config::EventStoreArgs,
+    url: &str,
+    client_name: &str,
+) -> Result<(async_nats::Client, EventStore), String> {
+    let client = connect(url, client_name).await?;
+    let store = EventStore::new(client.clone(), args.namespace(), args.store_settings());
+    Ok((client, store))
+}

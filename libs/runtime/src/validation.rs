@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use hl_eventstore::is_valid_token;
-use hl_proto::common::v1::Date;
+use hl_proto::common::v1::{Date, EvidenceRef};
 
 use crate::error::{ErrorCode, ServiceError};
 
@@ -144,6 +144,139 @@ impl Violations {
     }
 }
 
+impl Violations {
+    /// Evidence references: each names its content by a lower-case hex SHA-256.
+    pub fn evidence(&mut self, field: &str, evidence: &[EvidenceRef], required: bool) {
+        if required && evidence.is_empty() {
+            self.add(field, "at least one evidence reference is required");
+        }
+        if evidence.len() > 100 {
+            self.add(field, "at most 100 evidence references");
+        }
+        for (index, reference) in evidence.iter().enumerate() {
+            let valid_hash = reference.sha256.len() == 64
+                && reference
+                    .sha256
+                    .bytes()
+                    .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
+            if !valid_hash {
+                self.add(
+                    format!("{field}[{index}].sha256"),
+                    "must be the content's SHA-256 as 64 lower-case hex digits",
+                );
+            }
+            self.optional_text(
+                &format!("{field}[{index}].media_type"),
+                &reference.media_type,
+                128,
+            );
+            self.optional_text(
+                &format!("{field}[{index}].place"),
+                &reference.place,
+                MAX_SHORT_TEXT,
+            );
+            self.optional_text(
+                &format!("{field}[{index}].signer"),
+                &reference.signer,
+                MAX_SHORT_TEXT,
+            );
+            self.optional_text(
+                &format!("{field}[{index}].description"),
+                &reference.description,
+                MAX_TEXT,
+            );
+        }
+    }
+
+    /// The id of a resource name such as "hazards/{id}", recording a violation when malformed.
+    pub fn resource_id(&mut self, field: &str, name: &str, collection: &str) -> Option<String> {
+        match resource_id(field, name, collection) {
+            Ok(id) => Some(id.to_string()),
+            Err(error) => {
+                self.found.extend(error.field_violations);
+                None
+            }
+        }
+    }
+
+    /// An optional business time: not in the future (beyond five minutes of clock skew) and
+    /// not before 2000.
+    pub fn optional_past_time(
+        &mut self,
+        field: &str,
+        value: Option<&hl_proto::Timestamp>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        let timestamp = value?;
+        let Some(instant) = hl_proto::instant(timestamp) else {
+            self.add(field, "is not a valid timestamp");
+            return None;
+        };
+        if instant > now + chrono::Duration::minutes(5) {
+            self.add(field, "lies in the future");
+            return None;
+        }
+        if instant.timestamp() < 946_684_800 {
+            self.add(field, "is before 2000");
+            return None;
+        }
+        Some(instant)
+    }
+}
+
+/// The 31 characters of GB 32100-2015 codes (no I, O, S, V, Z), in value order.
+const CREDIT_CODE_CHARACTERS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+const CREDIT_CODE_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
+
+/// The check character (18th) of a unified social credit code's first 17 characters, or None
+/// when one of them is not a code character.
+pub fn credit_code_check_character(first_seventeen: &str) -> Option<char> {
+    if first_seventeen.len() != 17 {
+        return None;
+    }
+    let mut sum = 0;
+    for (character, weight) in first_seventeen.chars().zip(CREDIT_CODE_WEIGHTS) {
+        sum += CREDIT_CODE_CHARACTERS.find(character)? as u32 * weight;
+    }
+    let check = (31 - sum % 31) % 31;
+    CREDIT_CODE_CHARACTERS.chars().nth(check as usize)
+}
+
+/// Whether a string is a unified social credit code (统一社会信用代码) whose check character is
+/// right (GB 32100-2015).
+pub fn is_unified_social_credit_code(code: &str) -> bool {
+    code.len() == 18
+        && code.is_ascii()
+        && credit_code_check_character(&code[..17]) == code.chars().nth(17)
+}
+
+impl Violations {
+    /// A required unified social credit code with a correct check character.
+    pub fn credit_code(&mut self, field: &str, value: &str) {
+        if value.is_empty() {
+            self.add(
+                field,
+                "is required: the enterprise's unified social credit code",
+            );
+        } else if value.len() != 18 || !value.is_ascii() {
+            self.add(field, "must be an 18-character unified social credit code");
+        } else if !is_unified_social_credit_code(value) {
+            match credit_code_check_character(&value[..17]) {
+                Some(expected) => self.add(
+                    field,
+                    format!("check character is wrong: {value} should end in {expected} (GB 32100-2015)"),
+                ),
+                None => self.add(
+                    field,
+                    "uses characters a unified social credit code cannot contain (I, O, S, V, Z, lower case …)",
+                ),
+            }
+        }
+    }
+}
+
 /// The id in a resource name such as "hazards/{id}", or INVALID_ARGUMENT naming `field`.
 pub fn resource_id<'a>(
     field: &str,
@@ -186,12 +319,37 @@ mod tests {
             .iter()
             .map(|(field, _)| field.as_str())
             .collect();
-        assert_eq!(fields, ["request_id", "description", "hazard_id", "deadline"]);
+        assert_eq!(
+            fields,
+            ["request_id", "description", "hazard_id", "deadline"]
+        );
+    }
+
+    #[test]
+    fn credit_codes_of_real_enterprises_pass_and_altered_ones_fail() {
+        for code in [
+            "9144030071526726XG",
+            "91330100716105852F",
+            "914403001922038216",
+            "91110108551385082Q",
+        ] {
+            assert!(is_unified_social_credit_code(code), "{code}");
+        }
+        assert!(!is_unified_social_credit_code("9144030071526726XH"));
+        assert!(!is_unified_social_credit_code("9144030071526726X"));
+        assert!(!is_unified_social_credit_code("91440300715267I6XG"));
+        let mut violations = Violations::new();
+        violations.credit_code("enterprise_id", "91330100716105852E");
+        let error = violations.into_result().unwrap_err();
+        assert!(error.field_violations[0].1.contains("should end in F"));
     }
 
     #[test]
     fn resource_names_are_parsed_strictly() {
-        assert_eq!(resource_id("name", "hazards/abc-1", "hazards").unwrap(), "abc-1");
+        assert_eq!(
+            resource_id("name", "hazards/abc-1", "hazards").unwrap(),
+            "abc-1"
+        );
         assert!(resource_id("name", "hazards/", "hazards").is_err());
         assert!(resource_id("name", "hazardsabc", "hazards").is_err());
         assert!(resource_id("name", "rounds/abc", "hazards").is_err());

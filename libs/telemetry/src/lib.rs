@@ -11,6 +11,8 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -83,19 +85,33 @@ pub fn init(args: &TelemetryArgs) -> Result<Telemetry, TelemetryError> {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     opentelemetry::global::set_tracer_provider(provider.clone());
 
-    let otel_layer = tracing_opentelemetry::layer().with_tracer(tracer);
-    let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
+    // The log filter applies to logs only: spans at INFO and above always reach OpenTelemetry,
+    // so trace context is written into every command's messages however quiet the logs are.
+    let otel_layer = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_filter(LevelFilter::INFO);
+    let registry = tracing_subscriber::registry().with(otel_layer);
+    // Logs go to standard error, leaving standard output to what a binary prints for people.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let installed = match args.log_format {
         LogFormat::Human => registry
-            .with(tracing_subscriber::fmt::layer().with_target(true))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_target(true)
+                    .with_ansi(colour)
+                    .with_writer(std::io::stderr)
+                    .with_filter(filter),
+            )
             .try_init(),
         LogFormat::Json => registry
             .with(
                 tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
                     .json()
                     .flatten_event(true)
                     .with_current_span(true)
-                    .with_span_list(false),
+                    .with_span_list(false)
+                    .with_filter(filter),
             )
             .try_init(),
     };
@@ -111,7 +127,11 @@ fn tracer_provider(args: &TelemetryArgs) -> Result<(SdkTracerProvider, bool), Te
         .with_service_name(args.service_name.clone())
         .build();
     let builder = SdkTracerProvider::builder().with_resource(resource);
-    let Some(endpoint) = args.otlp_endpoint.as_deref().filter(|value| !value.is_empty()) else {
+    let Some(endpoint) = args
+        .otlp_endpoint
+        .as_deref()
+        .filter(|value| !value.is_empty())
+    else {
         return Ok((builder.build(), false));
     };
     let exporter = opentelemetry_otlp::SpanExporter::builder()

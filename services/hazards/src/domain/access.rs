@@ -29,11 +29,17 @@ pub fn covers(actor: &Actor, place_code: &str) -> bool {
 }
 
 /// A government-side actor whose jurisdiction covers the place.
-pub fn require_government(actor: &Actor, place_code: &str, action: &str) -> Result<(), DomainError> {
+pub fn require_government(
+    actor: &Actor,
+    place_code: &str,
+    action: &str,
+) -> Result<(), DomainError> {
     if !is_government_side(actor) {
         return Err(DomainError::forbidden(
             "GOVERNMENT_ROLE_REQUIRED",
-            format!("only an inspector, township officer, bureau administrator or government system may {action}"),
+            format!(
+                "only an inspector, township officer, bureau administrator or government system may {action}"
+            ),
         ));
     }
     if !covers(actor, place_code) {
@@ -50,7 +56,11 @@ pub fn require_government(actor: &Actor, place_code: &str, action: &str) -> Resu
 
 /// A government-side actor working anywhere in the district, or above it: a township officer
 /// reports on district-wide work such as a supervision order's sub-tasks.
-pub fn require_government_within(actor: &Actor, district: &str, action: &str) -> Result<(), DomainError> {
+pub fn require_government_within(
+    actor: &Actor,
+    district: &str,
+    action: &str,
+) -> Result<(), DomainError> {
     if is_government_side(actor) && !actor.region.is_empty() && actor.region.starts_with(district) {
         return Ok(());
     }
@@ -69,7 +79,11 @@ pub fn require_bureau(actor: &Actor, place_code: &str, action: &str) -> Result<(
 }
 
 /// The enterprise itself.
-pub fn require_the_enterprise(actor: &Actor, enterprise_id: &str, action: &str) -> Result<(), DomainError> {
+pub fn require_the_enterprise(
+    actor: &Actor,
+    enterprise_id: &str,
+    action: &str,
+) -> Result<(), DomainError> {
     if is_the_enterprise(actor, enterprise_id) {
         Ok(())
     } else {
@@ -136,7 +150,12 @@ pub(crate) mod test_actors {
     }
 
     pub fn administrator() -> Actor {
-        actor("admin-1", Role::BureauAdministrator, "putuo-bureau", "330903")
+        actor(
+            "admin-1",
+            Role::BureauAdministrator,
+            "putuo-bureau",
+            "330903",
+        )
     }
 }
 
@@ -158,16 +177,23 @@ mod tests {
 
     #[test]
     fn enterprises_act_only_for_themselves() {
-        assert!(require_enterprise_or_government(&enterprise(), ENTERPRISE, "330903", "act").is_ok());
-        let other = require_enterprise_or_government(&other_enterprise(), ENTERPRISE, "330903", "act")
-            .unwrap_err();
+        assert!(
+            require_enterprise_or_government(&enterprise(), ENTERPRISE, "330903", "act").is_ok()
+        );
+        let other =
+            require_enterprise_or_government(&other_enterprise(), ENTERPRISE, "330903", "act")
+                .unwrap_err();
         assert_eq!(other.reason(), "OTHER_ENTERPRISE");
         assert_eq!(
-            require_government(&enterprise(), "330903", "act").unwrap_err().reason(),
+            require_government(&enterprise(), "330903", "act")
+                .unwrap_err()
+                .reason(),
             "GOVERNMENT_ROLE_REQUIRED"
         );
         assert_eq!(
-            require_bureau(&inspector(), "330903", "act").unwrap_err().reason(),
+            require_bureau(&inspector(), "330903", "act")
+                .unwrap_err()
+                .reason(),
             "BUREAU_ROLE_REQUIRED"
         );
         assert!(require_bureau(&administrator(), "330903", "act").is_ok());

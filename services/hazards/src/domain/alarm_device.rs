@@ -91,14 +91,34 @@ impl Aggregate for AlarmDevice {
     const CONTEXT: &'static str = super::CONTEXT;
     const AGGREGATE_TYPE: &'static str = "alarm_device";
 
-    fn decide(&self, command: &AlarmDeviceCommand, context: &CommandContext) -> Result<Vec<AlarmDeviceEvent>, DomainError> {
+    fn decide(
+        &self,
+        command: &AlarmDeviceCommand,
+        context: &CommandContext,
+    ) -> Result<Vec<AlarmDeviceEvent>, DomainError> {
         let actor = &context.actor;
         let today = local_date(context.occurred_at);
-        if let AlarmDeviceCommand::Register { enterprise_id, region, kind, location, test_interval_days, last_tested_on } = command {
+        if let AlarmDeviceCommand::Register {
+            enterprise_id,
+            region,
+            kind,
+            location,
+            test_interval_days,
+            last_tested_on,
+        } = command
+        {
             if self.exists() {
-                return Err(DomainError::AlreadyExists(format!("alarmDevices/{}", context.aggregate_id)));
+                return Err(DomainError::AlreadyExists(format!(
+                    "alarmDevices/{}",
+                    context.aggregate_id
+                )));
             }
-            require_enterprise_or_government(actor, enterprise_id, region, "register an alarm device")?;
+            require_enterprise_or_government(
+                actor,
+                enterprise_id,
+                region,
+                "register an alarm device",
+            )?;
             if last_tested_on.is_some_and(|tested| tested > today) {
                 return Err(DomainError::invalid("last_tested_on", "lies in the future"));
             }
@@ -107,32 +127,54 @@ impl Aggregate for AlarmDevice {
             } else {
                 *test_interval_days
             };
-            return Ok(vec![AlarmDeviceEvent::Registered(pb::AlarmDeviceRegistered {
-                device_id: context.aggregate_id.clone(),
-                enterprise_id: enterprise_id.clone(),
-                kind: *kind as i32,
-                location: location.clone(),
-                test_interval_days: interval,
-                last_tested_on: last_tested_on.map(Into::into),
-            })]);
+            return Ok(vec![AlarmDeviceEvent::Registered(
+                pb::AlarmDeviceRegistered {
+                    device_id: context.aggregate_id.clone(),
+                    enterprise_id: enterprise_id.clone(),
+                    kind: *kind as i32,
+                    location: location.clone(),
+                    test_interval_days: interval,
+                    last_tested_on: last_tested_on.map(Into::into),
+                },
+            )]);
         }
         if !self.exists() {
-            return Err(DomainError::NotFound(format!("alarmDevices/{}", context.aggregate_id)));
+            return Err(DomainError::NotFound(format!(
+                "alarmDevices/{}",
+                context.aggregate_id
+            )));
         }
-        require_enterprise_or_government(actor, &self.enterprise_id, &self.region, "act on an alarm device")?;
+        require_enterprise_or_government(
+            actor,
+            &self.enterprise_id,
+            &self.region,
+            "act on an alarm device",
+        )?;
         if self.retired {
-            return Err(DomainError::precondition("ALARM_DEVICE_RETIRED", "the device is retired"));
+            return Err(DomainError::precondition(
+                "ALARM_DEVICE_RETIRED",
+                "the device is retired",
+            ));
         }
         let events = match command {
             AlarmDeviceCommand::Register { .. } => unreachable!("handled above"),
-            AlarmDeviceCommand::RecordTest { tested_on, result, certificate_number, tester, evidence } => {
+            AlarmDeviceCommand::RecordTest {
+                tested_on,
+                result,
+                certificate_number,
+                tester,
+                evidence,
+            } => {
                 if *tested_on > today {
                     return Err(DomainError::invalid("tested_on", "lies in the future"));
                 }
                 if let Some(last) = self.last_tested_on
                     && *tested_on < last
                 {
-                    return Err(DomainError::invalid("tested_on", format!("is before the last recorded test on {last}")));
+                    return Err(DomainError::invalid(
+                        "tested_on",
+                        format!("is before the last recorded test on {last}"),
+                    ));
                 }
                 vec![AlarmDeviceEvent::Tested(pb::AlarmDeviceTested {
                     device_id: self.device_id.clone(),
@@ -143,10 +185,12 @@ impl Aggregate for AlarmDevice {
                     evidence: evidence.clone(),
                 })]
             }
-            AlarmDeviceCommand::Retire { reason } => vec![AlarmDeviceEvent::Retired(pb::AlarmDeviceRetired {
-                device_id: self.device_id.clone(),
-                reason: reason.clone(),
-            })],
+            AlarmDeviceCommand::Retire { reason } => {
+                vec![AlarmDeviceEvent::Retired(pb::AlarmDeviceRetired {
+                    device_id: self.device_id.clone(),
+                    reason: reason.clone(),
+                })]
+            }
         };
         Ok(events)
     }
@@ -161,7 +205,10 @@ impl Aggregate for AlarmDevice {
                 self.location = registered.location.clone();
                 self.test_interval_days = registered.test_interval_days;
                 self.registered_on = Some(local_date(meta.occurred_at));
-                self.last_tested_on = registered.last_tested_on.as_ref().and_then(|date| date.to_naive());
+                self.last_tested_on = registered
+                    .last_tested_on
+                    .as_ref()
+                    .and_then(|date| date.to_naive());
                 if self.last_tested_on.is_some() {
                     self.last_result = AlarmTestResult::Pass;
                 }
@@ -189,10 +236,23 @@ mod tests {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
     }
 
-    fn step(mut device: AlarmDevice, command: AlarmDeviceCommand, actor: hl_proto::common::v1::Actor) -> AlarmDevice {
+    fn step(
+        mut device: AlarmDevice,
+        command: AlarmDeviceCommand,
+        actor: hl_proto::common::v1::Actor,
+    ) -> AlarmDevice {
         let now = at("2023-03-01T02:00:00Z");
-        for event in device.decide(&command, &CommandContext::new("dev-1", actor.clone(), now)).unwrap() {
-            device.apply(&event, &EventMeta { region: "330903".into(), ..EventMeta::at(now, actor.clone()) });
+        for event in device
+            .decide(&command, &CommandContext::new("dev-1", actor.clone(), now))
+            .unwrap()
+        {
+            device.apply(
+                &event,
+                &EventMeta {
+                    region: "330903".into(),
+                    ..EventMeta::at(now, actor.clone())
+                },
+            );
         }
         device
     }
@@ -209,16 +269,30 @@ mod tests {
     }
 
     fn test(on: &str, result: AlarmTestResult) -> AlarmDeviceCommand {
-        AlarmDeviceCommand::RecordTest { tested_on: day(on), result, certificate_number: "C-1".into(), tester: "lab".into(), evidence: vec![] }
+        AlarmDeviceCommand::RecordTest {
+            tested_on: day(on),
+            result,
+            certificate_number: "C-1".into(),
+            tester: "lab".into(),
+            evidence: vec![],
+        }
     }
 
     #[test]
     fn a_passed_test_is_due_again_a_year_later() {
-        let device = step(AlarmDevice::default(), register(Some("2022-02-15")), enterprise());
+        let device = step(
+            AlarmDevice::default(),
+            register(Some("2022-02-15")),
+            enterprise(),
+        );
         assert_eq!(device.test_interval_days, 365);
         assert_eq!(device.next_test_due(), Some(day("2023-02-15")));
         assert!(device.is_overdue(at("2023-03-01T00:00:00Z")));
-        let tested = step(device, test("2023-02-28", AlarmTestResult::Pass), inspector());
+        let tested = step(
+            device,
+            test("2023-02-28", AlarmTestResult::Pass),
+            inspector(),
+        );
         assert_eq!(tested.next_test_due(), Some(day("2024-02-28")));
         assert!(!tested.is_overdue(at("2023-03-01T00:00:00Z")));
     }
@@ -228,23 +302,84 @@ mod tests {
         let untested = step(AlarmDevice::default(), register(None), enterprise());
         assert_eq!(untested.next_test_due(), Some(day("2023-03-01")));
         assert!(untested.is_overdue(at("2023-03-02T00:00:00Z")));
-        let failed = step(untested, test("2023-03-01", AlarmTestResult::Fail), enterprise());
+        let failed = step(
+            untested,
+            test("2023-03-01", AlarmTestResult::Fail),
+            enterprise(),
+        );
         assert!(failed.is_overdue(at("2023-03-01T03:00:00Z")));
-        let retired = step(failed, AlarmDeviceCommand::Retire { reason: "replaced".into() }, enterprise());
+        let retired = step(
+            failed,
+            AlarmDeviceCommand::Retire {
+                reason: "replaced".into(),
+            },
+            enterprise(),
+        );
         assert!(!retired.is_overdue(at("2023-03-02T00:00:00Z")));
     }
 
     #[test]
     fn tests_are_refused_out_of_order_in_the_future_or_after_retirement() {
         let now = at("2023-03-01T02:00:00Z");
-        let device = step(AlarmDevice::default(), register(Some("2022-02-15")), enterprise());
-        let decide = |device: &AlarmDevice, command: AlarmDeviceCommand, actor| device.decide(&command, &CommandContext::new("dev-1", actor, now)).unwrap_err().reason();
-        assert_eq!(decide(&device, test("2022-01-01", AlarmTestResult::Pass), enterprise()), "INVALID_ARGUMENT");
-        assert_eq!(decide(&device, test("2023-04-01", AlarmTestResult::Pass), enterprise()), "INVALID_ARGUMENT");
-        assert_eq!(decide(&device, test("2023-02-20", AlarmTestResult::Pass), other_enterprise()), "OTHER_ENTERPRISE");
-        assert_eq!(decide(&device, register(None), enterprise()), "ALREADY_EXISTS");
-        let retired = step(device, AlarmDeviceCommand::Retire { reason: "r".into() }, enterprise());
-        assert_eq!(decide(&retired, test("2023-02-20", AlarmTestResult::Pass), enterprise()), "ALARM_DEVICE_RETIRED");
-        assert_eq!(decide(&AlarmDevice::default(), test("2023-02-20", AlarmTestResult::Pass), enterprise()), "NOT_FOUND");
+        let device = step(
+            AlarmDevice::default(),
+            register(Some("2022-02-15")),
+            enterprise(),
+        );
+        let decide = |device: &AlarmDevice, command: AlarmDeviceCommand, actor| {
+            device
+                .decide(&command, &CommandContext::new("dev-1", actor, now))
+                .unwrap_err()
+                .reason()
+        };
+        assert_eq!(
+            decide(
+                &device,
+                test("2022-01-01", AlarmTestResult::Pass),
+                enterprise()
+            ),
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            decide(
+                &device,
+                test("2023-04-01", AlarmTestResult::Pass),
+                enterprise()
+            ),
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            decide(
+                &device,
+                test("2023-02-20", AlarmTestResult::Pass),
+                other_enterprise()
+            ),
+            "OTHER_ENTERPRISE"
+        );
+        assert_eq!(
+            decide(&device, register(None), enterprise()),
+            "ALREADY_EXISTS"
+        );
+        let retired = step(
+            device,
+            AlarmDeviceCommand::Retire { reason: "r".into() },
+            enterprise(),
+        );
+        assert_eq!(
+            decide(
+                &retired,
+                test("2023-02-20", AlarmTestResult::Pass),
+                enterprise()
+            ),
+            "ALARM_DEVICE_RETIRED"
+        );
+        assert_eq!(
+            decide(
+                &AlarmDevice::default(),
+                test("2023-02-20", AlarmTestResult::Pass),
+                enterprise()
+            ),
+            "NOT_FOUND"
+        );
     }
 }

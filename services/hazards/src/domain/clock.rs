@@ -17,7 +17,8 @@ pub fn is_past(deadline: NaiveDate, as_of: DateTime<Utc>) -> bool {
 
 /// `date` plus `days` calendar days.
 pub fn add_days(date: NaiveDate, days: u64) -> NaiveDate {
-    date.checked_add_days(Days::new(days)).unwrap_or(NaiveDate::MAX)
+    date.checked_add_days(Days::new(days))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 #[cfg(test)]
@@ -28,8 +29,12 @@ mod tests {
     fn the_local_day_changes_at_midnight_in_shanghai() {
         let day = NaiveDate::from_ymd_opt(2023, 6, 30).unwrap();
         // 15:59 UTC is 23:59 in Zhoushan: still the deadline day.
-        let last_minute = DateTime::parse_from_rfc3339("2023-06-30T15:59:59Z").unwrap().to_utc();
-        let next_day = DateTime::parse_from_rfc3339("2023-06-30T16:00:00Z").unwrap().to_utc();
+        let last_minute = DateTime::parse_from_rfc3339("2023-06-30T15:59:59Z")
+            .unwrap()
+            .to_utc();
+        let next_day = DateTime::parse_from_rfc3339("2023-06-30T16:00:00Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(local_date(last_minute), day);
         assert!(!is_past(day, last_minute));
         assert!(is_past(day, next_day));

@@ -253,7 +253,9 @@ impl Hazard {
                 format!(
                     "{what}: {} is {}",
                     self.name(),
-                    self.status.as_str_name().trim_start_matches("HAZARD_STATUS_")
+                    self.status
+                        .as_str_name()
+                        .trim_start_matches("HAZARD_STATUS_")
                 ),
             ))
         }
@@ -283,7 +285,11 @@ impl Hazard {
                     "an enterprise may {action} only its own self-check hazards graded 一般; {} is {} in the {} ledger",
                     self.name(),
                     level_name(self.level),
-                    if self.is_self_check() { "enterprise" } else { "government" },
+                    if self.is_self_check() {
+                        "enterprise"
+                    } else {
+                        "government"
+                    },
                 ),
             ));
         }
@@ -410,7 +416,12 @@ impl Aggregate for Hazard {
 
             HazardCommand::Grade { level, criterion } => {
                 self.require_status(
-                    &[S::Reported, S::Graded, S::Rectifying, S::AwaitingVerification],
+                    &[
+                        S::Reported,
+                        S::Graded,
+                        S::Rectifying,
+                        S::AwaitingVerification,
+                    ],
                     "HAZARD_ALREADY_RESOLVED",
                     "grade",
                 )?;
@@ -420,7 +431,12 @@ impl Aggregate for Hazard {
                         "a government finding is graded by the government side",
                     ));
                 }
-                require_enterprise_or_government(actor, &self.enterprise_id, self.place(), "grade a hazard")?;
+                require_enterprise_or_government(
+                    actor,
+                    &self.enterprise_id,
+                    self.place(),
+                    "grade a hazard",
+                )?;
                 if self.listing.is_some() && *level != HazardLevel::Major {
                     return Err(DomainError::precondition(
                         "HAZARD_LISTED",
@@ -440,34 +456,52 @@ impl Aggregate for Hazard {
 
             HazardCommand::PlanRectification(plan) => {
                 self.require_graded()?;
-                self.require_status(&[S::Graded, S::Rectifying], "HAZARD_NOT_RECTIFIABLE", "plan rectification")?;
+                self.require_status(
+                    &[S::Graded, S::Rectifying],
+                    "HAZARD_NOT_RECTIFIABLE",
+                    "plan rectification",
+                )?;
                 if !self.is_self_check() || self.deadline_source == DeadlineSource::Order {
                     return Err(DomainError::precondition(
                         "HAZARD_DEADLINE_SET_BY_ORDER",
                         "the deadline of this hazard is set by a government order; request an extension instead",
                     ));
                 }
-                require_the_enterprise(actor, &self.enterprise_id, "plan the rectification (五定)")?;
+                require_the_enterprise(
+                    actor,
+                    &self.enterprise_id,
+                    "plan the rectification (五定)",
+                )?;
                 let deadline = plan.deadline.as_ref().and_then(|date| date.to_naive());
-                let deadline = deadline.ok_or_else(|| DomainError::invalid("plan.deadline", "is required"))?;
+                let deadline =
+                    deadline.ok_or_else(|| DomainError::invalid("plan.deadline", "is required"))?;
                 self.require_deadline_not_before_report("plan.deadline", deadline)?;
-                vec![HazardEvent::RectificationPlanned(pb::RectificationPlanned {
-                    hazard_id,
-                    plan: Some(plan.clone()),
-                })]
+                vec![HazardEvent::RectificationPlanned(
+                    pb::RectificationPlanned {
+                        hazard_id,
+                        plan: Some(plan.clone()),
+                    },
+                )]
             }
 
             HazardCommand::OrderRectification(order) => {
                 self.require_graded()?;
-                self.require_status(&[S::Graded, S::Rectifying], "HAZARD_NOT_RECTIFIABLE", "order rectification")?;
+                self.require_status(
+                    &[S::Graded, S::Rectifying],
+                    "HAZARD_NOT_RECTIFIABLE",
+                    "order rectification",
+                )?;
                 require_government(actor, self.place(), "order rectification (责令限期整改)")?;
                 let deadline = order.deadline.as_ref().and_then(|date| date.to_naive());
-                let deadline = deadline.ok_or_else(|| DomainError::invalid("order.deadline", "is required"))?;
+                let deadline = deadline
+                    .ok_or_else(|| DomainError::invalid("order.deadline", "is required"))?;
                 self.require_deadline_not_before_report("order.deadline", deadline)?;
-                vec![HazardEvent::RectificationOrdered(pb::RectificationOrdered {
-                    hazard_id,
-                    order: Some(order.clone()),
-                })]
+                vec![HazardEvent::RectificationOrdered(
+                    pb::RectificationOrdered {
+                        hazard_id,
+                        order: Some(order.clone()),
+                    },
+                )]
             }
 
             HazardCommand::SubmitRemediationPlan(plan) => {
@@ -478,23 +512,43 @@ impl Aggregate for Hazard {
                         "a remediation plan (治理方案) is for 重大 hazards",
                     ));
                 }
-                self.require_status(&[S::Graded, S::Rectifying], "HAZARD_NOT_RECTIFIABLE", "submit a remediation plan")?;
-                require_enterprise_or_government(actor, &self.enterprise_id, self.place(), "submit a remediation plan")?;
-                vec![HazardEvent::RemediationPlanSubmitted(pb::RemediationPlanSubmitted {
-                    hazard_id,
-                    plan: Some(plan.clone()),
-                })]
+                self.require_status(
+                    &[S::Graded, S::Rectifying],
+                    "HAZARD_NOT_RECTIFIABLE",
+                    "submit a remediation plan",
+                )?;
+                require_enterprise_or_government(
+                    actor,
+                    &self.enterprise_id,
+                    self.place(),
+                    "submit a remediation plan",
+                )?;
+                vec![HazardEvent::RemediationPlanSubmitted(
+                    pb::RemediationPlanSubmitted {
+                        hazard_id,
+                        plan: Some(plan.clone()),
+                    },
+                )]
             }
 
             HazardCommand::FixOnSpot { note, evidence } => {
-                self.require_status(&[S::Reported, S::Graded], "HAZARD_NOT_FIXABLE_ON_SPOT", "fix on the spot")?;
+                self.require_status(
+                    &[S::Reported, S::Graded],
+                    "HAZARD_NOT_FIXABLE_ON_SPOT",
+                    "fix on the spot",
+                )?;
                 if self.is_major() {
                     return Err(DomainError::precondition(
                         "HAZARD_MAJOR_CANNOT_BE_FIXED_ON_SPOT",
                         "a 重大 hazard needs a remediation plan and verification, not a fix on the spot",
                     ));
                 }
-                require_enterprise_or_government(actor, &self.enterprise_id, self.place(), "fix a hazard on the spot")?;
+                require_enterprise_or_government(
+                    actor,
+                    &self.enterprise_id,
+                    self.place(),
+                    "fix a hazard on the spot",
+                )?;
                 let mut events = Vec::new();
                 if self.level == HazardLevel::Unspecified {
                     // Fixable at once is what 一般 means (16号令 Art. 3).
@@ -514,7 +568,11 @@ impl Aggregate for Hazard {
             }
 
             HazardCommand::ClaimRectification { note, evidence } => {
-                self.require_status(&[S::Rectifying], "HAZARD_NOT_RECTIFYING", "claim rectification")?;
+                self.require_status(
+                    &[S::Rectifying],
+                    "HAZARD_NOT_RECTIFYING",
+                    "claim rectification",
+                )?;
                 require_the_enterprise(actor, &self.enterprise_id, "claim a rectification")?;
                 if self.is_major() && self.remediation_plan.is_none() {
                     return Err(DomainError::precondition(
@@ -522,38 +580,62 @@ impl Aggregate for Hazard {
                         "a 重大 hazard needs its remediation plan (治理方案) before a rectification claim",
                     ));
                 }
-                vec![HazardEvent::RectificationClaimed(pb::RectificationClaimed {
-                    hazard_id,
-                    note: note.clone(),
-                    evidence: evidence.clone(),
-                })]
+                vec![HazardEvent::RectificationClaimed(
+                    pb::RectificationClaimed {
+                        hazard_id,
+                        note: note.clone(),
+                        evidence: evidence.clone(),
+                    },
+                )]
             }
 
             HazardCommand::Verify { note, evidence } => {
-                self.require_status(&[S::AwaitingVerification], "HAZARD_NOT_AWAITING_VERIFICATION", "verify")?;
+                self.require_status(
+                    &[S::AwaitingVerification],
+                    "HAZARD_NOT_AWAITING_VERIFICATION",
+                    "verify",
+                )?;
                 self.require_verifier(actor, "verify")?;
-                vec![HazardEvent::RectificationVerified(pb::RectificationVerified {
-                    hazard_id,
-                    note: note.clone(),
-                    evidence: evidence.clone(),
-                })]
+                vec![HazardEvent::RectificationVerified(
+                    pb::RectificationVerified {
+                        hazard_id,
+                        note: note.clone(),
+                        evidence: evidence.clone(),
+                    },
+                )]
             }
 
-            HazardCommand::Reject { reason, new_deadline } => {
-                self.require_status(&[S::AwaitingVerification], "HAZARD_NOT_AWAITING_VERIFICATION", "reject")?;
+            HazardCommand::Reject {
+                reason,
+                new_deadline,
+            } => {
+                self.require_status(
+                    &[S::AwaitingVerification],
+                    "HAZARD_NOT_AWAITING_VERIFICATION",
+                    "reject",
+                )?;
                 self.require_verifier(actor, "reject")?;
                 if let Some(deadline) = new_deadline {
                     self.require_deadline_not_before_report("new_deadline", *deadline)?;
                 }
-                vec![HazardEvent::RectificationRejected(pb::RectificationRejected {
-                    hazard_id,
-                    reason: reason.clone(),
-                    new_deadline: new_deadline.map(Into::into),
-                })]
+                vec![HazardEvent::RectificationRejected(
+                    pb::RectificationRejected {
+                        hazard_id,
+                        reason: reason.clone(),
+                        new_deadline: new_deadline.map(Into::into),
+                    },
+                )]
             }
 
-            HazardCommand::RequestExtension { requested_deadline, reason } => {
-                self.require_status(&[S::Rectifying], "HAZARD_NOT_RECTIFYING", "request an extension")?;
+            HazardCommand::RequestExtension {
+                requested_deadline,
+                reason,
+            } => {
+                self.require_status(
+                    &[S::Rectifying],
+                    "HAZARD_NOT_RECTIFYING",
+                    "request an extension",
+                )?;
                 if self.deadline_source != DeadlineSource::Order {
                     return Err(DomainError::precondition(
                         "EXTENSION_NOT_APPLICABLE",
@@ -582,7 +664,11 @@ impl Aggregate for Hazard {
                 })]
             }
 
-            HazardCommand::DecideExtension { grant, new_deadline, note } => {
+            HazardCommand::DecideExtension {
+                grant,
+                new_deadline,
+                note,
+            } => {
                 self.require_open()?;
                 let Some(pending) = &self.pending_extension else {
                     return Err(DomainError::precondition(
@@ -592,7 +678,10 @@ impl Aggregate for Hazard {
                 };
                 require_government(actor, self.place(), "decide an extension")?;
                 if *grant {
-                    let requested = pending.requested_deadline.as_ref().and_then(|date| date.to_naive());
+                    let requested = pending
+                        .requested_deadline
+                        .as_ref()
+                        .and_then(|date| date.to_naive());
                     let granted = new_deadline.or(requested).ok_or_else(|| {
                         DomainError::invalid("new_deadline", "is required to grant an extension")
                     })?;
@@ -618,7 +707,11 @@ impl Aggregate for Hazard {
             }
 
             HazardCommand::Close { note } => {
-                self.require_status(&[S::Verified, S::FixedOnSpot], "HAZARD_NOT_VERIFIED", "close out")?;
+                self.require_status(
+                    &[S::Verified, S::FixedOnSpot],
+                    "HAZARD_NOT_VERIFIED",
+                    "close out",
+                )?;
                 if self.listing.is_some() {
                     return Err(DomainError::precondition(
                         "HAZARD_STILL_LISTED",
@@ -632,7 +725,10 @@ impl Aggregate for Hazard {
                 })]
             }
 
-            HazardCommand::MarkListed { supervision_order_id, level } => {
+            HazardCommand::MarkListed {
+                supervision_order_id,
+                level,
+            } => {
                 self.require_open()?;
                 require_bureau(actor, self.place(), "list a hazard (挂牌)")?;
                 if !self.is_major() {
@@ -642,11 +738,16 @@ impl Aggregate for Hazard {
                     ));
                 }
                 match &self.listing {
-                    Some(listing) if listing.supervision_order_id == *supervision_order_id => Vec::new(),
+                    Some(listing) if listing.supervision_order_id == *supervision_order_id => {
+                        Vec::new()
+                    }
                     Some(listing) => {
                         return Err(DomainError::precondition(
                             "HAZARD_ALREADY_LISTED",
-                            format!("already listed under supervision order {}", listing.supervision_order_id),
+                            format!(
+                                "already listed under supervision order {}",
+                                listing.supervision_order_id
+                            ),
                         ));
                     }
                     None => vec![HazardEvent::Listed(pb::HazardListed {
@@ -657,17 +758,25 @@ impl Aggregate for Hazard {
                 }
             }
 
-            HazardCommand::MarkDelisted { supervision_order_id } => {
+            HazardCommand::MarkDelisted {
+                supervision_order_id,
+            } => {
                 require_bureau(actor, self.place(), "delist a hazard (摘牌)")?;
                 let Some(listing) = &self.listing else {
-                    return Err(DomainError::precondition("HAZARD_NOT_LISTED", "the hazard is not listed"));
+                    return Err(DomainError::precondition(
+                        "HAZARD_NOT_LISTED",
+                        "the hazard is not listed",
+                    ));
                 };
                 if let Some(order) = supervision_order_id
                     && *order != listing.supervision_order_id
                 {
                     return Err(DomainError::precondition(
                         "HAZARD_LISTED_UNDER_ANOTHER_ORDER",
-                        format!("listed under supervision order {}", listing.supervision_order_id),
+                        format!(
+                            "listed under supervision order {}",
+                            listing.supervision_order_id
+                        ),
                     ));
                 }
                 vec![HazardEvent::Delisted(pb::HazardDelisted {
@@ -711,7 +820,10 @@ impl Aggregate for Hazard {
                         "a resumption request already awaits its on-site review",
                     ));
                 }
-                if !matches!(self.status, S::AwaitingVerification | S::Verified | S::Closed) {
+                if !matches!(
+                    self.status,
+                    S::AwaitingVerification | S::Verified | S::Closed
+                ) {
                     return Err(DomainError::precondition(
                         "HAZARD_NOT_REMEDIATED",
                         "claim the rectification before requesting resumption",
@@ -833,7 +945,11 @@ impl Aggregate for Hazard {
                 self.reopen_count += 1;
                 self.rectification_claim = None;
                 self.claimed_at = None;
-                if let Some(deadline) = rejected.new_deadline.as_ref().and_then(|date| date.to_naive()) {
+                if let Some(deadline) = rejected
+                    .new_deadline
+                    .as_ref()
+                    .and_then(|date| date.to_naive())
+                {
                     self.deadline = Some(deadline);
                 }
                 self.status = HazardStatus::Rectifying;
@@ -846,7 +962,10 @@ impl Aggregate for Hazard {
                 });
             }
             HazardEvent::ExtensionGranted(granted) => {
-                self.deadline = granted.new_deadline.as_ref().and_then(|date| date.to_naive());
+                self.deadline = granted
+                    .new_deadline
+                    .as_ref()
+                    .and_then(|date| date.to_naive());
                 self.extensions_granted += 1;
                 self.pending_extension = None;
             }

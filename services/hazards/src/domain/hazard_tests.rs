@@ -39,7 +39,12 @@ fn context(actor: &Actor, now: DateTime<Utc>) -> CommandContext {
 }
 
 /// Decides and applies, as the repository would, at `now`.
-fn step_at(mut hazard: Hazard, command: HazardCommand, actor: &Actor, now: DateTime<Utc>) -> Hazard {
+fn step_at(
+    mut hazard: Hazard,
+    command: HazardCommand,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Hazard {
     let events = hazard
         .decide(&command, &context(actor, now))
         .unwrap_or_else(|error| panic!("{command:?} refused: {error}"));
@@ -87,7 +92,11 @@ fn report(provenance: Provenance, level: HazardLevel) -> HazardCommand {
         equipment: "ammonia valve".into(),
         description: "leaking valve".into(),
         level,
-        level_criterion: if level == HazardLevel::Unspecified { String::new() } else { "criterion".into() },
+        level_criterion: if level == HazardLevel::Unspecified {
+            String::new()
+        } else {
+            "criterion".into()
+        },
         ..ReportHazard::default()
     })
 }
@@ -101,11 +110,19 @@ fn reporter(provenance: Provenance) -> Actor {
 }
 
 fn reported(provenance: Provenance) -> Hazard {
-    step(Hazard::default(), report(provenance, HazardLevel::Unspecified), &reporter(provenance))
+    step(
+        Hazard::default(),
+        report(provenance, HazardLevel::Unspecified),
+        &reporter(provenance),
+    )
 }
 
 fn graded(provenance: Provenance, level: HazardLevel) -> Hazard {
-    step(Hazard::default(), report(provenance, level), &reporter(provenance))
+    step(
+        Hazard::default(),
+        report(provenance, level),
+        &reporter(provenance),
+    )
 }
 
 fn plan(deadline: &str) -> HazardCommand {
@@ -135,35 +152,57 @@ fn remediation_plan() -> HazardCommand {
 }
 
 fn claim() -> HazardCommand {
-    HazardCommand::ClaimRectification { note: "done".into(), evidence: evidence() }
+    HazardCommand::ClaimRectification {
+        note: "done".into(),
+        evidence: evidence(),
+    }
 }
 
 fn verify() -> HazardCommand {
-    HazardCommand::Verify { note: "checked".into(), evidence: evidence() }
+    HazardCommand::Verify {
+        note: "checked".into(),
+        evidence: evidence(),
+    }
 }
 
 fn reject(new_deadline: Option<&str>) -> HazardCommand {
-    HazardCommand::Reject { reason: "still leaking".into(), new_deadline: new_deadline.map(day) }
+    HazardCommand::Reject {
+        reason: "still leaking".into(),
+        new_deadline: new_deadline.map(day),
+    }
 }
 
 fn close() -> HazardCommand {
-    HazardCommand::Close { note: "销号".into() }
+    HazardCommand::Close {
+        note: "销号".into(),
+    }
 }
 
 fn fix() -> HazardCommand {
-    HazardCommand::FixOnSpot { note: "tightened".into(), evidence: evidence() }
+    HazardCommand::FixOnSpot {
+        note: "tightened".into(),
+        evidence: evidence(),
+    }
 }
 
 /// A self-check 一般 hazard being rectified under the enterprise's own plan.
 fn self_rectifying() -> Hazard {
-    step(graded(Provenance::EnterpriseSelf, HazardLevel::General), plan("2023-06-30"), &enterprise())
+    step(
+        graded(Provenance::EnterpriseSelf, HazardLevel::General),
+        plan("2023-06-30"),
+        &enterprise(),
+    )
 }
 
 /// A government-found hazard under an order, level as given.
 fn ordered(level: HazardLevel) -> Hazard {
     let hazard = graded(Provenance::GovernmentInspection, level);
     let hazard = step(hazard, order("2023-06-30"), &inspector());
-    if level == HazardLevel::Major { step(hazard, remediation_plan(), &enterprise()) } else { hazard }
+    if level == HazardLevel::Major {
+        step(hazard, remediation_plan(), &enterprise())
+    } else {
+        hazard
+    }
 }
 
 fn awaiting(hazard: Hazard) -> Hazard {
@@ -182,14 +221,24 @@ fn listed(hazard: Hazard) -> Hazard {
 }
 
 fn suspended(hazard: Hazard) -> Hazard {
-    step(hazard, HazardCommand::SuspendOperations { reason: "ammonia leak".into() }, &inspector())
+    step(
+        hazard,
+        HazardCommand::SuspendOperations {
+            reason: "ammonia leak".into(),
+        },
+        &inspector(),
+    )
 }
 
 // ---- Report ----
 
 #[test]
 fn an_enterprise_reports_in_its_own_ledger_graded_in_the_same_commit() {
-    let events = accepted(&Hazard::default(), report(Provenance::EnterpriseSelf, HazardLevel::General), &enterprise());
+    let events = accepted(
+        &Hazard::default(),
+        report(Provenance::EnterpriseSelf, HazardLevel::General),
+        &enterprise(),
+    );
     assert_eq!(events, ["HazardReported", "HazardGraded"]);
     let hazard = graded(Provenance::EnterpriseSelf, HazardLevel::General);
     assert_eq!(hazard.status, HazardStatus::Graded);
@@ -200,55 +249,171 @@ fn an_enterprise_reports_in_its_own_ledger_graded_in_the_same_commit() {
 
 #[test]
 fn an_inspector_records_a_government_finding() {
-    let events = accepted(&Hazard::default(), report(Provenance::GovernmentInspection, HazardLevel::Unspecified), &inspector());
+    let events = accepted(
+        &Hazard::default(),
+        report(Provenance::GovernmentInspection, HazardLevel::Unspecified),
+        &inspector(),
+    );
     assert_eq!(events, ["HazardReported"]);
-    assert_eq!(reported(Provenance::GovernmentInspection).status, HazardStatus::Reported);
+    assert_eq!(
+        reported(Provenance::GovernmentInspection).status,
+        HazardStatus::Reported
+    );
 }
 
 #[test]
 fn reporting_is_refused_outside_the_reporters_ledger_and_scope() {
     let new = Hazard::default();
-    assert_eq!(refused(&new, report(Provenance::GovernmentInspection, HazardLevel::General), &enterprise()), "GOVERNMENT_ROLE_REQUIRED");
-    assert_eq!(refused(&new, report(Provenance::EnterpriseSelf, HazardLevel::General), &other_enterprise()), "ENTERPRISE_ONLY");
-    assert_eq!(refused(&new, report(Provenance::EnterpriseSelf, HazardLevel::General), &inspector()), "ENTERPRISE_ONLY");
-    assert_eq!(refused(&new, report(Provenance::GovernmentInspection, HazardLevel::General), &inspector_elsewhere()), "OUTSIDE_JURISDICTION");
-    assert_eq!(refused(&new, report(Provenance::UpstreamCommittee, HazardLevel::Major), &inspector()), "BUREAU_ROLE_REQUIRED");
-    assert_eq!(refused(&new, report(Provenance::SensorPlatform, HazardLevel::Major), &inspector()), "BUREAU_ROLE_REQUIRED");
+    assert_eq!(
+        refused(
+            &new,
+            report(Provenance::GovernmentInspection, HazardLevel::General),
+            &enterprise()
+        ),
+        "GOVERNMENT_ROLE_REQUIRED"
+    );
+    assert_eq!(
+        refused(
+            &new,
+            report(Provenance::EnterpriseSelf, HazardLevel::General),
+            &other_enterprise()
+        ),
+        "ENTERPRISE_ONLY"
+    );
+    assert_eq!(
+        refused(
+            &new,
+            report(Provenance::EnterpriseSelf, HazardLevel::General),
+            &inspector()
+        ),
+        "ENTERPRISE_ONLY"
+    );
+    assert_eq!(
+        refused(
+            &new,
+            report(Provenance::GovernmentInspection, HazardLevel::General),
+            &inspector_elsewhere()
+        ),
+        "OUTSIDE_JURISDICTION"
+    );
+    assert_eq!(
+        refused(
+            &new,
+            report(Provenance::UpstreamCommittee, HazardLevel::Major),
+            &inspector()
+        ),
+        "BUREAU_ROLE_REQUIRED"
+    );
+    assert_eq!(
+        refused(
+            &new,
+            report(Provenance::SensorPlatform, HazardLevel::Major),
+            &inspector()
+        ),
+        "BUREAU_ROLE_REQUIRED"
+    );
     let existing = reported(Provenance::EnterpriseSelf);
-    assert_eq!(refused(&existing, report(Provenance::EnterpriseSelf, HazardLevel::General), &enterprise()), "ALREADY_EXISTS");
-    let HazardCommand::Report(mut with_inspection) = report(Provenance::EnterpriseSelf, HazardLevel::General) else { unreachable!() };
+    assert_eq!(
+        refused(
+            &existing,
+            report(Provenance::EnterpriseSelf, HazardLevel::General),
+            &enterprise()
+        ),
+        "ALREADY_EXISTS"
+    );
+    let HazardCommand::Report(mut with_inspection) =
+        report(Provenance::EnterpriseSelf, HazardLevel::General)
+    else {
+        unreachable!()
+    };
     with_inspection.inspection_id = "insp-1".into();
-    assert_eq!(refused(&new, HazardCommand::Report(with_inspection), &enterprise()), "INVALID_ARGUMENT");
+    assert_eq!(
+        refused(&new, HazardCommand::Report(with_inspection), &enterprise()),
+        "INVALID_ARGUMENT"
+    );
 }
 
 #[test]
 fn every_other_command_on_a_missing_hazard_is_not_found() {
-    assert_eq!(refused(&Hazard::default(), verify(), &inspector()), "NOT_FOUND");
+    assert_eq!(
+        refused(&Hazard::default(), verify(), &inspector()),
+        "NOT_FOUND"
+    );
 }
 
 // ---- Grade ----
 
 #[test]
 fn grading_moves_a_reported_hazard_and_regrading_keeps_the_status() {
-    let hazard = step(reported(Provenance::EnterpriseSelf), HazardCommand::Grade { level: HazardLevel::General, criterion: "c".into() }, &enterprise());
-    assert_eq!((hazard.status, hazard.level), (HazardStatus::Graded, HazardLevel::General));
+    let hazard = step(
+        reported(Provenance::EnterpriseSelf),
+        HazardCommand::Grade {
+            level: HazardLevel::General,
+            criterion: "c".into(),
+        },
+        &enterprise(),
+    );
+    assert_eq!(
+        (hazard.status, hazard.level),
+        (HazardStatus::Graded, HazardLevel::General)
+    );
     let rectifying = self_rectifying();
-    let regraded = step(rectifying, HazardCommand::Grade { level: HazardLevel::Major, criterion: "判定标准 第四条".into() }, &inspector());
-    assert_eq!((regraded.status, regraded.level), (HazardStatus::Rectifying, HazardLevel::Major));
-    let unchanged = accepted(&regraded, HazardCommand::Grade { level: HazardLevel::Major, criterion: "判定标准 第四条".into() }, &inspector());
+    let regraded = step(
+        rectifying,
+        HazardCommand::Grade {
+            level: HazardLevel::Major,
+            criterion: "判定标准 第四条".into(),
+        },
+        &inspector(),
+    );
+    assert_eq!(
+        (regraded.status, regraded.level),
+        (HazardStatus::Rectifying, HazardLevel::Major)
+    );
+    let unchanged = accepted(
+        &regraded,
+        HazardCommand::Grade {
+            level: HazardLevel::Major,
+            criterion: "判定标准 第四条".into(),
+        },
+        &inspector(),
+    );
     assert!(unchanged.is_empty());
 }
 
 #[test]
 fn grading_is_refused_where_it_no_longer_applies_or_belongs_to_the_other_side() {
-    let grade = |level| HazardCommand::Grade { level, criterion: "c".into() };
-    assert_eq!(refused(&reported(Provenance::GovernmentInspection), grade(HazardLevel::General), &enterprise()), "ENTERPRISE_CANNOT_GRADE_GOVERNMENT_FINDING");
-    let verified = step(awaiting(ordered(HazardLevel::General)), verify(), &inspector());
-    assert_eq!(refused(&verified, grade(HazardLevel::Major), &inspector()), "HAZARD_ALREADY_RESOLVED");
+    let grade = |level| HazardCommand::Grade {
+        level,
+        criterion: "c".into(),
+    };
+    assert_eq!(
+        refused(
+            &reported(Provenance::GovernmentInspection),
+            grade(HazardLevel::General),
+            &enterprise()
+        ),
+        "ENTERPRISE_CANNOT_GRADE_GOVERNMENT_FINDING"
+    );
+    let verified = step(
+        awaiting(ordered(HazardLevel::General)),
+        verify(),
+        &inspector(),
+    );
+    assert_eq!(
+        refused(&verified, grade(HazardLevel::Major), &inspector()),
+        "HAZARD_ALREADY_RESOLVED"
+    );
     let closed = step(verified, close(), &inspector());
-    assert_eq!(refused(&closed, grade(HazardLevel::Major), &inspector()), "HAZARD_CLOSED");
+    assert_eq!(
+        refused(&closed, grade(HazardLevel::Major), &inspector()),
+        "HAZARD_CLOSED"
+    );
     let listed = listed(ordered(HazardLevel::Major));
-    assert_eq!(refused(&listed, grade(HazardLevel::General), &inspector()), "HAZARD_LISTED");
+    assert_eq!(
+        refused(&listed, grade(HazardLevel::General), &inspector()),
+        "HAZARD_LISTED"
+    );
 }
 
 // ---- Rectification plan and order ----
@@ -265,59 +430,172 @@ fn the_enterprise_plans_its_own_self_check_rectification_and_may_revise_it() {
 
 #[test]
 fn a_plan_is_refused_before_grading_for_government_deadlines_and_for_others() {
-    assert_eq!(refused(&reported(Provenance::EnterpriseSelf), plan("2023-06-30"), &enterprise()), "HAZARD_NOT_GRADED");
-    assert_eq!(refused(&graded(Provenance::GovernmentInspection, HazardLevel::General), plan("2023-06-30"), &enterprise()), "HAZARD_DEADLINE_SET_BY_ORDER");
-    let ordered_self = step(graded(Provenance::EnterpriseSelf, HazardLevel::General), order("2023-06-30"), &inspector());
-    assert_eq!(refused(&ordered_self, plan("2023-07-30"), &enterprise()), "HAZARD_DEADLINE_SET_BY_ORDER");
+    assert_eq!(
+        refused(
+            &reported(Provenance::EnterpriseSelf),
+            plan("2023-06-30"),
+            &enterprise()
+        ),
+        "HAZARD_NOT_GRADED"
+    );
+    assert_eq!(
+        refused(
+            &graded(Provenance::GovernmentInspection, HazardLevel::General),
+            plan("2023-06-30"),
+            &enterprise()
+        ),
+        "HAZARD_DEADLINE_SET_BY_ORDER"
+    );
+    let ordered_self = step(
+        graded(Provenance::EnterpriseSelf, HazardLevel::General),
+        order("2023-06-30"),
+        &inspector(),
+    );
+    assert_eq!(
+        refused(&ordered_self, plan("2023-07-30"), &enterprise()),
+        "HAZARD_DEADLINE_SET_BY_ORDER"
+    );
     let self_graded = graded(Provenance::EnterpriseSelf, HazardLevel::General);
-    assert_eq!(refused(&self_graded, plan("2023-06-30"), &inspector()), "ENTERPRISE_ONLY");
-    assert_eq!(refused(&self_graded, plan("2023-05-01"), &enterprise()), "INVALID_ARGUMENT");
-    assert_eq!(refused(&awaiting(self_rectifying()), plan("2023-06-30"), &enterprise()), "HAZARD_NOT_RECTIFIABLE");
+    assert_eq!(
+        refused(&self_graded, plan("2023-06-30"), &inspector()),
+        "ENTERPRISE_ONLY"
+    );
+    assert_eq!(
+        refused(&self_graded, plan("2023-05-01"), &enterprise()),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        refused(
+            &awaiting(self_rectifying()),
+            plan("2023-06-30"),
+            &enterprise()
+        ),
+        "HAZARD_NOT_RECTIFIABLE"
+    );
 }
 
 #[test]
 fn the_government_orders_rectification_of_any_graded_hazard() {
     let hazard = ordered(HazardLevel::General);
-    assert_eq!((hazard.status, hazard.deadline_source), (HazardStatus::Rectifying, DeadlineSource::Order));
-    let self_check = step(graded(Provenance::EnterpriseSelf, HazardLevel::Major), order("2023-06-01"), &inspector());
+    assert_eq!(
+        (hazard.status, hazard.deadline_source),
+        (HazardStatus::Rectifying, DeadlineSource::Order)
+    );
+    let self_check = step(
+        graded(Provenance::EnterpriseSelf, HazardLevel::Major),
+        order("2023-06-01"),
+        &inspector(),
+    );
     assert_eq!(self_check.deadline, Some(day("2023-06-01")));
 }
 
 #[test]
 fn an_order_is_refused_to_enterprises_before_grading_and_after_a_claim() {
     let government = graded(Provenance::GovernmentInspection, HazardLevel::General);
-    assert_eq!(refused(&government, order("2023-06-30"), &enterprise()), "GOVERNMENT_ROLE_REQUIRED");
-    assert_eq!(refused(&government, order("2023-06-30"), &inspector_elsewhere()), "OUTSIDE_JURISDICTION");
-    assert_eq!(refused(&reported(Provenance::GovernmentInspection), order("2023-06-30"), &inspector()), "HAZARD_NOT_GRADED");
-    assert_eq!(refused(&awaiting(ordered(HazardLevel::General)), order("2023-06-30"), &inspector()), "HAZARD_NOT_RECTIFIABLE");
+    assert_eq!(
+        refused(&government, order("2023-06-30"), &enterprise()),
+        "GOVERNMENT_ROLE_REQUIRED"
+    );
+    assert_eq!(
+        refused(&government, order("2023-06-30"), &inspector_elsewhere()),
+        "OUTSIDE_JURISDICTION"
+    );
+    assert_eq!(
+        refused(
+            &reported(Provenance::GovernmentInspection),
+            order("2023-06-30"),
+            &inspector()
+        ),
+        "HAZARD_NOT_GRADED"
+    );
+    assert_eq!(
+        refused(
+            &awaiting(ordered(HazardLevel::General)),
+            order("2023-06-30"),
+            &inspector()
+        ),
+        "HAZARD_NOT_RECTIFIABLE"
+    );
 }
 
 // ---- Remediation plan, fix on the spot, claim ----
 
 #[test]
 fn a_major_hazard_needs_its_remediation_plan_before_a_claim() {
-    let hazard = step(graded(Provenance::GovernmentInspection, HazardLevel::Major), order("2023-06-30"), &inspector());
-    assert_eq!(refused(&hazard, claim(), &enterprise()), "REMEDIATION_PLAN_REQUIRED");
+    let hazard = step(
+        graded(Provenance::GovernmentInspection, HazardLevel::Major),
+        order("2023-06-30"),
+        &inspector(),
+    );
+    assert_eq!(
+        refused(&hazard, claim(), &enterprise()),
+        "REMEDIATION_PLAN_REQUIRED"
+    );
     let planned = step(hazard, remediation_plan(), &enterprise());
     assert!(planned.remediation_plan.is_some());
     assert_eq!(awaiting(planned).status, HazardStatus::AwaitingVerification);
-    assert_eq!(refused(&graded(Provenance::EnterpriseSelf, HazardLevel::General), remediation_plan(), &enterprise()), "HAZARD_NOT_MAJOR");
-    assert_eq!(refused(&awaiting(ordered(HazardLevel::Major)), remediation_plan(), &enterprise()), "HAZARD_NOT_RECTIFIABLE");
+    assert_eq!(
+        refused(
+            &graded(Provenance::EnterpriseSelf, HazardLevel::General),
+            remediation_plan(),
+            &enterprise()
+        ),
+        "HAZARD_NOT_MAJOR"
+    );
+    assert_eq!(
+        refused(
+            &awaiting(ordered(HazardLevel::Major)),
+            remediation_plan(),
+            &enterprise()
+        ),
+        "HAZARD_NOT_RECTIFIABLE"
+    );
 }
 
 #[test]
 fn a_general_hazard_is_fixed_on_the_spot_and_an_ungraded_one_is_graded_general() {
-    assert_eq!(accepted(&reported(Provenance::GovernmentInspection), fix(), &inspector()), ["HazardGraded", "HazardFixedOnSpot"]);
-    let fixed = step(graded(Provenance::EnterpriseSelf, HazardLevel::General), fix(), &enterprise());
-    assert_eq!((fixed.status, fixed.level), (HazardStatus::FixedOnSpot, HazardLevel::General));
+    assert_eq!(
+        accepted(
+            &reported(Provenance::GovernmentInspection),
+            fix(),
+            &inspector()
+        ),
+        ["HazardGraded", "HazardFixedOnSpot"]
+    );
+    let fixed = step(
+        graded(Provenance::EnterpriseSelf, HazardLevel::General),
+        fix(),
+        &enterprise(),
+    );
+    assert_eq!(
+        (fixed.status, fixed.level),
+        (HazardStatus::FixedOnSpot, HazardLevel::General)
+    );
     assert!(fixed.verification.is_some());
 }
 
 #[test]
 fn fixing_on_the_spot_is_refused_for_major_and_for_hazards_under_rectification() {
-    assert_eq!(refused(&graded(Provenance::GovernmentInspection, HazardLevel::Major), fix(), &inspector()), "HAZARD_MAJOR_CANNOT_BE_FIXED_ON_SPOT");
-    assert_eq!(refused(&self_rectifying(), fix(), &enterprise()), "HAZARD_NOT_FIXABLE_ON_SPOT");
-    assert_eq!(refused(&graded(Provenance::EnterpriseSelf, HazardLevel::General), fix(), &other_enterprise()), "OTHER_ENTERPRISE");
+    assert_eq!(
+        refused(
+            &graded(Provenance::GovernmentInspection, HazardLevel::Major),
+            fix(),
+            &inspector()
+        ),
+        "HAZARD_MAJOR_CANNOT_BE_FIXED_ON_SPOT"
+    );
+    assert_eq!(
+        refused(&self_rectifying(), fix(), &enterprise()),
+        "HAZARD_NOT_FIXABLE_ON_SPOT"
+    );
+    assert_eq!(
+        refused(
+            &graded(Provenance::EnterpriseSelf, HazardLevel::General),
+            fix(),
+            &other_enterprise()
+        ),
+        "OTHER_ENTERPRISE"
+    );
 }
 
 #[test]
@@ -325,8 +603,18 @@ fn only_the_enterprise_claims_and_only_while_rectifying() {
     let claimed = awaiting(self_rectifying());
     assert_eq!(claimed.status, HazardStatus::AwaitingVerification);
     assert!(claimed.rectification_claim.is_some());
-    assert_eq!(refused(&self_rectifying(), claim(), &inspector()), "ENTERPRISE_ONLY");
-    assert_eq!(refused(&graded(Provenance::EnterpriseSelf, HazardLevel::General), claim(), &enterprise()), "HAZARD_NOT_RECTIFYING");
+    assert_eq!(
+        refused(&self_rectifying(), claim(), &inspector()),
+        "ENTERPRISE_ONLY"
+    );
+    assert_eq!(
+        refused(
+            &graded(Provenance::EnterpriseSelf, HazardLevel::General),
+            claim(),
+            &enterprise()
+        ),
+        "HAZARD_NOT_RECTIFYING"
+    );
 }
 
 // ---- Verify, reject, close ----
@@ -342,52 +630,152 @@ fn the_enterprise_verifies_its_own_general_self_check_hazard() {
 
 #[test]
 fn the_government_verifies_any_hazard_in_its_jurisdiction() {
-    for hazard in [awaiting(self_rectifying()), awaiting(ordered(HazardLevel::General)), awaiting(ordered(HazardLevel::Major))] {
-        assert_eq!(step(hazard, verify(), &inspector()).status, HazardStatus::Verified);
+    for hazard in [
+        awaiting(self_rectifying()),
+        awaiting(ordered(HazardLevel::General)),
+        awaiting(ordered(HazardLevel::Major)),
+    ] {
+        assert_eq!(
+            step(hazard, verify(), &inspector()).status,
+            HazardStatus::Verified
+        );
     }
-    assert_eq!(step(awaiting(self_rectifying()), verify(), &township_officer(TOWNSHIP)).status, HazardStatus::Verified);
+    assert_eq!(
+        step(
+            awaiting(self_rectifying()),
+            verify(),
+            &township_officer(TOWNSHIP)
+        )
+        .status,
+        HazardStatus::Verified
+    );
 }
 
 #[test]
 fn an_enterprise_cannot_verify_major_or_government_hazards() {
-    let major_self = awaiting(step(step(graded(Provenance::EnterpriseSelf, HazardLevel::Major), order("2023-06-30"), &inspector()), remediation_plan(), &enterprise()));
-    assert_eq!(refused(&major_self, verify(), &enterprise()), "ENTERPRISE_CANNOT_VERIFY");
-    assert_eq!(refused(&awaiting(ordered(HazardLevel::General)), verify(), &enterprise()), "ENTERPRISE_CANNOT_VERIFY");
-    assert_eq!(refused(&awaiting(self_rectifying()), verify(), &other_enterprise()), "OTHER_ENTERPRISE");
-    assert_eq!(refused(&awaiting(self_rectifying()), verify(), &township_officer("330903002")), "OUTSIDE_JURISDICTION");
-    assert_eq!(refused(&self_rectifying(), verify(), &inspector()), "HAZARD_NOT_AWAITING_VERIFICATION");
+    let major_self = awaiting(step(
+        step(
+            graded(Provenance::EnterpriseSelf, HazardLevel::Major),
+            order("2023-06-30"),
+            &inspector(),
+        ),
+        remediation_plan(),
+        &enterprise(),
+    ));
+    assert_eq!(
+        refused(&major_self, verify(), &enterprise()),
+        "ENTERPRISE_CANNOT_VERIFY"
+    );
+    assert_eq!(
+        refused(
+            &awaiting(ordered(HazardLevel::General)),
+            verify(),
+            &enterprise()
+        ),
+        "ENTERPRISE_CANNOT_VERIFY"
+    );
+    assert_eq!(
+        refused(&awaiting(self_rectifying()), verify(), &other_enterprise()),
+        "OTHER_ENTERPRISE"
+    );
+    assert_eq!(
+        refused(
+            &awaiting(self_rectifying()),
+            verify(),
+            &township_officer("330903002")
+        ),
+        "OUTSIDE_JURISDICTION"
+    );
+    assert_eq!(
+        refused(&self_rectifying(), verify(), &inspector()),
+        "HAZARD_NOT_AWAITING_VERIFICATION"
+    );
 }
 
 #[test]
 fn a_rejection_reopens_the_rectification_with_an_optional_new_deadline() {
-    let rejected = step(awaiting(ordered(HazardLevel::General)), reject(Some("2023-07-31")), &inspector());
+    let rejected = step(
+        awaiting(ordered(HazardLevel::General)),
+        reject(Some("2023-07-31")),
+        &inspector(),
+    );
     assert_eq!(rejected.status, HazardStatus::Rectifying);
     assert_eq!(rejected.reopen_count, 1);
     assert_eq!(rejected.deadline, Some(day("2023-07-31")));
     assert!(rejected.rectification_claim.is_none());
     let again = step(awaiting(rejected), reject(None), &inspector());
-    assert_eq!((again.reopen_count, again.deadline), (2, Some(day("2023-07-31"))));
+    assert_eq!(
+        (again.reopen_count, again.deadline),
+        (2, Some(day("2023-07-31")))
+    );
     // The enterprise, as its own acceptor, sends back its own general entry.
-    assert_eq!(step(awaiting(self_rectifying()), reject(None), &enterprise()).reopen_count, 1);
+    assert_eq!(
+        step(awaiting(self_rectifying()), reject(None), &enterprise()).reopen_count,
+        1
+    );
 }
 
 #[test]
 fn a_rejection_is_refused_without_a_claim_or_by_the_wrong_side() {
-    assert_eq!(refused(&ordered(HazardLevel::General), reject(None), &inspector()), "HAZARD_NOT_AWAITING_VERIFICATION");
-    assert_eq!(refused(&awaiting(ordered(HazardLevel::General)), reject(None), &enterprise()), "ENTERPRISE_CANNOT_VERIFY");
-    assert_eq!(refused(&awaiting(ordered(HazardLevel::General)), reject(Some("2023-01-01")), &inspector()), "INVALID_ARGUMENT");
+    assert_eq!(
+        refused(&ordered(HazardLevel::General), reject(None), &inspector()),
+        "HAZARD_NOT_AWAITING_VERIFICATION"
+    );
+    assert_eq!(
+        refused(
+            &awaiting(ordered(HazardLevel::General)),
+            reject(None),
+            &enterprise()
+        ),
+        "ENTERPRISE_CANNOT_VERIFY"
+    );
+    assert_eq!(
+        refused(
+            &awaiting(ordered(HazardLevel::General)),
+            reject(Some("2023-01-01")),
+            &inspector()
+        ),
+        "INVALID_ARGUMENT"
+    );
 }
 
 #[test]
 fn closing_needs_a_verification_or_a_fix_and_no_listing() {
-    let fixed = step(graded(Provenance::GovernmentInspection, HazardLevel::General), fix(), &inspector());
-    assert_eq!(step(fixed, close(), &inspector()).status, HazardStatus::Closed);
-    assert_eq!(refused(&self_rectifying(), close(), &enterprise()), "HAZARD_NOT_VERIFIED");
-    assert_eq!(refused(&awaiting(self_rectifying()), close(), &enterprise()), "HAZARD_NOT_VERIFIED");
-    let verified_government = step(awaiting(ordered(HazardLevel::General)), verify(), &inspector());
-    assert_eq!(refused(&verified_government, close(), &enterprise()), "ENTERPRISE_CANNOT_VERIFY");
-    let listed_verified = step(awaiting(listed(ordered(HazardLevel::Major))), verify(), &inspector());
-    assert_eq!(refused(&listed_verified, close(), &inspector()), "HAZARD_STILL_LISTED");
+    let fixed = step(
+        graded(Provenance::GovernmentInspection, HazardLevel::General),
+        fix(),
+        &inspector(),
+    );
+    assert_eq!(
+        step(fixed, close(), &inspector()).status,
+        HazardStatus::Closed
+    );
+    assert_eq!(
+        refused(&self_rectifying(), close(), &enterprise()),
+        "HAZARD_NOT_VERIFIED"
+    );
+    assert_eq!(
+        refused(&awaiting(self_rectifying()), close(), &enterprise()),
+        "HAZARD_NOT_VERIFIED"
+    );
+    let verified_government = step(
+        awaiting(ordered(HazardLevel::General)),
+        verify(),
+        &inspector(),
+    );
+    assert_eq!(
+        refused(&verified_government, close(), &enterprise()),
+        "ENTERPRISE_CANNOT_VERIFY"
+    );
+    let listed_verified = step(
+        awaiting(listed(ordered(HazardLevel::Major))),
+        verify(),
+        &inspector(),
+    );
+    assert_eq!(
+        refused(&listed_verified, close(), &inspector()),
+        "HAZARD_STILL_LISTED"
+    );
     let closed = step(verified_government, close(), &inspector());
     assert_eq!(refused(&closed, close(), &inspector()), "HAZARD_CLOSED");
 }
@@ -395,37 +783,106 @@ fn closing_needs_a_verification_or_a_fix_and_no_listing() {
 // ---- Extensions ----
 
 fn request_extension(to: &str) -> HazardCommand {
-    HazardCommand::RequestExtension { requested_deadline: day(to), reason: "parts on order".into() }
+    HazardCommand::RequestExtension {
+        requested_deadline: day(to),
+        reason: "parts on order".into(),
+    }
 }
 
 fn decide_extension(grant: bool) -> HazardCommand {
-    HazardCommand::DecideExtension { grant, new_deadline: None, note: "ok".into() }
+    HazardCommand::DecideExtension {
+        grant,
+        new_deadline: None,
+        note: "ok".into(),
+    }
 }
 
 #[test]
 fn an_extension_of_an_ordered_deadline_is_requested_and_granted_or_denied() {
-    let requested = step(ordered(HazardLevel::General), request_extension("2023-07-31"), &enterprise());
+    let requested = step(
+        ordered(HazardLevel::General),
+        request_extension("2023-07-31"),
+        &enterprise(),
+    );
     assert!(requested.pending_extension.is_some());
     let granted = step(requested.clone(), decide_extension(true), &inspector());
-    assert_eq!((granted.deadline, granted.extensions_granted), (Some(day("2023-07-31")), 1));
+    assert_eq!(
+        (granted.deadline, granted.extensions_granted),
+        (Some(day("2023-07-31")), 1)
+    );
     assert!(granted.pending_extension.is_none());
     let denied = step(requested, decide_extension(false), &inspector());
-    assert_eq!((denied.deadline, denied.extensions_granted), (Some(day("2023-06-30")), 0));
+    assert_eq!(
+        (denied.deadline, denied.extensions_granted),
+        (Some(day("2023-06-30")), 0)
+    );
     assert!(denied.pending_extension.is_none());
 }
 
 #[test]
 fn extension_requests_and_decisions_are_refused_where_they_do_not_apply() {
-    assert_eq!(refused(&self_rectifying(), request_extension("2023-07-31"), &enterprise()), "EXTENSION_NOT_APPLICABLE");
-    assert_eq!(refused(&ordered(HazardLevel::General), request_extension("2023-06-30"), &enterprise()), "INVALID_ARGUMENT");
-    assert_eq!(refused(&ordered(HazardLevel::General), request_extension("2023-07-31"), &inspector()), "ENTERPRISE_ONLY");
-    assert_eq!(refused(&awaiting(ordered(HazardLevel::General)), request_extension("2023-07-31"), &enterprise()), "HAZARD_NOT_RECTIFYING");
-    let requested = step(ordered(HazardLevel::General), request_extension("2023-07-31"), &enterprise());
-    assert_eq!(refused(&requested, request_extension("2023-08-31"), &enterprise()), "EXTENSION_ALREADY_PENDING");
-    assert_eq!(refused(&requested, decide_extension(true), &enterprise()), "GOVERNMENT_ROLE_REQUIRED");
-    let too_early = HazardCommand::DecideExtension { grant: true, new_deadline: Some(day("2023-06-01")), note: String::new() };
-    assert_eq!(refused(&requested, too_early, &inspector()), "INVALID_ARGUMENT");
-    assert_eq!(refused(&ordered(HazardLevel::General), decide_extension(true), &inspector()), "NO_EXTENSION_PENDING");
+    assert_eq!(
+        refused(
+            &self_rectifying(),
+            request_extension("2023-07-31"),
+            &enterprise()
+        ),
+        "EXTENSION_NOT_APPLICABLE"
+    );
+    assert_eq!(
+        refused(
+            &ordered(HazardLevel::General),
+            request_extension("2023-06-30"),
+            &enterprise()
+        ),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        refused(
+            &ordered(HazardLevel::General),
+            request_extension("2023-07-31"),
+            &inspector()
+        ),
+        "ENTERPRISE_ONLY"
+    );
+    assert_eq!(
+        refused(
+            &awaiting(ordered(HazardLevel::General)),
+            request_extension("2023-07-31"),
+            &enterprise()
+        ),
+        "HAZARD_NOT_RECTIFYING"
+    );
+    let requested = step(
+        ordered(HazardLevel::General),
+        request_extension("2023-07-31"),
+        &enterprise(),
+    );
+    assert_eq!(
+        refused(&requested, request_extension("2023-08-31"), &enterprise()),
+        "EXTENSION_ALREADY_PENDING"
+    );
+    assert_eq!(
+        refused(&requested, decide_extension(true), &enterprise()),
+        "GOVERNMENT_ROLE_REQUIRED"
+    );
+    let too_early = HazardCommand::DecideExtension {
+        grant: true,
+        new_deadline: Some(day("2023-06-01")),
+        note: String::new(),
+    };
+    assert_eq!(
+        refused(&requested, too_early, &inspector()),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        refused(
+            &ordered(HazardLevel::General),
+            decide_extension(true),
+            &inspector()
+        ),
+        "NO_EXTENSION_PENDING"
+    );
     // A new order makes a pending request moot.
     let reordered = step(requested, order("2023-08-31"), &inspector());
     assert!(reordered.pending_extension.is_none());
@@ -436,65 +893,181 @@ fn extension_requests_and_decisions_are_refused_where_they_do_not_apply() {
 #[test]
 fn a_major_hazard_is_listed_and_delisted_by_the_bureau() {
     let hazard = listed(ordered(HazardLevel::Major));
-    assert_eq!(hazard.listing.as_ref().unwrap().supervision_order_id, "order-1");
-    let again = HazardCommand::MarkListed { supervision_order_id: "order-1".into(), level: pb::SupervisionLevel::District };
+    assert_eq!(
+        hazard.listing.as_ref().unwrap().supervision_order_id,
+        "order-1"
+    );
+    let again = HazardCommand::MarkListed {
+        supervision_order_id: "order-1".into(),
+        level: pb::SupervisionLevel::District,
+    };
     assert!(accepted(&hazard, again, &administrator()).is_empty());
-    let delisted = step(hazard, HazardCommand::MarkDelisted { supervision_order_id: Some("order-1".into()) }, &administrator());
+    let delisted = step(
+        hazard,
+        HazardCommand::MarkDelisted {
+            supervision_order_id: Some("order-1".into()),
+        },
+        &administrator(),
+    );
     assert!(delisted.listing.is_none());
 }
 
 #[test]
 fn listing_is_refused_for_general_hazards_other_orders_and_non_bureau_actors() {
-    let list = |order: &str| HazardCommand::MarkListed { supervision_order_id: order.into(), level: pb::SupervisionLevel::City };
-    assert_eq!(refused(&ordered(HazardLevel::General), list("order-1"), &administrator()), "HAZARD_NOT_MAJOR");
-    assert_eq!(refused(&ordered(HazardLevel::Major), list("order-1"), &inspector()), "BUREAU_ROLE_REQUIRED");
+    let list = |order: &str| HazardCommand::MarkListed {
+        supervision_order_id: order.into(),
+        level: pb::SupervisionLevel::City,
+    };
+    assert_eq!(
+        refused(
+            &ordered(HazardLevel::General),
+            list("order-1"),
+            &administrator()
+        ),
+        "HAZARD_NOT_MAJOR"
+    );
+    assert_eq!(
+        refused(&ordered(HazardLevel::Major), list("order-1"), &inspector()),
+        "BUREAU_ROLE_REQUIRED"
+    );
     let hazard = listed(ordered(HazardLevel::Major));
-    assert_eq!(refused(&hazard, list("order-2"), &administrator()), "HAZARD_ALREADY_LISTED");
-    let delist_other = HazardCommand::MarkDelisted { supervision_order_id: Some("order-2".into()) };
-    assert_eq!(refused(&hazard, delist_other, &administrator()), "HAZARD_LISTED_UNDER_ANOTHER_ORDER");
-    let delist = HazardCommand::MarkDelisted { supervision_order_id: None };
-    assert_eq!(refused(&ordered(HazardLevel::Major), delist, &administrator()), "HAZARD_NOT_LISTED");
-    let closed = step(step(awaiting(ordered(HazardLevel::Major)), verify(), &inspector()), close(), &inspector());
-    assert_eq!(refused(&closed, list("order-1"), &administrator()), "HAZARD_CLOSED");
+    assert_eq!(
+        refused(&hazard, list("order-2"), &administrator()),
+        "HAZARD_ALREADY_LISTED"
+    );
+    let delist_other = HazardCommand::MarkDelisted {
+        supervision_order_id: Some("order-2".into()),
+    };
+    assert_eq!(
+        refused(&hazard, delist_other, &administrator()),
+        "HAZARD_LISTED_UNDER_ANOTHER_ORDER"
+    );
+    let delist = HazardCommand::MarkDelisted {
+        supervision_order_id: None,
+    };
+    assert_eq!(
+        refused(&ordered(HazardLevel::Major), delist, &administrator()),
+        "HAZARD_NOT_LISTED"
+    );
+    let closed = step(
+        step(
+            awaiting(ordered(HazardLevel::Major)),
+            verify(),
+            &inspector(),
+        ),
+        close(),
+        &inspector(),
+    );
+    assert_eq!(
+        refused(&closed, list("order-1"), &administrator()),
+        "HAZARD_CLOSED"
+    );
 }
 
 // ---- Suspension and resumption ----
 
 fn request_resumption() -> HazardCommand {
-    HazardCommand::RequestResumption { note: "remediated".into(), evidence: evidence() }
+    HazardCommand::RequestResumption {
+        note: "remediated".into(),
+        evidence: evidence(),
+    }
 }
 
 fn decide_resumption(approve: bool) -> HazardCommand {
-    HazardCommand::DecideResumption { approve, note: "on-site review".into() }
+    HazardCommand::DecideResumption {
+        approve,
+        note: "on-site review".into(),
+    }
 }
 
 #[test]
 fn a_suspension_ends_with_a_reviewed_resumption() {
     let hazard = suspended(ordered(HazardLevel::Major));
     assert!(hazard.suspension.is_some());
-    let requested = step_at(awaiting(hazard), request_resumption(), &enterprise(), at("2023-06-01T03:00:00Z"));
-    let due = requested.suspension.as_ref().unwrap().review_due.unwrap().to_naive();
-    assert_eq!(due, Some(day("2023-06-11")), "reviewed on site within 10 days");
-    assert_eq!(refused(&requested, decide_resumption(true), &inspector()), "HAZARD_NOT_VERIFIED");
+    let requested = step_at(
+        awaiting(hazard),
+        request_resumption(),
+        &enterprise(),
+        at("2023-06-01T03:00:00Z"),
+    );
+    let due = requested
+        .suspension
+        .as_ref()
+        .unwrap()
+        .review_due
+        .unwrap()
+        .to_naive();
+    assert_eq!(
+        due,
+        Some(day("2023-06-11")),
+        "reviewed on site within 10 days"
+    );
+    assert_eq!(
+        refused(&requested, decide_resumption(true), &inspector()),
+        "HAZARD_NOT_VERIFIED"
+    );
     let denied = step(requested.clone(), decide_resumption(false), &inspector());
-    assert!(denied.suspension.as_ref().unwrap().resumption_requested.is_none());
-    let approved = step(step(requested, verify(), &inspector()), decide_resumption(true), &inspector());
+    assert!(
+        denied
+            .suspension
+            .as_ref()
+            .unwrap()
+            .resumption_requested
+            .is_none()
+    );
+    let approved = step(
+        step(requested, verify(), &inspector()),
+        decide_resumption(true),
+        &inspector(),
+    );
     assert!(approved.suspension.is_none());
 }
 
 #[test]
 fn suspension_and_resumption_are_refused_out_of_turn() {
     let suspend = || HazardCommand::SuspendOperations { reason: "r".into() };
-    assert_eq!(refused(&ordered(HazardLevel::General), suspend(), &inspector()), "HAZARD_NOT_MAJOR");
-    assert_eq!(refused(&ordered(HazardLevel::Major), suspend(), &enterprise()), "GOVERNMENT_ROLE_REQUIRED");
+    assert_eq!(
+        refused(&ordered(HazardLevel::General), suspend(), &inspector()),
+        "HAZARD_NOT_MAJOR"
+    );
+    assert_eq!(
+        refused(&ordered(HazardLevel::Major), suspend(), &enterprise()),
+        "GOVERNMENT_ROLE_REQUIRED"
+    );
     let hazard = suspended(ordered(HazardLevel::Major));
-    assert_eq!(refused(&hazard, suspend(), &inspector()), "OPERATIONS_ALREADY_SUSPENDED");
-    assert_eq!(refused(&hazard, request_resumption(), &enterprise()), "HAZARD_NOT_REMEDIATED");
-    assert_eq!(refused(&ordered(HazardLevel::Major), request_resumption(), &enterprise()), "OPERATIONS_NOT_SUSPENDED");
-    let requested = step(awaiting(hazard.clone()), request_resumption(), &enterprise());
-    assert_eq!(refused(&requested, request_resumption(), &enterprise()), "RESUMPTION_ALREADY_REQUESTED");
-    assert_eq!(refused(&requested, decide_resumption(true), &enterprise()), "GOVERNMENT_ROLE_REQUIRED");
-    assert_eq!(refused(&hazard, decide_resumption(true), &inspector()), "RESUMPTION_NOT_REQUESTED");
+    assert_eq!(
+        refused(&hazard, suspend(), &inspector()),
+        "OPERATIONS_ALREADY_SUSPENDED"
+    );
+    assert_eq!(
+        refused(&hazard, request_resumption(), &enterprise()),
+        "HAZARD_NOT_REMEDIATED"
+    );
+    assert_eq!(
+        refused(
+            &ordered(HazardLevel::Major),
+            request_resumption(),
+            &enterprise()
+        ),
+        "OPERATIONS_NOT_SUSPENDED"
+    );
+    let requested = step(
+        awaiting(hazard.clone()),
+        request_resumption(),
+        &enterprise(),
+    );
+    assert_eq!(
+        refused(&requested, request_resumption(), &enterprise()),
+        "RESUMPTION_ALREADY_REQUESTED"
+    );
+    assert_eq!(
+        refused(&requested, decide_resumption(true), &enterprise()),
+        "GOVERNMENT_ROLE_REQUIRED"
+    );
+    assert_eq!(
+        refused(&hazard, decide_resumption(true), &inspector()),
+        "RESUMPTION_NOT_REQUESTED"
+    );
 }
 
 // ---- Overdue, and a whole life ----
@@ -504,7 +1077,12 @@ fn overdue_is_computed_from_the_deadline_and_an_as_of_time() {
     let hazard = ordered(HazardLevel::General);
     assert!(!hazard.is_overdue(at("2023-06-30T15:59:59Z")));
     assert!(hazard.is_overdue(at("2023-06-30T16:00:00Z")));
-    let on_time = step_at(hazard.clone(), claim(), &enterprise(), at("2023-06-29T02:00:00Z"));
+    let on_time = step_at(
+        hazard.clone(),
+        claim(),
+        &enterprise(),
+        at("2023-06-29T02:00:00Z"),
+    );
     assert!(!on_time.is_overdue(at("2023-08-01T00:00:00Z")));
     let late = step_at(hazard, claim(), &enterprise(), at("2023-07-03T02:00:00Z"));
     assert!(late.is_overdue(at("2023-08-01T00:00:00Z")));
@@ -515,7 +1093,14 @@ fn overdue_is_computed_from_the_deadline_and_an_as_of_time() {
 #[test]
 fn a_government_finding_goes_from_report_to_close_out() {
     let mut hazard = reported(Provenance::GovernmentInspection);
-    hazard = step(hazard, HazardCommand::Grade { level: HazardLevel::Major, criterion: "第四条".into() }, &inspector());
+    hazard = step(
+        hazard,
+        HazardCommand::Grade {
+            level: HazardLevel::Major,
+            criterion: "第四条".into(),
+        },
+        &inspector(),
+    );
     hazard = step(hazard, order("2023-06-30"), &inspector());
     hazard = step(hazard, remediation_plan(), &enterprise());
     hazard = listed(hazard);
@@ -523,7 +1108,13 @@ fn a_government_finding_goes_from_report_to_close_out() {
     hazard = step(hazard, reject(Some("2023-07-15")), &inspector());
     hazard = step(hazard, claim(), &enterprise());
     hazard = step(hazard, verify(), &inspector());
-    hazard = step(hazard, HazardCommand::MarkDelisted { supervision_order_id: None }, &administrator());
+    hazard = step(
+        hazard,
+        HazardCommand::MarkDelisted {
+            supervision_order_id: None,
+        },
+        &administrator(),
+    );
     hazard = step(hazard, close(), &inspector());
     assert_eq!(hazard.status, HazardStatus::Closed);
     assert_eq!(hazard.reopen_count, 1);

@@ -18,10 +18,16 @@ pub const CONTEXT: &str = "hazards";
 pub enum DomainError {
     /// The state machine forbids it now (FAILED_PRECONDITION with the reason).
     #[error("{message}")]
-    Precondition { reason: &'static str, message: String },
+    Precondition {
+        reason: &'static str,
+        message: String,
+    },
     /// The actor's role or scope may not do it (PERMISSION_DENIED with the reason).
     #[error("{message}")]
-    Forbidden { reason: &'static str, message: String },
+    Forbidden {
+        reason: &'static str,
+        message: String,
+    },
     /// The aggregate does not exist (NOT_FOUND).
     #[error("{0} does not exist")]
     NotFound(String),
@@ -30,7 +36,10 @@ pub enum DomainError {
     AlreadyExists(String),
     /// A field's value is wrong given the state (INVALID_ARGUMENT on that field).
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
 }
 
 impl DomainError {

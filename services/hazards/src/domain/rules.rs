@@ -67,6 +67,9 @@ mod tests {
         }
         let day = NaiveDate::from_ymd_opt(2023, 3, 1).unwrap();
         assert_eq!(in_force(day).version, "hazard-rules-2008-02-01");
-        assert_eq!(by_version("hazard-rules-2008-02-01").resumption_review_days, 10);
+        assert_eq!(
+            by_version("hazard-rules-2008-02-01").resumption_review_days,
+            10
+        );
     }
 }

@@ -108,14 +108,16 @@ impl Aggregate for SelfCheckRound {
                     format!("a round covers at most {LONGEST_PERIOD_DAYS} days"),
                 ));
             }
-            return Ok(vec![SelfCheckRoundEvent::Opened(pb::SelfCheckRoundOpened {
-                round_id: context.aggregate_id.clone(),
-                enterprise_id: enterprise_id.clone(),
-                period_start: Some((*period_start).into()),
-                period_end: Some((*period_end).into()),
-                checklist: checklist.clone(),
-                performer: performer.clone(),
-            })]);
+            return Ok(vec![SelfCheckRoundEvent::Opened(
+                pb::SelfCheckRoundOpened {
+                    round_id: context.aggregate_id.clone(),
+                    enterprise_id: enterprise_id.clone(),
+                    period_start: Some((*period_start).into()),
+                    period_end: Some((*period_end).into()),
+                    checklist: checklist.clone(),
+                    performer: performer.clone(),
+                },
+            )]);
         }
         if !self.exists() {
             return Err(DomainError::NotFound(format!(
@@ -174,7 +176,10 @@ impl Aggregate for SelfCheckRound {
             SelfCheckRoundEvent::Opened(opened) => {
                 self.round_id = opened.round_id.clone();
                 self.enterprise_id = opened.enterprise_id.clone();
-                self.period_start = opened.period_start.as_ref().and_then(|date| date.to_naive());
+                self.period_start = opened
+                    .period_start
+                    .as_ref()
+                    .and_then(|date| date.to_naive());
                 self.period_end = opened.period_end.as_ref().and_then(|date| date.to_naive());
                 self.checklist = opened.checklist.clone();
                 self.performer = opened.performer.clone();
@@ -202,14 +207,20 @@ mod tests {
     use crate::domain::access::test_actors::*;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2023-04-02T02:00:00Z").unwrap().to_utc()
+        DateTime::parse_from_rfc3339("2023-04-02T02:00:00Z")
+            .unwrap()
+            .to_utc()
     }
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
     }
 
-    fn decide(round: &SelfCheckRound, command: SelfCheckRoundCommand, actor: hl_proto::common::v1::Actor) -> Result<Vec<SelfCheckRoundEvent>, DomainError> {
+    fn decide(
+        round: &SelfCheckRound,
+        command: SelfCheckRoundCommand,
+        actor: hl_proto::common::v1::Actor,
+    ) -> Result<Vec<SelfCheckRoundEvent>, DomainError> {
         round.decide(&command, &CommandContext::new("round-1", actor, now()))
     }
 
@@ -231,17 +242,43 @@ mod tests {
     }
 
     fn submit(zero: bool) -> SelfCheckRoundCommand {
-        SelfCheckRoundCommand::Submit { zero_findings_attested: zero, signed_by: "principal Chen".into() }
+        SelfCheckRoundCommand::Submit {
+            zero_findings_attested: zero,
+            signed_by: "principal Chen".into(),
+        }
     }
 
     #[test]
     fn a_round_with_findings_is_submitted_signed() {
-        let round = step(step(step_from_default(open()), SelfCheckRoundCommand::RecordFinding { hazard_id: "hz-1".into() }), submit(false));
+        let round = step(
+            step(
+                step_from_default(open()),
+                SelfCheckRoundCommand::RecordFinding {
+                    hazard_id: "hz-1".into(),
+                },
+            ),
+            submit(false),
+        );
         assert_eq!(round.status, SelfCheckRoundStatus::Submitted);
         assert_eq!(round.hazard_ids, ["hz-1"]);
         // Recording the same finding twice changes nothing.
-        let open_round = step(step(SelfCheckRound::default(), open()), SelfCheckRoundCommand::RecordFinding { hazard_id: "hz-1".into() });
-        assert!(decide(&open_round, SelfCheckRoundCommand::RecordFinding { hazard_id: "hz-1".into() }, enterprise()).unwrap().is_empty());
+        let open_round = step(
+            step(SelfCheckRound::default(), open()),
+            SelfCheckRoundCommand::RecordFinding {
+                hazard_id: "hz-1".into(),
+            },
+        );
+        assert!(
+            decide(
+                &open_round,
+                SelfCheckRoundCommand::RecordFinding {
+                    hazard_id: "hz-1".into()
+                },
+                enterprise()
+            )
+            .unwrap()
+            .is_empty()
+        );
     }
 
     fn step_from_default(command: SelfCheckRoundCommand) -> SelfCheckRound {
@@ -251,22 +288,66 @@ mod tests {
     #[test]
     fn a_round_without_findings_needs_the_zero_findings_statement() {
         let round = step_from_default(open());
-        assert_eq!(decide(&round, submit(false), enterprise()).unwrap_err().reason(), "ZERO_FINDINGS_ATTESTATION_REQUIRED");
+        assert_eq!(
+            decide(&round, submit(false), enterprise())
+                .unwrap_err()
+                .reason(),
+            "ZERO_FINDINGS_ATTESTATION_REQUIRED"
+        );
         let attested = step(round, submit(true));
         assert!(attested.zero_findings_attested);
-        let with_finding = step(step_from_default(open()), SelfCheckRoundCommand::RecordFinding { hazard_id: "hz-1".into() });
-        assert_eq!(decide(&with_finding, submit(true), enterprise()).unwrap_err().reason(), "ZERO_FINDINGS_CONTRADICTED");
+        let with_finding = step(
+            step_from_default(open()),
+            SelfCheckRoundCommand::RecordFinding {
+                hazard_id: "hz-1".into(),
+            },
+        );
+        assert_eq!(
+            decide(&with_finding, submit(true), enterprise())
+                .unwrap_err()
+                .reason(),
+            "ZERO_FINDINGS_CONTRADICTED"
+        );
     }
 
     #[test]
     fn rounds_are_refused_to_others_twice_and_after_submission() {
-        assert_eq!(decide(&SelfCheckRound::default(), open(), inspector()).unwrap_err().reason(), "ENTERPRISE_ONLY");
-        assert_eq!(decide(&SelfCheckRound::default(), submit(true), enterprise()).unwrap_err().reason(), "NOT_FOUND");
+        assert_eq!(
+            decide(&SelfCheckRound::default(), open(), inspector())
+                .unwrap_err()
+                .reason(),
+            "ENTERPRISE_ONLY"
+        );
+        assert_eq!(
+            decide(&SelfCheckRound::default(), submit(true), enterprise())
+                .unwrap_err()
+                .reason(),
+            "NOT_FOUND"
+        );
         let round = step_from_default(open());
-        assert_eq!(decide(&round, open(), enterprise()).unwrap_err().reason(), "ALREADY_EXISTS");
-        assert_eq!(decide(&round, submit(true), other_enterprise()).unwrap_err().reason(), "ENTERPRISE_ONLY");
+        assert_eq!(
+            decide(&round, open(), enterprise()).unwrap_err().reason(),
+            "ALREADY_EXISTS"
+        );
+        assert_eq!(
+            decide(&round, submit(true), other_enterprise())
+                .unwrap_err()
+                .reason(),
+            "ENTERPRISE_ONLY"
+        );
         let submitted = step(round, submit(true));
-        assert_eq!(decide(&submitted, SelfCheckRoundCommand::RecordFinding { hazard_id: "hz-2".into() }, enterprise()).unwrap_err().reason(), "SELF_CHECK_ROUND_SUBMITTED");
+        assert_eq!(
+            decide(
+                &submitted,
+                SelfCheckRoundCommand::RecordFinding {
+                    hazard_id: "hz-2".into()
+                },
+                enterprise()
+            )
+            .unwrap_err()
+            .reason(),
+            "SELF_CHECK_ROUND_SUBMITTED"
+        );
         let backwards = SelfCheckRoundCommand::Open {
             enterprise_id: ENTERPRISE.into(),
             period_start: day("2023-03-31"),
@@ -274,6 +355,11 @@ mod tests {
             checklist: String::new(),
             performer: String::new(),
         };
-        assert_eq!(decide(&SelfCheckRound::default(), backwards, enterprise()).unwrap_err().reason(), "INVALID_ARGUMENT");
+        assert_eq!(
+            decide(&SelfCheckRound::default(), backwards, enterprise())
+                .unwrap_err()
+                .reason(),
+            "INVALID_ARGUMENT"
+        );
     }
 }

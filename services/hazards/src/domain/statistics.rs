@@ -29,7 +29,9 @@ impl StatisticsPeriod {
     /// The aggregate id: "{enterprise}-2023Q1" or "{enterprise}-2023".
     pub fn statistics_id(&self, enterprise_id: &str) -> String {
         match self {
-            StatisticsPeriod::Quarter { year, quarter } => format!("{enterprise_id}-{year}Q{quarter}"),
+            StatisticsPeriod::Quarter { year, quarter } => {
+                format!("{enterprise_id}-{year}Q{quarter}")
+            }
             StatisticsPeriod::Year { year } => format!("{enterprise_id}-{year}"),
         }
     }
@@ -40,7 +42,9 @@ impl StatisticsPeriod {
             StatisticsPeriod::Quarter { year, quarter } => (year, quarter * 3),
             StatisticsPeriod::Year { year } => (year, 12),
         };
-        first_of_next_month(year, month).pred_opt().expect("a day before")
+        first_of_next_month(year, month)
+            .pred_opt()
+            .expect("a day before")
     }
 
     /// The day the statistics are due, under the given rule version.
@@ -48,8 +52,12 @@ impl StatisticsPeriod {
         match *self {
             StatisticsPeriod::Quarter { .. } => {
                 let next = self.last_day().succ_opt().expect("a next day");
-                NaiveDate::from_ymd_opt(next.year(), next.month(), rules.quarterly_statistics_due_day)
-                    .expect("a real due day")
+                NaiveDate::from_ymd_opt(
+                    next.year(),
+                    next.month(),
+                    rules.quarterly_statistics_due_day,
+                )
+                .expect("a real due day")
             }
             StatisticsPeriod::Year { year } => {
                 let (month, day) = rules.annual_statistics_due;
@@ -100,10 +108,17 @@ impl Aggregate for PeriodicStatistics {
         if self.submitted_event.is_some() {
             return Err(DomainError::precondition(
                 "STATISTICS_ALREADY_SUBMITTED",
-                format!("statistics {} are already submitted and signed", context.aggregate_id),
+                format!(
+                    "statistics {} are already submitted and signed",
+                    context.aggregate_id
+                ),
             ));
         }
-        require_the_enterprise(&context.actor, &command.enterprise_id, "submit its periodic statistics")?;
+        require_the_enterprise(
+            &context.actor,
+            &command.enterprise_id,
+            "submit its periodic statistics",
+        )?;
         if command.major_found + command.general_found < command.rectified {
             return Err(DomainError::invalid(
                 "rectified",
@@ -120,23 +135,27 @@ impl Aggregate for PeriodicStatistics {
         let rules = rules::in_force(command.period.last_day());
         let due = command.period.due(rules);
         let (kind, year, quarter) = match command.period {
-            StatisticsPeriod::Quarter { year, quarter } => (StatisticsPeriodKind::Quarter, year, quarter as i32),
+            StatisticsPeriod::Quarter { year, quarter } => {
+                (StatisticsPeriodKind::Quarter, year, quarter as i32)
+            }
             StatisticsPeriod::Year { year } => (StatisticsPeriodKind::Year, year, 0),
         };
-        Ok(vec![PeriodicStatisticsEvent::Submitted(pb::PeriodicStatisticsSubmitted {
-            statistics_id: context.aggregate_id.clone(),
-            enterprise_id: command.enterprise_id.clone(),
-            period_kind: kind as i32,
-            year,
-            quarter,
-            general_found: command.general_found,
-            major_found: command.major_found,
-            rectified: command.rectified,
-            analysis: command.analysis.clone(),
-            signed_by_principal: command.signed_by_principal.clone(),
-            due: Some(due.into()),
-            late: today > due,
-        })])
+        Ok(vec![PeriodicStatisticsEvent::Submitted(
+            pb::PeriodicStatisticsSubmitted {
+                statistics_id: context.aggregate_id.clone(),
+                enterprise_id: command.enterprise_id.clone(),
+                period_kind: kind as i32,
+                year,
+                quarter,
+                general_found: command.general_found,
+                major_found: command.major_found,
+                rectified: command.rectified,
+                analysis: command.analysis.clone(),
+                signed_by_principal: command.signed_by_principal.clone(),
+                due: Some(due.into()),
+                late: today > due,
+            },
+        )])
     }
 
     fn apply(&mut self, event: &PeriodicStatisticsEvent, meta: &EventMeta) {
@@ -169,7 +188,12 @@ mod tests {
         }
     }
 
-    fn decide(statistics: &PeriodicStatistics, command: &SubmitStatistics, when: &str, actor: hl_proto::common::v1::Actor) -> Result<Vec<PeriodicStatisticsEvent>, DomainError> {
+    fn decide(
+        statistics: &PeriodicStatistics,
+        command: &SubmitStatistics,
+        when: &str,
+        actor: hl_proto::common::v1::Actor,
+    ) -> Result<Vec<PeriodicStatisticsEvent>, DomainError> {
         statistics.decide(command, &CommandContext::new("s-1", actor, at(when)))
     }
 
@@ -180,38 +204,100 @@ mod tests {
 
     #[test]
     fn quarterly_statistics_are_due_on_the_fifteenth_of_the_next_quarter() {
-        let first = StatisticsPeriod::Quarter { year: 2023, quarter: 1 };
-        let on_time = submitted(decide(&PeriodicStatistics::default(), &submit(first), "2023-04-14T02:00:00Z", enterprise()).unwrap());
-        assert_eq!(on_time.due.unwrap().to_naive(), NaiveDate::from_ymd_opt(2023, 4, 15));
+        let first = StatisticsPeriod::Quarter {
+            year: 2023,
+            quarter: 1,
+        };
+        let on_time = submitted(
+            decide(
+                &PeriodicStatistics::default(),
+                &submit(first),
+                "2023-04-14T02:00:00Z",
+                enterprise(),
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            on_time.due.unwrap().to_naive(),
+            NaiveDate::from_ymd_opt(2023, 4, 15)
+        );
         assert!(!on_time.late);
-        let late = submitted(decide(&PeriodicStatistics::default(), &submit(first), "2023-04-16T02:00:00Z", enterprise()).unwrap());
+        let late = submitted(
+            decide(
+                &PeriodicStatistics::default(),
+                &submit(first),
+                "2023-04-16T02:00:00Z",
+                enterprise(),
+            )
+            .unwrap(),
+        );
         assert!(late.late);
-        let fourth = StatisticsPeriod::Quarter { year: 2023, quarter: 4 };
-        assert_eq!(fourth.due(rules::in_force(fourth.last_day())), NaiveDate::from_ymd_opt(2024, 1, 15).unwrap());
+        let fourth = StatisticsPeriod::Quarter {
+            year: 2023,
+            quarter: 4,
+        };
+        assert_eq!(
+            fourth.due(rules::in_force(fourth.last_day())),
+            NaiveDate::from_ymd_opt(2024, 1, 15).unwrap()
+        );
     }
 
     #[test]
     fn annual_statistics_are_due_by_the_thirty_first_of_january() {
         let year = StatisticsPeriod::Year { year: 2023 };
         assert_eq!(year.statistics_id(ENTERPRISE), format!("{ENTERPRISE}-2023"));
-        let statistics = submitted(decide(&PeriodicStatistics::default(), &submit(year), "2024-02-01T02:00:00Z", enterprise()).unwrap());
-        assert_eq!(statistics.due.unwrap().to_naive(), NaiveDate::from_ymd_opt(2024, 1, 31));
+        let statistics = submitted(
+            decide(
+                &PeriodicStatistics::default(),
+                &submit(year),
+                "2024-02-01T02:00:00Z",
+                enterprise(),
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            statistics.due.unwrap().to_naive(),
+            NaiveDate::from_ymd_opt(2024, 1, 31)
+        );
         assert!(statistics.late);
     }
 
     #[test]
     fn statistics_are_refused_early_twice_inconsistent_or_for_others() {
-        let first = StatisticsPeriod::Quarter { year: 2023, quarter: 1 };
+        let first = StatisticsPeriod::Quarter {
+            year: 2023,
+            quarter: 1,
+        };
         let empty = PeriodicStatistics::default();
-        assert_eq!(decide(&empty, &submit(first), "2023-03-31T02:00:00Z", enterprise()).unwrap_err().reason(), "STATISTICS_PERIOD_NOT_ENDED");
-        assert_eq!(decide(&empty, &submit(first), "2023-04-02T02:00:00Z", inspector()).unwrap_err().reason(), "ENTERPRISE_ONLY");
+        assert_eq!(
+            decide(&empty, &submit(first), "2023-03-31T02:00:00Z", enterprise())
+                .unwrap_err()
+                .reason(),
+            "STATISTICS_PERIOD_NOT_ENDED"
+        );
+        assert_eq!(
+            decide(&empty, &submit(first), "2023-04-02T02:00:00Z", inspector())
+                .unwrap_err()
+                .reason(),
+            "ENTERPRISE_ONLY"
+        );
         let mut inconsistent = submit(first);
         inconsistent.rectified = 9;
-        assert_eq!(decide(&empty, &inconsistent, "2023-04-02T02:00:00Z", enterprise()).unwrap_err().reason(), "INVALID_ARGUMENT");
+        assert_eq!(
+            decide(&empty, &inconsistent, "2023-04-02T02:00:00Z", enterprise())
+                .unwrap_err()
+                .reason(),
+            "INVALID_ARGUMENT"
+        );
         let mut done = PeriodicStatistics::default();
         for event in decide(&empty, &submit(first), "2023-04-02T02:00:00Z", enterprise()).unwrap() {
             done.apply(&event, &EventMeta::default());
         }
-        assert_eq!(decide(&done, &submit(first), "2023-04-03T02:00:00Z", enterprise()).unwrap_err().reason(), "STATISTICS_ALREADY_SUBMITTED");
+        assert_eq!(
+            decide(&done, &submit(first), "2023-04-03T02:00:00Z", enterprise())
+                .unwrap_err()
+                .reason(),
+            "STATISTICS_ALREADY_SUBMITTED"
+        );
     }
 }

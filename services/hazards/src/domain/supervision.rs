@@ -105,7 +105,9 @@ impl SupervisionOrder {
         if self.status == SupervisionOrderStatus::Delisted {
             return false;
         }
-        let order_late = self.deadline.is_some_and(|deadline| is_past(deadline, as_of));
+        let order_late = self
+            .deadline
+            .is_some_and(|deadline| is_past(deadline, as_of));
         let task_late = self.sub_tasks.iter().any(|task| {
             !task.completed
                 && task
@@ -117,7 +119,12 @@ impl SupervisionOrder {
         order_late || task_late
     }
 
-    fn require_status(&self, allowed: &[SupervisionOrderStatus], reason: &'static str, what: &str) -> Result<(), DomainError> {
+    fn require_status(
+        &self,
+        allowed: &[SupervisionOrderStatus],
+        reason: &'static str,
+        what: &str,
+    ) -> Result<(), DomainError> {
         if allowed.contains(&self.status) {
             Ok(())
         } else {
@@ -126,7 +133,9 @@ impl SupervisionOrder {
                 format!(
                     "{what}: supervision order {} is {}",
                     self.order_id,
-                    self.status.as_str_name().trim_start_matches("SUPERVISION_ORDER_STATUS_")
+                    self.status
+                        .as_str_name()
+                        .trim_start_matches("SUPERVISION_ORDER_STATUS_")
                 ),
             ))
         }
@@ -149,32 +158,51 @@ impl Aggregate for SupervisionOrder {
         let actor = &context.actor;
         if let SupervisionOrderCommand::Issue(issue) = command {
             if self.exists() {
-                return Err(DomainError::AlreadyExists(format!("supervisionOrders/{}", context.aggregate_id)));
+                return Err(DomainError::AlreadyExists(format!(
+                    "supervisionOrders/{}",
+                    context.aggregate_id
+                )));
             }
             require_bureau(actor, &issue.region, "issue a supervision order (挂牌督办)")?;
-            return Ok(vec![SupervisionOrderEvent::Issued(pb::SupervisionOrderIssued {
-                order_id: context.aggregate_id.clone(),
-                level: issue.level as i32,
-                notice_number: issue.notice_number.clone(),
-                title: issue.title.clone(),
-                hazard_ids: issue.hazard_ids.clone(),
-                responsible_units: issue.responsible_units.clone(),
-                public_notice: issue.public_notice,
-                deadline: Some(issue.deadline.into()),
-            })]);
+            return Ok(vec![SupervisionOrderEvent::Issued(
+                pb::SupervisionOrderIssued {
+                    order_id: context.aggregate_id.clone(),
+                    level: issue.level as i32,
+                    notice_number: issue.notice_number.clone(),
+                    title: issue.title.clone(),
+                    hazard_ids: issue.hazard_ids.clone(),
+                    responsible_units: issue.responsible_units.clone(),
+                    public_notice: issue.public_notice,
+                    deadline: Some(issue.deadline.into()),
+                },
+            )]);
         }
         if !self.exists() {
-            return Err(DomainError::NotFound(format!("supervisionOrders/{}", context.aggregate_id)));
+            return Err(DomainError::NotFound(format!(
+                "supervisionOrders/{}",
+                context.aggregate_id
+            )));
         }
         let order_id = self.order_id.clone();
         let events = match command {
             SupervisionOrderCommand::Issue(_) => unreachable!("handled above"),
             SupervisionOrderCommand::Decompose(tasks) => {
                 require_bureau(actor, &self.region, "decompose a supervision order")?;
-                self.require_status(&[S::Listed, S::InProgress], "SUPERVISION_ORDER_NOT_IN_PROGRESS", "decompose")?;
+                self.require_status(
+                    &[S::Listed, S::InProgress],
+                    "SUPERVISION_ORDER_NOT_IN_PROGRESS",
+                    "decompose",
+                )?;
                 for task in tasks {
-                    if self.sub_tasks.iter().any(|existing| existing.sub_task_id == task.sub_task_id)
-                        || tasks.iter().filter(|other| other.sub_task_id == task.sub_task_id).count() > 1
+                    if self
+                        .sub_tasks
+                        .iter()
+                        .any(|existing| existing.sub_task_id == task.sub_task_id)
+                        || tasks
+                            .iter()
+                            .filter(|other| other.sub_task_id == task.sub_task_id)
+                            .count()
+                            > 1
                     {
                         return Err(DomainError::invalid(
                             "sub_tasks",
@@ -186,44 +214,73 @@ impl Aggregate for SupervisionOrder {
                     {
                         return Err(DomainError::invalid(
                             "sub_tasks",
-                            format!("sub-task {} is due after the order's deadline {deadline}", task.sub_task_id),
+                            format!(
+                                "sub-task {} is due after the order's deadline {deadline}",
+                                task.sub_task_id
+                            ),
                         ));
                     }
                 }
-                vec![SupervisionOrderEvent::Decomposed(pb::SupervisionOrderDecomposed {
-                    order_id,
-                    sub_tasks: tasks
-                        .iter()
-                        .map(|task| pb::SubTask {
-                            sub_task_id: task.sub_task_id.clone(),
-                            assignee_unit: task.assignee_unit.clone(),
-                            description: task.description.clone(),
-                            deadline: Some(task.deadline.into()),
-                            ..pb::SubTask::default()
-                        })
-                        .collect(),
-                })]
+                vec![SupervisionOrderEvent::Decomposed(
+                    pb::SupervisionOrderDecomposed {
+                        order_id,
+                        sub_tasks: tasks
+                            .iter()
+                            .map(|task| pb::SubTask {
+                                sub_task_id: task.sub_task_id.clone(),
+                                assignee_unit: task.assignee_unit.clone(),
+                                description: task.description.clone(),
+                                deadline: Some(task.deadline.into()),
+                                ..pb::SubTask::default()
+                            })
+                            .collect(),
+                    },
+                )]
             }
-            SupervisionOrderCommand::ReportProgress { sub_task_id, progress_percent, completed, note } => {
+            SupervisionOrderCommand::ReportProgress {
+                sub_task_id,
+                progress_percent,
+                completed,
+                note,
+            } => {
                 require_government_within(actor, &self.region, "report sub-task progress")?;
-                self.require_status(&[S::Listed, S::InProgress], "SUPERVISION_ORDER_NOT_IN_PROGRESS", "report progress")?;
-                let Some(task) = self.sub_tasks.iter().find(|task| task.sub_task_id == *sub_task_id) else {
-                    return Err(DomainError::NotFound(format!("sub-task {sub_task_id} of supervision order {order_id}")));
+                self.require_status(
+                    &[S::Listed, S::InProgress],
+                    "SUPERVISION_ORDER_NOT_IN_PROGRESS",
+                    "report progress",
+                )?;
+                let Some(task) = self
+                    .sub_tasks
+                    .iter()
+                    .find(|task| task.sub_task_id == *sub_task_id)
+                else {
+                    return Err(DomainError::NotFound(format!(
+                        "sub-task {sub_task_id} of supervision order {order_id}"
+                    )));
                 };
                 if task.completed {
-                    return Err(DomainError::precondition("SUB_TASK_COMPLETED", format!("sub-task {sub_task_id} is already completed")));
+                    return Err(DomainError::precondition(
+                        "SUB_TASK_COMPLETED",
+                        format!("sub-task {sub_task_id} is already completed"),
+                    ));
                 }
-                vec![SupervisionOrderEvent::SubTaskProgressReported(pb::SubTaskProgressReported {
-                    order_id,
-                    sub_task_id: sub_task_id.clone(),
-                    progress_percent: if *completed { 100 } else { *progress_percent },
-                    completed: *completed,
-                    note: note.clone(),
-                })]
+                vec![SupervisionOrderEvent::SubTaskProgressReported(
+                    pb::SubTaskProgressReported {
+                        order_id,
+                        sub_task_id: sub_task_id.clone(),
+                        progress_percent: if *completed { 100 } else { *progress_percent },
+                        completed: *completed,
+                        note: note.clone(),
+                    },
+                )]
             }
             SupervisionOrderCommand::RequestAcceptance { note, evidence } => {
                 require_government_within(actor, &self.region, "request acceptance")?;
-                self.require_status(&[S::Listed, S::InProgress], "SUPERVISION_ORDER_NOT_IN_PROGRESS", "request acceptance")?;
+                self.require_status(
+                    &[S::Listed, S::InProgress],
+                    "SUPERVISION_ORDER_NOT_IN_PROGRESS",
+                    "request acceptance",
+                )?;
                 let open: Vec<&str> = self
                     .sub_tasks
                     .iter()
@@ -236,42 +293,62 @@ impl Aggregate for SupervisionOrder {
                         format!("sub-tasks not completed: {}", open.join(", ")),
                     ));
                 }
-                vec![SupervisionOrderEvent::AcceptanceRequested(pb::SupervisionAcceptanceRequested {
-                    order_id,
-                    note: note.clone(),
-                    evidence: evidence.clone(),
-                })]
+                vec![SupervisionOrderEvent::AcceptanceRequested(
+                    pb::SupervisionAcceptanceRequested {
+                        order_id,
+                        note: note.clone(),
+                        evidence: evidence.clone(),
+                    },
+                )]
             }
             SupervisionOrderCommand::RejectAcceptance { reason } => {
                 require_bureau(actor, &self.region, "reject acceptance")?;
-                self.require_status(&[S::AcceptanceRequested], "SUPERVISION_ACCEPTANCE_NOT_REQUESTED", "reject acceptance")?;
-                vec![SupervisionOrderEvent::AcceptanceRejected(pb::SupervisionAcceptanceRejected {
-                    order_id,
-                    reason: reason.clone(),
-                })]
+                self.require_status(
+                    &[S::AcceptanceRequested],
+                    "SUPERVISION_ACCEPTANCE_NOT_REQUESTED",
+                    "reject acceptance",
+                )?;
+                vec![SupervisionOrderEvent::AcceptanceRejected(
+                    pb::SupervisionAcceptanceRejected {
+                        order_id,
+                        reason: reason.clone(),
+                    },
+                )]
             }
             SupervisionOrderCommand::Delist { note } => {
                 require_bureau(actor, &self.region, "delist a supervision order (摘牌)")?;
-                self.require_status(&[S::AcceptanceRequested], "SUPERVISION_ACCEPTANCE_NOT_REQUESTED", "delist")?;
-                vec![SupervisionOrderEvent::Delisted(pb::SupervisionOrderDelisted {
-                    order_id,
-                    note: note.clone(),
-                })]
+                self.require_status(
+                    &[S::AcceptanceRequested],
+                    "SUPERVISION_ACCEPTANCE_NOT_REQUESTED",
+                    "delist",
+                )?;
+                vec![SupervisionOrderEvent::Delisted(
+                    pb::SupervisionOrderDelisted {
+                        order_id,
+                        note: note.clone(),
+                    },
+                )]
             }
             SupervisionOrderCommand::Escalate { kind, reason } => {
                 require_bureau(actor, &self.region, "escalate a supervision order")?;
-                self.require_status(&[S::Listed, S::InProgress, S::AcceptanceRequested], "SUPERVISION_ORDER_DELISTED", "escalate")?;
+                self.require_status(
+                    &[S::Listed, S::InProgress, S::AcceptanceRequested],
+                    "SUPERVISION_ORDER_DELISTED",
+                    "escalate",
+                )?;
                 if !self.is_overdue(context.now) {
                     return Err(DomainError::precondition(
                         "SUPERVISION_ORDER_NOT_OVERDUE",
                         "only an overdue order (or one with an overdue sub-task) is escalated",
                     ));
                 }
-                vec![SupervisionOrderEvent::Escalated(pb::SupervisionOrderEscalated {
-                    order_id,
-                    kind: *kind as i32,
-                    reason: reason.clone(),
-                })]
+                vec![SupervisionOrderEvent::Escalated(
+                    pb::SupervisionOrderEscalated {
+                        order_id,
+                        kind: *kind as i32,
+                        reason: reason.clone(),
+                    },
+                )]
             }
         };
         Ok(events)
@@ -298,7 +375,11 @@ impl Aggregate for SupervisionOrder {
                 self.status = S::InProgress;
             }
             SupervisionOrderEvent::SubTaskProgressReported(reported) => {
-                if let Some(task) = self.sub_tasks.iter_mut().find(|task| task.sub_task_id == reported.sub_task_id) {
+                if let Some(task) = self
+                    .sub_tasks
+                    .iter_mut()
+                    .find(|task| task.sub_task_id == reported.sub_task_id)
+                {
                     task.progress_percent = reported.progress_percent;
                     task.completed = reported.completed;
                     task.last_note = reported.note.clone();
@@ -337,13 +418,25 @@ mod tests {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
     }
 
-    fn decide_at(order: &SupervisionOrder, command: &SupervisionOrderCommand, actor: hl_proto::common::v1::Actor, now: &str) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
+    fn decide_at(
+        order: &SupervisionOrder,
+        command: &SupervisionOrderCommand,
+        actor: hl_proto::common::v1::Actor,
+        now: &str,
+    ) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
         order.decide(command, &CommandContext::new("order-1", actor, at(now)))
     }
 
-    fn step(mut order: SupervisionOrder, command: SupervisionOrderCommand, actor: hl_proto::common::v1::Actor) -> SupervisionOrder {
+    fn step(
+        mut order: SupervisionOrder,
+        command: SupervisionOrderCommand,
+        actor: hl_proto::common::v1::Actor,
+    ) -> SupervisionOrder {
         for event in decide_at(&order, &command, actor.clone(), "2023-05-01T02:00:00Z").unwrap() {
-            let meta = EventMeta { region: "330903".into(), ..EventMeta::at(at("2023-05-01T02:00:00Z"), actor.clone()) };
+            let meta = EventMeta {
+                region: "330903".into(),
+                ..EventMeta::at(at("2023-05-01T02:00:00Z"), actor.clone())
+            };
             order.apply(&event, &meta);
         }
         order
@@ -363,16 +456,33 @@ mod tests {
     }
 
     fn task(id: &str, deadline: &str) -> NewSubTask {
-        NewSubTask { sub_task_id: id.into(), assignee_unit: "沈家门街道".into(), description: "监督整改".into(), deadline: day(deadline) }
+        NewSubTask {
+            sub_task_id: id.into(),
+            assignee_unit: "沈家门街道".into(),
+            description: "监督整改".into(),
+            deadline: day(deadline),
+        }
     }
 
     fn progress(id: &str, completed: bool) -> SupervisionOrderCommand {
-        SupervisionOrderCommand::ReportProgress { sub_task_id: id.into(), progress_percent: 50, completed, note: "n".into() }
+        SupervisionOrderCommand::ReportProgress {
+            sub_task_id: id.into(),
+            progress_percent: 50,
+            completed,
+            note: "n".into(),
+        }
     }
 
     fn issued_and_decomposed() -> SupervisionOrder {
         let order = step(SupervisionOrder::default(), issue(), administrator());
-        step(order, SupervisionOrderCommand::Decompose(vec![task("t1", "2023-06-30"), task("t2", "2023-07-15")]), administrator())
+        step(
+            order,
+            SupervisionOrderCommand::Decompose(vec![
+                task("t1", "2023-06-30"),
+                task("t2", "2023-07-15"),
+            ]),
+            administrator(),
+        )
     }
 
     #[test]
@@ -383,48 +493,154 @@ mod tests {
         assert_eq!(order.sub_tasks[0].progress_percent, 50);
         order = step(order, progress("t1", true), inspector());
         order = step(order, progress("t2", true), inspector());
-        let request = SupervisionOrderCommand::RequestAcceptance { note: "done".into(), evidence: vec![] };
+        let request = SupervisionOrderCommand::RequestAcceptance {
+            note: "done".into(),
+            evidence: vec![],
+        };
         order = step(order, request.clone(), inspector());
         assert_eq!(order.status, SupervisionOrderStatus::AcceptanceRequested);
-        order = step(order, SupervisionOrderCommand::RejectAcceptance { reason: "signage missing".into() }, administrator());
+        order = step(
+            order,
+            SupervisionOrderCommand::RejectAcceptance {
+                reason: "signage missing".into(),
+            },
+            administrator(),
+        );
         assert_eq!(order.status, SupervisionOrderStatus::InProgress);
         order = step(order, request, inspector());
-        order = step(order, SupervisionOrderCommand::Delist { note: "验收通过".into() }, administrator());
+        order = step(
+            order,
+            SupervisionOrderCommand::Delist {
+                note: "验收通过".into(),
+            },
+            administrator(),
+        );
         assert_eq!(order.status, SupervisionOrderStatus::Delisted);
     }
 
     #[test]
     fn acceptance_needs_every_sub_task_done_and_is_decided_by_the_bureau() {
         let order = issued_and_decomposed();
-        let request = SupervisionOrderCommand::RequestAcceptance { note: String::new(), evidence: vec![] };
-        assert_eq!(decide_at(&order, &request, inspector(), "2023-05-02T00:00:00Z").unwrap_err().reason(), "SUB_TASKS_INCOMPLETE");
-        assert_eq!(decide_at(&order, &SupervisionOrderCommand::Delist { note: String::new() }, administrator(), "2023-05-02T00:00:00Z").unwrap_err().reason(), "SUPERVISION_ACCEPTANCE_NOT_REQUESTED");
-        assert_eq!(decide_at(&order, &progress("t9", true), inspector(), "2023-05-02T00:00:00Z").unwrap_err().reason(), "NOT_FOUND");
-        assert_eq!(decide_at(&order, &progress("t1", true), enterprise(), "2023-05-02T00:00:00Z").unwrap_err().reason(), "GOVERNMENT_ROLE_REQUIRED");
+        let request = SupervisionOrderCommand::RequestAcceptance {
+            note: String::new(),
+            evidence: vec![],
+        };
+        assert_eq!(
+            decide_at(&order, &request, inspector(), "2023-05-02T00:00:00Z")
+                .unwrap_err()
+                .reason(),
+            "SUB_TASKS_INCOMPLETE"
+        );
+        assert_eq!(
+            decide_at(
+                &order,
+                &SupervisionOrderCommand::Delist {
+                    note: String::new()
+                },
+                administrator(),
+                "2023-05-02T00:00:00Z"
+            )
+            .unwrap_err()
+            .reason(),
+            "SUPERVISION_ACCEPTANCE_NOT_REQUESTED"
+        );
+        assert_eq!(
+            decide_at(
+                &order,
+                &progress("t9", true),
+                inspector(),
+                "2023-05-02T00:00:00Z"
+            )
+            .unwrap_err()
+            .reason(),
+            "NOT_FOUND"
+        );
+        assert_eq!(
+            decide_at(
+                &order,
+                &progress("t1", true),
+                enterprise(),
+                "2023-05-02T00:00:00Z"
+            )
+            .unwrap_err()
+            .reason(),
+            "GOVERNMENT_ROLE_REQUIRED"
+        );
         let done = step(order, progress("t1", true), inspector());
-        assert_eq!(decide_at(&done, &progress("t1", true), inspector(), "2023-05-02T00:00:00Z").unwrap_err().reason(), "SUB_TASK_COMPLETED");
+        assert_eq!(
+            decide_at(
+                &done,
+                &progress("t1", true),
+                inspector(),
+                "2023-05-02T00:00:00Z"
+            )
+            .unwrap_err()
+            .reason(),
+            "SUB_TASK_COMPLETED"
+        );
     }
 
     #[test]
     fn issuing_and_decomposing_are_for_the_bureau_with_consistent_sub_tasks() {
-        assert_eq!(decide_at(&SupervisionOrder::default(), &issue(), inspector(), "2023-05-01T00:00:00Z").unwrap_err().reason(), "BUREAU_ROLE_REQUIRED");
+        assert_eq!(
+            decide_at(
+                &SupervisionOrder::default(),
+                &issue(),
+                inspector(),
+                "2023-05-01T00:00:00Z"
+            )
+            .unwrap_err()
+            .reason(),
+            "BUREAU_ROLE_REQUIRED"
+        );
         let order = step(SupervisionOrder::default(), issue(), administrator());
-        assert_eq!(decide_at(&order, &issue(), administrator(), "2023-05-01T00:00:00Z").unwrap_err().reason(), "ALREADY_EXISTS");
+        assert_eq!(
+            decide_at(&order, &issue(), administrator(), "2023-05-01T00:00:00Z")
+                .unwrap_err()
+                .reason(),
+            "ALREADY_EXISTS"
+        );
         let late_task = SupervisionOrderCommand::Decompose(vec![task("t1", "2023-08-31")]);
-        assert_eq!(decide_at(&order, &late_task, administrator(), "2023-05-01T00:00:00Z").unwrap_err().reason(), "INVALID_ARGUMENT");
-        let twice = SupervisionOrderCommand::Decompose(vec![task("t1", "2023-06-01"), task("t1", "2023-06-02")]);
-        assert_eq!(decide_at(&order, &twice, administrator(), "2023-05-01T00:00:00Z").unwrap_err().reason(), "INVALID_ARGUMENT");
+        assert_eq!(
+            decide_at(&order, &late_task, administrator(), "2023-05-01T00:00:00Z")
+                .unwrap_err()
+                .reason(),
+            "INVALID_ARGUMENT"
+        );
+        let twice = SupervisionOrderCommand::Decompose(vec![
+            task("t1", "2023-06-01"),
+            task("t1", "2023-06-02"),
+        ]);
+        assert_eq!(
+            decide_at(&order, &twice, administrator(), "2023-05-01T00:00:00Z")
+                .unwrap_err()
+                .reason(),
+            "INVALID_ARGUMENT"
+        );
     }
 
     #[test]
     fn only_an_overdue_order_is_escalated() {
         let order = issued_and_decomposed();
-        let escalate = SupervisionOrderCommand::Escalate { kind: pb::EscalationKind::Summons, reason: "t1 late".into() };
-        assert_eq!(decide_at(&order, &escalate, administrator(), "2023-06-30T10:00:00Z").unwrap_err().reason(), "SUPERVISION_ORDER_NOT_OVERDUE");
+        let escalate = SupervisionOrderCommand::Escalate {
+            kind: pb::EscalationKind::Summons,
+            reason: "t1 late".into(),
+        };
+        assert_eq!(
+            decide_at(&order, &escalate, administrator(), "2023-06-30T10:00:00Z")
+                .unwrap_err()
+                .reason(),
+            "SUPERVISION_ORDER_NOT_OVERDUE"
+        );
         // Sub-task t1 was due 30 June; on 1 July (Zhoushan) it is overdue.
         assert!(order.is_overdue(at("2023-06-30T16:00:00Z")));
         let events = decide_at(&order, &escalate, administrator(), "2023-07-01T02:00:00Z").unwrap();
         assert_eq!(events.len(), 1);
-        assert_eq!(decide_at(&order, &escalate, inspector(), "2023-07-01T02:00:00Z").unwrap_err().reason(), "BUREAU_ROLE_REQUIRED");
+        assert_eq!(
+            decide_at(&order, &escalate, inspector(), "2023-07-01T02:00:00Z")
+                .unwrap_err()
+                .reason(),
+            "BUREAU_ROLE_REQUIRED"
+        );
     }
 }

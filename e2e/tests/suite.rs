@@ -1,0 +1,207 @@
+//! The suite binary as a black box: started as a process, driven over gRPC only, its events
+//! checked on the stream.
+
+use std::time::Duration;
+
+use hl_e2e::{Suite, as_actor};
+use hl_proto::common::v1::EvidenceRef;
+use hl_proto::events::v1::Commit;
+use hl_proto::hazards::v1 as pb;
+use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
+use hl_testkit::{NatsServer, unique_namespace};
+use prost::Message;
+
+const ENTERPRISE: &str = "91330903MA2NCU4LYE";
+
+fn enterprise<T>(body: T) -> tonic::Request<T> {
+    as_actor(body, "principal-1", "enterprise", ENTERPRISE, "")
+}
+
+fn photo() -> Vec<EvidenceRef> {
+    vec![EvidenceRef {
+        sha256: "a".repeat(64),
+        media_type: "image/jpeg".into(),
+        ..EvidenceRef::default()
+    }]
+}
+
+#[tokio::test]
+async fn a_hazard_goes_from_report_to_close_out_and_every_step_is_on_the_stream() {
+    let nats = NatsServer::start().await;
+    let namespace = unique_namespace();
+    let suite = Suite::start(&[
+        ("NATS_URL", nats.url()),
+        ("HL_NAMESPACE", namespace.clone()),
+        ("HL_SEED_DEMO", "false".into()),
+    ])
+    .await;
+    let mut client = HazardsServiceClient::new(suite.channel().await);
+
+    let reported = client
+        .report_hazard(enterprise(pb::ReportHazardRequest {
+            request_id: "e2e-report".into(),
+            hazard_id: "e2e-valve".into(),
+            enterprise_id: ENTERPRISE.into(),
+            township_code: "330903001".into(),
+            provenance: pb::Provenance::EnterpriseSelf as i32,
+            source_type: pb::SourceType::Routine as i32,
+            category: pb::HazardCategory::AmmoniaRefrigeration as i32,
+            location: "machine room".into(),
+            description: "valve packing leaks".into(),
+            level: pb::HazardLevel::General as i32,
+            level_criterion: "一般事故隐患".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("report")
+        .into_inner();
+    assert_eq!(
+        reported.hazard.unwrap().status,
+        pb::HazardStatus::Graded as i32
+    );
+
+    let name = "hazards/e2e-valve".to_string();
+    client
+        .plan_rectification(enterprise(pb::PlanRectificationRequest {
+            request_id: "e2e-plan".into(),
+            name: name.clone(),
+            plan: Some(pb::RectificationPlan {
+                measures: "replace packing".into(),
+                owner: "Li".into(),
+                funds_fen: 20_000,
+                deadline: Some(hl_proto::common::v1::Date {
+                    year: 2099,
+                    month: 12,
+                    day: 31,
+                }),
+                acceptance_standard: "no leak".into(),
+                acceptor: "principal".into(),
+            }),
+        }))
+        .await
+        .expect("plan");
+    client
+        .claim_rectification(enterprise(pb::ClaimRectificationRequest {
+            request_id: "e2e-claim".into(),
+            name: name.clone(),
+            note: "replaced".into(),
+            evidence: photo(),
+        }))
+        .await
+        .expect("claim");
+    client
+        .verify_rectification(enterprise(pb::VerifyRectificationRequest {
+            request_id: "e2e-verify".into(),
+            name: name.clone(),
+            ..Default::default()
+        }))
+        .await
+        .expect("verify");
+    let closed = client
+        .close_hazard(enterprise(pb::CloseHazardRequest {
+            request_id: "e2e-close".into(),
+            name: name.clone(),
+            note: "销号".into(),
+        }))
+        .await
+        .expect("close")
+        .into_inner();
+    let hazard = closed.hazard.unwrap();
+    assert_eq!(hazard.status, pb::HazardStatus::Closed as i32);
+    assert_eq!(hazard.version, 6);
+    assert_eq!(closed.commit.unwrap().aggregate_version, 6);
+
+    // The stream holds one commit per command, in order, each with its actor and trace context.
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let jetstream = async_nats::jetstream::new(client);
+    let stream = jetstream
+        .get_stream(format!("{}_HAZARDS", namespace.to_uppercase()))
+        .await
+        .expect("the hazards stream exists");
+    let subject = format!("{namespace}.330903.hazards.hazard.e2e-valve");
+    let mut event_types = Vec::new();
+    let mut sequence = 0;
+    while let Ok(message) = stream
+        .direct_get_next_for_subject(&subject, Some(sequence + 1))
+        .await
+    {
+        sequence = message.sequence;
+        assert!(
+            message.headers.get("traceparent").is_some(),
+            "commit {sequence} carries a traceparent"
+        );
+        let commit = Commit::decode(message.payload).expect("a commit");
+        for envelope in commit.events {
+            assert_eq!(envelope.actor.as_ref().unwrap().organisation, ENTERPRISE);
+            assert_eq!(envelope.region, "330903");
+            assert_eq!(envelope.causation_id, commit.request_id);
+            event_types.push(envelope.event_type.rsplit('.').next().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        event_types,
+        [
+            "HazardReported",
+            "HazardGraded",
+            "RectificationPlanned",
+            "RectificationClaimed",
+            "RectificationVerified",
+            "HazardClosed"
+        ]
+    );
+    assert_eq!(suite.stop().await, Some(0));
+}
+
+#[tokio::test]
+async fn the_embedded_default_starts_its_own_nats_seeds_the_demo_and_stops_cleanly() {
+    let data = tempfile::tempdir().unwrap();
+    let nats_binary = hl_testkit::nats_server_binaries().remove(0);
+    let environment = [
+        ("NATS_SERVER_BIN", nats_binary.display().to_string()),
+        ("HL_DATA_DIR", data.path().display().to_string()),
+    ];
+    let mut suite = Suite::start(&environment).await;
+    let nats_line = suite.wait_for_line("NATS", Duration::from_secs(5)).await;
+    let nats_url = nats_line.split_whitespace().nth(1).unwrap().to_string();
+    suite
+        .wait_for_line("Demo district seeded", Duration::from_secs(60))
+        .await;
+
+    let mut client = HazardsServiceClient::new(suite.channel().await);
+    let hazard = client
+        .get_hazard(as_actor(
+            pb::GetHazardRequest {
+                name: "hazards/demo-a-alarm-linkage".into(),
+                as_of: None,
+            },
+            "officer-1",
+            "inspector",
+            "putuo-bureau",
+            "330903",
+        ))
+        .await
+        .expect("the demo hazard exists")
+        .into_inner();
+    assert_eq!(hazard.level, pb::HazardLevel::Major as i32);
+    assert!(
+        hazard.overdue,
+        "the demo's ordered deadline lies in the past"
+    );
+    assert_eq!(suite.stop().await, Some(0));
+
+    // The embedded nats-server stopped with the suite.
+    assert!(
+        async_nats::ConnectOptions::new()
+            .connection_timeout(Duration::from_millis(500))
+            .connect(&nats_url)
+            .await
+            .is_err()
+    );
+
+    // Its data stays: a second start finds the district already seeded.
+    let mut again = Suite::start(&environment).await;
+    again
+        .wait_for_line("already seeded", Duration::from_secs(60))
+        .await;
+    assert_eq!(again.stop().await, Some(0));
+}

@@ -1,0 +1,781 @@
+//! The demo district: Putuo's townships, a dozen enterprises of the industries the bureau's work
+//! plan names, and hazards in both ledgers at different stages, written through the public gRPC
+//! API as the enterprises, inspectors and the bureau would. Every request has a fixed request_id,
+//! so seeding twice records nothing twice; a seeded district is recognised and left alone.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use hl_proto::common::v1::{Date, EvidenceRef};
+use hl_proto::hazards::v1 as pb;
+use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
+use hl_proto::timestamp;
+use tonic::transport::Channel;
+use tonic::{Request, Status};
+
+/// A demo enterprise: unified social credit code (check character valid), name, township.
+pub struct DemoEnterprise {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub township: &'static str,
+}
+
+/// Townships (乡镇/街道) of Putuo District used by the demo, with demo division codes.
+pub const TOWNSHIPS: &[(&str, &str)] = &[
+    ("330903001", "沈家门街道"),
+    ("330903002", "东港街道"),
+    ("330903003", "朱家尖街道"),
+    ("330903004", "展茅街道"),
+    ("330903101", "六横镇"),
+    ("330903102", "桃花镇"),
+];
+
+pub const ENTERPRISES: &[DemoEnterprise] = &[
+    DemoEnterprise {
+        code: "91330903MA2NCU4LYE",
+        name: "舟山普陀海鲜冷链有限公司 (ammonia cold store)",
+        township: "330903001",
+    },
+    DemoEnterprise {
+        code: "91330903MA2WG7BT4R",
+        name: "普陀东港水产冷冻厂 (ammonia cold store)",
+        township: "330903002",
+    },
+    DemoEnterprise {
+        code: "91330903MA27UB96FP",
+        name: "舟山六横船舶修造有限公司 (shipyard)",
+        township: "330903101",
+    },
+    DemoEnterprise {
+        code: "91330903MA27D5LM3Q",
+        name: "普陀桃花修船厂 (shipyard)",
+        township: "330903102",
+    },
+    DemoEnterprise {
+        code: "91330903MA2T55F3CQ",
+        name: "沈家门加油站 (filling station)",
+        township: "330903001",
+    },
+    DemoEnterprise {
+        code: "91330903MA2U6W1JGM",
+        name: "朱家尖柴油储运站 (diesel depot)",
+        township: "330903003",
+    },
+    DemoEnterprise {
+        code: "91330903MA208ANWRT",
+        name: "朱家尖海岸民宿 (island homestay)",
+        township: "330903003",
+    },
+    DemoEnterprise {
+        code: "91330903MA2NH530N3",
+        name: "桃花岛观海民宿 (island homestay)",
+        township: "330903102",
+    },
+    DemoEnterprise {
+        code: "91330903MA2R0QA9CJ",
+        name: "六横石料开采有限公司 (non-coal mine)",
+        township: "330903101",
+    },
+    DemoEnterprise {
+        code: "91330903MA240CET32",
+        name: "普陀建材矿业有限公司 (non-coal mine)",
+        township: "330903101",
+    },
+    DemoEnterprise {
+        code: "91330903MA2B0LRTEE",
+        name: "东港烟花爆竹零售点 (fireworks outlet)",
+        township: "330903002",
+    },
+    DemoEnterprise {
+        code: "91330903MA2TELAK7F",
+        name: "普陀金属制品厂 (metal works)",
+        township: "330903004",
+    },
+];
+
+/// Who acts in the demo.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Enterprise(usize),
+    Inspector,
+    Administrator,
+}
+
+/// What seeding did.
+pub struct Seeded {
+    pub hazards: usize,
+    pub already_seeded: bool,
+}
+
+pub async fn seed(channel: Channel, region: &str) -> Result<Seeded, Status> {
+    let mut demo = Demo {
+        client: HazardsServiceClient::new(channel),
+        region: region.to_string(),
+        now: Utc::now(),
+        step: 0,
+        hazards: 0,
+    };
+    if demo.already_seeded().await? {
+        return Ok(Seeded {
+            hazards: 0,
+            already_seeded: true,
+        });
+    }
+    demo.run().await?;
+    Ok(Seeded {
+        hazards: demo.hazards,
+        already_seeded: false,
+    })
+}
+
+struct Demo {
+    client: HazardsServiceClient<Channel>,
+    region: String,
+    now: DateTime<Utc>,
+    step: u32,
+    hazards: usize,
+}
+
+/// A photo's reference; the demo's bytes are its own description.
+fn photo(what: &str) -> EvidenceRef {
+    use std::fmt::Write;
+    // A stable stand-in hash of the description, so the demo needs no files.
+    let mut digest = String::new();
+    let mut state: u64 = 0xcbf2_9ce4_8422_2325;
+    for round in 0..4u64 {
+        for byte in what.bytes() {
+            state ^= u64::from(byte) ^ round;
+            state = state.wrapping_mul(0x0100_0000_01b3);
+        }
+        let _ = write!(digest, "{state:016x}");
+    }
+    EvidenceRef {
+        sha256: digest,
+        media_type: "image/jpeg".into(),
+        description: what.into(),
+        ..EvidenceRef::default()
+    }
+}
+
+impl Demo {
+    fn today(&self) -> NaiveDate {
+        (self.now + chrono::Duration::hours(8)).date_naive()
+    }
+
+    fn day(&self, offset: i64) -> Date {
+        let today = self.today();
+        let day = if offset >= 0 {
+            today.checked_add_days(Days::new(offset as u64))
+        } else {
+            today.checked_sub_days(Days::new(offset.unsigned_abs()))
+        };
+        day.unwrap_or(today).into()
+    }
+
+    fn days_ago(&self, days: i64) -> Option<hl_proto::Timestamp> {
+        Some(timestamp(self.now - chrono::Duration::days(days)))
+    }
+
+    fn next_request_id(&mut self) -> String {
+        self.step += 1;
+        format!("demo-district-v1/{:03}", self.step)
+    }
+
+    fn request<T>(&self, body: T, who: Who) -> Request<T> {
+        let (id, role, organisation, region) = match who {
+            Who::Enterprise(index) => (
+                format!("principal-{}", &ENTERPRISES[index].code[12..]),
+                "enterprise",
+                ENTERPRISES[index].code.to_string(),
+                String::new(),
+            ),
+            Who::Inspector => (
+                "officer-zhang-wei".to_string(),
+                "inspector",
+                "putuo-emergency-bureau".to_string(),
+                self.region.clone(),
+            ),
+            Who::Administrator => (
+                "admin-putuo".to_string(),
+                "bureau-administrator",
+                "putuo-safety-committee".to_string(),
+                self.region.clone(),
+            ),
+        };
+        let mut request = Request::new(body);
+        let metadata = request.metadata_mut();
+        for (key, value) in [
+            ("x-actor-id", id),
+            ("x-actor-role", role.to_string()),
+            ("x-actor-organisation", organisation),
+            ("x-actor-region", region),
+        ] {
+            if let Ok(value) = value.parse() {
+                metadata.insert(key, value);
+            }
+        }
+        request
+    }
+
+    async fn already_seeded(&mut self) -> Result<bool, Status> {
+        let request = self.request(
+            pb::GetHazardRequest {
+                name: "hazards/demo-k-storage".into(),
+                as_of: None,
+            },
+            Who::Administrator,
+        );
+        match self.client.get_hazard(request).await {
+            Ok(_) => Ok(true),
+            Err(status) if status.code() == tonic::Code::NotFound => Ok(false),
+            Err(status) => Err(status),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn report(
+        &mut self,
+        hazard_id: &str,
+        enterprise: usize,
+        provenance: pb::Provenance,
+        source: pb::SourceType,
+        category: pb::HazardCategory,
+        level: pb::HazardLevel,
+        location: &str,
+        description: &str,
+        days_ago: i64,
+        counterpart: &str,
+    ) -> Result<(), Status> {
+        let who = match provenance {
+            pb::Provenance::EnterpriseSelf => Who::Enterprise(enterprise),
+            pb::Provenance::UpstreamCommittee | pb::Provenance::SensorPlatform => {
+                Who::Administrator
+            }
+            _ => Who::Inspector,
+        };
+        let criterion = match level {
+            pb::HazardLevel::Major => "《工贸企业重大事故隐患判定标准》",
+            pb::HazardLevel::General => "一般事故隐患 (16号令 第三条)",
+            pb::HazardLevel::Unspecified => "",
+        };
+        let body = pb::ReportHazardRequest {
+            request_id: self.next_request_id(),
+            hazard_id: hazard_id.into(),
+            enterprise_id: ENTERPRISES[enterprise].code.into(),
+            township_code: ENTERPRISES[enterprise].township.into(),
+            provenance: provenance as i32,
+            source_type: source as i32,
+            category: category as i32,
+            location: location.into(),
+            description: description.into(),
+            evidence: vec![photo(description)],
+            counterpart_hazard_id: counterpart.into(),
+            inspection_id: if who == Who::Inspector {
+                format!("demo-inspection-{}", &ENTERPRISES[enterprise].code[12..])
+            } else {
+                String::new()
+            },
+            level: level as i32,
+            level_criterion: criterion.into(),
+            occurred_at: self.days_ago(days_ago),
+            ..Default::default()
+        };
+        let request = self.request(body, who);
+        self.client.report_hazard(request).await?;
+        self.hazards += 1;
+        Ok(())
+    }
+
+    async fn plan(
+        &mut self,
+        hazard_id: &str,
+        enterprise: usize,
+        deadline_offset: i64,
+    ) -> Result<(), Status> {
+        let body = pb::PlanRectificationRequest {
+            request_id: self.next_request_id(),
+            name: format!("hazards/{hazard_id}"),
+            plan: Some(pb::RectificationPlan {
+                measures: "按五定要求整改".into(),
+                owner: "安全员".into(),
+                funds_fen: 500_000,
+                deadline: Some(self.day(deadline_offset)),
+                acceptance_standard: "符合相关标准".into(),
+                acceptor: "企业主要负责人".into(),
+            }),
+        };
+        let request = self.request(body, Who::Enterprise(enterprise));
+        self.client.plan_rectification(request).await.map(drop)
+    }
+
+    async fn order(&mut self, hazard_id: &str, deadline_offset: i64) -> Result<(), Status> {
+        let step = self.step;
+        let body = pb::OrderRectificationRequest {
+            request_id: self.next_request_id(),
+            name: format!("hazards/{hazard_id}"),
+            order: Some(pb::RectificationOrder {
+                document_number: format!(
+                    "（普）应急责改〔{}〕{}号",
+                    self.today().format("%Y"),
+                    100 + step
+                ),
+                deadline: Some(self.day(deadline_offset)),
+                measures: "限期整改到位".into(),
+            }),
+        };
+        let request = self.request(body, Who::Inspector);
+        self.client.order_rectification(request).await.map(drop)
+    }
+
+    async fn remediation_plan(&mut self, hazard_id: &str, enterprise: usize) -> Result<(), Status> {
+        let body = pb::SubmitRemediationPlanRequest {
+            request_id: self.next_request_id(),
+            name: format!("hazards/{hazard_id}"),
+            plan: Some(pb::RemediationPlan {
+                goals_and_tasks: "消除重大事故隐患".into(),
+                methods_and_measures: "停用、改造、复测".into(),
+                funds_and_materials: "专项资金 50 万元".into(),
+                responsible_organisation_and_people: "企业主要负责人牵头".into(),
+                time_limit_and_requirements: "按指令书期限完成".into(),
+                safety_measures_and_emergency_plan: "设置警戒区，落实应急预案".into(),
+            }),
+        };
+        let request = self.request(body, Who::Enterprise(enterprise));
+        self.client.submit_remediation_plan(request).await.map(drop)
+    }
+
+    async fn claim(&mut self, hazard_id: &str, enterprise: usize) -> Result<(), Status> {
+        let body = pb::ClaimRectificationRequest {
+            request_id: self.next_request_id(),
+            name: format!("hazards/{hazard_id}"),
+            note: "整改完成".into(),
+            evidence: vec![photo(&format!("{hazard_id} after rectification"))],
+        };
+        let request = self.request(body, Who::Enterprise(enterprise));
+        self.client.claim_rectification(request).await.map(drop)
+    }
+
+    async fn verify(&mut self, hazard_id: &str, who: Who) -> Result<(), Status> {
+        let body = pb::VerifyRectificationRequest {
+            request_id: self.next_request_id(),
+            name: format!("hazards/{hazard_id}"),
+            note: "验收合格".into(),
+            evidence: vec![],
+        };
+        let request = self.request(body, who);
+        self.client.verify_rectification(request).await.map(drop)
+    }
+
+    async fn close(&mut self, hazard_id: &str, who: Who) -> Result<(), Status> {
+        let body = pb::CloseHazardRequest {
+            request_id: self.next_request_id(),
+            name: format!("hazards/{hazard_id}"),
+            note: "销号".into(),
+        };
+        let request = self.request(body, who);
+        self.client.close_hazard(request).await.map(drop)
+    }
+
+    async fn run(&mut self) -> Result<(), Status> {
+        use pb::HazardCategory as C;
+        use pb::HazardLevel as L;
+        use pb::Provenance as P;
+        use pb::SourceType as S;
+
+        // 0 — ammonia cold store, 沈家门: its own general hazard closed out, a government
+        // finding it missed, and an ammonia alarm whose annual test has lapsed.
+        let round_request_id = self.next_request_id();
+        let quarter_start = self.day(-90);
+        let quarter_end = self.day(-1);
+        self.client
+            .open_self_check_round(self.request(
+                pb::OpenSelfCheckRoundRequest {
+                    request_id: round_request_id,
+                    round_id: "demo-a-round".into(),
+                    enterprise_id: ENTERPRISES[0].code.into(),
+                    period_start: Some(quarter_start),
+                    period_end: Some(quarter_end),
+                    checklist: "涉氨制冷企业自查清单".into(),
+                    performer: "安全员 李明".into(),
+                },
+                Who::Enterprise(0),
+            ))
+            .await?;
+        self.report(
+            "demo-a-valve",
+            0,
+            P::EnterpriseSelf,
+            S::Routine,
+            C::AmmoniaRefrigeration,
+            L::General,
+            "机房 2 号氨阀",
+            "氨阀填料轻微渗漏",
+            40,
+            "",
+        )
+        .await?;
+        let finding = pb::RecordSelfCheckFindingRequest {
+            request_id: self.next_request_id(),
+            name: "selfCheckRounds/demo-a-round".into(),
+            hazard_id: "demo-a-valve".into(),
+        };
+        self.client
+            .record_self_check_finding(self.request(finding, Who::Enterprise(0)))
+            .await?;
+        let submit = pb::SubmitSelfCheckRoundRequest {
+            request_id: self.next_request_id(),
+            name: "selfCheckRounds/demo-a-round".into(),
+            zero_findings_attested: false,
+            signed_by: "主要负责人 陈海".into(),
+        };
+        self.client
+            .submit_self_check_round(self.request(submit, Who::Enterprise(0)))
+            .await?;
+        self.plan("demo-a-valve", 0, -20).await?;
+        self.claim("demo-a-valve", 0).await?;
+        self.verify("demo-a-valve", Who::Enterprise(0)).await?;
+        self.close("demo-a-valve", Who::Enterprise(0)).await?;
+        self.report(
+            "demo-a-alarm-linkage",
+            0,
+            P::GovernmentInspection,
+            S::Specialist,
+            C::AmmoniaRefrigeration,
+            L::Major,
+            "氨制冷机房",
+            "氨气浓度报警未与事故排风联锁",
+            30,
+            "",
+        )
+        .await?;
+        self.order("demo-a-alarm-linkage", -5).await?;
+        self.remediation_plan("demo-a-alarm-linkage", 0).await?;
+        let device = pb::RegisterAlarmDeviceRequest {
+            request_id: self.next_request_id(),
+            device_id: "demo-a-nh3-alarm".into(),
+            enterprise_id: ENTERPRISES[0].code.into(),
+            kind: pb::AlarmDeviceKind::AmmoniaConcentration as i32,
+            location: "氨制冷机房".into(),
+            test_interval_days: 0,
+            last_tested_on: Some(self.day(-400)),
+        };
+        self.client
+            .register_alarm_device(self.request(device, Who::Enterprise(0)))
+            .await?;
+
+        // 1 — cold store, 东港: attested zero findings, yet the inspector found one.
+        let round = pb::OpenSelfCheckRoundRequest {
+            request_id: self.next_request_id(),
+            round_id: "demo-b-round".into(),
+            enterprise_id: ENTERPRISES[1].code.into(),
+            period_start: Some(self.day(-90)),
+            period_end: Some(self.day(-1)),
+            checklist: "涉氨制冷企业自查清单".into(),
+            performer: "安全员 王芳".into(),
+        };
+        self.client
+            .open_self_check_round(self.request(round, Who::Enterprise(1)))
+            .await?;
+        let submit = pb::SubmitSelfCheckRoundRequest {
+            request_id: self.next_request_id(),
+            name: "selfCheckRounds/demo-b-round".into(),
+            zero_findings_attested: true,
+            signed_by: "主要负责人 周强".into(),
+        };
+        self.client
+            .submit_self_check_round(self.request(submit, Who::Enterprise(1)))
+            .await?;
+        self.report(
+            "demo-b-confined-space",
+            1,
+            P::GovernmentInspection,
+            S::Routine,
+            C::ConfinedSpace,
+            L::General,
+            "污水池",
+            "有限空间未设置警示标识，未配备检测仪",
+            15,
+            "",
+        )
+        .await?;
+        self.order("demo-b-confined-space", 15).await?;
+
+        // 2 — shipyard, 六横: a major hazard it reported itself, listed under a supervision
+        // order; and a lifting hazard both sides recorded, graded differently.
+        self.report(
+            "demo-c-hot-work",
+            2,
+            P::EnterpriseSelf,
+            S::Specialist,
+            C::HotWork,
+            L::Major,
+            "3 号船坞 舱内",
+            "舱内动火作业未执行气体检测",
+            50,
+            "",
+        )
+        .await?;
+        self.order("demo-c-hot-work", 30).await?;
+        self.remediation_plan("demo-c-hot-work", 2).await?;
+        let issue = pb::IssueSupervisionOrderRequest {
+            request_id: self.next_request_id(),
+            order_id: "demo-order-c".into(),
+            level: pb::SupervisionLevel::District as i32,
+            notice_number: format!("普安委督〔{}〕3号", self.today().format("%Y")),
+            title: "船舶修造企业舱内动火重大事故隐患挂牌督办".into(),
+            hazard_ids: vec!["demo-c-hot-work".into()],
+            responsible_units: vec!["六横镇人民政府".into(), "区应急管理局".into()],
+            public_notice: true,
+            deadline: Some(self.day(45)),
+        };
+        self.client
+            .issue_supervision_order(self.request(issue, Who::Administrator))
+            .await?;
+        let decompose = pb::DecomposeSupervisionOrderRequest {
+            request_id: self.next_request_id(),
+            name: "supervisionOrders/demo-order-c".into(),
+            sub_tasks: vec![
+                pb::SubTask {
+                    sub_task_id: "township-watch".into(),
+                    assignee_unit: "六横镇人民政府".into(),
+                    description: "每周现场督查整改进度".into(),
+                    deadline: Some(self.day(30)),
+                    ..Default::default()
+                },
+                pb::SubTask {
+                    sub_task_id: "bureau-acceptance".into(),
+                    assignee_unit: "区应急管理局".into(),
+                    description: "组织专家验收".into(),
+                    deadline: Some(self.day(40)),
+                    ..Default::default()
+                },
+            ],
+        };
+        self.client
+            .decompose_supervision_order(self.request(decompose, Who::Administrator))
+            .await?;
+        let progress = pb::ReportSubTaskProgressRequest {
+            request_id: self.next_request_id(),
+            name: "supervisionOrders/demo-order-c".into(),
+            sub_task_id: "township-watch".into(),
+            progress_percent: 40,
+            completed: false,
+            note: "已督查两次".into(),
+        };
+        self.client
+            .report_sub_task_progress(self.request(progress, Who::Inspector))
+            .await?;
+        self.report(
+            "demo-c-lifting-self",
+            2,
+            P::EnterpriseSelf,
+            S::Routine,
+            C::Lifting,
+            L::General,
+            "龙门吊",
+            "吊索具磨损",
+            20,
+            "",
+        )
+        .await?;
+        self.report(
+            "demo-c-lifting",
+            2,
+            P::GovernmentInspection,
+            S::Routine,
+            C::Lifting,
+            L::Major,
+            "龙门吊",
+            "龙门吊限位失效、吊索具严重磨损",
+            10,
+            "demo-c-lifting-self",
+        )
+        .await?;
+
+        // 3 — shipyard, 桃花: claimed fixed, failed the follow-up (false rectification).
+        self.report(
+            "demo-d-electrical",
+            3,
+            P::GovernmentInspection,
+            S::Routine,
+            C::TemporaryElectricity,
+            L::General,
+            "船台临时配电箱",
+            "临时用电未设漏电保护",
+            35,
+            "",
+        )
+        .await?;
+        self.order("demo-d-electrical", -10).await?;
+        self.claim("demo-d-electrical", 3).await?;
+        let reject = pb::RejectRectificationRequest {
+            request_id: self.next_request_id(),
+            name: "hazards/demo-d-electrical".into(),
+            reason: "复查发现仍未安装漏电保护器".into(),
+            new_deadline: Some(self.day(10)),
+        };
+        self.client
+            .reject_rectification(self.request(reject, Who::Inspector))
+            .await?;
+
+        // 4 — filling station: fixed on the spot during the inspection, closed out.
+        self.report(
+            "demo-e-static",
+            4,
+            P::GovernmentInspection,
+            S::Routine,
+            C::FireSafety,
+            L::General,
+            "卸油区",
+            "静电接地夹损坏",
+            12,
+            "",
+        )
+        .await?;
+        let fix = pb::FixHazardOnSpotRequest {
+            request_id: self.next_request_id(),
+            name: "hazards/demo-e-static".into(),
+            note: "现场更换接地夹".into(),
+            evidence: vec![photo("new grounding clamp")],
+        };
+        self.client
+            .fix_hazard_on_spot(self.request(fix, Who::Inspector))
+            .await?;
+        self.close("demo-e-static", Who::Inspector).await?;
+
+        // 5 — diesel depot: an ordered deadline extended on request.
+        self.report(
+            "demo-f-tank-grounding",
+            5,
+            P::GovernmentInspection,
+            S::Seasonal,
+            C::HazardousChemicals,
+            L::General,
+            "2 号储罐",
+            "储罐防雷接地检测超期",
+            8,
+            "",
+        )
+        .await?;
+        self.order("demo-f-tank-grounding", 5).await?;
+        let extension = pb::RequestExtensionRequest {
+            request_id: self.next_request_id(),
+            name: "hazards/demo-f-tank-grounding".into(),
+            requested_deadline: Some(self.day(20)),
+            reason: "检测机构排期".into(),
+        };
+        self.client
+            .request_extension(self.request(extension, Who::Enterprise(5)))
+            .await?;
+        let decide = pb::DecideExtensionRequest {
+            request_id: self.next_request_id(),
+            name: "hazards/demo-f-tank-grounding".into(),
+            grant: true,
+            new_deadline: None,
+            note: "同意延期".into(),
+        };
+        self.client
+            .decide_extension(self.request(decide, Who::Inspector))
+            .await?;
+
+        // 6, 7 — island homestays: a tip-off now overdue; a self-check entry being fixed.
+        self.report(
+            "demo-g-fire-exit",
+            6,
+            P::PublicTipoff,
+            S::Tipoff,
+            C::FireSafety,
+            L::General,
+            "二楼走廊",
+            "安全出口被杂物堵塞",
+            18,
+            "",
+        )
+        .await?;
+        self.order("demo-g-fire-exit", -3).await?;
+        self.report(
+            "demo-h-extinguishers",
+            7,
+            P::EnterpriseSelf,
+            S::PreHoliday,
+            C::FireSafety,
+            L::General,
+            "客房走廊",
+            "灭火器过期",
+            6,
+            "",
+        )
+        .await?;
+        self.plan("demo-h-extinguishers", 7, 7).await?;
+
+        // 8 — non-coal mine: expert diagnosis, operations suspended, resumption requested.
+        self.report(
+            "demo-i-slope",
+            8,
+            P::GovernmentInspection,
+            S::ExpertDiagnosis,
+            C::Mining,
+            L::Major,
+            "西采场",
+            "边坡角超过设计值，未分台阶开采",
+            60,
+            "",
+        )
+        .await?;
+        self.order("demo-i-slope", -15).await?;
+        self.remediation_plan("demo-i-slope", 8).await?;
+        let suspend = pb::SuspendOperationsRequest {
+            request_id: self.next_request_id(),
+            name: "hazards/demo-i-slope".into(),
+            reason: "重大事故隐患，责令暂时停产".into(),
+        };
+        self.client
+            .suspend_operations(self.request(suspend, Who::Inspector))
+            .await?;
+        self.claim("demo-i-slope", 8).await?;
+        let resume = pb::RequestResumptionRequest {
+            request_id: self.next_request_id(),
+            name: "hazards/demo-i-slope".into(),
+            note: "边坡治理完成，申请复产".into(),
+            evidence: vec![photo("slope after remediation")],
+        };
+        self.client
+            .request_resumption(self.request(resume, Who::Enterprise(8)))
+            .await?;
+
+        // 10 — fireworks outlet: an item assigned by the city safety committee.
+        self.report(
+            "demo-k-storage",
+            10,
+            P::UpstreamCommittee,
+            S::UpstreamAssignment,
+            C::HazardousChemicals,
+            L::General,
+            "仓储间",
+            "烟花爆竹超量储存",
+            9,
+            "",
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_credit_codes_pass_the_check_character() {
+        for enterprise in ENTERPRISES {
+            assert!(
+                hl_runtime::validation::is_unified_social_credit_code(enterprise.code),
+                "{}",
+                enterprise.code
+            );
+            assert!(
+                TOWNSHIPS
+                    .iter()
+                    .any(|(code, _)| *code == enterprise.township)
+            );
+        }
+    }
+}

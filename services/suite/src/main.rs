@@ -1,0 +1,153 @@
+//! hazard-ledger: the whole suite in one process (the embedded default of `make run`).
+//!
+//! telemetry → configuration → NATS (given, or started here) → services → serve → seed the
+//! demo district → wait for a signal → drain → stop NATS.
+
+mod config;
+mod demo;
+mod embedded_nats;
+
+use std::time::Duration;
+
+use clap::Parser;
+use hl_runtime::config::exit_if_invalid;
+use hl_runtime::grpc::{GrpcServer, bind};
+use hl_runtime::{nats, shutdown};
+
+use config::SuiteConfig;
+use embedded_nats::EmbeddedNats;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = SuiteConfig::parse();
+    let telemetry = hl_telemetry::init(&config.telemetry)?;
+    exit_if_invalid(config.problems());
+    // Bind first: a taken port should stop us before anything else starts.
+    let listener = bind(config.server.listen_addr).await?;
+    let address = listener.local_addr()?;
+
+    let embedded = match &config.store.nats_url {
+        Some(_) => None,
+        None => {
+            let binary = embedded_nats::find_binary(config.nats_server_bin.as_deref())
+                .map_err(anyhow::Error::msg)?;
+            Some(
+                EmbeddedNats::start(&binary, &config.data_dir.join("nats"))
+                    .await
+                    .map_err(anyhow::Error::msg)?,
+            )
+        }
+    };
+    let nats_url = match (&config.store.nats_url, &embedded) {
+        (Some(url), _) => url.clone(),
+        (None, Some(embedded)) => embedded.url().to_string(),
+        (None, None) => unreachable!("an embedded server starts when no URL is given"),
+    };
+
+    let (client, store) = nats::open_store(&config.store, &nats_url, "hazard-ledger")
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let mut server = GrpcServer::new();
+    server.add_check(nats::connection_check(&client));
+    hl_hazards::mount(&mut server, &store, &config.server.region);
+    print_banner(
+        &address,
+        &nats_url,
+        embedded.as_ref(),
+        server.service_names(),
+    );
+
+    let (stop_sender, stop) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve(listener, async move {
+        let _ = stop.await;
+    }));
+    if config.seed_demo {
+        tokio::spawn(seed_demo(address, config.server.region.clone()));
+    }
+
+    shutdown::signal().await;
+    let _ = stop_sender.send(());
+    match tokio::time::timeout(Duration::from_secs(20), serving).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(error))) => tracing::error!(%error, "gRPC server failed"),
+        Ok(Err(error)) => tracing::error!(%error, "gRPC server task failed"),
+        Err(_) => tracing::warn!("calls still running after 20 s; stopping anyway"),
+    }
+    client.drain().await.ok();
+    if let Some(embedded) = embedded {
+        embedded.stop().await;
+    }
+    telemetry.shutdown(Duration::from_secs(2));
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_banner(
+    address: &std::net::SocketAddr,
+    nats_url: &str,
+    embedded: Option<&EmbeddedNats>,
+    services: &[String],
+) {
+    let nats = match embedded {
+        Some(embedded) => format!(
+            "{nats_url} (embedded nats-server {}, store {})",
+            embedded.version(),
+            embedded.store().display()
+        ),
+        None => nats_url.to_string(),
+    };
+    println!("Hazard Ledger is running.");
+    println!("  gRPC      {address}");
+    println!(
+        "  services  {}, grpc.health.v1.Health, server reflection",
+        services.join(", ")
+    );
+    println!("  NATS      {nats}");
+    println!("Try:");
+    println!(
+        "  grpcurl -plaintext -H 'x-actor-id: officer-zhang-wei' -H 'x-actor-role: inspector' -H 'x-actor-region: 330903' \\\n    -d '{{\"name\": \"hazards/demo-a-alarm-linkage\"}}' {address} hazard_ledger.hazards.v1.HazardsService/GetHazard"
+    );
+}
+
+async fn seed_demo(address: std::net::SocketAddr, region: String) {
+    let endpoint = format!("http://{address}");
+    let channel = match tonic::transport::Endpoint::from_shared(endpoint) {
+        Ok(endpoint) => endpoint.connect_lazy(),
+        Err(error) => {
+            tracing::error!(%error, "demo: bad endpoint");
+            return;
+        }
+    };
+    // The event streams are created in the background; the seed retries until they are ready.
+    for attempt in 1..=60 {
+        match demo::seed(channel.clone(), &region).await {
+            Ok(seeded) if seeded.already_seeded => {
+                println!("Demo district already seeded.");
+                return;
+            }
+            Ok(seeded) => {
+                println!(
+                    "Demo district seeded: {} hazards across {} enterprises in {} townships:",
+                    seeded.hazards,
+                    demo::ENTERPRISES.len(),
+                    demo::TOWNSHIPS.len()
+                );
+                for enterprise in demo::ENTERPRISES {
+                    let township = demo::TOWNSHIPS
+                        .iter()
+                        .find(|(code, _)| *code == enterprise.township)
+                        .map_or("", |(_, name)| name);
+                    println!("  {}  {}  {}", enterprise.code, township, enterprise.name);
+                }
+                return;
+            }
+            Err(status) if status.code() == tonic::Code::Unavailable && attempt < 60 => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(status) => {
+                tracing::error!(code = ?status.code(), message = status.message(), "demo seeding stopped");
+                return;
+            }
+        }
+    }
+}
