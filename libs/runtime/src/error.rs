@@ -145,7 +145,11 @@ impl From<ServiceError> for tonic::Status {
             details.set_error_info(
                 reason,
                 hl_proto::ERROR_DOMAIN,
-                error.metadata.iter().cloned().collect::<std::collections::HashMap<_, _>>(),
+                error
+                    .metadata
+                    .iter()
+                    .cloned()
+                    .collect::<std::collections::HashMap<_, _>>(),
             );
         }
         tonic::Status::with_error_details(error.code.grpc_code(), error.message, details)
@@ -232,6 +236,10 @@ mod tests {
             reason: "r".into(),
         });
         assert_eq!(broken.code.grpc_code(), Code::DataLoss);
-        assert!(broken.metadata.contains(&("stream_sequence".to_string(), "4".to_string())));
+        assert!(
+            broken
+                .metadata
+                .contains(&("stream_sequence".to_string(), "4".to_string()))
+        );
     }
 }

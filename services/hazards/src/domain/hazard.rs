@@ -9,6 +9,9 @@
 //! Side paths: extension requests on ordered deadlines, regrading, listing (挂牌) and delisting,
 //! suspension of operations and approval of resumption. Overdue is computed from the deadline and
 //! an as-of time; nobody sets it.
+//!
+//! Every command checks who is asking before it looks at the state, so an actor without the
+//! right learns nothing about the hazard from the refusal.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hl_eventstore::{Aggregate, CommandContext, EventMeta};
@@ -296,6 +299,70 @@ impl Hazard {
         require_enterprise_or_government(actor, &self.enterprise_id, self.place(), action)
     }
 
+    /// Who may give a command to this hazard (DOMAIN.md §1). Checked before anything about the
+    /// hazard's state, so a refusal tells an actor without the right nothing about the hazard.
+    fn authorize(&self, command: &HazardCommand, actor: &Actor) -> Result<(), DomainError> {
+        let enterprise = &self.enterprise_id;
+        let place = self.place();
+        match command {
+            HazardCommand::Report(_) => Ok(()),
+            HazardCommand::Grade { .. } => {
+                if is_the_enterprise(actor, enterprise) && !self.is_self_check() {
+                    return Err(DomainError::forbidden(
+                        "ENTERPRISE_CANNOT_GRADE_GOVERNMENT_FINDING",
+                        "a government finding is graded by the government side",
+                    ));
+                }
+                require_enterprise_or_government(actor, enterprise, place, "grade a hazard")
+            }
+            HazardCommand::PlanRectification(_) => {
+                require_the_enterprise(actor, enterprise, "plan the rectification (五定)")
+            }
+            HazardCommand::OrderRectification(_) => {
+                require_government(actor, place, "order rectification (责令限期整改)")
+            }
+            HazardCommand::SubmitRemediationPlan(_) => require_enterprise_or_government(
+                actor,
+                enterprise,
+                place,
+                "submit a remediation plan",
+            ),
+            HazardCommand::FixOnSpot { .. } => require_enterprise_or_government(
+                actor,
+                enterprise,
+                place,
+                "fix a hazard on the spot",
+            ),
+            HazardCommand::ClaimRectification { .. } => {
+                require_the_enterprise(actor, enterprise, "claim a rectification")
+            }
+            HazardCommand::Verify { .. } => self.require_verifier(actor, "verify"),
+            HazardCommand::Reject { .. } => self.require_verifier(actor, "reject"),
+            HazardCommand::Close { .. } => self.require_verifier(actor, "close out"),
+            HazardCommand::RequestExtension { .. } => {
+                require_the_enterprise(actor, enterprise, "request an extension")
+            }
+            HazardCommand::DecideExtension { .. } => {
+                require_government(actor, place, "decide an extension")
+            }
+            HazardCommand::MarkListed { .. } => {
+                require_bureau(actor, place, "list a hazard (挂牌)")
+            }
+            HazardCommand::MarkDelisted { .. } => {
+                require_bureau(actor, place, "delist a hazard (摘牌)")
+            }
+            HazardCommand::SuspendOperations { .. } => {
+                require_government(actor, place, "suspend operations")
+            }
+            HazardCommand::RequestResumption { .. } => {
+                require_the_enterprise(actor, enterprise, "request resumption")
+            }
+            HazardCommand::DecideResumption { .. } => {
+                require_government(actor, place, "decide on resumption")
+            }
+        }
+    }
+
     fn require_deadline_not_before_report(
         &self,
         field: &'static str,
@@ -408,7 +475,7 @@ impl Aggregate for Hazard {
                 context.aggregate_id
             )));
         }
-        let actor = &context.actor;
+        self.authorize(command, &context.actor)?;
         let hazard_id = self.hazard_id.clone();
         use HazardStatus as S;
         let events = match command {
@@ -424,18 +491,6 @@ impl Aggregate for Hazard {
                     ],
                     "HAZARD_ALREADY_RESOLVED",
                     "grade",
-                )?;
-                if is_the_enterprise(actor, &self.enterprise_id) && !self.is_self_check() {
-                    return Err(DomainError::forbidden(
-                        "ENTERPRISE_CANNOT_GRADE_GOVERNMENT_FINDING",
-                        "a government finding is graded by the government side",
-                    ));
-                }
-                require_enterprise_or_government(
-                    actor,
-                    &self.enterprise_id,
-                    self.place(),
-                    "grade a hazard",
                 )?;
                 if self.listing.is_some() && *level != HazardLevel::Major {
                     return Err(DomainError::precondition(
@@ -467,11 +522,6 @@ impl Aggregate for Hazard {
                         "the deadline of this hazard is set by a government order; request an extension instead",
                     ));
                 }
-                require_the_enterprise(
-                    actor,
-                    &self.enterprise_id,
-                    "plan the rectification (五定)",
-                )?;
                 let deadline = plan.deadline.as_ref().and_then(|date| date.to_naive());
                 let deadline =
                     deadline.ok_or_else(|| DomainError::invalid("plan.deadline", "is required"))?;
@@ -491,7 +541,6 @@ impl Aggregate for Hazard {
                     "HAZARD_NOT_RECTIFIABLE",
                     "order rectification",
                 )?;
-                require_government(actor, self.place(), "order rectification (责令限期整改)")?;
                 let deadline = order.deadline.as_ref().and_then(|date| date.to_naive());
                 let deadline = deadline
                     .ok_or_else(|| DomainError::invalid("order.deadline", "is required"))?;
@@ -517,12 +566,6 @@ impl Aggregate for Hazard {
                     "HAZARD_NOT_RECTIFIABLE",
                     "submit a remediation plan",
                 )?;
-                require_enterprise_or_government(
-                    actor,
-                    &self.enterprise_id,
-                    self.place(),
-                    "submit a remediation plan",
-                )?;
                 vec![HazardEvent::RemediationPlanSubmitted(
                     pb::RemediationPlanSubmitted {
                         hazard_id,
@@ -543,12 +586,6 @@ impl Aggregate for Hazard {
                         "a 重大 hazard needs a remediation plan and verification, not a fix on the spot",
                     ));
                 }
-                require_enterprise_or_government(
-                    actor,
-                    &self.enterprise_id,
-                    self.place(),
-                    "fix a hazard on the spot",
-                )?;
                 let mut events = Vec::new();
                 if self.level == HazardLevel::Unspecified {
                     // Fixable at once is what 一般 means (16号令 Art. 3).
@@ -573,7 +610,6 @@ impl Aggregate for Hazard {
                     "HAZARD_NOT_RECTIFYING",
                     "claim rectification",
                 )?;
-                require_the_enterprise(actor, &self.enterprise_id, "claim a rectification")?;
                 if self.is_major() && self.remediation_plan.is_none() {
                     return Err(DomainError::precondition(
                         "REMEDIATION_PLAN_REQUIRED",
@@ -595,7 +631,6 @@ impl Aggregate for Hazard {
                     "HAZARD_NOT_AWAITING_VERIFICATION",
                     "verify",
                 )?;
-                self.require_verifier(actor, "verify")?;
                 vec![HazardEvent::RectificationVerified(
                     pb::RectificationVerified {
                         hazard_id,
@@ -614,7 +649,6 @@ impl Aggregate for Hazard {
                     "HAZARD_NOT_AWAITING_VERIFICATION",
                     "reject",
                 )?;
-                self.require_verifier(actor, "reject")?;
                 if let Some(deadline) = new_deadline {
                     self.require_deadline_not_before_report("new_deadline", *deadline)?;
                 }
@@ -642,7 +676,6 @@ impl Aggregate for Hazard {
                         "the enterprise sets this deadline itself; revise the rectification plan instead",
                     ));
                 }
-                require_the_enterprise(actor, &self.enterprise_id, "request an extension")?;
                 if self.pending_extension.is_some() {
                     return Err(DomainError::precondition(
                         "EXTENSION_ALREADY_PENDING",
@@ -676,7 +709,6 @@ impl Aggregate for Hazard {
                         "no extension request awaits a decision",
                     ));
                 };
-                require_government(actor, self.place(), "decide an extension")?;
                 if *grant {
                     let requested = pending
                         .requested_deadline
@@ -718,7 +750,6 @@ impl Aggregate for Hazard {
                         "a listed (挂牌) hazard is delisted (摘牌) before it is closed out",
                     ));
                 }
-                self.require_verifier(actor, "close out")?;
                 vec![HazardEvent::Closed(pb::HazardClosed {
                     hazard_id,
                     note: note.clone(),
@@ -730,7 +761,6 @@ impl Aggregate for Hazard {
                 level,
             } => {
                 self.require_open()?;
-                require_bureau(actor, self.place(), "list a hazard (挂牌)")?;
                 if !self.is_major() {
                     return Err(DomainError::precondition(
                         "HAZARD_NOT_MAJOR",
@@ -761,7 +791,6 @@ impl Aggregate for Hazard {
             HazardCommand::MarkDelisted {
                 supervision_order_id,
             } => {
-                require_bureau(actor, self.place(), "delist a hazard (摘牌)")?;
                 let Some(listing) = &self.listing else {
                     return Err(DomainError::precondition(
                         "HAZARD_NOT_LISTED",
@@ -787,7 +816,6 @@ impl Aggregate for Hazard {
 
             HazardCommand::SuspendOperations { reason } => {
                 self.require_open()?;
-                require_government(actor, self.place(), "suspend operations")?;
                 if !self.is_major() {
                     return Err(DomainError::precondition(
                         "HAZARD_NOT_MAJOR",
@@ -813,7 +841,6 @@ impl Aggregate for Hazard {
                         "operations are not suspended",
                     ));
                 };
-                require_the_enterprise(actor, &self.enterprise_id, "request resumption")?;
                 if suspension.resumption_requested.is_some() {
                     return Err(DomainError::precondition(
                         "RESUMPTION_ALREADY_REQUESTED",
@@ -850,7 +877,6 @@ impl Aggregate for Hazard {
                         "no resumption request awaits a decision",
                     ));
                 }
-                require_government(actor, self.place(), "decide on resumption")?;
                 if *approve {
                     if !matches!(self.status, S::Verified | S::Closed) {
                         return Err(DomainError::precondition(

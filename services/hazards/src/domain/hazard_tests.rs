@@ -1120,3 +1120,21 @@ fn a_government_finding_goes_from_report_to_close_out() {
     assert_eq!(hazard.reopen_count, 1);
     assert_eq!(hazard.deadline, Some(day("2023-07-15")));
 }
+
+#[test]
+fn who_may_act_is_checked_before_the_state_is_revealed() {
+    // The hazard is not being rectified, but a stranger learns only that it may not act.
+    let graded = graded(Provenance::GovernmentInspection, HazardLevel::General);
+    assert_eq!(
+        refused(&graded, claim(), &other_enterprise()),
+        "ENTERPRISE_ONLY"
+    );
+    assert_eq!(
+        refused(&graded, verify(), &other_enterprise()),
+        "OTHER_ENTERPRISE"
+    );
+    assert_eq!(
+        refused(&graded, close(), &inspector_elsewhere()),
+        "OUTSIDE_JURISDICTION"
+    );
+}
