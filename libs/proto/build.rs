@@ -33,6 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Our own Timestamp is wire-identical to google.protobuf.Timestamp and also implements
         // serde, so every message can be kept in an aggregate snapshot.
         .extern_path(".google.protobuf.Timestamp", "crate::Timestamp")
+        .extern_path(".google.protobuf.FieldMask", "crate::FieldMask")
         .type_attribute(
             ".hazard_ledger",
             "#[derive(serde::Serialize, serde::Deserialize)]",

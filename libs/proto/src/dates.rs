@@ -41,6 +41,18 @@ impl prost::Name for Timestamp {
     const PACKAGE: &'static str = "google.protobuf";
 }
 
+/// `google.protobuf.FieldMask`, wire-identical to prost's, with serde like every other message.
+#[derive(Clone, PartialEq, Eq, Hash, prost::Message, serde::Serialize, serde::Deserialize)]
+pub struct FieldMask {
+    #[prost(string, repeated, tag = "1")]
+    pub paths: Vec<String>,
+}
+
+impl prost::Name for FieldMask {
+    const NAME: &'static str = "FieldMask";
+    const PACKAGE: &'static str = "google.protobuf";
+}
+
 /// A protobuf timestamp for a UTC instant.
 pub fn timestamp(instant: DateTime<Utc>) -> Timestamp {
     Timestamp {

@@ -3,9 +3,11 @@
 //! protobuf message as a domain event.
 
 mod dates;
-pub use dates::{Timestamp, instant, timestamp};
 mod domain_event;
+pub mod hazard_events;
+pub mod registry_events;
 
+pub use dates::{FieldMask, Timestamp, instant, timestamp};
 pub use domain_event::{DomainEvent, EventDecodeError};
 
 pub mod common {
@@ -23,6 +25,12 @@ pub mod events {
 pub mod hazards {
     pub mod v1 {
         tonic::include_proto!("hazard_ledger.hazards.v1");
+    }
+}
+
+pub mod responsibility {
+    pub mod v1 {
+        tonic::include_proto!("hazard_ledger.responsibility.v1");
     }
 }
 

@@ -1,6 +1,7 @@
 //! One closed set of error codes that every service error maps into, mapped once to gRPC
 //! codes, with the AIP-193 details (`BadRequest` field violations, `ErrorInfo`) attached.
 
+use hl_domain::DomainError;
 use hl_eventstore::{ExecuteError, StoreError};
 use tonic::Code;
 use tonic_types::{ErrorDetails, StatusExt};
@@ -153,6 +154,27 @@ impl From<ServiceError> for tonic::Status {
             );
         }
         tonic::Status::with_error_details(error.code.grpc_code(), error.message, details)
+    }
+}
+
+/// The one place a domain refusal becomes an API error.
+impl From<DomainError> for ServiceError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Precondition { reason, message } => {
+                ServiceError::precondition(reason, message)
+            }
+            DomainError::Forbidden { reason, message } => {
+                ServiceError::permission_denied(reason, message)
+            }
+            DomainError::NotFound(resource) => ServiceError::not_found(resource),
+            DomainError::AlreadyExists(resource) => ServiceError::new(
+                ErrorCode::AlreadyExists,
+                format!("{resource} already exists"),
+            )
+            .with_metadata("resource", resource),
+            DomainError::Invalid { field, message } => ServiceError::invalid_field(field, message),
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use hl_proto::common::v1::{Actor, Role};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_server::HazardsService;
 use hl_runtime::validation::resource_id;
-use hl_runtime::{ErrorCode, ServiceError, Violations, actor_from_metadata};
+use hl_runtime::{ServiceError, Violations, actor_from_metadata};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -27,26 +27,6 @@ use crate::domain::hazard::{Hazard, HazardCommand};
 use crate::domain::self_check::{SelfCheckRound, SelfCheckRoundCommand};
 use crate::domain::statistics::PeriodicStatistics;
 use crate::domain::supervision::SupervisionOrder;
-
-impl From<DomainError> for ServiceError {
-    fn from(error: DomainError) -> Self {
-        match error {
-            DomainError::Precondition { reason, message } => {
-                ServiceError::precondition(reason, message)
-            }
-            DomainError::Forbidden { reason, message } => {
-                ServiceError::permission_denied(reason, message)
-            }
-            DomainError::NotFound(resource) => ServiceError::not_found(resource),
-            DomainError::AlreadyExists(resource) => ServiceError::new(
-                ErrorCode::AlreadyExists,
-                format!("{resource} already exists"),
-            )
-            .with_metadata("resource", resource),
-            DomainError::Invalid { field, message } => ServiceError::invalid_field(field, message),
-        }
-    }
-}
 
 /// The repositories of the hazards context in one district.
 pub struct HazardsApi {

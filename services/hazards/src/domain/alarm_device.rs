@@ -13,13 +13,7 @@ use super::access::require_enterprise_or_government;
 use super::clock::{add_days, is_past, local_date};
 use super::{DomainError, rules};
 
-hl_proto::domain_events! {
-    pub enum AlarmDeviceEvent {
-        Registered(pb::AlarmDeviceRegistered),
-        Tested(pb::AlarmDeviceTested),
-        Retired(pb::AlarmDeviceRetired),
-    }
-}
+pub use hl_proto::hazard_events::AlarmDeviceEvent;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum AlarmDeviceCommand {

@@ -27,30 +27,7 @@ use super::access::{
 use super::clock::{add_days, is_past, local_date};
 use super::{DomainError, decision, rules};
 
-hl_proto::domain_events! {
-    /// Everything that can happen to a hazard.
-    pub enum HazardEvent {
-        Reported(pb::HazardReported),
-        Graded(pb::HazardGraded),
-        RectificationPlanned(pb::RectificationPlanned),
-        RectificationOrdered(pb::RectificationOrdered),
-        RemediationPlanSubmitted(pb::RemediationPlanSubmitted),
-        FixedOnSpot(pb::HazardFixedOnSpot),
-        RectificationClaimed(pb::RectificationClaimed),
-        RectificationVerified(pb::RectificationVerified),
-        RectificationRejected(pb::RectificationRejected),
-        ExtensionRequested(pb::ExtensionRequested),
-        ExtensionGranted(pb::ExtensionGranted),
-        ExtensionDenied(pb::ExtensionDenied),
-        Closed(pb::HazardClosed),
-        Listed(pb::HazardListed),
-        Delisted(pb::HazardDelisted),
-        OperationsSuspended(pb::OperationsSuspended),
-        ResumptionRequested(pb::ResumptionRequested),
-        ResumptionApproved(pb::ResumptionApproved),
-        ResumptionDenied(pb::ResumptionDenied),
-    }
-}
+pub use hl_proto::hazard_events::HazardEvent;
 
 /// A new hazard as reported. Validated for shape by the API before it gets here.
 #[derive(Clone, Debug, Default, PartialEq)]

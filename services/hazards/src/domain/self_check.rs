@@ -11,13 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::access::require_the_enterprise;
 use super::{DomainError, decision};
 
-hl_proto::domain_events! {
-    pub enum SelfCheckRoundEvent {
-        Opened(pb::SelfCheckRoundOpened),
-        FindingRecorded(pb::SelfCheckFindingRecorded),
-        Submitted(pb::SelfCheckRoundSubmitted),
-    }
-}
+pub use hl_proto::hazard_events::SelfCheckRoundEvent;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum SelfCheckRoundCommand {

@@ -12,11 +12,7 @@ use super::access::require_the_enterprise;
 use super::clock::local_date;
 use super::{DomainError, decision, rules};
 
-hl_proto::domain_events! {
-    pub enum PeriodicStatisticsEvent {
-        Submitted(pb::PeriodicStatisticsSubmitted),
-    }
-}
+pub use hl_proto::hazard_events::PeriodicStatisticsEvent;
 
 /// The period statistics cover.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,17 +18,7 @@ use super::access::{require_bureau, require_government_within};
 use super::clock::is_past;
 use super::{DomainError, decision};
 
-hl_proto::domain_events! {
-    pub enum SupervisionOrderEvent {
-        Issued(pb::SupervisionOrderIssued),
-        Decomposed(pb::SupervisionOrderDecomposed),
-        SubTaskProgressReported(pb::SubTaskProgressReported),
-        AcceptanceRequested(pb::SupervisionAcceptanceRequested),
-        AcceptanceRejected(pb::SupervisionAcceptanceRejected),
-        Delisted(pb::SupervisionOrderDelisted),
-        Escalated(pb::SupervisionOrderEscalated),
-    }
-}
+pub use hl_proto::hazard_events::SupervisionOrderEvent;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct IssueOrder {

@@ -4,7 +4,7 @@
 
 use hl_proto::common::v1::{Actor, Role};
 
-use super::DomainError;
+use crate::DomainError;
 
 pub fn role(actor: &Actor) -> Role {
     Role::try_from(actor.role).unwrap_or(Role::Unspecified)
@@ -113,8 +113,8 @@ pub fn require_enterprise_or_government(
     require_government(actor, place_code, action)
 }
 
-#[cfg(test)]
-pub(crate) mod test_actors {
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_actors {
     use super::*;
 
     pub const ENTERPRISE: &str = "91330903MA28F1XQ1P";
