@@ -60,6 +60,7 @@ impl CommandContext {
 #[derive(Clone, Debug, Default)]
 pub struct EventMeta {
     pub event_id: String,
+    pub aggregate_id: String,
     pub aggregate_version: u64,
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,

@@ -51,6 +51,7 @@ pub fn envelope_meta(envelope: &EventEnvelope) -> EventMeta {
     };
     EventMeta {
         event_id: envelope.event_id.clone(),
+        aggregate_id: envelope.aggregate_id.clone(),
         aggregate_version: envelope.aggregate_version,
         occurred_at: time(&envelope.occurred_at),
         recorded_at: time(&envelope.recorded_at),

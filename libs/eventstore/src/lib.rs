@@ -21,6 +21,7 @@ mod naming;
 mod repository;
 mod snapshot;
 mod store;
+mod subscription;
 pub mod trace_context;
 
 pub use aggregate::{Aggregate, CommandContext, EventMeta};

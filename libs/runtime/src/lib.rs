@@ -8,7 +8,9 @@ pub mod error;
 pub mod grpc;
 pub mod health;
 pub mod nats;
+pub mod pagination;
 pub mod shutdown;
+pub mod standalone;
 pub mod validation;
 
 pub use actor::actor_from_metadata;

@@ -24,7 +24,11 @@ pub fn mount(
 ) -> std::sync::Arc<HazardsApi> {
     let api = HazardsApi::new(store.clone(), region, RepositorySettings::default());
     server.add_service(HazardsServiceServer::new(HazardsGrpc(api.clone())));
-    let ready = hl_runtime::nats::ensure_streams(store.clone(), vec![domain::CONTEXT]);
+    // Hazards read the registry's enterprises from the responsibility stream.
+    let ready = hl_runtime::nats::ensure_streams(
+        store.clone(),
+        vec![domain::CONTEXT, hl_responsibility::domain::CONTEXT],
+    );
     server.add_check(HealthCheck::new("hazards event stream", move || {
         ready.load(Ordering::SeqCst)
     }));

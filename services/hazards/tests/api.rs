@@ -10,6 +10,11 @@ use hl_proto::common::v1::{Date, EvidenceRef};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::hazards::v1::hazards_service_server::HazardsServiceServer;
+use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
+use hl_proto::responsibility::v1::{
+    AdminArea, AdminAreaLevel, ChangeEnterpriseStatusRequest, CreateAdminAreaRequest, Enterprise,
+    EnterpriseStatus, Industry, RegisterEnterpriseRequest,
+};
 use hl_runtime::grpc::GrpcServer;
 use hl_runtime::health::HealthCheck;
 use hl_testkit::{NatsServer, unique_namespace, wait_until};
@@ -39,6 +44,7 @@ impl Server {
         let ready =
             hl_runtime::nats::ensure_streams(store.clone(), vec![hl_hazards::domain::CONTEXT]);
         let mut server = GrpcServer::new();
+        hl_responsibility::mount(&mut server, &store, "330903");
         server.add_check(hl_runtime::nats::connection_check(&client));
         server.add_check(HealthCheck::new("streams", move || {
             ready.load(std::sync::atomic::Ordering::SeqCst)
@@ -67,6 +73,50 @@ impl Server {
         HazardsServiceClient::connect(format!("http://{}", self.address))
             .await
             .unwrap()
+    }
+
+    /// Registers the district, the township and the test enterprises, as the bureau would.
+    async fn register_enterprises(&self) {
+        let mut registry = RegistryServiceClient::connect(format!("http://{}", self.address))
+            .await
+            .unwrap();
+        for (code, level, parent) in [
+            ("330903", AdminAreaLevel::District, ""),
+            ("330903001", AdminAreaLevel::Township, "330903"),
+        ] {
+            let area = AdminArea {
+                code: code.into(),
+                display_name: code.into(),
+                level: level as i32,
+                parent_code: parent.into(),
+                ..Default::default()
+            };
+            registry
+                .create_admin_area(administrator(CreateAdminAreaRequest {
+                    request_id: format!("area-{code}"),
+                    area: Some(area),
+                }))
+                .await
+                .unwrap();
+        }
+        for code in [ENTERPRISE, OTHER_ENTERPRISE] {
+            let enterprise = Enterprise {
+                enterprise_id: code.into(),
+                display_name: format!("enterprise {code}"),
+                township_code: "330903001".into(),
+                industries: vec![Industry::AmmoniaRefrigeration as i32],
+                ..Default::default()
+            };
+            registry
+                .register_enterprise(administrator(RegisterEnterpriseRequest {
+                    request_id: format!("register-{code}"),
+                    enterprise: Some(enterprise),
+                    effective_from: None,
+                    activate: true,
+                }))
+                .await
+                .unwrap();
+        }
     }
 
     async fn wait_for(&self, wanted: tonic_health::pb::health_check_response::ServingStatus) {
@@ -175,6 +225,7 @@ async fn fixture() -> (NatsServer, String, Server) {
     let nats = NatsServer::start().await;
     let namespace = unique_namespace();
     let server = Server::start(&nats.url(), &namespace, RepositorySettings::default()).await;
+    server.register_enterprises().await;
     (nats, namespace, server)
 }
 
@@ -396,6 +447,7 @@ async fn persistent_conflicts_end_in_aborted() {
     let nats = NatsServer::start().await;
     let namespace = unique_namespace();
     let patient = Server::start(&nats.url(), &namespace, RepositorySettings::default()).await;
+    patient.register_enterprises().await;
     let impatient = Server::start(
         &nats.url(),
         &namespace,
@@ -653,4 +705,74 @@ async fn a_self_check_round_lists_only_the_enterprises_own_entries() {
         contradicted.get_details_error_info().unwrap().reason,
         "ZERO_FINDINGS_CONTRADICTED"
     );
+}
+
+#[tokio::test]
+async fn new_records_need_a_registered_enterprise_that_is_not_closed() {
+    let (_nats, _namespace, server) = fixture().await;
+
+    let mut client = server.client().await;
+    let mut unknown = report(
+        "u1",
+        "for-unknown",
+        pb::Provenance::GovernmentInspection,
+        pb::HazardLevel::General,
+    );
+    unknown.enterprise_id = "91330903MA2T55F3CQ".into();
+    let status = client.report_hazard(inspector(unknown)).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(
+        status.get_details_error_info().unwrap().reason,
+        "ENTERPRISE_UNKNOWN"
+    );
+
+    // Without a township in the report, the registry's is used.
+    let mut no_township = report(
+        "u2",
+        "township-from-registry",
+        pb::Provenance::GovernmentInspection,
+        pb::HazardLevel::General,
+    );
+    no_township.township_code = String::new();
+    let reported = client
+        .report_hazard(inspector(no_township.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reported.hazard.unwrap().township_code, "330903001");
+
+    let mut registry = RegistryServiceClient::connect(format!("http://{}", server.address))
+        .await
+        .unwrap();
+    let close = ChangeEnterpriseStatusRequest {
+        request_id: "close-1".into(),
+        name: format!("enterprises/{ENTERPRISE}"),
+        status: EnterpriseStatus::Closed as i32,
+        reason: "注销".into(),
+        effective_from: None,
+    };
+    registry
+        .change_enterprise_status(administrator(close))
+        .await
+        .unwrap();
+    let status = client
+        .report_hazard(inspector(report(
+            "u3",
+            "after-closure",
+            pb::Provenance::GovernmentInspection,
+            pb::HazardLevel::General,
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status.get_details_error_info().unwrap().reason,
+        "ENTERPRISE_CLOSED"
+    );
+    // A retry of a report accepted before the closure still returns its first result.
+    let retried = client
+        .report_hazard(inspector(no_township))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(retried.commit.unwrap().replayed);
 }

@@ -21,16 +21,21 @@ pub use requests::{
     ALARM_DEVICES, HAZARDS, PERIODIC_STATISTICS, SELF_CHECK_ROUNDS, SUPERVISION_ORDERS,
 };
 
-use crate::domain::DomainError;
 use crate::domain::alarm_device::AlarmDevice;
+use crate::domain::alarm_device::AlarmDeviceCommand;
 use crate::domain::hazard::{Hazard, HazardCommand};
 use crate::domain::self_check::{SelfCheckRound, SelfCheckRoundCommand};
 use crate::domain::statistics::PeriodicStatistics;
 use crate::domain::supervision::SupervisionOrder;
+use crate::domain::{DomainError, EnterpriseStanding};
+use hl_proto::responsibility::v1::EnterpriseStatus;
+use hl_responsibility::domain::enterprise::Enterprise;
 
 /// The repositories of the hazards context in one district.
 pub struct HazardsApi {
     region: String,
+    /// The registry's enterprises, read from the responsibility stream.
+    enterprises: Repository<Enterprise>,
     hazards: Repository<Hazard>,
     rounds: Repository<SelfCheckRound>,
     statistics: Repository<PeriodicStatistics>,
@@ -42,6 +47,7 @@ impl HazardsApi {
     pub fn new(store: EventStore, region: &str, settings: RepositorySettings) -> Arc<Self> {
         Arc::new(HazardsApi {
             region: region.to_string(),
+            enterprises: Repository::new(store.clone(), region, settings.clone()),
             hazards: Repository::new(store.clone(), region, settings.clone()),
             rounds: Repository::new(store.clone(), region, settings.clone()),
             statistics: Repository::new(store.clone(), region, settings.clone()),
@@ -119,6 +125,32 @@ fn require_reader(actor: &Actor, enterprise_id: &str) -> Result<(), Status> {
         .into());
     }
     Ok(())
+}
+
+impl HazardsApi {
+    /// What the registry says of an enterprise today, and its township. The domain refuses new
+    /// records for an unknown or closed enterprise; a retry of an accepted request is still
+    /// recognised, since the repository checks the request log before deciding.
+    async fn enterprise_standing(
+        &self,
+        enterprise_id: &str,
+    ) -> Result<(EnterpriseStanding, String), Status> {
+        let loaded = self
+            .enterprises
+            .load(enterprise_id)
+            .await
+            .map_err(ServiceError::from)?;
+        if !loaded.state.exists() {
+            return Ok((EnterpriseStanding::Unknown, String::new()));
+        }
+        let today = crate::domain::clock::local_date(Utc::now());
+        let standing = if loaded.state.status_as_of(today) == EnterpriseStatus::Closed {
+            EnterpriseStanding::Closed
+        } else {
+            EnterpriseStanding::Registered
+        };
+        Ok((standing, loaded.state.details_as_of(today).township_code))
+    }
 }
 
 impl HazardsGrpc {
@@ -272,9 +304,14 @@ impl HazardsService for HazardsGrpc {
     ) -> Result<Response<pb::HazardCommandResponse>, Status> {
         let (actor, mut violations) = begin(&request, &request.get_ref().request_id)?;
         let body = request.into_inner();
-        let (report, occurred_at) =
+        let (mut report, occurred_at) =
             requests::report_hazard(&mut violations, &body, &self.0.region, Utc::now());
         violations.into_result()?;
+        let (standing, township) = self.0.enterprise_standing(&report.enterprise_id).await?;
+        report.enterprise_standing = standing;
+        if report.township_code.is_empty() {
+            report.township_code = township;
+        }
         let id = new_id("hazard", &body.hazard_id, &body.request_id);
         if !report.counterpart_hazard_id.is_empty() {
             let self_check = report.provenance == pb::Provenance::EnterpriseSelf;
@@ -545,8 +582,15 @@ impl HazardsService for HazardsGrpc {
     ) -> Result<Response<pb::SelfCheckRoundCommandResponse>, Status> {
         let (actor, mut violations) = begin(&request, &request.get_ref().request_id)?;
         let body = request.into_inner();
-        let command = requests::open_round(&mut violations, &body);
+        let mut command = requests::open_round(&mut violations, &body);
         violations.into_result()?;
+        if let SelfCheckRoundCommand::Open {
+            enterprise_standing,
+            ..
+        } = &mut command
+        {
+            *enterprise_standing = self.0.enterprise_standing(&body.enterprise_id).await?.0;
+        }
         let id = new_id("self_check_round", &body.round_id, &body.request_id);
         let executed = execute(
             &self.0.rounds,
@@ -618,8 +662,9 @@ impl HazardsService for HazardsGrpc {
     ) -> Result<Response<pb::PeriodicStatisticsCommandResponse>, Status> {
         let (actor, mut violations) = begin(&request, &request.get_ref().request_id)?;
         let body = request.into_inner();
-        let command = requests::submit_statistics(&mut violations, &body);
+        let mut command = requests::submit_statistics(&mut violations, &body);
         violations.into_result()?;
+        command.enterprise_standing = self.0.enterprise_standing(&body.enterprise_id).await?.0;
         let id = command.period.statistics_id(&command.enterprise_id);
         let executed = execute(
             &self.0.statistics,
@@ -781,8 +826,15 @@ impl HazardsService for HazardsGrpc {
     ) -> Result<Response<pb::AlarmDeviceCommandResponse>, Status> {
         let (actor, mut violations) = begin(&request, &request.get_ref().request_id)?;
         let body = request.into_inner();
-        let command = requests::register_device(&mut violations, &body, &self.0.region);
+        let mut command = requests::register_device(&mut violations, &body, &self.0.region);
         violations.into_result()?;
+        if let AlarmDeviceCommand::Register {
+            enterprise_standing,
+            ..
+        } = &mut command
+        {
+            *enterprise_standing = self.0.enterprise_standing(&body.enterprise_id).await?.0;
+        }
         let id = new_id("alarm_device", &body.device_id, &body.request_id);
         self.device_response(&id, &command, &request_meta(&body.request_id, &actor, None))
             .await

@@ -66,6 +66,7 @@ pub fn report_hazard(
         violations.optional_past_time("occurred_at", request.occurred_at.as_ref(), now);
     let report = ReportHazard {
         enterprise_id: request.enterprise_id.clone(),
+        enterprise_standing: Default::default(),
         region: region.to_string(),
         township_code: request.township_code.clone(),
         provenance: provenance.unwrap_or_default(),
@@ -325,6 +326,7 @@ pub fn open_round(
     violations.text("performer", &request.performer, MAX_SHORT_TEXT);
     SelfCheckRoundCommand::Open {
         enterprise_id: request.enterprise_id.clone(),
+        enterprise_standing: Default::default(),
         period_start: start.unwrap_or_default(),
         period_end: end.unwrap_or_default(),
         checklist: request.checklist.clone(),
@@ -377,6 +379,7 @@ pub fn submit_statistics(
     );
     SubmitStatistics {
         enterprise_id: request.enterprise_id.clone(),
+        enterprise_standing: Default::default(),
         period,
         general_found: request.general_found,
         major_found: request.major_found,
@@ -547,6 +550,7 @@ pub fn register_device(
         violations.optional_date("last_tested_on", request.last_tested_on.as_ref());
     AlarmDeviceCommand::Register {
         enterprise_id: request.enterprise_id.clone(),
+        enterprise_standing: Default::default(),
         region: region.to_string(),
         kind: kind.unwrap_or_default(),
         location: request.location.clone(),

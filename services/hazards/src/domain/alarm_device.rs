@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access::require_enterprise_or_government;
 use super::clock::{add_days, is_past, local_date};
-use super::{DomainError, rules};
+use super::{DomainError, EnterpriseStanding, rules};
 
 pub use hl_proto::hazard_events::AlarmDeviceEvent;
 
@@ -19,6 +19,7 @@ pub use hl_proto::hazard_events::AlarmDeviceEvent;
 pub enum AlarmDeviceCommand {
     Register {
         enterprise_id: String,
+        enterprise_standing: EnterpriseStanding,
         region: String,
         kind: pb::AlarmDeviceKind,
         location: String,
@@ -94,6 +95,7 @@ impl Aggregate for AlarmDevice {
         let today = local_date(context.occurred_at);
         if let AlarmDeviceCommand::Register {
             enterprise_id,
+            enterprise_standing,
             region,
             kind,
             location,
@@ -113,6 +115,7 @@ impl Aggregate for AlarmDevice {
                 region,
                 "register an alarm device",
             )?;
+            enterprise_standing.require_open(enterprise_id)?;
             if last_tested_on.is_some_and(|tested| tested > today) {
                 return Err(DomainError::invalid("last_tested_on", "lies in the future"));
             }
@@ -254,6 +257,7 @@ mod tests {
     fn register(last_tested_on: Option<&str>) -> AlarmDeviceCommand {
         AlarmDeviceCommand::Register {
             enterprise_id: ENTERPRISE.into(),
+            enterprise_standing: EnterpriseStanding::Registered,
             region: "330903".into(),
             kind: pb::AlarmDeviceKind::AmmoniaConcentration,
             location: "machine room".into(),

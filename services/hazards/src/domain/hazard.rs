@@ -25,7 +25,7 @@ use super::access::{
     require_the_enterprise,
 };
 use super::clock::{add_days, is_past, local_date};
-use super::{DomainError, decision, rules};
+use super::{DomainError, EnterpriseStanding, decision, rules};
 
 pub use hl_proto::hazard_events::HazardEvent;
 
@@ -33,6 +33,7 @@ pub use hl_proto::hazard_events::HazardEvent;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReportHazard {
     pub enterprise_id: String,
+    pub enterprise_standing: EnterpriseStanding,
     /// District code of the recording bureau.
     pub region: String,
     pub township_code: String,
@@ -387,6 +388,9 @@ impl Hazard {
                 return Err(DomainError::invalid("provenance", "is required"));
             }
         }
+        report
+            .enterprise_standing
+            .require_open(&report.enterprise_id)?;
         if report.provenance == Provenance::EnterpriseSelf && !report.inspection_id.is_empty() {
             return Err(DomainError::invalid(
                 "inspection_id",

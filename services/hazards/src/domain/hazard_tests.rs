@@ -9,6 +9,7 @@ use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::{HazardLevel, HazardStatus, Provenance};
 
 use super::{DeadlineSource, Hazard, HazardCommand, ReportHazard};
+use crate::domain::EnterpriseStanding;
 use crate::domain::access::test_actors::*;
 
 const TOWNSHIP: &str = "330903001";
@@ -83,6 +84,7 @@ fn refused(hazard: &Hazard, command: HazardCommand, actor: &Actor) -> &'static s
 fn report(provenance: Provenance, level: HazardLevel) -> HazardCommand {
     HazardCommand::Report(ReportHazard {
         enterprise_id: ENTERPRISE.into(),
+        enterprise_standing: EnterpriseStanding::Registered,
         region: "330903".into(),
         township_code: TOWNSHIP.into(),
         provenance,
@@ -321,6 +323,21 @@ fn reporting_is_refused_outside_the_reporters_ledger_and_scope() {
         ),
         "ALREADY_EXISTS"
     );
+    for (standing, reason) in [
+        (EnterpriseStanding::Unknown, "ENTERPRISE_UNKNOWN"),
+        (EnterpriseStanding::Closed, "ENTERPRISE_CLOSED"),
+    ] {
+        let HazardCommand::Report(mut for_enterprise) =
+            report(Provenance::GovernmentInspection, HazardLevel::General)
+        else {
+            unreachable!()
+        };
+        for_enterprise.enterprise_standing = standing;
+        assert_eq!(
+            refused(&new, HazardCommand::Report(for_enterprise), &inspector()),
+            reason
+        );
+    }
     let HazardCommand::Report(mut with_inspection) =
         report(Provenance::EnterpriseSelf, HazardLevel::General)
     else {

@@ -9,7 +9,7 @@ use hl_proto::hazards::v1::SelfCheckRoundStatus;
 use serde::{Deserialize, Serialize};
 
 use super::access::require_the_enterprise;
-use super::{DomainError, decision};
+use super::{DomainError, EnterpriseStanding, decision};
 
 pub use hl_proto::hazard_events::SelfCheckRoundEvent;
 
@@ -17,6 +17,7 @@ pub use hl_proto::hazard_events::SelfCheckRoundEvent;
 pub enum SelfCheckRoundCommand {
     Open {
         enterprise_id: String,
+        enterprise_standing: EnterpriseStanding,
         period_start: NaiveDate,
         period_end: NaiveDate,
         checklist: String,
@@ -80,6 +81,7 @@ impl Aggregate for SelfCheckRound {
         let actor = &context.actor;
         if let SelfCheckRoundCommand::Open {
             enterprise_id,
+            enterprise_standing,
             period_start,
             period_end,
             checklist,
@@ -93,6 +95,7 @@ impl Aggregate for SelfCheckRound {
                 )));
             }
             require_the_enterprise(actor, enterprise_id, "open a self-check round")?;
+            enterprise_standing.require_open(enterprise_id)?;
             if period_end < period_start {
                 return Err(DomainError::invalid("period_end", "is before period_start"));
             }
@@ -228,6 +231,7 @@ mod tests {
     fn open() -> SelfCheckRoundCommand {
         SelfCheckRoundCommand::Open {
             enterprise_id: ENTERPRISE.into(),
+            enterprise_standing: EnterpriseStanding::Registered,
             period_start: day("2023-01-01"),
             period_end: day("2023-03-31"),
             checklist: "cold store checklist v3".into(),
@@ -344,6 +348,7 @@ mod tests {
         );
         let backwards = SelfCheckRoundCommand::Open {
             enterprise_id: ENTERPRISE.into(),
+            enterprise_standing: EnterpriseStanding::Registered,
             period_start: day("2023-03-31"),
             period_end: day("2023-01-01"),
             checklist: String::new(),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access::require_the_enterprise;
 use super::clock::local_date;
-use super::{DomainError, decision, rules};
+use super::{DomainError, EnterpriseStanding, decision, rules};
 
 pub use hl_proto::hazard_events::PeriodicStatisticsEvent;
 
@@ -75,6 +75,7 @@ fn first_of_next_month(year: i32, month: u32) -> NaiveDate {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SubmitStatistics {
     pub enterprise_id: String,
+    pub enterprise_standing: EnterpriseStanding,
     pub period: StatisticsPeriod,
     pub general_found: u32,
     pub major_found: u32,
@@ -115,6 +116,9 @@ impl Aggregate for PeriodicStatistics {
             &command.enterprise_id,
             "submit its periodic statistics",
         )?;
+        command
+            .enterprise_standing
+            .require_open(&command.enterprise_id)?;
         if command.major_found + command.general_found < command.rectified {
             return Err(DomainError::invalid(
                 "rectified",
@@ -175,6 +179,7 @@ mod tests {
     fn submit(period: StatisticsPeriod) -> SubmitStatistics {
         SubmitStatistics {
             enterprise_id: ENTERPRISE.into(),
+            enterprise_standing: EnterpriseStanding::Registered,
             period,
             general_found: 3,
             major_found: 1,

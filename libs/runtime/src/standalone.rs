@@ -1,0 +1,52 @@
+//! The `main` of a service that runs as its own process: telemetry → configuration → NATS →
+//! mount the service → serve → wait for a signal → drain.
+
+use std::time::Duration;
+
+use hl_eventstore::EventStore;
+use hl_telemetry::TelemetryArgs;
+
+use crate::config::{EventStoreArgs, ServerArgs, exit_if_invalid};
+use crate::grpc::{GrpcServer, bind};
+use crate::{nats, shutdown};
+
+/// The configuration every standalone service takes.
+#[derive(Debug, clap::Args)]
+pub struct StandaloneArgs {
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub store: EventStoreArgs,
+}
+
+/// Runs one service until SIGINT or SIGTERM. `mount` adds its gRPC services and health checks.
+pub async fn run(
+    name: &str,
+    args: StandaloneArgs,
+    mount: impl FnOnce(&mut GrpcServer, &EventStore, &str),
+) -> anyhow::Result<()> {
+    let telemetry = hl_telemetry::init(&args.telemetry)?;
+    let mut problems = args.server.problems();
+    problems.extend(args.store.problems());
+    if args.store.nats_url.is_none() {
+        problems.push("NATS_URL is required for a standalone service".to_string());
+    }
+    exit_if_invalid(problems);
+
+    let listener = bind(args.server.listen_addr).await?;
+    let url = args.store.nats_url.clone().unwrap_or_default();
+    let (client, store) = nats::open_store(&args.store, &url, name)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let mut server = GrpcServer::new();
+    server.add_check(nats::connection_check(&client));
+    mount(&mut server, &store, &args.server.region);
+
+    tracing::info!(address = %listener.local_addr()?, service = name, "listening");
+    server.serve(listener, shutdown::signal()).await?;
+    client.drain().await.ok();
+    telemetry.shutdown(Duration::from_secs(2));
+    Ok(())
+}

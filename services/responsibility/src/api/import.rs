@@ -1,0 +1,558 @@
+//! Bulk registration of enterprises from a CSV file: the bureau's enterprise list is a
+//! spreadsheet. Every row is checked (the same checks as a single registration) and every
+//! problem is reported with its line number. A file with problems imports nothing, unless the
+//! caller asks for only the good rows. Each row is one registration whose request_id derives
+//! from the import's, so running the same import again records nothing twice.
+
+use std::collections::HashMap;
+
+use futures::StreamExt;
+use hl_proto::responsibility::v1 as pb;
+use hl_proto::responsibility::v1::{
+    EnterpriseScale, Industry, RiskColour, SelfCheckFrequency, StandardisationGrade,
+};
+use hl_runtime::{ErrorCode, ServiceError, Violations};
+use tonic::{Request, Response, Status};
+
+use super::{Context, RegistryGrpc, begin, request_meta, today};
+use crate::domain::DomainError;
+use crate::domain::enterprise::EnterpriseCommand;
+
+/// The most rows one import takes.
+const MAX_ROWS: usize = 50_000;
+/// Registrations in flight at once.
+const CONCURRENCY: usize = 16;
+
+/// Each column's name and the header spellings it is known by.
+const COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "unified_social_credit_code",
+        &[
+            "unified_social_credit_code",
+            "enterprise_id",
+            "统一社会信用代码",
+        ],
+    ),
+    (
+        "display_name",
+        &["display_name", "name", "企业名称", "单位名称"],
+    ),
+    ("address", &["address", "地址"]),
+    (
+        "township_code",
+        &[
+            "township_code",
+            "乡镇街道代码",
+            "乡镇(街道)代码",
+            "乡镇代码",
+        ],
+    ),
+    (
+        "village_code",
+        &["village_code", "村社区代码", "村(社区)代码"],
+    ),
+    ("grid_cell_id", &["grid_cell_id", "网格", "网格编号"]),
+    ("industries", &["industries", "industry", "行业"]),
+    ("scale", &["scale", "规模"]),
+    (
+        "standardisation_grade",
+        &["standardisation_grade", "标准化等级"],
+    ),
+    ("risk_colour", &["risk_colour", "risk_color", "风险等级"]),
+    (
+        "self_check_required",
+        &["self_check_required", "是否需自查"],
+    ),
+    (
+        "self_check_frequency",
+        &["self_check_frequency", "自查频次"],
+    ),
+];
+
+/// A row read from the file.
+struct Row {
+    line: i32,
+    enterprise_id: String,
+    details: pb::EnterpriseDetails,
+}
+
+pub(super) async fn import(
+    service: &RegistryGrpc,
+    request: Request<pb::ImportEnterprisesRequest>,
+) -> Result<Response<pb::ImportEnterprisesResponse>, Status> {
+    let (actor, mut violations) = begin(&request, &request.get_ref().request_id)?;
+    service.require_index()?;
+    let body = request.into_inner();
+    let mode = violations
+        .optional_enumeration::<pb::ImportMode>("mode", body.mode)
+        .unwrap_or_default();
+    let effective_from = violations
+        .optional_date("effective_from", body.effective_from.as_ref())
+        .unwrap_or_else(today);
+    if body.csv.is_empty() {
+        violations.add("csv", "is empty");
+    }
+    violations.into_result()?;
+
+    let (rows, mut problems) = read_rows(&body.csv)?;
+    {
+        let index = service.0.index.read();
+        let context = Context {
+            index: &index,
+            region: &service.0.region,
+        };
+        let mut first_line: HashMap<&str, i32> = HashMap::new();
+        for row in &rows {
+            let mut row_violations = Violations::new();
+            row_violations.credit_code("unified_social_credit_code", &row.enterprise_id);
+            context.enterprise_details(&mut row_violations, "", &row.details, None, "");
+            if let Some(first) = first_line.insert(&row.enterprise_id, row.line) {
+                row_violations.add(
+                    "unified_social_credit_code",
+                    format!("the same enterprise is on line {first}"),
+                );
+            }
+            if let Err(error) = row_violations.into_result() {
+                problems.extend(error.field_violations.into_iter().map(|(column, problem)| {
+                    pb::ImportRowProblem {
+                        line: row.line,
+                        column,
+                        problem,
+                    }
+                }));
+            }
+        }
+    }
+    problems.sort_by_key(|problem| problem.line);
+    let bad_lines: std::collections::HashSet<i32> =
+        problems.iter().map(|problem| problem.line).collect();
+    if !problems.is_empty() && mode != pb::ImportMode::GoodRowsOnly {
+        let mut error = ServiceError::new(
+            ErrorCode::InvalidArgument,
+            format!(
+                "{} of {} rows have problems; nothing was imported (ask for GOOD_ROWS_ONLY to import the rest)",
+                bad_lines.len(),
+                rows.len()
+            ),
+        );
+        error.field_violations = problems
+            .iter()
+            .map(|problem| {
+                (
+                    format!("csv line {}: {}", problem.line, problem.column),
+                    problem.problem.clone(),
+                )
+            })
+            .collect();
+        return Err(error.into());
+    }
+
+    let row_count = rows.len() as i32;
+    let good: Vec<Row> = rows
+        .into_iter()
+        .filter(|row| !bad_lines.contains(&row.line))
+        .collect();
+    let outcomes: Vec<(i32, Result<bool, ServiceError>)> = futures::stream::iter(good)
+        .map(|row| {
+            let meta = request_meta(&format!("{}/line/{}", body.request_id, row.line), &actor);
+            let command = EnterpriseCommand::Register {
+                details: row.details,
+                effective_from,
+                activate: body.activate,
+            };
+            async move {
+                let outcome = service
+                    .0
+                    .enterprises
+                    .execute(&row.enterprise_id, &command, &meta)
+                    .await;
+                let outcome = match outcome {
+                    Ok(executed) => {
+                        service.0.index.upsert(
+                            &row.enterprise_id,
+                            &executed.state,
+                            executed.version,
+                        );
+                        Ok(true)
+                    }
+                    Err(hl_eventstore::ExecuteError::Domain(DomainError::AlreadyExists(_))) => {
+                        Ok(false)
+                    }
+                    Err(error) => Err(ServiceError::from(error)),
+                };
+                (row.line, outcome)
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+
+    let mut response = pb::ImportEnterprisesResponse {
+        rows: row_count,
+        problems,
+        ..Default::default()
+    };
+    for (line, outcome) in outcomes {
+        match outcome {
+            Ok(true) => response.imported += 1,
+            Ok(false) => response.already_registered += 1,
+            // A refusal (e.g. a township outside the actor's jurisdiction) is the row's problem;
+            // an outage fails the call, and the same import can simply be run again.
+            Err(error)
+                if error.code == ErrorCode::PermissionDenied
+                    || error.code == ErrorCode::FailedPrecondition =>
+            {
+                response.problems.push(pb::ImportRowProblem {
+                    line,
+                    column: String::new(),
+                    problem: error.message,
+                });
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    response.problems.sort_by_key(|problem| problem.line);
+    Ok(Response::new(response))
+}
+
+/// The rows of the file, and the problems found reading it (unknown values, bad headers).
+fn read_rows(csv_bytes: &[u8]) -> Result<(Vec<Row>, Vec<pb::ImportRowProblem>), Status> {
+    let text = std::str::from_utf8(csv_bytes).map_err(|error| {
+        ServiceError::invalid_field("csv", format!("is not UTF-8 text: {error}"))
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|error| ServiceError::invalid_field("csv", format!("line 1: {error}")))?
+        .clone();
+    let mut positions: HashMap<&str, usize> = HashMap::new();
+    let mut header_problems = Violations::new();
+    for (position, header) in headers.iter().enumerate() {
+        match COLUMNS.iter().find(|(_, spellings)| {
+            spellings
+                .iter()
+                .any(|spelling| spelling.eq_ignore_ascii_case(header))
+        }) {
+            Some((column, _)) => {
+                positions.insert(column, position);
+            }
+            None if header.is_empty() => {}
+            None => header_problems.add("csv line 1", format!("unknown column {header:?}")),
+        }
+    }
+    for required in [
+        "unified_social_credit_code",
+        "display_name",
+        "township_code",
+        "industries",
+    ] {
+        if !positions.contains_key(required) {
+            header_problems.add("csv line 1", format!("the {required} column is missing"));
+        }
+    }
+    header_problems.into_result()?;
+
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (number, record) in reader.records().enumerate() {
+        let line = number as i32 + 2;
+        let record = record
+            .map_err(|error| ServiceError::invalid_field("csv", format!("line {line}: {error}")))?;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if rows.len() == MAX_ROWS {
+            return Err(ServiceError::invalid_field(
+                "csv",
+                format!("more than {MAX_ROWS} rows; split the file"),
+            )
+            .into());
+        }
+        let cell = |column: &str| {
+            positions
+                .get(column)
+                .and_then(|position| record.get(*position))
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut problem = |column: &str, text: String| {
+            problems.push(pb::ImportRowProblem {
+                line,
+                column: column.to_string(),
+                problem: text,
+            })
+        };
+        let mut details = pb::EnterpriseDetails {
+            display_name: cell("display_name"),
+            address: cell("address"),
+            township_code: cell("township_code"),
+            village_code: cell("village_code"),
+            grid_cell_id: cell("grid_cell_id"),
+            ..Default::default()
+        };
+        for name in cell("industries")
+            .split([';', '；', '、', ',', '，'])
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+        {
+            match industry(name) {
+                Some(industry) => details.industries.push(industry as i32),
+                None => problem("industries", format!("unknown industry {name:?}")),
+            }
+        }
+        let value = cell("scale");
+        match scale(&value) {
+            Some(scale) => details.scale = scale as i32,
+            None => problem("scale", format!("unknown scale {value:?}")),
+        }
+        let value = cell("standardisation_grade");
+        match grade(&value) {
+            Some(grade) => details.standardisation_grade = grade as i32,
+            None => problem("standardisation_grade", format!("unknown grade {value:?}")),
+        }
+        let value = cell("risk_colour");
+        match colour(&value) {
+            Some(colour) => details.risk_colour = colour as i32,
+            None => problem("risk_colour", format!("unknown risk colour {value:?}")),
+        }
+        let value = cell("self_check_required");
+        match yes_no(&value) {
+            Some(required) => details.self_check_required = required,
+            None => problem(
+                "self_check_required",
+                format!("{value:?} is neither yes nor no"),
+            ),
+        }
+        let value = cell("self_check_frequency");
+        match frequency(&value) {
+            Some(frequency) => details.self_check_frequency = frequency as i32,
+            None => problem(
+                "self_check_frequency",
+                format!("unknown frequency {value:?}"),
+            ),
+        }
+        rows.push(Row {
+            line,
+            enterprise_id: cell("unified_social_credit_code"),
+            details,
+        });
+    }
+    Ok((rows, problems))
+}
+
+/// An enum value by any of its spellings (Chinese, or the enum name with or without prefix).
+fn pick<T: Copy>(value: &str, choices: &[(T, &[&str])]) -> Option<T> {
+    choices
+        .iter()
+        .find(|(_, spellings)| {
+            spellings
+                .iter()
+                .any(|spelling| spelling.eq_ignore_ascii_case(value))
+        })
+        .map(|(choice, _)| *choice)
+}
+
+fn industry(value: &str) -> Option<Industry> {
+    use Industry as I;
+    pick(
+        value,
+        &[
+            (
+                I::IndustryAndTrade,
+                &["工贸", "INDUSTRY_AND_TRADE", "INDUSTRY_INDUSTRY_AND_TRADE"],
+            ),
+            (
+                I::HazardousChemicals,
+                &[
+                    "危化",
+                    "危险化学品",
+                    "HAZARDOUS_CHEMICALS",
+                    "INDUSTRY_HAZARDOUS_CHEMICALS",
+                ],
+            ),
+            (
+                I::NonCoalMine,
+                &["非煤矿山", "NON_COAL_MINE", "INDUSTRY_NON_COAL_MINE"],
+            ),
+            (
+                I::AmmoniaRefrigeration,
+                &[
+                    "涉氨制冷",
+                    "AMMONIA_REFRIGERATION",
+                    "INDUSTRY_AMMONIA_REFRIGERATION",
+                ],
+            ),
+            (
+                I::ShipbuildingAndRepair,
+                &[
+                    "船舶修造",
+                    "SHIPBUILDING_AND_REPAIR",
+                    "INDUSTRY_SHIPBUILDING_AND_REPAIR",
+                ],
+            ),
+            (
+                I::FillingStation,
+                &["加油站", "FILLING_STATION", "INDUSTRY_FILLING_STATION"],
+            ),
+            (I::OilDepot, &["油库", "OIL_DEPOT", "INDUSTRY_OIL_DEPOT"]),
+            (I::Homestay, &["民宿", "HOMESTAY", "INDUSTRY_HOMESTAY"]),
+            (
+                I::Fireworks,
+                &["烟花爆竹", "FIREWORKS", "INDUSTRY_FIREWORKS"],
+            ),
+            (I::Other, &["其他", "OTHER", "INDUSTRY_OTHER"]),
+        ],
+    )
+}
+
+fn scale(value: &str) -> Option<EnterpriseScale> {
+    use EnterpriseScale as S;
+    pick(
+        value,
+        &[
+            (S::Unspecified, &[""]),
+            (S::Large, &["大型", "LARGE", "ENTERPRISE_SCALE_LARGE"]),
+            (S::Medium, &["中型", "MEDIUM", "ENTERPRISE_SCALE_MEDIUM"]),
+            (S::Small, &["小型", "SMALL", "ENTERPRISE_SCALE_SMALL"]),
+            (S::Micro, &["微型", "MICRO", "ENTERPRISE_SCALE_MICRO"]),
+        ],
+    )
+}
+
+fn grade(value: &str) -> Option<StandardisationGrade> {
+    use StandardisationGrade as G;
+    pick(
+        value,
+        &[
+            (G::Unspecified, &[""]),
+            (
+                G::None,
+                &["无", "未达标", "NONE", "STANDARDISATION_GRADE_NONE"],
+            ),
+            (G::One, &["一级", "ONE", "STANDARDISATION_GRADE_ONE"]),
+            (G::Two, &["二级", "TWO", "STANDARDISATION_GRADE_TWO"]),
+            (G::Three, &["三级", "THREE", "STANDARDISATION_GRADE_THREE"]),
+            (
+                G::SmallEnterprise,
+                &[
+                    "小微",
+                    "小微企业",
+                    "SMALL_ENTERPRISE",
+                    "STANDARDISATION_GRADE_SMALL_ENTERPRISE",
+                ],
+            ),
+        ],
+    )
+}
+
+fn colour(value: &str) -> Option<RiskColour> {
+    use RiskColour as C;
+    pick(
+        value,
+        &[
+            (C::Unspecified, &[""]),
+            (C::Red, &["红", "红色", "重大", "RED", "RISK_COLOUR_RED"]),
+            (
+                C::Orange,
+                &["橙", "橙色", "较大", "ORANGE", "RISK_COLOUR_ORANGE"],
+            ),
+            (
+                C::Yellow,
+                &["黄", "黄色", "一般", "YELLOW", "RISK_COLOUR_YELLOW"],
+            ),
+            (C::Blue, &["蓝", "蓝色", "低", "BLUE", "RISK_COLOUR_BLUE"]),
+        ],
+    )
+}
+
+fn frequency(value: &str) -> Option<SelfCheckFrequency> {
+    use SelfCheckFrequency as F;
+    pick(
+        value,
+        &[
+            (F::Unspecified, &[""]),
+            (
+                F::Monthly,
+                &["月", "每月", "MONTHLY", "SELF_CHECK_FREQUENCY_MONTHLY"],
+            ),
+            (
+                F::Quarterly,
+                &[
+                    "季",
+                    "每季",
+                    "季度",
+                    "QUARTERLY",
+                    "SELF_CHECK_FREQUENCY_QUARTERLY",
+                ],
+            ),
+            (
+                F::HalfYearly,
+                &[
+                    "半年",
+                    "每半年",
+                    "HALF_YEARLY",
+                    "SELF_CHECK_FREQUENCY_HALF_YEARLY",
+                ],
+            ),
+            (
+                F::Yearly,
+                &["年", "每年", "YEARLY", "SELF_CHECK_FREQUENCY_YEARLY"],
+            ),
+        ],
+    )
+}
+
+fn yes_no(value: &str) -> Option<bool> {
+    pick(
+        value,
+        &[
+            (false, &["", "否", "no", "false", "0", "n"]),
+            (true, &["是", "yes", "true", "1", "y"]),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_and_english_headers_and_values_are_read() {
+        let csv = "统一社会信用代码,企业名称,乡镇街道代码,行业,风险等级,是否需自查,自查频次\n\
+                   91330903MA2NCU4LYE,冷链公司,330903001,涉氨制冷;工贸,红,是,季\n";
+        let (rows, problems) = read_rows(csv.as_bytes()).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let row = &rows[0];
+        assert_eq!(row.line, 2);
+        assert_eq!(
+            row.details.industries,
+            [
+                Industry::AmmoniaRefrigeration as i32,
+                Industry::IndustryAndTrade as i32
+            ]
+        );
+        assert_eq!(row.details.risk_colour, RiskColour::Red as i32);
+        assert!(row.details.self_check_required);
+        assert_eq!(
+            row.details.self_check_frequency,
+            SelfCheckFrequency::Quarterly as i32
+        );
+    }
+
+    #[test]
+    fn unknown_values_are_problems_of_their_line_and_bad_headers_fail_the_file() {
+        let csv = "unified_social_credit_code,display_name,township_code,industries,risk_colour\n\
+                   91330903MA2NCU4LYE,A,330903001,钢铁,紫\n";
+        let (_, problems) = read_rows(csv.as_bytes()).unwrap();
+        let columns: Vec<(i32, &str)> = problems
+            .iter()
+            .map(|problem| (problem.line, problem.column.as_str()))
+            .collect();
+        assert_eq!(columns, [(2, "industries"), (2, "risk_colour")]);
+        assert!(read_rows("name,colour\nA,red\n".as_bytes()).is_err());
+    }
+}

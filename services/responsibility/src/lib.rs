@@ -1,0 +1,40 @@
+//! The responsibility context (全覆盖责任体系). So far its registry (DOMAIN.md §0): enterprises,
+//! administrative areas, grid cells, organisation units and people, which every other context
+//! refers to.
+
+pub mod api;
+pub mod domain;
+pub mod index;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use hl_eventstore::{EventStore, RepositorySettings};
+use hl_proto::responsibility::v1::registry_service_server::RegistryServiceServer;
+use hl_runtime::grpc::GrpcServer;
+use hl_runtime::health::HealthCheck;
+
+pub use api::{RegistryApi, RegistryGrpc};
+
+/// The largest request the registry takes: a CSV import of tens of thousands of rows.
+const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
+
+/// Mounts the registry service on a server, with its health checks.
+pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<RegistryApi> {
+    let ready = hl_runtime::nats::ensure_streams(store.clone(), vec![domain::CONTEXT]);
+    server.add_check(HealthCheck::new("responsibility event stream", move || {
+        ready.load(Ordering::SeqCst)
+    }));
+    let index = index::RegistryIndex::new();
+    index::follow(store.clone(), index.clone());
+    let index_ready = index.clone();
+    server.add_check(HealthCheck::new("registry index", move || {
+        index_ready.is_ready()
+    }));
+    let api = RegistryApi::new(store.clone(), region, RepositorySettings::default(), index);
+    server.add_service(
+        RegistryServiceServer::new(RegistryGrpc(api.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+    );
+    api
+}

@@ -1,0 +1,27 @@
+//! The responsibility service (its registry) on its own, for deployments that run each context
+//! as a separate process. (`hazard-ledger`, the suite binary, runs every context in one process.)
+
+use clap::Parser;
+use hl_runtime::standalone::{StandaloneArgs, run};
+
+/// The Hazard Ledger registry: enterprises, administrative areas, grid cells, organisation units
+/// and people, over gRPC.
+#[derive(Debug, Parser)]
+#[command(name = "hl-responsibility", version)]
+struct Config {
+    #[command(flatten)]
+    standalone: StandaloneArgs,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::parse();
+    run(
+        "hl-responsibility",
+        config.standalone,
+        |server, store, region| {
+            hl_responsibility::mount(server, store, region);
+        },
+    )
+    .await
+}
