@@ -8,6 +8,11 @@ use hl_proto::common::v1::EvidenceRef;
 use hl_proto::events::v1::Commit;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
+use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
+use hl_proto::responsibility::v1::{
+    AdminArea, AdminAreaLevel, CreateAdminAreaRequest, Enterprise, Industry,
+    RegisterEnterpriseRequest,
+};
 use hl_testkit::{NatsServer, unique_namespace};
 use prost::Message;
 
@@ -25,6 +30,56 @@ fn photo() -> Vec<EvidenceRef> {
     }]
 }
 
+fn administrator<T>(body: T) -> tonic::Request<T> {
+    as_actor(
+        body,
+        "admin-1",
+        "bureau-administrator",
+        "putuo-bureau",
+        "330903",
+    )
+}
+
+/// The district, a township and the enterprise, as the bureau registers them.
+async fn register_enterprise(channel: &tonic::transport::Channel) {
+    let mut registry = RegistryServiceClient::new(channel.clone());
+    for (code, level, parent) in [
+        ("330903", AdminAreaLevel::District, ""),
+        ("330903001", AdminAreaLevel::Township, "330903"),
+    ] {
+        let area = AdminArea {
+            code: code.into(),
+            display_name: code.into(),
+            level: level as i32,
+            parent_code: parent.into(),
+            ..Default::default()
+        };
+        registry
+            .create_admin_area(administrator(CreateAdminAreaRequest {
+                request_id: format!("e2e-area-{code}"),
+                area: Some(area),
+            }))
+            .await
+            .expect("create the area");
+    }
+    let enterprise = Enterprise {
+        enterprise_id: ENTERPRISE.into(),
+        display_name: "冷链公司".into(),
+        township_code: "330903001".into(),
+        industries: vec![Industry::AmmoniaRefrigeration as i32],
+        ..Default::default()
+    };
+    registry
+        .register_enterprise(administrator(RegisterEnterpriseRequest {
+            request_id: "e2e-enterprise".into(),
+            enterprise: Some(enterprise),
+            effective_from: None,
+            activate: true,
+        }))
+        .await
+        .expect("register the enterprise");
+}
+
 #[tokio::test]
 async fn a_hazard_goes_from_report_to_close_out_and_every_step_is_on_the_stream() {
     let nats = NatsServer::start().await;
@@ -35,7 +90,9 @@ async fn a_hazard_goes_from_report_to_close_out_and_every_step_is_on_the_stream(
         ("HL_SEED_DEMO", "false".into()),
     ])
     .await;
-    let mut client = HazardsServiceClient::new(suite.channel().await);
+    let channel = suite.channel().await;
+    register_enterprise(&channel).await;
+    let mut client = HazardsServiceClient::new(channel);
 
     let reported = client
         .report_hazard(enterprise(pb::ReportHazardRequest {

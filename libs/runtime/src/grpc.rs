@@ -68,6 +68,16 @@ impl GrpcServer {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), tonic::transport::Error> {
         let (reporter, health_service) = tonic_health::server::health_reporter();
+        // NOT_SERVING until the first check passes: the reporter starts out SERVING, and a
+        // client that asks in between must not be told the dependencies are ready.
+        reporter
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        for service in &self.services {
+            reporter
+                .set_service_status(service, ServingStatus::NotServing)
+                .await;
+        }
         health::watch(reporter.clone(), self.services.clone(), self.checks);
 
         let reflection_v1 = tonic_reflection::server::Builder::configure()

@@ -27,7 +27,7 @@ impl HealthCheck {
 /// logging each change. Stops when the reporter's server is gone.
 pub fn watch(reporter: HealthReporter, services: Vec<String>, checks: Vec<HealthCheck>) {
     tokio::spawn(async move {
-        let mut last: Option<ServingStatus> = None;
+        let mut last = Some(ServingStatus::NotServing);
         loop {
             let failing: Vec<&str> = checks
                 .iter()

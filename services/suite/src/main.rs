@@ -49,6 +49,7 @@ async fn main() -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
     let mut server = GrpcServer::new();
     server.add_check(nats::connection_check(&client));
+    hl_responsibility::mount(&mut server, &store, &config.server.region);
     hl_hazards::mount(&mut server, &store, &config.server.region);
     print_banner(
         &address,
@@ -135,8 +136,8 @@ async fn seed_demo(address: std::net::SocketAddr, region: String) {
                 for enterprise in demo::ENTERPRISES {
                     let township = demo::TOWNSHIPS
                         .iter()
-                        .find(|(code, _)| *code == enterprise.township)
-                        .map_or("", |(_, name)| name);
+                        .find(|(code, _, _)| *code == enterprise.township)
+                        .map_or("", |(_, name, _)| name);
                     println!("  {}  {}  {}", enterprise.code, township, enterprise.name);
                 }
                 return;

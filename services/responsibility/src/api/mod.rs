@@ -247,7 +247,7 @@ impl RegistryGrpc {
         token: &str,
         query: String,
         keep: F,
-    ) -> Result<(Vec<(K::Message, u64)>, String, i32), Status>
+    ) -> Result<RecordPage<K::Message>, Status>
     where
         K: RecordKind,
         F: Fn(&K::Message) -> bool,
@@ -267,6 +267,9 @@ impl RegistryGrpc {
         Ok((items, next, total))
     }
 }
+
+/// One page of records with their versions, the next page's token, and the total matching.
+type RecordPage<M> = (Vec<(M, u64)>, String, i32);
 
 /// Requests that name one resource.
 pub trait HasName {

@@ -1,235 +1,13 @@
-//! The demo district: Putuo's townships, a dozen enterprises of the industries the bureau's work
-//! plan names, and hazards in both ledgers at different stages, written through the public gRPC
-//! API as the enterprises, inspectors and the bureau would. Every request has a fixed request_id,
-//! so seeding twice records nothing twice; a seeded district is recognised and left alone.
+//! The demo district's hazards: both ledgers at different stages, recorded as the enterprises,
+//! the inspectors and the bureau would record them.
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
-use hl_proto::common::v1::{Date, EvidenceRef};
 use hl_proto::hazards::v1 as pb;
-use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
-use hl_proto::timestamp;
-use tonic::transport::Channel;
-use tonic::{Request, Status};
+use tonic::Status;
 
-/// A demo enterprise: unified social credit code (check character valid), name, township.
-pub struct DemoEnterprise {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub township: &'static str,
-}
-
-/// Townships (乡镇/街道) of Putuo District used by the demo, with demo division codes.
-pub const TOWNSHIPS: &[(&str, &str)] = &[
-    ("330903001", "沈家门街道"),
-    ("330903002", "东港街道"),
-    ("330903003", "朱家尖街道"),
-    ("330903004", "展茅街道"),
-    ("330903101", "六横镇"),
-    ("330903102", "桃花镇"),
-];
-
-pub const ENTERPRISES: &[DemoEnterprise] = &[
-    DemoEnterprise {
-        code: "91330903MA2NCU4LYE",
-        name: "舟山普陀海鲜冷链有限公司 (ammonia cold store)",
-        township: "330903001",
-    },
-    DemoEnterprise {
-        code: "91330903MA2WG7BT4R",
-        name: "普陀东港水产冷冻厂 (ammonia cold store)",
-        township: "330903002",
-    },
-    DemoEnterprise {
-        code: "91330903MA27UB96FP",
-        name: "舟山六横船舶修造有限公司 (shipyard)",
-        township: "330903101",
-    },
-    DemoEnterprise {
-        code: "91330903MA27D5LM3Q",
-        name: "普陀桃花修船厂 (shipyard)",
-        township: "330903102",
-    },
-    DemoEnterprise {
-        code: "91330903MA2T55F3CQ",
-        name: "沈家门加油站 (filling station)",
-        township: "330903001",
-    },
-    DemoEnterprise {
-        code: "91330903MA2U6W1JGM",
-        name: "朱家尖柴油储运站 (diesel depot)",
-        township: "330903003",
-    },
-    DemoEnterprise {
-        code: "91330903MA208ANWRT",
-        name: "朱家尖海岸民宿 (island homestay)",
-        township: "330903003",
-    },
-    DemoEnterprise {
-        code: "91330903MA2NH530N3",
-        name: "桃花岛观海民宿 (island homestay)",
-        township: "330903102",
-    },
-    DemoEnterprise {
-        code: "91330903MA2R0QA9CJ",
-        name: "六横石料开采有限公司 (non-coal mine)",
-        township: "330903101",
-    },
-    DemoEnterprise {
-        code: "91330903MA240CET32",
-        name: "普陀建材矿业有限公司 (non-coal mine)",
-        township: "330903101",
-    },
-    DemoEnterprise {
-        code: "91330903MA2B0LRTEE",
-        name: "东港烟花爆竹零售点 (fireworks outlet)",
-        township: "330903002",
-    },
-    DemoEnterprise {
-        code: "91330903MA2TELAK7F",
-        name: "普陀金属制品厂 (metal works)",
-        township: "330903004",
-    },
-];
-
-/// Who acts in the demo.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Who {
-    Enterprise(usize),
-    Inspector,
-    Administrator,
-}
-
-/// What seeding did.
-pub struct Seeded {
-    pub hazards: usize,
-    pub already_seeded: bool,
-}
-
-pub async fn seed(channel: Channel, region: &str) -> Result<Seeded, Status> {
-    let mut demo = Demo {
-        client: HazardsServiceClient::new(channel),
-        region: region.to_string(),
-        now: Utc::now(),
-        step: 0,
-        hazards: 0,
-    };
-    if demo.already_seeded().await? {
-        return Ok(Seeded {
-            hazards: 0,
-            already_seeded: true,
-        });
-    }
-    demo.run().await?;
-    Ok(Seeded {
-        hazards: demo.hazards,
-        already_seeded: false,
-    })
-}
-
-struct Demo {
-    client: HazardsServiceClient<Channel>,
-    region: String,
-    now: DateTime<Utc>,
-    step: u32,
-    hazards: usize,
-}
-
-/// A photo's reference; the demo's bytes are its own description.
-fn photo(what: &str) -> EvidenceRef {
-    use std::fmt::Write;
-    // A stable stand-in hash of the description, so the demo needs no files.
-    let mut digest = String::new();
-    let mut state: u64 = 0xcbf2_9ce4_8422_2325;
-    for round in 0..4u64 {
-        for byte in what.bytes() {
-            state ^= u64::from(byte) ^ round;
-            state = state.wrapping_mul(0x0100_0000_01b3);
-        }
-        let _ = write!(digest, "{state:016x}");
-    }
-    EvidenceRef {
-        sha256: digest,
-        media_type: "image/jpeg".into(),
-        description: what.into(),
-        ..EvidenceRef::default()
-    }
-}
+use super::{Demo, ENTERPRISES, Who, photo};
 
 impl Demo {
-    fn today(&self) -> NaiveDate {
-        (self.now + chrono::Duration::hours(8)).date_naive()
-    }
-
-    fn day(&self, offset: i64) -> Date {
-        let today = self.today();
-        let day = if offset >= 0 {
-            today.checked_add_days(Days::new(offset as u64))
-        } else {
-            today.checked_sub_days(Days::new(offset.unsigned_abs()))
-        };
-        day.unwrap_or(today).into()
-    }
-
-    fn days_ago(&self, days: i64) -> Option<hl_proto::Timestamp> {
-        Some(timestamp(self.now - chrono::Duration::days(days)))
-    }
-
-    fn next_request_id(&mut self) -> String {
-        self.step += 1;
-        format!("demo-district-v1/{:03}", self.step)
-    }
-
-    fn request<T>(&self, body: T, who: Who) -> Request<T> {
-        let (id, role, organisation, region) = match who {
-            Who::Enterprise(index) => (
-                format!("principal-{}", &ENTERPRISES[index].code[12..]),
-                "enterprise",
-                ENTERPRISES[index].code.to_string(),
-                String::new(),
-            ),
-            Who::Inspector => (
-                "officer-zhang-wei".to_string(),
-                "inspector",
-                "putuo-emergency-bureau".to_string(),
-                self.region.clone(),
-            ),
-            Who::Administrator => (
-                "admin-putuo".to_string(),
-                "bureau-administrator",
-                "putuo-safety-committee".to_string(),
-                self.region.clone(),
-            ),
-        };
-        let mut request = Request::new(body);
-        let metadata = request.metadata_mut();
-        for (key, value) in [
-            ("x-actor-id", id),
-            ("x-actor-role", role.to_string()),
-            ("x-actor-organisation", organisation),
-            ("x-actor-region", region),
-        ] {
-            if let Ok(value) = value.parse() {
-                metadata.insert(key, value);
-            }
-        }
-        request
-    }
-
-    async fn already_seeded(&mut self) -> Result<bool, Status> {
-        let request = self.request(
-            pb::GetHazardRequest {
-                name: "hazards/demo-k-storage".into(),
-                as_of: None,
-            },
-            Who::Administrator,
-        );
-        match self.client.get_hazard(request).await {
-            Ok(_) => Ok(true),
-            Err(status) if status.code() == tonic::Code::NotFound => Ok(false),
-            Err(status) => Err(status),
-        }
-    }
-
+    // One argument per column of the demo's table of findings, which reads best as a table.
     #[allow(clippy::too_many_arguments)]
     async fn report(
         &mut self,
@@ -279,8 +57,8 @@ impl Demo {
             ..Default::default()
         };
         let request = self.request(body, who);
-        self.client.report_hazard(request).await?;
-        self.hazards += 1;
+        self.hazards.report_hazard(request).await?;
+        self.hazards_reported += 1;
         Ok(())
     }
 
@@ -303,7 +81,7 @@ impl Demo {
             }),
         };
         let request = self.request(body, Who::Enterprise(enterprise));
-        self.client.plan_rectification(request).await.map(drop)
+        self.hazards.plan_rectification(request).await.map(drop)
     }
 
     async fn order(&mut self, hazard_id: &str, deadline_offset: i64) -> Result<(), Status> {
@@ -322,7 +100,7 @@ impl Demo {
             }),
         };
         let request = self.request(body, Who::Inspector);
-        self.client.order_rectification(request).await.map(drop)
+        self.hazards.order_rectification(request).await.map(drop)
     }
 
     async fn remediation_plan(&mut self, hazard_id: &str, enterprise: usize) -> Result<(), Status> {
@@ -339,7 +117,10 @@ impl Demo {
             }),
         };
         let request = self.request(body, Who::Enterprise(enterprise));
-        self.client.submit_remediation_plan(request).await.map(drop)
+        self.hazards
+            .submit_remediation_plan(request)
+            .await
+            .map(drop)
     }
 
     async fn claim(&mut self, hazard_id: &str, enterprise: usize) -> Result<(), Status> {
@@ -350,7 +131,7 @@ impl Demo {
             evidence: vec![photo(&format!("{hazard_id} after rectification"))],
         };
         let request = self.request(body, Who::Enterprise(enterprise));
-        self.client.claim_rectification(request).await.map(drop)
+        self.hazards.claim_rectification(request).await.map(drop)
     }
 
     async fn verify(&mut self, hazard_id: &str, who: Who) -> Result<(), Status> {
@@ -361,7 +142,7 @@ impl Demo {
             evidence: vec![],
         };
         let request = self.request(body, who);
-        self.client.verify_rectification(request).await.map(drop)
+        self.hazards.verify_rectification(request).await.map(drop)
     }
 
     async fn close(&mut self, hazard_id: &str, who: Who) -> Result<(), Status> {
@@ -371,10 +152,10 @@ impl Demo {
             note: "销号".into(),
         };
         let request = self.request(body, who);
-        self.client.close_hazard(request).await.map(drop)
+        self.hazards.close_hazard(request).await.map(drop)
     }
 
-    async fn run(&mut self) -> Result<(), Status> {
+    pub(super) async fn seed_hazards(&mut self) -> Result<(), Status> {
         use pb::HazardCategory as C;
         use pb::HazardLevel as L;
         use pb::Provenance as P;
@@ -385,7 +166,7 @@ impl Demo {
         let round_request_id = self.next_request_id();
         let quarter_start = self.day(-90);
         let quarter_end = self.day(-1);
-        self.client
+        self.hazards
             .open_self_check_round(self.request(
                 pb::OpenSelfCheckRoundRequest {
                     request_id: round_request_id,
@@ -417,7 +198,7 @@ impl Demo {
             name: "selfCheckRounds/demo-a-round".into(),
             hazard_id: "demo-a-valve".into(),
         };
-        self.client
+        self.hazards
             .record_self_check_finding(self.request(finding, Who::Enterprise(0)))
             .await?;
         let submit = pb::SubmitSelfCheckRoundRequest {
@@ -426,7 +207,7 @@ impl Demo {
             zero_findings_attested: false,
             signed_by: "主要负责人 陈海".into(),
         };
-        self.client
+        self.hazards
             .submit_self_check_round(self.request(submit, Who::Enterprise(0)))
             .await?;
         self.plan("demo-a-valve", 0, -20).await?;
@@ -457,7 +238,7 @@ impl Demo {
             test_interval_days: 0,
             last_tested_on: Some(self.day(-400)),
         };
-        self.client
+        self.hazards
             .register_alarm_device(self.request(device, Who::Enterprise(0)))
             .await?;
 
@@ -471,7 +252,7 @@ impl Demo {
             checklist: "涉氨制冷企业自查清单".into(),
             performer: "安全员 王芳".into(),
         };
-        self.client
+        self.hazards
             .open_self_check_round(self.request(round, Who::Enterprise(1)))
             .await?;
         let submit = pb::SubmitSelfCheckRoundRequest {
@@ -480,7 +261,7 @@ impl Demo {
             zero_findings_attested: true,
             signed_by: "主要负责人 周强".into(),
         };
-        self.client
+        self.hazards
             .submit_self_check_round(self.request(submit, Who::Enterprise(1)))
             .await?;
         self.report(
@@ -526,7 +307,7 @@ impl Demo {
             public_notice: true,
             deadline: Some(self.day(45)),
         };
-        self.client
+        self.hazards
             .issue_supervision_order(self.request(issue, Who::Administrator))
             .await?;
         let decompose = pb::DecomposeSupervisionOrderRequest {
@@ -549,7 +330,7 @@ impl Demo {
                 },
             ],
         };
-        self.client
+        self.hazards
             .decompose_supervision_order(self.request(decompose, Who::Administrator))
             .await?;
         let progress = pb::ReportSubTaskProgressRequest {
@@ -560,7 +341,7 @@ impl Demo {
             completed: false,
             note: "已督查两次".into(),
         };
-        self.client
+        self.hazards
             .report_sub_task_progress(self.request(progress, Who::Inspector))
             .await?;
         self.report(
@@ -612,7 +393,7 @@ impl Demo {
             reason: "复查发现仍未安装漏电保护器".into(),
             new_deadline: Some(self.day(10)),
         };
-        self.client
+        self.hazards
             .reject_rectification(self.request(reject, Who::Inspector))
             .await?;
 
@@ -636,7 +417,7 @@ impl Demo {
             note: "现场更换接地夹".into(),
             evidence: vec![photo("new grounding clamp")],
         };
-        self.client
+        self.hazards
             .fix_hazard_on_spot(self.request(fix, Who::Inspector))
             .await?;
         self.close("demo-e-static", Who::Inspector).await?;
@@ -662,7 +443,7 @@ impl Demo {
             requested_deadline: Some(self.day(20)),
             reason: "检测机构排期".into(),
         };
-        self.client
+        self.hazards
             .request_extension(self.request(extension, Who::Enterprise(5)))
             .await?;
         let decide = pb::DecideExtensionRequest {
@@ -672,7 +453,7 @@ impl Demo {
             new_deadline: None,
             note: "同意延期".into(),
         };
-        self.client
+        self.hazards
             .decide_extension(self.request(decide, Who::Inspector))
             .await?;
 
@@ -727,7 +508,7 @@ impl Demo {
             name: "hazards/demo-i-slope".into(),
             reason: "重大事故隐患，责令暂时停产".into(),
         };
-        self.client
+        self.hazards
             .suspend_operations(self.request(suspend, Who::Inspector))
             .await?;
         self.claim("demo-i-slope", 8).await?;
@@ -737,7 +518,7 @@ impl Demo {
             note: "边坡治理完成，申请复产".into(),
             evidence: vec![photo("slope after remediation")],
         };
-        self.client
+        self.hazards
             .request_resumption(self.request(resume, Who::Enterprise(8)))
             .await?;
 
@@ -756,26 +537,5 @@ impl Demo {
         )
         .await?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn demo_credit_codes_pass_the_check_character() {
-        for enterprise in ENTERPRISES {
-            assert!(
-                hl_runtime::validation::is_unified_social_credit_code(enterprise.code),
-                "{}",
-                enterprise.code
-            );
-            assert!(
-                TOWNSHIPS
-                    .iter()
-                    .any(|(code, _)| *code == enterprise.township)
-            );
-        }
     }
 }

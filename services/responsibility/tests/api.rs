@@ -1,0 +1,529 @@
+//! The registry's gRPC API in-process against a real nats-server.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hl_eventstore::{EventStore, Namespace, StoreSettings};
+use hl_proto::FieldMask;
+use hl_proto::common::v1::Date;
+use hl_proto::responsibility::v1 as pb;
+use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
+use hl_proto::responsibility::v1::{AdminAreaLevel, Industry};
+use hl_runtime::grpc::GrpcServer;
+use hl_testkit::{NatsServer, unique_namespace, wait_until};
+use tonic::transport::Channel;
+use tonic::{Code, Request};
+use tonic_types::StatusExt;
+
+struct Server {
+    address: SocketAddr,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Server {
+    async fn start(nats_url: &str, namespace: &str) -> Server {
+        let client = hl_runtime::nats::connect(nats_url, "registry-test")
+            .await
+            .unwrap();
+        let store = EventStore::new(
+            client.clone(),
+            Namespace::new(namespace).unwrap(),
+            StoreSettings::default(),
+        );
+        let mut server = GrpcServer::new();
+        server.add_check(hl_runtime::nats::connection_check(&client));
+        hl_responsibility::mount(&mut server, &store, "330903");
+        let listener = hl_runtime::grpc::bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        wait_until(
+            "the registry to serve",
+            Duration::from_secs(30),
+            || async move {
+                let channel = Channel::from_shared(format!("http://{address}"))
+                    .ok()?
+                    .connect()
+                    .await
+                    .ok()?;
+                let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+                let status = health
+                    .check(tonic_health::pb::HealthCheckRequest {
+                        service: String::new(),
+                    })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .status;
+                (status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
+                    .then_some(())
+            },
+        )
+        .await;
+        Server {
+            address,
+            _stop: stop,
+        }
+    }
+
+    async fn client(&self) -> RegistryServiceClient<Channel> {
+        RegistryServiceClient::connect(format!("http://{}", self.address))
+            .await
+            .unwrap()
+    }
+}
+
+fn administrator<T>(body: T) -> Request<T> {
+    let mut request = Request::new(body);
+    for (key, value) in [
+        ("x-actor-id", "admin-1"),
+        ("x-actor-role", "bureau-administrator"),
+        ("x-actor-organisation", "bureau"),
+        ("x-actor-region", "330903"),
+    ] {
+        request.metadata_mut().insert(key, value.parse().unwrap());
+    }
+    request
+}
+
+async fn area(
+    client: &mut RegistryServiceClient<Channel>,
+    code: &str,
+    level: AdminAreaLevel,
+    parent: &str,
+) -> Result<pb::AdminArea, tonic::Status> {
+    let area = pb::AdminArea {
+        code: code.into(),
+        display_name: format!("area {code}"),
+        level: level as i32,
+        parent_code: parent.into(),
+        ..Default::default()
+    };
+    client
+        .create_admin_area(administrator(pb::CreateAdminAreaRequest {
+            request_id: format!("area-{code}"),
+            area: Some(area),
+        }))
+        .await
+        .map(|response| response.into_inner().area.unwrap())
+}
+
+/// The district and two townships.
+async fn districts(client: &mut RegistryServiceClient<Channel>) {
+    area(client, "330903", AdminAreaLevel::District, "")
+        .await
+        .unwrap();
+    area(client, "330903001", AdminAreaLevel::Township, "330903")
+        .await
+        .unwrap();
+    area(client, "330903101", AdminAreaLevel::Township, "330903")
+        .await
+        .unwrap();
+}
+
+async fn fixture() -> (NatsServer, String, Server, RegistryServiceClient<Channel>) {
+    let nats = NatsServer::start().await;
+    let namespace = unique_namespace();
+    let server = Server::start(&nats.url(), &namespace).await;
+    let mut client = server.client().await;
+    districts(&mut client).await;
+    (nats, namespace, server, client)
+}
+
+fn fields(status: &tonic::Status) -> Vec<String> {
+    status
+        .get_details_bad_request()
+        .map(|bad| {
+            bad.field_violations
+                .into_iter()
+                .map(|violation| violation.field)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const CSV: &str = "统一社会信用代码,企业名称,地址,乡镇街道代码,行业,风险等级,是否需自查,自查频次
+91330903MA2NCU4LYE,舟山普陀海鲜冷链有限公司,沈家门,330903001,涉氨制冷;工贸,橙,是,季
+91330903MA2WG7BT4A,坏校验码公司,东港,330903001,工贸,黄,否,
+91330903MA27UB96FP,舟山六横船舶修造有限公司,六横,330903101,船舶修造,红,是,月
+91330903MA27D5LM3Q,不存在乡镇的公司,桃花,330903999,船舶修造,蓝,是,月
+91330903MA2T55F3CQ,沈家门加油站,沈家门,330903001,加油站,黄,是,季
+";
+
+fn import_request(request_id: &str, mode: pb::ImportMode) -> pb::ImportEnterprisesRequest {
+    pb::ImportEnterprisesRequest {
+        request_id: request_id.into(),
+        csv: CSV.as_bytes().to_vec(),
+        mode: mode as i32,
+        activate: true,
+        effective_from: None,
+    }
+}
+
+async fn listed(
+    client: &mut RegistryServiceClient<Channel>,
+    request: pb::ListEnterprisesRequest,
+) -> pb::ListEnterprisesResponse {
+    client
+        .list_enterprises(administrator(request))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn an_import_with_bad_rows_imports_nothing_and_names_every_line() {
+    let (_nats, _namespace, _server, mut client) = fixture().await;
+    let status = client
+        .import_enterprises(administrator(import_request(
+            "import-1",
+            pb::ImportMode::AllOrNothing,
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let named = fields(&status);
+    assert!(
+        named
+            .iter()
+            .any(|field| field == "csv line 3: unified_social_credit_code"),
+        "{named:?}"
+    );
+    assert!(
+        named
+            .iter()
+            .any(|field| field == "csv line 5: township_code"),
+        "{named:?}"
+    );
+    assert_eq!(named.len(), 2, "{named:?}");
+    assert_eq!(
+        listed(&mut client, pb::ListEnterprisesRequest::default())
+            .await
+            .total_size,
+        0
+    );
+
+    let imported = client
+        .import_enterprises(administrator(import_request(
+            "import-2",
+            pb::ImportMode::GoodRowsOnly,
+        )))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            imported.rows,
+            imported.imported,
+            imported.already_registered
+        ),
+        (5, 3, 0)
+    );
+    let lines: Vec<i32> = imported
+        .problems
+        .iter()
+        .map(|problem| problem.line)
+        .collect();
+    assert_eq!(lines, [3, 5]);
+
+    // The same import again records nothing twice.
+    let again = client
+        .import_enterprises(administrator(import_request(
+            "import-2",
+            pb::ImportMode::GoodRowsOnly,
+        )))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.imported, 3);
+    // Another import of the same enterprises finds them registered.
+    let other = client
+        .import_enterprises(administrator(import_request(
+            "import-3",
+            pb::ImportMode::GoodRowsOnly,
+        )))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((other.imported, other.already_registered), (0, 3));
+
+    let in_shenjiamen = listed(
+        &mut client,
+        pb::ListEnterprisesRequest {
+            township_code: "330903001".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(in_shenjiamen.total_size, 2);
+    let ammonia = listed(
+        &mut client,
+        pb::ListEnterprisesRequest {
+            industry: Industry::AmmoniaRefrigeration as i32,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(ammonia.enterprises[0].enterprise_id, "91330903MA2NCU4LYE");
+    assert_eq!(
+        ammonia.enterprises[0].status,
+        pb::EnterpriseStatus::Active as i32
+    );
+}
+
+#[tokio::test]
+async fn lists_page_through_in_order_and_tokens_keep_their_filters() {
+    let (_nats, _namespace, _server, mut client) = fixture().await;
+    client
+        .import_enterprises(administrator(import_request(
+            "import",
+            pb::ImportMode::GoodRowsOnly,
+        )))
+        .await
+        .unwrap();
+    let first = listed(
+        &mut client,
+        pb::ListEnterprisesRequest {
+            page_size: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(first.enterprises.len(), 2);
+    assert_eq!(first.total_size, 3);
+    let second = listed(
+        &mut client,
+        pb::ListEnterprisesRequest {
+            page_size: 2,
+            page_token: first.next_page_token.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(second.enterprises.len(), 1);
+    assert!(second.next_page_token.is_empty());
+    let mut ids: Vec<String> = first
+        .enterprises
+        .iter()
+        .chain(&second.enterprises)
+        .map(|enterprise| enterprise.enterprise_id.clone())
+        .collect();
+    let sorted = {
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted
+    };
+    assert_eq!(ids, sorted);
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
+
+    let mismatched = client
+        .list_enterprises(administrator(pb::ListEnterprisesRequest {
+            page_size: 2,
+            page_token: first.next_page_token,
+            township_code: "330903001".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&mismatched), ["page_token"]);
+}
+
+#[tokio::test]
+async fn details_change_on_effective_dates_and_any_day_can_be_asked_about() {
+    let (_nats, _namespace, _server, mut client) = fixture().await;
+    let enterprise = pb::Enterprise {
+        enterprise_id: "91330903MA2NCU4LYE".into(),
+        display_name: "冷链公司".into(),
+        township_code: "330903001".into(),
+        industries: vec![Industry::AmmoniaRefrigeration as i32],
+        ..Default::default()
+    };
+    let register = pb::RegisterEnterpriseRequest {
+        request_id: "r1".into(),
+        enterprise: Some(enterprise),
+        effective_from: Some(Date {
+            year: 2023,
+            month: 1,
+            day: 1,
+        }),
+        activate: true,
+    };
+    client
+        .register_enterprise(administrator(register))
+        .await
+        .unwrap();
+    let moved = pb::Enterprise {
+        name: "enterprises/91330903MA2NCU4LYE".into(),
+        township_code: "330903101".into(),
+        ..Default::default()
+    };
+    let update = pb::UpdateEnterpriseRequest {
+        request_id: "r2".into(),
+        enterprise: Some(moved),
+        update_mask: Some(FieldMask {
+            paths: vec!["township_code".into()],
+        }),
+        effective_from: Some(Date {
+            year: 2023,
+            month: 6,
+            day: 1,
+        }),
+    };
+    client
+        .update_enterprise(administrator(update))
+        .await
+        .unwrap();
+    let on = |month| pb::GetEnterpriseRequest {
+        name: "enterprises/91330903MA2NCU4LYE".into(),
+        as_of_date: Some(Date {
+            year: 2023,
+            month,
+            day: 1,
+        }),
+    };
+    let february = client
+        .get_enterprise(administrator(on(2)))
+        .await
+        .unwrap()
+        .into_inner();
+    let july = client
+        .get_enterprise(administrator(on(7)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (february.township_code.as_str(), july.township_code.as_str()),
+        ("330903001", "330903101")
+    );
+    assert_eq!(july.history.len(), 2);
+    assert_eq!(
+        july.display_name, "冷链公司",
+        "fields outside the mask keep their values"
+    );
+
+    let bad_mask = pb::UpdateEnterpriseRequest {
+        request_id: "r3".into(),
+        enterprise: Some(pb::Enterprise {
+            name: "enterprises/91330903MA2NCU4LYE".into(),
+            ..Default::default()
+        }),
+        update_mask: Some(FieldMask {
+            paths: vec!["enterprise_id".into()],
+        }),
+        effective_from: None,
+    };
+    let status = client
+        .update_enterprise(administrator(bad_mask))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&status), ["update_mask"]);
+}
+
+#[tokio::test]
+async fn references_must_exist_and_fit() {
+    let (_nats, _namespace, _server, mut client) = fixture().await;
+    let orphan = area(
+        &mut client,
+        "330903002001",
+        AdminAreaLevel::Village,
+        "330903002",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(fields(&orphan), ["area.parent_code"]);
+    let wrong_parent = area(
+        &mut client,
+        "330903001001",
+        AdminAreaLevel::Village,
+        "330903101",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(wrong_parent.code(), Code::InvalidArgument);
+
+    let inspector = pb::Person {
+        person_id: "officer-1".into(),
+        display_name: "张伟".into(),
+        roles: vec![pb::PersonRole::Inspector as i32],
+        ..Default::default()
+    };
+    let status = client
+        .create_person(administrator(pb::CreatePersonRequest {
+            request_id: "p1".into(),
+            person: Some(inspector),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&status), ["person.enforcement_certificate"]);
+
+    let cell = pb::GridCell {
+        grid_cell_id: "g1".into(),
+        display_name: "网格".into(),
+        township_code: "330903001".into(),
+        grid_head_id: "nobody".into(),
+        ..Default::default()
+    };
+    let status = client
+        .create_grid_cell(administrator(pb::CreateGridCellRequest {
+            request_id: "g1".into(),
+            cell: Some(cell),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&status), ["cell.grid_head_id"]);
+
+    let enterprise = pb::Enterprise {
+        enterprise_id: "91330903MA2NCU4LYE".into(),
+        display_name: "A".into(),
+        township_code: "330903001".into(),
+        grid_cell_id: "g1".into(),
+        ..Default::default()
+    };
+    let status = client
+        .register_enterprise(administrator(pb::RegisterEnterpriseRequest {
+            request_id: "e1".into(),
+            enterprise: Some(enterprise),
+            effective_from: None,
+            activate: false,
+        }))
+        .await
+        .unwrap_err();
+    let named = fields(&status);
+    assert!(
+        named.contains(&"enterprise.grid_cell_id".to_string())
+            && named.contains(&"enterprise.industries".to_string()),
+        "{named:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_new_instance_builds_the_same_lists_from_the_stream() {
+    let (nats, namespace, _server, mut client) = fixture().await;
+    client
+        .import_enterprises(administrator(import_request(
+            "import",
+            pb::ImportMode::GoodRowsOnly,
+        )))
+        .await
+        .unwrap();
+    let second = Server::start(&nats.url(), &namespace).await;
+    let mut other = second.client().await;
+    let listed_there = listed(&mut other, pb::ListEnterprisesRequest::default()).await;
+    let listed_here = listed(&mut client, pb::ListEnterprisesRequest::default()).await;
+    assert_eq!(listed_there.total_size, 3);
+    assert_eq!(listed_there.enterprises, listed_here.enterprises);
+    let areas = other
+        .list_admin_areas(administrator(pb::ListAdminAreasRequest {
+            parent_code: "330903".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(areas.total_size, 2);
+}
