@@ -25,6 +25,8 @@ crate::domain_events! {
         ResumptionRequested(pb::ResumptionRequested),
         ResumptionApproved(pb::ResumptionApproved),
         ResumptionDenied(pb::ResumptionDenied),
+        CounterpartMatchConfirmed(pb::CounterpartMatchConfirmed),
+        CounterpartMatchRejected(pb::CounterpartMatchRejected),
     }
 }
 

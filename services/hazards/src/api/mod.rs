@@ -550,6 +550,42 @@ impl HazardsService for HazardsGrpc {
         .await
     }
 
+    async fn confirm_counterpart_match(
+        &self,
+        request: Request<pb::ConfirmCounterpartMatchRequest>,
+    ) -> Result<Response<pb::HazardCommandResponse>, Status> {
+        let body = request.get_ref();
+        let command = HazardCommand::ConfirmCounterpart {
+            counterpart_hazard_id: body.counterpart_hazard_id.clone(),
+            note: body.note.clone(),
+        };
+        let (request_id, name, counterpart) = (
+            body.request_id.clone(),
+            body.name.clone(),
+            body.counterpart_hazard_id.clone(),
+        );
+        self.match_command(request, &request_id, &name, &counterpart, command)
+            .await
+    }
+
+    async fn reject_counterpart_match(
+        &self,
+        request: Request<pb::RejectCounterpartMatchRequest>,
+    ) -> Result<Response<pb::HazardCommandResponse>, Status> {
+        let body = request.get_ref();
+        let command = HazardCommand::RejectCounterpart {
+            counterpart_hazard_id: body.counterpart_hazard_id.clone(),
+            reason: body.reason.clone(),
+        };
+        let (request_id, name, counterpart) = (
+            body.request_id.clone(),
+            body.name.clone(),
+            body.counterpart_hazard_id.clone(),
+        );
+        self.match_command(request, &request_id, &name, &counterpart, command)
+            .await
+    }
+
     async fn get_hazard(
         &self,
         request: Request<pb::GetHazardRequest>,
@@ -902,6 +938,50 @@ impl HazardsService for HazardsGrpc {
 }
 
 impl HazardsGrpc {
+    /// A match decision names a self-check entry of the same enterprise as the hazard.
+    async fn match_command<T>(
+        &self,
+        request: Request<T>,
+        request_id: &str,
+        name: &str,
+        counterpart_id: &str,
+        command: HazardCommand,
+    ) -> Result<Response<pb::HazardCommandResponse>, Status> {
+        let (actor, mut violations) = begin(&request, request_id)?;
+        let id = violations.resource_id("name", name, HAZARDS);
+        violations.identifier("counterpart_hazard_id", counterpart_id);
+        if let HazardCommand::RejectCounterpart { reason, .. } = &command {
+            violations.text("reason", reason, hl_runtime::validation::MAX_TEXT);
+        }
+        violations.into_result()?;
+        let id = id.expect("validated");
+        let hazard = self.0.hazards.load(&id).await.map_err(ServiceError::from)?;
+        if !hazard.exists() {
+            return Err(ServiceError::not_found(format!("{HAZARDS}/{id}")).into());
+        }
+        self.check_counterpart(
+            &hazard.state.enterprise_id,
+            hazard.state.is_self_check(),
+            counterpart_id,
+        )
+        .await?;
+        let executed = execute(
+            &self.0.hazards,
+            &id,
+            &command,
+            &request_meta(request_id, &actor, None),
+        )
+        .await?;
+        Ok(Response::new(pb::HazardCommandResponse {
+            hazard: Some(resources::hazard(
+                &executed.state,
+                executed.version,
+                Utc::now(),
+            )),
+            commit: Some(resources::commit_info(HAZARDS, &id, &executed)),
+        }))
+    }
+
     async fn device_response(
         &self,
         id: &str,

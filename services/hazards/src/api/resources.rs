@@ -71,6 +71,7 @@ pub fn hazard(state: &Hazard, version: u64, as_of: DateTime<Utc>) -> pb::Hazard 
         suspension: state.suspension.clone(),
         inspection_id: state.inspection_id.clone(),
         counterpart_hazard_id: state.counterpart_hazard_id.clone(),
+        rejected_counterpart_ids: state.rejected_counterpart_ids.clone(),
         rule_version: state.rule_version.clone(),
         reported: state.reported.clone(),
         closed_at: state.closed_at.map(timestamp),

@@ -110,6 +110,16 @@ pub enum HazardCommand {
         approve: bool,
         note: String,
     },
+    /// On a government-side hazard; the API has checked the counterpart is a self-check entry
+    /// of the same enterprise.
+    ConfirmCounterpart {
+        counterpart_hazard_id: String,
+        note: String,
+    },
+    RejectCounterpart {
+        counterpart_hazard_id: String,
+        reason: String,
+    },
 }
 
 /// Where the deadline in force came from.
@@ -155,6 +165,7 @@ pub struct Hazard {
     pub suspension: Option<pb::Suspension>,
     pub inspection_id: String,
     pub counterpart_hazard_id: String,
+    pub rejected_counterpart_ids: Vec<String>,
     pub rule_version: String,
     pub reported: Option<pb::Decision>,
     pub reported_at: Option<DateTime<Utc>>,
@@ -240,6 +251,19 @@ impl Hazard {
                 ),
             ))
         }
+    }
+
+    /// Matches are decided on the government-side hazard of a pair.
+    fn require_government_side(&self, action: &str) -> Result<(), DomainError> {
+        if self.is_self_check() {
+            return Err(DomainError::precondition(
+                "MATCH_DECIDED_ON_GOVERNMENT_SIDE",
+                format!(
+                    "{action} on the government-side hazard of the pair, not on the self-check entry"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn require_graded(&self) -> Result<(), DomainError> {
@@ -337,6 +361,9 @@ impl Hazard {
             }
             HazardCommand::DecideResumption { .. } => {
                 require_government(actor, place, "decide on resumption")
+            }
+            HazardCommand::ConfirmCounterpart { .. } | HazardCommand::RejectCounterpart { .. } => {
+                require_government(actor, place, "decide a two-ledger match")
             }
         }
     }
@@ -876,6 +903,55 @@ impl Aggregate for Hazard {
                     })]
                 }
             }
+
+            HazardCommand::ConfirmCounterpart {
+                counterpart_hazard_id,
+                note,
+            } => {
+                self.require_government_side("confirm a counterpart")?;
+                if self.counterpart_hazard_id == *counterpart_hazard_id {
+                    return Ok(Vec::new());
+                }
+                if !self.counterpart_hazard_id.is_empty() {
+                    return Err(DomainError::precondition(
+                        "COUNTERPART_ALREADY_MATCHED",
+                        format!(
+                            "{} is matched with hazards/{}; reject that match first",
+                            self.name(),
+                            self.counterpart_hazard_id
+                        ),
+                    ));
+                }
+                vec![HazardEvent::CounterpartMatchConfirmed(
+                    pb::CounterpartMatchConfirmed {
+                        hazard_id,
+                        counterpart_hazard_id: counterpart_hazard_id.clone(),
+                        note: note.clone(),
+                    },
+                )]
+            }
+
+            HazardCommand::RejectCounterpart {
+                counterpart_hazard_id,
+                reason,
+            } => {
+                self.require_government_side("reject a counterpart")?;
+                let linked = self.counterpart_hazard_id == *counterpart_hazard_id;
+                if !linked
+                    && self
+                        .rejected_counterpart_ids
+                        .contains(counterpart_hazard_id)
+                {
+                    return Ok(Vec::new());
+                }
+                vec![HazardEvent::CounterpartMatchRejected(
+                    pb::CounterpartMatchRejected {
+                        hazard_id,
+                        counterpart_hazard_id: counterpart_hazard_id.clone(),
+                        reason: reason.clone(),
+                    },
+                )]
+            }
         };
         Ok(events)
     }
@@ -1010,6 +1086,23 @@ impl Aggregate for Hazard {
             }
             HazardEvent::ResumptionApproved(_) => {
                 self.suspension = None;
+            }
+            HazardEvent::CounterpartMatchConfirmed(confirmed) => {
+                self.counterpart_hazard_id = confirmed.counterpart_hazard_id.clone();
+                self.rejected_counterpart_ids
+                    .retain(|rejected| *rejected != confirmed.counterpart_hazard_id);
+            }
+            HazardEvent::CounterpartMatchRejected(rejected) => {
+                if self.counterpart_hazard_id == rejected.counterpart_hazard_id {
+                    self.counterpart_hazard_id.clear();
+                }
+                if !self
+                    .rejected_counterpart_ids
+                    .contains(&rejected.counterpart_hazard_id)
+                {
+                    self.rejected_counterpart_ids
+                        .push(rejected.counterpart_hazard_id.clone());
+                }
             }
             HazardEvent::ResumptionDenied(_) => {
                 if let Some(suspension) = &mut self.suspension {

@@ -1155,3 +1155,53 @@ fn who_may_act_is_checked_before_the_state_is_revealed() {
         "OUTSIDE_JURISDICTION"
     );
 }
+
+// ---- Two-ledger matches ----
+
+fn confirm(counterpart: &str) -> HazardCommand {
+    HazardCommand::ConfirmCounterpart {
+        counterpart_hazard_id: counterpart.into(),
+        note: "same valve".into(),
+    }
+}
+
+fn reject_match(counterpart: &str) -> HazardCommand {
+    HazardCommand::RejectCounterpart {
+        counterpart_hazard_id: counterpart.into(),
+        reason: "another valve".into(),
+    }
+}
+
+#[test]
+fn an_officer_confirms_and_rejects_counterparts_on_the_government_side() {
+    let government = graded(Provenance::GovernmentInspection, HazardLevel::General);
+    let confirmed = step(government.clone(), confirm("self-1"), &inspector());
+    assert_eq!(confirmed.counterpart_hazard_id, "self-1");
+    assert!(accepted(&confirmed, confirm("self-1"), &inspector()).is_empty());
+    assert_eq!(
+        refused(&confirmed, confirm("self-2"), &inspector()),
+        "COUNTERPART_ALREADY_MATCHED"
+    );
+    // Rejecting the confirmed counterpart unlinks it and remembers the rejection.
+    let unlinked = step(confirmed, reject_match("self-1"), &inspector());
+    assert!(unlinked.counterpart_hazard_id.is_empty());
+    assert_eq!(unlinked.rejected_counterpart_ids, ["self-1"]);
+    assert!(accepted(&unlinked, reject_match("self-1"), &inspector()).is_empty());
+    // A change of mind: confirming a rejected pair is allowed.
+    let reconfirmed = step(unlinked, confirm("self-1"), &inspector());
+    assert!(reconfirmed.rejected_counterpart_ids.is_empty());
+}
+
+#[test]
+fn matches_are_decided_by_the_government_on_the_government_side() {
+    let government = graded(Provenance::GovernmentInspection, HazardLevel::General);
+    assert_eq!(
+        refused(&government, confirm("self-1"), &enterprise()),
+        "GOVERNMENT_ROLE_REQUIRED"
+    );
+    let own = graded(Provenance::EnterpriseSelf, HazardLevel::General);
+    assert_eq!(
+        refused(&own, confirm("gov-1"), &inspector()),
+        "MATCH_DECIDED_ON_GOVERNMENT_SIDE"
+    );
+}
