@@ -28,6 +28,12 @@ pub mod hazards {
     }
 }
 
+pub mod ledger {
+    pub mod v1 {
+        tonic::include_proto!("hazard_ledger.ledger.v1");
+    }
+}
+
 pub mod responsibility {
     pub mod v1 {
         tonic::include_proto!("hazard_ledger.responsibility.v1");

@@ -8,10 +8,12 @@
 
 mod nats;
 mod poll;
+mod postgres;
 mod process;
 
 pub use nats::{NatsServer, nats_server_binaries};
 pub use poll::wait_until;
+pub use postgres::{TestDatabase, postgres_server_url};
 pub use process::{free_port, send_signal};
 
 /// A namespace root no other test uses: streams and subjects of one test never meet another's.

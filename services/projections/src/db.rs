@@ -1,0 +1,212 @@
+//! The read-model database: SQLite (the embedded default, WAL) or PostgreSQL, through sqlx's
+//! `Any` driver so that one set of SQL statements serves both. Statements use `$1`-style
+//! placeholders, which both accept, and portable types only: TEXT, BIGINT (instants as
+//! milliseconds since the epoch, flags as 0/1) and dates as 'YYYY-MM-DD' text, which compare
+//! correctly as text.
+
+use std::time::Duration;
+
+use sqlx::any::{AnyArguments, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+
+    /// The most bind parameters one statement may carry (SQLite's limit is 32766, PostgreSQL's
+    /// 65535; stay well below both).
+    pub fn max_parameters(self) -> usize {
+        30_000
+    }
+}
+
+#[derive(Clone)]
+pub struct Database {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("DATABASE_URL must start with sqlite: or postgres:, got {0:?}")]
+    UnknownScheme(String),
+    #[error("cannot open {what}: {source}")]
+    Open {
+        what: String,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+impl Database {
+    /// Opens the database, creating a SQLite file (and its folder) when missing.
+    pub async fn connect(url: &str) -> Result<Database, DatabaseError> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Dialect::Postgres
+        } else {
+            return Err(DatabaseError::UnknownScheme(url.to_string()));
+        };
+        let open = |source| DatabaseError::Open { what: redact(url), source };
+        let pool = match dialect {
+            Dialect::Sqlite => {
+                if let Some(path) = sqlite_path(url)
+                    && let Some(folder) = std::path::Path::new(&path).parent()
+                    && !folder.as_os_str().is_empty()
+                {
+                    let _ = std::fs::create_dir_all(folder);
+                }
+                let url = if url.contains("mode=") { url.to_string() } else if url.contains('?') { format!("{url}&mode=rwc") } else { format!("{url}?mode=rwc") };
+                AnyPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|connection, _| {
+                        Box::pin(async move {
+                            // WAL lets queries read while the projector writes; NORMAL syncs at
+                            // checkpoints, which is safe in WAL mode (the events are in
+                            // JetStream, and the checkpoint travels in the same transaction).
+                            connection.execute("PRAGMA journal_mode = WAL").await?;
+                            connection.execute("PRAGMA synchronous = NORMAL").await?;
+                            connection.execute("PRAGMA busy_timeout = 30000").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await
+                    .map_err(open)?
+            }
+            Dialect::Postgres => AnyPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await
+                .map_err(open)?,
+        };
+        Ok(Database { pool, dialect })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Whether the database answers right now.
+    pub async fn is_reachable(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| path.to_string())
+}
+
+/// The URL without a password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A value bound into a statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Text(String),
+    OptionalText(Option<String>),
+    Int(i64),
+    OptionalInt(Option<i64>),
+}
+
+impl From<String> for Value {
+    fn from(value: String) -> Self {
+        Value::Text(value)
+    }
+}
+impl From<&str> for Value {
+    fn from(value: &str) -> Self {
+        Value::Text(value.to_string())
+    }
+}
+impl From<Option<String>> for Value {
+    fn from(value: Option<String>) -> Self {
+        Value::OptionalText(value)
+    }
+}
+impl From<i64> for Value {
+    fn from(value: i64) -> Self {
+        Value::Int(value)
+    }
+}
+impl From<Option<i64>> for Value {
+    fn from(value: Option<i64>) -> Self {
+        Value::OptionalInt(value)
+    }
+}
+impl From<bool> for Value {
+    fn from(value: bool) -> Self {
+        Value::Int(i64::from(value))
+    }
+}
+
+/// Binds values onto a query in order.
+pub fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Any, AnyArguments<'q>>,
+    values: Vec<Value>,
+) -> sqlx::query::Query<'q, Any, AnyArguments<'q>> {
+    for value in values {
+        query = match value {
+            Value::Text(text) => query.bind(text),
+            Value::OptionalText(text) => query.bind(text),
+            Value::Int(number) => query.bind(number),
+            Value::OptionalInt(number) => query.bind(number),
+        };
+    }
+    query
+}
+
+/// `$first, $first+1, …` for `count` values.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|index| format!("${index}")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(redact("postgres://ledger:secret@db:5432/ledger"), "postgres://ledger:***@db:5432/ledger");
+        assert_eq!(redact("postgres://postgres@db/x"), "postgres://postgres@db/x");
+        assert_eq!(redact("sqlite://.data/ledger.db"), "sqlite://.data/ledger.db");
+    }
+
+    #[test]
+    fn sqlite_paths_are_found() {
+        assert_eq!(sqlite_path("sqlite://.data/ledger.db?mode=rwc").as_deref(), Some(".data/ledger.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+    }
+}

@@ -1,0 +1,433 @@
+//! Applying a context stream to the read models, exactly once: each batch of messages is folded
+//! and written in one SQL transaction together with the stream sequence it reached (the
+//! checkpoint). A restart resumes after the checkpoint, and messages at or below it are skipped,
+//! so a crash in the middle of a batch leaves neither a gap nor a duplicate.
+//!
+//! A message that cannot be decoded or applied stops the projector of its stream, loudly: the
+//! stream sequence and the reason go to the log, the failures table, health and metrics. It is
+//! never skipped.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use hl_eventstore::{DecodedCommit, EventMeta, EventStore, StoredMessage, decode_commit, trace_context};
+use hl_proto::DomainEvent;
+use hl_proto::events::v1::Commit;
+use hl_proto::hazard_events::{AlarmDeviceEvent, HazardEvent, PeriodicStatisticsEvent, SelfCheckRoundEvent, SupervisionOrderEvent};
+use hl_proto::registry_events::{AdminAreaEvent, EnterpriseEvent, GridCellEvent, OrgUnitEvent, PersonEvent};
+use prost::Message;
+use tokio::sync::watch;
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use crate::db::Database;
+use crate::model::*;
+use crate::sql;
+
+/// The streams the read models are built from.
+pub const CONTEXTS: &[&str] = &["hazards", "responsibility"];
+
+/// Messages applied in one transaction, at most.
+pub const BATCH: usize = 1000;
+
+/// Where one stream's projector stands; shared with the query API and health.
+#[derive(Debug, Default)]
+pub struct StreamStatus {
+    pub context: String,
+    pub stream: String,
+    pub applied: AtomicU64,
+    pub head: AtomicU64,
+    /// recorded_at (ms) of the newest applied event.
+    pub applied_recorded_at: AtomicI64,
+    /// Caught up with the head at least once since it started.
+    pub caught_up: AtomicBool,
+    pub failure: Mutex<Option<Failure>>,
+    pub batches: AtomicU64,
+    pub events: AtomicU64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    pub sequence: u64,
+    pub reason: String,
+    pub at: i64,
+}
+
+impl StreamStatus {
+    pub fn lag_events(&self) -> u64 {
+        self.head.load(Ordering::SeqCst).saturating_sub(self.applied.load(Ordering::SeqCst))
+    }
+
+    /// Seconds since the newest applied event was recorded, while events remain to apply.
+    pub fn lag_seconds(&self) -> f64 {
+        if self.lag_events() == 0 {
+            return 0.0;
+        }
+        let applied = self.applied_recorded_at.load(Ordering::SeqCst);
+        if applied == 0 {
+            return 0.0;
+        }
+        ((chrono::Utc::now().timestamp_millis() - applied).max(0) as f64) / 1000.0
+    }
+
+    pub fn failure(&self) -> Option<Failure> {
+        self.failure.lock().expect("status lock").clone()
+    }
+}
+
+/// Why a batch was not applied.
+#[derive(Debug)]
+pub enum ApplyError {
+    /// The message cannot be decoded or applied: the projector stops.
+    Poison { sequence: u64, reason: String },
+    /// The database failed; the batch is retried.
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for ApplyError {
+    fn from(error: sqlx::Error) -> Self {
+        ApplyError::Database(error)
+    }
+}
+
+/// A running projector of one stream into one generation.
+pub struct Projector {
+    pub status: Arc<StreamStatus>,
+    stop: watch::Sender<bool>,
+}
+
+impl Projector {
+    /// Starts projecting `context`'s stream into `generation`'s tables.
+    pub fn spawn(database: Database, store: EventStore, generation: i64, context: &'static str) -> Projector {
+        let status = Arc::new(StreamStatus {
+            context: context.to_string(),
+            stream: store.namespace().stream_name(context),
+            ..StreamStatus::default()
+        });
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(follow_head(store.clone(), context, status.clone(), stopped.clone()));
+        tokio::spawn(run(database, store, generation, context, status.clone(), stopped));
+        Projector { status, stop }
+    }
+
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+impl Drop for Projector {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Keeps the stream head current, for the lag.
+async fn follow_head(store: EventStore, context: &'static str, status: Arc<StreamStatus>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        if let Ok(head) = store.stream_head(context).await {
+            status.head.fetch_max(head, Ordering::SeqCst);
+            if status.lag_events() == 0 && status.failure().is_none() && head > 0 {
+                status.caught_up.store(true, Ordering::SeqCst);
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+async fn run(database: Database, store: EventStore, generation: i64, context: &'static str, status: Arc<StreamStatus>, mut stopped: watch::Receiver<bool>) {
+    let stream_name = status.stream.clone();
+    loop {
+        if *stopped.borrow() {
+            return;
+        }
+        match follow(&database, &store, generation, context, &status, &mut stopped).await {
+            Ok(()) => return,
+            Err(reason) => {
+                tracing::warn!(stream = %stream_name, %reason, "projector paused; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stopped.changed() => return,
+                }
+            }
+        }
+    }
+}
+
+/// Ok(()) when stopped on purpose or by a poison message; Err to retry.
+async fn follow(database: &Database, store: &EventStore, generation: i64, context: &'static str, status: &StreamStatus, stopped: &mut watch::Receiver<bool>) -> Result<(), String> {
+    let stream_name = status.stream.clone();
+    let mut checkpoint = sql::read_checkpoint(database.pool(), generation, &stream_name).await.map_err(|error| error.to_string())?;
+    status.applied.fetch_max(checkpoint, Ordering::SeqCst);
+    let head = store.stream_head(context).await.map_err(|error| error.to_string())?;
+    status.head.fetch_max(head, Ordering::SeqCst);
+    if head <= checkpoint {
+        status.caught_up.store(true, Ordering::SeqCst);
+    }
+    let messages = store.read_stream(context, checkpoint + 1).await.map_err(|error| error.to_string())?;
+    let mut batches = messages.ready_chunks(BATCH);
+    loop {
+        let batch = tokio::select! {
+            batch = batches.next() => batch,
+            _ = stopped.changed() => return Ok(()),
+        };
+        let Some(batch) = batch else {
+            return Err("the stream subscription ended".to_string());
+        };
+        let mut messages = Vec::with_capacity(batch.len());
+        for message in batch {
+            let message = message.map_err(|error| error.to_string())?;
+            // Redelivered after a reconnect: already in the read model.
+            if message.sequence > checkpoint {
+                messages.push(message);
+            }
+        }
+        if messages.is_empty() {
+            continue;
+        }
+        let last = messages.last().map_or(checkpoint, |message| message.sequence);
+        let count = messages.len() as u64;
+        match apply_batch(database, generation, &stream_name, messages).await {
+            Ok(newest_recorded_at) => {
+                checkpoint = last;
+                status.applied.store(last, Ordering::SeqCst);
+                status.head.fetch_max(last, Ordering::SeqCst);
+                status.applied_recorded_at.store(newest_recorded_at, Ordering::SeqCst);
+                status.batches.fetch_add(1, Ordering::Relaxed);
+                status.events.fetch_add(count, Ordering::Relaxed);
+                if status.lag_events() == 0 {
+                    status.caught_up.store(true, Ordering::SeqCst);
+                }
+            }
+            Err(ApplyError::Poison { sequence, reason }) => {
+                tracing::error!(stream = %stream_name, sequence, %reason, "projection stopped: a message cannot be applied");
+                let failure = Failure { sequence, reason: reason.clone(), at: chrono::Utc::now().timestamp_millis() };
+                let _ = record_failure(database, generation, &stream_name, &failure).await;
+                *status.failure.lock().expect("status lock") = Some(failure);
+                return Ok(());
+            }
+            Err(ApplyError::Database(error)) => return Err(format!("database: {error}")),
+        }
+    }
+}
+
+async fn record_failure(database: &Database, generation: i64, stream: &str, failure: &Failure) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO projection_failures (generation, stream, sequence, reason, failed_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (generation, stream) DO UPDATE SET sequence = excluded.sequence, reason = excluded.reason, failed_at = excluded.failed_at",
+    )
+    .bind(generation)
+    .bind(stream.to_string())
+    .bind(failure.sequence as i64)
+    .bind(failure.reason.clone())
+    .bind(failure.at)
+    .execute(database.pool())
+    .await
+    .map(drop)
+}
+
+/// One commit's events, decoded by aggregate type.
+enum Decoded {
+    Hazard(DecodedCommit<HazardEvent>),
+    Round(DecodedCommit<SelfCheckRoundEvent>),
+    Statistics(DecodedCommit<PeriodicStatisticsEvent>),
+    Order(DecodedCommit<SupervisionOrderEvent>),
+    Device(DecodedCommit<AlarmDeviceEvent>),
+    Enterprise(DecodedCommit<EnterpriseEvent>),
+    Area(DecodedCommit<AdminAreaEvent>),
+    Cell(DecodedCommit<GridCellEvent>),
+    /// Org units and people: decoded (so a bad message still stops the projector) but not kept.
+    Unused,
+}
+
+fn decode(message: &StoredMessage) -> Result<Decoded, String> {
+    let commit = Commit::decode(message.payload.as_ref()).map_err(|error| format!("not a commit: {error}"))?;
+    let Some(first) = commit.events.first() else {
+        return Ok(Decoded::Unused);
+    };
+    let payload = message.payload.as_ref();
+    Ok(match first.aggregate_type.as_str() {
+        "hazard" => Decoded::Hazard(decode_commit(payload)?),
+        "self_check_round" => Decoded::Round(decode_commit(payload)?),
+        "periodic_statistics" => Decoded::Statistics(decode_commit(payload)?),
+        "supervision_order" => Decoded::Order(decode_commit(payload)?),
+        "alarm_device" => Decoded::Device(decode_commit(payload)?),
+        "enterprise" => Decoded::Enterprise(decode_commit(payload)?),
+        "admin_area" => Decoded::Area(decode_commit(payload)?),
+        "grid_cell" => Decoded::Cell(decode_commit(payload)?),
+        "org_unit" => decode_commit::<OrgUnitEvent>(payload).map(|_| Decoded::Unused)?,
+        "person" => decode_commit::<PersonEvent>(payload).map(|_| Decoded::Unused)?,
+        other => return Err(format!("unknown aggregate type {other:?}")),
+    })
+}
+
+/// The ids a batch touches, per aggregate type, in first-seen order.
+#[derive(Default)]
+struct Touched {
+    hazards: BTreeSet<String>,
+    rounds: BTreeSet<String>,
+    orders: BTreeSet<String>,
+    devices: BTreeSet<String>,
+    enterprises: BTreeSet<String>,
+}
+
+fn id_of<E>(commit: &DecodedCommit<E>) -> String {
+    commit.events.first().map(|(_, meta)| meta.aggregate_id.clone()).unwrap_or_default()
+}
+
+/// Applies a batch in one transaction with its checkpoint. Returns the newest recorded_at.
+pub async fn apply_batch(database: &Database, generation: i64, stream: &str, messages: Vec<StoredMessage>) -> Result<i64, ApplyError> {
+    let last_sequence = messages.last().map_or(0, |message| message.sequence);
+    let mut decoded = Vec::with_capacity(messages.len());
+    let mut touched = Touched::default();
+    for message in &messages {
+        // One CONSUMER span per message, continuing the trace of the command that produced it.
+        let span = tracing::info_span!(
+            "apply",
+            otel.name = format!("process {stream}"),
+            otel.kind = "consumer",
+            messaging.system = "nats",
+            messaging.operation.type = "process",
+            messaging.destination.name = message.subject.as_str(),
+            messaging.message.sequence = message.sequence,
+        );
+        let _ = span.set_parent(trace_context::extract(&message.headers));
+        let _entered = span.enter();
+        let commit = decode(message).map_err(|reason| ApplyError::Poison { sequence: message.sequence, reason })?;
+        match &commit {
+            Decoded::Hazard(commit) => touched.hazards.insert(id_of(commit)),
+            Decoded::Round(commit) => touched.rounds.insert(id_of(commit)),
+            Decoded::Order(commit) => touched.orders.insert(id_of(commit)),
+            Decoded::Device(commit) => touched.devices.insert(id_of(commit)),
+            Decoded::Enterprise(commit) => touched.enterprises.insert(id_of(commit)),
+            _ => false,
+        };
+        decoded.push((message.sequence, commit));
+    }
+    let newest_recorded_at = decoded
+        .iter()
+        .filter_map(|(_, commit)| newest_meta(commit).map(|meta| millis(meta.recorded_at)))
+        .max()
+        .unwrap_or_default();
+
+    let write = async {
+        let mut tx = database.pool().begin().await?;
+        let ids = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>();
+        let mut hazards = sql::load_hazards(&mut tx, generation, &ids(&touched.hazards)).await?;
+        let mut rounds = sql::load_rounds(&mut tx, generation, &ids(&touched.rounds)).await?;
+        let mut orders = sql::load_orders(&mut tx, generation, &ids(&touched.orders)).await?;
+        let mut devices = sql::load_devices(&mut tx, generation, &ids(&touched.devices)).await?;
+        let mut enterprises = sql::load_enterprise_states(&mut tx, generation, &ids(&touched.enterprises)).await?;
+        let mut history = Vec::new();
+        let mut pairs = Vec::new();
+        let mut statistics = Vec::new();
+        let mut tests = Vec::new();
+        let mut areas: HashMap<String, hl_proto::responsibility::v1::AdminArea> = HashMap::new();
+        let mut cells: HashMap<String, hl_proto::responsibility::v1::GridCell> = HashMap::new();
+
+        for (sequence, commit) in &decoded {
+            match commit {
+                Decoded::Hazard(commit) => {
+                    for (index, (event, meta)) in commit.events.iter().enumerate() {
+                        let row = hazards.entry(meta.aggregate_id.clone()).or_default();
+                        if meta.aggregate_version as i64 <= row.version {
+                            continue;
+                        }
+                        let (row_history, pair) = apply_hazard(row, event, meta, Position { sequence: *sequence as i64, index: index as i64 });
+                        history.push(row_history);
+                        pairs.extend(pair);
+                    }
+                }
+                Decoded::Round(commit) => {
+                    for (event, meta) in &commit.events {
+                        apply_round(rounds.entry(meta.aggregate_id.clone()).or_default(), event, meta);
+                    }
+                }
+                Decoded::Statistics(commit) => statistics.extend(commit.events.iter().map(|(event, meta)| statistics_row(event, meta))),
+                Decoded::Order(commit) => {
+                    for (event, meta) in &commit.events {
+                        apply_order(orders.entry(meta.aggregate_id.clone()).or_default(), event, meta);
+                    }
+                }
+                Decoded::Device(commit) => {
+                    for (index, (event, meta)) in commit.events.iter().enumerate() {
+                        let row = devices.entry(meta.aggregate_id.clone()).or_default();
+                        tests.extend(apply_device(row, event, meta, Position { sequence: *sequence as i64, index: index as i64 }));
+                    }
+                }
+                Decoded::Enterprise(commit) => {
+                    for (event, meta) in &commit.events {
+                        let (state, version) = enterprises.entry(meta.aggregate_id.clone()).or_default();
+                        if meta.aggregate_version as i64 <= *version {
+                            continue;
+                        }
+                        apply_enterprise(state, event, meta);
+                        *version = meta.aggregate_version as i64;
+                    }
+                }
+                Decoded::Area(commit) => {
+                    for (event, _) in &commit.events {
+                        let area = match event {
+                            AdminAreaEvent::Defined(defined) => defined.area.clone(),
+                            AdminAreaEvent::Updated(updated) => updated.area.clone(),
+                        };
+                        if let Some(area) = area {
+                            areas.insert(area.code.clone(), area);
+                        }
+                    }
+                }
+                Decoded::Cell(commit) => {
+                    for (event, _) in &commit.events {
+                        let cell = match event {
+                            GridCellEvent::Defined(defined) => defined.cell.clone(),
+                            GridCellEvent::Updated(updated) => updated.cell.clone(),
+                        };
+                        if let Some(cell) = cell {
+                            cells.insert(cell.grid_cell_id.clone(), cell);
+                        }
+                    }
+                }
+                Decoded::Unused => {}
+            }
+        }
+
+        let hazard_rows: Vec<HazardRow> = hazards.into_values().filter(|row| !row.facts.hazard_id.is_empty()).collect();
+        sql::upsert_hazards(&mut tx, generation, &hazard_rows).await?;
+        sql::insert_history(&mut tx, generation, &history).await?;
+        sql::upsert_matches(&mut tx, generation, &pairs).await?;
+        sql::upsert_rounds(&mut tx, generation, &rounds.into_values().collect::<Vec<_>>()).await?;
+        sql::upsert_statistics(&mut tx, generation, &statistics).await?;
+        sql::upsert_orders(&mut tx, generation, &orders.into_values().collect::<Vec<_>>()).await?;
+        sql::upsert_devices(&mut tx, generation, &devices.into_values().collect::<Vec<_>>(), &tests).await?;
+        sql::write_enterprises(&mut tx, generation, &enterprises.into_values().collect::<Vec<_>>()).await?;
+        sql::upsert_areas(&mut tx, generation, &areas.into_values().collect::<Vec<_>>()).await?;
+        sql::upsert_grid_cells(&mut tx, generation, &cells.into_values().collect::<Vec<_>>()).await?;
+        sql::write_checkpoint(&mut tx, generation, stream, last_sequence).await?;
+        tx.commit().await?;
+        Ok::<(), sqlx::Error>(())
+    };
+    write.instrument(tracing::debug_span!("write batch", messages = decoded.len())).await?;
+    Ok(newest_recorded_at)
+}
+
+fn newest_meta(commit: &Decoded) -> Option<&EventMeta> {
+    fn last<E: DomainEvent>(commit: &DecodedCommit<E>) -> Option<&EventMeta> {
+        commit.events.last().map(|(_, meta)| meta)
+    }
+    match commit {
+        Decoded::Hazard(commit) => last(commit),
+        Decoded::Round(commit) => last(commit),
+        Decoded::Statistics(commit) => last(commit),
+        Decoded::Order(commit) => last(commit),
+        Decoded::Device(commit) => last(commit),
+        Decoded::Enterprise(commit) => last(commit),
+        Decoded::Area(commit) => last(commit),
+        Decoded::Cell(commit) => last(commit),
+        Decoded::Unused => None,
+    }
+}
