@@ -27,8 +27,26 @@ pub async fn run(
     args: StandaloneArgs,
     mount: impl FnOnce(&mut GrpcServer, &EventStore, &str),
 ) -> anyhow::Result<()> {
+    run_async(name, args, Vec::new(), |server, store, region| {
+        mount(server, &store, &region);
+        Box::pin(async { Ok(()) })
+    })
+    .await
+}
+
+/// A mount step that needs to wait (e.g. to open a database).
+pub type Mounting<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + 'a>>;
+
+/// [`run`] for services whose mounting is asynchronous, with their own configuration problems.
+pub async fn run_async(
+    name: &str,
+    args: StandaloneArgs,
+    more_problems: Vec<String>,
+    mount: impl for<'a> FnOnce(&'a mut GrpcServer, EventStore, String) -> Mounting<'a>,
+) -> anyhow::Result<()> {
     let telemetry = hl_telemetry::init(&args.telemetry)?;
     let mut problems = args.server.problems();
+    problems.extend(more_problems);
     problems.extend(args.store.problems());
     if args.store.nats_url.is_none() {
         problems.push("NATS_URL is required for a standalone service".to_string());
@@ -42,7 +60,7 @@ pub async fn run(
         .map_err(anyhow::Error::msg)?;
     let mut server = GrpcServer::new();
     server.add_check(nats::connection_check(&client));
-    mount(&mut server, &store, &args.server.region);
+    mount(&mut server, store, args.server.region.clone()).await?;
 
     tracing::info!(address = %listener.local_addr()?, service = name, "listening");
     server.serve(listener, shutdown::signal()).await?;

@@ -2,9 +2,52 @@
 //! PostgreSQL in production), applied exactly once, and the queries on them, above all the
 //! reconciliation of the two ledgers (两本账).
 
+pub mod api;
+pub mod config;
 pub mod db;
 pub mod model;
 pub mod projector;
-pub mod schema;
-pub mod sql;
+pub mod reader;
 pub mod reconciliation;
+pub mod schema;
+pub mod service;
+pub mod sql;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use hl_eventstore::EventStore;
+use hl_proto::ledger::v1::ledger_service_server::LedgerServiceServer;
+use hl_proto::ledger::v1::projection_admin_service_server::ProjectionAdminServiceServer;
+use hl_runtime::grpc::GrpcServer;
+use hl_runtime::health::HealthCheck;
+
+pub use config::ProjectionArgs;
+pub use service::Projections;
+
+/// Opens the read-model database, starts the projectors and mounts the query and admin services
+/// with their health checks.
+pub async fn mount(server: &mut GrpcServer, store: &EventStore, args: &ProjectionArgs, data_dir: &std::path::Path) -> anyhow::Result<Arc<Projections>> {
+    let database = db::Database::connect(&args.database_url(data_dir)).await?;
+    // The projectors read both streams; make sure they exist even before their services write.
+    let streams_ready = hl_runtime::nats::ensure_streams(store.clone(), projector::CONTEXTS.to_vec());
+    server.add_check(HealthCheck::new("projection streams", move || streams_ready.load(Ordering::SeqCst)));
+    let projections = Projections::start(database.clone(), store.clone(), args.policy()).await?;
+
+    let reachable = Arc::new(AtomicBool::new(true));
+    let flag = reachable.clone();
+    tokio::spawn(async move {
+        loop {
+            flag.store(database.is_reachable().await, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    server.add_check(HealthCheck::new("read-model database", move || reachable.load(Ordering::SeqCst)));
+    let watched = projections.clone();
+    server.add_check(HealthCheck::new("projections applying (no poison event)", move || watched.statuses().iter().all(|status| status.failure().is_none())));
+
+    server.add_service(LedgerServiceServer::new(api::LedgerGrpc(projections.clone())));
+    server.add_service(ProjectionAdminServiceServer::new(api::AdminGrpc(projections.clone())));
+    Ok(projections)
+}

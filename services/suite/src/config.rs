@@ -20,12 +20,16 @@ pub struct SuiteConfig {
     #[command(flatten)]
     pub store: EventStoreArgs,
 
+    #[command(flatten)]
+    pub projections: hl_projections::ProjectionArgs,
+
     /// nats-server binary for the embedded mode; defaults to nats-server on the PATH, then the
     /// one `make tools` installs.
     #[arg(long, env = "NATS_SERVER_BIN")]
     pub nats_server_bin: Option<PathBuf>,
 
-    /// Folder for the embedded mode's data (the nats-server store and log).
+    /// Folder for the embedded mode's data: the nats-server store and log, and the SQLite read
+    /// models unless DATABASE_URL says otherwise.
     #[arg(long, env = "HL_DATA_DIR", default_value = ".data")]
     pub data_dir: PathBuf,
 
@@ -39,6 +43,7 @@ impl SuiteConfig {
     pub fn problems(&self) -> Vec<String> {
         let mut problems = self.server.problems();
         problems.extend(self.store.problems());
+        problems.extend(self.projections.problems());
         if self.data_dir.as_os_str().is_empty() {
             problems.push("HL_DATA_DIR is empty".to_string());
         }

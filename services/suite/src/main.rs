@@ -51,10 +51,13 @@ async fn main() -> anyhow::Result<()> {
     server.add_check(nats::connection_check(&client));
     hl_responsibility::mount(&mut server, &store, &config.server.region);
     hl_hazards::mount(&mut server, &store, &config.server.region);
+    let database_url = config.projections.database_url(&config.data_dir);
+    hl_projections::mount(&mut server, &store, &config.projections, &config.data_dir).await?;
     print_banner(
         &address,
         &nats_url,
         embedded.as_ref(),
+        &database_url,
         server.service_names(),
     );
 
@@ -87,6 +90,7 @@ fn print_banner(
     address: &std::net::SocketAddr,
     nats_url: &str,
     embedded: Option<&EmbeddedNats>,
+    database_url: &str,
     services: &[String],
 ) {
     let nats = match embedded {
@@ -104,6 +108,7 @@ fn print_banner(
         services.join(", ")
     );
     println!("  NATS      {nats}");
+    println!("  database  {}", hl_projections::db::redact(database_url));
     println!("Try:");
     println!(
         "  grpcurl -plaintext -H 'x-actor-id: officer-zhang-wei' -H 'x-actor-role: inspector' -H 'x-actor-region: 330903' \\\n    -d '{{\"name\": \"hazards/demo-a-alarm-linkage\"}}' {address} hazard_ledger.hazards.v1.HazardsService/GetHazard"

@@ -1,0 +1,171 @@
+//! The projections at run time: the active generation and its projectors, and rebuilds into a
+//! new generation that take over once they have caught up.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use hl_eventstore::EventStore;
+use hl_proto::ledger::v1::RebuildProgress;
+use tokio::sync::watch;
+
+use crate::db::Database;
+use crate::projector::{CONTEXTS, Projector, StreamStatus};
+use crate::reconciliation::Policy;
+use crate::schema;
+
+/// One generation of read models and the projectors that fill it.
+struct Generation {
+    number: i64,
+    projectors: Vec<Projector>,
+}
+
+impl Generation {
+    fn start(database: &Database, store: &EventStore, number: i64) -> Generation {
+        let projectors = CONTEXTS.iter().map(|context| Projector::spawn(database.clone(), store.clone(), number, context)).collect();
+        Generation { number, projectors }
+    }
+
+    fn statuses(&self) -> Vec<Arc<StreamStatus>> {
+        self.projectors.iter().map(|projector| projector.status.clone()).collect()
+    }
+
+    fn applied(&self) -> u64 {
+        self.projectors.iter().map(|projector| projector.status.applied.load(Ordering::SeqCst)).sum()
+    }
+}
+
+/// The projections service's state, shared by its gRPC services.
+pub struct Projections {
+    pub database: Database,
+    store: EventStore,
+    pub policy: Policy,
+    active: RwLock<Generation>,
+    rebuilding: AtomicBool,
+    rebuild_progress: Mutex<Option<watch::Receiver<RebuildProgress>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error("a rebuild is already running")]
+    AlreadyRunning,
+    #[error("the database failed: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the event store failed: {0}")]
+    Store(#[from] hl_eventstore::StoreError),
+}
+
+impl Projections {
+    /// Creates the schema when needed and starts projecting into the active generation.
+    pub async fn start(database: Database, store: EventStore, policy: Policy) -> Result<Arc<Projections>, sqlx::Error> {
+        schema::migrate(&database).await?;
+        let number = schema::active_generation(&database).await?;
+        schema::create_generation(&database, number).await?;
+        let active = Generation::start(&database, &store, number);
+        Ok(Arc::new(Projections {
+            database,
+            store,
+            policy,
+            active: RwLock::new(active),
+            rebuilding: AtomicBool::new(false),
+            rebuild_progress: Mutex::new(None),
+        }))
+    }
+
+    /// The generation queries read.
+    pub fn generation(&self) -> i64 {
+        self.active.read().expect("generation lock").number
+    }
+
+    /// Where each stream's projector of the active generation stands.
+    pub fn statuses(&self) -> Vec<Arc<StreamStatus>> {
+        self.active.read().expect("generation lock").statuses()
+    }
+
+    /// The running rebuild's progress, if one runs.
+    pub fn rebuild_progress(&self) -> Option<RebuildProgress> {
+        if !self.rebuilding.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.rebuild_progress.lock().expect("rebuild lock").as_ref().map(|progress| progress.borrow().clone())
+    }
+
+    /// Starts a rebuild: a new generation filled from the first event of every stream, while the
+    /// active one keeps answering. It takes over once it has caught up with the heads the
+    /// streams had when it started. Progress is published on the returned channel.
+    pub async fn rebuild(self: &Arc<Self>) -> Result<watch::Receiver<RebuildProgress>, RebuildError> {
+        if self.rebuilding.swap(true, Ordering::SeqCst) {
+            return Err(RebuildError::AlreadyRunning);
+        }
+        let prepared = self.prepare_rebuild().await;
+        let (number, target) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                self.rebuilding.store(false, Ordering::SeqCst);
+                return Err(error);
+            }
+        };
+        let building = Generation::start(&self.database, &self.store, number);
+        let (sender, receiver) = watch::channel(RebuildProgress { generation: number, applied: 0, target, switched: false, elapsed_seconds: 0.0 });
+        *self.rebuild_progress.lock().expect("rebuild lock") = Some(receiver.clone());
+        let projections = self.clone();
+        tokio::spawn(async move { projections.finish_rebuild(building, target, sender).await });
+        Ok(receiver)
+    }
+
+    async fn prepare_rebuild(&self) -> Result<(i64, u64), RebuildError> {
+        let number = self.generation() + 1;
+        schema::drop_generation(&self.database, number).await?;
+        schema::create_generation(&self.database, number).await?;
+        let mut target = 0;
+        for context in CONTEXTS {
+            target += self.store.stream_head(context).await?;
+        }
+        Ok((number, target))
+    }
+
+    async fn finish_rebuild(self: Arc<Self>, building: Generation, target: u64, progress: watch::Sender<RebuildProgress>) {
+        let started = Instant::now();
+        let number = building.number;
+        tracing::info!(generation = number, target, "rebuild started");
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let applied = building.applied();
+            let _ = progress.send(RebuildProgress { generation: number, applied, target, switched: false, elapsed_seconds: started.elapsed().as_secs_f64() });
+            if let Some(failure) = building.statuses().iter().find_map(|status| status.failure()) {
+                tracing::error!(generation = number, sequence = failure.sequence, reason = %failure.reason, "rebuild abandoned: the new generation stopped");
+                drop(building);
+                let _ = schema::drop_generation(&self.database, number).await;
+                self.rebuilding.store(false, Ordering::SeqCst);
+                return;
+            }
+            if applied >= target && building.statuses().iter().all(|status| status.caught_up.load(Ordering::SeqCst)) {
+                break;
+            }
+        }
+        let switched = sqlx::query("UPDATE projection_generations SET active = $1, schema_version = $2, switched_at = $3 WHERE projection = $4")
+            .bind(number)
+            .bind(schema::SCHEMA_VERSION)
+            .bind(chrono::Utc::now().timestamp_millis())
+            .bind(schema::PROJECTION)
+            .execute(self.database.pool())
+            .await;
+        if let Err(error) = switched {
+            tracing::error!(%error, generation = number, "rebuild could not switch; the old generation stays active");
+            drop(building);
+            let _ = schema::drop_generation(&self.database, number).await;
+            self.rebuilding.store(false, Ordering::SeqCst);
+            return;
+        }
+        let old = std::mem::replace(&mut *self.active.write().expect("generation lock"), building);
+        let old_number = old.number;
+        drop(old);
+        if let Err(error) = schema::drop_generation(&self.database, old_number).await {
+            tracing::warn!(%error, generation = old_number, "the old generation's tables could not be dropped");
+        }
+        let applied = self.active.read().expect("generation lock").applied();
+        let _ = progress.send(RebuildProgress { generation: number, applied, target, switched: true, elapsed_seconds: started.elapsed().as_secs_f64() });
+        tracing::info!(generation = number, seconds = started.elapsed().as_secs_f64(), "rebuild switched over");
+        self.rebuilding.store(false, Ordering::SeqCst);
+    }
+}

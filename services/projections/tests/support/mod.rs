@@ -1,0 +1,226 @@
+//! A small world for projection tests: a real nats-server, a real database (SQLite or
+//! PostgreSQL), the projections running on them, and the domain's repositories to record events
+//! as the services would, with business times chosen by the test.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hl_domain::access::test_actors;
+use hl_eventstore::{Aggregate, EventStore, Namespace, Repository, RepositorySettings, RequestMeta, StoreSettings};
+use hl_hazards::domain::EnterpriseStanding;
+use hl_hazards::domain::hazard::{Hazard, HazardCommand, ReportHazard};
+use hl_proto::common::v1::Actor;
+use hl_proto::hazards::v1 as hazards;
+use hl_proto::ledger::v1 as ledger;
+use hl_proto::ledger::v1::ledger_service_server::LedgerService;
+use hl_proto::responsibility::v1 as registry;
+use hl_projections::api::LedgerGrpc;
+use hl_projections::db::Database;
+use hl_projections::reconciliation::Policy;
+use hl_projections::{Projections, projector};
+use hl_responsibility::domain::enterprise::{Enterprise, EnterpriseCommand};
+use hl_testkit::{NatsServer, TestDatabase, unique_namespace, wait_until};
+use tonic::Request;
+
+pub const ENTERPRISE: &str = test_actors::ENTERPRISE;
+pub const OTHER: &str = test_actors::OTHER_ENTERPRISE;
+
+/// Where a test's read models live.
+pub enum Backend {
+    Sqlite(tempfile::TempDir),
+    Postgres(TestDatabase),
+}
+
+impl Backend {
+    pub async fn sqlite() -> Backend {
+        Backend::Sqlite(tempfile::tempdir().unwrap())
+    }
+
+    pub async fn postgres() -> Backend {
+        Backend::Postgres(TestDatabase::create().await)
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            Backend::Sqlite(folder) => format!("sqlite://{}", folder.path().join("ledger.db").display()),
+            Backend::Postgres(database) => database.url.clone(),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Runs a test body on SQLite, then on PostgreSQL.
+pub async fn on_both_databases<F, Fut>(body: F)
+where
+    F: Fn(Backend) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for backend in [Backend::sqlite().await, Backend::postgres().await] {
+        eprintln!("--- on {}", backend.name());
+        body(backend).await;
+    }
+}
+
+pub fn at(text: &str) -> DateTime<Utc> {
+    if text.len() == 10 {
+        DateTime::parse_from_rfc3339(&format!("{text}T02:00:00Z")).unwrap().to_utc()
+    } else {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+}
+
+pub fn day(text: &str) -> hl_proto::common::v1::Date {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap().into()
+}
+
+pub struct World {
+    pub nats: NatsServer,
+    pub store: EventStore,
+    pub projections: Arc<Projections>,
+    pub hazards: Repository<Hazard>,
+    pub rounds: Repository<hl_hazards::domain::self_check::SelfCheckRound>,
+    pub devices: Repository<hl_hazards::domain::alarm_device::AlarmDevice>,
+    pub enterprises: Repository<Enterprise>,
+    pub backend: Backend,
+}
+
+impl World {
+    pub async fn start(backend: Backend) -> World {
+        let nats = NatsServer::start().await;
+        World::start_on(nats, &unique_namespace(), backend).await
+    }
+
+    pub async fn start_on(nats: NatsServer, namespace: &str, backend: Backend) -> World {
+        let client = async_nats::connect(nats.url()).await.unwrap();
+        let store = EventStore::new(client, Namespace::new(namespace).unwrap(), StoreSettings::default());
+        store.ensure_snapshot_stream().await.unwrap();
+        for context in projector::CONTEXTS {
+            store.ensure_context_stream(context).await.unwrap();
+        }
+        let database = Database::connect(&backend.url()).await.unwrap();
+        let projections = Projections::start(database, store.clone(), Policy::default()).await.unwrap();
+        let settings = RepositorySettings::default();
+        World {
+            hazards: Repository::new(store.clone(), "330903", settings.clone()),
+            rounds: Repository::new(store.clone(), "330903", settings.clone()),
+            devices: Repository::new(store.clone(), "330903", settings.clone()),
+            enterprises: Repository::new(store.clone(), "330903", settings),
+            nats,
+            store,
+            projections,
+            backend,
+        }
+    }
+
+    /// Records a command as `actor` at business time `when`.
+    pub async fn execute<A: Aggregate>(&self, repository: &Repository<A>, id: &str, command: A::Command, actor: Actor, when: &str) {
+        let meta = RequestMeta { request_id: uuid::Uuid::new_v4().to_string(), actor, occurred_at: Some(at(when)), correlation_id: None };
+        repository.execute(id, &command, &meta).await.unwrap_or_else(|error| panic!("{id}: {error}"));
+    }
+
+    /// Registers an enterprise in township 330903001, industry 涉氨制冷, from 2020.
+    pub async fn register(&self, enterprise_id: &str, township: &str, self_check_required: bool) {
+        let details = registry::EnterpriseDetails {
+            display_name: format!("enterprise {enterprise_id}"),
+            township_code: township.into(),
+            industries: vec![registry::Industry::AmmoniaRefrigeration as i32],
+            self_check_required,
+            self_check_frequency: registry::SelfCheckFrequency::Quarterly as i32,
+            ..Default::default()
+        };
+        let command = EnterpriseCommand::Register { details, effective_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(), activate: true };
+        self.execute(&self.enterprises, enterprise_id, command, test_actors::administrator(), "2020-01-01").await;
+    }
+
+    /// Reports a hazard: government-side by the inspector, self-check by the enterprise.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn report(&self, id: &str, enterprise_id: &str, government: bool, level: hazards::HazardLevel, location: &str, when: &str, counterpart: &str) {
+        let report = ReportHazard {
+            enterprise_id: enterprise_id.into(),
+            enterprise_standing: EnterpriseStanding::Registered,
+            region: "330903".into(),
+            township_code: "330903001".into(),
+            provenance: if government { hazards::Provenance::GovernmentInspection } else { hazards::Provenance::EnterpriseSelf },
+            source_type: hazards::SourceType::Routine,
+            category: hazards::HazardCategory::AmmoniaRefrigeration,
+            location: location.into(),
+            description: format!("hazard {id}"),
+            counterpart_hazard_id: counterpart.into(),
+            level,
+            level_criterion: "c".into(),
+            ..ReportHazard::default()
+        };
+        let actor = if government { test_actors::inspector() } else { enterprise_actor(enterprise_id) };
+        self.execute(&self.hazards, id, HazardCommand::Report(report), actor, when).await;
+    }
+
+    /// A government order with a deadline.
+    pub async fn order(&self, id: &str, deadline: &str, when: &str) {
+        let order = hazards::RectificationOrder { document_number: "责改".into(), deadline: Some(day(deadline)), measures: String::new() };
+        self.execute(&self.hazards, id, HazardCommand::OrderRectification(order), test_actors::inspector(), when).await;
+    }
+
+    pub async fn claim(&self, id: &str, enterprise_id: &str, when: &str) {
+        let evidence = vec![hl_proto::common::v1::EvidenceRef { sha256: "a".repeat(64), ..Default::default() }];
+        self.execute(&self.hazards, id, HazardCommand::ClaimRectification { note: String::new(), evidence }, enterprise_actor(enterprise_id), when).await;
+    }
+
+    /// Waits until both streams are applied up to their heads.
+    pub async fn caught_up(&self) {
+        let projections = self.projections.clone();
+        let store = self.store.clone();
+        wait_until("the projections to catch up", Duration::from_secs(60), || {
+            let projections = projections.clone();
+            let store = store.clone();
+            async move {
+                for status in projections.statuses() {
+                    let head = store.stream_head(&status.context).await.ok()?;
+                    if status.applied.load(Ordering::SeqCst) < head {
+                        return None;
+                    }
+                }
+                Some(())
+            }
+        })
+        .await;
+    }
+
+    pub fn ledger(&self) -> LedgerGrpc {
+        LedgerGrpc(self.projections.clone())
+    }
+
+    /// (code, hazard ids) of the discrepancies as of a time, for the year of that time.
+    pub async fn discrepancies(&self, as_of: &str) -> Vec<(String, Vec<String>)> {
+        let request = ledger::ListDiscrepanciesRequest {
+            as_of: Some(hl_proto::timestamp(at(as_of))),
+            period_start: Some(day("2023-01-01")),
+            period_end: Some(day("2023-12-31")),
+            page_size: 1000,
+            ..Default::default()
+        };
+        let response = self.ledger().list_discrepancies(as_inspector(request)).await.unwrap().into_inner();
+        response.discrepancies.into_iter().map(|row| (row.code, row.hazard_ids)).collect()
+    }
+}
+
+pub fn enterprise_actor(enterprise_id: &str) -> Actor {
+    Actor { id: "principal".into(), role: hl_proto::common::v1::Role::Enterprise as i32, organisation: enterprise_id.into(), region: String::new() }
+}
+
+pub fn as_inspector<T>(body: T) -> Request<T> {
+    let mut request = Request::new(body);
+    for (key, value) in [("x-actor-id", "officer-1"), ("x-actor-role", "inspector"), ("x-actor-region", "330903")] {
+        request.metadata_mut().insert(key, value.parse().unwrap());
+    }
+    request
+}
