@@ -23,6 +23,11 @@ pub struct ProjectionArgs {
     /// proposed as its counterpart.
     #[arg(long, env = "HL_MATCHING_WINDOW_DAYS", default_value_t = 90)]
     pub matching_window_days: i64,
+
+    /// Most messages a projector applies in one transaction. Larger batches catch up faster;
+    /// smaller ones keep each transaction short.
+    #[arg(long, env = "HL_PROJECTION_BATCH", default_value_t = 1000)]
+    pub projection_batch: usize,
 }
 
 impl ProjectionArgs {
@@ -41,6 +46,9 @@ impl ProjectionArgs {
             if !(1..=3650).contains(&value) {
                 problems.push(format!("{name} must be 1-3650 days, got {value}"));
             }
+        }
+        if !(1..=10_000).contains(&self.projection_batch) {
+            problems.push(format!("HL_PROJECTION_BATCH must be 1-10000, got {}", self.projection_batch));
         }
         problems
     }

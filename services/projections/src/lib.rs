@@ -33,7 +33,7 @@ pub async fn mount(server: &mut GrpcServer, store: &EventStore, args: &Projectio
     // The projectors read both streams; make sure they exist even before their services write.
     let streams_ready = hl_runtime::nats::ensure_streams(store.clone(), projector::CONTEXTS.to_vec());
     server.add_check(HealthCheck::new("projection streams", move || streams_ready.load(Ordering::SeqCst)));
-    let projections = Projections::start(database.clone(), store.clone(), args.policy()).await?;
+    let projections = Projections::start(database.clone(), store.clone(), args.policy(), args.projection_batch).await?;
 
     let reachable = Arc::new(AtomicBool::new(true));
     let flag = reachable.clone();

@@ -30,8 +30,8 @@ use crate::sql;
 /// The streams the read models are built from.
 pub const CONTEXTS: &[&str] = &["hazards", "responsibility"];
 
-/// Messages applied in one transaction, at most.
-pub const BATCH: usize = 1000;
+/// Messages applied in one transaction, at most, unless configured otherwise.
+pub const DEFAULT_BATCH: usize = 1000;
 
 /// Where one stream's projector stands; shared with the query API and health.
 #[derive(Debug, Default)]
@@ -101,7 +101,7 @@ pub struct Projector {
 
 impl Projector {
     /// Starts projecting `context`'s stream into `generation`'s tables.
-    pub fn spawn(database: Database, store: EventStore, generation: i64, context: &'static str) -> Projector {
+    pub fn spawn(database: Database, store: EventStore, generation: i64, context: &'static str, batch: usize) -> Projector {
         let status = Arc::new(StreamStatus {
             context: context.to_string(),
             stream: store.namespace().stream_name(context),
@@ -109,7 +109,7 @@ impl Projector {
         });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(follow_head(store.clone(), context, status.clone(), stopped.clone()));
-        tokio::spawn(run(database, store, generation, context, status.clone(), stopped));
+        tokio::spawn(run(database, store, generation, context, batch, status.clone(), stopped));
         Projector { status, stop }
     }
 
@@ -140,13 +140,13 @@ async fn follow_head(store: EventStore, context: &'static str, status: Arc<Strea
     }
 }
 
-async fn run(database: Database, store: EventStore, generation: i64, context: &'static str, status: Arc<StreamStatus>, mut stopped: watch::Receiver<bool>) {
+async fn run(database: Database, store: EventStore, generation: i64, context: &'static str, batch: usize, status: Arc<StreamStatus>, mut stopped: watch::Receiver<bool>) {
     let stream_name = status.stream.clone();
     loop {
         if *stopped.borrow() {
             return;
         }
-        match follow(&database, &store, generation, context, &status, &mut stopped).await {
+        match follow(&database, &store, generation, context, batch, &status, &mut stopped).await {
             Ok(()) => return,
             Err(reason) => {
                 tracing::warn!(stream = %stream_name, %reason, "projector paused; retrying");
@@ -160,7 +160,7 @@ async fn run(database: Database, store: EventStore, generation: i64, context: &'
 }
 
 /// Ok(()) when stopped on purpose or by a poison message; Err to retry.
-async fn follow(database: &Database, store: &EventStore, generation: i64, context: &'static str, status: &StreamStatus, stopped: &mut watch::Receiver<bool>) -> Result<(), String> {
+async fn follow(database: &Database, store: &EventStore, generation: i64, context: &'static str, batch: usize, status: &StreamStatus, stopped: &mut watch::Receiver<bool>) -> Result<(), String> {
     let stream_name = status.stream.clone();
     let mut checkpoint = sql::read_checkpoint(database.pool(), generation, &stream_name).await.map_err(|error| error.to_string())?;
     status.applied.fetch_max(checkpoint, Ordering::SeqCst);
@@ -170,7 +170,7 @@ async fn follow(database: &Database, store: &EventStore, generation: i64, contex
         status.caught_up.store(true, Ordering::SeqCst);
     }
     let messages = store.read_stream(context, checkpoint + 1).await.map_err(|error| error.to_string())?;
-    let mut batches = messages.ready_chunks(BATCH);
+    let mut batches = messages.ready_chunks(batch.max(1));
     loop {
         let batch = tokio::select! {
             batch = batches.next() => batch,

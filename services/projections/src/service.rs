@@ -21,8 +21,8 @@ struct Generation {
 }
 
 impl Generation {
-    fn start(database: &Database, store: &EventStore, number: i64) -> Generation {
-        let projectors = CONTEXTS.iter().map(|context| Projector::spawn(database.clone(), store.clone(), number, context)).collect();
+    fn start(database: &Database, store: &EventStore, number: i64, batch: usize) -> Generation {
+        let projectors = CONTEXTS.iter().map(|context| Projector::spawn(database.clone(), store.clone(), number, context, batch)).collect();
         Generation { number, projectors }
     }
 
@@ -40,6 +40,7 @@ pub struct Projections {
     pub database: Database,
     store: EventStore,
     pub policy: Policy,
+    batch: usize,
     active: RwLock<Generation>,
     rebuilding: AtomicBool,
     rebuild_progress: Mutex<Option<watch::Receiver<RebuildProgress>>>,
@@ -57,15 +58,16 @@ pub enum RebuildError {
 
 impl Projections {
     /// Creates the schema when needed and starts projecting into the active generation.
-    pub async fn start(database: Database, store: EventStore, policy: Policy) -> Result<Arc<Projections>, sqlx::Error> {
+    pub async fn start(database: Database, store: EventStore, policy: Policy, batch: usize) -> Result<Arc<Projections>, sqlx::Error> {
         schema::migrate(&database).await?;
         let number = schema::active_generation(&database).await?;
         schema::create_generation(&database, number).await?;
-        let active = Generation::start(&database, &store, number);
+        let active = Generation::start(&database, &store, number, batch);
         Ok(Arc::new(Projections {
             database,
             store,
             policy,
+            batch,
             active: RwLock::new(active),
             rebuilding: AtomicBool::new(false),
             rebuild_progress: Mutex::new(None),
@@ -105,7 +107,7 @@ impl Projections {
                 return Err(error);
             }
         };
-        let building = Generation::start(&self.database, &self.store, number);
+        let building = Generation::start(&self.database, &self.store, number, self.batch);
         let (sender, receiver) = watch::channel(RebuildProgress { generation: number, applied: 0, target, switched: false, elapsed_seconds: 0.0 });
         *self.rebuild_progress.lock().expect("rebuild lock") = Some(receiver.clone());
         let projections = self.clone();

@@ -108,7 +108,7 @@ impl World {
             store.ensure_context_stream(context).await.unwrap();
         }
         let database = Database::connect(&backend.url()).await.unwrap();
-        let projections = Projections::start(database, store.clone(), Policy::default()).await.unwrap();
+        let projections = Projections::start(database, store.clone(), Policy::default(), projector::DEFAULT_BATCH).await.unwrap();
         let settings = RepositorySettings::default();
         World {
             hazards: Repository::new(store.clone(), "330903", settings.clone()),
