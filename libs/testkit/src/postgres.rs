@@ -34,8 +34,14 @@ impl TestDatabase {
             .execute(&mut connection)
             .await
             .expect("create the test database");
-        let base = server_url.rsplit_once('/').map_or(server_url.as_str(), |(base, _)| base);
-        TestDatabase { url: format!("{base}/{name}"), name, server_url }
+        let base = server_url
+            .rsplit_once('/')
+            .map_or(server_url.as_str(), |(base, _)| base);
+        TestDatabase {
+            url: format!("{base}/{name}"),
+            name,
+            server_url,
+        }
     }
 }
 
@@ -45,7 +51,10 @@ impl Drop for TestDatabase {
         let name = self.name.clone();
         // Dropping happens outside any runtime the test may still be shutting down.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             runtime.block_on(async move {
                 let mut connection = PgConnection::connect(&server_url).await.ok()?;
                 sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

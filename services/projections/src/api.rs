@@ -65,11 +65,20 @@ fn instant(millis: i64) -> Option<hl_proto::Timestamp> {
 }
 
 /// The as-of time and period of a request: now and the year to date by default.
-fn when(violations: &mut Violations, as_of: Option<&hl_proto::Timestamp>, start: Option<&Date>, end: Option<&Date>) -> (DateTime<Utc>, NaiveDate, NaiveDate) {
+fn when(
+    violations: &mut Violations,
+    as_of: Option<&hl_proto::Timestamp>,
+    start: Option<&Date>,
+    end: Option<&Date>,
+) -> (DateTime<Utc>, NaiveDate, NaiveDate) {
     let now = Utc::now();
-    let as_of = violations.optional_past_time("as_of", as_of, now + chrono::Duration::days(36_500)).unwrap_or(now);
+    let as_of = violations
+        .optional_past_time("as_of", as_of, now + chrono::Duration::days(36_500))
+        .unwrap_or(now);
     let today = local_date(as_of);
-    let start = violations.optional_date("period_start", start).unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
+    let start = violations
+        .optional_date("period_start", start)
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
     let end = violations.optional_date("period_end", end).unwrap_or(today);
     if end < start {
         violations.add("period_end", "is before period_start");
@@ -90,7 +99,11 @@ fn hazard_record(view: &HazardView, as_of: DateTime<Utc>) -> pb::HazardRecord {
         township_code: view.attributes.township_code.clone(),
         industries: view.attributes.industries.clone(),
         grid_cell_id: view.attributes.grid_cell_id.clone(),
-        ledger: if facts.government_side { Ledger::Government } else { Ledger::Enterprise } as i32,
+        ledger: if facts.government_side {
+            Ledger::Government
+        } else {
+            Ledger::Enterprise
+        } as i32,
         provenance: facts.provenance,
         category: facts.category,
         location: facts.location.clone(),
@@ -114,22 +127,48 @@ fn evidence_types(class: DiscrepancyClass) -> &'static [&'static str] {
     match class {
         DiscrepancyClass::MissedBySelfCheck => &["HazardReported"],
         DiscrepancyClass::SelfReportedUnattended => &["HazardReported", "RectificationClaimed"],
-        DiscrepancyClass::FalseRectification => &["RectificationClaimed", "RectificationRejected", "HazardClosed", "HazardReported"],
-        DiscrepancyClass::GradeDisagreement | DiscrepancyClass::UnreportedMajor => &["HazardReported", "HazardGraded", "CounterpartMatchConfirmed"],
-        DiscrepancyClass::Overdue => &["RectificationPlanned", "RectificationOrdered", "ExtensionGranted", "RectificationRejected"],
+        DiscrepancyClass::FalseRectification => &[
+            "RectificationClaimed",
+            "RectificationRejected",
+            "HazardClosed",
+            "HazardReported",
+        ],
+        DiscrepancyClass::GradeDisagreement | DiscrepancyClass::UnreportedMajor => &[
+            "HazardReported",
+            "HazardGraded",
+            "CounterpartMatchConfirmed",
+        ],
+        DiscrepancyClass::Overdue => &[
+            "RectificationPlanned",
+            "RectificationOrdered",
+            "ExtensionGranted",
+            "RectificationRejected",
+        ],
         _ => &[],
     }
 }
 
 impl LedgerGrpc {
     async fn snapshot(&self, scope: &Scope) -> Result<reconciliation::Snapshot, Status> {
-        reader::snapshot(&self.0.database, self.0.generation(), scope).await.map_err(database_error)
+        reader::snapshot(&self.0.database, self.0.generation(), scope)
+            .await
+            .map_err(database_error)
     }
 
-    async fn discrepancy_message(&self, row: &DiscrepancyRow, as_of: DateTime<Utc>) -> Result<pb::Discrepancy, Status> {
-        let event_ids = reader::event_ids(&self.0.database, self.0.generation(), &row.hazard_ids, evidence_types(row.class), as_of.timestamp_millis())
-            .await
-            .map_err(database_error)?;
+    async fn discrepancy_message(
+        &self,
+        row: &DiscrepancyRow,
+        as_of: DateTime<Utc>,
+    ) -> Result<pb::Discrepancy, Status> {
+        let event_ids = reader::event_ids(
+            &self.0.database,
+            self.0.generation(),
+            &row.hazard_ids,
+            evidence_types(row.class),
+            as_of.timestamp_millis(),
+        )
+        .await
+        .map_err(database_error)?;
         Ok(pb::Discrepancy {
             class: row.class as i32,
             code: row.code(),
@@ -150,7 +189,10 @@ impl LedgerGrpc {
 
 #[tonic::async_trait]
 impl LedgerService for LedgerGrpc {
-    async fn list_hazards(&self, request: Request<pb::ListHazardsRequest>) -> Result<Response<pb::ListHazardsResponse>, Status> {
+    async fn list_hazards(
+        &self,
+        request: Request<pb::ListHazardsRequest>,
+    ) -> Result<Response<pb::ListHazardsResponse>, Status> {
         actor_from_metadata(request.metadata())?;
         let body = request.into_inner();
         let mut violations = Violations::new();
@@ -161,7 +203,14 @@ impl LedgerService for LedgerGrpc {
         violations.into_result()?;
         let query = format!(
             "enterprise={}&township={}&industry={}&ledger={}&level={}&status={}&listed={}&overdue={}&as_of={}",
-            body.enterprise_id, body.township_code, body.industry, body.ledger, body.level, body.status, body.listed_only, body.overdue_only,
+            body.enterprise_id,
+            body.township_code,
+            body.industry,
+            body.ledger,
+            body.level,
+            body.status,
+            body.listed_only,
+            body.overdue_only,
             body.as_of.map(|at| at.seconds).unwrap_or_default()
         );
         let page = page(body.page_size, &body.page_token, &query)?;
@@ -173,7 +222,9 @@ impl LedgerService for LedgerGrpc {
             township_code: filter_text(&body.township_code),
             industry: (body.industry != 0).then_some(body.industry),
         };
-        let hazards = reader::hazards(&self.0.database, self.0.generation(), &scope).await.map_err(database_error)?;
+        let hazards = reader::hazards(&self.0.database, self.0.generation(), &scope)
+            .await
+            .map_err(database_error)?;
         let matching: Vec<(String, pb::HazardRecord)> = hazards
             .iter()
             .map(|view| hazard_record(view, as_of))
@@ -188,25 +239,64 @@ impl LedgerService for LedgerGrpc {
             .collect();
         let total_size = matching.len() as i32;
         let (hazards, next_page_token) = take_page(matching, &page, &query);
-        Ok(Response::new(pb::ListHazardsResponse { hazards, next_page_token, total_size, freshness: Some(freshness(&self.0)) }))
+        Ok(Response::new(pb::ListHazardsResponse {
+            hazards,
+            next_page_token,
+            total_size,
+            freshness: Some(freshness(&self.0)),
+        }))
     }
 
-    async fn get_enterprise_ledgers(&self, request: Request<pb::GetEnterpriseLedgersRequest>) -> Result<Response<pb::EnterpriseLedgers>, Status> {
+    async fn get_enterprise_ledgers(
+        &self,
+        request: Request<pb::GetEnterpriseLedgersRequest>,
+    ) -> Result<Response<pb::EnterpriseLedgers>, Status> {
         let actor = actor_from_metadata(request.metadata())?;
         let body = request.into_inner();
         let enterprise_id = resource_id("name", &body.name, "enterprises")?.to_string();
-        if actor.role == hl_proto::common::v1::Role::Enterprise as i32 && actor.organisation != enterprise_id {
-            return Err(ServiceError::permission_denied("OTHER_ENTERPRISE", "an enterprise reads only its own ledgers").into());
+        if actor.role == hl_proto::common::v1::Role::Enterprise as i32
+            && actor.organisation != enterprise_id
+        {
+            return Err(ServiceError::permission_denied(
+                "OTHER_ENTERPRISE",
+                "an enterprise reads only its own ledgers",
+            )
+            .into());
         }
         let mut violations = Violations::new();
         let (as_of, _, _) = when(&mut violations, body.as_of.as_ref(), None, None);
         violations.into_result()?;
-        let scope = Scope { as_of, period_start: NaiveDate::MIN, period_end: NaiveDate::MAX, enterprise_id: Some(enterprise_id.clone()), township_code: None, industry: None };
+        let scope = Scope {
+            as_of,
+            period_start: NaiveDate::MIN,
+            period_end: NaiveDate::MAX,
+            enterprise_id: Some(enterprise_id.clone()),
+            township_code: None,
+            industry: None,
+        };
         let snapshot = self.snapshot(&scope).await?;
-        let enterprises = reader::enterprises_on(&self.0.database, self.0.generation(), local_date(as_of)).await.map_err(database_error)?;
+        let enterprises =
+            reader::enterprises_on(&self.0.database, self.0.generation(), local_date(as_of))
+                .await
+                .map_err(database_error)?;
         let Some(enterprise) = enterprises.get(&enterprise_id) else {
             return Err(ServiceError::not_found(body.name).into());
         };
+        // How each pair came about: cited when reported ("linked") or decided by an officer.
+        let generation = self.0.generation();
+        let bases: HashMap<(String, String), String> = sqlx::query_as::<_, (String, String, String)>(&format!(
+            "SELECT m.government_hazard_id, m.self_hazard_id, m.decision FROM hazard_matches_g{generation} m
+             JOIN hazards_g{generation} h ON h.hazard_id = m.government_hazard_id
+             WHERE h.enterprise_id = $1 AND m.decided_at <= $2 AND m.decision <> 'rejected'"
+        ))
+        .bind(enterprise_id.clone())
+        .bind(as_of.timestamp_millis())
+        .fetch_all(self.0.database.pool())
+        .await
+        .map_err(database_error)?
+        .into_iter()
+        .map(|(government, own, decision)| ((government, own), decision))
+        .collect();
         let mut ledgers = pb::EnterpriseLedgers {
             enterprise_id: enterprise_id.clone(),
             enterprise_name: enterprise.attributes.enterprise_name.clone(),
@@ -221,7 +311,13 @@ impl LedgerService for LedgerGrpc {
                     ledgers.pairs.push(pb::LedgerPair {
                         government_hazard_id: view.facts.hazard_id.clone(),
                         self_check_hazard_id: view.state.counterpart_hazard_id.clone(),
-                        basis: if view.state.counterpart_hazard_id.is_empty() { String::new() } else { "linked or confirmed".to_string() },
+                        basis: bases
+                            .get(&(
+                                view.facts.hazard_id.clone(),
+                                view.state.counterpart_hazard_id.clone(),
+                            ))
+                            .cloned()
+                            .unwrap_or_default(),
                     });
                 }
                 ledgers.government_ledger.push(record);
@@ -229,11 +325,19 @@ impl LedgerService for LedgerGrpc {
                 ledgers.enterprise_ledger.push(record);
             }
         }
-        ledgers.self_check_rounds = snapshot.rounds.iter().filter(|round| round.enterprise_id == enterprise_id).map(round_record).collect();
+        ledgers.self_check_rounds = snapshot
+            .rounds
+            .iter()
+            .filter(|round| round.enterprise_id == enterprise_id)
+            .map(round_record)
+            .collect();
         Ok(Response::new(ledgers))
     }
 
-    async fn list_self_check_rounds(&self, request: Request<pb::ListSelfCheckRoundsRequest>) -> Result<Response<pb::ListSelfCheckRoundsResponse>, Status> {
+    async fn list_self_check_rounds(
+        &self,
+        request: Request<pb::ListSelfCheckRoundsRequest>,
+    ) -> Result<Response<pb::ListSelfCheckRoundsResponse>, Status> {
         actor_from_metadata(request.metadata())?;
         let body = request.into_inner();
         let query = format!("enterprise={}", body.enterprise_id);
@@ -251,10 +355,18 @@ impl LedgerService for LedgerGrpc {
         }
         let total_size = matching.len() as i32;
         let (rounds, next_page_token) = take_page(matching, &page, &query);
-        Ok(Response::new(pb::ListSelfCheckRoundsResponse { rounds, next_page_token, total_size, freshness: Some(freshness(&self.0)) }))
+        Ok(Response::new(pb::ListSelfCheckRoundsResponse {
+            rounds,
+            next_page_token,
+            total_size,
+            freshness: Some(freshness(&self.0)),
+        }))
     }
 
-    async fn list_supervision_orders(&self, request: Request<pb::ListSupervisionOrdersRequest>) -> Result<Response<pb::ListSupervisionOrdersResponse>, Status> {
+    async fn list_supervision_orders(
+        &self,
+        request: Request<pb::ListSupervisionOrdersRequest>,
+    ) -> Result<Response<pb::ListSupervisionOrdersResponse>, Status> {
         actor_from_metadata(request.metadata())?;
         let body = request.into_inner();
         let mut violations = Violations::new();
@@ -263,24 +375,39 @@ impl LedgerService for LedgerGrpc {
         let query = String::new();
         let page = page(body.page_size, &body.page_token, &query)?;
         let generation = self.0.generation();
-        let ids: Vec<String> = sqlx::query_as::<_, (String,)>(&format!("SELECT order_id FROM supervision_orders_g{generation} ORDER BY order_id"))
-            .fetch_all(self.0.database.pool())
+        let ids: Vec<String> = sqlx::query_as::<_, (String,)>(&format!(
+            "SELECT order_id FROM supervision_orders_g{generation} ORDER BY order_id"
+        ))
+        .fetch_all(self.0.database.pool())
+        .await
+        .map_err(database_error)?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
+        let mut tx = self
+            .0
+            .database
+            .pool()
+            .begin()
             .await
-            .map_err(database_error)?
-            .into_iter()
-            .map(|(id,)| id)
-            .collect();
-        let mut tx = self.0.database.pool().begin().await.map_err(database_error)?;
-        let mut orders = crate::sql::load_orders(&mut tx, generation, &ids).await.map_err(database_error)?;
+            .map_err(database_error)?;
+        let mut orders = crate::sql::load_orders(&mut tx, generation, &ids)
+            .await
+            .map_err(database_error)?;
         tx.rollback().await.map_err(database_error)?;
         let today = local_date(as_of);
         let matching: Vec<(String, pb::SupervisionOrderRecord)> = ids
             .iter()
             .filter_map(|id| orders.remove(id))
             .map(|order| {
-                let late = |deadline: Option<NaiveDate>| deadline.is_some_and(|deadline| today > deadline);
+                let late =
+                    |deadline: Option<NaiveDate>| deadline.is_some_and(|deadline| today > deadline);
                 let overdue = order.status != SupervisionOrderStatus::Delisted as i32
-                    && (late(parse_day(&order.deadline)) || order.sub_tasks.iter().any(|task| !task.completed && late(task.deadline.as_ref().and_then(|date| date.to_naive()))));
+                    && (late(parse_day(&order.deadline))
+                        || order.sub_tasks.iter().any(|task| {
+                            !task.completed
+                                && late(task.deadline.as_ref().and_then(|date| date.to_naive()))
+                        }));
                 let record = pb::SupervisionOrderRecord {
                     order_id: order.order_id.clone(),
                     level: order.level,
@@ -298,13 +425,24 @@ impl LedgerService for LedgerGrpc {
             .collect();
         let total_size = matching.len() as i32;
         let (orders, next_page_token) = take_page(matching, &page, &query);
-        Ok(Response::new(pb::ListSupervisionOrdersResponse { orders, next_page_token, total_size, freshness: Some(freshness(&self.0)) }))
+        Ok(Response::new(pb::ListSupervisionOrdersResponse {
+            orders,
+            next_page_token,
+            total_size,
+            freshness: Some(freshness(&self.0)),
+        }))
     }
 
-    async fn list_match_proposals(&self, request: Request<pb::ListMatchProposalsRequest>) -> Result<Response<pb::ListMatchProposalsResponse>, Status> {
+    async fn list_match_proposals(
+        &self,
+        request: Request<pb::ListMatchProposalsRequest>,
+    ) -> Result<Response<pb::ListMatchProposalsResponse>, Status> {
         actor_from_metadata(request.metadata())?;
         let body = request.into_inner();
-        let query = format!("enterprise={}&township={}", body.enterprise_id, body.township_code);
+        let query = format!(
+            "enterprise={}&township={}",
+            body.enterprise_id, body.township_code
+        );
         let page = page(body.page_size, &body.page_token, &query)?;
         let scope = Scope {
             as_of: Utc::now(),
@@ -315,32 +453,46 @@ impl LedgerService for LedgerGrpc {
             industry: None,
         };
         let snapshot = self.snapshot(&scope).await?;
-        let matching: Vec<(String, pb::MatchProposal)> = reconciliation::proposals(&snapshot, &self.0.policy)
-            .into_iter()
-            .enumerate()
-            .map(|(index, proposal)| {
-                (
-                    format!("{index:09}"),
-                    pb::MatchProposal {
-                        government_hazard_id: proposal.government_hazard_id,
-                        self_check_hazard_id: proposal.self_hazard_id,
-                        enterprise_id: proposal.enterprise_id,
-                        grounds: proposal.grounds,
-                        score: proposal.score,
-                    },
-                )
-            })
-            .collect();
+        let matching: Vec<(String, pb::MatchProposal)> =
+            reconciliation::proposals(&snapshot, &self.0.policy)
+                .into_iter()
+                .enumerate()
+                .map(|(index, proposal)| {
+                    (
+                        format!("{index:09}"),
+                        pb::MatchProposal {
+                            government_hazard_id: proposal.government_hazard_id,
+                            self_check_hazard_id: proposal.self_hazard_id,
+                            enterprise_id: proposal.enterprise_id,
+                            grounds: proposal.grounds,
+                            score: proposal.score,
+                        },
+                    )
+                })
+                .collect();
         let total_size = matching.len() as i32;
         let (proposals, next_page_token) = take_page(matching, &page, &query);
-        Ok(Response::new(pb::ListMatchProposalsResponse { proposals, next_page_token, total_size, freshness: Some(freshness(&self.0)) }))
+        Ok(Response::new(pb::ListMatchProposalsResponse {
+            proposals,
+            next_page_token,
+            total_size,
+            freshness: Some(freshness(&self.0)),
+        }))
     }
 
-    async fn list_discrepancies(&self, request: Request<pb::ListDiscrepanciesRequest>) -> Result<Response<pb::ListDiscrepanciesResponse>, Status> {
+    async fn list_discrepancies(
+        &self,
+        request: Request<pb::ListDiscrepanciesRequest>,
+    ) -> Result<Response<pb::ListDiscrepanciesResponse>, Status> {
         actor_from_metadata(request.metadata())?;
         let body = request.into_inner();
         let mut violations = Violations::new();
-        let (as_of, period_start, period_end) = when(&mut violations, body.as_of.as_ref(), body.period_start.as_ref(), body.period_end.as_ref());
+        let (as_of, period_start, period_end) = when(
+            &mut violations,
+            body.as_of.as_ref(),
+            body.period_start.as_ref(),
+            body.period_end.as_ref(),
+        );
         for (index, class) in body.classes.iter().enumerate() {
             violations.enumeration::<DiscrepancyClass>(&format!("classes[{index}]"), *class);
         }
@@ -363,29 +515,49 @@ impl LedgerService for LedgerGrpc {
             industry: (body.industry != 0).then_some(body.industry),
         };
         let snapshot = self.snapshot(&scope).await?;
-        let rows: Vec<(String, DiscrepancyRow)> = reconciliation::discrepancies(&snapshot, &self.0.policy)
-            .into_iter()
-            .filter(|row| body.classes.is_empty() || body.classes.contains(&(row.class as i32)))
-            .enumerate()
-            .map(|(index, row)| (format!("{index:09}"), row))
-            .collect();
+        let rows: Vec<(String, DiscrepancyRow)> =
+            reconciliation::discrepancies(&snapshot, &self.0.policy)
+                .into_iter()
+                .filter(|row| body.classes.is_empty() || body.classes.contains(&(row.class as i32)))
+                .enumerate()
+                .map(|(index, row)| (format!("{index:09}"), row))
+                .collect();
         let total_size = rows.len() as i32;
         let (rows, next_page_token) = take_page(rows, &page, &query);
         let mut discrepancies = Vec::with_capacity(rows.len());
         for row in &rows {
             discrepancies.push(self.discrepancy_message(row, as_of).await?);
         }
-        Ok(Response::new(pb::ListDiscrepanciesResponse { discrepancies, next_page_token, total_size, freshness: Some(freshness(&self.0)) }))
+        Ok(Response::new(pb::ListDiscrepanciesResponse {
+            discrepancies,
+            next_page_token,
+            total_size,
+            freshness: Some(freshness(&self.0)),
+        }))
     }
 
-    async fn get_reconciliation_summary(&self, request: Request<pb::GetReconciliationSummaryRequest>) -> Result<Response<pb::ReconciliationSummary>, Status> {
+    async fn get_reconciliation_summary(
+        &self,
+        request: Request<pb::GetReconciliationSummaryRequest>,
+    ) -> Result<Response<pb::ReconciliationSummary>, Status> {
         actor_from_metadata(request.metadata())?;
         let body = request.into_inner();
         let mut violations = Violations::new();
-        let (as_of, period_start, period_end) = when(&mut violations, body.as_of.as_ref(), body.period_start.as_ref(), body.period_end.as_ref());
-        let group_by = violations.optional_enumeration::<GroupBy>("group_by", body.group_by).unwrap_or_default();
+        let (as_of, period_start, period_end) = when(
+            &mut violations,
+            body.as_of.as_ref(),
+            body.period_start.as_ref(),
+            body.period_end.as_ref(),
+        );
+        let group_by = violations
+            .optional_enumeration::<GroupBy>("group_by", body.group_by)
+            .unwrap_or_default();
         violations.into_result()?;
-        let group_by = if group_by == GroupBy::Unspecified { GroupBy::Township } else { group_by };
+        let group_by = if group_by == GroupBy::Unspecified {
+            GroupBy::Township
+        } else {
+            group_by
+        };
         let scope = Scope {
             as_of,
             period_start,
@@ -397,12 +569,19 @@ impl LedgerService for LedgerGrpc {
         let snapshot = self.snapshot(&scope).await?;
         let discrepancies = reconciliation::discrepancies(&snapshot, &self.0.policy);
         let (total, groups) = reconciliation::rates(&snapshot, &discrepancies, group_by);
-        let mut names = reader::names(&self.0.database, self.0.generation()).await.map_err(database_error)?;
+        let mut names = reader::names(&self.0.database, self.0.generation())
+            .await
+            .map_err(database_error)?;
         for enterprise in &snapshot.enterprises {
-            names.insert(enterprise.enterprise_id.clone(), enterprise.attributes.enterprise_name.clone());
+            names.insert(
+                enterprise.enterprise_id.clone(),
+                enterprise.attributes.enterprise_name.clone(),
+            );
         }
         for hazard in &snapshot.hazards {
-            names.entry(hazard.facts.enterprise_id.clone()).or_insert_with(|| hazard.attributes.enterprise_name.clone());
+            names
+                .entry(hazard.facts.enterprise_id.clone())
+                .or_insert_with(|| hazard.attributes.enterprise_name.clone());
         }
         let mut counts: HashMap<i32, u32> = HashMap::new();
         for row in &discrepancies {
@@ -410,7 +589,11 @@ impl LedgerService for LedgerGrpc {
         }
         let mut by_class: Vec<pb::ClassCount> = counts
             .into_iter()
-            .map(|(class, count)| pb::ClassCount { class, code: format!("D{class}"), count })
+            .map(|(class, count)| pb::ClassCount {
+                class,
+                code: format!("D{class}"),
+                count,
+            })
             .collect();
         by_class.sort_by_key(|count| count.class);
         let listing_progress = listing_progress(&self.0, self.0.generation()).await?;
@@ -420,7 +603,10 @@ impl LedgerService for LedgerGrpc {
             period_end: date(Some(period_end)),
             as_of: Some(timestamp(as_of)),
             total: Some(rate_row("", "total", &total)),
-            rows: groups.iter().map(|(group, rates)| rate_row(group, &group_name(group, group_by, &names), rates)).collect(),
+            rows: groups
+                .iter()
+                .map(|(group, rates)| rate_row(group, &group_name(group, group_by, &names), rates))
+                .collect(),
             discrepancies_by_class: by_class,
             listing_progress,
             freshness: Some(freshness(&self.0)),
@@ -445,17 +631,27 @@ fn rate_row(group: &str, name: &str, rates: &reconciliation::Rates) -> pb::RateR
         government_findings: rates.government_findings,
         self_found_matched: rates.self_found_matched,
         missed_by_self_check: rates.missed_by_self_check,
-        self_discovery_rate: ratio(rates.self_found_matched, rates.self_found_matched + rates.missed_by_self_check),
+        self_discovery_rate: ratio(
+            rates.self_found_matched,
+            rates.self_found_matched + rates.missed_by_self_check,
+        ),
         miss_rate: ratio(rates.missed_by_self_check, rates.government_findings),
         false_rectifications: rates.false_rectifications,
         government_checked_rectifications: rates.government_checked_rectifications,
-        false_rectification_rate: ratio(rates.false_rectifications, rates.government_checked_rectifications),
+        false_rectification_rate: ratio(
+            rates.false_rectifications,
+            rates.government_checked_rectifications,
+        ),
         verification_lag_median_hours: reconciliation::median(&rates.verification_lags_hours),
         on_time_closures: rates
             .on_time
             .iter()
             .map(|((government, level), (due, on_time))| pb::OnTimeClosure {
-                ledger: if *government { Ledger::Government } else { Ledger::Enterprise } as i32,
+                ledger: if *government {
+                    Ledger::Government
+                } else {
+                    Ledger::Enterprise
+                } as i32,
                 level: *level,
                 due: *due,
                 on_time: *on_time,
@@ -471,7 +667,10 @@ fn rate_row(group: &str, name: &str, rates: &reconciliation::Rates) -> pb::RateR
 }
 
 /// Sub-tasks completed ÷ all sub-tasks of orders not yet delisted.
-async fn listing_progress(projections: &Projections, generation: i64) -> Result<Option<f64>, Status> {
+async fn listing_progress(
+    projections: &Projections,
+    generation: i64,
+) -> Result<Option<f64>, Status> {
     let (done, all): (Option<i64>, i64) = sqlx::query_as(&format!(
         "SELECT CAST(SUM(t.completed) AS BIGINT), COUNT(*) FROM supervision_sub_tasks_g{generation} t JOIN supervision_orders_g{generation} o ON o.order_id = t.order_id WHERE o.status <> $1"
     ))
@@ -499,14 +698,22 @@ type ProgressStream = Pin<Box<dyn Stream<Item = Result<pb::RebuildProgress, Stat
 
 #[tonic::async_trait]
 impl ProjectionAdminService for AdminGrpc {
-    async fn get_projection_status(&self, request: Request<pb::GetProjectionStatusRequest>) -> Result<Response<pb::ProjectionStatus>, Status> {
+    async fn get_projection_status(
+        &self,
+        request: Request<pb::GetProjectionStatusRequest>,
+    ) -> Result<Response<pb::ProjectionStatus>, Status> {
         actor_from_metadata(request.metadata())?;
         let failures = self
             .0
             .statuses()
             .iter()
             .filter_map(|status| {
-                status.failure().map(|failure| pb::ProjectionFailure { stream: status.stream.clone(), sequence: failure.sequence, reason: failure.reason, failed_at: instant(failure.at) })
+                status.failure().map(|failure| pb::ProjectionFailure {
+                    stream: status.stream.clone(),
+                    sequence: failure.sequence,
+                    reason: failure.reason,
+                    failed_at: instant(failure.at),
+                })
             })
             .collect();
         Ok(Response::new(pb::ProjectionStatus {
@@ -520,13 +727,25 @@ impl ProjectionAdminService for AdminGrpc {
 
     type RebuildProjectionsStream = ProgressStream;
 
-    async fn rebuild_projections(&self, request: Request<pb::RebuildProjectionsRequest>) -> Result<Response<ProgressStream>, Status> {
+    async fn rebuild_projections(
+        &self,
+        request: Request<pb::RebuildProjectionsRequest>,
+    ) -> Result<Response<ProgressStream>, Status> {
         let actor = actor_from_metadata(request.metadata())?;
-        if actor.role != hl_proto::common::v1::Role::BureauAdministrator as i32 && actor.role != hl_proto::common::v1::Role::System as i32 {
-            return Err(ServiceError::permission_denied("BUREAU_ROLE_REQUIRED", "only a bureau administrator or system may rebuild the read models").into());
+        if actor.role != hl_proto::common::v1::Role::BureauAdministrator as i32
+            && actor.role != hl_proto::common::v1::Role::System as i32
+        {
+            return Err(ServiceError::permission_denied(
+                "BUREAU_ROLE_REQUIRED",
+                "only a bureau administrator or system may rebuild the read models",
+            )
+            .into());
         }
         let progress = self.0.rebuild().await.map_err(|error| match error {
-            RebuildError::AlreadyRunning => ServiceError::precondition("REBUILD_RUNNING", "a rebuild is already running; watch GetProjectionStatus"),
+            RebuildError::AlreadyRunning => ServiceError::precondition(
+                "REBUILD_RUNNING",
+                "a rebuild is already running; watch GetProjectionStatus",
+            ),
             other => ServiceError::new(ErrorCode::Unavailable, other.to_string()),
         })?;
         let updates = tokio_stream::wrappers::WatchStream::new(progress);

@@ -34,9 +34,14 @@ impl ProjectionArgs {
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if let Some(url) = &self.database_url
-            && !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:"))
+            && !(url.starts_with("sqlite:")
+                || url.starts_with("postgres:")
+                || url.starts_with("postgresql:"))
         {
-            problems.push(format!("DATABASE_URL must start with sqlite: or postgres:, got {:?}", crate::db::redact(url)));
+            problems.push(format!(
+                "DATABASE_URL must start with sqlite: or postgres:, got {:?}",
+                crate::db::redact(url)
+            ));
         }
         for (name, value) in [
             ("HL_REVIEW_CLOCK_DAYS", self.review_clock_days),
@@ -48,14 +53,19 @@ impl ProjectionArgs {
             }
         }
         if !(1..=10_000).contains(&self.projection_batch) {
-            problems.push(format!("HL_PROJECTION_BATCH must be 1-10000, got {}", self.projection_batch));
+            problems.push(format!(
+                "HL_PROJECTION_BATCH must be 1-10000, got {}",
+                self.projection_batch
+            ));
         }
         problems
     }
 
     /// The database URL: the configured one, else `ledger.db` in the data folder.
     pub fn database_url(&self, data_dir: &std::path::Path) -> String {
-        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", data_dir.join("ledger.db").display()))
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("ledger.db").display()))
     }
 
     pub fn policy(&self) -> Policy {

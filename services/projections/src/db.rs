@@ -59,7 +59,10 @@ impl Database {
         } else {
             return Err(DatabaseError::UnknownScheme(url.to_string()));
         };
-        let open = |source| DatabaseError::Open { what: redact(url), source };
+        let open = |source| DatabaseError::Open {
+            what: redact(url),
+            source,
+        };
         let pool = match dialect {
             Dialect::Sqlite => {
                 if let Some(path) = sqlite_path(url)
@@ -68,7 +71,13 @@ impl Database {
                 {
                     let _ = std::fs::create_dir_all(folder);
                 }
-                let url = if url.contains("mode=") { url.to_string() } else if url.contains('?') { format!("{url}&mode=rwc") } else { format!("{url}?mode=rwc") };
+                let url = if url.contains("mode=") {
+                    url.to_string()
+                } else if url.contains('?') {
+                    format!("{url}&mode=rwc")
+                } else {
+                    format!("{url}?mode=rwc")
+                };
                 AnyPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(30))
@@ -112,7 +121,9 @@ impl Database {
 }
 
 fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| path.to_string())
 }
@@ -189,7 +200,10 @@ pub fn bind_all<'q>(
 
 /// `$first, $first+1, …` for `count` values.
 pub fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|index| format!("${index}")).collect::<Vec<_>>().join(", ")
+    (first..first + count)
+        .map(|index| format!("${index}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -198,14 +212,26 @@ mod tests {
 
     #[test]
     fn passwords_stay_out_of_messages() {
-        assert_eq!(redact("postgres://ledger:secret@db:5432/ledger"), "postgres://ledger:***@db:5432/ledger");
-        assert_eq!(redact("postgres://postgres@db/x"), "postgres://postgres@db/x");
-        assert_eq!(redact("sqlite://.data/ledger.db"), "sqlite://.data/ledger.db");
+        assert_eq!(
+            redact("postgres://ledger:secret@db:5432/ledger"),
+            "postgres://ledger:***@db:5432/ledger"
+        );
+        assert_eq!(
+            redact("postgres://postgres@db/x"),
+            "postgres://postgres@db/x"
+        );
+        assert_eq!(
+            redact("sqlite://.data/ledger.db"),
+            "sqlite://.data/ledger.db"
+        );
     }
 
     #[test]
     fn sqlite_paths_are_found() {
-        assert_eq!(sqlite_path("sqlite://.data/ledger.db?mode=rwc").as_deref(), Some(".data/ledger.db"));
+        assert_eq!(
+            sqlite_path("sqlite://.data/ledger.db?mode=rwc").as_deref(),
+            Some(".data/ledger.db")
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
     }

@@ -28,12 +28,26 @@ pub use service::Projections;
 
 /// Opens the read-model database, starts the projectors and mounts the query and admin services
 /// with their health checks.
-pub async fn mount(server: &mut GrpcServer, store: &EventStore, args: &ProjectionArgs, data_dir: &std::path::Path) -> anyhow::Result<Arc<Projections>> {
+pub async fn mount(
+    server: &mut GrpcServer,
+    store: &EventStore,
+    args: &ProjectionArgs,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Arc<Projections>> {
     let database = db::Database::connect(&args.database_url(data_dir)).await?;
     // The projectors read both streams; make sure they exist even before their services write.
-    let streams_ready = hl_runtime::nats::ensure_streams(store.clone(), projector::CONTEXTS.to_vec());
-    server.add_check(HealthCheck::new("projection streams", move || streams_ready.load(Ordering::SeqCst)));
-    let projections = Projections::start(database.clone(), store.clone(), args.policy(), args.projection_batch).await?;
+    let streams_ready =
+        hl_runtime::nats::ensure_streams(store.clone(), projector::CONTEXTS.to_vec());
+    server.add_check(HealthCheck::new("projection streams", move || {
+        streams_ready.load(Ordering::SeqCst)
+    }));
+    let projections = Projections::start(
+        database.clone(),
+        store.clone(),
+        args.policy(),
+        args.projection_batch,
+    )
+    .await?;
 
     let reachable = Arc::new(AtomicBool::new(true));
     let flag = reachable.clone();
@@ -43,11 +57,25 @@ pub async fn mount(server: &mut GrpcServer, store: &EventStore, args: &Projectio
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
-    server.add_check(HealthCheck::new("read-model database", move || reachable.load(Ordering::SeqCst)));
+    server.add_check(HealthCheck::new("read-model database", move || {
+        reachable.load(Ordering::SeqCst)
+    }));
     let watched = projections.clone();
-    server.add_check(HealthCheck::new("projections applying (no poison event)", move || watched.statuses().iter().all(|status| status.failure().is_none())));
+    server.add_check(HealthCheck::new(
+        "projections applying (no poison event)",
+        move || {
+            watched
+                .statuses()
+                .iter()
+                .all(|status| status.failure().is_none())
+        },
+    ));
 
-    server.add_service(LedgerServiceServer::new(api::LedgerGrpc(projections.clone())));
-    server.add_service(ProjectionAdminServiceServer::new(api::AdminGrpc(projections.clone())));
+    server.add_service(LedgerServiceServer::new(api::LedgerGrpc(
+        projections.clone(),
+    )));
+    server.add_service(ProjectionAdminServiceServer::new(api::AdminGrpc(
+        projections.clone(),
+    )));
     Ok(projections)
 }

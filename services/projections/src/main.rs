@@ -19,11 +19,17 @@ struct Config {
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     let projections = config.projections.clone();
-    run_async("hl-projections", config.standalone, config.projections.problems(), |server, store, _region| {
-        Box::pin(async move {
-            hl_projections::mount(server, &store, &projections, std::path::Path::new(".data")).await?;
-            Ok(())
-        })
-    })
+    run_async(
+        "hl-projections",
+        config.standalone,
+        config.projections.problems(),
+        |server, store, _region| {
+            Box::pin(async move {
+                hl_projections::mount(server, &store, &projections, std::path::Path::new(".data"))
+                    .await?;
+                Ok(())
+            })
+        },
+    )
     .await
 }

@@ -8,9 +8,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hl_domain::access::is_government_side;
 use hl_domain::clock::local_date;
 use hl_eventstore::{Aggregate, EventMeta};
-use hl_proto::hazard_events::{AlarmDeviceEvent, HazardEvent, PeriodicStatisticsEvent, SelfCheckRoundEvent, SupervisionOrderEvent};
+use hl_proto::hazard_events::{
+    AlarmDeviceEvent, HazardEvent, PeriodicStatisticsEvent, SelfCheckRoundEvent,
+    SupervisionOrderEvent,
+};
 use hl_proto::hazards::v1 as pb;
-use hl_proto::hazards::v1::{HazardStatus, Provenance, SelfCheckRoundStatus, SupervisionOrderStatus};
+use hl_proto::hazards::v1::{
+    HazardStatus, Provenance, SelfCheckRoundStatus, SupervisionOrderStatus,
+};
 use hl_proto::{DomainEvent, common::v1::Date};
 use hl_responsibility::domain::enterprise::Enterprise;
 
@@ -22,12 +27,19 @@ pub fn millis(instant: DateTime<Utc>) -> i64 {
 }
 
 pub fn date_text(date: &Option<Date>) -> Option<String> {
-    date.as_ref().and_then(|date| date.to_naive()).map(|day| day.to_string())
+    date.as_ref()
+        .and_then(|date| date.to_naive())
+        .map(|day| day.to_string())
 }
 
 /// The short name of an event, e.g. "HazardClosed".
 pub fn short_type(event: &impl DomainEvent) -> String {
-    event.event_type().rsplit('.').next().unwrap_or_default().to_string()
+    event
+        .event_type()
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// What never changes after a hazard is reported.
@@ -118,7 +130,12 @@ pub struct Position {
 }
 
 /// Folds one hazard event into its row; returns the history row and any pair it records.
-pub fn apply_hazard(row: &mut HazardRow, event: &HazardEvent, meta: &EventMeta, position: Position) -> (HistoryRow, Option<MatchRow>) {
+pub fn apply_hazard(
+    row: &mut HazardRow,
+    event: &HazardEvent,
+    meta: &EventMeta,
+    position: Position,
+) -> (HistoryRow, Option<MatchRow>) {
     let at = millis(meta.occurred_at);
     let state = &mut row.state;
     let government_actor = is_government_side(&meta.actor);
@@ -157,9 +174,17 @@ pub fn apply_hazard(row: &mut HazardRow, event: &HazardEvent, meta: &EventMeta, 
             if !reported.counterpart_hazard_id.is_empty() {
                 state.counterpart_hazard_id = reported.counterpart_hazard_id.clone();
                 pair = Some(if government_side {
-                    decided(&reported.hazard_id, &reported.counterpart_hazard_id, "linked")
+                    decided(
+                        &reported.hazard_id,
+                        &reported.counterpart_hazard_id,
+                        "linked",
+                    )
                 } else {
-                    decided(&reported.counterpart_hazard_id, &reported.hazard_id, "linked")
+                    decided(
+                        &reported.counterpart_hazard_id,
+                        &reported.hazard_id,
+                        "linked",
+                    )
                 });
             }
         }
@@ -179,7 +204,9 @@ pub fn apply_hazard(row: &mut HazardRow, event: &HazardEvent, meta: &EventMeta, 
             state.deadline_source = 2;
             state.status = HazardStatus::Rectifying as i32;
         }
-        HazardEvent::RemediationPlanSubmitted(_) | HazardEvent::ExtensionRequested(_) | HazardEvent::ExtensionDenied(_) => {}
+        HazardEvent::RemediationPlanSubmitted(_)
+        | HazardEvent::ExtensionRequested(_)
+        | HazardEvent::ExtensionDenied(_) => {}
         HazardEvent::FixedOnSpot(_) => {
             state.status = HazardStatus::FixedOnSpot as i32;
             state.verified_at = Some(at);
@@ -226,13 +253,21 @@ pub fn apply_hazard(row: &mut HazardRow, event: &HazardEvent, meta: &EventMeta, 
         HazardEvent::ResumptionRequested(_) | HazardEvent::ResumptionDenied(_) => {}
         HazardEvent::CounterpartMatchConfirmed(confirmed) => {
             state.counterpart_hazard_id = confirmed.counterpart_hazard_id.clone();
-            pair = Some(decided(&confirmed.hazard_id, &confirmed.counterpart_hazard_id, "confirmed"));
+            pair = Some(decided(
+                &confirmed.hazard_id,
+                &confirmed.counterpart_hazard_id,
+                "confirmed",
+            ));
         }
         HazardEvent::CounterpartMatchRejected(rejected) => {
             if state.counterpart_hazard_id == rejected.counterpart_hazard_id {
                 state.counterpart_hazard_id.clear();
             }
-            pair = Some(decided(&rejected.hazard_id, &rejected.counterpart_hazard_id, "rejected"));
+            pair = Some(decided(
+                &rejected.hazard_id,
+                &rejected.counterpart_hazard_id,
+                "rejected",
+            ));
         }
     }
     state.last_event_id = meta.event_id.clone();
@@ -353,15 +388,23 @@ pub fn apply_order(row: &mut OrderRow, event: &SupervisionOrderEvent, meta: &Eve
             row.status = SupervisionOrderStatus::InProgress as i32;
         }
         SupervisionOrderEvent::SubTaskProgressReported(reported) => {
-            if let Some(task) = row.sub_tasks.iter_mut().find(|task| task.sub_task_id == reported.sub_task_id) {
+            if let Some(task) = row
+                .sub_tasks
+                .iter_mut()
+                .find(|task| task.sub_task_id == reported.sub_task_id)
+            {
                 task.progress_percent = reported.progress_percent;
                 task.completed = reported.completed;
                 task.last_note = reported.note.clone();
             }
             row.status = SupervisionOrderStatus::InProgress as i32;
         }
-        SupervisionOrderEvent::AcceptanceRequested(_) => row.status = SupervisionOrderStatus::AcceptanceRequested as i32,
-        SupervisionOrderEvent::AcceptanceRejected(_) => row.status = SupervisionOrderStatus::InProgress as i32,
+        SupervisionOrderEvent::AcceptanceRequested(_) => {
+            row.status = SupervisionOrderStatus::AcceptanceRequested as i32
+        }
+        SupervisionOrderEvent::AcceptanceRejected(_) => {
+            row.status = SupervisionOrderStatus::InProgress as i32
+        }
         SupervisionOrderEvent::Delisted(_) => {
             row.status = SupervisionOrderStatus::Delisted as i32;
             row.delisted_at = Some(millis(meta.occurred_at));
@@ -395,7 +438,12 @@ pub struct DeviceTestRow {
 }
 
 /// Folds a device event; a test (or the last test before registration) becomes a test row.
-pub fn apply_device(row: &mut DeviceRow, event: &AlarmDeviceEvent, meta: &EventMeta, position: Position) -> Option<DeviceTestRow> {
+pub fn apply_device(
+    row: &mut DeviceRow,
+    event: &AlarmDeviceEvent,
+    meta: &EventMeta,
+    position: Position,
+) -> Option<DeviceTestRow> {
     let test = |tested_on: Option<String>, result: i32| DeviceTestRow {
         device_id: meta.aggregate_id.clone(),
         sequence: position.sequence * 1000 + position.index,
@@ -418,10 +466,15 @@ pub fn apply_device(row: &mut DeviceRow, event: &AlarmDeviceEvent, meta: &EventM
                 ..DeviceRow::default()
             };
             if registered.last_tested_on.is_some() {
-                recorded = Some(test(date_text(&registered.last_tested_on), pb::AlarmTestResult::Pass as i32));
+                recorded = Some(test(
+                    date_text(&registered.last_tested_on),
+                    pb::AlarmTestResult::Pass as i32,
+                ));
             }
         }
-        AlarmDeviceEvent::Tested(tested) => recorded = Some(test(date_text(&tested.tested_on), tested.result)),
+        AlarmDeviceEvent::Tested(tested) => {
+            recorded = Some(test(date_text(&tested.tested_on), tested.result))
+        }
         AlarmDeviceEvent::Retired(_) => row.retired_at = Some(millis(meta.occurred_at)),
     }
     row.event_id = meta.event_id.clone();
@@ -453,7 +506,12 @@ pub fn enterprise_periods(enterprise: &Enterprise) -> Vec<EnterprisePeriodRow> {
         .versions
         .iter()
         .map(|version| version.effective_from)
-        .chain(enterprise.statuses.iter().map(|status| status.effective_from))
+        .chain(
+            enterprise
+                .statuses
+                .iter()
+                .map(|status| status.effective_from),
+        )
         .collect();
     let starts: Vec<NaiveDate> = starts.into_iter().collect();
     starts
@@ -461,11 +519,21 @@ pub fn enterprise_periods(enterprise: &Enterprise) -> Vec<EnterprisePeriodRow> {
         .enumerate()
         .map(|(index, start)| {
             let details = enterprise.details_as_of(*start);
-            let industries = format!(",{},", details.industries.iter().map(|industry| industry.to_string()).collect::<Vec<_>>().join(","));
+            let industries = format!(
+                ",{},",
+                details
+                    .industries
+                    .iter()
+                    .map(|industry| industry.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
             EnterprisePeriodRow {
                 enterprise_id: enterprise.enterprise_id.clone(),
                 valid_from: start.to_string(),
-                valid_to: starts.get(index + 1).map_or_else(|| END_OF_TIME.to_string(), |next| next.to_string()),
+                valid_to: starts
+                    .get(index + 1)
+                    .map_or_else(|| END_OF_TIME.to_string(), |next| next.to_string()),
                 display_name: details.display_name,
                 township_code: details.township_code,
                 village_code: details.village_code,
@@ -480,7 +548,11 @@ pub fn enterprise_periods(enterprise: &Enterprise) -> Vec<EnterprisePeriodRow> {
 }
 
 /// Folds a registry enterprise event into the enterprise's state.
-pub fn apply_enterprise(state: &mut Enterprise, event: &<Enterprise as Aggregate>::Event, meta: &EventMeta) {
+pub fn apply_enterprise(
+    state: &mut Enterprise,
+    event: &<Enterprise as Aggregate>::Event,
+    meta: &EventMeta,
+) {
     state.apply(event, meta);
 }
 
@@ -497,7 +569,11 @@ mod tests {
     }
 
     fn meta(actor: Actor, when: &str, version: u64) -> EventMeta {
-        EventMeta { event_id: format!("event-{version}"), aggregate_version: version, ..EventMeta::at(at(when), actor) }
+        EventMeta {
+            event_id: format!("event-{version}"),
+            aggregate_version: version,
+            ..EventMeta::at(at(when), actor)
+        }
     }
 
     fn reported(provenance: Provenance, counterpart: &str) -> HazardEvent {
@@ -514,15 +590,56 @@ mod tests {
     fn a_hazard_row_follows_its_events_and_keeps_its_history() {
         let mut row = HazardRow::default();
         let events = [
-            (reported(Provenance::EnterpriseSelf, ""), enterprise(), "2023-05-01T16:30:00Z"),
-            (HazardEvent::Graded(pb::HazardGraded { level: HazardLevel::Major as i32, ..Default::default() }), inspector(), "2023-05-03T02:00:00Z"),
-            (HazardEvent::RectificationOrdered(pb::RectificationOrdered { order: Some(pb::RectificationOrder { deadline: Some(Date { year: 2023, month: 6, day: 30 }), ..Default::default() }), ..Default::default() }), inspector(), "2023-05-03T02:00:00Z"),
-            (HazardEvent::RectificationClaimed(Default::default()), enterprise(), "2023-06-20T02:00:00Z"),
-            (HazardEvent::RectificationRejected(Default::default()), inspector(), "2023-06-22T02:00:00Z"),
+            (
+                reported(Provenance::EnterpriseSelf, ""),
+                enterprise(),
+                "2023-05-01T16:30:00Z",
+            ),
+            (
+                HazardEvent::Graded(pb::HazardGraded {
+                    level: HazardLevel::Major as i32,
+                    ..Default::default()
+                }),
+                inspector(),
+                "2023-05-03T02:00:00Z",
+            ),
+            (
+                HazardEvent::RectificationOrdered(pb::RectificationOrdered {
+                    order: Some(pb::RectificationOrder {
+                        deadline: Some(Date {
+                            year: 2023,
+                            month: 6,
+                            day: 30,
+                        }),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                inspector(),
+                "2023-05-03T02:00:00Z",
+            ),
+            (
+                HazardEvent::RectificationClaimed(Default::default()),
+                enterprise(),
+                "2023-06-20T02:00:00Z",
+            ),
+            (
+                HazardEvent::RectificationRejected(Default::default()),
+                inspector(),
+                "2023-06-22T02:00:00Z",
+            ),
         ];
         let mut history = Vec::new();
         for (index, (event, actor, when)) in events.iter().enumerate() {
-            let (row_history, _) = apply_hazard(&mut row, event, &meta(actor.clone(), when, index as u64 + 1), Position { sequence: index as i64 + 1, index: 0 });
+            let (row_history, _) = apply_hazard(
+                &mut row,
+                event,
+                &meta(actor.clone(), when, index as u64 + 1),
+                Position {
+                    sequence: index as i64 + 1,
+                    index: 0,
+                },
+            );
             history.push(row_history);
         }
         // Reported at 00:30 on 2 May in Zhoushan.
@@ -531,26 +648,76 @@ mod tests {
         assert_eq!(row.state.status, HazardStatus::Rectifying as i32);
         assert_eq!(row.state.deadline.as_deref(), Some("2023-06-30"));
         assert_eq!(row.state.deadline_source, 2);
-        assert_eq!((row.state.rejections, row.state.government_rejections), (1, 1));
-        assert_eq!(row.state.first_government_action_at, Some(millis(at("2023-05-03T02:00:00Z"))));
+        assert_eq!(
+            (row.state.rejections, row.state.government_rejections),
+            (1, 1)
+        );
+        assert_eq!(
+            row.state.first_government_action_at,
+            Some(millis(at("2023-05-03T02:00:00Z")))
+        );
         assert_eq!(row.version, 5);
         assert_eq!(history.len(), 5);
-        assert_eq!(history[3].state.status, HazardStatus::AwaitingVerification as i32);
+        assert_eq!(
+            history[3].state.status,
+            HazardStatus::AwaitingVerification as i32
+        );
         assert_eq!(history[3].event_type, "RectificationClaimed");
     }
 
     #[test]
     fn pairs_are_recorded_from_either_side() {
         let mut government = HazardRow::default();
-        let (_, pair) = apply_hazard(&mut government, &reported(Provenance::GovernmentInspection, "self-9"), &meta(inspector(), "2023-05-01T02:00:00Z", 1), Position { sequence: 1, index: 0 });
+        let (_, pair) = apply_hazard(
+            &mut government,
+            &reported(Provenance::GovernmentInspection, "self-9"),
+            &meta(inspector(), "2023-05-01T02:00:00Z", 1),
+            Position {
+                sequence: 1,
+                index: 0,
+            },
+        );
         let pair = pair.unwrap();
-        assert_eq!((pair.government_hazard_id.as_str(), pair.self_hazard_id.as_str(), pair.decision.as_str()), ("hz-1", "self-9", "linked"));
+        assert_eq!(
+            (
+                pair.government_hazard_id.as_str(),
+                pair.self_hazard_id.as_str(),
+                pair.decision.as_str()
+            ),
+            ("hz-1", "self-9", "linked")
+        );
         let mut own = HazardRow::default();
-        let (_, pair) = apply_hazard(&mut own, &reported(Provenance::EnterpriseSelf, "gov-3"), &meta(enterprise(), "2023-05-01T02:00:00Z", 1), Position { sequence: 2, index: 0 });
+        let (_, pair) = apply_hazard(
+            &mut own,
+            &reported(Provenance::EnterpriseSelf, "gov-3"),
+            &meta(enterprise(), "2023-05-01T02:00:00Z", 1),
+            Position {
+                sequence: 2,
+                index: 0,
+            },
+        );
         let pair = pair.unwrap();
-        assert_eq!((pair.government_hazard_id.as_str(), pair.self_hazard_id.as_str()), ("gov-3", "hz-1"));
-        let rejected = HazardEvent::CounterpartMatchRejected(pb::CounterpartMatchRejected { hazard_id: "hz-1".into(), counterpart_hazard_id: "self-9".into(), reason: String::new() });
-        let (_, pair) = apply_hazard(&mut government, &rejected, &meta(inspector(), "2023-05-02T02:00:00Z", 2), Position { sequence: 3, index: 0 });
+        assert_eq!(
+            (
+                pair.government_hazard_id.as_str(),
+                pair.self_hazard_id.as_str()
+            ),
+            ("gov-3", "hz-1")
+        );
+        let rejected = HazardEvent::CounterpartMatchRejected(pb::CounterpartMatchRejected {
+            hazard_id: "hz-1".into(),
+            counterpart_hazard_id: "self-9".into(),
+            reason: String::new(),
+        });
+        let (_, pair) = apply_hazard(
+            &mut government,
+            &rejected,
+            &meta(inspector(), "2023-05-02T02:00:00Z", 2),
+            Position {
+                sequence: 3,
+                index: 0,
+            },
+        );
         assert_eq!(pair.unwrap().decision, "rejected");
         assert!(government.state.counterpart_hazard_id.is_empty());
     }
@@ -562,22 +729,54 @@ mod tests {
         let mut enterprise_state = Enterprise::default();
         let registered = EnterpriseEvent::Registered(registry::EnterpriseRegistered {
             enterprise_id: ENTERPRISE.into(),
-            details: Some(registry::EnterpriseDetails { township_code: "330903001".into(), industries: vec![4, 1], ..Default::default() }),
-            effective_from: Some(Date { year: 2023, month: 1, day: 1 }),
+            details: Some(registry::EnterpriseDetails {
+                township_code: "330903001".into(),
+                industries: vec![4, 1],
+                ..Default::default()
+            }),
+            effective_from: Some(Date {
+                year: 2023,
+                month: 1,
+                day: 1,
+            }),
         });
         let moved = EnterpriseEvent::DetailsChanged(registry::EnterpriseDetailsChanged {
             enterprise_id: ENTERPRISE.into(),
-            details: Some(registry::EnterpriseDetails { township_code: "330903002".into(), ..Default::default() }),
+            details: Some(registry::EnterpriseDetails {
+                township_code: "330903002".into(),
+                ..Default::default()
+            }),
             changed_fields: vec!["township_code".into()],
-            effective_from: Some(Date { year: 2023, month: 6, day: 1 }),
+            effective_from: Some(Date {
+                year: 2023,
+                month: 6,
+                day: 1,
+            }),
         });
         for event in [registered, moved] {
-            apply_enterprise(&mut enterprise_state, &event, &meta(administrator(), "2023-07-01T00:00:00Z", 1));
+            apply_enterprise(
+                &mut enterprise_state,
+                &event,
+                &meta(administrator(), "2023-07-01T00:00:00Z", 1),
+            );
         }
         let periods = enterprise_periods(&enterprise_state);
         assert_eq!(periods.len(), 2);
-        assert_eq!((periods[0].valid_from.as_str(), periods[0].valid_to.as_str(), periods[0].township_code.as_str()), ("2023-01-01", "2023-06-01", "330903001"));
-        assert_eq!((periods[1].valid_to.as_str(), periods[1].township_code.as_str()), (END_OF_TIME, "330903002"));
+        assert_eq!(
+            (
+                periods[0].valid_from.as_str(),
+                periods[0].valid_to.as_str(),
+                periods[0].township_code.as_str()
+            ),
+            ("2023-01-01", "2023-06-01", "330903001")
+        );
+        assert_eq!(
+            (
+                periods[1].valid_to.as_str(),
+                periods[1].township_code.as_str()
+            ),
+            (END_OF_TIME, "330903002")
+        );
         assert_eq!(periods[1].industries, ",4,1,");
     }
 }

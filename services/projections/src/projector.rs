@@ -13,11 +13,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
-use hl_eventstore::{DecodedCommit, EventMeta, EventStore, StoredMessage, decode_commit, trace_context};
+use hl_eventstore::{
+    DecodedCommit, EventMeta, EventStore, StoredMessage, decode_commit, trace_context,
+};
 use hl_proto::DomainEvent;
 use hl_proto::events::v1::Commit;
-use hl_proto::hazard_events::{AlarmDeviceEvent, HazardEvent, PeriodicStatisticsEvent, SelfCheckRoundEvent, SupervisionOrderEvent};
-use hl_proto::registry_events::{AdminAreaEvent, EnterpriseEvent, GridCellEvent, OrgUnitEvent, PersonEvent};
+use hl_proto::hazard_events::{
+    AlarmDeviceEvent, HazardEvent, PeriodicStatisticsEvent, SelfCheckRoundEvent,
+    SupervisionOrderEvent,
+};
+use hl_proto::registry_events::{
+    AdminAreaEvent, EnterpriseEvent, GridCellEvent, OrgUnitEvent, PersonEvent,
+};
 use prost::Message;
 use tokio::sync::watch;
 use tracing::Instrument;
@@ -58,7 +65,9 @@ pub struct Failure {
 
 impl StreamStatus {
     pub fn lag_events(&self) -> u64 {
-        self.head.load(Ordering::SeqCst).saturating_sub(self.applied.load(Ordering::SeqCst))
+        self.head
+            .load(Ordering::SeqCst)
+            .saturating_sub(self.applied.load(Ordering::SeqCst))
     }
 
     /// Seconds since the newest applied event was recorded, while events remain to apply.
@@ -101,15 +110,34 @@ pub struct Projector {
 
 impl Projector {
     /// Starts projecting `context`'s stream into `generation`'s tables.
-    pub fn spawn(database: Database, store: EventStore, generation: i64, context: &'static str, batch: usize) -> Projector {
+    pub fn spawn(
+        database: Database,
+        store: EventStore,
+        generation: i64,
+        context: &'static str,
+        batch: usize,
+    ) -> Projector {
         let status = Arc::new(StreamStatus {
             context: context.to_string(),
             stream: store.namespace().stream_name(context),
             ..StreamStatus::default()
         });
         let (stop, stopped) = watch::channel(false);
-        tokio::spawn(follow_head(store.clone(), context, status.clone(), stopped.clone()));
-        tokio::spawn(run(database, store, generation, context, batch, status.clone(), stopped));
+        tokio::spawn(follow_head(
+            store.clone(),
+            context,
+            status.clone(),
+            stopped.clone(),
+        ));
+        tokio::spawn(run(
+            database,
+            store,
+            generation,
+            context,
+            batch,
+            status.clone(),
+            stopped,
+        ));
         Projector { status, stop }
     }
 
@@ -125,7 +153,12 @@ impl Drop for Projector {
 }
 
 /// Keeps the stream head current, for the lag.
-async fn follow_head(store: EventStore, context: &'static str, status: Arc<StreamStatus>, mut stopped: watch::Receiver<bool>) {
+async fn follow_head(
+    store: EventStore,
+    context: &'static str,
+    status: Arc<StreamStatus>,
+    mut stopped: watch::Receiver<bool>,
+) {
     loop {
         if let Ok(head) = store.stream_head(context).await {
             status.head.fetch_max(head, Ordering::SeqCst);
@@ -140,13 +173,31 @@ async fn follow_head(store: EventStore, context: &'static str, status: Arc<Strea
     }
 }
 
-async fn run(database: Database, store: EventStore, generation: i64, context: &'static str, batch: usize, status: Arc<StreamStatus>, mut stopped: watch::Receiver<bool>) {
+async fn run(
+    database: Database,
+    store: EventStore,
+    generation: i64,
+    context: &'static str,
+    batch: usize,
+    status: Arc<StreamStatus>,
+    mut stopped: watch::Receiver<bool>,
+) {
     let stream_name = status.stream.clone();
     loop {
         if *stopped.borrow() {
             return;
         }
-        match follow(&database, &store, generation, context, batch, &status, &mut stopped).await {
+        match follow(
+            &database,
+            &store,
+            generation,
+            context,
+            batch,
+            &status,
+            &mut stopped,
+        )
+        .await
+        {
             Ok(()) => return,
             Err(reason) => {
                 tracing::warn!(stream = %stream_name, %reason, "projector paused; retrying");
@@ -160,16 +211,32 @@ async fn run(database: Database, store: EventStore, generation: i64, context: &'
 }
 
 /// Ok(()) when stopped on purpose or by a poison message; Err to retry.
-async fn follow(database: &Database, store: &EventStore, generation: i64, context: &'static str, batch: usize, status: &StreamStatus, stopped: &mut watch::Receiver<bool>) -> Result<(), String> {
+async fn follow(
+    database: &Database,
+    store: &EventStore,
+    generation: i64,
+    context: &'static str,
+    batch: usize,
+    status: &StreamStatus,
+    stopped: &mut watch::Receiver<bool>,
+) -> Result<(), String> {
     let stream_name = status.stream.clone();
-    let mut checkpoint = sql::read_checkpoint(database.pool(), generation, &stream_name).await.map_err(|error| error.to_string())?;
+    let mut checkpoint = sql::read_checkpoint(database.pool(), generation, &stream_name)
+        .await
+        .map_err(|error| error.to_string())?;
     status.applied.fetch_max(checkpoint, Ordering::SeqCst);
-    let head = store.stream_head(context).await.map_err(|error| error.to_string())?;
+    let head = store
+        .stream_head(context)
+        .await
+        .map_err(|error| error.to_string())?;
     status.head.fetch_max(head, Ordering::SeqCst);
     if head <= checkpoint {
         status.caught_up.store(true, Ordering::SeqCst);
     }
-    let messages = store.read_stream(context, checkpoint + 1).await.map_err(|error| error.to_string())?;
+    let messages = store
+        .read_stream(context, checkpoint + 1)
+        .await
+        .map_err(|error| error.to_string())?;
     let mut batches = messages.ready_chunks(batch.max(1));
     loop {
         let batch = tokio::select! {
@@ -190,14 +257,18 @@ async fn follow(database: &Database, store: &EventStore, generation: i64, contex
         if messages.is_empty() {
             continue;
         }
-        let last = messages.last().map_or(checkpoint, |message| message.sequence);
+        let last = messages
+            .last()
+            .map_or(checkpoint, |message| message.sequence);
         let count = messages.len() as u64;
         match apply_batch(database, generation, &stream_name, messages).await {
             Ok(newest_recorded_at) => {
                 checkpoint = last;
                 status.applied.store(last, Ordering::SeqCst);
                 status.head.fetch_max(last, Ordering::SeqCst);
-                status.applied_recorded_at.store(newest_recorded_at, Ordering::SeqCst);
+                status
+                    .applied_recorded_at
+                    .store(newest_recorded_at, Ordering::SeqCst);
                 status.batches.fetch_add(1, Ordering::Relaxed);
                 status.events.fetch_add(count, Ordering::Relaxed);
                 if status.lag_events() == 0 {
@@ -206,7 +277,11 @@ async fn follow(database: &Database, store: &EventStore, generation: i64, contex
             }
             Err(ApplyError::Poison { sequence, reason }) => {
                 tracing::error!(stream = %stream_name, sequence, %reason, "projection stopped: a message cannot be applied");
-                let failure = Failure { sequence, reason: reason.clone(), at: chrono::Utc::now().timestamp_millis() };
+                let failure = Failure {
+                    sequence,
+                    reason: reason.clone(),
+                    at: chrono::Utc::now().timestamp_millis(),
+                };
                 let _ = record_failure(database, generation, &stream_name, &failure).await;
                 *status.failure.lock().expect("status lock") = Some(failure);
                 return Ok(());
@@ -216,7 +291,12 @@ async fn follow(database: &Database, store: &EventStore, generation: i64, contex
     }
 }
 
-async fn record_failure(database: &Database, generation: i64, stream: &str, failure: &Failure) -> Result<(), sqlx::Error> {
+async fn record_failure(
+    database: &Database,
+    generation: i64,
+    stream: &str,
+    failure: &Failure,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO projection_failures (generation, stream, sequence, reason, failed_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (generation, stream) DO UPDATE SET sequence = excluded.sequence, reason = excluded.reason, failed_at = excluded.failed_at",
@@ -246,7 +326,8 @@ enum Decoded {
 }
 
 fn decode(message: &StoredMessage) -> Result<Decoded, String> {
-    let commit = Commit::decode(message.payload.as_ref()).map_err(|error| format!("not a commit: {error}"))?;
+    let commit = Commit::decode(message.payload.as_ref())
+        .map_err(|error| format!("not a commit: {error}"))?;
     let Some(first) = commit.events.first() else {
         return Ok(Decoded::Unused);
     };
@@ -277,11 +358,20 @@ struct Touched {
 }
 
 fn id_of<E>(commit: &DecodedCommit<E>) -> String {
-    commit.events.first().map(|(_, meta)| meta.aggregate_id.clone()).unwrap_or_default()
+    commit
+        .events
+        .first()
+        .map(|(_, meta)| meta.aggregate_id.clone())
+        .unwrap_or_default()
 }
 
 /// Applies a batch in one transaction with its checkpoint. Returns the newest recorded_at.
-pub async fn apply_batch(database: &Database, generation: i64, stream: &str, messages: Vec<StoredMessage>) -> Result<i64, ApplyError> {
+pub async fn apply_batch(
+    database: &Database,
+    generation: i64,
+    stream: &str,
+    messages: Vec<StoredMessage>,
+) -> Result<i64, ApplyError> {
     let last_sequence = messages.last().map_or(0, |message| message.sequence);
     let mut decoded = Vec::with_capacity(messages.len());
     let mut touched = Touched::default();
@@ -298,7 +388,10 @@ pub async fn apply_batch(database: &Database, generation: i64, stream: &str, mes
         );
         let _ = span.set_parent(trace_context::extract(&message.headers));
         let _entered = span.enter();
-        let commit = decode(message).map_err(|reason| ApplyError::Poison { sequence: message.sequence, reason })?;
+        let commit = decode(message).map_err(|reason| ApplyError::Poison {
+            sequence: message.sequence,
+            reason,
+        })?;
         match &commit {
             Decoded::Hazard(commit) => touched.hazards.insert(id_of(commit)),
             Decoded::Round(commit) => touched.rounds.insert(id_of(commit)),
@@ -322,7 +415,8 @@ pub async fn apply_batch(database: &Database, generation: i64, stream: &str, mes
         let mut rounds = sql::load_rounds(&mut tx, generation, &ids(&touched.rounds)).await?;
         let mut orders = sql::load_orders(&mut tx, generation, &ids(&touched.orders)).await?;
         let mut devices = sql::load_devices(&mut tx, generation, &ids(&touched.devices)).await?;
-        let mut enterprises = sql::load_enterprise_states(&mut tx, generation, &ids(&touched.enterprises)).await?;
+        let mut enterprises =
+            sql::load_enterprise_states(&mut tx, generation, &ids(&touched.enterprises)).await?;
         let mut history = Vec::new();
         let mut pairs = Vec::new();
         let mut statistics = Vec::new();
@@ -338,31 +432,61 @@ pub async fn apply_batch(database: &Database, generation: i64, stream: &str, mes
                         if meta.aggregate_version as i64 <= row.version {
                             continue;
                         }
-                        let (row_history, pair) = apply_hazard(row, event, meta, Position { sequence: *sequence as i64, index: index as i64 });
+                        let (row_history, pair) = apply_hazard(
+                            row,
+                            event,
+                            meta,
+                            Position {
+                                sequence: *sequence as i64,
+                                index: index as i64,
+                            },
+                        );
                         history.push(row_history);
                         pairs.extend(pair);
                     }
                 }
                 Decoded::Round(commit) => {
                     for (event, meta) in &commit.events {
-                        apply_round(rounds.entry(meta.aggregate_id.clone()).or_default(), event, meta);
+                        apply_round(
+                            rounds.entry(meta.aggregate_id.clone()).or_default(),
+                            event,
+                            meta,
+                        );
                     }
                 }
-                Decoded::Statistics(commit) => statistics.extend(commit.events.iter().map(|(event, meta)| statistics_row(event, meta))),
+                Decoded::Statistics(commit) => statistics.extend(
+                    commit
+                        .events
+                        .iter()
+                        .map(|(event, meta)| statistics_row(event, meta)),
+                ),
                 Decoded::Order(commit) => {
                     for (event, meta) in &commit.events {
-                        apply_order(orders.entry(meta.aggregate_id.clone()).or_default(), event, meta);
+                        apply_order(
+                            orders.entry(meta.aggregate_id.clone()).or_default(),
+                            event,
+                            meta,
+                        );
                     }
                 }
                 Decoded::Device(commit) => {
                     for (index, (event, meta)) in commit.events.iter().enumerate() {
                         let row = devices.entry(meta.aggregate_id.clone()).or_default();
-                        tests.extend(apply_device(row, event, meta, Position { sequence: *sequence as i64, index: index as i64 }));
+                        tests.extend(apply_device(
+                            row,
+                            event,
+                            meta,
+                            Position {
+                                sequence: *sequence as i64,
+                                index: index as i64,
+                            },
+                        ));
                     }
                 }
                 Decoded::Enterprise(commit) => {
                     for (event, meta) in &commit.events {
-                        let (state, version) = enterprises.entry(meta.aggregate_id.clone()).or_default();
+                        let (state, version) =
+                            enterprises.entry(meta.aggregate_id.clone()).or_default();
                         if meta.aggregate_version as i64 <= *version {
                             continue;
                         }
@@ -396,22 +520,61 @@ pub async fn apply_batch(database: &Database, generation: i64, stream: &str, mes
             }
         }
 
-        let hazard_rows: Vec<HazardRow> = hazards.into_values().filter(|row| !row.facts.hazard_id.is_empty()).collect();
+        let hazard_rows: Vec<HazardRow> = hazards
+            .into_values()
+            .filter(|row| !row.facts.hazard_id.is_empty())
+            .collect();
         sql::upsert_hazards(&mut tx, generation, &hazard_rows).await?;
         sql::insert_history(&mut tx, generation, &history).await?;
         sql::upsert_matches(&mut tx, generation, &pairs).await?;
-        sql::upsert_rounds(&mut tx, generation, &rounds.into_values().collect::<Vec<_>>()).await?;
+        sql::upsert_rounds(
+            &mut tx,
+            generation,
+            &rounds.into_values().collect::<Vec<_>>(),
+        )
+        .await?;
         sql::upsert_statistics(&mut tx, generation, &statistics).await?;
-        sql::upsert_orders(&mut tx, generation, &orders.into_values().collect::<Vec<_>>()).await?;
-        sql::upsert_devices(&mut tx, generation, &devices.into_values().collect::<Vec<_>>(), &tests).await?;
-        sql::write_enterprises(&mut tx, generation, &enterprises.into_values().collect::<Vec<_>>()).await?;
-        sql::upsert_areas(&mut tx, generation, &areas.into_values().collect::<Vec<_>>()).await?;
-        sql::upsert_grid_cells(&mut tx, generation, &cells.into_values().collect::<Vec<_>>()).await?;
+        sql::upsert_orders(
+            &mut tx,
+            generation,
+            &orders.into_values().collect::<Vec<_>>(),
+        )
+        .await?;
+        sql::upsert_devices(
+            &mut tx,
+            generation,
+            &devices.into_values().collect::<Vec<_>>(),
+            &tests,
+        )
+        .await?;
+        sql::write_enterprises(
+            &mut tx,
+            generation,
+            &enterprises.into_values().collect::<Vec<_>>(),
+        )
+        .await?;
+        sql::upsert_areas(
+            &mut tx,
+            generation,
+            &areas.into_values().collect::<Vec<_>>(),
+        )
+        .await?;
+        sql::upsert_grid_cells(
+            &mut tx,
+            generation,
+            &cells.into_values().collect::<Vec<_>>(),
+        )
+        .await?;
         sql::write_checkpoint(&mut tx, generation, stream, last_sequence).await?;
         tx.commit().await?;
         Ok::<(), sqlx::Error>(())
     };
-    write.instrument(tracing::debug_span!("write batch", messages = decoded.len())).await?;
+    write
+        .instrument(tracing::debug_span!(
+            "write batch",
+            messages = decoded.len()
+        ))
+        .await?;
     Ok(newest_recorded_at)
 }
 

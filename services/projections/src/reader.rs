@@ -34,24 +34,39 @@ impl Scope {
     }
 
     fn admits(&self, enterprise_id: &str, attributes: &Attributes) -> bool {
-        self.enterprise_id.as_deref().is_none_or(|wanted| wanted == enterprise_id)
-            && self.township_code.as_deref().is_none_or(|wanted| wanted == attributes.township_code)
-            && self.industry.is_none_or(|wanted| attributes.industries.contains(&wanted))
+        self.enterprise_id
+            .as_deref()
+            .is_none_or(|wanted| wanted == enterprise_id)
+            && self
+                .township_code
+                .as_deref()
+                .is_none_or(|wanted| wanted == attributes.township_code)
+            && self
+                .industry
+                .is_none_or(|wanted| attributes.industries.contains(&wanted))
     }
 }
 
 fn industries(text: &str) -> Vec<i32> {
-    text.split(',').filter_map(|part| part.parse().ok()).collect()
+    text.split(',')
+        .filter_map(|part| part.parse().ok())
+        .collect()
 }
 
-fn attributes(row: &AnyRow, prefix: &str, fallback_township: &str) -> Result<Attributes, sqlx::Error> {
+fn attributes(
+    row: &AnyRow,
+    prefix: &str,
+    fallback_township: &str,
+) -> Result<Attributes, sqlx::Error> {
     let name: Option<String> = row.try_get(format!("{prefix}display_name").as_str())?;
     let township: Option<String> = row.try_get(format!("{prefix}township_code").as_str())?;
     let grid: Option<String> = row.try_get(format!("{prefix}grid_cell_id").as_str())?;
     let industry_list: Option<String> = row.try_get(format!("{prefix}industries").as_str())?;
     Ok(Attributes {
         enterprise_name: name.unwrap_or_default(),
-        township_code: township.filter(|code| !code.is_empty()).unwrap_or_else(|| fallback_township.to_string()),
+        township_code: township
+            .filter(|code| !code.is_empty())
+            .unwrap_or_else(|| fallback_township.to_string()),
         grid_cell_id: grid.unwrap_or_default(),
         industries: industry_list.as_deref().map(industries).unwrap_or_default(),
     })
@@ -59,7 +74,11 @@ fn attributes(row: &AnyRow, prefix: &str, fallback_township: &str) -> Result<Att
 
 /// The hazards reported by `as_of` in scope, each with its state as of then and its
 /// enterprise's attributes on the report day.
-pub async fn hazards(database: &Database, generation: i64, scope: &Scope) -> Result<Vec<HazardView>, sqlx::Error> {
+pub async fn hazards(
+    database: &Database,
+    generation: i64,
+    scope: &Scope,
+) -> Result<Vec<HazardView>, sqlx::Error> {
     let g = generation;
     let mut sql_text = format!(
         "SELECT h.*, e.display_name AS e_display_name, e.township_code AS e_township_code, e.grid_cell_id AS e_grid_cell_id, e.industries AS e_industries
@@ -72,22 +91,32 @@ pub async fn hazards(database: &Database, generation: i64, scope: &Scope) -> Res
         sql_text.push_str(" AND h.enterprise_id = $2");
         values.push(enterprise_id.clone().into());
     }
-    let rows = bind_all(sqlx::query(&sql_text), values.clone()).fetch_all(database.pool()).await?;
+    let rows = bind_all(sqlx::query(&sql_text), values.clone())
+        .fetch_all(database.pool())
+        .await?;
     let mut views = Vec::with_capacity(rows.len());
     for row in &rows {
         let hazard: HazardRow = sql::read_hazard(row)?;
         let attributes = attributes(row, "e_", &hazard.facts.township_code)?;
         if scope.admits(&hazard.facts.enterprise_id, &attributes) {
-            views.push(HazardView { facts: hazard.facts, state: hazard.state, attributes });
+            views.push(HazardView {
+                facts: hazard.facts,
+                state: hazard.state,
+                attributes,
+            });
         }
     }
     if !scope.is_current() {
         let mut history_sql = format!("SELECT * FROM hazard_history_g{g} WHERE at <= $1");
         if scope.enterprise_id.is_some() {
-            history_sql.push_str(&format!(" AND hazard_id IN (SELECT hazard_id FROM hazards_g{g} WHERE enterprise_id = $2)"));
+            history_sql.push_str(&format!(
+                " AND hazard_id IN (SELECT hazard_id FROM hazards_g{g} WHERE enterprise_id = $2)"
+            ));
         }
         history_sql.push_str(" ORDER BY hazard_id, sequence, position");
-        let history = bind_all(sqlx::query(&history_sql), values).fetch_all(database.pool()).await?;
+        let history = bind_all(sqlx::query(&history_sql), values)
+            .fetch_all(database.pool())
+            .await?;
         let mut latest: HashMap<String, crate::model::HazardState> = HashMap::new();
         for row in &history {
             latest.insert(row.try_get("hazard_id")?, sql::read_state(row)?);
@@ -103,25 +132,43 @@ pub async fn hazards(database: &Database, generation: i64, scope: &Scope) -> Res
 }
 
 /// Enterprises on a day, with their attributes and whether they must self-check.
-pub async fn enterprises_on(database: &Database, generation: i64, day: NaiveDate) -> Result<HashMap<String, EnterpriseView>, sqlx::Error> {
-    let rows = sqlx::query(&format!("SELECT * FROM enterprise_periods_g{generation} WHERE valid_from <= $1 AND $1 < valid_to"))
-        .bind(day.to_string())
-        .fetch_all(database.pool())
-        .await?;
+pub async fn enterprises_on(
+    database: &Database,
+    generation: i64,
+    day: NaiveDate,
+) -> Result<HashMap<String, EnterpriseView>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM enterprise_periods_g{generation} WHERE valid_from <= $1 AND $1 < valid_to"
+    ))
+    .bind(day.to_string())
+    .fetch_all(database.pool())
+    .await?;
     let mut enterprises = HashMap::new();
     for row in &rows {
         let enterprise_id: String = row.try_get("enterprise_id")?;
         let status = row.try_get::<i64, _>("status")? as i32;
         let required = row.try_get::<i64, _>("self_check_required")? != 0;
-        let active = status == EnterpriseStatus::Registered as i32 || status == EnterpriseStatus::Active as i32;
+        let active = status == EnterpriseStatus::Registered as i32
+            || status == EnterpriseStatus::Active as i32;
         let attributes = attributes(row, "", "")?;
-        enterprises.insert(enterprise_id.clone(), EnterpriseView { enterprise_id, attributes, in_scope: active && required });
+        enterprises.insert(
+            enterprise_id.clone(),
+            EnterpriseView {
+                enterprise_id,
+                attributes,
+                in_scope: active && required,
+            },
+        );
     }
     Ok(enterprises)
 }
 
 /// Everything the reconciliation needs, as of the scope's time.
-pub async fn snapshot(database: &Database, generation: i64, scope: &Scope) -> Result<Snapshot, sqlx::Error> {
+pub async fn snapshot(
+    database: &Database,
+    generation: i64,
+    scope: &Scope,
+) -> Result<Snapshot, sqlx::Error> {
     let as_of = scope.as_of.timestamp_millis();
     let g = generation;
     let hazards = hazards(database, generation, scope).await?;
@@ -142,21 +189,42 @@ pub async fn snapshot(database: &Database, generation: i64, scope: &Scope) -> Re
         .into_values()
         .filter(|enterprise| scope.admits(&enterprise.enterprise_id, &enterprise.attributes))
         .collect();
-    let admitted = |enterprise_id: &str| enterprises_today.get(enterprise_id).is_some_and(|view| scope.admits(enterprise_id, &view.attributes));
+    let admitted = |enterprise_id: &str| {
+        enterprises_today
+            .get(enterprise_id)
+            .is_some_and(|view| scope.admits(enterprise_id, &view.attributes))
+    };
 
     let mut rounds = Vec::new();
-    for row in sqlx::query(&format!("SELECT * FROM self_check_rounds_g{g} WHERE opened_at <= $1")).bind(as_of).fetch_all(database.pool()).await? {
+    for row in sqlx::query(&format!(
+        "SELECT * FROM self_check_rounds_g{g} WHERE opened_at <= $1"
+    ))
+    .bind(as_of)
+    .fetch_all(database.pool())
+    .await?
+    {
         let mut round = sql::read_round(&row)?;
-        if round.submitted_at.is_some_and(|submitted| submitted > as_of) {
+        if round
+            .submitted_at
+            .is_some_and(|submitted| submitted > as_of)
+        {
             round.submitted_at = None;
             round.status = SelfCheckRoundStatus::Open as i32;
         }
-        if admitted(&round.enterprise_id) || scope.enterprise_id.as_deref() == Some(&round.enterprise_id) {
+        if admitted(&round.enterprise_id)
+            || scope.enterprise_id.as_deref() == Some(&round.enterprise_id)
+        {
             rounds.push(round);
         }
     }
     let mut statistics = Vec::new();
-    for row in sqlx::query(&format!("SELECT * FROM periodic_statistics_g{g} WHERE submitted_at <= $1")).bind(as_of).fetch_all(database.pool()).await? {
+    for row in sqlx::query(&format!(
+        "SELECT * FROM periodic_statistics_g{g} WHERE submitted_at <= $1"
+    ))
+    .bind(as_of)
+    .fetch_all(database.pool())
+    .await?
+    {
         statistics.push(crate::model::StatisticsRow {
             statistics_id: row.try_get("statistics_id")?,
             enterprise_id: row.try_get("enterprise_id")?,
@@ -170,24 +238,46 @@ pub async fn snapshot(database: &Database, generation: i64, scope: &Scope) -> Re
         });
     }
     let mut tests: HashMap<String, Vec<DeviceTestRow>> = HashMap::new();
-    for row in sqlx::query(&format!("SELECT * FROM alarm_device_tests_g{g} WHERE recorded_at <= $1 ORDER BY device_id, sequence")).bind(as_of).fetch_all(database.pool()).await? {
+    for row in sqlx::query(&format!(
+        "SELECT * FROM alarm_device_tests_g{g} WHERE recorded_at <= $1 ORDER BY device_id, sequence"
+    ))
+    .bind(as_of)
+    .fetch_all(database.pool())
+    .await?
+    {
         let device_id: String = row.try_get("device_id")?;
-        tests.entry(device_id.clone()).or_default().push(DeviceTestRow {
-            device_id,
-            sequence: row.try_get("sequence")?,
-            tested_on: row.try_get("tested_on")?,
-            result: row.try_get::<i64, _>("result")? as i32,
-            recorded_at: row.try_get("recorded_at")?,
-            event_id: row.try_get("event_id")?,
-        });
+        tests
+            .entry(device_id.clone())
+            .or_default()
+            .push(DeviceTestRow {
+                device_id,
+                sequence: row.try_get("sequence")?,
+                tested_on: row.try_get("tested_on")?,
+                result: row.try_get::<i64, _>("result")? as i32,
+                recorded_at: row.try_get("recorded_at")?,
+                event_id: row.try_get("event_id")?,
+            });
     }
     let mut devices = Vec::new();
-    for row in sqlx::query(&format!("SELECT * FROM alarm_devices_g{g} WHERE registered_at <= $1")).bind(as_of).fetch_all(database.pool()).await? {
+    for row in sqlx::query(&format!(
+        "SELECT * FROM alarm_devices_g{g} WHERE registered_at <= $1"
+    ))
+    .bind(as_of)
+    .fetch_all(database.pool())
+    .await?
+    {
         let device = sql::read_device(&row)?;
-        let attributes = enterprises_today.get(&device.enterprise_id).map(|view| view.attributes.clone()).unwrap_or_default();
+        let attributes = enterprises_today
+            .get(&device.enterprise_id)
+            .map(|view| view.attributes.clone())
+            .unwrap_or_default();
         if scope.admits(&device.enterprise_id, &attributes) {
             let device_tests = tests.remove(&device.device_id).unwrap_or_default();
-            devices.push(DeviceView { device, tests: device_tests, attributes });
+            devices.push(DeviceView {
+                device,
+                tests: device_tests,
+                attributes,
+            });
         }
     }
     Ok(Snapshot {
@@ -204,20 +294,36 @@ pub async fn snapshot(database: &Database, generation: i64, scope: &Scope) -> Re
 }
 
 /// Display names: township and village codes, and grid cells.
-pub async fn names(database: &Database, generation: i64) -> Result<HashMap<String, String>, sqlx::Error> {
-    let mut names: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(&format!("SELECT code, name FROM admin_areas_g{generation}"))
-        .fetch_all(database.pool())
-        .await?
-        .into_iter()
-        .collect();
-    for (id, name) in sqlx::query_as::<_, (String, String)>(&format!("SELECT grid_cell_id, name FROM grid_cells_g{generation}")).fetch_all(database.pool()).await? {
+pub async fn names(
+    database: &Database,
+    generation: i64,
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    let mut names: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(&format!(
+        "SELECT code, name FROM admin_areas_g{generation}"
+    ))
+    .fetch_all(database.pool())
+    .await?
+    .into_iter()
+    .collect();
+    for (id, name) in sqlx::query_as::<_, (String, String)>(&format!(
+        "SELECT grid_cell_id, name FROM grid_cells_g{generation}"
+    ))
+    .fetch_all(database.pool())
+    .await?
+    {
         names.insert(id, name);
     }
     Ok(names)
 }
 
 /// The ids of events of the given types about these hazards, recorded by `as_of`, in order.
-pub async fn event_ids(database: &Database, generation: i64, hazard_ids: &[String], types: &[&str], as_of: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn event_ids(
+    database: &Database,
+    generation: i64,
+    hazard_ids: &[String],
+    types: &[&str],
+    as_of: i64,
+) -> Result<Vec<String>, sqlx::Error> {
     if hazard_ids.is_empty() || types.is_empty() {
         return Ok(Vec::new());
     }
@@ -229,6 +335,8 @@ pub async fn event_ids(database: &Database, generation: i64, hazard_ids: &[Strin
     let mut values: Vec<Value> = vec![as_of.into()];
     values.extend(hazard_ids.iter().cloned().map(Value::Text));
     values.extend(types.iter().map(|kind| Value::Text(kind.to_string())));
-    let rows = bind_all(sqlx::query(&sql_text), values).fetch_all(database.pool()).await?;
+    let rows = bind_all(sqlx::query(&sql_text), values)
+        .fetch_all(database.pool())
+        .await?;
     rows.iter().map(|row| row.try_get("event_id")).collect()
 }

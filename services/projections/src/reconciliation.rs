@@ -26,7 +26,11 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { review_clock_days: 10, recurrence_window_days: 90, matching_window_days: 90 }
+        Policy {
+            review_clock_days: 10,
+            recurrence_window_days: 90,
+            matching_window_days: 90,
+        }
     }
 }
 
@@ -85,7 +89,8 @@ impl Snapshot {
     }
 
     fn in_period(&self, day: &str) -> bool {
-        NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok_and(|day| day >= self.period_start && day <= self.period_end)
+        NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .is_ok_and(|day| day >= self.period_start && day <= self.period_end)
     }
 
     fn as_of_millis(&self) -> i64 {
@@ -102,7 +107,8 @@ fn day_of(millis: i64) -> NaiveDate {
 }
 
 fn plus_days(day: NaiveDate, days: i64) -> NaiveDate {
-    day.checked_add_days(Days::new(days.max(0) as u64)).unwrap_or(NaiveDate::MAX)
+    day.checked_add_days(Days::new(days.max(0) as u64))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// Past its deadline and not rectified, as of a time (a claim made in time is not overdue).
@@ -113,7 +119,9 @@ pub fn is_overdue(state: &HazardState, as_of: DateTime<Utc>) -> bool {
     let today = local_date(as_of);
     match HazardStatus::try_from(state.status) {
         Ok(HazardStatus::Rectifying) => today > deadline,
-        Ok(HazardStatus::AwaitingVerification) => state.claimed_at.is_some_and(|claimed| day_of(claimed) > deadline),
+        Ok(HazardStatus::AwaitingVerification) => state
+            .claimed_at
+            .is_some_and(|claimed| day_of(claimed) > deadline),
         _ => false,
     }
 }
@@ -160,7 +168,9 @@ fn pairs(snapshot: &Snapshot) -> HashMap<String, String> {
         if hazard.facts.government_side {
             pairs.insert(hazard.facts.hazard_id.clone(), counterpart.clone());
         } else {
-            pairs.entry(counterpart.clone()).or_insert_with(|| hazard.facts.hazard_id.clone());
+            pairs
+                .entry(counterpart.clone())
+                .or_insert_with(|| hazard.facts.hazard_id.clone());
         }
     }
     pairs
@@ -182,10 +192,19 @@ fn level_name(level: HazardLevel) -> &'static str {
 pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow> {
     let today = snapshot.today();
     let as_of = snapshot.as_of_millis();
-    let by_id: HashMap<&str, &HazardView> = snapshot.hazards.iter().map(|hazard| (hazard.facts.hazard_id.as_str(), hazard)).collect();
+    let by_id: HashMap<&str, &HazardView> = snapshot
+        .hazards
+        .iter()
+        .map(|hazard| (hazard.facts.hazard_id.as_str(), hazard))
+        .collect();
     let pairs = pairs(snapshot);
     let mut rows = Vec::new();
-    let row = |class, severity, hazard: &HazardView, since: NaiveDate, hazard_ids: Vec<String>, detail: String| DiscrepancyRow {
+    let row = |class,
+               severity,
+               hazard: &HazardView,
+               since: NaiveDate,
+               hazard_ids: Vec<String>,
+               detail: String| DiscrepancyRow {
         class,
         severity,
         enterprise_id: hazard.facts.enterprise_id.clone(),
@@ -214,16 +233,34 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
                     let attested_zero = snapshot.rounds.iter().any(|round| {
                         round.enterprise_id == facts.enterprise_id
                             && round.zero_findings
-                            && round.submitted_at.is_some_and(|submitted| submitted <= as_of)
+                            && round
+                                .submitted_at
+                                .is_some_and(|submitted| submitted <= as_of)
                             && round.period_start.as_str() <= facts.reported_date.as_str()
                             && facts.reported_date.as_str() <= round.period_end.as_str()
                     });
-                    let severity = if hazard_level == HazardLevel::Major || attested_zero { Severity::High } else { Severity::Medium };
-                    let mut detail = format!("found by the government ({}); no self-check entry reported before it", level_name(hazard_level));
+                    let severity = if hazard_level == HazardLevel::Major || attested_zero {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    };
+                    let mut detail = format!(
+                        "found by the government ({}); no self-check entry reported before it",
+                        level_name(hazard_level)
+                    );
                     if attested_zero {
-                        detail.push_str("; the enterprise attested zero findings (零隐患) for the period");
+                        detail.push_str(
+                            "; the enterprise attested zero findings (零隐患) for the period",
+                        );
                     }
-                    rows.push(row(DiscrepancyClass::MissedBySelfCheck, severity, hazard, reported_day, vec![facts.hazard_id.clone()], detail));
+                    rows.push(row(
+                        DiscrepancyClass::MissedBySelfCheck,
+                        severity,
+                        hazard,
+                        reported_day,
+                        vec![facts.hazard_id.clone()],
+                        detail,
+                    ));
                     if hazard_level == HazardLevel::Major {
                         rows.push(row(
                             DiscrepancyClass::UnreportedMajor,
@@ -237,15 +274,26 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
                 }
                 Some(counterpart) => {
                     let own_level = level(&counterpart.state);
-                    if hazard_level != HazardLevel::Unspecified && own_level != HazardLevel::Unspecified && own_level != hazard_level {
-                        let severity = if hazard_level == HazardLevel::Major { Severity::High } else { Severity::Medium };
+                    if hazard_level != HazardLevel::Unspecified
+                        && own_level != HazardLevel::Unspecified
+                        && own_level != hazard_level
+                    {
+                        let severity = if hazard_level == HazardLevel::Major {
+                            Severity::High
+                        } else {
+                            Severity::Medium
+                        };
                         rows.push(row(
                             DiscrepancyClass::GradeDisagreement,
                             severity,
                             hazard,
                             reported_day,
                             vec![facts.hazard_id.clone(), counterpart.facts.hazard_id.clone()],
-                            format!("graded {} by the government, {} by the enterprise", level_name(hazard_level), level_name(own_level)),
+                            format!(
+                                "graded {} by the government, {} by the enterprise",
+                                level_name(hazard_level),
+                                level_name(own_level)
+                            ),
                         ));
                     }
                     if hazard_level == HazardLevel::Major && own_level == HazardLevel::General {
@@ -265,7 +313,9 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
         // D2: a self-reported 重大 hazard the government has not looked at within its clock.
         if !facts.government_side && in_period && hazard_level == HazardLevel::Major {
             let clock_ends = plus_days(reported_day, policy.review_clock_days);
-            let reviewed = state.first_government_action_at.is_some_and(|at| at <= as_of);
+            let reviewed = state
+                .first_government_action_at
+                .is_some_and(|at| at <= as_of);
             if !reviewed && today > clock_ends && state.status != HazardStatus::Closed as i32 {
                 rows.push(row(
                     DiscrepancyClass::SelfReportedUnattended,
@@ -273,24 +323,31 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
                     hazard,
                     clock_ends,
                     vec![facts.hazard_id.clone()],
-                    format!("self-reported 重大 hazard not reviewed by the government within {} days", policy.review_clock_days),
+                    format!(
+                        "self-reported 重大 hazard not reviewed by the government within {} days",
+                        policy.review_clock_days
+                    ),
                 ));
             }
         }
         // D2: a claim on a government-ordered hazard waiting for its verdict beyond the clock.
-        if state.status == HazardStatus::AwaitingVerification as i32 && (facts.government_side || state.deadline_source == 2) {
-            if let Some(claimed) = state.claimed_at.filter(|claimed| snapshot.in_period(&day_of(*claimed).to_string())) {
-                let clock_ends = plus_days(day_of(claimed), policy.review_clock_days);
-                if today > clock_ends {
-                    rows.push(row(
-                        DiscrepancyClass::SelfReportedUnattended,
-                        Severity::Medium,
-                        hazard,
-                        clock_ends,
-                        vec![facts.hazard_id.clone()],
-                        format!("rectification claimed on {} awaits the government's verdict beyond {} days", day_of(claimed), policy.review_clock_days),
-                    ));
-                }
+        let government_ordered = facts.government_side || state.deadline_source == 2;
+        if state.status == HazardStatus::AwaitingVerification as i32
+            && government_ordered
+            && let Some(claimed) = state
+                .claimed_at
+                .filter(|claimed| snapshot.in_period(&day_of(*claimed).to_string()))
+        {
+            let clock_ends = plus_days(day_of(claimed), policy.review_clock_days);
+            if today > clock_ends {
+                rows.push(row(
+                    DiscrepancyClass::SelfReportedUnattended,
+                    Severity::Medium,
+                    hazard,
+                    clock_ends,
+                    vec![facts.hazard_id.clone()],
+                    format!("rectification claimed on {} awaits the government's verdict beyond {} days", day_of(claimed), policy.review_clock_days),
+                ));
             }
         }
 
@@ -303,36 +360,65 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
                 hazard,
                 since,
                 vec![facts.hazard_id.clone()],
-                format!("rectification claimed but rejected by the government's check {} time(s)", state.government_rejections),
+                format!(
+                    "rectification claimed but rejected by the government's check {} time(s)",
+                    state.government_rejections
+                ),
             ));
         }
 
         // D5: past its deadline and not rectified.
         if is_overdue(state, snapshot.as_of) {
-            let deadline = state.deadline.as_deref().and_then(parse_day).unwrap_or(today);
+            let deadline = state
+                .deadline
+                .as_deref()
+                .and_then(parse_day)
+                .unwrap_or(today);
             if deadline <= snapshot.period_end {
-                let severity = if hazard_level == HazardLevel::Major || state.listed { Severity::High } else { Severity::Medium };
-                let ledger = if facts.government_side { "government" } else { "enterprise" };
-                let listing = if state.listed { ", listed (挂牌)" } else { "" };
+                let severity = if hazard_level == HazardLevel::Major || state.listed {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+                let ledger = if facts.government_side {
+                    "government"
+                } else {
+                    "enterprise"
+                };
+                let listing = if state.listed {
+                    ", listed (挂牌)"
+                } else {
+                    ""
+                };
                 rows.push(row(
                     DiscrepancyClass::Overdue,
                     severity,
                     hazard,
                     deadline.succ_opt().unwrap_or(deadline),
                     vec![facts.hazard_id.clone()],
-                    format!("{} ledger, {}{listing}: deadline {deadline} passed", ledger, level_name(hazard_level)),
+                    format!(
+                        "{} ledger, {}{listing}: deadline {deadline} passed",
+                        ledger,
+                        level_name(hazard_level)
+                    ),
                 ));
             }
         }
     }
 
     // D3: the same hazard again soon after a close-out.
-    for closed in snapshot.hazards.iter().filter(|hazard| hazard.state.closed_at.is_some_and(|at| at <= as_of)) {
+    for closed in snapshot
+        .hazards
+        .iter()
+        .filter(|hazard| hazard.state.closed_at.is_some_and(|at| at <= as_of))
+    {
         let closed_at = closed.state.closed_at.unwrap_or_default();
         let window_ends = closed_at + policy.recurrence_window_days * 86_400_000;
         for later in &snapshot.hazards {
-            let same_place = (!later.facts.location.is_empty() && later.facts.location == closed.facts.location)
-                || (!later.facts.equipment.is_empty() && later.facts.equipment == closed.facts.equipment);
+            let same_place = (!later.facts.location.is_empty()
+                && later.facts.location == closed.facts.location)
+                || (!later.facts.equipment.is_empty()
+                    && later.facts.equipment == closed.facts.equipment);
             if later.facts.hazard_id != closed.facts.hazard_id
                 && later.facts.enterprise_id == closed.facts.enterprise_id
                 && later.facts.category == closed.facts.category
@@ -347,9 +433,15 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
                     enterprise_id: later.facts.enterprise_id.clone(),
                     attributes: later.attributes.clone(),
                     since: parse_day(&later.facts.reported_date).unwrap_or(today),
-                    hazard_ids: vec![closed.facts.hazard_id.clone(), later.facts.hazard_id.clone()],
+                    hazard_ids: vec![
+                        closed.facts.hazard_id.clone(),
+                        later.facts.hazard_id.clone(),
+                    ],
                     record_name: String::new(),
-                    detail: format!("recurred {} days after close-out", (later.facts.reported_at - closed_at) / 86_400_000),
+                    detail: format!(
+                        "recurred {} days after close-out",
+                        (later.facts.reported_at - closed_at) / 86_400_000
+                    ),
                 });
             }
         }
@@ -358,8 +450,20 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
     rows.extend(silent_enterprises(snapshot));
     rows.extend(overdue_devices(snapshot));
     rows.sort_by(|left, right| {
-        (left.class as i32, std::cmp::Reverse(left.severity as i32), &left.enterprise_id, &left.hazard_ids, &left.record_name)
-            .cmp(&(right.class as i32, std::cmp::Reverse(right.severity as i32), &right.enterprise_id, &right.hazard_ids, &right.record_name))
+        (
+            left.class as i32,
+            std::cmp::Reverse(left.severity as i32),
+            &left.enterprise_id,
+            &left.hazard_ids,
+            &left.record_name,
+        )
+            .cmp(&(
+                right.class as i32,
+                std::cmp::Reverse(right.severity as i32),
+                &right.enterprise_id,
+                &right.hazard_ids,
+                &right.record_name,
+            ))
     });
     rows
 }
@@ -370,11 +474,17 @@ fn silent_enterprises(snapshot: &Snapshot) -> Vec<DiscrepancyRow> {
     let today = snapshot.today();
     let as_of = snapshot.as_of_millis();
     let mut rows = Vec::new();
-    for enterprise in snapshot.enterprises.iter().filter(|enterprise| enterprise.in_scope) {
+    for enterprise in snapshot
+        .enterprises
+        .iter()
+        .filter(|enterprise| enterprise.in_scope)
+    {
         let checked = snapshot.rounds.iter().any(|round| {
             round.enterprise_id == enterprise.enterprise_id
                 && round.status == SelfCheckRoundStatus::Submitted as i32
-                && round.submitted_at.is_some_and(|submitted| submitted <= as_of)
+                && round
+                    .submitted_at
+                    .is_some_and(|submitted| submitted <= as_of)
                 && parse_day(&round.period_start).is_some_and(|start| start <= snapshot.period_end)
                 && parse_day(&round.period_end).is_some_and(|end| end >= snapshot.period_start)
         });
@@ -385,14 +495,26 @@ fn silent_enterprises(snapshot: &Snapshot) -> Vec<DiscrepancyRow> {
                 severity: Severity::Medium,
                 enterprise_id: enterprise.enterprise_id.clone(),
                 attributes: enterprise.attributes.clone(),
-                since: snapshot.period_end.succ_opt().unwrap_or(snapshot.period_end),
+                since: snapshot
+                    .period_end
+                    .succ_opt()
+                    .unwrap_or(snapshot.period_end),
                 hazard_ids: Vec::new(),
                 record_name: format!("enterprises/{}", enterprise.enterprise_id),
-                detail: format!("no self-check round submitted for {} to {}", snapshot.period_start, snapshot.period_end),
+                detail: format!(
+                    "no self-check round submitted for {} to {}",
+                    snapshot.period_start, snapshot.period_end
+                ),
             });
         }
-        for (statistics_id, due) in statistics_due(&enterprise.enterprise_id, snapshot.period_start, snapshot.period_end) {
-            let submitted = snapshot.statistics.iter().any(|statistics| statistics.statistics_id == statistics_id && statistics.submitted_at <= as_of);
+        for (statistics_id, due) in statistics_due(
+            &enterprise.enterprise_id,
+            snapshot.period_start,
+            snapshot.period_end,
+        ) {
+            let submitted = snapshot.statistics.iter().any(|statistics| {
+                statistics.statistics_id == statistics_id && statistics.submitted_at <= as_of
+            });
             if !submitted && today > due {
                 rows.push(DiscrepancyRow {
                     class: DiscrepancyClass::SilentEnterprise,
@@ -412,12 +534,20 @@ fn silent_enterprises(snapshot: &Snapshot) -> Vec<DiscrepancyRow> {
 
 /// The quarterly statistics of quarters ending in the period, with their due dates (the 15th of
 /// the next quarter's first month), and the annual ones of years ending in it (31 January).
-pub fn statistics_due(enterprise_id: &str, start: NaiveDate, end: NaiveDate) -> Vec<(String, NaiveDate)> {
+pub fn statistics_due(
+    enterprise_id: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Vec<(String, NaiveDate)> {
     use chrono::Datelike;
     let mut due = Vec::new();
     for year in start.year()..=end.year() {
         for quarter in 1..=4u32 {
-            let Some(first_of_next) = (if quarter == 4 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, quarter * 3 + 1, 1) }) else {
+            let Some(first_of_next) = (if quarter == 4 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(year, quarter * 3 + 1, 1)
+            }) else {
                 continue;
             };
             let last_day = first_of_next.pred_opt().unwrap_or(first_of_next);
@@ -449,20 +579,31 @@ fn overdue_devices(snapshot: &Snapshot) -> Vec<DiscrepancyRow> {
             let last = view.tests.last();
             let failed = last.is_some_and(|test| test.result == AlarmTestResult::Fail as i32);
             let due = match last {
-                Some(test) if test.result == AlarmTestResult::Fail as i32 => parse_day(&test.tested_on),
-                Some(test) => parse_day(&test.tested_on).map(|day| plus_days(day, view.device.test_interval_days)),
+                Some(test) if test.result == AlarmTestResult::Fail as i32 => {
+                    parse_day(&test.tested_on)
+                }
+                Some(test) => parse_day(&test.tested_on)
+                    .map(|day| plus_days(day, view.device.test_interval_days)),
                 None => parse_day(&view.device.registered_on),
             }?;
             if !(failed || today > due) {
                 return None;
             }
-            let detail = if failed { format!("failed its test on {due}") } else { format!("annual test due on {due} not done") };
+            let detail = if failed {
+                format!("failed its test on {due}")
+            } else {
+                format!("annual test due on {due} not done")
+            };
             Some(DiscrepancyRow {
                 class: DiscrepancyClass::DeviceOverdue,
                 severity: Severity::High,
                 enterprise_id: view.device.enterprise_id.clone(),
                 attributes: view.attributes.clone(),
-                since: if failed { due } else { due.succ_opt().unwrap_or(due) },
+                since: if failed {
+                    due
+                } else {
+                    due.succ_opt().unwrap_or(due)
+                },
                 hazard_ids: Vec::new(),
                 record_name: format!("alarmDevices/{}", view.device.device_id),
                 detail,
@@ -479,14 +620,23 @@ pub fn proposals(snapshot: &Snapshot, policy: &Policy) -> Vec<Proposal> {
     let paired_self: HashSet<&String> = pairs.values().collect();
     let window = policy.matching_window_days * 86_400_000;
     let mut proposals = Vec::new();
-    for government in snapshot.hazards.iter().filter(|hazard| hazard.facts.government_side && !pairs.contains_key(&hazard.facts.hazard_id)) {
-        for own in snapshot.hazards.iter().filter(|hazard| !hazard.facts.government_side) {
+    for government in snapshot.hazards.iter().filter(|hazard| {
+        hazard.facts.government_side && !pairs.contains_key(&hazard.facts.hazard_id)
+    }) {
+        for own in snapshot
+            .hazards
+            .iter()
+            .filter(|hazard| !hazard.facts.government_side)
+        {
             let (government_facts, own_facts) = (&government.facts, &own.facts);
             if own_facts.enterprise_id != government_facts.enterprise_id
                 || own_facts.reported_at > government_facts.reported_at
                 || government_facts.reported_at - own_facts.reported_at > window
                 || paired_self.contains(&own_facts.hazard_id)
-                || snapshot.rejected_pairs.contains(&(government_facts.hazard_id.clone(), own_facts.hazard_id.clone()))
+                || snapshot.rejected_pairs.contains(&(
+                    government_facts.hazard_id.clone(),
+                    own_facts.hazard_id.clone(),
+                ))
             {
                 continue;
             }
@@ -497,12 +647,14 @@ pub fn proposals(snapshot: &Snapshot, policy: &Policy) -> Vec<Proposal> {
                 score += 0.5;
             }
             let same_location = !own_facts.location.is_empty()
-                && (own_facts.location.contains(&government_facts.location) || government_facts.location.contains(&own_facts.location));
+                && (own_facts.location.contains(&government_facts.location)
+                    || government_facts.location.contains(&own_facts.location));
             if same_location {
                 grounds.push(format!("same place ({})", own_facts.location));
                 score += 0.3;
             }
-            if !own_facts.equipment.is_empty() && own_facts.equipment == government_facts.equipment {
+            if !own_facts.equipment.is_empty() && own_facts.equipment == government_facts.equipment
+            {
                 grounds.push(format!("same equipment ({})", own_facts.equipment));
                 score += 0.2;
             }
@@ -510,7 +662,9 @@ pub fn proposals(snapshot: &Snapshot, policy: &Policy) -> Vec<Proposal> {
                 continue;
             }
             let days = (government_facts.reported_at - own_facts.reported_at) / 86_400_000;
-            grounds.push(format!("self-check entry reported {days} day(s) before the government finding"));
+            grounds.push(format!(
+                "self-check entry reported {days} day(s) before the government finding"
+            ));
             proposals.push(Proposal {
                 government_hazard_id: government_facts.hazard_id.clone(),
                 self_hazard_id: own_facts.hazard_id.clone(),
@@ -522,7 +676,10 @@ pub fn proposals(snapshot: &Snapshot, policy: &Policy) -> Vec<Proposal> {
         }
     }
     proposals.sort_by(|left, right| {
-        right.score.total_cmp(&left.score).then_with(|| (&left.government_hazard_id, &left.self_hazard_id).cmp(&(&right.government_hazard_id, &right.self_hazard_id)))
+        right.score.total_cmp(&left.score).then_with(|| {
+            (&left.government_hazard_id, &left.self_hazard_id)
+                .cmp(&(&right.government_hazard_id, &right.self_hazard_id))
+        })
     });
     proposals
 }
@@ -555,7 +712,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let middle = sorted.len() / 2;
-    Some(if sorted.len() % 2 == 0 { (sorted[middle - 1] + sorted[middle]) / 2.0 } else { sorted[middle] })
+    Some(if sorted.len().is_multiple_of(2) {
+        (sorted[middle - 1] + sorted[middle]) / 2.0
+    } else {
+        sorted[middle]
+    })
 }
 
 /// The groups an enterprise's attributes put it in.
@@ -568,20 +729,37 @@ pub fn groups(attributes: &Attributes, enterprise_id: &str, group_by: GroupBy) -
             if attributes.industries.is_empty() {
                 vec![String::new()]
             } else {
-                attributes.industries.iter().map(|industry| Industry::try_from(*industry).map_or_else(|_| industry.to_string(), |industry| industry.as_str_name().to_string())).collect()
+                attributes
+                    .industries
+                    .iter()
+                    .map(|industry| {
+                        Industry::try_from(*industry).map_or_else(
+                            |_| industry.to_string(),
+                            |industry| industry.as_str_name().to_string(),
+                        )
+                    })
+                    .collect()
             }
         }
     }
 }
 
 /// Rates per group, and for the whole snapshot (the group "").
-pub fn rates(snapshot: &Snapshot, discrepancies: &[DiscrepancyRow], group_by: GroupBy) -> (Rates, BTreeMap<String, Rates>) {
+pub fn rates(
+    snapshot: &Snapshot,
+    discrepancies: &[DiscrepancyRow],
+    group_by: GroupBy,
+) -> (Rates, BTreeMap<String, Rates>) {
     let mut total = Rates::default();
     let mut by_group: BTreeMap<String, Rates> = BTreeMap::new();
     let today = snapshot.today();
     let as_of = snapshot.as_of_millis();
     let pairs = pairs(snapshot);
-    let by_id: HashMap<&str, &HazardView> = snapshot.hazards.iter().map(|hazard| (hazard.facts.hazard_id.as_str(), hazard)).collect();
+    let by_id: HashMap<&str, &HazardView> = snapshot
+        .hazards
+        .iter()
+        .map(|hazard| (hazard.facts.hazard_id.as_str(), hazard))
+        .collect();
     let missed: HashSet<&str> = discrepancies
         .iter()
         .filter(|row| row.class == DiscrepancyClass::MissedBySelfCheck)
@@ -614,21 +792,33 @@ pub fn rates(snapshot: &Snapshot, discrepancies: &[DiscrepancyRow], group_by: Gr
                 }
             });
         }
-        if in_period && (state.government_rejections > 0 || (state.verified_by_government && state.claimed_at.is_some())) {
-            each(attributes, &facts.enterprise_id, &|rates| rates.government_checked_rectifications += 1);
+        if in_period
+            && (state.government_rejections > 0
+                || (state.verified_by_government && state.claimed_at.is_some()))
+        {
+            each(attributes, &facts.enterprise_id, &|rates| {
+                rates.government_checked_rectifications += 1
+            });
         }
         if in_period
             && let (Some(claimed), Some(verdict)) = (state.claimed_at, state.verdict_at)
             && verdict >= claimed
         {
             let hours = (verdict - claimed) as f64 / 3_600_000.0;
-            each(attributes, &facts.enterprise_id, &|rates| rates.verification_lags_hours.push(hours));
+            each(attributes, &facts.enterprise_id, &|rates| {
+                rates.verification_lags_hours.push(hours)
+            });
         }
         if let Some(deadline) = state.deadline.as_deref().and_then(parse_day)
             && deadline >= snapshot.period_start
             && deadline <= snapshot.period_end.min(today)
         {
-            let rectified = [state.claimed_at, state.verified_at].into_iter().flatten().filter(|at| *at <= as_of).map(day_of).min();
+            let rectified = [state.claimed_at, state.verified_at]
+                .into_iter()
+                .flatten()
+                .filter(|at| *at <= as_of)
+                .map(day_of)
+                .min();
             let on_time = rectified.is_some_and(|day| day <= deadline);
             let key = (facts.government_side, state.level);
             each(attributes, &facts.enterprise_id, &|rates| {
@@ -640,7 +830,9 @@ pub fn rates(snapshot: &Snapshot, discrepancies: &[DiscrepancyRow], group_by: Gr
             });
         }
         if state.level == HazardLevel::Major as i32 && state.status != HazardStatus::Closed as i32 {
-            each(attributes, &facts.enterprise_id, &|rates| rates.open_major += 1);
+            each(attributes, &facts.enterprise_id, &|rates| {
+                rates.open_major += 1
+            });
         }
     }
     for row in discrepancies {
@@ -652,19 +844,29 @@ pub fn rates(snapshot: &Snapshot, discrepancies: &[DiscrepancyRow], group_by: Gr
             }
         });
     }
-    for enterprise in snapshot.enterprises.iter().filter(|enterprise| enterprise.in_scope) {
+    for enterprise in snapshot
+        .enterprises
+        .iter()
+        .filter(|enterprise| enterprise.in_scope)
+    {
         let checked = snapshot.rounds.iter().any(|round| {
             round.enterprise_id == enterprise.enterprise_id
-                && round.submitted_at.is_some_and(|submitted| submitted <= as_of)
+                && round
+                    .submitted_at
+                    .is_some_and(|submitted| submitted <= as_of)
                 && parse_day(&round.period_start).is_some_and(|start| start <= snapshot.period_end)
                 && parse_day(&round.period_end).is_some_and(|end| end >= snapshot.period_start)
         });
-        each(&enterprise.attributes, &enterprise.enterprise_id, &|rates| {
-            rates.enterprises_in_scope += 1;
-            if checked {
-                rates.enterprises_self_checked += 1;
-            }
-        });
+        each(
+            &enterprise.attributes,
+            &enterprise.enterprise_id,
+            &|rates| {
+                rates.enterprises_in_scope += 1;
+                if checked {
+                    rates.enterprises_self_checked += 1;
+                }
+            },
+        );
     }
     (total, by_group)
 }

@@ -82,8 +82,12 @@ fn generation_tables(generation: i64) -> Vec<String> {
                 {HAZARD_STATE_COLUMNS}
             )"
         ),
-        format!("CREATE INDEX IF NOT EXISTS hazards_{g}_enterprise ON hazards_{g} (enterprise_id, reported_date)"),
-        format!("CREATE INDEX IF NOT EXISTS hazards_{g}_township ON hazards_{g} (township_code, reported_date)"),
+        format!(
+            "CREATE INDEX IF NOT EXISTS hazards_{g}_enterprise ON hazards_{g} (enterprise_id, reported_date)"
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS hazards_{g}_township ON hazards_{g} (township_code, reported_date)"
+        ),
         format!("CREATE INDEX IF NOT EXISTS hazards_{g}_reported ON hazards_{g} (reported_date)"),
         format!(
             "CREATE TABLE IF NOT EXISTS hazard_history_{g} (
@@ -125,7 +129,9 @@ fn generation_tables(generation: i64) -> Vec<String> {
                 event_id TEXT NOT NULL
             )"
         ),
-        format!("CREATE INDEX IF NOT EXISTS self_check_rounds_{g}_enterprise ON self_check_rounds_{g} (enterprise_id)"),
+        format!(
+            "CREATE INDEX IF NOT EXISTS self_check_rounds_{g}_enterprise ON self_check_rounds_{g} (enterprise_id)"
+        ),
         format!(
             "CREATE TABLE IF NOT EXISTS periodic_statistics_{g} (
                 statistics_id TEXT PRIMARY KEY,
@@ -273,19 +279,29 @@ pub async fn create_generation(database: &Database, generation: i64) -> Result<(
 /// Drops a generation's tables and its checkpoints and failures.
 pub async fn drop_generation(database: &Database, generation: i64) -> Result<(), sqlx::Error> {
     for table in generation_table_names(generation) {
-        database.pool().execute(format!("DROP TABLE IF EXISTS {table}").as_str()).await?;
+        database
+            .pool()
+            .execute(format!("DROP TABLE IF EXISTS {table}").as_str())
+            .await?;
     }
-    sqlx::query("DELETE FROM projection_checkpoints WHERE generation = $1").bind(generation).execute(database.pool()).await?;
-    sqlx::query("DELETE FROM projection_failures WHERE generation = $1").bind(generation).execute(database.pool()).await?;
+    sqlx::query("DELETE FROM projection_checkpoints WHERE generation = $1")
+        .bind(generation)
+        .execute(database.pool())
+        .await?;
+    sqlx::query("DELETE FROM projection_failures WHERE generation = $1")
+        .bind(generation)
+        .execute(database.pool())
+        .await?;
     Ok(())
 }
 
 /// The active generation, creating generation 1 on a new database.
 pub async fn active_generation(database: &Database) -> Result<i64, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT active FROM projection_generations WHERE projection = $1")
-        .bind(PROJECTION)
-        .fetch_optional(database.pool())
-        .await?;
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT active FROM projection_generations WHERE projection = $1")
+            .bind(PROJECTION)
+            .fetch_optional(database.pool())
+            .await?;
     if let Some((active,)) = row {
         return Ok(active);
     }
@@ -296,9 +312,10 @@ pub async fn active_generation(database: &Database) -> Result<i64, sqlx::Error> 
         .bind(chrono::Utc::now().timestamp_millis())
         .execute(database.pool())
         .await?;
-    let (active,): (i64,) = sqlx::query_as("SELECT active FROM projection_generations WHERE projection = $1")
-        .bind(PROJECTION)
-        .fetch_one(database.pool())
-        .await?;
+    let (active,): (i64,) =
+        sqlx::query_as("SELECT active FROM projection_generations WHERE projection = $1")
+            .bind(PROJECTION)
+            .fetch_one(database.pool())
+            .await?;
     Ok(active)
 }

@@ -22,16 +22,27 @@ struct Generation {
 
 impl Generation {
     fn start(database: &Database, store: &EventStore, number: i64, batch: usize) -> Generation {
-        let projectors = CONTEXTS.iter().map(|context| Projector::spawn(database.clone(), store.clone(), number, context, batch)).collect();
+        let projectors = CONTEXTS
+            .iter()
+            .map(|context| {
+                Projector::spawn(database.clone(), store.clone(), number, context, batch)
+            })
+            .collect();
         Generation { number, projectors }
     }
 
     fn statuses(&self) -> Vec<Arc<StreamStatus>> {
-        self.projectors.iter().map(|projector| projector.status.clone()).collect()
+        self.projectors
+            .iter()
+            .map(|projector| projector.status.clone())
+            .collect()
     }
 
     fn applied(&self) -> u64 {
-        self.projectors.iter().map(|projector| projector.status.applied.load(Ordering::SeqCst)).sum()
+        self.projectors
+            .iter()
+            .map(|projector| projector.status.applied.load(Ordering::SeqCst))
+            .sum()
     }
 }
 
@@ -58,7 +69,12 @@ pub enum RebuildError {
 
 impl Projections {
     /// Creates the schema when needed and starts projecting into the active generation.
-    pub async fn start(database: Database, store: EventStore, policy: Policy, batch: usize) -> Result<Arc<Projections>, sqlx::Error> {
+    pub async fn start(
+        database: Database,
+        store: EventStore,
+        policy: Policy,
+        batch: usize,
+    ) -> Result<Arc<Projections>, sqlx::Error> {
         schema::migrate(&database).await?;
         let number = schema::active_generation(&database).await?;
         schema::create_generation(&database, number).await?;
@@ -89,13 +105,19 @@ impl Projections {
         if !self.rebuilding.load(Ordering::SeqCst) {
             return None;
         }
-        self.rebuild_progress.lock().expect("rebuild lock").as_ref().map(|progress| progress.borrow().clone())
+        self.rebuild_progress
+            .lock()
+            .expect("rebuild lock")
+            .as_ref()
+            .map(|progress| *progress.borrow())
     }
 
     /// Starts a rebuild: a new generation filled from the first event of every stream, while the
     /// active one keeps answering. It takes over once it has caught up with the heads the
     /// streams had when it started. Progress is published on the returned channel.
-    pub async fn rebuild(self: &Arc<Self>) -> Result<watch::Receiver<RebuildProgress>, RebuildError> {
+    pub async fn rebuild(
+        self: &Arc<Self>,
+    ) -> Result<watch::Receiver<RebuildProgress>, RebuildError> {
         if self.rebuilding.swap(true, Ordering::SeqCst) {
             return Err(RebuildError::AlreadyRunning);
         }
@@ -108,7 +130,13 @@ impl Projections {
             }
         };
         let building = Generation::start(&self.database, &self.store, number, self.batch);
-        let (sender, receiver) = watch::channel(RebuildProgress { generation: number, applied: 0, target, switched: false, elapsed_seconds: 0.0 });
+        let (sender, receiver) = watch::channel(RebuildProgress {
+            generation: number,
+            applied: 0,
+            target,
+            switched: false,
+            elapsed_seconds: 0.0,
+        });
         *self.rebuild_progress.lock().expect("rebuild lock") = Some(receiver.clone());
         let projections = self.clone();
         tokio::spawn(async move { projections.finish_rebuild(building, target, sender).await });
@@ -126,22 +154,42 @@ impl Projections {
         Ok((number, target))
     }
 
-    async fn finish_rebuild(self: Arc<Self>, building: Generation, target: u64, progress: watch::Sender<RebuildProgress>) {
+    async fn finish_rebuild(
+        self: Arc<Self>,
+        building: Generation,
+        target: u64,
+        progress: watch::Sender<RebuildProgress>,
+    ) {
         let started = Instant::now();
         let number = building.number;
         tracing::info!(generation = number, target, "rebuild started");
         loop {
             tokio::time::sleep(Duration::from_millis(200)).await;
             let applied = building.applied();
-            let _ = progress.send(RebuildProgress { generation: number, applied, target, switched: false, elapsed_seconds: started.elapsed().as_secs_f64() });
-            if let Some(failure) = building.statuses().iter().find_map(|status| status.failure()) {
+            let _ = progress.send(RebuildProgress {
+                generation: number,
+                applied,
+                target,
+                switched: false,
+                elapsed_seconds: started.elapsed().as_secs_f64(),
+            });
+            if let Some(failure) = building
+                .statuses()
+                .iter()
+                .find_map(|status| status.failure())
+            {
                 tracing::error!(generation = number, sequence = failure.sequence, reason = %failure.reason, "rebuild abandoned: the new generation stopped");
                 drop(building);
                 let _ = schema::drop_generation(&self.database, number).await;
                 self.rebuilding.store(false, Ordering::SeqCst);
                 return;
             }
-            if applied >= target && building.statuses().iter().all(|status| status.caught_up.load(Ordering::SeqCst)) {
+            if applied >= target
+                && building
+                    .statuses()
+                    .iter()
+                    .all(|status| status.caught_up.load(Ordering::SeqCst))
+            {
                 break;
             }
         }
@@ -159,15 +207,28 @@ impl Projections {
             self.rebuilding.store(false, Ordering::SeqCst);
             return;
         }
-        let old = std::mem::replace(&mut *self.active.write().expect("generation lock"), building);
+        let old = std::mem::replace(
+            &mut *self.active.write().expect("generation lock"),
+            building,
+        );
         let old_number = old.number;
         drop(old);
         if let Err(error) = schema::drop_generation(&self.database, old_number).await {
             tracing::warn!(%error, generation = old_number, "the old generation's tables could not be dropped");
         }
         let applied = self.active.read().expect("generation lock").applied();
-        let _ = progress.send(RebuildProgress { generation: number, applied, target, switched: true, elapsed_seconds: started.elapsed().as_secs_f64() });
-        tracing::info!(generation = number, seconds = started.elapsed().as_secs_f64(), "rebuild switched over");
+        let _ = progress.send(RebuildProgress {
+            generation: number,
+            applied,
+            target,
+            switched: true,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+        });
+        tracing::info!(
+            generation = number,
+            seconds = started.elapsed().as_secs_f64(),
+            "rebuild switched over"
+        );
         self.rebuilding.store(false, Ordering::SeqCst);
     }
 }

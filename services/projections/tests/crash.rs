@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use hl_domain::access::test_actors;
-use hl_eventstore::{EventStore, Namespace, Repository, RepositorySettings, RequestMeta, StoreSettings, decode_commit};
+use hl_eventstore::{
+    EventStore, Namespace, Repository, RepositorySettings, RequestMeta, StoreSettings,
+    decode_commit,
+};
 use hl_hazards::domain::EnterpriseStanding;
 use hl_hazards::domain::hazard::{Hazard, HazardCommand, ReportHazard};
 use hl_projections::db::Database;
@@ -27,8 +30,17 @@ const HAZARDS: usize = 600;
 
 /// Records HAZARDS hazards, each reported, ordered and claimed: three commits apiece.
 async fn preload(store: &EventStore) {
-    let repository = Arc::new(Repository::<Hazard>::new(store.clone(), "330903", RepositorySettings::default()));
-    let meta = |actor| RequestMeta { request_id: uuid::Uuid::new_v4().to_string(), actor, occurred_at: None, correlation_id: None };
+    let repository = Arc::new(Repository::<Hazard>::new(
+        store.clone(),
+        "330903",
+        RepositorySettings::default(),
+    ));
+    let meta = |actor| RequestMeta {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        actor,
+        occurred_at: None,
+        correlation_id: None,
+    };
     futures::stream::iter(0..HAZARDS)
         .for_each_concurrent(32, |index| {
             let repository = repository.clone();
@@ -48,18 +60,51 @@ async fn preload(store: &EventStore) {
                     level_criterion: "c".into(),
                     ..ReportHazard::default()
                 };
-                let order = hazards::RectificationOrder { document_number: "n".into(), deadline: Some(day("2099-01-01")), measures: String::new() };
-                let evidence = vec![hl_proto::common::v1::EvidenceRef { sha256: "a".repeat(64), ..Default::default() }];
-                repository.execute(&id, &HazardCommand::Report(report), &meta(test_actors::inspector())).await.unwrap();
-                repository.execute(&id, &HazardCommand::OrderRectification(order), &meta(test_actors::inspector())).await.unwrap();
-                repository.execute(&id, &HazardCommand::ClaimRectification { note: String::new(), evidence }, &meta(test_actors::enterprise())).await.unwrap();
+                let order = hazards::RectificationOrder {
+                    document_number: "n".into(),
+                    deadline: Some(day("2099-01-01")),
+                    measures: String::new(),
+                };
+                let evidence = vec![hl_proto::common::v1::EvidenceRef {
+                    sha256: "a".repeat(64),
+                    ..Default::default()
+                }];
+                repository
+                    .execute(
+                        &id,
+                        &HazardCommand::Report(report),
+                        &meta(test_actors::inspector()),
+                    )
+                    .await
+                    .unwrap();
+                repository
+                    .execute(
+                        &id,
+                        &HazardCommand::OrderRectification(order),
+                        &meta(test_actors::inspector()),
+                    )
+                    .await
+                    .unwrap();
+                repository
+                    .execute(
+                        &id,
+                        &HazardCommand::ClaimRectification {
+                            note: String::new(),
+                            evidence,
+                        },
+                        &meta(test_actors::enterprise()),
+                    )
+                    .await
+                    .unwrap();
             }
         })
         .await;
 }
 
 /// The hazard rows and history keys a fold of the whole stream gives.
-async fn fold_of_stream(store: &EventStore) -> (BTreeMap<String, HazardRow>, BTreeSet<(String, i64, i64)>) {
+async fn fold_of_stream(
+    store: &EventStore,
+) -> (BTreeMap<String, HazardRow>, BTreeSet<(String, i64, i64)>) {
     let head = store.stream_head("hazards").await.unwrap();
     let mut messages = store.read_stream("hazards", 1).await.unwrap();
     let mut rows: BTreeMap<String, HazardRow> = BTreeMap::new();
@@ -69,7 +114,10 @@ async fn fold_of_stream(store: &EventStore) -> (BTreeMap<String, HazardRow>, BTr
         let commit = decode_commit::<HazardEvent>(&message.payload).unwrap();
         for (index, (event, meta)) in commit.events.iter().enumerate() {
             let row = rows.entry(meta.aggregate_id.clone()).or_default();
-            let position = Position { sequence: message.sequence as i64, index: index as i64 };
+            let position = Position {
+                sequence: message.sequence as i64,
+                index: index as i64,
+            };
             apply_hazard(row, event, meta, position);
             history.insert((meta.aggregate_id.clone(), position.sequence, position.index));
         }
@@ -81,16 +129,22 @@ async fn fold_of_stream(store: &EventStore) -> (BTreeMap<String, HazardRow>, BTr
 }
 
 async fn checkpoint(database: &Database, stream: &str) -> u64 {
-    sqlx::query("SELECT last_sequence FROM projection_checkpoints WHERE generation = 1 AND stream = $1")
-        .bind(stream.to_string())
-        .fetch_optional(database.pool())
-        .await
-        .ok()
-        .flatten()
-        .map_or(0, |row| row.get::<i64, _>(0) as u64)
+    sqlx::query(
+        "SELECT last_sequence FROM projection_checkpoints WHERE generation = 1 AND stream = $1",
+    )
+    .bind(stream.to_string())
+    .fetch_optional(database.pool())
+    .await
+    .ok()
+    .flatten()
+    .map_or(0, |row| row.get::<i64, _>(0) as u64)
 }
 
-fn start_projector(nats: &NatsServer, namespace: &str, database_url: &str) -> tokio::process::Child {
+fn start_projector(
+    nats: &NatsServer,
+    namespace: &str,
+    database_url: &str,
+) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_hl-projections"))
         .env_clear()
         .env("NATS_URL", nats.url())
@@ -113,7 +167,11 @@ async fn a_projector_killed_during_catch_up_resumes_without_duplicates_or_gaps()
         let nats = NatsServer::start().await;
         let namespace = unique_namespace();
         let client = async_nats::connect(nats.url()).await.unwrap();
-        let store = EventStore::new(client, Namespace::new(&namespace).unwrap(), StoreSettings::default());
+        let store = EventStore::new(
+            client,
+            Namespace::new(&namespace).unwrap(),
+            StoreSettings::default(),
+        );
         store.ensure_snapshot_stream().await.unwrap();
         store.ensure_context_stream("hazards").await.unwrap();
         store.ensure_context_stream("responsibility").await.unwrap();
@@ -128,32 +186,46 @@ async fn a_projector_killed_during_catch_up_resumes_without_duplicates_or_gaps()
             async move { Database::connect(&url).await.ok() }
         })
         .await;
-        let killed_at = wait_until("the catch-up to be under way", Duration::from_secs(60), || {
-            let database = database.clone();
-            let stream_name = stream_name.clone();
-            async move {
-                let applied = checkpoint(&database, &stream_name).await;
-                (applied >= head / 4).then_some(applied)
-            }
-        })
+        let killed_at = wait_until(
+            "the catch-up to be under way",
+            Duration::from_secs(60),
+            || {
+                let database = database.clone();
+                let stream_name = stream_name.clone();
+                async move {
+                    let applied = checkpoint(&database, &stream_name).await;
+                    (applied >= head / 4).then_some(applied)
+                }
+            },
+        )
         .await;
         send_signal(projector.id().unwrap(), Signal::SIGKILL);
         projector.wait().await.unwrap();
-        assert!(killed_at < head, "killed after {killed_at} of {head}: the catch-up was not interrupted");
+        assert!(
+            killed_at < head,
+            "killed after {killed_at} of {head}: the catch-up was not interrupted"
+        );
         eprintln!("killed at sequence {killed_at} of {head}");
 
         let mut projector = start_projector(&nats, &namespace, &url);
-        wait_until("the restarted projector to catch up", Duration::from_secs(120), || {
-            let database = database.clone();
-            let stream_name = stream_name.clone();
-            async move { (checkpoint(&database, &stream_name).await >= head).then_some(()) }
-        })
+        wait_until(
+            "the restarted projector to catch up",
+            Duration::from_secs(120),
+            || {
+                let database = database.clone();
+                let stream_name = stream_name.clone();
+                async move { (checkpoint(&database, &stream_name).await >= head).then_some(()) }
+            },
+        )
         .await;
         send_signal(projector.id().unwrap(), Signal::SIGTERM);
         projector.wait().await.unwrap();
 
         let (expected_rows, expected_history) = fold_of_stream(&store).await;
-        let rows = sqlx::query("SELECT * FROM hazards_g1").fetch_all(database.pool()).await.unwrap();
+        let rows = sqlx::query("SELECT * FROM hazards_g1")
+            .fetch_all(database.pool())
+            .await
+            .unwrap();
         let actual_rows: BTreeMap<String, HazardRow> = rows
             .iter()
             .map(|row| {
@@ -163,16 +235,20 @@ async fn a_projector_killed_during_catch_up_resumes_without_duplicates_or_gaps()
             .collect();
         assert_eq!(actual_rows.len(), HAZARDS);
         assert_eq!(actual_rows, expected_rows);
-        let history: Vec<(String, i64, i64)> = sqlx::query("SELECT hazard_id, sequence, position FROM hazard_history_g1")
-            .fetch_all(database.pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| (row.get(0), row.get(1), row.get(2)))
-            .collect();
+        let history: Vec<(String, i64, i64)> =
+            sqlx::query("SELECT hazard_id, sequence, position FROM hazard_history_g1")
+                .fetch_all(database.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| (row.get(0), row.get(1), row.get(2)))
+                .collect();
         let unique: BTreeSet<(String, i64, i64)> = history.iter().cloned().collect();
         assert_eq!(history.len(), unique.len(), "no event applied twice");
-        assert_eq!(unique, expected_history, "every event applied, none missing");
+        assert_eq!(
+            unique, expected_history,
+            "every event applied, none missing"
+        );
     })
     .await;
 }

@@ -18,15 +18,28 @@ use support::*;
 
 fn as_administrator<T>(body: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(body);
-    for (key, value) in [("x-actor-id", "admin-1"), ("x-actor-role", "bureau-administrator"), ("x-actor-region", "330903")] {
+    for (key, value) in [
+        ("x-actor-id", "admin-1"),
+        ("x-actor-role", "bureau-administrator"),
+        ("x-actor-region", "330903"),
+    ] {
         request.metadata_mut().insert(key, value.parse().unwrap());
     }
     request
 }
 
 async fn all_hazards(world: &World) -> Vec<ledger::HazardRecord> {
-    let request = ledger::ListHazardsRequest { page_size: 1000, ..Default::default() };
-    world.ledger().list_hazards(as_inspector(request)).await.unwrap().into_inner().hazards
+    let request = ledger::ListHazardsRequest {
+        page_size: 1000,
+        ..Default::default()
+    };
+    world
+        .ledger()
+        .list_hazards(as_inspector(request))
+        .await
+        .unwrap()
+        .into_inner()
+        .hazards
 }
 
 #[tokio::test]
@@ -36,7 +49,17 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
         world.register(ENTERPRISE, "330903001", true).await;
         for index in 0..40 {
             let id = format!("g{index:02}");
-            world.report(&id, ENTERPRISE, true, HazardLevel::General, "机房", "2023-05-01", "").await;
+            world
+                .report(
+                    &id,
+                    ENTERPRISE,
+                    true,
+                    HazardLevel::General,
+                    "机房",
+                    "2023-05-01",
+                    "",
+                )
+                .await;
             if index % 2 == 0 {
                 world.order(&id, "2023-05-20", "2023-05-02").await;
             }
@@ -49,7 +72,13 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
         let discrepancies_before = world.discrepancies("2023-06-01").await;
         assert_eq!(before.len(), 40);
 
-        let mut progress = AdminGrpc(world.projections.clone()).rebuild_projections(as_administrator(ledger::RebuildProjectionsRequest::default())).await.unwrap().into_inner();
+        let mut progress = AdminGrpc(world.projections.clone())
+            .rebuild_projections(as_administrator(
+                ledger::RebuildProjectionsRequest::default(),
+            ))
+            .await
+            .unwrap()
+            .into_inner();
         // The old generation answers while the new one fills.
         assert_eq!(all_hazards(&world).await, before);
         let mut last = None;
@@ -63,12 +92,30 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
         assert_eq!(world.projections.generation(), 2);
 
         assert_eq!(all_hazards(&world).await, before);
-        assert_eq!(world.discrepancies("2023-06-01").await, discrepancies_before);
-        let old_tables = sqlx::query("SELECT COUNT(*) FROM hazards_g1").fetch_one(world.projections.database.pool()).await;
-        assert!(old_tables.is_err(), "the old generation's tables are dropped");
+        assert_eq!(
+            world.discrepancies("2023-06-01").await,
+            discrepancies_before
+        );
+        let old_tables = sqlx::query("SELECT COUNT(*) FROM hazards_g1")
+            .fetch_one(world.projections.database.pool())
+            .await;
+        assert!(
+            old_tables.is_err(),
+            "the old generation's tables are dropped"
+        );
 
         // New events reach the new generation.
-        world.report("after", ENTERPRISE, true, HazardLevel::General, "机房", "2023-05-03", "").await;
+        world
+            .report(
+                "after",
+                ENTERPRISE,
+                true,
+                HazardLevel::General,
+                "机房",
+                "2023-05-03",
+                "",
+            )
+            .await;
         world.caught_up().await;
         assert_eq!(all_hazards(&world).await.len(), 41);
     })
@@ -80,33 +127,106 @@ async fn a_message_that_cannot_be_applied_stops_its_projector_and_names_its_sequ
     on_both_databases(|backend| async move {
         let world = World::start(backend).await;
         world.register(ENTERPRISE, "330903001", true).await;
-        world.report("before", ENTERPRISE, true, HazardLevel::General, "机房", "2023-05-01", "").await;
+        world
+            .report(
+                "before",
+                ENTERPRISE,
+                true,
+                HazardLevel::General,
+                "机房",
+                "2023-05-01",
+                "",
+            )
+            .await;
         world.caught_up().await;
         // Something that is not a commit lands on a hazard's subject.
-        let subject = world.store.namespace().aggregate_subject("330903", "hazards", "hazard", "broken");
-        let ack = world.store.jetstream().publish(subject, "not a commit".into()).await.unwrap().await.unwrap();
-        world.report("after", ENTERPRISE, true, HazardLevel::General, "机房", "2023-05-02", "").await;
+        let subject = world
+            .store
+            .namespace()
+            .aggregate_subject("330903", "hazards", "hazard", "broken");
+        let ack = world
+            .store
+            .jetstream()
+            .publish(subject, "not a commit".into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        world
+            .report(
+                "after",
+                ENTERPRISE,
+                true,
+                HazardLevel::General,
+                "机房",
+                "2023-05-02",
+                "",
+            )
+            .await;
 
         let projections = world.projections.clone();
-        let failure = wait_until("the hazards projector to stop", Duration::from_secs(30), || {
-            let projections = projections.clone();
-            async move { projections.statuses().iter().find(|status| status.context == "hazards").and_then(|status| status.failure()) }
-        })
+        let failure = wait_until(
+            "the hazards projector to stop",
+            Duration::from_secs(30),
+            || {
+                let projections = projections.clone();
+                async move {
+                    projections
+                        .statuses()
+                        .iter()
+                        .find(|status| status.context == "hazards")
+                        .and_then(|status| status.failure())
+                }
+            },
+        )
         .await;
         assert_eq!(failure.sequence, ack.sequence);
-        assert!(failure.reason.contains("not a commit"), "{}", failure.reason);
-        let status = AdminGrpc(world.projections.clone()).get_projection_status(as_administrator(ledger::GetProjectionStatusRequest {})).await.unwrap().into_inner();
+        assert!(
+            failure.reason.contains("not a commit"),
+            "{}",
+            failure.reason
+        );
+        let status = AdminGrpc(world.projections.clone())
+            .get_projection_status(as_administrator(ledger::GetProjectionStatusRequest {}))
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(status.failures.len(), 1);
         assert_eq!(status.failures[0].sequence, ack.sequence);
-        let hazards_stream = status.freshness.unwrap().streams.into_iter().find(|stream| stream.stream.ends_with("_HAZARDS")).unwrap();
+        let hazards_stream = status
+            .freshness
+            .unwrap()
+            .streams
+            .into_iter()
+            .find(|stream| stream.stream.ends_with("_HAZARDS"))
+            .unwrap();
         assert!(hazards_stream.stopped);
-        assert_eq!(hazards_stream.applied_sequence, ack.sequence - 1, "nothing after the poison is applied, nothing skipped");
-        let recorded = sqlx::query("SELECT sequence, reason FROM projection_failures").fetch_one(world.projections.database.pool()).await.unwrap();
+        assert_eq!(
+            hazards_stream.applied_sequence,
+            ack.sequence - 1,
+            "nothing after the poison is applied, nothing skipped"
+        );
+        let recorded = sqlx::query("SELECT sequence, reason FROM projection_failures")
+            .fetch_one(world.projections.database.pool())
+            .await
+            .unwrap();
         assert_eq!(recorded.get::<i64, _>(0) as u64, ack.sequence);
         let hazards = all_hazards(&world).await;
-        assert_eq!(hazards.len(), 1, "the hazard after the poison is not applied");
-        let responsibility = world.projections.statuses().into_iter().find(|status| status.context == "responsibility").unwrap();
-        assert!(responsibility.failure().is_none(), "the other stream's projector goes on");
+        assert_eq!(
+            hazards.len(),
+            1,
+            "the hazard after the poison is not applied"
+        );
+        let responsibility = world
+            .projections
+            .statuses()
+            .into_iter()
+            .find(|status| status.context == "responsibility")
+            .unwrap();
+        assert!(
+            responsibility.failure().is_none(),
+            "the other stream's projector goes on"
+        );
         assert!(responsibility.applied.load(Ordering::SeqCst) > 0);
     })
     .await;

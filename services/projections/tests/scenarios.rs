@@ -14,25 +14,98 @@ use hl_proto::ledger::v1::ledger_service_server::LedgerService;
 use support::*;
 
 fn has(found: &[(String, Vec<String>)], code: &str, hazards: &[&str]) -> bool {
-    found.iter().any(|(found_code, ids)| found_code == code && ids.iter().map(String::as_str).eq(hazards.iter().copied()))
+    found.iter().any(|(found_code, ids)| {
+        found_code == code && ids.iter().map(String::as_str).eq(hazards.iter().copied())
+    })
 }
 
 async fn scenario(world: &World) {
     world.register(ENTERPRISE, "330903001", true).await;
     // D1: found by the government; the enterprise never recorded it.
-    world.report("g1", ENTERPRISE, true, HazardLevel::General, "仓库", "2023-05-01", "").await;
+    world
+        .report(
+            "g1",
+            ENTERPRISE,
+            true,
+            HazardLevel::General,
+            "仓库",
+            "2023-05-01",
+            "",
+        )
+        .await;
     // D2: a 重大 hazard the enterprise reported that nobody from the government looked at.
-    world.report("s2", ENTERPRISE, false, HazardLevel::Major, "配电房", "2023-03-01", "").await;
+    world
+        .report(
+            "s2",
+            ENTERPRISE,
+            false,
+            HazardLevel::Major,
+            "配电房",
+            "2023-03-01",
+            "",
+        )
+        .await;
     // D3: claimed fixed, rejected on the government's follow-up.
-    world.report("g3", ENTERPRISE, true, HazardLevel::General, "吊装区", "2023-05-02", "").await;
+    world
+        .report(
+            "g3",
+            ENTERPRISE,
+            true,
+            HazardLevel::General,
+            "吊装区",
+            "2023-05-02",
+            "",
+        )
+        .await;
     world.order("g3", "2023-07-30", "2023-05-02").await;
     world.claim("g3", ENTERPRISE, "2023-05-10").await;
-    world.execute(&world.hazards, "g3", HazardCommand::Reject { reason: "not fixed".into(), new_deadline: None }, test_actors::inspector(), "2023-05-12").await;
+    world
+        .execute(
+            &world.hazards,
+            "g3",
+            HazardCommand::Reject {
+                reason: "not fixed".into(),
+                new_deadline: None,
+            },
+            test_actors::inspector(),
+            "2023-05-12",
+        )
+        .await;
     // D4 and D7: the enterprise graded it 一般, the government 重大.
-    world.report("s4", ENTERPRISE, false, HazardLevel::General, "冷凝器", "2023-04-01", "").await;
-    world.report("g4", ENTERPRISE, true, HazardLevel::Major, "冷凝器", "2023-05-05", "s4").await;
+    world
+        .report(
+            "s4",
+            ENTERPRISE,
+            false,
+            HazardLevel::General,
+            "冷凝器",
+            "2023-04-01",
+            "",
+        )
+        .await;
+    world
+        .report(
+            "g4",
+            ENTERPRISE,
+            true,
+            HazardLevel::Major,
+            "冷凝器",
+            "2023-05-05",
+            "s4",
+        )
+        .await;
     // D5: ordered by 20 May, still not rectified.
-    world.report("g5", ENTERPRISE, true, HazardLevel::General, "机房", "2023-05-06", "").await;
+    world
+        .report(
+            "g5",
+            ENTERPRISE,
+            true,
+            HazardLevel::General,
+            "机房",
+            "2023-05-06",
+            "",
+        )
+        .await;
     world.order("g5", "2023-05-20", "2023-05-06").await;
     // D8: an ammonia alarm last tested in March 2022.
     let register = AlarmDeviceCommand::Register {
@@ -44,7 +117,15 @@ async fn scenario(world: &World) {
         test_interval_days: 0,
         last_tested_on: Some(chrono::NaiveDate::from_ymd_opt(2022, 3, 1).unwrap()),
     };
-    world.execute(&world.devices, "nh3", register, test_actors::inspector(), "2023-01-10").await;
+    world
+        .execute(
+            &world.devices,
+            "nh3",
+            register,
+            test_actors::inspector(),
+            "2023-01-10",
+        )
+        .await;
     world.caught_up().await;
 }
 
@@ -60,7 +141,10 @@ async fn every_discrepancy_class_is_found_from_real_events() {
         assert!(has(&found, "D3", &["g3"]), "D3");
         assert!(has(&found, "D4", &["g4", "s4"]), "D4");
         assert!(has(&found, "D5", &["g5"]), "D5");
-        assert!(found.iter().any(|(code, _)| code == "D6"), "D6: the Q1 statistics were due on 15 April");
+        assert!(
+            found.iter().any(|(code, _)| code == "D6"),
+            "D6: the Q1 statistics were due on 15 April"
+        );
         assert!(has(&found, "D7", &["g4", "s4"]), "D7");
         assert!(has(&found, "D8", &[]), "D8");
 
@@ -78,10 +162,26 @@ async fn every_discrepancy_class_is_found_from_real_events() {
             classes: vec![ledger::DiscrepancyClass::FalseRectification as i32],
             ..Default::default()
         };
-        let rows = world.ledger().list_discrepancies(as_inspector(request)).await.unwrap().into_inner();
+        let rows = world
+            .ledger()
+            .list_discrepancies(as_inspector(request))
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(rows.total_size, 1);
-        assert_eq!(rows.discrepancies[0].event_ids.len(), 3, "reported, claimed, rejected: {:?}", rows.discrepancies[0]);
-        assert!(rows.freshness.unwrap().streams.iter().all(|stream| stream.lag_events == 0));
+        assert_eq!(
+            rows.discrepancies[0].event_ids.len(),
+            3,
+            "reported, claimed, rejected: {:?}",
+            rows.discrepancies[0]
+        );
+        assert!(
+            rows.freshness
+                .unwrap()
+                .streams
+                .iter()
+                .all(|stream| stream.lag_events == 0)
+        );
     })
     .await;
 }
@@ -91,20 +191,82 @@ async fn an_officer_confirms_a_proposal_and_the_miss_disappears() {
     on_both_databases(|backend| async move {
         let world = World::start(backend).await;
         world.register(ENTERPRISE, "330903001", true).await;
-        world.report("own", ENTERPRISE, false, HazardLevel::General, "氨阀", "2023-04-01", "").await;
-        world.report("found", ENTERPRISE, true, HazardLevel::General, "2号氨阀", "2023-04-20", "").await;
+        world
+            .report(
+                "own",
+                ENTERPRISE,
+                false,
+                HazardLevel::General,
+                "氨阀",
+                "2023-04-01",
+                "",
+            )
+            .await;
+        world
+            .report(
+                "found",
+                ENTERPRISE,
+                true,
+                HazardLevel::General,
+                "2号氨阀",
+                "2023-04-20",
+                "",
+            )
+            .await;
         world.caught_up().await;
-        let proposals = world.ledger().list_match_proposals(as_inspector(ledger::ListMatchProposalsRequest::default())).await.unwrap().into_inner();
+        let proposals = world
+            .ledger()
+            .list_match_proposals(as_inspector(ledger::ListMatchProposalsRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(proposals.total_size, 1);
         let proposal = &proposals.proposals[0];
-        assert_eq!((proposal.government_hazard_id.as_str(), proposal.self_check_hazard_id.as_str()), ("found", "own"));
-        assert!(proposal.grounds.iter().any(|ground| ground.contains("same place")), "{:?}", proposal.grounds);
-        assert!(has(&world.discrepancies("2023-05-01").await, "D1", &["found"]));
+        assert_eq!(
+            (
+                proposal.government_hazard_id.as_str(),
+                proposal.self_check_hazard_id.as_str()
+            ),
+            ("found", "own")
+        );
+        assert!(
+            proposal
+                .grounds
+                .iter()
+                .any(|ground| ground.contains("same place")),
+            "{:?}",
+            proposal.grounds
+        );
+        assert!(has(
+            &world.discrepancies("2023-05-01").await,
+            "D1",
+            &["found"]
+        ));
 
-        world.execute(&world.hazards, "found", HazardCommand::ConfirmCounterpart { counterpart_hazard_id: "own".into(), note: String::new() }, test_actors::inspector(), "2023-04-25").await;
+        world
+            .execute(
+                &world.hazards,
+                "found",
+                HazardCommand::ConfirmCounterpart {
+                    counterpart_hazard_id: "own".into(),
+                    note: String::new(),
+                },
+                test_actors::inspector(),
+                "2023-04-25",
+            )
+            .await;
         world.caught_up().await;
-        assert!(!has(&world.discrepancies("2023-05-01").await, "D1", &["found"]));
-        let proposals = world.ledger().list_match_proposals(as_inspector(ledger::ListMatchProposalsRequest::default())).await.unwrap().into_inner();
+        assert!(!has(
+            &world.discrepancies("2023-05-01").await,
+            "D1",
+            &["found"]
+        ));
+        let proposals = world
+            .ledger()
+            .list_match_proposals(as_inspector(ledger::ListMatchProposalsRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(proposals.total_size, 0);
 
         let summary = world
@@ -120,7 +282,14 @@ async fn an_officer_confirms_a_proposal_and_the_miss_disappears() {
             .unwrap()
             .into_inner();
         let total = summary.total.unwrap();
-        assert_eq!((total.government_findings, total.self_found_matched, total.self_discovery_rate), (1, 1, Some(1.0)));
+        assert_eq!(
+            (
+                total.government_findings,
+                total.self_found_matched,
+                total.self_discovery_rate
+            ),
+            (1, 1, Some(1.0))
+        );
         assert_eq!(summary.rows[0].group, "330903001");
     })
     .await;
@@ -133,14 +302,26 @@ async fn hazards_and_an_enterprises_two_ledgers_are_listed_as_of_a_time() {
         scenario(&world).await;
         let ledger_service = world.ledger();
         let overdue = ledger_service
-            .list_hazards(as_inspector(ledger::ListHazardsRequest { overdue_only: true, as_of: Some(hl_proto::timestamp(at("2023-06-01"))), ..Default::default() }))
+            .list_hazards(as_inspector(ledger::ListHazardsRequest {
+                overdue_only: true,
+                as_of: Some(hl_proto::timestamp(at("2023-06-01"))),
+                ..Default::default()
+            }))
             .await
             .unwrap()
             .into_inner();
-        let ids: Vec<&str> = overdue.hazards.iter().map(|hazard| hazard.hazard_id.as_str()).collect();
+        let ids: Vec<&str> = overdue
+            .hazards
+            .iter()
+            .map(|hazard| hazard.hazard_id.as_str())
+            .collect();
         assert_eq!(ids, ["g5"]);
         let government = ledger_service
-            .list_hazards(as_inspector(ledger::ListHazardsRequest { ledger: ledger::Ledger::Government as i32, page_size: 2, ..Default::default() }))
+            .list_hazards(as_inspector(ledger::ListHazardsRequest {
+                ledger: ledger::Ledger::Government as i32,
+                page_size: 2,
+                ..Default::default()
+            }))
             .await
             .unwrap()
             .into_inner();
@@ -148,13 +329,23 @@ async fn hazards_and_an_enterprises_two_ledgers_are_listed_as_of_a_time() {
         assert!(!government.next_page_token.is_empty());
 
         let ledgers = ledger_service
-            .get_enterprise_ledgers(as_inspector(ledger::GetEnterpriseLedgersRequest { name: format!("enterprises/{ENTERPRISE}"), as_of: None }))
+            .get_enterprise_ledgers(as_inspector(ledger::GetEnterpriseLedgersRequest {
+                name: format!("enterprises/{ENTERPRISE}"),
+                as_of: None,
+            }))
             .await
             .unwrap()
             .into_inner();
-        assert_eq!((ledgers.enterprise_ledger.len(), ledgers.government_ledger.len()), (2, 4));
+        assert_eq!(
+            (
+                ledgers.enterprise_ledger.len(),
+                ledgers.government_ledger.len()
+            ),
+            (2, 4)
+        );
         assert_eq!(ledgers.pairs.len(), 1);
         assert_eq!(ledgers.pairs[0].self_check_hazard_id, "s4");
+        assert_eq!(ledgers.pairs[0].basis, "linked");
         assert_eq!(ledgers.government_ledger[0].township_code, "330903001");
     })
     .await;

@@ -129,7 +129,7 @@ async fn seed_demo(address: std::net::SocketAddr, region: String) {
         match demo::seed(channel.clone(), &region).await {
             Ok(seeded) if seeded.already_seeded => {
                 println!("Demo district already seeded.");
-                return;
+                break;
             }
             Ok(seeded) => {
                 println!(
@@ -145,7 +145,7 @@ async fn seed_demo(address: std::net::SocketAddr, region: String) {
                         .map_or("", |(_, name, _)| name);
                     println!("  {}  {}  {}", enterprise.code, township, enterprise.name);
                 }
-                return;
+                break;
             }
             Err(status) if status.code() == tonic::Code::Unavailable && attempt < 60 => {
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -155,5 +155,8 @@ async fn seed_demo(address: std::net::SocketAddr, region: String) {
                 return;
             }
         }
+    }
+    if let Err(status) = demo::report::print(channel, &region).await {
+        tracing::warn!(code = ?status.code(), message = status.message(), "cannot show the reconciliation");
     }
 }

@@ -10,18 +10,20 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hl_domain::access::test_actors;
-use hl_eventstore::{Aggregate, EventStore, Namespace, Repository, RepositorySettings, RequestMeta, StoreSettings};
+use hl_eventstore::{
+    Aggregate, EventStore, Namespace, Repository, RepositorySettings, RequestMeta, StoreSettings,
+};
 use hl_hazards::domain::EnterpriseStanding;
 use hl_hazards::domain::hazard::{Hazard, HazardCommand, ReportHazard};
+use hl_projections::api::LedgerGrpc;
+use hl_projections::db::Database;
+use hl_projections::reconciliation::Policy;
+use hl_projections::{Projections, projector};
 use hl_proto::common::v1::Actor;
 use hl_proto::hazards::v1 as hazards;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_server::LedgerService;
 use hl_proto::responsibility::v1 as registry;
-use hl_projections::api::LedgerGrpc;
-use hl_projections::db::Database;
-use hl_projections::reconciliation::Policy;
-use hl_projections::{Projections, projector};
 use hl_responsibility::domain::enterprise::{Enterprise, EnterpriseCommand};
 use hl_testkit::{NatsServer, TestDatabase, unique_namespace, wait_until};
 use tonic::Request;
@@ -46,7 +48,9 @@ impl Backend {
 
     pub fn url(&self) -> String {
         match self {
-            Backend::Sqlite(folder) => format!("sqlite://{}", folder.path().join("ledger.db").display()),
+            Backend::Sqlite(folder) => {
+                format!("sqlite://{}", folder.path().join("ledger.db").display())
+            }
             Backend::Postgres(database) => database.url.clone(),
         }
     }
@@ -73,7 +77,9 @@ where
 
 pub fn at(text: &str) -> DateTime<Utc> {
     if text.len() == 10 {
-        DateTime::parse_from_rfc3339(&format!("{text}T02:00:00Z")).unwrap().to_utc()
+        DateTime::parse_from_rfc3339(&format!("{text}T02:00:00Z"))
+            .unwrap()
+            .to_utc()
     } else {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()
     }
@@ -102,13 +108,24 @@ impl World {
 
     pub async fn start_on(nats: NatsServer, namespace: &str, backend: Backend) -> World {
         let client = async_nats::connect(nats.url()).await.unwrap();
-        let store = EventStore::new(client, Namespace::new(namespace).unwrap(), StoreSettings::default());
+        let store = EventStore::new(
+            client,
+            Namespace::new(namespace).unwrap(),
+            StoreSettings::default(),
+        );
         store.ensure_snapshot_stream().await.unwrap();
         for context in projector::CONTEXTS {
             store.ensure_context_stream(context).await.unwrap();
         }
         let database = Database::connect(&backend.url()).await.unwrap();
-        let projections = Projections::start(database, store.clone(), Policy::default(), projector::DEFAULT_BATCH).await.unwrap();
+        let projections = Projections::start(
+            database,
+            store.clone(),
+            Policy::default(),
+            projector::DEFAULT_BATCH,
+        )
+        .await
+        .unwrap();
         let settings = RepositorySettings::default();
         World {
             hazards: Repository::new(store.clone(), "330903", settings.clone()),
@@ -123,9 +140,24 @@ impl World {
     }
 
     /// Records a command as `actor` at business time `when`.
-    pub async fn execute<A: Aggregate>(&self, repository: &Repository<A>, id: &str, command: A::Command, actor: Actor, when: &str) {
-        let meta = RequestMeta { request_id: uuid::Uuid::new_v4().to_string(), actor, occurred_at: Some(at(when)), correlation_id: None };
-        repository.execute(id, &command, &meta).await.unwrap_or_else(|error| panic!("{id}: {error}"));
+    pub async fn execute<A: Aggregate>(
+        &self,
+        repository: &Repository<A>,
+        id: &str,
+        command: A::Command,
+        actor: Actor,
+        when: &str,
+    ) {
+        let meta = RequestMeta {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            actor,
+            occurred_at: Some(at(when)),
+            correlation_id: None,
+        };
+        repository
+            .execute(id, &command, &meta)
+            .await
+            .unwrap_or_else(|error| panic!("{id}: {error}"));
     }
 
     /// Registers an enterprise in township 330903001, industry 涉氨制冷, from 2020.
@@ -138,19 +170,43 @@ impl World {
             self_check_frequency: registry::SelfCheckFrequency::Quarterly as i32,
             ..Default::default()
         };
-        let command = EnterpriseCommand::Register { details, effective_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(), activate: true };
-        self.execute(&self.enterprises, enterprise_id, command, test_actors::administrator(), "2020-01-01").await;
+        let command = EnterpriseCommand::Register {
+            details,
+            effective_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            activate: true,
+        };
+        self.execute(
+            &self.enterprises,
+            enterprise_id,
+            command,
+            test_actors::administrator(),
+            "2020-01-01",
+        )
+        .await;
     }
 
     /// Reports a hazard: government-side by the inspector, self-check by the enterprise.
     #[allow(clippy::too_many_arguments)]
-    pub async fn report(&self, id: &str, enterprise_id: &str, government: bool, level: hazards::HazardLevel, location: &str, when: &str, counterpart: &str) {
+    pub async fn report(
+        &self,
+        id: &str,
+        enterprise_id: &str,
+        government: bool,
+        level: hazards::HazardLevel,
+        location: &str,
+        when: &str,
+        counterpart: &str,
+    ) {
         let report = ReportHazard {
             enterprise_id: enterprise_id.into(),
             enterprise_standing: EnterpriseStanding::Registered,
             region: "330903".into(),
             township_code: "330903001".into(),
-            provenance: if government { hazards::Provenance::GovernmentInspection } else { hazards::Provenance::EnterpriseSelf },
+            provenance: if government {
+                hazards::Provenance::GovernmentInspection
+            } else {
+                hazards::Provenance::EnterpriseSelf
+            },
             source_type: hazards::SourceType::Routine,
             category: hazards::HazardCategory::AmmoniaRefrigeration,
             location: location.into(),
@@ -160,38 +216,77 @@ impl World {
             level_criterion: "c".into(),
             ..ReportHazard::default()
         };
-        let actor = if government { test_actors::inspector() } else { enterprise_actor(enterprise_id) };
-        self.execute(&self.hazards, id, HazardCommand::Report(report), actor, when).await;
+        let actor = if government {
+            test_actors::inspector()
+        } else {
+            enterprise_actor(enterprise_id)
+        };
+        self.execute(
+            &self.hazards,
+            id,
+            HazardCommand::Report(report),
+            actor,
+            when,
+        )
+        .await;
     }
 
     /// A government order with a deadline.
     pub async fn order(&self, id: &str, deadline: &str, when: &str) {
-        let order = hazards::RectificationOrder { document_number: "责改".into(), deadline: Some(day(deadline)), measures: String::new() };
-        self.execute(&self.hazards, id, HazardCommand::OrderRectification(order), test_actors::inspector(), when).await;
+        let order = hazards::RectificationOrder {
+            document_number: "责改".into(),
+            deadline: Some(day(deadline)),
+            measures: String::new(),
+        };
+        self.execute(
+            &self.hazards,
+            id,
+            HazardCommand::OrderRectification(order),
+            test_actors::inspector(),
+            when,
+        )
+        .await;
     }
 
     pub async fn claim(&self, id: &str, enterprise_id: &str, when: &str) {
-        let evidence = vec![hl_proto::common::v1::EvidenceRef { sha256: "a".repeat(64), ..Default::default() }];
-        self.execute(&self.hazards, id, HazardCommand::ClaimRectification { note: String::new(), evidence }, enterprise_actor(enterprise_id), when).await;
+        let evidence = vec![hl_proto::common::v1::EvidenceRef {
+            sha256: "a".repeat(64),
+            ..Default::default()
+        }];
+        self.execute(
+            &self.hazards,
+            id,
+            HazardCommand::ClaimRectification {
+                note: String::new(),
+                evidence,
+            },
+            enterprise_actor(enterprise_id),
+            when,
+        )
+        .await;
     }
 
     /// Waits until both streams are applied up to their heads.
     pub async fn caught_up(&self) {
         let projections = self.projections.clone();
         let store = self.store.clone();
-        wait_until("the projections to catch up", Duration::from_secs(60), || {
-            let projections = projections.clone();
-            let store = store.clone();
-            async move {
-                for status in projections.statuses() {
-                    let head = store.stream_head(&status.context).await.ok()?;
-                    if status.applied.load(Ordering::SeqCst) < head {
-                        return None;
+        wait_until(
+            "the projections to catch up",
+            Duration::from_secs(60),
+            || {
+                let projections = projections.clone();
+                let store = store.clone();
+                async move {
+                    for status in projections.statuses() {
+                        let head = store.stream_head(&status.context).await.ok()?;
+                        if status.applied.load(Ordering::SeqCst) < head {
+                            return None;
+                        }
                     }
+                    Some(())
                 }
-                Some(())
-            }
-        })
+            },
+        )
         .await;
     }
 
@@ -208,18 +303,36 @@ impl World {
             page_size: 1000,
             ..Default::default()
         };
-        let response = self.ledger().list_discrepancies(as_inspector(request)).await.unwrap().into_inner();
-        response.discrepancies.into_iter().map(|row| (row.code, row.hazard_ids)).collect()
+        let response = self
+            .ledger()
+            .list_discrepancies(as_inspector(request))
+            .await
+            .unwrap()
+            .into_inner();
+        response
+            .discrepancies
+            .into_iter()
+            .map(|row| (row.code, row.hazard_ids))
+            .collect()
     }
 }
 
 pub fn enterprise_actor(enterprise_id: &str) -> Actor {
-    Actor { id: "principal".into(), role: hl_proto::common::v1::Role::Enterprise as i32, organisation: enterprise_id.into(), region: String::new() }
+    Actor {
+        id: "principal".into(),
+        role: hl_proto::common::v1::Role::Enterprise as i32,
+        organisation: enterprise_id.into(),
+        region: String::new(),
+    }
 }
 
 pub fn as_inspector<T>(body: T) -> Request<T> {
     let mut request = Request::new(body);
-    for (key, value) in [("x-actor-id", "officer-1"), ("x-actor-role", "inspector"), ("x-actor-region", "330903")] {
+    for (key, value) in [
+        ("x-actor-id", "officer-1"),
+        ("x-actor-role", "inspector"),
+        ("x-actor-region", "330903"),
+    ] {
         request.metadata_mut().insert(key, value.parse().unwrap());
     }
     request

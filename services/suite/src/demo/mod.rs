@@ -7,6 +7,7 @@
 
 mod hazards;
 mod registry;
+pub mod report;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use hl_proto::common::v1::{Date, EvidenceRef};
@@ -193,6 +194,18 @@ fn photo(what: &str) -> EvidenceRef {
 }
 
 impl Demo {
+    /// A demo that only reads (for the report).
+    fn for_reading(channel: Channel, region: &str) -> Demo {
+        Demo {
+            hazards: HazardsServiceClient::new(channel.clone()),
+            registry: RegistryServiceClient::new(channel),
+            region: region.to_string(),
+            now: Utc::now(),
+            step: 0,
+            hazards_reported: 0,
+        }
+    }
+
     fn today(&self) -> NaiveDate {
         hl_domain_today(self.now)
     }

@@ -1,0 +1,111 @@
+//! What `make run` shows once the demo district is in: the two-ledger reconciliation per
+//! township, read back through the public query API as any client would.
+
+use std::time::Duration;
+
+use hl_proto::ledger::v1 as pb;
+use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
+use hl_proto::ledger::v1::projection_admin_service_client::ProjectionAdminServiceClient;
+use tonic::Status;
+use tonic::transport::Channel;
+
+use super::{Demo, Who};
+
+/// `text` padded to `width` terminal columns; CJK characters take two.
+fn pad(text: &str, width: usize) -> String {
+    let used: usize = text
+        .chars()
+        .map(|character| if character >= '\u{2e80}' { 2 } else { 1 })
+        .sum();
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "-".to_string(), |rate| format!("{:.0}%", rate * 100.0))
+}
+
+/// Waits until the read models have applied everything, then prints the reconciliation.
+pub async fn print(channel: Channel, region: &str) -> Result<(), Status> {
+    let demo = Demo::for_reading(channel.clone(), region);
+    let mut admin = ProjectionAdminServiceClient::new(channel.clone());
+    for _ in 0..150 {
+        let status = admin
+            .get_projection_status(
+                demo.request(pb::GetProjectionStatusRequest {}, Who::Administrator),
+            )
+            .await?
+            .into_inner();
+        let streams = status
+            .freshness
+            .map(|freshness| freshness.streams)
+            .unwrap_or_default();
+        if !streams.is_empty()
+            && streams
+                .iter()
+                .all(|stream| stream.lag_events == 0 && stream.head_sequence > 0)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut ledger = LedgerServiceClient::new(channel);
+    let request = pb::GetReconciliationSummaryRequest {
+        group_by: pb::GroupBy::Township as i32,
+        ..Default::default()
+    };
+    let summary = ledger
+        .get_reconciliation_summary(demo.request(request, Who::Administrator))
+        .await?
+        .into_inner();
+    let period = |date: Option<hl_proto::common::v1::Date>| {
+        date.and_then(|date| date.to_naive())
+            .map(|day| day.to_string())
+            .unwrap_or_default()
+    };
+    println!();
+    println!(
+        "Two-ledger reconciliation (两本账), {} to {}:",
+        period(summary.period_start),
+        period(summary.period_end)
+    );
+    println!(
+        "  {} {:>9} {:>11} {:>7} {:>15} {:>10} {:>14}",
+        pad("township", 12),
+        "gov-found",
+        "self-found",
+        "missed",
+        "self-discovery",
+        "open major",
+        "discrepancies"
+    );
+    let mut rows = summary.rows.clone();
+    rows.extend(summary.total.clone());
+    for row in &rows {
+        let name = if row.group_name.is_empty() {
+            row.group.clone()
+        } else {
+            row.group_name.clone()
+        };
+        println!(
+            "  {} {:>9} {:>11} {:>7} {:>15} {:>10} {:>14}",
+            pad(&name, 12),
+            row.government_findings,
+            row.self_found_matched,
+            row.missed_by_self_check,
+            percent(row.self_discovery_rate),
+            row.open_major,
+            row.discrepancies
+        );
+    }
+    let classes: Vec<String> = summary
+        .discrepancies_by_class
+        .iter()
+        .map(|count| format!("{} {}", count.code, count.count))
+        .collect();
+    println!("  discrepancies by class: {}", classes.join(" · "));
+    println!(
+        "  listing (挂牌) progress: {}",
+        percent(summary.listing_progress)
+    );
+    Ok(())
+}
