@@ -42,27 +42,53 @@ pub fn suite_binary() -> PathBuf {
 pub struct Suite {
     pub child: Child,
     pub address: String,
+    /// The metrics endpoint's host:port, when it serves one.
+    pub metrics_address: Option<String>,
     /// Every line the suite printed on standard output so far arrives here.
     pub stdout: mpsc::UnboundedReceiver<String>,
+    /// Its log lines (standard error), when started with [`Suite::start_capturing_logs`].
+    pub logs: Option<mpsc::UnboundedReceiver<String>>,
 }
 
 impl Suite {
     /// Starts the suite with the given environment (on top of a clean one) and waits for the
     /// gRPC address in its banner.
     pub async fn start(environment: &[(&str, String)]) -> Suite {
+        Suite::launch(environment, false).await
+    }
+
+    /// Starts the suite and keeps its log lines for the test to read.
+    pub async fn start_capturing_logs(environment: &[(&str, String)]) -> Suite {
+        Suite::launch(environment, true).await
+    }
+
+    async fn launch(environment: &[(&str, String)], capture_logs: bool) -> Suite {
         let mut command = Command::new(suite_binary());
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HL_LISTEN_ADDR", "127.0.0.1:0")
+            .env("HL_METRICS_ADDR", "127.0.0.1:0")
             .env("HL_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if capture_logs { Stdio::piped() } else { Stdio::inherit() })
             .kill_on_drop(true);
         for (key, value) in environment {
             command.env(key, value);
         }
         let mut child = command.spawn().expect("start hazard-ledger");
+        let logs = child.stderr.take().map(|stderr| {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            let mut lines = BufReader::new(stderr).lines();
+            tokio::spawn(async move {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if sender.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            receiver
+        });
         let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
         let (sender, mut stdout) = mpsc::unbounded_channel();
         tokio::spawn(async move {
@@ -72,21 +98,25 @@ impl Suite {
                 }
             }
         });
-        let address = tokio::time::timeout(Duration::from_secs(60), async {
+        let (address, metrics_address) = tokio::time::timeout(Duration::from_secs(60), async {
+            let mut address = None;
             while let Some(line) = stdout.recv().await {
-                if let Some(address) = line.trim().strip_prefix("gRPC") {
-                    return address.trim().to_string();
+                if let Some(found) = line.trim().strip_prefix("gRPC") {
+                    address = Some(found.trim().to_string());
+                }
+                if let Some(found) = line.trim().strip_prefix("metrics") {
+                    let metrics = found.trim().trim_start_matches("http://").trim_end_matches("/metrics").to_string();
+                    return (address.expect("the gRPC line comes first"), Some(metrics));
+                }
+                if line.starts_with("Try:") {
+                    return (address.expect("the gRPC line comes first"), None);
                 }
             }
             panic!("hazard-ledger exited before printing its address");
         })
         .await
         .expect("hazard-ledger printed its address within 60 s");
-        Suite {
-            child,
-            address,
-            stdout,
-        }
+        Suite { child, address, metrics_address, stdout, logs }
     }
 
     /// Waits for a printed line that contains `text`.
@@ -143,6 +173,18 @@ impl Suite {
             .expect("wait for hazard-ledger");
         status.code()
     }
+}
+
+/// The body of `GET http://{address}{path}`, over a plain TCP connection.
+pub async fn http_get(address: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect for HTTP");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send the HTTP request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read the HTTP response");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default()
 }
 
 /// An actor as request metadata.

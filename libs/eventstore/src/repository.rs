@@ -14,6 +14,7 @@ use hl_proto::events::v1::{Commit, EventEnvelope};
 use hl_proto::{DomainEvent, timestamp};
 use prost::Message;
 use serde::{Deserialize, Serialize};
+use hl_telemetry::metrics::{ContextLabels, metrics};
 use tracing::{Instrument, warn};
 use uuid::Uuid;
 
@@ -25,6 +26,11 @@ use crate::error::{ExecuteError, StoreError};
 use crate::snapshot;
 use crate::store::{AppendFailure, EventStore, StoredMessage};
 use crate::trace_context;
+
+/// The context's label for the metrics.
+fn labels<A: Aggregate>() -> ContextLabels {
+    ContextLabels { context: A::CONTEXT.to_string() }
+}
 
 /// Tuning of a repository. The defaults suit the embedded suite and production alike.
 #[derive(Clone, Debug)]
@@ -297,6 +303,7 @@ impl<A: Aggregate> Repository<A> {
         let mut attempts = 0;
         loop {
             if let Some(record) = loaded.requests.get(&request.request_id) {
+                metrics().requests_deduplicated.get_or_create(&labels::<A>()).inc();
                 return Ok(Executed {
                     state: loaded.state.clone(),
                     version: loaded.version,
@@ -305,7 +312,11 @@ impl<A: Aggregate> Repository<A> {
                 });
             }
             if attempts == self.settings.max_attempts {
+                metrics().commands_aborted.get_or_create(&labels::<A>()).inc();
                 return Err(ExecuteError::Conflict { attempts });
+            }
+            if attempts > 0 {
+                metrics().command_retries.get_or_create(&labels::<A>()).inc();
             }
             attempts += 1;
 
@@ -346,6 +357,7 @@ impl<A: Aggregate> Repository<A> {
             );
             let mut headers = HeaderMap::new();
             trace_context::inject(&span, &mut headers);
+            let started = std::time::Instant::now();
             let outcome = self
                 .store
                 .append(
@@ -357,6 +369,10 @@ impl<A: Aggregate> Repository<A> {
                 )
                 .instrument(span)
                 .await;
+            metrics()
+                .append_duration
+                .get_or_create(&labels::<A>())
+                .observe(started.elapsed().as_secs_f64());
             match outcome {
                 Ok(appended) if !appended.duplicate => {
                     let stored = StoredMessage {
@@ -393,6 +409,7 @@ impl<A: Aggregate> Repository<A> {
                     };
                 }
                 Err(AppendFailure::WrongLastSequence) => {
+                    metrics().append_conflicts.get_or_create(&labels::<A>()).inc();
                     self.catch_up(subject, loaded, true).await?;
                 }
                 Err(AppendFailure::Uncertain(reason)) => {

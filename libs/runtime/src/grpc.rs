@@ -1,6 +1,6 @@
 //! The gRPC server every service runs in: its own services plus grpc.health.v1 and server
-//! reflection (v1 and v1alpha, so grpcurl 1.8 works too), a server span per call that continues
-//! the caller's W3C trace context, and a graceful drain on shutdown.
+//! reflection (v1 and v1alpha, so grpcurl 1.8 works too), a server span and duration metric per
+//! call ([`RpcLayer`]), and a graceful drain on shutdown.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -13,9 +13,8 @@ use tonic::server::NamedService;
 use tonic::service::RoutesBuilder;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
-
 use crate::health::{self, HealthCheck};
+use crate::rpc_layer::RpcLayer;
 
 /// A gRPC server being assembled.
 #[derive(Default)]
@@ -105,43 +104,13 @@ impl GrpcServer {
         };
 
         Server::builder()
-            .trace_fn(server_span)
+            .layer(RpcLayer)
             .add_routes(self.routes.routes())
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), drain)
             .await
-    }
-}
-
-/// The server span of one call (OpenTelemetry RPC conventions), child of the caller's span
-/// when the request carries a traceparent.
-fn server_span(request: &http::Request<()>) -> tracing::Span {
-    let method = request.uri().path().trim_start_matches('/').to_string();
-    let span = tracing::info_span!(
-        "grpc",
-        otel.name = method.as_str(),
-        otel.kind = "server",
-        rpc.system.name = "grpc",
-        rpc.method = method.as_str(),
-    );
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.extract(&HttpHeaders(request.headers()))
-    });
-    let _ = span.set_parent(parent);
-    span
-}
-
-struct HttpHeaders<'a>(&'a http::HeaderMap);
-
-impl opentelemetry::propagation::Extractor for HttpHeaders<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|value| value.to_str().ok())
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(|name| name.as_str()).collect()
     }
 }
 

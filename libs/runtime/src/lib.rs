@@ -9,6 +9,7 @@ pub mod grpc;
 pub mod health;
 pub mod nats;
 pub mod pagination;
+pub mod rpc_layer;
 pub mod shutdown;
 pub mod standalone;
 pub mod validation;

@@ -48,6 +48,10 @@ pub async fn run_async(
     let telemetry = hl_telemetry::init(&args.telemetry)?;
     let mut problems = args.server.problems();
     problems.extend(more_problems);
+    let metrics_address = args.telemetry.metrics_address().unwrap_or_else(|problem| {
+        problems.push(problem);
+        None
+    });
     problems.extend(args.store.problems());
     if args.store.nats_url.is_none() {
         problems.push("NATS_URL is required for a standalone service".to_string());
@@ -55,6 +59,13 @@ pub async fn run_async(
     exit_if_invalid(problems);
 
     let listener = bind(args.server.listen_addr).await?;
+    if let Some(address) = metrics_address {
+        let (metrics_listener, bound) = hl_telemetry::metrics::bind(address)
+            .await
+            .map_err(|error| anyhow::anyhow!("cannot listen for metrics on {address}: {error}"))?;
+        hl_telemetry::metrics::serve(metrics_listener);
+        tracing::info!(address = %bound, "metrics at /metrics");
+    }
     let url = args.store.nats_url.clone().unwrap_or_default();
     let (client, store) = nats::open_store(&args.store, &url, name)
         .await

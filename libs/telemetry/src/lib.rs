@@ -3,6 +3,9 @@
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Without an endpoint there is no exporter and no noise,
 //! but spans still carry trace ids, so the W3C trace context still travels with every command.
 
+mod json_log;
+pub mod metrics;
+
 use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
@@ -44,6 +47,23 @@ pub struct TelemetryArgs {
     /// The service.name resource attribute of exported traces.
     #[arg(long, env = "OTEL_SERVICE_NAME", default_value = "hazard-ledger")]
     pub service_name: String,
+
+    /// Address of the Prometheus metrics endpoint (GET /metrics); "off" for none.
+    #[arg(long, env = "HL_METRICS_ADDR", default_value = "127.0.0.1:9464")]
+    pub metrics_addr: String,
+}
+
+impl TelemetryArgs {
+    /// The metrics address, or None when switched off; Err names a bad value.
+    pub fn metrics_address(&self) -> Result<Option<std::net::SocketAddr>, String> {
+        if self.metrics_addr.eq_ignore_ascii_case("off") || self.metrics_addr.is_empty() {
+            return Ok(None);
+        }
+        self.metrics_addr
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("HL_METRICS_ADDR must be HOST:PORT or off, got {:?}", self.metrics_addr))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,10 +127,7 @@ pub fn init(args: &TelemetryArgs) -> Result<Telemetry, TelemetryError> {
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true)
-                    .with_span_list(false)
+                    .event_format(json_log::JsonWithTrace)
                     .with_filter(filter),
             )
             .try_init(),

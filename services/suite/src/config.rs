@@ -42,6 +42,9 @@ impl SuiteConfig {
     /// Every problem with the configuration, to report all at once.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = self.server.problems();
+        if let Err(problem) = self.telemetry.metrics_address() {
+            problems.push(problem);
+        }
         problems.extend(self.store.problems());
         problems.extend(self.projections.problems());
         if self.data_dir.as_os_str().is_empty() {

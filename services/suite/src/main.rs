@@ -25,6 +25,16 @@ async fn main() -> anyhow::Result<()> {
     // Bind first: a taken port should stop us before anything else starts.
     let listener = bind(config.server.listen_addr).await?;
     let address = listener.local_addr()?;
+    let metrics_address = match config.telemetry.metrics_address().ok().flatten() {
+        Some(wanted) => {
+            let (metrics_listener, bound) = hl_telemetry::metrics::bind(wanted)
+                .await
+                .map_err(|error| anyhow::anyhow!("cannot listen for metrics on {wanted} (set HL_METRICS_ADDR): {error}"))?;
+            hl_telemetry::metrics::serve(metrics_listener);
+            Some(bound)
+        }
+        None => None,
+    };
 
     let embedded = match &config.store.nats_url {
         Some(_) => None,
@@ -58,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
         &nats_url,
         embedded.as_ref(),
         &database_url,
+        metrics_address,
         server.service_names(),
     );
 
@@ -91,6 +102,7 @@ fn print_banner(
     nats_url: &str,
     embedded: Option<&EmbeddedNats>,
     database_url: &str,
+    metrics_address: Option<std::net::SocketAddr>,
     services: &[String],
 ) {
     let nats = match embedded {
@@ -109,6 +121,9 @@ fn print_banner(
     );
     println!("  NATS      {nats}");
     println!("  database  {}", hl_projections::db::redact(database_url));
+    if let Some(metrics_address) = metrics_address {
+        println!("  metrics   http://{metrics_address}/metrics");
+    }
     println!("Try:");
     println!(
         "  grpcurl -plaintext -H 'x-actor-id: officer-zhang-wei' -H 'x-actor-role: inspector' -H 'x-actor-region: 330903' \\\n    -d '{{\"name\": \"hazards/demo-a-alarm-linkage\"}}' {address} hazard_ledger.hazards.v1.HazardsService/GetHazard"
