@@ -48,6 +48,8 @@ pub struct Suite {
     pub stdout: mpsc::UnboundedReceiver<String>,
     /// Its log lines (standard error), when started with [`Suite::start_capturing_logs`].
     pub logs: Option<mpsc::UnboundedReceiver<String>>,
+    /// The lines of the banner, read while starting.
+    pub banner: Vec<String>,
 }
 
 impl Suite {
@@ -69,9 +71,14 @@ impl Suite {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HL_LISTEN_ADDR", "127.0.0.1:0")
             .env("HL_METRICS_ADDR", "127.0.0.1:0")
+            .env("HL_DRAIN_SECONDS", "2")
             .env("HL_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(if capture_logs { Stdio::piped() } else { Stdio::inherit() })
+            .stderr(if capture_logs {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .kill_on_drop(true);
         for (key, value) in environment {
             command.env(key, value);
@@ -98,14 +105,20 @@ impl Suite {
                 }
             }
         });
+        let mut banner = Vec::new();
         let (address, metrics_address) = tokio::time::timeout(Duration::from_secs(60), async {
             let mut address = None;
             while let Some(line) = stdout.recv().await {
+                banner.push(line.clone());
                 if let Some(found) = line.trim().strip_prefix("gRPC") {
                     address = Some(found.trim().to_string());
                 }
                 if let Some(found) = line.trim().strip_prefix("metrics") {
-                    let metrics = found.trim().trim_start_matches("http://").trim_end_matches("/metrics").to_string();
+                    let metrics = found
+                        .trim()
+                        .trim_start_matches("http://")
+                        .trim_end_matches("/metrics")
+                        .to_string();
                     return (address.expect("the gRPC line comes first"), Some(metrics));
                 }
                 if line.starts_with("Try:") {
@@ -116,11 +129,21 @@ impl Suite {
         })
         .await
         .expect("hazard-ledger printed its address within 60 s");
-        Suite { child, address, metrics_address, stdout, logs }
+        Suite {
+            child,
+            address,
+            metrics_address,
+            stdout,
+            logs,
+            banner,
+        }
     }
 
     /// Waits for a printed line that contains `text`.
     pub async fn wait_for_line(&mut self, text: &str, timeout: Duration) -> String {
+        if let Some(line) = self.banner.iter().find(|line| line.contains(text)) {
+            return line.clone();
+        }
         tokio::time::timeout(timeout, async {
             while let Some(line) = self.stdout.recv().await {
                 if line.contains(text) {
@@ -178,13 +201,24 @@ impl Suite {
 /// The body of `GET http://{address}{path}`, over a plain TCP connection.
 pub async fn http_get(address: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect for HTTP");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect for HTTP");
     let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.expect("send the HTTP request");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("send the HTTP request");
     let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("read the HTTP response");
+    stream
+        .read_to_string(&mut response)
+        .await
+        .expect("read the HTTP response");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default()
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default()
 }
 
 /// An actor as request metadata.

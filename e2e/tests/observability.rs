@@ -11,10 +11,17 @@ use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
-use hl_proto::responsibility::v1::{AdminArea, AdminAreaLevel, CreateAdminAreaRequest, Enterprise, Industry, RegisterEnterpriseRequest};
+use hl_proto::responsibility::v1::{
+    AdminArea, AdminAreaLevel, CreateAdminAreaRequest, Enterprise, Industry,
+    RegisterEnterpriseRequest,
+};
 use hl_testkit::{NatsServer, unique_namespace, wait_until};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
-use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AttributeValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
@@ -33,14 +40,19 @@ struct Receiver {
 
 #[tonic::async_trait]
 impl TraceService for Receiver {
-    async fn export(&self, request: tonic::Request<ExportTraceServiceRequest>) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
         let mut spans = self.spans.lock().unwrap();
         for resource in request.into_inner().resource_spans {
             for scope in resource.scope_spans {
                 spans.extend(scope.spans);
             }
         }
-        Ok(tonic::Response::new(ExportTraceServiceResponse { partial_success: None }))
+        Ok(tonic::Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
     }
 }
 
@@ -49,12 +61,22 @@ async fn start_receiver() -> (Receiver, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let service = TraceServiceServer::new(receiver.clone());
-    tokio::spawn(tonic::transport::Server::builder().add_service(service).serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)));
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
     (receiver, format!("http://{address}"))
 }
 
 fn administrator<T>(body: T) -> tonic::Request<T> {
-    as_actor(body, "admin-1", "bureau-administrator", "putuo-bureau", "330903")
+    as_actor(
+        body,
+        "admin-1",
+        "bureau-administrator",
+        "putuo-bureau",
+        "330903",
+    )
 }
 
 fn inspector<T>(body: T) -> tonic::Request<T> {
@@ -63,9 +85,24 @@ fn inspector<T>(body: T) -> tonic::Request<T> {
 
 async fn register(channel: &Channel, prefix: &str) {
     let mut registry = RegistryServiceClient::new(channel.clone());
-    for (code, level, parent) in [("330903", AdminAreaLevel::District, ""), ("330903001", AdminAreaLevel::Township, "330903")] {
-        let area = AdminArea { code: code.into(), display_name: code.into(), level: level as i32, parent_code: parent.into(), ..Default::default() };
-        registry.create_admin_area(administrator(CreateAdminAreaRequest { request_id: format!("{prefix}-area-{code}"), area: Some(area) })).await.unwrap();
+    for (code, level, parent) in [
+        ("330903", AdminAreaLevel::District, ""),
+        ("330903001", AdminAreaLevel::Township, "330903"),
+    ] {
+        let area = AdminArea {
+            code: code.into(),
+            display_name: code.into(),
+            level: level as i32,
+            parent_code: parent.into(),
+            ..Default::default()
+        };
+        registry
+            .create_admin_area(administrator(CreateAdminAreaRequest {
+                request_id: format!("{prefix}-area-{code}"),
+                area: Some(area),
+            }))
+            .await
+            .unwrap();
     }
     let enterprise = Enterprise {
         enterprise_id: ENTERPRISE.into(),
@@ -75,7 +112,12 @@ async fn register(channel: &Channel, prefix: &str) {
         ..Default::default()
     };
     registry
-        .register_enterprise(administrator(RegisterEnterpriseRequest { request_id: format!("{prefix}-enterprise"), enterprise: Some(enterprise), effective_from: None, activate: true }))
+        .register_enterprise(administrator(RegisterEnterpriseRequest {
+            request_id: format!("{prefix}-enterprise"),
+            enterprise: Some(enterprise),
+            effective_from: None,
+            activate: true,
+        }))
         .await
         .unwrap();
 }
@@ -99,23 +141,40 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn attribute(span: &Span, key: &str) -> Option<String> {
-    span.attributes.iter().find(|attribute| attribute.key == key).and_then(|attribute| match attribute.value.as_ref()?.value.as_ref()? {
-        AttributeValue::StringValue(text) => Some(text.clone()),
-        other => Some(format!("{other:?}")),
-    })
+    span.attributes
+        .iter()
+        .find(|attribute| attribute.key == key)
+        .and_then(
+            |attribute| match attribute.value.as_ref()?.value.as_ref()? {
+                AttributeValue::StringValue(text) => Some(text.clone()),
+                other => Some(format!("{other:?}")),
+            },
+        )
 }
 
 async fn wait_until_projected(channel: &Channel, hazard_id: &str) {
     let channel = channel.clone();
     let hazard_id = hazard_id.to_string();
-    wait_until("the hazard to reach the read model", Duration::from_secs(30), || {
-        let mut ledger = LedgerServiceClient::new(channel.clone());
-        let hazard_id = hazard_id.clone();
-        async move {
-            let hazards = ledger.list_hazards(inspector(ledger::ListHazardsRequest::default())).await.ok()?.into_inner().hazards;
-            hazards.iter().any(|hazard| hazard.hazard_id == hazard_id).then_some(())
-        }
-    })
+    wait_until(
+        "the hazard to reach the read model",
+        Duration::from_secs(30),
+        || {
+            let mut ledger = LedgerServiceClient::new(channel.clone());
+            let hazard_id = hazard_id.clone();
+            async move {
+                let hazards = ledger
+                    .list_hazards(inspector(ledger::ListHazardsRequest::default()))
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .hazards;
+                hazards
+                    .iter()
+                    .any(|hazard| hazard.hazard_id == hazard_id)
+                    .then_some(())
+            }
+        },
+    )
     .await;
 }
 
@@ -137,26 +196,67 @@ async fn one_trace_follows_a_command_from_the_call_through_the_append_to_the_pro
     register(&channel, "trace").await;
 
     let mut request = inspector(report("trace-report", "traced"));
-    request.metadata_mut().insert("traceparent", format!("00-{TRACE_ID}-{CALLER_SPAN_ID}-01").parse().unwrap());
-    HazardsServiceClient::new(channel.clone()).report_hazard(request).await.unwrap();
+    request.metadata_mut().insert(
+        "traceparent",
+        format!("00-{TRACE_ID}-{CALLER_SPAN_ID}-01")
+            .parse()
+            .unwrap(),
+    );
+    HazardsServiceClient::new(channel.clone())
+        .report_hazard(request)
+        .await
+        .unwrap();
     wait_until_projected(&channel, "traced").await;
     // Stopping flushes the spans still queued for export.
     assert_eq!(suite.stop().await, Some(0));
 
-    let spans: Vec<Span> = receiver.spans.lock().unwrap().iter().filter(|span| hex(&span.trace_id) == TRACE_ID).cloned().collect();
-    let names: Vec<(&str, i32)> = spans.iter().map(|span| (span.name.as_str(), span.kind)).collect();
+    let spans: Vec<Span> = receiver
+        .spans
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|span| hex(&span.trace_id) == TRACE_ID)
+        .cloned()
+        .collect();
+    let names: Vec<(&str, i32)> = spans
+        .iter()
+        .map(|span| (span.name.as_str(), span.kind))
+        .collect();
     let server = spans
         .iter()
         .find(|span| span.kind == SpanKind::Server as i32)
         .unwrap_or_else(|| panic!("no server span in the caller's trace: {names:?}"));
-    assert_eq!(server.name, "hazard_ledger.hazards.v1.HazardsService/ReportHazard");
-    assert_eq!(hex(&server.parent_span_id), CALLER_SPAN_ID, "the server span continues the caller's trace");
-    assert_eq!(attribute(server, "rpc.system.name").as_deref(), Some("grpc"));
-    assert_eq!(attribute(server, "rpc.response.status_code").as_deref(), Some("OK"));
+    assert_eq!(
+        server.name,
+        "hazard_ledger.hazards.v1.HazardsService/ReportHazard"
+    );
+    assert_eq!(
+        hex(&server.parent_span_id),
+        CALLER_SPAN_ID,
+        "the server span continues the caller's trace"
+    );
+    assert_eq!(
+        attribute(server, "rpc.system.name").as_deref(),
+        Some("grpc")
+    );
+    assert_eq!(
+        attribute(server, "rpc.response.status_code").as_deref(),
+        Some("OK")
+    );
 
-    let producer = spans.iter().find(|span| span.kind == SpanKind::Producer as i32).unwrap_or_else(|| panic!("no producer span: {names:?}"));
-    assert_eq!(attribute(producer, "messaging.system").as_deref(), Some("nats"));
-    assert!(attribute(producer, "messaging.destination.name").unwrap().ends_with(".hazards.hazard.traced"));
+    let producer = spans
+        .iter()
+        .find(|span| span.kind == SpanKind::Producer as i32)
+        .unwrap_or_else(|| panic!("no producer span: {names:?}"));
+    assert_eq!(
+        attribute(producer, "messaging.system").as_deref(),
+        Some("nats")
+    );
+    assert!(
+        attribute(producer, "messaging.destination.name")
+            .unwrap()
+            .ends_with(".hazards.hazard.traced")
+    );
     // The producer descends from the server span.
     let mut ancestor = producer.parent_span_id.clone();
     let mut reached_server = false;
@@ -169,9 +269,18 @@ async fn one_trace_follows_a_command_from_the_call_through_the_append_to_the_pro
     }
     assert!(reached_server, "the append is part of the call: {names:?}");
 
-    let consumer = spans.iter().find(|span| span.kind == SpanKind::Consumer as i32).unwrap_or_else(|| panic!("no consumer span: {names:?}"));
-    assert_eq!(consumer.parent_span_id, producer.span_id, "the projection applies the commit the producer sent");
-    assert_eq!(attribute(consumer, "messaging.system").as_deref(), Some("nats"));
+    let consumer = spans
+        .iter()
+        .find(|span| span.kind == SpanKind::Consumer as i32)
+        .unwrap_or_else(|| panic!("no consumer span: {names:?}"));
+    assert_eq!(
+        consumer.parent_span_id, producer.span_id,
+        "the projection applies the commit the producer sent"
+    );
+    assert_eq!(
+        attribute(consumer, "messaging.system").as_deref(),
+        Some("nats")
+    );
 }
 
 #[tokio::test]
@@ -194,17 +303,44 @@ async fn metrics_count_calls_appends_conflicts_retries_deduplication_lag_and_poi
     let mut first_client = HazardsServiceClient::new(first_channel.clone());
     let mut second_client = HazardsServiceClient::new(second_channel.clone());
 
-    first_client.report_hazard(inspector(report("m-1", "contested"))).await.unwrap();
+    first_client
+        .report_hazard(inspector(report("m-1", "contested")))
+        .await
+        .unwrap();
     // The second suite caches the hazard; the first moves it on; the second's next command
     // meets a stale expected sequence, reloads and decides again.
-    second_client.get_hazard(inspector(pb::GetHazardRequest { name: "hazards/contested".into(), as_of: None })).await.unwrap();
-    let grade = |request_id: &str, level: pb::HazardLevel| pb::GradeHazardRequest { request_id: request_id.into(), name: "hazards/contested".into(), level: level as i32, criterion: "c".into() };
-    first_client.grade_hazard(inspector(grade("m-2", pb::HazardLevel::General))).await.unwrap();
-    second_client.grade_hazard(inspector(grade("m-3", pb::HazardLevel::Major))).await.unwrap();
+    second_client
+        .get_hazard(inspector(pb::GetHazardRequest {
+            name: "hazards/contested".into(),
+            as_of: None,
+        }))
+        .await
+        .unwrap();
+    let grade = |request_id: &str, level: pb::HazardLevel| pb::GradeHazardRequest {
+        request_id: request_id.into(),
+        name: "hazards/contested".into(),
+        level: level as i32,
+        criterion: "c".into(),
+    };
+    first_client
+        .grade_hazard(inspector(grade("m-2", pb::HazardLevel::General)))
+        .await
+        .unwrap();
+    second_client
+        .grade_hazard(inspector(grade("m-3", pb::HazardLevel::Major)))
+        .await
+        .unwrap();
     // A retry of the same request is answered from history.
-    let retried = second_client.grade_hazard(inspector(grade("m-3", pb::HazardLevel::Major))).await.unwrap().into_inner();
+    let retried = second_client
+        .grade_hazard(inspector(grade("m-3", pb::HazardLevel::Major)))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(retried.commit.unwrap().replayed);
-    let refused = second_client.report_hazard(inspector(pb::ReportHazardRequest::default())).await.unwrap_err();
+    let refused = second_client
+        .report_hazard(inspector(pb::ReportHazardRequest::default()))
+        .await
+        .unwrap_err();
     assert_eq!(refused.code(), tonic::Code::InvalidArgument);
     wait_until_projected(&second_channel, "contested").await;
 
@@ -221,27 +357,66 @@ async fn metrics_count_calls_appends_conflicts_retries_deduplication_lag_and_poi
     assert!(value("hl_command_retries_total{context=\"hazards\"}") >= 1.0);
     assert!(value("hl_requests_deduplicated_total{context=\"hazards\"}") >= 1.0);
     assert!(value("hl_append_duration_seconds_count{context=\"hazards\"}") >= 1.0);
-    assert!(value("hl_rpc_server_duration_seconds_count{method=\"hazard_ledger.hazards.v1.HazardsService/GradeHazard\",code=\"OK\"}") >= 2.0);
-    assert_eq!(value("hl_rpc_server_duration_seconds_count{method=\"hazard_ledger.hazards.v1.HazardsService/ReportHazard\",code=\"INVALID_ARGUMENT\"}"), 1.0);
+    assert!(
+        value(
+            "hl_rpc_server_duration_seconds_count{method=\"hazard_ledger.hazards.v1.HazardsService/GradeHazard\",code=\"OK\"}"
+        ) >= 2.0
+    );
+    assert_eq!(
+        value(
+            "hl_rpc_server_duration_seconds_count{method=\"hazard_ledger.hazards.v1.HazardsService/ReportHazard\",code=\"INVALID_ARGUMENT\"}"
+        ),
+        1.0
+    );
     let hazards_stream = format!("{}_HAZARDS", namespace.to_uppercase());
-    assert!(value(&format!("hl_projection_events_applied_total{{stream=\"{hazards_stream}\"}}")) >= 3.0);
-    wait_until("the lag gauge to settle at zero", Duration::from_secs(10), || {
-        let metrics_address = metrics_address.clone();
-        let needle = format!("hl_projection_lag_events{{stream=\"{hazards_stream}\"}} 0");
-        async move { http_get(&metrics_address, "/metrics").await.contains(&needle).then_some(()) }
-    })
+    assert!(
+        value(&format!(
+            "hl_projection_events_applied_total{{stream=\"{hazards_stream}\"}}"
+        )) >= 3.0
+    );
+    wait_until(
+        "the lag gauge to settle at zero",
+        Duration::from_secs(10),
+        || {
+            let metrics_address = metrics_address.clone();
+            let needle = format!("hl_projection_lag_events{{stream=\"{hazards_stream}\"}} 0");
+            async move {
+                http_get(&metrics_address, "/metrics")
+                    .await
+                    .contains(&needle)
+                    .then_some(())
+            }
+        },
+    )
     .await;
 
     // A message that cannot be applied stops the projectors, and the metric says so.
     let client = async_nats::connect(nats.url()).await.unwrap();
     let jetstream = async_nats::jetstream::new(client);
-    jetstream.publish(format!("{namespace}.330903.hazards.hazard.poison"), "not a commit".into()).await.unwrap().await.unwrap();
+    jetstream
+        .publish(
+            format!("{namespace}.330903.hazards.hazard.poison"),
+            "not a commit".into(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
     let needle = format!("hl_projection_poison_stops_total{{stream=\"{hazards_stream}\"}} 1");
-    wait_until("the poison stop to show in the metrics", Duration::from_secs(20), || {
-        let metrics_address = metrics_address.clone();
-        let needle = needle.clone();
-        async move { http_get(&metrics_address, "/metrics").await.contains(&needle).then_some(()) }
-    })
+    wait_until(
+        "the poison stop to show in the metrics",
+        Duration::from_secs(20),
+        || {
+            let metrics_address = metrics_address.clone();
+            let needle = needle.clone();
+            async move {
+                http_get(&metrics_address, "/metrics")
+                    .await
+                    .contains(&needle)
+                    .then_some(())
+            }
+        },
+    )
     .await;
     first.stop().await;
     second.stop().await;
@@ -261,9 +436,20 @@ async fn json_log_lines_carry_the_trace_and_span_of_the_call() {
     ])
     .await;
     let channel = suite.channel().await;
-    let mut request = inspector(pb::GetHazardRequest { name: "hazards/none".into(), as_of: None });
-    request.metadata_mut().insert("traceparent", format!("00-{TRACE_ID}-{CALLER_SPAN_ID}-01").parse().unwrap());
-    let missing = HazardsServiceClient::new(channel).get_hazard(request).await.unwrap_err();
+    let mut request = inspector(pb::GetHazardRequest {
+        name: "hazards/none".into(),
+        as_of: None,
+    });
+    request.metadata_mut().insert(
+        "traceparent",
+        format!("00-{TRACE_ID}-{CALLER_SPAN_ID}-01")
+            .parse()
+            .unwrap(),
+    );
+    let missing = HazardsServiceClient::new(channel)
+        .get_hazard(request)
+        .await
+        .unwrap_err();
     assert_eq!(missing.code(), tonic::Code::NotFound);
 
     let logs = suite.logs.as_mut().expect("captured logs");
@@ -277,10 +463,14 @@ async fn json_log_lines_carry_the_trace_and_span_of_the_call() {
     })
     .await
     .expect("an access log line for the call");
-    let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}"));
+    let entry: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}"));
     assert_eq!(entry["trace_id"], TRACE_ID, "{line}");
     assert_eq!(entry["span_id"].as_str().map(str::len), Some(16), "{line}");
-    assert_ne!(entry["span_id"], CALLER_SPAN_ID, "the call's own span: {line}");
+    assert_ne!(
+        entry["span_id"], CALLER_SPAN_ID,
+        "the call's own span: {line}"
+    );
     assert_eq!(entry["code"], "NOT_FOUND", "{line}");
     suite.stop().await;
 }

@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 use hl_proto::common::v1::Actor;
 use hl_proto::events::v1::{Commit, EventEnvelope};
 use hl_proto::{DomainEvent, timestamp};
+use hl_telemetry::metrics::{ContextLabels, metrics};
 use prost::Message;
 use serde::{Deserialize, Serialize};
-use hl_telemetry::metrics::{ContextLabels, metrics};
 use tracing::{Instrument, warn};
 use uuid::Uuid;
 
@@ -29,7 +29,9 @@ use crate::trace_context;
 
 /// The context's label for the metrics.
 fn labels<A: Aggregate>() -> ContextLabels {
-    ContextLabels { context: A::CONTEXT.to_string() }
+    ContextLabels {
+        context: A::CONTEXT.to_string(),
+    }
 }
 
 /// Tuning of a repository. The defaults suit the embedded suite and production alike.
@@ -303,7 +305,10 @@ impl<A: Aggregate> Repository<A> {
         let mut attempts = 0;
         loop {
             if let Some(record) = loaded.requests.get(&request.request_id) {
-                metrics().requests_deduplicated.get_or_create(&labels::<A>()).inc();
+                metrics()
+                    .requests_deduplicated
+                    .get_or_create(&labels::<A>())
+                    .inc();
                 return Ok(Executed {
                     state: loaded.state.clone(),
                     version: loaded.version,
@@ -312,11 +317,17 @@ impl<A: Aggregate> Repository<A> {
                 });
             }
             if attempts == self.settings.max_attempts {
-                metrics().commands_aborted.get_or_create(&labels::<A>()).inc();
+                metrics()
+                    .commands_aborted
+                    .get_or_create(&labels::<A>())
+                    .inc();
                 return Err(ExecuteError::Conflict { attempts });
             }
             if attempts > 0 {
-                metrics().command_retries.get_or_create(&labels::<A>()).inc();
+                metrics()
+                    .command_retries
+                    .get_or_create(&labels::<A>())
+                    .inc();
             }
             attempts += 1;
 
@@ -409,7 +420,10 @@ impl<A: Aggregate> Repository<A> {
                     };
                 }
                 Err(AppendFailure::WrongLastSequence) => {
-                    metrics().append_conflicts.get_or_create(&labels::<A>()).inc();
+                    metrics()
+                        .append_conflicts
+                        .get_or_create(&labels::<A>())
+                        .inc();
                     self.catch_up(subject, loaded, true).await?;
                 }
                 Err(AppendFailure::Uncertain(reason)) => {

@@ -19,6 +19,16 @@ pub struct ServerArgs {
     /// 330903 is Putuo District, Zhoushan.
     #[arg(long, env = "HL_REGION", default_value = "330903")]
     pub region: String,
+
+    /// Seconds calls in flight may take to finish after SIGTERM or SIGINT.
+    #[arg(long, env = "HL_DRAIN_SECONDS", default_value_t = 10)]
+    pub drain_seconds: u64,
+}
+
+impl ServerArgs {
+    pub fn drain_timeout(&self) -> Duration {
+        Duration::from_secs(self.drain_seconds)
+    }
 }
 
 /// The event store on NATS JetStream.

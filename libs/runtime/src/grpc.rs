@@ -5,6 +5,8 @@
 use std::convert::Infallible;
 use std::future::Future;
 
+use crate::health::{self, HealthCheck};
+use crate::rpc_layer::RpcLayer;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::body::Body;
@@ -13,8 +15,6 @@ use tonic::server::NamedService;
 use tonic::service::RoutesBuilder;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
-use crate::health::{self, HealthCheck};
-use crate::rpc_layer::RpcLayer;
 
 /// A gRPC server being assembled.
 #[derive(Default)]
@@ -60,11 +60,13 @@ impl GrpcServer {
     }
 
     /// Serves on `listener` until `shutdown` resolves, then reports NOT_SERVING and drains the
-    /// calls in flight.
+    /// calls in flight for at most `drain_timeout`: clients that keep idle connections open do
+    /// not hold the process up.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
+        drain_timeout: std::time::Duration,
     ) -> Result<(), tonic::transport::Error> {
         let (reporter, health_service) = tonic_health::server::health_reporter();
         // NOT_SERVING until the first check passes: the reporter starts out SERVING, and a
@@ -91,8 +93,10 @@ impl GrpcServer {
             .expect("the descriptor sets are valid");
 
         let services = self.services;
+        let (draining, drain_started) = tokio::sync::oneshot::channel::<()>();
         let drain = async move {
             shutdown.await;
+            let _ = draining.send(());
             reporter
                 .set_service_status("", ServingStatus::NotServing)
                 .await;
@@ -103,14 +107,26 @@ impl GrpcServer {
             }
         };
 
-        Server::builder()
+        let serving = Server::builder()
             .layer(RpcLayer)
             .add_routes(self.routes.routes())
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), drain)
-            .await
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), drain);
+        tokio::select! {
+            result = serving => result,
+            () = async {
+                if drain_started.await.is_ok() {
+                    tokio::time::sleep(drain_timeout).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            } => {
+                tracing::warn!(seconds = drain_timeout.as_secs_f64(), "connections still open after the drain period; closing them");
+                Ok(())
+            }
+        }
     }
 }
 

@@ -28,7 +28,8 @@ pub struct RpcService<S> {
     inner: S,
 }
 
-impl<S, RequestBody, ResponseBody> tower_service::Service<http::Request<RequestBody>> for RpcService<S>
+impl<S, RequestBody, ResponseBody> tower_service::Service<http::Request<RequestBody>>
+    for RpcService<S>
 where
     S: tower_service::Service<http::Request<RequestBody>, Response = http::Response<ResponseBody>>,
     S::Future: Send + 'static,
@@ -52,7 +53,9 @@ where
             rpc.method = method.as_str(),
             rpc.response.status_code = tracing::field::Empty,
         );
-        let parent = opentelemetry::global::get_text_map_propagator(|propagator| propagator.extract(&HttpHeaders(request.headers())));
+        let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+            propagator.extract(&HttpHeaders(request.headers()))
+        });
         let _ = span.set_parent(parent);
         let started = Instant::now();
         let response = self.inner.call(request);
@@ -89,7 +92,12 @@ where
 fn is_server_error(code: tonic::Code) -> bool {
     matches!(
         code,
-        tonic::Code::Unknown | tonic::Code::DeadlineExceeded | tonic::Code::Unimplemented | tonic::Code::Internal | tonic::Code::Unavailable | tonic::Code::DataLoss
+        tonic::Code::Unknown
+            | tonic::Code::DeadlineExceeded
+            | tonic::Code::Unimplemented
+            | tonic::Code::Internal
+            | tonic::Code::Unavailable
+            | tonic::Code::DataLoss
     )
 }
 
@@ -135,12 +143,17 @@ pub fn inject_trace_context<T>(mut request: tonic::Request<T>) -> tonic::Request
     struct Metadata<'a>(&'a mut tonic::metadata::MetadataMap);
     impl opentelemetry::propagation::Injector for Metadata<'_> {
         fn set(&mut self, key: &str, value: String) {
-            if let (Ok(key), Ok(value)) = (tonic::metadata::MetadataKey::from_bytes(key.as_bytes()), value.parse()) {
+            if let (Ok(key), Ok(value)) = (
+                tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
+                value.parse(),
+            ) {
                 self.0.insert(key, value);
             }
         }
     }
     let context = tracing::Span::current().context();
-    opentelemetry::global::get_text_map_propagator(|propagator| propagator.inject_context(&context, &mut Metadata(request.metadata_mut())));
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, &mut Metadata(request.metadata_mut()))
+    });
     request
 }

@@ -75,7 +75,9 @@ pub async fn run_async(
     mount(&mut server, store, args.server.region.clone()).await?;
 
     tracing::info!(address = %listener.local_addr()?, service = name, "listening");
-    server.serve(listener, shutdown::signal()).await?;
+    server
+        .serve(listener, shutdown::signal(), args.server.drain_timeout())
+        .await?;
     client.drain().await.ok();
     telemetry.shutdown(Duration::from_secs(2));
     Ok(())

@@ -35,7 +35,8 @@ impl Visit for Fields<'_> {
         self.0.insert(field.name().to_string(), Value::from(value));
     }
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.insert(field.name().to_string(), Value::from(format!("{value:?}")));
+        self.0
+            .insert(field.name().to_string(), Value::from(format!("{value:?}")));
     }
 }
 
@@ -44,7 +45,12 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, _context: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+    fn format_event(
+        &self,
+        _context: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
         let metadata = event.metadata();
         let mut line = Map::new();
         line.insert("timestamp".into(), Value::from(chrono_like_now()));
@@ -58,8 +64,14 @@ where
             line.insert("span".into(), Value::from(span.name()));
             let span_context = current.context().span().span_context().clone();
             if span_context.is_valid() {
-                line.insert("trace_id".into(), Value::from(span_context.trace_id().to_string()));
-                line.insert("span_id".into(), Value::from(span_context.span_id().to_string()));
+                line.insert(
+                    "trace_id".into(),
+                    Value::from(span_context.trace_id().to_string()),
+                );
+                line.insert(
+                    "span_id".into(),
+                    Value::from(span_context.span_id().to_string()),
+                );
             }
         }
         writeln!(writer, "{}", Value::Object(line))
@@ -68,18 +80,25 @@ where
 
 /// RFC 3339 in UTC with microseconds, without pulling a date crate into telemetry.
 fn chrono_like_now() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     let seconds = now.as_secs() as i64;
     let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let shifted = days + 719_468;
     let era = shifted.div_euclid(146_097);
     let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",

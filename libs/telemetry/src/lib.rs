@@ -59,10 +59,12 @@ impl TelemetryArgs {
         if self.metrics_addr.eq_ignore_ascii_case("off") || self.metrics_addr.is_empty() {
             return Ok(None);
         }
-        self.metrics_addr
-            .parse()
-            .map(Some)
-            .map_err(|_| format!("HL_METRICS_ADDR must be HOST:PORT or off, got {:?}", self.metrics_addr))
+        self.metrics_addr.parse().map(Some).map_err(|_| {
+            format!(
+                "HL_METRICS_ADDR must be HOST:PORT or off, got {:?}",
+                self.metrics_addr
+            )
+        })
     }
 }
 

@@ -84,23 +84,64 @@ impl Metrics {
             registry: Registry::with_prefix("hl"),
         };
         let registry = &mut metrics.registry;
-        registry.register("rpc_server_duration_seconds", "gRPC server call duration by method and status code", metrics.rpc_duration.clone());
-        registry.register("append_duration_seconds", "Time from publishing a commit to JetStream's acknowledgement", metrics.append_duration.clone());
-        registry.register("append_conflicts", "Appends refused because the aggregate had moved on", metrics.append_conflicts.clone());
-        registry.register("command_retries", "Commands decided again after a conflict or an unknown outcome", metrics.command_retries.clone());
-        registry.register("commands_aborted", "Commands that ended in ABORTED after every attempt", metrics.commands_aborted.clone());
-        registry.register("requests_deduplicated", "Retried requests answered with their first result", metrics.requests_deduplicated.clone());
-        registry.register("projection_lag_events", "Events between a projection's checkpoint and the stream head", metrics.projection_lag_events.clone());
-        registry.register("projection_lag_seconds", "Seconds the read model trails the newest recorded event", metrics.projection_lag_seconds.clone());
-        registry.register("projection_events_applied", "Events applied to the read models", metrics.projection_events_applied.clone());
-        registry.register("projection_poison_stops", "Projectors stopped by an event they cannot apply", metrics.projection_poison_stops.clone());
+        registry.register(
+            "rpc_server_duration_seconds",
+            "gRPC server call duration by method and status code",
+            metrics.rpc_duration.clone(),
+        );
+        registry.register(
+            "append_duration_seconds",
+            "Time from publishing a commit to JetStream's acknowledgement",
+            metrics.append_duration.clone(),
+        );
+        registry.register(
+            "append_conflicts",
+            "Appends refused because the aggregate had moved on",
+            metrics.append_conflicts.clone(),
+        );
+        registry.register(
+            "command_retries",
+            "Commands decided again after a conflict or an unknown outcome",
+            metrics.command_retries.clone(),
+        );
+        registry.register(
+            "commands_aborted",
+            "Commands that ended in ABORTED after every attempt",
+            metrics.commands_aborted.clone(),
+        );
+        registry.register(
+            "requests_deduplicated",
+            "Retried requests answered with their first result",
+            metrics.requests_deduplicated.clone(),
+        );
+        registry.register(
+            "projection_lag_events",
+            "Events between a projection's checkpoint and the stream head",
+            metrics.projection_lag_events.clone(),
+        );
+        registry.register(
+            "projection_lag_seconds",
+            "Seconds the read model trails the newest recorded event",
+            metrics.projection_lag_seconds.clone(),
+        );
+        registry.register(
+            "projection_events_applied",
+            "Events applied to the read models",
+            metrics.projection_events_applied.clone(),
+        );
+        registry.register(
+            "projection_poison_stops",
+            "Projectors stopped by an event they cannot apply",
+            metrics.projection_poison_stops.clone(),
+        );
         metrics
     }
 
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut text = String::new();
-        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String cannot fail");
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
         text
     }
 }
@@ -122,14 +163,21 @@ pub fn serve(listener: TcpListener) {
                 let service = service_fn(|request: Request<Incoming>| async move {
                     let response = if request.uri().path() == "/metrics" {
                         Response::builder()
-                            .header("content-type", "application/openmetrics-text; version=1.0.0; charset=utf-8")
+                            .header(
+                                "content-type",
+                                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                            )
                             .body(Full::new(Bytes::from(metrics().render())))
                     } else {
-                        Response::builder().status(404).body(Full::new(Bytes::from_static(b"metrics are at /metrics\n")))
+                        Response::builder()
+                            .status(404)
+                            .body(Full::new(Bytes::from_static(b"metrics are at /metrics\n")))
                     };
                     response.map_err(std::io::Error::other)
                 });
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
             });
         }
     });
@@ -148,11 +196,25 @@ mod tests {
 
     #[test]
     fn recorded_values_appear_in_the_exposition() {
-        let labels = ContextLabels { context: "unit-test".into() };
+        let labels = ContextLabels {
+            context: "unit-test".into(),
+        };
         metrics().append_conflicts.get_or_create(&labels).inc();
-        metrics().rpc_duration.get_or_create(&RpcLabels { method: "m/n".into(), code: "OK".into() }).observe(0.002);
+        metrics()
+            .rpc_duration
+            .get_or_create(&RpcLabels {
+                method: "m/n".into(),
+                code: "OK".into(),
+            })
+            .observe(0.002);
         let text = metrics().render();
-        assert!(text.contains("hl_append_conflicts_total{context=\"unit-test\"} 1"), "{text}");
-        assert!(text.contains("hl_rpc_server_duration_seconds_count{method=\"m/n\",code=\"OK\"} 1"), "{text}");
+        assert!(
+            text.contains("hl_append_conflicts_total{context=\"unit-test\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("hl_rpc_server_duration_seconds_count{method=\"m/n\",code=\"OK\"} 1"),
+            "{text}"
+        );
     }
 }

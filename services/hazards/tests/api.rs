@@ -56,9 +56,13 @@ impl Server {
             .unwrap();
         let address = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(server.serve(listener, async move {
-            let _ = stopped.await;
-        }));
+        tokio::spawn(server.serve(
+            listener,
+            async move {
+                let _ = stopped.await;
+            },
+            std::time::Duration::from_secs(1),
+        ));
         let server = Server {
             address,
             _stop: stop,

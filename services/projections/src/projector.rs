@@ -68,9 +68,17 @@ pub struct Failure {
 impl StreamStatus {
     /// Publishes the lag to the metrics.
     fn export_lag(&self) {
-        let labels = StreamLabels { stream: self.stream.clone() };
-        metrics().projection_lag_events.get_or_create(&labels).set(self.lag_events() as i64);
-        metrics().projection_lag_seconds.get_or_create(&labels).set(self.lag_seconds());
+        let labels = StreamLabels {
+            stream: self.stream.clone(),
+        };
+        metrics()
+            .projection_lag_events
+            .get_or_create(&labels)
+            .set(self.lag_events() as i64);
+        metrics()
+            .projection_lag_seconds
+            .get_or_create(&labels)
+            .set(self.lag_seconds());
     }
 
     pub fn lag_events(&self) -> u64 {
@@ -281,7 +289,12 @@ async fn follow(
                     .store(newest_recorded_at, Ordering::SeqCst);
                 status.batches.fetch_add(1, Ordering::Relaxed);
                 status.events.fetch_add(count, Ordering::Relaxed);
-                metrics().projection_events_applied.get_or_create(&StreamLabels { stream: stream_name.clone() }).inc_by(count);
+                metrics()
+                    .projection_events_applied
+                    .get_or_create(&StreamLabels {
+                        stream: stream_name.clone(),
+                    })
+                    .inc_by(count);
                 status.export_lag();
                 if status.lag_events() == 0 {
                     status.caught_up.store(true, Ordering::SeqCst);
@@ -296,7 +309,12 @@ async fn follow(
                 };
                 let _ = record_failure(database, generation, &stream_name, &failure).await;
                 *status.failure.lock().expect("status lock") = Some(failure);
-                metrics().projection_poison_stops.get_or_create(&StreamLabels { stream: stream_name.clone() }).inc();
+                metrics()
+                    .projection_poison_stops
+                    .get_or_create(&StreamLabels {
+                        stream: stream_name.clone(),
+                    })
+                    .inc();
                 return Ok(());
             }
             Err(ApplyError::Database(error)) => return Err(format!("database: {error}")),

@@ -152,6 +152,7 @@ fn start_projector(
         .env("DATABASE_URL", database_url)
         .env("HL_LISTEN_ADDR", "127.0.0.1:0")
         .env("HL_LOG", "warn")
+        .env("HL_METRICS_ADDR", "off")
         // Small batches: the catch-up takes long enough to be interrupted.
         .env("HL_PROJECTION_BATCH", "5")
         .stdout(Stdio::null())

@@ -38,9 +38,13 @@ impl Server {
             .unwrap();
         let address = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(server.serve(listener, async move {
-            let _ = stopped.await;
-        }));
+        tokio::spawn(server.serve(
+            listener,
+            async move {
+                let _ = stopped.await;
+            },
+            std::time::Duration::from_secs(1),
+        ));
         wait_until(
             "the registry to serve",
             Duration::from_secs(30),

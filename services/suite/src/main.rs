@@ -27,9 +27,12 @@ async fn main() -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     let metrics_address = match config.telemetry.metrics_address().ok().flatten() {
         Some(wanted) => {
-            let (metrics_listener, bound) = hl_telemetry::metrics::bind(wanted)
-                .await
-                .map_err(|error| anyhow::anyhow!("cannot listen for metrics on {wanted} (set HL_METRICS_ADDR): {error}"))?;
+            let (metrics_listener, bound) =
+                hl_telemetry::metrics::bind(wanted).await.map_err(|error| {
+                    anyhow::anyhow!(
+                        "cannot listen for metrics on {wanted} (set HL_METRICS_ADDR): {error}"
+                    )
+                })?;
             hl_telemetry::metrics::serve(metrics_listener);
             Some(bound)
         }
@@ -73,20 +76,24 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let (stop_sender, stop) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server.serve(listener, async move {
-        let _ = stop.await;
-    }));
+    let drain_timeout = config.server.drain_timeout();
+    let serving = tokio::spawn(server.serve(
+        listener,
+        async move {
+            let _ = stop.await;
+        },
+        drain_timeout,
+    ));
     if config.seed_demo {
         tokio::spawn(seed_demo(address, config.server.region.clone()));
     }
 
     shutdown::signal().await;
     let _ = stop_sender.send(());
-    match tokio::time::timeout(Duration::from_secs(20), serving).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(error))) => tracing::error!(%error, "gRPC server failed"),
-        Ok(Err(error)) => tracing::error!(%error, "gRPC server task failed"),
-        Err(_) => tracing::warn!("calls still running after 20 s; stopping anyway"),
+    match serving.await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(%error, "gRPC server failed"),
+        Err(error) => tracing::error!(%error, "gRPC server task failed"),
     }
     client.drain().await.ok();
     if let Some(embedded) = embedded {
