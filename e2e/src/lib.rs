@@ -50,6 +50,8 @@ pub struct Suite {
     pub logs: Option<mpsc::UnboundedReceiver<String>>,
     /// The lines of the banner, read while starting.
     pub banner: Vec<String>,
+    /// The suite's own data folder (its SQLite read model), unless the test chose one.
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 impl Suite {
@@ -80,6 +82,14 @@ impl Suite {
                 Stdio::inherit()
             })
             .kill_on_drop(true);
+        // Each suite gets its own read-model database, so tests never see each other's rows.
+        let data_dir = if environment.iter().any(|(key, _)| *key == "HL_DATA_DIR") {
+            None
+        } else {
+            let data_dir = tempfile::tempdir().expect("a data folder");
+            command.env("HL_DATA_DIR", data_dir.path());
+            Some(data_dir)
+        };
         for (key, value) in environment {
             command.env(key, value);
         }
@@ -136,6 +146,7 @@ impl Suite {
             stdout,
             logs,
             banner,
+            _data_dir: data_dir,
         }
     }
 

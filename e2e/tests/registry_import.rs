@@ -1,0 +1,226 @@
+//! The bureau's spreadsheet goes in through the import, an inspection finds a hazard at one of
+//! the imported enterprises, and the township roll-up of the two-ledger reconciliation shows it.
+
+use std::time::Duration;
+
+use hl_e2e::{Suite, as_actor};
+use hl_proto::hazards::v1 as hazards;
+use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
+use hl_proto::ledger::v1 as ledger;
+use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
+use hl_proto::responsibility::v1 as registry;
+use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
+use hl_testkit::{NatsServer, unique_namespace, wait_until};
+use tonic::Code;
+
+const SHENJIAMEN: &str = "330903001";
+const LIUHENG: &str = "330903101";
+const COLD_STORAGE: &str = "91330903MA2NCU4LYE";
+
+const ENTERPRISES_CSV: &str =
+    "统一社会信用代码,企业名称,地址,乡镇街道代码,行业,风险等级,是否需自查,自查频次
+91330903MA2NCU4LYE,舟山普陀海鲜冷链有限公司,沈家门,330903001,涉氨制冷;工贸,橙,是,季
+91330903MA27UB96FP,舟山六横船舶修造有限公司,六横,330903101,船舶修造,红,是,月
+91330903MA2T55F3CQ,沈家门加油站,沈家门,330903001,加油站,黄,是,季
+";
+
+fn administrator<T>(body: T) -> tonic::Request<T> {
+    as_actor(
+        body,
+        "admin-1",
+        "bureau-administrator",
+        "putuo-bureau",
+        "330903",
+    )
+}
+
+fn inspector<T>(body: T) -> tonic::Request<T> {
+    as_actor(body, "officer-1", "inspector", "putuo-bureau", "330903")
+}
+
+async fn create_townships(registry_client: &mut RegistryServiceClient<tonic::transport::Channel>) {
+    for (code, name, level, parent) in [
+        ("330903", "普陀区", registry::AdminAreaLevel::District, ""),
+        (
+            SHENJIAMEN,
+            "沈家门街道",
+            registry::AdminAreaLevel::Township,
+            "330903",
+        ),
+        (
+            LIUHENG,
+            "六横镇",
+            registry::AdminAreaLevel::Township,
+            "330903",
+        ),
+    ] {
+        registry_client
+            .create_admin_area(administrator(registry::CreateAdminAreaRequest {
+                request_id: format!("area-{code}"),
+                area: Some(registry::AdminArea {
+                    code: code.into(),
+                    display_name: name.into(),
+                    level: level as i32,
+                    parent_code: parent.into(),
+                    ..Default::default()
+                }),
+            }))
+            .await
+            .expect("create the admin area");
+    }
+}
+
+fn township_row<'a>(summary: &'a ledger::ReconciliationSummary, code: &str) -> &'a ledger::RateRow {
+    summary
+        .rows
+        .iter()
+        .find(|row| row.group == code)
+        .unwrap_or_else(|| panic!("a row for township {code} in {summary:?}"))
+}
+
+#[tokio::test]
+async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it() {
+    let nats = NatsServer::start().await;
+    let suite = Suite::start(&[
+        ("NATS_URL", nats.url()),
+        ("HL_NAMESPACE", unique_namespace()),
+        ("HL_SEED_DEMO", "false".into()),
+    ])
+    .await;
+    let channel = suite.channel().await;
+    let mut registry_client = RegistryServiceClient::new(channel.clone());
+    create_townships(&mut registry_client).await;
+
+    let imported = registry_client
+        .import_enterprises(administrator(registry::ImportEnterprisesRequest {
+            request_id: "import-putuo".into(),
+            csv: ENTERPRISES_CSV.as_bytes().to_vec(),
+            mode: registry::ImportMode::AllOrNothing as i32,
+            activate: true,
+            effective_from: None,
+        }))
+        .await
+        .expect("the import")
+        .into_inner();
+    assert_eq!((imported.rows, imported.imported), (3, 3));
+    assert!(imported.problems.is_empty(), "{:?}", imported.problems);
+
+    // Listed by township, as the bureau looks at them.
+    let shenjiamen = registry_client
+        .list_enterprises(administrator(registry::ListEnterprisesRequest {
+            township_code: SHENJIAMEN.into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("list by township")
+        .into_inner();
+    let mut listed: Vec<_> = shenjiamen
+        .enterprises
+        .iter()
+        .map(|enterprise| enterprise.enterprise_id.as_str())
+        .collect();
+    listed.sort_unstable();
+    assert_eq!(listed, ["91330903MA2NCU4LYE", "91330903MA2T55F3CQ"]);
+
+    // An inspection finds what the cold store's self-check did not.
+    let mut hazards_client = HazardsServiceClient::new(channel.clone());
+    hazards_client
+        .report_hazard(inspector(hazards::ReportHazardRequest {
+            request_id: "inspection-1".into(),
+            hazard_id: "ammonia-alarm".into(),
+            enterprise_id: COLD_STORAGE.into(),
+            township_code: SHENJIAMEN.into(),
+            provenance: hazards::Provenance::GovernmentInspection as i32,
+            source_type: hazards::SourceType::Routine as i32,
+            category: hazards::HazardCategory::AmmoniaRefrigeration as i32,
+            location: "machine room".into(),
+            description: "ammonia leak alarm not linked to the exhaust fan".into(),
+            level: hazards::HazardLevel::General as i32,
+            level_criterion: "一般事故隐患".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("report the inspection finding");
+
+    // An enterprise that is not in the registry is refused, and nothing is recorded for it.
+    let unknown = hazards_client
+        .report_hazard(inspector(hazards::ReportHazardRequest {
+            request_id: "inspection-2".into(),
+            hazard_id: "nowhere".into(),
+            enterprise_id: "91330903MA2WG7BT4R".into(),
+            township_code: SHENJIAMEN.into(),
+            provenance: hazards::Provenance::GovernmentInspection as i32,
+            source_type: hazards::SourceType::Routine as i32,
+            category: hazards::HazardCategory::AmmoniaRefrigeration as i32,
+            location: "yard".into(),
+            description: "unknown enterprise".into(),
+            level: hazards::HazardLevel::General as i32,
+            level_criterion: "一般事故隐患".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect_err("an enterprise outside the registry");
+    assert_eq!(unknown.code(), Code::FailedPrecondition, "{unknown:?}");
+
+    let mut ledger_client = LedgerServiceClient::new(channel);
+    let summary = wait_until(
+        "the township roll-up to count the inspection finding",
+        Duration::from_secs(30),
+        || {
+            let mut ledger_client = ledger_client.clone();
+            async move {
+                let summary = ledger_client
+                    .get_reconciliation_summary(administrator(
+                        ledger::GetReconciliationSummaryRequest {
+                            group_by: ledger::GroupBy::Township as i32,
+                            ..Default::default()
+                        },
+                    ))
+                    .await
+                    .ok()?
+                    .into_inner();
+                // Every stream caught up, so the registry's rows are in as well as the finding.
+                let caught_up = summary.freshness.as_ref().is_some_and(|freshness| {
+                    !freshness.streams.is_empty()
+                        && freshness
+                            .streams
+                            .iter()
+                            .all(|stream| stream.lag_events == 0 && stream.head_sequence > 0)
+                });
+                let counted = summary
+                    .rows
+                    .iter()
+                    .any(|row| row.group == SHENJIAMEN && row.government_findings == 1);
+                (caught_up && counted).then_some(summary)
+            }
+        },
+    )
+    .await;
+
+    let shenjiamen_row = township_row(&summary, SHENJIAMEN);
+    assert_eq!(shenjiamen_row.group_name, "沈家门街道");
+    assert_eq!(shenjiamen_row.missed_by_self_check, 1);
+    assert_eq!(shenjiamen_row.self_found_matched, 0);
+    assert_eq!(shenjiamen_row.miss_rate, Some(1.0));
+    assert_eq!(shenjiamen_row.enterprises_in_scope, 2);
+    let liuheng_row = township_row(&summary, LIUHENG);
+    assert_eq!(liuheng_row.government_findings, 0);
+    assert_eq!(liuheng_row.enterprises_in_scope, 1);
+    assert_eq!(summary.total.as_ref().unwrap().government_findings, 1);
+
+    // The enterprise's two ledgers side by side name the finding on the government side.
+    let ledgers = ledger_client
+        .get_enterprise_ledgers(administrator(ledger::GetEnterpriseLedgersRequest {
+            name: format!("enterprises/{COLD_STORAGE}"),
+            as_of: None,
+        }))
+        .await
+        .expect("the enterprise's two ledgers")
+        .into_inner();
+    assert_eq!(ledgers.township_code, SHENJIAMEN);
+    assert_eq!(ledgers.government_ledger.len(), 1, "{ledgers:?}");
+    assert_eq!(ledgers.government_ledger[0].hazard_id, "ammonia-alarm");
+    assert!(ledgers.enterprise_ledger.is_empty(), "{ledgers:?}");
+
+    suite.stop().await;
+}
