@@ -21,7 +21,7 @@ DEBIAN_NATS_SERVER := /usr/sbin/nats-server
 # Both server lines the event store must work on.
 TEST_NATS_SERVERS := $(NATS_SERVER):$(DEBIAN_NATS_SERVER)
 
-.PHONY: help tools run test lint fmt fmt-check clippy build proto clean-data
+.PHONY: help tools run test lint fmt fmt-check clippy build proto clean-data hlctl
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ run: $(NATS_SERVER) ## Build and start the whole suite: embedded NATS, SQLite re
 test: tools fmt-check clippy ## Formatting, lints, and every unit, integration and e2e test.
 	HL_TEST_NATS_SERVERS=$(TEST_NATS_SERVERS) NATS_SERVER_BIN=$(NATS_SERVER) \
 		scripts/with-postgres cargo test --workspace --no-fail-fast
+
+hlctl: ## Run the operator tool, e.g. make hlctl ARGS="streams" (NATS_URL from the suite's banner).
+	@cargo run --quiet --bin hlctl -- $(ARGS)
 
 lint: fmt-check clippy ## Formatting and clippy, as CI checks them.
 

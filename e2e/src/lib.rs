@@ -16,26 +16,31 @@ use tonic::transport::Channel;
 pub fn suite_binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-            let status = std::process::Command::new(cargo)
-                .args([
-                    "build",
-                    "--quiet",
-                    "--package",
-                    "hl-suite",
-                    "--bin",
-                    "hazard-ledger",
-                ])
-                .status()
-                .expect("run cargo build");
-            assert!(status.success(), "building hazard-ledger failed");
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-            target.join("debug/hazard-ledger")
-        })
+        .get_or_init(|| workspace_binary("hl-suite", "hazard-ledger"))
         .clone()
+}
+
+/// The operator tool, built once per test run from the current sources.
+pub fn hlctl_binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| workspace_binary("hl-cli", "hlctl"))
+        .clone()
+}
+
+/// Builds one binary of the workspace (a test of this crate cannot depend on another crate's
+/// binary otherwise) and returns its path.
+fn workspace_binary(package: &str, binary: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "--package", package, "--bin", binary])
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "building {binary} failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("debug").join(binary)
 }
 
 /// A running suite process.

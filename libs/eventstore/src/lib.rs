@@ -30,6 +30,7 @@ pub use error::{ExecuteError, StoreError};
 pub use naming::{Namespace, is_valid_token};
 pub use repository::{Executed, Loaded, Repository, RepositorySettings, RequestMeta};
 pub use store::{AppendFailure, Appended, EventStore, StoreSettings, StoredMessage};
+pub use subscription::deliver_from;
 
 /// What a command recorded, or, for a retried request, what it recorded the first time.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -9,6 +9,16 @@ use futures::{Stream, StreamExt};
 use crate::error::StoreError;
 use crate::store::{EventStore, StoredMessage};
 
+/// Where a consumer starts so that its first message is at `start_sequence` (0 and 1 both
+/// mean the beginning).
+pub fn deliver_from(start_sequence: u64) -> DeliverPolicy {
+    if start_sequence <= 1 {
+        DeliverPolicy::All
+    } else {
+        DeliverPolicy::ByStartSequence { start_sequence }
+    }
+}
+
 impl EventStore {
     /// The sequence of the last message in a context's stream (0 when empty).
     pub async fn stream_head(&self, context: &str) -> Result<u64, StoreError> {
@@ -38,14 +48,9 @@ impl EventStore {
             .get_stream(&name)
             .await
             .map_err(|error| StoreError::Unavailable(format!("stream {name}: {error}")))?;
-        let deliver_policy = if start_sequence <= 1 {
-            DeliverPolicy::All
-        } else {
-            DeliverPolicy::ByStartSequence { start_sequence }
-        };
         let consumer = stream
             .create_consumer(OrderedConfig {
-                deliver_policy,
+                deliver_policy: deliver_from(start_sequence),
                 ..OrderedConfig::default()
             })
             .await

@@ -40,6 +40,8 @@ pub struct Database {
 pub enum DatabaseError {
     #[error("DATABASE_URL must start with sqlite: or postgres:, got {0:?}")]
     UnknownScheme(String),
+    #[error("no read-model database at {0} (has the projections service run?)")]
+    Missing(String),
     #[error("cannot open {what}: {source}")]
     Open {
         what: String,
@@ -51,6 +53,16 @@ pub enum DatabaseError {
 impl Database {
     /// Opens the database, creating a SQLite file (and its folder) when missing.
     pub async fn connect(url: &str) -> Result<Database, DatabaseError> {
+        Database::open(url, true).await
+    }
+
+    /// Opens a database that must already exist: tools that inspect a deployment's read model
+    /// must not create an empty one where they were pointed wrongly.
+    pub async fn connect_existing(url: &str) -> Result<Database, DatabaseError> {
+        Database::open(url, false).await
+    }
+
+    async fn open(url: &str, create: bool) -> Result<Database, DatabaseError> {
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("sqlite:") {
             Dialect::Sqlite
@@ -59,28 +71,39 @@ impl Database {
         } else {
             return Err(DatabaseError::UnknownScheme(url.to_string()));
         };
+        // A service waits out a database restart; a tool answers its operator quickly.
+        let acquire_timeout = Duration::from_secs(if create { 30 } else { 5 });
         let open = |source| DatabaseError::Open {
             what: redact(url),
             source,
         };
         let pool = match dialect {
             Dialect::Sqlite => {
-                if let Some(path) = sqlite_path(url)
-                    && let Some(folder) = std::path::Path::new(&path).parent()
+                let path = sqlite_path(url);
+                if !create
+                    && let Some(path) = &path
+                    && !std::path::Path::new(path).exists()
+                {
+                    return Err(DatabaseError::Missing(path.clone()));
+                }
+                if create
+                    && let Some(path) = &path
+                    && let Some(folder) = std::path::Path::new(path).parent()
                     && !folder.as_os_str().is_empty()
                 {
                     let _ = std::fs::create_dir_all(folder);
                 }
+                let mode = if create { "rwc" } else { "rw" };
                 let url = if url.contains("mode=") {
                     url.to_string()
                 } else if url.contains('?') {
-                    format!("{url}&mode=rwc")
+                    format!("{url}&mode={mode}")
                 } else {
-                    format!("{url}?mode=rwc")
+                    format!("{url}?mode={mode}")
                 };
                 AnyPoolOptions::new()
                     .max_connections(4)
-                    .acquire_timeout(Duration::from_secs(30))
+                    .acquire_timeout(acquire_timeout)
                     .after_connect(|connection, _| {
                         Box::pin(async move {
                             // WAL lets queries read while the projector writes; NORMAL syncs at
@@ -98,7 +121,7 @@ impl Database {
             }
             Dialect::Postgres => AnyPoolOptions::new()
                 .max_connections(8)
-                .acquire_timeout(Duration::from_secs(30))
+                .acquire_timeout(acquire_timeout)
                 .connect(url)
                 .await
                 .map_err(open)?,

@@ -1,0 +1,534 @@
+//! hlctl against a running suite on a real nats-server with its SQLite read model: every
+//! subcommand, and its exit codes when something cannot be reached.
+
+use std::process::Output;
+use std::time::Duration;
+
+use hl_e2e::{Suite, as_actor, hlctl_binary};
+use hl_proto::events::v1::Commit;
+use hl_proto::hazards::v1 as pb;
+use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
+use hl_testkit::{NatsServer, free_port, unique_namespace, wait_until};
+use prost::Message;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// A suite with the demo district on its own nats-server, namespace and data folder.
+struct Deployment {
+    nats: NatsServer,
+    namespace: String,
+    data: tempfile::TempDir,
+    suite: Suite,
+}
+
+impl Deployment {
+    async fn start() -> Deployment {
+        let nats = NatsServer::start().await;
+        let namespace = unique_namespace();
+        let data = tempfile::tempdir().unwrap();
+        let mut suite = Suite::start(&[
+            ("NATS_URL", nats.url()),
+            ("HL_NAMESPACE", namespace.clone()),
+            ("HL_DATA_DIR", data.path().display().to_string()),
+        ])
+        .await;
+        // The suite prints the reconciliation once the read model has caught up with the demo.
+        suite
+            .wait_for_line("Two-ledger reconciliation", Duration::from_secs(90))
+            .await;
+        Deployment {
+            nats,
+            namespace,
+            data,
+            suite,
+        }
+    }
+
+    fn environment(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("NATS_URL", self.nats.url()),
+            ("HL_NAMESPACE", self.namespace.clone()),
+            (
+                "DATABASE_URL",
+                format!("sqlite://{}", self.data.path().join("ledger.db").display()),
+            ),
+            ("HL_SERVER", format!("http://{}", self.suite.address)),
+        ]
+    }
+
+    async fn hlctl(&self, arguments: &[&str]) -> Output {
+        hlctl(arguments, &self.environment()).await
+    }
+
+    fn stream_name(&self, context: &str) -> String {
+        format!("{}_{}", self.namespace, context).to_uppercase()
+    }
+
+    async fn jetstream(&self) -> async_nats::jetstream::Context {
+        async_nats::jetstream::new(async_nats::connect(self.nats.url()).await.unwrap())
+    }
+
+    async fn stream_last_sequence(&self, context: &str) -> (u64, u64) {
+        let mut stream = self
+            .jetstream()
+            .await
+            .get_stream(self.stream_name(context))
+            .await
+            .unwrap();
+        let info = stream.info().await.unwrap();
+        (info.state.messages, info.state.last_sequence)
+    }
+}
+
+async fn hlctl(arguments: &[&str], environment: &[(&str, String)]) -> Output {
+    tokio::process::Command::new(hlctl_binary())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(environment.iter().map(|(key, value)| (key, value)))
+        .args(arguments)
+        .output()
+        .await
+        .expect("run hlctl")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn succeeded(output: &Output) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+    stdout(output)
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_str(&succeeded(output)).expect("hlctl printed JSON")
+}
+
+fn json_lines(output: &Output) -> Vec<Value> {
+    succeeded(output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON commit per line"))
+        .collect()
+}
+
+fn event_names(commits: &[Value]) -> Vec<String> {
+    commits
+        .iter()
+        .flat_map(|commit| commit["events"].as_array().unwrap().clone())
+        .map(|event| {
+            event["event_type"]
+                .as_str()
+                .unwrap()
+                .rsplit('.')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn streams_and_projection_status_agree_with_the_server_and_the_read_model() {
+    let deployment = Deployment::start().await;
+
+    let listed = json(&deployment.hlctl(&["streams", "--json"]).await);
+    let streams = listed["streams"].as_array().unwrap();
+    let names: Vec<&str> = streams
+        .iter()
+        .map(|stream| stream["stream"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            deployment.stream_name("hazards"),
+            deployment.stream_name("responsibility"),
+            deployment.stream_name("snapshots"),
+        ]
+    );
+    for context in ["hazards", "responsibility"] {
+        let (messages, last_sequence) = deployment.stream_last_sequence(context).await;
+        assert!(messages > 0, "the demo wrote to {context}");
+        let row = streams
+            .iter()
+            .find(|stream| stream["stream"] == deployment.stream_name(context))
+            .unwrap();
+        assert_eq!(row["messages"], messages);
+        assert_eq!(row["last_sequence"], last_sequence);
+        assert_eq!(row["first_sequence"], 1);
+        assert!(row["bytes"].as_u64().unwrap() > 0);
+    }
+    let table = succeeded(&deployment.hlctl(&["streams"]).await);
+    assert!(table.starts_with("STREAM"), "{table}");
+    assert!(
+        table.contains(&deployment.stream_name("hazards")),
+        "{table}"
+    );
+
+    let status = json(&deployment.hlctl(&["projections", "status", "--json"]).await);
+    assert_eq!(status["database"], "sqlite");
+    assert_eq!(status["active_generation"], 1);
+    let projections = status["projections"].as_array().unwrap();
+    assert_eq!(projections.len(), 2, "{status}");
+    for context in ["hazards", "responsibility"] {
+        let (_, head) = deployment.stream_last_sequence(context).await;
+        let row = projections
+            .iter()
+            .find(|row| row["stream"] == deployment.stream_name(context))
+            .unwrap();
+        assert_eq!(row["checkpoint"], head, "{row}");
+        assert_eq!(row["head"], head, "{row}");
+        assert_eq!(row["lag_events"], 0, "{row}");
+        assert_eq!(row["state"], "current", "{row}");
+        assert!(row["poison"].is_null(), "{row}");
+    }
+}
+
+#[tokio::test]
+async fn history_lists_every_commit_with_its_actor_and_catches_a_forged_one() {
+    let deployment = Deployment::start().await;
+
+    let table = succeeded(
+        &deployment
+            .hlctl(&["history", "hazards", "hazard/demo-a-valve"])
+            .await,
+    );
+    for expected in [
+        "hazard/demo-a-valve: 5 commits",
+        "HazardReported",
+        "HazardGraded",
+        "RectificationPlanned",
+        "RectificationClaimed",
+        "RectificationVerified",
+        "HazardClosed",
+        "principal-CU4LYE",
+        "91330903MA2NCU4LYE",
+        "hash chain: intact over 5 commits",
+    ] {
+        assert!(table.contains(expected), "{expected:?} in\n{table}");
+    }
+
+    let history = json(
+        &deployment
+            .hlctl(&["history", "hazards", "hazard/demo-a-valve", "--json"])
+            .await,
+    );
+    assert_eq!(history["hash_chain_intact"], true);
+    let commits = history["commits"].as_array().unwrap();
+    assert_eq!(
+        event_names(commits),
+        [
+            "HazardReported",
+            "HazardGraded",
+            "RectificationPlanned",
+            "RectificationClaimed",
+            "RectificationVerified",
+            "HazardClosed"
+        ]
+    );
+    let first = &commits[0]["events"][0];
+    assert_eq!(first["payload"]["description"], "氨阀填料轻微渗漏");
+    assert_eq!(first["actor"]["role"], "ROLE_ENTERPRISE");
+
+    // A commit written around the event store, not naming the digest of the one before it.
+    let forged = Commit {
+        request_id: "forged".into(),
+        previous_commit_sha256: vec![0; 32],
+        events: Vec::new(),
+    };
+    deployment
+        .jetstream()
+        .await
+        .publish(
+            format!(
+                "{}.330903.hazards.hazard.demo-a-valve",
+                deployment.namespace
+            ),
+            forged.encode_to_vec().into(),
+        )
+        .await
+        .unwrap()
+        .await
+        .expect("the forged commit is stored");
+    let checked = deployment
+        .hlctl(&["history", "hazards", "hazard/demo-a-valve"])
+        .await;
+    assert_eq!(checked.status.code(), Some(65), "{}", stderr(&checked));
+    assert!(
+        stdout(&checked).contains("hash chain: BROKEN at commit 6"),
+        "{}",
+        stdout(&checked)
+    );
+
+    let missing = deployment
+        .hlctl(&["history", "hazards", "hazard/never-reported"])
+        .await;
+    assert_eq!(missing.status.code(), Some(66));
+    assert!(stderr(&missing).contains("no commits for hazard/never-reported"));
+    let malformed = deployment.hlctl(&["history", "hazards", "no-slash"]).await;
+    assert_eq!(malformed.status.code(), Some(64));
+}
+
+#[tokio::test]
+async fn tail_prints_the_newest_commits_as_json_and_follows_new_ones() {
+    let deployment = Deployment::start().await;
+    let (_, head) = deployment.stream_last_sequence("hazards").await;
+
+    let newest = json_lines(&deployment.hlctl(&["tail", "hazards", "--last", "3"]).await);
+    let sequences: Vec<u64> = newest
+        .iter()
+        .map(|commit| commit["stream_sequence"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sequences, [head - 2, head - 1, head]);
+
+    let from = json_lines(
+        &deployment
+            .hlctl(&["tail", "hazards", "--from-sequence", "1", "--limit", "4"])
+            .await,
+    );
+    assert_eq!(from.len(), 4);
+    assert_eq!(from[0]["stream_sequence"], 1);
+
+    let one = json_lines(
+        &deployment
+            .hlctl(&[
+                "tail",
+                "hazards",
+                "--aggregate",
+                "hazard/demo-a-valve",
+                "--last",
+                "100",
+            ])
+            .await,
+    );
+    assert_eq!(one.len(), 5);
+    assert!(one.iter().all(|commit| {
+        commit["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|event| event["aggregate_id"] == "demo-a-valve")
+    }));
+    assert!(one[1]["traceparent"].as_str().unwrap().starts_with("00-"));
+
+    // A follower sees a hazard reported after it started.
+    let mut follower = tokio::process::Command::new(hlctl_binary())
+        .env_clear()
+        .envs(deployment.environment())
+        .args([
+            "tail",
+            "hazards",
+            "--aggregate",
+            "hazard/cli-followed",
+            "--follow",
+            "--limit",
+            "1",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(follower.stdout.take().unwrap()).lines();
+    let mut hazards = HazardsServiceClient::new(deployment.suite.channel().await);
+    hazards
+        .report_hazard(as_actor(
+            pb::ReportHazardRequest {
+                request_id: "cli-followed".into(),
+                hazard_id: "cli-followed".into(),
+                enterprise_id: "91330903MA2NCU4LYE".into(),
+                township_code: "330903001".into(),
+                provenance: pb::Provenance::GovernmentInspection as i32,
+                source_type: pb::SourceType::Routine as i32,
+                category: pb::HazardCategory::AmmoniaRefrigeration as i32,
+                location: "机房".into(),
+                description: "氨气报警器未联动排风".into(),
+                level: pb::HazardLevel::General as i32,
+                level_criterion: "一般事故隐患".into(),
+                ..Default::default()
+            },
+            "officer-1",
+            "inspector",
+            "putuo-bureau",
+            "330903",
+        ))
+        .await
+        .expect("report a hazard");
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the follower printed the new commit within 30 s")
+        .unwrap()
+        .expect("a line");
+    let commit: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(commit["events"][0]["aggregate_id"], "cli-followed");
+    assert_eq!(
+        commit["events"][0]["payload"]["description"],
+        "氨气报警器未联动排风"
+    );
+    let exit = tokio::time::timeout(Duration::from_secs(10), follower.wait())
+        .await
+        .expect("the follower stops at its limit")
+        .unwrap();
+    assert!(exit.success());
+
+    let unknown = deployment.hlctl(&["tail", "enforcementx"]).await;
+    assert_eq!(unknown.status.code(), Some(66));
+    assert!(
+        stderr(&unknown).contains("the namespace has"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[tokio::test]
+async fn a_rebuild_shows_progress_and_switches_to_a_new_generation() {
+    let deployment = Deployment::start().await;
+
+    let rebuilt = deployment.hlctl(&["projections", "rebuild"]).await;
+    let printed = succeeded(&rebuilt);
+    assert!(
+        printed.contains("rebuilt generation 2") && printed.contains("switched"),
+        "{printed}"
+    );
+    // Off a terminal the progress comes as lines, ending with every event applied.
+    let progress = stderr(&rebuilt);
+    let (_, hazards_head) = deployment.stream_last_sequence("hazards").await;
+    let (_, registry_head) = deployment.stream_last_sequence("responsibility").await;
+    let total = hazards_head + registry_head;
+    assert!(
+        progress.contains(&format!("generation 2: {total} of {total} events applied")),
+        "{progress}"
+    );
+
+    let status = json(&deployment.hlctl(&["projections", "status", "--json"]).await);
+    assert_eq!(status["active_generation"], 2);
+    for row in status["projections"].as_array().unwrap() {
+        assert_eq!(row["generation"], 2);
+        assert_eq!(row["lag_events"], 0, "{row}");
+    }
+
+    let refused = hlctl(
+        &["projections", "rebuild", "--actor-role", "inspector"],
+        &deployment.environment(),
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(77), "{}", stderr(&refused));
+}
+
+#[tokio::test]
+async fn projection_status_names_the_poison_event_that_stopped_a_projection() {
+    let deployment = Deployment::start().await;
+    let acknowledged = deployment
+        .jetstream()
+        .await
+        .publish(
+            format!("{}.330903.hazards.hazard.poison", deployment.namespace),
+            "not a commit".into(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    let hazards_stream = deployment.stream_name("hazards");
+    let row = wait_until(
+        "hlctl to report the stopped projection",
+        Duration::from_secs(30),
+        || {
+            let deployment = &deployment;
+            let hazards_stream = hazards_stream.clone();
+            async move {
+                let status = json(&deployment.hlctl(&["projections", "status", "--json"]).await);
+                status["projections"]
+                    .as_array()?
+                    .iter()
+                    .find(|row| row["stream"] == hazards_stream && !row["poison"].is_null())
+                    .cloned()
+            }
+        },
+    )
+    .await;
+    assert_eq!(row["state"], "stopped (poison event)");
+    assert_eq!(row["poison"]["sequence"], acknowledged.sequence);
+    assert_eq!(row["checkpoint"], acknowledged.sequence - 1);
+    let table = succeeded(&deployment.hlctl(&["projections", "status"]).await);
+    assert!(
+        table.contains(&format!(
+            "POISON: {hazards_stream} generation 1 stopped at stream sequence {}",
+            acknowledged.sequence
+        )),
+        "{table}"
+    );
+}
+
+#[tokio::test]
+async fn unreachable_nats_database_or_server_exit_non_zero_with_a_clear_message() {
+    let nowhere = format!("nats://127.0.0.1:{}", free_port());
+    for arguments in [
+        vec!["streams"],
+        vec!["tail", "hazards"],
+        vec!["history", "hazards", "hazard/demo-a-valve"],
+        vec!["projections", "status"],
+    ] {
+        let output = hlctl(&arguments, &[("NATS_URL", nowhere.clone())]).await;
+        assert_eq!(output.status.code(), Some(69), "{arguments:?}");
+        assert!(
+            stderr(&output).contains("cannot connect to NATS at"),
+            "{arguments:?}: {}",
+            stderr(&output)
+        );
+    }
+
+    let nats = NatsServer::start().await;
+    let missing_file = tempfile::tempdir().unwrap();
+    let missing = hlctl(
+        &["projections", "status"],
+        &[
+            ("NATS_URL", nats.url()),
+            (
+                "DATABASE_URL",
+                format!(
+                    "sqlite://{}",
+                    missing_file.path().join("ledger.db").display()
+                ),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(missing.status.code(), Some(66));
+    assert!(stderr(&missing).contains("no read-model database at"));
+    assert!(
+        !missing_file.path().join("ledger.db").exists(),
+        "the tool does not create a database where it was pointed wrongly"
+    );
+
+    let unreachable_postgres = hlctl(
+        &["projections", "status"],
+        &[
+            ("NATS_URL", nats.url()),
+            (
+                "DATABASE_URL",
+                format!("postgres://postgres@127.0.0.1:{}/ledger", free_port()),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(unreachable_postgres.status.code(), Some(69));
+    assert!(stderr(&unreachable_postgres).contains("cannot open postgres://"));
+
+    let no_server = hlctl(
+        &["projections", "rebuild"],
+        &[("HL_SERVER", format!("http://127.0.0.1:{}", free_port()))],
+    )
+    .await;
+    assert_eq!(no_server.status.code(), Some(69));
+    assert!(stderr(&no_server).contains("cannot reach the projections service"));
+}

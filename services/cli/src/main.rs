@@ -1,0 +1,96 @@
+//! hlctl, the operator's tool for a Hazard Ledger deployment: the event streams, the read
+//! models, and one aggregate's history, without writing code.
+
+mod connect;
+mod decode;
+mod failure;
+mod history;
+mod output;
+mod projections;
+mod reading;
+mod streams;
+mod tail;
+
+use clap::{Parser, Subcommand};
+
+use crate::connect::NatsArgs;
+use crate::failure::Failure;
+
+/// Inspect and repair a Hazard Ledger deployment: event streams, read models, histories.
+///
+/// Exit codes: 0 done; 64 bad arguments; 65 bad data (a broken hash chain); 66 no such stream,
+/// aggregate or database; 69 NATS, the database or the server unreachable; 75 or 77 the server
+/// refused.
+#[derive(Debug, Parser)]
+#[command(name = "hlctl", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Every stream of the deployment: messages, bytes, first and last sequence.
+    Streams {
+        #[command(flatten)]
+        nats: NatsArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The read models: their checkpoints, lag and poison state, and rebuilding them.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+    /// Print the newest commits of a stream or of one aggregate as JSON, and follow new ones.
+    Tail(tail::TailArgs),
+    /// One aggregate's full history with actors and times, and its hash-chain check.
+    History(history::HistoryArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ProjectionsCommand {
+    /// Checkpoint, stream head, lag and poison state of every projected stream.
+    Status {
+        #[command(flatten)]
+        nats: NatsArgs,
+        /// The read-model database, as the projections service's DATABASE_URL.
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://.data/ledger.db")]
+        database_url: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the read models from the streams into fresh tables, then switch to them, showing
+    /// progress. The current tables keep answering queries until the switch.
+    Rebuild(projections::ServerArgs),
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(failure) = run(cli.command).await {
+        eprintln!("hlctl: {failure}");
+        std::process::exit(failure.exit_code());
+    }
+}
+
+async fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Streams { nats, json } => streams::run(&nats.connect().await?, json).await,
+        Command::Projections {
+            command:
+                ProjectionsCommand::Status {
+                    nats,
+                    database_url,
+                    json,
+                },
+        } => projections::status(&nats.connect().await?, &database_url, json).await,
+        Command::Projections {
+            command: ProjectionsCommand::Rebuild(server),
+        } => projections::rebuild(&server).await,
+        Command::Tail(args) => tail::run(&args).await,
+        Command::History(args) => history::run(&args).await,
+    }
+}
