@@ -137,6 +137,16 @@ impl Database {
         self.dialect
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at its start (BEGIN
+    /// IMMEDIATE): a transaction that reads first and writes later cannot wait for another
+    /// writer to finish, and would fail with "database is locked" instead.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Any>, sqlx::Error> {
+        match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Whether the database answers right now.
     pub async fn is_reachable(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
@@ -223,10 +233,70 @@ pub fn bind_all<'q>(
 
 /// `$first, $first+1, …` for `count` values.
 pub fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|index| format!("${index}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut text = String::with_capacity(count * 7);
+    push_numbered(&mut text, first, count);
+    text
+}
+
+/// Appends `$first, …` without an allocation per placeholder: a batch writes tens of
+/// thousands of them.
+fn push_numbered(text: &mut String, first: usize, count: usize) {
+    use std::fmt::Write;
+    for index in first..first + count {
+        if index > first {
+            text.push_str(", ");
+        }
+        let _ = write!(text, "${index}");
+    }
+}
+
+fn push_anonymous(text: &mut String, count: usize) {
+    for index in 0..count {
+        if index > 0 {
+            text.push_str(", ");
+        }
+        text.push('?');
+    }
+}
+
+impl Dialect {
+    /// The dialect of an open connection.
+    pub fn of(connection: &sqlx::AnyConnection) -> Dialect {
+        if connection.backend_name().eq_ignore_ascii_case("sqlite") {
+            Dialect::Sqlite
+        } else {
+            Dialect::Postgres
+        }
+    }
+
+    /// Placeholders for `count` values, for a statement whose only parameters they are.
+    /// SQLite gets anonymous `?`: it finds the name of a numbered parameter (`$7`) by a linear
+    /// search, so binding a statement with thousands of them costs quadratic time.
+    pub fn list_placeholders(self, count: usize) -> String {
+        let mut text = String::with_capacity(count * 7);
+        match self {
+            Dialect::Sqlite => push_anonymous(&mut text, count),
+            Dialect::Postgres => push_numbered(&mut text, 1, count),
+        }
+        text
+    }
+
+    /// Placeholders for several rows of `columns` values each, in one statement.
+    pub fn row_placeholders(self, rows: usize, columns: usize) -> String {
+        let mut text = String::with_capacity(rows * columns * 6);
+        for row in 0..rows {
+            if row > 0 {
+                text.push_str(", ");
+            }
+            text.push('(');
+            match self {
+                Dialect::Sqlite => push_anonymous(&mut text, columns),
+                Dialect::Postgres => push_numbered(&mut text, row * columns + 1, columns),
+            }
+            text.push(')');
+        }
+        text
+    }
 }
 
 #[cfg(test)]
@@ -257,5 +327,16 @@ mod tests {
         );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
+    }
+
+    #[test]
+    fn sqlite_gets_anonymous_placeholders_and_postgres_numbered_ones() {
+        assert_eq!(Dialect::Sqlite.list_placeholders(3), "?, ?, ?");
+        assert_eq!(Dialect::Postgres.list_placeholders(3), "$1, $2, $3");
+        assert_eq!(Dialect::Sqlite.row_placeholders(2, 2), "(?, ?), (?, ?)");
+        assert_eq!(
+            Dialect::Postgres.row_placeholders(2, 2),
+            "($1, $2), ($3, $4)"
+        );
     }
 }

@@ -36,6 +36,15 @@ use crate::db::Database;
 use crate::model::*;
 use crate::sql;
 
+/// Aborts a task when dropped, so a reader never outlives its projector.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The streams the read models are built from.
 pub const CONTEXTS: &[&str] = &["hazards", "responsibility"];
 
@@ -255,17 +264,31 @@ async fn follow(
         .read_stream(context, checkpoint + 1)
         .await
         .map_err(|error| error.to_string())?;
-    let mut batches = messages.ready_chunks(batch.max(1));
+    // Reading runs ahead in its own task while the previous batch is written: the ordered
+    // consumer asks the server for more only while it is polled, so reading and writing in
+    // turn would leave each batch as small as what arrived during the last write.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(batch.max(1) * 4);
+    let reader = tokio::spawn(async move {
+        let mut messages = std::pin::pin!(messages);
+        while let Some(message) = messages.next().await {
+            if sender.send(message).await.is_err() {
+                return;
+            }
+        }
+    });
+    let _stop_reading = AbortOnDrop(reader);
+    let mut received = Vec::with_capacity(batch.max(1));
     loop {
-        let batch = tokio::select! {
-            batch = batches.next() => batch,
+        received.clear();
+        let count = tokio::select! {
+            count = receiver.recv_many(&mut received, batch.max(1)) => count,
             _ = stopped.changed() => return Ok(()),
         };
-        let Some(batch) = batch else {
+        if count == 0 {
             return Err("the stream subscription ended".to_string());
-        };
-        let mut messages = Vec::with_capacity(batch.len());
-        for message in batch {
+        }
+        let mut messages = Vec::with_capacity(received.len());
+        for message in received.drain(..) {
             let message = message.map_err(|error| error.to_string())?;
             // Redelivered after a reconnect: already in the read model.
             if message.sequence > checkpoint {
@@ -278,9 +301,11 @@ async fn follow(
         let last = messages
             .last()
             .map_or(checkpoint, |message| message.sequence);
-        let count = messages.len() as u64;
         match apply_batch(database, generation, &stream_name, messages).await {
-            Ok(newest_recorded_at) => {
+            Ok(Applied {
+                newest_recorded_at,
+                events,
+            }) => {
                 checkpoint = last;
                 status.applied.store(last, Ordering::SeqCst);
                 status.head.fetch_max(last, Ordering::SeqCst);
@@ -288,13 +313,13 @@ async fn follow(
                     .applied_recorded_at
                     .store(newest_recorded_at, Ordering::SeqCst);
                 status.batches.fetch_add(1, Ordering::Relaxed);
-                status.events.fetch_add(count, Ordering::Relaxed);
+                status.events.fetch_add(events, Ordering::Relaxed);
                 metrics()
                     .projection_events_applied
                     .get_or_create(&StreamLabels {
                         stream: stream_name.clone(),
                     })
-                    .inc_by(count);
+                    .inc_by(events);
                 status.export_lag();
                 if status.lag_events() == 0 {
                     status.caught_up.store(true, Ordering::SeqCst);
@@ -396,21 +421,30 @@ fn id_of<E>(commit: &DecodedCommit<E>) -> String {
         .unwrap_or_default()
 }
 
-/// Applies a batch in one transaction with its checkpoint. Returns the newest recorded_at.
+/// What a batch put into the read model.
+pub struct Applied {
+    /// recorded_at (ms) of the newest event.
+    pub newest_recorded_at: i64,
+    /// Events in the batch's commits.
+    pub events: u64,
+}
+
+/// Applies a batch in one transaction with its checkpoint.
 pub async fn apply_batch(
     database: &Database,
     generation: i64,
     stream: &str,
     messages: Vec<StoredMessage>,
-) -> Result<i64, ApplyError> {
+) -> Result<Applied, ApplyError> {
     let last_sequence = messages.last().map_or(0, |message| message.sequence);
     let mut decoded = Vec::with_capacity(messages.len());
     let mut touched = Touched::default();
+    let span_name = format!("process {stream}");
     for message in &messages {
         // One CONSUMER span per message, continuing the trace of the command that produced it.
         let span = tracing::info_span!(
             "apply",
-            otel.name = format!("process {stream}"),
+            otel.name = span_name.as_str(),
             otel.kind = "consumer",
             messaging.system = "nats",
             messaging.operation.type = "process",
@@ -435,12 +469,16 @@ pub async fn apply_batch(
     }
     let newest_recorded_at = decoded
         .iter()
-        .filter_map(|(_, commit)| newest_meta(commit).map(|meta| millis(meta.recorded_at)))
+        .filter_map(|(_, commit)| event_summary(commit).1.map(|meta| millis(meta.recorded_at)))
         .max()
         .unwrap_or_default();
+    let events: u64 = decoded
+        .iter()
+        .map(|(_, commit)| event_summary(commit).0)
+        .sum();
 
     let write = async {
-        let mut tx = database.pool().begin().await?;
+        let mut tx = database.begin_write().await?;
         let ids = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>();
         let mut hazards = sql::load_hazards(&mut tx, generation, &ids(&touched.hazards)).await?;
         let mut rounds = sql::load_rounds(&mut tx, generation, &ids(&touched.rounds)).await?;
@@ -606,22 +644,29 @@ pub async fn apply_batch(
             messages = decoded.len()
         ))
         .await?;
-    Ok(newest_recorded_at)
+    Ok(Applied {
+        newest_recorded_at,
+        events,
+    })
 }
 
-fn newest_meta(commit: &Decoded) -> Option<&EventMeta> {
-    fn last<E: DomainEvent>(commit: &DecodedCommit<E>) -> Option<&EventMeta> {
-        commit.events.last().map(|(_, meta)| meta)
+/// How many events a commit holds for the read models, and the metadata of its last one.
+fn event_summary(commit: &Decoded) -> (u64, Option<&EventMeta>) {
+    fn of<E: DomainEvent>(commit: &DecodedCommit<E>) -> (u64, Option<&EventMeta>) {
+        (
+            commit.events.len() as u64,
+            commit.events.last().map(|(_, meta)| meta),
+        )
     }
     match commit {
-        Decoded::Hazard(commit) => last(commit),
-        Decoded::Round(commit) => last(commit),
-        Decoded::Statistics(commit) => last(commit),
-        Decoded::Order(commit) => last(commit),
-        Decoded::Device(commit) => last(commit),
-        Decoded::Enterprise(commit) => last(commit),
-        Decoded::Area(commit) => last(commit),
-        Decoded::Cell(commit) => last(commit),
-        Decoded::Unused => None,
+        Decoded::Hazard(commit) => of(commit),
+        Decoded::Round(commit) => of(commit),
+        Decoded::Statistics(commit) => of(commit),
+        Decoded::Order(commit) => of(commit),
+        Decoded::Device(commit) => of(commit),
+        Decoded::Enterprise(commit) => of(commit),
+        Decoded::Area(commit) => of(commit),
+        Decoded::Cell(commit) => of(commit),
+        Decoded::Unused => (0, None),
     }
 }

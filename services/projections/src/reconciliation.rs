@@ -98,6 +98,54 @@ impl Snapshot {
     }
 }
 
+/// The snapshot's records grouped by enterprise: every rule compares a record only with others
+/// of its own enterprise, so it looks there instead of scanning the whole district.
+struct ByEnterprise<'a> {
+    hazards: HashMap<&'a str, Vec<&'a HazardView>>,
+    rounds: HashMap<&'a str, Vec<&'a RoundRow>>,
+    /// Periodic statistics submitted by the snapshot's time.
+    submitted_statistics: HashSet<&'a str>,
+}
+
+impl<'a> ByEnterprise<'a> {
+    fn new(snapshot: &'a Snapshot) -> Self {
+        let mut hazards: HashMap<&str, Vec<&HazardView>> = HashMap::new();
+        for hazard in &snapshot.hazards {
+            hazards
+                .entry(hazard.facts.enterprise_id.as_str())
+                .or_default()
+                .push(hazard);
+        }
+        let mut rounds: HashMap<&str, Vec<&RoundRow>> = HashMap::new();
+        for round in &snapshot.rounds {
+            rounds
+                .entry(round.enterprise_id.as_str())
+                .or_default()
+                .push(round);
+        }
+        let as_of = snapshot.as_of_millis();
+        let submitted_statistics = snapshot
+            .statistics
+            .iter()
+            .filter(|statistics| statistics.submitted_at <= as_of)
+            .map(|statistics| statistics.statistics_id.as_str())
+            .collect();
+        ByEnterprise {
+            hazards,
+            rounds,
+            submitted_statistics,
+        }
+    }
+
+    fn hazards_of(&self, enterprise_id: &str) -> &[&'a HazardView] {
+        self.hazards.get(enterprise_id).map_or(&[], Vec::as_slice)
+    }
+
+    fn rounds_of(&self, enterprise_id: &str) -> &[&'a RoundRow] {
+        self.rounds.get(enterprise_id).map_or(&[], Vec::as_slice)
+    }
+}
+
 fn parse_day(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
@@ -198,6 +246,7 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
         .map(|hazard| (hazard.facts.hazard_id.as_str(), hazard))
         .collect();
     let pairs = pairs(snapshot);
+    let index = ByEnterprise::new(snapshot);
     let mut rows = Vec::new();
     let row = |class,
                severity,
@@ -230,9 +279,8 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
                 .filter(|counterpart| counterpart.facts.reported_at <= facts.reported_at);
             match earlier_counterpart {
                 None => {
-                    let attested_zero = snapshot.rounds.iter().any(|round| {
-                        round.enterprise_id == facts.enterprise_id
-                            && round.zero_findings
+                    let attested_zero = index.rounds_of(&facts.enterprise_id).iter().any(|round| {
+                        round.zero_findings
                             && round
                                 .submitted_at
                                 .is_some_and(|submitted| submitted <= as_of)
@@ -414,7 +462,7 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
     {
         let closed_at = closed.state.closed_at.unwrap_or_default();
         let window_ends = closed_at + policy.recurrence_window_days * 86_400_000;
-        for later in &snapshot.hazards {
+        for later in index.hazards_of(&closed.facts.enterprise_id) {
             let same_place = (!later.facts.location.is_empty()
                 && later.facts.location == closed.facts.location)
                 || (!later.facts.equipment.is_empty()
@@ -447,7 +495,7 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
         }
     }
 
-    rows.extend(silent_enterprises(snapshot));
+    rows.extend(silent_enterprises(snapshot, &index));
     rows.extend(overdue_devices(snapshot));
     rows.sort_by(|left, right| {
         (
@@ -470,7 +518,7 @@ pub fn discrepancies(snapshot: &Snapshot, policy: &Policy) -> Vec<DiscrepancyRow
 
 /// D6: an enterprise in scope without a self-check round in the period, or with periodic
 /// statistics past due.
-fn silent_enterprises(snapshot: &Snapshot) -> Vec<DiscrepancyRow> {
+fn silent_enterprises(snapshot: &Snapshot, index: &ByEnterprise<'_>) -> Vec<DiscrepancyRow> {
     let today = snapshot.today();
     let as_of = snapshot.as_of_millis();
     let mut rows = Vec::new();
@@ -479,15 +527,18 @@ fn silent_enterprises(snapshot: &Snapshot) -> Vec<DiscrepancyRow> {
         .iter()
         .filter(|enterprise| enterprise.in_scope)
     {
-        let checked = snapshot.rounds.iter().any(|round| {
-            round.enterprise_id == enterprise.enterprise_id
-                && round.status == SelfCheckRoundStatus::Submitted as i32
-                && round
-                    .submitted_at
-                    .is_some_and(|submitted| submitted <= as_of)
-                && parse_day(&round.period_start).is_some_and(|start| start <= snapshot.period_end)
-                && parse_day(&round.period_end).is_some_and(|end| end >= snapshot.period_start)
-        });
+        let checked = index
+            .rounds_of(&enterprise.enterprise_id)
+            .iter()
+            .any(|round| {
+                round.status == SelfCheckRoundStatus::Submitted as i32
+                    && round
+                        .submitted_at
+                        .is_some_and(|submitted| submitted <= as_of)
+                    && parse_day(&round.period_start)
+                        .is_some_and(|start| start <= snapshot.period_end)
+                    && parse_day(&round.period_end).is_some_and(|end| end >= snapshot.period_start)
+            });
         let period_over = snapshot.period_end < today;
         if !checked && period_over {
             rows.push(DiscrepancyRow {
@@ -512,9 +563,7 @@ fn silent_enterprises(snapshot: &Snapshot) -> Vec<DiscrepancyRow> {
             snapshot.period_start,
             snapshot.period_end,
         ) {
-            let submitted = snapshot.statistics.iter().any(|statistics| {
-                statistics.statistics_id == statistics_id && statistics.submitted_at <= as_of
-            });
+            let submitted = index.submitted_statistics.contains(statistics_id.as_str());
             if !submitted && today > due {
                 rows.push(DiscrepancyRow {
                     class: DiscrepancyClass::SilentEnterprise,
@@ -619,12 +668,13 @@ pub fn proposals(snapshot: &Snapshot, policy: &Policy) -> Vec<Proposal> {
     let pairs = pairs(snapshot);
     let paired_self: HashSet<&String> = pairs.values().collect();
     let window = policy.matching_window_days * 86_400_000;
+    let index = ByEnterprise::new(snapshot);
     let mut proposals = Vec::new();
     for government in snapshot.hazards.iter().filter(|hazard| {
         hazard.facts.government_side && !pairs.contains_key(&hazard.facts.hazard_id)
     }) {
-        for own in snapshot
-            .hazards
+        for own in index
+            .hazards_of(&government.facts.enterprise_id)
             .iter()
             .filter(|hazard| !hazard.facts.government_side)
         {
@@ -844,19 +894,23 @@ pub fn rates(
             }
         });
     }
+    let index = ByEnterprise::new(snapshot);
     for enterprise in snapshot
         .enterprises
         .iter()
         .filter(|enterprise| enterprise.in_scope)
     {
-        let checked = snapshot.rounds.iter().any(|round| {
-            round.enterprise_id == enterprise.enterprise_id
-                && round
+        let checked = index
+            .rounds_of(&enterprise.enterprise_id)
+            .iter()
+            .any(|round| {
+                round
                     .submitted_at
                     .is_some_and(|submitted| submitted <= as_of)
-                && parse_day(&round.period_start).is_some_and(|start| start <= snapshot.period_end)
-                && parse_day(&round.period_end).is_some_and(|end| end >= snapshot.period_start)
-        });
+                    && parse_day(&round.period_start)
+                        .is_some_and(|start| start <= snapshot.period_end)
+                    && parse_day(&round.period_end).is_some_and(|end| end >= snapshot.period_start)
+            });
         each(
             &enterprise.attributes,
             &enterprise.enterprise_id,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::db::{Value, bind_all, placeholders};
+use crate::db::{Dialect, Value, bind_all};
 use crate::model::*;
 
 pub type Tx<'a> = Transaction<'a, Any>;
@@ -47,21 +47,15 @@ pub async fn insert_rows(
                 .join(", ")
         ),
     };
+    let dialect = Dialect::of(tx);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
-        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        let mut next = 1;
-        for (index, _) in chunk.iter().enumerate() {
-            if index > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            sql.push_str(&placeholders(next, columns.len()));
-            sql.push(')');
-            next += columns.len();
-        }
-        sql.push_str(&conflict);
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}{conflict}",
+            columns.join(", "),
+            dialect.row_placeholders(chunk.len(), columns.len())
+        );
         bind_all(sqlx::query(&sql), chunk.into_iter().flatten().collect())
             .execute(&mut **tx)
             .await?;
@@ -77,11 +71,12 @@ pub async fn load_by_keys<T>(
     keys: &[String],
     convert: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
 ) -> Result<Vec<T>, sqlx::Error> {
+    let dialect = Dialect::of(tx);
     let mut found = Vec::new();
     for chunk in keys.chunks(500) {
         let sql = format!(
             "{select} WHERE {key_column} IN ({})",
-            placeholders(1, chunk.len())
+            dialect.list_placeholders(chunk.len())
         );
         let rows = bind_all(
             sqlx::query(&sql),
@@ -102,10 +97,11 @@ pub async fn delete_by_keys(
     key_column: &str,
     keys: &[String],
 ) -> Result<(), sqlx::Error> {
+    let dialect = Dialect::of(tx);
     for chunk in keys.chunks(500) {
         let sql = format!(
             "DELETE FROM {table} WHERE {key_column} IN ({})",
-            placeholders(1, chunk.len())
+            dialect.list_placeholders(chunk.len())
         );
         bind_all(
             sqlx::query(&sql),
