@@ -2,11 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use hl_proto::events::v1::{Commit, EventEnvelope};
-use hl_proto::{DomainEvent, EventDecodeError, instant};
+use hl_proto::{DomainEvent, EventDecodeError, instant, timestamp};
 use prost::Message;
 use sha2::{Digest, Sha256};
 
-use crate::aggregate::EventMeta;
+use bytes::Bytes;
+use uuid::Uuid;
+
+use crate::aggregate::{CommandContext, EventMeta};
+use crate::repository::RequestMeta;
 
 /// SHA-256 of a commit message as stored, the link of an aggregate's hash chain.
 pub fn commit_digest(payload: &[u8]) -> Vec<u8> {
@@ -19,6 +23,52 @@ pub struct DecodedCommit<E> {
     pub request_id: String,
     pub previous_commit_sha256: Vec<u8>,
     pub events: Vec<(E, EventMeta)>,
+}
+
+/// Where a commit goes in its aggregate's history, and who asked for it.
+pub struct CommitHeader<'a> {
+    pub aggregate_type: &'a str,
+    pub region: &'a str,
+    /// The aggregate's version before the commit.
+    pub version: u64,
+    /// The digest of the aggregate's previous commit (empty for its first).
+    pub previous_commit_sha256: &'a [u8],
+    pub request: &'a RequestMeta,
+    pub context: &'a CommandContext,
+}
+
+/// One command's events as the commit message stored on the aggregate's subject.
+pub fn encode_commit<E: DomainEvent>(events: &[E], header: &CommitHeader<'_>) -> Bytes {
+    let request = header.request;
+    let context = header.context;
+    let envelopes = events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| EventEnvelope {
+            event_id: Uuid::now_v7().to_string(),
+            event_type: event.event_type(),
+            schema_version: event.schema_version(),
+            aggregate_type: header.aggregate_type.to_string(),
+            aggregate_id: context.aggregate_id.clone(),
+            aggregate_version: header.version + index as u64 + 1,
+            region: header.region.to_string(),
+            occurred_at: Some(timestamp(context.occurred_at)),
+            recorded_at: Some(timestamp(context.now)),
+            actor: Some(request.actor.clone()),
+            correlation_id: request
+                .correlation_id
+                .clone()
+                .unwrap_or_else(|| request.request_id.clone()),
+            causation_id: request.request_id.clone(),
+            payload: event.encode_payload(),
+        })
+        .collect();
+    let commit = Commit {
+        events: envelopes,
+        request_id: request.request_id.clone(),
+        previous_commit_sha256: header.previous_commit_sha256.to_vec(),
+    };
+    Bytes::from(commit.encode_to_vec())
 }
 
 /// Decodes a stored commit message into events with their metadata.

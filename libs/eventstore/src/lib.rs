@@ -25,7 +25,9 @@ mod subscription;
 pub mod trace_context;
 
 pub use aggregate::{Aggregate, CommandContext, EventMeta};
-pub use commit::{DecodedCommit, commit_digest, decode_commit, envelope_meta};
+pub use commit::{
+    CommitHeader, DecodedCommit, commit_digest, decode_commit, encode_commit, envelope_meta,
+};
 pub use error::{ExecuteError, StoreError};
 pub use naming::{Namespace, is_valid_token};
 pub use repository::{Executed, Loaded, Repository, RepositorySettings, RequestMeta};

@@ -10,18 +10,14 @@ use async_nats::HeaderMap;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hl_proto::common::v1::Actor;
-use hl_proto::events::v1::{Commit, EventEnvelope};
-use hl_proto::{DomainEvent, timestamp};
 use hl_telemetry::metrics::{ContextLabels, metrics};
-use prost::Message;
 use serde::{Deserialize, Serialize};
 use tracing::{Instrument, warn};
-use uuid::Uuid;
 
 use crate::CommitRecord;
 use crate::aggregate::{Aggregate, CommandContext};
 use crate::cache::BoundedCache;
-use crate::commit::{commit_digest, decode_commit};
+use crate::commit::{CommitHeader, commit_digest, decode_commit};
 use crate::error::{ExecuteError, StoreError};
 use crate::snapshot;
 use crate::store::{AppendFailure, EventStore, StoredMessage};
@@ -445,34 +441,17 @@ impl<A: Aggregate> Repository<A> {
         request: &RequestMeta,
         context: &CommandContext,
     ) -> Bytes {
-        let envelopes = events
-            .iter()
-            .enumerate()
-            .map(|(index, event)| EventEnvelope {
-                event_id: Uuid::now_v7().to_string(),
-                event_type: event.event_type(),
-                schema_version: event.schema_version(),
-                aggregate_type: A::AGGREGATE_TYPE.to_string(),
-                aggregate_id: context.aggregate_id.clone(),
-                aggregate_version: loaded.version + index as u64 + 1,
-                region: self.region.clone(),
-                occurred_at: Some(timestamp(context.occurred_at)),
-                recorded_at: Some(timestamp(context.now)),
-                actor: Some(request.actor.clone()),
-                correlation_id: request
-                    .correlation_id
-                    .clone()
-                    .unwrap_or_else(|| request.request_id.clone()),
-                causation_id: request.request_id.clone(),
-                payload: event.encode_payload(),
-            })
-            .collect();
-        let commit = Commit {
-            events: envelopes,
-            request_id: request.request_id.clone(),
-            previous_commit_sha256: loaded.last_commit_sha256.clone(),
-        };
-        Bytes::from(commit.encode_to_vec())
+        crate::commit::encode_commit(
+            events,
+            &CommitHeader {
+                aggregate_type: A::AGGREGATE_TYPE,
+                region: &self.region,
+                version: loaded.version,
+                previous_commit_sha256: &loaded.last_commit_sha256,
+                request,
+                context,
+            },
+        )
     }
 
     /// Writes a snapshot in the background once enough commits have piled up since the last.
