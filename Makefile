@@ -21,7 +21,7 @@ DEBIAN_NATS_SERVER := /usr/sbin/nats-server
 # Both server lines the event store must work on.
 TEST_NATS_SERVERS := $(NATS_SERVER):$(DEBIAN_NATS_SERVER)
 
-.PHONY: help tools run test lint fmt fmt-check clippy build proto clean-data hlctl
+.PHONY: help tools run test bench lint fmt fmt-check clippy build proto clean-data hlctl
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,10 @@ run: $(NATS_SERVER) ## Build and start the whole suite: embedded NATS, SQLite re
 test: tools fmt-check clippy ## Formatting, lints, and every unit, integration and e2e test.
 	HL_TEST_NATS_SERVERS=$(TEST_NATS_SERVERS) NATS_SERVER_BIN=$(NATS_SERVER) \
 		scripts/with-postgres cargo test --workspace --no-fail-fast
+
+bench: $(NATS_SERVER) ## Release build, then every benchmark with its raw baselines; report in target/bench/.
+	cargo build --release -p hl-bench -p hl-hazards -p hl-projections -p hl-suite
+	NATS_SERVER_BIN=$(NATS_SERVER) scripts/with-postgres ./target/release/hl-bench $(BENCH_ARGS)
 
 hlctl: ## Run the operator tool, e.g. make hlctl ARGS="streams" (NATS_URL from the suite's banner).
 	@cargo run --quiet --bin hlctl -- $(ARGS)

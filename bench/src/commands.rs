@@ -1,0 +1,230 @@
+//! Commands over gRPC: workers walk hazards through their lifecycle against the hazards service
+//! process, in both ledgers, each hazard a separate aggregate.
+
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use chrono::Utc;
+use hl_proto::hazards::v1 as pb;
+use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
+use tonic::transport::Channel;
+
+use crate::generate::{REGION, credit_code, township_code};
+use crate::process::as_actor;
+use crate::stats::Latencies;
+
+/// What one concurrency level achieved.
+pub struct Mix {
+    pub per_second: f64,
+    pub latencies: Latencies,
+}
+
+struct Worker {
+    client: HazardsServiceClient<Channel>,
+    latencies: Latencies,
+    completed: u64,
+    /// Commands sent in this window are counted; those before it warm the service up.
+    window: (Instant, Instant),
+}
+
+impl Worker {
+    /// Sends one command and times it.
+    async fn send<R>(
+        &mut self,
+        call: impl AsyncFnOnce(&mut HazardsServiceClient<Channel>) -> Result<R, tonic::Status>,
+    ) -> anyhow::Result<()> {
+        let sent = Instant::now();
+        call(&mut self.client)
+            .await
+            .map_err(|status| anyhow!("command refused: {status:?}"))?;
+        if self.window.0 <= sent && sent < self.window.1 {
+            self.latencies.record(sent.elapsed());
+            self.completed += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Who acts on one hazard: the enterprise's principal and an inspector.
+struct Actors<'a> {
+    principal: &'a str,
+    enterprise: &'a str,
+    officer: &'a str,
+}
+
+impl Actors<'_> {
+    fn enterprise<T>(&self, body: T) -> tonic::Request<T> {
+        as_actor(body, self.principal, "enterprise", self.enterprise, "")
+    }
+
+    fn officer<T>(&self, body: T) -> tonic::Request<T> {
+        as_actor(body, self.officer, "inspector", "putuo-bureau", REGION)
+    }
+}
+
+/// One hazard's five commands, in the government ledger (even) or the enterprise's (odd).
+async fn lifecycle(
+    worker: &mut Worker,
+    hazard_id: String,
+    index: usize,
+    enterprises: usize,
+    townships: usize,
+) -> anyhow::Result<()> {
+    let enterprise_index = index % enterprises;
+    let enterprise = credit_code(enterprise_index);
+    let government = index.is_multiple_of(2);
+    let name = format!("hazards/{hazard_id}");
+    let principal = format!("principal-{}", &enterprise[12..]);
+    let officer = format!("officer-{}", index % 40);
+    let actors = Actors {
+        principal: &principal,
+        enterprise: &enterprise,
+        officer: &officer,
+    };
+    let deadline =
+        hl_proto::common::v1::Date::from(Utc::now().date_naive() + chrono::Days::new(30));
+
+    let report = pb::ReportHazardRequest {
+        request_id: format!("{hazard_id}-1"),
+        hazard_id: hazard_id.clone(),
+        enterprise_id: enterprise.clone(),
+        township_code: township_code(enterprise_index, townships),
+        provenance: if government {
+            pb::Provenance::GovernmentInspection as i32
+        } else {
+            pb::Provenance::EnterpriseSelf as i32
+        },
+        source_type: pb::SourceType::Routine as i32,
+        category: pb::HazardCategory::FireSafety as i32,
+        location: "仓库".into(),
+        description: "消防通道堵塞，灭火器过期".into(),
+        level: pb::HazardLevel::General as i32,
+        level_criterion: "一般事故隐患".into(),
+        ..Default::default()
+    };
+    let request = if government {
+        actors.officer(report)
+    } else {
+        actors.enterprise(report)
+    };
+    worker
+        .send(async |client| client.report_hazard(request).await)
+        .await?;
+
+    if government {
+        let order = actors.officer(pb::OrderRectificationRequest {
+            request_id: format!("{hazard_id}-2"),
+            name: name.clone(),
+            order: Some(pb::RectificationOrder {
+                document_number: format!("责改-{hazard_id}"),
+                deadline: Some(deadline),
+                measures: "清理通道，更换灭火器".into(),
+            }),
+        });
+        worker
+            .send(async |client| client.order_rectification(order).await)
+            .await?;
+    } else {
+        let plan = actors.enterprise(pb::PlanRectificationRequest {
+            request_id: format!("{hazard_id}-2"),
+            name: name.clone(),
+            plan: Some(pb::RectificationPlan {
+                measures: "清理通道，更换灭火器".into(),
+                owner: "安全员".into(),
+                funds_fen: 20_000,
+                deadline: Some(deadline),
+                acceptance_standard: "通道畅通".into(),
+                acceptor: "主要负责人".into(),
+            }),
+        });
+        worker
+            .send(async |client| client.plan_rectification(plan).await)
+            .await?;
+    }
+    let claim = actors.enterprise(pb::ClaimRectificationRequest {
+        request_id: format!("{hazard_id}-3"),
+        name: name.clone(),
+        note: "已整改".into(),
+        evidence: vec![hl_proto::common::v1::EvidenceRef {
+            sha256: format!("{index:064x}"),
+            media_type: "image/jpeg".into(),
+            ..Default::default()
+        }],
+    });
+    worker
+        .send(async |client| client.claim_rectification(claim).await)
+        .await?;
+    let verify = pb::VerifyRectificationRequest {
+        request_id: format!("{hazard_id}-4"),
+        name: name.clone(),
+        ..Default::default()
+    };
+    let verify = if government {
+        actors.officer(verify)
+    } else {
+        actors.enterprise(verify)
+    };
+    worker
+        .send(async |client| client.verify_rectification(verify).await)
+        .await?;
+    let close = pb::CloseHazardRequest {
+        request_id: format!("{hazard_id}-5"),
+        name,
+        note: "销号".into(),
+    };
+    let close = if government {
+        actors.officer(close)
+    } else {
+        actors.enterprise(close)
+    };
+    worker
+        .send(async |client| client.close_hazard(close).await)
+        .await
+}
+
+/// Runs `concurrency` workers for `duration` (after a short warm-up that is not counted).
+pub async fn run(
+    channels: &[Channel],
+    label: &str,
+    concurrency: usize,
+    duration: Duration,
+    enterprises: usize,
+    townships: usize,
+) -> anyhow::Result<Mix> {
+    let warm_up = Duration::from_millis(500);
+    let start = Instant::now();
+    let measured_from = start + warm_up;
+    let measured_until = measured_from + duration;
+    let mut handles = Vec::new();
+    for worker_index in 0..concurrency {
+        let client = HazardsServiceClient::new(channels[worker_index % channels.len()].clone());
+        let label = label.to_string();
+        handles.push(tokio::spawn(async move {
+            let mut worker = Worker {
+                client,
+                latencies: Latencies::default(),
+                completed: 0,
+                window: (measured_from, measured_until),
+            };
+            let mut hazard = 0usize;
+            while Instant::now() < measured_until {
+                let index = worker_index * 1_000_000 + hazard;
+                let hazard_id = format!("{label}-w{worker_index}-{hazard}");
+                lifecycle(&mut worker, hazard_id, index, enterprises, townships).await?;
+                hazard += 1;
+            }
+            Ok::<_, anyhow::Error>(worker)
+        }));
+    }
+    let mut latencies = Latencies::default();
+    let mut completed = 0;
+    for handle in handles {
+        let worker = handle.await??;
+        latencies.merge(&worker.latencies);
+        completed += worker.completed;
+    }
+    Ok(Mix {
+        per_second: completed as f64 / duration.as_secs_f64(),
+        latencies,
+    })
+}

@@ -1,0 +1,120 @@
+//! The suite's release binaries as separate processes, as they run in production, with their
+//! peak memory read from the kernel.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use tokio::process::{Child, Command};
+use tonic::transport::Channel;
+
+/// A running service process.
+pub struct Service {
+    child: Child,
+    pub address: String,
+    started: Instant,
+}
+
+impl Service {
+    /// Starts `binary` with `environment` on a free port and waits until its health check says
+    /// SERVING.
+    pub async fn start(binary: &Path, environment: &[(&str, String)]) -> anyhow::Result<Service> {
+        let port = hl_testkit::free_port();
+        let address = format!("127.0.0.1:{port}");
+        let mut command = Command::new(binary);
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HL_LISTEN_ADDR", &address)
+            .env("HL_METRICS_ADDR", "off")
+            .env("HL_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        for (key, value) in environment {
+            command.env(key, value);
+        }
+        let child = command
+            .spawn()
+            .with_context(|| format!("start {} (build it with make bench)", binary.display()))?;
+        let service = Service {
+            child,
+            address,
+            started: Instant::now(),
+        };
+        service.wait_until_serving(Duration::from_secs(600)).await?;
+        Ok(service)
+    }
+
+    pub async fn channel(&self) -> anyhow::Result<Channel> {
+        Ok(Channel::from_shared(format!("http://{}", self.address))?
+            .connect()
+            .await?)
+    }
+
+    async fn wait_until_serving(&self, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(channel) = self.channel().await {
+                let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+                let request = tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                };
+                if let Ok(response) = health.check(request).await
+                    && response.into_inner().status
+                        == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+                {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("{} did not report SERVING within {timeout:?}", self.address);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Seconds since the process was started.
+    pub fn uptime(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    /// The most resident memory the process has had (VmHWM), in bytes.
+    pub fn peak_rss_bytes(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()?)).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+        let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kilobytes * 1024)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            hl_testkit::send_signal(pid, nix::sys::signal::Signal::SIGTERM);
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await;
+    }
+}
+
+/// A request carrying the acting user in its metadata.
+pub fn as_actor<T>(
+    body: T,
+    id: &str,
+    role: &str,
+    organisation: &str,
+    region: &str,
+) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(body);
+    let metadata = request.metadata_mut();
+    for (key, value) in [
+        ("x-actor-id", id),
+        ("x-actor-role", role),
+        ("x-actor-organisation", organisation),
+        ("x-actor-region", region),
+    ] {
+        if !value.is_empty() {
+            metadata.insert(key, value.parse().expect("ascii metadata"));
+        }
+    }
+    request
+}

@@ -1,0 +1,128 @@
+//! Province scale: the projector and the suite, each a process of its own, replay a large
+//! history (peak memory measured by the kernel), then the reconciliation queries are timed over
+//! gRPC against the projector's read model.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use hl_proto::ledger::v1 as ledger;
+use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
+use hl_proto::ledger::v1::projection_admin_service_client::ProjectionAdminServiceClient;
+use tonic::transport::Channel;
+
+use crate::process::{Service, as_actor};
+use crate::stats::Latencies;
+
+fn administrator<T>(body: T) -> tonic::Request<T> {
+    as_actor(
+        body,
+        "bench-admin",
+        "bureau-administrator",
+        "putuo-bureau",
+        crate::generate::REGION,
+    )
+}
+
+/// What a replay took.
+pub struct Replay {
+    pub seconds: f64,
+    pub peak_rss_bytes: u64,
+}
+
+/// Waits until the service's read model has applied every stream's head.
+async fn wait_for_catch_up(service: &Service, timeout: Duration) -> anyhow::Result<f64> {
+    let mut admin = ProjectionAdminServiceClient::new(service.channel().await?);
+    let deadline = Instant::now() + timeout;
+    loop {
+        let status = admin
+            .get_projection_status(administrator(ledger::GetProjectionStatusRequest {}))
+            .await?
+            .into_inner();
+        anyhow::ensure!(
+            status.failures.is_empty(),
+            "a projector stopped: {:?}",
+            status.failures
+        );
+        let streams = status
+            .freshness
+            .map(|freshness| freshness.streams)
+            .unwrap_or_default();
+        if !streams.is_empty()
+            && streams
+                .iter()
+                .all(|stream| stream.head_sequence > 0 && stream.lag_events == 0)
+        {
+            return Ok(service.uptime());
+        }
+        anyhow::ensure!(Instant::now() < deadline, "no catch-up within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Starts a binary that projects (hl-projections or the suite) on the streams and waits for it
+/// to catch up, keeping it running for queries.
+pub async fn replay(
+    binary: &Path,
+    environment: &[(&str, String)],
+) -> anyhow::Result<(Service, Replay)> {
+    let service = Service::start(binary, environment).await?;
+    let seconds = wait_for_catch_up(&service, Duration::from_secs(3600)).await?;
+    let peak_rss_bytes = service
+        .peak_rss_bytes()
+        .context("read the process's peak memory")?;
+    Ok((
+        service,
+        Replay {
+            seconds,
+            peak_rss_bytes,
+        },
+    ))
+}
+
+/// Latencies of the two reconciliation queries the bureau runs most.
+pub struct Queries {
+    pub summary: Latencies,
+    pub discrepancies: Latencies,
+    pub samples: usize,
+}
+
+/// Times up to `samples` of each query, alternating, over one channel, stopping early (after at
+/// least three) once `budget` is spent: a slow query is reported, not waited on for an hour.
+pub async fn query(channel: Channel, samples: usize, budget: Duration) -> anyhow::Result<Queries> {
+    let started = Instant::now();
+    let mut client = LedgerServiceClient::new(channel);
+    let mut result = Queries {
+        summary: Latencies::default(),
+        discrepancies: Latencies::default(),
+        samples: 0,
+    };
+    for sample in 0..samples {
+        if sample >= 3 && started.elapsed() > budget {
+            break;
+        }
+        let started = Instant::now();
+        let summary = client
+            .get_reconciliation_summary(administrator(ledger::GetReconciliationSummaryRequest {
+                group_by: ledger::GroupBy::Township as i32,
+                ..Default::default()
+            }))
+            .await?
+            .into_inner();
+        result.summary.record(started.elapsed());
+        anyhow::ensure!(!summary.rows.is_empty(), "the summary has rows");
+
+        let started = Instant::now();
+        let page = client
+            .list_discrepancies(administrator(ledger::ListDiscrepanciesRequest {
+                page_size: 100,
+                ..Default::default()
+            }))
+            .await?
+            .into_inner();
+        result.discrepancies.record(started.elapsed());
+        anyhow::ensure!(!page.discrepancies.is_empty(), "the list has discrepancies");
+        result.samples += 1;
+    }
+    Ok(result)
+}

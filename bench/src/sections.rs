@@ -1,0 +1,812 @@
+//! The benchmark's sections, in the order they run, each recording its figures, ratios and
+//! targets in the report.
+
+use std::time::Duration;
+
+use async_nats::jetstream;
+use bytes::Bytes;
+use hl_testkit::{NatsServer, TestDatabase, unique_namespace};
+
+use crate::Config;
+use crate::generate;
+use crate::report::Report;
+use crate::{catchup, commands, kernel, peer, process, province, raw};
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Scale {
+    Full,
+    Quick,
+}
+
+/// How much each section does.
+struct Sizes {
+    sync_publish: [(usize, u64); 4],
+    async_publish: u64,
+    consume: u64,
+    command_levels: [usize; 4],
+    command_seconds: u64,
+    command_enterprises: usize,
+    load_histories: [u64; 4],
+    load_samples: usize,
+    contention_per_task: u64,
+    catchup_enterprises: usize,
+    catchup_events: u64,
+    province_enterprises: usize,
+    province_events: u64,
+    query_samples: usize,
+    peer_commands: u64,
+    peer_aggregates: u64,
+}
+
+impl Sizes {
+    fn of(scale: Scale) -> Sizes {
+        match scale {
+            Scale::Full => Sizes {
+                sync_publish: [(1, 5_000), (8, 20_000), (32, 40_000), (64, 40_000)],
+                async_publish: 100_000,
+                consume: 200_000,
+                command_levels: [1, 8, 32, 64],
+                command_seconds: 10,
+                command_enterprises: 1_000,
+                load_histories: [10, 100, 1_000, 10_000],
+                load_samples: 30,
+                contention_per_task: 100,
+                catchup_enterprises: 2_000,
+                catchup_events: 200_000,
+                province_enterprises: 50_000,
+                province_events: 1_000_000,
+                query_samples: 40,
+                peer_commands: 20_000,
+                peer_aggregates: 10_000,
+            },
+            Scale::Quick => Sizes {
+                sync_publish: [(1, 500), (8, 2_000), (32, 4_000), (64, 4_000)],
+                async_publish: 10_000,
+                consume: 20_000,
+                command_levels: [1, 8, 32, 64],
+                command_seconds: 2,
+                command_enterprises: 200,
+                load_histories: [10, 100, 1_000, 10_000],
+                load_samples: 5,
+                contention_per_task: 20,
+                catchup_enterprises: 500,
+                catchup_events: 20_000,
+                province_enterprises: 5_000,
+                province_events: 100_000,
+                query_samples: 10,
+                peer_commands: 4_000,
+                peer_aggregates: 2_000,
+            },
+        }
+    }
+}
+
+const TOWNSHIPS: usize = 20;
+const PROVINCE_TOWNSHIPS: usize = 100;
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// Runs every wanted section against one nats-server started for the purpose.
+pub async fn run_all(config: &Config) -> anyhow::Result<Report> {
+    let sizes = Sizes::of(config.scale);
+    let mut report = Report::default();
+    let nats = NatsServer::start_binary(&config.nats_server).await;
+    describe(&mut report, config, &nats).await?;
+    let jetstream = jetstream::new(async_nats::connect(nats.url()).await?);
+    let payload = typical_commit(&nats.url(), &jetstream).await?;
+    report.describe("raw_payload_bytes", payload.len());
+    println!("Figures (median of {} runs, [min – max]):", config.runs);
+
+    if config.wants("raw") {
+        raw_baselines(config, &sizes, &mut report, &jetstream, payload.clone()).await?;
+    }
+    if config.wants("commands") {
+        grpc_commands(config, &sizes, &mut report, &nats, &jetstream).await?;
+    }
+    if config.wants("load") {
+        aggregate_load(config, &sizes, &mut report, &nats).await?;
+    }
+    if config.wants("contention") {
+        contention(config, &sizes, &mut report, &nats).await?;
+    }
+    if config.wants("catchup") {
+        projection_catch_up(config, &sizes, &mut report, &nats, &jetstream).await?;
+    }
+    if config.wants("province") {
+        province_scale(config, &sizes, &mut report, &nats, &jetstream).await?;
+    }
+    if config.wants("peer") {
+        peer_framework(config, &sizes, &mut report, &nats).await?;
+    }
+    Ok(report)
+}
+
+/// The machine and the settings, stated in every report.
+async fn describe(report: &mut Report, config: &Config, nats: &NatsServer) -> anyhow::Result<()> {
+    let cpus = std::thread::available_parallelism().map_or(0, |count| count.get());
+    report.describe("cpus", cpus);
+    let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split_once(':'))
+                .map(|(_, model)| model.trim().to_string())
+        })
+        .unwrap_or_default();
+    report.describe("cpu_model", cpu_model);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .next()
+                .map(|line| line.split_whitespace().nth(1).unwrap_or("").to_string())
+        })
+        .unwrap_or_default();
+    report.describe("memory_kib", memory);
+    report.describe(
+        "kernel",
+        std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    );
+    report.describe("nats_server_version", nats.version().to_string());
+    report.describe("nats_storage", "file");
+    report.describe("nats_replicas", 1);
+    report.describe(
+        "nats_sync_interval",
+        "always (every write is on disk before it is acknowledged)",
+    );
+    report.describe("runs", config.runs);
+    report.describe("scale", format!("{:?}", config.scale).to_lowercase());
+    report.describe("projection_batch", config.projection_batch);
+    report.describe(
+        "sqlite",
+        "WAL, synchronous=NORMAL (the read model's settings)",
+    );
+    if config.wants("catchup") || config.wants("peer") {
+        let database = TestDatabase::create().await;
+        let mut connection: sqlx::PgConnection = sqlx::Connection::connect(&database.url).await?;
+        for setting in ["server_version", "synchronous_commit", "fsync"] {
+            let (value,): (String,) = sqlx::query_as(&format!("SHOW {setting}"))
+                .fetch_one(&mut connection)
+                .await?;
+            report.describe(&format!("postgres_{setting}"), value);
+        }
+    }
+    println!("Environment:");
+    for (key, value) in &report.environment {
+        println!("  {key:<22} {value}");
+    }
+    println!();
+    Ok(())
+}
+
+/// The mean size of the commits the hazards service writes, so the raw baselines publish
+/// messages of the same size.
+async fn typical_commit(nats_url: &str, jetstream: &jetstream::Context) -> anyhow::Result<Bytes> {
+    let store = kernel::open_store(nats_url, &unique_namespace()).await?;
+    let namespace = store.namespace().clone();
+    let written = generate::write_hazards(
+        jetstream,
+        &namespace,
+        100,
+        TOWNSHIPS,
+        1_000,
+        chrono::Utc::now(),
+    )
+    .await?;
+    drop(store);
+    Ok(Bytes::from(vec![
+        b'x';
+        (written.bytes / written.commits) as usize
+    ]))
+}
+
+async fn raw_baselines(
+    config: &Config,
+    sizes: &Sizes,
+    report: &mut Report,
+    jetstream: &jetstream::Context,
+    payload: Bytes,
+) -> anyhow::Result<()> {
+    for (publishers, total) in sizes.sync_publish {
+        let mut rates = Vec::new();
+        let mut p99 = Vec::new();
+        for _ in 0..config.runs {
+            let run = raw::sync_publish(jetstream, publishers, total, payload.clone()).await?;
+            rates.push(run.per_second);
+            p99.push(run.latencies.quantile_ms(0.99));
+        }
+        report.add(
+            "raw",
+            &format!("sync publish, {publishers} publishers"),
+            "msg/s",
+            rates,
+        );
+        report.add(
+            "raw",
+            &format!("sync publish, {publishers} publishers, ack p99"),
+            "ms",
+            p99,
+        );
+    }
+    let mut rates = Vec::new();
+    for _ in 0..config.runs {
+        rates
+            .push(raw::async_publish(jetstream, sizes.async_publish, 1024, payload.clone()).await?);
+    }
+    report.add("raw", "async publish, 1024 in flight", "msg/s", rates);
+    for (reading, name) in [
+        (raw::Reading::Acked, "consume, pull, ack each"),
+        (raw::Reading::Unacked, "consume, pull, no ack"),
+        (raw::Reading::Ordered, "consume, ordered consumer"),
+    ] {
+        let mut rates = Vec::new();
+        for _ in 0..config.runs {
+            rates.push(raw::consume(jetstream, sizes.consume, payload.clone(), reading).await?);
+        }
+        report.add("raw", name, "msg/s", rates);
+    }
+    let _ = jetstream.delete_stream(raw::RAW_STREAM).await;
+    Ok(())
+}
+
+async fn grpc_commands(
+    config: &Config,
+    sizes: &Sizes,
+    report: &mut Report,
+    nats: &NatsServer,
+    jetstream: &jetstream::Context,
+) -> anyhow::Result<()> {
+    let namespace = unique_namespace();
+    let store = kernel::open_store(&nats.url(), &namespace).await?;
+    let parsed = store.namespace().clone();
+    generate::write_registry(
+        jetstream,
+        &parsed,
+        sizes.command_enterprises,
+        TOWNSHIPS,
+        chrono::Utc::now().date_naive() - chrono::Days::new(365),
+    )
+    .await?;
+    let service = process::Service::start(
+        &config.bin_dir.join("hl-hazards"),
+        &[
+            ("NATS_URL", nats.url()),
+            ("HL_NAMESPACE", namespace.clone()),
+        ],
+    )
+    .await?;
+    let mut channels = Vec::new();
+    for _ in 0..4 {
+        channels.push(service.channel().await?);
+    }
+    for concurrency in sizes.command_levels {
+        let mut rates = Vec::new();
+        let mut quantiles = [Vec::new(), Vec::new(), Vec::new()];
+        for run in 0..config.runs {
+            let mix = commands::run(
+                &channels,
+                &format!("c{concurrency}r{run}"),
+                concurrency,
+                Duration::from_secs(sizes.command_seconds),
+                sizes.command_enterprises,
+                TOWNSHIPS,
+            )
+            .await?;
+            rates.push(mix.per_second);
+            for (index, quantile) in [0.5, 0.99, 0.999].iter().enumerate() {
+                quantiles[index].push(mix.latencies.quantile_ms(*quantile));
+            }
+        }
+        let name = format!("concurrency {concurrency}");
+        report.add("commands", &format!("{name}, throughput"), "cmd/s", rates);
+        for (index, label) in ["p50", "p99", "p99.9"].iter().enumerate() {
+            report.add(
+                "commands",
+                &format!("{name}, {label}"),
+                "ms",
+                quantiles[index].clone(),
+            );
+        }
+        report.ratio(
+            &format!("commands ÷ raw sync publish, concurrency {concurrency}"),
+            &format!("commands/{name}, throughput"),
+            &format!("raw/sync publish, {concurrency} publishers"),
+        );
+    }
+    if let Some(rss) = service.peak_rss_bytes() {
+        report.add(
+            "commands",
+            "hl-hazards peak RSS",
+            "MiB",
+            vec![rss as f64 / MIB],
+        );
+    }
+    service.stop().await;
+    let ratio = report
+        .ratios
+        .iter()
+        .find(|ratio| ratio.name.ends_with("concurrency 32"))
+        .map(|ratio| ratio.value);
+    report.at_least(
+        "command throughput at concurrency 32 ÷ raw 32-publisher sync publish",
+        ratio,
+        0.4,
+        "×",
+    );
+    let p99 = report.median("commands/concurrency 32, p99");
+    report.at_most("command p99 at concurrency 32", p99, 15.0, "ms");
+    Ok(())
+}
+
+async fn aggregate_load(
+    config: &Config,
+    sizes: &Sizes,
+    report: &mut Report,
+    nats: &NatsServer,
+) -> anyhow::Result<()> {
+    let store = kernel::open_store(&nats.url(), &unique_namespace()).await?;
+    for events in sizes.load_histories {
+        let mut snapshot_p50 = Vec::new();
+        let mut snapshot_p99 = Vec::new();
+        let mut full_p50 = Vec::new();
+        for run in 0..config.runs {
+            let latency = kernel::load_latency(
+                &store,
+                &format!("load-{events}-{run}"),
+                events,
+                sizes.load_samples,
+            )
+            .await?;
+            snapshot_p50.push(latency.with_snapshots.quantile_ms(0.5));
+            snapshot_p99.push(latency.with_snapshots.quantile_ms(0.99));
+            full_p50.push(latency.full_history.quantile_ms(0.5));
+        }
+        report.add("load", &format!("{events} events, p50"), "ms", snapshot_p50);
+        report.add("load", &format!("{events} events, p99"), "ms", snapshot_p99);
+        report.add(
+            "load",
+            &format!("{events} events, p50, whole history without snapshots"),
+            "ms",
+            full_p50,
+        );
+    }
+    let largest = sizes.load_histories[3];
+    let smallest = sizes.load_histories[0];
+    let ratio = report.ratio(
+        &format!("load p50 at {largest} events ÷ at {smallest} events"),
+        &format!("load/{largest} events, p50"),
+        &format!("load/{smallest} events, p50"),
+    );
+    report.at_most(
+        &format!("aggregate load at {largest} events ÷ at {smallest} events"),
+        ratio,
+        2.0,
+        "×",
+    );
+    Ok(())
+}
+
+async fn contention(
+    config: &Config,
+    sizes: &Sizes,
+    report: &mut Report,
+    nats: &NatsServer,
+) -> anyhow::Result<()> {
+    let mut figures: [Vec<f64>; 6] = Default::default();
+    for _ in 0..config.runs {
+        let store = kernel::open_store(&nats.url(), &unique_namespace()).await?;
+        let outcome = kernel::contention(&store, 8, 32, sizes.contention_per_task, 4).await?;
+        figures[0].push(outcome.successes as f64);
+        figures[1].push(outcome.aborted as f64);
+        figures[2].push(outcome.retries as f64);
+        figures[3].push(outcome.conflicts as f64);
+        figures[4].push(outcome.successes_per_second);
+        figures[5].push(outcome.latencies.quantile_ms(0.99));
+    }
+    let attempts = 32 * sizes.contention_per_task;
+    let names = [
+        (
+            format!("8 hot aggregates, 32 writers in 4 instances: successes of {attempts}"),
+            "cmd",
+        ),
+        ("ABORTED after 5 attempts".to_string(), "cmd"),
+        ("re-decisions (retries)".to_string(), "count"),
+        ("append conflicts".to_string(), "count"),
+        ("successful commands".to_string(), "cmd/s"),
+        ("p99 per command, retries included".to_string(), "ms"),
+    ];
+    for ((name, unit), values) in names.iter().zip(figures) {
+        report.add("contention", name, unit, values);
+    }
+    report.note(
+        "contention: after every run each hot aggregate was read back from its first commit: \
+         its event count equals its successful commands plus the registration, with an unbroken \
+         hash chain (no event lost or duplicated)",
+    );
+    Ok(())
+}
+
+async fn projection_catch_up(
+    config: &Config,
+    sizes: &Sizes,
+    report: &mut Report,
+    nats: &NatsServer,
+    jetstream: &jetstream::Context,
+) -> anyhow::Result<()> {
+    let (store, registry, hazards) = district(
+        nats,
+        jetstream,
+        sizes.catchup_enterprises,
+        TOWNSHIPS,
+        sizes.catchup_events,
+    )
+    .await?;
+    let parsed = store.namespace().clone();
+    report.describe("catchup_events", registry.events + hazards.events);
+    report.describe("catchup_commits", registry.commits + hazards.commits);
+    report.describe("catchup_mean_commit_bytes", hazards.bytes / hazards.commits);
+    let events = registry.events + hazards.events;
+    let messages = registry.commits + hazards.commits;
+    let events_per_message = events as f64 / messages as f64;
+
+    // What reading the same streams costs with nothing applied.
+    let mut consume = Vec::new();
+    for _ in 0..config.runs {
+        let mut seconds = 0.0;
+        for (context, count) in [
+            ("hazards", hazards.commits),
+            ("responsibility", registry.commits),
+        ] {
+            let stream = jetstream.get_stream(parsed.stream_name(context)).await?;
+            let rate = raw::consume_stream(&stream, count, raw::Reading::Ordered).await?;
+            seconds += count as f64 / rate;
+        }
+        consume.push(events as f64 / seconds);
+    }
+    report.add(
+        "catchup",
+        "raw ordered consume of the same streams",
+        "events/s",
+        consume,
+    );
+
+    for database in ["sqlite", "postgres"] {
+        let mut rates = Vec::new();
+        let mut insert_rates = Vec::new();
+        for run in 0..config.runs {
+            let (url, _keep) = database_url(database).await?;
+            let result = catchup::catch_up(&url, &store, config.projection_batch, run == 0).await?;
+            anyhow::ensure!(
+                result.events == events,
+                "the projection applied {} of {events} events",
+                result.events
+            );
+            rates.push(result.events_per_second());
+            report.describe(
+                &format!("catchup_{database}_events_per_transaction"),
+                result.events / result.batches.max(1),
+            );
+            if run == 0 {
+                let rows = result.row_count() as f64;
+                for _ in 0..config.runs {
+                    let (copy_url, _copy_keep) = database_url(database).await?;
+                    let rows_per_second =
+                        catchup::insert_same_rows(&copy_url, &result, config.projection_batch)
+                            .await?;
+                    insert_rates.push(rows_per_second);
+                }
+                report.describe(&format!("catchup_{database}_rows"), rows as u64);
+                report.describe(
+                    &format!("catchup_{database}_rows_per_event"),
+                    rows / events as f64,
+                );
+            }
+        }
+        let catch_up = report.add(
+            "catchup",
+            &format!("{database}: projection catch-up"),
+            "events/s",
+            rates,
+        );
+        let inserted = report.add(
+            "catchup",
+            &format!("{database}: raw batched insert of the same rows"),
+            "rows/s",
+            insert_rates,
+        );
+        let rows_per_event = report.environment[&format!("catchup_{database}_rows_per_event")]
+            .as_f64()
+            .unwrap_or(1.0);
+        report.add(
+            "catchup",
+            &format!("{database}: raw batched insert, as events"),
+            "events/s",
+            vec![inserted / rows_per_event],
+        );
+        report.ratio(
+            &format!("{database} catch-up ÷ raw ordered consume"),
+            &format!("catchup/{database}: projection catch-up"),
+            "catchup/raw ordered consume of the same streams",
+        );
+        report.ratio(
+            &format!("{database} catch-up ÷ raw batched insert of the same rows"),
+            &format!("catchup/{database}: projection catch-up"),
+            &format!("catchup/{database}: raw batched insert, as events"),
+        );
+        let minimum = if database == "sqlite" {
+            50_000.0
+        } else {
+            30_000.0
+        };
+        report.at_least(
+            &format!("projection catch-up into {database}"),
+            Some(catch_up),
+            minimum,
+            "events/s",
+        );
+    }
+    report.describe("catchup_events_per_commit", events_per_message);
+    Ok(())
+}
+
+/// A synthetic district on a fresh namespace: its enterprises registered a year ago, then
+/// hazard lifecycles until `events` hazard events are written.
+async fn district(
+    nats: &NatsServer,
+    jetstream: &jetstream::Context,
+    enterprises: usize,
+    townships: usize,
+    events: u64,
+) -> anyhow::Result<(
+    hl_eventstore::EventStore,
+    generate::Written,
+    generate::Written,
+)> {
+    let store = kernel::open_store(&nats.url(), &unique_namespace()).await?;
+    let namespace = store.namespace().clone();
+    let registry = generate::write_registry(
+        jetstream,
+        &namespace,
+        enterprises,
+        townships,
+        chrono::Utc::now().date_naive() - chrono::Days::new(365),
+    )
+    .await?;
+    let hazards = generate::write_hazards(
+        jetstream,
+        &namespace,
+        enterprises,
+        townships,
+        events,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok((store, registry, hazards))
+}
+
+/// A fresh read-model database: a SQLite file in a temporary folder, or a PostgreSQL database
+/// dropped when the guard goes.
+async fn database_url(database: &str) -> anyhow::Result<(String, DatabaseGuard)> {
+    if database == "sqlite" {
+        let folder = tempfile::tempdir()?;
+        let url = format!("sqlite://{}", folder.path().join("ledger.db").display());
+        Ok((
+            url,
+            DatabaseGuard {
+                _folder: Some(folder),
+                _database: None,
+            },
+        ))
+    } else {
+        let database = TestDatabase::create().await;
+        Ok((
+            database.url.clone(),
+            DatabaseGuard {
+                _folder: None,
+                _database: Some(database),
+            },
+        ))
+    }
+}
+
+/// Keeps a benchmark database until the measurement is done with it.
+struct DatabaseGuard {
+    _folder: Option<tempfile::TempDir>,
+    _database: Option<TestDatabase>,
+}
+
+async fn province_scale(
+    config: &Config,
+    sizes: &Sizes,
+    report: &mut Report,
+    nats: &NatsServer,
+    jetstream: &jetstream::Context,
+) -> anyhow::Result<()> {
+    let (store, registry, hazards) = district(
+        nats,
+        jetstream,
+        sizes.province_enterprises,
+        PROVINCE_TOWNSHIPS,
+        sizes.province_events,
+    )
+    .await?;
+    let namespace = store.namespace().root().to_string();
+    let events = registry.events + hazards.events;
+    report.describe("province_enterprises", sizes.province_enterprises);
+    report.describe("province_hazard_events", hazards.events);
+    report.describe("province_events", events);
+
+    let data = tempfile::tempdir()?;
+    let environment = [
+        ("NATS_URL", nats.url()),
+        ("HL_NAMESPACE", namespace.clone()),
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}", data.path().join("province.db").display()),
+        ),
+        ("HL_DATA_DIR", data.path().display().to_string()),
+        ("HL_PROJECTION_BATCH", config.projection_batch.to_string()),
+    ];
+    let (projector, replay) =
+        province::replay(&config.bin_dir.join("hl-projections"), &environment).await?;
+    report.add(
+        "province",
+        "hl-projections replay into SQLite (process start to caught up)",
+        "events/s",
+        vec![events as f64 / replay.seconds],
+    );
+    let projector_rss = report.add(
+        "province",
+        &format!("hl-projections peak RSS replaying {events} events"),
+        "MiB",
+        vec![replay.peak_rss_bytes as f64 / MIB],
+    );
+    let mut summary = [Vec::new(), Vec::new()];
+    let mut discrepancies = [Vec::new(), Vec::new()];
+    let mut samples = Vec::new();
+    for _ in 0..config.runs {
+        let queries = province::query(
+            projector.channel().await?,
+            sizes.query_samples,
+            Duration::from_secs(60),
+        )
+        .await?;
+        samples.push(queries.samples);
+        summary[0].push(queries.summary.quantile_ms(0.5));
+        summary[1].push(queries.summary.quantile_ms(0.99));
+        discrepancies[0].push(queries.discrepancies.quantile_ms(0.5));
+        discrepancies[1].push(queries.discrepancies.quantile_ms(0.99));
+    }
+    projector.stop().await;
+    report.describe("province_query_samples_per_run", format!("{samples:?}"));
+    report.add(
+        "province",
+        "reconciliation summary by township, p50",
+        "ms",
+        summary[0].clone(),
+    );
+    let summary_p99 = report.add(
+        "province",
+        "reconciliation summary by township, p99",
+        "ms",
+        summary[1].clone(),
+    );
+    report.add(
+        "province",
+        "discrepancy list (first 100), p50",
+        "ms",
+        discrepancies[0].clone(),
+    );
+    let list_p99 = report.add(
+        "province",
+        "discrepancy list (first 100), p99",
+        "ms",
+        discrepancies[1].clone(),
+    );
+    report.at_most(
+        "province query p99: reconciliation summary",
+        Some(summary_p99),
+        50.0,
+        "ms",
+    );
+    report.at_most(
+        "province query p99: discrepancy list",
+        Some(list_p99),
+        50.0,
+        "ms",
+    );
+    report.at_most(
+        &format!("projector peak RSS replaying {events} events"),
+        Some(projector_rss),
+        256.0,
+        "MiB",
+    );
+
+    let suite_data = tempfile::tempdir()?;
+    let (suite, replay) = province::replay(
+        &config.bin_dir.join("hazard-ledger"),
+        &[
+            ("NATS_URL", nats.url()),
+            ("HL_NAMESPACE", namespace),
+            ("HL_SEED_DEMO", "false".into()),
+            ("HL_DATA_DIR", suite_data.path().display().to_string()),
+            ("HL_PROJECTION_BATCH", config.projection_batch.to_string()),
+        ],
+    )
+    .await?;
+    suite.stop().await;
+    report.add(
+        "province",
+        &format!("hazard-ledger (the suite) peak RSS replaying {events} events"),
+        "MiB",
+        vec![replay.peak_rss_bytes as f64 / MIB],
+    );
+    Ok(())
+}
+
+async fn peer_framework(
+    config: &Config,
+    sizes: &Sizes,
+    report: &mut Report,
+    nats: &NatsServer,
+) -> anyhow::Result<()> {
+    let concurrency = 32;
+    let mut ours = (Vec::new(), Vec::new());
+    let mut theirs = (Vec::new(), Vec::new());
+    for _ in 0..config.runs {
+        let store = kernel::open_store(&nats.url(), &unique_namespace()).await?;
+        let (rate, latencies) = kernel::append_workload(
+            &store,
+            concurrency,
+            sizes.peer_commands,
+            sizes.peer_aggregates,
+        )
+        .await?;
+        ours.0.push(rate);
+        ours.1.push(latencies.quantile_ms(0.99));
+        let database = TestDatabase::create().await;
+        let (rate, latencies) = peer::append_workload(
+            &database.url,
+            concurrency,
+            sizes.peer_commands,
+            sizes.peer_aggregates,
+        )
+        .await?;
+        theirs.0.push(rate);
+        theirs.1.push(latencies.quantile_ms(0.99));
+    }
+    report.add(
+        "peer",
+        "hazard ledger kernel (JetStream), concurrency 32",
+        "cmd/s",
+        ours.0,
+    );
+    report.add(
+        "peer",
+        "hazard ledger kernel (JetStream), concurrency 32, p99",
+        "ms",
+        ours.1,
+    );
+    report.add(
+        "peer",
+        "cqrs-es + postgres-es, concurrency 32",
+        "cmd/s",
+        theirs.0,
+    );
+    report.add(
+        "peer",
+        "cqrs-es + postgres-es, concurrency 32, p99",
+        "ms",
+        theirs.1,
+    );
+    let ratio = report.ratio(
+        "append throughput: ours ÷ cqrs-es/postgres-es",
+        "peer/hazard ledger kernel (JetStream), concurrency 32",
+        "peer/cqrs-es + postgres-es, concurrency 32",
+    );
+    report.at_least("append throughput ÷ cqrs-es/postgres-es", ratio, 2.0, "×");
+    Ok(())
+}
