@@ -74,6 +74,12 @@ pub fn encode_commit<E: DomainEvent>(events: &[E], header: &CommitHeader<'_>) ->
 /// Decodes a stored commit message into events with their metadata.
 pub fn decode_commit<E: DomainEvent>(payload: &[u8]) -> Result<DecodedCommit<E>, String> {
     let commit = Commit::decode(payload).map_err(|error| format!("not a commit: {error}"))?;
+    decode_events(commit)
+}
+
+/// Decodes the events of a commit message already decoded, for readers that look at the
+/// envelopes first (to pick the event type by aggregate type) and must not decode twice.
+pub fn decode_events<E: DomainEvent>(commit: Commit) -> Result<DecodedCommit<E>, String> {
     let mut events = Vec::with_capacity(commit.events.len());
     for envelope in &commit.events {
         let event = E::decode_payload(

@@ -26,7 +26,8 @@ pub mod trace_context;
 
 pub use aggregate::{Aggregate, CommandContext, EventMeta};
 pub use commit::{
-    CommitHeader, DecodedCommit, commit_digest, decode_commit, encode_commit, envelope_meta,
+    CommitHeader, DecodedCommit, commit_digest, decode_commit, decode_events, encode_commit,
+    envelope_meta,
 };
 pub use error::{ExecuteError, StoreError};
 pub use naming::{Namespace, is_valid_token};

@@ -137,13 +137,24 @@ impl Database {
         self.dialect
     }
 
-    /// A transaction that will write. On SQLite it takes the write lock at its start (BEGIN
-    /// IMMEDIATE): a transaction that reads first and writes later cannot wait for another
-    /// writer to finish, and would fail with "database is locked" instead.
+    /// A transaction that writes a projector batch. On SQLite it takes the write lock at its
+    /// start (BEGIN IMMEDIATE): a transaction that reads first and writes later cannot wait for
+    /// another writer to finish, and would fail with "database is locked" instead.
+    ///
+    /// On PostgreSQL the commit does not wait for the WAL to reach the disk. A batch is derived
+    /// data that carries its own checkpoint: should PostgreSQL crash before flushing, the batch
+    /// and its checkpoint are lost together and applied again from the stream (the same
+    /// reasoning as `synchronous = NORMAL` on SQLite).
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Any>, sqlx::Error> {
         match self.dialect {
             Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Dialect::Postgres => self.pool.begin().await,
+            Dialect::Postgres => {
+                let mut transaction = self.pool.begin().await?;
+                sqlx::query("SET LOCAL synchronous_commit = off")
+                    .execute(&mut *transaction)
+                    .await?;
+                Ok(transaction)
+            }
         }
     }
 

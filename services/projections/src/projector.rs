@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use hl_eventstore::{
-    DecodedCommit, EventMeta, EventStore, StoredMessage, decode_commit, trace_context,
+    DecodedCommit, EventMeta, EventStore, StoredMessage, decode_events, trace_context,
 };
 use hl_proto::DomainEvent;
 use hl_proto::events::v1::Commit;
@@ -113,19 +113,16 @@ impl StreamStatus {
     }
 }
 
-/// Why a batch was not applied.
-#[derive(Debug)]
-pub enum ApplyError {
-    /// The message cannot be decoded or applied: the projector stops.
-    Poison { sequence: u64, reason: String },
-    /// The database failed; the batch is retried.
-    Database(sqlx::Error),
-}
-
-impl From<sqlx::Error> for ApplyError {
-    fn from(error: sqlx::Error) -> Self {
-        ApplyError::Database(error)
-    }
+/// What the reader hands the writer: a decoded message, or why reading stopped.
+enum Read {
+    Message(DecodedMessage),
+    /// The message cannot be decoded: the projector stops at its sequence.
+    Poison {
+        sequence: u64,
+        reason: String,
+    },
+    /// The subscription failed; the projector retries from its checkpoint.
+    Failed(String),
 }
 
 /// A running projector of one stream into one generation.
@@ -264,14 +261,33 @@ async fn follow(
         .read_stream(context, checkpoint + 1)
         .await
         .map_err(|error| error.to_string())?;
-    // Reading runs ahead in its own task while the previous batch is written: the ordered
-    // consumer asks the server for more only while it is polled, so reading and writing in
-    // turn would leave each batch as small as what arrived during the last write.
+    // Reading and decoding run ahead in their own task while the previous batch is written:
+    // the ordered consumer asks the server for more only while it is polled, so reading and
+    // writing in turn would leave each batch as small as what arrived during the last write,
+    // and decoding there takes it off the writer's path.
     let (sender, mut receiver) = tokio::sync::mpsc::channel(batch.max(1) * 4);
+    let span_name = format!("process {stream_name}");
     let reader = tokio::spawn(async move {
         let mut messages = std::pin::pin!(messages);
+        let mut last_read = checkpoint;
         while let Some(message) = messages.next().await {
-            if sender.send(message).await.is_err() {
+            let read = match message {
+                // Redelivered after a reconnect: already read.
+                Ok(message) if message.sequence <= last_read => continue,
+                Ok(message) => {
+                    last_read = message.sequence;
+                    match decode_message(&message, &span_name) {
+                        Ok(decoded) => Read::Message(decoded),
+                        Err(reason) => Read::Poison {
+                            sequence: message.sequence,
+                            reason,
+                        },
+                    }
+                }
+                Err(error) => Read::Failed(error.to_string()),
+            };
+            let more = matches!(read, Read::Message(_));
+            if sender.send(read).await.is_err() || !more {
                 return;
             }
         }
@@ -287,49 +303,33 @@ async fn follow(
         if count == 0 {
             return Err("the stream subscription ended".to_string());
         }
+        // Everything before a failure is applied; the failure ends the batch.
         let mut messages = Vec::with_capacity(received.len());
-        for message in received.drain(..) {
-            let message = message.map_err(|error| error.to_string())?;
-            // Redelivered after a reconnect: already in the read model.
-            if message.sequence > checkpoint {
-                messages.push(message);
-            }
-        }
-        if messages.is_empty() {
-            continue;
-        }
-        let last = messages
-            .last()
-            .map_or(checkpoint, |message| message.sequence);
-        match apply_batch(database, generation, &stream_name, messages).await {
-            Ok(Applied {
-                newest_recorded_at,
-                events,
-            }) => {
-                checkpoint = last;
-                status.applied.store(last, Ordering::SeqCst);
-                status.head.fetch_max(last, Ordering::SeqCst);
-                status
-                    .applied_recorded_at
-                    .store(newest_recorded_at, Ordering::SeqCst);
-                status.batches.fetch_add(1, Ordering::Relaxed);
-                status.events.fetch_add(events, Ordering::Relaxed);
-                metrics()
-                    .projection_events_applied
-                    .get_or_create(&StreamLabels {
-                        stream: stream_name.clone(),
-                    })
-                    .inc_by(events);
-                status.export_lag();
-                if status.lag_events() == 0 {
-                    status.caught_up.store(true, Ordering::SeqCst);
+        let mut failure = None;
+        for read in received.drain(..) {
+            match read {
+                Read::Message(message) => messages.push(message),
+                other => {
+                    failure = Some(other);
+                    break;
                 }
             }
-            Err(ApplyError::Poison { sequence, reason }) => {
+        }
+        if let Some(last) = messages.last().map(|message| message.sequence) {
+            let applied = apply_batch(database, generation, &stream_name, messages)
+                .await
+                .map_err(|error| format!("database: {error}"))?;
+            checkpoint = last;
+            record_progress(status, &stream_name, last, &applied);
+        }
+        match failure {
+            None | Some(Read::Message(_)) => {}
+            Some(Read::Failed(reason)) => return Err(reason),
+            Some(Read::Poison { sequence, reason }) => {
                 tracing::error!(stream = %stream_name, sequence, %reason, "projection stopped: a message cannot be applied");
                 let failure = Failure {
                     sequence,
-                    reason: reason.clone(),
+                    reason,
                     at: chrono::Utc::now().timestamp_millis(),
                 };
                 let _ = record_failure(database, generation, &stream_name, &failure).await;
@@ -342,8 +342,29 @@ async fn follow(
                     .inc();
                 return Ok(());
             }
-            Err(ApplyError::Database(error)) => return Err(format!("database: {error}")),
         }
+        debug_assert_eq!(status.applied.load(Ordering::SeqCst), checkpoint);
+    }
+}
+
+/// Publishes what a written batch reached: status, metrics and lag.
+fn record_progress(status: &StreamStatus, stream_name: &str, last: u64, applied: &Applied) {
+    status.applied.store(last, Ordering::SeqCst);
+    status.head.fetch_max(last, Ordering::SeqCst);
+    status
+        .applied_recorded_at
+        .store(applied.newest_recorded_at, Ordering::SeqCst);
+    status.batches.fetch_add(1, Ordering::Relaxed);
+    status.events.fetch_add(applied.events, Ordering::Relaxed);
+    metrics()
+        .projection_events_applied
+        .get_or_create(&StreamLabels {
+            stream: stream_name.to_string(),
+        })
+        .inc_by(applied.events);
+    status.export_lag();
+    if status.lag_events() == 0 {
+        status.caught_up.store(true, Ordering::SeqCst);
     }
 }
 
@@ -381,24 +402,50 @@ enum Decoded {
     Unused,
 }
 
+/// A message of the stream with its commit decoded.
+pub struct DecodedMessage {
+    sequence: u64,
+    commit: Decoded,
+}
+
+/// Decodes one message inside its CONSUMER span, which continues the trace of the command that
+/// produced it.
+fn decode_message(message: &StoredMessage, span_name: &str) -> Result<DecodedMessage, String> {
+    let span = tracing::info_span!(
+        "apply",
+        otel.name = span_name,
+        otel.kind = "consumer",
+        messaging.system = "nats",
+        messaging.operation.type = "process",
+        messaging.destination.name = message.subject.as_str(),
+        messaging.message.sequence = message.sequence,
+    );
+    let _ = span.set_parent(trace_context::extract(&message.headers));
+    let _entered = span.enter();
+    Ok(DecodedMessage {
+        sequence: message.sequence,
+        commit: decode(message)?,
+    })
+}
+
 fn decode(message: &StoredMessage) -> Result<Decoded, String> {
     let commit = Commit::decode(message.payload.as_ref())
         .map_err(|error| format!("not a commit: {error}"))?;
     let Some(first) = commit.events.first() else {
         return Ok(Decoded::Unused);
     };
-    let payload = message.payload.as_ref();
-    Ok(match first.aggregate_type.as_str() {
-        "hazard" => Decoded::Hazard(decode_commit(payload)?),
-        "self_check_round" => Decoded::Round(decode_commit(payload)?),
-        "periodic_statistics" => Decoded::Statistics(decode_commit(payload)?),
-        "supervision_order" => Decoded::Order(decode_commit(payload)?),
-        "alarm_device" => Decoded::Device(decode_commit(payload)?),
-        "enterprise" => Decoded::Enterprise(decode_commit(payload)?),
-        "admin_area" => Decoded::Area(decode_commit(payload)?),
-        "grid_cell" => Decoded::Cell(decode_commit(payload)?),
-        "org_unit" => decode_commit::<OrgUnitEvent>(payload).map(|_| Decoded::Unused)?,
-        "person" => decode_commit::<PersonEvent>(payload).map(|_| Decoded::Unused)?,
+    let aggregate_type = first.aggregate_type.clone();
+    Ok(match aggregate_type.as_str() {
+        "hazard" => Decoded::Hazard(decode_events(commit)?),
+        "self_check_round" => Decoded::Round(decode_events(commit)?),
+        "periodic_statistics" => Decoded::Statistics(decode_events(commit)?),
+        "supervision_order" => Decoded::Order(decode_events(commit)?),
+        "alarm_device" => Decoded::Device(decode_events(commit)?),
+        "enterprise" => Decoded::Enterprise(decode_events(commit)?),
+        "admin_area" => Decoded::Area(decode_events(commit)?),
+        "grid_cell" => Decoded::Cell(decode_events(commit)?),
+        "org_unit" => decode_events::<OrgUnitEvent>(commit).map(|_| Decoded::Unused)?,
+        "person" => decode_events::<PersonEvent>(commit).map(|_| Decoded::Unused)?,
         other => return Err(format!("unknown aggregate type {other:?}")),
     })
 }
@@ -434,30 +481,12 @@ pub async fn apply_batch(
     database: &Database,
     generation: i64,
     stream: &str,
-    messages: Vec<StoredMessage>,
-) -> Result<Applied, ApplyError> {
+    messages: Vec<DecodedMessage>,
+) -> Result<Applied, sqlx::Error> {
     let last_sequence = messages.last().map_or(0, |message| message.sequence);
-    let mut decoded = Vec::with_capacity(messages.len());
     let mut touched = Touched::default();
-    let span_name = format!("process {stream}");
     for message in &messages {
-        // One CONSUMER span per message, continuing the trace of the command that produced it.
-        let span = tracing::info_span!(
-            "apply",
-            otel.name = span_name.as_str(),
-            otel.kind = "consumer",
-            messaging.system = "nats",
-            messaging.operation.type = "process",
-            messaging.destination.name = message.subject.as_str(),
-            messaging.message.sequence = message.sequence,
-        );
-        let _ = span.set_parent(trace_context::extract(&message.headers));
-        let _entered = span.enter();
-        let commit = decode(message).map_err(|reason| ApplyError::Poison {
-            sequence: message.sequence,
-            reason,
-        })?;
-        match &commit {
+        match &message.commit {
             Decoded::Hazard(commit) => touched.hazards.insert(id_of(commit)),
             Decoded::Round(commit) => touched.rounds.insert(id_of(commit)),
             Decoded::Order(commit) => touched.orders.insert(id_of(commit)),
@@ -465,8 +494,11 @@ pub async fn apply_batch(
             Decoded::Enterprise(commit) => touched.enterprises.insert(id_of(commit)),
             _ => false,
         };
-        decoded.push((message.sequence, commit));
     }
+    let decoded: Vec<(u64, Decoded)> = messages
+        .into_iter()
+        .map(|message| (message.sequence, message.commit))
+        .collect();
     let newest_recorded_at = decoded
         .iter()
         .filter_map(|(_, commit)| event_summary(commit).1.map(|meta| millis(meta.recorded_at)))
