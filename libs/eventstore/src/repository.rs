@@ -57,10 +57,59 @@ impl Default for RepositorySettings {
 
 /// The request_ids an aggregate has seen, most recent last, with what each recorded.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(into = "StoredRequestLog", from = "StoredRequestLog")]
 pub(crate) struct RequestLog {
     capacity: usize,
     order: VecDeque<String>,
     records: HashMap<String, CommitRecord>,
+}
+
+/// The request log as a snapshot stores it: one positional entry per request, oldest first
+/// (request id, aggregate version, stream sequence, event ids). A busy aggregate's log is most
+/// of its snapshot, and every load reads and parses the snapshot, so it is kept compact.
+#[derive(Serialize, Deserialize)]
+struct StoredRequestLog {
+    capacity: usize,
+    entries: Vec<(String, u64, u64, Vec<String>)>,
+}
+
+impl From<RequestLog> for StoredRequestLog {
+    fn from(mut log: RequestLog) -> Self {
+        let entries = log
+            .order
+            .into_iter()
+            .filter_map(|request_id| {
+                let record = log.records.remove(&request_id)?;
+                Some((
+                    request_id,
+                    record.aggregate_version,
+                    record.stream_sequence,
+                    record.event_ids,
+                ))
+            })
+            .collect();
+        StoredRequestLog {
+            capacity: log.capacity,
+            entries,
+        }
+    }
+}
+
+impl From<StoredRequestLog> for RequestLog {
+    fn from(stored: StoredRequestLog) -> Self {
+        let mut log = RequestLog::new(stored.capacity);
+        for (request_id, aggregate_version, stream_sequence, event_ids) in stored.entries {
+            log.record(
+                request_id,
+                CommitRecord {
+                    aggregate_version,
+                    stream_sequence,
+                    event_ids,
+                },
+            );
+        }
+        log
+    }
 }
 
 impl RequestLog {
@@ -521,4 +570,38 @@ fn apply_commit<A: Aggregate>(
     loaded.commits_since_snapshot += 1;
     loaded.requests.record(decoded.request_id, record.clone());
     Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(index: u64) -> CommitRecord {
+        CommitRecord {
+            aggregate_version: index + 1,
+            stream_sequence: 10 + index,
+            event_ids: vec![format!("event-{index}")],
+        }
+    }
+
+    #[test]
+    fn the_request_log_survives_a_snapshot_in_order_and_within_its_capacity() {
+        let mut log = RequestLog::new(3);
+        for index in 0..5 {
+            log.record(format!("request-{index}"), record(index));
+        }
+        let stored = serde_json::to_string(&log).unwrap();
+        let read: RequestLog = serde_json::from_str(&stored).unwrap();
+        assert_eq!(read.order, ["request-2", "request-3", "request-4"]);
+        assert_eq!(read.get("request-4"), Some(&record(4)));
+        assert_eq!(read.get("request-1"), None);
+        assert_eq!(read.capacity, 3);
+    }
+
+    #[test]
+    fn a_request_log_in_the_earlier_shape_is_not_read() {
+        // Its snapshot is then ignored and the history replayed, which rebuilds the log.
+        let earlier = r#"{"capacity":3,"order":["a"],"records":{"a":{"aggregate_version":1,"stream_sequence":1,"event_ids":[]}}}"#;
+        assert!(serde_json::from_str::<RequestLog>(earlier).is_err());
+    }
 }
