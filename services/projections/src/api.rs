@@ -20,6 +20,7 @@ use hl_runtime::validation::resource_id;
 use hl_runtime::{ErrorCode, ServiceError, Violations, actor_from_metadata};
 use tonic::{Request, Response, Status};
 
+use crate::cache::Reconciled;
 use crate::reader::{self, Scope};
 use crate::reconciliation::{self, DiscrepancyRow, HazardView, ratio};
 use crate::service::{Projections, RebuildError};
@@ -155,6 +156,22 @@ impl LedgerGrpc {
             .map_err(database_error)
     }
 
+    /// The snapshot and its discrepancies; for now, kept until the read model moves.
+    async fn reconciled(&self, scope: &Scope) -> Result<Arc<Reconciled>, Status> {
+        // Read before the snapshot: content newer than its key only costs a recomputation.
+        let version = self.0.content_version();
+        if let Some(kept) = self.0.reconciliations.get(&version, scope) {
+            return Ok(kept);
+        }
+        let snapshot = self.snapshot(scope).await?;
+        let discrepancies = reconciliation::discrepancies(&snapshot, &self.0.policy);
+        let reconciled = Arc::new(Reconciled::new(snapshot, discrepancies));
+        self.0
+            .reconciliations
+            .put(version, scope, reconciled.clone());
+        Ok(reconciled)
+    }
+
     async fn discrepancy_message(
         &self,
         row: &DiscrepancyRow,
@@ -215,6 +232,7 @@ impl LedgerService for LedgerGrpc {
         );
         let page = page(body.page_size, &body.page_token, &query)?;
         let scope = Scope {
+            current: reader::is_now(as_of),
             as_of,
             period_start: NaiveDate::MIN,
             period_end: NaiveDate::MAX,
@@ -267,6 +285,7 @@ impl LedgerService for LedgerGrpc {
         let (as_of, _, _) = when(&mut violations, body.as_of.as_ref(), None, None);
         violations.into_result()?;
         let scope = Scope {
+            current: reader::is_now(as_of),
             as_of,
             period_start: NaiveDate::MIN,
             period_end: NaiveDate::MAX,
@@ -446,6 +465,7 @@ impl LedgerService for LedgerGrpc {
         let page = page(body.page_size, &body.page_token, &query)?;
         let scope = Scope {
             as_of: Utc::now(),
+            current: true,
             period_start: NaiveDate::MIN,
             period_end: NaiveDate::MAX,
             enterprise_id: filter_text(&body.enterprise_id),
@@ -507,6 +527,7 @@ impl LedgerService for LedgerGrpc {
         );
         let page = page(body.page_size, &body.page_token, &query)?;
         let scope = Scope {
+            current: reader::is_now(as_of),
             as_of,
             period_start,
             period_end,
@@ -514,18 +535,18 @@ impl LedgerService for LedgerGrpc {
             township_code: filter_text(&body.township_code),
             industry: (body.industry != 0).then_some(body.industry),
         };
-        let snapshot = self.snapshot(&scope).await?;
-        let rows: Vec<(String, DiscrepancyRow)> =
-            reconciliation::discrepancies(&snapshot, &self.0.policy)
-                .into_iter()
-                .filter(|row| body.classes.is_empty() || body.classes.contains(&(row.class as i32)))
-                .enumerate()
-                .map(|(index, row)| (format!("{index:09}"), row))
-                .collect();
+        let reconciled = self.reconciled(&scope).await?;
+        let rows: Vec<(String, &DiscrepancyRow)> = reconciled
+            .discrepancies
+            .iter()
+            .filter(|row| body.classes.is_empty() || body.classes.contains(&(row.class as i32)))
+            .enumerate()
+            .map(|(index, row)| (format!("{index:09}"), row))
+            .collect();
         let total_size = rows.len() as i32;
         let (rows, next_page_token) = take_page(rows, &page, &query);
         let mut discrepancies = Vec::with_capacity(rows.len());
-        for row in &rows {
+        for row in rows {
             discrepancies.push(self.discrepancy_message(row, as_of).await?);
         }
         Ok(Response::new(pb::ListDiscrepanciesResponse {
@@ -559,6 +580,7 @@ impl LedgerService for LedgerGrpc {
             group_by
         };
         let scope = Scope {
+            current: reader::is_now(as_of),
             as_of,
             period_start,
             period_end,
@@ -566,9 +588,32 @@ impl LedgerService for LedgerGrpc {
             township_code: filter_text(&body.township_code),
             industry: (body.industry != 0).then_some(body.industry),
         };
-        let snapshot = self.snapshot(&scope).await?;
-        let discrepancies = reconciliation::discrepancies(&snapshot, &self.0.policy);
-        let (total, groups) = reconciliation::rates(&snapshot, &discrepancies, group_by);
+        let reconciled = self.reconciled(&scope).await?;
+        let summary = match reconciled.summary(group_by as i32) {
+            Some(kept) => kept,
+            None => {
+                let computed = Arc::new(self.summarize(&reconciled, group_by).await?);
+                reconciled.keep_summary(group_by as i32, computed.clone());
+                computed
+            }
+        };
+        Ok(Response::new(pb::ReconciliationSummary {
+            as_of: Some(timestamp(as_of)),
+            freshness: Some(freshness(&self.0)),
+            ..(*summary).clone()
+        }))
+    }
+}
+
+impl LedgerGrpc {
+    /// The rates of a reconciliation grouped one way, without the request's as_of and freshness.
+    async fn summarize(
+        &self,
+        reconciled: &Reconciled,
+        group_by: GroupBy,
+    ) -> Result<pb::ReconciliationSummary, Status> {
+        let (snapshot, discrepancies) = (&reconciled.snapshot, &reconciled.discrepancies);
+        let (total, groups) = reconciliation::rates(snapshot, discrepancies, group_by);
         let mut names = reader::names(&self.0.database, self.0.generation())
             .await
             .map_err(database_error)?;
@@ -584,7 +629,7 @@ impl LedgerService for LedgerGrpc {
                 .or_insert_with(|| hazard.attributes.enterprise_name.clone());
         }
         let mut counts: HashMap<i32, u32> = HashMap::new();
-        for row in &discrepancies {
+        for row in discrepancies {
             *counts.entry(row.class as i32).or_default() += 1;
         }
         let mut by_class: Vec<pb::ClassCount> = counts
@@ -597,11 +642,11 @@ impl LedgerService for LedgerGrpc {
             .collect();
         by_class.sort_by_key(|count| count.class);
         let listing_progress = listing_progress(&self.0, self.0.generation()).await?;
-        Ok(Response::new(pb::ReconciliationSummary {
+        Ok(pb::ReconciliationSummary {
             group_by: group_by as i32,
-            period_start: date(Some(period_start)),
-            period_end: date(Some(period_end)),
-            as_of: Some(timestamp(as_of)),
+            period_start: date(Some(snapshot.period_start)),
+            period_end: date(Some(snapshot.period_end)),
+            as_of: None,
             total: Some(rate_row("", "total", &total)),
             rows: groups
                 .iter()
@@ -609,8 +654,8 @@ impl LedgerService for LedgerGrpc {
                 .collect(),
             discrepancies_by_class: by_class,
             listing_progress,
-            freshness: Some(freshness(&self.0)),
-        }))
+            freshness: None,
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 //! reconciliation of the two ledgers (两本账).
 
 pub mod api;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod model;

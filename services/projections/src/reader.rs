@@ -20,6 +20,10 @@ use crate::sql;
 #[derive(Clone, Debug)]
 pub struct Scope {
     pub as_of: DateTime<Utc>,
+    /// `as_of` is now: the current tables answer directly. Decided when the request arrives
+    /// (see `is_now`), never while it runs, or a slow query would turn into a historical one
+    /// and read the whole history.
+    pub current: bool,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
     pub enterprise_id: Option<String>,
@@ -27,12 +31,12 @@ pub struct Scope {
     pub industry: Option<i32>,
 }
 
-impl Scope {
-    /// Whether `as_of` is now (or later): the current tables answer directly.
-    pub fn is_current(&self) -> bool {
-        self.as_of >= Utc::now() - chrono::Duration::seconds(1)
-    }
+/// Whether a requested `as_of` means now (or later), judged as the request arrives.
+pub fn is_now(as_of: DateTime<Utc>) -> bool {
+    as_of >= Utc::now() - chrono::Duration::seconds(1)
+}
 
+impl Scope {
     fn admits(&self, enterprise_id: &str, attributes: &Attributes) -> bool {
         self.enterprise_id
             .as_deref()
@@ -106,7 +110,7 @@ pub async fn hazards(
             });
         }
     }
-    if !scope.is_current() {
+    if !scope.current {
         let mut history_sql = format!("SELECT * FROM hazard_history_g{g} WHERE at <= $1");
         if scope.enterprise_id.is_some() {
             history_sql.push_str(&format!(

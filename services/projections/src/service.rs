@@ -9,6 +9,7 @@ use hl_eventstore::EventStore;
 use hl_proto::ledger::v1::RebuildProgress;
 use tokio::sync::watch;
 
+use crate::cache::{ContentVersion, ReconciliationCache};
 use crate::db::Database;
 use crate::projector::{CONTEXTS, Projector, StreamStatus};
 use crate::reconciliation::Policy;
@@ -55,6 +56,8 @@ pub struct Projections {
     active: RwLock<Generation>,
     rebuilding: AtomicBool,
     rebuild_progress: Mutex<Option<watch::Receiver<RebuildProgress>>>,
+    /// The reconciliation of the current state, until the content moves.
+    pub reconciliations: ReconciliationCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,12 +90,26 @@ impl Projections {
             active: RwLock::new(active),
             rebuilding: AtomicBool::new(false),
             rebuild_progress: Mutex::new(None),
+            reconciliations: ReconciliationCache::default(),
         }))
     }
 
     /// The generation queries read.
     pub fn generation(&self) -> i64 {
         self.active.read().expect("generation lock").number
+    }
+
+    /// What the read model holds: the active generation and how far each stream is applied.
+    pub fn content_version(&self) -> ContentVersion {
+        let active = self.active.read().expect("generation lock");
+        ContentVersion {
+            generation: active.number,
+            applied: active
+                .statuses()
+                .iter()
+                .map(|status| (status.stream.clone(), status.applied.load(Ordering::SeqCst)))
+                .collect(),
+        }
     }
 
     /// Where each stream's projector of the active generation stands.

@@ -350,3 +350,68 @@ async fn hazards_and_an_enterprises_two_ledgers_are_listed_as_of_a_time() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_reconciliation_of_now_follows_every_new_event() {
+    on_both_databases(|backend| async move {
+        let world = World::start(backend).await;
+        world.register(ENTERPRISE, "330903001", true).await;
+        // Asked about now: the answer is kept only until the read model moves.
+        let today = hl_domain::clock::local_date(chrono::Utc::now());
+        let yesterday = (today - chrono::Days::new(1)).to_string();
+        let period = |request: &mut ledger::ListDiscrepanciesRequest| {
+            request.period_start = Some(day(&yesterday));
+            request.period_end = Some(today.into());
+            request.page_size = 1000;
+        };
+        let now = || async {
+            let mut request = ledger::ListDiscrepanciesRequest::default();
+            period(&mut request);
+            let listed = world
+                .ledger()
+                .list_discrepancies(as_inspector(request))
+                .await
+                .unwrap()
+                .into_inner();
+            let summary = world
+                .ledger()
+                .get_reconciliation_summary(as_inspector(ledger::GetReconciliationSummaryRequest {
+                    group_by: ledger::GroupBy::Township as i32,
+                    period_start: Some(day(&yesterday)),
+                    period_end: Some(today.into()),
+                    ..Default::default()
+                }))
+                .await
+                .unwrap()
+                .into_inner();
+            let missed: Vec<(String, Vec<String>)> = listed
+                .discrepancies
+                .into_iter()
+                .map(|row| (row.code, row.hazard_ids))
+                .collect();
+            (missed, summary.total.unwrap().government_findings)
+        };
+
+        for (index, id) in ["first", "second", "third"].into_iter().enumerate() {
+            world
+                .report(
+                    id,
+                    ENTERPRISE,
+                    true,
+                    HazardLevel::General,
+                    &format!("{index}号冷库"),
+                    &yesterday,
+                    "",
+                )
+                .await;
+            world.caught_up().await;
+            // Asked twice, so the second answer may come from what the first one kept.
+            for _ in 0..2 {
+                let (found, findings) = now().await;
+                assert!(has(&found, "D1", &[id]), "{id}: {found:?}");
+                assert_eq!(findings, index as u32 + 1);
+            }
+        }
+    })
+    .await;
+}
