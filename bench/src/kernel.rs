@@ -48,6 +48,12 @@ fn request(request_id: String, actor: &Actor) -> RequestMeta {
 pub struct LoadLatency {
     pub with_snapshots: Latencies,
     pub full_history: Latencies,
+    /// Size of the snapshot a load starts from, 0 when there is none yet.
+    pub snapshot_bytes: usize,
+    /// The two reads a load is made of, timed alone: the snapshot, and the look past the last
+    /// commit that ends every load (it finds nothing).
+    pub snapshot_read: Latencies,
+    pub end_probe: Latencies,
 }
 
 /// Builds a hazard of about `events` events (report, order, then claim/reject rounds) and loads
@@ -121,9 +127,17 @@ pub async fn load_latency(
     // time to land so the loads below see the state a long-lived service would.
     tokio::time::sleep(Duration::from_millis(500)).await;
 
+    let subject = repository.subject(&hazard_id);
+    let snapshot_bytes = store
+        .latest_snapshot(&subject)
+        .await?
+        .map_or(0, |snapshot| snapshot.len());
     let mut result = LoadLatency {
         with_snapshots: Latencies::default(),
         full_history: Latencies::default(),
+        snapshot_bytes,
+        snapshot_read: Latencies::default(),
+        end_probe: Latencies::default(),
     };
     for _ in 0..samples {
         let fresh = Repository::<Hazard>::new(store.clone(), REGION, RepositorySettings::default());
@@ -135,6 +149,20 @@ pub async fn load_latency(
         let loaded = fresh.load_full_history(&hazard_id).await?;
         result.full_history.record(started.elapsed());
         anyhow::ensure!(loaded.version == version, "loaded the whole history");
+        let started = Instant::now();
+        store.latest_snapshot(&subject).await?;
+        result.snapshot_read.record(started.elapsed());
+        let started = Instant::now();
+        let beyond = store
+            .next_message(
+                hl_hazards::domain::CONTEXT,
+                &subject,
+                loaded.last_sequence,
+                false,
+            )
+            .await?;
+        result.end_probe.record(started.elapsed());
+        anyhow::ensure!(beyond.is_none(), "nothing after the last commit");
     }
     Ok(result)
 }
