@@ -172,35 +172,63 @@ impl LedgerGrpc {
         Ok(reconciled)
     }
 
-    async fn discrepancy_message(
+    /// A page of discrepancies, each with the ids of the events behind it, read in one query.
+    async fn discrepancy_messages(
         &self,
-        row: &DiscrepancyRow,
+        rows: &[&DiscrepancyRow],
         as_of: DateTime<Utc>,
-    ) -> Result<pb::Discrepancy, Status> {
-        let event_ids = reader::event_ids(
+    ) -> Result<Vec<pb::Discrepancy>, Status> {
+        let mut hazard_ids: Vec<String> = rows
+            .iter()
+            .flat_map(|row| row.hazard_ids.iter().cloned())
+            .collect();
+        hazard_ids.sort();
+        hazard_ids.dedup();
+        let history = reader::history_events(
             &self.0.database,
             self.0.generation(),
-            &row.hazard_ids,
-            evidence_types(row.class),
+            &hazard_ids,
             as_of.timestamp_millis(),
         )
         .await
         .map_err(database_error)?;
-        Ok(pb::Discrepancy {
-            class: row.class as i32,
-            code: row.code(),
-            severity: row.severity as i32,
-            enterprise_id: row.enterprise_id.clone(),
-            enterprise_name: row.attributes.enterprise_name.clone(),
-            township_code: row.attributes.township_code.clone(),
-            industries: row.attributes.industries.clone(),
-            grid_cell_id: row.attributes.grid_cell_id.clone(),
-            age_days: (local_date(as_of) - row.since).num_days().max(0) as i32,
-            hazard_ids: row.hazard_ids.clone(),
-            event_ids,
-            record_name: row.record_name.clone(),
-            detail: row.detail.clone(),
-        })
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let types = evidence_types(row.class);
+                let event_ids = history
+                    .iter()
+                    .filter(|event| {
+                        row.hazard_ids.contains(&event.hazard_id)
+                            && types.contains(&event.event_type.as_str())
+                    })
+                    .map(|event| event.event_id.clone())
+                    .collect();
+                discrepancy_message(row, as_of, event_ids)
+            })
+            .collect())
+    }
+}
+
+fn discrepancy_message(
+    row: &DiscrepancyRow,
+    as_of: DateTime<Utc>,
+    event_ids: Vec<String>,
+) -> pb::Discrepancy {
+    pb::Discrepancy {
+        class: row.class as i32,
+        code: row.code(),
+        severity: row.severity as i32,
+        enterprise_id: row.enterprise_id.clone(),
+        enterprise_name: row.attributes.enterprise_name.clone(),
+        township_code: row.attributes.township_code.clone(),
+        industries: row.attributes.industries.clone(),
+        grid_cell_id: row.attributes.grid_cell_id.clone(),
+        age_days: (local_date(as_of) - row.since).num_days().max(0) as i32,
+        hazard_ids: row.hazard_ids.clone(),
+        event_ids,
+        record_name: row.record_name.clone(),
+        detail: row.detail.clone(),
     }
 }
 
@@ -545,10 +573,7 @@ impl LedgerService for LedgerGrpc {
             .collect();
         let total_size = rows.len() as i32;
         let (rows, next_page_token) = take_page(rows, &page, &query);
-        let mut discrepancies = Vec::with_capacity(rows.len());
-        for row in rows {
-            discrepancies.push(self.discrepancy_message(row, as_of).await?);
-        }
+        let discrepancies = self.discrepancy_messages(&rows, as_of).await?;
         Ok(Response::new(pb::ListDiscrepanciesResponse {
             discrepancies,
             next_page_token,

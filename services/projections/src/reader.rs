@@ -320,27 +320,40 @@ pub async fn names(
     Ok(names)
 }
 
-/// The ids of events of the given types about these hazards, recorded by `as_of`, in order.
-pub async fn event_ids(
+/// One event in a hazard's history: the evidence a discrepancy names.
+pub struct HistoryEvent {
+    pub hazard_id: String,
+    pub event_type: String,
+    pub event_id: String,
+}
+
+/// The events about these hazards recorded by `as_of`, in stream order, read at once for a
+/// whole page of discrepancies.
+pub async fn history_events(
     database: &Database,
     generation: i64,
     hazard_ids: &[String],
-    types: &[&str],
     as_of: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    if hazard_ids.is_empty() || types.is_empty() {
+) -> Result<Vec<HistoryEvent>, sqlx::Error> {
+    if hazard_ids.is_empty() {
         return Ok(Vec::new());
     }
     let hazards = crate::db::placeholders(2, hazard_ids.len());
-    let kinds = crate::db::placeholders(2 + hazard_ids.len(), types.len());
     let sql_text = format!(
-        "SELECT event_id FROM hazard_history_g{generation} WHERE at <= $1 AND hazard_id IN ({hazards}) AND event_type IN ({kinds}) ORDER BY sequence, position"
+        "SELECT hazard_id, event_type, event_id FROM hazard_history_g{generation} WHERE at <= $1 AND hazard_id IN ({hazards}) ORDER BY sequence, position"
     );
     let mut values: Vec<Value> = vec![as_of.into()];
     values.extend(hazard_ids.iter().cloned().map(Value::Text));
-    values.extend(types.iter().map(|kind| Value::Text(kind.to_string())));
     let rows = bind_all(sqlx::query(&sql_text), values)
         .fetch_all(database.pool())
         .await?;
-    rows.iter().map(|row| row.try_get("event_id")).collect()
+    rows.iter()
+        .map(|row| {
+            Ok(HistoryEvent {
+                hazard_id: row.try_get("hazard_id")?,
+                event_type: row.try_get("event_type")?,
+                event_id: row.try_get("event_id")?,
+            })
+        })
+        .collect()
 }

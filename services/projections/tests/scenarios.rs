@@ -175,6 +175,35 @@ async fn every_discrepancy_class_is_found_from_real_events() {
             "reported, claimed, rejected: {:?}",
             rows.discrepancies[0]
         );
+        // The evidence of a page is read at once; each row still names only its own events.
+        let everything = world
+            .ledger()
+            .list_discrepancies(as_inspector(ledger::ListDiscrepanciesRequest {
+                as_of: Some(hl_proto::timestamp(at("2023-06-01"))),
+                period_start: Some(day("2023-01-01")),
+                period_end: Some(day("2023-12-31")),
+                page_size: 1000,
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(everything.discrepancies.len() > 3);
+        let false_rectification = everything
+            .discrepancies
+            .iter()
+            .find(|row| row.code == "D3")
+            .unwrap();
+        assert_eq!(
+            false_rectification.event_ids,
+            rows.discrepancies[0].event_ids
+        );
+        let missed = everything
+            .discrepancies
+            .iter()
+            .find(|row| row.code == "D1" && row.hazard_ids == ["g1"])
+            .unwrap();
+        assert_eq!(missed.event_ids.len(), 1, "its report: {missed:?}");
         assert!(
             rows.freshness
                 .unwrap()
