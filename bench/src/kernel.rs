@@ -50,6 +50,8 @@ pub struct LoadLatency {
     pub full_history: Latencies,
     /// Size of the snapshot a load starts from, 0 when there is none yet.
     pub snapshot_bytes: usize,
+    /// Commits after the snapshot, each read with a request of its own.
+    pub commits_after_snapshot: u64,
     /// The two reads a load is made of, timed alone: the snapshot, and the look past the last
     /// commit that ends every load (it finds nothing).
     pub snapshot_read: Latencies,
@@ -128,14 +130,27 @@ pub async fn load_latency(
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let subject = repository.subject(&hazard_id);
-    let snapshot_bytes = store
-        .latest_snapshot(&subject)
+    let snapshot = store.latest_snapshot(&subject).await?;
+    let snapshot_bytes = snapshot.as_ref().map_or(0, |snapshot| snapshot.len());
+    // The commits a load reads one by one after the snapshot (all of them without one).
+    let snapshot_sequence = snapshot
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|snapshot| snapshot["last_sequence"].as_u64())
+        .unwrap_or(0);
+    let mut commits_after_snapshot = 0;
+    let mut sequence = snapshot_sequence;
+    while let Some(message) = store
+        .next_message(hl_hazards::domain::CONTEXT, &subject, sequence, false)
         .await?
-        .map_or(0, |snapshot| snapshot.len());
+    {
+        commits_after_snapshot += 1;
+        sequence = message.sequence;
+    }
     let mut result = LoadLatency {
         with_snapshots: Latencies::default(),
         full_history: Latencies::default(),
         snapshot_bytes,
+        commits_after_snapshot,
         snapshot_read: Latencies::default(),
         end_probe: Latencies::default(),
     };

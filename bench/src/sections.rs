@@ -360,6 +360,7 @@ async fn aggregate_load(
         let mut full_p50 = Vec::new();
         let mut snapshot_kib = Vec::new();
         let mut snapshot_read = Vec::new();
+        let mut tail = Vec::new();
         let mut end_probe = Vec::new();
         for run in 0..config.runs {
             let latency = kernel::load_latency(
@@ -374,6 +375,7 @@ async fn aggregate_load(
             full_p50.push(latency.full_history.quantile_ms(0.5));
             snapshot_kib.push(latency.snapshot_bytes as f64 / 1024.0);
             snapshot_read.push(latency.snapshot_read.quantile_ms(0.5));
+            tail.push(latency.commits_after_snapshot as f64);
             end_probe.push(latency.end_probe.quantile_ms(0.5));
         }
         report.add("load", &format!("{events} events, p50"), "ms", snapshot_p50);
@@ -389,6 +391,12 @@ async fn aggregate_load(
             &format!("{events} events, size of the snapshot loaded"),
             "KiB",
             snapshot_kib,
+        );
+        report.add(
+            "load",
+            &format!("{events} events, commits read one by one after the snapshot"),
+            "count",
+            tail,
         );
         report.add(
             "load",
