@@ -91,9 +91,62 @@ pub fn take_page<T>(items: Vec<(String, T)>, page: &Page, query: &str) -> (Vec<T
     (taken.drain(..).map(|(_, item)| item).collect(), next)
 }
 
+/// One page of a list whose order is stable between pages, keyed by position. The items are
+/// read only as far as the page reaches, so a long list costs no key per item.
+pub fn take_page_by_position<T>(
+    items: impl Iterator<Item = T>,
+    page: &Page,
+    query: &str,
+) -> Result<(Vec<T>, String), ServiceError> {
+    let start = match &page.after {
+        Some(after) => {
+            after.parse::<usize>().map_err(|_| {
+                ServiceError::invalid_field("page_token", "is not a token this service issued")
+            })? + 1
+        }
+        None => 0,
+    };
+    let mut rest = items.skip(start);
+    let taken: Vec<T> = rest.by_ref().take(page.size).collect();
+    let next = match (taken.len(), rest.next()) {
+        (count, Some(_)) if count > 0 => next_page_token(&position_key(start + count - 1), query),
+        _ => String::new(),
+    };
+    Ok((taken, next))
+}
+
+/// The key of the item at `position`, zero-padded so keys order as positions do.
+fn position_key(position: usize) -> String {
+    format!("{position:09}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_by_position_follow_each_other_to_the_end() {
+        let first = page(2, "", "q").unwrap();
+        let (values, token) = take_page_by_position(0..5, &first, "q").unwrap();
+        assert_eq!(values, [0, 1]);
+        let second = page(2, &token, "q").unwrap();
+        let (values, token) = take_page_by_position(0..5, &second, "q").unwrap();
+        assert_eq!(values, [2, 3]);
+        let third = page(2, &token, "q").unwrap();
+        let (values, token) = take_page_by_position(0..5, &third, "q").unwrap();
+        assert_eq!(values, [4]);
+        assert!(token.is_empty());
+        let exact = page(5, "", "q").unwrap();
+        let (values, token) = take_page_by_position(0..5, &exact, "q").unwrap();
+        assert_eq!(values.len(), 5);
+        assert!(token.is_empty(), "no page after the last item");
+    }
+
+    #[test]
+    fn a_position_token_of_another_list_shape_is_refused() {
+        let forged = page(2, &next_page_token("not-a-position", "q"), "q").unwrap();
+        assert!(take_page_by_position(0..5, &forged, "q").is_err());
+    }
 
     #[test]
     fn pages_follow_each_other_to_the_end() {

@@ -15,7 +15,7 @@ use hl_proto::ledger::v1::ledger_service_server::LedgerService;
 use hl_proto::ledger::v1::projection_admin_service_server::ProjectionAdminService;
 use hl_proto::ledger::v1::{DiscrepancyClass, GroupBy, Ledger};
 use hl_proto::timestamp;
-use hl_runtime::pagination::{page, take_page};
+use hl_runtime::pagination::{page, take_page, take_page_by_position};
 use hl_runtime::validation::resource_id;
 use hl_runtime::{ErrorCode, ServiceError, Violations, actor_from_metadata};
 use tonic::{Request, Response, Status};
@@ -564,15 +564,14 @@ impl LedgerService for LedgerGrpc {
             industry: (body.industry != 0).then_some(body.industry),
         };
         let reconciled = self.reconciled(&scope).await?;
-        let rows: Vec<(String, &DiscrepancyRow)> = reconciled
-            .discrepancies
-            .iter()
-            .filter(|row| body.classes.is_empty() || body.classes.contains(&(row.class as i32)))
-            .enumerate()
-            .map(|(index, row)| (format!("{index:09}"), row))
-            .collect();
-        let total_size = rows.len() as i32;
-        let (rows, next_page_token) = take_page(rows, &page, &query);
+        let matching = || {
+            reconciled
+                .discrepancies
+                .iter()
+                .filter(|row| body.classes.is_empty() || body.classes.contains(&(row.class as i32)))
+        };
+        let total_size = matching().count() as i32;
+        let (rows, next_page_token) = take_page_by_position(matching(), &page, &query)?;
         let discrepancies = self.discrepancy_messages(&rows, as_of).await?;
         Ok(Response::new(pb::ListDiscrepanciesResponse {
             discrepancies,
