@@ -401,7 +401,7 @@ enum Decoded {
 }
 
 /// A message of the stream with its commit decoded.
-pub struct DecodedMessage {
+struct DecodedMessage {
     sequence: u64,
     commit: Decoded,
 }
@@ -475,7 +475,7 @@ pub struct Applied {
 }
 
 /// Applies a batch in one transaction with its checkpoint.
-pub async fn apply_batch(
+async fn apply_batch(
     database: &Database,
     generation: i64,
     stream: &str,
