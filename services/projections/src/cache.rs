@@ -17,8 +17,9 @@ use hl_proto::ledger::v1::ReconciliationSummary;
 use crate::reader::Scope;
 use crate::reconciliation::{DiscrepancyRow, Snapshot};
 
-/// How many scopes are kept per content; older ones make room.
-const SCOPES_KEPT: usize = 8;
+/// How many scopes are kept per content; older ones make room. Each holds the rows it read
+/// (at province scale, the whole district's hazards), so few are kept.
+const SCOPES_KEPT: usize = 4;
 
 /// The read model's content: its generation and each stream's applied sequence.
 #[derive(Clone, Debug, PartialEq, Eq)]
