@@ -44,14 +44,9 @@ async fn wait_for_catch_up(service: &Service, timeout: Duration) -> anyhow::Resu
             "a projector stopped: {:?}",
             status.failures
         );
-        let streams = status
+        if status
             .freshness
-            .map(|freshness| freshness.streams)
-            .unwrap_or_default();
-        if !streams.is_empty()
-            && streams
-                .iter()
-                .all(|stream| stream.head_sequence > 0 && stream.lag_events == 0)
+            .is_some_and(|freshness| freshness.is_caught_up())
         {
             return Ok(service.uptime());
         }

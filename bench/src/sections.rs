@@ -736,42 +736,28 @@ async fn province_scale(
         "ms",
         first_summary,
     );
-    report.add(
-        "province",
-        "reconciliation summary by township, p50",
-        "ms",
-        summary[0].clone(),
-    );
-    let summary_p99 = report.add(
-        "province",
-        "reconciliation summary by township, p99",
-        "ms",
-        summary[1].clone(),
-    );
-    report.add(
-        "province",
-        "discrepancy list (first 100), p50",
-        "ms",
-        discrepancies[0].clone(),
-    );
-    let list_p99 = report.add(
-        "province",
-        "discrepancy list (first 100), p99",
-        "ms",
-        discrepancies[1].clone(),
-    );
-    report.at_most(
-        "province query p99: reconciliation summary",
-        Some(summary_p99),
-        50.0,
-        "ms",
-    );
-    report.at_most(
-        "province query p99: discrepancy list",
-        Some(list_p99),
-        50.0,
-        "ms",
-    );
+    let queries = [
+        (
+            "reconciliation summary by township",
+            "reconciliation summary",
+            summary,
+        ),
+        (
+            "discrepancy list (first 100)",
+            "discrepancy list",
+            discrepancies,
+        ),
+    ];
+    for (figure, target, [p50, p99]) in queries {
+        report.add("province", &format!("{figure}, p50"), "ms", p50);
+        let p99 = report.add("province", &format!("{figure}, p99"), "ms", p99);
+        report.at_most(
+            &format!("province query p99: {target}"),
+            Some(p99),
+            50.0,
+            "ms",
+        );
+    }
     report.at_most(
         &format!("projector peak RSS replaying {events} events"),
         Some(projector_rss),

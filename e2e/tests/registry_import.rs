@@ -180,13 +180,10 @@ async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it
                     .ok()?
                     .into_inner();
                 // Every stream caught up, so the registry's rows are in as well as the finding.
-                let caught_up = summary.freshness.as_ref().is_some_and(|freshness| {
-                    !freshness.streams.is_empty()
-                        && freshness
-                            .streams
-                            .iter()
-                            .all(|stream| stream.lag_events == 0 && stream.head_sequence > 0)
-                });
+                let caught_up = summary
+                    .freshness
+                    .as_ref()
+                    .is_some_and(|freshness| freshness.is_caught_up());
                 let counted = summary
                     .rows
                     .iter()

@@ -31,6 +31,17 @@ pub mod hazards {
 pub mod ledger {
     pub mod v1 {
         tonic::include_proto!("hazard_ledger.ledger.v1");
+
+        impl Freshness {
+            /// Every stream has events and the read model has applied all of them.
+            pub fn is_caught_up(&self) -> bool {
+                !self.streams.is_empty()
+                    && self
+                        .streams
+                        .iter()
+                        .all(|stream| stream.lag_events == 0 && stream.head_sequence > 0)
+            }
+        }
     }
 }
 

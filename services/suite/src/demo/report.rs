@@ -35,14 +35,9 @@ pub async fn print(channel: Channel, region: &str) -> Result<(), Status> {
             )
             .await?
             .into_inner();
-        let streams = status
+        if status
             .freshness
-            .map(|freshness| freshness.streams)
-            .unwrap_or_default();
-        if !streams.is_empty()
-            && streams
-                .iter()
-                .all(|stream| stream.lag_events == 0 && stream.head_sequence > 0)
+            .is_some_and(|freshness| freshness.is_caught_up())
         {
             break;
         }
