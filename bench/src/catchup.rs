@@ -7,17 +7,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use hl_eventstore::EventStore;
 use hl_projections::Projections;
-use hl_projections::db::{Database, Value};
-use hl_projections::reconciliation::Policy;
+use hl_readmodel::{Database, Value};
 use sqlx::Row;
 
 /// The services' default clocks and windows.
-pub const DEFAULT_POLICY: Policy = Policy {
-    review_clock_days: 10,
-    recurrence_window_days: 90,
-    matching_window_days: 90,
-};
-
 /// What one catch-up achieved.
 pub struct CatchUp {
     pub seconds: f64,
@@ -48,11 +41,12 @@ pub async fn catch_up(
 ) -> anyhow::Result<CatchUp> {
     let database = Database::connect(url).await?;
     let mut heads = Vec::new();
-    for context in hl_projections::projector::CONTEXTS {
+    let registry = hl_projections::registry();
+    for context in registry.contexts() {
         heads.push(store.stream_head(context).await?);
     }
     let started = Instant::now();
-    let projections = Projections::start(database.clone(), store.clone(), DEFAULT_POLICY, batch)
+    let projections = Projections::start(database.clone(), store.clone(), registry, batch)
         .await
         .context("start the projections")?;
     loop {
@@ -101,7 +95,9 @@ async fn read_all_rows(
     generation: i64,
 ) -> anyhow::Result<Vec<(String, Vec<Vec<Value>>, Vec<String>)>> {
     let mut tables = Vec::new();
-    for table in hl_projections::schema::generation_table_names(generation) {
+    for table in
+        hl_projections::schema::generation_table_names(&hl_projections::registry(), generation)
+    {
         let rows = sqlx::query(&format!("SELECT * FROM {table}"))
             .fetch_all(database.pool())
             .await?;
@@ -151,7 +147,8 @@ async fn read_all_rows(
 pub async fn insert_same_rows(url: &str, catch_up: &CatchUp, batch: usize) -> anyhow::Result<f64> {
     let database = Database::connect(url).await?;
     hl_projections::schema::migrate(&database).await?;
-    let generation = hl_projections::schema::active_generation(&database).await?;
+    let generation =
+        hl_projections::schema::active_generation(&database, &hl_projections::registry()).await?;
     let mut seconds = 0.0;
     let mut count = 0usize;
     for (table, rows, columns) in &catch_up.rows {

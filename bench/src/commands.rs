@@ -120,6 +120,7 @@ async fn lifecycle(
                 deadline: Some(deadline),
                 measures: "清理通道，更换灭火器".into(),
             }),
+            ..Default::default()
         });
         worker
             .send(async |client| client.order_rectification(order).await)
@@ -136,6 +137,7 @@ async fn lifecycle(
                 acceptance_standard: "通道畅通".into(),
                 acceptor: "主要负责人".into(),
             }),
+            ..Default::default()
         });
         worker
             .send(async |client| client.plan_rectification(plan).await)
@@ -150,6 +152,7 @@ async fn lifecycle(
             media_type: "image/jpeg".into(),
             ..Default::default()
         }],
+        ..Default::default()
     });
     worker
         .send(async |client| client.claim_rectification(claim).await)
@@ -171,6 +174,7 @@ async fn lifecycle(
         request_id: format!("{hazard_id}-5"),
         name,
         note: "销号".into(),
+        ..Default::default()
     };
     let close = if government {
         actors.officer(close)

@@ -10,16 +10,17 @@ use bytes::Bytes;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+use hl_directory::Standing;
+use hl_directory::enterprise::{Enterprise, EnterpriseCommand};
 use hl_eventstore::{
     Aggregate, CommandContext, CommitHeader, Namespace, RequestMeta, commit_digest, decode_commit,
     encode_commit,
 };
-use hl_hazards::domain::EnterpriseStanding;
 use hl_hazards::domain::hazard::{Hazard, HazardCommand, ReportHazard};
 use hl_proto::common::v1::{Actor, EvidenceRef, Role};
 use hl_proto::hazards::v1 as hazards;
 use hl_proto::responsibility::v1 as registry;
-use hl_responsibility::domain::enterprise::{Enterprise, EnterpriseCommand};
+use hl_proto::responsibility::v1::EnterpriseDetails;
 
 pub const REGION: &str = "330903";
 
@@ -70,6 +71,7 @@ impl<A: Aggregate> Simulated<A> {
             actor: actor.clone(),
             occurred_at: None,
             correlation_id: None,
+            migrated_by: None,
         };
         let commit = encode_commit(
             &events,
@@ -297,10 +299,14 @@ pub async fn write_hazards(
         };
 
         let report = HazardCommand::Report(ReportHazard {
-            enterprise_id: code.clone(),
-            enterprise_standing: EnterpriseStanding::Registered,
+            enterprise: Standing::registered(
+                &code,
+                EnterpriseDetails {
+                    township_code: township_code(enterprise_index, townships),
+                    ..Default::default()
+                },
+            ),
             region: REGION.into(),
-            township_code: township_code(enterprise_index, townships),
             provenance: if government {
                 hazards::Provenance::GovernmentInspection
             } else {

@@ -7,14 +7,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow};
 use chrono::Utc;
+use hl_directory::Standing;
 use hl_eventstore::{
     EventStore, ExecuteError, Namespace, Repository, RepositorySettings, RequestMeta, StoreSettings,
 };
-use hl_hazards::domain::EnterpriseStanding;
 use hl_hazards::domain::alarm_device::{AlarmDevice, AlarmDeviceCommand};
 use hl_hazards::domain::hazard::{Hazard, HazardCommand, ReportHazard};
 use hl_proto::common::v1::Actor;
 use hl_proto::hazards::v1 as pb;
+use hl_proto::responsibility::v1::EnterpriseDetails;
 use hl_telemetry::metrics::{ContextLabels, metrics};
 
 use crate::generate::{REGION, credit_code, enterprise_actor, inspector, township_code};
@@ -40,6 +41,7 @@ fn request(request_id: String, actor: &Actor) -> RequestMeta {
         actor: actor.clone(),
         occurred_at: None,
         correlation_id: None,
+        migrated_by: None,
     }
 }
 
@@ -89,10 +91,14 @@ pub async fn load_latency(
         }
     };
     let report = HazardCommand::Report(ReportHazard {
-        enterprise_id: enterprise.clone(),
-        enterprise_standing: EnterpriseStanding::Registered,
+        enterprise: Standing::registered(
+            &enterprise,
+            EnterpriseDetails {
+                township_code: township_code(1, 10),
+                ..Default::default()
+            },
+        ),
         region: REGION.into(),
-        township_code: township_code(1, 10),
         provenance: pb::Provenance::GovernmentInspection,
         source_type: pb::SourceType::Routine,
         category: pb::HazardCategory::FireSafety,
@@ -184,13 +190,11 @@ pub async fn load_latency(
 
 fn device_register(enterprise: &str) -> AlarmDeviceCommand {
     AlarmDeviceCommand::Register {
-        enterprise_id: enterprise.into(),
-        enterprise_standing: EnterpriseStanding::Registered,
+        enterprise: Standing::registered(enterprise, EnterpriseDetails::default()),
         region: REGION.into(),
         kind: pb::AlarmDeviceKind::AmmoniaConcentration,
         location: "机房".into(),
-        test_interval_days: 0,
-        last_tested_on: None,
+        claimed_last_tested_on: None,
     }
 }
 

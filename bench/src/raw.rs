@@ -10,7 +10,7 @@ use async_nats::jetstream::{self, consumer, stream};
 use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use hl_projections::db::{Database, Value};
+use hl_readmodel::{Database, Value};
 
 use crate::stats::Latencies;
 
@@ -204,7 +204,7 @@ pub async fn batched_insert(
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Value>> = rows.by_ref().take(rows_per_transaction).collect();
         let mut transaction = database.begin_write().await?;
-        hl_projections::sql::insert_rows(&mut transaction, table, columns, chunk, None).await?;
+        hl_readmodel::insert_rows(&mut transaction, table, columns, chunk, None).await?;
         transaction.commit().await?;
     }
     Ok(count as f64 / started.elapsed().as_secs_f64())

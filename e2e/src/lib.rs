@@ -1,5 +1,6 @@
 //! Helpers for black-box tests: build and start the suite binary as a separate process, read
-//! the address it prints, and call it as a client would.
+//! the addresses from its `ready` line, and call it as a client would (as the actors of
+//! `hl_testkit::actors`).
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -9,7 +10,6 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
-use tonic::Request;
 use tonic::transport::Channel;
 
 /// The suite binary, built once per test run from the current sources.
@@ -122,28 +122,20 @@ impl Suite {
         });
         let mut banner = Vec::new();
         let (address, metrics_address) = tokio::time::timeout(Duration::from_secs(60), async {
-            let mut address = None;
             while let Some(line) = stdout.recv().await {
                 banner.push(line.clone());
-                if let Some(found) = line.trim().strip_prefix("gRPC") {
-                    address = Some(found.trim().to_string());
-                }
-                if let Some(found) = line.trim().strip_prefix("metrics") {
-                    let metrics = found
-                        .trim()
-                        .trim_start_matches("http://")
-                        .trim_end_matches("/metrics")
-                        .to_string();
-                    return (address.expect("the gRPC line comes first"), Some(metrics));
-                }
-                if line.starts_with("Try:") {
-                    return (address.expect("the gRPC line comes first"), None);
+                // The machine-readable line the suite prints once it listens.
+                if let Some(ready) = line.strip_prefix("ready ") {
+                    let ready: serde_json::Value =
+                        serde_json::from_str(ready).expect("the ready line is JSON");
+                    let text = |key: &str| ready[key].as_str().map(str::to_string);
+                    return (text("grpc").expect("a gRPC address"), text("metrics"));
                 }
             }
-            panic!("hazard-ledger exited before printing its address");
+            panic!("hazard-ledger exited before it was ready");
         })
         .await
-        .expect("hazard-ledger printed its address within 60 s");
+        .expect("hazard-ledger was ready within 60 s");
         Suite {
             child,
             address,
@@ -235,19 +227,4 @@ pub async fn http_get(address: &str, path: &str) -> String {
         .split_once("\r\n\r\n")
         .map(|(_, body)| body.to_string())
         .unwrap_or_default()
-}
-
-/// An actor as request metadata.
-pub fn as_actor<T>(body: T, id: &str, role: &str, organisation: &str, region: &str) -> Request<T> {
-    let mut request = Request::new(body);
-    let metadata = request.metadata_mut();
-    metadata.insert("x-actor-id", id.parse().expect("ascii"));
-    metadata.insert("x-actor-role", role.parse().expect("ascii"));
-    if !organisation.is_empty() {
-        metadata.insert("x-actor-organisation", organisation.parse().expect("ascii"));
-    }
-    if !region.is_empty() {
-        metadata.insert("x-actor-region", region.parse().expect("ascii"));
-    }
-    request
 }

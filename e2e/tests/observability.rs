@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hl_e2e::{Suite, as_actor, http_get};
+use hl_e2e::{Suite, http_get};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::ledger::v1 as ledger;
@@ -15,6 +15,7 @@ use hl_proto::responsibility::v1::{
     AdminArea, AdminAreaLevel, CreateAdminAreaRequest, Enterprise, Industry,
     RegisterEnterpriseRequest,
 };
+use hl_testkit::actors::{by_administrator, by_inspector};
 use hl_testkit::{NatsServer, unique_namespace, wait_until};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
@@ -69,20 +70,6 @@ async fn start_receiver() -> (Receiver, String) {
     (receiver, format!("http://{address}"))
 }
 
-fn administrator<T>(body: T) -> tonic::Request<T> {
-    as_actor(
-        body,
-        "admin-1",
-        "bureau-administrator",
-        "putuo-bureau",
-        "330903",
-    )
-}
-
-fn inspector<T>(body: T) -> tonic::Request<T> {
-    as_actor(body, "officer-1", "inspector", "putuo-bureau", "330903")
-}
-
 async fn register(channel: &Channel, prefix: &str) {
     let mut registry = RegistryServiceClient::new(channel.clone());
     for (code, level, parent) in [
@@ -97,9 +84,10 @@ async fn register(channel: &Channel, prefix: &str) {
             ..Default::default()
         };
         registry
-            .create_admin_area(administrator(CreateAdminAreaRequest {
+            .create_admin_area(by_administrator(CreateAdminAreaRequest {
                 request_id: format!("{prefix}-area-{code}"),
                 area: Some(area),
+                ..Default::default()
             }))
             .await
             .unwrap();
@@ -112,11 +100,12 @@ async fn register(channel: &Channel, prefix: &str) {
         ..Default::default()
     };
     registry
-        .register_enterprise(administrator(RegisterEnterpriseRequest {
+        .register_enterprise(by_administrator(RegisterEnterpriseRequest {
             request_id: format!("{prefix}-enterprise"),
             enterprise: Some(enterprise),
             effective_from: None,
             activate: true,
+            ..Default::default()
         }))
         .await
         .unwrap();
@@ -163,7 +152,7 @@ async fn wait_until_projected(channel: &Channel, hazard_id: &str) {
             let hazard_id = hazard_id.clone();
             async move {
                 let hazards = ledger
-                    .list_hazards(inspector(ledger::ListHazardsRequest::default()))
+                    .list_hazards(by_inspector(ledger::ListHazardsRequest::default()))
                     .await
                     .ok()?
                     .into_inner()
@@ -195,7 +184,7 @@ async fn one_trace_follows_a_command_from_the_call_through_the_append_to_the_pro
     let channel = suite.channel().await;
     register(&channel, "trace").await;
 
-    let mut request = inspector(report("trace-report", "traced"));
+    let mut request = by_inspector(report("trace-report", "traced"));
     request.metadata_mut().insert(
         "traceparent",
         format!("00-{TRACE_ID}-{CALLER_SPAN_ID}-01")
@@ -304,13 +293,13 @@ async fn metrics_count_calls_appends_conflicts_retries_deduplication_lag_and_poi
     let mut second_client = HazardsServiceClient::new(second_channel.clone());
 
     first_client
-        .report_hazard(inspector(report("m-1", "contested")))
+        .report_hazard(by_inspector(report("m-1", "contested")))
         .await
         .unwrap();
     // The second suite caches the hazard; the first moves it on; the second's next command
     // meets a stale expected sequence, reloads and decides again.
     second_client
-        .get_hazard(inspector(pb::GetHazardRequest {
+        .get_hazard(by_inspector(pb::GetHazardRequest {
             name: "hazards/contested".into(),
             as_of: None,
         }))
@@ -321,24 +310,26 @@ async fn metrics_count_calls_appends_conflicts_retries_deduplication_lag_and_poi
         name: "hazards/contested".into(),
         level: level as i32,
         criterion: "c".into(),
+        reason: "re-examined on site".into(),
+        ..Default::default()
     };
     first_client
-        .grade_hazard(inspector(grade("m-2", pb::HazardLevel::General)))
+        .grade_hazard(by_inspector(grade("m-2", pb::HazardLevel::General)))
         .await
         .unwrap();
     second_client
-        .grade_hazard(inspector(grade("m-3", pb::HazardLevel::Major)))
+        .grade_hazard(by_inspector(grade("m-3", pb::HazardLevel::Major)))
         .await
         .unwrap();
     // A retry of the same request is answered from history.
     let retried = second_client
-        .grade_hazard(inspector(grade("m-3", pb::HazardLevel::Major)))
+        .grade_hazard(by_inspector(grade("m-3", pb::HazardLevel::Major)))
         .await
         .unwrap()
         .into_inner();
     assert!(retried.commit.unwrap().replayed);
     let refused = second_client
-        .report_hazard(inspector(pb::ReportHazardRequest::default()))
+        .report_hazard(by_inspector(pb::ReportHazardRequest::default()))
         .await
         .unwrap_err();
     assert_eq!(refused.code(), tonic::Code::InvalidArgument);
@@ -436,7 +427,7 @@ async fn json_log_lines_carry_the_trace_and_span_of_the_call() {
     ])
     .await;
     let channel = suite.channel().await;
-    let mut request = inspector(pb::GetHazardRequest {
+    let mut request = by_inspector(pb::GetHazardRequest {
         name: "hazards/none".into(),
         as_of: None,
     });

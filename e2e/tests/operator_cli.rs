@@ -4,10 +4,11 @@
 use std::process::Output;
 use std::time::Duration;
 
-use hl_e2e::{Suite, as_actor, hlctl_binary};
+use hl_e2e::{Suite, hlctl_binary};
 use hl_proto::events::v1::Commit;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
+use hl_testkit::actors::by_inspector;
 use hl_testkit::{NatsServer, free_port, unique_namespace, wait_until};
 use prost::Message;
 use serde_json::Value;
@@ -340,26 +341,20 @@ async fn tail_prints_the_newest_commits_as_json_and_follows_new_ones() {
     let mut lines = BufReader::new(follower.stdout.take().unwrap()).lines();
     let mut hazards = HazardsServiceClient::new(deployment.suite.channel().await);
     hazards
-        .report_hazard(as_actor(
-            pb::ReportHazardRequest {
-                request_id: "cli-followed".into(),
-                hazard_id: "cli-followed".into(),
-                enterprise_id: "91330903MA2NCU4LYE".into(),
-                township_code: "330903001".into(),
-                provenance: pb::Provenance::GovernmentInspection as i32,
-                source_type: pb::SourceType::Routine as i32,
-                category: pb::HazardCategory::AmmoniaRefrigeration as i32,
-                location: "机房".into(),
-                description: "氨气报警器未联动排风".into(),
-                level: pb::HazardLevel::General as i32,
-                level_criterion: "一般事故隐患".into(),
-                ..Default::default()
-            },
-            "officer-1",
-            "inspector",
-            "putuo-bureau",
-            "330903",
-        ))
+        .report_hazard(by_inspector(pb::ReportHazardRequest {
+            request_id: "cli-followed".into(),
+            hazard_id: "cli-followed".into(),
+            enterprise_id: "91330903MA2NCU4LYE".into(),
+            township_code: "330903001".into(),
+            provenance: pb::Provenance::GovernmentInspection as i32,
+            source_type: pb::SourceType::Routine as i32,
+            category: pb::HazardCategory::AmmoniaRefrigeration as i32,
+            location: "机房".into(),
+            description: "氨气报警器未联动排风".into(),
+            level: pb::HazardLevel::General as i32,
+            level_criterion: "一般事故隐患".into(),
+            ..Default::default()
+        }))
         .await
         .expect("report a hazard");
     let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use hl_e2e::{Suite, as_actor};
+use hl_e2e::Suite;
 use hl_proto::hazards::v1 as hazards;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::responsibility::v1 as registry;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
+use hl_testkit::actors::{by_administrator, by_inspector};
 use hl_testkit::{NatsServer, unique_namespace, wait_until};
 use tonic::Code;
 
@@ -23,20 +24,6 @@ const ENTERPRISES_CSV: &str =
 91330903MA27UB96FP,舟山六横船舶修造有限公司,六横,330903101,船舶修造,红,是,月
 91330903MA2T55F3CQ,沈家门加油站,沈家门,330903001,加油站,黄,是,季
 ";
-
-fn administrator<T>(body: T) -> tonic::Request<T> {
-    as_actor(
-        body,
-        "admin-1",
-        "bureau-administrator",
-        "putuo-bureau",
-        "330903",
-    )
-}
-
-fn inspector<T>(body: T) -> tonic::Request<T> {
-    as_actor(body, "officer-1", "inspector", "putuo-bureau", "330903")
-}
 
 async fn create_townships(registry_client: &mut RegistryServiceClient<tonic::transport::Channel>) {
     for (code, name, level, parent) in [
@@ -55,7 +42,7 @@ async fn create_townships(registry_client: &mut RegistryServiceClient<tonic::tra
         ),
     ] {
         registry_client
-            .create_admin_area(administrator(registry::CreateAdminAreaRequest {
+            .create_admin_area(by_administrator(registry::CreateAdminAreaRequest {
                 request_id: format!("area-{code}"),
                 area: Some(registry::AdminArea {
                     code: code.into(),
@@ -64,6 +51,7 @@ async fn create_townships(registry_client: &mut RegistryServiceClient<tonic::tra
                     parent_code: parent.into(),
                     ..Default::default()
                 }),
+                ..Default::default()
             }))
             .await
             .expect("create the admin area");
@@ -92,12 +80,13 @@ async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it
     create_townships(&mut registry_client).await;
 
     let imported = registry_client
-        .import_enterprises(administrator(registry::ImportEnterprisesRequest {
+        .import_enterprises(by_administrator(registry::ImportEnterprisesRequest {
             request_id: "import-putuo".into(),
             csv: ENTERPRISES_CSV.as_bytes().to_vec(),
             mode: registry::ImportMode::AllOrNothing as i32,
             activate: true,
             effective_from: None,
+            ..Default::default()
         }))
         .await
         .expect("the import")
@@ -107,7 +96,7 @@ async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it
 
     // Listed by township, as the bureau looks at them.
     let shenjiamen = registry_client
-        .list_enterprises(administrator(registry::ListEnterprisesRequest {
+        .list_enterprises(by_administrator(registry::ListEnterprisesRequest {
             township_code: SHENJIAMEN.into(),
             ..Default::default()
         }))
@@ -125,7 +114,7 @@ async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it
     // An inspection finds what the cold store's self-check did not.
     let mut hazards_client = HazardsServiceClient::new(channel.clone());
     hazards_client
-        .report_hazard(inspector(hazards::ReportHazardRequest {
+        .report_hazard(by_inspector(hazards::ReportHazardRequest {
             request_id: "inspection-1".into(),
             hazard_id: "ammonia-alarm".into(),
             enterprise_id: COLD_STORAGE.into(),
@@ -144,7 +133,7 @@ async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it
 
     // An enterprise that is not in the registry is refused, and nothing is recorded for it.
     let unknown = hazards_client
-        .report_hazard(inspector(hazards::ReportHazardRequest {
+        .report_hazard(by_inspector(hazards::ReportHazardRequest {
             request_id: "inspection-2".into(),
             hazard_id: "nowhere".into(),
             enterprise_id: "91330903MA2WG7BT4R".into(),
@@ -170,7 +159,7 @@ async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it
             let mut ledger_client = ledger_client.clone();
             async move {
                 let summary = ledger_client
-                    .get_reconciliation_summary(administrator(
+                    .get_reconciliation_summary(by_administrator(
                         ledger::GetReconciliationSummaryRequest {
                             group_by: ledger::GroupBy::Township as i32,
                             ..Default::default()
@@ -207,9 +196,10 @@ async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it
 
     // The enterprise's two ledgers side by side name the finding on the government side.
     let ledgers = ledger_client
-        .get_enterprise_ledgers(administrator(ledger::GetEnterpriseLedgersRequest {
+        .get_enterprise_ledgers(by_administrator(ledger::GetEnterpriseLedgersRequest {
             name: format!("enterprises/{COLD_STORAGE}"),
             as_of: None,
+            ..Default::default()
         }))
         .await
         .expect("the enterprise's two ledgers")

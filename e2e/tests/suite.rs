@@ -3,23 +3,26 @@
 
 use std::time::Duration;
 
-use hl_e2e::{Suite, as_actor};
+use hl_e2e::Suite;
 use hl_proto::common::v1::EvidenceRef;
 use hl_proto::events::v1::Commit;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
+use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
+use hl_proto::ledger::v1::{HazardRecord, ListHazardsRequest};
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
 use hl_proto::responsibility::v1::{
     AdminArea, AdminAreaLevel, CreateAdminAreaRequest, Enterprise, Industry,
     RegisterEnterpriseRequest,
 };
+use hl_testkit::actors::{by_administrator, by_enterprise, by_inspector};
 use hl_testkit::{NatsServer, unique_namespace};
 use prost::Message;
 
 const ENTERPRISE: &str = "91330903MA2NCU4LYE";
 
-fn enterprise<T>(body: T) -> tonic::Request<T> {
-    as_actor(body, "principal-1", "enterprise", ENTERPRISE, "")
+fn by_enterprise_request<T>(body: T) -> tonic::Request<T> {
+    by_enterprise(body, ENTERPRISE)
 }
 
 fn photo() -> Vec<EvidenceRef> {
@@ -28,16 +31,6 @@ fn photo() -> Vec<EvidenceRef> {
         media_type: "image/jpeg".into(),
         ..EvidenceRef::default()
     }]
-}
-
-fn administrator<T>(body: T) -> tonic::Request<T> {
-    as_actor(
-        body,
-        "admin-1",
-        "bureau-administrator",
-        "putuo-bureau",
-        "330903",
-    )
 }
 
 /// The district, a township and the enterprise, as the bureau registers them.
@@ -55,9 +48,10 @@ async fn register_enterprise(channel: &tonic::transport::Channel) {
             ..Default::default()
         };
         registry
-            .create_admin_area(administrator(CreateAdminAreaRequest {
+            .create_admin_area(by_administrator(CreateAdminAreaRequest {
                 request_id: format!("e2e-area-{code}"),
                 area: Some(area),
+                ..Default::default()
             }))
             .await
             .expect("create the area");
@@ -70,11 +64,12 @@ async fn register_enterprise(channel: &tonic::transport::Channel) {
         ..Default::default()
     };
     registry
-        .register_enterprise(administrator(RegisterEnterpriseRequest {
+        .register_enterprise(by_administrator(RegisterEnterpriseRequest {
             request_id: "e2e-enterprise".into(),
             enterprise: Some(enterprise),
             effective_from: None,
             activate: true,
+            ..Default::default()
         }))
         .await
         .expect("register the enterprise");
@@ -95,7 +90,7 @@ async fn a_hazard_goes_from_report_to_close_out_and_every_step_is_on_the_stream(
     let mut client = HazardsServiceClient::new(channel);
 
     let reported = client
-        .report_hazard(enterprise(pb::ReportHazardRequest {
+        .report_hazard(by_enterprise_request(pb::ReportHazardRequest {
             request_id: "e2e-report".into(),
             hazard_id: "e2e-valve".into(),
             enterprise_id: ENTERPRISE.into(),
@@ -119,7 +114,7 @@ async fn a_hazard_goes_from_report_to_close_out_and_every_step_is_on_the_stream(
 
     let name = "hazards/e2e-valve".to_string();
     client
-        .plan_rectification(enterprise(pb::PlanRectificationRequest {
+        .plan_rectification(by_enterprise_request(pb::PlanRectificationRequest {
             request_id: "e2e-plan".into(),
             name: name.clone(),
             plan: Some(pb::RectificationPlan {
@@ -134,20 +129,22 @@ async fn a_hazard_goes_from_report_to_close_out_and_every_step_is_on_the_stream(
                 acceptance_standard: "no leak".into(),
                 acceptor: "principal".into(),
             }),
+            ..Default::default()
         }))
         .await
         .expect("plan");
     client
-        .claim_rectification(enterprise(pb::ClaimRectificationRequest {
+        .claim_rectification(by_enterprise_request(pb::ClaimRectificationRequest {
             request_id: "e2e-claim".into(),
             name: name.clone(),
             note: "replaced".into(),
             evidence: photo(),
+            ..Default::default()
         }))
         .await
         .expect("claim");
     client
-        .verify_rectification(enterprise(pb::VerifyRectificationRequest {
+        .verify_rectification(by_enterprise_request(pb::VerifyRectificationRequest {
             request_id: "e2e-verify".into(),
             name: name.clone(),
             ..Default::default()
@@ -155,10 +152,11 @@ async fn a_hazard_goes_from_report_to_close_out_and_every_step_is_on_the_stream(
         .await
         .expect("verify");
     let closed = client
-        .close_hazard(enterprise(pb::CloseHazardRequest {
+        .close_hazard(by_enterprise_request(pb::CloseHazardRequest {
             request_id: "e2e-close".into(),
             name: name.clone(),
             note: "销号".into(),
+            ..Default::default()
         }))
         .await
         .expect("close")
@@ -217,6 +215,7 @@ async fn the_embedded_default_starts_its_own_nats_seeds_the_demo_and_stops_clean
         ("NATS_SERVER_BIN", nats_binary.display().to_string()),
         ("HL_DATA_DIR", data.path().display().to_string()),
     ];
+    let before_start = hl_proto::timestamp(chrono::Utc::now());
     let mut suite = Suite::start(&environment).await;
     let nats_line = suite.wait_for_line("NATS", Duration::from_secs(5)).await;
     let nats_url = nats_line.split_whitespace().nth(1).unwrap().to_string();
@@ -226,16 +225,10 @@ async fn the_embedded_default_starts_its_own_nats_seeds_the_demo_and_stops_clean
 
     let mut client = HazardsServiceClient::new(suite.channel().await);
     let hazard = client
-        .get_hazard(as_actor(
-            pb::GetHazardRequest {
-                name: "hazards/demo-a-alarm-linkage".into(),
-                as_of: None,
-            },
-            "officer-1",
-            "inspector",
-            "putuo-bureau",
-            "330903",
-        ))
+        .get_hazard(by_inspector(pb::GetHazardRequest {
+            name: "hazards/demo-a-alarm-linkage".into(),
+            as_of: None,
+        }))
         .await
         .expect("the demo hazard exists")
         .into_inner();
@@ -243,6 +236,50 @@ async fn the_embedded_default_starts_its_own_nats_seeds_the_demo_and_stops_clean
     assert!(
         hazard.overdue,
         "the demo's ordered deadline lies in the past"
+    );
+
+    // The district's past came in as a migrated ledger, each hazard on the day it was found;
+    // asked what the ledger knew before the suite started, the answer is nothing.
+    suite
+        .wait_for_line("Two-ledger reconciliation", Duration::from_secs(60))
+        .await;
+    let mut ledger = LedgerServiceClient::new(suite.channel().await);
+    let listed = ledger
+        .list_hazards(by_administrator(ListHazardsRequest {
+            page_size: 500,
+            ..Default::default()
+        }))
+        .await
+        .expect("the ledger lists the demo's hazards")
+        .into_inner();
+    let migrated: Vec<&HazardRecord> = listed
+        .hazards
+        .iter()
+        .filter(|record| record.migrated)
+        .collect();
+    assert!(
+        migrated.len() > 20,
+        "{} migrated of {}",
+        migrated.len(),
+        listed.hazards.len()
+    );
+    let started = hl_proto::instant(&before_start).unwrap();
+    assert!(migrated.iter().all(|record| {
+        hl_proto::instant(record.reported_at.as_ref().unwrap()).unwrap()
+            < started - chrono::Duration::days(30)
+    }));
+    let known_before = ledger
+        .list_hazards(by_administrator(ListHazardsRequest {
+            page_size: 500,
+            known_at: Some(before_start),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        known_before.total_size, 0,
+        "nothing was recorded before the suite started"
     );
     assert_eq!(suite.stop().await, Some(0));
 

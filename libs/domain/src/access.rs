@@ -1,6 +1,7 @@
 //! Who may act (DOMAIN.md §1, DESIGN.md §7). An enterprise acts only for itself, in its own
 //! ledger; government-side roles act within their jurisdiction (their region code is a prefix of
-//! the thing's township or district code). A system actor is another government system.
+//! the thing's township or district code). A system actor is another government system: it
+//! reads, and writes only what a sensor platform does (sensor hazards, device readings).
 
 use hl_proto::common::v1::{Actor, Role};
 
@@ -10,12 +11,19 @@ pub fn role(actor: &Actor) -> Role {
     Role::try_from(actor.role).unwrap_or(Role::Unspecified)
 }
 
-/// Inspector, township officer, bureau administrator, or another government system.
+/// An inspector, township officer or bureau administrator: a person of the government side who
+/// decides. Government systems are not: they read, and write only sensor readings.
 pub fn is_government_side(actor: &Actor) -> bool {
     matches!(
         role(actor),
-        Role::Inspector | Role::TownshipOfficer | Role::BureauAdministrator | Role::System
+        Role::Inspector | Role::TownshipOfficer | Role::BureauAdministrator
     )
+}
+
+/// A government system (a sensor platform) whose jurisdiction covers the place: what may report
+/// a sensor hazard or record a device reading besides the government side.
+pub fn is_system_covering(actor: &Actor, place_code: &str) -> bool {
+    role(actor) == Role::System && covers(actor, place_code)
 }
 
 /// Whether the actor is the enterprise itself.
@@ -37,9 +45,7 @@ pub fn require_government(
     if !is_government_side(actor) {
         return Err(DomainError::forbidden(
             "GOVERNMENT_ROLE_REQUIRED",
-            format!(
-                "only an inspector, township officer, bureau administrator or government system may {action}"
-            ),
+            format!("only an inspector, township officer or bureau administrator may {action}"),
         ));
     }
     if !covers(actor, place_code) {
@@ -67,12 +73,26 @@ pub fn require_government_within(
     require_government(actor, district, action)
 }
 
-/// A bureau administrator or government system (the 安委会 level) covering the place.
+/// A bureau administrator (the 安委会 level) covering the place.
 pub fn require_bureau(actor: &Actor, place_code: &str, action: &str) -> Result<(), DomainError> {
-    if !matches!(role(actor), Role::BureauAdministrator | Role::System) {
+    if role(actor) != Role::BureauAdministrator {
         return Err(DomainError::forbidden(
             "BUREAU_ROLE_REQUIRED",
-            format!("only a bureau administrator or government system may {action}"),
+            format!("only a bureau administrator may {action}"),
+        ));
+    }
+    require_government(actor, place_code, action)
+}
+
+/// Who keeps the registry of a place: a bureau administrator or government system for its
+/// district, or a township officer for the township. Inspectors use it but do not keep it.
+pub fn require_registrar(actor: &Actor, place_code: &str, action: &str) -> Result<(), DomainError> {
+    if role(actor) == Role::Inspector {
+        return Err(DomainError::forbidden(
+            "REGISTRAR_ROLE_REQUIRED",
+            format!(
+                "the registry is kept by the bureau and the townships; an inspector may not {action}"
+            ),
         ));
     }
     require_government(actor, place_code, action)
@@ -111,6 +131,17 @@ pub fn require_enterprise_or_government(
         ));
     }
     require_government(actor, place_code, action)
+}
+
+/// An enterprise reads only its own records; the government side reads those of its district.
+pub fn require_reader(actor: &Actor, enterprise_id: &str) -> Result<(), DomainError> {
+    if role(actor) == Role::Enterprise && actor.organisation != enterprise_id {
+        return Err(DomainError::forbidden(
+            "OTHER_ENTERPRISE",
+            "an enterprise reads only its own records",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(any(test, feature = "test-support"))]

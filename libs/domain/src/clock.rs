@@ -2,12 +2,24 @@
 //! of 30 June is met by anything done before 1 July 00:00 in Zhoushan. "Overdue" is a fact about
 //! a deadline and an as-of time, never a state set by hand.
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+
+fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
 
 /// The calendar date in Asia/Shanghai at an instant.
 pub fn local_date(instant: DateTime<Utc>) -> NaiveDate {
-    let shanghai = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    instant.with_timezone(&shanghai).date_naive()
+    instant.with_timezone(&shanghai()).date_naive()
+}
+
+/// The instant of a date and wall-clock time in Asia/Shanghai.
+pub fn local_instant(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    shanghai()
+        .from_local_datetime(&date.and_time(time))
+        .single()
+        .expect("a fixed offset maps every local time to one instant")
+        .to_utc()
 }
 
 /// Whether a deadline has passed at `as_of`: true from the day after the deadline.

@@ -1,8 +1,15 @@
-//! What every context's pure domain shares: the refusals a decision can end in, who may act
-//! (roles and jurisdictions), and legal deadlines as calendar dates in Asia/Shanghai.
+//! What every context's pure domain shares: what an aggregate is (pure decide and apply) and a
+//! given/when/then harness for it, the refusals a decision can end in, who may act (roles and
+//! jurisdictions), and legal deadlines as calendar dates in Asia/Shanghai.
 
 pub mod access;
+pub mod aggregate;
 pub mod clock;
+mod given;
+pub mod rules;
+
+pub use aggregate::{Aggregate, CommandContext, EventMeta, Expects};
+pub use given::Given;
 
 /// Why the domain refused a command. Each maps to one gRPC code in the API layer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use bytes::Bytes;
 use uuid::Uuid;
 
-use crate::aggregate::{CommandContext, EventMeta};
 use crate::repository::RequestMeta;
+use hl_domain::{CommandContext, EventMeta};
 
 /// SHA-256 of a commit message as stored, the link of an aggregate's hash chain.
 pub fn commit_digest(payload: &[u8]) -> Vec<u8> {
@@ -61,6 +61,7 @@ pub fn encode_commit<E: DomainEvent>(events: &[E], header: &CommitHeader<'_>) ->
                 .unwrap_or_else(|| request.request_id.clone()),
             causation_id: request.request_id.clone(),
             payload: event.encode_payload(),
+            migrated_by: request.migrated_by.clone(),
         })
         .collect();
     let commit = Commit {
@@ -114,5 +115,6 @@ pub fn envelope_meta(envelope: &EventEnvelope) -> EventMeta {
         actor: envelope.actor.clone().unwrap_or_default(),
         causation_id: envelope.causation_id.clone(),
         region: envelope.region.clone(),
+        migrated_by: envelope.migrated_by.clone(),
     }
 }

@@ -13,7 +13,6 @@
 //! [`Repository`] is what a service uses: it loads, decides, appends, retries on conflict and
 //! recognises retried requests. [`EventStore`] is the thin layer over JetStream beneath it.
 
-mod aggregate;
 mod cache;
 mod commit;
 mod error;
@@ -24,12 +23,12 @@ mod store;
 mod subscription;
 pub mod trace_context;
 
-pub use aggregate::{Aggregate, CommandContext, EventMeta};
 pub use commit::{
     CommitHeader, DecodedCommit, commit_digest, decode_commit, decode_events, encode_commit,
     envelope_meta,
 };
 pub use error::{ExecuteError, StoreError};
+pub use hl_domain::{Aggregate, CommandContext, EventMeta, Expects, Given};
 pub use naming::{Namespace, is_valid_token};
 pub use repository::{Executed, Loaded, Repository, RepositorySettings, RequestMeta};
 pub use store::{AppendFailure, Appended, EventStore, StoreSettings, StoredMessage};

@@ -8,20 +8,21 @@ use std::sync::Mutex;
 
 use async_nats::HeaderMap;
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use hl_proto::common::v1::Actor;
 use hl_telemetry::metrics::{ContextLabels, metrics};
 use serde::{Deserialize, Serialize};
 use tracing::{Instrument, warn};
 
 use crate::CommitRecord;
-use crate::aggregate::{Aggregate, CommandContext};
 use crate::cache::BoundedCache;
 use crate::commit::{CommitHeader, commit_digest, decode_commit};
 use crate::error::{ExecuteError, StoreError};
 use crate::snapshot;
 use crate::store::{AppendFailure, EventStore, StoredMessage};
 use crate::trace_context;
+use hl_domain::aggregate::check_expectations;
+use hl_domain::{Aggregate, CommandContext};
 
 /// The context's label for the metrics.
 fn labels<A: Aggregate>() -> ContextLabels {
@@ -144,17 +145,26 @@ pub struct Loaded<A> {
     pub version: u64,
     /// Stream sequence of the last commit read; 0 when the aggregate has no history.
     pub last_sequence: u64,
+    /// When the last recorded step happened (business time): a later step may not be dated
+    /// before it.
+    pub last_occurred_at: Option<DateTime<Utc>>,
     pub(crate) last_commit_sha256: Vec<u8>,
     pub(crate) commits_since_snapshot: u64,
     pub(crate) requests: RequestLog,
 }
 
 impl<A: Aggregate> Loaded<A> {
+    /// Whether a request is among those the aggregate recorded lately (its request log).
+    pub fn has_recorded(&self, request_id: &str) -> bool {
+        self.requests.get(request_id).is_some()
+    }
+
     fn empty(request_log_capacity: usize) -> Self {
         Loaded {
             state: A::default(),
             version: 0,
             last_sequence: 0,
+            last_occurred_at: None,
             last_commit_sha256: Vec::new(),
             commits_since_snapshot: 0,
             requests: RequestLog::new(request_log_capacity),
@@ -176,6 +186,9 @@ pub struct RequestMeta {
     pub occurred_at: Option<DateTime<Utc>>,
     /// Shared with the request that caused this one; the request_id when absent.
     pub correlation_id: Option<String>,
+    /// For a step loaded from a past ledger: the bureau administrator who imported it; `actor`
+    /// is then who the ledger says acted.
+    pub migrated_by: Option<Actor>,
 }
 
 /// A command's outcome.
@@ -221,6 +234,11 @@ impl<A: Aggregate> Repository<A> {
 
     pub fn region(&self) -> &str {
         &self.region
+    }
+
+    /// The resource name of an aggregate, e.g. "hazards/{id}".
+    pub fn name(aggregate_id: &str) -> String {
+        format!("{}/{aggregate_id}", A::COLLECTION)
     }
 
     /// The subject that holds an aggregate's commits.
@@ -376,13 +394,17 @@ impl<A: Aggregate> Repository<A> {
             }
             attempts += 1;
 
-            let now = Utc::now();
+            // Times are kept to the millisecond, as the read models store them, so a state
+            // folded from the events and one read back from a table are equal.
+            let now = Utc::now().trunc_subsecs(3);
             let context = CommandContext {
                 aggregate_id: aggregate_id.to_string(),
                 actor: request.actor.clone(),
                 now,
-                occurred_at: request.occurred_at.unwrap_or(now),
+                occurred_at: request.occurred_at.map_or(now, |at| at.trunc_subsecs(3)),
             };
+            check_expectations::<A>(command, loaded.exists(), loaded.last_occurred_at, &context)
+                .map_err(|refusal| ExecuteError::Domain(refusal.into()))?;
             let events = loaded
                 .state
                 .decide(command, &context)
@@ -558,6 +580,11 @@ fn apply_commit<A: Aggregate>(
         }
         loaded.state.apply(event, meta);
         loaded.version = meta.aggregate_version;
+        loaded.last_occurred_at = Some(
+            loaded
+                .last_occurred_at
+                .map_or(meta.occurred_at, |previous| previous.max(meta.occurred_at)),
+        );
         event_ids.push(meta.event_id.clone());
     }
     let record = CommitRecord {

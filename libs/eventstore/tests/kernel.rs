@@ -8,8 +8,8 @@ use std::time::Duration;
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use hl_eventstore::{
-    Aggregate, AppendFailure, CommandContext, EventMeta, EventStore, ExecuteError, Namespace,
-    Repository, RepositorySettings, RequestMeta, StoreError, StoreSettings,
+    Aggregate, AppendFailure, CommandContext, EventMeta, EventStore, ExecuteError, Expects,
+    Namespace, Repository, RepositorySettings, RequestMeta, StoreError, StoreSettings,
 };
 use hl_proto::common::v1::{Actor, Role};
 use hl_testkit::{NatsServer, nats_server_binaries, unique_namespace, wait_until};
@@ -43,8 +43,12 @@ pub enum TallyCommand {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("total {0} is above the limit")]
-pub struct AboveLimit(i64);
+pub enum AboveLimit {
+    #[error("total {0} is above the limit")]
+    Total(i64),
+    #[error(transparent)]
+    Refused(#[from] hl_domain::DomainError),
+}
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Tally {
@@ -58,6 +62,11 @@ impl Aggregate for Tally {
     type Error = AboveLimit;
     const CONTEXT: &'static str = "tests";
     const AGGREGATE_TYPE: &'static str = "tally";
+    const COLLECTION: &'static str = "tallies";
+
+    fn expects(_: &TallyCommand) -> Expects {
+        Expects::Either
+    }
 
     fn decide(
         &self,
@@ -70,7 +79,7 @@ impl Aggregate for Tally {
                 .collect()),
             TallyCommand::AddUnlessAbove { amount, limit } => {
                 if self.total > limit {
-                    Err(AboveLimit(self.total))
+                    Err(AboveLimit::Total(self.total))
                 } else {
                     Ok(vec![TallyEvent::Added(Added { amount })])
                 }
@@ -132,6 +141,7 @@ fn request(request_id: &str) -> RequestMeta {
         },
         occurred_at: None,
         correlation_id: None,
+        migrated_by: None,
     }
 }
 
@@ -180,7 +190,7 @@ async fn a_stale_writer_re_decides_after_a_conflict() {
             .await;
         // Re-decided against the fresh state (total 11 > 5), so the domain refuses it.
         assert!(
-            matches!(executed, Err(ExecuteError::Domain(AboveLimit(11)))),
+            matches!(executed, Err(ExecuteError::Domain(AboveLimit::Total(11)))),
             "{executed:?}"
         );
         let executed = second

@@ -63,3 +63,10 @@ crate::domain_events! {
         Retired(pb::AlarmDeviceRetired),
     }
 }
+
+crate::domain_events! {
+    /// The record of a past ledger's import.
+    pub enum PastLedgerImportEvent {
+        Imported(pb::PastLedgerImported),
+    }
+}

@@ -6,6 +6,7 @@ mod dates;
 mod domain_event;
 pub mod hazard_events;
 pub mod registry_events;
+pub mod requests;
 
 pub use dates::{FieldMask, Timestamp, instant, timestamp};
 pub use domain_event::{DomainEvent, EventDecodeError};
@@ -50,6 +51,8 @@ pub mod responsibility {
         tonic::include_proto!("hazard_ledger.responsibility.v1");
     }
 }
+
+include!(concat!(env!("OUT_DIR"), "/enum_list.rs"));
 
 /// Every Hazard Ledger descriptor, for gRPC server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

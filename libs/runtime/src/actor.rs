@@ -13,6 +13,15 @@ pub const ACTOR_ROLE: &str = "x-actor-role";
 pub const ACTOR_ORGANISATION: &str = "x-actor-organisation";
 pub const ACTOR_REGION: &str = "x-actor-region";
 
+/// The caller of a request: the actor an authentication layer put in the request's extensions,
+/// else the one its headers name. The one place a handler learns who is calling.
+pub fn caller<T>(request: &tonic::Request<T>) -> Result<Actor, tonic::Status> {
+    if let Some(actor) = request.extensions().get::<Actor>() {
+        return Ok(actor.clone());
+    }
+    actor_from_metadata(request.metadata()).map_err(tonic::Status::from)
+}
+
 /// Parses a role as written in the header: "inspector", "township-officer", or the enum name.
 pub fn parse_role(value: &str) -> Option<Role> {
     let normalised = value.trim().to_ascii_uppercase().replace('-', "_");

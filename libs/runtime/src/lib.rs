@@ -9,11 +9,13 @@ pub mod grpc;
 pub mod health;
 pub mod nats;
 pub mod pagination;
+pub mod pipeline;
 pub mod rpc_layer;
+pub mod sheet;
 pub mod shutdown;
 pub mod standalone;
 pub mod validation;
 
-pub use actor::actor_from_metadata;
+pub use actor::{actor_from_metadata, caller};
 pub use error::{ErrorCode, ServiceError};
 pub use validation::Violations;

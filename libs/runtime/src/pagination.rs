@@ -91,6 +91,31 @@ pub fn take_page<T>(items: Vec<(String, T)>, page: &Page, query: &str) -> (Vec<T
     (taken.drain(..).map(|(_, item)| item).collect(), next)
 }
 
+/// One page of a list, with the token of the next and the size of the whole.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub next_page_token: String,
+    pub total_size: i32,
+}
+
+/// The page a request asks for of items already filtered and ordered by key.
+pub fn list<T>(
+    items: Vec<(String, T)>,
+    page_size: i32,
+    page_token: &str,
+    query: &str,
+) -> Result<Listed<T>, ServiceError> {
+    let page = page(page_size, page_token, query)?;
+    let total_size = items.len() as i32;
+    let (items, next_page_token) = take_page(items, &page, query);
+    Ok(Listed {
+        items,
+        next_page_token,
+        total_size,
+    })
+}
+
 /// One page of a list whose order is stable between pages, keyed by position. The items are
 /// read only as far as the page reaches, so a long list costs no key per item.
 pub fn take_page_by_position<T>(

@@ -31,6 +31,11 @@ impl Violations {
         self.found.is_empty()
     }
 
+    /// What was found, as (field, description) pairs.
+    pub fn into_list(self) -> Vec<(String, String)> {
+        self.found
+    }
+
     /// Ok when nothing was found; otherwise INVALID_ARGUMENT listing every violation.
     pub fn into_result(self) -> Result<(), ServiceError> {
         if self.found.is_empty() {
@@ -221,6 +226,59 @@ impl Violations {
             return None;
         }
         Some(instant)
+    }
+}
+
+impl Violations {
+    /// When what a command records happened (its business time), if the caller dated it: not
+    /// in the future (beyond five minutes of clock skew), and not further back than the
+    /// caller's role may date a step (rule data). Older steps come in as a migration.
+    pub fn business_time(
+        &mut self,
+        field: &str,
+        value: Option<&hl_proto::Timestamp>,
+        now: chrono::DateTime<chrono::Utc>,
+        actor: &hl_proto::common::v1::Actor,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        let instant = self.optional_past_time(field, value, now)?;
+        let version = hl_domain::rules::DATING.in_force(hl_domain::clock::local_date(now));
+        let (days, who) = match hl_domain::access::role(actor) {
+            hl_proto::common::v1::Role::Enterprise => {
+                (version.rules.enterprise_days, "an enterprise")
+            }
+            hl_proto::common::v1::Role::System => {
+                (version.rules.system_days, "a government system")
+            }
+            _ => (version.rules.government_days, "an officer"),
+        };
+        if now - instant > chrono::Duration::days(days) {
+            self.add(
+                field,
+                format!(
+                    "{} is more than {days} days ago: {who} may date a step at most {days} days back ({}); older ledgers are loaded by a bureau administrator as a migration",
+                    instant.to_rfc3339(),
+                    version.name
+                ),
+            );
+            return None;
+        }
+        Some(instant)
+    }
+
+    /// The moment a read asks about (`as_of`): now when absent.
+    pub fn as_of(&mut self, value: Option<&hl_proto::Timestamp>) -> chrono::DateTime<chrono::Utc> {
+        self.instant("as_of", value)
+    }
+
+    /// A moment a read asks about: now when absent; any valid instant from 2000 on.
+    pub fn instant(
+        &mut self,
+        field: &str,
+        value: Option<&hl_proto::Timestamp>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        let now = chrono::Utc::now();
+        self.optional_past_time(field, value, now + chrono::Duration::days(36_500))
+            .unwrap_or(now)
     }
 }
 

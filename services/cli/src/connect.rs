@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use hl_eventstore::Namespace;
-use hl_projections::db::{Database, DatabaseError};
+use hl_readmodel::{Database, DatabaseError};
 
 use crate::failure::Failure;
 

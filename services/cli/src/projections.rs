@@ -14,9 +14,6 @@ use crate::connect::{Streams, open_database};
 use crate::failure::Failure;
 use crate::output::{Table, millis_text};
 
-/// The contexts the projections service reads.
-const PROJECTED_CONTEXTS: &[&str] = hl_projections::projector::CONTEXTS;
-
 /// Checkpoints, lag and poison state of every projected stream, in the active generation and in
 /// any generation a rebuild is filling.
 pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Result<(), Failure> {
@@ -24,7 +21,7 @@ pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Res
     let not_a_read_model = |error: sqlx::Error| {
         Failure::NotFound(format!(
             "{} holds no Hazard Ledger read model ({error})",
-            hl_projections::db::redact(database_url)
+            hl_readmodel::redact(database_url)
         ))
     };
     let generation = sqlx::query(
@@ -37,7 +34,7 @@ pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Res
     .ok_or_else(|| {
         Failure::NotFound(format!(
             "{} has no active projection generation yet",
-            hl_projections::db::redact(database_url)
+            hl_readmodel::redact(database_url)
         ))
     })?;
     let active: i64 = generation.try_get("active").map_err(not_a_read_model)?;
@@ -98,7 +95,7 @@ pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Res
     generations.dedup();
     let mut rows = Vec::new();
     for generation in generations {
-        for context in PROJECTED_CONTEXTS {
+        for context in hl_projections::registry().contexts() {
             let stream_name = streams.namespace.stream_name(context);
             let head = stream_head(streams, context).await?;
             let key = (generation, stream_name.clone());
@@ -140,7 +137,7 @@ pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Res
     }
     println!(
         "read model: {} ({}), active generation {} since {}",
-        hl_projections::db::redact(database_url),
+        hl_readmodel::redact(database_url),
         database.dialect().name(),
         active,
         millis_text(switched_at)
@@ -214,8 +211,8 @@ pub struct ServerArgs {
     #[arg(long, env = "HL_ACTOR_ID", default_value = "hlctl")]
     pub actor_id: String,
 
-    /// The acting role: system or bureau-administrator (the only ones allowed to rebuild).
-    #[arg(long, env = "HL_ACTOR_ROLE", default_value = "system")]
+    /// The acting role; only a bureau administrator may rebuild the read models.
+    #[arg(long, env = "HL_ACTOR_ROLE", default_value = "bureau-administrator")]
     pub actor_role: String,
 }
 

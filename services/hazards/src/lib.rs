@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod read_models;
 
 use std::sync::atomic::Ordering;
 
@@ -16,18 +17,34 @@ use hl_runtime::health::HealthCheck;
 
 pub use api::{HazardsApi, HazardsGrpc};
 
+/// The largest request the service takes: a past ledger file with room for the rest.
+const MAX_REQUEST_BYTES: usize = api::MAX_FILE_BYTES + 64 * 1024;
+
 /// Mounts the hazards service on a server, with its health checks.
 pub fn mount(
     server: &mut GrpcServer,
     store: &EventStore,
     region: &str,
 ) -> std::sync::Arc<HazardsApi> {
-    let api = HazardsApi::new(store.clone(), region, RepositorySettings::default());
-    server.add_service(HazardsServiceServer::new(HazardsGrpc(api.clone())));
+    mount_with_settings(server, store, region, RepositorySettings::default())
+}
+
+/// [`mount`] with repositories tuned otherwise (tests of conflicts, benchmarks).
+pub fn mount_with_settings(
+    server: &mut GrpcServer,
+    store: &EventStore,
+    region: &str,
+    settings: RepositorySettings,
+) -> std::sync::Arc<HazardsApi> {
+    let api = HazardsApi::new(store.clone(), region, settings);
+    server.add_service(
+        HazardsServiceServer::new(HazardsGrpc(api.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+    );
     // Hazards read the registry's enterprises from the responsibility stream.
     let ready = hl_runtime::nats::ensure_streams(
         store.clone(),
-        vec![domain::CONTEXT, hl_responsibility::domain::CONTEXT],
+        vec![domain::CONTEXT, hl_directory::CONTEXT],
     );
     server.add_check(HealthCheck::new("hazards event stream", move || {
         ready.load(Ordering::SeqCst)

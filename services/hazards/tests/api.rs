@@ -1,186 +1,53 @@
 //! The hazards gRPC API in-process against a real nats-server: error codes and details,
 //! idempotent retries, concurrency, health, and the supervision-order follow-up.
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
-use hl_eventstore::{EventStore, Namespace, RepositorySettings, StoreSettings};
-use hl_hazards::{HazardsApi, HazardsGrpc};
+use hl_eventstore::RepositorySettings;
 use hl_proto::common::v1::{Date, EvidenceRef};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
-use hl_proto::hazards::v1::hazards_service_server::HazardsServiceServer;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
-use hl_proto::responsibility::v1::{
-    AdminArea, AdminAreaLevel, ChangeEnterpriseStatusRequest, CreateAdminAreaRequest, Enterprise,
-    EnterpriseStatus, Industry, RegisterEnterpriseRequest,
+use hl_proto::responsibility::v1::{ChangeEnterpriseStatusRequest, EnterpriseStatus};
+use hl_testkit::actors::{
+    ENTERPRISE, OTHER_ENTERPRISE, by_administrator, by_enterprise, by_inspector,
 };
-use hl_runtime::grpc::GrpcServer;
-use hl_runtime::health::HealthCheck;
-use hl_testkit::{NatsServer, unique_namespace, wait_until};
+use hl_testkit::fixtures::{Registered, register_district};
+use hl_testkit::{NatsServer, TestService, unique_namespace};
 use tonic::transport::Channel;
 use tonic::{Code, Request};
 use tonic_types::StatusExt;
 
-const ENTERPRISE: &str = "91330903MA2NCU4LYE";
-const OTHER_ENTERPRISE: &str = "91330903MA2WG7BT4R";
-
-struct Server {
-    address: SocketAddr,
-    _stop: tokio::sync::oneshot::Sender<()>,
+/// The registry and the hazards service on their production mounts.
+async fn start(nats_url: &str, namespace: &str, settings: RepositorySettings) -> TestService {
+    TestService::spawn(nats_url, namespace, |server, store, region| {
+        hl_responsibility::mount(server, store, region);
+        hl_hazards::mount_with_settings(server, store, region, settings);
+    })
+    .await
 }
 
-impl Server {
-    /// The hazards service on a free port, over its own NATS connection.
-    async fn start(nats_url: &str, namespace: &str, settings: RepositorySettings) -> Server {
-        let client = hl_runtime::nats::connect(nats_url, "api-test")
-            .await
-            .unwrap();
-        let store = EventStore::new(
-            client.clone(),
-            Namespace::new(namespace).unwrap(),
-            StoreSettings::default(),
-        );
-        let ready =
-            hl_runtime::nats::ensure_streams(store.clone(), vec![hl_hazards::domain::CONTEXT]);
-        let mut server = GrpcServer::new();
-        hl_responsibility::mount(&mut server, &store, "330903");
-        server.add_check(hl_runtime::nats::connection_check(&client));
-        server.add_check(HealthCheck::new("streams", move || {
-            ready.load(std::sync::atomic::Ordering::SeqCst)
-        }));
-        let api = HazardsApi::new(store, "330903", settings);
-        server.add_service(HazardsServiceServer::new(HazardsGrpc(api)));
-        let listener = hl_runtime::grpc::bind("127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        let address = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(server.serve(
-            listener,
-            async move {
-                let _ = stopped.await;
-            },
-            std::time::Duration::from_secs(1),
-        ));
-        let server = Server {
-            address,
-            _stop: stop,
-        };
-        server
-            .wait_for(tonic_health::pb::health_check_response::ServingStatus::Serving)
-            .await;
-        server
-    }
-
-    async fn client(&self) -> HazardsServiceClient<Channel> {
-        HazardsServiceClient::connect(format!("http://{}", self.address))
-            .await
-            .unwrap()
-    }
-
-    /// Registers the district, the township and the test enterprises, as the bureau would.
-    async fn register_enterprises(&self) {
-        let mut registry = RegistryServiceClient::connect(format!("http://{}", self.address))
-            .await
-            .unwrap();
-        for (code, level, parent) in [
-            ("330903", AdminAreaLevel::District, ""),
-            ("330903001", AdminAreaLevel::Township, "330903"),
-        ] {
-            let area = AdminArea {
-                code: code.into(),
-                display_name: code.into(),
-                level: level as i32,
-                parent_code: parent.into(),
-                ..Default::default()
-            };
-            registry
-                .create_admin_area(administrator(CreateAdminAreaRequest {
-                    request_id: format!("area-{code}"),
-                    area: Some(area),
-                }))
-                .await
-                .unwrap();
-        }
-        for code in [ENTERPRISE, OTHER_ENTERPRISE] {
-            let enterprise = Enterprise {
-                enterprise_id: code.into(),
-                display_name: format!("enterprise {code}"),
-                township_code: "330903001".into(),
-                industries: vec![Industry::AmmoniaRefrigeration as i32],
-                ..Default::default()
-            };
-            registry
-                .register_enterprise(administrator(RegisterEnterpriseRequest {
-                    request_id: format!("register-{code}"),
-                    enterprise: Some(enterprise),
-                    effective_from: None,
-                    activate: true,
-                }))
-                .await
-                .unwrap();
-        }
-    }
-
-    async fn wait_for(&self, wanted: tonic_health::pb::health_check_response::ServingStatus) {
-        let address = self.address;
-        wait_until(
-            &format!("health {wanted:?}"),
-            Duration::from_secs(30),
-            || async move {
-                let channel = Channel::from_shared(format!("http://{address}"))
-                    .ok()?
-                    .connect()
-                    .await
-                    .ok()?;
-                let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-                let status = health
-                    .check(tonic_health::pb::HealthCheckRequest {
-                        service: "hazard_ledger.hazards.v1.HazardsService".into(),
-                    })
-                    .await
-                    .ok()?
-                    .into_inner()
-                    .status;
-                (status == wanted as i32).then_some(())
-            },
-        )
-        .await;
-    }
+async fn client(service: &TestService) -> HazardsServiceClient<Channel> {
+    HazardsServiceClient::new(service.channel().await)
 }
 
-fn as_actor<T>(body: T, id: &str, role: &str, organisation: &str, region: &str) -> Request<T> {
-    let mut request = Request::new(body);
-    for (key, value) in [
-        ("x-actor-id", id),
-        ("x-actor-role", role),
-        ("x-actor-organisation", organisation),
-        ("x-actor-region", region),
-    ] {
-        if !value.is_empty() {
-            request.metadata_mut().insert(key, value.parse().unwrap());
-        }
-    }
-    request
+async fn register_enterprises(service: &TestService) {
+    register_district(
+        service.channel().await,
+        &[
+            Registered::cold_store(ENTERPRISE),
+            Registered::cold_store(OTHER_ENTERPRISE),
+        ],
+    )
+    .await;
 }
+
+const HAZARDS_SERVICE: &str = "hazard_ledger.hazards.v1.HazardsService";
 
 fn enterprise<T>(body: T) -> Request<T> {
-    as_actor(body, "principal", "enterprise", ENTERPRISE, "")
+    by_enterprise(body, ENTERPRISE)
 }
 
-fn inspector<T>(body: T) -> Request<T> {
-    as_actor(body, "officer-1", "inspector", "bureau", "330903")
-}
-
-fn administrator<T>(body: T) -> Request<T> {
-    as_actor(
-        body,
-        "admin-1",
-        "bureau-administrator",
-        "committee",
-        "330903",
-    )
+fn other_enterprise<T>(body: T) -> Request<T> {
+    by_enterprise(body, OTHER_ENTERPRISE)
 }
 
 fn report(
@@ -222,21 +89,22 @@ fn order(request_id: &str, hazard_id: &str) -> pb::OrderRectificationRequest {
             }),
             measures: String::new(),
         }),
+        ..Default::default()
     }
 }
 
-async fn fixture() -> (NatsServer, String, Server) {
+async fn fixture() -> (NatsServer, String, TestService) {
     let nats = NatsServer::start().await;
     let namespace = unique_namespace();
-    let server = Server::start(&nats.url(), &namespace, RepositorySettings::default()).await;
-    server.register_enterprises().await;
+    let server = start(&nats.url(), &namespace, RepositorySettings::default()).await;
+    register_enterprises(&server).await;
     (nats, namespace, server)
 }
 
 #[tokio::test]
 async fn bad_input_is_refused_with_every_field_named_and_records_nothing() {
     let (_nats, _namespace, server) = fixture().await;
-    let mut client = server.client().await;
+    let mut client = client(&server).await;
     let mut bad = report(
         "",
         "has.dot",
@@ -290,7 +158,7 @@ async fn bad_input_is_refused_with_every_field_named_and_records_nothing() {
 
     // Nothing was recorded: the hazard does not exist.
     let missing = client
-        .get_hazard(inspector(pb::GetHazardRequest {
+        .get_hazard(by_inspector(pb::GetHazardRequest {
             name: "hazards/has.dot".into(),
             as_of: None,
         }))
@@ -302,7 +170,7 @@ async fn bad_input_is_refused_with_every_field_named_and_records_nothing() {
         "a malformed name is itself bad input"
     );
     let missing = client
-        .get_hazard(inspector(pb::GetHazardRequest {
+        .get_hazard(by_inspector(pb::GetHazardRequest {
             name: "hazards/never-reported".into(),
             as_of: None,
         }))
@@ -314,9 +182,9 @@ async fn bad_input_is_refused_with_every_field_named_and_records_nothing() {
 #[tokio::test]
 async fn forbidden_transitions_and_roles_carry_their_reason() {
     let (_nats, _namespace, server) = fixture().await;
-    let mut client = server.client().await;
+    let mut client = client(&server).await;
     client
-        .report_hazard(inspector(report(
+        .report_hazard(by_inspector(report(
             "r1",
             "major-1",
             pb::Provenance::GovernmentInspection,
@@ -331,7 +199,7 @@ async fn forbidden_transitions_and_roles_carry_their_reason() {
         ..Default::default()
     };
     let status = client
-        .verify_rectification(inspector(verify))
+        .verify_rectification(by_inspector(verify))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
@@ -349,9 +217,10 @@ async fn forbidden_transitions_and_roles_carry_their_reason() {
             sha256: "b".repeat(64),
             ..Default::default()
         }],
+        ..Default::default()
     };
     let status = client
-        .claim_rectification(as_actor(claim, "p", "enterprise", OTHER_ENTERPRISE, ""))
+        .claim_rectification(other_enterprise(claim))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
@@ -371,22 +240,16 @@ async fn forbidden_transitions_and_roles_carry_their_reason() {
     assert!(nobody.message().contains("x-actor-id"));
 
     let other_reader = client
-        .get_hazard(as_actor(
-            pb::GetHazardRequest {
-                name: "hazards/major-1".into(),
-                as_of: None,
-            },
-            "p",
-            "enterprise",
-            OTHER_ENTERPRISE,
-            "",
-        ))
+        .get_hazard(other_enterprise(pb::GetHazardRequest {
+            name: "hazards/major-1".into(),
+            as_of: None,
+        }))
         .await
         .unwrap_err();
     assert_eq!(other_reader.code(), Code::PermissionDenied);
 
     let twice = client
-        .report_hazard(inspector(report(
+        .report_hazard(by_inspector(report(
             "r4",
             "major-1",
             pb::Provenance::GovernmentInspection,
@@ -400,7 +263,7 @@ async fn forbidden_transitions_and_roles_carry_their_reason() {
 #[tokio::test]
 async fn a_retried_request_returns_the_first_result_and_records_nothing_twice() {
     let (_nats, _namespace, server) = fixture().await;
-    let mut client = server.client().await;
+    let mut client = client(&server).await;
     // Without a client-chosen id the id derives from the request_id, so the retry finds it.
     let first = client
         .report_hazard(enterprise(report(
@@ -450,9 +313,9 @@ async fn a_retried_request_returns_the_first_result_and_records_nothing_twice() 
 async fn persistent_conflicts_end_in_aborted() {
     let nats = NatsServer::start().await;
     let namespace = unique_namespace();
-    let patient = Server::start(&nats.url(), &namespace, RepositorySettings::default()).await;
-    patient.register_enterprises().await;
-    let impatient = Server::start(
+    let patient = start(&nats.url(), &namespace, RepositorySettings::default()).await;
+    register_enterprises(&patient).await;
+    let impatient = start(
         &nats.url(),
         &namespace,
         RepositorySettings {
@@ -461,9 +324,9 @@ async fn persistent_conflicts_end_in_aborted() {
         },
     )
     .await;
-    let (mut first, mut second) = (patient.client().await, impatient.client().await);
+    let (mut first, mut second) = (client(&patient).await, client(&impatient).await);
     first
-        .report_hazard(inspector(report(
+        .report_hazard(by_inspector(report(
             "c1",
             "contested",
             pb::Provenance::GovernmentInspection,
@@ -473,30 +336,32 @@ async fn persistent_conflicts_end_in_aborted() {
         .unwrap();
     // The impatient server caches the hazard, then the other server moves it on.
     second
-        .get_hazard(inspector(pb::GetHazardRequest {
+        .get_hazard(by_inspector(pb::GetHazardRequest {
             name: "hazards/contested".into(),
             as_of: None,
         }))
         .await
         .unwrap();
     first
-        .order_rectification(inspector(order("c2", "contested")))
+        .order_rectification(by_inspector(order("c2", "contested")))
         .await
         .unwrap();
     let grade = pb::GradeHazardRequest {
         request_id: "c3".into(),
+        reason: "the valve feeds the whole machine room".into(),
         name: "hazards/contested".into(),
         level: pb::HazardLevel::Major as i32,
         criterion: "c".into(),
+        ..Default::default()
     };
     let status = second
-        .grade_hazard(inspector(grade.clone()))
+        .grade_hazard(by_inspector(grade.clone()))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Aborted);
     // Retrying with the same request_id is safe, and now succeeds.
     let retried = second
-        .grade_hazard(inspector(grade))
+        .grade_hazard(by_inspector(grade))
         .await
         .unwrap()
         .into_inner();
@@ -506,13 +371,16 @@ async fn persistent_conflicts_end_in_aborted() {
 #[tokio::test]
 async fn health_is_not_serving_while_nats_is_down_and_recovers() {
     let (mut nats, _namespace, server) = fixture().await;
-    let mut client = server.client().await;
+    let mut client = client(&server).await;
     nats.kill().await;
     server
-        .wait_for(tonic_health::pb::health_check_response::ServingStatus::NotServing)
+        .wait_for(
+            HAZARDS_SERVICE,
+            tonic_health::pb::health_check_response::ServingStatus::NotServing,
+        )
         .await;
     let status = client
-        .report_hazard(inspector(report(
+        .report_hazard(by_inspector(report(
             "h1",
             "during-outage",
             pb::Provenance::GovernmentInspection,
@@ -523,10 +391,13 @@ async fn health_is_not_serving_while_nats_is_down_and_recovers() {
     assert_eq!(status.code(), Code::Unavailable);
     nats.restart().await;
     server
-        .wait_for(tonic_health::pb::health_check_response::ServingStatus::Serving)
+        .wait_for(
+            HAZARDS_SERVICE,
+            tonic_health::pb::health_check_response::ServingStatus::Serving,
+        )
         .await;
     client
-        .report_hazard(inspector(report(
+        .report_hazard(by_inspector(report(
             "h1",
             "during-outage",
             pb::Provenance::GovernmentInspection,
@@ -536,12 +407,63 @@ async fn health_is_not_serving_while_nats_is_down_and_recovers() {
         .unwrap();
 }
 
+/// Takes a government-found 重大 hazard through its order, remediation plan, claim and the
+/// government's verification.
+async fn verify_major(client: &mut HazardsServiceClient<Channel>, hazard_id: &str) {
+    let name = format!("hazards/{hazard_id}");
+    client
+        .order_rectification(by_inspector(order(
+            &format!("{hazard_id}-order"),
+            hazard_id,
+        )))
+        .await
+        .unwrap();
+    let text = |value: &str| value.to_string();
+    let plan = pb::RemediationPlan {
+        goals_and_tasks: text("g"),
+        methods_and_measures: text("m"),
+        funds_and_materials: text("f"),
+        responsible_organisation_and_people: text("r"),
+        time_limit_and_requirements: text("t"),
+        safety_measures_and_emergency_plan: text("s"),
+    };
+    client
+        .submit_remediation_plan(enterprise(pb::SubmitRemediationPlanRequest {
+            request_id: format!("{hazard_id}-plan"),
+            name: name.clone(),
+            plan: Some(plan),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    client
+        .claim_rectification(enterprise(pb::ClaimRectificationRequest {
+            request_id: format!("{hazard_id}-claim"),
+            name: name.clone(),
+            evidence: vec![EvidenceRef {
+                sha256: "c".repeat(64),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    client
+        .verify_rectification(by_inspector(pb::VerifyRectificationRequest {
+            request_id: format!("{hazard_id}-verify"),
+            name,
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_supervision_order_lists_and_delists_its_hazards() {
     let (_nats, _namespace, server) = fixture().await;
-    let mut client = server.client().await;
+    let mut client = client(&server).await;
     client
-        .report_hazard(inspector(report(
+        .report_hazard(by_inspector(report(
             "s1",
             "listed-1",
             pb::Provenance::GovernmentInspection,
@@ -550,7 +472,7 @@ async fn a_supervision_order_lists_and_delists_its_hazards() {
         .await
         .unwrap();
     client
-        .report_hazard(inspector(report(
+        .report_hazard(by_inspector(report(
             "s2",
             "general-1",
             pb::Provenance::GovernmentInspection,
@@ -572,9 +494,10 @@ async fn a_supervision_order_lists_and_delists_its_hazards() {
             month: 1,
             day: 1,
         }),
+        ..Default::default()
     };
     let refused = client
-        .issue_supervision_order(administrator(issue.clone()))
+        .issue_supervision_order(by_administrator(issue.clone()))
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::InvalidArgument);
@@ -585,13 +508,13 @@ async fn a_supervision_order_lists_and_delists_its_hazards() {
 
     issue.hazard_ids = vec!["listed-1".into()];
     let issued = client
-        .issue_supervision_order(administrator(issue))
+        .issue_supervision_order(by_administrator(issue))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(issued.hazard_commits.len(), 1);
     let hazard = client
-        .get_hazard(inspector(pb::GetHazardRequest {
+        .get_hazard(by_inspector(pb::GetHazardRequest {
             name: "hazards/listed-1".into(),
             as_of: None,
         }))
@@ -607,14 +530,29 @@ async fn a_supervision_order_lists_and_delists_its_hazards() {
         ..Default::default()
     };
     client
-        .request_supervision_acceptance(inspector(acceptance))
+        .request_supervision_acceptance(by_inspector(acceptance))
         .await
         .unwrap();
+    let delist = pb::DelistSupervisionOrderRequest {
+        request_id: "s5".into(),
+        name: name.clone(),
+        note: "摘牌".into(),
+        ..Default::default()
+    };
+    let unverified = client
+        .delist_supervision_order(by_administrator(delist.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unverified.get_details_error_info().unwrap().reason,
+        "LISTED_HAZARDS_NOT_VERIFIED",
+        "摘牌 needs every listed hazard verified"
+    );
+    verify_major(&mut client, "listed-1").await;
     let delisted = client
-        .delist_supervision_order(administrator(pb::DelistSupervisionOrderRequest {
-            request_id: "s5".into(),
-            name,
-            note: "摘牌".into(),
+        .delist_supervision_order(by_administrator(pb::DelistSupervisionOrderRequest {
+            request_id: "s6".into(),
+            ..delist
         }))
         .await
         .unwrap()
@@ -625,7 +563,7 @@ async fn a_supervision_order_lists_and_delists_its_hazards() {
     );
     assert_eq!(delisted.hazard_commits.len(), 1);
     let hazard = client
-        .get_hazard(inspector(pb::GetHazardRequest {
+        .get_hazard(by_inspector(pb::GetHazardRequest {
             name: "hazards/listed-1".into(),
             as_of: None,
         }))
@@ -638,7 +576,7 @@ async fn a_supervision_order_lists_and_delists_its_hazards() {
 #[tokio::test]
 async fn a_self_check_round_lists_only_the_enterprises_own_entries() {
     let (_nats, _namespace, server) = fixture().await;
-    let mut client = server.client().await;
+    let mut client = client(&server).await;
     client
         .report_hazard(enterprise(report(
             "f1",
@@ -649,7 +587,7 @@ async fn a_self_check_round_lists_only_the_enterprises_own_entries() {
         .await
         .unwrap();
     client
-        .report_hazard(inspector(report(
+        .report_hazard(by_inspector(report(
             "f2",
             "government-entry",
             pb::Provenance::GovernmentInspection,
@@ -673,6 +611,7 @@ async fn a_self_check_round_lists_only_the_enterprises_own_entries() {
         }),
         checklist: "list".into(),
         performer: "Li".into(),
+        ..Default::default()
     };
     client
         .open_self_check_round(enterprise(open))
@@ -682,6 +621,7 @@ async fn a_self_check_round_lists_only_the_enterprises_own_entries() {
         request_id: request_id.into(),
         name: "selfCheckRounds/round-1".into(),
         hazard_id: hazard_id.into(),
+        ..Default::default()
     };
     let refused = client
         .record_self_check_finding(enterprise(record("f4", "government-entry")))
@@ -700,6 +640,7 @@ async fn a_self_check_round_lists_only_the_enterprises_own_entries() {
         name: "selfCheckRounds/round-1".into(),
         zero_findings_attested: true,
         signed_by: "Chen".into(),
+        ..Default::default()
     };
     let contradicted = client
         .submit_self_check_round(enterprise(submit))
@@ -715,7 +656,7 @@ async fn a_self_check_round_lists_only_the_enterprises_own_entries() {
 async fn new_records_need_a_registered_enterprise_that_is_not_closed() {
     let (_nats, _namespace, server) = fixture().await;
 
-    let mut client = server.client().await;
+    let mut client = client(&server).await;
     let mut unknown = report(
         "u1",
         "for-unknown",
@@ -723,7 +664,10 @@ async fn new_records_need_a_registered_enterprise_that_is_not_closed() {
         pb::HazardLevel::General,
     );
     unknown.enterprise_id = "91330903MA2T55F3CQ".into();
-    let status = client.report_hazard(inspector(unknown)).await.unwrap_err();
+    let status = client
+        .report_hazard(by_inspector(unknown))
+        .await
+        .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
     assert_eq!(
         status.get_details_error_info().unwrap().reason,
@@ -739,28 +683,27 @@ async fn new_records_need_a_registered_enterprise_that_is_not_closed() {
     );
     no_township.township_code = String::new();
     let reported = client
-        .report_hazard(inspector(no_township.clone()))
+        .report_hazard(by_inspector(no_township.clone()))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(reported.hazard.unwrap().township_code, "330903001");
 
-    let mut registry = RegistryServiceClient::connect(format!("http://{}", server.address))
-        .await
-        .unwrap();
+    let mut registry = RegistryServiceClient::new(server.channel().await);
     let close = ChangeEnterpriseStatusRequest {
         request_id: "close-1".into(),
         name: format!("enterprises/{ENTERPRISE}"),
         status: EnterpriseStatus::Closed as i32,
         reason: "注销".into(),
         effective_from: None,
+        ..Default::default()
     };
     registry
-        .change_enterprise_status(administrator(close))
+        .change_enterprise_status(by_administrator(close))
         .await
         .unwrap();
     let status = client
-        .report_hazard(inspector(report(
+        .report_hazard(by_inspector(report(
             "u3",
             "after-closure",
             pb::Provenance::GovernmentInspection,
@@ -774,7 +717,7 @@ async fn new_records_need_a_registered_enterprise_that_is_not_closed() {
     );
     // A retry of a report accepted before the closure still returns its first result.
     let retried = client
-        .report_hazard(inspector(no_township))
+        .report_hazard(by_inspector(no_township))
         .await
         .unwrap()
         .into_inner();

@@ -149,6 +149,7 @@ mod tests {
     fn scope(as_of: DateTime<Utc>, current: bool, township: Option<&str>) -> Scope {
         Scope {
             as_of,
+            known_at: as_of,
             current,
             period_start: NaiveDate::from_ymd_opt(2023, 1, 1).unwrap(),
             period_end: NaiveDate::from_ymd_opt(2023, 12, 31).unwrap(),
@@ -162,6 +163,7 @@ mod tests {
         Arc::new(Reconciled::new(
             Snapshot {
                 as_of: scope.as_of,
+                known_at: scope.known_at,
                 period_start: scope.period_start,
                 period_end: scope.period_end,
                 hazards: Vec::new(),

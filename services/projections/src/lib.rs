@@ -5,14 +5,11 @@
 pub mod api;
 pub mod cache;
 pub mod config;
-pub mod db;
-pub mod model;
 pub mod projector;
 pub mod reader;
 pub mod reconciliation;
 pub mod schema;
 pub mod service;
-pub mod sql;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,31 +18,41 @@ use std::time::Duration;
 use hl_eventstore::EventStore;
 use hl_proto::ledger::v1::ledger_service_server::LedgerServiceServer;
 use hl_proto::ledger::v1::projection_admin_service_server::ProjectionAdminServiceServer;
+use hl_readmodel::{Database, Registry};
 use hl_runtime::grpc::GrpcServer;
 use hl_runtime::health::HealthCheck;
 
 pub use config::ProjectionArgs;
 pub use service::Projections;
 
-/// Opens the read-model database, starts the projectors and mounts the query and admin services
-/// with their health checks.
+/// Every read model of the suite: each context contributes its own with one registration call.
+pub fn registry() -> Registry {
+    let mut registry = Registry::new();
+    hl_responsibility::read_models::register(&mut registry);
+    hl_hazards::read_models::register(&mut registry);
+    registry
+}
+
+/// Opens the read-model database, starts the projectors of the registry's read models and mounts
+/// the query and admin services with their health checks.
 pub async fn mount(
     server: &mut GrpcServer,
     store: &EventStore,
     args: &ProjectionArgs,
     data_dir: &std::path::Path,
+    registry: Registry,
 ) -> anyhow::Result<Arc<Projections>> {
-    let database = db::Database::connect(&args.database_url(data_dir)).await?;
-    // The projectors read both streams; make sure they exist even before their services write.
-    let streams_ready =
-        hl_runtime::nats::ensure_streams(store.clone(), projector::CONTEXTS.to_vec());
+    let database = Database::connect(&args.database_url(data_dir)).await?;
+    // The projectors read every stream a read model needs; make sure they exist even before
+    // their services write.
+    let streams_ready = hl_runtime::nats::ensure_streams(store.clone(), registry.contexts());
     server.add_check(HealthCheck::new("projection streams", move || {
         streams_ready.load(Ordering::SeqCst)
     }));
     let projections = Projections::start(
         database.clone(),
         store.clone(),
-        args.policy(),
+        registry,
         args.projection_batch,
     )
     .await?;

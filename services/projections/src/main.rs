@@ -25,8 +25,14 @@ async fn main() -> anyhow::Result<()> {
         config.projections.problems(),
         |server, store, _region| {
             Box::pin(async move {
-                hl_projections::mount(server, &store, &projections, std::path::Path::new(".data"))
-                    .await?;
+                hl_projections::mount(
+                    server,
+                    &store,
+                    &projections,
+                    std::path::Path::new(".data"),
+                    hl_projections::registry(),
+                )
+                .await?;
                 Ok(())
             })
         },

@@ -7,24 +7,15 @@
 //! stream sequence and the reason go to the log, the failures table, health and metrics. It is
 //! never skipped.
 
-use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
-use hl_eventstore::{
-    DecodedCommit, EventMeta, EventStore, StoredMessage, decode_events, trace_context,
-};
-use hl_proto::DomainEvent;
+use hl_eventstore::{EventStore, StoredMessage, trace_context};
 use hl_proto::events::v1::Commit;
-use hl_proto::hazard_events::{
-    AlarmDeviceEvent, HazardEvent, PeriodicStatisticsEvent, SelfCheckRoundEvent,
-    SupervisionOrderEvent,
-};
-use hl_proto::registry_events::{
-    AdminAreaEvent, EnterpriseEvent, GridCellEvent, OrgUnitEvent, PersonEvent,
-};
+use hl_readmodel::{Database, DecodedCommit, Registry};
 use prost::Message;
 use tokio::sync::watch;
 use tracing::Instrument;
@@ -32,9 +23,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use hl_telemetry::metrics::{StreamLabels, metrics};
 
-use crate::db::Database;
-use crate::model::*;
-use crate::sql;
+use crate::schema;
 
 /// Aborts a task when dropped, so a reader never outlives its projector.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -44,9 +33,6 @@ impl Drop for AbortOnDrop {
         self.0.abort();
     }
 }
-
-/// The streams the read models are built from.
-pub const CONTEXTS: &[&str] = &["hazards", "responsibility"];
 
 /// Messages applied in one transaction, at most, unless configured otherwise.
 pub const DEFAULT_BATCH: usize = 1000;
@@ -113,9 +99,9 @@ impl StreamStatus {
     }
 }
 
-/// What the reader hands the writer: a decoded message, or why reading stopped.
+/// What the reader hands the writer: a decoded commit, or why reading stopped.
 enum Read {
-    Message(DecodedMessage),
+    Message(DecodedCommit),
     /// The message cannot be decoded: the projector stops at its sequence.
     Poison {
         sequence: u64,
@@ -136,6 +122,7 @@ impl Projector {
     pub fn spawn(
         database: Database,
         store: EventStore,
+        registry: Arc<Registry>,
         generation: i64,
         context: &'static str,
         batch: usize,
@@ -153,11 +140,14 @@ impl Projector {
             stopped.clone(),
         ));
         tokio::spawn(run(
-            database,
-            store,
-            generation,
-            context,
-            batch,
+            Target {
+                database,
+                store,
+                registry,
+                generation,
+                context,
+                batch,
+            },
             status.clone(),
             stopped,
         ));
@@ -197,31 +187,23 @@ async fn follow_head(
     }
 }
 
-async fn run(
+/// What one projector reads and where it writes.
+struct Target {
     database: Database,
     store: EventStore,
+    registry: Arc<Registry>,
     generation: i64,
     context: &'static str,
     batch: usize,
-    status: Arc<StreamStatus>,
-    mut stopped: watch::Receiver<bool>,
-) {
+}
+
+async fn run(target: Target, status: Arc<StreamStatus>, mut stopped: watch::Receiver<bool>) {
     let stream_name = status.stream.clone();
     loop {
         if *stopped.borrow() {
             return;
         }
-        match follow(
-            &database,
-            &store,
-            generation,
-            context,
-            batch,
-            &status,
-            &mut stopped,
-        )
-        .await
-        {
+        match follow(&target, &status, &mut stopped).await {
             Ok(()) => return,
             Err(reason) => {
                 tracing::warn!(stream = %stream_name, %reason, "projector paused; retrying");
@@ -236,16 +218,19 @@ async fn run(
 
 /// Ok(()) when stopped on purpose or by a poison message; Err to retry.
 async fn follow(
-    database: &Database,
-    store: &EventStore,
-    generation: i64,
-    context: &'static str,
-    batch: usize,
+    target: &Target,
     status: &StreamStatus,
     stopped: &mut watch::Receiver<bool>,
 ) -> Result<(), String> {
+    let (database, store, generation, context) = (
+        &target.database,
+        &target.store,
+        target.generation,
+        target.context,
+    );
+    let batch = target.batch;
     let stream_name = status.stream.clone();
-    let checkpoint = sql::read_checkpoint(database.pool(), generation, &stream_name)
+    let checkpoint = schema::read_checkpoint(database, generation, &stream_name)
         .await
         .map_err(|error| error.to_string())?;
     status.applied.fetch_max(checkpoint, Ordering::SeqCst);
@@ -267,6 +252,7 @@ async fn follow(
     // and decoding there takes it off the writer's path.
     let (sender, mut receiver) = tokio::sync::mpsc::channel(batch.max(1) * 4);
     let span_name = format!("process {stream_name}");
+    let registry = target.registry.clone();
     let reader = tokio::spawn(async move {
         let mut messages = std::pin::pin!(messages);
         let mut last_read = checkpoint;
@@ -276,7 +262,7 @@ async fn follow(
                 Ok(message) if message.sequence <= last_read => continue,
                 Ok(message) => {
                     last_read = message.sequence;
-                    match decode_message(&message, &span_name) {
+                    match decode_message(&registry, context, &message, &span_name) {
                         Ok(decoded) => Read::Message(decoded),
                         Err(reason) => Read::Poison {
                             sequence: message.sequence,
@@ -316,7 +302,7 @@ async fn follow(
             }
         }
         if let Some(last) = messages.last().map(|message| message.sequence) {
-            let applied = apply_batch(database, generation, &stream_name, messages)
+            let applied = apply_batch(target, &stream_name, messages)
                 .await
                 .map_err(|error| format!("database: {error}"))?;
             record_progress(status, &stream_name, last, &applied);
@@ -386,29 +372,14 @@ async fn record_failure(
     .map(drop)
 }
 
-/// One commit's events, decoded by aggregate type.
-enum Decoded {
-    Hazard(DecodedCommit<HazardEvent>),
-    Round(DecodedCommit<SelfCheckRoundEvent>),
-    Statistics(DecodedCommit<PeriodicStatisticsEvent>),
-    Order(DecodedCommit<SupervisionOrderEvent>),
-    Device(DecodedCommit<AlarmDeviceEvent>),
-    Enterprise(DecodedCommit<EnterpriseEvent>),
-    Area(DecodedCommit<AdminAreaEvent>),
-    Cell(DecodedCommit<GridCellEvent>),
-    /// Org units and people: decoded (so a bad message still stops the projector) but not kept.
-    Unused,
-}
-
-/// A message of the stream with its commit decoded.
-struct DecodedMessage {
-    sequence: u64,
-    commit: Decoded,
-}
-
 /// Decodes one message inside its CONSUMER span, which continues the trace of the command that
 /// produced it.
-fn decode_message(message: &StoredMessage, span_name: &str) -> Result<DecodedMessage, String> {
+fn decode_message(
+    registry: &Registry,
+    context: &str,
+    message: &StoredMessage,
+    span_name: &str,
+) -> Result<DecodedCommit, String> {
     let span = tracing::info_span!(
         "apply",
         otel.name = span_name,
@@ -420,50 +391,9 @@ fn decode_message(message: &StoredMessage, span_name: &str) -> Result<DecodedMes
     );
     let _ = span.set_parent(trace_context::extract(&message.headers));
     let _entered = span.enter();
-    Ok(DecodedMessage {
-        sequence: message.sequence,
-        commit: decode(message)?,
-    })
-}
-
-fn decode(message: &StoredMessage) -> Result<Decoded, String> {
     let commit = Commit::decode(message.payload.as_ref())
         .map_err(|error| format!("not a commit: {error}"))?;
-    let Some(first) = commit.events.first() else {
-        return Ok(Decoded::Unused);
-    };
-    let aggregate_type = first.aggregate_type.clone();
-    Ok(match aggregate_type.as_str() {
-        "hazard" => Decoded::Hazard(decode_events(commit)?),
-        "self_check_round" => Decoded::Round(decode_events(commit)?),
-        "periodic_statistics" => Decoded::Statistics(decode_events(commit)?),
-        "supervision_order" => Decoded::Order(decode_events(commit)?),
-        "alarm_device" => Decoded::Device(decode_events(commit)?),
-        "enterprise" => Decoded::Enterprise(decode_events(commit)?),
-        "admin_area" => Decoded::Area(decode_events(commit)?),
-        "grid_cell" => Decoded::Cell(decode_events(commit)?),
-        "org_unit" => decode_events::<OrgUnitEvent>(commit).map(|_| Decoded::Unused)?,
-        "person" => decode_events::<PersonEvent>(commit).map(|_| Decoded::Unused)?,
-        other => return Err(format!("unknown aggregate type {other:?}")),
-    })
-}
-
-/// The ids a batch touches, per aggregate type, in first-seen order.
-#[derive(Default)]
-struct Touched {
-    hazards: BTreeSet<String>,
-    rounds: BTreeSet<String>,
-    orders: BTreeSet<String>,
-    devices: BTreeSet<String>,
-    enterprises: BTreeSet<String>,
-}
-
-fn id_of<E>(commit: &DecodedCommit<E>) -> String {
-    commit
-        .events
-        .first()
-        .map(|(_, meta)| meta.aggregate_id.clone())
-        .unwrap_or_default()
+    registry.decode(context, message.sequence, commit)
 }
 
 /// What a batch put into the read model.
@@ -476,227 +406,33 @@ pub struct Applied {
 
 /// Applies a batch in one transaction with its checkpoint.
 async fn apply_batch(
-    database: &Database,
-    generation: i64,
+    target: &Target,
     stream: &str,
-    messages: Vec<DecodedMessage>,
+    batch: Vec<DecodedCommit>,
 ) -> Result<Applied, sqlx::Error> {
-    let last_sequence = messages.last().map_or(0, |message| message.sequence);
-    let mut touched = Touched::default();
-    for message in &messages {
-        match &message.commit {
-            Decoded::Hazard(commit) => touched.hazards.insert(id_of(commit)),
-            Decoded::Round(commit) => touched.rounds.insert(id_of(commit)),
-            Decoded::Order(commit) => touched.orders.insert(id_of(commit)),
-            Decoded::Device(commit) => touched.devices.insert(id_of(commit)),
-            Decoded::Enterprise(commit) => touched.enterprises.insert(id_of(commit)),
-            _ => false,
-        };
-    }
-    let decoded: Vec<(u64, Decoded)> = messages
-        .into_iter()
-        .map(|message| (message.sequence, message.commit))
-        .collect();
-    let newest_recorded_at = decoded
+    let last_sequence = batch.last().map_or(0, |commit| commit.sequence);
+    let newest_recorded_at = batch
         .iter()
-        .filter_map(|(_, commit)| event_summary(commit).1.map(|meta| millis(meta.recorded_at)))
+        .filter_map(|commit| commit.recorded_at)
+        .map(|at| at.timestamp_millis())
         .max()
         .unwrap_or_default();
-    let events: u64 = decoded
-        .iter()
-        .map(|(_, commit)| event_summary(commit).0)
-        .sum();
-
+    let events = batch.iter().map(|commit| commit.events).sum();
+    let messages = batch.len();
     let write = async {
-        let mut tx = database.begin_write().await?;
-        let ids = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>();
-        let mut hazards = sql::load_hazards(&mut tx, generation, &ids(&touched.hazards)).await?;
-        let mut rounds = sql::load_rounds(&mut tx, generation, &ids(&touched.rounds)).await?;
-        let mut orders = sql::load_orders(&mut tx, generation, &ids(&touched.orders)).await?;
-        let mut devices = sql::load_devices(&mut tx, generation, &ids(&touched.devices)).await?;
-        let mut enterprises =
-            sql::load_enterprise_states(&mut tx, generation, &ids(&touched.enterprises)).await?;
-        let mut history = Vec::new();
-        let mut pairs = Vec::new();
-        let mut statistics = Vec::new();
-        let mut tests = Vec::new();
-        let mut areas: HashMap<String, hl_proto::responsibility::v1::AdminArea> = HashMap::new();
-        let mut cells: HashMap<String, hl_proto::responsibility::v1::GridCell> = HashMap::new();
-
-        for (sequence, commit) in &decoded {
-            match commit {
-                Decoded::Hazard(commit) => {
-                    for (index, (event, meta)) in commit.events.iter().enumerate() {
-                        let row = hazards.entry(meta.aggregate_id.clone()).or_default();
-                        if meta.aggregate_version as i64 <= row.version {
-                            continue;
-                        }
-                        let (row_history, pair) = apply_hazard(
-                            row,
-                            event,
-                            meta,
-                            Position {
-                                sequence: *sequence as i64,
-                                index: index as i64,
-                            },
-                        );
-                        history.push(row_history);
-                        pairs.extend(pair);
-                    }
-                }
-                Decoded::Round(commit) => {
-                    for (event, meta) in &commit.events {
-                        apply_round(
-                            rounds.entry(meta.aggregate_id.clone()).or_default(),
-                            event,
-                            meta,
-                        );
-                    }
-                }
-                Decoded::Statistics(commit) => statistics.extend(
-                    commit
-                        .events
-                        .iter()
-                        .map(|(event, meta)| statistics_row(event, meta)),
-                ),
-                Decoded::Order(commit) => {
-                    for (event, meta) in &commit.events {
-                        apply_order(
-                            orders.entry(meta.aggregate_id.clone()).or_default(),
-                            event,
-                            meta,
-                        );
-                    }
-                }
-                Decoded::Device(commit) => {
-                    for (index, (event, meta)) in commit.events.iter().enumerate() {
-                        let row = devices.entry(meta.aggregate_id.clone()).or_default();
-                        tests.extend(apply_device(
-                            row,
-                            event,
-                            meta,
-                            Position {
-                                sequence: *sequence as i64,
-                                index: index as i64,
-                            },
-                        ));
-                    }
-                }
-                Decoded::Enterprise(commit) => {
-                    for (event, meta) in &commit.events {
-                        let (state, version) =
-                            enterprises.entry(meta.aggregate_id.clone()).or_default();
-                        if meta.aggregate_version as i64 <= *version {
-                            continue;
-                        }
-                        apply_enterprise(state, event, meta);
-                        *version = meta.aggregate_version as i64;
-                    }
-                }
-                Decoded::Area(commit) => {
-                    for (event, _) in &commit.events {
-                        let area = match event {
-                            AdminAreaEvent::Defined(defined) => defined.area.clone(),
-                            AdminAreaEvent::Updated(updated) => updated.area.clone(),
-                        };
-                        if let Some(area) = area {
-                            areas.insert(area.code.clone(), area);
-                        }
-                    }
-                }
-                Decoded::Cell(commit) => {
-                    for (event, _) in &commit.events {
-                        let cell = match event {
-                            GridCellEvent::Defined(defined) => defined.cell.clone(),
-                            GridCellEvent::Updated(updated) => updated.cell.clone(),
-                        };
-                        if let Some(cell) = cell {
-                            cells.insert(cell.grid_cell_id.clone(), cell);
-                        }
-                    }
-                }
-                Decoded::Unused => {}
-            }
-        }
-
-        let hazard_rows: Vec<HazardRow> = hazards
-            .into_values()
-            .filter(|row| !row.facts.hazard_id.is_empty())
-            .collect();
-        sql::upsert_hazards(&mut tx, generation, &hazard_rows).await?;
-        sql::insert_history(&mut tx, generation, &history).await?;
-        sql::upsert_matches(&mut tx, generation, &pairs).await?;
-        sql::upsert_rounds(
-            &mut tx,
-            generation,
-            &rounds.into_values().collect::<Vec<_>>(),
-        )
-        .await?;
-        sql::upsert_statistics(&mut tx, generation, &statistics).await?;
-        sql::upsert_orders(
-            &mut tx,
-            generation,
-            &orders.into_values().collect::<Vec<_>>(),
-        )
-        .await?;
-        sql::upsert_devices(
-            &mut tx,
-            generation,
-            &devices.into_values().collect::<Vec<_>>(),
-            &tests,
-        )
-        .await?;
-        sql::write_enterprises(
-            &mut tx,
-            generation,
-            &enterprises.into_values().collect::<Vec<_>>(),
-        )
-        .await?;
-        sql::upsert_areas(
-            &mut tx,
-            generation,
-            &areas.into_values().collect::<Vec<_>>(),
-        )
-        .await?;
-        sql::upsert_grid_cells(
-            &mut tx,
-            generation,
-            &cells.into_values().collect::<Vec<_>>(),
-        )
-        .await?;
-        sql::write_checkpoint(&mut tx, generation, stream, last_sequence).await?;
-        tx.commit().await?;
-        Ok::<(), sqlx::Error>(())
+        let mut tx = target.database.begin_write().await?;
+        target
+            .registry
+            .apply(&mut tx, target.generation, batch)
+            .await?;
+        schema::write_checkpoint(&mut tx, target.generation, stream, last_sequence).await?;
+        tx.commit().await
     };
     write
-        .instrument(tracing::debug_span!(
-            "write batch",
-            messages = decoded.len()
-        ))
+        .instrument(tracing::debug_span!("write batch", messages))
         .await?;
     Ok(Applied {
         newest_recorded_at,
         events,
     })
-}
-
-/// How many events a commit holds for the read models, and the metadata of its last one.
-fn event_summary(commit: &Decoded) -> (u64, Option<&EventMeta>) {
-    fn of<E: DomainEvent>(commit: &DecodedCommit<E>) -> (u64, Option<&EventMeta>) {
-        (
-            commit.events.len() as u64,
-            commit.events.last().map(|(_, meta)| meta),
-        )
-    }
-    match commit {
-        Decoded::Hazard(commit) => of(commit),
-        Decoded::Round(commit) => of(commit),
-        Decoded::Statistics(commit) => of(commit),
-        Decoded::Order(commit) => of(commit),
-        Decoded::Device(commit) => of(commit),
-        Decoded::Enterprise(commit) => of(commit),
-        Decoded::Area(commit) => of(commit),
-        Decoded::Cell(commit) => of(commit),
-        Decoded::Unused => (0, None),
-    }
 }

@@ -1,28 +1,63 @@
-//! Reading a snapshot of the read models as of a time. For a time in the past, each hazard's
-//! state comes from its history (the state after each event, at the event's business time), so
-//! any past day can be asked about; for now, from the current table.
+//! Reading a snapshot of the read models as of a moment. `as_of` is business time: for a moment
+//! in the past, each hazard's lifecycle comes from its history (the lifecycle after each event,
+//! at the event's business time). `known_at` is recording time: what the ledger knew then, so a
+//! report printed last month can be reproduced exactly. For now and everything known, the
+//! current tables answer.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use hl_directory::read_models::{EnterprisePeriodRow, industry_codes};
 use hl_domain::clock::local_date;
+use hl_hazards::domain::rules::HAZARDS;
+use hl_hazards::read_models::devices::{DeviceRow, DeviceTestRow};
+use hl_hazards::read_models::hazards::{HazardRow, HistoryRow, MatchRow};
+use hl_hazards::read_models::rounds::RoundRow;
+use hl_hazards::read_models::statistics::StatisticsRow;
 use hl_proto::hazards::v1::SelfCheckRoundStatus;
-use hl_proto::responsibility::v1::EnterpriseStatus;
+use hl_readmodel::{Columns, Database, Table, Value, bind_all};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::{Database, Value, bind_all};
-use crate::model::{DeviceTestRow, HazardRow};
 use crate::reconciliation::{Attributes, DeviceView, EnterpriseView, HazardView, Snapshot};
-use crate::sql;
 
-/// Which records a query looks at.
+/// Why a snapshot could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("the read-model database failed: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A hazard names rules this build does not know; it is not judged by other rules.
+    #[error("hazards/{hazard_id}: {refusal}")]
+    UnknownRules {
+        hazard_id: String,
+        refusal: hl_domain::DomainError,
+    },
+}
+
+impl From<ReadError> for tonic::Status {
+    fn from(error: ReadError) -> Self {
+        match error {
+            ReadError::Database(error) => hl_runtime::ServiceError::unavailable(format!(
+                "the read-model database failed: {error}"
+            )),
+            ReadError::UnknownRules { hazard_id, refusal } => {
+                hl_runtime::ServiceError::from(refusal).with_metadata("hazard", hazard_id)
+            }
+        }
+        .into()
+    }
+}
+
+/// Which records a query looks at, and when.
 #[derive(Clone, Debug)]
 pub struct Scope {
+    /// The business moment asked about.
     pub as_of: DateTime<Utc>,
-    /// `as_of` is now: the current tables answer directly. Decided when the request arrives
-    /// (see `is_now`), never while it runs, or a slow query would turn into a historical one
-    /// and read the whole history.
+    /// What the ledger had recorded by then.
+    pub known_at: DateTime<Utc>,
+    /// `as_of` and `known_at` are now: the current tables answer directly. Decided when the
+    /// request arrives (see `is_now`), never while it runs, or a slow query would turn into a
+    /// historical one and read the whole history.
     pub current: bool,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
@@ -31,9 +66,9 @@ pub struct Scope {
     pub industry: Option<i32>,
 }
 
-/// Whether a requested `as_of` means now (or later), judged as the request arrives.
-pub fn is_now(as_of: DateTime<Utc>) -> bool {
-    as_of >= Utc::now() - chrono::Duration::seconds(1)
+/// Whether a requested moment means now (or later), judged as the request arrives.
+pub fn is_now(moment: DateTime<Utc>) -> bool {
+    moment >= Utc::now() - chrono::Duration::seconds(1)
 }
 
 impl Scope {
@@ -49,50 +84,64 @@ impl Scope {
                 .industry
                 .is_none_or(|wanted| attributes.industries.contains(&wanted))
     }
+
+    fn as_of_millis(&self) -> i64 {
+        self.as_of.timestamp_millis()
+    }
+
+    fn known_at_millis(&self) -> i64 {
+        self.known_at.timestamp_millis()
+    }
 }
 
-fn industries(text: &str) -> Vec<i32> {
-    text.split(',')
-        .filter_map(|part| part.parse().ok())
-        .collect()
-}
-
-fn attributes(
-    row: &AnyRow,
-    prefix: &str,
-    fallback_township: &str,
-) -> Result<Attributes, sqlx::Error> {
-    let name: Option<String> = row.try_get(format!("{prefix}display_name").as_str())?;
-    let township: Option<String> = row.try_get(format!("{prefix}township_code").as_str())?;
-    let grid: Option<String> = row.try_get(format!("{prefix}grid_cell_id").as_str())?;
-    let industry_list: Option<String> = row.try_get(format!("{prefix}industries").as_str())?;
+/// The enterprise attributes a query joined in under the prefix `e_`.
+fn joined_attributes(row: &AnyRow, fallback_township: &str) -> Result<Attributes, sqlx::Error> {
+    let name: Option<String> = row.try_get("e_display_name")?;
+    let township: Option<String> = row.try_get("e_township_code")?;
+    let grid: Option<String> = row.try_get("e_grid_cell_id")?;
+    let industries: Option<String> = row.try_get("e_industries")?;
     Ok(Attributes {
         enterprise_name: name.unwrap_or_default(),
         township_code: township
             .filter(|code| !code.is_empty())
             .unwrap_or_else(|| fallback_township.to_string()),
         grid_cell_id: grid.unwrap_or_default(),
-        industries: industry_list.as_deref().map(industries).unwrap_or_default(),
+        industries: industries
+            .as_deref()
+            .map(industry_codes)
+            .unwrap_or_default(),
     })
 }
 
-/// The hazards reported by `as_of` in scope, each with its state as of then and its
-/// enterprise's attributes on the report day.
+fn period_attributes(period: &EnterprisePeriodRow) -> Attributes {
+    Attributes {
+        enterprise_name: period.display_name.clone(),
+        township_code: period.township_code.clone(),
+        grid_cell_id: period.grid_cell_id.clone(),
+        industries: period.industry_codes(),
+    }
+}
+
+/// The hazards found by `as_of` and recorded by `known_at` in scope, each with its lifecycle as
+/// of then and its enterprise's attributes on the day it was found.
 pub async fn hazards(
     database: &Database,
     generation: i64,
     scope: &Scope,
-) -> Result<Vec<HazardView>, sqlx::Error> {
-    let g = generation;
+) -> Result<Vec<HazardView>, ReadError> {
+    let (hazards, periods) = (
+        HazardRow::table(generation),
+        EnterprisePeriodRow::table(generation),
+    );
     let mut sql_text = format!(
         "SELECT h.*, e.display_name AS e_display_name, e.township_code AS e_township_code, e.grid_cell_id AS e_grid_cell_id, e.industries AS e_industries
-         FROM hazards_g{g} h
-         LEFT JOIN enterprise_periods_g{g} e ON e.enterprise_id = h.enterprise_id AND e.valid_from <= h.reported_date AND h.reported_date < e.valid_to
-         WHERE h.reported_at <= $1"
+         FROM {hazards} h
+         LEFT JOIN {periods} e ON e.enterprise_id = h.enterprise_id AND e.valid_from <= h.reported_day AND h.reported_day < e.valid_to
+         WHERE h.reported_at <= $1 AND h.recorded_at <= $2"
     );
-    let mut values: Vec<Value> = vec![scope.as_of.timestamp_millis().into()];
+    let mut values: Vec<Value> = vec![scope.as_of_millis().into(), scope.known_at_millis().into()];
     if let Some(enterprise_id) = &scope.enterprise_id {
-        sql_text.push_str(" AND h.enterprise_id = $2");
+        sql_text.push_str(" AND h.enterprise_id = $3");
         values.push(enterprise_id.clone().into());
     }
     let rows = bind_all(sqlx::query(&sql_text), values.clone())
@@ -100,39 +149,63 @@ pub async fn hazards(
         .await?;
     let mut views = Vec::with_capacity(rows.len());
     for row in &rows {
-        let hazard: HazardRow = sql::read_hazard(row)?;
-        let attributes = attributes(row, "e_", &hazard.facts.township_code)?;
+        let hazard = HazardRow::from_row(row)?;
+        let attributes = joined_attributes(row, &hazard.facts.township_code)?;
         if scope.admits(&hazard.facts.enterprise_id, &attributes) {
+            let rules = HAZARDS
+                .by_name(&hazard.facts.rule_version)
+                .map_err(|refusal| ReadError::UnknownRules {
+                    hazard_id: hazard.facts.hazard_id.clone(),
+                    refusal,
+                })?;
             views.push(HazardView {
                 facts: hazard.facts,
-                state: hazard.state,
+                reported_day: hazard.reported_day,
+                lifecycle: hazard.lifecycle,
                 attributes,
+                rules,
             });
         }
     }
     if !scope.current {
-        let mut history_sql = format!("SELECT * FROM hazard_history_g{g} WHERE at <= $1");
-        if scope.enterprise_id.is_some() {
-            history_sql.push_str(&format!(
-                " AND hazard_id IN (SELECT hazard_id FROM hazards_g{g} WHERE enterprise_id = $2)"
-            ));
-        }
-        history_sql.push_str(" ORDER BY hazard_id, sequence, position");
-        let history = bind_all(sqlx::query(&history_sql), values)
-            .fetch_all(database.pool())
-            .await?;
-        let mut latest: HashMap<String, crate::model::HazardState> = HashMap::new();
-        for row in &history {
-            latest.insert(row.try_get("hazard_id")?, sql::read_state(row)?);
-        }
-        for view in &mut views {
-            if let Some(state) = latest.remove(&view.facts.hazard_id) {
-                view.state = state;
-            }
-        }
+        lifecycles_as_of(database, generation, scope, values, &mut views).await?;
     }
     views.sort_by(|left, right| left.facts.hazard_id.cmp(&right.facts.hazard_id));
     Ok(views)
+}
+
+/// Replaces each hazard's lifecycle by the one after its last event that happened by `as_of`
+/// and was recorded by `known_at`.
+async fn lifecycles_as_of(
+    database: &Database,
+    generation: i64,
+    scope: &Scope,
+    values: Vec<Value>,
+    views: &mut [HazardView],
+) -> Result<(), sqlx::Error> {
+    let history = HistoryRow::table(generation);
+    let mut history_sql = format!("SELECT * FROM {history} WHERE at <= $1 AND recorded_at <= $2");
+    if scope.enterprise_id.is_some() {
+        history_sql.push_str(&format!(
+            " AND hazard_id IN (SELECT hazard_id FROM {} WHERE enterprise_id = $3)",
+            HazardRow::table(generation)
+        ));
+    }
+    history_sql.push_str(" ORDER BY hazard_id, sequence, position");
+    let rows = bind_all(sqlx::query(&history_sql), values)
+        .fetch_all(database.pool())
+        .await?;
+    let mut latest = HashMap::new();
+    for row in &rows {
+        let entry = HistoryRow::from_row(row)?;
+        latest.insert(entry.hazard_id, entry.lifecycle);
+    }
+    for view in views {
+        if let Some(lifecycle) = latest.remove(&view.facts.hazard_id) {
+            view.lifecycle = lifecycle;
+        }
+    }
+    Ok(())
 }
 
 /// Enterprises on a day, with their attributes and whether they must self-check.
@@ -142,150 +215,91 @@ pub async fn enterprises_on(
     day: NaiveDate,
 ) -> Result<HashMap<String, EnterpriseView>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT * FROM enterprise_periods_g{generation} WHERE valid_from <= $1 AND $1 < valid_to"
+        "SELECT * FROM {} WHERE valid_from <= $1 AND $1 < valid_to",
+        EnterprisePeriodRow::table(generation)
     ))
     .bind(day.to_string())
     .fetch_all(database.pool())
     .await?;
     let mut enterprises = HashMap::new();
     for row in &rows {
-        let enterprise_id: String = row.try_get("enterprise_id")?;
-        let status = row.try_get::<i64, _>("status")? as i32;
-        let required = row.try_get::<i64, _>("self_check_required")? != 0;
-        let active = status == EnterpriseStatus::Registered as i32
-            || status == EnterpriseStatus::Active as i32;
-        let attributes = attributes(row, "", "")?;
+        let period = EnterprisePeriodRow::from_row(row)?;
         enterprises.insert(
-            enterprise_id.clone(),
+            period.enterprise_id.clone(),
             EnterpriseView {
-                enterprise_id,
-                attributes,
-                in_scope: active && required,
+                enterprise_id: period.enterprise_id.clone(),
+                attributes: period_attributes(&period),
+                in_scope: period.must_self_check(),
+                frequency: period.self_check_frequency,
             },
         );
     }
     Ok(enterprises)
 }
 
-/// Everything the reconciliation needs, as of the scope's time.
+/// Every row of a table recorded by the scope's moments, by a column of business time and one of
+/// recording time.
+async fn rows_known_by<T: Table>(
+    database: &Database,
+    generation: i64,
+    scope: &Scope,
+    (business_time, recording_time): (&str, &str),
+) -> Result<Vec<T>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM {} WHERE {business_time} <= $1 AND {recording_time} <= $2",
+        T::table(generation)
+    ))
+    .bind(scope.as_of_millis())
+    .bind(scope.known_at_millis())
+    .fetch_all(database.pool())
+    .await?;
+    rows.iter().map(T::from_row).collect()
+}
+
+/// Everything the reconciliation needs, as of the scope's moments.
 pub async fn snapshot(
     database: &Database,
     generation: i64,
     scope: &Scope,
-) -> Result<Snapshot, sqlx::Error> {
-    let as_of = scope.as_of.timestamp_millis();
-    let g = generation;
+) -> Result<Snapshot, ReadError> {
     let hazards = hazards(database, generation, scope).await?;
-    let rejected_pairs: HashSet<(String, String)> = sqlx::query_as::<_, (String, String)>(&format!(
-        "SELECT government_hazard_id, self_hazard_id FROM hazard_matches_g{g} WHERE decision = 'rejected' AND decided_at <= $1"
-    ))
-    .bind(as_of)
-    .fetch_all(database.pool())
-    .await?
-    .into_iter()
-    .collect();
-
+    let rejected_pairs: HashSet<(String, String)> =
+        rows_known_by::<MatchRow>(database, generation, scope, ("decided_at", "recorded_at"))
+            .await?
+            .into_iter()
+            .filter(|pair| pair.decision == "rejected")
+            .map(|pair| (pair.government_hazard_id, pair.self_hazard_id))
+            .collect();
     let today = local_date(scope.as_of);
     let enterprises_today = enterprises_on(database, generation, today).await?;
-    let scope_day = scope.period_end.min(today);
-    let enterprises: Vec<EnterpriseView> = enterprises_on(database, generation, scope_day)
-        .await?
-        .into_values()
-        .filter(|enterprise| scope.admits(&enterprise.enterprise_id, &enterprise.attributes))
-        .collect();
+    let enterprises: Vec<EnterpriseView> =
+        enterprises_on(database, generation, scope.period_end.min(today))
+            .await?
+            .into_values()
+            .filter(|enterprise| scope.admits(&enterprise.enterprise_id, &enterprise.attributes))
+            .collect();
     let admitted = |enterprise_id: &str| {
-        enterprises_today
-            .get(enterprise_id)
-            .is_some_and(|view| scope.admits(enterprise_id, &view.attributes))
+        scope.enterprise_id.as_deref() == Some(enterprise_id)
+            || enterprises_today
+                .get(enterprise_id)
+                .is_some_and(|view| scope.admits(enterprise_id, &view.attributes))
     };
-
-    let mut rounds = Vec::new();
-    for row in sqlx::query(&format!(
-        "SELECT * FROM self_check_rounds_g{g} WHERE opened_at <= $1"
-    ))
-    .bind(as_of)
-    .fetch_all(database.pool())
-    .await?
-    {
-        let mut round = sql::read_round(&row)?;
-        if round
-            .submitted_at
-            .is_some_and(|submitted| submitted > as_of)
-        {
-            round.submitted_at = None;
-            round.status = SelfCheckRoundStatus::Open as i32;
-        }
-        if admitted(&round.enterprise_id)
-            || scope.enterprise_id.as_deref() == Some(&round.enterprise_id)
-        {
-            rounds.push(round);
-        }
-    }
-    let mut statistics = Vec::new();
-    for row in sqlx::query(&format!(
-        "SELECT * FROM periodic_statistics_g{g} WHERE submitted_at <= $1"
-    ))
-    .bind(as_of)
-    .fetch_all(database.pool())
-    .await?
-    {
-        statistics.push(crate::model::StatisticsRow {
-            statistics_id: row.try_get("statistics_id")?,
-            enterprise_id: row.try_get("enterprise_id")?,
-            kind: row.try_get::<i64, _>("kind")? as i32,
-            year: row.try_get("year")?,
-            quarter: row.try_get("quarter")?,
-            due: row.try_get("due")?,
-            late: row.try_get::<i64, _>("late")? != 0,
-            submitted_at: row.try_get("submitted_at")?,
-            event_id: row.try_get("event_id")?,
-        });
-    }
-    let mut tests: HashMap<String, Vec<DeviceTestRow>> = HashMap::new();
-    for row in sqlx::query(&format!(
-        "SELECT * FROM alarm_device_tests_g{g} WHERE recorded_at <= $1 ORDER BY device_id, sequence"
-    ))
-    .bind(as_of)
-    .fetch_all(database.pool())
-    .await?
-    {
-        let device_id: String = row.try_get("device_id")?;
-        tests
-            .entry(device_id.clone())
-            .or_default()
-            .push(DeviceTestRow {
-                device_id,
-                sequence: row.try_get("sequence")?,
-                tested_on: row.try_get("tested_on")?,
-                result: row.try_get::<i64, _>("result")? as i32,
-                recorded_at: row.try_get("recorded_at")?,
-                event_id: row.try_get("event_id")?,
-            });
-    }
-    let mut devices = Vec::new();
-    for row in sqlx::query(&format!(
-        "SELECT * FROM alarm_devices_g{g} WHERE registered_at <= $1"
-    ))
-    .bind(as_of)
-    .fetch_all(database.pool())
-    .await?
-    {
-        let device = sql::read_device(&row)?;
-        let attributes = enterprises_today
-            .get(&device.enterprise_id)
-            .map(|view| view.attributes.clone())
-            .unwrap_or_default();
-        if scope.admits(&device.enterprise_id, &attributes) {
-            let device_tests = tests.remove(&device.device_id).unwrap_or_default();
-            devices.push(DeviceView {
-                device,
-                tests: device_tests,
-                attributes,
-            });
-        }
-    }
+    let rounds = rounds_as_of(database, generation, scope)
+        .await?
+        .into_iter()
+        .filter(|round| admitted(&round.enterprise_id))
+        .collect();
+    let statistics = rows_known_by::<StatisticsRow>(
+        database,
+        generation,
+        scope,
+        ("submitted_at", "recorded_at"),
+    )
+    .await?;
+    let devices = devices_as_of(database, generation, scope, &enterprises_today).await?;
     Ok(Snapshot {
         as_of: scope.as_of,
+        known_at: scope.known_at,
         period_start: scope.period_start,
         period_end: scope.period_end,
         hazards,
@@ -297,20 +311,88 @@ pub async fn snapshot(
     })
 }
 
+/// The rounds opened by `as_of`, each submitted only if its submission is known by then.
+async fn rounds_as_of(
+    database: &Database,
+    generation: i64,
+    scope: &Scope,
+) -> Result<Vec<RoundRow>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM {} WHERE opened_at <= $1",
+        RoundRow::table(generation)
+    ))
+    .bind(scope.as_of_millis())
+    .fetch_all(database.pool())
+    .await?;
+    let mut rounds = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut round = RoundRow::from_row(row)?;
+        if !round.submitted_by(scope.as_of, scope.known_at) {
+            round.submitted_at = None;
+            round.submission_recorded_at = None;
+            round.status = SelfCheckRoundStatus::Open;
+        }
+        rounds.push(round);
+    }
+    Ok(rounds)
+}
+
+/// The devices registered by `as_of` in scope, each with its tests known by then.
+async fn devices_as_of(
+    database: &Database,
+    generation: i64,
+    scope: &Scope,
+    enterprises_today: &HashMap<String, EnterpriseView>,
+) -> Result<Vec<DeviceView>, sqlx::Error> {
+    let mut tests: HashMap<String, Vec<DeviceTestRow>> = HashMap::new();
+    let mut known_tests =
+        rows_known_by::<DeviceTestRow>(database, generation, scope, ("at", "recorded_at")).await?;
+    known_tests.sort_by_key(|test| test.sequence);
+    for test in known_tests {
+        tests.entry(test.device_id.clone()).or_default().push(test);
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM {} WHERE registered_at <= $1",
+        DeviceRow::table(generation)
+    ))
+    .bind(scope.as_of_millis())
+    .fetch_all(database.pool())
+    .await?;
+    let mut devices = Vec::new();
+    for row in &rows {
+        let device = DeviceRow::from_row(row)?;
+        let attributes = enterprises_today
+            .get(&device.enterprise_id)
+            .map(|view| view.attributes.clone())
+            .unwrap_or_default();
+        if scope.admits(&device.enterprise_id, &attributes) {
+            devices.push(DeviceView {
+                tests: tests.remove(&device.device_id).unwrap_or_default(),
+                device,
+                attributes,
+            });
+        }
+    }
+    Ok(devices)
+}
+
 /// Display names: township and village codes, and grid cells.
 pub async fn names(
     database: &Database,
     generation: i64,
 ) -> Result<HashMap<String, String>, sqlx::Error> {
+    use hl_responsibility::read_models::{AreaRow, GridCellRow};
     let mut names: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(&format!(
-        "SELECT code, name FROM admin_areas_g{generation}"
+        "SELECT code, name FROM {}",
+        AreaRow::table(generation)
     ))
     .fetch_all(database.pool())
     .await?
     .into_iter()
     .collect();
     for (id, name) in sqlx::query_as::<_, (String, String)>(&format!(
-        "SELECT grid_cell_id, name FROM grid_cells_g{generation}"
+        "SELECT grid_cell_id, name FROM {}",
+        GridCellRow::table(generation)
     ))
     .fetch_all(database.pool())
     .await?
@@ -338,9 +420,10 @@ pub async fn history_events(
     if hazard_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let hazards = crate::db::placeholders(2, hazard_ids.len());
+    let hazards = hl_readmodel::placeholders(2, hazard_ids.len());
     let sql_text = format!(
-        "SELECT hazard_id, event_type, event_id FROM hazard_history_g{generation} WHERE at <= $1 AND hazard_id IN ({hazards}) ORDER BY sequence, position"
+        "SELECT hazard_id, event_type, event_id FROM {} WHERE at <= $1 AND hazard_id IN ({hazards}) ORDER BY sequence, position",
+        HistoryRow::table(generation)
     );
     let mut values: Vec<Value> = vec![as_of.into()];
     values.extend(hazard_ids.iter().cloned().map(Value::Text));

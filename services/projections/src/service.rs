@@ -9,10 +9,10 @@ use hl_eventstore::EventStore;
 use hl_proto::ledger::v1::RebuildProgress;
 use tokio::sync::watch;
 
+use hl_readmodel::{Database, Registry};
+
 use crate::cache::{ContentVersion, ReconciliationCache};
-use crate::db::Database;
-use crate::projector::{CONTEXTS, Projector, StreamStatus};
-use crate::reconciliation::Policy;
+use crate::projector::{Projector, StreamStatus};
 use crate::schema;
 
 /// One generation of read models and the projectors that fill it.
@@ -22,11 +22,25 @@ struct Generation {
 }
 
 impl Generation {
-    fn start(database: &Database, store: &EventStore, number: i64, batch: usize) -> Generation {
-        let projectors = CONTEXTS
-            .iter()
+    fn start(
+        database: &Database,
+        store: &EventStore,
+        registry: &Arc<Registry>,
+        number: i64,
+        batch: usize,
+    ) -> Generation {
+        let projectors = registry
+            .contexts()
+            .into_iter()
             .map(|context| {
-                Projector::spawn(database.clone(), store.clone(), number, context, batch)
+                Projector::spawn(
+                    database.clone(),
+                    store.clone(),
+                    registry.clone(),
+                    number,
+                    context,
+                    batch,
+                )
             })
             .collect();
         Generation { number, projectors }
@@ -51,7 +65,8 @@ impl Generation {
 pub struct Projections {
     pub database: Database,
     store: EventStore,
-    pub policy: Policy,
+    /// Every read model, contributed by the contexts.
+    pub registry: Arc<Registry>,
     batch: usize,
     active: RwLock<Generation>,
     rebuilding: AtomicBool,
@@ -75,17 +90,18 @@ impl Projections {
     pub async fn start(
         database: Database,
         store: EventStore,
-        policy: Policy,
+        registry: Registry,
         batch: usize,
     ) -> Result<Arc<Projections>, sqlx::Error> {
+        let registry = Arc::new(registry);
         schema::migrate(&database).await?;
-        let number = schema::active_generation(&database).await?;
-        schema::create_generation(&database, number).await?;
-        let active = Generation::start(&database, &store, number, batch);
+        let number = schema::active_generation(&database, &registry).await?;
+        schema::create_generation(&database, &registry, number).await?;
+        let active = Generation::start(&database, &store, &registry, number, batch);
         Ok(Arc::new(Projections {
             database,
             store,
-            policy,
+            registry,
             batch,
             active: RwLock::new(active),
             rebuilding: AtomicBool::new(false),
@@ -146,7 +162,13 @@ impl Projections {
                 return Err(error);
             }
         };
-        let building = Generation::start(&self.database, &self.store, number, self.batch);
+        let building = Generation::start(
+            &self.database,
+            &self.store,
+            &self.registry,
+            number,
+            self.batch,
+        );
         let (sender, receiver) = watch::channel(RebuildProgress {
             generation: number,
             applied: 0,
@@ -162,10 +184,10 @@ impl Projections {
 
     async fn prepare_rebuild(&self) -> Result<(i64, u64), RebuildError> {
         let number = self.generation() + 1;
-        schema::drop_generation(&self.database, number).await?;
-        schema::create_generation(&self.database, number).await?;
+        schema::drop_generation(&self.database, &self.registry, number).await?;
+        schema::create_generation(&self.database, &self.registry, number).await?;
         let mut target = 0;
-        for context in CONTEXTS {
+        for context in self.registry.contexts() {
             target += self.store.stream_head(context).await?;
         }
         Ok((number, target))
@@ -197,7 +219,7 @@ impl Projections {
             {
                 tracing::error!(generation = number, sequence = failure.sequence, reason = %failure.reason, "rebuild abandoned: the new generation stopped");
                 drop(building);
-                let _ = schema::drop_generation(&self.database, number).await;
+                let _ = schema::drop_generation(&self.database, &self.registry, number).await;
                 self.rebuilding.store(false, Ordering::SeqCst);
                 return;
             }
@@ -210,17 +232,11 @@ impl Projections {
                 break;
             }
         }
-        let switched = sqlx::query("UPDATE projection_generations SET active = $1, schema_version = $2, switched_at = $3 WHERE projection = $4")
-            .bind(number)
-            .bind(schema::SCHEMA_VERSION)
-            .bind(chrono::Utc::now().timestamp_millis())
-            .bind(schema::PROJECTION)
-            .execute(self.database.pool())
-            .await;
+        let switched = schema::activate(&self.database, number).await;
         if let Err(error) = switched {
             tracing::error!(%error, generation = number, "rebuild could not switch; the old generation stays active");
             drop(building);
-            let _ = schema::drop_generation(&self.database, number).await;
+            let _ = schema::drop_generation(&self.database, &self.registry, number).await;
             self.rebuilding.store(false, Ordering::SeqCst);
             return;
         }
@@ -230,7 +246,9 @@ impl Projections {
         );
         let old_number = old.number;
         drop(old);
-        if let Err(error) = schema::drop_generation(&self.database, old_number).await {
+        if let Err(error) =
+            schema::drop_generation(&self.database, &self.registry, old_number).await
+        {
             tracing::warn!(%error, generation = old_number, "the old generation's tables could not be dropped");
         }
         let applied = self.active.read().expect("generation lock").applied();

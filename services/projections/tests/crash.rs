@@ -10,17 +10,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use hl_directory::Standing;
 use hl_domain::access::test_actors;
 use hl_eventstore::{
     EventStore, Namespace, Repository, RepositorySettings, RequestMeta, StoreSettings,
     decode_commit,
 };
-use hl_hazards::domain::EnterpriseStanding;
 use hl_hazards::domain::hazard::{Hazard, HazardCommand, ReportHazard};
-use hl_projections::db::Database;
-use hl_projections::model::{HazardRow, Position, apply_hazard};
+use hl_hazards::read_models::hazards::{HazardRow, fold_hazard};
 use hl_proto::hazard_events::HazardEvent;
 use hl_proto::hazards::v1 as hazards;
+use hl_readmodel::{Columns, Database, Position};
 use hl_testkit::{NatsServer, send_signal, unique_namespace, wait_until};
 use nix::sys::signal::Signal;
 use sqlx::Row;
@@ -40,6 +40,7 @@ async fn preload(store: &EventStore) {
         actor,
         occurred_at: None,
         correlation_id: None,
+        migrated_by: None,
     };
     futures::stream::iter(0..HAZARDS)
         .for_each_concurrent(32, |index| {
@@ -47,10 +48,14 @@ async fn preload(store: &EventStore) {
             async move {
                 let id = format!("hz-{index:05}");
                 let report = ReportHazard {
-                    enterprise_id: ENTERPRISE.into(),
-                    enterprise_standing: EnterpriseStanding::Registered,
+                    enterprise: Standing::registered(
+                        ENTERPRISE,
+                        hl_proto::responsibility::v1::EnterpriseDetails {
+                            township_code: "330903001".into(),
+                            ..Default::default()
+                        },
+                    ),
                     region: "330903".into(),
-                    township_code: "330903001".into(),
                     provenance: hazards::Provenance::GovernmentInspection,
                     source_type: hazards::SourceType::Routine,
                     category: hazards::HazardCategory::FireSafety,
@@ -115,11 +120,15 @@ async fn fold_of_stream(
         for (index, (event, meta)) in commit.events.iter().enumerate() {
             let row = rows.entry(meta.aggregate_id.clone()).or_default();
             let position = Position {
-                sequence: message.sequence as i64,
-                index: index as i64,
+                sequence: message.sequence,
+                index: index as u64,
             };
-            apply_hazard(row, event, meta, position);
-            history.insert((meta.aggregate_id.clone(), position.sequence, position.index));
+            fold_hazard(row, event, meta, position);
+            history.insert((
+                meta.aggregate_id.clone(),
+                position.sequence as i64,
+                position.index as i64,
+            ));
         }
         if message.sequence >= head {
             break;
@@ -230,7 +239,7 @@ async fn a_projector_killed_during_catch_up_resumes_without_duplicates_or_gaps()
         let actual_rows: BTreeMap<String, HazardRow> = rows
             .iter()
             .map(|row| {
-                let hazard = hl_projections::sql::read_hazard(row).unwrap();
+                let hazard = HazardRow::from_row(row).unwrap();
                 (hazard.facts.hazard_id.clone(), hazard)
             })
             .collect();

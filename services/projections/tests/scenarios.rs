@@ -4,8 +4,8 @@
 
 mod support;
 
+use hl_directory::Standing;
 use hl_domain::access::test_actors;
-use hl_hazards::domain::EnterpriseStanding;
 use hl_hazards::domain::alarm_device::AlarmDeviceCommand;
 use hl_hazards::domain::hazard::HazardCommand;
 use hl_proto::hazards::v1::{AlarmDeviceKind, HazardLevel};
@@ -108,14 +108,13 @@ async fn scenario(world: &World) {
         .await;
     world.order("g5", "2023-05-20", "2023-05-06").await;
     // D8: an ammonia alarm last tested in March 2022.
+    // Its registration claims a test in March 2022; no test report is on record.
     let register = AlarmDeviceCommand::Register {
-        enterprise_id: ENTERPRISE.into(),
-        enterprise_standing: EnterpriseStanding::Registered,
+        enterprise: Standing::registered(ENTERPRISE, Default::default()),
         region: "330903".into(),
         kind: AlarmDeviceKind::AmmoniaConcentration,
         location: "机房".into(),
-        test_interval_days: 0,
-        last_tested_on: Some(chrono::NaiveDate::from_ymd_opt(2022, 3, 1).unwrap()),
+        claimed_last_tested_on: Some(chrono::NaiveDate::from_ymd_opt(2022, 3, 1).unwrap()),
     };
     world
         .execute(
@@ -387,6 +386,7 @@ async fn hazards_and_an_enterprises_two_ledgers_are_listed_as_of_a_time() {
             .get_enterprise_ledgers(as_inspector(ledger::GetEnterpriseLedgersRequest {
                 name: format!("enterprises/{ENTERPRISE}"),
                 as_of: None,
+                ..Default::default()
             }))
             .await
             .unwrap()

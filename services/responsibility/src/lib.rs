@@ -5,6 +5,7 @@
 pub mod api;
 pub mod domain;
 pub mod index;
+pub mod read_models;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

@@ -1,97 +1,26 @@
 //! The registry's gRPC API in-process against a real nats-server.
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
-use hl_eventstore::{EventStore, Namespace, StoreSettings};
 use hl_proto::FieldMask;
 use hl_proto::common::v1::Date;
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
 use hl_proto::responsibility::v1::{AdminAreaLevel, Industry};
-use hl_runtime::grpc::GrpcServer;
-use hl_testkit::{NatsServer, unique_namespace, wait_until};
+use hl_testkit::actors::by_administrator;
+use hl_testkit::{NatsServer, TestService, unique_namespace};
+use tonic::Code;
 use tonic::transport::Channel;
-use tonic::{Code, Request};
 use tonic_types::StatusExt;
 
-struct Server {
-    address: SocketAddr,
-    _stop: tokio::sync::oneshot::Sender<()>,
+/// The registry on its production mount.
+async fn start(nats_url: &str, namespace: &str) -> TestService {
+    TestService::spawn(nats_url, namespace, |server, store, region| {
+        hl_responsibility::mount(server, store, region);
+    })
+    .await
 }
 
-impl Server {
-    async fn start(nats_url: &str, namespace: &str) -> Server {
-        let client = hl_runtime::nats::connect(nats_url, "registry-test")
-            .await
-            .unwrap();
-        let store = EventStore::new(
-            client.clone(),
-            Namespace::new(namespace).unwrap(),
-            StoreSettings::default(),
-        );
-        let mut server = GrpcServer::new();
-        server.add_check(hl_runtime::nats::connection_check(&client));
-        hl_responsibility::mount(&mut server, &store, "330903");
-        let listener = hl_runtime::grpc::bind("127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        let address = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(server.serve(
-            listener,
-            async move {
-                let _ = stopped.await;
-            },
-            std::time::Duration::from_secs(1),
-        ));
-        wait_until(
-            "the registry to serve",
-            Duration::from_secs(30),
-            || async move {
-                let channel = Channel::from_shared(format!("http://{address}"))
-                    .ok()?
-                    .connect()
-                    .await
-                    .ok()?;
-                let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-                let status = health
-                    .check(tonic_health::pb::HealthCheckRequest {
-                        service: String::new(),
-                    })
-                    .await
-                    .ok()?
-                    .into_inner()
-                    .status;
-                (status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
-                    .then_some(())
-            },
-        )
-        .await;
-        Server {
-            address,
-            _stop: stop,
-        }
-    }
-
-    async fn client(&self) -> RegistryServiceClient<Channel> {
-        RegistryServiceClient::connect(format!("http://{}", self.address))
-            .await
-            .unwrap()
-    }
-}
-
-fn administrator<T>(body: T) -> Request<T> {
-    let mut request = Request::new(body);
-    for (key, value) in [
-        ("x-actor-id", "admin-1"),
-        ("x-actor-role", "bureau-administrator"),
-        ("x-actor-organisation", "bureau"),
-        ("x-actor-region", "330903"),
-    ] {
-        request.metadata_mut().insert(key, value.parse().unwrap());
-    }
-    request
+async fn registry_client(service: &TestService) -> RegistryServiceClient<Channel> {
+    RegistryServiceClient::new(service.channel().await)
 }
 
 async fn area(
@@ -108,9 +37,10 @@ async fn area(
         ..Default::default()
     };
     client
-        .create_admin_area(administrator(pb::CreateAdminAreaRequest {
+        .create_admin_area(by_administrator(pb::CreateAdminAreaRequest {
             request_id: format!("area-{code}"),
             area: Some(area),
+            ..Default::default()
         }))
         .await
         .map(|response| response.into_inner().area.unwrap())
@@ -129,11 +59,16 @@ async fn districts(client: &mut RegistryServiceClient<Channel>) {
         .unwrap();
 }
 
-async fn fixture() -> (NatsServer, String, Server, RegistryServiceClient<Channel>) {
+async fn fixture() -> (
+    NatsServer,
+    String,
+    TestService,
+    RegistryServiceClient<Channel>,
+) {
     let nats = NatsServer::start().await;
     let namespace = unique_namespace();
-    let server = Server::start(&nats.url(), &namespace).await;
-    let mut client = server.client().await;
+    let server = start(&nats.url(), &namespace).await;
+    let mut client = registry_client(&server).await;
     districts(&mut client).await;
     (nats, namespace, server, client)
 }
@@ -165,6 +100,7 @@ fn import_request(request_id: &str, mode: pb::ImportMode) -> pb::ImportEnterpris
         mode: mode as i32,
         activate: true,
         effective_from: None,
+        ..Default::default()
     }
 }
 
@@ -173,7 +109,7 @@ async fn listed(
     request: pb::ListEnterprisesRequest,
 ) -> pb::ListEnterprisesResponse {
     client
-        .list_enterprises(administrator(request))
+        .list_enterprises(by_administrator(request))
         .await
         .unwrap()
         .into_inner()
@@ -183,7 +119,7 @@ async fn listed(
 async fn an_import_with_bad_rows_imports_nothing_and_names_every_line() {
     let (_nats, _namespace, _server, mut client) = fixture().await;
     let status = client
-        .import_enterprises(administrator(import_request(
+        .import_enterprises(by_administrator(import_request(
             "import-1",
             pb::ImportMode::AllOrNothing,
         )))
@@ -212,7 +148,7 @@ async fn an_import_with_bad_rows_imports_nothing_and_names_every_line() {
     );
 
     let imported = client
-        .import_enterprises(administrator(import_request(
+        .import_enterprises(by_administrator(import_request(
             "import-2",
             pb::ImportMode::GoodRowsOnly,
         )))
@@ -236,7 +172,7 @@ async fn an_import_with_bad_rows_imports_nothing_and_names_every_line() {
 
     // The same import again records nothing twice.
     let again = client
-        .import_enterprises(administrator(import_request(
+        .import_enterprises(by_administrator(import_request(
             "import-2",
             pb::ImportMode::GoodRowsOnly,
         )))
@@ -246,7 +182,7 @@ async fn an_import_with_bad_rows_imports_nothing_and_names_every_line() {
     assert_eq!(again.imported, 3);
     // Another import of the same enterprises finds them registered.
     let other = client
-        .import_enterprises(administrator(import_request(
+        .import_enterprises(by_administrator(import_request(
             "import-3",
             pb::ImportMode::GoodRowsOnly,
         )))
@@ -283,7 +219,7 @@ async fn an_import_with_bad_rows_imports_nothing_and_names_every_line() {
 async fn lists_page_through_in_order_and_tokens_keep_their_filters() {
     let (_nats, _namespace, _server, mut client) = fixture().await;
     client
-        .import_enterprises(administrator(import_request(
+        .import_enterprises(by_administrator(import_request(
             "import",
             pb::ImportMode::GoodRowsOnly,
         )))
@@ -326,7 +262,7 @@ async fn lists_page_through_in_order_and_tokens_keep_their_filters() {
     assert_eq!(ids.len(), 3);
 
     let mismatched = client
-        .list_enterprises(administrator(pb::ListEnterprisesRequest {
+        .list_enterprises(by_administrator(pb::ListEnterprisesRequest {
             page_size: 2,
             page_token: first.next_page_token,
             township_code: "330903001".into(),
@@ -356,9 +292,10 @@ async fn details_change_on_effective_dates_and_any_day_can_be_asked_about() {
             day: 1,
         }),
         activate: true,
+        ..Default::default()
     };
     client
-        .register_enterprise(administrator(register))
+        .register_enterprise(by_administrator(register))
         .await
         .unwrap();
     let moved = pb::Enterprise {
@@ -377,9 +314,10 @@ async fn details_change_on_effective_dates_and_any_day_can_be_asked_about() {
             month: 6,
             day: 1,
         }),
+        ..Default::default()
     };
     client
-        .update_enterprise(administrator(update))
+        .update_enterprise(by_administrator(update))
         .await
         .unwrap();
     let on = |month| pb::GetEnterpriseRequest {
@@ -391,12 +329,12 @@ async fn details_change_on_effective_dates_and_any_day_can_be_asked_about() {
         }),
     };
     let february = client
-        .get_enterprise(administrator(on(2)))
+        .get_enterprise(by_administrator(on(2)))
         .await
         .unwrap()
         .into_inner();
     let july = client
-        .get_enterprise(administrator(on(7)))
+        .get_enterprise(by_administrator(on(7)))
         .await
         .unwrap()
         .into_inner();
@@ -420,9 +358,10 @@ async fn details_change_on_effective_dates_and_any_day_can_be_asked_about() {
             paths: vec!["enterprise_id".into()],
         }),
         effective_from: None,
+        ..Default::default()
     };
     let status = client
-        .update_enterprise(administrator(bad_mask))
+        .update_enterprise(by_administrator(bad_mask))
         .await
         .unwrap_err();
     assert_eq!(fields(&status), ["update_mask"]);
@@ -457,9 +396,10 @@ async fn references_must_exist_and_fit() {
         ..Default::default()
     };
     let status = client
-        .create_person(administrator(pb::CreatePersonRequest {
+        .create_person(by_administrator(pb::CreatePersonRequest {
             request_id: "p1".into(),
             person: Some(inspector),
+            ..Default::default()
         }))
         .await
         .unwrap_err();
@@ -473,9 +413,10 @@ async fn references_must_exist_and_fit() {
         ..Default::default()
     };
     let status = client
-        .create_grid_cell(administrator(pb::CreateGridCellRequest {
+        .create_grid_cell(by_administrator(pb::CreateGridCellRequest {
             request_id: "g1".into(),
             cell: Some(cell),
+            ..Default::default()
         }))
         .await
         .unwrap_err();
@@ -489,11 +430,12 @@ async fn references_must_exist_and_fit() {
         ..Default::default()
     };
     let status = client
-        .register_enterprise(administrator(pb::RegisterEnterpriseRequest {
+        .register_enterprise(by_administrator(pb::RegisterEnterpriseRequest {
             request_id: "e1".into(),
             enterprise: Some(enterprise),
             effective_from: None,
             activate: false,
+            ..Default::default()
         }))
         .await
         .unwrap_err();
@@ -509,20 +451,20 @@ async fn references_must_exist_and_fit() {
 async fn a_new_instance_builds_the_same_lists_from_the_stream() {
     let (nats, namespace, _server, mut client) = fixture().await;
     client
-        .import_enterprises(administrator(import_request(
+        .import_enterprises(by_administrator(import_request(
             "import",
             pb::ImportMode::GoodRowsOnly,
         )))
         .await
         .unwrap();
-    let second = Server::start(&nats.url(), &namespace).await;
-    let mut other = second.client().await;
+    let second = start(&nats.url(), &namespace).await;
+    let mut other = registry_client(&second).await;
     let listed_there = listed(&mut other, pb::ListEnterprisesRequest::default()).await;
     let listed_here = listed(&mut client, pb::ListEnterprisesRequest::default()).await;
     assert_eq!(listed_there.total_size, 3);
     assert_eq!(listed_there.enterprises, listed_here.enterprises);
     let areas = other
-        .list_admin_areas(administrator(pb::ListAdminAreasRequest {
+        .list_admin_areas(by_administrator(pb::ListAdminAreasRequest {
             parent_code: "330903".into(),
             ..Default::default()
         }))

@@ -62,10 +62,8 @@ async fn main() -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
     let mut server = GrpcServer::new();
     server.add_check(nats::connection_check(&client));
-    hl_responsibility::mount(&mut server, &store, &config.server.region);
-    hl_hazards::mount(&mut server, &store, &config.server.region);
+    mount_contexts(&mut server, &store, &config).await?;
     let database_url = config.projections.database_url(&config.data_dir);
-    hl_projections::mount(&mut server, &store, &config.projections, &config.data_dir).await?;
     print_banner(
         &address,
         &nats_url,
@@ -74,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
         metrics_address,
         server.service_names(),
     );
+    announce_ready(&config.data_dir, &address, metrics_address, &nats_url)?;
 
     let (stop_sender, stop) = tokio::sync::oneshot::channel::<()>();
     let drain_timeout = config.server.drain_timeout();
@@ -104,6 +103,47 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Every context of the suite, each on its own mount; the projections keep every context's read
+/// models (see `hl_projections::registry`). A new context adds its line here.
+async fn mount_contexts(
+    server: &mut GrpcServer,
+    store: &hl_eventstore::EventStore,
+    config: &SuiteConfig,
+) -> anyhow::Result<()> {
+    let region = &config.server.region;
+    hl_responsibility::mount(server, store, region);
+    hl_hazards::mount(server, store, region);
+    hl_projections::mount(
+        server,
+        store,
+        &config.projections,
+        &config.data_dir,
+        hl_projections::registry(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Tells tools and tests where the suite listens, in a form they need not parse from the
+/// banner: one JSON line on standard output starting with `ready `, and the same JSON in
+/// `ready.json` in the data folder.
+fn announce_ready(
+    data_dir: &std::path::Path,
+    address: &std::net::SocketAddr,
+    metrics_address: Option<std::net::SocketAddr>,
+    nats_url: &str,
+) -> anyhow::Result<()> {
+    let ready = serde_json::json!({
+        "grpc": address.to_string(),
+        "metrics": metrics_address.map(|address| address.to_string()),
+        "nats": nats_url,
+    });
+    std::fs::create_dir_all(data_dir)?;
+    std::fs::write(data_dir.join("ready.json"), ready.to_string())?;
+    println!("ready {ready}");
+    Ok(())
+}
+
 fn print_banner(
     address: &std::net::SocketAddr,
     nats_url: &str,
@@ -127,7 +167,7 @@ fn print_banner(
         services.join(", ")
     );
     println!("  NATS      {nats}");
-    println!("  database  {}", hl_projections::db::redact(database_url));
+    println!("  database  {}", hl_readmodel::redact(database_url));
     if let Some(metrics_address) = metrics_address {
         println!("  metrics   http://{metrics_address}/metrics");
     }

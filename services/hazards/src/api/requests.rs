@@ -1,27 +1,35 @@
 //! Turning API requests into domain commands. Every field is checked and every problem is
 //! reported at once as a BadRequest field violation; nothing reaches the domain unchecked.
 
-use chrono::{DateTime, Utc};
+use chrono::{NaiveDate, Utc};
+use hl_directory::Standing;
+use hl_domain::clock::local_date;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::{
     AlarmDeviceKind, AlarmTestResult, EscalationKind, HazardCategory, HazardLevel, Provenance,
     SourceType, StatisticsPeriodKind, SupervisionLevel,
 };
-use hl_runtime::Violations;
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT};
+use hl_runtime::{ServiceError, Violations};
+use tonic::Status;
 
-use crate::domain::alarm_device::AlarmDeviceCommand;
-use crate::domain::hazard::{HazardCommand, ReportHazard};
-use crate::domain::self_check::SelfCheckRoundCommand;
-use crate::domain::statistics::{StatisticsPeriod, SubmitStatistics};
-use crate::domain::supervision::{IssueOrder, NewSubTask, SupervisionOrderCommand};
+use hl_eventstore::Aggregate;
+
+use crate::domain::alarm_device::{AlarmDevice, AlarmDeviceCommand};
+use crate::domain::hazard::{Hazard, HazardCommand, ReportHazard};
+use crate::domain::rules;
+use crate::domain::self_check::{SelfCheckRound, SelfCheckRoundCommand};
+use crate::domain::statistics::{PeriodicStatistics, StatisticsPeriod, SubmitStatistics};
+use crate::domain::supervision::{
+    IssueOrder, NewSubTask, SupervisionOrder, SupervisionOrderCommand,
+};
 
 /// Collection ids of the resource names.
-pub const HAZARDS: &str = "hazards";
-pub const SELF_CHECK_ROUNDS: &str = "selfCheckRounds";
-pub const PERIODIC_STATISTICS: &str = "periodicStatistics";
-pub const SUPERVISION_ORDERS: &str = "supervisionOrders";
-pub const ALARM_DEVICES: &str = "alarmDevices";
+pub const HAZARDS: &str = <Hazard as Aggregate>::COLLECTION;
+pub const SELF_CHECK_ROUNDS: &str = <SelfCheckRound as Aggregate>::COLLECTION;
+pub const PERIODIC_STATISTICS: &str = <PeriodicStatistics as Aggregate>::COLLECTION;
+pub const SUPERVISION_ORDERS: &str = <SupervisionOrder as Aggregate>::COLLECTION;
+pub const ALARM_DEVICES: &str = <AlarmDevice as Aggregate>::COLLECTION;
 
 /// A township code: 9 (乡镇/街道) or 12 (村/社区) digits inside the district.
 fn township_code(violations: &mut Violations, field: &str, value: &str, region: &str) {
@@ -41,8 +49,7 @@ pub fn report_hazard(
     violations: &mut Violations,
     request: &pb::ReportHazardRequest,
     region: &str,
-    now: DateTime<Utc>,
-) -> (ReportHazard, Option<DateTime<Utc>>) {
+) -> ReportHazard {
     violations.optional_identifier("hazard_id", &request.hazard_id);
     violations.credit_code("enterprise_id", &request.enterprise_id);
     township_code(violations, "township_code", &request.township_code, region);
@@ -62,13 +69,9 @@ pub fn report_hazard(
     } else if !request.level_criterion.is_empty() {
         violations.add("level_criterion", "is given without a level");
     }
-    let occurred_at =
-        violations.optional_past_time("occurred_at", request.occurred_at.as_ref(), now);
-    let report = ReportHazard {
-        enterprise_id: request.enterprise_id.clone(),
-        enterprise_standing: Default::default(),
+    ReportHazard {
+        enterprise: Standing::unknown(&request.enterprise_id),
         region: region.to_string(),
-        township_code: request.township_code.clone(),
         provenance: provenance.unwrap_or_default(),
         source_type: source_type.unwrap_or_default(),
         category: category.unwrap_or_default(),
@@ -81,16 +84,34 @@ pub fn report_hazard(
         counterpart_hazard_id: request.counterpart_hazard_id.clone(),
         level: level.unwrap_or_default(),
         level_criterion: request.level_criterion.trim().to_string(),
-    };
-    (report, occurred_at)
+    }
+}
+
+/// The township of a hazard is the registry's on the day it was found; a client that names a
+/// different one is told so.
+pub fn registry_township(given: &str, enterprise: &Standing, day: NaiveDate) -> Result<(), Status> {
+    let registered = enterprise.township_code();
+    if given.is_empty() || !enterprise.known || given == registered {
+        return Ok(());
+    }
+    Err(ServiceError::invalid_field(
+        "township_code",
+        format!(
+            "the registry has enterprises/{} in township {registered:?} on {day}; leave township_code empty or name that one",
+            enterprise.enterprise_id
+        ),
+    )
+    .into())
 }
 
 pub fn grade(violations: &mut Violations, request: &pb::GradeHazardRequest) -> HazardCommand {
     let level = violations.enumeration::<HazardLevel>("level", request.level);
     violations.text("criterion", &request.criterion, MAX_SHORT_TEXT);
+    violations.optional_text("reason", &request.reason, MAX_TEXT);
     HazardCommand::Grade {
         level: level.unwrap_or_default(),
         criterion: request.criterion.trim().to_string(),
+        reason: request.reason.trim().to_string(),
     }
 }
 
@@ -325,8 +346,7 @@ pub fn open_round(
     violations.text("checklist", &request.checklist, MAX_SHORT_TEXT);
     violations.text("performer", &request.performer, MAX_SHORT_TEXT);
     SelfCheckRoundCommand::Open {
-        enterprise_id: request.enterprise_id.clone(),
-        enterprise_standing: Default::default(),
+        enterprise: Standing::unknown(&request.enterprise_id),
         period_start: start.unwrap_or_default(),
         period_end: end.unwrap_or_default(),
         checklist: request.checklist.clone(),
@@ -379,7 +399,7 @@ pub fn submit_statistics(
     );
     SubmitStatistics {
         enterprise_id: request.enterprise_id.clone(),
-        enterprise_standing: Default::default(),
+        enterprise: Standing::unknown(&request.enterprise_id),
         period,
         general_found: request.general_found,
         major_found: request.major_found,
@@ -401,9 +421,10 @@ pub fn issue_order(
     if request.hazard_ids.is_empty() {
         violations.add("hazard_ids", "at least one hazard is listed");
     }
+    let mut seen = std::collections::HashSet::new();
     for (index, hazard_id) in request.hazard_ids.iter().enumerate() {
         violations.identifier(&format!("hazard_ids[{index}]"), hazard_id);
-        if request.hazard_ids[..index].contains(hazard_id) {
+        if !seen.insert(hazard_id.as_str()) {
             violations.add(format!("hazard_ids[{index}]"), "is listed twice");
         }
     }
@@ -516,6 +537,7 @@ pub fn delist_order(
     violations.optional_text("note", &request.note, MAX_TEXT);
     SupervisionOrderCommand::Delist {
         note: request.note.clone(),
+        unverified: Vec::new(),
     }
 }
 
@@ -540,22 +562,23 @@ pub fn register_device(
     violations.credit_code("enterprise_id", &request.enterprise_id);
     let kind = violations.enumeration::<AlarmDeviceKind>("kind", request.kind);
     violations.text("location", &request.location, MAX_SHORT_TEXT);
-    if request.test_interval_days > 3650 {
+    let rule_interval = rules::HAZARDS
+        .in_force(local_date(Utc::now()))
+        .rules
+        .alarm_test_interval_days;
+    if request.test_interval_days != 0 && request.test_interval_days != rule_interval {
         violations.add(
             "test_interval_days",
-            "must be at most 3650 (0 for the rule's default)",
+            format!("comes from rule data ({rule_interval} days); leave it 0"),
         );
     }
-    let last_tested_on =
-        violations.optional_date("last_tested_on", request.last_tested_on.as_ref());
+    let claimed = violations.optional_date("last_tested_on", request.last_tested_on.as_ref());
     AlarmDeviceCommand::Register {
-        enterprise_id: request.enterprise_id.clone(),
-        enterprise_standing: Default::default(),
+        enterprise: Standing::unknown(&request.enterprise_id),
         region: region.to_string(),
         kind: kind.unwrap_or_default(),
         location: request.location.clone(),
-        test_interval_days: request.test_interval_days,
-        last_tested_on,
+        claimed_last_tested_on: claimed,
     }
 }
 
@@ -570,8 +593,8 @@ pub fn record_test(
         &request.certificate_number,
         MAX_SHORT_TEXT,
     );
-    violations.optional_text("tester", &request.tester, MAX_SHORT_TEXT);
-    violations.evidence("evidence", &request.evidence, false);
+    violations.text("tester", &request.tester, MAX_SHORT_TEXT);
+    violations.evidence("evidence", &request.evidence, true);
     AlarmDeviceCommand::RecordTest {
         tested_on: tested_on.unwrap_or_default(),
         result: result.unwrap_or_default(),
@@ -587,6 +610,28 @@ pub fn retire(
 ) -> AlarmDeviceCommand {
     violations.text("reason", &request.reason, MAX_TEXT);
     AlarmDeviceCommand::Retire {
+        reason: request.reason.clone(),
+    }
+}
+
+pub fn confirm_counterpart(
+    violations: &mut Violations,
+    request: &pb::ConfirmCounterpartMatchRequest,
+) -> HazardCommand {
+    violations.optional_text("note", &request.note, MAX_TEXT);
+    HazardCommand::ConfirmCounterpart {
+        counterpart_hazard_id: request.counterpart_hazard_id.clone(),
+        note: request.note.clone(),
+    }
+}
+
+pub fn reject_counterpart(
+    violations: &mut Violations,
+    request: &pb::RejectCounterpartMatchRequest,
+) -> HazardCommand {
+    violations.text("reason", &request.reason, MAX_TEXT);
+    HazardCommand::RejectCounterpart {
+        counterpart_hazard_id: request.counterpart_hazard_id.clone(),
         reason: request.reason.clone(),
     }
 }

@@ -2,10 +2,11 @@
 //! here against the as-of time of the answer.
 
 use chrono::{DateTime, Utc};
-use hl_eventstore::{CommitRecord, Executed};
 use hl_proto::common::v1::{CommitInfo, Date};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::timestamp;
+use hl_runtime::pipeline::Committed;
+use tonic::Response;
 
 use super::requests::{
     ALARM_DEVICES, HAZARDS, PERIODIC_STATISTICS, SELF_CHECK_ROUNDS, SUPERVISION_ORDERS,
@@ -20,61 +21,95 @@ fn date(day: Option<chrono::NaiveDate>) -> Option<Date> {
     day.map(Into::into)
 }
 
-/// What a command recorded, under the resource's name.
-pub fn commit_info<A>(collection: &str, id: &str, executed: &Executed<A>) -> CommitInfo {
-    commit_record_info(collection, id, &executed.commit, executed.replayed)
+pub fn respond_hazard(committed: Committed<Hazard>) -> Response<pb::HazardCommandResponse> {
+    Response::new(pb::HazardCommandResponse {
+        hazard: Some(hazard(&committed.state, committed.version, Utc::now())),
+        commit: Some(committed.commit),
+    })
 }
 
-pub fn commit_record_info(
-    collection: &str,
-    id: &str,
-    record: &CommitRecord,
-    replayed: bool,
-) -> CommitInfo {
-    CommitInfo {
-        name: format!("{collection}/{id}"),
-        aggregate_version: record.aggregate_version,
-        stream_sequence: record.stream_sequence,
-        event_ids: record.event_ids.clone(),
-        replayed,
-    }
+pub fn respond_round(
+    committed: Committed<SelfCheckRound>,
+) -> Response<pb::SelfCheckRoundCommandResponse> {
+    Response::new(pb::SelfCheckRoundCommandResponse {
+        round: Some(self_check_round(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn respond_statistics(
+    committed: Committed<PeriodicStatistics>,
+) -> Response<pb::PeriodicStatisticsCommandResponse> {
+    Response::new(pb::PeriodicStatisticsCommandResponse {
+        statistics: Some(periodic_statistics(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn respond_order(
+    committed: Committed<SupervisionOrder>,
+    hazard_commits: Vec<CommitInfo>,
+) -> Response<pb::SupervisionOrderCommandResponse> {
+    Response::new(pb::SupervisionOrderCommandResponse {
+        order: Some(supervision_order(
+            &committed.state,
+            committed.version,
+            Utc::now(),
+        )),
+        commit: Some(committed.commit),
+        hazard_commits,
+    })
+}
+
+pub fn respond_device(
+    committed: Committed<AlarmDevice>,
+) -> Response<pb::AlarmDeviceCommandResponse> {
+    Response::new(pb::AlarmDeviceCommandResponse {
+        device: Some(alarm_device(
+            &committed.state,
+            committed.version,
+            Utc::now(),
+        )),
+        commit: Some(committed.commit),
+    })
 }
 
 pub fn hazard(state: &Hazard, version: u64, as_of: DateTime<Utc>) -> pb::Hazard {
+    let (facts, lifecycle) = (&state.facts, &state.lifecycle);
     pb::Hazard {
-        name: format!("{HAZARDS}/{}", state.hazard_id),
-        hazard_id: state.hazard_id.clone(),
-        enterprise_id: state.enterprise_id.clone(),
-        region: state.region.clone(),
-        township_code: state.township_code.clone(),
-        provenance: state.provenance as i32,
-        source_type: state.source_type as i32,
-        category: state.category as i32,
-        location: state.location.clone(),
-        equipment: state.equipment.clone(),
-        description: state.description.clone(),
+        name: format!("{HAZARDS}/{}", facts.hazard_id),
+        hazard_id: facts.hazard_id.clone(),
+        enterprise_id: facts.enterprise_id.clone(),
+        region: facts.region.clone(),
+        township_code: facts.township_code.clone(),
+        provenance: facts.provenance as i32,
+        source_type: facts.source_type as i32,
+        category: facts.category as i32,
+        location: facts.location.clone(),
+        equipment: facts.equipment.clone(),
+        description: facts.description.clone(),
         evidence: state.evidence.clone(),
         temporary_controls: state.temporary_controls.clone(),
-        level: state.level as i32,
+        level: lifecycle.level as i32,
         level_criterion: state.level_criterion.clone(),
-        status: state.status as i32,
+        status: lifecycle.status as i32,
         rectification_plan: state.rectification_plan.clone(),
         rectification_order: state.rectification_order.clone(),
-        deadline: date(state.deadline),
+        deadline: date(lifecycle.deadline),
         remediation_plan: state.remediation_plan.clone(),
         rectification_claim: state.rectification_claim.clone(),
         verification: state.verification.clone(),
         pending_extension: state.pending_extension.clone(),
         extensions_granted: state.extensions_granted,
-        reopen_count: state.reopen_count,
+        reopen_count: lifecycle.rejections,
         listing: state.listing.clone(),
         suspension: state.suspension.clone(),
-        inspection_id: state.inspection_id.clone(),
-        counterpart_hazard_id: state.counterpart_hazard_id.clone(),
+        inspection_id: facts.inspection_id.clone(),
+        counterpart_hazard_id: lifecycle.counterpart_hazard_id.clone(),
         rejected_counterpart_ids: state.rejected_counterpart_ids.clone(),
-        rule_version: state.rule_version.clone(),
+        rule_version: facts.rule_version.clone(),
         reported: state.reported.clone(),
-        closed_at: state.closed_at.map(timestamp),
+        closed_at: lifecycle.closed_at.map(timestamp),
         updated_at: state.updated_at.map(timestamp),
         overdue: state.is_overdue(as_of),
         version,
@@ -155,6 +190,7 @@ pub fn alarm_device(state: &AlarmDevice, version: u64, as_of: DateTime<Utc>) -> 
         location: state.location.clone(),
         test_interval_days: state.test_interval_days,
         last_tested_on: date(state.last_tested_on),
+        claimed_last_tested_on: date(state.claimed_last_tested_on),
         last_result: state.last_result as i32,
         last_certificate_number: state.last_certificate_number.clone(),
         next_test_due: date(state.next_test_due()),

@@ -4,33 +4,52 @@
 //! order and finishes any hazard that was not done yet, so the pair converges without a
 //! distributed transaction.
 
-use chrono::Utc;
-use hl_proto::common::v1::{Actor, CommitInfo};
+use hl_eventstore::RequestMeta;
+use hl_proto::common::v1::CommitInfo;
 use hl_proto::hazards::v1 as pb;
+use hl_proto::hazards::v1::HazardStatus;
+use hl_proto::requests::{CommandRequest, NamedRequest};
+use hl_runtime::pipeline::{CommandCall, Committed, execute};
 use hl_runtime::{ServiceError, Violations};
 use tonic::{Request, Response, Status};
 
+use super::HazardsApi;
 use super::requests::{self, HAZARDS, SUPERVISION_ORDERS};
-use super::{HazardsGrpc, begin, execute, new_id, request_meta, resources};
-use crate::domain::DomainError;
+use super::resources::respond_order;
 use crate::domain::hazard::HazardCommand;
 use crate::domain::supervision::{SupervisionOrder, SupervisionOrderCommand};
-use hl_eventstore::RequestMeta;
+
+type OrderResponse = Result<Response<pb::SupervisionOrderCommandResponse>, Status>;
 
 pub(super) async fn issue(
-    service: &HazardsGrpc,
+    api: &HazardsApi,
     request: Request<pb::IssueSupervisionOrderRequest>,
-) -> Result<Response<pb::SupervisionOrderCommandResponse>, Status> {
-    let api = &service.0;
-    let (actor, mut violations) = begin(&request, &request.get_ref().request_id)?;
-    let body = request.into_inner();
-    let issue = requests::issue_order(&mut violations, &body, &api.region);
-    violations.into_result()?;
-    let id = new_id("supervision_order", &body.order_id, &body.request_id);
+) -> OrderResponse {
+    let mut call = CommandCall::begin(request)?;
+    let issue = requests::issue_order(&mut call.violations, &call.body, &api.region);
+    call.check()?;
+    let id = call.new_id::<SupervisionOrder>(&call.body.order_id);
+    check_listable(api, &issue.hazard_ids, &id).await?;
+    let level = issue.level;
+    let committed = call
+        .execute(
+            &api.orders,
+            Some(id.clone()),
+            &SupervisionOrderCommand::Issue(issue),
+        )
+        .await?;
+    let hazard_commits = follow_up(api, &call.meta(), &id, &committed, Follow::List(level)).await?;
+    Ok(respond_order(committed, hazard_commits))
+}
 
-    // Every hazard must be listable before the order is recorded.
+/// Every hazard must be listable before the order is recorded.
+async fn check_listable(
+    api: &HazardsApi,
+    hazard_ids: &[String],
+    order_id: &str,
+) -> Result<(), Status> {
     let mut problems = Violations::new();
-    for (index, hazard_id) in issue.hazard_ids.iter().enumerate() {
+    for (index, hazard_id) in hazard_ids.iter().enumerate() {
         let loaded = api
             .hazards
             .load(hazard_id)
@@ -41,16 +60,12 @@ pub(super) async fn issue(
             Some("does not exist".to_string())
         } else if !hazard.is_major() {
             Some("is not graded 重大".to_string())
-        } else if hazard.status == pb::HazardStatus::Closed {
+        } else if hazard.status() == HazardStatus::Closed {
             Some("is closed out".to_string())
         } else {
-            match &hazard.listing {
-                Some(listing) if listing.supervision_order_id != id => Some(format!(
-                    "is listed under supervision order {}",
-                    listing.supervision_order_id
-                )),
-                _ => None,
-            }
+            let listed_under = &hazard.lifecycle.supervision_order_id;
+            (hazard.lifecycle.is_listed() && listed_under != order_id)
+                .then(|| format!("is listed under supervision order {listed_under}"))
         };
         if let Some(problem) = problem {
             problems.add(
@@ -59,62 +74,70 @@ pub(super) async fn issue(
             );
         }
     }
-    problems.into_result()?;
-
-    let meta = request_meta(&body.request_id, &actor, None);
-    let command = SupervisionOrderCommand::Issue(issue.clone());
-    let executed = execute(&api.orders, &id, &command, &meta).await?;
-    let hazard_commits = follow_up(
-        service,
-        &actor,
-        &meta,
-        &id,
-        &executed.state,
-        Follow::List(issue.level),
-    )
-    .await?;
-    Ok(Response::new(pb::SupervisionOrderCommandResponse {
-        order: Some(resources::supervision_order(
-            &executed.state,
-            executed.version,
-            Utc::now(),
-        )),
-        commit: Some(resources::commit_info(SUPERVISION_ORDERS, &id, &executed)),
-        hazard_commits,
-    }))
+    problems.into_result().map_err(Status::from)
 }
 
-pub(super) async fn command<T>(
-    service: &HazardsGrpc,
+/// A command on an existing order that touches no hazard.
+pub(super) async fn change<T>(
+    api: &HazardsApi,
     request: Request<T>,
-    request_id: impl Fn(&T) -> &str,
-    name: impl Fn(&T) -> &str,
     build: impl FnOnce(&mut Violations, &T) -> SupervisionOrderCommand,
-) -> Result<Response<pb::SupervisionOrderCommandResponse>, Status> {
-    let api = &service.0;
-    let request_id = request_id(request.get_ref()).to_string();
-    let (actor, mut violations) = begin(&request, &request_id)?;
-    let body = request.into_inner();
-    let id = violations.resource_id("name", name(&body), SUPERVISION_ORDERS);
-    let command = build(&mut violations, &body);
-    violations.into_result()?;
-    let id = id.expect("validated");
-    let meta = request_meta(&request_id, &actor, None);
-    let executed = execute(&api.orders, &id, &command, &meta).await?;
-    let hazard_commits = if matches!(command, SupervisionOrderCommand::Delist { .. }) {
-        follow_up(service, &actor, &meta, &id, &executed.state, Follow::Delist).await?
-    } else {
-        Vec::new()
-    };
-    Ok(Response::new(pb::SupervisionOrderCommandResponse {
-        order: Some(resources::supervision_order(
-            &executed.state,
-            executed.version,
-            Utc::now(),
-        )),
-        commit: Some(resources::commit_info(SUPERVISION_ORDERS, &id, &executed)),
-        hazard_commits,
-    }))
+) -> OrderResponse
+where
+    T: CommandRequest + NamedRequest,
+{
+    let mut call = CommandCall::begin(request)?;
+    let id = call.named(SUPERVISION_ORDERS);
+    let command = build(&mut call.violations, &call.body);
+    let committed = call.execute(&api.orders, id, &command).await?;
+    Ok(respond_order(committed, Vec::new()))
+}
+
+/// 摘牌: the order is delisted once every hazard it lists is verified; then each hazard is.
+pub(super) async fn delist(
+    api: &HazardsApi,
+    request: Request<pb::DelistSupervisionOrderRequest>,
+) -> OrderResponse {
+    let mut call = CommandCall::begin(request)?;
+    let id = call.named(SUPERVISION_ORDERS);
+    let mut command = requests::delist_order(&mut call.violations, &call.body);
+    call.check()?;
+    let order_id = id.clone().expect("a checked request names its order");
+    let order = api
+        .orders
+        .load(&order_id)
+        .await
+        .map_err(ServiceError::from)?;
+    if let SupervisionOrderCommand::Delist { unverified, .. } = &mut command {
+        *unverified = unverified_hazards(api, &order.state.hazard_ids).await?;
+    }
+    let committed = call.execute(&api.orders, id, &command).await?;
+    let hazard_commits =
+        follow_up(api, &call.meta(), &order_id, &committed, Follow::Delist).await?;
+    Ok(respond_order(committed, hazard_commits))
+}
+
+/// The hazards of a list that are neither verified nor closed out.
+async fn unverified_hazards(
+    api: &HazardsApi,
+    hazard_ids: &[String],
+) -> Result<Vec<String>, Status> {
+    let mut unverified = Vec::new();
+    for hazard_id in hazard_ids {
+        let loaded = api
+            .hazards
+            .load(hazard_id)
+            .await
+            .map_err(ServiceError::from)?;
+        let verified = matches!(
+            loaded.state.status(),
+            HazardStatus::Verified | HazardStatus::Closed
+        );
+        if loaded.exists() && !verified {
+            unverified.push(format!("{HAZARDS}/{hazard_id}"));
+        }
+    }
+    Ok(unverified)
 }
 
 enum Follow {
@@ -126,11 +149,10 @@ enum Follow {
 /// delisted by hand in between) is skipped and logged; a store failure fails the call, whose
 /// retry finishes the work.
 async fn follow_up(
-    service: &HazardsGrpc,
-    actor: &Actor,
+    api: &HazardsApi,
     order_meta: &RequestMeta,
     order_id: &str,
-    order: &SupervisionOrder,
+    order: &Committed<SupervisionOrder>,
     follow: Follow,
 ) -> Result<Vec<CommitInfo>, Status> {
     let (step, command) = match follow {
@@ -149,22 +171,34 @@ async fn follow_up(
         ),
     };
     let mut commits = Vec::new();
-    for hazard_id in &order.hazard_ids {
+    for hazard_id in &order.state.hazard_ids {
         let meta = RequestMeta {
             request_id: format!("{}/{step}/{hazard_id}", order_meta.request_id),
-            actor: actor.clone(),
-            occurred_at: None,
+            actor: order_meta.actor.clone(),
+            occurred_at: order_meta.occurred_at,
             correlation_id: Some(order_meta.request_id.clone()),
+            migrated_by: order_meta.migrated_by.clone(),
         };
-        match service.0.hazards.execute(hazard_id, &command, &meta).await {
-            Ok(executed) => commits.push(resources::commit_info(HAZARDS, hazard_id, &executed)),
-            Err(hl_eventstore::ExecuteError::Domain(
-                refusal @ (DomainError::Precondition { .. } | DomainError::NotFound(_)),
-            )) => {
-                tracing::warn!(order_id, hazard_id, %refusal, "supervision order: hazard skipped");
+        match execute(&api.hazards, hazard_id, &command, &meta).await {
+            Ok(committed) => commits.push(committed.commit),
+            Err(status) if skippable(&status) => {
+                tracing::warn!(
+                    order_id,
+                    hazard_id,
+                    message = status.message(),
+                    "supervision order: hazard skipped"
+                );
             }
-            Err(error) => return Err(ServiceError::from(error).into()),
+            Err(status) => return Err(status),
         }
     }
     Ok(commits)
+}
+
+/// A hazard that no longer qualifies is skipped; anything else fails the call.
+fn skippable(status: &Status) -> bool {
+    matches!(
+        status.code(),
+        tonic::Code::FailedPrecondition | tonic::Code::NotFound
+    )
 }

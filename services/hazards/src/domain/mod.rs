@@ -3,38 +3,13 @@
 
 pub mod alarm_device;
 pub mod hazard;
+pub mod past_ledger;
 pub mod rules;
 pub mod self_check;
 pub mod statistics;
 pub mod supervision;
 
 pub use hl_domain::{DomainError, access, clock};
-
-/// What the registry says of an enterprise on the day a record for it is started. New records
-/// are kept only for registered enterprises that are not closed; records already started go on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum EnterpriseStanding {
-    #[default]
-    Unknown,
-    Registered,
-    Closed,
-}
-
-impl EnterpriseStanding {
-    pub fn require_open(self, enterprise_id: &str) -> Result<(), DomainError> {
-        match self {
-            EnterpriseStanding::Registered => Ok(()),
-            EnterpriseStanding::Unknown => Err(DomainError::precondition(
-                "ENTERPRISE_UNKNOWN",
-                format!("enterprises/{enterprise_id} is not in the registry; register it first"),
-            )),
-            EnterpriseStanding::Closed => Err(DomainError::precondition(
-                "ENTERPRISE_CLOSED",
-                format!("enterprises/{enterprise_id} is closed; no new records are kept for it"),
-            )),
-        }
-    }
-}
 
 /// The stream of this context.
 pub const CONTEXT: &str = "hazards";

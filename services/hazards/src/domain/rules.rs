@@ -1,75 +1,63 @@
-//! Rules that change over time are data with an effective date. A hazard stores the version in
-//! force when it was reported, and later decisions about it use that version, so replaying
-//! history never re-judges an old case under a newer rule.
+//! The hazards context's rules that change over time, as versioned data (see
+//! [`hl_domain::rules`]). A hazard stores the version in force on the day it was found; its later
+//! decisions and the reconciliation's clocks use that version.
 
-use chrono::NaiveDate;
+use hl_domain::rules::{RuleBook, Version};
 
 /// One version of the hazard rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct HazardRules {
-    pub version: &'static str,
-    /// First day (Asia/Shanghai) the version applies to.
-    pub effective_from: (i32, u32, u32),
     /// The authority reviews a resumption request on site within this many days
     /// (16号令 Art. 23).
     pub resumption_review_days: u64,
-    /// Default interval between tests of a safety alarm device.
+    /// Interval between tests of a safety alarm device.
     pub alarm_test_interval_days: u32,
     /// Quarterly statistics are due by this day of the month after the quarter (16号令 Art. 14).
     pub quarterly_statistics_due_day: u32,
     /// Annual statistics are due by this (month, day) of the next year.
     pub annual_statistics_due: (u32, u32),
+    /// Days the government has to review a self-reported 重大 hazard or a rectification claim
+    /// on a hazard whose deadline it set (D2).
+    pub review_clock_days: i64,
+    /// A hazard like a closed one, found within this many days after the close-out, recurs (D3).
+    pub recurrence_window_days: i64,
+    /// A self-check entry recorded up to this many days before a government finding may be its
+    /// counterpart.
+    pub matching_window_days: i64,
 }
 
-/// Every version, oldest first.
-pub const VERSIONS: &[HazardRules] = &[HazardRules {
-    // 《安全生产事故隐患排查治理暂行规定》(国家安全监管总局令第16号), in force 2008-02-01.
-    version: "hazard-rules-2008-02-01",
-    effective_from: (2008, 2, 1),
-    resumption_review_days: 10,
-    alarm_test_interval_days: 365,
-    quarterly_statistics_due_day: 15,
-    annual_statistics_due: (1, 31),
-}];
-
-impl HazardRules {
-    fn effective_date(&self) -> NaiveDate {
-        let (year, month, day) = self.effective_from;
-        NaiveDate::from_ymd_opt(year, month, day).expect("rule dates are real days")
-    }
-}
-
-/// The version in force on a day (the oldest one for days before every version).
-pub fn in_force(day: NaiveDate) -> &'static HazardRules {
-    VERSIONS
-        .iter()
-        .rev()
-        .find(|rules| rules.effective_date() <= day)
-        .unwrap_or(&VERSIONS[0])
-}
-
-/// A version by its name; the current one for a name this build does not know.
-pub fn by_version(version: &str) -> &'static HazardRules {
-    VERSIONS
-        .iter()
-        .find(|rules| rules.version == version)
-        .unwrap_or_else(|| VERSIONS.last().expect("at least one rule version"))
-}
+pub const HAZARDS: RuleBook<HazardRules> = RuleBook {
+    subject: "hazard rules",
+    versions: &[Version {
+        // 《安全生产事故隐患排查治理暂行规定》(国家安全监管总局令第16号), in force 2008-02-01;
+        // the review, recurrence and matching clocks are the bureau's policy.
+        name: "hazard-rules-2008-02-01",
+        effective_from: (2008, 2, 1),
+        rules: HazardRules {
+            resumption_review_days: 10,
+            alarm_test_interval_days: 365,
+            quarterly_statistics_due_day: 15,
+            annual_statistics_due: (1, 31),
+            review_clock_days: 10,
+            recurrence_window_days: 90,
+            matching_window_days: 90,
+        },
+    }],
+};
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
 
     #[test]
     fn versions_are_ordered_and_found_by_day() {
-        for pair in VERSIONS.windows(2) {
-            assert!(pair[0].effective_date() < pair[1].effective_date());
-        }
+        assert!(HAZARDS.is_ordered());
         let day = NaiveDate::from_ymd_opt(2023, 3, 1).unwrap();
-        assert_eq!(in_force(day).version, "hazard-rules-2008-02-01");
-        assert_eq!(
-            by_version("hazard-rules-2008-02-01").resumption_review_days,
-            10
-        );
+        assert_eq!(HAZARDS.in_force(day).name, "hazard-rules-2008-02-01");
+        let rules = &HAZARDS.by_name("hazard-rules-2008-02-01").unwrap().rules;
+        assert_eq!(rules.resumption_review_days, 10);
+        assert!(HAZARDS.by_name("hazard-rules-2099").is_err());
     }
 }

@@ -3,21 +3,24 @@
 //! statement is what lets the reconciliation tell a silent enterprise from a clean one.
 
 use chrono::NaiveDate;
-use hl_eventstore::{Aggregate, CommandContext, EventMeta};
+use hl_directory::Standing;
+use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::SelfCheckRoundStatus;
 use serde::{Deserialize, Serialize};
 
 use super::access::require_the_enterprise;
-use super::{DomainError, EnterpriseStanding, decision};
+use super::{DomainError, decision};
 
 pub use hl_proto::hazard_events::SelfCheckRoundEvent;
 
+/// What may be asked of a round; like every command, it lives for one request.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum SelfCheckRoundCommand {
     Open {
-        enterprise_id: String,
-        enterprise_standing: EnterpriseStanding,
+        /// What the registry says of the enterprise on the day the round opens.
+        enterprise: Standing,
         period_start: NaiveDate,
         period_end: NaiveDate,
         checklist: String,
@@ -66,104 +69,136 @@ impl SelfCheckRound {
     }
 }
 
+fn open(
+    enterprise: &Standing,
+    period_start: NaiveDate,
+    period_end: NaiveDate,
+    checklist: &str,
+    performer: &str,
+    context: &CommandContext,
+) -> Result<Vec<SelfCheckRoundEvent>, DomainError> {
+    let enterprise_id = &enterprise.enterprise_id;
+    require_the_enterprise(&context.actor, enterprise_id, "open a self-check round")?;
+    enterprise.require_open()?;
+    if period_end < period_start {
+        return Err(DomainError::invalid("period_end", "is before period_start"));
+    }
+    if (period_end - period_start).num_days() >= LONGEST_PERIOD_DAYS {
+        return Err(DomainError::invalid(
+            "period_end",
+            format!("a round covers at most {LONGEST_PERIOD_DAYS} days"),
+        ));
+    }
+    Ok(vec![SelfCheckRoundEvent::Opened(
+        pb::SelfCheckRoundOpened {
+            round_id: context.aggregate_id.clone(),
+            enterprise_id: enterprise_id.clone(),
+            period_start: Some(period_start.into()),
+            period_end: Some(period_end.into()),
+            checklist: checklist.to_string(),
+            performer: performer.to_string(),
+        },
+    )])
+}
+
+impl SelfCheckRound {
+    fn require_own_open_round(&self, context: &CommandContext) -> Result<(), DomainError> {
+        require_the_enterprise(
+            &context.actor,
+            &self.enterprise_id,
+            "work on its self-check round",
+        )?;
+        self.require_open()
+    }
+
+    fn record_finding(&self, hazard_id: &str) -> Result<Vec<SelfCheckRoundEvent>, DomainError> {
+        if self.hazard_ids.iter().any(|recorded| recorded == hazard_id) {
+            return Ok(Vec::new());
+        }
+        Ok(vec![SelfCheckRoundEvent::FindingRecorded(
+            pb::SelfCheckFindingRecorded {
+                round_id: self.round_id.clone(),
+                hazard_id: hazard_id.to_string(),
+            },
+        )])
+    }
+
+    fn submit(
+        &self,
+        zero_findings_attested: bool,
+        signed_by: &str,
+    ) -> Result<Vec<SelfCheckRoundEvent>, DomainError> {
+        if self.hazard_ids.is_empty() && !zero_findings_attested {
+            return Err(DomainError::precondition(
+                "ZERO_FINDINGS_ATTESTATION_REQUIRED",
+                "a round without findings must carry the signed zero-findings statement (零隐患)",
+            ));
+        }
+        if !self.hazard_ids.is_empty() && zero_findings_attested {
+            return Err(DomainError::precondition(
+                "ZERO_FINDINGS_CONTRADICTED",
+                format!(
+                    "the round recorded {} findings; it cannot attest zero",
+                    self.hazard_ids.len()
+                ),
+            ));
+        }
+        Ok(vec![SelfCheckRoundEvent::Submitted(
+            pb::SelfCheckRoundSubmitted {
+                round_id: self.round_id.clone(),
+                zero_findings_attested,
+                signed_by: signed_by.to_string(),
+                finding_count: self.hazard_ids.len() as u32,
+            },
+        )])
+    }
+}
+
 impl Aggregate for SelfCheckRound {
     type Event = SelfCheckRoundEvent;
     type Command = SelfCheckRoundCommand;
     type Error = DomainError;
     const CONTEXT: &'static str = super::CONTEXT;
     const AGGREGATE_TYPE: &'static str = "self_check_round";
+    const COLLECTION: &'static str = "selfCheckRounds";
+
+    fn expects(command: &SelfCheckRoundCommand) -> Expects {
+        match command {
+            SelfCheckRoundCommand::Open { .. } => Expects::New,
+            _ => Expects::Existing,
+        }
+    }
 
     fn decide(
         &self,
         command: &SelfCheckRoundCommand,
         context: &CommandContext,
     ) -> Result<Vec<SelfCheckRoundEvent>, DomainError> {
-        let actor = &context.actor;
-        if let SelfCheckRoundCommand::Open {
-            enterprise_id,
-            enterprise_standing,
-            period_start,
-            period_end,
-            checklist,
-            performer,
-        } = command
-        {
-            if self.exists() {
-                return Err(DomainError::AlreadyExists(format!(
-                    "selfCheckRounds/{}",
-                    context.aggregate_id
-                )));
-            }
-            require_the_enterprise(actor, enterprise_id, "open a self-check round")?;
-            enterprise_standing.require_open(enterprise_id)?;
-            if period_end < period_start {
-                return Err(DomainError::invalid("period_end", "is before period_start"));
-            }
-            if (*period_end - *period_start).num_days() >= LONGEST_PERIOD_DAYS {
-                return Err(DomainError::invalid(
-                    "period_end",
-                    format!("a round covers at most {LONGEST_PERIOD_DAYS} days"),
-                ));
-            }
-            return Ok(vec![SelfCheckRoundEvent::Opened(
-                pb::SelfCheckRoundOpened {
-                    round_id: context.aggregate_id.clone(),
-                    enterprise_id: enterprise_id.clone(),
-                    period_start: Some((*period_start).into()),
-                    period_end: Some((*period_end).into()),
-                    checklist: checklist.clone(),
-                    performer: performer.clone(),
-                },
-            )]);
-        }
-        if !self.exists() {
-            return Err(DomainError::NotFound(format!(
-                "selfCheckRounds/{}",
-                context.aggregate_id
-            )));
-        }
-        require_the_enterprise(actor, &self.enterprise_id, "work on its self-check round")?;
-        self.require_open()?;
         match command {
-            SelfCheckRoundCommand::Open { .. } => unreachable!("handled above"),
+            SelfCheckRoundCommand::Open {
+                enterprise,
+                period_start,
+                period_end,
+                checklist,
+                performer,
+            } => open(
+                enterprise,
+                *period_start,
+                *period_end,
+                checklist,
+                performer,
+                context,
+            ),
             SelfCheckRoundCommand::RecordFinding { hazard_id } => {
-                if self.hazard_ids.contains(hazard_id) {
-                    return Ok(Vec::new());
-                }
-                Ok(vec![SelfCheckRoundEvent::FindingRecorded(
-                    pb::SelfCheckFindingRecorded {
-                        round_id: self.round_id.clone(),
-                        hazard_id: hazard_id.clone(),
-                    },
-                )])
+                self.require_own_open_round(context)?;
+                self.record_finding(hazard_id)
             }
             SelfCheckRoundCommand::Submit {
                 zero_findings_attested,
                 signed_by,
             } => {
-                if self.hazard_ids.is_empty() && !zero_findings_attested {
-                    return Err(DomainError::precondition(
-                        "ZERO_FINDINGS_ATTESTATION_REQUIRED",
-                        "a round without findings must carry the signed zero-findings statement (零隐患)",
-                    ));
-                }
-                if !self.hazard_ids.is_empty() && *zero_findings_attested {
-                    return Err(DomainError::precondition(
-                        "ZERO_FINDINGS_CONTRADICTED",
-                        format!(
-                            "the round recorded {} findings; it cannot attest zero",
-                            self.hazard_ids.len()
-                        ),
-                    ));
-                }
-                Ok(vec![SelfCheckRoundEvent::Submitted(
-                    pb::SelfCheckRoundSubmitted {
-                        round_id: self.round_id.clone(),
-                        zero_findings_attested: *zero_findings_attested,
-                        signed_by: signed_by.clone(),
-                        finding_count: self.hazard_ids.len() as u32,
-                    },
-                )])
+                self.require_own_open_round(context)?;
+                self.submit(*zero_findings_attested, signed_by)
             }
         }
     }
@@ -200,6 +235,8 @@ impl Aggregate for SelfCheckRound {
 mod tests {
     use chrono::{DateTime, Utc};
 
+    use hl_eventstore::Given;
+
     use super::*;
     use crate::domain::access::test_actors::*;
 
@@ -214,24 +251,24 @@ mod tests {
     }
 
     fn decide(
-        round: &SelfCheckRound,
+        round: &Given<SelfCheckRound>,
         command: SelfCheckRoundCommand,
         actor: hl_proto::common::v1::Actor,
     ) -> Result<Vec<SelfCheckRoundEvent>, DomainError> {
-        round.decide(&command, &CommandContext::new("round-1", actor, now()))
+        round.when(&command, &actor, now())
     }
 
-    fn step(mut round: SelfCheckRound, command: SelfCheckRoundCommand) -> SelfCheckRound {
-        for event in decide(&round, command, enterprise()).unwrap() {
-            round.apply(&event, &EventMeta::at(now(), enterprise()));
-        }
-        round
+    fn step(round: Given<SelfCheckRound>, command: SelfCheckRoundCommand) -> Given<SelfCheckRound> {
+        round.given(&command, &enterprise(), now())
+    }
+
+    fn fresh() -> Given<SelfCheckRound> {
+        Given::new("round-1")
     }
 
     fn open() -> SelfCheckRoundCommand {
         SelfCheckRoundCommand::Open {
-            enterprise_id: ENTERPRISE.into(),
-            enterprise_standing: EnterpriseStanding::Registered,
+            enterprise: Standing::registered(ENTERPRISE, Default::default()),
             period_start: day("2023-01-01"),
             period_end: day("2023-03-31"),
             checklist: "cold store checklist v3".into(),
@@ -261,7 +298,7 @@ mod tests {
         assert_eq!(round.hazard_ids, ["hz-1"]);
         // Recording the same finding twice changes nothing.
         let open_round = step(
-            step(SelfCheckRound::default(), open()),
+            step(fresh(), open()),
             SelfCheckRoundCommand::RecordFinding {
                 hazard_id: "hz-1".into(),
             },
@@ -279,8 +316,8 @@ mod tests {
         );
     }
 
-    fn step_from_default(command: SelfCheckRoundCommand) -> SelfCheckRound {
-        step(SelfCheckRound::default(), command)
+    fn step_from_default(command: SelfCheckRoundCommand) -> Given<SelfCheckRound> {
+        step(fresh(), command)
     }
 
     #[test]
@@ -311,13 +348,11 @@ mod tests {
     #[test]
     fn rounds_are_refused_to_others_twice_and_after_submission() {
         assert_eq!(
-            decide(&SelfCheckRound::default(), open(), inspector())
-                .unwrap_err()
-                .reason(),
+            decide(&fresh(), open(), inspector()).unwrap_err().reason(),
             "ENTERPRISE_ONLY"
         );
         assert_eq!(
-            decide(&SelfCheckRound::default(), submit(true), enterprise())
+            decide(&fresh(), submit(true), enterprise())
                 .unwrap_err()
                 .reason(),
             "NOT_FOUND"
@@ -347,15 +382,14 @@ mod tests {
             "SELF_CHECK_ROUND_SUBMITTED"
         );
         let backwards = SelfCheckRoundCommand::Open {
-            enterprise_id: ENTERPRISE.into(),
-            enterprise_standing: EnterpriseStanding::Registered,
+            enterprise: Standing::registered(ENTERPRISE, Default::default()),
             period_start: day("2023-03-31"),
             period_end: day("2023-01-01"),
             checklist: String::new(),
             performer: String::new(),
         };
         assert_eq!(
-            decide(&SelfCheckRound::default(), backwards, enterprise())
+            decide(&fresh(), backwards, enterprise())
                 .unwrap_err()
                 .reason(),
             "INVALID_ARGUMENT"

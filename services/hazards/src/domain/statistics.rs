@@ -3,14 +3,15 @@
 //! Submitted once; a late submission is recorded as late.
 
 use chrono::{Datelike, NaiveDate};
-use hl_eventstore::{Aggregate, CommandContext, EventMeta};
+use hl_directory::Standing;
+use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::StatisticsPeriodKind;
 use serde::{Deserialize, Serialize};
 
 use super::access::require_the_enterprise;
 use super::clock::local_date;
-use super::{DomainError, EnterpriseStanding, decision, rules};
+use super::{DomainError, decision, rules};
 
 pub use hl_proto::hazard_events::PeriodicStatisticsEvent;
 
@@ -75,7 +76,8 @@ fn first_of_next_month(year: i32, month: u32) -> NaiveDate {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SubmitStatistics {
     pub enterprise_id: String,
-    pub enterprise_standing: EnterpriseStanding,
+    /// What the registry says of the enterprise today.
+    pub enterprise: Standing,
     pub period: StatisticsPeriod,
     pub general_found: u32,
     pub major_found: u32,
@@ -96,29 +98,24 @@ impl Aggregate for PeriodicStatistics {
     type Error = DomainError;
     const CONTEXT: &'static str = super::CONTEXT;
     const AGGREGATE_TYPE: &'static str = "periodic_statistics";
+    const COLLECTION: &'static str = "periodicStatistics";
+
+    /// Statistics are submitted once and signed; a second submission is ALREADY_EXISTS.
+    fn expects(_command: &SubmitStatistics) -> Expects {
+        Expects::New
+    }
 
     fn decide(
         &self,
         command: &SubmitStatistics,
         context: &CommandContext,
     ) -> Result<Vec<PeriodicStatisticsEvent>, DomainError> {
-        if self.submitted_event.is_some() {
-            return Err(DomainError::precondition(
-                "STATISTICS_ALREADY_SUBMITTED",
-                format!(
-                    "statistics {} are already submitted and signed",
-                    context.aggregate_id
-                ),
-            ));
-        }
         require_the_enterprise(
             &context.actor,
             &command.enterprise_id,
             "submit its periodic statistics",
         )?;
-        command
-            .enterprise_standing
-            .require_open(&command.enterprise_id)?;
+        command.enterprise.require_open()?;
         if command.major_found + command.general_found < command.rectified {
             return Err(DomainError::invalid(
                 "rectified",
@@ -132,8 +129,8 @@ impl Aggregate for PeriodicStatistics {
                 format!("the period ends on {}", command.period.last_day()),
             ));
         }
-        let rules = rules::in_force(command.period.last_day());
-        let due = command.period.due(rules);
+        let rules = rules::HAZARDS.in_force(command.period.last_day());
+        let due = command.period.due(&rules.rules);
         let (kind, year, quarter) = match command.period {
             StatisticsPeriod::Quarter { year, quarter } => {
                 (StatisticsPeriodKind::Quarter, year, quarter as i32)
@@ -169,6 +166,8 @@ impl Aggregate for PeriodicStatistics {
 mod tests {
     use chrono::{DateTime, Utc};
 
+    use hl_eventstore::Given;
+
     use super::*;
     use crate::domain::access::test_actors::*;
 
@@ -179,7 +178,7 @@ mod tests {
     fn submit(period: StatisticsPeriod) -> SubmitStatistics {
         SubmitStatistics {
             enterprise_id: ENTERPRISE.into(),
-            enterprise_standing: EnterpriseStanding::Registered,
+            enterprise: Standing::registered(ENTERPRISE, Default::default()),
             period,
             general_found: 3,
             major_found: 1,
@@ -190,12 +189,12 @@ mod tests {
     }
 
     fn decide(
-        statistics: &PeriodicStatistics,
+        statistics: &Given<PeriodicStatistics>,
         command: &SubmitStatistics,
         when: &str,
         actor: hl_proto::common::v1::Actor,
     ) -> Result<Vec<PeriodicStatisticsEvent>, DomainError> {
-        statistics.decide(command, &CommandContext::new("s-1", actor, at(when)))
+        statistics.when(command, &actor, at(when))
     }
 
     fn submitted(events: Vec<PeriodicStatisticsEvent>) -> pb::PeriodicStatisticsSubmitted {
@@ -211,7 +210,7 @@ mod tests {
         };
         let on_time = submitted(
             decide(
-                &PeriodicStatistics::default(),
+                &Given::new("s-1"),
                 &submit(first),
                 "2023-04-14T02:00:00Z",
                 enterprise(),
@@ -225,7 +224,7 @@ mod tests {
         assert!(!on_time.late);
         let late = submitted(
             decide(
-                &PeriodicStatistics::default(),
+                &Given::new("s-1"),
                 &submit(first),
                 "2023-04-16T02:00:00Z",
                 enterprise(),
@@ -238,7 +237,7 @@ mod tests {
             quarter: 4,
         };
         assert_eq!(
-            fourth.due(rules::in_force(fourth.last_day())),
+            fourth.due(&rules::HAZARDS.in_force(fourth.last_day()).rules),
             NaiveDate::from_ymd_opt(2024, 1, 15).unwrap()
         );
     }
@@ -249,7 +248,7 @@ mod tests {
         assert_eq!(year.statistics_id(ENTERPRISE), format!("{ENTERPRISE}-2023"));
         let statistics = submitted(
             decide(
-                &PeriodicStatistics::default(),
+                &Given::new("s-1"),
                 &submit(year),
                 "2024-02-01T02:00:00Z",
                 enterprise(),
@@ -269,7 +268,7 @@ mod tests {
             year: 2023,
             quarter: 1,
         };
-        let empty = PeriodicStatistics::default();
+        let empty = Given::<PeriodicStatistics>::new("s-1");
         assert_eq!(
             decide(&empty, &submit(first), "2023-03-31T02:00:00Z", enterprise())
                 .unwrap_err()
@@ -290,15 +289,12 @@ mod tests {
                 .reason(),
             "INVALID_ARGUMENT"
         );
-        let mut done = PeriodicStatistics::default();
-        for event in decide(&empty, &submit(first), "2023-04-02T02:00:00Z", enterprise()).unwrap() {
-            done.apply(&event, &EventMeta::default());
-        }
+        let done = empty.given(&submit(first), &enterprise(), at("2023-04-02T02:00:00Z"));
         assert_eq!(
             decide(&done, &submit(first), "2023-04-03T02:00:00Z", enterprise())
                 .unwrap_err()
                 .reason(),
-            "STATISTICS_ALREADY_SUBMITTED"
+            "ALREADY_EXISTS"
         );
     }
 }

@@ -8,7 +8,7 @@
 //! one hazard command per hazard, after the order's own commit.
 
 use chrono::NaiveDate;
-use hl_eventstore::{Aggregate, CommandContext, EventMeta};
+use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::common::v1::EvidenceRef;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::SupervisionOrderStatus;
@@ -58,8 +58,10 @@ pub enum SupervisionOrderCommand {
     RejectAcceptance {
         reason: String,
     },
+    /// `unverified`: the listed hazards not yet verified, as the service found them.
     Delist {
         note: String,
+        unverified: Vec<String>,
     },
     Escalate {
         kind: pb::EscalationKind,
@@ -132,100 +134,246 @@ impl SupervisionOrder {
     }
 }
 
+fn issue_order(
+    issue: &IssueOrder,
+    context: &CommandContext,
+) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
+    require_bureau(
+        &context.actor,
+        &issue.region,
+        "issue a supervision order (挂牌督办)",
+    )?;
+    Ok(vec![SupervisionOrderEvent::Issued(
+        pb::SupervisionOrderIssued {
+            order_id: context.aggregate_id.clone(),
+            level: issue.level as i32,
+            notice_number: issue.notice_number.clone(),
+            title: issue.title.clone(),
+            hazard_ids: issue.hazard_ids.clone(),
+            responsible_units: issue.responsible_units.clone(),
+            public_notice: issue.public_notice,
+            deadline: Some(issue.deadline.into()),
+        },
+    )])
+}
+
+impl SupervisionOrder {
+    fn decompose(&self, tasks: &[NewSubTask]) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
+        use SupervisionOrderStatus as S;
+        self.require_status(
+            &[S::Listed, S::InProgress],
+            "SUPERVISION_ORDER_NOT_IN_PROGRESS",
+            "decompose",
+        )?;
+        let mut seen = std::collections::HashSet::new();
+        for task in tasks {
+            let known = self
+                .sub_tasks
+                .iter()
+                .any(|existing| existing.sub_task_id == task.sub_task_id);
+            if known || !seen.insert(task.sub_task_id.as_str()) {
+                return Err(DomainError::invalid(
+                    "sub_tasks",
+                    format!("sub-task id {} is used twice", task.sub_task_id),
+                ));
+            }
+            if let Some(deadline) = self.deadline
+                && task.deadline > deadline
+            {
+                return Err(DomainError::invalid(
+                    "sub_tasks",
+                    format!(
+                        "sub-task {} is due after the order's deadline {deadline}",
+                        task.sub_task_id
+                    ),
+                ));
+            }
+        }
+        Ok(vec![SupervisionOrderEvent::Decomposed(
+            pb::SupervisionOrderDecomposed {
+                order_id: self.order_id.clone(),
+                sub_tasks: tasks
+                    .iter()
+                    .map(|task| pb::SubTask {
+                        sub_task_id: task.sub_task_id.clone(),
+                        assignee_unit: task.assignee_unit.clone(),
+                        description: task.description.clone(),
+                        deadline: Some(task.deadline.into()),
+                        ..pb::SubTask::default()
+                    })
+                    .collect(),
+            },
+        )])
+    }
+
+    fn report_progress(
+        &self,
+        sub_task_id: &str,
+        progress_percent: u32,
+        completed: bool,
+        note: &str,
+    ) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
+        use SupervisionOrderStatus as S;
+        self.require_status(
+            &[S::Listed, S::InProgress],
+            "SUPERVISION_ORDER_NOT_IN_PROGRESS",
+            "report progress",
+        )?;
+        let Some(task) = self
+            .sub_tasks
+            .iter()
+            .find(|task| task.sub_task_id == sub_task_id)
+        else {
+            return Err(DomainError::NotFound(format!(
+                "sub-task {sub_task_id} of supervision order {}",
+                self.order_id
+            )));
+        };
+        if task.completed {
+            return Err(DomainError::precondition(
+                "SUB_TASK_COMPLETED",
+                format!("sub-task {sub_task_id} is already completed"),
+            ));
+        }
+        Ok(vec![SupervisionOrderEvent::SubTaskProgressReported(
+            pb::SubTaskProgressReported {
+                order_id: self.order_id.clone(),
+                sub_task_id: sub_task_id.to_string(),
+                progress_percent: if completed { 100 } else { progress_percent },
+                completed,
+                note: note.to_string(),
+            },
+        )])
+    }
+
+    fn request_acceptance(
+        &self,
+        note: &str,
+        evidence: &[EvidenceRef],
+    ) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
+        use SupervisionOrderStatus as S;
+        self.require_status(
+            &[S::Listed, S::InProgress],
+            "SUPERVISION_ORDER_NOT_IN_PROGRESS",
+            "request acceptance",
+        )?;
+        let open: Vec<&str> = self
+            .sub_tasks
+            .iter()
+            .filter(|task| !task.completed)
+            .map(|task| task.sub_task_id.as_str())
+            .collect();
+        if !open.is_empty() {
+            return Err(DomainError::precondition(
+                "SUB_TASKS_INCOMPLETE",
+                format!("sub-tasks not completed: {}", open.join(", ")),
+            ));
+        }
+        Ok(vec![SupervisionOrderEvent::AcceptanceRequested(
+            pb::SupervisionAcceptanceRequested {
+                order_id: self.order_id.clone(),
+                note: note.to_string(),
+                evidence: evidence.to_vec(),
+            },
+        )])
+    }
+
+    fn reject_acceptance(&self, reason: &str) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
+        self.require_status(
+            &[SupervisionOrderStatus::AcceptanceRequested],
+            "SUPERVISION_ACCEPTANCE_NOT_REQUESTED",
+            "reject acceptance",
+        )?;
+        Ok(vec![SupervisionOrderEvent::AcceptanceRejected(
+            pb::SupervisionAcceptanceRejected {
+                order_id: self.order_id.clone(),
+                reason: reason.to_string(),
+            },
+        )])
+    }
+
+    /// 摘牌 needs the acceptance and every listed hazard verified.
+    fn delist(
+        &self,
+        note: &str,
+        unverified: &[String],
+    ) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
+        self.require_status(
+            &[SupervisionOrderStatus::AcceptanceRequested],
+            "SUPERVISION_ACCEPTANCE_NOT_REQUESTED",
+            "delist",
+        )?;
+        if !unverified.is_empty() {
+            return Err(DomainError::precondition(
+                "LISTED_HAZARDS_NOT_VERIFIED",
+                format!(
+                    "every listed hazard is verified before 摘牌; not yet: {}",
+                    unverified.join(", ")
+                ),
+            ));
+        }
+        Ok(vec![SupervisionOrderEvent::Delisted(
+            pb::SupervisionOrderDelisted {
+                order_id: self.order_id.clone(),
+                note: note.to_string(),
+            },
+        )])
+    }
+
+    fn escalate(
+        &self,
+        kind: pb::EscalationKind,
+        reason: &str,
+        context: &CommandContext,
+    ) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
+        use SupervisionOrderStatus as S;
+        self.require_status(
+            &[S::Listed, S::InProgress, S::AcceptanceRequested],
+            "SUPERVISION_ORDER_DELISTED",
+            "escalate",
+        )?;
+        if !self.is_overdue(context.occurred_at) {
+            return Err(DomainError::precondition(
+                "SUPERVISION_ORDER_NOT_OVERDUE",
+                "only an overdue order (or one with an overdue sub-task) is escalated",
+            ));
+        }
+        Ok(vec![SupervisionOrderEvent::Escalated(
+            pb::SupervisionOrderEscalated {
+                order_id: self.order_id.clone(),
+                kind: kind as i32,
+                reason: reason.to_string(),
+            },
+        )])
+    }
+}
+
 impl Aggregate for SupervisionOrder {
     type Event = SupervisionOrderEvent;
     type Command = SupervisionOrderCommand;
     type Error = DomainError;
     const CONTEXT: &'static str = super::CONTEXT;
     const AGGREGATE_TYPE: &'static str = "supervision_order";
+    const COLLECTION: &'static str = "supervisionOrders";
+
+    fn expects(command: &SupervisionOrderCommand) -> Expects {
+        match command {
+            SupervisionOrderCommand::Issue(_) => Expects::New,
+            _ => Expects::Existing,
+        }
+    }
 
     fn decide(
         &self,
         command: &SupervisionOrderCommand,
         context: &CommandContext,
     ) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
-        use SupervisionOrderStatus as S;
         let actor = &context.actor;
-        if let SupervisionOrderCommand::Issue(issue) = command {
-            if self.exists() {
-                return Err(DomainError::AlreadyExists(format!(
-                    "supervisionOrders/{}",
-                    context.aggregate_id
-                )));
-            }
-            require_bureau(actor, &issue.region, "issue a supervision order (挂牌督办)")?;
-            return Ok(vec![SupervisionOrderEvent::Issued(
-                pb::SupervisionOrderIssued {
-                    order_id: context.aggregate_id.clone(),
-                    level: issue.level as i32,
-                    notice_number: issue.notice_number.clone(),
-                    title: issue.title.clone(),
-                    hazard_ids: issue.hazard_ids.clone(),
-                    responsible_units: issue.responsible_units.clone(),
-                    public_notice: issue.public_notice,
-                    deadline: Some(issue.deadline.into()),
-                },
-            )]);
-        }
-        if !self.exists() {
-            return Err(DomainError::NotFound(format!(
-                "supervisionOrders/{}",
-                context.aggregate_id
-            )));
-        }
-        let order_id = self.order_id.clone();
-        let events = match command {
-            SupervisionOrderCommand::Issue(_) => unreachable!("handled above"),
+        match command {
+            SupervisionOrderCommand::Issue(issue) => issue_order(issue, context),
             SupervisionOrderCommand::Decompose(tasks) => {
                 require_bureau(actor, &self.region, "decompose a supervision order")?;
-                self.require_status(
-                    &[S::Listed, S::InProgress],
-                    "SUPERVISION_ORDER_NOT_IN_PROGRESS",
-                    "decompose",
-                )?;
-                for task in tasks {
-                    if self
-                        .sub_tasks
-                        .iter()
-                        .any(|existing| existing.sub_task_id == task.sub_task_id)
-                        || tasks
-                            .iter()
-                            .filter(|other| other.sub_task_id == task.sub_task_id)
-                            .count()
-                            > 1
-                    {
-                        return Err(DomainError::invalid(
-                            "sub_tasks",
-                            format!("sub-task id {} is used twice", task.sub_task_id),
-                        ));
-                    }
-                    if let Some(deadline) = self.deadline
-                        && task.deadline > deadline
-                    {
-                        return Err(DomainError::invalid(
-                            "sub_tasks",
-                            format!(
-                                "sub-task {} is due after the order's deadline {deadline}",
-                                task.sub_task_id
-                            ),
-                        ));
-                    }
-                }
-                vec![SupervisionOrderEvent::Decomposed(
-                    pb::SupervisionOrderDecomposed {
-                        order_id,
-                        sub_tasks: tasks
-                            .iter()
-                            .map(|task| pb::SubTask {
-                                sub_task_id: task.sub_task_id.clone(),
-                                assignee_unit: task.assignee_unit.clone(),
-                                description: task.description.clone(),
-                                deadline: Some(task.deadline.into()),
-                                ..pb::SubTask::default()
-                            })
-                            .collect(),
-                    },
-                )]
+                self.decompose(tasks)
             }
             SupervisionOrderCommand::ReportProgress {
                 sub_task_id,
@@ -234,114 +382,25 @@ impl Aggregate for SupervisionOrder {
                 note,
             } => {
                 require_government_within(actor, &self.region, "report sub-task progress")?;
-                self.require_status(
-                    &[S::Listed, S::InProgress],
-                    "SUPERVISION_ORDER_NOT_IN_PROGRESS",
-                    "report progress",
-                )?;
-                let Some(task) = self
-                    .sub_tasks
-                    .iter()
-                    .find(|task| task.sub_task_id == *sub_task_id)
-                else {
-                    return Err(DomainError::NotFound(format!(
-                        "sub-task {sub_task_id} of supervision order {order_id}"
-                    )));
-                };
-                if task.completed {
-                    return Err(DomainError::precondition(
-                        "SUB_TASK_COMPLETED",
-                        format!("sub-task {sub_task_id} is already completed"),
-                    ));
-                }
-                vec![SupervisionOrderEvent::SubTaskProgressReported(
-                    pb::SubTaskProgressReported {
-                        order_id,
-                        sub_task_id: sub_task_id.clone(),
-                        progress_percent: if *completed { 100 } else { *progress_percent },
-                        completed: *completed,
-                        note: note.clone(),
-                    },
-                )]
+                self.report_progress(sub_task_id, *progress_percent, *completed, note)
             }
             SupervisionOrderCommand::RequestAcceptance { note, evidence } => {
                 require_government_within(actor, &self.region, "request acceptance")?;
-                self.require_status(
-                    &[S::Listed, S::InProgress],
-                    "SUPERVISION_ORDER_NOT_IN_PROGRESS",
-                    "request acceptance",
-                )?;
-                let open: Vec<&str> = self
-                    .sub_tasks
-                    .iter()
-                    .filter(|task| !task.completed)
-                    .map(|task| task.sub_task_id.as_str())
-                    .collect();
-                if !open.is_empty() {
-                    return Err(DomainError::precondition(
-                        "SUB_TASKS_INCOMPLETE",
-                        format!("sub-tasks not completed: {}", open.join(", ")),
-                    ));
-                }
-                vec![SupervisionOrderEvent::AcceptanceRequested(
-                    pb::SupervisionAcceptanceRequested {
-                        order_id,
-                        note: note.clone(),
-                        evidence: evidence.clone(),
-                    },
-                )]
+                self.request_acceptance(note, evidence)
             }
             SupervisionOrderCommand::RejectAcceptance { reason } => {
                 require_bureau(actor, &self.region, "reject acceptance")?;
-                self.require_status(
-                    &[S::AcceptanceRequested],
-                    "SUPERVISION_ACCEPTANCE_NOT_REQUESTED",
-                    "reject acceptance",
-                )?;
-                vec![SupervisionOrderEvent::AcceptanceRejected(
-                    pb::SupervisionAcceptanceRejected {
-                        order_id,
-                        reason: reason.clone(),
-                    },
-                )]
+                self.reject_acceptance(reason)
             }
-            SupervisionOrderCommand::Delist { note } => {
+            SupervisionOrderCommand::Delist { note, unverified } => {
                 require_bureau(actor, &self.region, "delist a supervision order (摘牌)")?;
-                self.require_status(
-                    &[S::AcceptanceRequested],
-                    "SUPERVISION_ACCEPTANCE_NOT_REQUESTED",
-                    "delist",
-                )?;
-                vec![SupervisionOrderEvent::Delisted(
-                    pb::SupervisionOrderDelisted {
-                        order_id,
-                        note: note.clone(),
-                    },
-                )]
+                self.delist(note, unverified)
             }
             SupervisionOrderCommand::Escalate { kind, reason } => {
                 require_bureau(actor, &self.region, "escalate a supervision order")?;
-                self.require_status(
-                    &[S::Listed, S::InProgress, S::AcceptanceRequested],
-                    "SUPERVISION_ORDER_DELISTED",
-                    "escalate",
-                )?;
-                if !self.is_overdue(context.now) {
-                    return Err(DomainError::precondition(
-                        "SUPERVISION_ORDER_NOT_OVERDUE",
-                        "only an overdue order (or one with an overdue sub-task) is escalated",
-                    ));
-                }
-                vec![SupervisionOrderEvent::Escalated(
-                    pb::SupervisionOrderEscalated {
-                        order_id,
-                        kind: *kind as i32,
-                        reason: reason.clone(),
-                    },
-                )]
+                self.escalate(*kind, reason, context)
             }
-        };
-        Ok(events)
+        }
     }
 
     fn apply(&mut self, event: &SupervisionOrderEvent, meta: &EventMeta) {
@@ -397,6 +456,8 @@ impl Aggregate for SupervisionOrder {
 mod tests {
     use chrono::{DateTime, Utc};
 
+    use hl_eventstore::Given;
+
     use super::*;
     use crate::domain::access::test_actors::*;
 
@@ -409,27 +470,24 @@ mod tests {
     }
 
     fn decide_at(
-        order: &SupervisionOrder,
+        order: &Given<SupervisionOrder>,
         command: &SupervisionOrderCommand,
         actor: hl_proto::common::v1::Actor,
         now: &str,
     ) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
-        order.decide(command, &CommandContext::new("order-1", actor, at(now)))
+        order.when(command, &actor, at(now))
     }
 
     fn step(
-        mut order: SupervisionOrder,
+        order: Given<SupervisionOrder>,
         command: SupervisionOrderCommand,
         actor: hl_proto::common::v1::Actor,
-    ) -> SupervisionOrder {
-        for event in decide_at(&order, &command, actor.clone(), "2023-05-01T02:00:00Z").unwrap() {
-            let meta = EventMeta {
-                region: "330903".into(),
-                ..EventMeta::at(at("2023-05-01T02:00:00Z"), actor.clone())
-            };
-            order.apply(&event, &meta);
-        }
-        order
+    ) -> Given<SupervisionOrder> {
+        order.given(&command, &actor, at("2023-05-01T00:00:00Z"))
+    }
+
+    fn fresh() -> Given<SupervisionOrder> {
+        Given::new("order-1")
     }
 
     fn issue() -> SupervisionOrderCommand {
@@ -463,8 +521,8 @@ mod tests {
         }
     }
 
-    fn issued_and_decomposed() -> SupervisionOrder {
-        let order = step(SupervisionOrder::default(), issue(), administrator());
+    fn issued_and_decomposed() -> Given<SupervisionOrder> {
+        let order = step(fresh(), issue(), administrator());
         step(
             order,
             SupervisionOrderCommand::Decompose(vec![
@@ -502,6 +560,7 @@ mod tests {
             order,
             SupervisionOrderCommand::Delist {
                 note: "验收通过".into(),
+                unverified: vec![],
             },
             administrator(),
         );
@@ -525,7 +584,8 @@ mod tests {
             decide_at(
                 &order,
                 &SupervisionOrderCommand::Delist {
-                    note: String::new()
+                    note: String::new(),
+                    unverified: vec![],
                 },
                 administrator(),
                 "2023-05-02T00:00:00Z"
@@ -573,17 +633,12 @@ mod tests {
     #[test]
     fn issuing_and_decomposing_are_for_the_bureau_with_consistent_sub_tasks() {
         assert_eq!(
-            decide_at(
-                &SupervisionOrder::default(),
-                &issue(),
-                inspector(),
-                "2023-05-01T00:00:00Z"
-            )
-            .unwrap_err()
-            .reason(),
+            decide_at(&fresh(), &issue(), inspector(), "2023-05-01T00:00:00Z")
+                .unwrap_err()
+                .reason(),
             "BUREAU_ROLE_REQUIRED"
         );
-        let order = step(SupervisionOrder::default(), issue(), administrator());
+        let order = step(fresh(), issue(), administrator());
         assert_eq!(
             decide_at(&order, &issue(), administrator(), "2023-05-01T00:00:00Z")
                 .unwrap_err()
@@ -631,6 +686,45 @@ mod tests {
                 .unwrap_err()
                 .reason(),
             "BUREAU_ROLE_REQUIRED"
+        );
+    }
+
+    #[test]
+    fn delisting_needs_every_listed_hazard_verified() {
+        let mut order = issued_and_decomposed();
+        order = step(order, progress("t1", true), inspector());
+        order = step(order, progress("t2", true), inspector());
+        order = step(
+            order,
+            SupervisionOrderCommand::RequestAcceptance {
+                note: "done".into(),
+                evidence: vec![],
+            },
+            inspector(),
+        );
+        let delist = |unverified: Vec<String>| SupervisionOrderCommand::Delist {
+            note: "验收".into(),
+            unverified,
+        };
+        assert_eq!(
+            decide_at(
+                &order,
+                &delist(vec!["hz-1".into()]),
+                administrator(),
+                "2023-05-02T00:00:00Z"
+            )
+            .unwrap_err()
+            .reason(),
+            "LISTED_HAZARDS_NOT_VERIFIED"
+        );
+        assert!(
+            decide_at(
+                &order,
+                &delist(vec![]),
+                administrator(),
+                "2023-05-02T00:00:00Z"
+            )
+            .is_ok()
         );
     }
 }

@@ -9,22 +9,21 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use hl_directory::Standing;
+use hl_directory::enterprise::{Enterprise, EnterpriseCommand};
 use hl_domain::access::test_actors;
 use hl_eventstore::{
     Aggregate, EventStore, Namespace, Repository, RepositorySettings, RequestMeta, StoreSettings,
 };
-use hl_hazards::domain::EnterpriseStanding;
 use hl_hazards::domain::hazard::{Hazard, HazardCommand, ReportHazard};
 use hl_projections::api::LedgerGrpc;
-use hl_projections::db::Database;
-use hl_projections::reconciliation::Policy;
 use hl_projections::{Projections, projector};
 use hl_proto::common::v1::Actor;
 use hl_proto::hazards::v1 as hazards;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_server::LedgerService;
 use hl_proto::responsibility::v1 as registry;
-use hl_responsibility::domain::enterprise::{Enterprise, EnterpriseCommand};
+use hl_readmodel::Database;
 use hl_testkit::{NatsServer, TestDatabase, unique_namespace, wait_until};
 use tonic::Request;
 
@@ -114,18 +113,15 @@ impl World {
             StoreSettings::default(),
         );
         store.ensure_snapshot_stream().await.unwrap();
-        for context in projector::CONTEXTS {
+        let registry = hl_projections::registry();
+        for context in registry.contexts() {
             store.ensure_context_stream(context).await.unwrap();
         }
         let database = Database::connect(&backend.url()).await.unwrap();
-        let projections = Projections::start(
-            database,
-            store.clone(),
-            Policy::default(),
-            projector::DEFAULT_BATCH,
-        )
-        .await
-        .unwrap();
+        let projections =
+            Projections::start(database, store.clone(), registry, projector::DEFAULT_BATCH)
+                .await
+                .unwrap();
         let settings = RepositorySettings::default();
         World {
             hazards: Repository::new(store.clone(), "330903", settings.clone()),
@@ -153,6 +149,8 @@ impl World {
             actor,
             occurred_at: Some(at(when)),
             correlation_id: None,
+            // The test loads a past year's ledgers, as a bureau administrator would.
+            migrated_by: Some(test_actors::administrator()),
         };
         repository
             .execute(id, &command, &meta)
@@ -198,10 +196,14 @@ impl World {
         counterpart: &str,
     ) {
         let report = ReportHazard {
-            enterprise_id: enterprise_id.into(),
-            enterprise_standing: EnterpriseStanding::Registered,
+            enterprise: Standing::registered(
+                enterprise_id,
+                registry::EnterpriseDetails {
+                    township_code: "330903001".into(),
+                    ..Default::default()
+                },
+            ),
             region: "330903".into(),
-            township_code: "330903001".into(),
             provenance: if government {
                 hazards::Provenance::GovernmentInspection
             } else {

@@ -11,10 +11,15 @@ use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::{
     EnterpriseScale, Industry, RiskColour, SelfCheckFrequency, StandardisationGrade,
 };
+use hl_runtime::sheet::{self, Column, RowProblem, SheetFormat, pick};
 use hl_runtime::{ErrorCode, ServiceError, Violations};
 use tonic::{Request, Response, Status};
 
-use super::{Context, RegistryGrpc, begin, request_meta, today};
+use hl_eventstore::RequestMeta;
+use hl_runtime::pipeline::CommandCall;
+
+use super::{RegistryApi, today};
+
 use crate::domain::DomainError;
 use crate::domain::enterprise::EnterpriseCommand;
 
@@ -23,50 +28,77 @@ const MAX_ROWS: usize = 50_000;
 /// Registrations in flight at once.
 const CONCURRENCY: usize = 16;
 
-/// Each column's name and the header spellings it is known by.
-const COLUMNS: &[(&str, &[&str])] = &[
-    (
-        "unified_social_credit_code",
-        &[
+/// The columns of the file: each name, the header spellings it is known by, whether required.
+const COLUMNS: &[Column] = &[
+    Column {
+        name: "unified_social_credit_code",
+        headers: &[
             "unified_social_credit_code",
             "enterprise_id",
             "统一社会信用代码",
         ],
-    ),
-    (
-        "display_name",
-        &["display_name", "name", "企业名称", "单位名称"],
-    ),
-    ("address", &["address", "地址"]),
-    (
-        "township_code",
-        &[
+        required: true,
+    },
+    Column {
+        name: "display_name",
+        headers: &["display_name", "name", "企业名称", "单位名称"],
+        required: true,
+    },
+    Column {
+        name: "address",
+        headers: &["address", "地址"],
+        required: false,
+    },
+    Column {
+        name: "township_code",
+        headers: &[
             "township_code",
             "乡镇街道代码",
             "乡镇(街道)代码",
             "乡镇代码",
         ],
-    ),
-    (
-        "village_code",
-        &["village_code", "村社区代码", "村(社区)代码"],
-    ),
-    ("grid_cell_id", &["grid_cell_id", "网格", "网格编号"]),
-    ("industries", &["industries", "industry", "行业"]),
-    ("scale", &["scale", "规模"]),
-    (
-        "standardisation_grade",
-        &["standardisation_grade", "标准化等级"],
-    ),
-    ("risk_colour", &["risk_colour", "risk_color", "风险等级"]),
-    (
-        "self_check_required",
-        &["self_check_required", "是否需自查"],
-    ),
-    (
-        "self_check_frequency",
-        &["self_check_frequency", "自查频次"],
-    ),
+        required: true,
+    },
+    Column {
+        name: "village_code",
+        headers: &["village_code", "村社区代码", "村(社区)代码"],
+        required: false,
+    },
+    Column {
+        name: "grid_cell_id",
+        headers: &["grid_cell_id", "网格", "网格编号"],
+        required: false,
+    },
+    Column {
+        name: "industries",
+        headers: &["industries", "industry", "行业"],
+        required: true,
+    },
+    Column {
+        name: "scale",
+        headers: &["scale", "规模"],
+        required: false,
+    },
+    Column {
+        name: "standardisation_grade",
+        headers: &["standardisation_grade", "标准化等级"],
+        required: false,
+    },
+    Column {
+        name: "risk_colour",
+        headers: &["risk_colour", "risk_color", "风险等级"],
+        required: false,
+    },
+    Column {
+        name: "self_check_required",
+        headers: &["self_check_required", "是否需自查"],
+        required: false,
+    },
+    Column {
+        name: "self_check_frequency",
+        headers: &["self_check_frequency", "自查频次"],
+        required: false,
+    },
 ];
 
 /// A row read from the file.
@@ -77,12 +109,12 @@ struct Row {
 }
 
 pub(super) async fn import(
-    service: &RegistryGrpc,
+    api: &RegistryApi,
     request: Request<pb::ImportEnterprisesRequest>,
 ) -> Result<Response<pb::ImportEnterprisesResponse>, Status> {
-    let (actor, mut violations) = begin(&request, &request.get_ref().request_id)?;
-    service.require_index()?;
-    let body = request.into_inner();
+    let mut call = CommandCall::begin(request)?;
+    api.require_index()?;
+    let (body, violations) = (&call.body, &mut call.violations);
     let mode = violations
         .optional_enumeration::<pb::ImportMode>("mode", body.mode)
         .unwrap_or_default();
@@ -92,15 +124,13 @@ pub(super) async fn import(
     if body.csv.is_empty() {
         violations.add("csv", "is empty");
     }
-    violations.into_result()?;
+    call.check()?;
+    let body = &call.body;
 
     let (rows, mut problems) = read_rows(&body.csv)?;
     {
-        let index = service.0.index.read();
-        let context = Context {
-            index: &index,
-            region: &service.0.region,
-        };
+        let index = api.index.read();
+        let context = api.context(&index);
         let mut first_line: HashMap<&str, i32> = HashMap::new();
         for row in &rows {
             let mut row_violations = Violations::new();
@@ -127,24 +157,21 @@ pub(super) async fn import(
     let bad_lines: std::collections::HashSet<i32> =
         problems.iter().map(|problem| problem.line).collect();
     if !problems.is_empty() && mode != pb::ImportMode::GoodRowsOnly {
-        let mut error = ServiceError::new(
-            ErrorCode::InvalidArgument,
-            format!(
-                "{} of {} rows have problems; nothing was imported (ask for GOOD_ROWS_ONLY to import the rest)",
-                bad_lines.len(),
-                rows.len()
-            ),
-        );
-        error.field_violations = problems
+        let listed: Vec<RowProblem> = problems
             .iter()
-            .map(|problem| {
-                (
-                    format!("csv line {}: {}", problem.line, problem.column),
-                    problem.problem.clone(),
-                )
+            .map(|problem| RowProblem {
+                line: problem.line,
+                column: problem.column.clone(),
+                problem: problem.problem.clone(),
             })
             .collect();
-        return Err(error.into());
+        return Err(sheet::problems_error(
+            "csv",
+            &listed,
+            rows.len(),
+            "ask for GOOD_ROWS_ONLY to import the rest",
+        )
+        .into());
     }
 
     let row_count = rows.len() as i32;
@@ -152,27 +179,28 @@ pub(super) async fn import(
         .into_iter()
         .filter(|row| !bad_lines.contains(&row.line))
         .collect();
+    let base = call.meta();
     let outcomes: Vec<(i32, Result<bool, ServiceError>)> = futures::stream::iter(good)
         .map(|row| {
-            let meta = request_meta(&format!("{}/line/{}", body.request_id, row.line), &actor);
+            let meta = RequestMeta {
+                request_id: format!("{}/line/{}", base.request_id, row.line),
+                correlation_id: Some(base.request_id.clone()),
+                ..base.clone()
+            };
             let command = EnterpriseCommand::Register {
                 details: row.details,
                 effective_from,
                 activate: body.activate,
             };
             async move {
-                let outcome = service
-                    .0
-                    .enterprises
+                let outcome = api
+                    .enterprises()
                     .execute(&row.enterprise_id, &command, &meta)
                     .await;
                 let outcome = match outcome {
                     Ok(executed) => {
-                        service.0.index.upsert(
-                            &row.enterprise_id,
-                            &executed.state,
-                            executed.version,
-                        );
+                        api.index
+                            .upsert(&row.enterprise_id, &executed.state, executed.version);
                         Ok(true)
                     }
                     Err(hl_eventstore::ExecuteError::Domain(DomainError::AlreadyExists(_))) => {
@@ -215,70 +243,14 @@ pub(super) async fn import(
     Ok(Response::new(response))
 }
 
-/// The rows of the file, and the problems found reading it (unknown values, bad headers).
+/// The rows of the file, and the problems found reading it (unknown values).
 fn read_rows(csv_bytes: &[u8]) -> Result<(Vec<Row>, Vec<pb::ImportRowProblem>), Status> {
-    let text = std::str::from_utf8(csv_bytes).map_err(|error| {
-        ServiceError::invalid_field("csv", format!("is not UTF-8 text: {error}"))
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|error| ServiceError::invalid_field("csv", format!("line 1: {error}")))?
-        .clone();
-    let mut positions: HashMap<&str, usize> = HashMap::new();
-    let mut header_problems = Violations::new();
-    for (position, header) in headers.iter().enumerate() {
-        match COLUMNS.iter().find(|(_, spellings)| {
-            spellings
-                .iter()
-                .any(|spelling| spelling.eq_ignore_ascii_case(header))
-        }) {
-            Some((column, _)) => {
-                positions.insert(column, position);
-            }
-            None if header.is_empty() => {}
-            None => header_problems.add("csv line 1", format!("unknown column {header:?}")),
-        }
-    }
-    for required in [
-        "unified_social_credit_code",
-        "display_name",
-        "township_code",
-        "industries",
-    ] {
-        if !positions.contains_key(required) {
-            header_problems.add("csv line 1", format!("the {required} column is missing"));
-        }
-    }
-    header_problems.into_result()?;
-
+    let sheet = sheet::read("csv", SheetFormat::Csv, csv_bytes, COLUMNS, MAX_ROWS)?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    for (number, record) in reader.records().enumerate() {
-        let line = number as i32 + 2;
-        let record = record
-            .map_err(|error| ServiceError::invalid_field("csv", format!("line {line}: {error}")))?;
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        if rows.len() == MAX_ROWS {
-            return Err(ServiceError::invalid_field(
-                "csv",
-                format!("more than {MAX_ROWS} rows; split the file"),
-            )
-            .into());
-        }
-        let cell = |column: &str| {
-            positions
-                .get(column)
-                .and_then(|position| record.get(*position))
-                .unwrap_or("")
-                .to_string()
-        };
+    for record in sheet {
+        let line = record.line;
+        let cell = |column: &str| record.cell(column).to_string();
         let mut problem = |column: &str, text: String| {
             problems.push(pb::ImportRowProblem {
                 line,
@@ -342,18 +314,6 @@ fn read_rows(csv_bytes: &[u8]) -> Result<(Vec<Row>, Vec<pb::ImportRowProblem>), 
         });
     }
     Ok((rows, problems))
-}
-
-/// An enum value by any of its spellings (Chinese, or the enum name with or without prefix).
-fn pick<T: Copy>(value: &str, choices: &[(T, &[&str])]) -> Option<T> {
-    choices
-        .iter()
-        .find(|(_, spellings)| {
-            spellings
-                .iter()
-                .any(|spelling| spelling.eq_ignore_ascii_case(value))
-        })
-        .map(|(choice, _)| *choice)
 }
 
 fn industry(value: &str) -> Option<Industry> {

@@ -6,7 +6,7 @@
 use std::fmt::Debug;
 use std::marker::PhantomData;
 
-use hl_eventstore::{Aggregate, CommandContext, EventMeta};
+use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::DomainEvent;
 use hl_proto::common::v1::Actor;
 use hl_proto::registry_events::{AdminAreaEvent, GridCellEvent, OrgUnitEvent, PersonEvent};
@@ -15,8 +15,9 @@ use hl_proto::responsibility::v1::{AdminAreaLevel, PersonRole};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{DomainError, require_registrar};
+use super::DomainError;
 use hl_domain::access::require_bureau;
+use hl_domain::access::require_registrar;
 
 /// What distinguishes one kind of record.
 pub trait RecordKind: Send + Sync + 'static {
@@ -109,19 +110,23 @@ impl<K: RecordKind> Aggregate for Record<K> {
     type Error = DomainError;
     const CONTEXT: &'static str = super::CONTEXT;
     const AGGREGATE_TYPE: &'static str = K::AGGREGATE_TYPE;
+    const COLLECTION: &'static str = K::COLLECTION;
+
+    fn expects(command: &Self::Command) -> Expects {
+        match command {
+            RecordCommand::Define { .. } => Expects::New,
+            RecordCommand::Update { .. } => Expects::Existing,
+        }
+    }
 
     fn decide(
         &self,
         command: &Self::Command,
         context: &CommandContext,
     ) -> Result<Vec<K::Event>, DomainError> {
-        let name = format!("{}/{}", K::COLLECTION, context.aggregate_id);
         match command {
             RecordCommand::Define { record, region } => {
                 K::authorize(&context.actor, record, region)?;
-                if self.record.is_some() {
-                    return Err(DomainError::AlreadyExists(name));
-                }
                 K::check(record)?;
                 Ok(vec![K::defined(record.clone())])
             }
@@ -129,9 +134,10 @@ impl<K: RecordKind> Aggregate for Record<K> {
                 record: update,
                 fields,
             } => {
-                let Some(current) = &self.record else {
-                    return Err(DomainError::NotFound(name));
-                };
+                let current = self
+                    .record
+                    .as_ref()
+                    .expect("the repository found the record");
                 K::authorize(&context.actor, current, &self.region)?;
                 let mut next = current.clone();
                 for field in fields {
@@ -434,6 +440,8 @@ mod tests {
     use hl_domain::access::test_actors::*;
     use hl_proto::common::v1::Date;
 
+    use hl_eventstore::Given;
+
     use super::*;
 
     fn now() -> DateTime<Utc> {
@@ -443,34 +451,26 @@ mod tests {
     }
 
     fn decide<K: RecordKind>(
-        record: &Record<K>,
+        record: &Given<Record<K>>,
         command: RecordCommand<K::Message>,
         actor: Actor,
     ) -> Result<Vec<K::Event>, DomainError> {
-        record.decide(&command, &CommandContext::new("id-1", actor, now()))
+        record.when(&command, &actor, now())
     }
 
-    fn defined<K: RecordKind>(message: K::Message) -> Record<K> {
-        let mut record = Record::<K>::default();
-        for event in decide(
-            &record,
-            RecordCommand::Define {
+    fn defined<K: RecordKind>(message: K::Message) -> Given<Record<K>> {
+        Given::<Record<K>>::new("id-1").given(
+            &RecordCommand::Define {
                 record: message,
                 region: "330903".into(),
             },
-            administrator(),
+            &administrator(),
+            now(),
         )
-        .unwrap()
-        {
-            record.apply(
-                &event,
-                &EventMeta {
-                    region: "330903".into(),
-                    ..EventMeta::at(now(), administrator())
-                },
-            );
-        }
-        record
+    }
+
+    fn fresh<K: RecordKind>() -> Given<Record<K>> {
+        Given::new("id-1")
     }
 
     fn township(code: &str, parent: &str) -> pb::AdminArea {
@@ -492,7 +492,7 @@ mod tests {
         };
         assert!(
             decide(
-                &AdminArea::default(),
+                &fresh::<AdminAreaKind>(),
                 define(township("330903001", "330903")),
                 administrator()
             )
@@ -500,7 +500,7 @@ mod tests {
         );
         assert_eq!(
             decide(
-                &AdminArea::default(),
+                &fresh::<AdminAreaKind>(),
                 define(township("330903001", "330902")),
                 administrator()
             )
@@ -510,7 +510,7 @@ mod tests {
         );
         assert_eq!(
             decide(
-                &AdminArea::default(),
+                &fresh::<AdminAreaKind>(),
                 define(township("3309031", "330903")),
                 administrator()
             )
@@ -520,7 +520,7 @@ mod tests {
         );
         assert_eq!(
             decide(
-                &AdminArea::default(),
+                &fresh::<AdminAreaKind>(),
                 define(township("330903001", "330903")),
                 inspector()
             )
@@ -581,7 +581,7 @@ mod tests {
         );
         assert_eq!(
             decide(
-                &AdminArea::default(),
+                &fresh::<AdminAreaKind>(),
                 RecordCommand::Update {
                     record: update,
                     fields: vec![]
@@ -607,9 +607,13 @@ mod tests {
             region: "330903".into(),
         };
         assert_eq!(
-            decide(&Person::default(), define(person.clone()), administrator())
-                .unwrap_err()
-                .reason(),
+            decide(
+                &fresh::<PersonKind>(),
+                define(person.clone()),
+                administrator()
+            )
+            .unwrap_err()
+            .reason(),
             "INVALID_ARGUMENT"
         );
         person.enforcement_certificate = Some(pb::EnforcementCertificate {
@@ -625,7 +629,7 @@ mod tests {
                 day: 31,
             }),
         });
-        assert!(decide(&Person::default(), define(person), administrator()).is_ok());
+        assert!(decide(&fresh::<PersonKind>(), define(person), administrator()).is_ok());
     }
 
     #[test]
@@ -644,7 +648,7 @@ mod tests {
         };
         assert!(
             decide(
-                &GridCell::default(),
+                &fresh::<GridCellKind>(),
                 define(cell.clone()),
                 township_officer("330903001")
             )
@@ -652,7 +656,7 @@ mod tests {
         );
         assert_eq!(
             decide(
-                &GridCell::default(),
+                &fresh::<GridCellKind>(),
                 define(cell.clone()),
                 township_officer("330903002")
             )
@@ -665,9 +669,13 @@ mod tests {
             ..cell
         };
         assert_eq!(
-            decide(&GridCell::default(), define(wrong_village), administrator())
-                .unwrap_err()
-                .reason(),
+            decide(
+                &fresh::<GridCellKind>(),
+                define(wrong_village),
+                administrator()
+            )
+            .unwrap_err()
+            .reason(),
             "INVALID_ARGUMENT"
         );
     }

@@ -19,7 +19,6 @@ impl Demo {
         level: pb::HazardLevel,
         location: &str,
         description: &str,
-        days_ago: i64,
         counterpart: &str,
     ) -> Result<(), Status> {
         let who = match provenance {
@@ -36,6 +35,7 @@ impl Demo {
         };
         let body = pb::ReportHazardRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             hazard_id: hazard_id.into(),
             enterprise_id: ENTERPRISES[enterprise].code.into(),
             township_code: ENTERPRISES[enterprise].township.into(),
@@ -53,7 +53,6 @@ impl Demo {
             },
             level: level as i32,
             level_criterion: criterion.into(),
-            occurred_at: self.days_ago(days_ago),
             ..Default::default()
         };
         let request = self.request(body, who);
@@ -70,6 +69,7 @@ impl Demo {
     ) -> Result<(), Status> {
         let body = pb::PlanRectificationRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: format!("hazards/{hazard_id}"),
             plan: Some(pb::RectificationPlan {
                 measures: "按五定要求整改".into(),
@@ -88,6 +88,7 @@ impl Demo {
         let step = self.step;
         let body = pb::OrderRectificationRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: format!("hazards/{hazard_id}"),
             order: Some(pb::RectificationOrder {
                 document_number: format!(
@@ -106,6 +107,7 @@ impl Demo {
     async fn remediation_plan(&mut self, hazard_id: &str, enterprise: usize) -> Result<(), Status> {
         let body = pb::SubmitRemediationPlanRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: format!("hazards/{hazard_id}"),
             plan: Some(pb::RemediationPlan {
                 goals_and_tasks: "消除重大事故隐患".into(),
@@ -126,6 +128,7 @@ impl Demo {
     async fn claim(&mut self, hazard_id: &str, enterprise: usize) -> Result<(), Status> {
         let body = pb::ClaimRectificationRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: format!("hazards/{hazard_id}"),
             note: "整改完成".into(),
             evidence: vec![photo(&format!("{hazard_id} after rectification"))],
@@ -137,6 +140,7 @@ impl Demo {
     async fn verify(&mut self, hazard_id: &str, who: Who) -> Result<(), Status> {
         let body = pb::VerifyRectificationRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: format!("hazards/{hazard_id}"),
             note: "验收合格".into(),
             evidence: vec![],
@@ -148,6 +152,7 @@ impl Demo {
     async fn close(&mut self, hazard_id: &str, who: Who) -> Result<(), Status> {
         let body = pb::CloseHazardRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: format!("hazards/{hazard_id}"),
             note: "销号".into(),
         };
@@ -163,13 +168,15 @@ impl Demo {
 
         // 0 — ammonia cold store, 沈家门: its own general hazard closed out, a government
         // finding it missed, and an ammonia alarm whose annual test has lapsed.
+        self.at(6);
         let round_request_id = self.next_request_id();
         let quarter_start = self.day(-90);
-        let quarter_end = self.day(-1);
+        let quarter_end = self.day(-7);
         self.hazards
             .open_self_check_round(self.request(
                 pb::OpenSelfCheckRoundRequest {
                     request_id: round_request_id,
+                    occurred_at: self.occurred_at(),
                     round_id: "demo-a-round".into(),
                     enterprise_id: ENTERPRISES[0].code.into(),
                     period_start: Some(quarter_start),
@@ -189,20 +196,22 @@ impl Demo {
             L::General,
             "机房 2 号氨阀",
             "氨阀填料轻微渗漏",
-            40,
             "",
         )
         .await?;
         let finding = pb::RecordSelfCheckFindingRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: "selfCheckRounds/demo-a-round".into(),
             hazard_id: "demo-a-valve".into(),
         };
         self.hazards
             .record_self_check_finding(self.request(finding, Who::Enterprise(0)))
             .await?;
+        self.at(5);
         let submit = pb::SubmitSelfCheckRoundRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: "selfCheckRounds/demo-a-round".into(),
             zero_findings_attested: false,
             signed_by: "主要负责人 陈海".into(),
@@ -210,10 +219,13 @@ impl Demo {
         self.hazards
             .submit_self_check_round(self.request(submit, Who::Enterprise(0)))
             .await?;
-        self.plan("demo-a-valve", 0, -20).await?;
+        self.plan("demo-a-valve", 0, -1).await?;
+        self.at(2);
         self.claim("demo-a-valve", 0).await?;
+        self.at(1);
         self.verify("demo-a-valve", Who::Enterprise(0)).await?;
         self.close("demo-a-valve", Who::Enterprise(0)).await?;
+        self.at(25);
         self.report(
             "demo-a-alarm-linkage",
             0,
@@ -223,14 +235,15 @@ impl Demo {
             L::Major,
             "氨制冷机房",
             "氨气浓度报警未与事故排风联锁",
-            30,
             "",
         )
         .await?;
         self.order("demo-a-alarm-linkage", -5).await?;
+        self.at(6);
         self.remediation_plan("demo-a-alarm-linkage", 0).await?;
         let device = pb::RegisterAlarmDeviceRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             device_id: "demo-a-nh3-alarm".into(),
             enterprise_id: ENTERPRISES[0].code.into(),
             kind: pb::AlarmDeviceKind::AmmoniaConcentration as i32,
@@ -243,12 +256,14 @@ impl Demo {
             .await?;
 
         // 1 — cold store, 东港: attested zero findings, yet the inspector found one.
+        self.at(6);
         let round = pb::OpenSelfCheckRoundRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             round_id: "demo-b-round".into(),
             enterprise_id: ENTERPRISES[1].code.into(),
             period_start: Some(self.day(-90)),
-            period_end: Some(self.day(-1)),
+            period_end: Some(self.day(-7)),
             checklist: "涉氨制冷企业自查清单".into(),
             performer: "安全员 王芳".into(),
         };
@@ -257,6 +272,7 @@ impl Demo {
             .await?;
         let submit = pb::SubmitSelfCheckRoundRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: "selfCheckRounds/demo-b-round".into(),
             zero_findings_attested: true,
             signed_by: "主要负责人 周强".into(),
@@ -264,6 +280,7 @@ impl Demo {
         self.hazards
             .submit_self_check_round(self.request(submit, Who::Enterprise(1)))
             .await?;
+        self.at(5);
         self.report(
             "demo-b-confined-space",
             1,
@@ -273,7 +290,6 @@ impl Demo {
             L::General,
             "污水池",
             "有限空间未设置警示标识，未配备检测仪",
-            15,
             "",
         )
         .await?;
@@ -281,6 +297,7 @@ impl Demo {
 
         // 2 — shipyard, 六横: a major hazard it reported itself, listed under a supervision
         // order; and a lifting hazard both sides recorded, graded differently.
+        self.at(6);
         self.report(
             "demo-c-hot-work",
             2,
@@ -290,14 +307,16 @@ impl Demo {
             L::Major,
             "3 号船坞 舱内",
             "舱内动火作业未执行气体检测",
-            50,
             "",
         )
         .await?;
+        self.at(5);
         self.order("demo-c-hot-work", 30).await?;
         self.remediation_plan("demo-c-hot-work", 2).await?;
+        self.at(4);
         let issue = pb::IssueSupervisionOrderRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             order_id: "demo-order-c".into(),
             level: pb::SupervisionLevel::District as i32,
             notice_number: format!("普安委督〔{}〕3号", self.today().format("%Y")),
@@ -312,6 +331,7 @@ impl Demo {
             .await?;
         let decompose = pb::DecomposeSupervisionOrderRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: "supervisionOrders/demo-order-c".into(),
             sub_tasks: vec![
                 pb::SubTask {
@@ -333,8 +353,10 @@ impl Demo {
         self.hazards
             .decompose_supervision_order(self.request(decompose, Who::Administrator))
             .await?;
+        self.at(1);
         let progress = pb::ReportSubTaskProgressRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: "supervisionOrders/demo-order-c".into(),
             sub_task_id: "township-watch".into(),
             progress_percent: 40,
@@ -344,6 +366,7 @@ impl Demo {
         self.hazards
             .report_sub_task_progress(self.request(progress, Who::Inspector))
             .await?;
+        self.at(5);
         self.report(
             "demo-c-lifting-self",
             2,
@@ -353,10 +376,10 @@ impl Demo {
             L::General,
             "龙门吊",
             "吊索具磨损",
-            20,
             "",
         )
         .await?;
+        self.at(4);
         self.report(
             "demo-c-lifting",
             2,
@@ -366,12 +389,12 @@ impl Demo {
             L::Major,
             "龙门吊",
             "龙门吊限位失效、吊索具严重磨损",
-            10,
             "demo-c-lifting-self",
         )
         .await?;
 
         // 3 — shipyard, 桃花: claimed fixed, failed the follow-up (false rectification).
+        self.at(28);
         self.report(
             "demo-d-electrical",
             3,
@@ -381,14 +404,16 @@ impl Demo {
             L::General,
             "船台临时配电箱",
             "临时用电未设漏电保护",
-            35,
             "",
         )
         .await?;
         self.order("demo-d-electrical", -10).await?;
+        self.at(6);
         self.claim("demo-d-electrical", 3).await?;
+        self.at(3);
         let reject = pb::RejectRectificationRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: "hazards/demo-d-electrical".into(),
             reason: "复查发现仍未安装漏电保护器".into(),
             new_deadline: Some(self.day(10)),
@@ -398,6 +423,7 @@ impl Demo {
             .await?;
 
         // 4 — filling station: fixed on the spot during the inspection, closed out.
+        self.at(12);
         self.report(
             "demo-e-static",
             4,
@@ -407,12 +433,12 @@ impl Demo {
             L::General,
             "卸油区",
             "静电接地夹损坏",
-            12,
             "",
         )
         .await?;
         let fix = pb::FixHazardOnSpotRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: "hazards/demo-e-static".into(),
             note: "现场更换接地夹".into(),
             evidence: vec![photo("new grounding clamp")],
@@ -423,6 +449,7 @@ impl Demo {
         self.close("demo-e-static", Who::Inspector).await?;
 
         // 5 — diesel depot: an ordered deadline extended on request.
+        self.at(8);
         self.report(
             "demo-f-tank-grounding",
             5,
@@ -432,13 +459,14 @@ impl Demo {
             L::General,
             "2 号储罐",
             "储罐防雷接地检测超期",
-            8,
             "",
         )
         .await?;
         self.order("demo-f-tank-grounding", 5).await?;
+        self.at(3);
         let extension = pb::RequestExtensionRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: "hazards/demo-f-tank-grounding".into(),
             requested_deadline: Some(self.day(20)),
             reason: "检测机构排期".into(),
@@ -446,8 +474,10 @@ impl Demo {
         self.hazards
             .request_extension(self.request(extension, Who::Enterprise(5)))
             .await?;
+        self.at(2);
         let decide = pb::DecideExtensionRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: "hazards/demo-f-tank-grounding".into(),
             grant: true,
             new_deadline: None,
@@ -458,6 +488,7 @@ impl Demo {
             .await?;
 
         // 6, 7 — island homestays: a tip-off now overdue; a self-check entry being fixed.
+        self.at(18);
         self.report(
             "demo-g-fire-exit",
             6,
@@ -467,11 +498,11 @@ impl Demo {
             L::General,
             "二楼走廊",
             "安全出口被杂物堵塞",
-            18,
             "",
         )
         .await?;
         self.order("demo-g-fire-exit", -3).await?;
+        self.at(3);
         self.report(
             "demo-h-extinguishers",
             7,
@@ -481,13 +512,13 @@ impl Demo {
             L::General,
             "客房走廊",
             "灭火器过期",
-            6,
             "",
         )
         .await?;
         self.plan("demo-h-extinguishers", 7, 7).await?;
 
         // 8 — non-coal mine: expert diagnosis, operations suspended, resumption requested.
+        self.at(29);
         self.report(
             "demo-i-slope",
             8,
@@ -497,23 +528,26 @@ impl Demo {
             L::Major,
             "西采场",
             "边坡角超过设计值，未分台阶开采",
-            60,
             "",
         )
         .await?;
         self.order("demo-i-slope", -15).await?;
+        self.at(6);
         self.remediation_plan("demo-i-slope", 8).await?;
         let suspend = pb::SuspendOperationsRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: "hazards/demo-i-slope".into(),
             reason: "重大事故隐患，责令暂时停产".into(),
         };
         self.hazards
             .suspend_operations(self.request(suspend, Who::Inspector))
             .await?;
+        self.at(4);
         self.claim("demo-i-slope", 8).await?;
         let resume = pb::RequestResumptionRequest {
             request_id: self.next_request_id(),
+            occurred_at: self.occurred_at(),
             name: "hazards/demo-i-slope".into(),
             note: "边坡治理完成，申请复产".into(),
             evidence: vec![photo("slope after remediation")],
@@ -523,6 +557,7 @@ impl Demo {
             .await?;
 
         // 10 — fireworks outlet: an item assigned by the city safety committee.
+        self.at(9);
         self.report(
             "demo-k-storage",
             10,
@@ -532,10 +567,10 @@ impl Demo {
             L::General,
             "仓储间",
             "烟花爆竹超量储存",
-            9,
             "",
         )
         .await?;
+        self.at(0);
         Ok(())
     }
 }

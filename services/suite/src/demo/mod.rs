@@ -4,8 +4,13 @@
 //! inspectors and the enterprises would. Every request has a fixed request_id, so seeding twice
 //! records nothing twice, and a seeded district is recognised and left alone. Dates are relative
 //! to the day the demo is seeded, so there are always hazards past their deadlines.
+//!
+//! The district's past (the three quarters before the current one) is loaded as a bureau going
+//! live loads its paper ledger ([`history`]); the recent weeks are recorded live, each step dated
+//! when it happened, within how far back each role may date a step ([`hazards`]).
 
 mod hazards;
+mod history;
 mod registry;
 pub mod report;
 
@@ -148,6 +153,7 @@ pub async fn seed(channel: Channel, region: &str) -> Result<Seeded, Status> {
         now: Utc::now(),
         step: 0,
         hazards_reported: 0,
+        days_ago: 0,
     };
     if demo.already_seeded().await? {
         return Ok(Seeded {
@@ -156,6 +162,7 @@ pub async fn seed(channel: Channel, region: &str) -> Result<Seeded, Status> {
         });
     }
     demo.seed_registry().await?;
+    demo.seed_history().await?;
     demo.seed_hazards().await?;
     Ok(Seeded {
         hazards: demo.hazards_reported,
@@ -170,6 +177,8 @@ struct Demo {
     now: DateTime<Utc>,
     step: u32,
     hazards_reported: usize,
+    /// How many days ago the steps being recorded happened.
+    days_ago: i64,
 }
 
 /// A photo's reference. The demo has no files; a stable stand-in hash of the description
@@ -203,7 +212,18 @@ impl Demo {
             now: Utc::now(),
             step: 0,
             hazards_reported: 0,
+            days_ago: 0,
         }
+    }
+
+    /// The steps recorded next happened `days` days ago.
+    fn at(&mut self, days: i64) {
+        self.days_ago = days;
+    }
+
+    /// When the step being recorded happened; None (now) for today's steps.
+    fn occurred_at(&self) -> Option<hl_proto::Timestamp> {
+        (self.days_ago > 0).then(|| timestamp(self.now - chrono::Duration::days(self.days_ago)))
     }
 
     fn today(&self) -> NaiveDate {
@@ -219,10 +239,6 @@ impl Demo {
             today.checked_sub_days(Days::new(offset.unsigned_abs()))
         };
         day.unwrap_or(today).into()
-    }
-
-    fn days_ago(&self, days: i64) -> Option<hl_proto::Timestamp> {
-        Some(timestamp(self.now - chrono::Duration::days(days)))
     }
 
     fn next_request_id(&mut self) -> String {

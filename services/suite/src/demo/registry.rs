@@ -37,6 +37,7 @@ impl Demo {
         let request = pb::CreateAdminAreaRequest {
             request_id: self.next_request_id(),
             area: Some(area),
+            ..Default::default()
         };
         self.registry
             .create_admin_area(self.request(request, Who::Administrator))
@@ -75,6 +76,7 @@ impl Demo {
         let request = pb::CreatePersonRequest {
             request_id: self.next_request_id(),
             person: Some(person),
+            ..Default::default()
         };
         self.registry
             .create_person(self.request(request, Who::Administrator))
@@ -126,6 +128,7 @@ impl Demo {
             let request = pb::CreateOrgUnitRequest {
                 request_id: self.next_request_id(),
                 unit: Some(unit),
+                ..Default::default()
             };
             self.registry
                 .create_org_unit(self.request(request, Who::Administrator))
@@ -199,6 +202,7 @@ impl Demo {
             let request = pb::CreateGridCellRequest {
                 request_id: self.next_request_id(),
                 cell: Some(cell),
+                ..Default::default()
             };
             self.registry
                 .create_grid_cell(self.request(request, Who::Administrator))
@@ -243,6 +247,7 @@ impl Demo {
                     day: 1,
                 }),
                 activate: true,
+                ..Default::default()
             };
             self.registry
                 .register_enterprise(self.request(request, Who::Administrator))

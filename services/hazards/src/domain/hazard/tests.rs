@@ -2,15 +2,16 @@
 //! one, with the reason the API reports.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use hl_eventstore::{Aggregate, CommandContext, EventMeta};
 use hl_proto::DomainEvent;
 use hl_proto::common::v1::{Actor, EvidenceRef};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::{HazardLevel, HazardStatus, Provenance};
 
 use super::{DeadlineSource, Hazard, HazardCommand, ReportHazard};
-use crate::domain::EnterpriseStanding;
 use crate::domain::access::test_actors::*;
+use hl_directory::Standing;
+use hl_eventstore::Given;
+use hl_proto::responsibility::v1::{EnterpriseDetails, EnterpriseStatus};
 
 const TOWNSHIP: &str = "330903001";
 
@@ -35,38 +36,32 @@ fn evidence() -> Vec<EvidenceRef> {
     }]
 }
 
-fn context(actor: &Actor, now: DateTime<Utc>) -> CommandContext {
-    CommandContext::new("hz-1", actor.clone(), now)
+/// The time a step is taken: when the hazard was reported, or its last step if later.
+fn time_of(hazard: &Given<Hazard>) -> DateTime<Utc> {
+    hazard
+        .last_occurred_at()
+        .map_or(reported_at(), |last| last.max(reported_at()))
 }
 
 /// Decides and applies, as the repository would, at `now`.
 fn step_at(
-    mut hazard: Hazard,
+    hazard: Given<Hazard>,
     command: HazardCommand,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Hazard {
-    let events = hazard
-        .decide(&command, &context(actor, now))
-        .unwrap_or_else(|error| panic!("{command:?} refused: {error}"));
-    for event in &events {
-        let meta = EventMeta {
-            region: "330903".into(),
-            ..EventMeta::at(now, actor.clone())
-        };
-        hazard.apply(event, &meta);
-    }
-    hazard
+) -> Given<Hazard> {
+    hazard.given(&command, actor, now)
 }
 
-fn step(hazard: Hazard, command: HazardCommand, actor: &Actor) -> Hazard {
-    step_at(hazard, command, actor, reported_at())
+fn step(hazard: Given<Hazard>, command: HazardCommand, actor: &Actor) -> Given<Hazard> {
+    let now = time_of(&hazard);
+    step_at(hazard, command, actor, now)
 }
 
 /// The short names of the events a command produces.
-fn accepted(hazard: &Hazard, command: HazardCommand, actor: &Actor) -> Vec<String> {
+fn accepted(hazard: &Given<Hazard>, command: HazardCommand, actor: &Actor) -> Vec<String> {
     hazard
-        .decide(&command, &context(actor, reported_at()))
+        .when(&command, actor, time_of(hazard))
         .unwrap_or_else(|error| panic!("{command:?} refused: {error}"))
         .iter()
         .map(|event| event.event_type().rsplit('.').next().unwrap().to_string())
@@ -74,19 +69,27 @@ fn accepted(hazard: &Hazard, command: HazardCommand, actor: &Actor) -> Vec<Strin
 }
 
 /// The reason a command is refused.
-fn refused(hazard: &Hazard, command: HazardCommand, actor: &Actor) -> &'static str {
-    match hazard.decide(&command, &context(actor, reported_at())) {
+fn refused(hazard: &Given<Hazard>, command: HazardCommand, actor: &Actor) -> &'static str {
+    match hazard.when(&command, actor, time_of(hazard)) {
         Ok(events) => panic!("{command:?} was accepted: {events:?}"),
         Err(error) => error.reason(),
     }
 }
 
+fn new_hazard() -> Given<Hazard> {
+    Given::new("hz-1")
+}
+
 fn report(provenance: Provenance, level: HazardLevel) -> HazardCommand {
     HazardCommand::Report(ReportHazard {
-        enterprise_id: ENTERPRISE.into(),
-        enterprise_standing: EnterpriseStanding::Registered,
+        enterprise: Standing::registered(
+            ENTERPRISE,
+            EnterpriseDetails {
+                township_code: TOWNSHIP.into(),
+                ..EnterpriseDetails::default()
+            },
+        ),
         region: "330903".into(),
-        township_code: TOWNSHIP.into(),
         provenance,
         source_type: pb::SourceType::Routine,
         category: pb::HazardCategory::AmmoniaRefrigeration,
@@ -111,17 +114,17 @@ fn reporter(provenance: Provenance) -> Actor {
     }
 }
 
-fn reported(provenance: Provenance) -> Hazard {
+fn reported(provenance: Provenance) -> Given<Hazard> {
     step(
-        Hazard::default(),
+        new_hazard(),
         report(provenance, HazardLevel::Unspecified),
         &reporter(provenance),
     )
 }
 
-fn graded(provenance: Provenance, level: HazardLevel) -> Hazard {
+fn graded(provenance: Provenance, level: HazardLevel) -> Given<Hazard> {
     step(
-        Hazard::default(),
+        new_hazard(),
         report(provenance, level),
         &reporter(provenance),
     )
@@ -188,7 +191,7 @@ fn fix() -> HazardCommand {
 }
 
 /// A self-check 一般 hazard being rectified under the enterprise's own plan.
-fn self_rectifying() -> Hazard {
+fn self_rectifying() -> Given<Hazard> {
     step(
         graded(Provenance::EnterpriseSelf, HazardLevel::General),
         plan("2023-06-30"),
@@ -197,7 +200,7 @@ fn self_rectifying() -> Hazard {
 }
 
 /// A government-found hazard under an order, level as given.
-fn ordered(level: HazardLevel) -> Hazard {
+fn ordered(level: HazardLevel) -> Given<Hazard> {
     let hazard = graded(Provenance::GovernmentInspection, level);
     let hazard = step(hazard, order("2023-06-30"), &inspector());
     if level == HazardLevel::Major {
@@ -207,11 +210,11 @@ fn ordered(level: HazardLevel) -> Hazard {
     }
 }
 
-fn awaiting(hazard: Hazard) -> Hazard {
+fn awaiting(hazard: Given<Hazard>) -> Given<Hazard> {
     step(hazard, claim(), &enterprise())
 }
 
-fn listed(hazard: Hazard) -> Hazard {
+fn listed(hazard: Given<Hazard>) -> Given<Hazard> {
     step(
         hazard,
         HazardCommand::MarkListed {
@@ -222,7 +225,7 @@ fn listed(hazard: Hazard) -> Hazard {
     )
 }
 
-fn suspended(hazard: Hazard) -> Hazard {
+fn suspended(hazard: Given<Hazard>) -> Given<Hazard> {
     step(
         hazard,
         HazardCommand::SuspendOperations {
@@ -237,35 +240,38 @@ fn suspended(hazard: Hazard) -> Hazard {
 #[test]
 fn an_enterprise_reports_in_its_own_ledger_graded_in_the_same_commit() {
     let events = accepted(
-        &Hazard::default(),
+        &new_hazard(),
         report(Provenance::EnterpriseSelf, HazardLevel::General),
         &enterprise(),
     );
     assert_eq!(events, ["HazardReported", "HazardGraded"]);
     let hazard = graded(Provenance::EnterpriseSelf, HazardLevel::General);
-    assert_eq!(hazard.status, HazardStatus::Graded);
-    assert_eq!(hazard.region, "330903");
-    assert_eq!(hazard.rule_version, "hazard-rules-2008-02-01");
-    assert_eq!(hazard.reported.unwrap().actor.unwrap().id, "principal-1");
+    assert_eq!(hazard.lifecycle.status, HazardStatus::Graded);
+    assert_eq!(hazard.facts.region, "330903");
+    assert_eq!(hazard.facts.rule_version, "hazard-rules-2008-02-01");
+    assert_eq!(
+        hazard.reported.clone().unwrap().actor.unwrap().id,
+        "principal-1"
+    );
 }
 
 #[test]
 fn an_inspector_records_a_government_finding() {
     let events = accepted(
-        &Hazard::default(),
+        &new_hazard(),
         report(Provenance::GovernmentInspection, HazardLevel::Unspecified),
         &inspector(),
     );
     assert_eq!(events, ["HazardReported"]);
     assert_eq!(
-        reported(Provenance::GovernmentInspection).status,
+        reported(Provenance::GovernmentInspection).lifecycle.status,
         HazardStatus::Reported
     );
 }
 
 #[test]
 fn reporting_is_refused_outside_the_reporters_ledger_and_scope() {
-    let new = Hazard::default();
+    let new = new_hazard();
     assert_eq!(
         refused(
             &new,
@@ -323,16 +329,20 @@ fn reporting_is_refused_outside_the_reporters_ledger_and_scope() {
         ),
         "ALREADY_EXISTS"
     );
+    let closed = Standing {
+        status: EnterpriseStatus::Closed,
+        ..Standing::registered(ENTERPRISE, EnterpriseDetails::default())
+    };
     for (standing, reason) in [
-        (EnterpriseStanding::Unknown, "ENTERPRISE_UNKNOWN"),
-        (EnterpriseStanding::Closed, "ENTERPRISE_CLOSED"),
+        (Standing::unknown(ENTERPRISE), "ENTERPRISE_UNKNOWN"),
+        (closed, "ENTERPRISE_CLOSED"),
     ] {
         let HazardCommand::Report(mut for_enterprise) =
             report(Provenance::GovernmentInspection, HazardLevel::General)
         else {
             unreachable!()
         };
-        for_enterprise.enterprise_standing = standing;
+        for_enterprise.enterprise = standing;
         assert_eq!(
             refused(&new, HazardCommand::Report(for_enterprise), &inspector()),
             reason
@@ -352,10 +362,7 @@ fn reporting_is_refused_outside_the_reporters_ledger_and_scope() {
 
 #[test]
 fn every_other_command_on_a_missing_hazard_is_not_found() {
-    assert_eq!(
-        refused(&Hazard::default(), verify(), &inspector()),
-        "NOT_FOUND"
-    );
+    assert_eq!(refused(&new_hazard(), verify(), &inspector()), "NOT_FOUND");
 }
 
 // ---- Grade ----
@@ -367,11 +374,12 @@ fn grading_moves_a_reported_hazard_and_regrading_keeps_the_status() {
         HazardCommand::Grade {
             level: HazardLevel::General,
             criterion: "c".into(),
+            reason: "regraded after review".into(),
         },
         &enterprise(),
     );
     assert_eq!(
-        (hazard.status, hazard.level),
+        (hazard.lifecycle.status, hazard.lifecycle.level),
         (HazardStatus::Graded, HazardLevel::General)
     );
     let rectifying = self_rectifying();
@@ -380,11 +388,12 @@ fn grading_moves_a_reported_hazard_and_regrading_keeps_the_status() {
         HazardCommand::Grade {
             level: HazardLevel::Major,
             criterion: "判定标准 第四条".into(),
+            reason: "regraded after review".into(),
         },
         &inspector(),
     );
     assert_eq!(
-        (regraded.status, regraded.level),
+        (regraded.lifecycle.status, regraded.lifecycle.level),
         (HazardStatus::Rectifying, HazardLevel::Major)
     );
     let unchanged = accepted(
@@ -392,6 +401,7 @@ fn grading_moves_a_reported_hazard_and_regrading_keeps_the_status() {
         HazardCommand::Grade {
             level: HazardLevel::Major,
             criterion: "判定标准 第四条".into(),
+            reason: "regraded after review".into(),
         },
         &inspector(),
     );
@@ -403,6 +413,7 @@ fn grading_is_refused_where_it_no_longer_applies_or_belongs_to_the_other_side() 
     let grade = |level| HazardCommand::Grade {
         level,
         criterion: "c".into(),
+        reason: "regraded after review".into(),
     };
     assert_eq!(
         refused(
@@ -438,11 +449,11 @@ fn grading_is_refused_where_it_no_longer_applies_or_belongs_to_the_other_side() 
 #[test]
 fn the_enterprise_plans_its_own_self_check_rectification_and_may_revise_it() {
     let hazard = self_rectifying();
-    assert_eq!(hazard.status, HazardStatus::Rectifying);
-    assert_eq!(hazard.deadline, Some(day("2023-06-30")));
-    assert_eq!(hazard.deadline_source, DeadlineSource::Plan);
+    assert_eq!(hazard.lifecycle.status, HazardStatus::Rectifying);
+    assert_eq!(hazard.lifecycle.deadline, Some(day("2023-06-30")));
+    assert_eq!(hazard.lifecycle.deadline_source, DeadlineSource::Plan);
     let revised = step(hazard, plan("2023-07-15"), &enterprise());
-    assert_eq!(revised.deadline, Some(day("2023-07-15")));
+    assert_eq!(revised.lifecycle.deadline, Some(day("2023-07-15")));
 }
 
 #[test]
@@ -495,7 +506,7 @@ fn a_plan_is_refused_before_grading_for_government_deadlines_and_for_others() {
 fn the_government_orders_rectification_of_any_graded_hazard() {
     let hazard = ordered(HazardLevel::General);
     assert_eq!(
-        (hazard.status, hazard.deadline_source),
+        (hazard.lifecycle.status, hazard.lifecycle.deadline_source),
         (HazardStatus::Rectifying, DeadlineSource::Order)
     );
     let self_check = step(
@@ -503,7 +514,7 @@ fn the_government_orders_rectification_of_any_graded_hazard() {
         order("2023-06-01"),
         &inspector(),
     );
-    assert_eq!(self_check.deadline, Some(day("2023-06-01")));
+    assert_eq!(self_check.lifecycle.deadline, Some(day("2023-06-01")));
 }
 
 #[test]
@@ -550,7 +561,10 @@ fn a_major_hazard_needs_its_remediation_plan_before_a_claim() {
     );
     let planned = step(hazard, remediation_plan(), &enterprise());
     assert!(planned.remediation_plan.is_some());
-    assert_eq!(awaiting(planned).status, HazardStatus::AwaitingVerification);
+    assert_eq!(
+        awaiting(planned).lifecycle.status,
+        HazardStatus::AwaitingVerification
+    );
     assert_eq!(
         refused(
             &graded(Provenance::EnterpriseSelf, HazardLevel::General),
@@ -585,7 +599,7 @@ fn a_general_hazard_is_fixed_on_the_spot_and_an_ungraded_one_is_graded_general()
         &enterprise(),
     );
     assert_eq!(
-        (fixed.status, fixed.level),
+        (fixed.lifecycle.status, fixed.lifecycle.level),
         (HazardStatus::FixedOnSpot, HazardLevel::General)
     );
     assert!(fixed.verification.is_some());
@@ -618,7 +632,7 @@ fn fixing_on_the_spot_is_refused_for_major_and_for_hazards_under_rectification()
 #[test]
 fn only_the_enterprise_claims_and_only_while_rectifying() {
     let claimed = awaiting(self_rectifying());
-    assert_eq!(claimed.status, HazardStatus::AwaitingVerification);
+    assert_eq!(claimed.lifecycle.status, HazardStatus::AwaitingVerification);
     assert!(claimed.rectification_claim.is_some());
     assert_eq!(
         refused(&self_rectifying(), claim(), &inspector()),
@@ -639,10 +653,10 @@ fn only_the_enterprise_claims_and_only_while_rectifying() {
 #[test]
 fn the_enterprise_verifies_its_own_general_self_check_hazard() {
     let verified = step(awaiting(self_rectifying()), verify(), &enterprise());
-    assert_eq!(verified.status, HazardStatus::Verified);
+    assert_eq!(verified.lifecycle.status, HazardStatus::Verified);
     let closed = step(verified, close(), &enterprise());
-    assert_eq!(closed.status, HazardStatus::Closed);
-    assert!(closed.closed_at.is_some());
+    assert_eq!(closed.lifecycle.status, HazardStatus::Closed);
+    assert!(closed.lifecycle.closed_at.is_some());
 }
 
 #[test]
@@ -653,7 +667,7 @@ fn the_government_verifies_any_hazard_in_its_jurisdiction() {
         awaiting(ordered(HazardLevel::Major)),
     ] {
         assert_eq!(
-            step(hazard, verify(), &inspector()).status,
+            step(hazard, verify(), &inspector()).lifecycle.status,
             HazardStatus::Verified
         );
     }
@@ -663,6 +677,7 @@ fn the_government_verifies_any_hazard_in_its_jurisdiction() {
             verify(),
             &township_officer(TOWNSHIP)
         )
+        .lifecycle
         .status,
         HazardStatus::Verified
     );
@@ -716,18 +731,20 @@ fn a_rejection_reopens_the_rectification_with_an_optional_new_deadline() {
         reject(Some("2023-07-31")),
         &inspector(),
     );
-    assert_eq!(rejected.status, HazardStatus::Rectifying);
-    assert_eq!(rejected.reopen_count, 1);
-    assert_eq!(rejected.deadline, Some(day("2023-07-31")));
+    assert_eq!(rejected.lifecycle.status, HazardStatus::Rectifying);
+    assert_eq!(rejected.lifecycle.rejections, 1);
+    assert_eq!(rejected.lifecycle.deadline, Some(day("2023-07-31")));
     assert!(rejected.rectification_claim.is_none());
     let again = step(awaiting(rejected), reject(None), &inspector());
     assert_eq!(
-        (again.reopen_count, again.deadline),
+        (again.lifecycle.rejections, again.lifecycle.deadline),
         (2, Some(day("2023-07-31")))
     );
     // The enterprise, as its own acceptor, sends back its own general entry.
     assert_eq!(
-        step(awaiting(self_rectifying()), reject(None), &enterprise()).reopen_count,
+        step(awaiting(self_rectifying()), reject(None), &enterprise())
+            .lifecycle
+            .rejections,
         1
     );
 }
@@ -764,7 +781,7 @@ fn closing_needs_a_verification_or_a_fix_and_no_listing() {
         &inspector(),
     );
     assert_eq!(
-        step(fixed, close(), &inspector()).status,
+        step(fixed, close(), &inspector()).lifecycle.status,
         HazardStatus::Closed
     );
     assert_eq!(
@@ -824,13 +841,13 @@ fn an_extension_of_an_ordered_deadline_is_requested_and_granted_or_denied() {
     assert!(requested.pending_extension.is_some());
     let granted = step(requested.clone(), decide_extension(true), &inspector());
     assert_eq!(
-        (granted.deadline, granted.extensions_granted),
+        (granted.lifecycle.deadline, granted.extensions_granted),
         (Some(day("2023-07-31")), 1)
     );
     assert!(granted.pending_extension.is_none());
     let denied = step(requested, decide_extension(false), &inspector());
     assert_eq!(
-        (denied.deadline, denied.extensions_granted),
+        (denied.lifecycle.deadline, denied.extensions_granted),
         (Some(day("2023-06-30")), 0)
     );
     assert!(denied.pending_extension.is_none());
@@ -1115,6 +1132,7 @@ fn a_government_finding_goes_from_report_to_close_out() {
         HazardCommand::Grade {
             level: HazardLevel::Major,
             criterion: "第四条".into(),
+            reason: "regraded after review".into(),
         },
         &inspector(),
     );
@@ -1133,9 +1151,9 @@ fn a_government_finding_goes_from_report_to_close_out() {
         &administrator(),
     );
     hazard = step(hazard, close(), &inspector());
-    assert_eq!(hazard.status, HazardStatus::Closed);
-    assert_eq!(hazard.reopen_count, 1);
-    assert_eq!(hazard.deadline, Some(day("2023-07-15")));
+    assert_eq!(hazard.lifecycle.status, HazardStatus::Closed);
+    assert_eq!(hazard.lifecycle.rejections, 1);
+    assert_eq!(hazard.lifecycle.deadline, Some(day("2023-07-15")));
 }
 
 #[test]
@@ -1176,7 +1194,7 @@ fn reject_match(counterpart: &str) -> HazardCommand {
 fn an_officer_confirms_and_rejects_counterparts_on_the_government_side() {
     let government = graded(Provenance::GovernmentInspection, HazardLevel::General);
     let confirmed = step(government.clone(), confirm("self-1"), &inspector());
-    assert_eq!(confirmed.counterpart_hazard_id, "self-1");
+    assert_eq!(confirmed.lifecycle.counterpart_hazard_id, "self-1");
     assert!(accepted(&confirmed, confirm("self-1"), &inspector()).is_empty());
     assert_eq!(
         refused(&confirmed, confirm("self-2"), &inspector()),
@@ -1184,7 +1202,7 @@ fn an_officer_confirms_and_rejects_counterparts_on_the_government_side() {
     );
     // Rejecting the confirmed counterpart unlinks it and remembers the rejection.
     let unlinked = step(confirmed, reject_match("self-1"), &inspector());
-    assert!(unlinked.counterpart_hazard_id.is_empty());
+    assert!(unlinked.lifecycle.counterpart_hazard_id.is_empty());
     assert_eq!(unlinked.rejected_counterpart_ids, ["self-1"]);
     assert!(accepted(&unlinked, reject_match("self-1"), &inspector()).is_empty());
     // A change of mind: confirming a rejected pair is allowed.

@@ -6,6 +6,8 @@ use hl_proto::common::v1::Actor;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::DomainError;
+
 /// An event-sourced aggregate. `decide` and `apply` are pure: no I/O, no clock (the time comes
 /// in the [`CommandContext`]), so the domain is tested given/when/then without NATS.
 pub trait Aggregate:
@@ -13,14 +15,22 @@ pub trait Aggregate:
 {
     type Event: DomainEvent;
     type Command: Send + Sync;
-    type Error: std::error::Error + Send + Sync + 'static;
+    /// Why a command is refused; the kernel's own refusals (exists already, not found, dated
+    /// before the last step) are domain errors too.
+    type Error: std::error::Error + From<DomainError> + Send + Sync + 'static;
 
     /// The bounded context, e.g. "hazards": names the stream.
     const CONTEXT: &'static str;
     /// e.g. "hazard": names the subject.
     const AGGREGATE_TYPE: &'static str;
+    /// The collection of its resource names, e.g. "hazards" in "hazards/{id}".
+    const COLLECTION: &'static str;
     /// Bump when the state's shape changes, so snapshots of the old shape are ignored.
     const SNAPSHOT_VERSION: u32 = 1;
+
+    /// Whether a command starts a new aggregate or changes an existing one. The repository
+    /// answers ALREADY_EXISTS or NOT_FOUND before `decide` is asked.
+    fn expects(command: &Self::Command) -> Expects;
 
     /// The events a command produces against the current state, or why it is refused.
     fn decide(
@@ -31,6 +41,17 @@ pub trait Aggregate:
 
     /// The state after one event.
     fn apply(&mut self, event: &Self::Event, meta: &EventMeta);
+}
+
+/// What a command expects of its aggregate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expects {
+    /// It creates the aggregate, which must not exist yet.
+    New,
+    /// It changes the aggregate, which must exist.
+    Existing,
+    /// It works on the aggregate whether it exists or not (a counter, a log).
+    Either,
 }
 
 /// Everything a decision may depend on besides the state and the command.
@@ -68,6 +89,8 @@ pub struct EventMeta {
     pub causation_id: String,
     /// The district that recorded the event.
     pub region: String,
+    /// The administrator who loaded it from a past ledger, for a migrated event.
+    pub migrated_by: Option<Actor>,
 }
 
 impl EventMeta {
@@ -80,4 +103,32 @@ impl EventMeta {
             ..EventMeta::default()
         }
     }
+}
+
+/// What every command expects of its aggregate, checked before it is decided: it exists (or
+/// not), and the step is not dated before the aggregate's last one.
+pub fn check_expectations<A: Aggregate>(
+    command: &A::Command,
+    exists: bool,
+    last_occurred_at: Option<DateTime<Utc>>,
+    context: &CommandContext,
+) -> Result<(), DomainError> {
+    let name = format!("{}/{}", A::COLLECTION, context.aggregate_id);
+    match (A::expects(command), exists) {
+        (Expects::New, true) => return Err(DomainError::AlreadyExists(name)),
+        (Expects::Existing, false) => return Err(DomainError::NotFound(name)),
+        _ => {}
+    }
+    if let Some(previous) = last_occurred_at
+        && context.occurred_at < previous
+    {
+        return Err(DomainError::invalid(
+            "occurred_at",
+            format!(
+                "{} is before {previous}, when the last step of {name} happened; steps are dated in order",
+                context.occurred_at
+            ),
+        ));
+    }
+    Ok(())
 }

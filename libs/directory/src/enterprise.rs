@@ -7,12 +7,13 @@
 //! (effective in the past) composes with the changes around it.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use hl_eventstore::{Aggregate, CommandContext, EventMeta};
+use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::EnterpriseStatus;
 use serde::{Deserialize, Serialize};
 
-use super::{DomainError, require_registrar};
+use hl_domain::DomainError;
+use hl_domain::access::require_registrar;
 
 pub use hl_proto::registry_events::EnterpriseEvent;
 
@@ -168,158 +169,182 @@ fn status_name(status: EnterpriseStatus) -> &'static str {
         .trim_start_matches("ENTERPRISE_STATUS_")
 }
 
+fn register(
+    details: &pb::EnterpriseDetails,
+    effective_from: NaiveDate,
+    activate: bool,
+    context: &CommandContext,
+) -> Result<Vec<EnterpriseEvent>, DomainError> {
+    require_registrar(
+        &context.actor,
+        &details.township_code,
+        "register an enterprise",
+    )?;
+    let enterprise_id = context.aggregate_id.clone();
+    let mut events = vec![EnterpriseEvent::Registered(pb::EnterpriseRegistered {
+        enterprise_id: enterprise_id.clone(),
+        details: Some(details.clone()),
+        effective_from: Some(effective_from.into()),
+    })];
+    if activate {
+        events.push(EnterpriseEvent::StatusChanged(
+            pb::EnterpriseStatusChanged {
+                enterprise_id,
+                status: EnterpriseStatus::Active as i32,
+                previous_status: EnterpriseStatus::Registered as i32,
+                reason: "registered as active".to_string(),
+                effective_from: Some(effective_from.into()),
+            },
+        ));
+    }
+    Ok(events)
+}
+
+impl Enterprise {
+    fn require_not_closed(&self) -> Result<(), DomainError> {
+        if self
+            .latest_status()
+            .is_some_and(|status| status.status == EnterpriseStatus::Closed)
+        {
+            return Err(DomainError::precondition(
+                "ENTERPRISE_CLOSED",
+                format!("{} is closed", self.name()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn update_details(
+        &self,
+        update: &pb::EnterpriseDetails,
+        fields: &[String],
+        effective_from: NaiveDate,
+        context: &CommandContext,
+    ) -> Result<Vec<EnterpriseEvent>, DomainError> {
+        let actor = &context.actor;
+        let today = hl_domain::clock::local_date(context.now);
+        let current = self.details_as_of(today.max(effective_from));
+        require_registrar(
+            actor,
+            &current.township_code,
+            "change an enterprise's details",
+        )?;
+        if fields.iter().any(|field| field == "township_code") {
+            require_registrar(
+                actor,
+                &update.township_code,
+                "move an enterprise into a township",
+            )?;
+        }
+        self.require_not_closed()?;
+        if let Some(registered) = self.registered_from
+            && effective_from < registered
+        {
+            return Err(DomainError::invalid(
+                "effective_from",
+                format!("is before the registration took effect ({registered})"),
+            ));
+        }
+        let before = self.details_as_of(effective_from);
+        let mut after = before.clone();
+        copy_detail_fields(&mut after, update, fields);
+        if after == before {
+            return Ok(Vec::new());
+        }
+        Ok(vec![EnterpriseEvent::DetailsChanged(
+            pb::EnterpriseDetailsChanged {
+                enterprise_id: self.enterprise_id.clone(),
+                details: Some(update.clone()),
+                changed_fields: fields.to_vec(),
+                effective_from: Some(effective_from.into()),
+            },
+        )])
+    }
+
+    fn change_status(
+        &self,
+        status: EnterpriseStatus,
+        reason: &str,
+        effective_from: NaiveDate,
+        context: &CommandContext,
+    ) -> Result<Vec<EnterpriseEvent>, DomainError> {
+        let today = hl_domain::clock::local_date(context.now);
+        let township = self.details_as_of(today).township_code;
+        require_registrar(&context.actor, &township, "change an enterprise's status")?;
+        let latest = self
+            .latest_status()
+            .expect("a registered enterprise has a status");
+        if latest.status == status {
+            return Ok(Vec::new());
+        }
+        self.require_not_closed()?;
+        if !allowed(latest.status, status) {
+            return Err(DomainError::precondition(
+                "ENTERPRISE_STATUS_TRANSITION",
+                format!(
+                    "an enterprise goes from {} to {} only by way of the lifecycle",
+                    status_name(latest.status),
+                    status_name(status)
+                ),
+            ));
+        }
+        if effective_from < latest.effective_from {
+            return Err(DomainError::invalid(
+                "effective_from",
+                format!(
+                    "is before the last status change ({})",
+                    latest.effective_from
+                ),
+            ));
+        }
+        Ok(vec![EnterpriseEvent::StatusChanged(
+            pb::EnterpriseStatusChanged {
+                enterprise_id: self.enterprise_id.clone(),
+                status: status as i32,
+                previous_status: latest.status as i32,
+                reason: reason.to_string(),
+                effective_from: Some(effective_from.into()),
+            },
+        )])
+    }
+}
+
 impl Aggregate for Enterprise {
     type Event = EnterpriseEvent;
     type Command = EnterpriseCommand;
     type Error = DomainError;
-    const CONTEXT: &'static str = super::CONTEXT;
+    const CONTEXT: &'static str = crate::CONTEXT;
     const AGGREGATE_TYPE: &'static str = "enterprise";
+    const COLLECTION: &'static str = "enterprises";
+
+    fn expects(command: &EnterpriseCommand) -> Expects {
+        match command {
+            EnterpriseCommand::Register { .. } => Expects::New,
+            _ => Expects::Existing,
+        }
+    }
 
     fn decide(
         &self,
         command: &EnterpriseCommand,
         context: &CommandContext,
     ) -> Result<Vec<EnterpriseEvent>, DomainError> {
-        let actor = &context.actor;
-        let enterprise_id = context.aggregate_id.clone();
         match command {
             EnterpriseCommand::Register {
                 details,
                 effective_from,
                 activate,
-            } => {
-                require_registrar(actor, &details.township_code, "register an enterprise")?;
-                if self.exists() {
-                    return Err(DomainError::AlreadyExists(self.name()));
-                }
-                let mut events = vec![EnterpriseEvent::Registered(pb::EnterpriseRegistered {
-                    enterprise_id: enterprise_id.clone(),
-                    details: Some(details.clone()),
-                    effective_from: Some((*effective_from).into()),
-                })];
-                if *activate {
-                    events.push(EnterpriseEvent::StatusChanged(
-                        pb::EnterpriseStatusChanged {
-                            enterprise_id,
-                            status: EnterpriseStatus::Active as i32,
-                            previous_status: EnterpriseStatus::Registered as i32,
-                            reason: "registered as active".to_string(),
-                            effective_from: Some((*effective_from).into()),
-                        },
-                    ));
-                }
-                Ok(events)
-            }
+            } => register(details, *effective_from, *activate, context),
             EnterpriseCommand::UpdateDetails {
                 update,
                 fields,
                 effective_from,
-            } => {
-                if !self.exists() {
-                    return Err(DomainError::NotFound(format!(
-                        "enterprises/{enterprise_id}"
-                    )));
-                }
-                let today = hl_domain::clock::local_date(context.now);
-                let current = self.details_as_of(today.max(*effective_from));
-                require_registrar(
-                    actor,
-                    &current.township_code,
-                    "change an enterprise's details",
-                )?;
-                if fields.iter().any(|field| field == "township_code") {
-                    require_registrar(
-                        actor,
-                        &update.township_code,
-                        "move an enterprise into a township",
-                    )?;
-                }
-                if self
-                    .latest_status()
-                    .is_some_and(|status| status.status == EnterpriseStatus::Closed)
-                {
-                    return Err(DomainError::precondition(
-                        "ENTERPRISE_CLOSED",
-                        format!("{} is closed", self.name()),
-                    ));
-                }
-                if let Some(registered) = self.registered_from
-                    && *effective_from < registered
-                {
-                    return Err(DomainError::invalid(
-                        "effective_from",
-                        format!("is before the registration took effect ({registered})"),
-                    ));
-                }
-                let before = self.details_as_of(*effective_from);
-                let mut after = before.clone();
-                copy_detail_fields(&mut after, update, fields);
-                if after == before {
-                    return Ok(Vec::new());
-                }
-                Ok(vec![EnterpriseEvent::DetailsChanged(
-                    pb::EnterpriseDetailsChanged {
-                        enterprise_id,
-                        details: Some(update.clone()),
-                        changed_fields: fields.clone(),
-                        effective_from: Some((*effective_from).into()),
-                    },
-                )])
-            }
+            } => self.update_details(update, fields, *effective_from, context),
             EnterpriseCommand::ChangeStatus {
                 status,
                 reason,
                 effective_from,
-            } => {
-                if !self.exists() {
-                    return Err(DomainError::NotFound(format!(
-                        "enterprises/{enterprise_id}"
-                    )));
-                }
-                let today = hl_domain::clock::local_date(context.now);
-                let township = self.details_as_of(today).township_code;
-                require_registrar(actor, &township, "change an enterprise's status")?;
-                let latest = self
-                    .latest_status()
-                    .expect("a registered enterprise has a status");
-                if latest.status == *status {
-                    return Ok(Vec::new());
-                }
-                if latest.status == EnterpriseStatus::Closed {
-                    return Err(DomainError::precondition(
-                        "ENTERPRISE_CLOSED",
-                        format!("{} is closed", self.name()),
-                    ));
-                }
-                if !allowed(latest.status, *status) {
-                    return Err(DomainError::precondition(
-                        "ENTERPRISE_STATUS_TRANSITION",
-                        format!(
-                            "an enterprise goes from {} to {} only by way of the lifecycle",
-                            status_name(latest.status),
-                            status_name(*status)
-                        ),
-                    ));
-                }
-                if *effective_from < latest.effective_from {
-                    return Err(DomainError::invalid(
-                        "effective_from",
-                        format!(
-                            "is before the last status change ({})",
-                            latest.effective_from
-                        ),
-                    ));
-                }
-                Ok(vec![EnterpriseEvent::StatusChanged(
-                    pb::EnterpriseStatusChanged {
-                        enterprise_id,
-                        status: *status as i32,
-                        previous_status: latest.status as i32,
-                        reason: reason.clone(),
-                        effective_from: Some((*effective_from).into()),
-                    },
-                )])
-            }
+            } => self.change_status(*status, reason, *effective_from, context),
         }
     }
 
@@ -374,6 +399,7 @@ impl Aggregate for Enterprise {
 
 #[cfg(test)]
 mod tests {
+    use hl_domain::Given;
     use hl_domain::access::test_actors::*;
     use hl_proto::common::v1::Actor;
     use hl_proto::responsibility::v1::{Industry, RiskColour};
@@ -403,29 +429,20 @@ mod tests {
     }
 
     fn decide(
-        enterprise: &Enterprise,
+        enterprise: &Given<Enterprise>,
         command: &EnterpriseCommand,
         actor: Actor,
     ) -> Result<Vec<EnterpriseEvent>, DomainError> {
-        enterprise.decide(command, &CommandContext::new(ENTERPRISE, actor, now()))
+        enterprise.when(command, &actor, now())
     }
 
-    fn step(mut enterprise: Enterprise, command: EnterpriseCommand) -> Enterprise {
-        for event in decide(&enterprise, &command, administrator()).unwrap() {
-            enterprise.apply(
-                &event,
-                &EventMeta {
-                    region: "330903".into(),
-                    ..EventMeta::at(now(), administrator())
-                },
-            );
-        }
-        enterprise
+    fn step(enterprise: Given<Enterprise>, command: EnterpriseCommand) -> Given<Enterprise> {
+        enterprise.given(&command, &administrator(), now())
     }
 
-    fn registered(activate: bool) -> Enterprise {
+    fn registered(activate: bool) -> Given<Enterprise> {
         step(
-            Enterprise::default(),
+            Given::new(ENTERPRISE),
             EnterpriseCommand::Register {
                 details: details("330903001"),
                 effective_from: day("2023-01-01"),
@@ -591,7 +608,7 @@ mod tests {
 
     #[test]
     fn the_registry_is_kept_by_the_bureau_and_the_townships() {
-        let new = Enterprise::default();
+        let new = Given::<Enterprise>::new(ENTERPRISE);
         let register = EnterpriseCommand::Register {
             details: details("330903001"),
             effective_from: day("2023-01-01"),

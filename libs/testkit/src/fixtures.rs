@@ -1,0 +1,85 @@
+//! The registry a test needs, recorded through the registry's API as the bureau would: the
+//! district, its townships and the enterprises.
+
+use hl_proto::responsibility::v1 as pb;
+use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
+use hl_proto::responsibility::v1::{AdminAreaLevel, Industry};
+use tonic::transport::Channel;
+
+use crate::actors::{OTHER_TOWNSHIP, REGION, TOWNSHIP, administrator, as_actor};
+
+/// An enterprise to register, in a township.
+pub struct Registered<'a> {
+    pub enterprise_id: &'a str,
+    pub township: &'a str,
+    pub industries: &'a [Industry],
+}
+
+impl<'a> Registered<'a> {
+    /// An ammonia cold store of the fixture township: the demo's typical enterprise.
+    pub fn cold_store(enterprise_id: &'a str) -> Self {
+        Registered {
+            enterprise_id,
+            township: TOWNSHIP,
+            industries: &[Industry::AmmoniaRefrigeration],
+        }
+    }
+}
+
+/// Registers the district, its two fixture townships and the enterprises (active, required to
+/// self-check quarterly), from 2020. Registering again changes nothing.
+pub async fn register_district(channel: Channel, enterprises: &[Registered<'_>]) {
+    let mut registry = RegistryServiceClient::new(channel);
+    for (code, level, parent) in [
+        (REGION, AdminAreaLevel::District, ""),
+        (TOWNSHIP, AdminAreaLevel::Township, REGION),
+        (OTHER_TOWNSHIP, AdminAreaLevel::Township, REGION),
+    ] {
+        let area = pb::AdminArea {
+            code: code.into(),
+            display_name: format!("area {code}"),
+            level: level as i32,
+            parent_code: parent.into(),
+            ..Default::default()
+        };
+        let request = pb::CreateAdminAreaRequest {
+            request_id: format!("fixture-area-{code}"),
+            area: Some(area),
+            ..Default::default()
+        };
+        registry
+            .create_admin_area(as_actor(request, &administrator()))
+            .await
+            .expect("register an area");
+    }
+    for enterprise in enterprises {
+        let details = pb::Enterprise {
+            enterprise_id: enterprise.enterprise_id.into(),
+            display_name: format!("enterprise {}", enterprise.enterprise_id),
+            township_code: enterprise.township.into(),
+            industries: enterprise
+                .industries
+                .iter()
+                .map(|industry| *industry as i32)
+                .collect(),
+            self_check_required: true,
+            self_check_frequency: pb::SelfCheckFrequency::Quarterly as i32,
+            ..Default::default()
+        };
+        let request = pb::RegisterEnterpriseRequest {
+            request_id: format!("fixture-enterprise-{}", enterprise.enterprise_id),
+            enterprise: Some(details),
+            effective_from: Some(chrono_date(2020, 1, 1)),
+            activate: true,
+            ..Default::default()
+        };
+        registry
+            .register_enterprise(as_actor(request, &administrator()))
+            .await
+            .expect("register an enterprise");
+    }
+}
+
+fn chrono_date(year: i32, month: i32, day: i32) -> hl_proto::common::v1::Date {
+    hl_proto::common::v1::Date { year, month, day }
+}

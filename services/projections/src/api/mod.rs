@@ -1,0 +1,121 @@
+//! The query API: the read models and the reconciliation, each answer with its freshness.
+//!
+//! - `ledger`: LedgerService, the two ledgers and their reconciliation.
+//! - `records`: read-model rows and reconciliation results as API messages.
+//! - `admin`: ProjectionAdminService, the status and rebuild of the read models.
+
+mod admin;
+mod ledger;
+mod records;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use hl_domain::clock::local_date;
+use hl_proto::common::v1::Date;
+use hl_proto::ledger::v1 as pb;
+use hl_runtime::{ServiceError, Violations};
+use tonic::Status;
+
+use crate::reader::{Scope, is_now};
+use crate::service::Projections;
+
+pub use admin::AdminGrpc;
+pub use ledger::LedgerGrpc;
+
+fn database_error(error: sqlx::Error) -> Status {
+    ServiceError::unavailable(format!("the read-model database failed: {error}")).into()
+}
+
+fn freshness(projections: &Projections) -> pb::Freshness {
+    pb::Freshness {
+        streams: projections
+            .statuses()
+            .iter()
+            .map(|status| pb::StreamFreshness {
+                stream: status.stream.clone(),
+                applied_sequence: status.applied.load(Ordering::SeqCst),
+                head_sequence: status.head.load(Ordering::SeqCst),
+                lag_events: status.lag_events(),
+                lag_seconds: status.lag_seconds(),
+                stopped: status.failure().is_some(),
+            })
+            .collect(),
+        generation: projections.generation(),
+    }
+}
+
+/// What a ledger query asks about: its moments (business and recording) and, where it has one,
+/// its period and filters.
+struct Asked<'a> {
+    as_of: Option<&'a hl_proto::Timestamp>,
+    known_at: Option<&'a hl_proto::Timestamp>,
+    period_start: Option<&'a Date>,
+    period_end: Option<&'a Date>,
+    enterprise_id: &'a str,
+    township_code: &'a str,
+    industry: i32,
+}
+
+impl<'a> Asked<'a> {
+    fn at(
+        as_of: Option<&'a hl_proto::Timestamp>,
+        known_at: Option<&'a hl_proto::Timestamp>,
+    ) -> Self {
+        Asked {
+            as_of,
+            known_at,
+            period_start: None,
+            period_end: None,
+            enterprise_id: "",
+            township_code: "",
+            industry: 0,
+        }
+    }
+
+    /// The scope: now and everything recorded by default; the year to date of `as_of` when the
+    /// query has a period and leaves it unset; all time when it has none.
+    fn scope(&self, violations: &mut Violations, with_period: bool) -> Scope {
+        let as_of = violations.as_of(self.as_of);
+        let known_at = violations.instant("known_at", self.known_at);
+        let today = local_date(as_of);
+        let (period_start, period_end) = if with_period {
+            let start = violations
+                .optional_date("period_start", self.period_start)
+                .unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
+            let end = violations
+                .optional_date("period_end", self.period_end)
+                .unwrap_or(today);
+            if end < start {
+                violations.add("period_end", "is before period_start");
+            }
+            (start, end)
+        } else {
+            (NaiveDate::MIN, NaiveDate::MAX)
+        };
+        let text = |value: &str| (!value.is_empty()).then(|| value.to_string());
+        Scope {
+            current: is_now(as_of) && is_now(known_at),
+            as_of,
+            known_at,
+            period_start,
+            period_end,
+            enterprise_id: text(self.enterprise_id),
+            township_code: text(self.township_code),
+            industry: (self.industry != 0).then_some(self.industry),
+        }
+    }
+}
+
+/// The moment as seconds, for a page token's query fingerprint.
+fn seconds(moment: Option<&hl_proto::Timestamp>) -> i64 {
+    moment.map(|at| at.seconds).unwrap_or_default()
+}
+
+/// The kept reconciliation or a fresh one.
+type Shared = Arc<Projections>;
+
+fn instant(moment: DateTime<Utc>) -> Option<hl_proto::Timestamp> {
+    Some(hl_proto::timestamp(moment))
+}

@@ -1,0 +1,130 @@
+//! The registry's read models: enterprises and their periods (from the enterprise directory),
+//! and the names of administrative areas and grid cells that answers are labelled with.
+//! Organisation units and people are checked as they pass but kept only in the registry.
+
+use hl_eventstore::Aggregate;
+use hl_proto::registry_events::{AdminAreaEvent, GridCellEvent, OrgUnitEvent, PersonEvent};
+use hl_proto::responsibility::v1::AdminAreaLevel;
+use hl_readmodel::{Commit, ReadModel, Registry, TableSpec, columns, fold_rows, table};
+use sqlx::AnyConnection;
+
+use crate::domain::CONTEXT;
+use crate::domain::records::{AdminArea, GridCell, OrgUnit, Person};
+
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct AreaRow {
+        pub code: String,
+        pub name: String,
+        pub level: AdminAreaLevel,
+        pub parent_code: String,
+    }
+}
+table!(AreaRow, "admin_areas", key(code));
+
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct GridCellRow {
+        pub grid_cell_id: String,
+        pub name: String,
+        pub township_code: String,
+    }
+}
+table!(GridCellRow, "grid_cells", key(grid_cell_id));
+
+pub struct AreaModel;
+
+impl ReadModel for AreaModel {
+    type Event = AdminAreaEvent;
+    const CONTEXT: &'static str = CONTEXT;
+    const AGGREGATE_TYPE: &'static str = AdminArea::AGGREGATE_TYPE;
+
+    fn tables(&self) -> Vec<TableSpec> {
+        vec![TableSpec::of::<AreaRow>()]
+    }
+
+    async fn apply(
+        &self,
+        connection: &mut AnyConnection,
+        generation: i64,
+        commits: Vec<Commit<AdminAreaEvent>>,
+    ) -> Result<(), sqlx::Error> {
+        fold_rows(
+            connection,
+            generation,
+            &commits,
+            |row: &mut AreaRow, event, _, _| {
+                let (AdminAreaEvent::Defined(hl_proto::responsibility::v1::AdminAreaDefined {
+                    area,
+                })
+                | AdminAreaEvent::Updated(hl_proto::responsibility::v1::AdminAreaUpdated {
+                    area,
+                    ..
+                })) = event;
+                if let Some(area) = area {
+                    *row = AreaRow {
+                        code: area.code.clone(),
+                        name: area.display_name.clone(),
+                        level: area.level(),
+                        parent_code: area.parent_code.clone(),
+                    };
+                }
+            },
+        )
+        .await
+        .map(drop)
+    }
+}
+
+pub struct GridCellModel;
+
+impl ReadModel for GridCellModel {
+    type Event = GridCellEvent;
+    const CONTEXT: &'static str = CONTEXT;
+    const AGGREGATE_TYPE: &'static str = GridCell::AGGREGATE_TYPE;
+
+    fn tables(&self) -> Vec<TableSpec> {
+        vec![TableSpec::of::<GridCellRow>()]
+    }
+
+    async fn apply(
+        &self,
+        connection: &mut AnyConnection,
+        generation: i64,
+        commits: Vec<Commit<GridCellEvent>>,
+    ) -> Result<(), sqlx::Error> {
+        fold_rows(
+            connection,
+            generation,
+            &commits,
+            |row: &mut GridCellRow, event, _, _| {
+                let (GridCellEvent::Defined(hl_proto::responsibility::v1::GridCellDefined {
+                    cell,
+                })
+                | GridCellEvent::Updated(hl_proto::responsibility::v1::GridCellUpdated {
+                    cell,
+                    ..
+                })) = event;
+                if let Some(cell) = cell {
+                    *row = GridCellRow {
+                        grid_cell_id: cell.grid_cell_id.clone(),
+                        name: cell.display_name.clone(),
+                        township_code: cell.township_code.clone(),
+                    };
+                }
+            },
+        )
+        .await
+        .map(drop)
+    }
+}
+
+/// Adds the registry's read models to the projector's registry.
+pub fn register(registry: &mut Registry) {
+    registry
+        .add(hl_directory::read_models::EnterpriseModel)
+        .add(AreaModel)
+        .add(GridCellModel)
+        .check_only::<OrgUnitEvent>(CONTEXT, OrgUnit::AGGREGATE_TYPE)
+        .check_only::<PersonEvent>(CONTEXT, Person::AGGREGATE_TYPE);
+}
