@@ -36,7 +36,7 @@ pub struct CommandCall<T> {
 
 impl<T: CommandRequest> CommandCall<T> {
     /// Reads the caller and checks the request_id and the business time.
-    pub fn begin(request: Request<T>) -> Result<CommandCall<T>, Status> {
+    pub fn from_request(request: Request<T>) -> Result<CommandCall<T>, Status> {
         let actor = caller(&request)?;
         let body = request.into_inner();
         let now = Utc::now();
@@ -111,7 +111,7 @@ impl<T: CommandRequest> CommandCall<T> {
     }
 
     /// Checks what is left to check, then runs the command on the aggregate.
-    pub async fn execute<A>(
+    pub async fn run<A>(
         &mut self,
         repository: &Repository<A>,
         id: Option<String>,
@@ -123,7 +123,7 @@ impl<T: CommandRequest> CommandCall<T> {
     {
         self.check()?;
         let id = id.expect("a checked request names its resource");
-        execute(repository, &id, command, &self.meta()).await
+        run_command(repository, &id, command, &self.meta()).await
     }
 }
 
@@ -151,7 +151,7 @@ impl<A: Aggregate> Committed<A> {
 }
 
 /// Runs one command on one aggregate, mapping every failure to its API error.
-pub async fn execute<A>(
+pub async fn run_command<A>(
     repository: &Repository<A>,
     id: &str,
     command: &A::Command,
@@ -179,10 +179,10 @@ where
     A::Error: Into<ServiceError>,
     T: CommandRequest + NamedRequest,
 {
-    let mut call = CommandCall::begin(request)?;
+    let mut call = CommandCall::from_request(request)?;
     let id = call.named(A::COLLECTION);
     let command = build(&mut call.violations, &call.body);
-    call.execute(repository, id, &command).await
+    call.run(repository, id, &command).await
 }
 
 /// A read of one resource: who asks, the resource as loaded, and the moment asked about.

@@ -42,47 +42,12 @@ pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Res
         .try_get("switched_at")
         .map_err(not_a_read_model)?;
 
-    let mut checkpoints: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
-    for row in sqlx::query(
-        "SELECT generation, stream, last_sequence, updated_at FROM projection_checkpoints WHERE generation >= $1",
-    )
-    .bind(active)
-    .fetch_all(database.pool())
-    .await
-    .map_err(not_a_read_model)?
-    {
-        checkpoints.insert(
-            (
-                row.try_get("generation").map_err(not_a_read_model)?,
-                row.try_get("stream").map_err(not_a_read_model)?,
-            ),
-            (
-                row.try_get("last_sequence").map_err(not_a_read_model)?,
-                row.try_get("updated_at").map_err(not_a_read_model)?,
-            ),
-        );
-    }
-    let mut failures: BTreeMap<(i64, String), (i64, String, i64)> = BTreeMap::new();
-    for row in sqlx::query(
-        "SELECT generation, stream, sequence, reason, failed_at FROM projection_failures WHERE generation >= $1",
-    )
-    .bind(active)
-    .fetch_all(database.pool())
-    .await
-    .map_err(not_a_read_model)?
-    {
-        failures.insert(
-            (
-                row.try_get("generation").map_err(not_a_read_model)?,
-                row.try_get("stream").map_err(not_a_read_model)?,
-            ),
-            (
-                row.try_get("sequence").map_err(not_a_read_model)?,
-                row.try_get("reason").map_err(not_a_read_model)?,
-                row.try_get("failed_at").map_err(not_a_read_model)?,
-            ),
-        );
-    }
+    let checkpoints = checkpoints(&database, active)
+        .await
+        .map_err(not_a_read_model)?;
+    let failures = failures(&database, active)
+        .await
+        .map_err(not_a_read_model)?;
 
     // Every projected stream appears in the active generation, checkpointed or not yet.
     let mut generations: Vec<i64> = checkpoints
@@ -135,13 +100,21 @@ pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Res
         crate::output::print_json(&report)?;
         return Ok(());
     }
-    println!(
-        "read model: {} ({}), active generation {} since {}",
-        hl_readmodel::redact(database_url),
-        database.dialect().name(),
-        active,
-        millis_text(switched_at)
-    );
+    print_status(
+        &format!(
+            "read model: {} ({}), active generation {} since {}",
+            hl_readmodel::redact(database_url),
+            database.dialect().name(),
+            active,
+            millis_text(switched_at)
+        ),
+        &rows,
+    )
+}
+
+/// The status as a table, and a line for each projection stopped by a poison event.
+fn print_status(heading: &str, rows: &[Value]) -> Result<(), Failure> {
+    println!("{heading}");
     let mut table = Table::new(&[
         "GENERATION",
         "STREAM",
@@ -151,7 +124,7 @@ pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Res
         "STATE",
         "UPDATED (UTC)",
     ]);
-    for row in &rows {
+    for row in rows {
         table.row(vec![
             row["generation"].to_string(),
             text(&row["stream"]),
@@ -166,7 +139,7 @@ pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Res
         ]);
     }
     table.print()?;
-    for row in &rows {
+    for row in rows {
         if let Some(poison) = row["poison"].as_object() {
             println!(
                 "POISON: {} generation {} stopped at stream sequence {} on {}: {}",
@@ -179,6 +152,54 @@ pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Res
         }
     }
     Ok(())
+}
+
+/// Each projection's checkpoint in the active generation and any later one, by (generation,
+/// stream): the last sequence applied and when.
+async fn checkpoints(
+    database: &hl_readmodel::Database,
+    active: i64,
+) -> Result<BTreeMap<(i64, String), (i64, i64)>, sqlx::Error> {
+    let mut checkpoints = BTreeMap::new();
+    for row in sqlx::query(
+        "SELECT generation, stream, last_sequence, updated_at FROM projection_checkpoints WHERE generation >= $1",
+    )
+    .bind(active)
+    .fetch_all(database.pool())
+    .await?
+    {
+        checkpoints.insert(
+            (row.try_get("generation")?, row.try_get("stream")?),
+            (row.try_get("last_sequence")?, row.try_get("updated_at")?),
+        );
+    }
+    Ok(checkpoints)
+}
+
+/// The poison event that stopped a projection, by (generation, stream): its sequence, the
+/// reason and when.
+async fn failures(
+    database: &hl_readmodel::Database,
+    active: i64,
+) -> Result<BTreeMap<(i64, String), (i64, String, i64)>, sqlx::Error> {
+    let mut failures = BTreeMap::new();
+    for row in sqlx::query(
+        "SELECT generation, stream, sequence, reason, failed_at FROM projection_failures WHERE generation >= $1",
+    )
+    .bind(active)
+    .fetch_all(database.pool())
+    .await?
+    {
+        failures.insert(
+            (row.try_get("generation")?, row.try_get("stream")?),
+            (
+                row.try_get("sequence")?,
+                row.try_get("reason")?,
+                row.try_get("failed_at")?,
+            ),
+        );
+    }
+    Ok(failures)
 }
 
 fn text(value: &Value) -> String {

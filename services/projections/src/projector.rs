@@ -251,33 +251,7 @@ async fn follow(
     // writing in turn would leave each batch as small as what arrived during the last write,
     // and decoding there takes it off the writer's path.
     let (sender, mut receiver) = tokio::sync::mpsc::channel(batch.max(1) * 4);
-    let span_name = format!("process {stream_name}");
-    let registry = target.registry.clone();
-    let reader = tokio::spawn(async move {
-        let mut messages = std::pin::pin!(messages);
-        let mut last_read = checkpoint;
-        while let Some(message) = messages.next().await {
-            let read = match message {
-                // Redelivered after a reconnect: already read.
-                Ok(message) if message.sequence <= last_read => continue,
-                Ok(message) => {
-                    last_read = message.sequence;
-                    match decode_message(&registry, context, &message, &span_name) {
-                        Ok(decoded) => Read::Message(decoded),
-                        Err(reason) => Read::Poison {
-                            sequence: message.sequence,
-                            reason,
-                        },
-                    }
-                }
-                Err(error) => Read::Failed(error.to_string()),
-            };
-            let more = matches!(read, Read::Message(_));
-            if sender.send(read).await.is_err() || !more {
-                return;
-            }
-        }
-    });
+    let reader = read_ahead(target, &stream_name, messages, checkpoint, sender);
     let _stop_reading = AbortOnDrop(reader);
     let mut received = Vec::with_capacity(batch.max(1));
     loop {
@@ -311,24 +285,81 @@ async fn follow(
             None | Some(Read::Message(_)) => {}
             Some(Read::Failed(reason)) => return Err(reason),
             Some(Read::Poison { sequence, reason }) => {
-                tracing::error!(stream = %stream_name, sequence, %reason, "projection stopped: a message cannot be applied");
-                let failure = Failure {
-                    sequence,
-                    reason,
-                    at: chrono::Utc::now().timestamp_millis(),
-                };
-                let _ = record_failure(database, generation, &stream_name, &failure).await;
-                *status.failure.lock().expect("status lock") = Some(failure);
-                metrics()
-                    .projection_poison_stops
-                    .get_or_create(&StreamLabels {
-                        stream: stream_name.clone(),
-                    })
-                    .inc();
+                stop_on_poison(
+                    target,
+                    status,
+                    &stream_name,
+                    Failure {
+                        sequence,
+                        reason,
+                        at: chrono::Utc::now().timestamp_millis(),
+                    },
+                )
+                .await;
                 return Ok(());
             }
         }
     }
+}
+
+/// Reads and decodes the stream from after `checkpoint` in a task of its own, handing each
+/// message (or the failure that ends the reading) to `sender`.
+fn read_ahead(
+    target: &Target,
+    stream_name: &str,
+    messages: impl futures::Stream<Item = Result<StoredMessage, hl_eventstore::StoreError>>
+    + Send
+    + 'static,
+    checkpoint: u64,
+    sender: tokio::sync::mpsc::Sender<Read>,
+) -> tokio::task::JoinHandle<()> {
+    let span_name = format!("process {stream_name}");
+    let registry = target.registry.clone();
+    let context = target.context;
+    tokio::spawn(async move {
+        let mut messages = std::pin::pin!(messages);
+        let mut last_read = checkpoint;
+        while let Some(message) = messages.next().await {
+            let read = match message {
+                // Redelivered after a reconnect: already read.
+                Ok(message) if message.sequence <= last_read => continue,
+                Ok(message) => {
+                    last_read = message.sequence;
+                    match decode_message(&registry, context, &message, &span_name) {
+                        Ok(decoded) => Read::Message(decoded),
+                        Err(reason) => Read::Poison {
+                            sequence: message.sequence,
+                            reason,
+                        },
+                    }
+                }
+                Err(error) => Read::Failed(error.to_string()),
+            };
+            let more = matches!(read, Read::Message(_));
+            if sender.send(read).await.is_err() || !more {
+                return;
+            }
+        }
+    })
+}
+
+/// Stops a projection at a message it cannot apply: logged, kept in the database and the
+/// status, counted. It is never skipped.
+async fn stop_on_poison(
+    target: &Target,
+    status: &StreamStatus,
+    stream_name: &str,
+    failure: Failure,
+) {
+    tracing::error!(stream = %stream_name, sequence = failure.sequence, reason = %failure.reason, "projection stopped: a message cannot be applied");
+    let _ = record_failure(&target.database, target.generation, stream_name, &failure).await;
+    *status.failure.lock().expect("status lock") = Some(failure);
+    metrics()
+        .projection_poison_stops
+        .get_or_create(&StreamLabels {
+            stream: stream_name.to_string(),
+        })
+        .inc();
 }
 
 /// Publishes what a written batch reached: status, metrics and lag.

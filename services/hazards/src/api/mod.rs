@@ -146,7 +146,7 @@ impl HazardsApi {
     where
         T: hl_proto::requests::CommandRequest + hl_proto::requests::NamedRequest,
     {
-        let mut call = CommandCall::begin(request)?;
+        let mut call = CommandCall::from_request(request)?;
         let id = call.named(HAZARDS);
         let counterpart = counterpart_id(&call.body).to_string();
         call.violations
@@ -168,7 +168,7 @@ impl HazardsApi {
             &counterpart,
         )
         .await?;
-        call.execute(&self.hazards, id, &command)
+        call.run(&self.hazards, id, &command)
             .await
             .map(respond_hazard)
     }
@@ -213,7 +213,7 @@ impl HazardsService for HazardsGrpc {
         request: Request<pb::ReportHazardRequest>,
     ) -> Result<Response<pb::HazardCommandResponse>, Status> {
         let api = &self.0;
-        let mut call = CommandCall::begin(request)?;
+        let mut call = CommandCall::from_request(request)?;
         let mut report = requests::report_hazard(&mut call.violations, &call.body, &api.region);
         call.check()?;
         report.enterprise = api.standing(&call.body.enterprise_id, call.day()).await?;
@@ -228,7 +228,7 @@ impl HazardsService for HazardsGrpc {
             .await?;
         }
         let id = call.new_id::<Hazard>(&call.body.hazard_id);
-        call.execute(&api.hazards, Some(id), &HazardCommand::Report(report))
+        call.run(&api.hazards, Some(id), &HazardCommand::Report(report))
             .await
             .map(respond_hazard)
     }
@@ -424,14 +424,14 @@ impl HazardsService for HazardsGrpc {
         request: Request<pb::OpenSelfCheckRoundRequest>,
     ) -> Result<Response<pb::SelfCheckRoundCommandResponse>, Status> {
         let api = &self.0;
-        let mut call = CommandCall::begin(request)?;
+        let mut call = CommandCall::from_request(request)?;
         let mut command = requests::open_round(&mut call.violations, &call.body);
         call.check()?;
         if let SelfCheckRoundCommand::Open { enterprise, .. } = &mut command {
             *enterprise = api.standing(&call.body.enterprise_id, call.day()).await?;
         }
         let id = call.new_id::<SelfCheckRound>(&call.body.round_id);
-        call.execute(&api.rounds, Some(id), &command)
+        call.run(&api.rounds, Some(id), &command)
             .await
             .map(respond_round)
     }
@@ -441,7 +441,7 @@ impl HazardsService for HazardsGrpc {
         request: Request<pb::RecordSelfCheckFindingRequest>,
     ) -> Result<Response<pb::SelfCheckRoundCommandResponse>, Status> {
         let api = &self.0;
-        let mut call = CommandCall::begin(request)?;
+        let mut call = CommandCall::from_request(request)?;
         let id = call.named(SELF_CHECK_ROUNDS);
         call.violations
             .identifier("hazard_id", &call.body.hazard_id);
@@ -452,9 +452,7 @@ impl HazardsService for HazardsGrpc {
         let command = SelfCheckRoundCommand::RecordFinding {
             hazard_id: call.body.hazard_id.clone(),
         };
-        call.execute(&api.rounds, id, &command)
-            .await
-            .map(respond_round)
+        call.run(&api.rounds, id, &command).await.map(respond_round)
     }
 
     async fn submit_self_check_round(
@@ -485,12 +483,12 @@ impl HazardsService for HazardsGrpc {
         request: Request<pb::SubmitPeriodicStatisticsRequest>,
     ) -> Result<Response<pb::PeriodicStatisticsCommandResponse>, Status> {
         let api = &self.0;
-        let mut call = CommandCall::begin(request)?;
+        let mut call = CommandCall::from_request(request)?;
         let mut command = requests::submit_statistics(&mut call.violations, &call.body);
         call.check()?;
         command.enterprise = api.standing(&call.body.enterprise_id, call.day()).await?;
         let id = command.period.statistics_id(&command.enterprise_id);
-        call.execute(&api.statistics, Some(id), &command)
+        call.run(&api.statistics, Some(id), &command)
             .await
             .map(respond_statistics)
     }
@@ -578,14 +576,14 @@ impl HazardsService for HazardsGrpc {
         request: Request<pb::RegisterAlarmDeviceRequest>,
     ) -> Result<Response<pb::AlarmDeviceCommandResponse>, Status> {
         let api = &self.0;
-        let mut call = CommandCall::begin(request)?;
+        let mut call = CommandCall::from_request(request)?;
         let mut command = requests::register_device(&mut call.violations, &call.body, &api.region);
         call.check()?;
         if let AlarmDeviceCommand::Register { enterprise, .. } = &mut command {
             *enterprise = api.standing(&call.body.enterprise_id, call.day()).await?;
         }
         let id = call.new_id::<AlarmDevice>(&call.body.device_id);
-        call.execute(&api.devices, Some(id), &command)
+        call.run(&api.devices, Some(id), &command)
             .await
             .map(respond_device)
     }

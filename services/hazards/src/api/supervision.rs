@@ -9,7 +9,7 @@ use hl_proto::common::v1::CommitInfo;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::HazardStatus;
 use hl_proto::requests::{CommandRequest, NamedRequest};
-use hl_runtime::pipeline::{CommandCall, Committed, execute};
+use hl_runtime::pipeline::{CommandCall, Committed, run_command};
 use hl_runtime::{ServiceError, Violations};
 use tonic::{Request, Response, Status};
 
@@ -25,14 +25,14 @@ pub(super) async fn issue(
     api: &HazardsApi,
     request: Request<pb::IssueSupervisionOrderRequest>,
 ) -> OrderResponse {
-    let mut call = CommandCall::begin(request)?;
+    let mut call = CommandCall::from_request(request)?;
     let issue = requests::issue_order(&mut call.violations, &call.body, &api.region);
     call.check()?;
     let id = call.new_id::<SupervisionOrder>(&call.body.order_id);
     check_listable(api, &issue.hazard_ids, &id).await?;
     let level = issue.level;
     let committed = call
-        .execute(
+        .run(
             &api.orders,
             Some(id.clone()),
             &SupervisionOrderCommand::Issue(issue),
@@ -86,10 +86,10 @@ pub(super) async fn change<T>(
 where
     T: CommandRequest + NamedRequest,
 {
-    let mut call = CommandCall::begin(request)?;
+    let mut call = CommandCall::from_request(request)?;
     let id = call.named(SUPERVISION_ORDERS);
     let command = build(&mut call.violations, &call.body);
-    let committed = call.execute(&api.orders, id, &command).await?;
+    let committed = call.run(&api.orders, id, &command).await?;
     Ok(respond_order(committed, Vec::new()))
 }
 
@@ -98,7 +98,7 @@ pub(super) async fn delist(
     api: &HazardsApi,
     request: Request<pb::DelistSupervisionOrderRequest>,
 ) -> OrderResponse {
-    let mut call = CommandCall::begin(request)?;
+    let mut call = CommandCall::from_request(request)?;
     let id = call.named(SUPERVISION_ORDERS);
     let mut command = requests::delist_order(&mut call.violations, &call.body);
     call.check()?;
@@ -111,7 +111,7 @@ pub(super) async fn delist(
     if let SupervisionOrderCommand::Delist { unverified, .. } = &mut command {
         *unverified = unverified_hazards(api, &order.state.hazard_ids).await?;
     }
-    let committed = call.execute(&api.orders, id, &command).await?;
+    let committed = call.run(&api.orders, id, &command).await?;
     let hazard_commits =
         follow_up(api, &call.meta(), &order_id, &committed, Follow::Delist).await?;
     Ok(respond_order(committed, hazard_commits))
@@ -179,7 +179,7 @@ async fn follow_up(
             correlation_id: Some(order_meta.request_id.clone()),
             migrated_by: order_meta.migrated_by.clone(),
         };
-        match execute(&api.hazards, hazard_id, &command, &meta).await {
+        match run_command(&api.hazards, hazard_id, &command, &meta).await {
             Ok(committed) => commits.push(committed.commit),
             Err(status) if skippable(&status) => {
                 tracing::warn!(

@@ -112,7 +112,7 @@ pub(super) async fn import(
     api: &RegistryApi,
     request: Request<pb::ImportEnterprisesRequest>,
 ) -> Result<Response<pb::ImportEnterprisesResponse>, Status> {
-    let mut call = CommandCall::begin(request)?;
+    let mut call = CommandCall::from_request(request)?;
     api.require_index()?;
     let (body, violations) = (&call.body, &mut call.violations);
     let mode = violations
@@ -128,46 +128,12 @@ pub(super) async fn import(
     let body = &call.body;
 
     let (rows, mut problems) = read_rows(&body.csv)?;
-    {
-        let index = api.index.read();
-        let context = api.context(&index);
-        let mut first_line: HashMap<&str, i32> = HashMap::new();
-        for row in &rows {
-            let mut row_violations = Violations::new();
-            row_violations.credit_code("unified_social_credit_code", &row.enterprise_id);
-            context.enterprise_details(&mut row_violations, "", &row.details, None, "");
-            if let Some(first) = first_line.insert(&row.enterprise_id, row.line) {
-                row_violations.add(
-                    "unified_social_credit_code",
-                    format!("the same enterprise is on line {first}"),
-                );
-            }
-            if let Err(error) = row_violations.into_result() {
-                problems.extend(error.field_violations.into_iter().map(|(column, problem)| {
-                    pb::ImportRowProblem {
-                        line: row.line,
-                        column,
-                        problem,
-                    }
-                }));
-            }
-        }
-    }
+    check_rows(api, &rows, &mut problems);
     problems.sort_by_key(|problem| problem.line);
-    let bad_lines: std::collections::HashSet<i32> =
-        problems.iter().map(|problem| problem.line).collect();
     if !problems.is_empty() && mode != pb::ImportMode::GoodRowsOnly {
-        let listed: Vec<RowProblem> = problems
-            .iter()
-            .map(|problem| RowProblem {
-                line: problem.line,
-                column: problem.column.clone(),
-                problem: problem.problem.clone(),
-            })
-            .collect();
         return Err(sheet::problems_error(
             "csv",
-            &listed,
+            &problems,
             rows.len(),
             "ask for GOOD_ROWS_ONLY to import the rest",
         )
@@ -175,12 +141,98 @@ pub(super) async fn import(
     }
 
     let row_count = rows.len() as i32;
+    let bad_lines: std::collections::HashSet<i32> =
+        problems.iter().map(|problem| problem.line).collect();
     let good: Vec<Row> = rows
         .into_iter()
         .filter(|row| !bad_lines.contains(&row.line))
         .collect();
-    let base = call.meta();
-    let outcomes: Vec<(i32, Result<bool, ServiceError>)> = futures::stream::iter(good)
+    let registration = Registration {
+        base: call.meta(),
+        effective_from,
+        activate: body.activate,
+    };
+    let outcomes = register_rows(api, good, &registration).await;
+
+    let mut response = pb::ImportEnterprisesResponse {
+        rows: row_count,
+        ..Default::default()
+    };
+    for (line, outcome) in outcomes {
+        match outcome {
+            Ok(true) => response.imported += 1,
+            Ok(false) => response.already_registered += 1,
+            // A refusal (e.g. a township outside the actor's jurisdiction) is the row's problem;
+            // an outage fails the call, and the same import can simply be run again.
+            Err(error)
+                if error.code == ErrorCode::PermissionDenied
+                    || error.code == ErrorCode::FailedPrecondition =>
+            {
+                problems.push(RowProblem {
+                    line,
+                    column: String::new(),
+                    problem: error.message,
+                });
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    problems.sort_by_key(|problem| problem.line);
+    response.problems = problems
+        .into_iter()
+        .map(|problem| pb::ImportRowProblem {
+            line: problem.line,
+            column: problem.column,
+            problem: problem.problem,
+        })
+        .collect();
+    Ok(Response::new(response))
+}
+
+/// Checks every row as a single registration would be, and that no enterprise is on two lines.
+fn check_rows(api: &RegistryApi, rows: &[Row], problems: &mut Vec<RowProblem>) {
+    let index = api.index.read();
+    let context = api.context(&index);
+    let mut first_line: HashMap<&str, i32> = HashMap::new();
+    for row in rows {
+        let mut row_violations = Violations::new();
+        row_violations.credit_code("unified_social_credit_code", &row.enterprise_id);
+        context.enterprise_details(&mut row_violations, "", &row.details, None, "");
+        if let Some(first) = first_line.insert(&row.enterprise_id, row.line) {
+            row_violations.add(
+                "unified_social_credit_code",
+                format!("the same enterprise is on line {first}"),
+            );
+        }
+        problems.extend(
+            row_violations
+                .into_list()
+                .into_iter()
+                .map(|(column, problem)| RowProblem {
+                    line: row.line,
+                    column,
+                    problem,
+                }),
+        );
+    }
+}
+
+/// What every row of one import registers with.
+struct Registration {
+    base: RequestMeta,
+    effective_from: chrono::NaiveDate,
+    activate: bool,
+}
+
+/// Registers the rows, several at a time; for each line, whether it registered a new enterprise
+/// (false: an earlier run of the import had), or why not.
+async fn register_rows(
+    api: &RegistryApi,
+    rows: Vec<Row>,
+    registration: &Registration,
+) -> Vec<(i32, Result<bool, ServiceError>)> {
+    let base = &registration.base;
+    futures::stream::iter(rows)
         .map(|row| {
             let meta = RequestMeta {
                 request_id: format!("{}/line/{}", base.request_id, row.line),
@@ -189,8 +241,8 @@ pub(super) async fn import(
             };
             let command = EnterpriseCommand::Register {
                 details: row.details,
-                effective_from,
-                activate: body.activate,
+                effective_from: registration.effective_from,
+                activate: registration.activate,
             };
             async move {
                 let outcome = api
@@ -213,38 +265,11 @@ pub(super) async fn import(
         })
         .buffer_unordered(CONCURRENCY)
         .collect()
-        .await;
-
-    let mut response = pb::ImportEnterprisesResponse {
-        rows: row_count,
-        problems,
-        ..Default::default()
-    };
-    for (line, outcome) in outcomes {
-        match outcome {
-            Ok(true) => response.imported += 1,
-            Ok(false) => response.already_registered += 1,
-            // A refusal (e.g. a township outside the actor's jurisdiction) is the row's problem;
-            // an outage fails the call, and the same import can simply be run again.
-            Err(error)
-                if error.code == ErrorCode::PermissionDenied
-                    || error.code == ErrorCode::FailedPrecondition =>
-            {
-                response.problems.push(pb::ImportRowProblem {
-                    line,
-                    column: String::new(),
-                    problem: error.message,
-                });
-            }
-            Err(error) => return Err(error.into()),
-        }
-    }
-    response.problems.sort_by_key(|problem| problem.line);
-    Ok(Response::new(response))
+        .await
 }
 
 /// The rows of the file, and the problems found reading it (unknown values).
-fn read_rows(csv_bytes: &[u8]) -> Result<(Vec<Row>, Vec<pb::ImportRowProblem>), Status> {
+fn read_rows(csv_bytes: &[u8]) -> Result<(Vec<Row>, Vec<RowProblem>), Status> {
     let sheet = sheet::read("csv", SheetFormat::Csv, csv_bytes, COLUMNS, MAX_ROWS)?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
@@ -252,7 +277,7 @@ fn read_rows(csv_bytes: &[u8]) -> Result<(Vec<Row>, Vec<pb::ImportRowProblem>), 
         let line = record.line;
         let cell = |column: &str| record.cell(column).to_string();
         let mut problem = |column: &str, text: String| {
-            problems.push(pb::ImportRowProblem {
+            problems.push(RowProblem {
                 line,
                 column: column.to_string(),
                 problem: text,

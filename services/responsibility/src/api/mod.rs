@@ -83,7 +83,7 @@ impl RegistryApi {
         A: Indexed + Aggregate<Error = DomainError>,
         T: CommandRequest,
     {
-        let committed = call.execute(repository, Some(id.clone()), command).await?;
+        let committed = call.run(repository, Some(id.clone()), command).await?;
         self.index.upsert(&id, &committed.state, committed.version);
         Ok(committed)
     }
@@ -289,7 +289,7 @@ impl RegistryService for RegistryGrpc {
         request: Request<pb::RegisterEnterpriseRequest>,
     ) -> Result<Response<pb::EnterpriseCommandResponse>, Status> {
         let api = &self.0;
-        let mut call = CommandCall::begin(request)?;
+        let mut call = CommandCall::from_request(request)?;
         api.require_index()?;
         let enterprise = call.body.enterprise.clone().unwrap_or_default();
         if call.body.enterprise.is_none() {
@@ -323,7 +323,7 @@ impl RegistryService for RegistryGrpc {
         request: Request<pb::UpdateEnterpriseRequest>,
     ) -> Result<Response<pb::EnterpriseCommandResponse>, Status> {
         let api = &self.0;
-        let mut call = CommandCall::begin(request)?;
+        let mut call = CommandCall::from_request(request)?;
         api.require_index()?;
         let enterprise = call.body.enterprise.clone().unwrap_or_default();
         let id = call
@@ -366,7 +366,7 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::ChangeEnterpriseStatusRequest>,
     ) -> Result<Response<pb::EnterpriseCommandResponse>, Status> {
-        let mut call = CommandCall::begin(request)?;
+        let mut call = CommandCall::from_request(request)?;
         let id = call.named("enterprises");
         let status = call
             .violations
@@ -461,7 +461,7 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::CreateAdminAreaRequest>,
     ) -> Result<Response<pb::AdminAreaCommandResponse>, Status> {
-        let call = CommandCall::begin(request)?;
+        let call = CommandCall::from_request(request)?;
         let record = call.body.area.clone().unwrap_or_default();
         let (record, version, commit) = self
             .0
@@ -479,7 +479,7 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::UpdateAdminAreaRequest>,
     ) -> Result<Response<pb::AdminAreaCommandResponse>, Status> {
-        let call = CommandCall::begin(request)?;
+        let call = CommandCall::from_request(request)?;
         let update = call.body.area.clone().unwrap_or_default();
         let change = (update.clone(), update.name, call.body.update_mask.clone());
         let (record, version, commit) = self
@@ -532,7 +532,7 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::CreateGridCellRequest>,
     ) -> Result<Response<pb::GridCellCommandResponse>, Status> {
-        let call = CommandCall::begin(request)?;
+        let call = CommandCall::from_request(request)?;
         let record = call.body.cell.clone().unwrap_or_default();
         let (record, version, commit) = self
             .0
@@ -550,7 +550,7 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::UpdateGridCellRequest>,
     ) -> Result<Response<pb::GridCellCommandResponse>, Status> {
-        let call = CommandCall::begin(request)?;
+        let call = CommandCall::from_request(request)?;
         let update = call.body.cell.clone().unwrap_or_default();
         let change = (update.clone(), update.name, call.body.update_mask.clone());
         let (record, version, commit) = self
@@ -600,7 +600,7 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::CreateOrgUnitRequest>,
     ) -> Result<Response<pb::OrgUnitCommandResponse>, Status> {
-        let call = CommandCall::begin(request)?;
+        let call = CommandCall::from_request(request)?;
         let record = call.body.unit.clone().unwrap_or_default();
         let (record, version, commit) = self
             .0
@@ -618,7 +618,7 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::UpdateOrgUnitRequest>,
     ) -> Result<Response<pb::OrgUnitCommandResponse>, Status> {
-        let call = CommandCall::begin(request)?;
+        let call = CommandCall::from_request(request)?;
         let update = call.body.unit.clone().unwrap_or_default();
         let change = (update.clone(), update.name, call.body.update_mask.clone());
         let (record, version, commit) = self
@@ -672,7 +672,7 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::CreatePersonRequest>,
     ) -> Result<Response<pb::PersonCommandResponse>, Status> {
-        let call = CommandCall::begin(request)?;
+        let call = CommandCall::from_request(request)?;
         let record = call.body.person.clone().unwrap_or_default();
         let (record, version, commit) = self
             .0
@@ -693,7 +693,7 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::UpdatePersonRequest>,
     ) -> Result<Response<pb::PersonCommandResponse>, Status> {
-        let call = CommandCall::begin(request)?;
+        let call = CommandCall::from_request(request)?;
         let update = call.body.person.clone().unwrap_or_default();
         let change = (update.clone(), update.name, call.body.update_mask.clone());
         let (record, version, commit) = self

@@ -4,6 +4,11 @@
 use hl_proto::hazards::v1 as pb;
 use tonic::Status;
 
+use pb::HazardCategory as C;
+use pb::HazardLevel as L;
+use pb::Provenance as P;
+use pb::SourceType as S;
+
 use super::{Demo, ENTERPRISES, Who, photo};
 
 impl Demo {
@@ -161,13 +166,22 @@ impl Demo {
     }
 
     pub(super) async fn seed_hazards(&mut self) -> Result<(), Status> {
-        use pb::HazardCategory as C;
-        use pb::HazardLevel as L;
-        use pb::Provenance as P;
-        use pb::SourceType as S;
+        self.cold_store_in_shenjiamen().await?;
+        self.cold_store_in_donggang().await?;
+        self.shipyard_in_liuheng().await?;
+        self.shipyard_in_taohua().await?;
+        self.filling_station().await?;
+        self.diesel_depot().await?;
+        self.homestays().await?;
+        self.mine().await?;
+        self.fireworks_outlet().await?;
+        self.at(0);
+        Ok(())
+    }
 
-        // 0 — ammonia cold store, 沈家门: its own general hazard closed out, a government
-        // finding it missed, and an ammonia alarm whose annual test has lapsed.
+    /// 0 — ammonia cold store, 沈家门: its own general hazard closed out, a government
+    /// finding it missed, and an ammonia alarm whose annual test has lapsed.
+    async fn cold_store_in_shenjiamen(&mut self) -> Result<(), Status> {
         self.at(6);
         let round_request_id = self.next_request_id();
         let quarter_start = self.day(-90);
@@ -254,8 +268,11 @@ impl Demo {
         self.hazards
             .register_alarm_device(self.request(device, Who::Enterprise(0)))
             .await?;
+        Ok(())
+    }
 
-        // 1 — cold store, 东港: attested zero findings, yet the inspector found one.
+    /// 1 — cold store, 东港: attested zero findings, yet the inspector found one.
+    async fn cold_store_in_donggang(&mut self) -> Result<(), Status> {
         self.at(6);
         let round = pb::OpenSelfCheckRoundRequest {
             request_id: self.next_request_id(),
@@ -294,9 +311,12 @@ impl Demo {
         )
         .await?;
         self.order("demo-b-confined-space", 15).await?;
+        Ok(())
+    }
 
-        // 2 — shipyard, 六横: a major hazard it reported itself, listed under a supervision
-        // order; and a lifting hazard both sides recorded, graded differently.
+    /// 2 — shipyard, 六横: a major hazard it reported itself, listed under a supervision
+    /// order; and a lifting hazard both sides recorded, graded differently.
+    async fn shipyard_in_liuheng(&mut self) -> Result<(), Status> {
         self.at(6);
         self.report(
             "demo-c-hot-work",
@@ -392,8 +412,11 @@ impl Demo {
             "demo-c-lifting-self",
         )
         .await?;
+        Ok(())
+    }
 
-        // 3 — shipyard, 桃花: claimed fixed, failed the follow-up (false rectification).
+    /// 3 — shipyard, 桃花: claimed fixed, failed the follow-up (false rectification).
+    async fn shipyard_in_taohua(&mut self) -> Result<(), Status> {
         self.at(28);
         self.report(
             "demo-d-electrical",
@@ -421,8 +444,11 @@ impl Demo {
         self.hazards
             .reject_rectification(self.request(reject, Who::Inspector))
             .await?;
+        Ok(())
+    }
 
-        // 4 — filling station: fixed on the spot during the inspection, closed out.
+    /// 4 — filling station: fixed on the spot during the inspection, closed out.
+    async fn filling_station(&mut self) -> Result<(), Status> {
         self.at(12);
         self.report(
             "demo-e-static",
@@ -447,8 +473,11 @@ impl Demo {
             .fix_hazard_on_spot(self.request(fix, Who::Inspector))
             .await?;
         self.close("demo-e-static", Who::Inspector).await?;
+        Ok(())
+    }
 
-        // 5 — diesel depot: an ordered deadline extended on request.
+    /// 5 — diesel depot: an ordered deadline extended on request.
+    async fn diesel_depot(&mut self) -> Result<(), Status> {
         self.at(8);
         self.report(
             "demo-f-tank-grounding",
@@ -486,8 +515,11 @@ impl Demo {
         self.hazards
             .decide_extension(self.request(decide, Who::Inspector))
             .await?;
+        Ok(())
+    }
 
-        // 6, 7 — island homestays: a tip-off now overdue; a self-check entry being fixed.
+    /// 6, 7 — island homestays: a tip-off now overdue; a self-check entry being fixed.
+    async fn homestays(&mut self) -> Result<(), Status> {
         self.at(18);
         self.report(
             "demo-g-fire-exit",
@@ -516,8 +548,11 @@ impl Demo {
         )
         .await?;
         self.plan("demo-h-extinguishers", 7, 7).await?;
+        Ok(())
+    }
 
-        // 8 — non-coal mine: expert diagnosis, operations suspended, resumption requested.
+    /// 8 — non-coal mine: expert diagnosis, operations suspended, resumption requested.
+    async fn mine(&mut self) -> Result<(), Status> {
         self.at(29);
         self.report(
             "demo-i-slope",
@@ -555,8 +590,11 @@ impl Demo {
         self.hazards
             .request_resumption(self.request(resume, Who::Enterprise(8)))
             .await?;
+        Ok(())
+    }
 
-        // 10 — fireworks outlet: an item assigned by the city safety committee.
+    /// 10 — fireworks outlet: an item assigned by the city safety committee.
+    async fn fireworks_outlet(&mut self) -> Result<(), Status> {
         self.at(9);
         self.report(
             "demo-k-storage",
@@ -570,7 +608,6 @@ impl Demo {
             "",
         )
         .await?;
-        self.at(0);
         Ok(())
     }
 }

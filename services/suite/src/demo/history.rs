@@ -388,6 +388,44 @@ fn ledger(today: NaiveDate) -> Ledger {
     ledger
 }
 
+/// One enterprise's quarter, and the fixed pattern that decides what happens in it.
+struct Quarter<'a> {
+    index: usize,
+    enterprise: &'a DemoEnterprise,
+    start: NaiveDate,
+    end: NaiveDate,
+    /// e.g. 2026Q1, in the numbers of the quarter's records.
+    tag: &'a str,
+    pattern: usize,
+    /// About one round in seven is never kept: the quarter shows as a missed self-check, and its
+    /// statistics are not filed either.
+    keeps_its_ledger: bool,
+    own_findings: usize,
+}
+
+impl Quarter<'_> {
+    fn day(&self, offset: u64) -> NaiveDate {
+        self.start + Days::new(offset)
+    }
+
+    fn tail(&self) -> &str {
+        &self.enterprise.code[12..]
+    }
+
+    fn who(&self) -> Who {
+        Who::Enterprise(self.index)
+    }
+
+    /// A typical finding of the enterprise's industry. Each quarter's findings are in another
+    /// part of the site, so a finding does not recur.
+    fn finding(&self, choice: usize) -> (&'static str, String, &'static str) {
+        let findings = typical_findings(self.enterprise.industries[0]);
+        let (category, place, description) = findings[choice % findings.len()];
+        let area = ["东区", "西区", "北区", "南区"][self.start.month0() as usize / 3];
+        (category, format!("{area}{place}"), description)
+    }
+}
+
 /// One enterprise's quarter.
 fn quarter_of(
     ledger: &mut Ledger,
@@ -397,33 +435,62 @@ fn quarter_of(
     (tag, first_quarter, today): (&str, bool, NaiveDate),
 ) {
     let pattern = index * 3 + start.month0() as usize / 3;
-    let findings = typical_findings(enterprise.industries[0]);
-    let tail = &enterprise.code[12..];
-    let who = Who::Enterprise(index);
-    let day = |offset: u64| start + Days::new(offset);
+    let quarter = Quarter {
+        index,
+        enterprise,
+        start,
+        end,
+        tag,
+        pattern,
+        keeps_its_ledger: pattern % 7 != 5,
+        own_findings: [1, 2, 0, 1, 2, 1, 0][pattern % 7],
+    };
+    let industries = enterprise.industries;
+    if first_quarter && industries.contains(&Industry::AmmoniaRefrigeration) {
+        ledger.alarm_device(&quarter);
+    }
+    if quarter.keeps_its_ledger {
+        ledger.self_check_round(&quarter);
+    }
+    // Every other enterprise is inspected each quarter.
+    if pattern.is_multiple_of(2) {
+        ledger.inspection(&quarter);
+    }
+    if first_quarter && industries.contains(&Industry::NonCoalMine) && index.is_multiple_of(2) {
+        ledger.major_finding(
+            index,
+            &format!("{}-{tag}-M", quarter.tail()),
+            quarter.day(20),
+        );
+    }
+    // The quarter's statistics, filed in the first days of the next quarter (once those have
+    // come).
+    if quarter.keeps_its_ledger && end + Days::new(5) < today {
+        ledger.statistics(&quarter);
+    }
+}
 
-    if first_quarter
-        && enterprise
-            .industries
-            .contains(&Industry::AmmoniaRefrigeration)
-    {
+impl Ledger {
+    /// An ammonia alarm registered and tested.
+    fn alarm_device(&mut self, quarter: &Quarter<'_>) {
+        let tail = quarter.tail();
         let number = format!("BJ-{tail}-1");
-        let device = ("报警装置", number.as_str(), enterprise);
-        ledger.step(
+        let device = ("报警装置", number.as_str(), quarter.enterprise);
+        self.step(
             device,
             "登记",
-            day(3),
-            who,
+            quarter.day(3),
+            quarter.who(),
             &[
                 ("装置类型", "氨气浓度报警器".into()),
                 ("部位", "氨机房".into()),
             ],
         );
-        ledger.step(
+        self.step(
             device,
             "检测",
-            day(4),
-            who,
+            quarter.day(4),
+            quarter.who(),
             &[
                 ("结果", "合格".into()),
                 ("检测机构", "舟山市计量测试所".into()),
@@ -433,38 +500,29 @@ fn quarter_of(
         );
     }
 
-    // Each quarter's findings are in another part of the site, so a finding does not recur.
-    let area = ["东区", "西区", "北区", "南区"][start.month0() as usize / 3];
-    let in_area = |(category, place, description): (&'static str, &str, &'static str)| {
-        (category, format!("{area}{place}"), description)
-    };
-
-    // About one round in seven is never kept: the quarter shows as a missed self-check, and
-    // its statistics are not filed either.
-    let own_findings = [1, 2, 0, 1, 2, 1, 0][pattern % 7];
-    let round = format!("ZC-{tail}-{tag}");
-    let keeps_its_ledger = pattern % 7 != 5;
-    if keeps_its_ledger {
-        let opened = day(2 + index as u64 % 5);
-        ledger.step(
-            ("自查", &round, enterprise),
+    /// The quarter's self-check round with the enterprise's own findings.
+    fn self_check_round(&mut self, quarter: &Quarter<'_>) {
+        let round = format!("ZC-{}-{}", quarter.tail(), quarter.tag);
+        let record = ("自查", round.as_str(), quarter.enterprise);
+        let opened = quarter.day(2 + quarter.index as u64 % 5);
+        self.step(
+            record,
             "开始",
             opened,
-            who,
+            quarter.who(),
             &[
-                ("自查开始", start.to_string()),
-                ("自查结束", end.to_string()),
+                ("自查开始", quarter.start.to_string()),
+                ("自查结束", quarter.end.to_string()),
                 ("检查表", "企业隐患自查清单".into()),
             ],
         );
-        for entry in 0..own_findings {
-            let found = day(7 + 9 * entry as u64 + index as u64 % 3);
-            let (category, place, description) =
-                in_area(findings[(pattern + entry) % findings.len()]);
-            let number = format!("{tail}-{tag}-S{}", entry + 1);
-            let late = (pattern + entry).is_multiple_of(5);
-            ledger.self_check_entry(
-                index,
+        for entry in 0..quarter.own_findings {
+            let found = quarter.day(7 + 9 * entry as u64 + quarter.index as u64 % 3);
+            let (category, place, description) = quarter.finding(quarter.pattern + entry);
+            let number = format!("{}-{}-S{}", quarter.tail(), quarter.tag, entry + 1);
+            let late = (quarter.pattern + entry).is_multiple_of(5);
+            self.self_check_entry(
+                quarter.index,
                 &number,
                 &round,
                 found,
@@ -472,57 +530,61 @@ fn quarter_of(
                 late,
             );
         }
-        ledger.step(
-            ("自查", &round, enterprise),
+        let zero = if quarter.own_findings == 0 {
+            "是"
+        } else {
+            "否"
+        };
+        let submitted = quarter.end - Days::new(2);
+        self.step(
+            record,
             "提交",
-            end - Days::new(2),
-            who,
-            &[("无隐患", if own_findings == 0 { "是" } else { "否" }.into())],
+            submitted,
+            quarter.who(),
+            &[("无隐患", zero.into())],
         );
     }
 
-    // Every other enterprise is inspected each quarter. Where the enterprise found the same
-    // thing itself first, the inspector pairs the two; otherwise its self-check missed it.
-    if pattern.is_multiple_of(2) {
-        let matched = keeps_its_ledger && own_findings > 0 && pattern % 4 != 2;
+    /// A government inspection's finding. Where the enterprise found the same thing itself
+    /// first, the inspector pairs the two; otherwise its self-check missed it.
+    fn inspection(&mut self, quarter: &Quarter<'_>) {
+        let pattern = quarter.pattern;
+        let matched = quarter.keeps_its_ledger && quarter.own_findings > 0 && pattern % 4 != 2;
         let choice = if matched {
             pattern
         } else {
-            pattern + own_findings
+            pattern + quarter.own_findings
         };
-        let (category, place, description) = in_area(findings[choice % findings.len()]);
-        let number = format!("{tail}-{tag}-G");
-        let own = format!("{tail}-{tag}-S1");
-        ledger.government_finding(
-            index,
+        let (category, place, description) = quarter.finding(choice);
+        let number = format!("{}-{}-G", quarter.tail(), quarter.tag);
+        let own = format!("{}-{}-S1", quarter.tail(), quarter.tag);
+        self.government_finding(
+            quarter.index,
             &number,
-            day(40 + index as u64 % 10),
+            quarter.day(40 + quarter.index as u64 % 10),
             (category, &place, description),
             pattern % 8 == 2,
             matched.then_some(own.as_str()),
         );
     }
-    if first_quarter
-        && enterprise.industries.contains(&Industry::NonCoalMine)
-        && index.is_multiple_of(2)
-    {
-        ledger.major_finding(index, &format!("{tail}-{tag}-M"), day(20));
-    }
 
-    // The quarter's statistics, filed in the first days of the next quarter (once those have
-    // come).
-    let filed = end + Days::new(5);
-    if keeps_its_ledger && filed < today {
-        let number = format!("{}Q{}", start.year(), start.month0() / 3 + 1);
-        ledger.step(
-            ("统计", &number, enterprise),
+    /// The quarter's periodic statistics, filed five days after it ended.
+    fn statistics(&mut self, quarter: &Quarter<'_>) {
+        let number = format!(
+            "{}Q{}",
+            quarter.start.year(),
+            quarter.start.month0() / 3 + 1
+        );
+        let found = quarter.own_findings.to_string();
+        self.step(
+            ("统计", &number, quarter.enterprise),
             "报送",
-            filed,
-            who,
+            quarter.end + Days::new(5),
+            quarter.who(),
             &[
-                ("一般隐患数", own_findings.to_string()),
+                ("一般隐患数", found.clone()),
                 ("重大隐患数", "0".into()),
-                ("已整改数", own_findings.to_string()),
+                ("已整改数", found),
                 ("说明", "本季度自查发现的隐患均已整改".into()),
             ],
         );

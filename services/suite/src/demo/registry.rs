@@ -97,6 +97,13 @@ impl Demo {
                 .await?;
         }
 
+        self.seed_organisation(&district).await?;
+        self.seed_grid().await?;
+        self.seed_enterprises().await
+    }
+
+    /// The bureau, the safety committee and a township centre, with their people.
+    async fn seed_organisation(&mut self, district: &str) -> Result<(), Status> {
         for (id, name, kind, parent) in [
             (
                 "putuo-emergency-bureau",
@@ -122,7 +129,7 @@ impl Demo {
                 display_name: name.into(),
                 kind: kind as i32,
                 parent_org_unit_id: parent.into(),
-                region_code: district.clone(),
+                region_code: district.to_string(),
                 ..Default::default()
             };
             let request = pb::CreateOrgUnitRequest {
@@ -171,7 +178,11 @@ impl Demo {
             None,
         )
         .await?;
+        Ok(())
+    }
 
+    /// Two grid cells with their heads and workers.
+    async fn seed_grid(&mut self) -> Result<(), Status> {
         for (id, name, township, village, head, workers) in [
             (
                 "shenjiamen-01",
@@ -208,7 +219,11 @@ impl Demo {
                 .create_grid_cell(self.request(request, Who::Administrator))
                 .await?;
         }
+        Ok(())
+    }
 
+    /// The demo's enterprises, registered from 2020.
+    async fn seed_enterprises(&mut self) -> Result<(), Status> {
         for (index, enterprise) in ENTERPRISES.iter().enumerate() {
             let risk = match index % 4 {
                 0 => RiskColour::Orange,

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use hl_eventstore::RequestMeta;
 use hl_proto::hazards::v1 as pb;
 use hl_runtime::ServiceError;
-use hl_runtime::pipeline::{CommandCall, execute};
+use hl_runtime::pipeline::{CommandCall, run_command};
 use hl_runtime::sheet::{self, RowProblem, SheetFormat};
 use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
@@ -51,7 +51,7 @@ pub(super) async fn import_past_ledger(
     api: &HazardsApi,
     request: Request<pb::ImportPastLedgerRequest>,
 ) -> Result<Response<pb::ImportPastLedgerResponse>, Status> {
-    let mut call = CommandCall::begin(request)?;
+    let mut call = CommandCall::from_request(request)?;
     let format = call
         .violations
         .enumeration::<pb::LedgerFileFormat>("format", call.body.format);
@@ -77,24 +77,8 @@ pub(super) async fn import_past_ledger(
         .await
         .map_err(|error| Status::internal(format!("reading the file failed: {error}")))??;
 
-    let administrator = call.actor.clone();
-    let mut rehearsal = Rehearsal::new(api, &administrator, now);
-    let mut problems = read.problems;
-    let mut ready = Vec::new();
-    let mut already_recorded = 0;
-    for step in read.steps {
-        let line = step.line;
-        match rehearsal.step(step).await? {
-            Rehearsed::Ready(prepared) => ready.push(*prepared),
-            Rehearsed::AlreadyRecorded => already_recorded += 1,
-            Rehearsed::Refused(problem) => problems.push(RowProblem {
-                line,
-                column: String::new(),
-                problem,
-            }),
-        }
-    }
-    problems.sort_by_key(|problem| problem.line);
+    let (ready, already_recorded, problems) =
+        rehearse(api, &call.actor, now, read.steps, read.problems).await?;
 
     let body = &call.body;
     let mut response = pb::ImportPastLedgerResponse {
@@ -119,25 +103,8 @@ pub(super) async fn import_past_ledger(
     }
 
     let base = call.meta();
-    let mut recorded = 0;
-    let total = ready.len();
-    for (done, prepared) in ready.into_iter().enumerate() {
-        let line = prepared.step.line;
-        match record(api, &prepared, &base).await {
-            Ok(true) => recorded += 1,
-            Ok(false) => already_recorded += 1,
-            // Someone changed the record between the rehearsal and now.
-            Err(status) if is_refusal(&status) => response.problems.push(pb::LedgerRowProblem {
-                line,
-                column: String::new(),
-                problem: status.message().to_string(),
-            }),
-            Err(status) => return Err(status),
-        }
-        if (done + 1) % PROGRESS_EVERY == 0 {
-            tracing::info!(done = done + 1, total, "past ledger import: steps recorded");
-        }
-    }
+    let (recorded, replayed) = record_all(api, ready, &base, &mut response.problems).await?;
+    let already_recorded = already_recorded + replayed;
 
     let outcome = ImportOutcome {
         region: api.region.clone(),
@@ -149,7 +116,7 @@ pub(super) async fn import_past_ledger(
         problems: response.problems.len() as i32,
     };
     let import_id = call.new_id::<PastLedgerImport>("");
-    let committed = execute(&api.imports, &import_id, &outcome, &base).await?;
+    let committed = run_command(&api.imports, &import_id, &outcome, &base).await?;
     // A retry of the same call answers with what the first one did.
     if let Some(first) = committed
         .state
@@ -164,6 +131,63 @@ pub(super) async fn import_past_ledger(
     }
     response.commit = Some(committed.commit);
     Ok(Response::new(response))
+}
+
+/// Rehearses every step in file order: the steps ready to record, how many an earlier run
+/// recorded, and every problem (the file's and the rehearsal's) by line.
+async fn rehearse(
+    api: &HazardsApi,
+    administrator: &hl_proto::common::v1::Actor,
+    now: DateTime<Utc>,
+    steps: Vec<Step>,
+    mut problems: Vec<RowProblem>,
+) -> Result<(Vec<Prepared>, i32, Vec<RowProblem>), Status> {
+    let mut rehearsal = Rehearsal::new(api, administrator, now);
+    let mut ready = Vec::new();
+    let mut already_recorded = 0;
+    for step in steps {
+        let line = step.line;
+        match rehearsal.step(step).await? {
+            Rehearsed::Ready(prepared) => ready.push(*prepared),
+            Rehearsed::AlreadyRecorded => already_recorded += 1,
+            Rehearsed::Refused(problem) => problems.push(RowProblem {
+                line,
+                column: String::new(),
+                problem,
+            }),
+        }
+    }
+    problems.sort_by_key(|problem| problem.line);
+    Ok((ready, already_recorded, problems))
+}
+
+/// Records the rehearsed steps in order, logging progress on a long file: how many were
+/// recorded now and how many an earlier run had. A step someone else's change refuses since the
+/// rehearsal is the row's problem; an outage fails the call, which can simply be made again.
+async fn record_all(
+    api: &HazardsApi,
+    ready: Vec<Prepared>,
+    base: &RequestMeta,
+    problems: &mut Vec<pb::LedgerRowProblem>,
+) -> Result<(i32, i32), Status> {
+    let (mut recorded, mut replayed) = (0, 0);
+    let total = ready.len();
+    for (done, prepared) in ready.into_iter().enumerate() {
+        match record(api, &prepared, base).await {
+            Ok(true) => recorded += 1,
+            Ok(false) => replayed += 1,
+            Err(status) if is_refusal(&status) => problems.push(pb::LedgerRowProblem {
+                line: prepared.step.line,
+                column: String::new(),
+                problem: status.message().to_string(),
+            }),
+            Err(status) => return Err(status),
+        }
+        if (done + 1) % PROGRESS_EVERY == 0 {
+            tracing::info!(done = done + 1, total, "past ledger import: steps recorded");
+        }
+    }
+    Ok((recorded, replayed))
 }
 
 /// Reads a file into steps; a file that cannot be read at all is INVALID_ARGUMENT.
@@ -224,25 +248,25 @@ async fn record(api: &HazardsApi, prepared: &Prepared, base: &RequestMeta) -> Re
     let id = &step.aggregate_id;
     let replayed = match &step.action {
         Action::Hazard(command) => {
-            execute(&api.hazards, id, command, &meta)
+            run_command(&api.hazards, id, command, &meta)
                 .await?
                 .commit
                 .replayed
         }
         Action::Round(command) => {
-            execute(&api.rounds, id, command, &meta)
+            run_command(&api.rounds, id, command, &meta)
                 .await?
                 .commit
                 .replayed
         }
         Action::Device(command) => {
-            execute(&api.devices, id, command, &meta)
+            run_command(&api.devices, id, command, &meta)
                 .await?
                 .commit
                 .replayed
         }
         Action::Statistics(command) => {
-            execute(&api.statistics, id, command, &meta)
+            run_command(&api.statistics, id, command, &meta)
                 .await?
                 .commit
                 .replayed

@@ -301,11 +301,38 @@ fn action(
     record: Record,
     step: &str,
 ) -> Option<Action> {
-    let action = match (record, step) {
-        (Record::Hazard, "上报") => Action::Hazard(HazardCommand::Report(
-            requests::report_hazard(checks, &report(found, cells), cells.region),
-        )),
-        (Record::Hazard, "定级") => {
+    let (action, steps) = match record {
+        Record::Hazard => (
+            hazard_step(found, checks, cells, step),
+            "上报, 定级, 整改计划, 责令整改, 治理方案, 即查即改, 整改完成, 验收, 退回, 销号",
+        ),
+        Record::Round => (round_step(found, checks, cells, step), "开始, 发现, 提交"),
+        Record::Device => (device_step(found, checks, cells, step), "登记, 检测"),
+        Record::Statistics => (statistics_step(found, checks, cells, step), "报送"),
+    };
+    if action.is_none() {
+        found.add(
+            "步骤",
+            format!("{step:?} is not a step of this record; one of {steps}"),
+        );
+    }
+    action
+}
+
+/// A step of a hazard's lifecycle, through the request checks of its RPC.
+fn hazard_step(
+    found: &mut Violations,
+    checks: &mut Violations,
+    cells: &Cells<'_>,
+    step: &str,
+) -> Option<Action> {
+    Some(match step {
+        "上报" => Action::Hazard(HazardCommand::Report(requests::report_hazard(
+            checks,
+            &report(found, cells),
+            cells.region,
+        ))),
+        "定级" => {
             let level = label(found, cells, "等级", level);
             Action::Hazard(requests::grade(
                 checks,
@@ -317,21 +344,8 @@ fn action(
                 },
             ))
         }
-        (Record::Hazard, "整改计划") => Action::Hazard(requests::plan_rectification(
-            checks,
-            &pb::PlanRectificationRequest {
-                plan: Some(pb::RectificationPlan {
-                    measures: cells.text("整改措施"),
-                    owner: cells.text("责任人"),
-                    funds_fen: funds_fen(found, cells.row.cell("资金(元)")),
-                    deadline: cells.date(found, "整改期限"),
-                    acceptance_standard: cells.text("验收标准"),
-                    acceptor: cells.text("验收人"),
-                }),
-                ..Default::default()
-            },
-        )),
-        (Record::Hazard, "责令整改") => Action::Hazard(requests::order_rectification(
+        "整改计划" => Action::Hazard(requests::plan_rectification(checks, &plan(found, cells))),
+        "责令整改" => Action::Hazard(requests::order_rectification(
             checks,
             &pb::OrderRectificationRequest {
                 order: Some(pb::RectificationOrder {
@@ -342,21 +356,8 @@ fn action(
                 ..Default::default()
             },
         )),
-        (Record::Hazard, "治理方案") => Action::Hazard(requests::remediation_plan(
-            checks,
-            &pb::SubmitRemediationPlanRequest {
-                plan: Some(pb::RemediationPlan {
-                    goals_and_tasks: cells.text("治理目标任务"),
-                    methods_and_measures: cells.text("治理方法措施"),
-                    funds_and_materials: cells.text("经费物资"),
-                    responsible_organisation_and_people: cells.text("机构人员"),
-                    time_limit_and_requirements: cells.text("时限要求"),
-                    safety_measures_and_emergency_plan: cells.text("安全措施应急预案"),
-                }),
-                ..Default::default()
-            },
-        )),
-        (Record::Hazard, "即查即改") => Action::Hazard(requests::fix_on_spot(
+        "治理方案" => Action::Hazard(requests::remediation_plan(checks, &remediation(cells))),
+        "即查即改" => Action::Hazard(requests::fix_on_spot(
             checks,
             &pb::FixHazardOnSpotRequest {
                 note: cells.text("说明"),
@@ -364,7 +365,7 @@ fn action(
                 ..Default::default()
             },
         )),
-        (Record::Hazard, "整改完成") => Action::Hazard(requests::claim(
+        "整改完成" => Action::Hazard(requests::claim(
             checks,
             &pb::ClaimRectificationRequest {
                 note: cells.text("说明"),
@@ -372,7 +373,7 @@ fn action(
                 ..Default::default()
             },
         )),
-        (Record::Hazard, "验收") => Action::Hazard(requests::verify(
+        "验收" => Action::Hazard(requests::verify(
             checks,
             &pb::VerifyRectificationRequest {
                 note: cells.text("说明"),
@@ -380,7 +381,7 @@ fn action(
                 ..Default::default()
             },
         )),
-        (Record::Hazard, "退回") => Action::Hazard(requests::reject(
+        "退回" => Action::Hazard(requests::reject(
             checks,
             &pb::RejectRectificationRequest {
                 reason: cells.text("说明"),
@@ -388,14 +389,26 @@ fn action(
                 ..Default::default()
             },
         )),
-        (Record::Hazard, "销号") => Action::Hazard(requests::close(
+        "销号" => Action::Hazard(requests::close(
             checks,
             &pb::CloseHazardRequest {
                 note: cells.text("说明"),
                 ..Default::default()
             },
         )),
-        (Record::Round, "开始") => Action::Round(requests::open_round(
+        _ => return None,
+    })
+}
+
+/// A step of a self-check round.
+fn round_step(
+    found: &mut Violations,
+    checks: &mut Violations,
+    cells: &Cells<'_>,
+    step: &str,
+) -> Option<Action> {
+    Some(match step {
+        "开始" => Action::Round(requests::open_round(
             checks,
             &pb::OpenSelfCheckRoundRequest {
                 enterprise_id: cells.text("统一社会信用代码"),
@@ -406,7 +419,7 @@ fn action(
                 ..Default::default()
             },
         )),
-        (Record::Round, "发现") => {
+        "发现" => {
             let hazard_id = cells.cited(Record::Hazard);
             if hazard_id.is_empty() {
                 found.add(
@@ -416,7 +429,7 @@ fn action(
             }
             Action::Round(SelfCheckRoundCommand::RecordFinding { hazard_id })
         }
-        (Record::Round, "提交") => {
+        "提交" => {
             let zero = cells.row.cell("无隐患");
             let attested = pick(
                 zero,
@@ -437,7 +450,19 @@ fn action(
                 },
             ))
         }
-        (Record::Device, "登记") => {
+        _ => return None,
+    })
+}
+
+/// A step of an alarm device.
+fn device_step(
+    found: &mut Violations,
+    checks: &mut Violations,
+    cells: &Cells<'_>,
+    step: &str,
+) -> Option<Action> {
+    Some(match step {
+        "登记" => {
             let kind = label(found, cells, "装置类型", device_kind);
             Action::Device(requests::register_device(
                 checks,
@@ -450,7 +475,7 @@ fn action(
                 cells.region,
             ))
         }
-        (Record::Device, "检测") => {
+        "检测" => {
             let result = label(found, cells, "结果", test_result);
             Action::Device(requests::record_test(
                 checks,
@@ -464,7 +489,19 @@ fn action(
                 },
             ))
         }
-        (Record::Statistics, "报送") => {
+        _ => return None,
+    })
+}
+
+/// The filing of periodic statistics.
+fn statistics_step(
+    found: &mut Violations,
+    checks: &mut Violations,
+    cells: &Cells<'_>,
+    step: &str,
+) -> Option<Action> {
+    Some(match step {
+        "报送" => {
             let (year, quarter) = period(found, cells.row.cell("编号"));
             let count = |found: &mut Violations, column: &str| -> u32 {
                 let text = cells.row.cell(column);
@@ -495,23 +532,38 @@ fn action(
                 },
             ))
         }
-        (record, step) => {
-            let steps = match record {
-                Record::Hazard => {
-                    "上报, 定级, 整改计划, 责令整改, 治理方案, 即查即改, 整改完成, 验收, 退回, 销号"
-                }
-                Record::Round => "开始, 发现, 提交",
-                Record::Device => "登记, 检测",
-                Record::Statistics => "报送",
-            };
-            found.add(
-                "步骤",
-                format!("{step:?} is not a step of this record; one of {steps}"),
-            );
-            return None;
-        }
-    };
-    Some(action)
+        _ => return None,
+    })
+}
+
+/// The plan (五定) a 整改计划 row makes.
+fn plan(found: &mut Violations, cells: &Cells<'_>) -> pb::PlanRectificationRequest {
+    pb::PlanRectificationRequest {
+        plan: Some(pb::RectificationPlan {
+            measures: cells.text("整改措施"),
+            owner: cells.text("责任人"),
+            funds_fen: funds_fen(found, cells.row.cell("资金(元)")),
+            deadline: cells.date(found, "整改期限"),
+            acceptance_standard: cells.text("验收标准"),
+            acceptor: cells.text("验收人"),
+        }),
+        ..Default::default()
+    }
+}
+
+/// The six parts of the 治理方案 a row makes.
+fn remediation(cells: &Cells<'_>) -> pb::SubmitRemediationPlanRequest {
+    pb::SubmitRemediationPlanRequest {
+        plan: Some(pb::RemediationPlan {
+            goals_and_tasks: cells.text("治理目标任务"),
+            methods_and_measures: cells.text("治理方法措施"),
+            funds_and_materials: cells.text("经费物资"),
+            responsible_organisation_and_people: cells.text("机构人员"),
+            time_limit_and_requirements: cells.text("时限要求"),
+            safety_measures_and_emergency_plan: cells.text("安全措施应急预案"),
+        }),
+        ..Default::default()
+    }
 }
 
 /// The report request a 上报 row makes.
