@@ -180,6 +180,11 @@ pub mod test_actors {
         actor("township-1", Role::TownshipOfficer, "township", township)
     }
 
+    /// A government system of the district: a sensor platform.
+    pub fn system() -> Actor {
+        actor("sensor-platform", Role::System, "sensor-platform", "330903")
+    }
+
     pub fn administrator() -> Actor {
         actor(
             "admin-1",

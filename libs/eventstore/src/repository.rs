@@ -43,6 +43,8 @@ pub struct RepositorySettings {
     /// How many recent request_ids each aggregate remembers, to recognise retries after
     /// JetStream's de-duplication window.
     pub request_log_capacity: usize,
+    /// When a command is recorded: the system clock, except in tests of late entry.
+    pub clock: hl_domain::clock::Clock,
 }
 
 impl Default for RepositorySettings {
@@ -52,6 +54,7 @@ impl Default for RepositorySettings {
             snapshot_every: 16,
             cache_capacity: 20_000,
             request_log_capacity: 1024,
+            clock: hl_domain::clock::Clock::system(),
         }
     }
 }
@@ -396,7 +399,7 @@ impl<A: Aggregate> Repository<A> {
 
             // Times are kept to the millisecond, as the read models store them, so a state
             // folded from the events and one read back from a table are equal.
-            let now = Utc::now().trunc_subsecs(3);
+            let now = self.settings.clock.now().trunc_subsecs(3);
             let context = CommandContext {
                 aggregate_id: aggregate_id.to_string(),
                 actor: request.actor.clone(),

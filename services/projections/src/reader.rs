@@ -440,3 +440,27 @@ pub async fn history_events(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic_types::StatusExt;
+
+    #[test]
+    fn a_hazard_judged_by_rules_this_build_does_not_know_is_an_error_not_the_latest_rules() {
+        let refusal = HAZARDS.by_name("hazards-1999").unwrap_err();
+        let status = tonic::Status::from(ReadError::UnknownRules {
+            hazard_id: "h-1".into(),
+            refusal,
+        });
+        assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status:?}");
+        let info = status.get_details_error_info().expect("ErrorInfo");
+        assert_eq!(info.reason, "UNKNOWN_RULE_VERSION");
+        assert_eq!(info.metadata["hazard"], "h-1");
+        assert!(
+            HAZARDS
+                .by_name(HAZARDS.in_force(chrono::NaiveDate::MAX).name)
+                .is_ok()
+        );
+    }
+}

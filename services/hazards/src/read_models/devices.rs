@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hl_eventstore::Aggregate;
+use hl_eventstore::EventMeta;
 use hl_proto::hazards::v1::{AlarmDeviceKind, AlarmTestResult};
 use hl_readmodel::{
-    Commit, OnConflict, ReadModel, TableSpec, columns, fold_rows, table, write_rows,
+    Commit, OnConflict, Position, ReadModel, TableSpec, columns, fold_rows, table, write_rows,
 };
 use sqlx::AnyConnection;
 
@@ -82,40 +83,50 @@ impl ReadModel for DeviceModel {
             generation,
             &commits,
             |row: &mut DeviceRow, event, meta, position| {
-                match event {
-                    AlarmDeviceEvent::Registered(registered) => {
-                        *row = DeviceRow {
-                            device_id: registered.device_id.clone(),
-                            enterprise_id: registered.enterprise_id.clone(),
-                            kind: registered.kind(),
-                            location: registered.location.clone(),
-                            test_interval_days: registered.test_interval_days,
-                            registered_on: local_date(meta.occurred_at),
-                            registered_at: meta.occurred_at,
-                            claimed_last_tested_on: registered
-                                .last_tested_on
-                                .and_then(|date| date.to_naive()),
-                            ..DeviceRow::default()
-                        };
-                    }
-                    AlarmDeviceEvent::Tested(tested) => tests.push(DeviceTestRow {
-                        device_id: meta.aggregate_id.clone(),
-                        sequence: position.sequence * 1000 + position.index,
-                        tested_on: tested
-                            .tested_on
-                            .and_then(|date| date.to_naive())
-                            .unwrap_or_default(),
-                        result: tested.result(),
-                        at: meta.occurred_at,
-                        recorded_at: meta.recorded_at,
-                        event_id: meta.event_id.clone(),
-                    }),
-                    AlarmDeviceEvent::Retired(_) => row.retired_at = Some(meta.occurred_at),
-                }
-                row.event_id = meta.event_id.clone();
+                fold_device(row, &mut tests, event, meta, position)
             },
         )
         .await?;
         write_rows(connection, generation, &tests, OnConflict::Keep).await
     }
+}
+
+/// A device's row and its evidenced tests after one event: the read model's fold, also used by
+/// tests that judge a device without a database.
+pub fn fold_device(
+    row: &mut DeviceRow,
+    tests: &mut Vec<DeviceTestRow>,
+    event: &AlarmDeviceEvent,
+    meta: &EventMeta,
+    position: Position,
+) {
+    match event {
+        AlarmDeviceEvent::Registered(registered) => {
+            *row = DeviceRow {
+                device_id: registered.device_id.clone(),
+                enterprise_id: registered.enterprise_id.clone(),
+                kind: registered.kind(),
+                location: registered.location.clone(),
+                test_interval_days: registered.test_interval_days,
+                registered_on: local_date(meta.occurred_at),
+                registered_at: meta.occurred_at,
+                claimed_last_tested_on: registered.last_tested_on.and_then(|date| date.to_naive()),
+                ..DeviceRow::default()
+            };
+        }
+        AlarmDeviceEvent::Tested(tested) => tests.push(DeviceTestRow {
+            device_id: meta.aggregate_id.clone(),
+            sequence: position.sequence * 1000 + position.index,
+            tested_on: tested
+                .tested_on
+                .and_then(|date| date.to_naive())
+                .unwrap_or_default(),
+            result: tested.result(),
+            at: meta.occurred_at,
+            recorded_at: meta.recorded_at,
+            event_id: meta.event_id.clone(),
+        }),
+        AlarmDeviceEvent::Retired(_) => row.retired_at = Some(meta.occurred_at),
+    }
+    row.event_id = meta.event_id.clone();
 }

@@ -13,6 +13,8 @@
 //! what is about one hazard, the version in force on the day for what is about an enterprise.
 //! Every row names the version it used.
 
+#[cfg(test)]
+mod adversarial_tests;
 mod clocks;
 mod enterprises;
 mod ledgers;

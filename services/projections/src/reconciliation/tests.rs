@@ -495,3 +495,99 @@ fn on_time_closure_counts_verification_by_the_deadline_not_a_claim() {
     assert_eq!(rate.numerator, ids(&["own-2"]));
     assert_eq!(rate.denominator.len(), 2);
 }
+
+#[test]
+fn a_proposal_on_the_same_equipment_needs_the_same_category_too() {
+    let mut government = hazard("gov", true, HazardLevel::General, "2023-05-01");
+    government.facts.location = "二号冷库".into();
+    government.facts.equipment = "氨阀 V-2".into();
+    let mut same_equipment = hazard("own-equipment", false, HazardLevel::General, "2023-04-20");
+    same_equipment.facts.location = "机房".into();
+    same_equipment.facts.equipment = "氨阀 V-2".into();
+    let mut other_category = hazard("own-other", false, HazardLevel::General, "2023-04-20");
+    other_category.facts.location = "二号冷库".into();
+    other_category.facts.category = HazardCategory::FireSafety;
+    let mut no_equipment = hazard("own-blank", false, HazardLevel::General, "2023-04-20");
+    no_equipment.facts.location = String::new();
+    no_equipment.facts.equipment = String::new();
+    let scenario = snapshot(
+        "2023-06-01",
+        vec![government, same_equipment, other_category, no_equipment],
+    );
+    let found: Vec<String> = proposals(&scenario)
+        .into_iter()
+        .map(|proposal| proposal.self_hazard_id)
+        .collect();
+    assert_eq!(found, ["own-equipment"]);
+}
+
+#[test]
+fn a_rejected_claim_or_a_late_verification_is_never_closed_on_time() {
+    let deadline = day("2023-05-01");
+    let mut rejected = hazard("gov-rejected", true, HazardLevel::General, "2023-04-01");
+    rejected.lifecycle.deadline = Some(deadline);
+    rejected.lifecycle.deadline_source = DeadlineSource::Order;
+    rejected.lifecycle.claimed_at = Some(at("2023-04-20"));
+    rejected.lifecycle.government_rejections = 1;
+    rejected.lifecycle.government_rejected_at = Some(at("2023-04-25"));
+    rejected.lifecycle.status = HazardStatus::Rectifying;
+    let mut late = hazard("gov-late", true, HazardLevel::General, "2023-04-01");
+    late.lifecycle.deadline = Some(deadline);
+    late.lifecycle.deadline_source = DeadlineSource::Order;
+    late.lifecycle.claimed_at = Some(at("2023-04-28"));
+    late.lifecycle.verified_at = Some(at("2023-05-03"));
+    late.lifecycle.verified_by_government = true;
+    late.lifecycle.status = HazardStatus::Verified;
+    let mut in_time = hazard("gov-in-time", true, HazardLevel::General, "2023-04-01");
+    in_time.lifecycle.deadline = Some(deadline);
+    in_time.lifecycle.deadline_source = DeadlineSource::Order;
+    in_time.lifecycle.verified_at = Some(at("2023-05-01"));
+    in_time.lifecycle.verified_by_government = true;
+    in_time.lifecycle.status = HazardStatus::Verified;
+    let scenario = snapshot("2023-06-01", vec![rejected, late, in_time]);
+    let (total, _) = rates(&scenario, &discrepancies(&scenario), GroupBy::Township);
+    let rate = &total.on_time[&(true, HazardLevel::General as i32)];
+    assert_eq!(rate.numerator, ids(&["gov-in-time"]));
+    assert_eq!(rate.denominator.len(), 3);
+}
+
+#[test]
+fn every_row_names_the_rule_version_it_was_judged_by() {
+    let missed = hazard("gov-missed", true, HazardLevel::Major, "2023-05-01");
+    let mut overdue = hazard("gov-overdue", true, HazardLevel::General, "2023-04-01");
+    overdue.lifecycle.status = HazardStatus::Rectifying;
+    overdue.lifecycle.deadline = Some(day("2023-04-20"));
+    overdue.lifecycle.deadline_source = DeadlineSource::Order;
+    let mut rejected = hazard("gov-rejected", true, HazardLevel::General, "2023-04-02");
+    rejected.lifecycle.government_rejections = 1;
+    rejected.lifecycle.government_rejected_at = Some(at("2023-04-25"));
+    let mut major_own = hazard("own-major", false, HazardLevel::Major, "2023-04-03");
+    major_own.lifecycle.status = HazardStatus::Graded;
+    let mut scenario = snapshot("2023-07-20", vec![missed, overdue, rejected, major_own]);
+    scenario.period_end = day("2023-07-20");
+    scenario
+        .enterprises
+        .push(in_scope(SelfCheckFrequency::Quarterly));
+    scenario.devices.push(DeviceView {
+        device: DeviceRow {
+            device_id: "nh3".into(),
+            enterprise_id: ENTERPRISE.into(),
+            test_interval_days: 365,
+            registered_on: day("2022-01-01"),
+            ..DeviceRow::default()
+        },
+        tests: Vec::new(),
+        attributes: attributes(),
+    });
+    let rows = discrepancies(&scenario);
+    let classes: HashSet<Class> = rows.iter().map(|row| row.class).collect();
+    assert!(classes.len() >= 6, "{classes:?}");
+    let version = HAZARDS.in_force(day("2023-05-01")).name;
+    for row in &rows {
+        assert_eq!(
+            row.rule_version, version,
+            "{:?} {}",
+            row.class, row.record_name
+        );
+    }
+}

@@ -88,6 +88,15 @@ pub fn day(text: &str) -> hl_proto::common::v1::Date {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap().into()
 }
 
+/// How a world's steps are entered.
+#[derive(Clone, Copy, Debug)]
+pub enum Entry {
+    /// Loaded from a past ledger by a bureau administrator: recorded now, marked as migrated.
+    Migrated,
+    /// Entered live, this long after each step happened (zero: on the day).
+    Live(chrono::Duration),
+}
+
 pub struct World {
     pub nats: NatsServer,
     pub store: EventStore,
@@ -97,6 +106,9 @@ pub struct World {
     pub devices: Repository<hl_hazards::domain::alarm_device::AlarmDevice>,
     pub enterprises: Repository<Enterprise>,
     pub backend: Backend,
+    entry: Entry,
+    /// What the repositories' clock reads: when the step being entered is recorded.
+    recording_time: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
 }
 
 impl World {
@@ -106,6 +118,16 @@ impl World {
     }
 
     pub async fn start_on(nats: NatsServer, namespace: &str, backend: Backend) -> World {
+        World::start_entering(nats, namespace, backend, Entry::Migrated).await
+    }
+
+    /// A world whose steps are entered as `entry` says.
+    pub async fn start_entering(
+        nats: NatsServer,
+        namespace: &str,
+        backend: Backend,
+        entry: Entry,
+    ) -> World {
         let client = async_nats::connect(nats.url()).await.unwrap();
         let store = EventStore::new(
             client,
@@ -122,7 +144,14 @@ impl World {
             Projections::start(database, store.clone(), registry, projector::DEFAULT_BATCH)
                 .await
                 .unwrap();
-        let settings = RepositorySettings::default();
+        let recording_time: Arc<std::sync::Mutex<Option<DateTime<Utc>>>> = Arc::default();
+        let clock_reads = recording_time.clone();
+        let settings = RepositorySettings {
+            clock: hl_domain::clock::Clock::from_fn(move || {
+                clock_reads.lock().unwrap().unwrap_or_else(Utc::now)
+            }),
+            ..RepositorySettings::default()
+        };
         World {
             hazards: Repository::new(store.clone(), "330903", settings.clone()),
             rounds: Repository::new(store.clone(), "330903", settings.clone()),
@@ -132,10 +161,12 @@ impl World {
             store,
             projections,
             backend,
+            entry,
+            recording_time,
         }
     }
 
-    /// Records a command as `actor` at business time `when`.
+    /// Records a command as `actor` at business time `when`, entered as the world enters steps.
     pub async fn execute<A: Aggregate>(
         &self,
         repository: &Repository<A>,
@@ -144,18 +175,37 @@ impl World {
         actor: Actor,
         when: &str,
     ) {
+        let recorded = match self.entry {
+            Entry::Migrated => None,
+            Entry::Live(delay) => Some(at(when) + delay),
+        };
+        self.execute_recorded(repository, id, command, actor, when, recorded)
+            .await;
+    }
+
+    /// Records a command that happened at `when`, entered live at `recorded` (or loaded from a
+    /// past ledger when None).
+    pub async fn execute_recorded<A: Aggregate>(
+        &self,
+        repository: &Repository<A>,
+        id: &str,
+        command: A::Command,
+        actor: Actor,
+        when: &str,
+        recorded: Option<DateTime<Utc>>,
+    ) {
+        *self.recording_time.lock().unwrap() = recorded;
         let meta = RequestMeta {
             request_id: uuid::Uuid::new_v4().to_string(),
             actor,
             occurred_at: Some(at(when)),
             correlation_id: None,
-            // The test loads a past year's ledgers, as a bureau administrator would.
-            migrated_by: Some(test_actors::administrator()),
+            // Loaded from a past year's ledgers, as a bureau administrator would.
+            migrated_by: recorded.is_none().then(test_actors::administrator),
         };
-        repository
-            .execute(id, &command, &meta)
-            .await
-            .unwrap_or_else(|error| panic!("{id}: {error}"));
+        let outcome = repository.execute(id, &command, &meta).await;
+        *self.recording_time.lock().unwrap() = None;
+        outcome.unwrap_or_else(|error| panic!("{id}: {error}"));
     }
 
     /// Registers an enterprise in township 330903001, industry 涉氨制冷, from 2020.
@@ -195,42 +245,9 @@ impl World {
         when: &str,
         counterpart: &str,
     ) {
-        let report = ReportHazard {
-            enterprise: Standing::registered(
-                enterprise_id,
-                registry::EnterpriseDetails {
-                    township_code: "330903001".into(),
-                    ..Default::default()
-                },
-            ),
-            region: "330903".into(),
-            provenance: if government {
-                hazards::Provenance::GovernmentInspection
-            } else {
-                hazards::Provenance::EnterpriseSelf
-            },
-            source_type: hazards::SourceType::Routine,
-            category: hazards::HazardCategory::AmmoniaRefrigeration,
-            location: location.into(),
-            description: format!("hazard {id}"),
-            counterpart_hazard_id: counterpart.into(),
-            level,
-            level_criterion: "c".into(),
-            ..ReportHazard::default()
-        };
-        let actor = if government {
-            test_actors::inspector()
-        } else {
-            enterprise_actor(enterprise_id)
-        };
-        self.execute(
-            &self.hazards,
-            id,
-            HazardCommand::Report(report),
-            actor,
-            when,
-        )
-        .await;
+        let (command, actor) =
+            reporting(id, enterprise_id, government, level, location, counterpart);
+        self.execute(&self.hazards, id, command, actor, when).await;
     }
 
     /// A government order with a deadline.
@@ -317,6 +334,47 @@ impl World {
             .map(|row| (row.code, row.hazard_ids))
             .collect()
     }
+}
+
+/// The report of a hazard and who makes it: government-side by the inspector, self-check by the
+/// enterprise.
+pub fn reporting(
+    id: &str,
+    enterprise_id: &str,
+    government: bool,
+    level: hazards::HazardLevel,
+    location: &str,
+    counterpart: &str,
+) -> (HazardCommand, Actor) {
+    let report = ReportHazard {
+        enterprise: Standing::registered(
+            enterprise_id,
+            registry::EnterpriseDetails {
+                township_code: "330903001".into(),
+                ..Default::default()
+            },
+        ),
+        region: "330903".into(),
+        provenance: if government {
+            hazards::Provenance::GovernmentInspection
+        } else {
+            hazards::Provenance::EnterpriseSelf
+        },
+        source_type: hazards::SourceType::Routine,
+        category: hazards::HazardCategory::AmmoniaRefrigeration,
+        location: location.into(),
+        description: format!("hazard {id}"),
+        counterpart_hazard_id: counterpart.into(),
+        level,
+        level_criterion: "c".into(),
+        ..ReportHazard::default()
+    };
+    let actor = if government {
+        test_actors::inspector()
+    } else {
+        enterprise_actor(enterprise_id)
+    };
+    (HazardCommand::Report(report), actor)
 }
 
 pub fn enterprise_actor(enterprise_id: &str) -> Actor {

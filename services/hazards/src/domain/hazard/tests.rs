@@ -13,6 +13,8 @@ use hl_directory::Standing;
 use hl_eventstore::Given;
 use hl_proto::responsibility::v1::{EnterpriseDetails, EnterpriseStatus};
 
+mod ledger_integrity;
+
 const TOWNSHIP: &str = "330903001";
 
 fn at(text: &str) -> DateTime<Utc> {
