@@ -2,6 +2,8 @@
 //! step, steps dated in order, the township of a hazard as the registry had it on the day the
 //! hazard occurred, and rule data the client cannot override.
 
+mod support;
+
 use chrono::{Duration, Utc};
 use hl_proto::common::v1::Date;
 use hl_proto::hazards::v1 as pb;
@@ -9,29 +11,13 @@ use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::responsibility::v1 as registry;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
 use hl_proto::{FieldMask, timestamp};
+use hl_testkit::TestService;
 use hl_testkit::actors::{
     ENTERPRISE, OTHER_TOWNSHIP, TOWNSHIP, by_administrator, by_enterprise, by_inspector,
 };
-use hl_testkit::fixtures::{Registered, register_district};
-use hl_testkit::{NatsServer, TestService, unique_namespace};
 use tonic::transport::Channel;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
-
-async fn fixture() -> (NatsServer, TestService) {
-    let nats = NatsServer::start().await;
-    let service = TestService::spawn(&nats.url(), &unique_namespace(), |server, store, region| {
-        hl_responsibility::mount(server, store, region);
-        hl_hazards::mount(server, store, region);
-    })
-    .await;
-    register_district(
-        service.channel().await,
-        &[Registered::cold_store(ENTERPRISE)],
-    )
-    .await;
-    (nats, service)
-}
 
 async fn client(service: &TestService) -> HazardsServiceClient<Channel> {
     HazardsServiceClient::new(service.channel().await)
@@ -68,7 +54,7 @@ fn violation(status: &Status) -> (String, String) {
 
 #[tokio::test]
 async fn each_role_dates_a_step_only_as_far_back_as_the_rules_allow() {
-    let (_nats, service) = fixture().await;
+    let (_nats, service) = support::district().await;
     let mut client = client(&service).await;
     let own = pb::Provenance::EnterpriseSelf;
     let finding = pb::Provenance::GovernmentInspection;
@@ -137,7 +123,7 @@ async fn each_role_dates_a_step_only_as_far_back_as_the_rules_allow() {
 
 #[tokio::test]
 async fn the_township_is_the_registrys_on_the_day_the_hazard_occurred() {
-    let (_nats, service) = fixture().await;
+    let (_nats, service) = support::district().await;
     let mut client = client(&service).await;
     // The enterprise moved to another township three days ago.
     let moved = registry::UpdateEnterpriseRequest {
@@ -197,7 +183,7 @@ async fn the_township_is_the_registrys_on_the_day_the_hazard_occurred() {
 
 #[tokio::test]
 async fn an_alarm_devices_test_interval_comes_from_rule_data_not_from_the_client() {
-    let (_nats, service) = fixture().await;
+    let (_nats, service) = support::district().await;
     let mut client = client(&service).await;
     let register = |interval| pb::RegisterAlarmDeviceRequest {
         request_id: format!("device-{interval}"),

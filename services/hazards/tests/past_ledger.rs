@@ -3,15 +3,16 @@
 //! nothing twice, every bad row named by line and column, steps the rules refuse caught before
 //! anything is recorded, a workbook read like the CSV, and only an administrator importing.
 
+mod support;
+
 use chrono::{DateTime, Utc};
 use hl_eventstore::{Repository, RepositorySettings};
 use hl_hazards::domain::hazard::Hazard;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
-use hl_testkit::actors::{ENTERPRISE, OTHER_ENTERPRISE, REGION, by_administrator, by_inspector};
-use hl_testkit::fixtures::{Registered, register_district};
+use hl_testkit::TestService;
+use hl_testkit::actors::{ENTERPRISE, REGION, by_administrator, by_inspector};
 use hl_testkit::workbook::xlsx;
-use hl_testkit::{NatsServer, TestService, unique_namespace};
 use tonic::Code;
 use tonic::transport::Channel;
 use tonic_types::StatusExt;
@@ -208,24 +209,6 @@ fn quarter() -> Vec<Row<'static>> {
     ]
 }
 
-async fn fixture() -> (NatsServer, TestService) {
-    let nats = NatsServer::start().await;
-    let service = TestService::spawn(&nats.url(), &unique_namespace(), |server, store, region| {
-        hl_responsibility::mount(server, store, region);
-        hl_hazards::mount(server, store, region);
-    })
-    .await;
-    register_district(
-        service.channel().await,
-        &[
-            Registered::cold_store(ENTERPRISE),
-            Registered::cold_store(OTHER_ENTERPRISE),
-        ],
-    )
-    .await;
-    (nats, service)
-}
-
 async fn client(service: &TestService) -> HazardsServiceClient<Channel> {
     HazardsServiceClient::new(service.channel().await)
 }
@@ -263,7 +246,7 @@ fn decision_at(decision: &Option<pb::Decision>) -> DateTime<Utc> {
 
 #[tokio::test]
 async fn a_quarter_of_paper_ledger_is_recorded_on_its_dates_and_again_records_nothing() {
-    let (_nats, service) = fixture().await;
+    let (_nats, service) = support::district().await;
     let mut client = client(&service).await;
     let file = csv(&quarter());
 
@@ -387,7 +370,7 @@ async fn a_quarter_of_paper_ledger_is_recorded_on_its_dates_and_again_records_no
 
 #[tokio::test]
 async fn a_file_with_bad_rows_records_nothing_and_names_every_line_and_column() {
-    let (_nats, service) = fixture().await;
+    let (_nats, service) = support::district().await;
     let mut client = client(&service).await;
     let mut rows = quarter();
     // Line 3: a date that is not one; line 7: no description and an unknown category;
@@ -480,7 +463,7 @@ async fn a_file_with_bad_rows_records_nothing_and_names_every_line_and_column() 
 
 #[tokio::test]
 async fn steps_the_rules_refuse_are_caught_before_anything_is_recorded() {
-    let (_nats, service) = fixture().await;
+    let (_nats, service) = support::district().await;
     let mut client = client(&service).await;
     let mut rows = quarter();
     // The enterprise verifying the government's finding itself (line 5), and a self-check
@@ -538,7 +521,7 @@ async fn steps_the_rules_refuse_are_caught_before_anything_is_recorded() {
 
 #[tokio::test]
 async fn a_workbook_imports_like_the_csv_and_only_an_administrator_imports() {
-    let (_nats, service) = fixture().await;
+    let (_nats, service) = support::district().await;
     let mut client = client(&service).await;
     let workbook = xlsx(&table(&quarter()));
 

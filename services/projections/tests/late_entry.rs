@@ -119,6 +119,26 @@ async fn report(
     (discrepancies, summary)
 }
 
+/// The hazards of an enterprise (every one when empty), as known at `known_at`.
+async fn hazards(
+    world: &World,
+    enterprise_id: &str,
+    known_at: Option<&str>,
+) -> Vec<ledger::HazardRecord> {
+    world
+        .ledger()
+        .list_hazards(as_inspector(ledger::ListHazardsRequest {
+            enterprise_id: enterprise_id.into(),
+            known_at: known_at.map(|text| hl_proto::timestamp(at(text))),
+            page_size: 100,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .hazards
+}
+
 fn codes(discrepancies: &[ledger::Discrepancy]) -> Vec<(String, Vec<String>)> {
     discrepancies
         .iter()
@@ -254,34 +274,13 @@ async fn a_report_of_a_past_known_at_is_reproduced_after_later_and_backdated_ent
         );
 
         // The late entry is marked as backdated on its row; nothing here is migrated.
-        let listed = world
-            .ledger()
-            .list_hazards(as_inspector(ledger::ListHazardsRequest {
-                enterprise_id: ENTERPRISE.into(),
-                page_size: 100,
-                ..Default::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner()
-            .hazards;
+        let listed = hazards(&world, ENTERPRISE, None).await;
         let own_late = listed
             .iter()
             .find(|row| row.hazard_id == "own-late")
             .unwrap();
         assert!(own_late.backdated && !own_late.migrated);
-        let known_then = world
-            .ledger()
-            .list_hazards(as_inspector(ledger::ListHazardsRequest {
-                enterprise_id: ENTERPRISE.into(),
-                known_at: Some(hl_proto::timestamp(at("2023-07-05T00:00:00Z"))),
-                page_size: 100,
-                ..Default::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner()
-            .hazards;
+        let known_then = hazards(&world, ENTERPRISE, Some("2023-07-05T00:00:00Z")).await;
         assert!(known_then.iter().all(|row| row.hazard_id != "own-late"));
     })
     .await;
@@ -293,16 +292,7 @@ async fn a_migrated_entry_is_marked_as_such_and_a_rate_names_the_records_behind_
         let world = World::start(backend).await;
         quarter(&world).await;
         world.caught_up().await;
-        let listed = world
-            .ledger()
-            .list_hazards(as_inspector(ledger::ListHazardsRequest {
-                page_size: 100,
-                ..Default::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner()
-            .hazards;
+        let listed = hazards(&world, "", None).await;
         assert_eq!(listed.len(), 5);
         assert!(listed.iter().all(|row| row.migrated && !row.backdated));
 

@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use hl_directory::Standing;
 use hl_domain::Given;
 use hl_domain::access::test_actors::{ENTERPRISE, administrator, enterprise, inspector};
@@ -31,17 +31,8 @@ use hl_proto::responsibility::v1::EnterpriseDetails;
 use hl_readmodel::Position;
 use proptest::prelude::*;
 
+use super::tests::{at, day};
 use super::*;
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(&format!("{text}T02:00:00Z"))
-        .unwrap()
-        .to_utc()
-}
-
-fn day(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-}
 
 /// When the enterprise sends its commands (they are recorded then, whatever date they carry).
 fn attack_time() -> DateTime<Utc> {

@@ -15,13 +15,13 @@ use super::*;
 
 const ENTERPRISE: &str = "91330903MA2NCU4LYE";
 
-fn at(text: &str) -> DateTime<Utc> {
+pub(super) fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(&format!("{text}T02:00:00Z"))
         .unwrap()
         .to_utc()
 }
 
-fn day(text: &str) -> NaiveDate {
+pub(super) fn day(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
 }
 
