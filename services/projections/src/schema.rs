@@ -5,9 +5,25 @@
 use hl_readmodel::{Conflict, Database, Registry, insert_rows};
 use sqlx::Executor;
 
-/// The layout of the read models. A generation built with another layout is not used: the
-/// service starts a fresh generation and fills it from the streams.
-pub const SCHEMA_VERSION: i64 = 2;
+/// The version of how events are folded into rows, for a change of a fold that leaves the tables'
+/// columns as they were. A change of any table's columns is seen without it (see [`layout`]).
+const FOLD_VERSION: &str = "3";
+
+/// The layout of the read models: a fingerprint of every table's definition and of the fold
+/// version. A generation built with another layout is not used: the service starts a fresh
+/// generation and fills it from the streams.
+pub fn layout(registry: &Registry) -> i64 {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    digest.update(FOLD_VERSION.as_bytes());
+    for table in registry.tables() {
+        for statement in table.create_statements(0) {
+            digest.update(statement.as_bytes());
+        }
+    }
+    let bytes: [u8; 8] = digest.finalize()[..8].try_into().expect("eight bytes");
+    (u64::from_be_bytes(bytes) >> 1) as i64
+}
 
 /// The one projection this service maintains, as named in the control tables.
 pub const PROJECTION: &str = "ledger";
@@ -88,8 +104,12 @@ pub async fn drop_generation(
     Ok(())
 }
 
-/// Makes `generation` the active one, built with this schema version.
-pub async fn activate(database: &Database, generation: i64) -> Result<(), sqlx::Error> {
+/// Makes `generation` the active one, built with the registry's layout.
+pub async fn activate(
+    database: &Database,
+    registry: &Registry,
+    generation: i64,
+) -> Result<(), sqlx::Error> {
     let mut connection = database.pool().acquire().await?;
     insert_rows(
         &mut connection,
@@ -98,7 +118,7 @@ pub async fn activate(database: &Database, generation: i64) -> Result<(), sqlx::
         vec![vec![
             PROJECTION.into(),
             generation.into(),
-            SCHEMA_VERSION.into(),
+            layout(registry).into(),
             chrono::Utc::now().timestamp_millis().into(),
         ]],
         Some(Conflict::Update {
@@ -122,12 +142,12 @@ pub async fn active_generation(
     .fetch_optional(database.pool())
     .await?;
     let generation = match row {
-        Some((active, version)) if version == SCHEMA_VERSION => return Ok(active),
+        Some((active, version)) if version == layout(registry) => return Ok(active),
         Some((active, version)) => {
             tracing::warn!(
                 generation = active,
                 built_with = version,
-                schema = SCHEMA_VERSION,
+                layout = layout(registry),
                 "the read model was built with another layout; rebuilding it from the streams"
             );
             drop_generation(database, registry, active).await?;
@@ -136,7 +156,7 @@ pub async fn active_generation(
         None => 1,
     };
     create_generation(database, registry, generation).await?;
-    activate(database, generation).await?;
+    activate(database, registry, generation).await?;
     Ok(generation)
 }
 

@@ -232,7 +232,7 @@ impl Projections {
                 break;
             }
         }
-        let switched = schema::activate(&self.database, number).await;
+        let switched = schema::activate(&self.database, &self.registry, number).await;
         if let Err(error) = switched {
             tracing::error!(%error, generation = number, "rebuild could not switch; the old generation stays active");
             drop(building);

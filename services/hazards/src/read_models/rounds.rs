@@ -19,6 +19,8 @@ columns! {
         pub zero_findings: bool,
         pub finding_count: u32,
         pub opened_at: DateTime<Utc>,
+        /// When the opening was recorded.
+        pub opened_recorded_at: DateTime<Utc>,
         /// When the round was submitted (business time).
         pub submitted_at: Option<DateTime<Utc>>,
         /// When the submission was recorded.
@@ -41,6 +43,22 @@ impl RoundRow {
             && self
                 .submission_recorded_at
                 .is_some_and(|recorded| recorded <= known_at)
+    }
+
+    /// The round as it stood at `as_of`, as the ledger knew it at `known_at`; None when it was
+    /// not yet opened or not yet recorded.
+    pub fn as_known(&self, as_of: DateTime<Utc>, known_at: DateTime<Utc>) -> Option<RoundRow> {
+        if self.opened_at > as_of || self.opened_recorded_at > known_at {
+            return None;
+        }
+        let mut round = self.clone();
+        if !self.submitted_by(as_of, known_at) {
+            round.status = SelfCheckRoundStatus::Open;
+            round.zero_findings = false;
+            round.submitted_at = None;
+            round.submission_recorded_at = None;
+        }
+        Some(round)
     }
 
     /// Whether its period overlaps the days from `start` to `end`.
@@ -86,6 +104,7 @@ impl ReadModel for RoundModel {
                                 .unwrap_or_default(),
                             status: SelfCheckRoundStatus::Open,
                             opened_at: meta.occurred_at,
+                            opened_recorded_at: meta.recorded_at,
                             ..RoundRow::default()
                         };
                     }
@@ -102,5 +121,45 @@ impl ReadModel for RoundModel {
         )
         .await
         .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    #[test]
+    fn a_round_shows_as_it_stood_and_as_the_ledger_knew_it() {
+        let round = RoundRow {
+            round_id: "r".into(),
+            status: SelfCheckRoundStatus::Submitted,
+            zero_findings: true,
+            opened_at: at("2023-04-02T00:00:00Z"),
+            opened_recorded_at: at("2023-04-03T00:00:00Z"),
+            submitted_at: Some(at("2023-06-28T00:00:00Z")),
+            submission_recorded_at: Some(at("2023-07-02T00:00:00Z")),
+            ..RoundRow::default()
+        };
+        let later = at("2023-12-31T00:00:00Z");
+        assert!(
+            round.as_known(at("2023-04-01T00:00:00Z"), later).is_none(),
+            "not yet opened"
+        );
+        assert!(
+            round.as_known(later, at("2023-04-02T12:00:00Z")).is_none(),
+            "not yet recorded"
+        );
+        let before_the_submission_was_entered =
+            round.as_known(later, at("2023-07-01T00:00:00Z")).unwrap();
+        assert_eq!(
+            before_the_submission_was_entered.status,
+            SelfCheckRoundStatus::Open
+        );
+        assert!(!before_the_submission_was_entered.zero_findings);
+        assert_eq!(round.as_known(later, later).unwrap(), round);
     }
 }

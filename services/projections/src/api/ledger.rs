@@ -361,7 +361,16 @@ impl LedgerService for LedgerGrpc {
     ) -> Result<Response<pb::ListSelfCheckRoundsResponse>, Status> {
         caller(&request)?;
         let body = request.into_inner();
-        let query = format!("enterprise={}", body.enterprise_id);
+        let mut violations = Violations::new();
+        let scope =
+            Asked::at(body.as_of.as_ref(), body.known_at.as_ref()).scope(&mut violations, false);
+        violations.into_result()?;
+        let query = format!(
+            "enterprise={}&as_of={}&known_at={}",
+            body.enterprise_id,
+            scope.as_of.timestamp_millis(),
+            scope.known_at.timestamp_millis()
+        );
         let rows = sqlx::query(&format!(
             "SELECT * FROM {} WHERE ($1 = '' OR enterprise_id = $1) ORDER BY round_id",
             RoundRow::table(self.generation())
@@ -373,7 +382,9 @@ impl LedgerService for LedgerGrpc {
         let mut matching = Vec::new();
         for row in &rows {
             let round = RoundRow::from_row(row).map_err(database_error)?;
-            matching.push((round.round_id.clone(), round_record(&round)));
+            if let Some(round) = round.as_known(scope.as_of, scope.known_at) {
+                matching.push((round.round_id.clone(), round_record(&round)));
+            }
         }
         let listed = list(matching, body.page_size, &body.page_token, &query)?;
         Ok(Response::new(pb::ListSelfCheckRoundsResponse {
