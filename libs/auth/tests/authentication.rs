@@ -1,0 +1,185 @@
+//! Tokens and certificates as a caller presents them: what is believed, and every way a token
+//! is refused.
+
+use std::time::Duration;
+
+use hl_auth::{
+    AuthError, Authenticator, CertificateActors, Claims, Expectations, KeySet, KeySource,
+    SigningKey, TokenError, TokenVerifier,
+};
+use hl_proto::common::v1::{Actor, Role};
+
+fn expectations() -> Expectations {
+    Expectations {
+        issuer: "https://auth.putuo.example".into(),
+        audience: "hazard-ledger".into(),
+        leeway_seconds: 30,
+    }
+}
+
+fn inspector() -> Actor {
+    Actor {
+        id: "officer-zhang-wei".into(),
+        role: Role::Inspector as i32,
+        organisation: "putuo-emergency-bureau".into(),
+        region: "330903".into(),
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn claims(key_lifetime: i64) -> Claims {
+    let expectations = expectations();
+    Claims {
+        iss: expectations.issuer,
+        aud: expectations.audience,
+        iat: now(),
+        nbf: now(),
+        exp: (now() as i64 + key_lifetime) as u64,
+        ..Claims::for_actor(&inspector())
+    }
+}
+
+fn authenticator(key: &SigningKey) -> std::sync::Arc<Authenticator> {
+    let keys = KeySet::fixed(&key.jwks()).unwrap();
+    Authenticator::new(
+        TokenVerifier::new(keys, expectations()),
+        CertificateActors::default(),
+    )
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+#[test]
+fn a_signed_token_names_its_actor() {
+    let key = SigningKey::generate();
+    let token = key.token_for(&inspector(), &expectations(), Duration::from_secs(600));
+    let actor = authenticator(&key)
+        .authenticate(Some(&bearer(&token)), None)
+        .unwrap();
+    assert_eq!(actor, inspector());
+}
+
+#[test]
+fn a_token_is_refused_for_each_thing_wrong_with_it() {
+    let key = SigningKey::generate();
+    let authenticator = authenticator(&key);
+    let refused = |token: String| {
+        authenticator
+            .authenticate(Some(&bearer(&token)), None)
+            .unwrap_err()
+    };
+
+    let expired = claims(-120);
+    assert!(matches!(refused(key.sign(&expired)), AuthError::Token(TokenError::Invalid(_))));
+    let mut not_yet = claims(600);
+    not_yet.nbf = now() + 300;
+    assert!(matches!(refused(key.sign(&not_yet)), AuthError::Token(TokenError::Invalid(_))));
+    let mut other_audience = claims(600);
+    other_audience.aud = "another-system".into();
+    assert!(matches!(refused(key.sign(&other_audience)), AuthError::Token(TokenError::Invalid(_))));
+    let mut other_issuer = claims(600);
+    other_issuer.iss = "https://elsewhere.example".into();
+    assert!(matches!(refused(key.sign(&other_issuer)), AuthError::Token(TokenError::Invalid(_))));
+
+    // Signed by a key the server does not trust.
+    let stranger = SigningKey::generate();
+    assert!(matches!(refused(stranger.sign(&claims(600))), AuthError::Token(TokenError::UnknownKey(_))));
+
+    // The claims changed after signing.
+    let token = key.sign(&claims(600));
+    let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
+    let mut forged = claims(600);
+    forged.role = "bureau-administrator".into();
+    use base64::Engine;
+    parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&forged).unwrap());
+    assert!(matches!(refused(parts.join(".")), AuthError::Token(TokenError::Invalid(_))));
+
+    // Claims that name no actor.
+    let mut no_region = claims(600);
+    no_region.region = String::new();
+    assert!(matches!(refused(key.sign(&no_region)), AuthError::Claims(_)));
+
+    assert_eq!(
+        authenticator.authenticate(Some("Basic abc"), None).unwrap_err(),
+        AuthError::NotBearer
+    );
+    assert_eq!(authenticator.authenticate(None, None).unwrap_err(), AuthError::Missing);
+}
+
+#[tokio::test]
+async fn a_key_rotated_into_the_jwks_file_is_used_without_a_restart() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("jwks.json");
+    let old = SigningKey::generate();
+    std::fs::write(&path, old.jwks()).unwrap();
+    let keys = KeySet::load(KeySource::parse(path.to_str().unwrap())).await.unwrap();
+    let verifier = TokenVerifier::new(keys.clone(), expectations());
+    assert!(verifier.verify(&old.sign(&claims(600))).is_ok());
+
+    let new = SigningKey::generate();
+    std::fs::write(&path, new.jwks()).unwrap();
+    keys.reread().await;
+    assert!(verifier.verify(&new.sign(&claims(600))).is_ok());
+    assert!(matches!(
+        verifier.verify(&old.sign(&claims(600))),
+        Err(TokenError::UnknownKey(_))
+    ));
+}
+
+#[test]
+fn the_signing_key_is_kept_and_read_back_with_the_same_id() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("keys").join("signing-key.pk8");
+    let made = SigningKey::load_or_create(&path).unwrap();
+    let read = SigningKey::load_or_create(&path).unwrap();
+    assert_eq!(made.kid(), read.kid());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "only its owner reads the key");
+    }
+}
+
+#[test]
+fn a_client_certificate_logs_in_as_the_system_its_common_name_maps_to() {
+    let table = CertificateActors::parse(
+        br#"{"zj-provincial-platform": {"id": "provincial-platform", "org": "zhejiang-emergency", "region": "330903"}}"#,
+    )
+    .unwrap();
+    let certificate = |common_name: &str| {
+        let mut parameters = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        parameters.distinguished_name = rcgen::DistinguishedName::new();
+        parameters
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, common_name);
+        let key = rcgen::KeyPair::generate().unwrap();
+        parameters.self_signed(&key).unwrap().der().to_vec()
+    };
+    let key = SigningKey::generate();
+    let authenticator = Authenticator::new(
+        TokenVerifier::new(KeySet::fixed(&key.jwks()).unwrap(), expectations()),
+        table,
+    );
+    let actor = authenticator
+        .authenticate(None, Some(&certificate("zj-provincial-platform")))
+        .unwrap();
+    assert_eq!(actor.role, Role::System as i32);
+    assert_eq!(actor.id, "provincial-platform");
+    assert_eq!(
+        authenticator
+            .authenticate(None, Some(&certificate("somebody-else")))
+            .unwrap_err(),
+        AuthError::UnknownCertificate
+    );
+    assert!(CertificateActors::parse(br#"{"x": {"id": "x", "region": "33"}}"#).is_err());
+}
