@@ -46,9 +46,15 @@ pub async fn catch_up(
         heads.push(store.stream_head(context).await?);
     }
     let started = Instant::now();
-    let projections = Projections::start(database.clone(), store.clone(), registry, batch)
-        .await
-        .context("start the projections")?;
+    let projections = Projections::start(
+        database.clone(),
+        store.clone(),
+        crate::generate::REGION,
+        registry,
+        batch,
+    )
+    .await
+    .context("start the projections")?;
     loop {
         let statuses = projections.statuses();
         if let Some(failure) = statuses.iter().find_map(|status| status.failure()) {

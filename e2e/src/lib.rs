@@ -59,6 +59,18 @@ pub struct Suite {
     _data_dir: Option<tempfile::TempDir>,
 }
 
+/// The tests' signing key in a file, for the suite (HL_AUTH_SIGNING_KEY) and for hlctl.
+pub fn signing_key_file() -> &'static std::path::Path {
+    static FILE: OnceLock<tempfile::NamedTempFile> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let file = tempfile::NamedTempFile::new().expect("a key file");
+        std::fs::write(file.path(), hl_testkit::actors::signing_key().pkcs8())
+            .expect("write the tests' key");
+        file
+    })
+    .path()
+}
+
 impl Suite {
     /// Starts the suite with the given environment (on top of a clean one) and waits for the
     /// gRPC address in its banner.
@@ -95,6 +107,8 @@ impl Suite {
             command.env("HL_DATA_DIR", data_dir.path());
             Some(data_dir)
         };
+        // The suite signs and checks tokens with the tests' key, so the tests' tokens are its own.
+        command.env("HL_AUTH_SIGNING_KEY", signing_key_file());
         for (key, value) in environment {
             command.env(key, value);
         }

@@ -85,6 +85,7 @@ async fn hlctl(arguments: &[&str], environment: &[(&str, String)]) -> Output {
     tokio::process::Command::new(hlctl_binary())
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HL_AUTH_SIGNING_KEY", hl_e2e::signing_key_file())
         .envs(environment.iter().map(|(key, value)| (key, value)))
         .args(arguments)
         .output()
@@ -410,12 +411,21 @@ async fn a_rebuild_shows_progress_and_switches_to_a_new_generation() {
         assert_eq!(row["lag_events"], 0, "{row}");
     }
 
+    // Only a bureau administrator of the district rebuilds.
+    let environment = deployment.environment();
+    let inspector = succeeded(&hlctl(&["token", "--role", "inspector"], &environment).await);
     let refused = hlctl(
-        &["projections", "rebuild", "--actor-role", "inspector"],
-        &deployment.environment(),
+        &["projections", "rebuild", "--token", inspector.trim()],
+        &environment,
     )
     .await;
     assert_eq!(refused.status.code(), Some(77), "{}", stderr(&refused));
+    let elsewhere = hlctl(
+        &["projections", "rebuild", "--region", "330902"],
+        &environment,
+    )
+    .await;
+    assert_eq!(elsewhere.status.code(), Some(77), "{}", stderr(&elsewhere));
 }
 
 #[tokio::test]

@@ -81,7 +81,10 @@ pub fn common_name(certificate: &[u8]) -> Option<String> {
         .flat_map(|relative| relative.0.iter())
         .find(|attribute| attribute.oid == CN)
         .filter(|attribute| {
-            matches!(attribute.value.tag(), Tag::Utf8String | Tag::PrintableString)
+            matches!(
+                attribute.value.tag(),
+                Tag::Utf8String | Tag::PrintableString
+            )
         })
         .and_then(|attribute| std::str::from_utf8(attribute.value.value()).ok())
         .map(str::to_string)

@@ -160,7 +160,10 @@ mod tests {
     #[test]
     fn roles_parse_in_either_spelling() {
         assert_eq!(parse_role("ROLE_INSPECTOR"), Some(Role::Inspector));
-        assert_eq!(parse_role("bureau-administrator"), Some(Role::BureauAdministrator));
+        assert_eq!(
+            parse_role("bureau-administrator"),
+            Some(Role::BureauAdministrator)
+        );
         assert_eq!(parse_role("mayor"), None);
     }
 }

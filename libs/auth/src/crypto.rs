@@ -26,7 +26,11 @@ struct RingVerifier {
 }
 
 impl Verifier<Vec<u8>> for RingVerifier {
-    fn verify(&self, message: &[u8], signature: &Vec<u8>) -> std::result::Result<(), SignatureError> {
+    fn verify(
+        &self,
+        message: &[u8],
+        signature: &Vec<u8>,
+    ) -> std::result::Result<(), SignatureError> {
         ring_signature::UnparsedPublicKey::new(self.ring, &self.key)
             .verify(message, signature)
             .map_err(|_| SignatureError::new())

@@ -26,7 +26,10 @@ pub async fn get(url: &str) -> Result<Vec<u8>, String> {
 async fn fetch(url: &str) -> Result<Vec<u8>, String> {
     let uri: hyper::Uri = url.parse().map_err(|error| format!("{url}: {error}"))?;
     let https = uri.scheme_str() == Some("https");
-    let host = uri.host().ok_or_else(|| format!("{url}: no host"))?.to_string();
+    let host = uri
+        .host()
+        .ok_or_else(|| format!("{url}: no host"))?
+        .to_string();
     let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
     let tcp = TcpStream::connect((host.as_str(), port))
         .await

@@ -65,7 +65,9 @@ impl KeySet {
     pub async fn load(source: KeySource) -> Result<Arc<KeySet>, String> {
         let keys = parse(&source.read().await?)?;
         if keys.is_empty() {
-            return Err(format!("{source:?} holds no EdDSA (Ed25519) or ES256 (P-256) key with a kid"));
+            return Err(format!(
+                "{source:?} holds no EdDSA (Ed25519) or ES256 (P-256) key with a kid"
+            ));
         }
         Ok(Arc::new(KeySet {
             source,
@@ -97,8 +99,12 @@ impl KeySet {
             Ok(keys) if !keys.is_empty() => {
                 *self.keys.write().expect("keys lock") = Arc::new(keys);
             }
-            Ok(_) => tracing::warn!(source = ?self.source, "the JWKS holds no usable key; keeping the keys in hand"),
-            Err(error) => tracing::warn!(%error, "cannot read the JWKS again; keeping the keys in hand"),
+            Ok(_) => {
+                tracing::warn!(source = ?self.source, "the JWKS holds no usable key; keeping the keys in hand")
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the JWKS again; keeping the keys in hand")
+            }
         }
     }
 
@@ -130,8 +136,8 @@ impl KeySet {
 
 /// The usable keys of a JWKS document: Ed25519 and P-256 keys that have a kid.
 fn parse(bytes: &[u8]) -> Result<HashMap<String, VerificationKey>, String> {
-    let set: JwkSet =
-        serde_json::from_slice(bytes).map_err(|error| format!("the JWKS is not valid JSON: {error}"))?;
+    let set: JwkSet = serde_json::from_slice(bytes)
+        .map_err(|error| format!("the JWKS is not valid JSON: {error}"))?;
     let mut keys = HashMap::new();
     for jwk in &set.keys {
         let Some(kid) = jwk.common.key_id.clone() else {

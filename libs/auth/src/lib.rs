@@ -26,7 +26,9 @@ pub use tokens::{Expectations, SigningKey, TokenError, TokenVerifier};
 /// Why a call's caller is not known.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
-    #[error("no credentials: send `authorization: Bearer <token>`, or log in with a client certificate")]
+    #[error(
+        "no credentials: send `authorization: Bearer <token>`, or log in with a client certificate"
+    )]
     Missing,
     #[error("the authorization header is not `Bearer <token>`")]
     NotBearer,

@@ -139,6 +139,11 @@ impl SigningKey {
         &self.kid
     }
 
+    /// The private key as its PKCS#8 (DER) document, to keep in a file only its owner reads.
+    pub fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
+    }
+
     /// The public half as a JWKS document, for the servers that check this key's tokens.
     pub fn jwks(&self) -> Vec<u8> {
         let jwk = Jwk {
@@ -167,7 +172,12 @@ impl SigningKey {
     }
 
     /// A token for `actor`, valid from now for `lifetime`.
-    pub fn token_for(&self, actor: &Actor, expectations: &Expectations, lifetime: Duration) -> String {
+    pub fn token_for(
+        &self,
+        actor: &Actor,
+        expectations: &Expectations,
+        lifetime: Duration,
+    ) -> String {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()

@@ -78,20 +78,35 @@ fn a_token_is_refused_for_each_thing_wrong_with_it() {
     };
 
     let expired = claims(-120);
-    assert!(matches!(refused(key.sign(&expired)), AuthError::Token(TokenError::Invalid(_))));
+    assert!(matches!(
+        refused(key.sign(&expired)),
+        AuthError::Token(TokenError::Invalid(_))
+    ));
     let mut not_yet = claims(600);
     not_yet.nbf = now() + 300;
-    assert!(matches!(refused(key.sign(&not_yet)), AuthError::Token(TokenError::Invalid(_))));
+    assert!(matches!(
+        refused(key.sign(&not_yet)),
+        AuthError::Token(TokenError::Invalid(_))
+    ));
     let mut other_audience = claims(600);
     other_audience.aud = "another-system".into();
-    assert!(matches!(refused(key.sign(&other_audience)), AuthError::Token(TokenError::Invalid(_))));
+    assert!(matches!(
+        refused(key.sign(&other_audience)),
+        AuthError::Token(TokenError::Invalid(_))
+    ));
     let mut other_issuer = claims(600);
     other_issuer.iss = "https://elsewhere.example".into();
-    assert!(matches!(refused(key.sign(&other_issuer)), AuthError::Token(TokenError::Invalid(_))));
+    assert!(matches!(
+        refused(key.sign(&other_issuer)),
+        AuthError::Token(TokenError::Invalid(_))
+    ));
 
     // Signed by a key the server does not trust.
     let stranger = SigningKey::generate();
-    assert!(matches!(refused(stranger.sign(&claims(600))), AuthError::Token(TokenError::UnknownKey(_))));
+    assert!(matches!(
+        refused(stranger.sign(&claims(600))),
+        AuthError::Token(TokenError::UnknownKey(_))
+    ));
 
     // The claims changed after signing.
     let token = key.sign(&claims(600));
@@ -101,18 +116,29 @@ fn a_token_is_refused_for_each_thing_wrong_with_it() {
     use base64::Engine;
     parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(serde_json::to_vec(&forged).unwrap());
-    assert!(matches!(refused(parts.join(".")), AuthError::Token(TokenError::Invalid(_))));
+    assert!(matches!(
+        refused(parts.join(".")),
+        AuthError::Token(TokenError::Invalid(_))
+    ));
 
     // Claims that name no actor.
     let mut no_region = claims(600);
     no_region.region = String::new();
-    assert!(matches!(refused(key.sign(&no_region)), AuthError::Claims(_)));
+    assert!(matches!(
+        refused(key.sign(&no_region)),
+        AuthError::Claims(_)
+    ));
 
     assert_eq!(
-        authenticator.authenticate(Some("Basic abc"), None).unwrap_err(),
+        authenticator
+            .authenticate(Some("Basic abc"), None)
+            .unwrap_err(),
         AuthError::NotBearer
     );
-    assert_eq!(authenticator.authenticate(None, None).unwrap_err(), AuthError::Missing);
+    assert_eq!(
+        authenticator.authenticate(None, None).unwrap_err(),
+        AuthError::Missing
+    );
 }
 
 #[tokio::test]
@@ -121,7 +147,9 @@ async fn a_key_rotated_into_the_jwks_file_is_used_without_a_restart() {
     let path = folder.path().join("jwks.json");
     let old = SigningKey::generate();
     std::fs::write(&path, old.jwks()).unwrap();
-    let keys = KeySet::load(KeySource::parse(path.to_str().unwrap())).await.unwrap();
+    let keys = KeySet::load(KeySource::parse(path.to_str().unwrap()))
+        .await
+        .unwrap();
     let verifier = TokenVerifier::new(keys.clone(), expectations());
     assert!(verifier.verify(&old.sign(&claims(600))).is_ok());
 

@@ -8,6 +8,89 @@ use hl_eventstore::{Namespace, StoreSettings};
 
 use crate::actor::is_region_code;
 
+/// Who may call: how callers prove who they are, and the gRPC port's TLS.
+#[derive(Clone, Debug, clap::Args)]
+pub struct AuthArgs {
+    /// The keys bearer tokens are checked against: a JWKS file, or an http(s):// URL serving
+    /// one. Read again periodically and when a token names a new key id, so keys rotate
+    /// without a restart. Only EdDSA (Ed25519) and ES256 (P-256) keys are used.
+    #[arg(long, env = "HL_AUTH_JWKS")]
+    pub jwks: Option<String>,
+
+    /// The issuer (iss) a token must name.
+    #[arg(long, env = "HL_AUTH_ISSUER", default_value = "hazard-ledger")]
+    pub issuer: String,
+
+    /// The audience (aud) a token must name.
+    #[arg(long, env = "HL_AUTH_AUDIENCE", default_value = "hazard-ledger")]
+    pub audience: String,
+
+    /// Clock skew allowed on a token's expiry and not-before, in seconds.
+    #[arg(long, env = "HL_AUTH_LEEWAY_SECONDS", default_value_t = 30)]
+    pub leeway_seconds: u64,
+
+    /// Seconds between readings of the JWKS.
+    #[arg(long, env = "HL_AUTH_JWKS_REFRESH_SECONDS", default_value_t = 300)]
+    pub jwks_refresh_seconds: u64,
+
+    /// A JSON file mapping client-certificate common names to the government systems they
+    /// log in as: {"<CN>": {"id": …, "org": …, "region": "330903"}}. Needs HL_TLS_CLIENT_CA.
+    #[arg(long, env = "HL_AUTH_CERTIFICATE_ACTORS")]
+    pub certificate_actors: Option<std::path::PathBuf>,
+
+    /// PEM certificate (chain) the gRPC port serves TLS with.
+    #[arg(long, env = "HL_TLS_CERT")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// PEM private key of HL_TLS_CERT.
+    #[arg(long, env = "HL_TLS_KEY")]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// PEM CA whose client certificates are accepted (certificate login); without it no
+    /// client certificate is asked for.
+    #[arg(long, env = "HL_TLS_CLIENT_CA")]
+    pub tls_client_ca: Option<std::path::PathBuf>,
+
+    /// Refuse to start without TLS on the gRPC port (production).
+    #[arg(long, env = "HL_REQUIRE_TLS", default_value_t = false)]
+    pub require_tls: bool,
+}
+
+impl AuthArgs {
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            problems.push("HL_TLS_CERT and HL_TLS_KEY go together".to_string());
+        }
+        if self.require_tls && self.tls_cert.is_none() {
+            problems
+                .push("HL_REQUIRE_TLS is set but HL_TLS_CERT and HL_TLS_KEY are not".to_string());
+        }
+        if self.tls_client_ca.is_some() && self.tls_cert.is_none() {
+            problems.push(
+                "HL_TLS_CLIENT_CA needs the port to serve TLS (HL_TLS_CERT, HL_TLS_KEY)"
+                    .to_string(),
+            );
+        }
+        if self.certificate_actors.is_some() && self.tls_client_ca.is_none() {
+            problems.push("HL_AUTH_CERTIFICATE_ACTORS needs HL_TLS_CLIENT_CA".to_string());
+        }
+        if self.jwks_refresh_seconds == 0 {
+            problems.push("HL_AUTH_JWKS_REFRESH_SECONDS must be at least 1".to_string());
+        }
+        problems
+    }
+
+    /// What a token must be to be believed.
+    pub fn expectations(&self) -> hl_auth::Expectations {
+        hl_auth::Expectations {
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            leeway_seconds: self.leeway_seconds,
+        }
+    }
+}
+
 /// Where a service listens and which district it records for.
 #[derive(Clone, Debug, clap::Args)]
 pub struct ServerArgs {

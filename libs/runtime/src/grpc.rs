@@ -5,6 +5,9 @@
 use std::convert::Infallible;
 use std::future::Future;
 
+use std::sync::Arc;
+
+use crate::access::AccessControl;
 use crate::health::{self, HealthCheck};
 use crate::rpc_layer::RpcLayer;
 use tokio::net::TcpListener;
@@ -12,20 +15,34 @@ use tonic::body::Body;
 use tonic::codegen::http;
 use tonic::server::NamedService;
 use tonic::service::RoutesBuilder;
-use tonic::transport::Server;
+use tonic::transport::{Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
 
 /// A gRPC server being assembled.
-#[derive(Default)]
 pub struct GrpcServer {
     routes: RoutesBuilder,
     services: Vec<String>,
     checks: Vec<HealthCheck>,
+    access: Arc<AccessControl>,
+    tls: Option<ServerTlsConfig>,
 }
 
 impl GrpcServer {
-    pub fn new() -> Self {
-        GrpcServer::default()
+    /// A server whose every call (but health and reflection) is admitted by `access`.
+    pub fn new(access: Arc<AccessControl>) -> Self {
+        GrpcServer {
+            routes: RoutesBuilder::default(),
+            services: Vec::new(),
+            checks: Vec::new(),
+            access,
+            tls: None,
+        }
+    }
+
+    /// Serves TLS with this configuration.
+    pub fn with_tls(&mut self, tls: Option<ServerTlsConfig>) -> &mut Self {
+        self.tls = tls;
+        self
     }
 
     /// Mounts a service; health reports it by its full name.
@@ -106,8 +123,15 @@ impl GrpcServer {
             }
         };
 
-        let serving = Server::builder()
-            .layer(RpcLayer)
+        let mut builder = Server::builder();
+        if let Some(tls) = self.tls {
+            // tonic builds its rustls config from the process's crypto provider: ring, as the
+            // rest of the suite.
+            let _ = async_nats::rustls::crypto::ring::default_provider().install_default();
+            builder = builder.tls_config(tls)?;
+        }
+        let serving = builder
+            .layer(RpcLayer::new(self.access))
             .add_routes(self.routes.routes())
             .add_service(health_service)
             .add_service(reflection_v1)

@@ -2,6 +2,7 @@
 //! codes to gRPC codes, input validation helpers, the acting user from request metadata, the
 //! NATS connection, and the gRPC server with health and reflection.
 
+pub mod access;
 pub mod actor;
 pub mod config;
 pub mod error;
@@ -10,12 +11,13 @@ pub mod health;
 pub mod nats;
 pub mod pagination;
 pub mod pipeline;
+pub mod policy;
 pub mod rpc_layer;
 pub mod sheet;
 pub mod shutdown;
 pub mod standalone;
 pub mod validation;
 
-pub use actor::{actor_from_metadata, caller};
+pub use actor::caller;
 pub use error::{ErrorCode, ServiceError};
 pub use validation::Violations;

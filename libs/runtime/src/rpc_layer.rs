@@ -1,31 +1,47 @@
 //! Around every gRPC call: a server span that follows the OpenTelemetry RPC conventions and
-//! continues the caller's W3C trace context, and the call's duration recorded by method and
-//! status code.
+//! continues the caller's W3C trace context, who is calling and whether they may
+//! ([`AccessControl`]), and the call's duration recorded by method and status code.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use std::sync::Arc;
+
 use hl_telemetry::metrics::{RpcLabels, metrics};
 use tonic::codegen::http;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RpcLayer;
+use crate::access::AccessControl;
+
+#[derive(Clone)]
+pub struct RpcLayer {
+    access: Arc<AccessControl>,
+}
+
+impl RpcLayer {
+    pub fn new(access: Arc<AccessControl>) -> RpcLayer {
+        RpcLayer { access }
+    }
+}
 
 impl<S> tower_layer::Layer<S> for RpcLayer {
     type Service = RpcService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RpcService { inner }
+        RpcService {
+            inner,
+            access: self.access.clone(),
+        }
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RpcService<S> {
     inner: S,
+    access: Arc<AccessControl>,
 }
 
 impl<S, RequestBody, ResponseBody> tower_service::Service<http::Request<RequestBody>>
@@ -33,6 +49,8 @@ impl<S, RequestBody, ResponseBody> tower_service::Service<http::Request<RequestB
 where
     S: tower_service::Service<http::Request<RequestBody>, Response = http::Response<ResponseBody>>,
     S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    ResponseBody: Default + Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -42,7 +60,7 @@ where
         self.inner.poll_ready(context)
     }
 
-    fn call(&mut self, request: http::Request<RequestBody>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<RequestBody>) -> Self::Future {
         let method = request.uri().path().trim_start_matches('/').to_string();
         let span = tracing::info_span!(
             "grpc",
@@ -58,7 +76,20 @@ where
         });
         let _ = span.set_parent(parent);
         let started = Instant::now();
-        let response = self.inner.call(request);
+        let admitted = span.in_scope(|| self.access.admit(&method, &request));
+        let response: Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>> =
+            match admitted {
+                Ok(actor) => {
+                    if let Some(actor) = actor {
+                        request.extensions_mut().insert(actor);
+                    }
+                    Box::pin(self.inner.call(request))
+                }
+                Err(refusal) => {
+                    let response = tonic::Status::from(refusal).into_http::<ResponseBody>();
+                    Box::pin(std::future::ready(Ok(response)))
+                }
+            };
         let recorded = span.clone();
         Box::pin(
             async move {

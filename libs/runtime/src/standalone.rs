@@ -6,7 +6,8 @@ use std::time::Duration;
 use hl_eventstore::EventStore;
 use hl_telemetry::TelemetryArgs;
 
-use crate::config::{EventStoreArgs, ServerArgs, exit_if_invalid};
+use crate::access::{AccessControl, server_tls};
+use crate::config::{AuthArgs, EventStoreArgs, ServerArgs, exit_if_invalid};
 use crate::grpc::{GrpcServer, bind};
 use crate::{nats, shutdown};
 
@@ -19,6 +20,8 @@ pub struct StandaloneArgs {
     pub server: ServerArgs,
     #[command(flatten)]
     pub store: EventStoreArgs,
+    #[command(flatten)]
+    pub auth: AuthArgs,
 }
 
 /// Runs one service until SIGINT or SIGTERM. `mount` adds its gRPC services and health checks.
@@ -53,10 +56,21 @@ pub async fn run_async(
         None
     });
     problems.extend(args.store.problems());
+    problems.extend(args.auth.problems());
     if args.store.nats_url.is_none() {
         problems.push("NATS_URL is required for a standalone service".to_string());
     }
+    if args.auth.jwks.is_none() {
+        problems.push("HL_AUTH_JWKS is required for a standalone service".to_string());
+    }
+    let tls = server_tls(&args.auth).unwrap_or_else(|problem| {
+        problems.push(problem);
+        None
+    });
     exit_if_invalid(problems);
+    let access = AccessControl::from_args(&args.auth, None)
+        .await
+        .map_err(anyhow::Error::msg)?;
 
     let listener = bind(args.server.listen_addr).await?;
     if let Some(address) = metrics_address {
@@ -70,7 +84,8 @@ pub async fn run_async(
     let (client, store) = nats::open_store(&args.store, &url, name)
         .await
         .map_err(anyhow::Error::msg)?;
-    let mut server = GrpcServer::new();
+    let mut server = GrpcServer::new(access);
+    server.with_tls(tls);
     server.add_check(nats::connection_check(&client));
     mount(&mut server, store, args.server.region.clone()).await?;
 

@@ -28,6 +28,16 @@ pub struct RpcLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DenialLabels {
+    /// Full method, e.g. "hazard_ledger.ledger.v1.ProjectionAdminService/RebuildProjections".
+    pub method: String,
+    /// The caller's role ("none" when unauthenticated).
+    pub role: String,
+    /// Why: e.g. "UNAUTHENTICATED", "ROLE_NOT_ALLOWED".
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ContextLabels {
     pub context: String,
 }
@@ -48,6 +58,9 @@ fn latency_histogram() -> Histogram {
 pub struct Metrics {
     /// gRPC server call duration by method and status code.
     pub rpc_duration: Histograms<RpcLabels>,
+    /// Calls refused before any state was read: no or bad credentials, or a role the access
+    /// policy does not allow.
+    pub rpc_denials: Family<DenialLabels, Counter>,
     /// From publishing a commit to JetStream's acknowledgement.
     pub append_duration: Histograms<ContextLabels>,
     /// Appends refused because the aggregate moved on (optimistic concurrency).
@@ -72,6 +85,7 @@ impl Metrics {
     fn new() -> Metrics {
         let mut metrics = Metrics {
             rpc_duration: Family::new_with_constructor(latency_histogram),
+            rpc_denials: Family::default(),
             append_duration: Family::new_with_constructor(latency_histogram),
             append_conflicts: Family::default(),
             command_retries: Family::default(),
@@ -88,6 +102,11 @@ impl Metrics {
             "rpc_server_duration_seconds",
             "gRPC server call duration by method and status code",
             metrics.rpc_duration.clone(),
+        );
+        registry.register(
+            "rpc_denials",
+            "Calls refused for their credentials or by the access policy, by method, role and reason",
+            metrics.rpc_denials.clone(),
         );
         registry.register(
             "append_duration_seconds",

@@ -1,5 +1,6 @@
 //! Who a test acts as, and requests sent as them. Every test sends its calls through
-//! [`as_actor`], so how a caller proves who it is lives in one place.
+//! [`as_actor`], so how a caller proves who it is lives in one place: a bearer token signed by
+//! the tests' key ([`signing_key`]), which every service under test trusts.
 
 use hl_proto::common::v1::{Actor, Role};
 use tonic::Request;
@@ -58,32 +59,56 @@ pub fn system() -> Actor {
     actor("sensor-platform", Role::System, "sensor-platform", REGION)
 }
 
-/// The role as the actor headers spell it.
-fn role_header(role: i32) -> &'static str {
-    match Role::try_from(role).unwrap_or(Role::Unspecified) {
-        Role::Enterprise => "enterprise",
-        Role::Inspector => "inspector",
-        Role::TownshipOfficer => "township-officer",
-        Role::BureauAdministrator => "bureau-administrator",
-        Role::System => "system",
-        Role::Unspecified => "",
+/// The key every test's tokens are signed with, and every service under test trusts: one per
+/// test process.
+pub fn signing_key() -> &'static hl_auth::SigningKey {
+    static KEY: std::sync::OnceLock<hl_auth::SigningKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(hl_auth::SigningKey::generate)
+}
+
+/// A file holding the JWKS of the tests' key, for a service started as its own process
+/// (HL_AUTH_JWKS).
+pub fn jwks_file() -> &'static std::path::Path {
+    static FILE: std::sync::OnceLock<tempfile::NamedTempFile> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let file = tempfile::NamedTempFile::new().expect("a temporary file");
+        std::fs::write(file.path(), signing_key().jwks()).expect("write the JWKS");
+        file
+    })
+    .path()
+}
+
+/// What the tests' tokens name as issuer and audience: the services' defaults.
+pub fn expectations() -> hl_auth::Expectations {
+    hl_auth::Expectations {
+        issuer: "hazard-ledger".into(),
+        audience: "hazard-ledger".into(),
+        leeway_seconds: 30,
     }
 }
 
-/// A request sent by `actor`.
+/// A bearer token of `actor`, valid for an hour.
+pub fn token(actor: &Actor) -> String {
+    signing_key().token_for(actor, &expectations(), std::time::Duration::from_secs(3600))
+}
+
+/// A request sent by `actor`, with its bearer token.
 pub fn as_actor<T>(body: T, actor: &Actor) -> Request<T> {
     let mut request = Request::new(body);
-    let metadata = request.metadata_mut();
-    for (key, value) in [
-        ("x-actor-id", actor.id.as_str()),
-        ("x-actor-role", role_header(actor.role)),
-        ("x-actor-organisation", actor.organisation.as_str()),
-        ("x-actor-region", actor.region.as_str()),
-    ] {
-        if !value.is_empty() {
-            metadata.insert(key, value.parse().expect("an ASCII header value"));
-        }
-    }
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", token(actor))
+            .parse()
+            .expect("a token is ASCII"),
+    );
+    request
+}
+
+/// A request handed to a service's handler directly, in process, as the access layer hands it
+/// on once it has admitted `actor`.
+pub fn admitted<T>(body: T, actor: &Actor) -> Request<T> {
+    let mut request = Request::new(body);
+    request.extensions_mut().insert(actor.clone());
     request
 }
 

@@ -13,6 +13,16 @@ use tonic_health::pb::health_check_response::ServingStatus;
 
 use crate::poll::wait_until;
 
+/// The access control of every service under test: it trusts the tests' signing key.
+pub fn access_control() -> std::sync::Arc<hl_runtime::access::AccessControl> {
+    let keys = hl_auth::KeySet::fixed(&crate::actors::signing_key().jwks())
+        .expect("the tests' key makes a JWKS");
+    hl_runtime::access::AccessControl::new(hl_auth::Authenticator::new(
+        hl_auth::TokenVerifier::new(keys, crate::actors::expectations()),
+        hl_auth::CertificateActors::default(),
+    ))
+}
+
 /// A running server with the services a test mounted.
 pub struct TestService {
     pub address: SocketAddr,
@@ -51,7 +61,7 @@ impl TestService {
             Namespace::new(namespace).expect("a valid namespace"),
             StoreSettings::default(),
         );
-        let mut server = GrpcServer::new();
+        let mut server = GrpcServer::new(access_control());
         server.add_check(hl_runtime::nats::connection_check(&client));
         mount(&mut server, &store, crate::actors::REGION).await;
         let listener = hl_runtime::grpc::bind("127.0.0.1:0".parse().expect("an address"))

@@ -10,6 +10,7 @@ mod projections;
 mod reading;
 mod streams;
 mod tail;
+mod token;
 
 use clap::{Parser, Subcommand};
 
@@ -47,6 +48,9 @@ enum Command {
     Tail(tail::TailArgs),
     /// One aggregate's full history with actors and times, and its hash-chain check.
     History(history::HistoryArgs),
+    /// Mint a bearer token for an actor with a trusted signing key, e.g.
+    /// `hlctl token --role inspector --region 330903`.
+    Token(token::TokenArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,5 +96,6 @@ async fn run(command: Command) -> Result<(), Failure> {
         } => projections::rebuild(&server).await,
         Command::Tail(args) => tail::run(&args).await,
         Command::History(args) => history::run(&args).await,
+        Command::Token(args) => token::run(&args),
     }
 }

@@ -228,13 +228,21 @@ pub struct ServerArgs {
     #[arg(long, env = "HL_SERVER", default_value = "http://127.0.0.1:50051")]
     pub server: String,
 
-    /// Who the request is recorded as coming from.
+    /// A bureau administrator's bearer token (only they may rebuild the read models); when
+    /// unset, one is minted for HL_ACTOR_ID of HL_REGION with the signing key.
+    #[arg(long, env = "HL_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Who a minted token names: the administrator the rebuild is recorded as coming from.
     #[arg(long, env = "HL_ACTOR_ID", default_value = "hlctl")]
     pub actor_id: String,
 
-    /// The acting role; only a bureau administrator may rebuild the read models.
-    #[arg(long, env = "HL_ACTOR_ROLE", default_value = "bureau-administrator")]
-    pub actor_role: String,
+    /// The district of the minted token's administrator.
+    #[arg(long, env = "HL_REGION", default_value = "330903")]
+    pub region: String,
+
+    #[command(flatten)]
+    pub key: crate::token::KeyArgs,
 }
 
 /// Starts a rebuild and follows it to the switch, with a progress bar on a terminal and a line
@@ -253,15 +261,22 @@ pub async fn rebuild(server: &ServerArgs) -> Result<(), Failure> {
     let mut request = tonic::Request::new(pb::RebuildProjectionsRequest {
         request_id: format!("hlctl-rebuild-{}", uuid::Uuid::now_v7()),
     });
-    for (header, value) in [
-        ("x-actor-id", &server.actor_id),
-        ("x-actor-role", &server.actor_role),
-    ] {
-        let value = value
-            .parse()
-            .map_err(|_| Failure::Usage(format!("{header} must be printable ASCII")))?;
-        request.metadata_mut().insert(header, value);
-    }
+    let token = match &server.token {
+        Some(token) => token.clone(),
+        None => server.key.sign(
+            hl_auth::Claims {
+                sub: server.actor_id.clone(),
+                role: "bureau-administrator".into(),
+                region: server.region.clone(),
+                ..hl_auth::Claims::default()
+            },
+            Duration::from_secs(600),
+        )?,
+    };
+    let value = format!("Bearer {token}")
+        .parse()
+        .map_err(|_| Failure::Usage("HL_TOKEN must be printable ASCII".to_string()))?;
+    request.metadata_mut().insert("authorization", value);
     let mut progress = client
         .rebuild_projections(request)
         .await

@@ -38,6 +38,7 @@ pub fn registry() -> Registry {
 pub async fn mount(
     server: &mut GrpcServer,
     store: &EventStore,
+    region: &str,
     args: &ProjectionArgs,
     data_dir: &std::path::Path,
     registry: Registry,
@@ -52,6 +53,7 @@ pub async fn mount(
     let projections = Projections::start(
         database.clone(),
         store.clone(),
+        region,
         registry,
         args.projection_batch,
     )

@@ -23,11 +23,12 @@ async fn main() -> anyhow::Result<()> {
         "hl-projections",
         config.standalone,
         config.projections.problems(),
-        |server, store, _region| {
+        |server, store, region| {
             Box::pin(async move {
                 hl_projections::mount(
                     server,
                     &store,
+                    &region,
                     &projections,
                     std::path::Path::new(".data"),
                     hl_projections::registry(),

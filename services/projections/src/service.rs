@@ -65,6 +65,8 @@ impl Generation {
 pub struct Projections {
     pub database: Database,
     store: EventStore,
+    /// The district whose records these are: government callers must cover it.
+    pub region: String,
     /// Every read model, contributed by the contexts.
     pub registry: Arc<Registry>,
     batch: usize,
@@ -90,6 +92,7 @@ impl Projections {
     pub async fn start(
         database: Database,
         store: EventStore,
+        region: &str,
         registry: Registry,
         batch: usize,
     ) -> Result<Arc<Projections>, sqlx::Error> {
@@ -101,6 +104,7 @@ impl Projections {
         Ok(Arc::new(Projections {
             database,
             store,
+            region: region.to_string(),
             registry,
             batch,
             active: RwLock::new(active),

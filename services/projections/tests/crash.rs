@@ -162,6 +162,7 @@ fn start_projector(
         .env("HL_LISTEN_ADDR", "127.0.0.1:0")
         .env("HL_LOG", "warn")
         .env("HL_METRICS_ADDR", "off")
+        .env("HL_AUTH_JWKS", hl_testkit::actors::jwks_file())
         // Small batches: the catch-up takes long enough to be interrupted.
         .env("HL_PROJECTION_BATCH", "5")
         .stdout(Stdio::null())

@@ -17,15 +17,7 @@ use sqlx::Row;
 use support::*;
 
 fn as_administrator<T>(body: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(body);
-    for (key, value) in [
-        ("x-actor-id", "admin-1"),
-        ("x-actor-role", "bureau-administrator"),
-        ("x-actor-region", "330903"),
-    ] {
-        request.metadata_mut().insert(key, value.parse().unwrap());
-    }
-    request
+    hl_testkit::actors::admitted(body, &hl_domain::access::test_actors::administrator())
 }
 
 async fn all_hazards(world: &World) -> Vec<ledger::HazardRecord> {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgAction, Parser};
-use hl_runtime::config::{EventStoreArgs, ServerArgs};
+use hl_runtime::config::{AuthArgs, EventStoreArgs, ServerArgs};
 use hl_telemetry::TelemetryArgs;
 
 /// Hazard Ledger: every context of the suite in one process. Without NATS_URL it starts its own
@@ -23,6 +23,15 @@ pub struct SuiteConfig {
     #[command(flatten)]
     pub projections: hl_projections::ProjectionArgs,
 
+    #[command(flatten)]
+    pub auth: AuthArgs,
+
+    /// The development key the suite signs its demo tokens with (Ed25519, PKCS#8), made on
+    /// first start; its JWKS is written beside it and trusted unless HL_AUTH_JWKS is set.
+    /// Defaults to auth/signing-key.pk8 in HL_DATA_DIR.
+    #[arg(long, env = "HL_AUTH_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
+
     /// nats-server binary for the embedded mode; defaults to nats-server on the PATH, then the
     /// one `make tools` installs.
     #[arg(long, env = "NATS_SERVER_BIN")]
@@ -39,6 +48,13 @@ pub struct SuiteConfig {
 }
 
 impl SuiteConfig {
+    /// Where the development signing key is kept.
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.signing_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("auth").join("signing-key.pk8"))
+    }
+
     /// Every problem with the configuration, to report all at once.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = self.server.problems();
@@ -47,6 +63,7 @@ impl SuiteConfig {
         }
         problems.extend(self.store.problems());
         problems.extend(self.projections.problems());
+        problems.extend(self.auth.problems());
         if self.data_dir.as_os_str().is_empty() {
             problems.push("HL_DATA_DIR is empty".to_string());
         }

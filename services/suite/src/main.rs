@@ -3,6 +3,7 @@
 //! telemetry → configuration → NATS (given, or started here) → services → serve → seed the
 //! demo district → wait for a signal → drain → stop NATS.
 
+mod auth;
 mod config;
 mod demo;
 mod embedded_nats;
@@ -10,6 +11,7 @@ mod embedded_nats;
 use std::time::Duration;
 
 use clap::Parser;
+use hl_runtime::access::{AccessControl, server_tls};
 use hl_runtime::config::exit_if_invalid;
 use hl_runtime::grpc::{GrpcServer, bind};
 use hl_runtime::{nats, shutdown};
@@ -21,7 +23,17 @@ use embedded_nats::EmbeddedNats;
 async fn main() -> anyhow::Result<()> {
     let config = SuiteConfig::parse();
     let telemetry = hl_telemetry::init(&config.telemetry)?;
-    exit_if_invalid(config.problems());
+    let mut problems = config.problems();
+    let tls = server_tls(&config.auth).unwrap_or_else(|problem| {
+        problems.push(problem);
+        None
+    });
+    exit_if_invalid(problems);
+    let key_path = config.signing_key_path();
+    let development = auth::DevelopmentKey::load(&key_path, config.auth.expectations())?;
+    let access = AccessControl::from_args(&config.auth, Some(development.key.jwks()))
+        .await
+        .map_err(anyhow::Error::msg)?;
     // Bind first: a taken port should stop us before anything else starts.
     let listener = bind(config.server.listen_addr).await?;
     let address = listener.local_addr()?;
@@ -60,7 +72,9 @@ async fn main() -> anyhow::Result<()> {
     let (client, store) = nats::open_store(&config.store, &nats_url, "hazard-ledger")
         .await
         .map_err(anyhow::Error::msg)?;
-    let mut server = GrpcServer::new();
+    let serves_tls = tls.is_some();
+    let mut server = GrpcServer::new(access);
+    server.with_tls(tls);
     server.add_check(nats::connection_check(&client));
     mount_contexts(&mut server, &store, &config).await?;
     let database_url = config.projections.database_url(&config.data_dir);
@@ -72,6 +86,8 @@ async fn main() -> anyhow::Result<()> {
         metrics_address,
         server.service_names(),
     );
+    let tokens = development.demo_tokens(&key_path, &config.server.region)?;
+    print_tokens(&tokens, &key_path, &address);
     announce_ready(&config.data_dir, &address, metrics_address, &nats_url)?;
 
     let (stop_sender, stop) = tokio::sync::oneshot::channel::<()>();
@@ -83,8 +99,16 @@ async fn main() -> anyhow::Result<()> {
         },
         drain_timeout,
     ));
-    if config.seed_demo {
-        tokio::spawn(seed_demo(address, config.server.region.clone()));
+    if config.seed_demo && serves_tls {
+        tracing::warn!(
+            "the demo district is seeded over plaintext loopback only; not seeding with HL_TLS_CERT set"
+        );
+    } else if config.seed_demo {
+        tokio::spawn(seed_demo(
+            address,
+            config.server.region.clone(),
+            development,
+        ));
     }
 
     shutdown::signal().await;
@@ -116,6 +140,7 @@ async fn mount_contexts(
     hl_projections::mount(
         server,
         store,
+        region,
         &config.projections,
         &config.data_dir,
         hl_projections::registry(),
@@ -171,13 +196,34 @@ fn print_banner(
     if let Some(metrics_address) = metrics_address {
         println!("  metrics   http://{metrics_address}/metrics");
     }
+}
+
+/// The demo actors' tokens, and a first call with one.
+fn print_tokens(
+    tokens: &[(String, String)],
+    key_path: &std::path::Path,
+    address: &std::net::SocketAddr,
+) {
+    println!(
+        "Tokens for the demo actors, valid {} hours (also in {}):",
+        auth::DEMO_TOKEN_LIFETIME.as_secs() / 3600,
+        key_path.with_file_name("tokens.env").display()
+    );
+    for (name, token) in tokens {
+        println!("  {name}={token}");
+    }
     println!("Try:");
     println!(
-        "  grpcurl -plaintext -H 'x-actor-id: officer-zhang-wei' -H 'x-actor-role: inspector' -H 'x-actor-region: 330903' \\\n    -d '{{\"name\": \"hazards/demo-a-alarm-linkage\"}}' {address} hazard_ledger.hazards.v1.HazardsService/GetHazard"
+        "  source {} && grpcurl -plaintext -H \"authorization: Bearer $INSPECTOR_TOKEN\" \\\n    -d '{{\"name\": \"hazards/demo-a-alarm-linkage\"}}' {address} hazard_ledger.hazards.v1.HazardsService/GetHazard",
+        key_path.with_file_name("tokens.env").display()
     );
 }
 
-async fn seed_demo(address: std::net::SocketAddr, region: String) {
+async fn seed_demo(
+    address: std::net::SocketAddr,
+    region: String,
+    development: auth::DevelopmentKey,
+) {
     let endpoint = format!("http://{address}");
     let channel = match tonic::transport::Endpoint::from_shared(endpoint) {
         Ok(endpoint) => endpoint.connect_lazy(),
@@ -188,7 +234,7 @@ async fn seed_demo(address: std::net::SocketAddr, region: String) {
     };
     // The event streams are created in the background; the seed retries until they are ready.
     for attempt in 1..=60 {
-        match demo::seed(channel.clone(), &region).await {
+        match demo::seed(channel.clone(), &region, &development).await {
             Ok(seeded) if seeded.already_seeded => {
                 println!("Demo district already seeded.");
                 break;
@@ -218,7 +264,7 @@ async fn seed_demo(address: std::net::SocketAddr, region: String) {
             }
         }
     }
-    if let Err(status) = demo::report::print(channel, &region).await {
+    if let Err(status) = demo::report::print(channel, &region, &development).await {
         tracing::warn!(code = ?status.code(), message = status.message(), "cannot show the reconciliation");
     }
 }

@@ -3,7 +3,6 @@
 use std::pin::Pin;
 
 use futures::Stream;
-use hl_proto::common::v1::Role;
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::projection_admin_service_server::ProjectionAdminService;
 use hl_runtime::{ErrorCode, ServiceError, caller};
@@ -54,13 +53,8 @@ impl ProjectionAdminService for AdminGrpc {
         request: Request<pb::RebuildProjectionsRequest>,
     ) -> Result<Response<ProgressStream>, Status> {
         let actor = caller(&request)?;
-        if actor.role != Role::BureauAdministrator as i32 {
-            return Err(ServiceError::permission_denied(
-                "BUREAU_ROLE_REQUIRED",
-                "only a bureau administrator may rebuild the read models",
-            )
-            .into());
-        }
+        hl_domain::access::require_bureau(&actor, &self.0.region, "rebuild the read models")
+            .map_err(ServiceError::from)?;
         let progress = self.0.rebuild().await.map_err(|error| match error {
             RebuildError::AlreadyRunning => ServiceError::precondition(
                 "REBUILD_RUNNING",

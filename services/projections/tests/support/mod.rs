@@ -140,10 +140,15 @@ impl World {
             store.ensure_context_stream(context).await.unwrap();
         }
         let database = Database::connect(&backend.url()).await.unwrap();
-        let projections =
-            Projections::start(database, store.clone(), registry, projector::DEFAULT_BATCH)
-                .await
-                .unwrap();
+        let projections = Projections::start(
+            database,
+            store.clone(),
+            "330903",
+            registry,
+            projector::DEFAULT_BATCH,
+        )
+        .await
+        .unwrap();
         let recording_time: Arc<std::sync::Mutex<Option<DateTime<Utc>>>> = Arc::default();
         let clock_reads = recording_time.clone();
         let settings = RepositorySettings {
@@ -386,14 +391,8 @@ pub fn enterprise_actor(enterprise_id: &str) -> Actor {
     }
 }
 
+/// A query handed to the ledger service in process, as the access layer hands on an
+/// inspector's call.
 pub fn as_inspector<T>(body: T) -> Request<T> {
-    let mut request = Request::new(body);
-    for (key, value) in [
-        ("x-actor-id", "officer-1"),
-        ("x-actor-role", "inspector"),
-        ("x-actor-region", "330903"),
-    ] {
-        request.metadata_mut().insert(key, value.parse().unwrap());
-    }
-    request
+    hl_testkit::actors::admitted(body, &test_actors::inspector())
 }

@@ -15,13 +15,15 @@ mod registry;
 pub mod report;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use hl_proto::common::v1::{Date, EvidenceRef};
+use hl_proto::common::v1::{Actor, Date, EvidenceRef, Role};
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::responsibility::v1::Industry;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
 use hl_proto::timestamp;
 use tonic::transport::Channel;
 use tonic::{Request, Status};
+
+use crate::auth::DevelopmentKey;
 
 /// A demo enterprise. Its unified social credit code's check character is valid.
 pub struct DemoEnterprise {
@@ -144,17 +146,14 @@ pub struct Seeded {
     pub already_seeded: bool,
 }
 
-/// Seeds the demo district through the API at `channel`, unless it is there already.
-pub async fn seed(channel: Channel, region: &str) -> Result<Seeded, Status> {
-    let mut demo = Demo {
-        hazards: HazardsServiceClient::new(channel.clone()),
-        registry: RegistryServiceClient::new(channel),
-        region: region.to_string(),
-        now: Utc::now(),
-        step: 0,
-        hazards_reported: 0,
-        days_ago: 0,
-    };
+/// Seeds the demo district through the API at `channel`, unless it is there already. Every
+/// call carries a token of its actor, signed with the suite's development key.
+pub async fn seed(
+    channel: Channel,
+    region: &str,
+    development: &DevelopmentKey,
+) -> Result<Seeded, Status> {
+    let mut demo = Demo::for_reading(channel, region, development);
     if demo.already_seeded().await? {
         return Ok(Seeded {
             hazards: 0,
@@ -171,6 +170,7 @@ pub async fn seed(channel: Channel, region: &str) -> Result<Seeded, Status> {
 }
 
 struct Demo {
+    development: DevelopmentKey,
     hazards: HazardsServiceClient<Channel>,
     registry: RegistryServiceClient<Channel>,
     region: String,
@@ -203,9 +203,10 @@ fn photo(what: &str) -> EvidenceRef {
 }
 
 impl Demo {
-    /// A demo that only reads (for the report).
-    fn for_reading(channel: Channel, region: &str) -> Demo {
+    /// A demo at the start of its steps (or that only reads, for the report).
+    fn for_reading(channel: Channel, region: &str, development: &DevelopmentKey) -> Demo {
         Demo {
+            development: development.clone(),
             hazards: HazardsServiceClient::new(channel.clone()),
             registry: RegistryServiceClient::new(channel),
             region: region.to_string(),
@@ -246,39 +247,42 @@ impl Demo {
         format!("demo-district-v2/{:03}", self.step)
     }
 
-    /// A request with the acting user's metadata.
-    fn request<T>(&self, body: T, who: Who) -> Request<T> {
+    /// Who acts, as an actor.
+    fn actor(&self, who: Who) -> Actor {
         let (id, role, organisation, region) = match who {
             Who::Enterprise(index) => (
                 format!("principal-{}", &ENTERPRISES[index].code[12..]),
-                "enterprise",
+                Role::Enterprise,
                 ENTERPRISES[index].code.to_string(),
                 String::new(),
             ),
             Who::Inspector => (
                 "officer-zhang-wei".to_string(),
-                "inspector",
+                Role::Inspector,
                 "putuo-emergency-bureau".to_string(),
                 self.region.clone(),
             ),
             Who::Administrator => (
                 "admin-putuo".to_string(),
-                "bureau-administrator",
+                Role::BureauAdministrator,
                 "putuo-safety-committee".to_string(),
                 self.region.clone(),
             ),
         };
+        Actor {
+            id,
+            role: role as i32,
+            organisation,
+            region,
+        }
+    }
+
+    /// A request with the acting user's token.
+    fn request<T>(&self, body: T, who: Who) -> Request<T> {
         let mut request = Request::new(body);
-        let metadata = request.metadata_mut();
-        for (key, value) in [
-            ("x-actor-id", id),
-            ("x-actor-role", role.to_string()),
-            ("x-actor-organisation", organisation),
-            ("x-actor-region", region),
-        ] {
-            if let Ok(value) = value.parse() {
-                metadata.insert(key, value);
-            }
+        let token = self.development.token(&self.actor(who));
+        if let Ok(value) = format!("Bearer {token}").parse() {
+            request.metadata_mut().insert("authorization", value);
         }
         request
     }

@@ -25,8 +25,12 @@ fn percent(rate: Option<f64>) -> String {
 }
 
 /// Waits until the read models have applied everything, then prints the reconciliation.
-pub async fn print(channel: Channel, region: &str) -> Result<(), Status> {
-    let demo = Demo::for_reading(channel.clone(), region);
+pub async fn print(
+    channel: Channel,
+    region: &str,
+    development: &crate::auth::DevelopmentKey,
+) -> Result<(), Status> {
+    let demo = Demo::for_reading(channel.clone(), region, development);
     let mut admin = ProjectionAdminServiceClient::new(channel.clone());
     for _ in 0..150 {
         let status = admin

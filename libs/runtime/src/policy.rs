@@ -1,0 +1,393 @@
+//! Who may call what: one table of every RPC of the suite and the roles that may call it, applied
+//! to every call before any state is read (in [`crate::access`]). What a role may see inside an
+//! RPC is its scope, the same for every RPC unless the table says otherwise:
+//! - an enterprise: its own records and ledgers;
+//! - a township officer: their township;
+//! - an inspector, a bureau administrator, a government system: their district.
+//!
+//! The domain still decides each command on its merits (who may verify which hazard, say); the
+//! table keeps a role away from an RPC it has no business calling at all. An RPC missing from the
+//! table is refused to everyone, and a test walks every RPC the server offers against it.
+
+use hl_proto::common::v1::Role;
+
+/// Roles as bits of a rule.
+const E: u8 = 1 << 0;
+const I: u8 = 1 << 1;
+const T: u8 = 1 << 2;
+const A: u8 = 1 << 3;
+const S: u8 = 1 << 4;
+/// The government side: the people who decide.
+const GOVERNMENT: u8 = I | T | A;
+/// Everyone who reads the ledgers.
+const READERS: u8 = E | I | T | A | S;
+/// Who keeps the registry: a bureau administrator, a township officer for the township, a
+/// government system of the district.
+const REGISTRARS: u8 = T | A | S;
+
+/// What a role may see inside an RPC it is allowed to call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Its own records (an enterprise), its township or its district (see the module doc).
+    Jurisdiction,
+    /// A person's record: bureau administrators of the district, and the person themself.
+    AdministratorOrSelf,
+}
+
+/// One RPC and who may call it.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule {
+    /// Full method, "package.Service/Method".
+    pub method: &'static str,
+    roles: u8,
+    pub scope: Scope,
+}
+
+impl Rule {
+    pub fn allows(&self, role: Role) -> bool {
+        let bit = match role {
+            Role::Enterprise => E,
+            Role::Inspector => I,
+            Role::TownshipOfficer => T,
+            Role::BureauAdministrator => A,
+            Role::System => S,
+            Role::Unspecified => 0,
+        };
+        self.roles & bit != 0
+    }
+}
+
+/// Services anyone may call: health and server reflection.
+const PUBLIC_SERVICES: &[&str] = &[
+    "grpc.health.v1.Health/",
+    "grpc.reflection.v1.ServerReflection/",
+    "grpc.reflection.v1alpha.ServerReflection/",
+];
+
+/// Whether a method needs no caller at all.
+pub fn is_public(method: &str) -> bool {
+    PUBLIC_SERVICES
+        .iter()
+        .any(|service| method.starts_with(service))
+}
+
+/// The rule of a method ("package.Service/Method"), if the table has one.
+pub fn rule(method: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|rule| rule.method == method)
+}
+
+/// Every rule, for tests and documentation.
+pub fn rules() -> &'static [Rule] {
+    RULES
+}
+
+const fn allow(method: &'static str, roles: u8) -> Rule {
+    Rule {
+        method,
+        roles,
+        scope: Scope::Jurisdiction,
+    }
+}
+
+static RULES: &[Rule] = &[
+    // Hazards: the enterprise's own ledger steps, the government side's decisions.
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/ReportHazard",
+        E | GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/GradeHazard",
+        E | GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/PlanRectification",
+        E,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/OrderRectification",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/SubmitRemediationPlan",
+        E,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/FixHazardOnSpot",
+        E | GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/ClaimRectification",
+        E,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/VerifyRectification",
+        E | GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/RejectRectification",
+        E | GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/RequestExtension",
+        E,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/DecideExtension",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/CloseHazard",
+        E | GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/MarkHazardListed",
+        A,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/MarkHazardDelisted",
+        A,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/SuspendOperations",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/RequestResumption",
+        E,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/DecideResumption",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/ConfirmCounterpartMatch",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/RejectCounterpartMatch",
+        GOVERNMENT,
+    ),
+    allow("hazard_ledger.hazards.v1.HazardsService/GetHazard", READERS),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/OpenSelfCheckRound",
+        E,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/RecordSelfCheckFinding",
+        E,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/SubmitSelfCheckRound",
+        E,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/GetSelfCheckRound",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/SubmitPeriodicStatistics",
+        E,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/GetPeriodicStatistics",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/IssueSupervisionOrder",
+        A,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/DecomposeSupervisionOrder",
+        A,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/ReportSubTaskProgress",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/RequestSupervisionAcceptance",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/RejectSupervisionAcceptance",
+        A,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/DelistSupervisionOrder",
+        A,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/EscalateSupervisionOrder",
+        A,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/GetSupervisionOrder",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/RegisterAlarmDevice",
+        E | GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/RecordAlarmDeviceTest",
+        E | GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/RetireAlarmDevice",
+        E | GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/GetAlarmDevice",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.hazards.v1.HazardsService/ImportPastLedger",
+        A,
+    ),
+    // The registry: kept by registrars; an enterprise reads its own record and the areas.
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
+        REGISTRARS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/UpdateEnterprise",
+        REGISTRARS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/ChangeEnterpriseStatus",
+        REGISTRARS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/GetEnterprise",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/ListEnterprises",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/ImportEnterprises",
+        REGISTRARS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/CreateAdminArea",
+        A | S,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/UpdateAdminArea",
+        A | S,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/GetAdminArea",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/ListAdminAreas",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/CreateGridCell",
+        REGISTRARS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/UpdateGridCell",
+        REGISTRARS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/GetGridCell",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/ListGridCells",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/CreateOrgUnit",
+        A | S,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/UpdateOrgUnit",
+        A | S,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/GetOrgUnit",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/ListOrgUnits",
+        GOVERNMENT | S,
+    ),
+    // People records carry certificate and phone numbers.
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/CreatePerson",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/UpdatePerson",
+        A,
+    ),
+    Rule {
+        method: "hazard_ledger.responsibility.v1.RegistryService/GetPerson",
+        roles: GOVERNMENT,
+        scope: Scope::AdministratorOrSelf,
+    },
+    allow(
+        "hazard_ledger.responsibility.v1.RegistryService/ListPersons",
+        A,
+    ),
+    // The two ledgers, each role within its scope.
+    allow("hazard_ledger.ledger.v1.LedgerService/ListHazards", READERS),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/GetEnterpriseLedgers",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListSelfCheckRounds",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListSupervisionOrders",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListMatchProposals",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListDiscrepancies",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/GetReconciliationSummary",
+        READERS,
+    ),
+    allow("hazard_ledger.ledger.v1.LedgerService/ExplainRate", READERS),
+    // Operating the read models.
+    allow(
+        "hazard_ledger.ledger.v1.ProjectionAdminService/GetProjectionStatus",
+        A | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.ProjectionAdminService/RebuildProjections",
+        A,
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_of_one_method_and_allows_someone() {
+        let mut seen = std::collections::HashSet::new();
+        for rule in RULES {
+            assert!(seen.insert(rule.method), "{} twice", rule.method);
+            assert!(rule.roles != 0, "{} allows no one", rule.method);
+            assert!(rule.method.contains('/'), "{}", rule.method);
+        }
+        assert!(is_public("grpc.health.v1.Health/Check"));
+        assert!(!is_public(
+            "hazard_ledger.hazards.v1.HazardsService/GetHazard"
+        ));
+    }
+}
