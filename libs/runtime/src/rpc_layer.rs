@@ -77,19 +77,18 @@ where
         let _ = span.set_parent(parent);
         let started = Instant::now();
         let admitted = span.in_scope(|| self.access.admit(&method, &request));
-        let response: Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>> =
-            match admitted {
-                Ok(actor) => {
-                    if let Some(actor) = actor {
-                        request.extensions_mut().insert(actor);
-                    }
-                    Box::pin(self.inner.call(request))
+        let response: Self::Future = match admitted {
+            Ok(actor) => {
+                if let Some(actor) = actor {
+                    request.extensions_mut().insert(actor);
                 }
-                Err(refusal) => {
-                    let response = tonic::Status::from(refusal).into_http::<ResponseBody>();
-                    Box::pin(std::future::ready(Ok(response)))
-                }
-            };
+                Box::pin(self.inner.call(request))
+            }
+            Err(refusal) => {
+                let response = tonic::Status::from(refusal).into_http::<ResponseBody>();
+                Box::pin(std::future::ready(Ok(response)))
+            }
+        };
         let recorded = span.clone();
         Box::pin(
             async move {
