@@ -133,15 +133,64 @@ pub fn require_enterprise_or_government(
     require_government(actor, place_code, action)
 }
 
-/// An enterprise reads only its own records; the government side reads those of its district.
-pub fn require_reader(actor: &Actor, enterprise_id: &str) -> Result<(), DomainError> {
-    if role(actor) == Role::Enterprise && actor.organisation != enterprise_id {
-        return Err(DomainError::forbidden(
+/// Who may read a record of `enterprise_id` at `place_code` (the township it is in, or the
+/// district when it has none): the enterprise its own records only; the government side and
+/// government systems within their jurisdiction (a township officer their township).
+pub fn require_reader(
+    actor: &Actor,
+    enterprise_id: &str,
+    place_code: &str,
+) -> Result<(), DomainError> {
+    match role(actor) {
+        Role::Enterprise if actor.organisation == enterprise_id => Ok(()),
+        Role::Enterprise => Err(DomainError::forbidden(
             "OTHER_ENTERPRISE",
             "an enterprise reads only its own records",
-        ));
+        )),
+        Role::Unspecified => Err(DomainError::forbidden("NO_ROLE", "the caller has no role")),
+        _ if covers(actor, place_code) => Ok(()),
+        _ => Err(DomainError::forbidden(
+            "OUTSIDE_JURISDICTION",
+            format!(
+                "the record is in {place_code:?}, outside the caller's jurisdiction {:?}",
+                actor.region
+            ),
+        )),
     }
-    Ok(())
+}
+
+/// Who may read the district's shared records (its organisation, grid, supervision orders): the
+/// government side and government systems working in it, a township officer included.
+pub fn require_district_reader(actor: &Actor, district: &str) -> Result<(), DomainError> {
+    let working_in = !actor.region.is_empty()
+        && (actor.region.starts_with(district) || district.starts_with(&actor.region));
+    match role(actor) {
+        Role::Enterprise | Role::Unspecified => Err(DomainError::forbidden(
+            "GOVERNMENT_ROLE_REQUIRED",
+            "only the government side reads the district's shared records",
+        )),
+        _ if working_in => Ok(()),
+        _ => Err(DomainError::forbidden(
+            "OUTSIDE_JURISDICTION",
+            format!(
+                "district {district} is outside the caller's jurisdiction {:?}",
+                actor.region
+            ),
+        )),
+    }
+}
+
+/// Who may read a person's record (certificate and phone numbers): a bureau administrator of
+/// the district, and the person themself.
+pub fn require_person_reader(
+    actor: &Actor,
+    person_id: &str,
+    district: &str,
+) -> Result<(), DomainError> {
+    if actor.id == person_id && role(actor) != Role::Unspecified {
+        return Ok(());
+    }
+    require_bureau(actor, district, "read another person's record")
 }
 
 #[cfg(any(test, feature = "test-support"))]

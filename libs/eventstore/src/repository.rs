@@ -65,16 +65,26 @@ impl Default for RepositorySettings {
 pub(crate) struct RequestLog {
     capacity: usize,
     order: VecDeque<String>,
-    records: HashMap<String, CommitRecord>,
+    /// What each request recorded, and who made it ([`requester`]).
+    records: HashMap<String, (CommitRecord, String)>,
+}
+
+/// Who made a request, as the request log remembers them: a retry is answered only to them.
+pub fn requester(actor: &hl_proto::common::v1::Actor) -> String {
+    format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        actor.role, actor.id, actor.organisation, actor.region
+    )
 }
 
 /// The request log as a snapshot stores it: one positional entry per request, oldest first
-/// (request id, aggregate version, stream sequence, event ids). A busy aggregate's log is most
-/// of its snapshot, and every load reads and parses the snapshot, so it is kept compact.
+/// (request id, aggregate version, stream sequence, event ids, requester). A busy aggregate's
+/// log is most of its snapshot, and every load reads and parses the snapshot, so it is kept
+/// compact.
 #[derive(Serialize, Deserialize)]
 struct StoredRequestLog {
     capacity: usize,
-    entries: Vec<(String, u64, u64, Vec<String>)>,
+    entries: Vec<(String, u64, u64, Vec<String>, String)>,
 }
 
 impl From<RequestLog> for StoredRequestLog {
@@ -83,12 +93,13 @@ impl From<RequestLog> for StoredRequestLog {
             .order
             .into_iter()
             .filter_map(|request_id| {
-                let record = log.records.remove(&request_id)?;
+                let (record, requester) = log.records.remove(&request_id)?;
                 Some((
                     request_id,
                     record.aggregate_version,
                     record.stream_sequence,
                     record.event_ids,
+                    requester,
                 ))
             })
             .collect();
@@ -102,7 +113,8 @@ impl From<RequestLog> for StoredRequestLog {
 impl From<StoredRequestLog> for RequestLog {
     fn from(stored: StoredRequestLog) -> Self {
         let mut log = RequestLog::new(stored.capacity);
-        for (request_id, aggregate_version, stream_sequence, event_ids) in stored.entries {
+        for (request_id, aggregate_version, stream_sequence, event_ids, requester) in stored.entries
+        {
             log.record(
                 request_id,
                 CommitRecord {
@@ -110,6 +122,7 @@ impl From<StoredRequestLog> for RequestLog {
                     stream_sequence,
                     event_ids,
                 },
+                requester,
             );
         }
         log
@@ -125,11 +138,33 @@ impl RequestLog {
     }
 
     fn get(&self, request_id: &str) -> Option<&CommitRecord> {
-        self.records.get(request_id)
+        self.records.get(request_id).map(|(record, _)| record)
     }
 
-    fn record(&mut self, request_id: String, record: CommitRecord) {
-        if self.records.insert(request_id.clone(), record).is_none() {
+    /// What a request recorded, for a retry by the requester who made it; a request_id another
+    /// requester used is refused, whatever it recorded.
+    fn replay<E: From<hl_domain::DomainError>>(
+        &self,
+        request_id: &str,
+        requester: &str,
+    ) -> Option<Result<&CommitRecord, E>> {
+        let (record, made_by) = self.records.get(request_id)?;
+        if made_by != requester {
+            return Some(Err(hl_domain::DomainError::forbidden(
+                "REQUEST_ID_OF_ANOTHER_CALLER",
+                format!("request_id {request_id:?} was used by another caller; choose a new one"),
+            )
+            .into()));
+        }
+        Some(Ok(record))
+    }
+
+    fn record(&mut self, request_id: String, record: CommitRecord, requester: String) {
+        if self
+            .records
+            .insert(request_id.clone(), (record, requester))
+            .is_none()
+        {
             self.order.push_back(request_id);
         }
         while self.order.len() > self.capacity.max(1) {
@@ -370,7 +405,11 @@ impl<A: Aggregate> Repository<A> {
     ) -> Result<Executed<A>, ExecuteError<A::Error>> {
         let mut attempts = 0;
         loop {
-            if let Some(record) = loaded.requests.get(&request.request_id) {
+            if let Some(replay) = loaded
+                .requests
+                .replay::<A::Error>(&request.request_id, &requester(&request.actor))
+            {
+                let record = replay.map_err(ExecuteError::Domain)?;
                 metrics()
                     .requests_deduplicated
                     .get_or_create(&labels::<A>())
@@ -477,13 +516,17 @@ impl<A: Aggregate> Repository<A> {
                     // JetStream saw this message id inside its window. Either it is this very
                     // request, recorded by an earlier attempt, or a different request reused it.
                     self.catch_up(subject, loaded, true).await?;
-                    return match loaded.requests.get(&request.request_id) {
-                        Some(record) => Ok(Executed {
+                    return match loaded
+                        .requests
+                        .replay::<A::Error>(&request.request_id, &requester(&request.actor))
+                    {
+                        Some(Ok(record)) => Ok(Executed {
                             state: loaded.state.clone(),
                             version: loaded.version,
                             commit: record.clone(),
                             replayed: true,
                         }),
+                        Some(Err(refusal)) => Err(ExecuteError::Domain(refusal)),
                         None => Err(ExecuteError::RequestIdReused {
                             request_id: request.request_id.clone(),
                         }),
@@ -598,7 +641,14 @@ fn apply_commit<A: Aggregate>(
     loaded.last_sequence = message.sequence;
     loaded.last_commit_sha256 = commit_digest(&message.payload);
     loaded.commits_since_snapshot += 1;
-    loaded.requests.record(decoded.request_id, record.clone());
+    let made_by = decoded
+        .events
+        .first()
+        .map(|(_, meta)| requester(&meta.actor))
+        .unwrap_or_default();
+    loaded
+        .requests
+        .record(decoded.request_id, record.clone(), made_by);
     Ok(record)
 }
 
@@ -618,7 +668,11 @@ mod tests {
     fn the_request_log_survives_a_snapshot_in_order_and_within_its_capacity() {
         let mut log = RequestLog::new(3);
         for index in 0..5 {
-            log.record(format!("request-{index}"), record(index));
+            log.record(
+                format!("request-{index}"),
+                record(index),
+                format!("caller-{index}"),
+            );
         }
         let stored = serde_json::to_string(&log).unwrap();
         let read: RequestLog = serde_json::from_str(&stored).unwrap();
@@ -626,6 +680,25 @@ mod tests {
         assert_eq!(read.get("request-4"), Some(&record(4)));
         assert_eq!(read.get("request-1"), None);
         assert_eq!(read.capacity, 3);
+    }
+
+    #[test]
+    fn a_request_id_is_replayed_only_to_the_caller_who_made_it() {
+        let mut log = RequestLog::new(3);
+        log.record("r".into(), record(0), "me".into());
+        let replayed = log.replay::<hl_domain::DomainError>("r", "me").unwrap();
+        assert_eq!(replayed.unwrap(), &record(0));
+        let refused = log
+            .replay::<hl_domain::DomainError>("r", "someone else")
+            .unwrap();
+        assert_eq!(
+            refused.unwrap_err().reason(),
+            "REQUEST_ID_OF_ANOTHER_CALLER"
+        );
+        assert!(
+            log.replay::<hl_domain::DomainError>("unknown", "me")
+                .is_none()
+        );
     }
 
     #[test]

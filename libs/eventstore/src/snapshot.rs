@@ -6,7 +6,7 @@ use crate::repository::{Loaded, RequestLog};
 use hl_domain::Aggregate;
 
 /// The kernel's snapshot format: 2 added the business time of the last step.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "A: Aggregate")]

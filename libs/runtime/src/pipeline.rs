@@ -194,12 +194,11 @@ pub struct Fetched<A, T> {
     pub as_of: DateTime<Utc>,
 }
 
-/// Loads the resource a request names; NOT_FOUND when it has no history. `owner` names the
-/// enterprise a resource belongs to, if any: an enterprise reads only its own.
+/// Loads the resource a request names; NOT_FOUND when it has no history. Who may see it is the
+/// handler's next step: [`Fetched::require_reader`] with the record's enterprise and place.
 pub async fn get_named<A, T>(
     repository: &Repository<A>,
     request: Request<T>,
-    owner: impl FnOnce(&A) -> Option<&str>,
 ) -> Result<Fetched<A, T>, Status>
 where
     A: Aggregate,
@@ -215,9 +214,6 @@ where
     if !loaded.exists() {
         return Err(ServiceError::not_found(Repository::<A>::name(&id)).into());
     }
-    if let Some(enterprise_id) = owner(&loaded.state) {
-        hl_domain::access::require_reader(&actor, enterprise_id).map_err(ServiceError::from)?;
-    }
     Ok(Fetched {
         actor,
         body,
@@ -225,4 +221,14 @@ where
         version: loaded.version,
         as_of,
     })
+}
+
+impl<A, T> Fetched<A, T> {
+    /// The caller may see a record of `enterprise_id` at `place_code` (its township, or the
+    /// district): an enterprise its own, the government side its jurisdiction.
+    pub fn require_reader(&self, enterprise_id: &str, place_code: &str) -> Result<(), Status> {
+        hl_domain::access::require_reader(&self.actor, enterprise_id, place_code)
+            .map_err(ServiceError::from)?;
+        Ok(())
+    }
 }

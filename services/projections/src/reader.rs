@@ -72,7 +72,7 @@ pub fn is_now(moment: DateTime<Utc>) -> bool {
 }
 
 impl Scope {
-    fn admits(&self, enterprise_id: &str, attributes: &Attributes) -> bool {
+    pub fn admits(&self, enterprise_id: &str, attributes: &Attributes) -> bool {
         self.enterprise_id
             .as_deref()
             .is_none_or(|wanted| wanted == enterprise_id)

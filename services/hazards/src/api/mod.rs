@@ -74,6 +74,21 @@ impl HazardsApi {
             .map_err(ServiceError::from)?)
     }
 
+    /// Where an enterprise's records are, for who may read them: its township in the registry
+    /// today, or the district when the registry does not have it.
+    async fn place_of(&self, enterprise_id: &str) -> Result<String, Status> {
+        let standing = self
+            .standing(
+                enterprise_id,
+                hl_domain::clock::local_date(chrono::Utc::now()),
+            )
+            .await?;
+        Ok(match standing.township_code() {
+            "" => self.region.clone(),
+            township => township.to_string(),
+        })
+    }
+
     /// A hazard that must exist, for the checks between aggregates.
     async fn existing_hazard(&self, field: &str, hazard_id: &str) -> Result<Hazard, Status> {
         let loaded = self
@@ -200,11 +215,6 @@ fn counterpart_problem(
 /// The gRPC service over a shared [`HazardsApi`].
 #[derive(Clone)]
 pub struct HazardsGrpc(pub Arc<HazardsApi>);
-
-/// The enterprise a hazard, round or device belongs to: an enterprise reads only its own.
-fn owner_of_hazard(hazard: &Hazard) -> Option<&str> {
-    Some(&hazard.facts.enterprise_id)
-}
 
 #[tonic::async_trait]
 impl HazardsService for HazardsGrpc {
@@ -411,7 +421,14 @@ impl HazardsService for HazardsGrpc {
         &self,
         request: Request<pb::GetHazardRequest>,
     ) -> Result<Response<pb::Hazard>, Status> {
-        let fetched = get_named(&self.0.hazards, request, owner_of_hazard).await?;
+        let fetched = get_named(&self.0.hazards, request).await?;
+        let facts = &fetched.state.facts;
+        let place = if facts.township_code.is_empty() {
+            &facts.region
+        } else {
+            &facts.township_code
+        };
+        fetched.require_reader(&facts.enterprise_id, place)?;
         Ok(Response::new(resources::hazard(
             &fetched.state,
             fetched.version,
@@ -468,10 +485,10 @@ impl HazardsService for HazardsGrpc {
         &self,
         request: Request<pb::GetSelfCheckRoundRequest>,
     ) -> Result<Response<pb::SelfCheckRound>, Status> {
-        let fetched = get_named(&self.0.rounds, request, |round| {
-            Some(round.enterprise_id.as_str())
-        })
-        .await?;
+        let fetched = get_named(&self.0.rounds, request).await?;
+        let enterprise_id = fetched.state.enterprise_id.clone();
+        let place = self.0.place_of(&enterprise_id).await?;
+        fetched.require_reader(&enterprise_id, &place)?;
         Ok(Response::new(resources::self_check_round(
             &fetched.state,
             fetched.version,
@@ -497,13 +514,15 @@ impl HazardsService for HazardsGrpc {
         &self,
         request: Request<pb::GetPeriodicStatisticsRequest>,
     ) -> Result<Response<pb::PeriodicStatistics>, Status> {
-        let fetched = get_named(&self.0.statistics, request, |statistics| {
-            statistics
-                .submitted_event
-                .as_ref()
-                .map(|submitted| submitted.enterprise_id.as_str())
-        })
-        .await?;
+        let fetched = get_named(&self.0.statistics, request).await?;
+        let enterprise_id = fetched
+            .state
+            .submitted_event
+            .as_ref()
+            .map(|submitted| submitted.enterprise_id.clone())
+            .unwrap_or_default();
+        let place = self.0.place_of(&enterprise_id).await?;
+        fetched.require_reader(&enterprise_id, &place)?;
         Ok(Response::new(resources::periodic_statistics(
             &fetched.state,
             fetched.version,
@@ -563,7 +582,16 @@ impl HazardsService for HazardsGrpc {
         &self,
         request: Request<pb::GetSupervisionOrderRequest>,
     ) -> Result<Response<pb::SupervisionOrder>, Status> {
-        let fetched = get_named(&self.0.orders, request, |_| None).await?;
+        let fetched = get_named(&self.0.orders, request).await?;
+        // An order of the district: read by its government side, whatever their township.
+        let region = fetched.state.region.clone();
+        hl_domain::access::require_government_within(
+            &fetched.actor,
+            &region,
+            "read a supervision order",
+        )
+        .or_else(|_| hl_domain::access::require_reader(&fetched.actor, "", &region))
+        .map_err(ServiceError::from)?;
         Ok(Response::new(resources::supervision_order(
             &fetched.state,
             fetched.version,
@@ -610,10 +638,10 @@ impl HazardsService for HazardsGrpc {
         &self,
         request: Request<pb::GetAlarmDeviceRequest>,
     ) -> Result<Response<pb::AlarmDevice>, Status> {
-        let fetched = get_named(&self.0.devices, request, |device| {
-            Some(device.enterprise_id.as_str())
-        })
-        .await?;
+        let fetched = get_named(&self.0.devices, request).await?;
+        let enterprise_id = fetched.state.enterprise_id.clone();
+        let place = self.0.place_of(&enterprise_id).await?;
+        fetched.require_reader(&enterprise_id, &place)?;
         Ok(Response::new(resources::alarm_device(
             &fetched.state,
             fetched.version,

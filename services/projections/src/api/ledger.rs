@@ -19,7 +19,7 @@ use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
 use super::records::{self, date, hazard_record, round_record};
-use super::{Asked, Shared, database_error, freshness, instant, seconds};
+use super::{Asked, Shared, database_error, freshness, instant, restrict, seconds};
 use crate::cache::Reconciled;
 use crate::reader::{self, Scope};
 use crate::reconciliation::{self, DiscrepancyRow, Rate, Rates};
@@ -249,10 +249,10 @@ impl LedgerService for LedgerGrpc {
         &self,
         request: Request<pb::ListHazardsRequest>,
     ) -> Result<Response<pb::ListHazardsResponse>, Status> {
-        caller(&request)?;
+        let actor = caller(&request)?;
         let body = request.into_inner();
         let mut violations = Violations::new();
-        let scope = Asked {
+        let mut scope = Asked {
             enterprise_id: &body.enterprise_id,
             township_code: &body.township_code,
             industry: body.industry,
@@ -263,6 +263,7 @@ impl LedgerService for LedgerGrpc {
         violations.optional_enumeration::<HazardLevel>("level", body.level);
         violations.optional_enumeration::<HazardStatus>("status", body.status);
         violations.into_result()?;
+        restrict(&mut scope, &actor, &self.0.region)?;
         let query = format!(
             "enterprise={}&township={}&industry={}&ledger={}&level={}&status={}&listed={}&overdue={}&as_of={}&known_at={}",
             body.enterprise_id,
@@ -305,14 +306,14 @@ impl LedgerService for LedgerGrpc {
         let actor = caller(&request)?;
         let body = request.into_inner();
         let enterprise_id = resource_id("name", &body.name, "enterprises")?.to_string();
-        hl_domain::access::require_reader(&actor, &enterprise_id).map_err(ServiceError::from)?;
         let mut violations = Violations::new();
-        let scope = Asked {
+        let mut scope = Asked {
             enterprise_id: &enterprise_id,
             ..Asked::at(body.as_of.as_ref(), body.known_at.as_ref())
         }
         .scope(&mut violations, false);
         violations.into_result()?;
+        restrict(&mut scope, &actor, &self.0.region)?;
         let snapshot = self.snapshot(&scope).await?;
         let enterprises =
             reader::enterprises_on(&self.0.database, self.generation(), local_date(scope.as_of))
@@ -359,12 +360,16 @@ impl LedgerService for LedgerGrpc {
         &self,
         request: Request<pb::ListSelfCheckRoundsRequest>,
     ) -> Result<Response<pb::ListSelfCheckRoundsResponse>, Status> {
-        caller(&request)?;
+        let actor = caller(&request)?;
         let body = request.into_inner();
         let mut violations = Violations::new();
-        let scope =
-            Asked::at(body.as_of.as_ref(), body.known_at.as_ref()).scope(&mut violations, false);
+        let mut scope = Asked {
+            enterprise_id: &body.enterprise_id,
+            ..Asked::at(body.as_of.as_ref(), body.known_at.as_ref())
+        }
+        .scope(&mut violations, false);
         violations.into_result()?;
+        restrict(&mut scope, &actor, &self.0.region)?;
         let query = format!(
             "enterprise={}&as_of={}&known_at={}",
             body.enterprise_id,
@@ -375,13 +380,25 @@ impl LedgerService for LedgerGrpc {
             "SELECT * FROM {} WHERE ($1 = '' OR enterprise_id = $1) ORDER BY round_id",
             RoundRow::table(self.generation())
         ))
-        .bind(body.enterprise_id.clone())
+        .bind(scope.enterprise_id.clone().unwrap_or_default())
         .fetch_all(self.0.database.pool())
         .await
         .map_err(database_error)?;
+        // A township's rounds are those of the enterprises the registry has in it.
+        let enterprises =
+            reader::enterprises_on(&self.0.database, self.generation(), local_date(scope.as_of))
+                .await
+                .map_err(database_error)?;
         let mut matching = Vec::new();
         for row in &rows {
             let round = RoundRow::from_row(row).map_err(database_error)?;
+            let attributes = enterprises
+                .get(&round.enterprise_id)
+                .map(|enterprise| enterprise.attributes.clone())
+                .unwrap_or_default();
+            if !scope.admits(&round.enterprise_id, &attributes) {
+                continue;
+            }
             if let Some(round) = round.as_known(scope.as_of, scope.known_at) {
                 matching.push((round.round_id.clone(), round_record(&round)));
             }
@@ -399,12 +416,13 @@ impl LedgerService for LedgerGrpc {
         &self,
         request: Request<pb::ListSupervisionOrdersRequest>,
     ) -> Result<Response<pb::ListSupervisionOrdersResponse>, Status> {
-        caller(&request)?;
+        let actor = caller(&request)?;
         let body = request.into_inner();
         let mut violations = Violations::new();
-        let scope =
+        let mut scope =
             Asked::at(body.as_of.as_ref(), body.known_at.as_ref()).scope(&mut violations, false);
         violations.into_result()?;
+        restrict(&mut scope, &actor, &self.0.region)?;
         let today = local_date(scope.as_of);
         let matching: Vec<(String, pb::SupervisionOrderRecord)> = self
             .orders()
@@ -439,20 +457,21 @@ impl LedgerService for LedgerGrpc {
         &self,
         request: Request<pb::ListMatchProposalsRequest>,
     ) -> Result<Response<pb::ListMatchProposalsResponse>, Status> {
-        caller(&request)?;
+        let actor = caller(&request)?;
         let body = request.into_inner();
         let query = format!(
             "enterprise={}&township={}",
             body.enterprise_id, body.township_code
         );
         let mut violations = Violations::new();
-        let scope = Asked {
+        let mut scope = Asked {
             enterprise_id: &body.enterprise_id,
             township_code: &body.township_code,
             ..Asked::at(None, body.known_at.as_ref())
         }
         .scope(&mut violations, false);
         violations.into_result()?;
+        restrict(&mut scope, &actor, &self.0.region)?;
         let snapshot = self.snapshot(&scope).await?;
         let matching: Vec<(String, pb::MatchProposal)> = reconciliation::proposals(&snapshot)
             .into_iter()
@@ -481,10 +500,10 @@ impl LedgerService for LedgerGrpc {
         &self,
         request: Request<pb::ListDiscrepanciesRequest>,
     ) -> Result<Response<pb::ListDiscrepanciesResponse>, Status> {
-        caller(&request)?;
+        let actor = caller(&request)?;
         let body = request.into_inner();
         let mut violations = Violations::new();
-        let scope = Asked {
+        let mut scope = Asked {
             period_start: body.period_start.as_ref(),
             period_end: body.period_end.as_ref(),
             enterprise_id: &body.enterprise_id,
@@ -497,6 +516,7 @@ impl LedgerService for LedgerGrpc {
             violations.enumeration::<DiscrepancyClass>(&format!("classes[{index}]"), *class);
         }
         violations.into_result()?;
+        restrict(&mut scope, &actor, &self.0.region)?;
         let query = format!(
             "classes={:?}&start={}&end={}&as_of={}&known_at={}&enterprise={}&township={}&industry={}",
             body.classes,
@@ -531,10 +551,10 @@ impl LedgerService for LedgerGrpc {
         &self,
         request: Request<pb::GetReconciliationSummaryRequest>,
     ) -> Result<Response<pb::ReconciliationSummary>, Status> {
-        caller(&request)?;
+        let actor = caller(&request)?;
         let body = request.into_inner();
         let mut violations = Violations::new();
-        let scope = Asked {
+        let mut scope = Asked {
             period_start: body.period_start.as_ref(),
             period_end: body.period_end.as_ref(),
             township_code: &body.township_code,
@@ -544,6 +564,7 @@ impl LedgerService for LedgerGrpc {
         .scope(&mut violations, true);
         let group_by = group_by_of(&mut violations, body.group_by);
         violations.into_result()?;
+        restrict(&mut scope, &actor, &self.0.region)?;
         let reconciled = self.reconciled(&scope).await?;
         let summary = match reconciled.summary(group_by as i32) {
             Some(kept) => kept,
@@ -564,10 +585,10 @@ impl LedgerService for LedgerGrpc {
         &self,
         request: Request<pb::ExplainRateRequest>,
     ) -> Result<Response<pb::RateLineage>, Status> {
-        caller(&request)?;
+        let actor = caller(&request)?;
         let body = request.into_inner();
         let mut violations = Violations::new();
-        let scope = Asked {
+        let mut scope = Asked {
             period_start: body.period_start.as_ref(),
             period_end: body.period_end.as_ref(),
             township_code: &body.township_code,
@@ -580,6 +601,7 @@ impl LedgerService for LedgerGrpc {
             .unwrap_or_default();
         let group_by = group_by_of(&mut violations, body.group_by);
         violations.into_result()?;
+        restrict(&mut scope, &actor, &self.0.region)?;
         let reconciled = self.reconciled(&scope).await?;
         let (total, groups) =
             reconciliation::rates(&reconciled.snapshot, &reconciled.discrepancies, group_by);

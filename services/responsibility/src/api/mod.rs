@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{NaiveDate, Utc};
 use hl_directory::Directory;
 use hl_eventstore::{Aggregate, EventStore, Repository, RepositorySettings};
-use hl_proto::common::v1::CommitInfo;
+use hl_proto::common::v1::{Actor, CommitInfo};
 use hl_proto::requests::{CommandRequest, NamedRequest};
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::registry_service_server::RegistryService;
@@ -170,14 +170,20 @@ impl RegistryApi {
         &self,
         repository: &Repository<Record<K>>,
         request: Request<T>,
-    ) -> Result<(K::Message, u64), Status>
+    ) -> Result<(K::Message, u64, Actor), Status>
     where
         K: RecordKind,
         T: NamedRequest + hl_proto::requests::AsOfRequest,
     {
-        let fetched = get_named(repository, request, |_| None).await?;
+        let fetched = get_named(repository, request).await?;
         let record = fetched.state.record.unwrap_or_default();
-        Ok((record, fetched.version))
+        Ok((record, fetched.version, fetched.actor))
+    }
+
+    /// The caller works in this district's government (for its shared records).
+    fn require_district_reader(&self, actor: &Actor) -> Result<(), Status> {
+        hl_domain::access::require_district_reader(actor, &self.region)
+            .map_err(|refusal| ServiceError::from(refusal).into())
     }
 
     /// A page of the records that pass `keep`, ordered by id.
@@ -393,7 +399,14 @@ impl RegistryService for RegistryGrpc {
             .optional_date("as_of_date", request.get_ref().as_of_date.as_ref())
             .unwrap_or_else(today);
         violations.into_result()?;
-        let fetched = get_named(self.0.enterprises(), request, |_| None).await?;
+        let fetched = get_named(self.0.enterprises(), request).await?;
+        let township = fetched.state.details_as_of(day).township_code;
+        let place = if township.is_empty() {
+            self.0.region.clone()
+        } else {
+            township
+        };
+        fetched.require_reader(&fetched.state.enterprise_id, &place)?;
         Ok(Response::new(resources::enterprise(
             &fetched.state,
             fetched.version,
@@ -406,7 +419,8 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::ListEnterprisesRequest>,
     ) -> Result<Response<pb::ListEnterprisesResponse>, Status> {
-        caller(&request)?;
+        let actor = caller(&request)?;
+        self.0.require_district_reader(&actor)?;
         self.0.require_index()?;
         let body = request.into_inner();
         let mut violations = hl_runtime::Violations::new();
@@ -414,9 +428,28 @@ impl RegistryService for RegistryGrpc {
         violations.optional_enumeration::<pb::EnterpriseStatus>("status", body.status);
         violations.optional_identifier("grid_cell_id", &body.grid_cell_id);
         violations.into_result()?;
+        // A township officer lists the enterprises of their township.
+        let township_code = match hl_domain::access::role(&actor) {
+            hl_proto::common::v1::Role::TownshipOfficer if body.township_code.is_empty() => {
+                actor.region.clone()
+            }
+            hl_proto::common::v1::Role::TownshipOfficer
+                if !body.township_code.starts_with(&actor.region) =>
+            {
+                return Err(ServiceError::permission_denied(
+                    "OUTSIDE_JURISDICTION",
+                    format!(
+                        "township {} is outside the caller's township {}",
+                        body.township_code, actor.region
+                    ),
+                )
+                .into());
+            }
+            _ => body.township_code.clone(),
+        };
         let query = format!(
             "township={}&industry={}&grid={}&status={}",
-            body.township_code, body.industry, body.grid_cell_id, body.status
+            township_code, body.industry, body.grid_cell_id, body.status
         );
         let day = today();
         let matching: Vec<(String, pb::Enterprise)> = self
@@ -429,8 +462,7 @@ impl RegistryService for RegistryGrpc {
             .filter_map(|(id, entry)| {
                 let details = entry.state.details_as_of(day);
                 let status = entry.state.status_as_of(day) as i32;
-                let keep = (body.township_code.is_empty()
-                    || details.township_code == body.township_code)
+                let keep = (township_code.is_empty() || details.township_code == township_code)
                     && (body.industry == 0 || details.industries.contains(&body.industry))
                     && (body.grid_cell_id.is_empty() || details.grid_cell_id == body.grid_cell_id)
                     && (body.status == 0 || status == body.status);
@@ -498,7 +530,7 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::GetAdminAreaRequest>,
     ) -> Result<Response<pb::AdminArea>, Status> {
-        let (record, version) = self.0.get_record(&self.0.areas, request).await?;
+        let (record, version, _) = self.0.get_record(&self.0.areas, request).await?;
         Ok(Response::new(area(record, version)))
     }
 
@@ -569,7 +601,8 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::GetGridCellRequest>,
     ) -> Result<Response<pb::GridCell>, Status> {
-        let (record, version) = self.0.get_record(&self.0.cells, request).await?;
+        let (record, version, actor) = self.0.get_record(&self.0.cells, request).await?;
+        self.0.require_district_reader(&actor)?;
         Ok(Response::new(cell(record, version)))
     }
 
@@ -577,7 +610,8 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::ListGridCellsRequest>,
     ) -> Result<Response<pb::ListGridCellsResponse>, Status> {
-        caller(&request)?;
+        let actor = caller(&request)?;
+        self.0.require_district_reader(&actor)?;
         let body = request.into_inner();
         let query = format!("township={}", body.township_code);
         let listed = self.0.list_records::<GridCellKind>(
@@ -637,7 +671,8 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::GetOrgUnitRequest>,
     ) -> Result<Response<pb::OrgUnit>, Status> {
-        let (record, version) = self.0.get_record(&self.0.units, request).await?;
+        let (record, version, actor) = self.0.get_record(&self.0.units, request).await?;
+        self.0.require_district_reader(&actor)?;
         Ok(Response::new(unit(record, version)))
     }
 
@@ -645,7 +680,8 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::ListOrgUnitsRequest>,
     ) -> Result<Response<pb::ListOrgUnitsResponse>, Status> {
-        caller(&request)?;
+        let actor = caller(&request)?;
+        self.0.require_district_reader(&actor)?;
         let body = request.into_inner();
         let query = format!("kind={}&parent={}", body.kind, body.parent_org_unit_id);
         let listed = self.0.list_records::<OrgUnitKind>(
@@ -715,7 +751,9 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::GetPersonRequest>,
     ) -> Result<Response<pb::Person>, Status> {
-        let (record, version) = self.0.get_record(&self.0.persons, request).await?;
+        let (record, version, actor) = self.0.get_record(&self.0.persons, request).await?;
+        hl_domain::access::require_person_reader(&actor, &record.person_id, &self.0.region)
+            .map_err(ServiceError::from)?;
         Ok(Response::new(person(record, version)))
     }
 
@@ -723,7 +761,9 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::ListPersonsRequest>,
     ) -> Result<Response<pb::ListPersonsResponse>, Status> {
-        caller(&request)?;
+        let actor = caller(&request)?;
+        hl_domain::access::require_bureau(&actor, &self.0.region, "list people")
+            .map_err(ServiceError::from)?;
         let body = request.into_inner();
         let query = format!(
             "role={}&unit={}&enterprise={}",
