@@ -22,6 +22,9 @@ pub enum StoreError {
     },
     #[error("event store misconfigured: {0}")]
     Configuration(String),
+    /// A stream exists with other settings than this process is configured with.
+    #[error("{0}")]
+    Mismatch(String),
 }
 
 /// Why a command was not recorded.

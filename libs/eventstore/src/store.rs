@@ -154,11 +154,28 @@ impl EventStore {
 
     async fn ensure_stream(&self, key: &str, config: StreamConfig) -> Result<(), StoreError> {
         let name = config.name.clone();
-        self.inner
+        let mut stream = self
+            .inner
             .jetstream
-            .get_or_create_stream(config)
+            .get_or_create_stream(config.clone())
             .await
             .map_err(|error| StoreError::Unavailable(format!("stream {name}: {error}")))?;
+        // Whichever process made the stream decided its settings; a stream that is not what
+        // this configuration asks for stops the start instead of silently holding the ledger
+        // with other guarantees.
+        let existing = stream
+            .info()
+            .await
+            .map_err(|error| StoreError::Unavailable(format!("stream {name}: {error}")))?
+            .config
+            .clone();
+        let differences = stream_differences(&config, &existing);
+        if !differences.is_empty() {
+            return Err(StoreError::Mismatch(format!(
+                "stream {name} exists with other settings than configured: {}",
+                differences.join("; ")
+            )));
+        }
         self.inner
             .known_streams
             .write()
@@ -322,4 +339,43 @@ fn is_no_message(kind: LastRawMessageErrorKind) -> bool {
         }
         _ => false,
     }
+}
+
+/// What an existing stream's settings differ in from the ones asked for: replicas, storage,
+/// the ban on deleting and purging, the duplicate window.
+fn stream_differences(wanted: &StreamConfig, existing: &StreamConfig) -> Vec<String> {
+    let mut differences = Vec::new();
+    let mut compare = |what: &str, wanted: String, existing: String| {
+        if wanted != existing {
+            differences.push(format!("{what} is {existing}, configured {wanted}"));
+        }
+    };
+    compare(
+        "replicas",
+        wanted.num_replicas.max(1).to_string(),
+        existing.num_replicas.max(1).to_string(),
+    );
+    compare(
+        "storage",
+        format!("{:?}", wanted.storage),
+        format!("{:?}", existing.storage),
+    );
+    compare(
+        "deny_delete",
+        wanted.deny_delete.to_string(),
+        existing.deny_delete.to_string(),
+    );
+    compare(
+        "deny_purge",
+        wanted.deny_purge.to_string(),
+        existing.deny_purge.to_string(),
+    );
+    if wanted.duplicate_window != Duration::ZERO {
+        compare(
+            "the duplicate window",
+            format!("{:?}", wanted.duplicate_window),
+            format!("{:?}", existing.duplicate_window),
+        );
+    }
+    differences
 }

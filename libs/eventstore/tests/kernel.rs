@@ -574,3 +574,28 @@ async fn a_server_restart_mid_load_loses_nothing_acknowledged() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_stream_made_with_other_settings_stops_the_start() {
+    for_each_server(|fixture| async move {
+        fixture.store(StoreSettings::default()).await;
+        let client = async_nats::connect(fixture.server.url()).await.unwrap();
+        let other = EventStore::new(
+            client,
+            Namespace::new(&fixture.namespace).unwrap(),
+            StoreSettings {
+                duplicate_window: Duration::from_secs(5),
+                ..StoreSettings::default()
+            },
+        );
+        let error = other
+            .ensure_context_stream(Tally::CONTEXT)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, hl_eventstore::StoreError::Mismatch(problem) if problem.contains("duplicate window")),
+            "{error}"
+        );
+    })
+    .await;
+}

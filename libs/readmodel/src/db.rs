@@ -186,6 +186,37 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A database URL with `password` as its user's password (percent-encoded).
+pub fn with_password(url: &str, password: &str) -> String {
+    let encoded: String = password
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    let Some(scheme) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme + 3..];
+    let (authority_end, _) = rest
+        .char_indices()
+        .find(|(_, character)| *character == '/' || *character == '?')
+        .unwrap_or((rest.len(), ' '));
+    let authority = &rest[..authority_end];
+    let Some((user_part, host)) = authority.rsplit_once('@') else {
+        return url.to_string();
+    };
+    let user = user_part.split(':').next().unwrap_or(user_part);
+    format!(
+        "{}{user}:{encoded}@{host}{}",
+        &url[..scheme + 3],
+        &rest[authority_end..]
+    )
+}
+
 /// A value bound into a statement.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -313,6 +344,25 @@ impl Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_from_its_file_goes_into_the_url_encoded() {
+        assert_eq!(
+            with_password(
+                "postgres://ledger@db.internal:5432/hl?sslmode=verify-full",
+                "p@ss:w/rd"
+            ),
+            "postgres://ledger:p%40ss%3Aw%2Frd@db.internal:5432/hl?sslmode=verify-full"
+        );
+        assert_eq!(
+            with_password("postgres://ledger:old@db/hl", "new"),
+            "postgres://ledger:new@db/hl"
+        );
+        assert_eq!(
+            with_password("sqlite://ledger.db", "x"),
+            "sqlite://ledger.db"
+        );
+    }
 
     #[test]
     fn passwords_stay_out_of_messages() {

@@ -13,7 +13,9 @@ mod registry;
 mod table;
 
 pub use columns::{Column, Columns, Json, LIST_SEPARATOR, field_name};
-pub use db::{Database, DatabaseError, Dialect, Value, bind_all, placeholders, redact};
+pub use db::{
+    Database, DatabaseError, Dialect, Value, bind_all, placeholders, redact, with_password,
+};
 pub use fold::fold_rows;
 pub use registry::{Commit, DecodedCommit, Position, ReadModel, Registry};
 pub use table::{

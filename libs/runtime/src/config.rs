@@ -114,12 +114,87 @@ impl ServerArgs {
     }
 }
 
+/// How a process proves itself to NATS, and the TLS it talks with.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct NatsAuthArgs {
+    /// A NATS credentials file (user JWT and nkey seed), as `nsc` makes.
+    #[arg(long, env = "HL_NATS_CREDS")]
+    pub nats_creds: Option<std::path::PathBuf>,
+
+    /// The NATS user, with HL_NATS_PASSWORD_FILE.
+    #[arg(long, env = "HL_NATS_USER")]
+    pub nats_user: Option<String>,
+
+    /// A file holding the NATS user's password (never the password itself in the environment).
+    #[arg(long, env = "HL_NATS_PASSWORD_FILE")]
+    pub nats_password_file: Option<std::path::PathBuf>,
+
+    /// PEM CA the NATS servers' certificates are checked against; the connection uses TLS.
+    #[arg(long, env = "HL_NATS_CA")]
+    pub nats_ca: Option<std::path::PathBuf>,
+
+    /// PEM client certificate for NATS TLS, with HL_NATS_KEY.
+    #[arg(long, env = "HL_NATS_CERT")]
+    pub nats_cert: Option<std::path::PathBuf>,
+
+    /// PEM private key of HL_NATS_CERT.
+    #[arg(long, env = "HL_NATS_KEY")]
+    pub nats_key: Option<std::path::PathBuf>,
+}
+
+impl NatsAuthArgs {
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.nats_user.is_some() != self.nats_password_file.is_some() {
+            problems.push("HL_NATS_USER and HL_NATS_PASSWORD_FILE go together".to_string());
+        }
+        if self.nats_creds.is_some() && self.nats_user.is_some() {
+            problems.push("give HL_NATS_CREDS or HL_NATS_USER, not both".to_string());
+        }
+        if self.nats_cert.is_some() != self.nats_key.is_some() {
+            problems.push("HL_NATS_CERT and HL_NATS_KEY go together".to_string());
+        }
+        problems
+    }
+
+    /// Connection options carrying these credentials and TLS settings.
+    pub async fn connect_options(&self) -> Result<async_nats::ConnectOptions, String> {
+        let mut options = match (&self.nats_creds, &self.nats_user, &self.nats_password_file) {
+            (Some(creds), _, _) => async_nats::ConnectOptions::with_credentials_file(creds)
+                .await
+                .map_err(|error| format!("HL_NATS_CREDS {}: {error}", creds.display()))?,
+            (None, Some(user), Some(password_file)) => {
+                let password = std::fs::read_to_string(password_file).map_err(|error| {
+                    format!("HL_NATS_PASSWORD_FILE {}: {error}", password_file.display())
+                })?;
+                async_nats::ConnectOptions::with_user_and_password(
+                    user.clone(),
+                    password.trim_end_matches(['\r', '\n']).to_string(),
+                )
+            }
+            _ => async_nats::ConnectOptions::new(),
+        };
+        if let Some(authority) = &self.nats_ca {
+            options = options
+                .add_root_certificates(authority.clone())
+                .require_tls(true);
+        }
+        if let (Some(certificate), Some(key)) = (&self.nats_cert, &self.nats_key) {
+            options = options.add_client_certificate(certificate.clone(), key.clone());
+        }
+        Ok(options)
+    }
+}
+
 /// The event store on NATS JetStream.
 #[derive(Clone, Debug, clap::Args)]
 pub struct EventStoreArgs {
     /// NATS server URL, e.g. nats://127.0.0.1:4222.
     #[arg(long, env = "NATS_URL")]
     pub nats_url: Option<String>,
+
+    #[command(flatten)]
+    pub nats_auth: NatsAuthArgs,
 
     /// Root of every stream and subject name, so deployments can share a NATS server
     /// (lower-case letters, digits and '_').
@@ -169,6 +244,7 @@ impl EventStoreArgs {
         {
             problems.push("NATS_URL is set but empty".to_string());
         }
+        problems.extend(self.nats_auth.problems());
         problems
     }
 
@@ -187,6 +263,9 @@ impl EventStoreArgs {
 
 /// Exit code for bad configuration (EX_USAGE).
 pub const EXIT_BAD_CONFIGURATION: i32 = 64;
+
+/// Exit code when an existing stream's settings differ from the configuration (EX_CONFIG).
+pub const EXIT_STREAM_MISMATCH: i32 = 78;
 
 /// Prints every configuration problem at once and exits with 64, or returns when there are none.
 pub fn exit_if_invalid(problems: Vec<String>) {

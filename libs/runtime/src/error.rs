@@ -193,7 +193,9 @@ impl From<StoreError> for ServiceError {
                     .with_metadata("subject", subject.clone())
                     .with_metadata("stream_sequence", sequence.to_string())
             }
-            StoreError::Configuration(_) => ServiceError::internal(error.to_string()),
+            StoreError::Configuration(_) | StoreError::Mismatch(_) => {
+                ServiceError::internal(error.to_string())
+            }
         }
     }
 }

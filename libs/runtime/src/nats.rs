@@ -8,8 +8,13 @@ use hl_eventstore::EventStore;
 
 /// Connects to NATS. The client keeps reconnecting on its own, so a NATS outage makes calls
 /// fail with UNAVAILABLE and health NOT_SERVING, and both recover when NATS is back.
-pub async fn connect(url: &str, client_name: &str) -> Result<async_nats::Client, String> {
-    async_nats::ConnectOptions::new()
+pub async fn connect(
+    url: &str,
+    client_name: &str,
+    auth: &crate::config::NatsAuthArgs,
+) -> Result<async_nats::Client, String> {
+    auth.connect_options()
+        .await?
         .name(client_name)
         .connection_timeout(Duration::from_secs(5))
         .retry_on_initial_connect()
@@ -39,6 +44,12 @@ pub fn ensure_streams(store: EventStore, contexts: Vec<&'static str>) -> Arc<Ato
                     tracing::info!(?contexts, namespace = %store.namespace(), "event streams ready");
                     return;
                 }
+                Err(hl_eventstore::StoreError::Mismatch(problem)) => {
+                    // Not a passing outage: retrying cannot change an existing stream.
+                    tracing::error!(%problem, "stream settings do not match the configuration; stopping");
+                    eprintln!("hazard-ledger: {problem}");
+                    std::process::exit(crate::config::EXIT_STREAM_MISMATCH);
+                }
                 Err(error) => {
                     tracing::warn!(%error, "event streams not ready; retrying");
                     tokio::time::sleep(delay).await;
@@ -67,7 +78,7 @@ pub async fn open_store(
     url: &str,
     client_name: &str,
 ) -> Result<(async_nats::Client, EventStore), String> {
-    let client = connect(url, client_name).await?;
+    let client = connect(url, client_name, &args.nats_auth).await?;
     let store = EventStore::new(client.clone(), args.namespace(), args.store_settings());
     Ok((client, store))
 }

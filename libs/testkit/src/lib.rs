@@ -19,7 +19,7 @@ mod service;
 pub mod workbook;
 
 pub use actors::as_actor;
-pub use nats::{NatsServer, nats_server_binaries};
+pub use nats::{Accounts, NatsServer, nats_server_binaries};
 pub use poll::wait_until;
 pub use postgres::{TestDatabase, postgres_server_url};
 pub use process::{free_port, send_signal};

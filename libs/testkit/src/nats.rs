@@ -31,6 +31,18 @@ pub struct NatsServer {
     port: u16,
     data: tempfile::TempDir,
     child: Option<Child>,
+    accounts: Option<Accounts>,
+}
+
+/// Accounts and users for a server that requires credentials.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    /// A configuration file defining `accounts { … }` (included as is).
+    pub file: PathBuf,
+    /// The variables it names ($VARIABLE), e.g. passwords.
+    pub environment: Vec<(String, String)>,
+    /// A user and password that may ask JetStream whether it is up.
+    pub probe: (String, String),
 }
 
 impl NatsServer {
@@ -42,6 +54,16 @@ impl NatsServer {
 
     /// Starts a given binary and waits until JetStream answers.
     pub async fn start_binary(binary: &Path) -> NatsServer {
+        NatsServer::launch(binary, None).await
+    }
+
+    /// Starts the first configured binary with accounts: no one connects without credentials.
+    pub async fn start_with_accounts(accounts: Accounts) -> NatsServer {
+        let binary = nats_server_binaries().remove(0);
+        NatsServer::launch(&binary, Some(accounts)).await
+    }
+
+    async fn launch(binary: &Path, accounts: Option<Accounts>) -> NatsServer {
         let version = server_version(binary);
         let data = tempfile::tempdir().expect("a temporary folder");
         let mut server = NatsServer {
@@ -50,6 +72,7 @@ impl NatsServer {
             port: 0,
             data,
             child: None,
+            accounts,
         };
         for _attempt in 0..5 {
             server.port = free_port();
@@ -107,9 +130,15 @@ impl NatsServer {
             .append(true)
             .open(self.data.path().join("nats-server.log"))
             .expect("open the nats-server log");
+        let environment = self
+            .accounts
+            .as_ref()
+            .map(|accounts| accounts.environment.clone())
+            .unwrap_or_default();
         let mut child = Command::new(&self.binary)
             .arg("-c")
             .arg(&config_path)
+            .envs(environment)
             .stdout(Stdio::from(log.try_clone().expect("clone log handle")))
             .stderr(Stdio::from(log))
             .kill_on_drop(true)
@@ -120,7 +149,8 @@ impl NatsServer {
             if let Ok(Some(_exited)) = child.try_wait() {
                 return false;
             }
-            if jetstream_answers(&self.url()).await {
+            let probe = self.accounts.as_ref().map(|accounts| &accounts.probe);
+            if jetstream_answers(&self.url(), probe).await {
                 self.child = Some(child);
                 return true;
             }
@@ -138,18 +168,31 @@ impl NatsServer {
         } else {
             ""
         };
-        format!(
+        let mut config = format!(
             "listen: 127.0.0.1:{}\nserver_name: hl_test_{}\njetstream {{\n  store_dir: {:?}\n{}}}\n",
             self.port,
             self.port,
             store.display().to_string(),
             sync
-        )
+        );
+        if let Some(accounts) = &self.accounts {
+            // An include names a file beside the configuration.
+            std::fs::copy(&accounts.file, self.data.path().join("accounts.conf"))
+                .expect("copy the accounts file");
+            config.push_str("include \"accounts.conf\"\n");
+        }
+        config
     }
 }
 
-async fn jetstream_answers(url: &str) -> bool {
-    let Ok(client) = async_nats::ConnectOptions::new()
+async fn jetstream_answers(url: &str, probe: Option<&(String, String)>) -> bool {
+    let options = match probe {
+        Some((user, password)) => {
+            async_nats::ConnectOptions::with_user_and_password(user.clone(), password.clone())
+        }
+        None => async_nats::ConnectOptions::new(),
+    };
+    let Ok(client) = options
         .connection_timeout(Duration::from_millis(500))
         .connect(url)
         .await

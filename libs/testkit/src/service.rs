@@ -53,7 +53,7 @@ impl TestService {
         namespace: &str,
         mount: impl for<'a> FnOnce(&'a mut GrpcServer, &'a EventStore, &'a str) -> AsyncMount<'a>,
     ) -> TestService {
-        let client = hl_runtime::nats::connect(nats_url, "test-service")
+        let client = hl_runtime::nats::connect(nats_url, "test-service", &Default::default())
             .await
             .expect("connect to the test nats-server");
         let store = EventStore::new(

@@ -19,6 +19,9 @@ pub struct NatsArgs {
     /// Namespace root of the deployment's streams and subjects (as the services' HL_NAMESPACE).
     #[arg(long, env = "HL_NAMESPACE", default_value = "hl")]
     pub namespace: String,
+
+    #[command(flatten)]
+    pub auth: hl_runtime::config::NatsAuthArgs,
 }
 
 /// The deployment's streams, reached.
@@ -32,7 +35,15 @@ impl NatsArgs {
     pub async fn connect(&self) -> Result<Streams, Failure> {
         let namespace = Namespace::new(&self.namespace)
             .map_err(|error| Failure::Usage(format!("HL_NAMESPACE: {error}")))?;
-        let client = async_nats::ConnectOptions::new()
+        let problems = self.auth.problems();
+        if !problems.is_empty() {
+            return Err(Failure::Usage(problems.join("; ")));
+        }
+        let client = self
+            .auth
+            .connect_options()
+            .await
+            .map_err(Failure::Usage)?
             .name("hlctl")
             .connection_timeout(Duration::from_secs(5))
             .connect(&self.nats_url)

@@ -4,9 +4,15 @@
 #[derive(Clone, Debug, clap::Args)]
 pub struct ProjectionArgs {
     /// Read-model database: sqlite://PATH (created when missing) or postgres://USER@HOST/DB.
-    /// Defaults to a SQLite file in the data folder.
-    #[arg(long, env = "DATABASE_URL")]
+    /// Defaults to a SQLite file in the data folder. PostgreSQL over TLS:
+    /// ?sslmode=verify-full&sslrootcert=/path/ca.pem.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+
+    /// A file holding the PostgreSQL user's password, put into DATABASE_URL (so the URL itself
+    /// carries no secret).
+    #[arg(long, env = "HL_DATABASE_PASSWORD_FILE")]
+    pub database_password_file: Option<std::path::PathBuf>,
 
     /// Most messages a projector applies in one transaction. Larger batches catch up faster;
     /// smaller ones keep each transaction short.
@@ -27,6 +33,14 @@ impl ProjectionArgs {
                 hl_readmodel::redact(url)
             ));
         }
+        if let Some(path) = &self.database_password_file
+            && let Err(error) = std::fs::read_to_string(path)
+        {
+            problems.push(format!(
+                "HL_DATABASE_PASSWORD_FILE {}: {error}",
+                path.display()
+            ));
+        }
         if !(1..=10_000).contains(&self.projection_batch) {
             problems.push(format!(
                 "HL_PROJECTION_BATCH must be 1-10000, got {}",
@@ -36,10 +50,22 @@ impl ProjectionArgs {
         problems
     }
 
-    /// The database URL: the configured one, else `ledger.db` in the data folder.
+    /// The database URL: the configured one (with the password from its file), else
+    /// `ledger.db` in the data folder.
     pub fn database_url(&self, data_dir: &std::path::Path) -> String {
-        self.database_url
+        let url = self
+            .database_url
             .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("ledger.db").display()))
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("ledger.db").display()));
+        match self
+            .database_password_file
+            .as_ref()
+            .and_then(|path| std::fs::read_to_string(path).ok())
+        {
+            Some(password) => {
+                hl_readmodel::with_password(&url, password.trim_end_matches(['\r', '\n']))
+            }
+            None => url,
+        }
     }
 }

@@ -1,0 +1,144 @@
+//! The production NATS accounts (deploy/production/nats-accounts.conf) on a real nats-server: a
+//! process without credentials is refused, each service writes only its own context's
+//! subjects, and the projections write nothing.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use hl_eventstore::{AppendFailure, EventStore, Namespace, StoreSettings};
+use hl_runtime::config::NatsAuthArgs;
+use hl_testkit::{Accounts, NatsServer};
+
+const USERS: &[&str] = &[
+    "sys",
+    "hazards",
+    "responsibility",
+    "enforcement",
+    "plans",
+    "projections",
+    "hlctl",
+    "province",
+];
+
+fn password(user: &str) -> String {
+    format!("test-password-of-{user}")
+}
+
+/// The deployment's accounts file, the passwords of its users in the environment it reads.
+fn accounts() -> Accounts {
+    Accounts {
+        file: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../deploy/production/nats-accounts.conf"),
+        environment: USERS
+            .iter()
+            .map(|user| {
+                (
+                    format!("HL_NATS_{}_PASSWORD", user.to_ascii_uppercase()),
+                    password(user),
+                )
+            })
+            .collect(),
+        probe: ("hlctl".into(), password("hlctl")),
+    }
+}
+
+/// The store a service opens as `user`, its password in a file as in production.
+async fn store_as(server: &NatsServer, user: &str, folder: &tempfile::TempDir) -> EventStore {
+    let password_file = folder.path().join(format!("{user}.password"));
+    std::fs::write(&password_file, format!("{}\n", password(user))).unwrap();
+    let auth = NatsAuthArgs {
+        nats_user: Some(user.into()),
+        nats_password_file: Some(password_file),
+        ..NatsAuthArgs::default()
+    };
+    let client = hl_runtime::nats::connect(&server.url(), user, &auth)
+        .await
+        .unwrap();
+    EventStore::new(
+        client,
+        Namespace::new("hl").unwrap(),
+        StoreSettings {
+            request_timeout: Duration::from_secs(2),
+            ..StoreSettings::default()
+        },
+    )
+}
+
+async fn append(store: &EventStore, subject: &str) -> Result<(), AppendFailure> {
+    store
+        .append(
+            subject,
+            0,
+            &uuid::Uuid::new_v4().to_string(),
+            "event".into(),
+            Default::default(),
+        )
+        .await
+        .map(drop)
+}
+
+#[tokio::test]
+async fn each_service_writes_only_its_own_context_and_strangers_are_refused() {
+    let server = NatsServer::start_with_accounts(accounts()).await;
+    let folder = tempfile::tempdir().unwrap();
+
+    let stranger = async_nats::ConnectOptions::new()
+        .connection_timeout(Duration::from_secs(2))
+        .connect(server.url())
+        .await;
+    assert!(stranger.is_err(), "a client without credentials is refused");
+    let wrong =
+        async_nats::ConnectOptions::with_user_and_password("hazards".into(), "guess".into())
+            .connection_timeout(Duration::from_secs(2))
+            .connect(server.url())
+            .await;
+    assert!(wrong.is_err(), "a wrong password is refused");
+
+    let responsibility = store_as(&server, "responsibility", &folder).await;
+    responsibility.ensure_snapshot_stream().await.unwrap();
+    responsibility
+        .ensure_context_stream("responsibility")
+        .await
+        .unwrap();
+    let hazards = store_as(&server, "hazards", &folder).await;
+    hazards.ensure_snapshot_stream().await.unwrap();
+    hazards.ensure_context_stream("hazards").await.unwrap();
+    // The hazards service reads the registry's stream, and may not make it.
+    hazards
+        .ensure_context_stream("responsibility")
+        .await
+        .unwrap();
+
+    append(&hazards, "hl.330903.hazards.hazard.h-1")
+        .await
+        .expect("the hazards service writes its own context");
+    let forged = append(&hazards, "hl.330903.responsibility.enterprise.e-1").await;
+    assert!(
+        forged.is_err(),
+        "the hazards service may not write the registry's events"
+    );
+    assert_eq!(
+        responsibility
+            .last_sequence("responsibility", "hl.330903.responsibility.enterprise.e-1")
+            .await
+            .unwrap_or(0),
+        0
+    );
+
+    let projections = store_as(&server, "projections", &folder).await;
+    projections.ensure_context_stream("hazards").await.unwrap();
+    assert!(
+        append(&projections, "hl.330903.hazards.hazard.h-2")
+            .await
+            .is_err(),
+        "the projections write nothing"
+    );
+    assert_eq!(
+        projections
+            .last_sequence("hazards", "hl.330903.hazards.hazard.h-1")
+            .await
+            .unwrap(),
+        1,
+        "the projections read"
+    );
+}
