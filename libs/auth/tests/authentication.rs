@@ -211,3 +211,37 @@ fn a_client_certificate_logs_in_as_the_system_its_common_name_maps_to() {
     );
     assert!(CertificateActors::parse(br#"{"x": {"id": "x", "region": "33"}}"#).is_err());
 }
+
+#[tokio::test]
+async fn the_keys_are_fetched_from_a_jwks_endpoint() {
+    let key = SigningKey::generate();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let body = key.jwks();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut connection, _)) = listener.accept().await {
+            let mut request = [0u8; 2048];
+            let _ = connection.read(&mut request).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = connection.write_all(head.as_bytes()).await;
+            let _ = connection.write_all(&body).await;
+        }
+    });
+    let keys = KeySet::load(KeySource::parse(&format!(
+        "http://{address}/.well-known/jwks.json"
+    )))
+    .await
+    .unwrap();
+    let verifier = TokenVerifier::new(keys, expectations());
+    assert!(verifier.verify(&key.sign(&claims(600))).is_ok());
+    assert!(
+        KeySet::load(KeySource::parse("http://127.0.0.1:9/jwks.json"))
+            .await
+            .is_err(),
+        "an endpoint that does not answer is an error at start"
+    );
+}
