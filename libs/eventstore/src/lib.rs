@@ -22,6 +22,7 @@ mod snapshot;
 mod store;
 mod subscription;
 pub mod trace_context;
+mod work_queue;
 
 pub use commit::{
     CommitHeader, DecodedCommit, commit_digest, decode_commit, decode_events, encode_commit,
@@ -33,6 +34,7 @@ pub use naming::{Namespace, is_valid_token};
 pub use repository::{Executed, Loaded, Repository, RepositorySettings, RequestMeta};
 pub use store::{AppendFailure, Appended, EventStore, StoreSettings, StoredMessage};
 pub use subscription::deliver_from;
+pub use work_queue::WorkItem;
 
 /// What a command recorded, or, for a retried request, what it recorded the first time.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

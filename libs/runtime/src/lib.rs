@@ -12,6 +12,7 @@ pub mod nats;
 pub mod pagination;
 pub mod pipeline;
 pub mod policy;
+pub mod process;
 pub mod rpc_layer;
 pub mod sheet;
 pub mod shutdown;

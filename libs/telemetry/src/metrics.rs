@@ -43,6 +43,14 @@ pub struct ContextLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ProcessLabels {
+    /// The process manager, e.g. "inspection_findings".
+    pub process: String,
+    /// "recorded", "already_recorded" or "refused".
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StreamLabels {
     pub stream: String,
 }
@@ -78,6 +86,8 @@ pub struct Metrics {
     pub projection_events_applied: Family<StreamLabels, Counter>,
     /// Projectors stopped by an event they cannot apply.
     pub projection_poison_stops: Family<StreamLabels, Counter>,
+    /// Commands a process manager issued for another context's events, by outcome.
+    pub process_commands: Family<ProcessLabels, Counter>,
     registry: Registry,
 }
 
@@ -95,6 +105,7 @@ impl Metrics {
             projection_lag_seconds: Family::default(),
             projection_events_applied: Family::default(),
             projection_poison_stops: Family::default(),
+            process_commands: Family::default(),
             registry: Registry::with_prefix("hl"),
         };
         let registry = &mut metrics.registry;
@@ -152,6 +163,11 @@ impl Metrics {
             "projection_poison_stops",
             "Projectors stopped by an event they cannot apply",
             metrics.projection_poison_stops.clone(),
+        );
+        registry.register(
+            "process_commands",
+            "Commands process managers issued for other contexts' events, by outcome",
+            metrics.process_commands.clone(),
         );
         metrics
     }
