@@ -152,12 +152,13 @@ async fn streams_and_projection_status_agree_with_the_server_and_the_read_model(
     assert_eq!(
         names,
         [
+            deployment.stream_name("enforcement"),
             deployment.stream_name("hazards"),
             deployment.stream_name("responsibility"),
             deployment.stream_name("snapshots"),
         ]
     );
-    for context in ["hazards", "responsibility"] {
+    for context in ["enforcement", "hazards", "responsibility"] {
         let (messages, last_sequence) = deployment.stream_last_sequence(context).await;
         assert!(messages > 0, "the demo wrote to {context}");
         let row = streams
@@ -180,8 +181,8 @@ async fn streams_and_projection_status_agree_with_the_server_and_the_read_model(
     assert_eq!(status["database"], "sqlite");
     assert_eq!(status["active_generation"], 1);
     let projections = status["projections"].as_array().unwrap();
-    assert_eq!(projections.len(), 2, "{status}");
-    for context in ["hazards", "responsibility"] {
+    assert_eq!(projections.len(), 3, "{status}");
+    for context in ["enforcement", "hazards", "responsibility"] {
         let (_, head) = deployment.stream_last_sequence(context).await;
         let row = projections
             .iter()
@@ -398,7 +399,8 @@ async fn a_rebuild_shows_progress_and_switches_to_a_new_generation() {
     let progress = stderr(&rebuilt);
     let (_, hazards_head) = deployment.stream_last_sequence("hazards").await;
     let (_, registry_head) = deployment.stream_last_sequence("responsibility").await;
-    let total = hazards_head + registry_head;
+    let (_, enforcement_head) = deployment.stream_last_sequence("enforcement").await;
+    let total = hazards_head + registry_head + enforcement_head;
     assert!(
         progress.contains(&format!("generation 2: {total} of {total} events applied")),
         "{progress}"

@@ -1,10 +1,12 @@
-//! The enterprise directory: the Enterprise aggregate of the registry (DOMAIN.md §0) and read
-//! access to it. Every context that keeps records about enterprises asks it what the registry
+//! The enterprise directory: the Enterprise aggregate of the registry (DOMAIN.md §0), the
+//! registry's simpler records (areas, grid cells, organisation units, people), and read access
+//! to them. Every context that keeps records about enterprises asks it what the registry
 //! says of an enterprise on a day (its standing: township, industries, grid cell, status), and
 //! depends on this library, never on the responsibility service.
 
 pub mod enterprise;
 pub mod read_models;
+pub mod records;
 
 use chrono::NaiveDate;
 use hl_domain::DomainError;
@@ -89,13 +91,23 @@ impl Enterprise {
 /// Reads enterprises from the responsibility stream, for any context.
 pub struct Directory {
     enterprises: Repository<Enterprise>,
+    persons: Repository<records::Person>,
 }
 
 impl Directory {
     pub fn new(store: EventStore, region: &str, settings: RepositorySettings) -> Directory {
         Directory {
-            enterprises: Repository::new(store, region, settings),
+            enterprises: Repository::new(store.clone(), region, settings.clone()),
+            persons: Repository::new(store, region, settings),
         }
+    }
+
+    /// A person of the registry (officers with their 执法证), if registered.
+    pub async fn person(
+        &self,
+        person_id: &str,
+    ) -> Result<Option<hl_proto::responsibility::v1::Person>, StoreError> {
+        Ok(self.persons.load(person_id).await?.state.record)
     }
 
     /// What the registry says of an enterprise on a day.

@@ -15,7 +15,7 @@ use hl_proto::responsibility::v1::{AdminAreaLevel, PersonRole};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::DomainError;
+use hl_domain::DomainError;
 use hl_domain::access::require_bureau;
 use hl_domain::access::require_registrar;
 
@@ -108,7 +108,7 @@ impl<K: RecordKind> Aggregate for Record<K> {
     type Event = K::Event;
     type Command = RecordCommand<K::Message>;
     type Error = DomainError;
-    const CONTEXT: &'static str = super::CONTEXT;
+    const CONTEXT: &'static str = crate::CONTEXT;
     const AGGREGATE_TYPE: &'static str = K::AGGREGATE_TYPE;
     const COLLECTION: &'static str = K::COLLECTION;
 

@@ -4,6 +4,7 @@
 
 mod dates;
 mod domain_event;
+pub mod enforcement_events;
 pub mod hazard_events;
 pub mod registry_events;
 pub mod requests;
@@ -14,6 +15,12 @@ pub use domain_event::{DomainEvent, EventDecodeError};
 pub mod common {
     pub mod v1 {
         tonic::include_proto!("hazard_ledger.common.v1");
+    }
+}
+
+pub mod enforcement {
+    pub mod v1 {
+        tonic::include_proto!("hazard_ledger.enforcement.v1");
     }
 }
 
@@ -34,13 +41,11 @@ pub mod ledger {
         tonic::include_proto!("hazard_ledger.ledger.v1");
 
         impl Freshness {
-            /// Every stream has events and the read model has applied all of them.
+            /// The read model has applied every event of every stream (a context with no
+            /// events yet has none to apply), and there are events.
             pub fn is_caught_up(&self) -> bool {
-                !self.streams.is_empty()
-                    && self
-                        .streams
-                        .iter()
-                        .all(|stream| stream.lag_events == 0 && stream.head_sequence > 0)
+                self.streams.iter().all(|stream| stream.lag_events == 0)
+                    && self.streams.iter().any(|stream| stream.head_sequence > 0)
             }
         }
     }

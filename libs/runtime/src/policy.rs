@@ -244,6 +244,96 @@ static RULES: &[Rule] = &[
         "hazard_ledger.hazards.v1.HazardsService/ImportPastLedger",
         A,
     ),
+    // Enforcement: inspections and cases are the government side's; the party may ask for a
+    // hearing; longer clocks and decisions are a bureau administrator's.
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/ScheduleInspection",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/StartInspection",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/RecordFinding",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/IssueRectificationOrder",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/CompleteInspection",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/RecordFollowUp",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/GetInspection",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/FileCase",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/StartInvestigation",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/CompleteLegalReview",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/ServeNotice",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/HoldHearing",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/StartAppraisal",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/FinishAppraisal",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/ServeDecision",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/RecordExecution",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/CloseCase",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/ArchiveCase",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/RequestHearing",
+        E | GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/ApproveExtension",
+        A,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/DecideCase",
+        A,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/GetPenaltyCase",
+        READERS,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -362,6 +452,14 @@ static RULES: &[Rule] = &[
         READERS,
     ),
     allow("hazard_ledger.ledger.v1.LedgerService/ExplainRate", READERS),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListInspections",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListPenaltyCases",
+        READERS,
+    ),
     // Operating the read models.
     allow(
         "hazard_ledger.ledger.v1.ProjectionAdminService/GetProjectionStatus",

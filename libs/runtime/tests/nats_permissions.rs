@@ -8,6 +8,11 @@ use std::time::Duration;
 use hl_eventstore::{AppendFailure, EventStore, Namespace, StoreSettings};
 use hl_runtime::config::NatsAuthArgs;
 use hl_testkit::{Accounts, NatsServer};
+use tokio_stream::StreamExt;
+
+/// The durable consumer of the hazards service's intake of inspection findings
+/// (`hl_hazards::inspections::PROCESS`), as the accounts file names it.
+const INTAKE: &str = "inspection_findings";
 
 const USERS: &[&str] = &[
     "sys",
@@ -123,6 +128,40 @@ async fn each_service_writes_only_its_own_context_and_strangers_are_refused() {
             .await
             .unwrap_or(0),
         0
+    );
+
+    // The hazards service takes the inspections' findings through its durable consumer, and may
+    // not write the enforcement stream.
+    let enforcement = store_as(&server, "enforcement", &folder).await;
+    enforcement
+        .ensure_context_stream("enforcement")
+        .await
+        .unwrap();
+    append(&enforcement, "hl.330903.enforcement.inspection.i-1")
+        .await
+        .expect("the enforcement service writes its own context");
+    hazards.ensure_context_stream("enforcement").await.unwrap();
+    let queue = hazards
+        .work_queue(
+            "enforcement",
+            INTAKE,
+            "hl.330903.enforcement.inspection.*".into(),
+        )
+        .await
+        .expect("the hazards service follows the inspections");
+    let mut queue = std::pin::pin!(queue);
+    let item = tokio::time::timeout(Duration::from_secs(10), queue.next())
+        .await
+        .expect("an inspection arrives")
+        .unwrap()
+        .unwrap();
+    assert_eq!(item.message.subject, "hl.330903.enforcement.inspection.i-1");
+    item.done().await.expect("and is acknowledged");
+    assert!(
+        append(&hazards, "hl.330903.enforcement.inspection.i-2")
+            .await
+            .is_err(),
+        "the hazards service may not write the inspections"
     );
 
     let projections = store_as(&server, "projections", &folder).await;

@@ -83,3 +83,32 @@ pub async fn register_district(channel: Channel, enterprises: &[Registered<'_>])
 fn chrono_date(year: i32, month: i32, day: i32) -> hl_proto::common::v1::Date {
     hl_proto::common::v1::Date { year, month, day }
 }
+
+/// Registers enforcement officers (inspectors of the district's bureau), each holding a 执法证
+/// valid from 2020-01-01 to `valid_until`. Registering again changes nothing.
+pub async fn register_officers(channel: Channel, officers: &[&str], valid_until: (i32, i32, i32)) {
+    let mut registry = RegistryServiceClient::new(channel);
+    let (year, month, day) = valid_until;
+    for officer in officers {
+        let person = pb::Person {
+            person_id: officer.to_string(),
+            display_name: format!("officer {officer}"),
+            roles: vec![pb::PersonRole::Inspector as i32],
+            enforcement_certificate: Some(pb::EnforcementCertificate {
+                number: format!("浙应执{officer}"),
+                valid_from: Some(chrono_date(2020, 1, 1)),
+                valid_until: Some(chrono_date(year, month, day)),
+            }),
+            ..Default::default()
+        };
+        let request = pb::CreatePersonRequest {
+            request_id: format!("fixture-person-{officer}"),
+            person: Some(person),
+            ..Default::default()
+        };
+        registry
+            .create_person(as_actor(request, &administrator()))
+            .await
+            .expect("register an officer");
+    }
+}

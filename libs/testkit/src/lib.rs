@@ -11,6 +11,7 @@
 
 pub mod actors;
 pub mod fixtures;
+pub mod inspections;
 mod nats;
 mod poll;
 mod postgres;
@@ -28,4 +29,18 @@ pub use service::{AsyncMount, TestService};
 /// A namespace root no other test uses: streams and subjects of one test never meet another's.
 pub fn unique_namespace() -> String {
     format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+/// The fields a refusal names, in order.
+pub fn fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|bad| {
+            bad.field_violations
+                .into_iter()
+                .map(|violation| violation.field)
+                .collect()
+        })
+        .unwrap_or_default()
 }

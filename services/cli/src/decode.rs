@@ -149,6 +149,34 @@ mod tests {
     }
 
     #[test]
+    fn every_context_event_decodes_including_the_enforcement_stream() {
+        let found = hl_proto::enforcement::v1::FindingRecorded {
+            inspection_id: "insp-1".into(),
+            hazard_id: "insp-1-f-1".into(),
+            level: pb::HazardLevel::Major as i32,
+            ..Default::default()
+        };
+        let json = to_json(
+            "hazard_ledger.enforcement.v1.FindingRecorded",
+            &found.encode_to_vec(),
+        );
+        assert_eq!(json["hazard_id"], "insp-1-f-1");
+        assert_eq!(json["level"], "HAZARD_LEVEL_MAJOR");
+        let decided = hl_proto::enforcement::v1::CaseDecided {
+            case_id: "case-1".into(),
+            fine_fen: 3_000_000,
+            decision: hl_proto::enforcement::v1::CaseDecision::Penalty as i32,
+            ..Default::default()
+        };
+        let json = to_json(
+            "hazard_ledger.enforcement.v1.CaseDecided",
+            &decided.encode_to_vec(),
+        );
+        assert_eq!(json["decision"], "CASE_DECISION_PENALTY");
+        assert_eq!(json["fine_fen"], "3000000");
+    }
+
+    #[test]
     fn an_unknown_event_type_is_shown_undecoded_rather_than_dropped() {
         let json = to_json("hazard_ledger.hazards.v9.Unheard", &[1, 2, 3]);
         assert!(json["undecoded"].as_str().unwrap().contains("unknown type"));

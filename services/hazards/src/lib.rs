@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod inspections;
 pub mod read_models;
 
 use std::sync::atomic::Ordering;
@@ -41,13 +42,18 @@ pub fn mount_with_settings(
         HazardsServiceServer::new(HazardsGrpc(api.clone()))
             .max_decoding_message_size(MAX_REQUEST_BYTES),
     );
-    // Hazards read the registry's enterprises from the responsibility stream.
+    // Hazards read the registry's enterprises from the responsibility stream, and record the
+    // findings of the enforcement stream's inspections.
     let ready = hl_runtime::nats::ensure_streams(
         store.clone(),
-        vec![domain::CONTEXT, hl_directory::CONTEXT],
+        vec![domain::CONTEXT, hl_directory::CONTEXT, "enforcement"],
     );
+    let intake = inspections::start(store.clone(), region, api.clone(), ready.clone());
     server.add_check(HealthCheck::new("hazards event stream", move || {
         ready.load(Ordering::SeqCst)
+    }));
+    server.add_check(HealthCheck::new("inspection findings intake", move || {
+        intake.load(Ordering::SeqCst)
     }));
     api
 }

@@ -30,6 +30,7 @@ pub fn registry() -> Registry {
     let mut registry = Registry::new();
     hl_responsibility::read_models::register(&mut registry);
     hl_hazards::read_models::register(&mut registry);
+    hl_enforcement::read_models::register(&mut registry);
     registry
 }
 

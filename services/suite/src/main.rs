@@ -137,6 +137,7 @@ async fn mount_contexts(
     let region = &config.server.region;
     hl_responsibility::mount(server, store, region);
     hl_hazards::mount(server, store, region);
+    hl_enforcement::mount(server, store, region);
     hl_projections::mount(
         server,
         store,

@@ -64,6 +64,11 @@ impl HazardsApi {
         &self.hazards
     }
 
+    /// What the registry says of enterprises.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
     /// What the registry says of an enterprise on a day. A retry of an accepted request is still
     /// recognised whatever it says now, since the repository checks the request log first.
     async fn standing(&self, enterprise_id: &str, day: NaiveDate) -> Result<Standing, Status> {

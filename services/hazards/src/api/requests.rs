@@ -61,7 +61,13 @@ pub fn report_hazard(
     violations.text("description", &request.description, MAX_TEXT);
     violations.evidence("evidence", &request.evidence, false);
     violations.optional_text("temporary_controls", &request.temporary_controls, MAX_TEXT);
-    violations.optional_identifier("inspection_id", &request.inspection_id);
+    if !request.inspection_id.is_empty() {
+        violations.add(
+            "inspection_id",
+            "is set only by an inspection's finding: record the finding on the inspection \
+             (EnforcementService.RecordFinding)",
+        );
+    }
     violations.optional_identifier("counterpart_hazard_id", &request.counterpart_hazard_id);
     let level = violations.optional_enumeration::<HazardLevel>("level", request.level);
     if level.is_some_and(|level| level != HazardLevel::Unspecified) {
@@ -80,7 +86,7 @@ pub fn report_hazard(
         description: request.description.trim().to_string(),
         evidence: request.evidence.clone(),
         temporary_controls: request.temporary_controls.clone(),
-        inspection_id: request.inspection_id.clone(),
+        inspection_id: String::new(),
         counterpart_hazard_id: request.counterpart_hazard_id.clone(),
         level: level.unwrap_or_default(),
         level_criterion: request.level_criterion.trim().to_string(),

@@ -630,6 +630,20 @@ impl LedgerService for LedgerGrpc {
             freshness: Some(freshness(&self.0)),
         }))
     }
+
+    async fn list_inspections(
+        &self,
+        request: Request<pb::ListInspectionsRequest>,
+    ) -> Result<Response<pb::ListInspectionsResponse>, Status> {
+        super::enforcement::list_inspections(&self.0, request).await
+    }
+
+    async fn list_penalty_cases(
+        &self,
+        request: Request<pb::ListPenaltyCasesRequest>,
+    ) -> Result<Response<pb::ListPenaltyCasesResponse>, Status> {
+        super::enforcement::list_penalty_cases(&self.0, request).await
+    }
 }
 
 fn sub_task(task: &SubTaskRow) -> hl_proto::hazards::v1::SubTask {

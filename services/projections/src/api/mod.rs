@@ -1,10 +1,12 @@
 //! The query API: the read models and the reconciliation, each answer with its freshness.
 //!
 //! - `ledger`: LedgerService, the two ledgers and their reconciliation.
+//! - `enforcement`: its inspections and penalty cases queries.
 //! - `records`: read-model rows and reconciliation results as API messages.
 //! - `admin`: ProjectionAdminService, the status and rebuild of the read models.
 
 mod admin;
+mod enforcement;
 mod ledger;
 mod records;
 

@@ -49,6 +49,7 @@ pub fn hazard_record(view: &HazardView, as_of: DateTime<Utc>) -> pb::HazardRecor
         backdated: facts.is_backdated(),
         migrated: facts.migrated,
         cited_hazard_id: facts.cited_hazard_id.clone(),
+        inspection_id: facts.inspection_id.clone(),
     }
 }
 

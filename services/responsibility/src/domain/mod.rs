@@ -2,9 +2,7 @@
 //! areas, grid cells, organisation units, people). Enterprises live in the enterprise directory
 //! (`hl-directory`), which every context reads.
 
-pub mod records;
-
-pub use hl_directory::enterprise;
+pub use hl_directory::{enterprise, records};
 pub use hl_domain::{DomainError, access, clock};
 
 /// The stream of this context.

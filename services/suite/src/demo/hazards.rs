@@ -51,11 +51,6 @@ impl Demo {
             description: description.into(),
             evidence: vec![photo(description)],
             counterpart_hazard_id: counterpart.into(),
-            inspection_id: if who == Who::Inspector {
-                format!("demo-inspection-{}", &ENTERPRISES[enterprise].code[12..])
-            } else {
-                String::new()
-            },
             level: level as i32,
             level_criterion: criterion.into(),
             ..Default::default()

@@ -9,6 +9,7 @@
 //! live loads its paper ledger ([`history`]); the recent weeks are recorded live, each step dated
 //! when it happened, within how far back each role may date a step ([`hazards`]).
 
+mod enforcement;
 mod hazards;
 mod history;
 mod registry;
@@ -16,6 +17,7 @@ pub mod report;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use hl_proto::common::v1::{Actor, Date, EvidenceRef, Role};
+use hl_proto::enforcement::v1::enforcement_service_client::EnforcementServiceClient;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::responsibility::v1::Industry;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
@@ -163,6 +165,7 @@ pub async fn seed(
     demo.seed_registry().await?;
     demo.seed_history().await?;
     demo.seed_hazards().await?;
+    demo.seed_enforcement().await?;
     Ok(Seeded {
         hazards: demo.hazards_reported,
         already_seeded: false,
@@ -172,6 +175,7 @@ pub async fn seed(
 struct Demo {
     development: DevelopmentKey,
     hazards: HazardsServiceClient<Channel>,
+    enforcement: EnforcementServiceClient<Channel>,
     registry: RegistryServiceClient<Channel>,
     region: String,
     now: DateTime<Utc>,
@@ -208,6 +212,7 @@ impl Demo {
         Demo {
             development: development.clone(),
             hazards: HazardsServiceClient::new(channel.clone()),
+            enforcement: EnforcementServiceClient::new(channel.clone()),
             registry: RegistryServiceClient::new(channel),
             region: region.to_string(),
             now: Utc::now(),
@@ -287,16 +292,16 @@ impl Demo {
         request
     }
 
-    /// The last thing seeding records is the fireworks outlet's hazard.
+    /// The last thing seeding records is the shipyard's penalty case.
     async fn already_seeded(&mut self) -> Result<bool, Status> {
         let request = self.request(
-            hl_proto::hazards::v1::GetHazardRequest {
-                name: "hazards/demo-k-storage".into(),
+            hl_proto::enforcement::v1::GetPenaltyCaseRequest {
+                name: enforcement::LAST_CASE.into(),
                 as_of: None,
             },
             Who::Administrator,
         );
-        match self.hazards.get_hazard(request).await {
+        match self.enforcement.get_penalty_case(request).await {
             Ok(_) => Ok(true),
             Err(status) if status.code() == tonic::Code::NotFound => Ok(false),
             Err(status) => Err(status),

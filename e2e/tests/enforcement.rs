@@ -1,0 +1,532 @@
+//! Enforcement through the suite binary, over gRPC only: an inspection's finding becomes a
+//! government-ledger hazard, its failed follow-up a penalty case whose clock pauses for a
+//! hearing, and the case runs to its close, with the read models and the reconciliation checked
+//! at each step. Then the crash test: the suite killed between an inspection's event and the
+//! hazard it causes records that hazard exactly once after a restart.
+
+use std::time::Duration;
+
+use hl_e2e::Suite;
+use hl_proto::enforcement::v1 as pb;
+use hl_proto::enforcement::v1::enforcement_service_client::EnforcementServiceClient;
+use hl_proto::hazards::v1 as hazards;
+use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
+use hl_proto::ledger::v1 as ledger;
+use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
+use hl_testkit::actors::{ENTERPRISE, by_administrator, by_enterprise, by_inspector};
+use hl_testkit::fixtures::{Registered, register_district, register_officers};
+use hl_testkit::inspections::{
+    TEAM, claim_rectified, complete, finding, follow_up, in_days, inspect, order,
+};
+use hl_testkit::{NatsServer, unique_namespace, wait_until};
+use tonic::transport::Channel;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Clients {
+    enforcement: EnforcementServiceClient<Channel>,
+    hazards: HazardsServiceClient<Channel>,
+    ledger: LedgerServiceClient<Channel>,
+}
+
+async fn connect(suite: &Suite) -> Clients {
+    let channel = suite.channel().await;
+    Clients {
+        enforcement: EnforcementServiceClient::new(channel.clone()),
+        hazards: HazardsServiceClient::new(channel.clone()),
+        ledger: LedgerServiceClient::new(channel),
+    }
+}
+
+impl Clients {
+    async fn hazard_in(&self, hazard_id: &str, status: hazards::HazardStatus) -> hazards::Hazard {
+        hl_testkit::inspections::hazard_in(&self.hazards, hazard_id, status, WAIT).await
+    }
+}
+
+async fn start_suite(
+    nats: &NatsServer,
+    namespace: &str,
+    data_dir: &std::path::Path,
+    fault: Option<&str>,
+) -> Suite {
+    let mut environment = vec![
+        ("NATS_URL", nats.url()),
+        ("HL_NAMESPACE", namespace.to_string()),
+        ("HL_SEED_DEMO", "false".into()),
+        ("HL_DATA_DIR", data_dir.display().to_string()),
+    ];
+    if let Some(fault) = fault {
+        environment.push(("HL_FAULT_KILL", fault.to_string()));
+    }
+    Suite::start(&environment).await
+}
+
+async fn district(suite: &Suite) {
+    let channel = suite.channel().await;
+    register_district(channel.clone(), &[Registered::cold_store(ENTERPRISE)]).await;
+    register_officers(channel, &TEAM, (2035, 12, 31)).await;
+}
+
+fn case_step(case_id: &str, what: &str, note: &str) -> pb::CaseStepRequest {
+    pb::CaseStepRequest {
+        request_id: format!("{what}-{case_id}"),
+        name: format!("penaltyCases/{case_id}"),
+        note: note.into(),
+        ..Default::default()
+    }
+}
+
+/// The government ledger's record of a hazard, once the read model shows it in `status`.
+async fn ledger_record(
+    clients: &Clients,
+    hazard_id: &str,
+    status: hazards::HazardStatus,
+) -> ledger::HazardRecord {
+    wait_until(
+        &format!("the ledger to show {hazard_id} {status:?}"),
+        WAIT,
+        || {
+            let mut client = clients.ledger.clone();
+            async move {
+                let listed = client
+                    .list_hazards(by_inspector(ledger::ListHazardsRequest {
+                        enterprise_id: ENTERPRISE.into(),
+                        ledger: ledger::Ledger::Government as i32,
+                        ..Default::default()
+                    }))
+                    .await
+                    .ok()?
+                    .into_inner();
+                listed
+                    .hazards
+                    .into_iter()
+                    .find(|record| record.hazard_id == hazard_id && record.status == status as i32)
+            }
+        },
+    )
+    .await
+}
+
+/// The discrepancy of a class that names the hazard, once the reconciliation finds it.
+async fn discrepancy(
+    clients: &Clients,
+    class: ledger::DiscrepancyClass,
+    hazard_id: &str,
+) -> ledger::Discrepancy {
+    wait_until(
+        &format!("a {class:?} discrepancy on {hazard_id}"),
+        WAIT,
+        || {
+            let mut client = clients.ledger.clone();
+            async move {
+                let listed = client
+                    .list_discrepancies(by_inspector(ledger::ListDiscrepanciesRequest {
+                        classes: vec![class as i32],
+                        enterprise_id: ENTERPRISE.into(),
+                        ..Default::default()
+                    }))
+                    .await
+                    .ok()?
+                    .into_inner();
+                listed
+                    .discrepancies
+                    .into_iter()
+                    .find(|found| found.hazard_ids.iter().any(|id| id == hazard_id))
+            }
+        },
+    )
+    .await
+}
+
+/// The case as the read model has it, once its status is `status`.
+async fn listed_case(clients: &Clients, case_id: &str, status: pb::CaseStatus) -> pb::PenaltyCase {
+    wait_until(
+        &format!("the case list to show {case_id} {status:?}"),
+        WAIT,
+        || {
+            let mut client = clients.ledger.clone();
+            async move {
+                let listed = client
+                    .list_penalty_cases(by_inspector(ledger::ListPenaltyCasesRequest {
+                        enterprise_id: ENTERPRISE.into(),
+                        ..Default::default()
+                    }))
+                    .await
+                    .ok()?
+                    .into_inner();
+                listed
+                    .cases
+                    .into_iter()
+                    .find(|case| case.case_id == case_id && case.status == status as i32)
+            }
+        },
+    )
+    .await
+}
+
+async fn take(clients: &mut Clients, request: pb::CaseStepRequest, step: &str) {
+    let call = match step {
+        "investigate" => {
+            clients
+                .enforcement
+                .start_investigation(by_inspector(request))
+                .await
+        }
+        "review" => {
+            clients
+                .enforcement
+                .complete_legal_review(by_inspector(request))
+                .await
+        }
+        "hear" => {
+            clients
+                .enforcement
+                .hold_hearing(by_inspector(request))
+                .await
+        }
+        "serve" => {
+            clients
+                .enforcement
+                .serve_decision(by_inspector(request))
+                .await
+        }
+        "close" => clients.enforcement.close_case(by_inspector(request)).await,
+        other => panic!("no step {other}"),
+    };
+    call.unwrap_or_else(|error| panic!("{step}: {error:?}"));
+}
+
+#[tokio::test]
+async fn an_inspection_writes_the_government_ledger_and_its_case_runs_its_clock() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = start_suite(&nats, &unique_namespace(), data_dir.path(), None).await;
+    district(&suite).await;
+    let mut clients = connect(&suite).await;
+
+    // Inspection → finding → a government-ledger hazard, linked to its inspection.
+    inspect(&mut clients.enforcement, "insp-1", &["f-1"]).await;
+    clients
+        .hazard_in("insp-1-f-1", hazards::HazardStatus::Graded)
+        .await;
+    let record = ledger_record(&clients, "insp-1-f-1", hazards::HazardStatus::Graded).await;
+    assert_eq!(record.inspection_id, "insp-1");
+    assert_eq!(
+        record.provenance,
+        hazards::Provenance::GovernmentInspection as i32
+    );
+    discrepancy(
+        &clients,
+        ledger::DiscrepancyClass::MissedBySelfCheck,
+        "insp-1-f-1",
+    )
+    .await;
+
+    // → order: the hazard is being rectified to the order's deadline.
+    clients
+        .enforcement
+        .issue_rectification_order(by_inspector(order("insp-1", "f-1", 10)))
+        .await
+        .expect("order");
+    let ordered = ledger_record(&clients, "insp-1-f-1", hazards::HazardStatus::Rectifying).await;
+    assert_eq!(ordered.deadline, in_days(10));
+    clients
+        .enforcement
+        .complete_inspection(by_inspector(complete("insp-1")))
+        .await
+        .expect("complete");
+    let inspections = wait_until("the inspection list", WAIT, || {
+        let mut client = clients.ledger.clone();
+        async move {
+            let listed = client
+                .list_inspections(by_inspector(ledger::ListInspectionsRequest {
+                    officer_id: "officer-2".into(),
+                    status: pb::InspectionStatus::Completed as i32,
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            (listed.total_size == 1).then_some(listed)
+        }
+    })
+    .await;
+    let listed = &inspections.inspections[0];
+    assert_eq!(listed.findings[0].hazard, "hazards/insp-1-f-1");
+    assert!(listed.findings[0].order.is_some());
+
+    // → the enterprise claims; the follow-up fails: a false rectification on the record.
+    claim_rectified(&mut clients.hazards, "insp-1-f-1").await;
+    clients
+        .hazard_in("insp-1-f-1", hazards::HazardStatus::AwaitingVerification)
+        .await;
+    clients
+        .enforcement
+        .record_follow_up(by_inspector(follow_up(
+            "insp-1",
+            "f-1",
+            pb::FollowUpResult::Failed,
+            "报警器仍未联动",
+        )))
+        .await
+        .expect("the follow-up fails");
+    let reopened = ledger_record(&clients, "insp-1-f-1", hazards::HazardStatus::Rectifying).await;
+    assert_eq!(reopened.reopen_count, 1);
+    discrepancy(
+        &clients,
+        ledger::DiscrepancyClass::FalseRectification,
+        "insp-1-f-1",
+    )
+    .await;
+
+    // → a penalty case on the failed follow-up; its clock starts with the 2026 rules.
+    let filed = clients
+        .enforcement
+        .file_case(by_inspector(pb::FileCaseRequest {
+            request_id: "file-case-1".into(),
+            case_id: "case-1".into(),
+            enterprise_id: ENTERPRISE.into(),
+            inspection_id: "insp-1".into(),
+            finding_id: "f-1".into(),
+            facts: "逾期未整改".into(),
+            officer_ids: vec!["officer-1".into(), "officer-2".into()],
+            ..Default::default()
+        }))
+        .await
+        .expect("file the case")
+        .into_inner()
+        .case
+        .unwrap();
+    assert_eq!(filed.hazard_id, "insp-1-f-1");
+    let listed = listed_case(&clients, "case-1", pb::CaseStatus::Filed).await;
+    let clock = listed.clock.unwrap();
+    assert_eq!(
+        (
+            clock.rule_version.as_str(),
+            clock.limit_days,
+            clock.days_left
+        ),
+        ("penalty-rules-2026-02-01", 90, 90)
+    );
+
+    take(
+        &mut clients,
+        case_step("case-1", "investigate", ""),
+        "investigate",
+    )
+    .await;
+    take(
+        &mut clients,
+        case_step("case-1", "review", "事实清楚、证据确凿"),
+        "review",
+    )
+    .await;
+    clients
+        .enforcement
+        .serve_notice(by_inspector(pb::ServeNoticeRequest {
+            request_id: "notice-case-1".into(),
+            name: "penaltyCases/case-1".into(),
+            hearing_offered: true,
+            ..Default::default()
+        }))
+        .await
+        .expect("serve the notice");
+
+    // → the enterprise asks for a hearing: the clock pauses.
+    clients
+        .enforcement
+        .request_hearing(by_enterprise(
+            case_step("case-1", "hearing", ""),
+            ENTERPRISE,
+        ))
+        .await
+        .expect("the party asks for a hearing");
+    let paused = listed_case(&clients, "case-1", pb::CaseStatus::HearingRequested).await;
+    let clock = paused.clock.unwrap();
+    assert!(clock.paused, "{clock:?}");
+    assert_eq!(clock.pauses.len(), 1);
+    assert!(!clock.overdue);
+
+    take(
+        &mut clients,
+        case_step("case-1", "hear", "听证笔录"),
+        "hear",
+    )
+    .await;
+    let resumed = listed_case(&clients, "case-1", pb::CaseStatus::HearingHeld).await;
+    assert!(!resumed.clock.unwrap().paused);
+
+    // → decided (a bureau administrator's), served, paid in full, closed.
+    let decision = |request_id: &str| pb::DecideCaseRequest {
+        request_id: request_id.into(),
+        name: "penaltyCases/case-1".into(),
+        decision: pb::CaseDecision::Penalty as i32,
+        fine_fen: 3_000_000,
+        note: "罚款三万元".into(),
+        ..Default::default()
+    };
+    let by_inspector_refused = clients
+        .enforcement
+        .decide_case(by_inspector(decision("decide-by-inspector")))
+        .await
+        .unwrap_err();
+    assert_eq!(by_inspector_refused.code(), tonic::Code::PermissionDenied);
+    clients
+        .enforcement
+        .decide_case(by_administrator(decision("decide-case-1")))
+        .await
+        .expect("decide");
+    let decided = listed_case(&clients, "case-1", pb::CaseStatus::Decided).await;
+    assert!(decided.clock.unwrap().stopped);
+    take(&mut clients, case_step("case-1", "serve", ""), "serve").await;
+    clients
+        .enforcement
+        .record_execution(by_inspector(pb::RecordExecutionRequest {
+            request_id: "pay-case-1".into(),
+            name: "penaltyCases/case-1".into(),
+            kind: pb::ExecutionKind::Paid as i32,
+            amount_fen: 3_000_000,
+            note: "缴款书".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("paid");
+    let paid = listed_case(&clients, "case-1", pb::CaseStatus::Executing).await;
+    assert_eq!(paid.paid_fen, 3_000_000);
+    take(
+        &mut clients,
+        case_step("case-1", "close", "罚款缴清"),
+        "close",
+    )
+    .await;
+    listed_case(&clients, "case-1", pb::CaseStatus::Closed).await;
+    let open = clients
+        .ledger
+        .list_penalty_cases(by_inspector(ledger::ListPenaltyCasesRequest {
+            open_only: true,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(open.total_size, 0, "{open:?}");
+}
+
+/// How many events on the hazards stream report a hazard, read from NATS as an operator would.
+async fn reports_of(nats: &NatsServer, namespace: &str, hazard_id: &str) -> usize {
+    let client = async_nats::connect(nats.url())
+        .await
+        .expect("connect to NATS");
+    let store = hl_eventstore::EventStore::new(
+        client,
+        hl_eventstore::Namespace::new(namespace).unwrap(),
+        hl_eventstore::StoreSettings::default(),
+    );
+    hl_testkit::inspections::reports_of(&store, hazard_id).await
+}
+
+/// Waits until the hazards' intake has acknowledged every inspection message delivered to it.
+async fn intake_idle(nats: &NatsServer, namespace: &str) {
+    let client = async_nats::connect(nats.url())
+        .await
+        .expect("connect to NATS");
+    let jetstream = async_nats::jetstream::new(client);
+    let stream = format!("{namespace}_ENFORCEMENT").to_ascii_uppercase();
+    wait_until("the intake to acknowledge everything", WAIT, || {
+        let jetstream = jetstream.clone();
+        let stream = stream.clone();
+        async move {
+            let mut consumer: async_nats::jetstream::consumer::PullConsumer = jetstream
+                .get_consumer_from_stream("inspection_findings", &stream)
+                .await
+                .ok()?;
+            let info = consumer.info().await.ok()?;
+            (info.num_pending == 0 && info.num_ack_pending == 0).then_some(())
+        }
+    })
+    .await;
+}
+
+/// Waits for the suite to die of the injected fault.
+async fn killed(mut suite: Suite) {
+    let status = tokio::time::timeout(WAIT, suite.child.wait())
+        .await
+        .expect("the suite killed itself")
+        .expect("wait for the suite");
+    assert!(!status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn a_suite_killed_between_a_finding_and_its_hazard_records_it_once() {
+    let nats = NatsServer::start().await;
+    let namespace = unique_namespace();
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = start_suite(&nats, &namespace, data_dir.path(), None).await;
+    district(&suite).await;
+    let mut clients = connect(&suite).await;
+    inspect(&mut clients.enforcement, "insp-1", &["f-0"]).await;
+    // The intake has caught up: nothing pending when the faulty run starts.
+    clients
+        .hazard_in("insp-1-f-0", hazards::HazardStatus::Graded)
+        .await;
+    intake_idle(&nats, &namespace).await;
+    assert!(suite.stop().await.is_some());
+
+    // Killed after the hazard is recorded and before the intake acknowledges the finding.
+    let suite = start_suite(
+        &nats,
+        &namespace,
+        data_dir.path(),
+        Some("inspection_findings:after"),
+    )
+    .await;
+    let mut clients = connect(&suite).await;
+    // The reply may or may not arrive before the process dies; the finding is recorded either way.
+    let _ = clients
+        .enforcement
+        .record_finding(by_inspector(finding("insp-1", "f-1")))
+        .await;
+    killed(suite).await;
+    assert_eq!(
+        reports_of(&nats, &namespace, "insp-1-f-1").await,
+        1,
+        "recorded before the kill"
+    );
+
+    // Killed again when the finding comes back, before it is handled.
+    let suite = start_suite(
+        &nats,
+        &namespace,
+        data_dir.path(),
+        Some("inspection_findings:before"),
+    )
+    .await;
+    killed(suite).await;
+
+    // A clean start: the finding comes again, is recognised, and its retried request too.
+    let suite = start_suite(&nats, &namespace, data_dir.path(), None).await;
+    let mut clients = connect(&suite).await;
+    let retried = clients
+        .enforcement
+        .record_finding(by_inspector(finding("insp-1", "f-1")))
+        .await
+        .expect("the retried request returns its first result")
+        .into_inner();
+    assert!(retried.commit.unwrap().replayed);
+    clients
+        .enforcement
+        .record_finding(by_inspector(finding("insp-1", "f-2")))
+        .await
+        .unwrap();
+    clients
+        .hazard_in("insp-1-f-2", hazards::HazardStatus::Graded)
+        .await;
+    for hazard_id in ["insp-1-f-0", "insp-1-f-1", "insp-1-f-2"] {
+        assert_eq!(
+            reports_of(&nats, &namespace, hazard_id).await,
+            1,
+            "{hazard_id}"
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! The enforcement service on its own, for deployments that run each context as a separate
+//! process. (`hazard-ledger`, the suite binary, runs every context in one process.)
+
+use clap::Parser;
+use hl_runtime::standalone::{StandaloneArgs, run};
+
+/// The Hazard Ledger enforcement service: inspections, follow-ups and penalty cases, over gRPC.
+#[derive(Debug, Parser)]
+#[command(name = "hl-enforcement", version)]
+struct Config {
+    #[command(flatten)]
+    standalone: StandaloneArgs,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::parse();
+    run(
+        "hl-enforcement",
+        config.standalone,
+        |server, store, region| {
+            hl_enforcement::mount(server, store, region);
+        },
+    )
+    .await
+}

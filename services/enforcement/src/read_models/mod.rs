@@ -1,0 +1,15 @@
+//! The enforcement context's read models, for the projections service to keep and the ledger
+//! queries to read. Each row keeps the aggregate's state folded by the domain's own `apply`
+//! (never a second version of a rule), with the columns the queries filter on beside it.
+
+pub mod cases;
+pub mod inspections;
+
+use hl_readmodel::Registry;
+
+/// Adds this context's read models to the projector's registry.
+pub fn register(registry: &mut Registry) {
+    registry
+        .add(inspections::InspectionModel)
+        .add(cases::CaseModel);
+}
