@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use chrono::Datelike;
 use hl_e2e::Suite;
 use hl_proto::enforcement::v1 as pb;
 use hl_proto::enforcement::v1::enforcement_service_client::EnforcementServiceClient;
@@ -13,10 +14,13 @@ use hl_proto::hazards::v1 as hazards;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
-use hl_testkit::actors::{ENTERPRISE, by_administrator, by_enterprise, by_inspector};
+use hl_proto::responsibility::v1::Industry;
+use hl_testkit::actors::{
+    ENTERPRISE, OTHER_ENTERPRISE, TOWNSHIP, by_administrator, by_enterprise, by_inspector,
+};
 use hl_testkit::fixtures::{Registered, register_district, register_officers};
 use hl_testkit::inspections::{
-    TEAM, claim_rectified, complete, finding, follow_up, in_days, inspect, order,
+    TEAM, claim_rectified, complete, finding, follow_up, in_days, inspect, order, schedule, today,
 };
 use hl_testkit::{NatsServer, unique_namespace, wait_until};
 use tonic::transport::Channel;
@@ -62,10 +66,113 @@ async fn start_suite(
     Suite::start(&environment).await
 }
 
+/// The cold store, a non-coal mine (the other fixture enterprise) and the officers.
 async fn district(suite: &Suite) {
     let channel = suite.channel().await;
-    register_district(channel.clone(), &[Registered::cold_store(ENTERPRISE)]).await;
+    let mine = Registered {
+        enterprise_id: OTHER_ENTERPRISE,
+        township: TOWNSHIP,
+        industries: &[Industry::NonCoalMine],
+    };
+    register_district(channel.clone(), &[Registered::cold_store(ENTERPRISE), mine]).await;
     register_officers(channel, &TEAM, (2035, 12, 31)).await;
+}
+
+/// The cold store classified for this year, and an approved plan that covers it.
+async fn classified_and_planned(clients: &mut Clients) -> u32 {
+    let year = today().year();
+    let classified = clients
+        .enforcement
+        .classify_enterprise(by_administrator(pb::ClassifyEnterpriseRequest {
+            request_id: "classify".into(),
+            enterprise_id: ENTERPRISE.into(),
+            year,
+            ..Default::default()
+        }))
+        .await
+        .expect("classify")
+        .into_inner()
+        .classification
+        .unwrap();
+    clients
+        .enforcement
+        .draft_inspection_plan(by_administrator(pb::DraftInspectionPlanRequest {
+            request_id: "draft-plan".into(),
+            plan_id: "plan".into(),
+            year,
+            title: "年度监督检查计划".into(),
+            officers: 2,
+            statutory_working_days: 250,
+            other_enforcement_days: 100,
+            non_enforcement_days: 50,
+            enterprise_ids: vec![ENTERPRISE.into()],
+            ..Default::default()
+        }))
+        .await
+        .expect("draft the plan");
+    clients
+        .enforcement
+        .approve_inspection_plan(by_administrator(pb::ApproveInspectionPlanRequest {
+            request_id: "approve-plan".into(),
+            name: "inspectionPlans/plan".into(),
+            document_number: "普政发〔2026〕3号".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("approve the plan");
+    classified.min_visits
+}
+
+/// A completed expert consultation at the mine, without findings.
+async fn expert_consultation(clients: &mut Clients) {
+    let consultation = pb::ScheduleInspectionRequest {
+        r#type: pb::InspectionType::ExpertConsultation as i32,
+        enterprise_id: OTHER_ENTERPRISE.into(),
+        ..schedule("consult", &TEAM)
+    };
+    clients
+        .enforcement
+        .schedule_inspection(by_inspector(consultation))
+        .await
+        .expect("schedule the consultation");
+    clients
+        .enforcement
+        .start_inspection(by_inspector(pb::StartInspectionRequest {
+            request_id: "start-consult".into(),
+            name: "inspections/consult".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("start it");
+    clients
+        .enforcement
+        .complete_inspection(by_inspector(complete("consult")))
+        .await
+        .expect("complete it");
+}
+
+/// The plan's coverage once `check` holds of it.
+async fn coverage_when(
+    clients: &Clients,
+    what: &str,
+    check: impl Fn(&ledger::PlanCoverage) -> bool,
+) -> ledger::PlanCoverage {
+    wait_until(what, WAIT, || {
+        let mut client = clients.ledger.clone();
+        let check = &check;
+        async move {
+            let coverage = client
+                .get_plan_coverage(by_inspector(ledger::GetPlanCoverageRequest {
+                    name: "inspectionPlans/plan".into(),
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            check(&coverage).then_some(coverage)
+        }
+    })
+    .await
 }
 
 fn case_step(case_id: &str, what: &str, note: &str) -> pb::CaseStepRequest {
@@ -204,6 +311,13 @@ async fn an_inspection_writes_the_government_ledger_and_its_case_runs_its_clock(
     let suite = start_suite(&nats, &unique_namespace(), data_dir.path(), None).await;
     district(&suite).await;
     let mut clients = connect(&suite).await;
+    let min_visits = classified_and_planned(&mut clients).await;
+    let planned = coverage_when(&clients, "the plan in the read model", |coverage| {
+        coverage.visits_required == u64::from(min_visits)
+    })
+    .await;
+    assert_eq!(planned.visits_done, 0);
+    assert_eq!(planned.unvisited_enterprise_ids, [ENTERPRISE]);
 
     // Inspection → finding → a government-ledger hazard, linked to its inspection.
     inspect(&mut clients.enforcement, "insp-1", &["f-1"]).await;
@@ -255,6 +369,20 @@ async fn an_inspection_writes_the_government_ledger_and_its_case_runs_its_clock(
     let listed = &inspections.inspections[0];
     assert_eq!(listed.findings[0].hazard, "hazards/insp-1-f-1");
     assert!(listed.findings[0].order.is_some());
+    let covered = coverage_when(&clients, "the visit to count", |coverage| {
+        coverage.visits_done == 1
+    })
+    .await;
+    assert_eq!(covered.coverage, 1.0 / f64::from(min_visits));
+
+    // T14: the district's one non-coal mine has its expert consultation (专家会诊).
+    assert_eq!(covered.non_coal_mines, 1);
+    assert_eq!(covered.non_coal_mines_with_expert_consultation, 0);
+    expert_consultation(&mut clients).await;
+    coverage_when(&clients, "T14 to count the consultation", |coverage| {
+        coverage.expert_consultation_share == 1.0
+    })
+    .await;
 
     // → the enterprise claims; the follow-up fails: a false rectification on the record.
     claim_rectified(&mut clients.hazards, "insp-1-f-1").await;

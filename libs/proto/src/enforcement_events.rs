@@ -35,3 +35,19 @@ crate::domain_events! {
         Archived(pb::CaseArchived),
     }
 }
+
+crate::domain_events! {
+    /// Everything that can happen to an enterprise's classification for a year.
+    pub enum ClassificationEvent {
+        Classified(pb::EnterpriseClassified),
+    }
+}
+
+crate::domain_events! {
+    /// Everything that can happen to an annual inspection plan.
+    pub enum PlanEvent {
+        Drafted(pb::InspectionPlanDrafted),
+        Approved(pb::InspectionPlanApproved),
+        Filed(pb::InspectionPlanFiled),
+    }
+}

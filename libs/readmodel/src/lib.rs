@@ -10,6 +10,7 @@ pub mod columns;
 pub mod db;
 mod fold;
 mod registry;
+mod state;
 mod table;
 
 pub use columns::{Column, Columns, Json, LIST_SEPARATOR, field_name};
@@ -18,6 +19,7 @@ pub use db::{
 };
 pub use fold::fold_rows;
 pub use registry::{Commit, DecodedCommit, Position, ReadModel, Registry};
+pub use state::{StateModel, StateRow};
 pub use table::{
     Conflict, KeyText, OnConflict, Table, TableSpec, delete_where_in, insert_rows, rows_where_in,
     write_rows,

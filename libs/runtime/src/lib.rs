@@ -6,6 +6,7 @@ pub mod access;
 pub mod actor;
 pub mod config;
 pub mod error;
+pub mod follower;
 pub mod grpc;
 pub mod health;
 pub mod nats;

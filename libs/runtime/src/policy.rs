@@ -334,6 +334,32 @@ static RULES: &[Rule] = &[
         "hazard_ledger.enforcement.v1.EnforcementService/GetPenaltyCase",
         READERS,
     ),
+    // Classification and the annual plan: the bureau's; read by the government side (an
+    // enterprise reads its own classification).
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/ClassifyEnterprise",
+        A,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/DraftInspectionPlan",
+        A,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/ApproveInspectionPlan",
+        A,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/FileInspectionPlan",
+        A,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/GetClassification",
+        READERS,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/GetInspectionPlan",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -459,6 +485,10 @@ static RULES: &[Rule] = &[
     allow(
         "hazard_ledger.ledger.v1.LedgerService/ListPenaltyCases",
         READERS,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/GetPlanCoverage",
+        GOVERNMENT | S,
     ),
     // Operating the read models.
     allow(

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod history;
 pub mod read_models;
 
 use std::sync::Arc;
@@ -34,7 +35,17 @@ pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<E
     server.add_check(HealthCheck::new("enforcement event stream", move || {
         ready.load(Ordering::SeqCst)
     }));
-    let api = EnforcementApi::new(store.clone(), region, RepositorySettings::default());
+    let history = history::EnforcementHistory::follow(store.clone());
+    let history_progress = history.progress.clone();
+    server.add_check(HealthCheck::new("enforcement record", move || {
+        history_progress.is_ready()
+    }));
+    let api = EnforcementApi::new(
+        store.clone(),
+        region,
+        RepositorySettings::default(),
+        history,
+    );
     server.add_service(
         EnforcementServiceServer::new(EnforcementGrpc(api.clone()))
             .max_decoding_message_size(MAX_REQUEST_BYTES),

@@ -5,12 +5,15 @@
 
 use std::time::Duration;
 
+use chrono::Datelike;
 use hl_proto::enforcement::v1 as pb;
 use hl_proto::enforcement::v1::enforcement_service_client::EnforcementServiceClient;
 use hl_proto::hazards::v1 as hazards;
 use hl_proto::hazards::v1::HazardStatus;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
-use hl_testkit::actors::{ENTERPRISE, by_administrator, by_enterprise, by_inspector};
+use hl_testkit::actors::{
+    ENTERPRISE, OTHER_ENTERPRISE, by_administrator, by_enterprise, by_inspector,
+};
 use hl_testkit::fixtures::{Registered, register_district, register_officers};
 use hl_testkit::inspections::{
     TEAM, claim_rectified, complete, finding, follow_up, in_days, inspect, order, reports_of,
@@ -369,4 +372,135 @@ async fn no_enterprise_call_makes_a_finding_disappear() {
         .into_inner();
     assert_eq!(read.findings.len(), 1);
     assert_eq!(reports_of(&service.store, "insp-1-f-1").await, 1);
+}
+
+fn classify(enterprise_id: &str, year: i32) -> pb::ClassifyEnterpriseRequest {
+    pb::ClassifyEnterpriseRequest {
+        request_id: format!("classify-{enterprise_id}-{year}"),
+        enterprise_id: enterprise_id.into(),
+        year,
+        ..Default::default()
+    }
+}
+
+fn draft_plan(
+    request_id: &str,
+    officers: u32,
+    enterprise_ids: &[&str],
+) -> pb::DraftInspectionPlanRequest {
+    pb::DraftInspectionPlanRequest {
+        request_id: request_id.into(),
+        plan_id: "plan".into(),
+        year: hl_testkit::inspections::today().year(),
+        title: "年度监督检查计划".into(),
+        officers,
+        statutory_working_days: 250,
+        other_enforcement_days: 100,
+        non_enforcement_days: 50,
+        enterprise_ids: enterprise_ids.iter().map(|id| id.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_plan_covers_classified_enterprises_within_its_capacity() {
+    let nats = NatsServer::start().await;
+    let service = start(&nats.url(), &unique_namespace()).await;
+    district(&service).await;
+    let mut clients = Clients::connect(&service).await;
+    let year = hl_testkit::inspections::today().year();
+
+    // Only the bureau classifies; the factors come from the registry.
+    let denied = clients
+        .enforcement
+        .classify_enterprise(by_inspector(classify(ENTERPRISE, year)))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let classified = clients
+        .enforcement
+        .classify_enterprise(by_administrator(classify(ENTERPRISE, year)))
+        .await
+        .expect("classify")
+        .into_inner()
+        .classification
+        .unwrap();
+    let industry = classified
+        .factors
+        .iter()
+        .find(|factor| factor.name == "industry")
+        .unwrap();
+    assert_eq!(industry.value, "INDUSTRY_AMMONIA_REFRIGERATION");
+    assert!(classified.min_visits >= 1, "{classified:?}");
+
+    // A plan for an enterprise not classified this year, or beyond its capacity, is refused.
+    let unclassified = clients
+        .enforcement
+        .draft_inspection_plan(by_administrator(draft_plan(
+            "draft-0",
+            2,
+            &[ENTERPRISE, OTHER_ENTERPRISE],
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&unclassified), ["targets"]);
+    let tiny = pb::DraftInspectionPlanRequest {
+        statutory_working_days: 76,
+        other_enforcement_days: 1,
+        non_enforcement_days: 150,
+        ..draft_plan("draft-1", 2, &[ENTERPRISE])
+    };
+    let over = clients
+        .enforcement
+        .draft_inspection_plan(by_administrator(tiny))
+        .await
+        .unwrap_err();
+    assert_eq!(over.code(), Code::FailedPrecondition);
+    assert!(over.message().contains("allow 0"), "{over:?}");
+
+    let drafted = clients
+        .enforcement
+        .draft_inspection_plan(by_administrator(draft_plan("draft-2", 2, &[ENTERPRISE])))
+        .await
+        .expect("draft")
+        .into_inner()
+        .plan
+        .unwrap();
+    let capacity = drafted.capacity.unwrap();
+    assert_eq!(
+        (capacity.inspection_days, capacity.visit_capacity),
+        (350, 175)
+    );
+
+    // An inspection under a plan not yet approved is refused; once approved, it is accepted.
+    let under_plan = |request_id: &str| pb::ScheduleInspectionRequest {
+        request_id: request_id.into(),
+        plan_id: "plan".into(),
+        ..schedule("insp-plan", &TEAM)
+    };
+    let early = clients
+        .enforcement
+        .schedule_inspection(by_inspector(under_plan("early")))
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition);
+    clients
+        .enforcement
+        .approve_inspection_plan(by_administrator(pb::ApproveInspectionPlanRequest {
+            request_id: "approve".into(),
+            name: "inspectionPlans/plan".into(),
+            document_number: "普政发〔2026〕3号".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("approve");
+    let scheduled = clients
+        .enforcement
+        .schedule_inspection(by_inspector(under_plan("scheduled")))
+        .await
+        .expect("schedule under the plan")
+        .into_inner()
+        .inspection
+        .unwrap();
+    assert_eq!(scheduled.plan_id, "plan");
 }

@@ -5,13 +5,11 @@
 //! home for its lists; the SQL read models are for the hazards' volumes.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
 
-use futures::StreamExt;
 use hl_eventstore::{Aggregate, EventStore, decode_commit};
 use hl_proto::events::v1::Commit;
+use hl_runtime::follower::{Progress, follow_stream};
 use prost::Message;
 
 use crate::domain::CONTEXT;
@@ -68,10 +66,9 @@ impl Indexed for Person {
 #[derive(Default)]
 pub struct RegistryIndex {
     state: RwLock<IndexState>,
-    applied_sequence: AtomicU64,
-    caught_up: AtomicBool,
-    /// A commit that could not be folded stops the index, loudly, instead of being skipped.
-    stopped: Mutex<Option<String>>,
+    /// How far it has folded the stream; a commit that could not be folded stops it, loudly,
+    /// instead of being skipped.
+    progress: Arc<Progress>,
 }
 
 impl RegistryIndex {
@@ -86,12 +83,12 @@ impl RegistryIndex {
 
     /// Ready to answer lists: caught up with the stream as it was at start, and not stopped.
     pub fn is_ready(&self) -> bool {
-        self.caught_up.load(Ordering::SeqCst) && self.stopped.lock().expect("index lock").is_none()
+        self.progress.is_ready()
     }
 
     /// Why the index stopped, if it did.
     pub fn stopped_reason(&self) -> Option<String> {
-        self.stopped.lock().expect("index lock").clone()
+        self.progress.stopped_reason()
     }
 
     /// Records the state a command of this process produced.
@@ -142,50 +139,10 @@ impl RegistryIndex {
     }
 }
 
-/// Folds the responsibility stream into the index from the start, then follows it. Reconnects
-/// after NATS outages; stops for good on a commit it cannot fold.
+/// Folds the responsibility stream into the index from the start, then follows it.
 pub fn follow(store: EventStore, index: Arc<RegistryIndex>) {
-    tokio::spawn(async move {
-        loop {
-            match follow_once(&store, &index).await {
-                Ok(()) => return,
-                Err(reason) => {
-                    tracing::debug!(%reason, "registry index: waiting for the stream");
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                }
-            }
-        }
+    let progress = index.progress.clone();
+    follow_stream(store, CONTEXT, progress, move |message| {
+        index.apply_commit(&message.payload)
     });
-}
-
-/// Ok(()) when the index stopped on a bad commit; Err to retry.
-async fn follow_once(store: &EventStore, index: &RegistryIndex) -> Result<(), String> {
-    let head = store
-        .stream_head(CONTEXT)
-        .await
-        .map_err(|error| error.to_string())?;
-    if head <= index.applied_sequence.load(Ordering::SeqCst) {
-        index.caught_up.store(true, Ordering::SeqCst);
-    }
-    let start = index.applied_sequence.load(Ordering::SeqCst) + 1;
-    let mut messages = store
-        .read_stream(CONTEXT, start)
-        .await
-        .map_err(|error| error.to_string())?;
-    while let Some(message) = messages.next().await {
-        let message = message.map_err(|error| error.to_string())?;
-        if let Err(reason) = index.apply_commit(&message.payload) {
-            let reason = format!("stream sequence {}: {reason}", message.sequence);
-            tracing::error!(%reason, "registry index stopped on a commit it cannot fold");
-            *index.stopped.lock().expect("index lock") = Some(reason);
-            return Ok(());
-        }
-        index
-            .applied_sequence
-            .store(message.sequence, Ordering::SeqCst);
-        if message.sequence >= head {
-            index.caught_up.store(true, Ordering::SeqCst);
-        }
-    }
-    Err("the stream subscription ended".to_string())
 }

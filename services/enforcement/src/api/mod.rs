@@ -3,6 +3,7 @@
 //! the officers' records and certificates), runs it through the shared pipeline and answers with
 //! the resource (`resources`).
 
+mod planning;
 mod requests;
 pub mod resources;
 
@@ -20,13 +21,16 @@ use hl_runtime::ServiceError;
 use hl_runtime::pipeline::{CommandCall, command_on_named, get_named};
 use tonic::{Request, Response, Status};
 
-pub use requests::{INSPECTIONS, PENALTY_CASES};
+pub use requests::{CLASSIFICATIONS, INSPECTION_PLANS, INSPECTIONS, PENALTY_CASES};
 use resources::{respond_case, respond_inspection};
 
+use crate::domain::classification::EnterpriseClassification;
 use crate::domain::draw;
 use crate::domain::inspection::{CitedEntry, Inspection, InspectionCommand, hazard_id_of};
 use crate::domain::officers::Officer;
 use crate::domain::penalty_case::{CaseCommand, PenaltyCase};
+use crate::domain::plan::InspectionPlan;
+use crate::history::EnforcementHistory;
 
 /// The repositories of the enforcement context in one district.
 pub struct EnforcementApi {
@@ -36,16 +40,28 @@ pub struct EnforcementApi {
     cases: Repository<PenaltyCase>,
     /// The hazards context's hazards, read for what a finding cites and what a follow-up checks.
     hazards: Repository<Hazard>,
+    classifications: Repository<EnterpriseClassification>,
+    plans: Repository<InspectionPlan>,
+    /// Each enterprise's enforcement record by year, for its classification.
+    history: Arc<EnforcementHistory>,
 }
 
 impl EnforcementApi {
-    pub fn new(store: EventStore, region: &str, settings: RepositorySettings) -> Arc<Self> {
+    pub fn new(
+        store: EventStore,
+        region: &str,
+        settings: RepositorySettings,
+        history: Arc<EnforcementHistory>,
+    ) -> Arc<Self> {
         Arc::new(EnforcementApi {
             region: region.to_string(),
             directory: Directory::new(store.clone(), region, settings.clone()),
             inspections: Repository::new(store.clone(), region, settings.clone()),
             cases: Repository::new(store.clone(), region, settings.clone()),
-            hazards: Repository::new(store, region, settings),
+            hazards: Repository::new(store.clone(), region, settings.clone()),
+            classifications: Repository::new(store.clone(), region, settings.clone()),
+            plans: Repository::new(store, region, settings),
+            history,
         })
     }
 
@@ -147,6 +163,7 @@ pub struct EnforcementGrpc(pub Arc<EnforcementApi>);
 
 type InspectionResponse = Result<Response<pb::InspectionCommandResponse>, Status>;
 type CaseResponse = Result<Response<pb::PenaltyCaseCommandResponse>, Status>;
+type PlanResponse = Result<Response<pb::InspectionPlanCommandResponse>, Status>;
 
 /// A case step of the RPC's kind that carries only a note.
 async fn case_step(
@@ -199,6 +216,7 @@ impl EnforcementService for EnforcementGrpc {
             };
         schedule.enterprise = api.standing(&enterprise_id, schedule.scheduled_on).await?;
         schedule.officers = api.officers(&officer_ids).await?;
+        schedule.plan = api.plan_link(&call.body.plan_id).await?;
         let id = call.new_id::<Inspection>(&call.body.inspection_id);
         call.run(
             &api.inspections,
@@ -378,6 +396,52 @@ impl EnforcementService for EnforcementGrpc {
 
     async fn archive_case(&self, request: Request<pb::CaseStepRequest>) -> CaseResponse {
         case_step(&self.0, request, |_| CaseCommand::Archive).await
+    }
+
+    async fn classify_enterprise(
+        &self,
+        request: Request<pb::ClassifyEnterpriseRequest>,
+    ) -> Result<Response<pb::ClassificationCommandResponse>, Status> {
+        self.0.classify(request).await
+    }
+
+    async fn get_classification(
+        &self,
+        request: Request<pb::GetClassificationRequest>,
+    ) -> Result<Response<pb::EnterpriseClassification>, Status> {
+        self.0.get_classification(request).await
+    }
+
+    async fn draft_inspection_plan(
+        &self,
+        request: Request<pb::DraftInspectionPlanRequest>,
+    ) -> PlanResponse {
+        self.0.draft_plan(request).await
+    }
+
+    async fn approve_inspection_plan(
+        &self,
+        request: Request<pb::ApproveInspectionPlanRequest>,
+    ) -> PlanResponse {
+        command_on_named(&self.0.plans, request, requests::approve_plan)
+            .await
+            .map(resources::respond_plan)
+    }
+
+    async fn file_inspection_plan(
+        &self,
+        request: Request<pb::FileInspectionPlanRequest>,
+    ) -> PlanResponse {
+        command_on_named(&self.0.plans, request, requests::file_plan)
+            .await
+            .map(resources::respond_plan)
+    }
+
+    async fn get_inspection_plan(
+        &self,
+        request: Request<pb::GetInspectionPlanRequest>,
+    ) -> Result<Response<pb::InspectionPlan>, Status> {
+        self.0.get_plan(request).await
     }
 
     async fn get_penalty_case(

@@ -5,17 +5,23 @@
 use hl_directory::Standing;
 use hl_eventstore::Aggregate;
 use hl_proto::enforcement::v1 as pb;
-use hl_proto::enforcement::v1::{CaseDecision, ExecutionKind, FollowUpResult, InspectionType};
+use hl_proto::enforcement::v1::{
+    CaseDecision, ExecutionKind, FireworksGrade, FollowUpResult, InspectionType,
+};
 use hl_proto::hazards::v1::{HazardCategory, HazardLevel, HazardStatus};
 use hl_runtime::Violations;
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT};
 
+use crate::domain::classification::{Classify, EnterpriseClassification};
 use crate::domain::inspection::{Inspection, InspectionCommand, NewFinding, ScheduleInspection};
 use crate::domain::penalty_case::{CaseCommand, FileCase, PenaltyCase};
+use crate::domain::plan::{CapacityInputs, DraftPlan, InspectionPlan, PlanCommand};
 
 /// Collection ids of the resource names.
 pub const INSPECTIONS: &str = <Inspection as Aggregate>::COLLECTION;
 pub const PENALTY_CASES: &str = <PenaltyCase as Aggregate>::COLLECTION;
+pub const CLASSIFICATIONS: &str = <EnterpriseClassification as Aggregate>::COLLECTION;
+pub const INSPECTION_PLANS: &str = <InspectionPlan as Aggregate>::COLLECTION;
 
 /// The most officers an inspection or a draw's pool may name.
 const MAX_OFFICERS: usize = 50;
@@ -43,6 +49,7 @@ pub fn schedule(
     violations.optional_identifier("inspection_id", &request.inspection_id);
     let inspection_type = violations.enumeration::<InspectionType>("type", request.r#type);
     let scheduled_on = violations.date("scheduled_on", request.scheduled_on.as_ref());
+    violations.optional_identifier("plan_id", &request.plan_id);
     if inspection_type == Some(InspectionType::DoubleRandom) {
         match &request.draw {
             None => violations.add("draw", "a 双随机 inspection names its seed and pools"),
@@ -86,6 +93,7 @@ pub fn schedule(
         scheduled_on: scheduled_on.unwrap_or_default(),
         officers: Vec::new(),
         draw: None,
+        plan: None,
     }
 }
 
@@ -246,5 +254,104 @@ pub fn record_execution(
         kind: kind.unwrap_or_default(),
         amount_fen: request.amount_fen,
         note: request.note.trim().to_string(),
+    }
+}
+
+/// The most enterprises one annual plan may cover.
+pub const MAX_PLAN_TARGETS: usize = 10_000;
+
+/// A classification as asked; the handler reads the registry and the enforcement record.
+pub fn classify(
+    violations: &mut Violations,
+    request: &pb::ClassifyEnterpriseRequest,
+    region: &str,
+) -> Classify {
+    violations.credit_code("enterprise_id", &request.enterprise_id);
+    year(violations, request.year);
+    let fireworks_grade = violations
+        .optional_enumeration::<FireworksGrade>("fireworks_grade", request.fireworks_grade);
+    violations.optional_text("reason", &request.reason, MAX_TEXT);
+    Classify {
+        region: region.to_string(),
+        year: request.year,
+        enterprise: Standing::unknown(&request.enterprise_id),
+        history: Default::default(),
+        fireworks_grade: fireworks_grade.unwrap_or_default(),
+        reason: request.reason.trim().to_string(),
+    }
+}
+
+fn year(violations: &mut Violations, year: i32) {
+    if !(2000..=2100).contains(&year) {
+        violations.add("year", "a calendar year from 2000 to 2100");
+    }
+}
+
+/// A draft as asked; the handler reads each target's classification for the year.
+pub fn draft_plan(
+    violations: &mut Violations,
+    request: &pb::DraftInspectionPlanRequest,
+    region: &str,
+) -> DraftPlan {
+    violations.optional_identifier("plan_id", &request.plan_id);
+    year(violations, request.year);
+    violations.text("title", &request.title, MAX_SHORT_TEXT);
+    if request.officers == 0 || request.officers > 10_000 {
+        violations.add("officers", "1 to 10,000 officers");
+    }
+    if request.statutory_working_days == 0 || request.statutory_working_days > 366 {
+        violations.add("statutory_working_days", "1 to 366 days per officer");
+    }
+    for (field, days) in [
+        ("other_enforcement_days", request.other_enforcement_days),
+        ("non_enforcement_days", request.non_enforcement_days),
+    ] {
+        if days > 10_000 * 366 {
+            violations.add(field, "more days than any bureau has");
+        }
+    }
+    if request.enterprise_ids.is_empty() || request.enterprise_ids.len() > MAX_PLAN_TARGETS {
+        violations.add(
+            "enterprise_ids",
+            format!("1 to {MAX_PLAN_TARGETS} enterprises"),
+        );
+    } else {
+        for (index, id) in request.enterprise_ids.iter().enumerate() {
+            violations.credit_code(&format!("enterprise_ids[{index}]"), id);
+        }
+    }
+    violations.optional_text("reason", &request.reason, MAX_TEXT);
+    DraftPlan {
+        region: region.to_string(),
+        year: request.year,
+        title: request.title.trim().to_string(),
+        capacity: CapacityInputs {
+            officers: request.officers,
+            statutory_working_days: request.statutory_working_days,
+            other_enforcement_days: request.other_enforcement_days,
+            non_enforcement_days: request.non_enforcement_days,
+        },
+        targets: Vec::new(),
+        reason: request.reason.trim().to_string(),
+    }
+}
+
+pub fn approve_plan(
+    violations: &mut Violations,
+    request: &pb::ApproveInspectionPlanRequest,
+) -> PlanCommand {
+    violations.text("document_number", &request.document_number, MAX_SHORT_TEXT);
+    PlanCommand::Approve {
+        document_number: request.document_number.trim().to_string(),
+    }
+}
+
+pub fn file_plan(
+    violations: &mut Violations,
+    request: &pb::FileInspectionPlanRequest,
+) -> PlanCommand {
+    violations.text("receipt", &request.receipt, MAX_SHORT_TEXT);
+    PlanCommand::File {
+        receipt: request.receipt.trim().to_string(),
     }
 }

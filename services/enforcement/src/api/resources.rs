@@ -7,8 +7,10 @@ use hl_proto::timestamp;
 use hl_runtime::pipeline::Committed;
 use tonic::Response;
 
+use crate::domain::classification::EnterpriseClassification;
 use crate::domain::inspection::Inspection;
 use crate::domain::penalty_case::PenaltyCase;
+use crate::domain::plan::InspectionPlan;
 
 pub fn respond_inspection(
     committed: Committed<Inspection>,
@@ -46,6 +48,7 @@ pub fn inspection(state: &Inspection, version: u64) -> pb::Inspection {
         completed_at: state.completed_at.map(timestamp),
         region: state.region.clone(),
         version,
+        plan_id: state.plan_id.clone(),
     }
 }
 
@@ -107,4 +110,64 @@ pub fn penalty_case(state: &PenaltyCase, version: u64, as_of: DateTime<Utc>) -> 
         filed_at: state.filed_at.map(timestamp),
         version,
     }
+}
+
+pub fn classification(
+    state: &EnterpriseClassification,
+    version: u64,
+) -> pb::EnterpriseClassification {
+    pb::EnterpriseClassification {
+        name: format!("classifications/{}", state.classification_id),
+        classification_id: state.classification_id.clone(),
+        enterprise_id: state.enterprise_id.clone(),
+        township_code: state.township_code.clone(),
+        year: state.year,
+        grade: state.grade as i32,
+        industry: state.industry as i32,
+        score: state.score,
+        factors: state.factors.clone(),
+        policy_version: state.policy_version.clone(),
+        min_visits: state.min_visits,
+        max_visits: state.max_visits,
+        fireworks_grade: state.fireworks_grade as i32,
+        revisions: state.revisions,
+        reason: state.reason.clone(),
+        version,
+    }
+}
+
+pub fn respond_classification(
+    committed: Committed<EnterpriseClassification>,
+) -> Response<pb::ClassificationCommandResponse> {
+    Response::new(pb::ClassificationCommandResponse {
+        classification: Some(classification(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn plan(state: &InspectionPlan, version: u64) -> pb::InspectionPlan {
+    pb::InspectionPlan {
+        name: format!("inspectionPlans/{}", state.plan_id),
+        plan_id: state.plan_id.clone(),
+        region: state.region.clone(),
+        year: state.year,
+        title: state.title.clone(),
+        status: state.status as i32,
+        capacity: Some(state.capacity),
+        targets: state.targets.clone(),
+        policy_version: state.policy_version.clone(),
+        revision: state.revision,
+        approval_document: state.approval.clone(),
+        filing_receipt: state.filing.clone(),
+        version,
+    }
+}
+
+pub fn respond_plan(
+    committed: Committed<InspectionPlan>,
+) -> Response<pb::InspectionPlanCommandResponse> {
+    Response::new(pb::InspectionPlanCommandResponse {
+        plan: Some(plan(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
 }

@@ -35,6 +35,56 @@ pub struct ScheduleInspection {
     pub scheduled_on: NaiveDate,
     pub officers: Vec<Officer>,
     pub draw: Option<pb::RandomDraw>,
+    /// The annual plan it carries out, as the API read it.
+    pub plan: Option<PlanLink>,
+}
+
+/// An annual plan as an inspection that carries it out sees it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlanLink {
+    pub plan_id: String,
+    pub year: i32,
+    pub status: pb::PlanStatus,
+    pub target_enterprise_ids: Vec<String>,
+}
+
+impl PlanLink {
+    /// An inspection carries out an approved plan, in its year, at one of its targets.
+    fn check(&self, enterprise_id: &str, scheduled_on: NaiveDate) -> Result<(), DomainError> {
+        use chrono::Datelike;
+        if !matches!(
+            self.status,
+            pb::PlanStatus::Approved | pb::PlanStatus::Filed
+        ) {
+            return Err(DomainError::precondition(
+                "PLAN_NOT_IN_FORCE",
+                format!(
+                    "inspectionPlans/{} is {:?}, not approved",
+                    self.plan_id, self.status
+                ),
+            ));
+        }
+        if scheduled_on.year() != self.year {
+            return Err(DomainError::invalid(
+                "scheduled_on",
+                format!("{scheduled_on} is outside the plan's year {}", self.year),
+            ));
+        }
+        if !self
+            .target_enterprise_ids
+            .iter()
+            .any(|id| id == enterprise_id)
+        {
+            return Err(DomainError::invalid(
+                "plan_id",
+                format!(
+                    "enterprises/{enterprise_id} is not a target of inspectionPlans/{}",
+                    self.plan_id
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A finding as the officers record it.
@@ -97,6 +147,7 @@ pub struct Inspection {
     pub findings: Vec<pb::Finding>,
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
     pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub plan_id: String,
 }
 
 impl Inspection {
@@ -178,6 +229,9 @@ fn schedule(
         schedule.scheduled_on,
         rules.min_officers,
     )?;
+    if let Some(plan) = &schedule.plan {
+        plan.check(&enterprise.enterprise_id, schedule.scheduled_on)?;
+    }
     if schedule.scheduled_on < local_date(context.occurred_at) - chrono::Days::new(365) {
         return Err(DomainError::invalid(
             "scheduled_on",
@@ -193,6 +247,11 @@ fn schedule(
         scheduled_on: Some(schedule.scheduled_on.into()),
         officer_ids,
         draw: schedule.draw.clone(),
+        plan_id: schedule
+            .plan
+            .as_ref()
+            .map(|plan| plan.plan_id.clone())
+            .unwrap_or_default(),
     })])
 }
 
@@ -430,6 +489,7 @@ impl Aggregate for Inspection {
                     scheduled_on: scheduled.scheduled_on.and_then(|date| date.to_naive()),
                     officer_ids: scheduled.officer_ids.clone(),
                     draw: scheduled.draw.clone(),
+                    plan_id: scheduled.plan_id.clone(),
                     ..Inspection::default()
                 };
             }

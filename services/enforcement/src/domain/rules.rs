@@ -3,6 +3,8 @@
 //! version's length even after the rules change.
 
 use hl_domain::rules::{RuleBook, Version};
+use hl_proto::enforcement::v1::{FireworksGrade, SupervisionGrade};
+use hl_proto::responsibility::v1::{Industry, RiskColour, StandardisationGrade};
 
 /// One version of the penalty-procedure rules.
 #[derive(Debug)]
@@ -43,6 +45,119 @@ pub const CASES: RuleBook<CaseRules> = RuleBook {
             },
         },
     ],
+};
+
+/// The visits a year a grade asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Visits {
+    pub min: u32,
+    pub max: u32,
+}
+
+/// One version of the classification policy (分类分级): the points each factor gives, the
+/// scores that make each grade, and the visits a year per grade.
+#[derive(Debug)]
+pub struct ClassificationPolicy {
+    /// Points for an enterprise's riskiest industry.
+    pub high_risk_industry_points: i32,
+    pub medium_risk_industry_points: i32,
+    /// Points for a 重大 finding, and for a penalty, in the year before.
+    pub history_points: i32,
+    /// The lowest scores of a 重点 (key) and of a 一般 (general) grade.
+    pub key_from: i32,
+    pub general_from: i32,
+    pub key: Visits,
+    pub general: Visits,
+    pub routine: Visits,
+    /// Officer-days one visit takes: two officers for a day.
+    pub officer_days_per_visit: u32,
+}
+
+impl ClassificationPolicy {
+    pub fn industry_points(&self, industry: Industry) -> i32 {
+        match industry {
+            Industry::HazardousChemicals
+            | Industry::NonCoalMine
+            | Industry::OilDepot
+            | Industry::AmmoniaRefrigeration
+            | Industry::Fireworks => self.high_risk_industry_points,
+            Industry::ShipbuildingAndRepair
+            | Industry::FillingStation
+            | Industry::IndustryAndTrade => self.medium_risk_industry_points,
+            Industry::Homestay | Industry::Other | Industry::Unspecified => 0,
+        }
+    }
+
+    /// A colour the registry does not state counts as yellow: a gap never lowers a grade.
+    pub fn colour_points(&self, colour: RiskColour) -> i32 {
+        match colour {
+            RiskColour::Red => 3,
+            RiskColour::Orange => 2,
+            RiskColour::Yellow | RiskColour::Unspecified => 1,
+            RiskColour::Blue => 0,
+        }
+    }
+
+    /// Grade one (一级) lowers the score; none, small-enterprise or unstated raise it.
+    pub fn standardisation_points(&self, grade: StandardisationGrade) -> i32 {
+        match grade {
+            StandardisationGrade::One => -1,
+            StandardisationGrade::Two => 0,
+            StandardisationGrade::Three
+            | StandardisationGrade::None
+            | StandardisationGrade::SmallEnterprise
+            | StandardisationGrade::Unspecified => 1,
+        }
+    }
+
+    /// 烟花爆竹分级管控: grade one is the closest control.
+    pub fn fireworks_points(&self, grade: FireworksGrade) -> i32 {
+        match grade {
+            FireworksGrade::One => 2,
+            FireworksGrade::Two => 1,
+            FireworksGrade::Three | FireworksGrade::Unspecified => 0,
+        }
+    }
+
+    pub fn grade_of(&self, score: i32) -> SupervisionGrade {
+        if score >= self.key_from {
+            SupervisionGrade::Key
+        } else if score >= self.general_from {
+            SupervisionGrade::General
+        } else {
+            SupervisionGrade::Routine
+        }
+    }
+
+    pub fn visits(&self, grade: SupervisionGrade) -> Visits {
+        match grade {
+            SupervisionGrade::Key => self.key,
+            SupervisionGrade::General => self.general,
+            SupervisionGrade::Routine | SupervisionGrade::Unspecified => self.routine,
+        }
+    }
+}
+
+pub const CLASSIFICATION: RuleBook<ClassificationPolicy> = RuleBook {
+    subject: "classification policy",
+    versions: &[Version {
+        // 《浙江省安全生产条例》分类分级 as the district applies it; the points and the visits a
+        // year are the district's working table [the bureau confirms its 2023 list]. Caps follow
+        // the published practice of at most a few visits a year for a key enterprise.
+        name: "classification-2023-01-01",
+        effective_from: (2023, 1, 1),
+        rules: ClassificationPolicy {
+            high_risk_industry_points: 3,
+            medium_risk_industry_points: 1,
+            history_points: 2,
+            key_from: 5,
+            general_from: 2,
+            key: Visits { min: 2, max: 4 },
+            general: Visits { min: 1, max: 2 },
+            routine: Visits { min: 0, max: 1 },
+            officer_days_per_visit: 2,
+        },
+    }],
 };
 
 #[cfg(test)]

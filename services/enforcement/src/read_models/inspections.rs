@@ -1,12 +1,11 @@
-//! Inspections, by enterprise, township and officer, with their findings.
+//! Inspections, by enterprise, township, officer and plan, with their findings.
 
 use chrono::NaiveDate;
-use hl_eventstore::Aggregate;
+use hl_eventstore::EventMeta;
 use hl_proto::enforcement::v1::{InspectionStatus, InspectionType};
-use hl_readmodel::{Commit, Json, ReadModel, TableSpec, columns, fold_rows, table};
-use sqlx::AnyConnection;
+use hl_readmodel::{Json, StateRow, columns, table};
 
-use crate::domain::inspection::{Inspection, InspectionEvent};
+use crate::domain::inspection::Inspection;
 
 columns! {
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -18,7 +17,7 @@ columns! {
         pub status: InspectionStatus,
         pub scheduled_on: Option<NaiveDate>,
         pub officer_ids: Vec<String>,
-        pub findings: u32,
+        pub plan_id: String,
         /// The aggregate as the domain folds it.
         pub state: Json<Inspection>,
         pub version: u64,
@@ -33,43 +32,24 @@ table!(
     index(enterprise_id)
 );
 
-pub struct InspectionModel;
+impl StateRow for InspectionRow {
+    type State = Inspection;
 
-impl ReadModel for InspectionModel {
-    type Event = InspectionEvent;
-    const CONTEXT: &'static str = crate::domain::CONTEXT;
-    const AGGREGATE_TYPE: &'static str = Inspection::AGGREGATE_TYPE;
-
-    fn tables(&self) -> Vec<TableSpec> {
-        vec![TableSpec::of::<InspectionRow>()]
+    fn state_mut(&mut self) -> &mut Inspection {
+        &mut self.state.0
     }
 
-    async fn apply(
-        &self,
-        connection: &mut AnyConnection,
-        generation: i64,
-        commits: Vec<Commit<InspectionEvent>>,
-    ) -> Result<(), sqlx::Error> {
-        fold_rows(
-            connection,
-            generation,
-            &commits,
-            |row: &mut InspectionRow, event, meta, _| {
-                row.state.0.apply(event, meta);
-                let state = &row.state.0;
-                row.inspection_id = state.inspection_id.clone();
-                row.enterprise_id = state.enterprise_id.clone();
-                row.township_code = state.township_code.clone();
-                row.inspection_type = state.inspection_type;
-                row.status = state.status;
-                row.scheduled_on = state.scheduled_on;
-                row.officer_ids = state.officer_ids.clone();
-                row.findings = state.findings.len() as u32;
-                row.version = meta.aggregate_version;
-                row.event_id = meta.event_id.clone();
-            },
-        )
-        .await
-        .map(drop)
+    fn refresh(&mut self, meta: &EventMeta) {
+        let state = &self.state.0;
+        self.inspection_id = state.inspection_id.clone();
+        self.enterprise_id = state.enterprise_id.clone();
+        self.township_code = state.township_code.clone();
+        self.inspection_type = state.inspection_type;
+        self.status = state.status;
+        self.scheduled_on = state.scheduled_on;
+        self.officer_ids = state.officer_ids.clone();
+        self.plan_id = state.plan_id.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
     }
 }

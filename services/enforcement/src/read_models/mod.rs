@@ -4,12 +4,15 @@
 
 pub mod cases;
 pub mod inspections;
+pub mod planning;
 
-use hl_readmodel::Registry;
+use hl_readmodel::{Registry, StateModel};
 
 /// Adds this context's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
-        .add(inspections::InspectionModel)
-        .add(cases::CaseModel);
+        .add(StateModel::<inspections::InspectionRow>::new())
+        .add(StateModel::<cases::CaseRow>::new())
+        .add(StateModel::<planning::ClassificationRow>::new())
+        .add(StateModel::<planning::PlanRow>::new());
 }

@@ -1,19 +1,26 @@
 //! The enforcement queries of LedgerService: inspections and penalty cases, each row's state as
 //! the domain folded it and its clock read on the day asked about.
 
+use chrono::Datelike;
+use hl_domain::access::require_district_reader;
 use hl_domain::clock::local_date;
-use hl_enforcement::api::resources;
+use hl_enforcement::api::{INSPECTION_PLANS, resources};
+use hl_enforcement::domain::inspection::Inspection;
+use hl_enforcement::domain::plan::{InspectionPlan, coverage, share};
 use hl_enforcement::read_models::cases::CaseRow;
 use hl_enforcement::read_models::inspections::InspectionRow;
-use hl_proto::enforcement::v1::InspectionStatus;
+use hl_enforcement::read_models::planning::PlanRow;
+use hl_proto::enforcement::v1::{InspectionStatus, InspectionType};
 use hl_proto::ledger::v1 as pb;
+use hl_proto::responsibility::v1::Industry;
 use hl_readmodel::{Columns, Table};
 use hl_runtime::pagination::list;
-use hl_runtime::{Violations, caller};
+use hl_runtime::validation::resource_id;
+use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
 use super::{Asked, Shared, database_error, freshness, restrict};
-use crate::reader::Scope;
+use crate::reader::{self, Scope};
 
 /// Every row of a read model's table in the serving generation.
 async fn rows<R: Table + Columns>(shared: &Shared) -> Result<Vec<R>, Status> {
@@ -56,20 +63,23 @@ pub async fn list_inspections(
     }
     .scope(&mut violations, false);
     let status = violations.optional_enumeration::<InspectionStatus>("status", body.status);
-    if !body.officer_id.is_empty() {
-        violations.identifier("officer_id", &body.officer_id);
+    for (field, value) in [("officer_id", &body.officer_id), ("plan_id", &body.plan_id)] {
+        if !value.is_empty() {
+            violations.identifier(field, value);
+        }
     }
     violations.into_result()?;
     restrict(&mut scope, &actor, &shared.region)?;
     let query = format!(
-        "enterprise={}&township={}&officer={}&status={}",
-        body.enterprise_id, body.township_code, body.officer_id, body.status
+        "enterprise={}&township={}&officer={}&status={}&plan={}",
+        body.enterprise_id, body.township_code, body.officer_id, body.status, body.plan_id
     );
     let matching = rows::<InspectionRow>(shared)
         .await?
         .into_iter()
         .filter(|row| in_scope(&scope, &row.enterprise_id, &row.township_code))
         .filter(|row| body.officer_id.is_empty() || row.officer_ids.contains(&body.officer_id))
+        .filter(|row| body.plan_id.is_empty() || row.plan_id == body.plan_id)
         .filter(|row| {
             status.is_none_or(|wanted| {
                 wanted == InspectionStatus::Unspecified || wanted == row.status
@@ -132,4 +142,101 @@ pub async fn list_penalty_cases(
         total_size: listed.total_size,
         freshness: Some(freshness(shared)),
     }))
+}
+
+pub async fn get_plan_coverage(
+    shared: &Shared,
+    request: Request<pb::GetPlanCoverageRequest>,
+) -> Result<Response<pb::PlanCoverage>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let plan_id = resource_id("name", &body.name, INSPECTION_PLANS)?.to_string();
+    let mut violations = Violations::new();
+    let as_of = violations.as_of(body.as_of.as_ref());
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let Some(plan) = rows::<PlanRow>(shared)
+        .await?
+        .into_iter()
+        .find(|row| row.plan_id == plan_id)
+    else {
+        return Err(ServiceError::not_found(format!("{INSPECTION_PLANS}/{plan_id}")).into());
+    };
+    let plan = plan.state.0;
+    // Visits completed in the plan's year, by the moment asked about.
+    let completed: Vec<Inspection> = rows::<InspectionRow>(shared)
+        .await?
+        .into_iter()
+        .map(|row| row.state.0)
+        .filter(|inspection| {
+            inspection
+                .completed_at
+                .is_some_and(|at| at <= as_of && local_date(at).year() == plan.year)
+        })
+        .collect();
+    let coverage = coverage(
+        &plan,
+        completed.iter().map(|visit| visit.enterprise_id.as_str()),
+    );
+    let (mines, consulted) = expert_consultations(shared, &plan, as_of, &completed).await?;
+    let grades = coverage
+        .grades
+        .iter()
+        .map(|grade| pb::GradeCoverage {
+            grade: grade.grade as i32,
+            enterprises: grade.enterprises,
+            visits_required: grade.visits_required,
+            visits_done: grade.visits_done,
+            coverage: share(grade.visits_done, grade.visits_required),
+        })
+        .collect();
+    Ok(Response::new(pb::PlanCoverage {
+        plan_id: plan.plan_id.clone(),
+        year: plan.year,
+        status: plan.status as i32,
+        grades,
+        visits_required: coverage.visits_required(),
+        visits_done: coverage.visits_done(),
+        coverage: share(coverage.visits_done(), coverage.visits_required()),
+        unvisited_enterprise_ids: coverage.unvisited,
+        non_coal_mines: mines,
+        non_coal_mines_with_expert_consultation: consulted,
+        expert_consultation_share: share(u64::from(consulted), u64::from(mines)),
+        freshness: Some(freshness(shared)),
+    }))
+}
+
+/// T14: the district's non-coal mines in the registry (on the day asked about, within the plan's
+/// year), and how many of them had a completed expert consultation that year.
+async fn expert_consultations(
+    shared: &Shared,
+    plan: &InspectionPlan,
+    as_of: chrono::DateTime<chrono::Utc>,
+    completed: &[Inspection],
+) -> Result<(u32, u32), Status> {
+    let year_end = chrono::NaiveDate::from_ymd_opt(plan.year, 12, 31).unwrap_or_default();
+    let day = local_date(as_of).min(year_end);
+    let enterprises = reader::enterprises_on(&shared.database, shared.generation(), day)
+        .await
+        .map_err(database_error)?;
+    let mines: Vec<&str> = enterprises
+        .iter()
+        .filter(|(_, enterprise)| {
+            enterprise
+                .attributes
+                .industries
+                .contains(&(Industry::NonCoalMine as i32))
+        })
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let consulted = mines
+        .iter()
+        .filter(|mine| {
+            completed.iter().any(|visit| {
+                visit.enterprise_id == **mine
+                    && visit.inspection_type == InspectionType::ExpertConsultation
+            })
+        })
+        .count();
+    Ok((mines.len() as u32, consulted as u32))
 }

@@ -644,6 +644,13 @@ impl LedgerService for LedgerGrpc {
     ) -> Result<Response<pb::ListPenaltyCasesResponse>, Status> {
         super::enforcement::list_penalty_cases(&self.0, request).await
     }
+
+    async fn get_plan_coverage(
+        &self,
+        request: Request<pb::GetPlanCoverageRequest>,
+    ) -> Result<Response<pb::PlanCoverage>, Status> {
+        super::enforcement::get_plan_coverage(&self.0, request).await
+    }
 }
 
 fn sub_task(task: &SubTaskRow) -> hl_proto::hazards::v1::SubTask {

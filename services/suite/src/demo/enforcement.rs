@@ -4,7 +4,7 @@
 //! non-coal mine, and a case whose clock a hearing has paused.
 
 use hl_proto::enforcement::v1 as pb;
-use hl_proto::enforcement::v1::{FollowUpResult, InspectionType};
+use hl_proto::enforcement::v1::{FireworksGrade, FollowUpResult, InspectionType};
 use hl_proto::hazards::v1 as hazards;
 use hl_proto::hazards::v1::{HazardCategory, HazardLevel};
 use tonic::Status;
@@ -20,8 +20,14 @@ const FISHERY: usize = 1;
 const SHIPYARD: usize = 2;
 const QUARRY: usize = 8;
 
+/// The fireworks outlet of [`ENTERPRISES`].
+const FIREWORKS: usize = 10;
+
 /// The case the seeding records last: a seeded district has it.
 pub(super) const LAST_CASE: &str = "penaltyCases/demo-case-shipyard";
+
+/// The year's annual inspection plan.
+pub(crate) const PLAN: &str = "demo-plan";
 
 /// A finding as the officers write it down.
 struct Found {
@@ -34,10 +40,74 @@ struct Found {
 
 impl Demo {
     pub(super) async fn seed_enforcement(&mut self) -> Result<(), Status> {
+        self.classify_and_plan().await?;
         self.inspect_cold_store().await?;
         self.inspect_fishery().await?;
         self.consult_at_quarry().await?;
         self.hearing_at_shipyard().await
+    }
+
+    /// The bureau classifies the enterprises it plans to inspect (分类分级) and its plan for the
+    /// year is approved and filed: two inspectors' capacity against the visits their grades ask.
+    async fn classify_and_plan(&mut self) -> Result<(), Status> {
+        self.at(7);
+        let year = chrono::Datelike::year(&self.today());
+        let planned = [COLD_STORE, FISHERY, SHIPYARD, QUARRY, FIREWORKS];
+        for enterprise in planned {
+            let request = pb::ClassifyEnterpriseRequest {
+                request_id: self.next_request_id(),
+                enterprise_id: ENTERPRISES[enterprise].code.into(),
+                year,
+                fireworks_grade: if enterprise == FIREWORKS {
+                    FireworksGrade::Two as i32
+                } else {
+                    FireworksGrade::Unspecified as i32
+                },
+                reason: String::new(),
+                occurred_at: self.occurred_at(),
+            };
+            self.enforcement
+                .classify_enterprise(self.request(request, Who::Administrator))
+                .await?;
+        }
+        let request = pb::DraftInspectionPlanRequest {
+            request_id: self.next_request_id(),
+            plan_id: PLAN.into(),
+            year,
+            title: format!("普陀区{year}年度安全生产监督检查计划"),
+            officers: OFFICERS.len() as u32,
+            statutory_working_days: 250,
+            other_enforcement_days: 120,
+            non_enforcement_days: 60,
+            enterprise_ids: planned
+                .iter()
+                .map(|enterprise| ENTERPRISES[*enterprise].code.to_string())
+                .collect(),
+            reason: String::new(),
+            occurred_at: self.occurred_at(),
+        };
+        self.enforcement
+            .draft_inspection_plan(self.request(request, Who::Administrator))
+            .await?;
+        let request = pb::ApproveInspectionPlanRequest {
+            request_id: self.next_request_id(),
+            name: format!("inspectionPlans/{PLAN}"),
+            document_number: format!("普政发〔{year}〕3号"),
+            occurred_at: self.occurred_at(),
+        };
+        self.enforcement
+            .approve_inspection_plan(self.request(request, Who::Administrator))
+            .await?;
+        let request = pb::FileInspectionPlanRequest {
+            request_id: self.next_request_id(),
+            name: format!("inspectionPlans/{PLAN}"),
+            receipt: format!("舟应急备〔{year}〕12号"),
+            occurred_at: self.occurred_at(),
+        };
+        self.enforcement
+            .file_inspection_plan(self.request(request, Who::Administrator))
+            .await
+            .map(drop)
     }
 
     /// Two findings, both ordered rectified; the enterprise fixes one and the follow-up passes.

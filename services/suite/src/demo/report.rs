@@ -106,5 +106,65 @@ pub async fn print(
         "  listing (挂牌) progress: {}",
         percent(summary.listing_progress)
     );
+    print_enforcement(&demo, &mut ledger).await
+}
+
+/// The year's plan coverage and the open penalty cases with their clocks.
+async fn print_enforcement(
+    demo: &Demo,
+    ledger: &mut LedgerServiceClient<Channel>,
+) -> Result<(), Status> {
+    let request = pb::GetPlanCoverageRequest {
+        name: format!("inspectionPlans/{}", super::enforcement::PLAN),
+        as_of: None,
+    };
+    let coverage = ledger
+        .get_plan_coverage(demo.request(request, Who::Administrator))
+        .await?
+        .into_inner();
+    println!();
+    println!(
+        "Annual inspection plan {}: {} of {} required visits done ({}); T14 expert consultations at non-coal mines: {} of {}",
+        coverage.year,
+        coverage.visits_done,
+        coverage.visits_required,
+        percent(Some(coverage.coverage)),
+        coverage.non_coal_mines_with_expert_consultation,
+        coverage.non_coal_mines
+    );
+    for grade in &coverage.grades {
+        let name = hl_proto::enforcement::v1::SupervisionGrade::try_from(grade.grade)
+            .map_or("?", |grade| grade.as_str_name());
+        println!(
+            "  {name:<28} {:>3} enterprises {:>3} of {:>3} visits",
+            grade.enterprises, grade.visits_done, grade.visits_required
+        );
+    }
+    let request = pb::ListPenaltyCasesRequest {
+        open_only: true,
+        ..Default::default()
+    };
+    let cases = ledger
+        .list_penalty_cases(demo.request(request, Who::Administrator))
+        .await?
+        .into_inner();
+    println!("Open penalty cases (行政处罚) and their clocks:");
+    for case in &cases.cases {
+        let clock = case.clock.clone().unwrap_or_default();
+        let due = clock
+            .due_on
+            .and_then(|date| date.to_naive())
+            .map(|day| day.to_string())
+            .unwrap_or_default();
+        println!(
+            "  {:<24} {:<28} day {:>3} of {:>3}, due {due}{}",
+            case.case_id,
+            hl_proto::enforcement::v1::CaseStatus::try_from(case.status)
+                .map_or("?", |status| status.as_str_name()),
+            clock.days_used,
+            clock.limit_days,
+            if clock.paused { ", paused" } else { "" }
+        );
+    }
     Ok(())
 }

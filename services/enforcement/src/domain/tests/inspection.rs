@@ -21,6 +21,7 @@ fn schedule_on(scheduled_on: &str, officers: Vec<Officer>) -> InspectionCommand 
         scheduled_on: day(scheduled_on),
         officers,
         draw: None,
+        plan: None,
     })
 }
 

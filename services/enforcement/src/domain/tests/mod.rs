@@ -1,8 +1,10 @@
 //! Given/when/then tests of the enforcement aggregates: every transition, every refusal with the
 //! reason the API reports, and every clock rule.
 
+mod classification;
 mod inspection;
 mod penalty_case;
+mod plan;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hl_directory::Standing;
