@@ -18,7 +18,7 @@ use hl_proto::responsibility::v1::Industry;
 use hl_testkit::actors::{
     ENTERPRISE, OTHER_ENTERPRISE, TOWNSHIP, by_administrator, by_enterprise, by_inspector,
 };
-use hl_testkit::fixtures::{Registered, register_district, register_officers};
+use hl_testkit::fixtures::{Registered, register_district, register_officers_in, register_unit};
 use hl_testkit::inspections::{
     TEAM, claim_rectified, complete, finding, follow_up, in_days, inspect, order, schedule, today,
 };
@@ -75,7 +75,11 @@ async fn district(suite: &Suite) {
         industries: &[Industry::NonCoalMine],
     };
     register_district(channel.clone(), &[Registered::cold_store(ENTERPRISE), mine]).await;
-    register_officers(channel, &TEAM, (2035, 12, 31)).await;
+    // The team works in the first brigade; the administrator, a reviewer, in the legal section.
+    register_unit(channel.clone(), "brigade-1").await;
+    register_unit(channel.clone(), "legal").await;
+    register_officers_in(channel.clone(), "brigade-1", &TEAM, (2035, 12, 31)).await;
+    register_officers_in(channel, "legal", &["admin-1"], (2035, 12, 31)).await;
 }
 
 /// The cold store classified for this year, and an approved plan that covers it.
@@ -374,6 +378,49 @@ async fn an_inspection_writes_the_government_ledger_and_its_case_runs_its_clock(
     })
     .await;
     assert_eq!(covered.coverage, 1.0 / f64::from(min_visits));
+    // The reconciliation's rates carry the same coverage, for the township and the district.
+    let year = today().year();
+    let summary = wait_until("the rates to count the visit", WAIT, || {
+        let mut client = clients.ledger.clone();
+        async move {
+            let summary = client
+                .get_reconciliation_summary(by_inspector(ledger::GetReconciliationSummaryRequest {
+                    group_by: ledger::GroupBy::Township as i32,
+                    period_start: Some(hl_proto::common::v1::Date {
+                        year,
+                        month: 1,
+                        day: 1,
+                    }),
+                    period_end: Some(hl_proto::common::v1::Date {
+                        year,
+                        month: 12,
+                        day: 31,
+                    }),
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            (summary.total.as_ref()?.inspection_visits_done == 1).then_some(summary)
+        }
+    })
+    .await;
+    let township = summary
+        .rows
+        .iter()
+        .find(|row| row.group == TOWNSHIP)
+        .unwrap();
+    assert_eq!(
+        (
+            township.inspection_visits_required,
+            township.inspection_visits_done
+        ),
+        (min_visits, 1)
+    );
+    assert_eq!(
+        township.inspection_coverage,
+        Some(1.0 / f64::from(min_visits))
+    );
 
     // T14: the district's one non-coal mine has its expert consultation (专家会诊).
     assert_eq!(covered.non_coal_mines, 1);
@@ -539,6 +586,104 @@ async fn an_inspection_writes_the_government_ledger_and_its_case_runs_its_clock(
         .unwrap()
         .into_inner();
     assert_eq!(open.total_size, 0, "{open:?}");
+
+    case_file_review(&mut clients).await;
+}
+
+/// 案卷评查 of the closed case: drawn for the legal section's reviewer (the team's own brigade
+/// may not review it), a veto item failed, published, and the grade in the ledger's list.
+async fn case_file_review(clients: &mut Clients) {
+    let year = today().year();
+    let draw = pb::DrawCaseFilesRequest {
+        request_id: "draw-review".into(),
+        review_id: "review".into(),
+        year,
+        seed: "评查抽签".into(),
+        sample_size: 1,
+        reviewer_ids: vec!["officer-1".into(), "admin-1".into()],
+        ..Default::default()
+    };
+    // The closed case reaches the enforcement record shortly after its close.
+    let drawn = wait_until("the closed case to be drawn", WAIT, || {
+        let mut client = clients.enforcement.clone();
+        let draw = draw.clone();
+        async move { client.draw_case_files(by_administrator(draw)).await.ok() }
+    })
+    .await
+    .into_inner()
+    .review
+    .unwrap();
+    let file = &drawn.files[0];
+    assert_eq!(
+        (file.case_id.as_str(), file.reviewer_id.as_str()),
+        ("case-1", "admin-1")
+    );
+
+    let score = |request_id: &str| pb::ScoreCaseFileRequest {
+        request_id: request_id.into(),
+        name: "caseFileReviews/review".into(),
+        case_id: "case-1".into(),
+        veto_failures: vec!["STATUTORY_PROCEDURE_VIOLATED".into()],
+        form_points: 19,
+        content_points: 78,
+        notes: "未告知听证权利".into(),
+        ..Default::default()
+    };
+    let own_unit = clients
+        .enforcement
+        .score_case_file(by_inspector(score("score-by-officer")))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        own_unit.code(),
+        tonic::Code::PermissionDenied,
+        "{own_unit:?}"
+    );
+    let scored = clients
+        .enforcement
+        .score_case_file(by_administrator(score("score")))
+        .await
+        .expect("score")
+        .into_inner()
+        .review
+        .unwrap();
+    assert_eq!(scored.files[0].grade, pb::FileGrade::Failed as i32);
+    clients
+        .enforcement
+        .publish_case_file_review(by_administrator(pb::PublishCaseFileReviewRequest {
+            request_id: "publish-review".into(),
+            name: "caseFileReviews/review".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("publish");
+
+    let grades = wait_until("the review's grades in the ledger", WAIT, || {
+        let mut client = clients.ledger.clone();
+        async move {
+            let listed = client
+                .list_case_file_grades(by_inspector(ledger::ListCaseFileGradesRequest {
+                    year,
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            (listed.files.first()?.grade != pb::FileGrade::Unspecified as i32).then_some(listed)
+        }
+    })
+    .await;
+    assert_eq!(grades.total_size, 1);
+    assert_eq!(grades.files[0].total, 97);
+    let township = &grades.by_township[0];
+    assert_eq!(
+        (
+            township.township_code.as_str(),
+            township.failed,
+            township.excellent
+        ),
+        (TOWNSHIP, 1, 0)
+    );
 }
 
 /// How many events on the hazards stream report a hazard, read from NATS as an operator would.

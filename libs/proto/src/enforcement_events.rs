@@ -51,3 +51,12 @@ crate::domain_events! {
         Filed(pb::InspectionPlanFiled),
     }
 }
+
+crate::domain_events! {
+    /// Everything that can happen to a case-file review.
+    pub enum CaseReviewEvent {
+        SampleDrawn(pb::CaseFilesDrawn),
+        FileScored(pb::CaseFileScored),
+        Published(pb::CaseFileReviewPublished),
+    }
+}

@@ -360,6 +360,23 @@ static RULES: &[Rule] = &[
         "hazard_ledger.enforcement.v1.EnforcementService/GetInspectionPlan",
         GOVERNMENT | S,
     ),
+    // Case-file review: drawn and published by the bureau, scored by the assigned reviewer.
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/DrawCaseFiles",
+        A,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/PublishCaseFileReview",
+        A,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/ScoreCaseFile",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.enforcement.v1.EnforcementService/GetCaseFileReview",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -488,6 +505,10 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/GetPlanCoverage",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListCaseFileGrades",
         GOVERNMENT | S,
     ),
     // Operating the read models.

@@ -87,6 +87,37 @@ fn chrono_date(year: i32, month: i32, day: i32) -> hl_proto::common::v1::Date {
 /// Registers enforcement officers (inspectors of the district's bureau), each holding a 执法证
 /// valid from 2020-01-01 to `valid_until`. Registering again changes nothing.
 pub async fn register_officers(channel: Channel, officers: &[&str], valid_until: (i32, i32, i32)) {
+    register_officers_in(channel, "", officers, valid_until).await;
+}
+
+/// Registers a department of the district's bureau. Registering again changes nothing.
+pub async fn register_unit(channel: Channel, unit_id: &str) {
+    let unit = pb::OrgUnit {
+        org_unit_id: unit_id.into(),
+        display_name: format!("unit {unit_id}"),
+        kind: pb::OrgUnitKind::Department as i32,
+        region_code: REGION.into(),
+        ..Default::default()
+    };
+    let request = pb::CreateOrgUnitRequest {
+        request_id: format!("fixture-unit-{unit_id}"),
+        unit: Some(unit),
+        ..Default::default()
+    };
+    RegistryServiceClient::new(channel)
+        .create_org_unit(as_actor(request, &administrator()))
+        .await
+        .expect("register an org unit");
+}
+
+/// Like [`register_officers`], each officer a member of a registered org unit (none when
+/// `unit_id` is empty).
+pub async fn register_officers_in(
+    channel: Channel,
+    unit_id: &str,
+    officers: &[&str],
+    valid_until: (i32, i32, i32),
+) {
     let mut registry = RegistryServiceClient::new(channel);
     let (year, month, day) = valid_until;
     for officer in officers {
@@ -94,6 +125,7 @@ pub async fn register_officers(channel: Channel, officers: &[&str], valid_until:
             person_id: officer.to_string(),
             display_name: format!("officer {officer}"),
             roles: vec![pb::PersonRole::Inspector as i32],
+            org_unit_id: unit_id.into(),
             enforcement_certificate: Some(pb::EnforcementCertificate {
                 number: format!("浙应执{officer}"),
                 valid_from: Some(chrono_date(2020, 1, 1)),

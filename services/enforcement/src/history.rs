@@ -20,8 +20,18 @@ use crate::domain::classification::History;
 #[derive(Default)]
 struct Record {
     by_year: HashMap<(String, i32), History>,
-    /// Which enterprise each case is of, from its filing.
-    case_enterprise: HashMap<String, String>,
+    /// Each case as filed, and the year it closed.
+    cases: HashMap<String, CaseFacts>,
+}
+
+/// A case as the record keeps it: enough to draw its file for a review.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CaseFacts {
+    pub case_id: String,
+    pub enterprise_id: String,
+    pub township_code: String,
+    pub officer_ids: Vec<String>,
+    pub closed_in: Option<i32>,
 }
 
 /// The record, and how far it has read the stream.
@@ -56,6 +66,19 @@ impl EnforcementHistory {
             .unwrap_or_default()
     }
 
+    /// The cases closed in a year, by case id: the files a review may draw.
+    pub fn closed_cases(&self, year: i32) -> Vec<CaseFacts> {
+        let record = self.record.read().expect("history lock");
+        let mut closed: Vec<CaseFacts> = record
+            .cases
+            .values()
+            .filter(|case| case.closed_in == Some(year))
+            .cloned()
+            .collect();
+        closed.sort_by(|left, right| left.case_id.cmp(&right.case_id));
+        closed
+    }
+
     fn fold(&self, payload: &[u8]) -> Result<(), String> {
         let commit = Commit::decode(payload).map_err(|error| format!("not a commit: {error}"))?;
         let aggregate_type = commit
@@ -81,33 +104,42 @@ impl EnforcementHistory {
             }
             "penalty_case" => {
                 for (event, meta) in decode_events::<PenaltyCaseEvent>(commit)?.events {
-                    match event {
-                        PenaltyCaseEvent::Filed(filed) => {
-                            record
-                                .case_enterprise
-                                .insert(filed.case_id, filed.enterprise_id);
-                        }
-                        PenaltyCaseEvent::Decided(decided)
-                            if decided.decision() == CaseDecision::Penalty =>
-                        {
-                            let year = local_date(meta.occurred_at).year();
-                            if let Some(enterprise) =
-                                record.case_enterprise.get(&decided.case_id).cloned()
-                            {
-                                record
-                                    .by_year
-                                    .entry((enterprise, year))
-                                    .or_default()
-                                    .penalties += 1;
-                            }
-                        }
-                        _ => {}
-                    }
+                    fold_case(&mut record, event, &meta);
                 }
             }
-            // Classifications and plans add nothing to the record.
+            // Classifications, plans and reviews add nothing to the record.
             _ => {}
         }
         Ok(())
+    }
+}
+
+fn fold_case(record: &mut Record, event: PenaltyCaseEvent, meta: &hl_eventstore::EventMeta) {
+    let year = local_date(meta.occurred_at).year();
+    match event {
+        PenaltyCaseEvent::Filed(filed) => {
+            record.cases.insert(
+                filed.case_id.clone(),
+                CaseFacts {
+                    case_id: filed.case_id,
+                    enterprise_id: filed.enterprise_id,
+                    township_code: filed.township_code,
+                    officer_ids: filed.officer_ids,
+                    closed_in: None,
+                },
+            );
+        }
+        PenaltyCaseEvent::Decided(decided) if decided.decision() == CaseDecision::Penalty => {
+            if let Some(case) = record.cases.get(&decided.case_id) {
+                let key = (case.enterprise_id.clone(), year);
+                record.by_year.entry(key).or_default().penalties += 1;
+            }
+        }
+        PenaltyCaseEvent::Closed(closed) => {
+            if let Some(case) = record.cases.get_mut(&closed.case_id) {
+                case.closed_in = Some(year);
+            }
+        }
+        _ => {}
     }
 }

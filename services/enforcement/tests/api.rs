@@ -14,7 +14,9 @@ use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_testkit::actors::{
     ENTERPRISE, OTHER_ENTERPRISE, by_administrator, by_enterprise, by_inspector,
 };
-use hl_testkit::fixtures::{Registered, register_district, register_officers};
+use hl_testkit::fixtures::{
+    Registered, register_district, register_officers, register_officers_in, register_unit,
+};
 use hl_testkit::inspections::{
     TEAM, claim_rectified, complete, finding, follow_up, in_days, inspect, order, reports_of,
     schedule,
@@ -41,7 +43,8 @@ async fn district(service: &TestService) {
         &[Registered::cold_store(ENTERPRISE)],
     )
     .await;
-    register_officers(service.channel().await, &TEAM, (2035, 12, 31)).await;
+    register_unit(service.channel().await, "brigade-1").await;
+    register_officers_in(service.channel().await, "brigade-1", &TEAM, (2035, 12, 31)).await;
     register_officers(service.channel().await, &["officer-3"], (2021, 12, 31)).await;
 }
 
@@ -286,6 +289,51 @@ async fn bad_input_is_refused_field_by_field_and_records_nothing() {
         .await
         .unwrap_err();
     assert_eq!(missing.code(), Code::NotFound, "nothing was recorded");
+
+    // A case-file draw: every wrong field named; a reviewer outside the registry named by
+    // position; and with no closed case to draw, nothing is drawn.
+    let wrong_draw = pb::DrawCaseFilesRequest {
+        request_id: "bad-draw".into(),
+        review_id: "review 1".into(),
+        year: 1900,
+        ..Default::default()
+    };
+    let refused = clients
+        .enforcement
+        .draw_case_files(by_administrator(wrong_draw))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        fields(&refused),
+        ["review_id", "year", "seed", "sample_size", "reviewer_ids"]
+    );
+    let draw = |reviewer: &str| pb::DrawCaseFilesRequest {
+        request_id: format!("draw-{reviewer}"),
+        review_id: "review-1".into(),
+        year: 2026,
+        seed: "seed".into(),
+        sample_size: 1,
+        reviewer_ids: vec!["officer-1".into(), reviewer.into()],
+        ..Default::default()
+    };
+    let stranger = clients
+        .enforcement
+        .draw_case_files(by_administrator(draw("nobody")))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&stranger), ["reviewer_ids[1]"]);
+    let empty = clients
+        .enforcement
+        .draw_case_files(by_administrator(draw("officer-2")))
+        .await
+        .unwrap_err();
+    assert_eq!(empty.code(), Code::FailedPrecondition, "{empty:?}");
+    let by_inspector_refused = clients
+        .enforcement
+        .draw_case_files(by_inspector(draw("officer-2")))
+        .await
+        .unwrap_err();
+    assert_eq!(by_inspector_refused.code(), Code::PermissionDenied);
 }
 
 #[tokio::test]

@@ -172,6 +172,7 @@ mod tests {
                 statistics: Vec::new(),
                 devices: Vec::new(),
                 enterprises: Vec::new(),
+                planned_visits: Vec::new(),
             },
             Vec::new(),
         ))

@@ -6,20 +6,25 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hl_directory::read_models::{EnterprisePeriodRow, industry_codes};
 use hl_domain::clock::local_date;
+use hl_enforcement::read_models::inspections::InspectionRow;
+use hl_enforcement::read_models::planning::PlanRow;
 use hl_hazards::domain::rules::HAZARDS;
 use hl_hazards::read_models::devices::{DeviceRow, DeviceTestRow};
 use hl_hazards::read_models::hazards::{HazardRow, HistoryRow, MatchRow};
 use hl_hazards::read_models::rounds::RoundRow;
 use hl_hazards::read_models::statistics::StatisticsRow;
+use hl_proto::enforcement::v1::PlanStatus;
 use hl_proto::hazards::v1::SelfCheckRoundStatus;
 use hl_readmodel::{Columns, Database, Table, Value, bind_all};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::reconciliation::{Attributes, DeviceView, EnterpriseView, HazardView, Snapshot};
+use crate::reconciliation::{
+    Attributes, DeviceView, EnterpriseView, HazardView, PlannedVisits, Snapshot,
+};
 
 /// Why a snapshot could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -297,6 +302,16 @@ pub async fn snapshot(
     )
     .await?;
     let devices = devices_as_of(database, generation, scope, &enterprises_today).await?;
+    let planned_visits = planned_visits(database, generation, scope)
+        .await?
+        .into_iter()
+        .filter(|planned| admitted(&planned.enterprise_id))
+        .filter_map(|mut planned| {
+            let today = enterprises_today.get(&planned.enterprise_id)?;
+            planned.attributes = today.attributes.clone();
+            Some(planned)
+        })
+        .collect();
     Ok(Snapshot {
         as_of: scope.as_of,
         known_at: scope.known_at,
@@ -308,7 +323,71 @@ pub async fn snapshot(
         statistics,
         devices,
         enterprises,
+        planned_visits,
     })
+}
+
+/// Every row of a read model's table in a generation, by its key.
+pub async fn all_rows<T: Table + Columns>(
+    database: &Database,
+    generation: i64,
+) -> Result<Vec<T>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM {} ORDER BY {}",
+        T::table(generation),
+        T::KEY[0]
+    ))
+    .fetch_all(database.pool())
+    .await?;
+    rows.iter().map(T::from_row).collect()
+}
+
+/// Each enterprise's visits under the approved (or filed) annual inspection plans of the
+/// period's years: the visits its grade requires, and the completed inspections of that year up
+/// to the period's end and `as_of`, counted up to that minimum as the plan's coverage counts
+/// them. Plans are read as they stand now; the visits by their business dates.
+async fn planned_visits(
+    database: &Database,
+    generation: i64,
+    scope: &Scope,
+) -> Result<Vec<PlannedVisits>, sqlx::Error> {
+    let years = scope.period_start.year()..=scope.period_end.year();
+    // (enterprise, year) → the most visits any plan in force requires of it.
+    let mut required: HashMap<(String, i32), u32> = HashMap::new();
+    for plan in all_rows::<PlanRow>(database, generation).await? {
+        if !years.contains(&plan.year)
+            || !matches!(plan.status, PlanStatus::Approved | PlanStatus::Filed)
+        {
+            continue;
+        }
+        for target in &plan.state.0.targets {
+            let visits = required
+                .entry((target.enterprise_id.clone(), plan.year))
+                .or_default();
+            *visits = (*visits).max(target.min_visits);
+        }
+    }
+    let mut done: HashMap<(String, i32), u32> = HashMap::new();
+    for inspection in all_rows::<InspectionRow>(database, generation).await? {
+        let completed_in_scope = inspection
+            .state
+            .0
+            .completed_at
+            .filter(|at| *at <= scope.as_of && local_date(*at) <= scope.period_end);
+        if let Some(completed) = completed_in_scope {
+            let year = local_date(completed).year();
+            *done.entry((inspection.enterprise_id, year)).or_default() += 1;
+        }
+    }
+    Ok(required
+        .into_iter()
+        .map(|(key, required)| PlannedVisits {
+            done: done.get(&key).copied().unwrap_or(0).min(required),
+            enterprise_id: key.0,
+            required,
+            attributes: Attributes::default(),
+        })
+        .collect())
 }
 
 /// The rounds opened by `as_of`, each submitted only if its submission is known by then.

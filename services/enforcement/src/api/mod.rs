@@ -6,6 +6,7 @@
 mod planning;
 mod requests;
 pub mod resources;
+mod review;
 
 use std::sync::Arc;
 
@@ -21,9 +22,12 @@ use hl_runtime::ServiceError;
 use hl_runtime::pipeline::{CommandCall, command_on_named, get_named};
 use tonic::{Request, Response, Status};
 
-pub use requests::{CLASSIFICATIONS, INSPECTION_PLANS, INSPECTIONS, PENALTY_CASES};
+pub use requests::{
+    CASE_FILE_REVIEWS, CLASSIFICATIONS, INSPECTION_PLANS, INSPECTIONS, PENALTY_CASES,
+};
 use resources::{respond_case, respond_inspection};
 
+use crate::domain::case_review::{CaseFileReview, CaseReviewCommand};
 use crate::domain::classification::EnterpriseClassification;
 use crate::domain::draw;
 use crate::domain::inspection::{CitedEntry, Inspection, InspectionCommand, hazard_id_of};
@@ -42,6 +46,7 @@ pub struct EnforcementApi {
     hazards: Repository<Hazard>,
     classifications: Repository<EnterpriseClassification>,
     plans: Repository<InspectionPlan>,
+    reviews: Repository<CaseFileReview>,
     /// Each enterprise's enforcement record by year, for its classification.
     history: Arc<EnforcementHistory>,
 }
@@ -60,7 +65,8 @@ impl EnforcementApi {
             cases: Repository::new(store.clone(), region, settings.clone()),
             hazards: Repository::new(store.clone(), region, settings.clone()),
             classifications: Repository::new(store.clone(), region, settings.clone()),
-            plans: Repository::new(store, region, settings),
+            plans: Repository::new(store.clone(), region, settings.clone()),
+            reviews: Repository::new(store, region, settings),
             history,
         })
     }
@@ -164,6 +170,7 @@ pub struct EnforcementGrpc(pub Arc<EnforcementApi>);
 type InspectionResponse = Result<Response<pb::InspectionCommandResponse>, Status>;
 type CaseResponse = Result<Response<pb::PenaltyCaseCommandResponse>, Status>;
 type PlanResponse = Result<Response<pb::InspectionPlanCommandResponse>, Status>;
+type ReviewResponse = Result<Response<pb::CaseFileReviewCommandResponse>, Status>;
 
 /// A case step of the RPC's kind that carries only a note.
 async fn case_step(
@@ -442,6 +449,32 @@ impl EnforcementService for EnforcementGrpc {
         request: Request<pb::GetInspectionPlanRequest>,
     ) -> Result<Response<pb::InspectionPlan>, Status> {
         self.0.get_plan(request).await
+    }
+
+    async fn draw_case_files(&self, request: Request<pb::DrawCaseFilesRequest>) -> ReviewResponse {
+        self.0.draw_case_files(request).await
+    }
+
+    async fn score_case_file(&self, request: Request<pb::ScoreCaseFileRequest>) -> ReviewResponse {
+        command_on_named(&self.0.reviews, request, requests::score_case_file)
+            .await
+            .map(resources::respond_review)
+    }
+
+    async fn publish_case_file_review(
+        &self,
+        request: Request<pb::PublishCaseFileReviewRequest>,
+    ) -> ReviewResponse {
+        command_on_named(&self.0.reviews, request, |_, _| CaseReviewCommand::Publish)
+            .await
+            .map(resources::respond_review)
+    }
+
+    async fn get_case_file_review(
+        &self,
+        request: Request<pb::GetCaseFileReviewRequest>,
+    ) -> Result<Response<pb::CaseFileReview>, Status> {
+        self.0.get_case_file_review(request).await
     }
 
     async fn get_penalty_case(

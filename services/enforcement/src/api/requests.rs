@@ -12,6 +12,7 @@ use hl_proto::hazards::v1::{HazardCategory, HazardLevel, HazardStatus};
 use hl_runtime::Violations;
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT};
 
+use crate::domain::case_review::{CaseFileReview, CaseReviewCommand, DrawSample, Score};
 use crate::domain::classification::{Classify, EnterpriseClassification};
 use crate::domain::inspection::{Inspection, InspectionCommand, NewFinding, ScheduleInspection};
 use crate::domain::penalty_case::{CaseCommand, FileCase, PenaltyCase};
@@ -22,6 +23,7 @@ pub const INSPECTIONS: &str = <Inspection as Aggregate>::COLLECTION;
 pub const PENALTY_CASES: &str = <PenaltyCase as Aggregate>::COLLECTION;
 pub const CLASSIFICATIONS: &str = <EnterpriseClassification as Aggregate>::COLLECTION;
 pub const INSPECTION_PLANS: &str = <InspectionPlan as Aggregate>::COLLECTION;
+pub const CASE_FILE_REVIEWS: &str = <CaseFileReview as Aggregate>::COLLECTION;
 
 /// The most officers an inspection or a draw's pool may name.
 const MAX_OFFICERS: usize = 50;
@@ -354,4 +356,55 @@ pub fn file_plan(
     PlanCommand::File {
         receipt: request.receipt.trim().to_string(),
     }
+}
+
+/// The most case files one review may draw, and the most reviewers it may name.
+const MAX_SAMPLE: u32 = 1_000;
+const MAX_REVIEWERS: usize = 200;
+
+/// A draw as asked; the handler reads the closed cases and the units.
+pub fn draw_case_files(
+    violations: &mut Violations,
+    request: &pb::DrawCaseFilesRequest,
+    region: &str,
+) -> DrawSample {
+    violations.optional_identifier("review_id", &request.review_id);
+    year(violations, request.year);
+    violations.text("seed", &request.seed, MAX_SHORT_TEXT);
+    if request.sample_size == 0 || request.sample_size > MAX_SAMPLE {
+        violations.add("sample_size", format!("1 to {MAX_SAMPLE} files"));
+    }
+    if request.reviewer_ids.is_empty() || request.reviewer_ids.len() > MAX_REVIEWERS {
+        violations.add("reviewer_ids", format!("1 to {MAX_REVIEWERS} reviewers"));
+    } else {
+        for (index, id) in request.reviewer_ids.iter().enumerate() {
+            violations.identifier(&format!("reviewer_ids[{index}]"), id);
+        }
+    }
+    DrawSample {
+        region: region.to_string(),
+        year: request.year,
+        seed: request.seed.clone(),
+        sample_size: request.sample_size as usize,
+        pool: Vec::new(),
+        reviewers: Vec::new(),
+    }
+}
+
+pub fn score_case_file(
+    violations: &mut Violations,
+    request: &pb::ScoreCaseFileRequest,
+) -> CaseReviewCommand {
+    violations.identifier("case_id", &request.case_id);
+    if request.veto_failures.len() > 20 {
+        violations.add("veto_failures", "at most 20 items");
+    }
+    violations.optional_text("notes", &request.notes, MAX_TEXT);
+    CaseReviewCommand::Score(Score {
+        case_id: request.case_id.clone(),
+        veto_failures: request.veto_failures.clone(),
+        form_points: request.form_points,
+        content_points: request.content_points,
+        notes: request.notes.trim().to_string(),
+    })
 }

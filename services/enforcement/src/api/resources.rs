@@ -7,6 +7,7 @@ use hl_proto::timestamp;
 use hl_runtime::pipeline::Committed;
 use tonic::Response;
 
+use crate::domain::case_review::CaseFileReview;
 use crate::domain::classification::EnterpriseClassification;
 use crate::domain::inspection::Inspection;
 use crate::domain::penalty_case::PenaltyCase;
@@ -168,6 +169,29 @@ pub fn respond_plan(
 ) -> Response<pb::InspectionPlanCommandResponse> {
     Response::new(pb::InspectionPlanCommandResponse {
         plan: Some(plan(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn review(state: &CaseFileReview, version: u64) -> pb::CaseFileReview {
+    pb::CaseFileReview {
+        name: format!("caseFileReviews/{}", state.review_id),
+        review_id: state.review_id.clone(),
+        region: state.region.clone(),
+        year: state.year,
+        seed: state.seed.clone(),
+        standard_version: state.standard_version.clone(),
+        status: state.status as i32,
+        files: state.files.clone(),
+        version,
+    }
+}
+
+pub fn respond_review(
+    committed: Committed<CaseFileReview>,
+) -> Response<pb::CaseFileReviewCommandResponse> {
+    Response::new(pb::CaseFileReviewCommandResponse {
+        review: Some(review(&committed.state, committed.version)),
         commit: Some(committed.commit),
     })
 }

@@ -13,7 +13,7 @@ pub struct Drawn {
 }
 
 /// The pool's members in the order the seed gives them.
-fn shuffled<'a>(seed: &str, pool: &'a [String]) -> Vec<&'a String> {
+pub fn shuffled<'a>(seed: &str, pool: &'a [String]) -> Vec<&'a String> {
     let mut members: Vec<&String> = pool.iter().collect();
     members.sort_by_key(|member| Sha256::digest(format!("{seed}\u{1f}{member}")));
     members

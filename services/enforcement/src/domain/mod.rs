@@ -1,6 +1,7 @@
 //! The enforcement domain: pure `decide` and `apply` for inspections and penalty cases, with no
 //! I/O. Times come from the command context; rules that change over time from [`rules`].
 
+pub mod case_review;
 pub mod classification;
 pub mod clock;
 pub mod draw;

@@ -160,6 +160,49 @@ pub const CLASSIFICATION: RuleBook<ClassificationPolicy> = RuleBook {
     }],
 };
 
+/// One version of the case-file review standard (案卷评查标准).
+#[derive(Debug)]
+pub struct ReviewStandard {
+    /// Items any failure of which makes a file 不合格, whatever its points.
+    pub veto_items: &'static [&'static str],
+    /// 卷面 (the file's form) and 内容 (its substance) are scored out of these.
+    pub form_max: u32,
+    pub content_max: u32,
+    /// The lowest totals of an 优秀 and of a 合格 file.
+    pub excellent_from: u32,
+    pub pass_from: u32,
+}
+
+pub const REVIEW: RuleBook<ReviewStandard> = RuleBook {
+    subject: "case-file review standard",
+    versions: &[Version {
+        // 行政执法案卷评查: veto items first, then 卷面 20 + 内容 80 points [the grade lines are
+        // the district's working standard; the bureau confirms them].
+        name: "case-file-review-2023-01-01",
+        effective_from: (2023, 1, 1),
+        rules: ReviewStandard {
+            veto_items: &[
+                // 执法主体不合法
+                "UNLAWFUL_ENFORCEMENT_BODY",
+                // 执法人员无执法资格
+                "OFFICERS_NOT_QUALIFIED",
+                // 认定事实不清、主要证据不足
+                "FACTS_NOT_ESTABLISHED",
+                // 适用法律错误
+                "WRONG_LAW_APPLIED",
+                // 违反法定程序
+                "STATUTORY_PROCEDURE_VIOLATED",
+                // 超越职权或滥用职权
+                "BEYOND_AUTHORITY",
+            ],
+            form_max: 20,
+            content_max: 80,
+            excellent_from: 90,
+            pass_from: 70,
+        },
+    }],
+};
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;

@@ -5,6 +5,7 @@
 pub mod cases;
 pub mod inspections;
 pub mod planning;
+pub mod reviews;
 
 use hl_readmodel::{Registry, StateModel};
 
@@ -14,5 +15,6 @@ pub fn register(registry: &mut Registry) {
         .add(StateModel::<inspections::InspectionRow>::new())
         .add(StateModel::<cases::CaseRow>::new())
         .add(StateModel::<planning::ClassificationRow>::new())
-        .add(StateModel::<planning::PlanRow>::new());
+        .add(StateModel::<planning::PlanRow>::new())
+        .add(StateModel::<reviews::ReviewRow>::new());
 }

@@ -1,6 +1,8 @@
 //! The enforcement queries of LedgerService: inspections and penalty cases, each row's state as
 //! the domain folded it and its clock read on the day asked about.
 
+use std::collections::BTreeMap;
+
 use chrono::Datelike;
 use hl_domain::access::require_district_reader;
 use hl_domain::clock::local_date;
@@ -10,7 +12,8 @@ use hl_enforcement::domain::plan::{InspectionPlan, coverage, share};
 use hl_enforcement::read_models::cases::CaseRow;
 use hl_enforcement::read_models::inspections::InspectionRow;
 use hl_enforcement::read_models::planning::PlanRow;
-use hl_proto::enforcement::v1::{InspectionStatus, InspectionType};
+use hl_enforcement::read_models::reviews::ReviewRow;
+use hl_proto::enforcement::v1::{FileGrade, InspectionStatus, InspectionType, ReviewedFile};
 use hl_proto::ledger::v1 as pb;
 use hl_proto::responsibility::v1::Industry;
 use hl_readmodel::{Columns, Table};
@@ -24,17 +27,9 @@ use crate::reader::{self, Scope};
 
 /// Every row of a read model's table in the serving generation.
 async fn rows<R: Table + Columns>(shared: &Shared) -> Result<Vec<R>, Status> {
-    let rows = sqlx::query(&format!(
-        "SELECT * FROM {} ORDER BY {}",
-        R::table(shared.generation()),
-        R::KEY[0]
-    ))
-    .fetch_all(shared.database.pool())
-    .await
-    .map_err(database_error)?;
-    rows.iter()
-        .map(|row| R::from_row(row).map_err(database_error))
-        .collect()
+    reader::all_rows(&shared.database, shared.generation())
+        .await
+        .map_err(database_error)
 }
 
 /// Whether a record of an enterprise in a township is within the (restricted) scope.
@@ -239,4 +234,63 @@ async fn expert_consultations(
         })
         .count();
     Ok((mines.len() as u32, consulted as u32))
+}
+
+pub async fn list_case_file_grades(
+    shared: &Shared,
+    request: Request<pb::ListCaseFileGradesRequest>,
+) -> Result<Response<pb::ListCaseFileGradesResponse>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    if !(2000..=2100).contains(&body.year) {
+        violations.add("year", "a calendar year from 2000 to 2100");
+    }
+    if !body.township_code.is_empty() {
+        violations.identifier("township_code", &body.township_code);
+    }
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let files: Vec<ReviewedFile> = rows::<ReviewRow>(shared)
+        .await?
+        .into_iter()
+        .filter(|row| row.year == body.year)
+        .flat_map(|row| row.state.0.files)
+        .filter(|file| file.township_code.starts_with(&body.township_code))
+        .collect();
+    let by_township = township_grades(&files);
+    let query = format!("year={}&township={}", body.year, body.township_code);
+    let keyed = files
+        .into_iter()
+        .map(|file| (file.case_id.clone(), file))
+        .collect();
+    let listed = list(keyed, body.page_size, &body.page_token, &query)?;
+    Ok(Response::new(pb::ListCaseFileGradesResponse {
+        files: listed.items,
+        next_page_token: listed.next_page_token,
+        total_size: listed.total_size,
+        by_township,
+        freshness: Some(freshness(shared)),
+    }))
+}
+
+/// The grades of the files counted per township, in township order.
+fn township_grades(files: &[ReviewedFile]) -> Vec<pb::TownshipFileGrades> {
+    let mut townships: BTreeMap<&str, pb::TownshipFileGrades> = BTreeMap::new();
+    for file in files {
+        let counts =
+            townships
+                .entry(&file.township_code)
+                .or_insert_with(|| pb::TownshipFileGrades {
+                    township_code: file.township_code.clone(),
+                    ..pb::TownshipFileGrades::default()
+                });
+        match file.grade() {
+            FileGrade::Excellent => counts.excellent += 1,
+            FileGrade::Passed => counts.passed += 1,
+            FileGrade::Failed => counts.failed += 1,
+            FileGrade::Unspecified => counts.unscored += 1,
+        }
+    }
+    townships.into_values().collect()
 }

@@ -651,6 +651,13 @@ impl LedgerService for LedgerGrpc {
     ) -> Result<Response<pb::PlanCoverage>, Status> {
         super::enforcement::get_plan_coverage(&self.0, request).await
     }
+
+    async fn list_case_file_grades(
+        &self,
+        request: Request<pb::ListCaseFileGradesRequest>,
+    ) -> Result<Response<pb::ListCaseFileGradesResponse>, Status> {
+        super::enforcement::list_case_file_grades(&self.0, request).await
+    }
 }
 
 fn sub_task(task: &SubTaskRow) -> hl_proto::hazards::v1::SubTask {

@@ -175,6 +175,9 @@ pub fn rate_row(group: &str, name: &str, rates: &Rates) -> pb::RateRow {
             count(&rates.self_check.denominator),
         ),
         discrepancies: rates.discrepancies,
+        inspection_visits_required: rates.visits_required,
+        inspection_visits_done: rates.visits_done,
+        inspection_coverage: ratio(rates.visits_done, rates.visits_required),
     }
 }
 

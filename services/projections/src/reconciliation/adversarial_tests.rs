@@ -265,6 +265,7 @@ impl District {
                 attributes,
             }],
             enterprises: Vec::new(),
+            planned_visits: Vec::new(),
         }
     }
 }

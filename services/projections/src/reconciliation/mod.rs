@@ -101,6 +101,18 @@ pub struct Snapshot {
     pub statistics: Vec<StatisticsRow>,
     pub devices: Vec<DeviceView>,
     pub enterprises: Vec<EnterpriseView>,
+    /// Each planned enterprise's visits against the annual inspection plans of the period.
+    pub planned_visits: Vec<PlannedVisits>,
+}
+
+/// An enterprise's visits under the annual inspection plan of a year: required by its grade,
+/// and done (counted up to that requirement).
+#[derive(Clone, Debug, Default)]
+pub struct PlannedVisits {
+    pub enterprise_id: String,
+    pub attributes: Attributes,
+    pub required: u32,
+    pub done: u32,
 }
 
 impl Snapshot {

@@ -47,6 +47,9 @@ pub struct Rates {
     /// Enterprises that must self-check, and those that did for the period.
     pub self_check: Rate,
     pub discrepancies: u32,
+    /// Visits the annual inspection plans require of the group's enterprises, and those done.
+    pub visits_required: u32,
+    pub visits_done: u32,
 }
 
 pub fn ratio(numerator: u32, denominator: u32) -> Option<f64> {
@@ -140,6 +143,12 @@ pub fn rates(
         let id = enterprise.enterprise_id.as_str();
         tally.add(&enterprise.attributes, id, |rates| {
             rates.self_check.count(id, checked)
+        });
+    }
+    for planned in &snapshot.planned_visits {
+        tally.add(&planned.attributes, &planned.enterprise_id, |rates| {
+            rates.visits_required += planned.required;
+            rates.visits_done += planned.done;
         });
     }
     (total, by_group)

@@ -81,6 +81,7 @@ fn snapshot(as_of: &str, hazards: Vec<HazardView>) -> Snapshot {
         statistics: Vec::new(),
         devices: Vec::new(),
         enterprises: Vec::new(),
+        planned_visits: Vec::new(),
     }
 }
 
@@ -590,4 +591,31 @@ fn every_row_names_the_rule_version_it_was_judged_by() {
             row.class, row.record_name
         );
     }
+}
+
+#[test]
+fn inspection_coverage_sums_each_groups_planned_visits() {
+    let mut scenario = snapshot("2023-06-30", Vec::new());
+    let planned = |enterprise_id: &str, township: &str, required: u32, done: u32| PlannedVisits {
+        enterprise_id: enterprise_id.into(),
+        attributes: Attributes {
+            township_code: township.into(),
+            ..attributes()
+        },
+        required,
+        done,
+    };
+    scenario.planned_visits = vec![
+        planned(ENTERPRISE, "330903001", 2, 2),
+        planned("91330903MA2WG7BT4R", "330903001", 1, 0),
+        planned("91330903307699187A", "330903002", 2, 1),
+    ];
+    let (total, by_township) = rates(&scenario, &[], GroupBy::Township);
+    assert_eq!((total.visits_required, total.visits_done), (5, 3));
+    let first = &by_township["330903001"];
+    assert_eq!((first.visits_required, first.visits_done), (3, 2));
+    let second = &by_township["330903002"];
+    assert_eq!((second.visits_required, second.visits_done), (2, 1));
+    let (_, by_enterprise) = rates(&scenario, &[], GroupBy::Enterprise);
+    assert_eq!(by_enterprise[ENTERPRISE].visits_done, 2);
 }

@@ -1,6 +1,7 @@
 //! Given/when/then tests of the enforcement aggregates: every transition, every refusal with the
 //! reason the API reports, and every clock rule.
 
+mod case_review;
 mod classification;
 mod inspection;
 mod penalty_case;
