@@ -37,3 +37,25 @@ crate::domain_events! {
         Updated(pb::PersonUpdated),
     }
 }
+
+crate::domain_events! {
+    /// Everything that can happen to an object's responsibilities (定人定责).
+    pub enum ResponsibilitiesEvent {
+        Assigned(pb::ResponsibilityAssigned),
+        Ended(pb::AssignmentEnded),
+    }
+}
+
+crate::domain_events! {
+    /// Everything that can happen to a committee task or major problem.
+    pub enum SafetyItemEvent {
+        Listed(pb::SafetyItemListed),
+        Accepted(pb::SafetyItemAccepted),
+        SubTaskAssigned(pb::SubTaskAssigned),
+        ProgressReported(pb::SafetyItemProgressReported),
+        SubTaskCompleted(pb::SubTaskCompleted),
+        CloseOutRequested(pb::CloseOutRequested),
+        CloseOutRejected(pb::CloseOutRejected),
+        ClosedOut(pb::SafetyItemClosedOut),
+    }
+}

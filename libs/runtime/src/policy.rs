@@ -377,6 +377,57 @@ static RULES: &[Rule] = &[
         "hazard_ledger.enforcement.v1.EnforcementService/GetCaseFileReview",
         GOVERNMENT | S,
     ),
+    // 定人定责: kept by registrars (a township officer in their township); read by government.
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/AssignResponsibility",
+        REGISTRARS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/EndAssignment",
+        REGISTRARS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/GetResponsibilities",
+        GOVERNMENT | S,
+    ),
+    // The committee's lists: listed, assigned and closed out by the bureau; worked on by the
+    // government side.
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/ListSafetyItem",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/AssignSubTask",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/RejectCloseOut",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/ApproveCloseOut",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/AcceptSafetyItem",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/ReportSafetyItemProgress",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/CompleteSubTask",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/RequestCloseOut",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/GetSafetyItem",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -509,6 +560,14 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/ListCaseFileGrades",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListResponsibilityGaps",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListSafetyItems",
         GOVERNMENT | S,
     ),
     // Operating the read models.

@@ -117,6 +117,8 @@ impl RegistryIndex {
             "grid_cell" => self.fold::<GridCell>(payload),
             "org_unit" => self.fold::<OrgUnit>(payload),
             "person" => self.fold::<Person>(payload),
+            // Responsibilities and the committee's lists are not registry records.
+            "responsibilities" | "safety_item" => Ok(()),
             other => Err(format!("unknown aggregate type {other}")),
         }
     }

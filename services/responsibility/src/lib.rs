@@ -1,6 +1,7 @@
-//! The responsibility context (全覆盖责任体系). So far its registry (DOMAIN.md §0): enterprises,
+//! The responsibility context (全覆盖责任体系): its registry (DOMAIN.md §0) of enterprises,
 //! administrative areas, grid cells, organisation units and people, which every other context
-//! refers to.
+//! refers to; who answers for what (定人定责); and the safety committee's lists of key tasks and
+//! major problems through to close-out (销号).
 
 pub mod api;
 pub mod domain;
@@ -12,6 +13,7 @@ use std::sync::atomic::Ordering;
 
 use hl_eventstore::{EventStore, RepositorySettings};
 use hl_proto::responsibility::v1::registry_service_server::RegistryServiceServer;
+use hl_proto::responsibility::v1::responsibility_service_server::ResponsibilityServiceServer;
 use hl_runtime::grpc::GrpcServer;
 use hl_runtime::health::HealthCheck;
 
@@ -20,7 +22,7 @@ pub use api::{RegistryApi, RegistryGrpc};
 /// The largest request the registry takes: a CSV import of tens of thousands of rows.
 const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
 
-/// Mounts the registry service on a server, with its health checks.
+/// Mounts the registry and responsibility services on a server, with their health checks.
 pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<RegistryApi> {
     let ready = hl_runtime::nats::ensure_streams(store.clone(), vec![domain::CONTEXT]);
     server.add_check(HealthCheck::new("responsibility event stream", move || {
@@ -32,6 +34,15 @@ pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<R
     server.add_check(HealthCheck::new("registry index", move || {
         index_ready.is_ready()
     }));
+    let duties = api::duties::ResponsibilityApi::new(
+        store.clone(),
+        region,
+        RepositorySettings::default(),
+        index.clone(),
+    );
+    server.add_service(ResponsibilityServiceServer::new(
+        api::duties::ResponsibilityGrpc(duties),
+    ));
     let api = RegistryApi::new(store.clone(), region, RepositorySettings::default(), index);
     server.add_service(
         RegistryServiceServer::new(RegistryGrpc(api.clone()))

@@ -1,6 +1,7 @@
 //! The registry's read models: enterprises and their periods (from the enterprise directory),
 //! and the names of administrative areas and grid cells that answers are labelled with.
-//! Organisation units and people are checked as they pass but kept only in the registry.
+//! Organisation units and people are checked as they pass but kept only in the registry. Each
+//! object's responsibilities and each committee item are kept as the domain folds them.
 
 use hl_eventstore::Aggregate;
 use hl_proto::registry_events::{AdminAreaEvent, GridCellEvent, OrgUnitEvent, PersonEvent};
@@ -10,6 +11,78 @@ use sqlx::AnyConnection;
 
 use crate::domain::CONTEXT;
 use crate::domain::records::{AdminArea, GridCell, OrgUnit, Person};
+use crate::domain::responsibilities::Responsibilities;
+use crate::domain::safety_item::SafetyItem;
+use hl_eventstore::EventMeta;
+use hl_proto::responsibility::v1::{ObjectKind, SafetyItemKind, SafetyItemStatus};
+use hl_readmodel::{Json, StateModel, StateRow};
+
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct ResponsibilitiesRow {
+        pub responsibilities_id: String,
+        pub kind: ObjectKind,
+        pub object_id: String,
+        pub state: Json<Responsibilities>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(
+    ResponsibilitiesRow,
+    "responsibilities",
+    key(responsibilities_id),
+    index(object_id)
+);
+
+impl StateRow for ResponsibilitiesRow {
+    type State = Responsibilities;
+
+    fn state_mut(&mut self) -> &mut Responsibilities {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        let state = &self.state.0;
+        self.responsibilities_id = state.responsibilities_id.clone();
+        self.kind = state.kind;
+        self.object_id = state.object_id.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct SafetyItemRow {
+        pub item_id: String,
+        pub kind: SafetyItemKind,
+        pub year: i32,
+        pub status: SafetyItemStatus,
+        pub state: Json<SafetyItem>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(SafetyItemRow, "safety_items", key(item_id), index(year));
+
+impl StateRow for SafetyItemRow {
+    type State = SafetyItem;
+
+    fn state_mut(&mut self) -> &mut SafetyItem {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        let state = &self.state.0;
+        self.item_id = state.item_id.clone();
+        self.kind = state.kind;
+        self.year = state.year;
+        self.status = state.status;
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
 
 columns! {
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -126,5 +199,7 @@ pub fn register(registry: &mut Registry) {
         .add(AreaModel)
         .add(GridCellModel)
         .check_only::<OrgUnitEvent>(CONTEXT, OrgUnit::AGGREGATE_TYPE)
-        .check_only::<PersonEvent>(CONTEXT, Person::AGGREGATE_TYPE);
+        .check_only::<PersonEvent>(CONTEXT, Person::AGGREGATE_TYPE)
+        .add(StateModel::<ResponsibilitiesRow>::new())
+        .add(StateModel::<SafetyItemRow>::new());
 }

@@ -658,6 +658,20 @@ impl LedgerService for LedgerGrpc {
     ) -> Result<Response<pb::ListCaseFileGradesResponse>, Status> {
         super::enforcement::list_case_file_grades(&self.0, request).await
     }
+
+    async fn list_responsibility_gaps(
+        &self,
+        request: Request<pb::ListResponsibilityGapsRequest>,
+    ) -> Result<Response<pb::ListResponsibilityGapsResponse>, Status> {
+        super::responsibility::list_responsibility_gaps(&self.0, request).await
+    }
+
+    async fn list_safety_items(
+        &self,
+        request: Request<pb::ListSafetyItemsRequest>,
+    ) -> Result<Response<pb::ListSafetyItemsResponse>, Status> {
+        super::responsibility::list_safety_items(&self.0, request).await
+    }
 }
 
 fn sub_task(task: &SubTaskRow) -> hl_proto::hazards::v1::SubTask {

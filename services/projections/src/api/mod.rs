@@ -2,6 +2,7 @@
 //!
 //! - `ledger`: LedgerService, the two ledgers and their reconciliation.
 //! - `enforcement`: its inspections and penalty cases queries.
+//! - `responsibility`: responsibility gaps and the committee's lists.
 //! - `records`: read-model rows and reconciliation results as API messages.
 //! - `admin`: ProjectionAdminService, the status and rebuild of the read models.
 
@@ -9,6 +10,7 @@ mod admin;
 mod enforcement;
 mod ledger;
 mod records;
+mod responsibility;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

@@ -14,6 +14,7 @@ mod hazards;
 mod history;
 mod registry;
 pub mod report;
+mod responsibility;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use hl_proto::common::v1::{Actor, Date, EvidenceRef, Role};
@@ -21,6 +22,7 @@ use hl_proto::enforcement::v1::enforcement_service_client::EnforcementServiceCli
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::responsibility::v1::Industry;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
+use hl_proto::responsibility::v1::responsibility_service_client::ResponsibilityServiceClient;
 use hl_proto::timestamp;
 use tonic::transport::Channel;
 use tonic::{Request, Status};
@@ -165,6 +167,7 @@ pub async fn seed(
     demo.seed_registry().await?;
     demo.seed_history().await?;
     demo.seed_hazards().await?;
+    demo.seed_responsibility().await?;
     demo.seed_enforcement().await?;
     Ok(Seeded {
         hazards: demo.hazards_reported,
@@ -177,6 +180,7 @@ struct Demo {
     hazards: HazardsServiceClient<Channel>,
     enforcement: EnforcementServiceClient<Channel>,
     registry: RegistryServiceClient<Channel>,
+    responsibility: ResponsibilityServiceClient<Channel>,
     region: String,
     now: DateTime<Utc>,
     step: u32,
@@ -213,7 +217,8 @@ impl Demo {
             development: development.clone(),
             hazards: HazardsServiceClient::new(channel.clone()),
             enforcement: EnforcementServiceClient::new(channel.clone()),
-            registry: RegistryServiceClient::new(channel),
+            registry: RegistryServiceClient::new(channel.clone()),
+            responsibility: ResponsibilityServiceClient::new(channel),
             region: region.to_string(),
             now: Utc::now(),
             step: 0,

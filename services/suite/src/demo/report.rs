@@ -106,7 +106,8 @@ pub async fn print(
         "  listing (挂牌) progress: {}",
         percent(summary.listing_progress)
     );
-    print_enforcement(&demo, &mut ledger).await
+    print_enforcement(&demo, &mut ledger).await?;
+    print_responsibility(&demo, &mut ledger).await
 }
 
 /// The year's plan coverage and the open penalty cases with their clocks.
@@ -164,6 +165,60 @@ async fn print_enforcement(
             clock.days_used,
             clock.limit_days,
             if clock.paused { ", paused" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+async fn print_responsibility(
+    demo: &Demo,
+    ledger: &mut LedgerServiceClient<Channel>,
+) -> Result<(), Status> {
+    let gaps = ledger
+        .list_responsibility_gaps(demo.request(
+            pb::ListResponsibilityGapsRequest::default(),
+            Who::Administrator,
+        ))
+        .await?
+        .into_inner();
+    println!();
+    println!(
+        "Responsibility (定人定责): {} of {} enterprises and grid cells have someone answering for them today; gaps:",
+        gaps.objects_covered, gaps.objects_required
+    );
+    for gap in &gaps.gaps {
+        println!(
+            "  {:<20} {:<28} {}",
+            gap.object_id,
+            gap.object_name,
+            hl_proto::responsibility::v1::Duty::try_from(gap.duty)
+                .map_or("?", |duty| duty.as_str_name())
+        );
+    }
+    let items = ledger
+        .list_safety_items(demo.request(
+            pb::ListSafetyItemsRequest {
+                year: chrono::Datelike::year(&demo.today()),
+                ..Default::default()
+            },
+            Who::Administrator,
+        ))
+        .await?
+        .into_inner();
+    println!(
+        "Committee lists: T15 major problems closed out (销号) {} of {}",
+        items.major_issues_closed_out, items.major_issues_listed
+    );
+    for row in &items.items {
+        let item = row.item.clone().unwrap_or_default();
+        println!(
+            "  {:<24} {:<36} {} of {} sub-tasks done{}",
+            item.item_id,
+            hl_proto::responsibility::v1::SafetyItemStatus::try_from(item.status)
+                .map_or("?", |status| status.as_str_name()),
+            row.sub_tasks_done,
+            item.sub_tasks.len(),
+            if row.overdue { ", overdue" } else { "" }
         );
     }
     Ok(())

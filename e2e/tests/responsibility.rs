@@ -1,0 +1,275 @@
+//! Responsibility through the suite binary, over gRPC only: an officer made responsible for one
+//! enterprise leaves the other a gap, the assignment's end leaves a vacancy with the day it was
+//! last held, and a major problem (海岛民宿消防安全) goes from its listing through its sub-task
+//! to close-out (销号) by a second administrator, with its overdue flag and T15 read from the
+//! ledger.
+
+use std::time::Duration;
+
+use chrono::Datelike;
+use hl_e2e::Suite;
+use hl_proto::common::v1::{Actor, Date, Role};
+use hl_proto::ledger::v1 as ledger;
+use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
+use hl_proto::responsibility::v1 as pb;
+use hl_proto::responsibility::v1::responsibility_service_client::ResponsibilityServiceClient;
+use hl_testkit::actors::{
+    ENTERPRISE, OTHER_ENTERPRISE, REGION, as_actor, by_administrator, by_inspector,
+};
+use hl_testkit::fixtures::{Registered, register_district, register_officers_in, register_unit};
+use hl_testkit::inspections::today;
+use hl_testkit::{NatsServer, unique_namespace, wait_until};
+use tonic::Code;
+use tonic::transport::Channel;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn start(nats: &NatsServer, data_dir: &std::path::Path) -> Suite {
+    Suite::start(&[
+        ("NATS_URL", nats.url()),
+        ("HL_NAMESPACE", unique_namespace()),
+        ("HL_SEED_DEMO", "false".into()),
+        ("HL_DATA_DIR", data_dir.display().to_string()),
+    ])
+    .await
+}
+
+fn date(day: chrono::NaiveDate) -> Option<Date> {
+    Some(day.into())
+}
+
+/// Another bureau administrator of the district, to approve what the first asked for.
+fn second_administrator() -> Actor {
+    Actor {
+        id: "admin-2".into(),
+        role: Role::BureauAdministrator as i32,
+        organisation: "putuo-bureau".into(),
+        region: REGION.into(),
+    }
+}
+
+/// The gaps on a day once `check` holds of them.
+async fn gaps_when(
+    ledger: &LedgerServiceClient<Channel>,
+    day: chrono::NaiveDate,
+    what: &str,
+    check: impl Fn(&ledger::ListResponsibilityGapsResponse) -> bool,
+) -> ledger::ListResponsibilityGapsResponse {
+    wait_until(what, WAIT, || {
+        let mut client = ledger.clone();
+        let check = &check;
+        async move {
+            let gaps = client
+                .list_responsibility_gaps(by_inspector(ledger::ListResponsibilityGapsRequest {
+                    day: date(day),
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            check(&gaps).then_some(gaps)
+        }
+    })
+    .await
+}
+
+fn gap_ids(gaps: &ledger::ListResponsibilityGapsResponse) -> Vec<&str> {
+    gaps.gaps.iter().map(|gap| gap.object_id.as_str()).collect()
+}
+
+#[tokio::test]
+async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = start(&nats, data_dir.path()).await;
+    let channel = suite.channel().await;
+    register_district(
+        channel.clone(),
+        &[
+            Registered::cold_store(ENTERPRISE),
+            Registered::cold_store(OTHER_ENTERPRISE),
+        ],
+    )
+    .await;
+    register_unit(channel.clone(), "brigade-1").await;
+    register_officers_in(channel.clone(), "brigade-1", &["officer-1"], (2035, 12, 31)).await;
+    let mut duties = ResponsibilityServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+
+    // No one answers for either enterprise yet.
+    let today = today();
+    let before = gaps_when(&ledger, today, "both enterprises as gaps", |gaps| {
+        gaps.objects_required == 2
+    })
+    .await;
+    assert_eq!(gap_ids(&before), [ENTERPRISE, OTHER_ENTERPRISE]);
+
+    // 定人定责: officer-1 answers for the first from the start of the year.
+    let start_of_year = chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap();
+    let assign = |request_id: &str, person_id: &str| pb::AssignResponsibilityRequest {
+        request_id: request_id.into(),
+        object: Some(pb::ResponsibilityObject {
+            kind: pb::ObjectKind::Enterprise as i32,
+            object_id: ENTERPRISE.into(),
+        }),
+        assignment_id: request_id.into(),
+        person_id: person_id.into(),
+        duties: vec![pb::Duty::ResponsibleOfficer as i32],
+        valid_from: date(start_of_year),
+        ..Default::default()
+    };
+    let stranger = duties
+        .assign_responsibility(by_administrator(assign("a-0", "nobody")))
+        .await
+        .unwrap_err();
+    assert_eq!(stranger.code(), Code::FailedPrecondition, "{stranger:?}");
+    duties
+        .assign_responsibility(by_administrator(assign("a-1", "officer-1")))
+        .await
+        .expect("assign");
+    let twice = duties
+        .assign_responsibility(by_administrator(assign("a-2", "officer-1")))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition);
+    assert!(twice.message().contains("a-1"), "{twice:?}");
+    let after = gaps_when(&ledger, today, "the first enterprise covered", |gaps| {
+        gaps.objects_covered == 1
+    })
+    .await;
+    assert_eq!(gap_ids(&after), [OTHER_ENTERPRISE]);
+
+    // The assignment ends yesterday: from today the enterprise is a vacancy again.
+    let yesterday = today.pred_opt().unwrap();
+    duties
+        .end_assignment(by_administrator(pb::EndAssignmentRequest {
+            request_id: "end-a-1".into(),
+            name: format!("responsibilities/enterprise-{ENTERPRISE}"),
+            assignment_id: "a-1".into(),
+            valid_until: date(yesterday),
+            reason: "调岗".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("end");
+    let vacant = gaps_when(&ledger, today, "the vacancy", |gaps| {
+        gaps.objects_covered == 0
+    })
+    .await;
+    let first = vacant
+        .gaps
+        .iter()
+        .find(|gap| gap.object_id == ENTERPRISE)
+        .unwrap();
+    assert_eq!(first.last_held_on, date(yesterday));
+    // Asked about yesterday, it was covered.
+    let past = gaps_when(&ledger, yesterday, "yesterday's coverage", |gaps| {
+        gaps.objects_covered == 1
+    })
+    .await;
+    assert_eq!(gap_ids(&past), [OTHER_ENTERPRISE]);
+
+    // A major problem from its listing to its close-out (销号).
+    let year = today.year();
+    let list = |item_id: &str, deadline: chrono::NaiveDate| pb::ListSafetyItemRequest {
+        request_id: format!("list-{item_id}"),
+        item_id: item_id.into(),
+        kind: pb::SafetyItemKind::MajorIssue as i32,
+        year,
+        title: "海岛民宿消防安全".into(),
+        lead_unit_id: "brigade-1".into(),
+        deadline: date(deadline),
+        ..Default::default()
+    };
+    duties
+        .list_safety_item(by_administrator(list("homestay", in_days_date(30))))
+        .await
+        .expect("list");
+    duties
+        .list_safety_item(by_administrator(list("late", yesterday)))
+        .await
+        .expect("list one already past its deadline");
+    let step = |request_id: &str, note: &str| pb::SafetyItemStepRequest {
+        request_id: request_id.into(),
+        name: "safetyItems/homestay".into(),
+        note: note.into(),
+        ..Default::default()
+    };
+    duties
+        .accept_safety_item(by_inspector(step("accept", "")))
+        .await
+        .expect("accept");
+    duties
+        .assign_sub_task(by_administrator(pb::AssignSubTaskRequest {
+            request_id: "sub-1".into(),
+            name: "safetyItems/homestay".into(),
+            sub_task_id: "check-homestays".into(),
+            assignee: hl_testkit::actors::TOWNSHIP.into(),
+            description: "排查辖区民宿消防设施".into(),
+            deadline: date(in_days_date(10)),
+            ..Default::default()
+        }))
+        .await
+        .expect("assign the sub-task");
+    let early = duties
+        .request_close_out(by_inspector(step("close-early", "完成")))
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition);
+    duties
+        .complete_sub_task(by_inspector(pb::CompleteSubTaskRequest {
+            request_id: "sub-1-done".into(),
+            name: "safetyItems/homestay".into(),
+            sub_task_id: "check-homestays".into(),
+            note: "已排查 42 家".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("complete the sub-task");
+    duties
+        .request_close_out(by_administrator(step("close", "全部整改")))
+        .await
+        .expect("ask to close out");
+    let own = duties
+        .approve_close_out(by_administrator(step("approve-own", "")))
+        .await
+        .unwrap_err();
+    assert_eq!(own.code(), Code::PermissionDenied, "{own:?}");
+    let closed = duties
+        .approve_close_out(as_actor(step("approve", "销号"), &second_administrator()))
+        .await
+        .expect("approved by another administrator")
+        .into_inner()
+        .item
+        .unwrap();
+    assert_eq!(closed.status, pb::SafetyItemStatus::ClosedOut as i32);
+
+    let listed = wait_until("T15 in the ledger", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let listed = client
+                .list_safety_items(by_inspector(ledger::ListSafetyItemsRequest {
+                    year,
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            (listed.major_issues_closed_out == 1).then_some(listed)
+        }
+    })
+    .await;
+    assert_eq!(listed.major_issues_listed, 2);
+    assert_eq!(listed.major_issue_close_out_share, Some(0.5));
+    let overdue: Vec<(&str, bool)> = listed
+        .items
+        .iter()
+        .map(|row| (row.item.as_ref().unwrap().item_id.as_str(), row.overdue))
+        .collect();
+    assert_eq!(overdue, [("homestay", false), ("late", true)]);
+}
+
+/// The calendar day `days` from today.
+fn in_days_date(days: u64) -> chrono::NaiveDate {
+    today() + chrono::Days::new(days)
+}

@@ -1,0 +1,212 @@
+//! The responsibility queries of LedgerService: where no one answers for an enterprise or a grid
+//! cell on a day, and the committee's lists with their overdue flags and T15.
+
+use chrono::NaiveDate;
+use hl_domain::access::require_district_reader;
+use hl_domain::clock::local_date;
+use hl_proto::ledger::v1 as pb;
+use hl_proto::responsibility::v1::{Duty, ObjectKind, SafetyItemKind, SafetyItemStatus};
+use hl_responsibility::api::duties::safety_item;
+use hl_responsibility::domain::responsibilities::{
+    DUTY_RULES, Responsibilities, responsibilities_id,
+};
+use hl_responsibility::read_models::{GridCellRow, ResponsibilitiesRow, SafetyItemRow};
+use hl_runtime::pagination::list;
+use hl_runtime::{ServiceError, Violations, caller};
+use std::collections::HashMap;
+use tonic::{Request, Response, Status};
+
+use super::{Shared, database_error, freshness};
+use crate::reader;
+
+/// The day a request asks about: the one it names, or today.
+fn day_asked(violations: &mut Violations, day: Option<&hl_proto::common::v1::Date>) -> NaiveDate {
+    violations
+        .optional_date("day", day)
+        .unwrap_or_else(|| local_date(chrono::Utc::now()))
+}
+
+/// An object needing a duty on a day, and whether someone holds it.
+struct Needed {
+    kind: ObjectKind,
+    object_id: String,
+    object_name: String,
+    township_code: String,
+}
+
+pub async fn list_responsibility_gaps(
+    shared: &Shared,
+    request: Request<pb::ListResponsibilityGapsRequest>,
+) -> Result<Response<pb::ListResponsibilityGapsResponse>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    let day = day_asked(&mut violations, body.day.as_ref());
+    violations.optional_identifier("township_code", &body.township_code);
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let (database, generation) = (&shared.database, shared.generation());
+    // Enterprises under supervision on the day (registered or active, required to self-check),
+    // and every grid cell.
+    let mut needed: Vec<Needed> = reader::enterprises_on(database, generation, day)
+        .await
+        .map_err(database_error)?
+        .into_values()
+        .filter(|enterprise| enterprise.in_scope)
+        .map(|enterprise| Needed {
+            kind: ObjectKind::Enterprise,
+            object_id: enterprise.enterprise_id,
+            object_name: enterprise.attributes.enterprise_name,
+            township_code: enterprise.attributes.township_code,
+        })
+        .collect();
+    needed.extend(
+        reader::all_rows::<GridCellRow>(database, generation)
+            .await
+            .map_err(database_error)?
+            .into_iter()
+            .map(|cell| Needed {
+                kind: ObjectKind::GridCell,
+                object_id: cell.grid_cell_id,
+                object_name: cell.name,
+                township_code: cell.township_code,
+            }),
+    );
+    needed.retain(|object| object.township_code.starts_with(&body.township_code));
+    let held: HashMap<String, Responsibilities> =
+        reader::all_rows::<ResponsibilitiesRow>(database, generation)
+            .await
+            .map_err(database_error)?
+            .into_iter()
+            .map(|row| (row.responsibilities_id, row.state.0))
+            .collect();
+    let rules = &DUTY_RULES.in_force(day).rules;
+    let (mut required, mut covered) = (0u32, 0u32);
+    let mut gaps = Vec::new();
+    for object in &needed {
+        let duties = rules
+            .required
+            .iter()
+            .filter(|(kind, _)| *kind == object.kind)
+            .map(|(_, duty)| *duty);
+        let record = held.get(&responsibilities_id(object.kind, &object.object_id));
+        let mut answered = true;
+        for duty in duties {
+            if record.is_some_and(|record| record.holder_on(duty, day).is_some()) {
+                continue;
+            }
+            answered = false;
+            gaps.push(gap(object, duty, record, day));
+        }
+        required += 1;
+        covered += u32::from(answered);
+    }
+    let query = format!("day={day}&township={}", body.township_code);
+    let listed = list(gaps, body.page_size, &body.page_token, &query)?;
+    Ok(Response::new(pb::ListResponsibilityGapsResponse {
+        gaps: listed.items,
+        next_page_token: listed.next_page_token,
+        total_size: listed.total_size,
+        objects_required: required,
+        objects_covered: covered,
+        freshness: Some(freshness(shared)),
+    }))
+}
+
+/// One vacancy, keyed for ordering by kind then object id.
+fn gap(
+    object: &Needed,
+    duty: Duty,
+    record: Option<&Responsibilities>,
+    day: NaiveDate,
+) -> (String, pb::ResponsibilityGap) {
+    let key = format!(
+        "{}/{}/{}",
+        object.kind as i32, object.object_id, duty as i32
+    );
+    let gap = pb::ResponsibilityGap {
+        kind: object.kind as i32,
+        object_id: object.object_id.clone(),
+        object_name: object.object_name.clone(),
+        township_code: object.township_code.clone(),
+        duty: duty as i32,
+        last_held_on: record
+            .and_then(|record| record.last_held_before(duty, day))
+            .map(Into::into),
+    };
+    (key, gap)
+}
+
+pub async fn list_safety_items(
+    shared: &Shared,
+    request: Request<pb::ListSafetyItemsRequest>,
+) -> Result<Response<pb::ListSafetyItemsResponse>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    let day = day_asked(&mut violations, body.day.as_ref());
+    let kind = violations.optional_enumeration::<SafetyItemKind>("kind", body.kind);
+    if body.year != 0 && !(2000..=2100).contains(&body.year) {
+        violations.add(
+            "year",
+            "a calendar year from 2000 to 2100, or unset for every year",
+        );
+    }
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let items: Vec<_> = reader::all_rows::<SafetyItemRow>(&shared.database, shared.generation())
+        .await
+        .map_err(database_error)?
+        .into_iter()
+        .filter(|row| body.year == 0 || row.year == body.year)
+        .collect();
+    // T15: the major problems of the year and those closed out by the day.
+    let majors: Vec<_> = items
+        .iter()
+        .filter(|row| row.kind == SafetyItemKind::MajorIssue)
+        .collect();
+    let closed_out = majors
+        .iter()
+        .filter(|row| {
+            row.status == SafetyItemStatus::ClosedOut
+                && row.state.0.closed_out_on.is_some_and(|on| on <= day)
+        })
+        .count() as u32;
+    let listed_count = majors.len() as u32;
+    let matching = items
+        .into_iter()
+        .filter(|row| {
+            kind.is_none_or(|wanted| wanted == SafetyItemKind::Unspecified || wanted == row.kind)
+        })
+        .filter(|row| !body.open_only || row.status != SafetyItemStatus::ClosedOut)
+        .filter(|row| !body.overdue_only || row.state.0.is_overdue(day))
+        .map(|row| {
+            let state = &row.state.0;
+            let entry = pb::SafetyItemRow {
+                item: Some(safety_item(state, row.version)),
+                overdue: state.is_overdue(day),
+                overdue_sub_task_ids: state.overdue_sub_tasks(day),
+                sub_tasks_done: state
+                    .sub_tasks
+                    .iter()
+                    .filter(|task| task.completed_on.is_some())
+                    .count() as u32,
+            };
+            (row.item_id, entry)
+        })
+        .collect();
+    let query = format!(
+        "day={day}&kind={}&year={}&open={}&overdue={}",
+        body.kind, body.year, body.open_only, body.overdue_only
+    );
+    let listed = list(matching, body.page_size, &body.page_token, &query)?;
+    Ok(Response::new(pb::ListSafetyItemsResponse {
+        items: listed.items,
+        next_page_token: listed.next_page_token,
+        total_size: listed.total_size,
+        major_issues_listed: listed_count,
+        major_issues_closed_out: closed_out,
+        major_issue_close_out_share: crate::reconciliation::ratio(closed_out, listed_count),
+        freshness: Some(freshness(shared)),
+    }))
+}

@@ -1,0 +1,448 @@
+//! The gRPC adapter of 定人定责 and the committee's lists. A handler reads what a decision needs
+//! from the registry index (the person, the object's township, the lead unit) and hands it to
+//! the pure domain through the shared pipeline.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use hl_eventstore::{EventStore, Repository, RepositorySettings};
+use hl_proto::responsibility::v1 as pb;
+use hl_proto::responsibility::v1::responsibility_service_server::ResponsibilityService;
+use hl_proto::responsibility::v1::{Duty, ObjectKind, SafetyItemKind};
+use hl_runtime::ServiceError;
+use hl_runtime::pipeline::{CommandCall, Committed, command_on_named, get_named};
+use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
+use tonic::{Request, Response, Status};
+
+use crate::domain::responsibilities::{
+    Assign, Held, Responsibilities, ResponsibilitiesCommand, responsibilities_id,
+};
+use crate::domain::safety_item::{ListItem, SafetyItem, SafetyItemCommand};
+use crate::index::RegistryIndex;
+
+/// The most duties one assignment may carry.
+const MAX_DUTIES: usize = 8;
+
+pub struct ResponsibilityApi {
+    region: String,
+    index: Arc<RegistryIndex>,
+    responsibilities: Repository<Responsibilities>,
+    items: Repository<SafetyItem>,
+}
+
+impl ResponsibilityApi {
+    pub fn new(
+        store: EventStore,
+        region: &str,
+        settings: RepositorySettings,
+        index: Arc<RegistryIndex>,
+    ) -> Arc<Self> {
+        Arc::new(ResponsibilityApi {
+            region: region.to_string(),
+            index,
+            responsibilities: Repository::new(store.clone(), region, settings.clone()),
+            items: Repository::new(store, region, settings),
+        })
+    }
+
+    fn require_index(&self) -> Result<(), Status> {
+        if self.index.is_ready() {
+            Ok(())
+        } else {
+            Err(ServiceError::unavailable("the registry is still being read; retry shortly").into())
+        }
+    }
+
+    /// Where an object is, from the registry: its township, or the district for objects of the
+    /// whole district. An object the registry does not know is named as a field violation.
+    fn place_of(&self, violations: &mut Violations, kind: ObjectKind, object_id: &str) -> String {
+        let index = self.index.read();
+        match kind {
+            ObjectKind::Enterprise => match index.enterprises.get(object_id) {
+                Some(entry) if entry.state.exists() => {
+                    let today = hl_domain::clock::local_date(chrono::Utc::now());
+                    entry.state.details_as_of(today).township_code
+                }
+                _ => {
+                    violations.add(
+                        "object.object_id",
+                        format!("enterprises/{object_id} is not registered"),
+                    );
+                    String::new()
+                }
+            },
+            ObjectKind::GridCell => match index
+                .cells
+                .get(object_id)
+                .and_then(|entry| entry.state.record.as_ref())
+            {
+                Some(cell) => cell.township_code.clone(),
+                None => {
+                    violations.add(
+                        "object.object_id",
+                        format!("gridCells/{object_id} does not exist"),
+                    );
+                    String::new()
+                }
+            },
+            ObjectKind::TownshipIndustry => {
+                let township = object_id.split('-').next().unwrap_or_default();
+                if !index.areas.contains_key(township) {
+                    violations.add(
+                        "object.object_id",
+                        format!("{township:?} is not a registered township code"),
+                    );
+                }
+                township.to_string()
+            }
+            _ => self.region.clone(),
+        }
+    }
+
+    async fn assign(
+        &self,
+        request: Request<pb::AssignResponsibilityRequest>,
+    ) -> Result<Response<pb::ResponsibilitiesCommandResponse>, Status> {
+        self.require_index()?;
+        let mut call = CommandCall::from_request(request)?;
+        let body = call.body.clone();
+        let violations = &mut call.violations;
+        let object = body.object.clone().unwrap_or_default();
+        let kind = violations
+            .enumeration::<ObjectKind>("object.kind", object.kind)
+            .unwrap_or_default();
+        violations.identifier("object.object_id", &object.object_id);
+        violations.optional_identifier("assignment_id", &body.assignment_id);
+        violations.identifier("person_id", &body.person_id);
+        if body.duties.is_empty() || body.duties.len() > MAX_DUTIES {
+            violations.add("duties", format!("1 to {MAX_DUTIES} duties"));
+        }
+        let duties: Vec<Duty> = body
+            .duties
+            .iter()
+            .enumerate()
+            .filter_map(|(index, duty)| {
+                violations.enumeration::<Duty>(&format!("duties[{index}]"), *duty)
+            })
+            .collect();
+        let valid_from = violations.date("valid_from", body.valid_from.as_ref());
+        let valid_until = violations.optional_date("valid_until", body.valid_until.as_ref());
+        let id = responsibilities_id(kind, &object.object_id);
+        if !object.object_id.is_empty() && !hl_eventstore::is_valid_token(&id) {
+            violations.add("object.object_id", "too long to name its responsibilities");
+        }
+        let place_code = if kind == ObjectKind::Unspecified || object.object_id.is_empty() {
+            String::new()
+        } else {
+            self.place_of(violations, kind, &object.object_id)
+        };
+        call.check()?;
+        let person = self
+            .index
+            .read()
+            .persons
+            .get(&body.person_id)
+            .and_then(|entry| entry.state.record.clone());
+        let assignment_id = if body.assignment_id.is_empty() {
+            call.new_id::<Responsibilities>("")
+        } else {
+            body.assignment_id.clone()
+        };
+        let command = ResponsibilitiesCommand::Assign(Box::new(Assign {
+            kind,
+            object_id: object.object_id,
+            place_code,
+            assignment_id,
+            person_id: body.person_id,
+            person,
+            duties,
+            valid_from: valid_from.unwrap_or_default(),
+            valid_until,
+        }));
+        call.run(&self.responsibilities, Some(id), &command)
+            .await
+            .map(respond_responsibilities)
+    }
+
+    async fn list_item(
+        &self,
+        request: Request<pb::ListSafetyItemRequest>,
+    ) -> Result<Response<pb::SafetyItemCommandResponse>, Status> {
+        self.require_index()?;
+        let mut call = CommandCall::from_request(request)?;
+        let body = &call.body;
+        let violations = &mut call.violations;
+        violations.optional_identifier("item_id", &body.item_id);
+        let kind = violations
+            .enumeration::<SafetyItemKind>("kind", body.kind)
+            .unwrap_or_default();
+        if !(2000..=2100).contains(&body.year) {
+            violations.add("year", "a calendar year from 2000 to 2100");
+        }
+        violations.text("title", &body.title, MAX_SHORT_TEXT);
+        violations.optional_text("description", &body.description, MAX_TEXT);
+        violations.identifier("lead_unit_id", &body.lead_unit_id);
+        if !body.lead_unit_id.is_empty()
+            && !self.index.read().units.contains_key(&body.lead_unit_id)
+        {
+            violations.add(
+                "lead_unit_id",
+                format!("orgUnits/{} does not exist", body.lead_unit_id),
+            );
+        }
+        let deadline = violations.date("deadline", body.deadline.as_ref());
+        let item = ListItem {
+            kind,
+            region: self.region.clone(),
+            year: body.year,
+            title: body.title.trim().to_string(),
+            description: body.description.trim().to_string(),
+            lead_unit_id: body.lead_unit_id.clone(),
+            deadline: deadline.unwrap_or_default(),
+        };
+        let id = call.new_id::<SafetyItem>(&call.body.item_id);
+        call.run(&self.items, Some(id), &SafetyItemCommand::List(item))
+            .await
+            .map(respond_item)
+    }
+
+    async fn assign_sub_task(
+        &self,
+        request: Request<pb::AssignSubTaskRequest>,
+    ) -> Result<Response<pb::SafetyItemCommandResponse>, Status> {
+        self.require_index()?;
+        let mut call = CommandCall::from_request(request)?;
+        let id = call.named("safetyItems");
+        let body = &call.body;
+        let violations = &mut call.violations;
+        violations.identifier("sub_task_id", &body.sub_task_id);
+        violations.identifier("assignee", &body.assignee);
+        let known = {
+            let index = self.index.read();
+            index.units.contains_key(&body.assignee) || index.areas.contains_key(&body.assignee)
+        };
+        if !body.assignee.is_empty() && !known {
+            violations.add(
+                "assignee",
+                format!("{:?} is neither an org unit nor an area", body.assignee),
+            );
+        }
+        violations.text("description", &body.description, MAX_TEXT);
+        let deadline = violations.date("deadline", body.deadline.as_ref());
+        let command = SafetyItemCommand::AssignSubTask {
+            sub_task_id: body.sub_task_id.clone(),
+            assignee: body.assignee.clone(),
+            description: body.description.trim().to_string(),
+            deadline: deadline.unwrap_or_default(),
+        };
+        call.run(&self.items, id, &command).await.map(respond_item)
+    }
+
+    async fn item_step(
+        &self,
+        request: Request<pb::SafetyItemStepRequest>,
+        note_required: bool,
+        step: fn(String) -> SafetyItemCommand,
+    ) -> Result<Response<pb::SafetyItemCommandResponse>, Status> {
+        command_on_named(&self.items, request, |violations, body| {
+            if note_required {
+                violations.text("note", &body.note, MAX_TEXT);
+            } else {
+                violations.optional_text("note", &body.note, MAX_TEXT);
+            }
+            step(body.note.trim().to_string())
+        })
+        .await
+        .map(respond_item)
+    }
+}
+
+fn date(day: NaiveDate) -> Option<hl_proto::common::v1::Date> {
+    Some(day.into())
+}
+
+fn assignment(held: &Held) -> pb::Assignment {
+    pb::Assignment {
+        assignment_id: held.assignment_id.clone(),
+        person_id: held.person_id.clone(),
+        duties: held.duties.iter().map(|duty| *duty as i32).collect(),
+        valid_from: date(held.valid_from),
+        valid_until: held.valid_until.and_then(date),
+        end_reason: held.end_reason.clone(),
+    }
+}
+
+pub fn responsibilities(state: &Responsibilities, version: u64) -> pb::Responsibilities {
+    pb::Responsibilities {
+        name: format!("responsibilities/{}", state.responsibilities_id),
+        object: Some(pb::ResponsibilityObject {
+            kind: state.kind as i32,
+            object_id: state.object_id.clone(),
+        }),
+        assignments: state.assignments.iter().map(assignment).collect(),
+        version,
+    }
+}
+
+pub fn safety_item(state: &SafetyItem, version: u64) -> pb::SafetyItem {
+    pb::SafetyItem {
+        name: format!("safetyItems/{}", state.item_id),
+        item_id: state.item_id.clone(),
+        kind: state.kind as i32,
+        region: state.region.clone(),
+        year: state.year,
+        title: state.title.clone(),
+        description: state.description.clone(),
+        lead_unit_id: state.lead_unit_id.clone(),
+        deadline: state.deadline.and_then(date),
+        status: state.status as i32,
+        sub_tasks: state.sub_tasks.clone(),
+        notes: state.notes.clone(),
+        close_out_requested_by: state.close_out_requested_by.clone(),
+        closed_out_on: state.closed_out_on.and_then(date),
+        rejected_close_outs: state.rejected_close_outs,
+        version,
+    }
+}
+
+fn respond_responsibilities(
+    committed: Committed<Responsibilities>,
+) -> Response<pb::ResponsibilitiesCommandResponse> {
+    Response::new(pb::ResponsibilitiesCommandResponse {
+        responsibilities: Some(responsibilities(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+fn respond_item(committed: Committed<SafetyItem>) -> Response<pb::SafetyItemCommandResponse> {
+    Response::new(pb::SafetyItemCommandResponse {
+        item: Some(safety_item(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+/// The gRPC face of [`ResponsibilityApi`].
+pub struct ResponsibilityGrpc(pub Arc<ResponsibilityApi>);
+
+type ItemResponse = Result<Response<pb::SafetyItemCommandResponse>, Status>;
+
+#[tonic::async_trait]
+impl ResponsibilityService for ResponsibilityGrpc {
+    async fn assign_responsibility(
+        &self,
+        request: Request<pb::AssignResponsibilityRequest>,
+    ) -> Result<Response<pb::ResponsibilitiesCommandResponse>, Status> {
+        self.0.assign(request).await
+    }
+
+    async fn end_assignment(
+        &self,
+        request: Request<pb::EndAssignmentRequest>,
+    ) -> Result<Response<pb::ResponsibilitiesCommandResponse>, Status> {
+        command_on_named(&self.0.responsibilities, request, |violations, body| {
+            violations.identifier("assignment_id", &body.assignment_id);
+            let valid_until = violations.date("valid_until", body.valid_until.as_ref());
+            violations.text("reason", &body.reason, MAX_TEXT);
+            ResponsibilitiesCommand::End {
+                assignment_id: body.assignment_id.clone(),
+                valid_until: valid_until.unwrap_or_default(),
+                reason: body.reason.trim().to_string(),
+            }
+        })
+        .await
+        .map(respond_responsibilities)
+    }
+
+    async fn get_responsibilities(
+        &self,
+        request: Request<pb::GetResponsibilitiesRequest>,
+    ) -> Result<Response<pb::Responsibilities>, Status> {
+        let fetched = get_named(&self.0.responsibilities, request).await?;
+        hl_domain::access::require_district_reader(&fetched.actor, &self.0.region)
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(responsibilities(
+            &fetched.state,
+            fetched.version,
+        )))
+    }
+
+    async fn list_safety_item(&self, request: Request<pb::ListSafetyItemRequest>) -> ItemResponse {
+        self.0.list_item(request).await
+    }
+
+    async fn accept_safety_item(
+        &self,
+        request: Request<pb::SafetyItemStepRequest>,
+    ) -> ItemResponse {
+        self.0
+            .item_step(request, false, |note| SafetyItemCommand::Accept { note })
+            .await
+    }
+
+    async fn assign_sub_task(&self, request: Request<pb::AssignSubTaskRequest>) -> ItemResponse {
+        self.0.assign_sub_task(request).await
+    }
+
+    async fn report_safety_item_progress(
+        &self,
+        request: Request<pb::SafetyItemStepRequest>,
+    ) -> ItemResponse {
+        self.0
+            .item_step(request, true, |note| SafetyItemCommand::ReportProgress {
+                note,
+            })
+            .await
+    }
+
+    async fn complete_sub_task(
+        &self,
+        request: Request<pb::CompleteSubTaskRequest>,
+    ) -> ItemResponse {
+        command_on_named(&self.0.items, request, |violations, body| {
+            violations.identifier("sub_task_id", &body.sub_task_id);
+            violations.text("note", &body.note, MAX_TEXT);
+            violations.evidence("evidence", &body.evidence, false);
+            SafetyItemCommand::CompleteSubTask {
+                sub_task_id: body.sub_task_id.clone(),
+                note: body.note.trim().to_string(),
+                evidence: body.evidence.clone(),
+            }
+        })
+        .await
+        .map(respond_item)
+    }
+
+    async fn request_close_out(&self, request: Request<pb::SafetyItemStepRequest>) -> ItemResponse {
+        self.0
+            .item_step(request, true, |note| SafetyItemCommand::RequestCloseOut {
+                note,
+            })
+            .await
+    }
+
+    async fn reject_close_out(&self, request: Request<pb::SafetyItemStepRequest>) -> ItemResponse {
+        self.0
+            .item_step(request, true, |reason| SafetyItemCommand::RejectCloseOut {
+                reason,
+            })
+            .await
+    }
+
+    async fn approve_close_out(&self, request: Request<pb::SafetyItemStepRequest>) -> ItemResponse {
+        self.0
+            .item_step(request, false, |note| SafetyItemCommand::ApproveCloseOut {
+                note,
+            })
+            .await
+    }
+
+    async fn get_safety_item(
+        &self,
+        request: Request<pb::GetSafetyItemRequest>,
+    ) -> Result<Response<pb::SafetyItem>, Status> {
+        let fetched = get_named(&self.0.items, request).await?;
+        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(safety_item(&fetched.state, fetched.version)))
+    }
+}

@@ -1,0 +1,136 @@
+//! The demo's responsibilities: the two inspectors answer for most of the enterprises and the
+//! grid heads for their cells, one enterprise is left without a responsible officer (the gap
+//! the coverage query shows), and the 海岛民宿消防安全 major problem is partly done: one of its
+//! sub-tasks complete, the other open.
+
+use hl_proto::responsibility::v1 as pb;
+use hl_proto::responsibility::v1::{Duty, ObjectKind, SafetyItemKind};
+use tonic::Status;
+
+use super::{Demo, ENTERPRISES, Who, photo};
+
+/// The enterprise of [`ENTERPRISES`] no one answers for, as a gap to show.
+const UNASSIGNED: usize = 5;
+
+/// The major problem the demo lists.
+pub(crate) const HOMESTAY_FIRE: &str = "homestay-fire-safety";
+
+impl Demo {
+    pub(super) async fn seed_responsibility(&mut self) -> Result<(), Status> {
+        self.at(0);
+        let start_of_year =
+            chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&self.today()), 1, 1)
+                .unwrap_or_default();
+        for (index, enterprise) in ENTERPRISES.iter().enumerate() {
+            if index == UNASSIGNED {
+                continue;
+            }
+            let officer = if index % 2 == 0 {
+                "officer-zhang-wei"
+            } else {
+                "officer-li-na"
+            };
+            self.assign(
+                ObjectKind::Enterprise,
+                enterprise.code,
+                officer,
+                Duty::ResponsibleOfficer,
+                start_of_year,
+            )
+            .await?;
+        }
+        for (cell, head) in [("shenjiamen-01", "grid-chen"), ("liuheng-01", "grid-wu")] {
+            self.assign(
+                ObjectKind::GridCell,
+                cell,
+                head,
+                Duty::GridHead,
+                start_of_year,
+            )
+            .await?;
+        }
+        self.homestay_fire_safety().await
+    }
+
+    async fn assign(
+        &mut self,
+        kind: ObjectKind,
+        object_id: &str,
+        person_id: &str,
+        duty: Duty,
+        from: chrono::NaiveDate,
+    ) -> Result<(), Status> {
+        let request = pb::AssignResponsibilityRequest {
+            request_id: self.next_request_id(),
+            object: Some(pb::ResponsibilityObject {
+                kind: kind as i32,
+                object_id: object_id.into(),
+            }),
+            person_id: person_id.into(),
+            duties: vec![duty as i32],
+            valid_from: Some(from.into()),
+            ..Default::default()
+        };
+        self.responsibility
+            .assign_responsibility(self.request(request, Who::Administrator))
+            .await?;
+        Ok(())
+    }
+
+    /// 海岛民宿消防安全: listed, accepted, its Zhujiajian sub-task done and Liuheng's still open.
+    async fn homestay_fire_safety(&mut self) -> Result<(), Status> {
+        let name = format!("safetyItems/{HOMESTAY_FIRE}");
+        let listed = pb::ListSafetyItemRequest {
+            request_id: self.next_request_id(),
+            item_id: HOMESTAY_FIRE.into(),
+            kind: SafetyItemKind::MajorIssue as i32,
+            year: chrono::Datelike::year(&self.today()),
+            title: "海岛民宿消防安全".into(),
+            description: "海岛民宿消防设施不足、疏散通道不畅".into(),
+            lead_unit_id: "putuo-safety-committee".into(),
+            deadline: Some(self.day(60)),
+            ..Default::default()
+        };
+        self.responsibility
+            .list_safety_item(self.request(listed, Who::Administrator))
+            .await?;
+        let accepted = pb::SafetyItemStepRequest {
+            request_id: self.next_request_id(),
+            name: name.clone(),
+            note: "普陀区安委会牵头".into(),
+            ..Default::default()
+        };
+        self.responsibility
+            .accept_safety_item(self.request(accepted, Who::Administrator))
+            .await?;
+        for (sub_task, township, what, deadline) in [
+            ("zhujiajian", "330903003", "朱家尖民宿消防设施排查整治", 20),
+            ("liuheng", "330903101", "六横民宿疏散通道整治", 45),
+        ] {
+            let assigned = pb::AssignSubTaskRequest {
+                request_id: self.next_request_id(),
+                name: name.clone(),
+                sub_task_id: sub_task.into(),
+                assignee: township.into(),
+                description: what.into(),
+                deadline: Some(self.day(deadline)),
+                ..Default::default()
+            };
+            self.responsibility
+                .assign_sub_task(self.request(assigned, Who::Administrator))
+                .await?;
+        }
+        let done = pb::CompleteSubTaskRequest {
+            request_id: self.next_request_id(),
+            name,
+            sub_task_id: "zhujiajian".into(),
+            note: "已排查民宿 38 家，整改完毕".into(),
+            evidence: vec![photo("朱家尖民宿消防整改照片")],
+            ..Default::default()
+        };
+        self.responsibility
+            .complete_sub_task(self.request(done, Who::Inspector))
+            .await?;
+        Ok(())
+    }
+}
