@@ -242,3 +242,28 @@ pub async fn http_get(address: &str, path: &str) -> String {
         .map(|(_, body)| body.to_string())
         .unwrap_or_default()
 }
+
+/// Waits until a process manager's durable consumer on a context's stream has acknowledged
+/// everything: nothing pending, nothing delivered and unacknowledged.
+pub async fn process_idle(url: &str, namespace: &str, context: &str, process: &str) {
+    let client = async_nats::connect(url).await.expect("connect to NATS");
+    let jetstream = async_nats::jetstream::new(client);
+    let stream = format!("{namespace}_{context}").to_ascii_uppercase();
+    hl_testkit::wait_until(
+        &format!("{process} to acknowledge everything"),
+        Duration::from_secs(30),
+        || {
+            let jetstream = jetstream.clone();
+            let stream = stream.clone();
+            async move {
+                let mut consumer: async_nats::jetstream::consumer::PullConsumer = jetstream
+                    .get_consumer_from_stream(process, &stream)
+                    .await
+                    .ok()?;
+                let info = consumer.info().await.ok()?;
+                (info.num_pending == 0 && info.num_ack_pending == 0).then_some(())
+            }
+        },
+    )
+    .await;
+}

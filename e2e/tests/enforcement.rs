@@ -701,24 +701,7 @@ async fn reports_of(nats: &NatsServer, namespace: &str, hazard_id: &str) -> usiz
 
 /// Waits until the hazards' intake has acknowledged every inspection message delivered to it.
 async fn intake_idle(nats: &NatsServer, namespace: &str) {
-    let client = async_nats::connect(nats.url())
-        .await
-        .expect("connect to NATS");
-    let jetstream = async_nats::jetstream::new(client);
-    let stream = format!("{namespace}_ENFORCEMENT").to_ascii_uppercase();
-    wait_until("the intake to acknowledge everything", WAIT, || {
-        let jetstream = jetstream.clone();
-        let stream = stream.clone();
-        async move {
-            let mut consumer: async_nats::jetstream::consumer::PullConsumer = jetstream
-                .get_consumer_from_stream("inspection_findings", &stream)
-                .await
-                .ok()?;
-            let info = consumer.info().await.ok()?;
-            (info.num_pending == 0 && info.num_ack_pending == 0).then_some(())
-        }
-    })
-    .await;
+    hl_e2e::process_idle(&nats.url(), namespace, "enforcement", "inspection_findings").await;
 }
 
 /// Waits for the suite to die of the injected fault.

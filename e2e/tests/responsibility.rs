@@ -2,22 +2,25 @@
 //! enterprise leaves the other a gap, the assignment's end leaves a vacancy with the day it was
 //! last held, and a major problem (海岛民宿消防安全) goes from its listing through its sub-task
 //! to close-out (销号) by a second administrator, with its overdue flag and T15 read from the
-//! ledger.
+//! ledger. Then 履责: completed inspections count once as their officers' performances, across a
+//! suite killed between recording one and acknowledging it, and a month that closes short
+//! records its gap.
 
 use std::time::Duration;
 
 use chrono::Datelike;
 use hl_e2e::Suite;
 use hl_proto::common::v1::{Actor, Date, Role};
+use hl_proto::enforcement::v1::enforcement_service_client::EnforcementServiceClient;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::responsibility_service_client::ResponsibilityServiceClient;
 use hl_testkit::actors::{
-    ENTERPRISE, OTHER_ENTERPRISE, REGION, as_actor, by_administrator, by_inspector,
+    ENTERPRISE, OTHER_ENTERPRISE, REGION, TOWNSHIP, as_actor, by_administrator, by_inspector,
 };
 use hl_testkit::fixtures::{Registered, register_district, register_officers_in, register_unit};
-use hl_testkit::inspections::today;
+use hl_testkit::inspections::{TEAM, complete, inspect, today};
 use hl_testkit::{NatsServer, unique_namespace, wait_until};
 use tonic::Code;
 use tonic::transport::Channel;
@@ -25,13 +28,26 @@ use tonic::transport::Channel;
 const WAIT: Duration = Duration::from_secs(30);
 
 async fn start(nats: &NatsServer, data_dir: &std::path::Path) -> Suite {
-    Suite::start(&[
+    start_in(nats, &unique_namespace(), data_dir, None).await
+}
+
+/// The suite on a namespace, killing itself at a process's fault point if one is named.
+async fn start_in(
+    nats: &NatsServer,
+    namespace: &str,
+    data_dir: &std::path::Path,
+    fault: Option<&str>,
+) -> Suite {
+    let mut environment = vec![
         ("NATS_URL", nats.url()),
-        ("HL_NAMESPACE", unique_namespace()),
+        ("HL_NAMESPACE", namespace.to_string()),
         ("HL_SEED_DEMO", "false".into()),
         ("HL_DATA_DIR", data_dir.display().to_string()),
-    ])
-    .await
+    ];
+    if let Some(fault) = fault {
+        environment.push(("HL_FAULT_KILL", fault.to_string()));
+    }
+    Suite::start(&environment).await
 }
 
 fn date(day: chrono::NaiveDate) -> Option<Date> {
@@ -272,4 +288,192 @@ async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
 /// The calendar day `days` from today.
 fn in_days_date(days: u64) -> chrono::NaiveDate {
     today() + chrono::Days::new(days)
+}
+
+/// An officer's month of duties once `check` holds of it.
+async fn period_when(
+    duties: &ResponsibilityServiceClient<Channel>,
+    name: &str,
+    what: &str,
+    check: impl Fn(&pb::DutyPeriod) -> bool,
+) -> pb::DutyPeriod {
+    wait_until(what, WAIT, || {
+        let mut client = duties.clone();
+        let check = &check;
+        async move {
+            let period = client
+                .get_duty_period(by_inspector(pb::GetDutyPeriodRequest {
+                    name: name.to_string(),
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            check(&period).then_some(period)
+        }
+    })
+    .await
+}
+
+async fn killed(mut suite: Suite) {
+    let status = tokio::time::timeout(WAIT, suite.child.wait())
+        .await
+        .expect("the suite killed itself")
+        .expect("wait for the suite");
+    assert!(!status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn performances_count_once_across_a_crash_and_a_short_month_records_its_gap() {
+    let nats = NatsServer::start().await;
+    let namespace = unique_namespace();
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = start_in(&nats, &namespace, data_dir.path(), None).await;
+    let channel = suite.channel().await;
+    register_district(
+        channel.clone(),
+        &[
+            Registered::cold_store(ENTERPRISE),
+            Registered::cold_store(OTHER_ENTERPRISE),
+        ],
+    )
+    .await;
+    register_officers_in(channel.clone(), "", &TEAM, (2035, 12, 31)).await;
+    let mut duties = ResponsibilityServiceClient::new(channel.clone());
+    let mut enforcement = EnforcementServiceClient::new(channel);
+
+    // officer-1 answers for both enterprises since the start of last month.
+    let today = today();
+    let this_month = today.with_day(1).unwrap();
+    let last_month = this_month.pred_opt().unwrap().with_day(1).unwrap();
+    for enterprise in [ENTERPRISE, OTHER_ENTERPRISE] {
+        duties
+            .assign_responsibility(by_administrator(pb::AssignResponsibilityRequest {
+                request_id: format!("assign-{enterprise}"),
+                object: Some(pb::ResponsibilityObject {
+                    kind: pb::ObjectKind::Enterprise as i32,
+                    object_id: enterprise.into(),
+                }),
+                person_id: "officer-1".into(),
+                duties: vec![pb::Duty::ResponsibleOfficer as i32],
+                valid_from: date(last_month),
+                ..Default::default()
+            }))
+            .await
+            .expect("assign");
+    }
+
+    // An inspection completed today counts for each of its officers, this month.
+    inspect(&mut enforcement, "insp-1", &[]).await;
+    enforcement
+        .complete_inspection(by_inspector(complete("insp-1")))
+        .await
+        .expect("complete");
+    let this_period = format!(
+        "dutyPeriods/officer-1-{:04}-{:02}",
+        this_month.year(),
+        this_month.month()
+    );
+    let counted = period_when(&duties, &this_period, "the first performance", |period| {
+        period.performances.len() == 1
+    })
+    .await;
+    assert_eq!(counted.performances[0].object_id, ENTERPRISE);
+    assert_eq!(counted.performances[0].source_id, "inspection:insp-1");
+
+    // The second inspection is under way when the suite stops with nothing pending.
+    inspect(&mut enforcement, "insp-2", &[]).await;
+    hl_e2e::process_idle(&nats.url(), &namespace, "enforcement", "duty_performances").await;
+    assert!(suite.stop().await.is_some());
+
+    // Killed after the performance of its completion is recorded, before it is acknowledged.
+    let suite = start_in(
+        &nats,
+        &namespace,
+        data_dir.path(),
+        Some("duty_performances:after"),
+    )
+    .await;
+    let mut enforcement = EnforcementServiceClient::new(suite.channel().await);
+    let _ = enforcement
+        .complete_inspection(by_inspector(complete("insp-2")))
+        .await;
+    killed(suite).await;
+
+    // A clean start: the completion comes again and is recognised.
+    let suite = start_in(&nats, &namespace, data_dir.path(), None).await;
+    let channel = suite.channel().await;
+    let mut duties = ResponsibilityServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+    hl_e2e::process_idle(&nats.url(), &namespace, "enforcement", "duty_performances").await;
+    let both = period_when(&duties, &this_period, "both inspections", |period| {
+        !period.performances.is_empty()
+    })
+    .await;
+    let sources: Vec<&str> = both
+        .performances
+        .iter()
+        .map(|done| done.source_id.as_str())
+        .collect();
+    assert_eq!(sources, ["inspection:insp-1", "inspection:insp-2"]);
+
+    // Last month: neither enterprise was visited, so it closes short.
+    let close = |year: i32, month: u32| pb::CloseDutyPeriodRequest {
+        request_id: format!("close-{year}-{month}"),
+        person_id: "officer-1".into(),
+        year,
+        month: month as i32,
+        ..Default::default()
+    };
+    let closed = duties
+        .close_duty_period(by_administrator(close(
+            last_month.year(),
+            last_month.month(),
+        )))
+        .await
+        .expect("close last month")
+        .into_inner()
+        .period
+        .unwrap();
+    let missing: Vec<&str> = closed
+        .shortfalls
+        .iter()
+        .map(|short| short.object_id.as_str())
+        .collect();
+    assert_eq!(missing, [ENTERPRISE, OTHER_ENTERPRISE]);
+    let early = duties
+        .close_duty_period(by_administrator(close(
+            this_month.year(),
+            this_month.month(),
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition, "{early:?}");
+
+    let shortfalls = wait_until("the month's shortfalls in the ledger", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let listed = client
+                .list_duty_shortfalls(by_inspector(ledger::ListDutyShortfallsRequest {
+                    year: last_month.year(),
+                    month: last_month.month() as i32,
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            (listed.periods_short == 1).then_some(listed)
+        }
+    })
+    .await;
+    assert_eq!(shortfalls.rows[0].person_id, "officer-1");
+    let township = &shortfalls.by_township[0];
+    assert_eq!(
+        (
+            township.township_code.as_str(),
+            township.shortfalls,
+            township.persons
+        ),
+        (TOWNSHIP, 2, 1)
+    );
 }

@@ -59,3 +59,12 @@ crate::domain_events! {
         ClosedOut(pb::SafetyItemClosedOut),
     }
 }
+
+crate::domain_events! {
+    /// Everything that can happen to a person's month of duties (履责).
+    pub enum DutyPeriodEvent {
+        PerformanceRecorded(pb::PerformanceRecorded),
+        Closed(pb::DutyPeriodClosed),
+        GapRecorded(pb::DutyGapRecorded),
+    }
+}

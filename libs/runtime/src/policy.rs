@@ -428,6 +428,15 @@ static RULES: &[Rule] = &[
         "hazard_ledger.responsibility.v1.ResponsibilityService/GetSafetyItem",
         GOVERNMENT | S,
     ),
+    // Months of duty are closed by the bureau.
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/CloseDutyPeriod",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/GetDutyPeriod",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -568,6 +577,10 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/ListSafetyItems",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListDutyShortfalls",
         GOVERNMENT | S,
     ),
     // Operating the read models.

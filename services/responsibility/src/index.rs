@@ -15,6 +15,7 @@ use prost::Message;
 use crate::domain::CONTEXT;
 use crate::domain::enterprise::Enterprise;
 use crate::domain::records::{AdminArea, GridCell, OrgUnit, Person};
+use crate::domain::responsibilities::Responsibilities;
 
 /// An aggregate's state with the version it reflects.
 #[derive(Clone, Debug, Default)]
@@ -30,6 +31,8 @@ pub struct IndexState {
     pub cells: BTreeMap<String, Versioned<GridCell>>,
     pub units: BTreeMap<String, Versioned<OrgUnit>>,
     pub persons: BTreeMap<String, Versioned<Person>>,
+    /// Who answers for what, by object: what a month of duties expects of a person.
+    pub responsibilities: BTreeMap<String, Versioned<Responsibilities>>,
 }
 
 /// An aggregate type the index keeps.
@@ -55,6 +58,11 @@ impl Indexed for GridCell {
 impl Indexed for OrgUnit {
     fn entries(state: &mut IndexState) -> &mut BTreeMap<String, Versioned<Self>> {
         &mut state.units
+    }
+}
+impl Indexed for Responsibilities {
+    fn entries(state: &mut IndexState) -> &mut BTreeMap<String, Versioned<Self>> {
+        &mut state.responsibilities
     }
 }
 impl Indexed for Person {
@@ -117,8 +125,9 @@ impl RegistryIndex {
             "grid_cell" => self.fold::<GridCell>(payload),
             "org_unit" => self.fold::<OrgUnit>(payload),
             "person" => self.fold::<Person>(payload),
-            // Responsibilities and the committee's lists are not registry records.
-            "responsibilities" | "safety_item" => Ok(()),
+            "responsibilities" => self.fold::<Responsibilities>(payload),
+            // The committee's lists and months of duty are read from their own aggregates.
+            "safety_item" | "duty_period" => Ok(()),
             other => Err(format!("unknown aggregate type {other}")),
         }
     }

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod domain;
 pub mod index;
+pub mod performances;
 pub mod read_models;
 
 use std::sync::Arc;
@@ -24,9 +25,12 @@ const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
 
 /// Mounts the registry and responsibility services on a server, with their health checks.
 pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<RegistryApi> {
-    let ready = hl_runtime::nats::ensure_streams(store.clone(), vec![domain::CONTEXT]);
+    // Months of duty are fed by the inspections of the enforcement stream.
+    let ready =
+        hl_runtime::nats::ensure_streams(store.clone(), vec![domain::CONTEXT, "enforcement"]);
+    let stream_ready = ready.clone();
     server.add_check(HealthCheck::new("responsibility event stream", move || {
-        ready.load(Ordering::SeqCst)
+        stream_ready.load(Ordering::SeqCst)
     }));
     let index = index::RegistryIndex::new();
     index::follow(store.clone(), index.clone());
@@ -40,6 +44,10 @@ pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<R
         RepositorySettings::default(),
         index.clone(),
     );
+    let following = performances::start(store.clone(), region, duties.clone(), ready);
+    server.add_check(HealthCheck::new("duty performances process", move || {
+        following.load(Ordering::SeqCst)
+    }));
     server.add_service(ResponsibilityServiceServer::new(
         api::duties::ResponsibilityGrpc(duties),
     ));

@@ -10,6 +10,7 @@ use hl_readmodel::{Commit, ReadModel, Registry, TableSpec, columns, fold_rows, t
 use sqlx::AnyConnection;
 
 use crate::domain::CONTEXT;
+use crate::domain::duty_period::DutyPeriod;
 use crate::domain::records::{AdminArea, GridCell, OrgUnit, Person};
 use crate::domain::responsibilities::Responsibilities;
 use crate::domain::safety_item::SafetyItem;
@@ -192,6 +193,45 @@ impl ReadModel for GridCellModel {
     }
 }
 
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct DutyPeriodRow {
+        pub period_id: String,
+        pub person_id: String,
+        pub year: i32,
+        pub month: i32,
+        pub closed: bool,
+        pub state: Json<DutyPeriod>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(
+    DutyPeriodRow,
+    "duty_periods",
+    key(period_id),
+    index(person_id)
+);
+
+impl StateRow for DutyPeriodRow {
+    type State = DutyPeriod;
+
+    fn state_mut(&mut self) -> &mut DutyPeriod {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        let state = &self.state.0;
+        self.period_id = state.period_id.clone();
+        self.person_id = state.person_id.clone();
+        self.year = state.year;
+        self.month = state.month as i32;
+        self.closed = state.closed;
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
 /// Adds the registry's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
@@ -201,5 +241,6 @@ pub fn register(registry: &mut Registry) {
         .check_only::<OrgUnitEvent>(CONTEXT, OrgUnit::AGGREGATE_TYPE)
         .check_only::<PersonEvent>(CONTEXT, Person::AGGREGATE_TYPE)
         .add(StateModel::<ResponsibilitiesRow>::new())
-        .add(StateModel::<SafetyItemRow>::new());
+        .add(StateModel::<SafetyItemRow>::new())
+        .add(StateModel::<DutyPeriodRow>::new());
 }

@@ -460,6 +460,9 @@ impl Aggregate for Inspection {
                 self.require_status(InspectionStatus::InProgress, "complete the inspection")?;
                 Ok(vec![InspectionEvent::Completed(pb::InspectionCompleted {
                     inspection_id: self.inspection_id.clone(),
+                    enterprise_id: self.enterprise_id.clone(),
+                    township_code: self.township_code.clone(),
+                    officer_ids: self.officer_ids.clone(),
                 })])
             }
             InspectionCommand::RecordFollowUp {

@@ -260,10 +260,11 @@ pub async fn list_case_file_grades(
         .collect();
     let by_township = township_grades(&files);
     let query = format!("year={}&township={}", body.year, body.township_code);
-    let keyed = files
+    let mut keyed: Vec<(String, ReviewedFile)> = files
         .into_iter()
         .map(|file| (file.case_id.clone(), file))
         .collect();
+    keyed.sort_by(|left, right| left.0.cmp(&right.0));
     let listed = list(keyed, body.page_size, &body.page_token, &query)?;
     Ok(Response::new(pb::ListCaseFileGradesResponse {
         files: listed.items,

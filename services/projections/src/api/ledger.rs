@@ -672,6 +672,13 @@ impl LedgerService for LedgerGrpc {
     ) -> Result<Response<pb::ListSafetyItemsResponse>, Status> {
         super::responsibility::list_safety_items(&self.0, request).await
     }
+
+    async fn list_duty_shortfalls(
+        &self,
+        request: Request<pb::ListDutyShortfallsRequest>,
+    ) -> Result<Response<pb::ListDutyShortfallsResponse>, Status> {
+        super::responsibility::list_duty_shortfalls(&self.0, request).await
+    }
 }
 
 fn sub_task(task: &SubTaskRow) -> hl_proto::hazards::v1::SubTask {

@@ -10,10 +10,12 @@ use hl_responsibility::api::duties::safety_item;
 use hl_responsibility::domain::responsibilities::{
     DUTY_RULES, Responsibilities, responsibilities_id,
 };
-use hl_responsibility::read_models::{GridCellRow, ResponsibilitiesRow, SafetyItemRow};
+use hl_responsibility::read_models::{
+    DutyPeriodRow, GridCellRow, ResponsibilitiesRow, SafetyItemRow,
+};
 use hl_runtime::pagination::list;
 use hl_runtime::{ServiceError, Violations, caller};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tonic::{Request, Response, Status};
 
 use super::{Shared, database_error, freshness};
@@ -101,6 +103,7 @@ pub async fn list_responsibility_gaps(
         required += 1;
         covered += u32::from(answered);
     }
+    gaps.sort_by(|left, right| left.0.cmp(&right.0));
     let query = format!("day={day}&township={}", body.township_code);
     let listed = list(gaps, body.page_size, &body.page_token, &query)?;
     Ok(Response::new(pb::ListResponsibilityGapsResponse {
@@ -207,6 +210,83 @@ pub async fn list_safety_items(
         major_issues_listed: listed_count,
         major_issues_closed_out: closed_out,
         major_issue_close_out_share: crate::reconciliation::ratio(closed_out, listed_count),
+        freshness: Some(freshness(shared)),
+    }))
+}
+
+pub async fn list_duty_shortfalls(
+    shared: &Shared,
+    request: Request<pb::ListDutyShortfallsRequest>,
+) -> Result<Response<pb::ListDutyShortfallsResponse>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    if !(2000..=2100).contains(&body.year) {
+        violations.add("year", "a calendar year from 2000 to 2100");
+    }
+    if !(1..=12).contains(&body.month) {
+        violations.add("month", "1 to 12");
+    }
+    violations.optional_identifier("township_code", &body.township_code);
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let closed: Vec<DutyPeriodRow> =
+        reader::all_rows::<DutyPeriodRow>(&shared.database, shared.generation())
+            .await
+            .map_err(database_error)?
+            .into_iter()
+            .filter(|row| row.closed && row.year == body.year && row.month == body.month)
+            .collect();
+    let periods_closed = closed.len() as u32;
+    let mut townships: BTreeMap<String, (u32, BTreeSet<String>)> = BTreeMap::new();
+    let mut rows: Vec<(String, pb::DutyShortfallRow)> = closed
+        .into_iter()
+        .filter_map(|row| {
+            let shortfalls: Vec<_> = row
+                .state
+                .0
+                .shortfalls
+                .into_iter()
+                .filter(|short| short.place_code.starts_with(&body.township_code))
+                .collect();
+            for short in &shortfalls {
+                let township = townships.entry(short.place_code.clone()).or_default();
+                township.0 += 1;
+                township.1.insert(row.person_id.clone());
+            }
+            (!shortfalls.is_empty()).then(|| {
+                let entry = pb::DutyShortfallRow {
+                    person_id: row.person_id.clone(),
+                    period_id: row.period_id.clone(),
+                    shortfalls,
+                };
+                (row.person_id, entry)
+            })
+        })
+        .collect();
+    rows.sort_by(|left, right| left.0.cmp(&right.0));
+    let periods_short = rows.len() as u32;
+    let query = format!(
+        "year={}&month={}&township={}",
+        body.year, body.month, body.township_code
+    );
+    let listed = list(rows, body.page_size, &body.page_token, &query)?;
+    Ok(Response::new(pb::ListDutyShortfallsResponse {
+        rows: listed.items,
+        next_page_token: listed.next_page_token,
+        total_size: listed.total_size,
+        by_township: townships
+            .into_iter()
+            .map(
+                |(township_code, (shortfalls, persons))| pb::TownshipShortfalls {
+                    township_code,
+                    shortfalls,
+                    persons: persons.len() as u32,
+                },
+            )
+            .collect(),
+        periods_closed,
+        periods_short,
         freshness: Some(freshness(shared)),
     }))
 }

@@ -14,6 +14,7 @@ use hl_runtime::pipeline::{CommandCall, Committed, command_on_named, get_named};
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
 use tonic::{Request, Response, Status};
 
+use crate::domain::duty_period::{DutyPeriod, DutyPeriodCommand, HeldDuty, expected_of, period_id};
 use crate::domain::responsibilities::{
     Assign, Held, Responsibilities, ResponsibilitiesCommand, responsibilities_id,
 };
@@ -28,6 +29,8 @@ pub struct ResponsibilityApi {
     index: Arc<RegistryIndex>,
     responsibilities: Repository<Responsibilities>,
     items: Repository<SafetyItem>,
+    /// Months of duty: closed here, and fed by the performances process.
+    pub(crate) duty_periods: Repository<DutyPeriod>,
 }
 
 impl ResponsibilityApi {
@@ -41,7 +44,8 @@ impl ResponsibilityApi {
             region: region.to_string(),
             index,
             responsibilities: Repository::new(store.clone(), region, settings.clone()),
-            items: Repository::new(store, region, settings),
+            items: Repository::new(store.clone(), region, settings.clone()),
+            duty_periods: Repository::new(store, region, settings),
         })
     }
 
@@ -159,9 +163,79 @@ impl ResponsibilityApi {
             valid_from: valid_from.unwrap_or_default(),
             valid_until,
         }));
-        call.run(&self.responsibilities, Some(id), &command)
+        let committed = call.run(&self.responsibilities, Some(id), &command).await?;
+        Ok(self.indexed(committed))
+    }
+
+    /// Records an object's responsibilities in the index at once, so a month closed right
+    /// after an assignment counts it.
+    fn indexed(
+        &self,
+        committed: Committed<Responsibilities>,
+    ) -> Response<pb::ResponsibilitiesCommandResponse> {
+        self.index.upsert(
+            &committed.state.responsibilities_id,
+            &committed.state,
+            committed.version,
+        );
+        respond_responsibilities(committed)
+    }
+
+    async fn close_duty_period(
+        &self,
+        request: Request<pb::CloseDutyPeriodRequest>,
+    ) -> Result<Response<pb::DutyPeriodCommandResponse>, Status> {
+        self.require_index()?;
+        let mut call = CommandCall::from_request(request)?;
+        let body = call.body.clone();
+        call.violations.identifier("person_id", &body.person_id);
+        if !(2000..=2100).contains(&body.year) {
+            call.violations
+                .add("year", "a calendar year from 2000 to 2100");
+        }
+        if !(1..=12).contains(&body.month) {
+            call.violations.add("month", "1 to 12");
+        }
+        let held: Vec<HeldDuty> = {
+            let index = self.index.read();
+            if !body.person_id.is_empty() && !index.persons.contains_key(&body.person_id) {
+                call.violations.add(
+                    "person_id",
+                    format!("persons/{} does not exist", body.person_id),
+                );
+            }
+            index
+                .responsibilities
+                .values()
+                .flat_map(|entry| {
+                    let object = &entry.state;
+                    object
+                        .assignments
+                        .iter()
+                        .filter(|held| held.person_id == body.person_id)
+                        .map(|held| HeldDuty {
+                            kind: object.kind,
+                            object_id: object.object_id.clone(),
+                            place_code: object.place_code.clone(),
+                            held: held.clone(),
+                        })
+                })
+                .collect()
+        };
+        call.check()?;
+        let month = body.month as u32;
+        let (expected, rule_version) = expected_of(&held, body.year, month);
+        let command = DutyPeriodCommand::Close {
+            person_id: body.person_id.clone(),
+            year: body.year,
+            month,
+            expected,
+            rule_version: rule_version.to_string(),
+        };
+        let id = period_id(&body.person_id, body.year, month);
+        call.run(&self.duty_periods, Some(id), &command)
             .await
-            .map(respond_responsibilities)
+            .map(respond_period)
     }
 
     async fn list_item(
@@ -314,6 +388,29 @@ fn respond_responsibilities(
     })
 }
 
+pub fn duty_period(state: &DutyPeriod, version: u64) -> pb::DutyPeriod {
+    pb::DutyPeriod {
+        name: format!("dutyPeriods/{}", state.period_id),
+        period_id: state.period_id.clone(),
+        person_id: state.person_id.clone(),
+        year: state.year,
+        month: state.month as i32,
+        performances: state.performances.clone(),
+        closed: state.closed,
+        expected: state.expected.clone(),
+        shortfalls: state.shortfalls.clone(),
+        rule_version: state.rule_version.clone(),
+        version,
+    }
+}
+
+fn respond_period(committed: Committed<DutyPeriod>) -> Response<pb::DutyPeriodCommandResponse> {
+    Response::new(pb::DutyPeriodCommandResponse {
+        period: Some(duty_period(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
 fn respond_item(committed: Committed<SafetyItem>) -> Response<pb::SafetyItemCommandResponse> {
     Response::new(pb::SafetyItemCommandResponse {
         item: Some(safety_item(&committed.state, committed.version)),
@@ -350,7 +447,7 @@ impl ResponsibilityService for ResponsibilityGrpc {
             }
         })
         .await
-        .map(respond_responsibilities)
+        .map(|committed| self.0.indexed(committed))
     }
 
     async fn get_responsibilities(
@@ -434,6 +531,23 @@ impl ResponsibilityService for ResponsibilityGrpc {
                 note,
             })
             .await
+    }
+
+    async fn close_duty_period(
+        &self,
+        request: Request<pb::CloseDutyPeriodRequest>,
+    ) -> Result<Response<pb::DutyPeriodCommandResponse>, Status> {
+        self.0.close_duty_period(request).await
+    }
+
+    async fn get_duty_period(
+        &self,
+        request: Request<pb::GetDutyPeriodRequest>,
+    ) -> Result<Response<pb::DutyPeriod>, Status> {
+        let fetched = get_named(&self.0.duty_periods, request).await?;
+        hl_domain::access::require_district_reader(&fetched.actor, &self.0.region)
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(duty_period(&fetched.state, fetched.version)))
     }
 
     async fn get_safety_item(

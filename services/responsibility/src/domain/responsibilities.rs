@@ -23,6 +23,10 @@ pub struct DutyRules {
     pub allowed: &'static [(ObjectKind, &'static [Duty])],
     /// A day on which no one holds one of these is a gap.
     pub required: &'static [(ObjectKind, Duty)],
+    /// Performances a month expects of a duty on each object it is held for.
+    pub monthly: &'static [(ObjectKind, Duty, u32)],
+    /// An assignment held fewer days of a month than this expects nothing of it that month.
+    pub min_days_held: u32,
 }
 
 impl DutyRules {
@@ -51,6 +55,10 @@ pub const DUTY_RULES: RuleBook<DutyRules> = RuleBook {
                 (ObjectKind::Enterprise, Duty::ResponsibleOfficer),
                 (ObjectKind::GridCell, Duty::GridHead),
             ],
+            // The responsible officer inspects each enterprise they answer for at least once a
+            // month [the district's working rule; the bureau confirms it].
+            monthly: &[(ObjectKind::Enterprise, Duty::ResponsibleOfficer, 1)],
+            min_days_held: 15,
         },
     }],
 };

@@ -195,6 +195,34 @@ async fn print_responsibility(
                 .map_or("?", |duty| duty.as_str_name())
         );
     }
+    let (year, month) = super::responsibility::short_month(demo.today());
+    let short = ledger
+        .list_duty_shortfalls(demo.request(
+            pb::ListDutyShortfallsRequest {
+                year,
+                month: month as i32,
+                ..Default::default()
+            },
+            Who::Administrator,
+        ))
+        .await?
+        .into_inner();
+    println!(
+        "Duties (履责) of {year}-{month:02}: {} of {} closed months short",
+        short.periods_short, short.periods_closed
+    );
+    for row in &short.rows {
+        let missing: Vec<&str> = row
+            .shortfalls
+            .iter()
+            .map(|short| short.object_id.as_str())
+            .collect();
+        println!(
+            "  {:<20} no inspection of {}",
+            row.person_id,
+            missing.join(", ")
+        );
+    }
     let items = ledger
         .list_safety_items(demo.request(
             pb::ListSafetyItemsRequest {

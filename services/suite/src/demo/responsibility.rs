@@ -1,7 +1,8 @@
 //! The demo's responsibilities: the two inspectors answer for most of the enterprises and the
 //! grid heads for their cells, one enterprise is left without a responsible officer (the gap
 //! the coverage query shows), and the 海岛民宿消防安全 major problem is partly done: one of its
-//! sub-tasks complete, the other open.
+//! sub-tasks complete, the other open. The month before last is closed for one inspector: no
+//! inspection of the demo is that old, so it closes short, with its gap.
 
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::{Duty, ObjectKind, SafetyItemKind};
@@ -11,6 +12,16 @@ use super::{Demo, ENTERPRISES, Who, photo};
 
 /// The enterprise of [`ENTERPRISES`] no one answers for, as a gap to show.
 const UNASSIGNED: usize = 5;
+
+/// The inspector whose month before last the demo closes.
+const SHORT_OFFICER: &str = "officer-li-na";
+
+/// The month before last: over, and older than any step the demo dates.
+pub(crate) fn short_month(today: chrono::NaiveDate) -> (i32, u32) {
+    use chrono::Datelike;
+    let months = today.year() * 12 + today.month0() as i32 - 2;
+    (months.div_euclid(12), months.rem_euclid(12) as u32 + 1)
+}
 
 /// The major problem the demo lists.
 pub(crate) const HOMESTAY_FIRE: &str = "homestay-fire-safety";
@@ -49,7 +60,19 @@ impl Demo {
             )
             .await?;
         }
-        self.homestay_fire_safety().await
+        self.homestay_fire_safety().await?;
+        let (year, month) = short_month(self.today());
+        let close = pb::CloseDutyPeriodRequest {
+            request_id: self.next_request_id(),
+            person_id: SHORT_OFFICER.into(),
+            year,
+            month: month as i32,
+            ..Default::default()
+        };
+        self.responsibility
+            .close_duty_period(self.request(close, Who::Administrator))
+            .await?;
+        Ok(())
     }
 
     async fn assign(
@@ -132,5 +155,18 @@ impl Demo {
             .complete_sub_task(self.request(done, Who::Inspector))
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_month;
+
+    #[test]
+    fn the_month_before_last_crosses_the_new_year() {
+        let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        assert_eq!(short_month(day("2026-11-30")), (2026, 9));
+        assert_eq!(short_month(day("2026-02-01")), (2025, 12));
+        assert_eq!(short_month(day("2026-01-15")), (2025, 11));
     }
 }

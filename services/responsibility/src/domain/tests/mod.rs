@@ -1,6 +1,7 @@
 //! Given/when/then tests of who answers for what and of the committee's lists: every transition
 //! and every refusal with the reason the API reports.
 
+mod duty_period;
 mod responsibilities;
 mod safety_item;
 
@@ -18,6 +19,14 @@ pub fn noon(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(&format!("{text}T12:00:00+08:00"))
         .unwrap()
         .to_utc()
+}
+
+/// The short names of events.
+pub fn names<E: hl_proto::DomainEvent>(events: &[E]) -> Vec<String> {
+    events
+        .iter()
+        .map(|event| event.event_type().rsplit('.').next().unwrap().to_string())
+        .collect()
 }
 
 /// The reason of a refusal.
