@@ -283,6 +283,69 @@ async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
         .map(|row| (row.item.as_ref().unwrap().item_id.as_str(), row.overdue))
         .collect();
     assert_eq!(overdue, [("homestay", false), ("late", true)]);
+
+    // The overdue item gets its bulletin (通报), once, and it proposes an accountability case
+    // of the lead unit, which the bureau dismisses with its reason.
+    let sweep = |request_id: &str| pb::IssueOverdueBulletinsRequest {
+        request_id: request_id.into(),
+    };
+    let issued = duties
+        .issue_overdue_bulletins(by_administrator(sweep("sweep-1")))
+        .await
+        .expect("sweep")
+        .into_inner();
+    assert_eq!(issued.item_ids, ["late"]);
+    let again = duties
+        .issue_overdue_bulletins(by_administrator(sweep("sweep-2")))
+        .await
+        .expect("sweep again")
+        .into_inner();
+    assert!(again.item_ids.is_empty(), "{again:?}");
+    let case_id = format!(
+        "overdue-late-{:04}{:02}{:02}",
+        yesterday.year(),
+        yesterday.month(),
+        yesterday.day()
+    );
+    let case = wait_until("the overdue item's proposal", WAIT, || {
+        let mut client = duties.clone();
+        let name = format!("accountabilityCases/{case_id}");
+        async move {
+            client
+                .get_accountability_case(by_inspector(pb::GetAccountabilityCaseRequest {
+                    name,
+                    ..Default::default()
+                }))
+                .await
+                .ok()
+                .map(|case| case.into_inner())
+        }
+    })
+    .await;
+    assert_eq!(case.subject_id, "brigade-1");
+    assert_eq!(case.evidence, ["safetyItems/late"]);
+    let unexplained = duties
+        .dismiss_accountability_case(by_administrator(pb::AccountabilityStepRequest {
+            request_id: "dismiss-silent".into(),
+            name: case.name.clone(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(unexplained.code(), Code::InvalidArgument);
+    let dismissed = duties
+        .dismiss_accountability_case(by_administrator(pb::AccountabilityStepRequest {
+            request_id: "dismiss".into(),
+            name: case.name.clone(),
+            note: "期限已由安委会调整".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("dismiss")
+        .into_inner()
+        .case
+        .unwrap();
+    assert_eq!(dismissed.status, pb::AccountabilityStatus::Dismissed as i32);
 }
 
 /// The calendar day `days` from today.
@@ -342,10 +405,11 @@ async fn performances_count_once_across_a_crash_and_a_short_month_records_its_ga
     let mut duties = ResponsibilityServiceClient::new(channel.clone());
     let mut enforcement = EnforcementServiceClient::new(channel);
 
-    // officer-1 answers for both enterprises since the start of last month.
+    // officer-1 answers for both enterprises since the start of the month before last.
     let today = today();
     let this_month = today.with_day(1).unwrap();
     let last_month = this_month.pred_opt().unwrap().with_day(1).unwrap();
+    let month_before = last_month.pred_opt().unwrap().with_day(1).unwrap();
     for enterprise in [ENTERPRISE, OTHER_ENTERPRISE] {
         duties
             .assign_responsibility(by_administrator(pb::AssignResponsibilityRequest {
@@ -356,7 +420,7 @@ async fn performances_count_once_across_a_crash_and_a_short_month_records_its_ga
                 }),
                 person_id: "officer-1".into(),
                 duties: vec![pb::Duty::ResponsibleOfficer as i32],
-                valid_from: date(last_month),
+                valid_from: date(month_before),
                 ..Default::default()
             }))
             .await
@@ -475,5 +539,78 @@ async fn performances_count_once_across_a_crash_and_a_short_month_records_its_ga
             township.persons
         ),
         (TOWNSHIP, 2, 1)
+    );
+
+    // The month before closes short too: two months running proposes an accountability case
+    // (问责) for the later one, with both months as its evidence.
+    duties
+        .close_duty_period(by_administrator(close(
+            month_before.year(),
+            month_before.month(),
+        )))
+        .await
+        .expect("close the month before");
+    let later = format!(
+        "officer-1-{:04}-{:02}",
+        last_month.year(),
+        last_month.month()
+    );
+    let proposed = wait_until("the accountability proposal", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let listed = client
+                .list_accountability_cases(by_inspector(ledger::ListAccountabilityCasesRequest {
+                    subject_id: "officer-1".into(),
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            listed.cases.into_iter().next()
+        }
+    })
+    .await;
+    assert_eq!(proposed.case_id, format!("duty-gaps-{later}"));
+    assert_eq!(
+        proposed.trigger,
+        pb::AccountabilityTrigger::RepeatedDutyGaps as i32
+    );
+    assert_eq!(proposed.evidence.len(), 2);
+    let case_name = format!("accountabilityCases/{}", proposed.case_id);
+    let by_inspector_refused = duties
+        .open_accountability_case(by_inspector(pb::AccountabilityStepRequest {
+            request_id: "open-by-inspector".into(),
+            name: case_name.clone(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(by_inspector_refused.code(), Code::PermissionDenied);
+    duties
+        .open_accountability_case(by_administrator(pb::AccountabilityStepRequest {
+            request_id: "open-case".into(),
+            name: case_name.clone(),
+            note: "立案".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("open");
+    let concluded = duties
+        .conclude_accountability_case(by_administrator(pb::ConcludeAccountabilityCaseRequest {
+            request_id: "conclude-case".into(),
+            name: case_name,
+            outcome: pb::AccountabilityOutcome::AdmonitoryTalk as i32,
+            note: "约谈".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("conclude")
+        .into_inner()
+        .case
+        .unwrap();
+    assert_eq!(concluded.status, pb::AccountabilityStatus::Concluded as i32);
+    assert_eq!(
+        concluded.outcome,
+        pb::AccountabilityOutcome::AdmonitoryTalk as i32
     );
 }

@@ -60,6 +60,19 @@ pub fn require_government(
     Ok(())
 }
 
+/// A government-side actor, or a government system, whose jurisdiction covers the place: what
+/// may act on the system's own schedule (a bulletin for an overdue item, the case it proposes).
+pub fn require_government_or_system(
+    actor: &Actor,
+    place_code: &str,
+    action: &str,
+) -> Result<(), DomainError> {
+    if is_system_covering(actor, place_code) {
+        return Ok(());
+    }
+    require_government(actor, place_code, action)
+}
+
 /// A government-side actor working anywhere in the district, or above it: a township officer
 /// reports on district-wide work such as a supervision order's sub-tasks.
 pub fn require_government_within(

@@ -57,6 +57,7 @@ crate::domain_events! {
         CloseOutRequested(pb::CloseOutRequested),
         CloseOutRejected(pb::CloseOutRejected),
         ClosedOut(pb::SafetyItemClosedOut),
+        OverdueBulletinIssued(pb::OverdueBulletinIssued),
     }
 }
 
@@ -66,5 +67,15 @@ crate::domain_events! {
         PerformanceRecorded(pb::PerformanceRecorded),
         Closed(pb::DutyPeriodClosed),
         GapRecorded(pb::DutyGapRecorded),
+    }
+}
+
+crate::domain_events! {
+    /// Everything that can happen to an accountability case (问责).
+    pub enum AccountabilityEvent {
+        Proposed(pb::AccountabilityProposed),
+        Opened(pb::AccountabilityOpened),
+        Dismissed(pb::AccountabilityDismissed),
+        Concluded(pb::AccountabilityConcluded),
     }
 }

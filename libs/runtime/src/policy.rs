@@ -437,6 +437,27 @@ static RULES: &[Rule] = &[
         "hazard_ledger.responsibility.v1.ResponsibilityService/GetDutyPeriod",
         GOVERNMENT | S,
     ),
+    // Bulletins and accountability: decided by the bureau.
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/IssueOverdueBulletins",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/OpenAccountabilityCase",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/DismissAccountabilityCase",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/ConcludeAccountabilityCase",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/GetAccountabilityCase",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -581,6 +602,10 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/ListDutyShortfalls",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListAccountabilityCases",
         GOVERNMENT | S,
     ),
     // Operating the read models.

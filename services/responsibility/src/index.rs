@@ -16,6 +16,7 @@ use crate::domain::CONTEXT;
 use crate::domain::enterprise::Enterprise;
 use crate::domain::records::{AdminArea, GridCell, OrgUnit, Person};
 use crate::domain::responsibilities::Responsibilities;
+use crate::domain::safety_item::SafetyItem;
 
 /// An aggregate's state with the version it reflects.
 #[derive(Clone, Debug, Default)]
@@ -33,6 +34,8 @@ pub struct IndexState {
     pub persons: BTreeMap<String, Versioned<Person>>,
     /// Who answers for what, by object: what a month of duties expects of a person.
     pub responsibilities: BTreeMap<String, Versioned<Responsibilities>>,
+    /// The committee's items: which are past their deadline.
+    pub safety_items: BTreeMap<String, Versioned<SafetyItem>>,
 }
 
 /// An aggregate type the index keeps.
@@ -63,6 +66,11 @@ impl Indexed for OrgUnit {
 impl Indexed for Responsibilities {
     fn entries(state: &mut IndexState) -> &mut BTreeMap<String, Versioned<Self>> {
         &mut state.responsibilities
+    }
+}
+impl Indexed for SafetyItem {
+    fn entries(state: &mut IndexState) -> &mut BTreeMap<String, Versioned<Self>> {
+        &mut state.safety_items
     }
 }
 impl Indexed for Person {
@@ -126,8 +134,9 @@ impl RegistryIndex {
             "org_unit" => self.fold::<OrgUnit>(payload),
             "person" => self.fold::<Person>(payload),
             "responsibilities" => self.fold::<Responsibilities>(payload),
-            // The committee's lists and months of duty are read from their own aggregates.
-            "safety_item" | "duty_period" => Ok(()),
+            "safety_item" => self.fold::<SafetyItem>(payload),
+            // Months of duty and accountability cases are read from their own aggregates.
+            "duty_period" | "accountability_case" => Ok(()),
             other => Err(format!("unknown aggregate type {other}")),
         }
     }

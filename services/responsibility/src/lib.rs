@@ -7,6 +7,7 @@ pub mod api;
 pub mod domain;
 pub mod index;
 pub mod performances;
+pub mod proposals;
 pub mod read_models;
 
 use std::sync::Arc;
@@ -44,7 +45,12 @@ pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<R
         RepositorySettings::default(),
         index.clone(),
     );
-    let following = performances::start(store.clone(), region, duties.clone(), ready);
+    let following = performances::start(store.clone(), region, duties.clone(), ready.clone());
+    let proposing = proposals::start(store.clone(), region, duties.clone(), ready);
+    server.add_check(HealthCheck::new(
+        "accountability proposals process",
+        move || proposing.load(Ordering::SeqCst),
+    ));
     server.add_check(HealthCheck::new("duty performances process", move || {
         following.load(Ordering::SeqCst)
     }));

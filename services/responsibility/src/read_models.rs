@@ -10,12 +10,15 @@ use hl_readmodel::{Commit, ReadModel, Registry, TableSpec, columns, fold_rows, t
 use sqlx::AnyConnection;
 
 use crate::domain::CONTEXT;
+use crate::domain::accountability::AccountabilityCase;
 use crate::domain::duty_period::DutyPeriod;
 use crate::domain::records::{AdminArea, GridCell, OrgUnit, Person};
 use crate::domain::responsibilities::Responsibilities;
 use crate::domain::safety_item::SafetyItem;
 use hl_eventstore::EventMeta;
-use hl_proto::responsibility::v1::{ObjectKind, SafetyItemKind, SafetyItemStatus};
+use hl_proto::responsibility::v1::{
+    AccountabilityStatus, AccountabilityTrigger, ObjectKind, SafetyItemKind, SafetyItemStatus,
+};
 use hl_readmodel::{Json, StateModel, StateRow};
 
 columns! {
@@ -232,6 +235,43 @@ impl StateRow for DutyPeriodRow {
     }
 }
 
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct AccountabilityRow {
+        pub case_id: String,
+        pub status: AccountabilityStatus,
+        pub trigger: AccountabilityTrigger,
+        pub subject_id: String,
+        pub state: Json<AccountabilityCase>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(
+    AccountabilityRow,
+    "accountability_cases",
+    key(case_id),
+    index(subject_id)
+);
+
+impl StateRow for AccountabilityRow {
+    type State = AccountabilityCase;
+
+    fn state_mut(&mut self) -> &mut AccountabilityCase {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        let state = &self.state.0;
+        self.case_id = state.case_id.clone();
+        self.status = state.status;
+        self.trigger = state.trigger;
+        self.subject_id = state.subject_id.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
 /// Adds the registry's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
@@ -242,5 +282,6 @@ pub fn register(registry: &mut Registry) {
         .check_only::<PersonEvent>(CONTEXT, Person::AGGREGATE_TYPE)
         .add(StateModel::<ResponsibilitiesRow>::new())
         .add(StateModel::<SafetyItemRow>::new())
-        .add(StateModel::<DutyPeriodRow>::new());
+        .add(StateModel::<DutyPeriodRow>::new())
+        .add(StateModel::<AccountabilityRow>::new());
 }

@@ -679,6 +679,13 @@ impl LedgerService for LedgerGrpc {
     ) -> Result<Response<pb::ListDutyShortfallsResponse>, Status> {
         super::responsibility::list_duty_shortfalls(&self.0, request).await
     }
+
+    async fn list_accountability_cases(
+        &self,
+        request: Request<pb::ListAccountabilityCasesRequest>,
+    ) -> Result<Response<pb::ListAccountabilityCasesResponse>, Status> {
+        super::responsibility::list_accountability_cases(&self.0, request).await
+    }
 }
 
 fn sub_task(task: &SubTaskRow) -> hl_proto::hazards::v1::SubTask {

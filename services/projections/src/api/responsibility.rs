@@ -5,13 +5,15 @@ use chrono::NaiveDate;
 use hl_domain::access::require_district_reader;
 use hl_domain::clock::local_date;
 use hl_proto::ledger::v1 as pb;
-use hl_proto::responsibility::v1::{Duty, ObjectKind, SafetyItemKind, SafetyItemStatus};
-use hl_responsibility::api::duties::safety_item;
+use hl_proto::responsibility::v1::{
+    AccountabilityStatus, AccountabilityTrigger, Duty, ObjectKind, SafetyItemKind, SafetyItemStatus,
+};
+use hl_responsibility::api::duties::{accountability_case, safety_item};
 use hl_responsibility::domain::responsibilities::{
     DUTY_RULES, Responsibilities, responsibilities_id,
 };
 use hl_responsibility::read_models::{
-    DutyPeriodRow, GridCellRow, ResponsibilitiesRow, SafetyItemRow,
+    AccountabilityRow, DutyPeriodRow, GridCellRow, ResponsibilitiesRow, SafetyItemRow,
 };
 use hl_runtime::pagination::list;
 use hl_runtime::{ServiceError, Violations, caller};
@@ -287,6 +289,51 @@ pub async fn list_duty_shortfalls(
             .collect(),
         periods_closed,
         periods_short,
+        freshness: Some(freshness(shared)),
+    }))
+}
+
+pub async fn list_accountability_cases(
+    shared: &Shared,
+    request: Request<pb::ListAccountabilityCasesRequest>,
+) -> Result<Response<pb::ListAccountabilityCasesResponse>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    let status = violations.optional_enumeration::<AccountabilityStatus>("status", body.status);
+    let trigger = violations.optional_enumeration::<AccountabilityTrigger>("trigger", body.trigger);
+    violations.optional_identifier("subject_id", &body.subject_id);
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let matching = reader::all_rows::<AccountabilityRow>(&shared.database, shared.generation())
+        .await
+        .map_err(database_error)?
+        .into_iter()
+        .filter(|row| {
+            status.is_none_or(|wanted| {
+                wanted == AccountabilityStatus::Unspecified || wanted == row.status
+            })
+        })
+        .filter(|row| {
+            trigger.is_none_or(|wanted| {
+                wanted == AccountabilityTrigger::Unspecified || wanted == row.trigger
+            })
+        })
+        .filter(|row| body.subject_id.is_empty() || row.subject_id == body.subject_id)
+        .map(|row| {
+            let case = accountability_case(&row.state.0, row.version);
+            (row.case_id, case)
+        })
+        .collect();
+    let query = format!(
+        "status={}&trigger={}&subject={}",
+        body.status, body.trigger, body.subject_id
+    );
+    let listed = list(matching, body.page_size, &body.page_token, &query)?;
+    Ok(Response::new(pb::ListAccountabilityCasesResponse {
+        cases: listed.items,
+        next_page_token: listed.next_page_token,
+        total_size: listed.total_size,
         freshness: Some(freshness(shared)),
     }))
 }

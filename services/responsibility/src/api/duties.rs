@@ -8,12 +8,13 @@ use chrono::NaiveDate;
 use hl_eventstore::{EventStore, Repository, RepositorySettings};
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::responsibility_service_server::ResponsibilityService;
-use hl_proto::responsibility::v1::{Duty, ObjectKind, SafetyItemKind};
+use hl_proto::responsibility::v1::{AccountabilityOutcome, Duty, ObjectKind, SafetyItemKind};
 use hl_runtime::ServiceError;
 use hl_runtime::pipeline::{CommandCall, Committed, command_on_named, get_named};
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
 use tonic::{Request, Response, Status};
 
+use crate::domain::accountability::{AccountabilityCase, AccountabilityCommand};
 use crate::domain::duty_period::{DutyPeriod, DutyPeriodCommand, HeldDuty, expected_of, period_id};
 use crate::domain::responsibilities::{
     Assign, Held, Responsibilities, ResponsibilitiesCommand, responsibilities_id,
@@ -31,6 +32,8 @@ pub struct ResponsibilityApi {
     items: Repository<SafetyItem>,
     /// Months of duty: closed here, and fed by the performances process.
     pub(crate) duty_periods: Repository<DutyPeriod>,
+    /// Accountability cases: proposed by the accountability process, decided here.
+    pub(crate) cases: Repository<AccountabilityCase>,
 }
 
 impl ResponsibilityApi {
@@ -45,7 +48,8 @@ impl ResponsibilityApi {
             index,
             responsibilities: Repository::new(store.clone(), region, settings.clone()),
             items: Repository::new(store.clone(), region, settings.clone()),
-            duty_periods: Repository::new(store, region, settings),
+            duty_periods: Repository::new(store.clone(), region, settings.clone()),
+            cases: Repository::new(store, region, settings),
         })
     }
 
@@ -167,6 +171,60 @@ impl ResponsibilityApi {
         Ok(self.indexed(committed))
     }
 
+    /// Records an item in the index at once, so a sweep right after sees it.
+    fn indexed_item(
+        &self,
+        committed: Committed<SafetyItem>,
+    ) -> Response<pb::SafetyItemCommandResponse> {
+        self.index.upsert(
+            &committed.state.item_id,
+            &committed.state,
+            committed.version,
+        );
+        respond_item(committed)
+    }
+
+    /// Issues a bulletin (通报) for every item past its deadline on the day that has none for its
+    /// deadline, as `actor`; returns the items it issued one for.
+    pub async fn issue_overdue_bulletins(
+        &self,
+        actor: &hl_proto::common::v1::Actor,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, ServiceError> {
+        let day = hl_domain::clock::local_date(now);
+        let due: Vec<(String, NaiveDate)> = self
+            .index
+            .read()
+            .safety_items
+            .iter()
+            .filter(|(_, entry)| {
+                entry.state.is_overdue(day) && entry.state.bulletin_for != entry.state.deadline
+            })
+            .filter_map(|(id, entry)| Some((id.clone(), entry.state.deadline?)))
+            .collect();
+        let mut issued = Vec::new();
+        for (item_id, deadline) in due {
+            let meta = hl_eventstore::RequestMeta {
+                request_id: format!("bulletin:{item_id}:{deadline}"),
+                actor: actor.clone(),
+                occurred_at: None,
+                correlation_id: None,
+                migrated_by: None,
+            };
+            let executed = self
+                .items
+                .execute(&item_id, &SafetyItemCommand::IssueOverdueBulletin, &meta)
+                .await
+                .map_err(ServiceError::from)?;
+            if !executed.replayed && !executed.commit.event_ids.is_empty() {
+                self.index
+                    .upsert(&item_id, &executed.state, executed.version);
+                issued.push(item_id);
+            }
+        }
+        Ok(issued)
+    }
+
     /// Records an object's responsibilities in the index at once, so a month closed right
     /// after an assignment counts it.
     fn indexed(
@@ -277,7 +335,7 @@ impl ResponsibilityApi {
         let id = call.new_id::<SafetyItem>(&call.body.item_id);
         call.run(&self.items, Some(id), &SafetyItemCommand::List(item))
             .await
-            .map(respond_item)
+            .map(|committed| self.indexed_item(committed))
     }
 
     async fn assign_sub_task(
@@ -309,7 +367,9 @@ impl ResponsibilityApi {
             description: body.description.trim().to_string(),
             deadline: deadline.unwrap_or_default(),
         };
-        call.run(&self.items, id, &command).await.map(respond_item)
+        call.run(&self.items, id, &command)
+            .await
+            .map(|committed| self.indexed_item(committed))
     }
 
     async fn item_step(
@@ -327,7 +387,7 @@ impl ResponsibilityApi {
             step(body.note.trim().to_string())
         })
         .await
-        .map(respond_item)
+        .map(|committed| self.indexed_item(committed))
     }
 }
 
@@ -407,6 +467,32 @@ pub fn duty_period(state: &DutyPeriod, version: u64) -> pb::DutyPeriod {
 fn respond_period(committed: Committed<DutyPeriod>) -> Response<pb::DutyPeriodCommandResponse> {
     Response::new(pb::DutyPeriodCommandResponse {
         period: Some(duty_period(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn accountability_case(state: &AccountabilityCase, version: u64) -> pb::AccountabilityCase {
+    pb::AccountabilityCase {
+        name: format!("accountabilityCases/{}", state.case_id),
+        case_id: state.case_id.clone(),
+        region: state.region.clone(),
+        trigger: state.trigger as i32,
+        subject_id: state.subject_id.clone(),
+        evidence: state.evidence.clone(),
+        summary: state.summary.clone(),
+        status: state.status as i32,
+        outcome: state.outcome as i32,
+        decision_note: state.decision_note.clone(),
+        decided_by: state.decided_by.clone(),
+        version,
+    }
+}
+
+fn respond_case(
+    committed: Committed<AccountabilityCase>,
+) -> Response<pb::AccountabilityCaseCommandResponse> {
+    Response::new(pb::AccountabilityCaseCommandResponse {
+        case: Some(accountability_case(&committed.state, committed.version)),
         commit: Some(committed.commit),
     })
 }
@@ -506,7 +592,7 @@ impl ResponsibilityService for ResponsibilityGrpc {
             }
         })
         .await
-        .map(respond_item)
+        .map(|committed| self.0.indexed_item(committed))
     }
 
     async fn request_close_out(&self, request: Request<pb::SafetyItemStepRequest>) -> ItemResponse {
@@ -548,6 +634,80 @@ impl ResponsibilityService for ResponsibilityGrpc {
         hl_domain::access::require_district_reader(&fetched.actor, &self.0.region)
             .map_err(ServiceError::from)?;
         Ok(Response::new(duty_period(&fetched.state, fetched.version)))
+    }
+
+    async fn issue_overdue_bulletins(
+        &self,
+        request: Request<pb::IssueOverdueBulletinsRequest>,
+    ) -> Result<Response<pb::IssueOverdueBulletinsResponse>, Status> {
+        self.0.require_index()?;
+        let call = CommandCall::from_request(request)?;
+        let item_ids = self
+            .0
+            .issue_overdue_bulletins(&call.actor, call.now)
+            .await?;
+        Ok(Response::new(pb::IssueOverdueBulletinsResponse {
+            item_ids,
+        }))
+    }
+
+    async fn open_accountability_case(
+        &self,
+        request: Request<pb::AccountabilityStepRequest>,
+    ) -> Result<Response<pb::AccountabilityCaseCommandResponse>, Status> {
+        command_on_named(&self.0.cases, request, |violations, body| {
+            violations.optional_text("note", &body.note, MAX_TEXT);
+            AccountabilityCommand::Open {
+                note: body.note.trim().to_string(),
+            }
+        })
+        .await
+        .map(respond_case)
+    }
+
+    async fn dismiss_accountability_case(
+        &self,
+        request: Request<pb::AccountabilityStepRequest>,
+    ) -> Result<Response<pb::AccountabilityCaseCommandResponse>, Status> {
+        command_on_named(&self.0.cases, request, |violations, body| {
+            violations.text("note", &body.note, MAX_TEXT);
+            AccountabilityCommand::Dismiss {
+                reason: body.note.trim().to_string(),
+            }
+        })
+        .await
+        .map(respond_case)
+    }
+
+    async fn conclude_accountability_case(
+        &self,
+        request: Request<pb::ConcludeAccountabilityCaseRequest>,
+    ) -> Result<Response<pb::AccountabilityCaseCommandResponse>, Status> {
+        command_on_named(&self.0.cases, request, |violations, body| {
+            let outcome = violations
+                .enumeration::<AccountabilityOutcome>("outcome", body.outcome)
+                .unwrap_or_default();
+            violations.text("note", &body.note, MAX_TEXT);
+            AccountabilityCommand::Conclude {
+                outcome,
+                note: body.note.trim().to_string(),
+            }
+        })
+        .await
+        .map(respond_case)
+    }
+
+    async fn get_accountability_case(
+        &self,
+        request: Request<pb::GetAccountabilityCaseRequest>,
+    ) -> Result<Response<pb::AccountabilityCase>, Status> {
+        let fetched = get_named(&self.0.cases, request).await?;
+        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(accountability_case(
+            &fetched.state,
+            fetched.version,
+        )))
     }
 
     async fn get_safety_item(

@@ -3,6 +3,7 @@
 //! what ([`responsibilities`]) and for the committee's lists ([`safety_item`]). Enterprises live in the enterprise directory
 //! (`hl-directory`), which every context reads.
 
+pub mod accountability;
 pub mod duty_period;
 pub mod responsibilities;
 pub mod safety_item;

@@ -3,7 +3,8 @@
 //! close-out goes back to InProgress. Its sub-tasks go to departments and townships, each with a
 //! deadline no later than the item's. Close-out needs every sub-task done, and the bureau
 //! administrator who approves it may not be the one who asked for it: no one signs off their own
-//! list. Nothing removes an item or a rejection from the record.
+//! list. Nothing removes an item or a rejection from the record. An item past its deadline gets
+//! one bulletin (通报) per deadline, which proposes an accountability case.
 
 use chrono::NaiveDate;
 use hl_domain::access::{require_bureau, require_government};
@@ -57,6 +58,8 @@ pub enum SafetyItemCommand {
     ApproveCloseOut {
         note: String,
     },
+    /// 通报 an item past its deadline; nothing when it is not overdue or has its bulletin.
+    IssueOverdueBulletin,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -75,6 +78,8 @@ pub struct SafetyItem {
     pub close_out_requested_by: String,
     pub closed_out_on: Option<NaiveDate>,
     pub rejected_close_outs: u32,
+    /// The deadline a bulletin was issued for, if one was.
+    pub bulletin_for: Option<NaiveDate>,
 }
 
 impl SafetyItem {
@@ -264,6 +269,25 @@ impl SafetyItem {
                     },
                 )])
             }
+            SafetyItemCommand::IssueOverdueBulletin => {
+                hl_domain::access::require_government_or_system(
+                    &context.actor,
+                    &self.region,
+                    "issue a bulletin",
+                )?;
+                let day = local_date(context.occurred_at);
+                if !self.is_overdue(day) || self.bulletin_for == self.deadline {
+                    return Ok(Vec::new());
+                }
+                Ok(vec![SafetyItemEvent::OverdueBulletinIssued(
+                    pb::OverdueBulletinIssued {
+                        item_id,
+                        deadline: self.deadline.map(Into::into),
+                        overdue_sub_task_ids: self.overdue_sub_tasks(day),
+                        lead_unit_id: self.lead_unit_id.clone(),
+                    },
+                )])
+            }
             SafetyItemCommand::ApproveCloseOut { note } => {
                 require_bureau(&context.actor, &self.region, "approve a close-out (销号)")?;
                 self.in_status(&[CloseOutRequested], "approve the close-out of")?;
@@ -365,6 +389,9 @@ impl Aggregate for SafetyItem {
             SafetyItemEvent::CloseOutRejected(rejected) => {
                 self.rejected_close_outs += 1;
                 self.note(InProgress, &rejected.reason, meta);
+            }
+            SafetyItemEvent::OverdueBulletinIssued(bulletin) => {
+                self.bulletin_for = bulletin.deadline.and_then(|day| day.to_naive());
             }
             SafetyItemEvent::ClosedOut(closed) => {
                 self.closed_out_on = closed.closed_out_on.and_then(|day| day.to_naive());

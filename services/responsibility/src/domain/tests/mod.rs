@@ -1,6 +1,7 @@
 //! Given/when/then tests of who answers for what and of the committee's lists: every transition
 //! and every refusal with the reason the API reports.
 
+mod accountability;
 mod duty_period;
 mod responsibilities;
 mod safety_item;

@@ -232,3 +232,48 @@ fn overdue_is_read_on_a_day_for_the_item_and_each_sub_task() {
     assert!(!item.is_overdue(day("2026-10-31")));
     assert!(item.is_overdue(day("2026-11-01")));
 }
+
+#[test]
+fn an_overdue_item_gets_one_bulletin_per_deadline() {
+    let system = Actor {
+        id: "hazard-ledger-schedule".into(),
+        role: Role::System as i32,
+        organisation: "hazard-ledger".into(),
+        region: "330903".into(),
+    };
+    let mut item = accepted_with_tasks();
+    // Not yet overdue: nothing.
+    let early = item
+        .when(
+            &SafetyItemCommand::IssueOverdueBulletin,
+            &system,
+            noon("2026-10-31"),
+        )
+        .unwrap();
+    assert!(early.is_empty());
+    let events = item
+        .then(
+            &SafetyItemCommand::IssueOverdueBulletin,
+            &system,
+            noon("2026-11-01"),
+        )
+        .unwrap();
+    assert_eq!(names(&events), ["OverdueBulletinIssued"]);
+    assert_eq!(item.bulletin_for, Some(day("2026-10-31")));
+    let again = item
+        .when(
+            &SafetyItemCommand::IssueOverdueBulletin,
+            &system,
+            noon("2026-11-02"),
+        )
+        .unwrap();
+    assert!(again.is_empty(), "one bulletin per deadline");
+    assert_eq!(
+        reason(item.when(
+            &SafetyItemCommand::IssueOverdueBulletin,
+            &enterprise(),
+            noon("2026-11-02")
+        )),
+        "GOVERNMENT_ROLE_REQUIRED"
+    );
+}
