@@ -614,3 +614,150 @@ async fn performances_count_once_across_a_crash_and_a_short_month_records_its_ga
         pb::AccountabilityOutcome::AdmonitoryTalk as i32
     );
 }
+
+#[tokio::test]
+async fn a_township_centre_to_standard_counts_for_t11() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = start(&nats, data_dir.path()).await;
+    let channel = suite.channel().await;
+    register_district(channel.clone(), &[Registered::cold_store(ENTERPRISE)]).await;
+    register_unit(channel.clone(), "centre-1").await;
+    let staff = ["staff-1", "staff-2", "staff-3"];
+    register_officers_in(channel.clone(), "centre-1", &staff, (2035, 12, 31)).await;
+    let mut duties = ResponsibilityServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+    let name = format!("emergencyCentres/{TOWNSHIP}");
+
+    let not_a_township = duties
+        .establish_emergency_centre(by_administrator(pb::EstablishEmergencyCentreRequest {
+            request_id: "establish-district".into(),
+            township_code: REGION.into(),
+            org_unit_id: "centre-1".into(),
+            display_name: "中心".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(hl_testkit::fields(&not_a_township), ["township_code"]);
+    duties
+        .establish_emergency_centre(by_administrator(pb::EstablishEmergencyCentreRequest {
+            request_id: "establish".into(),
+            township_code: TOWNSHIP.into(),
+            org_unit_id: "centre-1".into(),
+            display_name: "沈家门街道应急管理中心".into(),
+            command_venue: "街道办事处二楼".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("establish");
+    duties
+        .set_centre_staff(by_administrator(pb::SetCentreStaffRequest {
+            request_id: "staff".into(),
+            name: name.clone(),
+            staff_ids: staff.iter().map(|id| id.to_string()).collect(),
+            command_venue: "街道办事处二楼".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("staff");
+    duties
+        .set_centre_roster(by_administrator(pb::SetCentreRosterRequest {
+            request_id: "roster".into(),
+            name: name.clone(),
+            days: vec![pb::RosterDay {
+                day: date(today()),
+                person_id: "staff-1".into(),
+            }],
+            ..Default::default()
+        }))
+        .await
+        .expect("roster");
+    let equipment = |quantity: u32| {
+        ["SATELLITE_PHONE", "GENERATOR", "LOUDSPEAKER", "LIFE_JACKET"]
+            .iter()
+            .map(|code| pb::EquipmentCount {
+                code: code.to_string(),
+                quantity: if *code == "LIFE_JACKET" { quantity } else { 2 },
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut twice = equipment(30);
+    twice.push(twice[0].clone());
+    let refused = duties
+        .record_centre_equipment(by_administrator(pb::RecordCentreEquipmentRequest {
+            request_id: "equipment-twice".into(),
+            name: name.clone(),
+            equipment: twice,
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(hl_testkit::fields(&refused), ["equipment[4].code"]);
+    duties
+        .record_centre_equipment(by_administrator(pb::RecordCentreEquipmentRequest {
+            request_id: "equipment".into(),
+            name: name.clone(),
+            equipment: equipment(30),
+            ..Default::default()
+        }))
+        .await
+        .expect("equipment");
+    duties
+        .record_readiness_check(by_inspector(pb::RecordReadinessCheckRequest {
+            request_id: "check".into(),
+            name: name.clone(),
+            passed: true,
+            ..Default::default()
+        }))
+        .await
+        .expect("check");
+
+    let listed = wait_until("T11 in the ledger", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let listed = client
+                .list_emergency_centres(
+                    by_inspector(ledger::ListEmergencyCentresRequest::default()),
+                )
+                .await
+                .ok()?
+                .into_inner();
+            (listed.to_standard == 1).then_some(listed)
+        }
+    })
+    .await;
+    assert_eq!(listed.townships, 2);
+    assert_eq!(listed.to_standard_share, Some(0.5));
+    let ready = &listed.centres[0];
+    assert_eq!(ready.township_code, TOWNSHIP);
+    assert!(ready.on_duty && ready.command_venue);
+    assert_eq!(ready.last_check.as_ref().unwrap().checked_by, "officer-1");
+    assert!(!listed.centres[1].established);
+
+    // Too few life jackets: no longer to standard.
+    duties
+        .record_centre_equipment(by_administrator(pb::RecordCentreEquipmentRequest {
+            request_id: "equipment-short".into(),
+            name,
+            equipment: equipment(5),
+            ..Default::default()
+        }))
+        .await
+        .expect("equipment");
+    let short = wait_until("the shortfall in the ledger", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let listed = client
+                .list_emergency_centres(
+                    by_inspector(ledger::ListEmergencyCentresRequest::default()),
+                )
+                .await
+                .ok()?
+                .into_inner();
+            (listed.to_standard == 0).then_some(listed)
+        }
+    })
+    .await;
+    assert_eq!(short.centres[0].equipment_short, ["LIFE_JACKET"]);
+}

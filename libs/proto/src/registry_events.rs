@@ -79,3 +79,14 @@ crate::domain_events! {
         Concluded(pb::AccountabilityConcluded),
     }
 }
+
+crate::domain_events! {
+    /// Everything that can happen to a township's emergency centre (乡镇应急管理中心).
+    pub enum EmergencyCentreEvent {
+        Established(pb::EmergencyCentreEstablished),
+        StaffSet(pb::CentreStaffSet),
+        RosterSet(pb::CentreRosterSet),
+        EquipmentRecorded(pb::CentreEquipmentRecorded),
+        ReadinessChecked(pb::ReadinessCheckRecorded),
+    }
+}

@@ -458,6 +458,32 @@ static RULES: &[Rule] = &[
         "hazard_ledger.responsibility.v1.ResponsibilityService/GetAccountabilityCase",
         GOVERNMENT | S,
     ),
+    // Township emergency centres: established by the bureau, kept by registrars, checked by
+    // the government side.
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/EstablishEmergencyCentre",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/SetCentreStaff",
+        REGISTRARS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/SetCentreRoster",
+        REGISTRARS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/RecordCentreEquipment",
+        REGISTRARS,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/RecordReadinessCheck",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/GetEmergencyCentre",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -606,6 +632,10 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/ListAccountabilityCases",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListEmergencyCentres",
         GOVERNMENT | S,
     ),
     // Operating the read models.

@@ -135,8 +135,8 @@ impl RegistryIndex {
             "person" => self.fold::<Person>(payload),
             "responsibilities" => self.fold::<Responsibilities>(payload),
             "safety_item" => self.fold::<SafetyItem>(payload),
-            // Months of duty and accountability cases are read from their own aggregates.
-            "duty_period" | "accountability_case" => Ok(()),
+            // Months of duty, accountability cases and centres are read from their own aggregates.
+            "duty_period" | "accountability_case" | "emergency_centre" => Ok(()),
             other => Err(format!("unknown aggregate type {other}")),
         }
     }

@@ -12,6 +12,7 @@ use sqlx::AnyConnection;
 use crate::domain::CONTEXT;
 use crate::domain::accountability::AccountabilityCase;
 use crate::domain::duty_period::DutyPeriod;
+use crate::domain::emergency_centre::EmergencyCentre;
 use crate::domain::records::{AdminArea, GridCell, OrgUnit, Person};
 use crate::domain::responsibilities::Responsibilities;
 use crate::domain::safety_item::SafetyItem;
@@ -272,6 +273,31 @@ impl StateRow for AccountabilityRow {
     }
 }
 
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct CentreRow {
+        pub township_code: String,
+        pub state: Json<EmergencyCentre>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(CentreRow, "emergency_centres", key(township_code));
+
+impl StateRow for CentreRow {
+    type State = EmergencyCentre;
+
+    fn state_mut(&mut self) -> &mut EmergencyCentre {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.township_code = self.state.0.township_code.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
 /// Adds the registry's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
@@ -283,5 +309,6 @@ pub fn register(registry: &mut Registry) {
         .add(StateModel::<ResponsibilitiesRow>::new())
         .add(StateModel::<SafetyItemRow>::new())
         .add(StateModel::<DutyPeriodRow>::new())
-        .add(StateModel::<AccountabilityRow>::new());
+        .add(StateModel::<AccountabilityRow>::new())
+        .add(StateModel::<CentreRow>::new());
 }

@@ -686,6 +686,13 @@ impl LedgerService for LedgerGrpc {
     ) -> Result<Response<pb::ListAccountabilityCasesResponse>, Status> {
         super::responsibility::list_accountability_cases(&self.0, request).await
     }
+
+    async fn list_emergency_centres(
+        &self,
+        request: Request<pb::ListEmergencyCentresRequest>,
+    ) -> Result<Response<pb::ListEmergencyCentresResponse>, Status> {
+        super::responsibility::list_emergency_centres(&self.0, request).await
+    }
 }
 
 fn sub_task(task: &SubTaskRow) -> hl_proto::hazards::v1::SubTask {

@@ -13,7 +13,8 @@ use hl_responsibility::domain::responsibilities::{
     DUTY_RULES, Responsibilities, responsibilities_id,
 };
 use hl_responsibility::read_models::{
-    AccountabilityRow, DutyPeriodRow, GridCellRow, ResponsibilitiesRow, SafetyItemRow,
+    AccountabilityRow, AreaRow, CentreRow, DutyPeriodRow, GridCellRow, ResponsibilitiesRow,
+    SafetyItemRow,
 };
 use hl_runtime::pagination::list;
 use hl_runtime::{ServiceError, Violations, caller};
@@ -334,6 +335,72 @@ pub async fn list_accountability_cases(
         cases: listed.items,
         next_page_token: listed.next_page_token,
         total_size: listed.total_size,
+        freshness: Some(freshness(shared)),
+    }))
+}
+
+pub async fn list_emergency_centres(
+    shared: &Shared,
+    request: Request<pb::ListEmergencyCentresRequest>,
+) -> Result<Response<pb::ListEmergencyCentresResponse>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    let day = day_asked(&mut violations, body.day.as_ref());
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let (database, generation) = (&shared.database, shared.generation());
+    let centres: HashMap<String, CentreRow> = reader::all_rows::<CentreRow>(database, generation)
+        .await
+        .map_err(database_error)?
+        .into_iter()
+        .map(|row| (row.township_code.clone(), row))
+        .collect();
+    let townships: Vec<AreaRow> = reader::all_rows::<AreaRow>(database, generation)
+        .await
+        .map_err(database_error)?
+        .into_iter()
+        .filter(|area| area.level == hl_proto::responsibility::v1::AdminAreaLevel::Township)
+        .collect();
+    let mut rows = Vec::with_capacity(townships.len());
+    for township in &townships {
+        let mut row = pb::CentreReadiness {
+            township_code: township.code.clone(),
+            township_name: township.name.clone(),
+            ..pb::CentreReadiness::default()
+        };
+        if let Some(centre) = centres.get(&township.code) {
+            let centre = &centre.state.0;
+            let readiness = centre.readiness(day).map_err(ServiceError::from)?;
+            row = pb::CentreReadiness {
+                established: true,
+                command_venue: readiness.command_venue,
+                staff: readiness.staff,
+                staff_required: readiness.staff_required,
+                on_duty: readiness.on_duty,
+                to_standard: readiness.to_standard(),
+                equipment_short: readiness.equipment_short,
+                last_check: centre.last_check(day).cloned(),
+                ..row
+            };
+        }
+        rows.push((township.code.clone(), row));
+    }
+    let to_standard = rows.iter().filter(|(_, row)| row.to_standard).count() as u32;
+    let count = rows.len() as u32;
+    let listed = list(
+        rows,
+        body.page_size,
+        &body.page_token,
+        &format!("day={day}"),
+    )?;
+    Ok(Response::new(pb::ListEmergencyCentresResponse {
+        centres: listed.items,
+        next_page_token: listed.next_page_token,
+        total_size: listed.total_size,
+        townships: count,
+        to_standard,
+        to_standard_share: crate::reconciliation::ratio(to_standard, count),
         freshness: Some(freshness(shared)),
     }))
 }

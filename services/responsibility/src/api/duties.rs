@@ -16,6 +16,7 @@ use tonic::{Request, Response, Status};
 
 use crate::domain::accountability::{AccountabilityCase, AccountabilityCommand};
 use crate::domain::duty_period::{DutyPeriod, DutyPeriodCommand, HeldDuty, expected_of, period_id};
+use crate::domain::emergency_centre::EmergencyCentre;
 use crate::domain::responsibilities::{
     Assign, Held, Responsibilities, ResponsibilitiesCommand, responsibilities_id,
 };
@@ -34,6 +35,7 @@ pub struct ResponsibilityApi {
     pub(crate) duty_periods: Repository<DutyPeriod>,
     /// Accountability cases: proposed by the accountability process, decided here.
     pub(crate) cases: Repository<AccountabilityCase>,
+    centres: Repository<EmergencyCentre>,
 }
 
 impl ResponsibilityApi {
@@ -49,11 +51,24 @@ impl ResponsibilityApi {
             responsibilities: Repository::new(store.clone(), region, settings.clone()),
             items: Repository::new(store.clone(), region, settings.clone()),
             duty_periods: Repository::new(store.clone(), region, settings.clone()),
-            cases: Repository::new(store, region, settings),
+            cases: Repository::new(store.clone(), region, settings.clone()),
+            centres: Repository::new(store, region, settings),
         })
     }
 
-    fn require_index(&self) -> Result<(), Status> {
+    pub(super) fn index(&self) -> &RegistryIndex {
+        &self.index
+    }
+
+    pub(super) fn centres(&self) -> &Repository<EmergencyCentre> {
+        &self.centres
+    }
+
+    pub(super) fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub(super) fn require_index(&self) -> Result<(), Status> {
         if self.index.is_ready() {
             Ok(())
         } else {
@@ -508,6 +523,7 @@ fn respond_item(committed: Committed<SafetyItem>) -> Response<pb::SafetyItemComm
 pub struct ResponsibilityGrpc(pub Arc<ResponsibilityApi>);
 
 type ItemResponse = Result<Response<pb::SafetyItemCommandResponse>, Status>;
+type CentreResponse = Result<Response<pb::EmergencyCentreCommandResponse>, Status>;
 
 #[tonic::async_trait]
 impl ResponsibilityService for ResponsibilityGrpc {
@@ -708,6 +724,48 @@ impl ResponsibilityService for ResponsibilityGrpc {
             &fetched.state,
             fetched.version,
         )))
+    }
+
+    async fn establish_emergency_centre(
+        &self,
+        request: Request<pb::EstablishEmergencyCentreRequest>,
+    ) -> CentreResponse {
+        self.0.establish_centre(request).await
+    }
+
+    async fn set_centre_staff(
+        &self,
+        request: Request<pb::SetCentreStaffRequest>,
+    ) -> CentreResponse {
+        self.0.set_centre_staff(request).await
+    }
+
+    async fn set_centre_roster(
+        &self,
+        request: Request<pb::SetCentreRosterRequest>,
+    ) -> CentreResponse {
+        self.0.set_centre_roster(request).await
+    }
+
+    async fn record_centre_equipment(
+        &self,
+        request: Request<pb::RecordCentreEquipmentRequest>,
+    ) -> CentreResponse {
+        self.0.record_centre_equipment(request).await
+    }
+
+    async fn record_readiness_check(
+        &self,
+        request: Request<pb::RecordReadinessCheckRequest>,
+    ) -> CentreResponse {
+        self.0.record_readiness_check(request).await
+    }
+
+    async fn get_emergency_centre(
+        &self,
+        request: Request<pb::GetEmergencyCentreRequest>,
+    ) -> Result<Response<pb::EmergencyCentre>, Status> {
+        self.0.get_centre(request).await
     }
 
     async fn get_safety_item(

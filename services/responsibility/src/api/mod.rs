@@ -2,6 +2,7 @@
 //! (`hl_runtime::pipeline`) and then into the in-memory index, so a caller lists what it has just
 //! written; lists read the index.
 
+pub mod centres;
 pub mod duties;
 mod import;
 mod requests;

@@ -5,6 +5,7 @@
 
 pub mod accountability;
 pub mod duty_period;
+pub mod emergency_centre;
 pub mod responsibilities;
 pub mod safety_item;
 #[cfg(test)]

@@ -223,6 +223,27 @@ async fn print_responsibility(
             missing.join(", ")
         );
     }
+    let centres = ledger
+        .list_emergency_centres(demo.request(
+            pb::ListEmergencyCentresRequest::default(),
+            Who::Administrator,
+        ))
+        .await?
+        .into_inner();
+    println!(
+        "Township emergency centres: T11 {} of {} townships to standard",
+        centres.to_standard, centres.townships
+    );
+    for centre in centres.centres.iter().filter(|centre| centre.established) {
+        println!(
+            "  {:<12} staff {} of {}, on duty today: {}, equipment short: {}",
+            centre.township_name,
+            centre.staff,
+            centre.staff_required,
+            if centre.on_duty { "yes" } else { "no" },
+            centre.equipment_short.join(", ")
+        );
+    }
     let items = ledger
         .list_safety_items(demo.request(
             pb::ListSafetyItemsRequest {

@@ -3,6 +3,7 @@
 
 mod accountability;
 mod duty_period;
+mod emergency_centre;
 mod responsibilities;
 mod safety_item;
 
