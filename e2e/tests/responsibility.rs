@@ -17,7 +17,8 @@ use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::responsibility_service_client::ResponsibilityServiceClient;
 use hl_testkit::actors::{
-    ENTERPRISE, OTHER_ENTERPRISE, REGION, TOWNSHIP, as_actor, by_administrator, by_inspector,
+    ENTERPRISE, OTHER_ENTERPRISE, OTHER_TOWNSHIP, REGION, TOWNSHIP, as_actor, by_administrator,
+    by_inspector,
 };
 use hl_testkit::fixtures::{Registered, register_district, register_officers_in, register_unit};
 use hl_testkit::inspections::{TEAM, complete, inspect, today};
@@ -760,4 +761,149 @@ async fn a_township_centre_to_standard_counts_for_t11() {
     })
     .await;
     assert_eq!(short.centres[0].equipment_short, ["LIFE_JACKET"]);
+}
+
+#[tokio::test]
+async fn an_evaluation_ranks_townships_on_computed_and_entered_scores() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = start(&nats, data_dir.path()).await;
+    let channel = suite.channel().await;
+    register_district(channel.clone(), &[Registered::cold_store(ENTERPRISE)]).await;
+    register_officers_in(channel.clone(), "", &TEAM, (2035, 12, 31)).await;
+    let mut duties = ResponsibilityServiceClient::new(channel.clone());
+    let mut enforcement = EnforcementServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+    // A government finding the cold store's self-check missed: TOWNSHIP's self-discovery is 0.
+    inspect(&mut enforcement, "insp-1", &["f-1"]).await;
+
+    let year = today().year();
+    let open = |id: &str, year: i32| pb::OpenEvaluationRequest {
+        request_id: format!("open-{id}"),
+        evaluation_id: id.into(),
+        year,
+        ..Default::default()
+    };
+    let evaluation = duties
+        .open_evaluation(by_administrator(open("this-year", year)))
+        .await
+        .expect("open")
+        .into_inner()
+        .evaluation
+        .unwrap();
+    assert_eq!(evaluation.units, [TOWNSHIP, OTHER_TOWNSHIP]);
+    let photo = hl_proto::common::v1::EvidenceRef {
+        sha256: "cd".repeat(32),
+        media_type: "application/pdf".into(),
+        ..Default::default()
+    };
+    let enter_all = |evaluation: &str| {
+        let mut requests = Vec::new();
+        for unit in [TOWNSHIP, OTHER_TOWNSHIP] {
+            for item in ["TRAINING", "CENTRE_BUILDING"] {
+                requests.push(pb::EnterEvaluationScoreRequest {
+                    request_id: format!("enter-{evaluation}-{unit}-{item}"),
+                    name: format!("evaluations/{evaluation}"),
+                    unit: unit.into(),
+                    item_code: item.into(),
+                    score: 10,
+                    evidence: vec![photo.clone()],
+                    ..Default::default()
+                });
+            }
+        }
+        requests
+    };
+    for request in enter_all("this-year") {
+        duties
+            .enter_evaluation_score(by_administrator(request))
+            .await
+            .expect("enter");
+    }
+    let computed = pb::EnterEvaluationScoreRequest {
+        request_id: "enter-computed".into(),
+        name: "evaluations/this-year".into(),
+        unit: TOWNSHIP.into(),
+        item_code: "SELF_DISCOVERY".into(),
+        score: 30,
+        evidence: vec![photo.clone()],
+        ..Default::default()
+    };
+    let refused = duties
+        .enter_evaluation_score(by_administrator(computed))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+
+    let table_of = |name: &str| ledger::GetEvaluationTableRequest { name: name.into() };
+    let table = wait_until("the missed finding in the evaluation", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let table = client
+                .get_evaluation_table(by_inspector(table_of("evaluations/this-year")))
+                .await
+                .ok()?
+                .into_inner();
+            let last = table.rows.last()?;
+            (last.unit == TOWNSHIP && last.items[0].denominator.len() == 1).then_some(table)
+        }
+    })
+    .await;
+    let (first, second) = (&table.rows[0], &table.rows[1]);
+    assert_eq!(
+        (first.unit.as_str(), first.rank, first.total),
+        (OTHER_TOWNSHIP, 1, 90.0)
+    );
+    assert_eq!((second.rank, second.total), (2, 60.0));
+    let discovery = &second.items[0];
+    assert_eq!(discovery.item_code, "SELF_DISCOVERY");
+    assert_eq!(discovery.figure, Some(0.0));
+    assert_eq!(discovery.denominator, ["hazards/insp-1-f-1"]);
+    let early = duties
+        .publish_evaluation(by_administrator(pb::PublishEvaluationRequest {
+            request_id: "publish-early".into(),
+            name: "evaluations/this-year".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition);
+
+    // Last year's evaluation, published: read as of its publication.
+    duties
+        .open_evaluation(by_administrator(open("last-year", year - 1)))
+        .await
+        .expect("open last year");
+    for request in enter_all("last-year") {
+        duties
+            .enter_evaluation_score(by_administrator(request))
+            .await
+            .expect("enter");
+    }
+    let published = duties
+        .publish_evaluation(by_administrator(pb::PublishEvaluationRequest {
+            request_id: "publish".into(),
+            name: "evaluations/last-year".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("publish")
+        .into_inner()
+        .evaluation
+        .unwrap();
+    let table = wait_until("the published table", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let table = client
+                .get_evaluation_table(by_inspector(table_of("evaluations/last-year")))
+                .await
+                .ok()?
+                .into_inner();
+            table.published.then_some(table)
+        }
+    })
+    .await;
+    assert_eq!(table.as_of, published.published_at);
+    let ranks: Vec<u32> = table.rows.iter().map(|row| row.rank).collect();
+    assert_eq!(ranks, [1, 1], "equal totals share a rank");
 }

@@ -90,3 +90,12 @@ crate::domain_events! {
         ReadinessChecked(pb::ReadinessCheckRecorded),
     }
 }
+
+crate::domain_events! {
+    /// Everything that can happen to a year's evaluation (责任考评).
+    pub enum EvaluationEvent {
+        Opened(pb::EvaluationOpened),
+        ScoreEntered(pb::EvaluationScoreEntered),
+        Published(pb::EvaluationPublished),
+    }
+}

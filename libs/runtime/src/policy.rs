@@ -484,6 +484,23 @@ static RULES: &[Rule] = &[
         "hazard_ledger.responsibility.v1.ResponsibilityService/GetEmergencyCentre",
         GOVERNMENT | S,
     ),
+    // Evaluations: opened, scored and published by the bureau.
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/OpenEvaluation",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/EnterEvaluationScore",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/PublishEvaluation",
+        A,
+    ),
+    allow(
+        "hazard_ledger.responsibility.v1.ResponsibilityService/GetEvaluation",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -636,6 +653,10 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/ListEmergencyCentres",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/GetEvaluationTable",
         GOVERNMENT | S,
     ),
     // Operating the read models.

@@ -135,8 +135,8 @@ impl RegistryIndex {
             "person" => self.fold::<Person>(payload),
             "responsibilities" => self.fold::<Responsibilities>(payload),
             "safety_item" => self.fold::<SafetyItem>(payload),
-            // Months of duty, accountability cases and centres are read from their own aggregates.
-            "duty_period" | "accountability_case" | "emergency_centre" => Ok(()),
+            // The context's other aggregates are read from their own repositories.
+            "duty_period" | "accountability_case" | "emergency_centre" | "evaluation" => Ok(()),
             other => Err(format!("unknown aggregate type {other}")),
         }
     }

@@ -13,6 +13,7 @@ use crate::domain::CONTEXT;
 use crate::domain::accountability::AccountabilityCase;
 use crate::domain::duty_period::DutyPeriod;
 use crate::domain::emergency_centre::EmergencyCentre;
+use crate::domain::evaluation::Evaluation;
 use crate::domain::records::{AdminArea, GridCell, OrgUnit, Person};
 use crate::domain::responsibilities::Responsibilities;
 use crate::domain::safety_item::SafetyItem;
@@ -298,6 +299,33 @@ impl StateRow for CentreRow {
     }
 }
 
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct EvaluationStateRow {
+        pub evaluation_id: String,
+        pub year: i32,
+        pub state: Json<Evaluation>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(EvaluationStateRow, "evaluations", key(evaluation_id));
+
+impl StateRow for EvaluationStateRow {
+    type State = Evaluation;
+
+    fn state_mut(&mut self) -> &mut Evaluation {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.evaluation_id = self.state.0.evaluation_id.clone();
+        self.year = self.state.0.year;
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
 /// Adds the registry's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
@@ -310,5 +338,6 @@ pub fn register(registry: &mut Registry) {
         .add(StateModel::<SafetyItemRow>::new())
         .add(StateModel::<DutyPeriodRow>::new())
         .add(StateModel::<AccountabilityRow>::new())
-        .add(StateModel::<CentreRow>::new());
+        .add(StateModel::<CentreRow>::new())
+        .add(StateModel::<EvaluationStateRow>::new());
 }

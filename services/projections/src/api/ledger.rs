@@ -37,7 +37,7 @@ impl LedgerGrpc {
     }
 
     /// The snapshot and its discrepancies; for now, kept until the read model moves.
-    async fn reconciled(&self, scope: &Scope) -> Result<Arc<Reconciled>, Status> {
+    pub(super) async fn reconciled(&self, scope: &Scope) -> Result<Arc<Reconciled>, Status> {
         // Read before the snapshot: content newer than its key only costs a recomputation.
         let version = self.0.content_version();
         if let Some(kept) = self.0.reconciliations.get(&version, scope) {
@@ -692,6 +692,13 @@ impl LedgerService for LedgerGrpc {
         request: Request<pb::ListEmergencyCentresRequest>,
     ) -> Result<Response<pb::ListEmergencyCentresResponse>, Status> {
         super::responsibility::list_emergency_centres(&self.0, request).await
+    }
+
+    async fn get_evaluation_table(
+        &self,
+        request: Request<pb::GetEvaluationTableRequest>,
+    ) -> Result<Response<pb::EvaluationTable>, Status> {
+        super::evaluation::get_evaluation_table(self, request).await
     }
 }
 

@@ -3,11 +3,13 @@
 //! - `ledger`: LedgerService, the two ledgers and their reconciliation.
 //! - `enforcement`: its inspections and penalty cases queries.
 //! - `responsibility`: responsibility gaps and the committee's lists.
+//! - `evaluation`: the townships' evaluation table.
 //! - `records`: read-model rows and reconciliation results as API messages.
 //! - `admin`: ProjectionAdminService, the status and rebuild of the read models.
 
 mod admin;
 mod enforcement;
+mod evaluation;
 mod ledger;
 mod records;
 mod responsibility;

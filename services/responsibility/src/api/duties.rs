@@ -17,6 +17,7 @@ use tonic::{Request, Response, Status};
 use crate::domain::accountability::{AccountabilityCase, AccountabilityCommand};
 use crate::domain::duty_period::{DutyPeriod, DutyPeriodCommand, HeldDuty, expected_of, period_id};
 use crate::domain::emergency_centre::EmergencyCentre;
+use crate::domain::evaluation::Evaluation;
 use crate::domain::responsibilities::{
     Assign, Held, Responsibilities, ResponsibilitiesCommand, responsibilities_id,
 };
@@ -36,6 +37,7 @@ pub struct ResponsibilityApi {
     /// Accountability cases: proposed by the accountability process, decided here.
     pub(crate) cases: Repository<AccountabilityCase>,
     centres: Repository<EmergencyCentre>,
+    evaluations: Repository<Evaluation>,
 }
 
 impl ResponsibilityApi {
@@ -52,7 +54,8 @@ impl ResponsibilityApi {
             items: Repository::new(store.clone(), region, settings.clone()),
             duty_periods: Repository::new(store.clone(), region, settings.clone()),
             cases: Repository::new(store.clone(), region, settings.clone()),
-            centres: Repository::new(store, region, settings),
+            centres: Repository::new(store.clone(), region, settings.clone()),
+            evaluations: Repository::new(store, region, settings),
         })
     }
 
@@ -62,6 +65,10 @@ impl ResponsibilityApi {
 
     pub(super) fn centres(&self) -> &Repository<EmergencyCentre> {
         &self.centres
+    }
+
+    pub(super) fn evaluations(&self) -> &Repository<Evaluation> {
+        &self.evaluations
     }
 
     pub(super) fn region(&self) -> &str {
@@ -524,6 +531,7 @@ pub struct ResponsibilityGrpc(pub Arc<ResponsibilityApi>);
 
 type ItemResponse = Result<Response<pb::SafetyItemCommandResponse>, Status>;
 type CentreResponse = Result<Response<pb::EmergencyCentreCommandResponse>, Status>;
+type EvaluationResponse = Result<Response<pb::EvaluationCommandResponse>, Status>;
 
 #[tonic::async_trait]
 impl ResponsibilityService for ResponsibilityGrpc {
@@ -766,6 +774,34 @@ impl ResponsibilityService for ResponsibilityGrpc {
         request: Request<pb::GetEmergencyCentreRequest>,
     ) -> Result<Response<pb::EmergencyCentre>, Status> {
         self.0.get_centre(request).await
+    }
+
+    async fn open_evaluation(
+        &self,
+        request: Request<pb::OpenEvaluationRequest>,
+    ) -> EvaluationResponse {
+        self.0.open_evaluation(request).await
+    }
+
+    async fn enter_evaluation_score(
+        &self,
+        request: Request<pb::EnterEvaluationScoreRequest>,
+    ) -> EvaluationResponse {
+        self.0.enter_evaluation_score(request).await
+    }
+
+    async fn publish_evaluation(
+        &self,
+        request: Request<pb::PublishEvaluationRequest>,
+    ) -> EvaluationResponse {
+        self.0.publish_evaluation(request).await
+    }
+
+    async fn get_evaluation(
+        &self,
+        request: Request<pb::GetEvaluationRequest>,
+    ) -> Result<Response<pb::Evaluation>, Status> {
+        self.0.get_evaluation(request).await
     }
 
     async fn get_safety_item(

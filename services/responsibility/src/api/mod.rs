@@ -4,6 +4,7 @@
 
 pub mod centres;
 pub mod duties;
+pub mod evaluations;
 mod import;
 mod requests;
 mod resources;

@@ -6,6 +6,7 @@
 pub mod accountability;
 pub mod duty_period;
 pub mod emergency_centre;
+pub mod evaluation;
 pub mod responsibilities;
 pub mod safety_item;
 #[cfg(test)]

@@ -244,6 +244,31 @@ async fn print_responsibility(
             centre.equipment_short.join(", ")
         );
     }
+    let year = chrono::Datelike::year(&demo.today());
+    let table = ledger
+        .get_evaluation_table(demo.request(
+            pb::GetEvaluationTableRequest {
+                name: format!("evaluations/{}", super::responsibility::evaluation_id(year)),
+            },
+            Who::Administrator,
+        ))
+        .await?
+        .into_inner();
+    println!("Township evaluation (责任考评) {year}, as of today:");
+    for row in &table.rows {
+        let scores: Vec<String> = row
+            .items
+            .iter()
+            .map(|item| format!("{:.0}", item.score))
+            .collect();
+        println!(
+            "  {:>2}. {:<12} {:>5.1}  ({})",
+            row.rank,
+            row.unit_name,
+            row.total,
+            scores.join(" + ")
+        );
+    }
     let items = ledger
         .list_safety_items(demo.request(
             pb::ListSafetyItemsRequest {

@@ -23,6 +23,11 @@ pub(crate) fn short_month(today: chrono::NaiveDate) -> (i32, u32) {
     (months.div_euclid(12), months.rem_euclid(12) as u32 + 1)
 }
 
+/// The id of a year's evaluation.
+pub(crate) fn evaluation_id(year: i32) -> String {
+    format!("townships-{year}")
+}
+
 /// The major problem the demo lists.
 pub(crate) const HOMESTAY_FIRE: &str = "homestay-fire-safety";
 
@@ -62,6 +67,7 @@ impl Demo {
         }
         self.homestay_fire_safety().await?;
         self.liuheng_centre().await?;
+        self.evaluation().await?;
         let (year, month) = short_month(self.today());
         let close = pb::CloseDutyPeriodRequest {
             request_id: self.next_request_id(),
@@ -98,6 +104,38 @@ impl Demo {
         self.responsibility
             .assign_responsibility(self.request(request, Who::Administrator))
             .await?;
+        Ok(())
+    }
+
+    /// The year's evaluation of the townships (责任考评), its entered items scored from the
+    /// townships' reports; the computed ones are read from the ledgers.
+    async fn evaluation(&mut self) -> Result<(), Status> {
+        let year = chrono::Datelike::year(&self.today());
+        let opened = pb::OpenEvaluationRequest {
+            request_id: self.next_request_id(),
+            evaluation_id: evaluation_id(year),
+            year,
+            ..Default::default()
+        };
+        self.responsibility
+            .open_evaluation(self.request(opened, Who::Administrator))
+            .await?;
+        for (index, (township, _, _)) in super::TOWNSHIPS.iter().enumerate() {
+            for (item, score) in [("CENTRE_BUILDING", 15 - index as u32), ("TRAINING", 12)] {
+                let entered = pb::EnterEvaluationScoreRequest {
+                    request_id: self.next_request_id(),
+                    name: format!("evaluations/{}", evaluation_id(year)),
+                    unit: township.to_string(),
+                    item_code: item.into(),
+                    score,
+                    evidence: vec![photo(&format!("{township} {item} 考评材料"))],
+                    ..Default::default()
+                };
+                self.responsibility
+                    .enter_evaluation_score(self.request(entered, Who::Administrator))
+                    .await?;
+            }
+        }
         Ok(())
     }
 

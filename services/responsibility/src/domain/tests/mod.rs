@@ -4,6 +4,7 @@
 mod accountability;
 mod duty_period;
 mod emergency_centre;
+mod evaluation;
 mod responsibilities;
 mod safety_item;
 

@@ -1,0 +1,162 @@
+//! The evaluation table of LedgerService (责任考评): each township's score on the sheet's items,
+//! the computed ones read from the reconciliation of the year as of the publication (or now,
+//! before it), each with its figure and the records it counted.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use hl_domain::access::require_district_reader;
+use hl_proto::ledger::v1 as pb;
+use hl_proto::ledger::v1::{DiscrepancyClass, GroupBy};
+use hl_responsibility::domain::evaluation::{SHEETS, Sheet, Source};
+use hl_responsibility::read_models::{AreaRow, EvaluationStateRow};
+use hl_runtime::validation::resource_id;
+use hl_runtime::{ServiceError, caller};
+use tonic::{Request, Response, Status};
+
+use super::database_error;
+use super::ledger::LedgerGrpc;
+use crate::reader::{self, Scope};
+use crate::reconciliation::{self, Rates, ratio};
+
+fn hazard_names(ids: &[String]) -> Vec<String> {
+    ids.iter().map(|id| format!("hazards/{id}")).collect()
+}
+
+pub async fn get_evaluation_table(
+    ledger: &LedgerGrpc,
+    request: Request<pb::GetEvaluationTableRequest>,
+) -> Result<Response<pb::EvaluationTable>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let evaluation_id = resource_id("name", &body.name, "evaluations")?.to_string();
+    let shared = &ledger.0;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let (database, generation) = (&shared.database, shared.generation());
+    let Some(row) = reader::all_rows::<EvaluationStateRow>(database, generation)
+        .await
+        .map_err(database_error)?
+        .into_iter()
+        .find(|row| row.evaluation_id == evaluation_id)
+    else {
+        return Err(ServiceError::not_found(format!("evaluations/{evaluation_id}")).into());
+    };
+    let evaluation = row.state.0;
+    let sheet = &SHEETS
+        .by_name(&evaluation.sheet_version)
+        .map_err(ServiceError::from)?
+        .rules;
+    let now = Utc::now();
+    let as_of = evaluation.published_at.unwrap_or(now).min(now);
+    let year = evaluation.year;
+    let scope = Scope {
+        as_of,
+        known_at: as_of,
+        current: evaluation.published_at.is_none(),
+        period_start: NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
+        period_end: NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default(),
+        enterprise_id: None,
+        township_code: None,
+        industry: None,
+    };
+    let reconciled = ledger.reconciled(&scope).await?;
+    let (_, by_township) = reconciliation::rates(
+        &reconciled.snapshot,
+        &reconciled.discrepancies,
+        GroupBy::Township,
+    );
+    let mut overdue: HashMap<&str, Vec<String>> = HashMap::new();
+    for row in reconciled
+        .discrepancies
+        .iter()
+        .filter(|row| row.class == DiscrepancyClass::Overdue)
+    {
+        overdue
+            .entry(row.attributes.township_code.as_str())
+            .or_default()
+            .extend(row.hazard_ids.iter().cloned());
+    }
+    let names: HashMap<String, String> = reader::all_rows::<AreaRow>(database, generation)
+        .await
+        .map_err(database_error)?
+        .into_iter()
+        .map(|area| (area.code, area.name))
+        .collect();
+    let empty = Rates::default();
+    let mut rows: Vec<pb::EvaluationRow> = evaluation
+        .units
+        .iter()
+        .map(|unit| {
+            let rates = by_township.get(unit).unwrap_or(&empty);
+            let overdue = overdue.get(unit.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            let items: Vec<pb::EvaluationItemScore> = sheet
+                .items
+                .iter()
+                .map(|item| {
+                    let mut scored = pb::EvaluationItemScore {
+                        item_code: item.code.to_string(),
+                        title: item.title.to_string(),
+                        points: item.points,
+                        ..pb::EvaluationItemScore::default()
+                    };
+                    match item.source {
+                        Source::SelfDiscoveryRate => {
+                            let rate = &rates.self_discovery;
+                            scored.figure = rate.value();
+                            scored.count = rate.numerator.len() as u32;
+                            scored.numerator = hazard_names(&rate.numerator);
+                            scored.denominator = hazard_names(&rate.denominator);
+                            scored.score = Sheet::computed_score(item, scored.figure, 0);
+                        }
+                        Source::OverdueHazards { .. } => {
+                            scored.count = overdue.len() as u32;
+                            scored.numerator = hazard_names(overdue);
+                            scored.score = Sheet::computed_score(item, None, scored.count);
+                        }
+                        Source::InspectionCoverage => {
+                            scored.figure = ratio(rates.visits_done, rates.visits_required);
+                            scored.count = rates.visits_done;
+                            scored.score = Sheet::computed_score(item, scored.figure, 0);
+                        }
+                        Source::Entered => {
+                            scored.entered = true;
+                            if let Some(entered) = evaluation.entered.iter().find(|entered| {
+                                &entered.unit == unit && entered.item_code == item.code
+                            }) {
+                                scored.score = f64::from(entered.score);
+                                scored.note = entered.note.clone();
+                                scored.numerator = entered
+                                    .evidence
+                                    .iter()
+                                    .map(|evidence| format!("evidence/{}", evidence.sha256))
+                                    .collect();
+                            }
+                        }
+                    }
+                    scored
+                })
+                .collect();
+            pb::EvaluationRow {
+                unit: unit.clone(),
+                unit_name: names.get(unit).cloned().unwrap_or_default(),
+                total: (items.iter().map(|item| item.score).sum::<f64>() * 10.0).round() / 10.0,
+                items,
+                rank: 0,
+            }
+        })
+        .collect();
+    let totals: Vec<f64> = rows.iter().map(|row| row.total).collect();
+    for row in &mut rows {
+        row.rank = 1 + totals.iter().filter(|total| **total > row.total).count() as u32;
+    }
+    rows.sort_by(|left, right| left.rank.cmp(&right.rank).then(left.unit.cmp(&right.unit)));
+    Ok(Response::new(pb::EvaluationTable {
+        evaluation_id,
+        year,
+        sheet_version: evaluation.sheet_version,
+        published: evaluation.published_at.is_some(),
+        as_of: Some(hl_proto::timestamp(as_of)),
+        rows,
+        freshness: Some(super::freshness(shared)),
+    }))
+}

@@ -1,0 +1,114 @@
+//! The evaluation's handlers: the townships it covers come from the registry.
+
+use hl_proto::responsibility::v1 as pb;
+use hl_proto::responsibility::v1::AdminAreaLevel;
+use hl_runtime::ServiceError;
+use hl_runtime::pipeline::{CommandCall, Committed, command_on_named, get_named};
+use hl_runtime::validation::MAX_TEXT;
+use tonic::{Request, Response, Status};
+
+use super::duties::ResponsibilityApi;
+use crate::domain::evaluation::{Evaluation, EvaluationCommand};
+
+pub fn evaluation(state: &Evaluation, version: u64) -> pb::Evaluation {
+    pb::Evaluation {
+        name: format!("evaluations/{}", state.evaluation_id),
+        evaluation_id: state.evaluation_id.clone(),
+        region: state.region.clone(),
+        year: state.year,
+        units: state.units.clone(),
+        sheet_version: state.sheet_version.clone(),
+        entered: state.entered.clone(),
+        published_at: state.published_at.map(hl_proto::timestamp),
+        version,
+    }
+}
+
+fn respond(committed: Committed<Evaluation>) -> Response<pb::EvaluationCommandResponse> {
+    Response::new(pb::EvaluationCommandResponse {
+        evaluation: Some(evaluation(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+impl ResponsibilityApi {
+    pub(super) async fn open_evaluation(
+        &self,
+        request: Request<pb::OpenEvaluationRequest>,
+    ) -> Result<Response<pb::EvaluationCommandResponse>, Status> {
+        self.require_index()?;
+        let mut call = CommandCall::from_request(request)?;
+        call.violations
+            .optional_identifier("evaluation_id", &call.body.evaluation_id);
+        if !(2000..=2100).contains(&call.body.year) {
+            call.violations
+                .add("year", "a calendar year from 2000 to 2100");
+        }
+        let units: Vec<String> = self
+            .index()
+            .read()
+            .areas
+            .iter()
+            .filter(|(code, entry)| {
+                code.starts_with(self.region())
+                    && entry
+                        .state
+                        .record
+                        .as_ref()
+                        .is_some_and(|area| area.level == AdminAreaLevel::Township as i32)
+            })
+            .map(|(code, _)| code.clone())
+            .collect();
+        let command = EvaluationCommand::Open {
+            region: self.region().to_string(),
+            year: call.body.year,
+            units,
+        };
+        let id = call.new_id::<Evaluation>(&call.body.evaluation_id);
+        call.run(self.evaluations(), Some(id), &command)
+            .await
+            .map(respond)
+    }
+
+    pub(super) async fn enter_evaluation_score(
+        &self,
+        request: Request<pb::EnterEvaluationScoreRequest>,
+    ) -> Result<Response<pb::EvaluationCommandResponse>, Status> {
+        command_on_named(self.evaluations(), request, |violations, body| {
+            violations.identifier("unit", &body.unit);
+            violations.identifier("item_code", &body.item_code);
+            violations.optional_text("note", &body.note, MAX_TEXT);
+            violations.evidence("evidence", &body.evidence, true);
+            EvaluationCommand::Enter {
+                unit: body.unit.clone(),
+                item_code: body.item_code.clone(),
+                score: body.score,
+                note: body.note.trim().to_string(),
+                evidence: body.evidence.clone(),
+            }
+        })
+        .await
+        .map(respond)
+    }
+
+    pub(super) async fn publish_evaluation(
+        &self,
+        request: Request<pb::PublishEvaluationRequest>,
+    ) -> Result<Response<pb::EvaluationCommandResponse>, Status> {
+        command_on_named(self.evaluations(), request, |_, _| {
+            EvaluationCommand::Publish
+        })
+        .await
+        .map(respond)
+    }
+
+    pub(super) async fn get_evaluation(
+        &self,
+        request: Request<pb::GetEvaluationRequest>,
+    ) -> Result<Response<pb::Evaluation>, Status> {
+        let fetched = get_named(self.evaluations(), request).await?;
+        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(evaluation(&fetched.state, fetched.version)))
+    }
+}

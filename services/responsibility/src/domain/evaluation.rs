@@ -1,0 +1,326 @@
+//! 责任考评: a year's score sheet per township, built from a versioned sheet definition. Some
+//! items are computed from the ledgers (the township's self-discovery rate, its overdue hazards,
+//! its inspection coverage against the annual plan) by the ledger query that reads the sheet;
+//! the others are entered here by the bureau, each with its evidence. Publishing records the
+//! moment the table is read as of, so the published ranks can always be read again as they were.
+
+use chrono::Datelike;
+use hl_domain::access::require_bureau;
+use hl_domain::clock::local_date;
+use hl_domain::rules::{RuleBook, Version};
+use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
+use hl_proto::common::v1::EvidenceRef;
+use hl_proto::registry_events::EvaluationEvent;
+use hl_proto::responsibility::v1 as pb;
+use serde::{Deserialize, Serialize};
+
+use super::DomainError;
+
+/// Where an item's score comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The self-discovery rate (matched ÷ government findings) times the item's points; full
+    /// points when the government found nothing.
+    SelfDiscoveryRate,
+    /// The item's points less `per_item` for each hazard overdue in the year, down to zero.
+    OverdueHazards { per_item: u32 },
+    /// Visits done ÷ visits the annual plan requires, times the points; full points when the
+    /// plan requires none.
+    InspectionCoverage,
+    /// Entered by the bureau with its evidence.
+    Entered,
+}
+
+#[derive(Debug)]
+pub struct SheetItem {
+    pub code: &'static str,
+    pub title: &'static str,
+    pub points: u32,
+    pub source: Source,
+}
+
+#[derive(Debug)]
+pub struct Sheet {
+    pub items: &'static [SheetItem],
+}
+
+impl Sheet {
+    pub fn item(&self, code: &str) -> Option<&SheetItem> {
+        self.items.iter().find(|item| item.code == code)
+    }
+
+    /// The score of a computed item from its figure (a rate, or a count).
+    pub fn computed_score(item: &SheetItem, figure: Option<f64>, count: u32) -> f64 {
+        let points = f64::from(item.points);
+        match item.source {
+            Source::SelfDiscoveryRate | Source::InspectionCoverage => figure
+                .map_or(points, |rate| {
+                    (rate.clamp(0.0, 1.0) * points * 10.0).round() / 10.0
+                }),
+            Source::OverdueHazards { per_item } => {
+                f64::from(item.points.saturating_sub(per_item.saturating_mul(count)))
+            }
+            Source::Entered => 0.0,
+        }
+    }
+}
+
+pub const SHEETS: RuleBook<Sheet> = RuleBook {
+    subject: "evaluation sheet",
+    versions: &[Version {
+        // 安全生产责任制考核 of the townships [the items and points are the district's working
+        // sheet; the bureau confirms them].
+        name: "township-sheet-2023-01-01",
+        effective_from: (2023, 1, 1),
+        rules: Sheet {
+            items: &[
+                SheetItem {
+                    code: "SELF_DISCOVERY",
+                    title: "企业隐患自查自纠率",
+                    points: 30,
+                    source: Source::SelfDiscoveryRate,
+                },
+                SheetItem {
+                    code: "OVERDUE_HAZARDS",
+                    title: "隐患逾期未整改",
+                    points: 20,
+                    source: Source::OverdueHazards { per_item: 2 },
+                },
+                SheetItem {
+                    code: "INSPECTION_COVERAGE",
+                    title: "年度监督检查计划完成率",
+                    points: 20,
+                    source: Source::InspectionCoverage,
+                },
+                SheetItem {
+                    code: "CENTRE_BUILDING",
+                    title: "乡镇应急管理中心建设",
+                    points: 15,
+                    source: Source::Entered,
+                },
+                SheetItem {
+                    code: "TRAINING",
+                    title: "安全生产宣传培训",
+                    points: 15,
+                    source: Source::Entered,
+                },
+            ],
+        },
+    }],
+};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum EvaluationCommand {
+    Open {
+        region: String,
+        year: i32,
+        units: Vec<String>,
+    },
+    Enter {
+        unit: String,
+        item_code: String,
+        score: u32,
+        note: String,
+        evidence: Vec<EvidenceRef>,
+    },
+    Publish,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub evaluation_id: String,
+    pub region: String,
+    pub year: i32,
+    pub units: Vec<String>,
+    pub sheet_version: String,
+    pub entered: Vec<pb::EnteredScore>,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Evaluation {
+    fn enter(
+        &self,
+        (unit, item_code, score): (&str, &str, u32),
+        note: &str,
+        evidence: &[EvidenceRef],
+        context: &CommandContext,
+    ) -> Result<Vec<EvaluationEvent>, DomainError> {
+        require_bureau(&context.actor, &self.region, "enter an evaluation score")?;
+        if self.published_at.is_some() {
+            return Err(DomainError::precondition(
+                "EVALUATION_PUBLISHED",
+                format!("evaluations/{} is published", self.evaluation_id),
+            ));
+        }
+        if !self.units.iter().any(|known| known == unit) {
+            return Err(DomainError::invalid(
+                "unit",
+                format!(
+                    "{unit} is not evaluated in evaluations/{}",
+                    self.evaluation_id
+                ),
+            ));
+        }
+        let sheet = &SHEETS.by_name(&self.sheet_version)?.rules;
+        let Some(item) = sheet
+            .item(item_code)
+            .filter(|item| item.source == Source::Entered)
+        else {
+            return Err(DomainError::invalid(
+                "item_code",
+                format!(
+                    "{item_code:?} is not an entered item of {}; computed items come from the ledgers",
+                    self.sheet_version
+                ),
+            ));
+        };
+        if score > item.points {
+            return Err(DomainError::invalid(
+                "score",
+                format!("{} is scored out of {}", item.code, item.points),
+            ));
+        }
+        if evidence.is_empty() {
+            return Err(DomainError::invalid(
+                "evidence",
+                "an entered score names its evidence",
+            ));
+        }
+        Ok(vec![EvaluationEvent::ScoreEntered(
+            pb::EvaluationScoreEntered {
+                evaluation_id: self.evaluation_id.clone(),
+                score: Some(pb::EnteredScore {
+                    unit: unit.to_string(),
+                    item_code: item_code.to_string(),
+                    score,
+                    note: note.to_string(),
+                    evidence: evidence.to_vec(),
+                    entered_by: context.actor.id.clone(),
+                }),
+            },
+        )])
+    }
+
+    fn publish(&self, context: &CommandContext) -> Result<Vec<EvaluationEvent>, DomainError> {
+        require_bureau(&context.actor, &self.region, "publish an evaluation")?;
+        if self.published_at.is_some() {
+            return Err(DomainError::precondition(
+                "EVALUATION_PUBLISHED",
+                format!("evaluations/{} is published", self.evaluation_id),
+            ));
+        }
+        let sheet = &SHEETS.by_name(&self.sheet_version)?.rules;
+        let missing: Vec<String> =
+            self.units
+                .iter()
+                .flat_map(|unit| {
+                    sheet
+                        .items
+                        .iter()
+                        .filter(|item| item.source == Source::Entered)
+                        .filter(move |item| {
+                            !self.entered.iter().any(|entered| {
+                                &entered.unit == unit && entered.item_code == item.code
+                            })
+                        })
+                        .map(move |item| format!("{unit}/{}", item.code))
+                })
+                .collect();
+        if !missing.is_empty() {
+            return Err(DomainError::precondition(
+                "SCORES_MISSING",
+                format!("still to enter: {}", missing.join(", ")),
+            ));
+        }
+        // The year's figures are read as of the publication: not before the year has ended.
+        let day = local_date(context.occurred_at);
+        if day.year() <= self.year {
+            return Err(DomainError::precondition(
+                "EVALUATION_YEAR_NOT_OVER",
+                format!("{} is evaluated once it is over", self.year),
+            ));
+        }
+        Ok(vec![EvaluationEvent::Published(pb::EvaluationPublished {
+            evaluation_id: self.evaluation_id.clone(),
+        })])
+    }
+}
+
+impl Aggregate for Evaluation {
+    type Event = EvaluationEvent;
+    type Command = EvaluationCommand;
+    type Error = DomainError;
+    const CONTEXT: &'static str = super::CONTEXT;
+    const AGGREGATE_TYPE: &'static str = "evaluation";
+    const COLLECTION: &'static str = "evaluations";
+
+    fn expects(command: &EvaluationCommand) -> Expects {
+        match command {
+            EvaluationCommand::Open { .. } => Expects::New,
+            _ => Expects::Existing,
+        }
+    }
+
+    fn decide(
+        &self,
+        command: &EvaluationCommand,
+        context: &CommandContext,
+    ) -> Result<Vec<EvaluationEvent>, DomainError> {
+        match command {
+            EvaluationCommand::Open {
+                region,
+                year,
+                units,
+            } => {
+                require_bureau(&context.actor, region, "open an evaluation")?;
+                if units.is_empty() {
+                    return Err(DomainError::precondition(
+                        "NO_UNITS",
+                        "the district has no township to evaluate",
+                    ));
+                }
+                let day = chrono::NaiveDate::from_ymd_opt(*year, 1, 1).unwrap_or_default();
+                Ok(vec![EvaluationEvent::Opened(pb::EvaluationOpened {
+                    evaluation_id: context.aggregate_id.clone(),
+                    region: region.clone(),
+                    year: *year,
+                    units: units.clone(),
+                    sheet_version: SHEETS.in_force(day).name.to_string(),
+                })])
+            }
+            EvaluationCommand::Enter {
+                unit,
+                item_code,
+                score,
+                note,
+                evidence,
+            } => self.enter((unit, item_code, *score), note, evidence, context),
+            EvaluationCommand::Publish => self.publish(context),
+        }
+    }
+
+    fn apply(&mut self, event: &EvaluationEvent, meta: &EventMeta) {
+        match event {
+            EvaluationEvent::Opened(opened) => {
+                *self = Evaluation {
+                    evaluation_id: opened.evaluation_id.clone(),
+                    region: opened.region.clone(),
+                    year: opened.year,
+                    units: opened.units.clone(),
+                    sheet_version: opened.sheet_version.clone(),
+                    ..Evaluation::default()
+                };
+            }
+            EvaluationEvent::ScoreEntered(entered) => {
+                if let Some(score) = &entered.score {
+                    // An item entered again replaces its score; the earlier one stays in history.
+                    self.entered.retain(|known| {
+                        !(known.unit == score.unit && known.item_code == score.item_code)
+                    });
+                    self.entered.push(score.clone());
+                }
+            }
+            EvaluationEvent::Published(_) => self.published_at = Some(meta.occurred_at),
+        }
+    }
+}

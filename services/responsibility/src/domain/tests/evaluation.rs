@@ -1,0 +1,142 @@
+//! 责任考评: entered items only, within their points and with evidence; computed items scored
+//! from their figures; published once the year is over and every entered item is scored, and
+//! fixed from then on.
+
+use hl_domain::Given;
+use hl_proto::common::v1::EvidenceRef;
+
+use super::*;
+use crate::domain::evaluation::{Evaluation, EvaluationCommand, SHEETS, Sheet};
+
+const UNITS: [&str; 2] = ["330903001", "330903002"];
+
+fn opened() -> Given<Evaluation> {
+    Given::<Evaluation>::new("evaluation-2026").given(
+        &EvaluationCommand::Open {
+            region: "330903".into(),
+            year: 2026,
+            units: UNITS.iter().map(|unit| unit.to_string()).collect(),
+        },
+        &administrator(),
+        noon("2026-12-01"),
+    )
+}
+
+fn evidence() -> Vec<EvidenceRef> {
+    vec![EvidenceRef {
+        sha256: "ab".repeat(32),
+        media_type: "application/pdf".into(),
+        ..EvidenceRef::default()
+    }]
+}
+
+fn enter(unit: &str, item: &str, score: u32) -> EvaluationCommand {
+    EvaluationCommand::Enter {
+        unit: unit.into(),
+        item_code: item.into(),
+        score,
+        note: String::new(),
+        evidence: evidence(),
+    }
+}
+
+#[test]
+fn computed_items_score_from_their_figures() {
+    let sheet = &SHEETS.versions[0].rules;
+    let discovery = sheet.item("SELF_DISCOVERY").unwrap();
+    assert_eq!(Sheet::computed_score(discovery, Some(0.5), 0), 15.0);
+    assert_eq!(Sheet::computed_score(discovery, None, 0), 30.0);
+    let overdue = sheet.item("OVERDUE_HAZARDS").unwrap();
+    assert_eq!(Sheet::computed_score(overdue, None, 3), 14.0);
+    assert_eq!(Sheet::computed_score(overdue, None, 50), 0.0);
+    let points: u32 = sheet.items.iter().map(|item| item.points).sum();
+    assert_eq!(points, 100);
+}
+
+#[test]
+fn only_entered_items_are_entered_within_their_points_with_evidence() {
+    let evaluation = opened();
+    let at = noon("2026-12-02");
+    assert_eq!(evaluation.sheet_version, "township-sheet-2023-01-01");
+    for (command, expected) in [
+        (enter(UNITS[0], "SELF_DISCOVERY", 10), "INVALID_ARGUMENT"),
+        (enter(UNITS[0], "TRAINING", 16), "INVALID_ARGUMENT"),
+        (enter("330903999", "TRAINING", 10), "INVALID_ARGUMENT"),
+        (
+            EvaluationCommand::Enter {
+                unit: UNITS[0].into(),
+                item_code: "TRAINING".into(),
+                score: 10,
+                note: String::new(),
+                evidence: Vec::new(),
+            },
+            "INVALID_ARGUMENT",
+        ),
+    ] {
+        assert_eq!(
+            reason(evaluation.when(&command, &administrator(), at)),
+            expected
+        );
+    }
+    assert_eq!(
+        reason(evaluation.when(&enter(UNITS[0], "TRAINING", 10), &inspector(), at)),
+        "BUREAU_ROLE_REQUIRED"
+    );
+}
+
+#[test]
+fn publication_needs_every_entered_score_and_the_year_over_and_fixes_the_sheet() {
+    let mut evaluation = opened();
+    let at = noon("2026-12-02");
+    evaluation
+        .then(&enter(UNITS[0], "TRAINING", 12), &administrator(), at)
+        .unwrap();
+    let refusal = evaluation
+        .when(
+            &EvaluationCommand::Publish,
+            &administrator(),
+            noon("2027-01-05"),
+        )
+        .unwrap_err();
+    assert_eq!(refusal.reason(), "SCORES_MISSING");
+    assert!(
+        refusal.to_string().contains("330903001/CENTRE_BUILDING"),
+        "{refusal}"
+    );
+    for unit in UNITS {
+        for item in ["TRAINING", "CENTRE_BUILDING"] {
+            evaluation
+                .then(&enter(unit, item, 10), &administrator(), at)
+                .unwrap();
+        }
+    }
+    assert_eq!(
+        evaluation.entered.len(),
+        4,
+        "an item entered again replaces its score"
+    );
+    assert_eq!(
+        reason(evaluation.when(
+            &EvaluationCommand::Publish,
+            &administrator(),
+            noon("2026-12-31")
+        )),
+        "EVALUATION_YEAR_NOT_OVER"
+    );
+    evaluation
+        .then(
+            &EvaluationCommand::Publish,
+            &administrator(),
+            noon("2027-01-05"),
+        )
+        .unwrap();
+    assert_eq!(evaluation.published_at, Some(noon("2027-01-05")));
+    assert_eq!(
+        reason(evaluation.when(
+            &enter(UNITS[0], "TRAINING", 15),
+            &administrator(),
+            noon("2027-01-06")
+        )),
+        "EVALUATION_PUBLISHED"
+    );
+}
