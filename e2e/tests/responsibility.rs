@@ -542,6 +542,28 @@ async fn performances_count_once_across_a_crash_and_a_short_month_records_its_ga
         (TOWNSHIP, 2, 1)
     );
 
+    // This month is open: what it is short so far, not a recorded gap.
+    let so_far = wait_until("this month's progress", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let listed = client
+                .list_duty_shortfalls(by_inspector(ledger::ListDutyShortfallsRequest {
+                    year: this_month.year(),
+                    month: this_month.month() as i32,
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            let row = listed.rows.first()?;
+            (row.shortfalls.len() == 1).then_some(listed)
+        }
+    })
+    .await;
+    assert!(!so_far.rows[0].closed);
+    assert_eq!(so_far.rows[0].shortfalls[0].object_id, OTHER_ENTERPRISE);
+    assert_eq!((so_far.periods_closed, so_far.periods_short), (0, 0));
+
     // The month before closes short too: two months running proposes an accountability case
     // (问责) for the later one, with both months as its evidence.
     duties

@@ -177,6 +177,35 @@ mod tests {
     }
 
     #[test]
+    fn the_responsibility_events_decode() {
+        let gap = hl_proto::responsibility::v1::DutyGapRecorded {
+            period_id: "officer-1-2026-10".into(),
+            person_id: "officer-1".into(),
+            shortfalls: vec![hl_proto::responsibility::v1::ExpectedPerformance {
+                duty: hl_proto::responsibility::v1::Duty::ResponsibleOfficer as i32,
+                object_id: "91330903MA2NCU4LYE".into(),
+                required: 1,
+                ..Default::default()
+            }],
+        };
+        let json = to_json(
+            "hazard_ledger.responsibility.v1.DutyGapRecorded",
+            &gap.encode_to_vec(),
+        );
+        assert_eq!(json["shortfalls"][0]["duty"], "DUTY_RESPONSIBLE_OFFICER");
+        let proposed = hl_proto::responsibility::v1::AccountabilityProposed {
+            case_id: "duty-gaps-officer-1-2026-10".into(),
+            trigger: hl_proto::responsibility::v1::AccountabilityTrigger::RepeatedDutyGaps as i32,
+            ..Default::default()
+        };
+        let json = to_json(
+            "hazard_ledger.responsibility.v1.AccountabilityProposed",
+            &proposed.encode_to_vec(),
+        );
+        assert_eq!(json["trigger"], "ACCOUNTABILITY_TRIGGER_REPEATED_DUTY_GAPS");
+    }
+
+    #[test]
     fn an_unknown_event_type_is_shown_undecoded_rather_than_dropped() {
         let json = to_json("hazard_ledger.hazards.v9.Unheard", &[1, 2, 3]);
         assert!(json["undecoded"].as_str().unwrap().contains("unknown type"));

@@ -9,6 +9,9 @@ use hl_proto::responsibility::v1::{
     AccountabilityStatus, AccountabilityTrigger, Duty, ObjectKind, SafetyItemKind, SafetyItemStatus,
 };
 use hl_responsibility::api::duties::{accountability_case, safety_item};
+use hl_responsibility::domain::duty_period::{
+    DutyPeriod, HeldDuty, expected_of, period_id, shortfalls_of,
+};
 use hl_responsibility::domain::responsibilities::{
     DUTY_RULES, Responsibilities, responsibilities_id,
 };
@@ -233,42 +236,75 @@ pub async fn list_duty_shortfalls(
     violations.optional_identifier("township_code", &body.township_code);
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let closed: Vec<DutyPeriodRow> =
-        reader::all_rows::<DutyPeriodRow>(&shared.database, shared.generation())
+    let (database, generation) = (&shared.database, shared.generation());
+    let month = body.month as u32;
+    let periods: HashMap<String, DutyPeriodRow> =
+        reader::all_rows::<DutyPeriodRow>(database, generation)
             .await
             .map_err(database_error)?
             .into_iter()
-            .filter(|row| row.closed && row.year == body.year && row.month == body.month)
+            .filter(|row| row.year == body.year && row.month == body.month)
+            .map(|row| (row.person_id.clone(), row))
             .collect();
-    let periods_closed = closed.len() as u32;
+    // Every person's assignments, for the months not closed yet: what they are short so far.
+    let mut held: BTreeMap<String, Vec<HeldDuty>> = BTreeMap::new();
+    for row in reader::all_rows::<ResponsibilitiesRow>(database, generation)
+        .await
+        .map_err(database_error)?
+    {
+        let object = row.state.0;
+        for assignment in &object.assignments {
+            held.entry(assignment.person_id.clone())
+                .or_default()
+                .push(HeldDuty {
+                    kind: object.kind,
+                    object_id: object.object_id.clone(),
+                    place_code: object.place_code.clone(),
+                    held: assignment.clone(),
+                });
+        }
+    }
+    let mut persons: BTreeSet<String> = periods.keys().cloned().collect();
+    persons.extend(held.keys().cloned());
+    let empty = DutyPeriod::default();
+    let mut periods_closed = 0;
     let mut townships: BTreeMap<String, (u32, BTreeSet<String>)> = BTreeMap::new();
-    let mut rows: Vec<(String, pb::DutyShortfallRow)> = closed
-        .into_iter()
-        .filter_map(|row| {
-            let shortfalls: Vec<_> = row
-                .state
-                .0
-                .shortfalls
-                .into_iter()
-                .filter(|short| short.place_code.starts_with(&body.township_code))
-                .collect();
-            for short in &shortfalls {
-                let township = townships.entry(short.place_code.clone()).or_default();
-                township.0 += 1;
-                township.1.insert(row.person_id.clone());
-            }
-            (!shortfalls.is_empty()).then(|| {
-                let entry = pb::DutyShortfallRow {
-                    person_id: row.person_id.clone(),
-                    period_id: row.period_id.clone(),
-                    shortfalls,
-                };
-                (row.person_id, entry)
-            })
-        })
-        .collect();
-    rows.sort_by(|left, right| left.0.cmp(&right.0));
-    let periods_short = rows.len() as u32;
+    let mut rows: Vec<(String, pb::DutyShortfallRow)> = Vec::new();
+    for person in persons {
+        let period = periods.get(&person);
+        let closed = period.is_some_and(|row| row.closed);
+        let shortfalls = if closed {
+            periods_closed += 1;
+            period
+                .map(|row| row.state.0.shortfalls.clone())
+                .unwrap_or_default()
+        } else {
+            let assignments = held.get(&person).map(Vec::as_slice).unwrap_or(&[]);
+            let (expected, _) = expected_of(assignments, body.year, month);
+            let state = period.map_or(&empty, |row| &row.state.0);
+            shortfalls_of(&state.counted(&expected))
+        };
+        let shortfalls: Vec<_> = shortfalls
+            .into_iter()
+            .filter(|short| short.place_code.starts_with(&body.township_code))
+            .collect();
+        if shortfalls.is_empty() {
+            continue;
+        }
+        for short in &shortfalls {
+            let township = townships.entry(short.place_code.clone()).or_default();
+            township.0 += 1;
+            township.1.insert(person.clone());
+        }
+        let entry = pb::DutyShortfallRow {
+            person_id: person.clone(),
+            period_id: period_id(&person, body.year, month),
+            shortfalls,
+            closed,
+        };
+        rows.push((person, entry));
+    }
+    let periods_short = rows.iter().filter(|(_, row)| row.closed).count() as u32;
     let query = format!(
         "year={}&month={}&township={}",
         body.year, body.month, body.township_code

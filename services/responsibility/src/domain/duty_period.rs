@@ -113,7 +113,32 @@ pub struct DutyPeriod {
     pub rule_version: String,
 }
 
+/// The expected performances not met.
+pub fn shortfalls_of(counted: &[pb::ExpectedPerformance]) -> Vec<pb::ExpectedPerformance> {
+    counted
+        .iter()
+        .filter(|entry| entry.performed < entry.required)
+        .cloned()
+        .collect()
+}
+
 impl DutyPeriod {
+    /// The expected performances with what the month has recorded of each (late ones too, for
+    /// a month still open).
+    pub fn counted(&self, expected: &[pb::ExpectedPerformance]) -> Vec<pb::ExpectedPerformance> {
+        expected
+            .iter()
+            .map(|entry| pb::ExpectedPerformance {
+                performed: self
+                    .performances
+                    .iter()
+                    .filter(|done| done.kind == entry.kind && done.object_id == entry.object_id)
+                    .count() as u32,
+                ..entry.clone()
+            })
+            .collect()
+    }
+
     fn record(
         &self,
         person_id: &str,
@@ -178,22 +203,8 @@ impl DutyPeriod {
                 format!("{year}-{month:02} runs to {last}; close it after"),
             ));
         }
-        let counted: Vec<pb::ExpectedPerformance> = expected
-            .iter()
-            .map(|entry| pb::ExpectedPerformance {
-                performed: self
-                    .performances
-                    .iter()
-                    .filter(|done| done.kind == entry.kind && done.object_id == entry.object_id)
-                    .count() as u32,
-                ..entry.clone()
-            })
-            .collect();
-        let shortfalls: Vec<pb::ExpectedPerformance> = counted
-            .iter()
-            .filter(|entry| entry.performed < entry.required)
-            .cloned()
-            .collect();
+        let counted = self.counted(expected);
+        let shortfalls = shortfalls_of(&counted);
         let mut events = vec![DutyPeriodEvent::Closed(pb::DutyPeriodClosed {
             period_id: context.aggregate_id.clone(),
             person_id: person_id.to_string(),
