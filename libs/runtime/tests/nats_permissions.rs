@@ -164,6 +164,53 @@ async fn each_service_writes_only_its_own_context_and_strangers_are_refused() {
         "the hazards service may not write the inspections"
     );
 
+    // The responsibility service counts the same inspections as its officers' performances,
+    // through a durable consumer of its own, and may not write them either.
+    responsibility
+        .ensure_context_stream("enforcement")
+        .await
+        .unwrap();
+    let performances = responsibility
+        .work_queue(
+            "enforcement",
+            "duty_performances",
+            "hl.330903.enforcement.inspection.*".into(),
+        )
+        .await
+        .expect("the responsibility service follows the inspections");
+    let mut performances = std::pin::pin!(performances);
+    let item = tokio::time::timeout(Duration::from_secs(10), performances.next())
+        .await
+        .expect("an inspection arrives")
+        .unwrap()
+        .unwrap();
+    item.done().await.expect("and is acknowledged");
+    assert!(
+        append(&responsibility, "hl.330903.enforcement.inspection.i-3")
+            .await
+            .is_err(),
+        "the responsibility service may not write the inspections"
+    );
+    // And it follows its own stream for the accountability proposals.
+    append(&responsibility, "hl.330903.responsibility.duty_period.p-1")
+        .await
+        .expect("the responsibility service writes its own context");
+    let proposals = responsibility
+        .work_queue(
+            "responsibility",
+            "accountability_proposals",
+            "hl.330903.responsibility.*.*".into(),
+        )
+        .await
+        .expect("the responsibility service follows its own stream");
+    let mut proposals = std::pin::pin!(proposals);
+    let item = tokio::time::timeout(Duration::from_secs(10), proposals.next())
+        .await
+        .expect("a commit arrives")
+        .unwrap()
+        .unwrap();
+    item.done().await.expect("and is acknowledged");
+
     let projections = store_as(&server, "projections", &folder).await;
     projections.ensure_context_stream("hazards").await.unwrap();
     assert!(
