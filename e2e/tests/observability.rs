@@ -360,11 +360,27 @@ async fn metrics_count_calls_appends_conflicts_retries_deduplication_lag_and_poi
         1.0
     );
     let hazards_stream = format!("{}_HAZARDS", namespace.to_uppercase());
-    assert!(
-        value(&format!(
-            "hl_projection_events_applied_total{{stream=\"{hazards_stream}\"}}"
-        )) >= 3.0
-    );
+    // The hazard reaches the read model with its first event; the grades follow.
+    wait_until(
+        "the projector to count the hazard's three events",
+        Duration::from_secs(10),
+        || {
+            let metrics_address = metrics_address.clone();
+            let needle =
+                format!("hl_projection_events_applied_total{{stream=\"{hazards_stream}\"}} ");
+            async move {
+                let text = http_get(&metrics_address, "/metrics").await;
+                let applied: f64 = text
+                    .lines()
+                    .find_map(|line| line.strip_prefix(&needle))?
+                    .trim()
+                    .parse()
+                    .ok()?;
+                (applied >= 3.0).then_some(())
+            }
+        },
+    )
+    .await;
     wait_until(
         "the lag gauge to settle at zero",
         Duration::from_secs(10),

@@ -736,7 +736,7 @@ async fn a_township_centre_to_standard_counts_for_t11() {
         .await
         .expect("check");
 
-    let listed = wait_until("T11 in the ledger", WAIT, || {
+    let listed = wait_until("T11 and the check in the ledger", WAIT, || {
         let mut client = ledger.clone();
         async move {
             let listed = client
@@ -746,7 +746,8 @@ async fn a_township_centre_to_standard_counts_for_t11() {
                 .await
                 .ok()?
                 .into_inner();
-            (listed.to_standard == 1).then_some(listed)
+            let checked = listed.centres.first()?.last_check.is_some();
+            (listed.to_standard == 1 && checked).then_some(listed)
         }
     })
     .await;
@@ -866,8 +867,11 @@ async fn an_evaluation_ranks_townships_on_computed_and_entered_scores() {
                 .await
                 .ok()?
                 .into_inner();
-            let last = table.rows.last()?;
-            (last.unit == TOWNSHIP && last.items[0].denominator.len() == 1).then_some(table)
+            // The finding (hazards stream) and the entered scores (responsibility stream) are
+            // both in the table.
+            let (first, last) = (table.rows.first()?, table.rows.last()?);
+            (first.total == 90.0 && last.unit == TOWNSHIP && last.items[0].denominator.len() == 1)
+                .then_some(table)
         }
     })
     .await;
