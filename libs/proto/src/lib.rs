@@ -6,6 +6,7 @@ mod dates;
 mod domain_event;
 pub mod enforcement_events;
 pub mod hazard_events;
+pub mod plans_events;
 pub mod registry_events;
 pub mod requests;
 
@@ -21,6 +22,12 @@ pub mod common {
 pub mod enforcement {
     pub mod v1 {
         tonic::include_proto!("hazard_ledger.enforcement.v1");
+    }
+}
+
+pub mod plans {
+    pub mod v1 {
+        tonic::include_proto!("hazard_ledger.plans.v1");
     }
 }
 

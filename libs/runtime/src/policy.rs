@@ -501,6 +501,42 @@ static RULES: &[Rule] = &[
         "hazard_ledger.responsibility.v1.ResponsibilityService/GetEvaluation",
         GOVERNMENT | S,
     ),
+    // Emergency plans and drills: kept by the government side; approved by the bureau.
+    allow("hazard_ledger.plans.v1.PlansService/DraftPlan", GOVERNMENT),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/SubmitPlanForReview",
+        GOVERNMENT,
+    ),
+    allow("hazard_ledger.plans.v1.PlansService/ApprovePlan", A),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/PublishPlan",
+        GOVERNMENT,
+    ),
+    allow("hazard_ledger.plans.v1.PlansService/FilePlan", GOVERNMENT),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/ActivatePlan",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/EvaluatePlan",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/StartPlanRevision",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/GetPlan",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/RecordDrill",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/GetDrill",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -657,6 +693,10 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/GetEvaluationTable",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListPlans",
         GOVERNMENT | S,
     ),
     // Operating the read models.

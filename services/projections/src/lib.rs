@@ -31,6 +31,7 @@ pub fn registry() -> Registry {
     hl_responsibility::read_models::register(&mut registry);
     hl_hazards::read_models::register(&mut registry);
     hl_enforcement::read_models::register(&mut registry);
+    hl_plans::read_models::register(&mut registry);
     registry
 }
 

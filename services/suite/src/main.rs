@@ -138,6 +138,7 @@ async fn mount_contexts(
     hl_responsibility::mount(server, store, region);
     hl_hazards::mount(server, store, region);
     hl_enforcement::mount(server, store, region);
+    hl_plans::mount(server, store, region);
     hl_projections::mount(
         server,
         store,

@@ -700,6 +700,13 @@ impl LedgerService for LedgerGrpc {
     ) -> Result<Response<pb::EvaluationTable>, Status> {
         super::evaluation::get_evaluation_table(self, request).await
     }
+
+    async fn list_plans(
+        &self,
+        request: Request<pb::ListPlansRequest>,
+    ) -> Result<Response<pb::ListPlansResponse>, Status> {
+        super::plans::list_plans(&self.0, request).await
+    }
 }
 
 fn sub_task(task: &SubTaskRow) -> hl_proto::hazards::v1::SubTask {

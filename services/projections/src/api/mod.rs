@@ -4,6 +4,7 @@
 //! - `enforcement`: its inspections and penalty cases queries.
 //! - `responsibility`: responsibility gaps and the committee's lists.
 //! - `evaluation`: the townships' evaluation table.
+//! - `plans`: the plan register and 修编率.
 //! - `records`: read-model rows and reconciliation results as API messages.
 //! - `admin`: ProjectionAdminService, the status and rebuild of the read models.
 
@@ -11,6 +12,7 @@ mod admin;
 mod enforcement;
 mod evaluation;
 mod ledger;
+mod plans;
 mod records;
 mod responsibility;
 

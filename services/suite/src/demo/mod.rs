@@ -12,6 +12,7 @@
 mod enforcement;
 mod hazards;
 mod history;
+mod plans;
 mod registry;
 pub mod report;
 mod responsibility;
@@ -20,6 +21,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use hl_proto::common::v1::{Actor, Date, EvidenceRef, Role};
 use hl_proto::enforcement::v1::enforcement_service_client::EnforcementServiceClient;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
+use hl_proto::plans::v1::plans_service_client::PlansServiceClient;
 use hl_proto::responsibility::v1::Industry;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
 use hl_proto::responsibility::v1::responsibility_service_client::ResponsibilityServiceClient;
@@ -168,6 +170,7 @@ pub async fn seed(
     demo.seed_history().await?;
     demo.seed_hazards().await?;
     demo.seed_responsibility().await?;
+    demo.seed_plans().await?;
     demo.seed_enforcement().await?;
     Ok(Seeded {
         hazards: demo.hazards_reported,
@@ -181,6 +184,7 @@ struct Demo {
     enforcement: EnforcementServiceClient<Channel>,
     registry: RegistryServiceClient<Channel>,
     responsibility: ResponsibilityServiceClient<Channel>,
+    plans: PlansServiceClient<Channel>,
     region: String,
     now: DateTime<Utc>,
     step: u32,
@@ -218,7 +222,8 @@ impl Demo {
             hazards: HazardsServiceClient::new(channel.clone()),
             enforcement: EnforcementServiceClient::new(channel.clone()),
             registry: RegistryServiceClient::new(channel.clone()),
-            responsibility: ResponsibilityServiceClient::new(channel),
+            responsibility: ResponsibilityServiceClient::new(channel.clone()),
+            plans: PlansServiceClient::new(channel),
             region: region.to_string(),
             now: Utc::now(),
             step: 0,

@@ -107,7 +107,8 @@ pub async fn print(
         percent(summary.listing_progress)
     );
     print_enforcement(&demo, &mut ledger).await?;
-    print_responsibility(&demo, &mut ledger).await
+    print_responsibility(&demo, &mut ledger).await?;
+    print_plans(&demo, &mut ledger).await
 }
 
 /// The year's plan coverage and the open penalty cases with their clocks.
@@ -293,6 +294,42 @@ async fn print_responsibility(
             row.sub_tasks_done,
             item.sub_tasks.len(),
             if row.overdue { ", overdue" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+async fn print_plans(demo: &Demo, ledger: &mut LedgerServiceClient<Channel>) -> Result<(), Status> {
+    let register = ledger
+        .list_plans(demo.request(pb::ListPlansRequest::default(), Who::Administrator))
+        .await?
+        .into_inner();
+    println!();
+    println!("Emergency plans (应急预案):");
+    for row in &register.plans {
+        let plan = row.plan.clone().unwrap_or_default();
+        let due = plan
+            .next_evaluation_due
+            .and_then(|date| date.to_naive())
+            .map(|day| day.to_string())
+            .unwrap_or_default();
+        println!(
+            "  {:<16} {:<30} v{} {:<24} evaluation due {due}",
+            plan.plan_id,
+            plan.title,
+            plan.active_version,
+            hl_proto::plans::v1::PlanStatus::try_from(plan.status)
+                .map_or("?", |status| status.as_str_name()),
+        );
+    }
+    for rate in &register.revision_rates {
+        println!(
+            "  修编率 {}: {} of {} revised in their cycle ({})",
+            hl_proto::plans::v1::PlanLayer::try_from(rate.layer)
+                .map_or("?", |layer| layer.as_str_name()),
+            rate.revised,
+            rate.in_scope,
+            percent(rate.rate)
         );
     }
     Ok(())

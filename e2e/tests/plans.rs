@@ -1,0 +1,188 @@
+//! Plans through the suite binary, over gRPC only: a special plan drafted, reviewed, approved,
+//! published, filed and activated; a drill whose finding triggers its revision; the new version
+//! active; and 修编率 read from the ledger before and after.
+
+use std::time::Duration;
+
+use hl_e2e::Suite;
+use hl_proto::ledger::v1 as ledger;
+use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
+use hl_proto::plans::v1 as pb;
+use hl_proto::plans::v1::plans_service_client::PlansServiceClient;
+use hl_testkit::actors::{ENTERPRISE, by_administrator, by_enterprise, by_inspector};
+use hl_testkit::inspections::today;
+use hl_testkit::{NatsServer, unique_namespace, wait_until};
+use tonic::Code;
+use tonic::transport::Channel;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn step(request_id: &str, text: &str) -> pb::PlanStepRequest {
+    pb::PlanStepRequest {
+        request_id: request_id.into(),
+        name: "emergencyPlans/typhoon".into(),
+        text: text.into(),
+        ..Default::default()
+    }
+}
+
+/// Review, approval, publication, filing and activation of the plan's working version.
+async fn through_to_active(
+    plans: &mut PlansServiceClient<Channel>,
+    round: &str,
+) -> pb::EmergencyPlan {
+    plans
+        .submit_plan_for_review(by_inspector(step(&format!("{round}-review"), "")))
+        .await
+        .expect("review");
+    let by_inspector_refused = plans
+        .approve_plan(by_inspector(step(
+            &format!("{round}-approve-inspector"),
+            "文号",
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(by_inspector_refused.code(), Code::PermissionDenied);
+    plans
+        .approve_plan(by_administrator(step(
+            &format!("{round}-approve"),
+            "普政办发〔2026〕9号",
+        )))
+        .await
+        .expect("approve");
+    plans
+        .publish_plan(by_inspector(step(&format!("{round}-publish"), "")))
+        .await
+        .expect("publish");
+    plans
+        .file_plan(by_inspector(step(
+            &format!("{round}-file"),
+            "备案〔2026〕3号",
+        )))
+        .await
+        .expect("file");
+    plans
+        .activate_plan(by_inspector(step(&format!("{round}-activate"), "")))
+        .await
+        .expect("activate")
+        .into_inner()
+        .plan
+        .unwrap()
+}
+
+/// 修编率 of special plans once `check` holds of it.
+async fn special_rate_when(
+    ledger: &LedgerServiceClient<Channel>,
+    what: &str,
+    check: impl Fn(&ledger::LayerRevisionRate) -> bool,
+) -> ledger::LayerRevisionRate {
+    wait_until(what, WAIT, || {
+        let mut client = ledger.clone();
+        let check = &check;
+        async move {
+            let listed = client
+                .list_plans(by_inspector(ledger::ListPlansRequest::default()))
+                .await
+                .ok()?
+                .into_inner();
+            let rate = listed
+                .revision_rates
+                .into_iter()
+                .find(|rate| rate.layer == pb::PlanLayer::Special as i32)?;
+            check(&rate).then_some(rate)
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_drill_finding_revises_a_plan_and_the_revision_rate_counts_it() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = Suite::start(&[
+        ("NATS_URL", nats.url()),
+        ("HL_NAMESPACE", unique_namespace()),
+        ("HL_SEED_DEMO", "false".into()),
+        ("HL_DATA_DIR", data_dir.path().display().to_string()),
+    ])
+    .await;
+    let channel = suite.channel().await;
+    let mut plans = PlansServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+
+    let draft = pb::DraftPlanRequest {
+        request_id: "draft".into(),
+        plan_id: "typhoon".into(),
+        layer: pb::PlanLayer::Special as i32,
+        title: "普陀区防台风应急预案".into(),
+        owner_unit_id: "bureau".into(),
+        summary: "防台风、防汛".into(),
+        ..Default::default()
+    };
+    let by_enterprise_refused = plans
+        .draft_plan(by_enterprise(draft.clone(), ENTERPRISE))
+        .await
+        .unwrap_err();
+    assert_eq!(by_enterprise_refused.code(), Code::PermissionDenied);
+    plans.draft_plan(by_inspector(draft)).await.expect("draft");
+    let active = through_to_active(&mut plans, "v1").await;
+    assert_eq!(active.active_version, 1);
+    assert!(active.next_evaluation_due.is_some());
+    let before = special_rate_when(&ledger, "the plan in scope", |rate| rate.in_scope == 1).await;
+    assert_eq!((before.revised, before.rate), (0, Some(0.0)));
+
+    // A drill of the plan finds the evacuation routes unclear: the plan must be revised.
+    let drill = pb::RecordDrillRequest {
+        request_id: "drill".into(),
+        drill_id: "drill-1".into(),
+        plan_ids: vec!["typhoon".into()],
+        subject: "防台风人员转移演练".into(),
+        kind: pb::DrillKind::Special as i32,
+        form: pb::DrillForm::Live as i32,
+        held_on: Some(today().into()),
+        participants: 120,
+        evaluation: "基本达到预期".into(),
+        findings: vec![pb::DrillFinding {
+            finding_id: "f-1".into(),
+            description: "渔港转移路线标识不清".into(),
+            requires_revision: true,
+        }],
+        ..Default::default()
+    };
+    plans
+        .record_drill(by_inspector(drill))
+        .await
+        .expect("drill");
+    let revise = |finding_id: &str| pb::StartPlanRevisionRequest {
+        request_id: format!("revise-{finding_id}"),
+        name: "emergencyPlans/typhoon".into(),
+        trigger: pb::RevisionTrigger::DrillFinding as i32,
+        note: "演练发现问题".into(),
+        drill_id: "drill-1".into(),
+        finding_id: finding_id.into(),
+        summary: "明确渔港转移路线".into(),
+        ..Default::default()
+    };
+    let unknown = plans
+        .start_plan_revision(by_inspector(revise("f-9")))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::FailedPrecondition, "{unknown:?}");
+    let revising = plans
+        .start_plan_revision(by_inspector(revise("f-1")))
+        .await
+        .expect("revise")
+        .into_inner()
+        .plan
+        .unwrap();
+    assert_eq!(revising.status, pb::PlanStatus::Revising as i32);
+    assert_eq!(revising.active_version, 1, "the old version stays in force");
+    assert_eq!(revising.versions[1].trigger_source, "drills/drill-1#f-1");
+
+    let revised = through_to_active(&mut plans, "v2").await;
+    assert_eq!(revised.active_version, 2);
+    assert!(revised.versions[0].superseded_on.is_some());
+    let after = special_rate_when(&ledger, "the revision counted", |rate| rate.revised == 1).await;
+    assert_eq!(after.rate, Some(1.0));
+    assert_eq!(after.revised_plans, ["emergencyPlans/typhoon"]);
+}

@@ -1,0 +1,24 @@
+//! The events of each plans-context aggregate.
+
+use crate::plans::v1 as pb;
+
+crate::domain_events! {
+    /// Everything that can happen to an emergency plan.
+    pub enum PlanEvent {
+        Drafted(pb::PlanDrafted),
+        SubmittedForReview(pb::PlanSubmittedForReview),
+        Approved(pb::PlanApproved),
+        Published(pb::PlanPublished),
+        Filed(pb::PlanFiled),
+        Activated(pb::PlanActivated),
+        Evaluated(pb::PlanEvaluated),
+        RevisionStarted(pb::PlanRevisionStarted),
+    }
+}
+
+crate::domain_events! {
+    /// Everything that can happen to a drill.
+    pub enum DrillEvent {
+        Recorded(pb::DrillRecorded),
+    }
+}

@@ -1,0 +1,305 @@
+//! The gRPC adapter of the plans context: each request checked field by field, then run on its
+//! aggregate through the shared pipeline.
+
+pub mod resources;
+
+use std::sync::Arc;
+
+use hl_eventstore::{EventStore, Repository, RepositorySettings};
+use hl_proto::plans::v1 as pb;
+use hl_proto::plans::v1::plans_service_server::PlansService;
+use hl_proto::plans::v1::{DrillForm, DrillKind, PlanLayer, RevisionTrigger};
+use hl_runtime::ServiceError;
+use hl_runtime::pipeline::{CommandCall, command_on_named, get_named};
+use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
+use tonic::{Request, Response, Status};
+
+use crate::domain::drill::{Drill, RecordDrill};
+use crate::domain::plan::{Draft, DrillFinding, EmergencyPlan, PlanCommand};
+use resources::{drill, plan, respond_drill, respond_plan};
+
+/// The most plans one drill exercises, and the most findings it records.
+const MAX_DRILL_PLANS: usize = 20;
+const MAX_FINDINGS: usize = 100;
+
+pub struct PlansApi {
+    region: String,
+    plans: Repository<EmergencyPlan>,
+    drills: Repository<Drill>,
+}
+
+impl PlansApi {
+    pub fn new(store: EventStore, region: &str, settings: RepositorySettings) -> Arc<Self> {
+        Arc::new(PlansApi {
+            region: region.to_string(),
+            plans: Repository::new(store.clone(), region, settings.clone()),
+            drills: Repository::new(store, region, settings),
+        })
+    }
+
+    async fn draft(
+        &self,
+        request: Request<pb::DraftPlanRequest>,
+    ) -> Result<Response<pb::PlanCommandResponse>, Status> {
+        let mut call = CommandCall::from_request(request)?;
+        let body = call.body.clone();
+        let violations = &mut call.violations;
+        violations.optional_identifier("plan_id", &body.plan_id);
+        let layer = violations
+            .enumeration::<PlanLayer>("layer", body.layer)
+            .unwrap_or_default();
+        violations.text("title", &body.title, MAX_SHORT_TEXT);
+        violations.identifier("owner_unit_id", &body.owner_unit_id);
+        violations.optional_identifier("parent_plan_id", &body.parent_plan_id);
+        violations.optional_text("summary", &body.summary, MAX_TEXT);
+        if !body.parent_plan_id.is_empty() {
+            let parent = self
+                .plans
+                .load(&body.parent_plan_id)
+                .await
+                .map_err(ServiceError::from)?;
+            if !parent.exists() {
+                call.violations.add(
+                    "parent_plan_id",
+                    format!("emergencyPlans/{} does not exist", body.parent_plan_id),
+                );
+            }
+        }
+        let command = PlanCommand::Draft(Draft {
+            region: self.region.clone(),
+            layer,
+            title: body.title.trim().to_string(),
+            owner_unit_id: body.owner_unit_id,
+            parent_plan_id: body.parent_plan_id,
+            summary: body.summary.trim().to_string(),
+        });
+        let id = call.new_id::<EmergencyPlan>(&body.plan_id);
+        call.run(&self.plans, Some(id), &command)
+            .await
+            .map(respond_plan)
+    }
+
+    async fn step(
+        &self,
+        request: Request<pb::PlanStepRequest>,
+        text_required: bool,
+        command: fn(String) -> PlanCommand,
+    ) -> Result<Response<pb::PlanCommandResponse>, Status> {
+        command_on_named(&self.plans, request, |violations, body| {
+            if text_required {
+                violations.text("text", &body.text, MAX_SHORT_TEXT);
+            } else {
+                violations.optional_text("text", &body.text, MAX_TEXT);
+            }
+            command(body.text.trim().to_string())
+        })
+        .await
+        .map(respond_plan)
+    }
+
+    async fn start_revision(
+        &self,
+        request: Request<pb::StartPlanRevisionRequest>,
+    ) -> Result<Response<pb::PlanCommandResponse>, Status> {
+        let mut call = CommandCall::from_request(request)?;
+        let id = call.named("emergencyPlans");
+        let body = call.body.clone();
+        let violations = &mut call.violations;
+        let trigger = violations
+            .enumeration::<RevisionTrigger>("trigger", body.trigger)
+            .unwrap_or_default();
+        violations.text("note", &body.note, MAX_TEXT);
+        violations.optional_text("summary", &body.summary, MAX_TEXT);
+        let mut finding = None;
+        if trigger == RevisionTrigger::DrillFinding {
+            violations.identifier("drill_id", &body.drill_id);
+            violations.identifier("finding_id", &body.finding_id);
+            if !body.drill_id.is_empty() && !body.finding_id.is_empty() {
+                let loaded = self
+                    .drills
+                    .load(&body.drill_id)
+                    .await
+                    .map_err(ServiceError::from)?;
+                let plan_id = id.clone().unwrap_or_default();
+                let (exercised, requires) = loaded
+                    .state
+                    .finding_requires_revision(&plan_id, &body.finding_id);
+                finding = Some(DrillFinding {
+                    drill_id: body.drill_id.clone(),
+                    finding_id: body.finding_id.clone(),
+                    exercised_this_plan: loaded.exists() && exercised,
+                    requires_revision: requires,
+                });
+            }
+        }
+        let command = PlanCommand::StartRevision {
+            trigger,
+            note: body.note.trim().to_string(),
+            finding,
+            summary: body.summary.trim().to_string(),
+        };
+        call.run(&self.plans, id, &command).await.map(respond_plan)
+    }
+
+    async fn record_drill(
+        &self,
+        request: Request<pb::RecordDrillRequest>,
+    ) -> Result<Response<pb::DrillCommandResponse>, Status> {
+        let mut call = CommandCall::from_request(request)?;
+        let body = call.body.clone();
+        let violations = &mut call.violations;
+        check_drill(violations, &body);
+        let held_on = violations.date("held_on", body.held_on.as_ref());
+        for (index, plan_id) in body.plan_ids.iter().enumerate().take(MAX_DRILL_PLANS) {
+            let known = self
+                .plans
+                .load(plan_id)
+                .await
+                .map_err(ServiceError::from)?
+                .exists();
+            if !known {
+                call.violations.add(
+                    format!("plan_ids[{index}]"),
+                    format!("emergencyPlans/{plan_id} does not exist"),
+                );
+            }
+        }
+        let command = RecordDrill {
+            region: self.region.clone(),
+            drill: pb::Drill {
+                plan_ids: body.plan_ids.clone(),
+                enterprise_id: body.enterprise_id.clone(),
+                subject: body.subject.trim().to_string(),
+                kind: body.kind,
+                form: body.form,
+                participants: body.participants,
+                evaluation: body.evaluation.trim().to_string(),
+                findings: body.findings.clone(),
+                ..pb::Drill::default()
+            },
+            held_on: held_on.unwrap_or_default(),
+        };
+        let id = call.new_id::<Drill>(&body.drill_id);
+        call.run(&self.drills, Some(id), &command)
+            .await
+            .map(respond_drill)
+    }
+}
+
+/// A drill's fields, every one checked at once.
+fn check_drill(violations: &mut Violations, body: &pb::RecordDrillRequest) {
+    violations.optional_identifier("drill_id", &body.drill_id);
+    if body.plan_ids.is_empty() || body.plan_ids.len() > MAX_DRILL_PLANS {
+        violations.add("plan_ids", format!("1 to {MAX_DRILL_PLANS} plans"));
+    }
+    for (index, plan_id) in body.plan_ids.iter().enumerate().take(MAX_DRILL_PLANS) {
+        violations.identifier(&format!("plan_ids[{index}]"), plan_id);
+    }
+    if !body.enterprise_id.is_empty() {
+        violations.credit_code("enterprise_id", &body.enterprise_id);
+    }
+    violations.text("subject", &body.subject, MAX_SHORT_TEXT);
+    violations.enumeration::<DrillKind>("kind", body.kind);
+    violations.enumeration::<DrillForm>("form", body.form);
+    violations.optional_text("evaluation", &body.evaluation, MAX_TEXT);
+    if body.findings.len() > MAX_FINDINGS {
+        violations.add("findings", format!("at most {MAX_FINDINGS}"));
+    }
+    for (index, finding) in body.findings.iter().enumerate().take(MAX_FINDINGS) {
+        violations.identifier(
+            &format!("findings[{index}].finding_id"),
+            &finding.finding_id,
+        );
+        violations.text(
+            &format!("findings[{index}].description"),
+            &finding.description,
+            MAX_TEXT,
+        );
+    }
+}
+
+/// The gRPC face of [`PlansApi`].
+pub struct PlansGrpc(pub Arc<PlansApi>);
+
+type PlanResponse = Result<Response<pb::PlanCommandResponse>, Status>;
+
+#[tonic::async_trait]
+impl PlansService for PlansGrpc {
+    async fn draft_plan(&self, request: Request<pb::DraftPlanRequest>) -> PlanResponse {
+        self.0.draft(request).await
+    }
+
+    async fn submit_plan_for_review(&self, request: Request<pb::PlanStepRequest>) -> PlanResponse {
+        self.0
+            .step(request, false, |note| PlanCommand::SubmitForReview { note })
+            .await
+    }
+
+    async fn approve_plan(&self, request: Request<pb::PlanStepRequest>) -> PlanResponse {
+        self.0
+            .step(request, true, |document_number| PlanCommand::Approve {
+                document_number,
+            })
+            .await
+    }
+
+    async fn publish_plan(&self, request: Request<pb::PlanStepRequest>) -> PlanResponse {
+        self.0.step(request, false, |_| PlanCommand::Publish).await
+    }
+
+    async fn file_plan(&self, request: Request<pb::PlanStepRequest>) -> PlanResponse {
+        self.0
+            .step(request, true, |receipt| PlanCommand::File { receipt })
+            .await
+    }
+
+    async fn activate_plan(&self, request: Request<pb::PlanStepRequest>) -> PlanResponse {
+        self.0.step(request, false, |_| PlanCommand::Activate).await
+    }
+
+    async fn evaluate_plan(&self, request: Request<pb::EvaluatePlanRequest>) -> PlanResponse {
+        command_on_named(&self.0.plans, request, |violations, body| {
+            violations.text("note", &body.note, MAX_TEXT);
+            PlanCommand::Evaluate {
+                revision_required: body.revision_required,
+                note: body.note.trim().to_string(),
+            }
+        })
+        .await
+        .map(respond_plan)
+    }
+
+    async fn start_plan_revision(
+        &self,
+        request: Request<pb::StartPlanRevisionRequest>,
+    ) -> PlanResponse {
+        self.0.start_revision(request).await
+    }
+
+    async fn get_plan(
+        &self,
+        request: Request<pb::GetPlanRequest>,
+    ) -> Result<Response<pb::EmergencyPlan>, Status> {
+        let fetched = get_named(&self.0.plans, request).await?;
+        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(plan(&fetched.state, fetched.version)))
+    }
+
+    async fn record_drill(
+        &self,
+        request: Request<pb::RecordDrillRequest>,
+    ) -> Result<Response<pb::DrillCommandResponse>, Status> {
+        self.0.record_drill(request).await
+    }
+
+    async fn get_drill(
+        &self,
+        request: Request<pb::GetDrillRequest>,
+    ) -> Result<Response<pb::Drill>, Status> {
+        let fetched = get_named(&self.0.drills, request).await?;
+        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(drill(&fetched.state, fetched.version)))
+    }
+}

@@ -1,0 +1,48 @@
+//! State → resource.
+
+use hl_proto::plans::v1 as pb;
+use hl_runtime::pipeline::Committed;
+use tonic::Response;
+
+use crate::domain::drill::Drill;
+use crate::domain::plan::EmergencyPlan;
+
+pub fn plan(state: &EmergencyPlan, version: u64) -> pb::EmergencyPlan {
+    pb::EmergencyPlan {
+        name: format!("emergencyPlans/{}", state.plan_id),
+        plan_id: state.plan_id.clone(),
+        region: state.region.clone(),
+        layer: state.layer as i32,
+        title: state.title.clone(),
+        owner_unit_id: state.owner_unit_id.clone(),
+        parent_plan_id: state.parent_plan_id.clone(),
+        status: state.status as i32,
+        active_version: state.active_version,
+        versions: state.versions.clone(),
+        last_evaluated_on: state.last_evaluated_on.map(Into::into),
+        next_evaluation_due: state.next_evaluation_due.map(Into::into),
+        version,
+    }
+}
+
+pub fn drill(state: &Drill, version: u64) -> pb::Drill {
+    pb::Drill {
+        name: format!("drills/{}", state.drill.drill_id),
+        version,
+        ..state.drill.clone()
+    }
+}
+
+pub fn respond_plan(committed: Committed<EmergencyPlan>) -> Response<pb::PlanCommandResponse> {
+    Response::new(pb::PlanCommandResponse {
+        plan: Some(plan(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn respond_drill(committed: Committed<Drill>) -> Response<pb::DrillCommandResponse> {
+    Response::new(pb::DrillCommandResponse {
+        drill: Some(drill(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}

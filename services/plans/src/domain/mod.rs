@@ -1,0 +1,13 @@
+//! The plans context's domain: pure `decide` and `apply` for emergency plans ([`plan`]) and
+//! drills ([`drill`]), and the plan rules that changed on 2024-01-31 ([`rules`]).
+
+pub mod drill;
+pub mod plan;
+pub mod rules;
+#[cfg(test)]
+mod tests;
+
+pub use hl_domain::DomainError;
+
+/// The stream of this context.
+pub const CONTEXT: &str = "plans";

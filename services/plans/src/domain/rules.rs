@@ -1,0 +1,56 @@
+//! The plan rules in force on a day: how often each layer's plans are evaluated. A plan version
+//! keeps the rules it was activated under.
+
+use hl_domain::rules::{RuleBook, Version};
+use hl_proto::plans::v1::PlanLayer;
+
+#[derive(Debug)]
+pub struct PlanRules {
+    /// Years between evaluations per layer; a layer not listed has no cycle.
+    pub evaluation_years: &'static [(PlanLayer, u32)],
+}
+
+impl PlanRules {
+    pub fn cycle_years(&self, layer: PlanLayer) -> Option<u32> {
+        self.evaluation_years
+            .iter()
+            .find(|(known, _)| *known == layer)
+            .map(|(_, years)| *years)
+    }
+}
+
+pub const PLAN_RULES: RuleBook<PlanRules> = RuleBook {
+    subject: "emergency plan rules",
+    versions: &[
+        Version {
+            // 国办发〔2013〕101号: government and department plans (and, under the enterprise
+            // rules, key enterprises') evaluated every 3 years; township plans had no cycle
+            // [the layers without a cycle are the district's reading; the bureau confirms it].
+            name: "plan-rules-2013-10-25",
+            effective_from: (2013, 10, 25),
+            rules: PlanRules {
+                evaluation_years: &[
+                    (PlanLayer::Overall, 3),
+                    (PlanLayer::Special, 3),
+                    (PlanLayer::Department, 3),
+                    (PlanLayer::KeyEnterprise, 3),
+                ],
+            },
+        },
+        Version {
+            // 国办发〔2024〕5号 (2024-01-31): township (乡镇/街道) plans, filed with the level
+            // above, join the 3-year evaluation cycle.
+            name: "plan-rules-2024-01-31",
+            effective_from: (2024, 1, 31),
+            rules: PlanRules {
+                evaluation_years: &[
+                    (PlanLayer::Overall, 3),
+                    (PlanLayer::Special, 3),
+                    (PlanLayer::Department, 3),
+                    (PlanLayer::Township, 3),
+                    (PlanLayer::KeyEnterprise, 3),
+                ],
+            },
+        },
+    ],
+};

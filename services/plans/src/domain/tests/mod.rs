@@ -1,0 +1,218 @@
+//! Given/when/then tests of emergency plans and drills: every transition, the rule-version
+//! change of the evaluation cycle, and revisions with their triggers.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hl_domain::Given;
+use hl_proto::plans::v1 as pb;
+use hl_proto::plans::v1::{PlanLayer, PlanStatus, RevisionTrigger};
+
+use hl_domain::access::test_actors::*;
+
+use super::drill::{Drill, RecordDrill};
+use super::plan::{Draft, DrillFinding, EmergencyPlan, PlanCommand};
+
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+fn noon(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{text}T12:00:00+08:00"))
+        .unwrap()
+        .to_utc()
+}
+
+fn drafted(layer: PlanLayer, on: &str) -> Given<EmergencyPlan> {
+    Given::<EmergencyPlan>::new("plan-1").given(
+        &PlanCommand::Draft(Draft {
+            region: "330903".into(),
+            layer,
+            title: "普陀区防台风应急预案".into(),
+            owner_unit_id: "bureau".into(),
+            ..Draft::default()
+        }),
+        &inspector(),
+        noon(on),
+    )
+}
+
+/// Review, approval, publication, filing and activation, all on one day.
+fn through_to_active(plan: Given<EmergencyPlan>, on: &str) -> Given<EmergencyPlan> {
+    let at = noon(on);
+    plan.given(
+        &PlanCommand::SubmitForReview {
+            note: String::new(),
+        },
+        &inspector(),
+        at,
+    )
+    .given(
+        &PlanCommand::Approve {
+            document_number: "普政办发〔2026〕1号".into(),
+        },
+        &administrator(),
+        at,
+    )
+    .given(&PlanCommand::Publish, &inspector(), at)
+    .given(
+        &PlanCommand::File {
+            receipt: "备案〔2026〕7号".into(),
+        },
+        &inspector(),
+        at,
+    )
+    .given(&PlanCommand::Activate, &inspector(), at)
+}
+
+fn reason<T: std::fmt::Debug>(result: Result<T, hl_domain::DomainError>) -> &'static str {
+    match result {
+        Ok(accepted) => panic!("accepted: {accepted:?}"),
+        Err(error) => error.reason(),
+    }
+}
+
+#[test]
+fn a_plan_goes_through_its_lifecycle_in_order() {
+    let plan = drafted(PlanLayer::Special, "2026-01-05");
+    assert_eq!(plan.status, PlanStatus::Drafting);
+    assert_eq!(
+        reason(plan.when(&PlanCommand::Activate, &inspector(), noon("2026-01-06"))),
+        "PLAN_STEP_OUT_OF_ORDER"
+    );
+    assert_eq!(
+        reason(plan.when(&PlanCommand::Publish, &enterprise(), noon("2026-01-06"))),
+        "GOVERNMENT_ROLE_REQUIRED"
+    );
+    let active = through_to_active(plan, "2026-02-01");
+    assert_eq!(
+        (active.status, active.active_version),
+        (PlanStatus::Active, 1)
+    );
+    let first = &active.versions[0];
+    assert_eq!(first.document_number, "普政办发〔2026〕1号");
+    assert_eq!(first.filing_receipt, "备案〔2026〕7号");
+    assert_eq!(first.rule_version, "plan-rules-2024-01-31");
+    assert_eq!(active.next_evaluation_due, Some(day("2029-02-01")));
+}
+
+#[test]
+fn the_evaluation_cycle_is_the_one_in_force_when_the_version_was_activated() {
+    // A township plan had no cycle under the 2013 rules, and has three years since 2024-01-31.
+    let old = through_to_active(drafted(PlanLayer::Township, "2023-06-01"), "2023-06-01");
+    assert_eq!(old.versions[0].rule_version, "plan-rules-2013-10-25");
+    assert_eq!(old.next_evaluation_due, None);
+    let new = through_to_active(drafted(PlanLayer::Township, "2024-01-31"), "2024-01-31");
+    assert_eq!(new.versions[0].rule_version, "plan-rules-2024-01-31");
+    assert_eq!(new.next_evaluation_due, Some(day("2027-01-31")));
+    // A village plan has none under either.
+    let village = through_to_active(drafted(PlanLayer::Village, "2026-01-05"), "2026-01-05");
+    assert_eq!(village.next_evaluation_due, None);
+}
+
+#[test]
+fn a_drill_finding_revises_the_plan_and_the_new_version_replaces_the_old() {
+    let active = through_to_active(drafted(PlanLayer::Special, "2026-01-05"), "2026-01-05");
+    let finding = |exercised: bool, requires: bool| PlanCommand::StartRevision {
+        trigger: RevisionTrigger::DrillFinding,
+        note: "演练发现转移路线不清".into(),
+        finding: Some(DrillFinding {
+            drill_id: "drill-1".into(),
+            finding_id: "f-1".into(),
+            exercised_this_plan: exercised,
+            requires_revision: requires,
+        }),
+        summary: "调整转移路线".into(),
+    };
+    let at = noon("2026-06-01");
+    assert_eq!(
+        reason(active.when(&finding(false, true), &inspector(), at)),
+        "NO_SUCH_DRILL_FINDING"
+    );
+    assert_eq!(
+        reason(active.when(&finding(true, false), &inspector(), at)),
+        "NO_SUCH_DRILL_FINDING"
+    );
+    let revising = active.given(&finding(true, true), &inspector(), at);
+    assert_eq!(revising.status, PlanStatus::Revising);
+    assert_eq!(revising.active_version, 1, "the old version stays in force");
+    let second = &revising.versions[1];
+    assert_eq!(second.trigger, RevisionTrigger::DrillFinding as i32);
+    assert_eq!(second.trigger_source, "drills/drill-1#f-1");
+    assert!(!revising.revised_within(day("2026-06-01"), 3));
+
+    let revised = through_to_active(revising, "2026-07-01");
+    assert_eq!(
+        (revised.status, revised.active_version),
+        (PlanStatus::Active, 2)
+    );
+    assert_eq!(
+        revised.versions[0].superseded_on,
+        Some(day("2026-07-01").into())
+    );
+    assert_eq!(revised.versions.len(), 2, "the old version stays readable");
+    assert!(revised.revised_within(day("2026-07-01"), 3));
+    assert!(!revised.revised_within(day("2029-07-02"), 3));
+}
+
+#[test]
+fn an_evaluation_resets_the_cycle_and_one_that_requires_revision_starts_it() {
+    let active = through_to_active(drafted(PlanLayer::Special, "2026-01-05"), "2026-01-05");
+    let evaluated = active.given(
+        &PlanCommand::Evaluate {
+            revision_required: false,
+            note: "仍适用".into(),
+        },
+        &inspector(),
+        noon("2026-12-01"),
+    );
+    assert_eq!(evaluated.next_evaluation_due, Some(day("2029-12-01")));
+    assert_eq!(evaluated.status, PlanStatus::Active);
+    let revising = evaluated.given(
+        &PlanCommand::Evaluate {
+            revision_required: true,
+            note: "机构调整".into(),
+        },
+        &inspector(),
+        noon("2026-12-15"),
+    );
+    assert_eq!(revising.status, PlanStatus::Revising);
+    assert_eq!(
+        revising.versions[1].trigger,
+        RevisionTrigger::Evaluation as i32
+    );
+}
+
+#[test]
+fn a_drill_is_recorded_once_it_is_held_and_names_its_findings() {
+    let record = |held_on: &str| RecordDrill {
+        region: "330903".into(),
+        drill: pb::Drill {
+            plan_ids: vec!["plan-1".into()],
+            subject: "防台风转移演练".into(),
+            findings: vec![pb::DrillFinding {
+                finding_id: "f-1".into(),
+                description: "转移路线不清".into(),
+                requires_revision: true,
+            }],
+            ..pb::Drill::default()
+        },
+        held_on: day(held_on),
+    };
+    let new = Given::<Drill>::new("drill-1");
+    assert_eq!(
+        reason(new.when(&record("2026-06-02"), &inspector(), noon("2026-06-01"))),
+        "INVALID_ARGUMENT"
+    );
+    let drill = new.given(&record("2026-06-01"), &inspector(), noon("2026-06-01"));
+    assert_eq!(
+        drill.finding_requires_revision("plan-1", "f-1"),
+        (true, true)
+    );
+    assert_eq!(
+        drill.finding_requires_revision("plan-2", "f-1"),
+        (false, true)
+    );
+    assert_eq!(
+        drill.finding_requires_revision("plan-1", "f-2"),
+        (true, false)
+    );
+}

@@ -1,0 +1,70 @@
+//! The plans context's read models: each plan and drill as the domain folds it, with the
+//! columns the queries filter on.
+
+use hl_eventstore::EventMeta;
+use hl_proto::plans::v1::{PlanLayer, PlanStatus};
+use hl_readmodel::{Json, Registry, StateModel, StateRow, columns, table};
+
+use crate::domain::drill::Drill;
+use crate::domain::plan::EmergencyPlan;
+
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct EmergencyPlanRow {
+        pub plan_id: String,
+        pub layer: PlanLayer,
+        pub status: PlanStatus,
+        pub state: Json<EmergencyPlan>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(EmergencyPlanRow, "emergency_plans", key(plan_id));
+
+impl StateRow for EmergencyPlanRow {
+    type State = EmergencyPlan;
+
+    fn state_mut(&mut self) -> &mut EmergencyPlan {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.plan_id = self.state.0.plan_id.clone();
+        self.layer = self.state.0.layer;
+        self.status = self.state.0.status;
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct DrillRow {
+        pub drill_id: String,
+        pub state: Json<Drill>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(DrillRow, "drills", key(drill_id));
+
+impl StateRow for DrillRow {
+    type State = Drill;
+
+    fn state_mut(&mut self) -> &mut Drill {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.drill_id = self.state.0.drill.drill_id.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
+/// Adds this context's read models to the projector's registry.
+pub fn register(registry: &mut Registry) {
+    registry
+        .add(StateModel::<EmergencyPlanRow>::new())
+        .add(StateModel::<DrillRow>::new());
+}

@@ -1,0 +1,119 @@
+//! The plans queries of LedgerService: the plan register on a day, and 修编率 per layer.
+
+use std::collections::BTreeMap;
+
+use chrono::{Months, NaiveDate};
+use hl_domain::access::require_district_reader;
+use hl_domain::clock::local_date;
+use hl_plans::api::resources::plan;
+use hl_plans::domain::plan::EmergencyPlan;
+use hl_plans::read_models::EmergencyPlanRow;
+use hl_proto::ledger::v1 as pb;
+use hl_proto::ledger::v1::RevisionRateBasis;
+use hl_proto::plans::v1::{PlanLayer, PlanStatus};
+use hl_runtime::pagination::list;
+use hl_runtime::{ServiceError, Violations, caller};
+use tonic::{Request, Response, Status};
+
+use super::{Shared, database_error, freshness};
+use crate::reader;
+use crate::reconciliation::ratio;
+
+/// Whether a plan counts for its layer's 修编率 on a day, and whether it was revised in its
+/// cycle.
+fn revision_standing(
+    state: &EmergencyPlan,
+    day: NaiveDate,
+    basis: RevisionRateBasis,
+) -> (bool, bool) {
+    let in_force = matches!(state.status, PlanStatus::Active | PlanStatus::Revising);
+    let Some(years) = state.cycle_on().filter(|_| in_force) else {
+        return (false, false);
+    };
+    let first_active = state
+        .versions
+        .first()
+        .and_then(|version| version.active_from)
+        .and_then(|from| from.to_naive());
+    let in_scope = match basis {
+        RevisionRateBasis::CycleCompleted => first_active
+            .and_then(|from| from.checked_add_months(Months::new(years * 12)))
+            .is_some_and(|completed| completed <= day),
+        _ => true,
+    };
+    (in_scope, in_scope && state.revised_within(day, years))
+}
+
+pub async fn list_plans(
+    shared: &Shared,
+    request: Request<pb::ListPlansRequest>,
+) -> Result<Response<pb::ListPlansResponse>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    let day = violations
+        .optional_date("day", body.day.as_ref())
+        .unwrap_or_else(|| local_date(chrono::Utc::now()));
+    let layer = violations.optional_enumeration::<PlanLayer>("layer", body.layer);
+    let basis = violations
+        .optional_enumeration::<RevisionRateBasis>("basis", body.basis)
+        .unwrap_or_default();
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let rows = reader::all_rows::<EmergencyPlanRow>(&shared.database, shared.generation())
+        .await
+        .map_err(database_error)?;
+    let mut rates: BTreeMap<i32, pb::LayerRevisionRate> = BTreeMap::new();
+    let mut overdue_count = 0;
+    let mut register = Vec::new();
+    for row in rows {
+        let state = &row.state.0;
+        let (in_scope, revised) = revision_standing(state, day, basis);
+        if in_scope {
+            let rate = rates
+                .entry(state.layer as i32)
+                .or_insert_with(|| pb::LayerRevisionRate {
+                    layer: state.layer as i32,
+                    ..pb::LayerRevisionRate::default()
+                });
+            let name = format!("emergencyPlans/{}", state.plan_id);
+            rate.in_scope += 1;
+            rate.plans_in_scope.push(name.clone());
+            if revised {
+                rate.revised += 1;
+                rate.revised_plans.push(name);
+            }
+        }
+        let evaluation_overdue = state.next_evaluation_due.is_some_and(|due| due < day);
+        overdue_count += u32::from(evaluation_overdue);
+        let wanted =
+            layer.is_none_or(|wanted| wanted == PlanLayer::Unspecified || wanted == state.layer);
+        if wanted {
+            register.push((
+                row.plan_id.clone(),
+                pb::PlanRegisterRow {
+                    plan: Some(plan(state, row.version)),
+                    evaluation_overdue,
+                    in_scope,
+                    revised_in_cycle: revised,
+                },
+            ));
+        }
+    }
+    let query = format!("day={day}&layer={}&basis={}", body.layer, body.basis);
+    let listed = list(register, body.page_size, &body.page_token, &query)?;
+    Ok(Response::new(pb::ListPlansResponse {
+        plans: listed.items,
+        next_page_token: listed.next_page_token,
+        total_size: listed.total_size,
+        revision_rates: rates
+            .into_values()
+            .map(|rate| pb::LayerRevisionRate {
+                rate: ratio(rate.revised, rate.in_scope),
+                ..rate
+            })
+            .collect(),
+        evaluations_overdue: overdue_count,
+        freshness: Some(freshness(shared)),
+    }))
+}

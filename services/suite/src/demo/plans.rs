@@ -1,0 +1,128 @@
+//! The demo's emergency plans: the district's 总体 plan and two 专项 plans in force, and a
+//! typhoon drill whose finding has put the typhoon plan under revision.
+
+use hl_proto::plans::v1 as pb;
+use hl_proto::plans::v1::PlanLayer;
+use tonic::Status;
+
+use super::{Demo, Who};
+
+impl Demo {
+    pub(super) async fn seed_plans(&mut self) -> Result<(), Status> {
+        self.at(0);
+        for (plan_id, layer, title, parent) in [
+            (
+                "putuo-overall",
+                PlanLayer::Overall,
+                "普陀区突发事件总体应急预案",
+                "",
+            ),
+            (
+                "putuo-typhoon",
+                PlanLayer::Special,
+                "普陀区防台风应急预案",
+                "putuo-overall",
+            ),
+            (
+                "putuo-hazchem",
+                PlanLayer::Special,
+                "普陀区危险化学品事故应急预案",
+                "putuo-overall",
+            ),
+        ] {
+            let draft = pb::DraftPlanRequest {
+                request_id: self.next_request_id(),
+                plan_id: plan_id.into(),
+                layer: layer as i32,
+                title: title.into(),
+                owner_unit_id: "putuo-emergency-bureau".into(),
+                parent_plan_id: parent.into(),
+                ..Default::default()
+            };
+            self.plans
+                .draft_plan(self.request(draft, Who::Inspector))
+                .await?;
+            self.plan_to_active(plan_id).await?;
+        }
+        let drill = pb::RecordDrillRequest {
+            request_id: self.next_request_id(),
+            drill_id: "typhoon-drill".into(),
+            plan_ids: vec!["putuo-typhoon".into()],
+            subject: "沈家门渔港防台风人员转移演练".into(),
+            kind: pb::DrillKind::Special as i32,
+            form: pb::DrillForm::Live as i32,
+            held_on: Some(self.day(0)),
+            participants: 150,
+            evaluation: "转移组织有序，渔港路线标识不足".into(),
+            findings: vec![pb::DrillFinding {
+                finding_id: "routes".into(),
+                description: "渔港转移路线标识不清".into(),
+                requires_revision: true,
+            }],
+            ..Default::default()
+        };
+        self.plans
+            .record_drill(self.request(drill, Who::Inspector))
+            .await?;
+        let revision = pb::StartPlanRevisionRequest {
+            request_id: self.next_request_id(),
+            name: "emergencyPlans/putuo-typhoon".into(),
+            trigger: pb::RevisionTrigger::DrillFinding as i32,
+            note: "演练发现转移路线问题".into(),
+            drill_id: "typhoon-drill".into(),
+            finding_id: "routes".into(),
+            summary: "明确渔港转移路线与标识".into(),
+            ..Default::default()
+        };
+        self.plans
+            .start_plan_revision(self.request(revision, Who::Inspector))
+            .await?;
+        Ok(())
+    }
+
+    async fn plan_to_active(&mut self, plan_id: &str) -> Result<(), Status> {
+        let name = format!("emergencyPlans/{plan_id}");
+        for (step, text) in [
+            ("review", ""),
+            ("approve", "普政办发〔2026〕12号"),
+            ("publish", ""),
+            ("file", "舟应急备〔2026〕21号"),
+            ("activate", ""),
+        ] {
+            let request = pb::PlanStepRequest {
+                request_id: self.next_request_id(),
+                name: name.clone(),
+                text: text.into(),
+                ..Default::default()
+            };
+            match step {
+                "review" => {
+                    self.plans
+                        .submit_plan_for_review(self.request(request, Who::Inspector))
+                        .await?
+                }
+                "approve" => {
+                    self.plans
+                        .approve_plan(self.request(request, Who::Administrator))
+                        .await?
+                }
+                "publish" => {
+                    self.plans
+                        .publish_plan(self.request(request, Who::Inspector))
+                        .await?
+                }
+                "file" => {
+                    self.plans
+                        .file_plan(self.request(request, Who::Inspector))
+                        .await?
+                }
+                _ => {
+                    self.plans
+                        .activate_plan(self.request(request, Who::Inspector))
+                        .await?
+                }
+            };
+        }
+        Ok(())
+    }
+}
