@@ -154,11 +154,12 @@ async fn streams_and_projection_status_agree_with_the_server_and_the_read_model(
         [
             deployment.stream_name("enforcement"),
             deployment.stream_name("hazards"),
+            deployment.stream_name("plans"),
             deployment.stream_name("responsibility"),
             deployment.stream_name("snapshots"),
         ]
     );
-    for context in ["enforcement", "hazards", "responsibility"] {
+    for context in ["enforcement", "hazards", "plans", "responsibility"] {
         let (messages, last_sequence) = deployment.stream_last_sequence(context).await;
         assert!(messages > 0, "the demo wrote to {context}");
         let row = streams
@@ -181,8 +182,8 @@ async fn streams_and_projection_status_agree_with_the_server_and_the_read_model(
     assert_eq!(status["database"], "sqlite");
     assert_eq!(status["active_generation"], 1);
     let projections = status["projections"].as_array().unwrap();
-    assert_eq!(projections.len(), 3, "{status}");
-    for context in ["enforcement", "hazards", "responsibility"] {
+    assert_eq!(projections.len(), 4, "{status}");
+    for context in ["enforcement", "hazards", "plans", "responsibility"] {
         let (_, head) = deployment.stream_last_sequence(context).await;
         let row = projections
             .iter()
@@ -400,7 +401,8 @@ async fn a_rebuild_shows_progress_and_switches_to_a_new_generation() {
     let (_, hazards_head) = deployment.stream_last_sequence("hazards").await;
     let (_, registry_head) = deployment.stream_last_sequence("responsibility").await;
     let (_, enforcement_head) = deployment.stream_last_sequence("enforcement").await;
-    let total = hazards_head + registry_head + enforcement_head;
+    let (_, plans_head) = deployment.stream_last_sequence("plans").await;
+    let total = hazards_head + registry_head + enforcement_head + plans_head;
     assert!(
         progress.contains(&format!("generation 2: {total} of {total} events applied")),
         "{progress}"
