@@ -72,6 +72,26 @@ pub fn signing_key_file() -> &'static std::path::Path {
 }
 
 impl Suite {
+    /// The suite without the demo, on a namespace of a nats-server, its data in a folder; it
+    /// kills itself at a process's fault point (`HL_FAULT_KILL`) when one is named.
+    pub async fn without_demo(
+        nats_url: &str,
+        namespace: &str,
+        data_dir: &std::path::Path,
+        fault: Option<&str>,
+    ) -> Suite {
+        let mut environment = vec![
+            ("NATS_URL", nats_url.to_string()),
+            ("HL_NAMESPACE", namespace.to_string()),
+            ("HL_SEED_DEMO", "false".into()),
+            ("HL_DATA_DIR", data_dir.display().to_string()),
+        ];
+        if let Some(fault) = fault {
+            environment.push(("HL_FAULT_KILL", fault.to_string()));
+        }
+        Suite::start(&environment).await
+    }
+
     /// Starts the suite with the given environment (on top of a clean one) and waits for the
     /// gRPC address in its banner.
     pub async fn start(environment: &[(&str, String)]) -> Suite {

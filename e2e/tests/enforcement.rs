@@ -54,16 +54,7 @@ async fn start_suite(
     data_dir: &std::path::Path,
     fault: Option<&str>,
 ) -> Suite {
-    let mut environment = vec![
-        ("NATS_URL", nats.url()),
-        ("HL_NAMESPACE", namespace.to_string()),
-        ("HL_SEED_DEMO", "false".into()),
-        ("HL_DATA_DIR", data_dir.display().to_string()),
-    ];
-    if let Some(fault) = fault {
-        environment.push(("HL_FAULT_KILL", fault.to_string()));
-    }
-    Suite::start(&environment).await
+    Suite::without_demo(&nats.url(), namespace, data_dir, fault).await
 }
 
 /// The cold store, a non-coal mine (the other fixture enterprise) and the officers.

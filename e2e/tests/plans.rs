@@ -99,13 +99,7 @@ async fn special_rate_when(
 async fn a_drill_finding_revises_a_plan_and_the_revision_rate_counts_it() {
     let nats = NatsServer::start().await;
     let data_dir = tempfile::tempdir().unwrap();
-    let suite = Suite::start(&[
-        ("NATS_URL", nats.url()),
-        ("HL_NAMESPACE", unique_namespace()),
-        ("HL_SEED_DEMO", "false".into()),
-        ("HL_DATA_DIR", data_dir.path().display().to_string()),
-    ])
-    .await;
+    let suite = Suite::without_demo(&nats.url(), &unique_namespace(), data_dir.path(), None).await;
     let channel = suite.channel().await;
     let mut plans = PlansServiceClient::new(channel.clone());
     let ledger = LedgerServiceClient::new(channel);

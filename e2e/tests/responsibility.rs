@@ -39,16 +39,7 @@ async fn start_in(
     data_dir: &std::path::Path,
     fault: Option<&str>,
 ) -> Suite {
-    let mut environment = vec![
-        ("NATS_URL", nats.url()),
-        ("HL_NAMESPACE", namespace.to_string()),
-        ("HL_SEED_DEMO", "false".into()),
-        ("HL_DATA_DIR", data_dir.display().to_string()),
-    ];
-    if let Some(fault) = fault {
-        environment.push(("HL_FAULT_KILL", fault.to_string()));
-    }
-    Suite::start(&environment).await
+    Suite::without_demo(&nats.url(), namespace, data_dir, fault).await
 }
 
 fn date(day: chrono::NaiveDate) -> Option<Date> {
