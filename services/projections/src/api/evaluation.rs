@@ -8,7 +8,7 @@ use chrono::{NaiveDate, Utc};
 use hl_domain::access::require_district_reader;
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::{DiscrepancyClass, GroupBy};
-use hl_responsibility::domain::evaluation::{SHEETS, Sheet, Source};
+use hl_responsibility::domain::evaluation::{SHEETS, Sheet, SheetItem, Source};
 use hl_responsibility::read_models::{AreaRow, EvaluationStateRow};
 use hl_runtime::validation::resource_id;
 use hl_runtime::{ServiceError, caller};
@@ -87,55 +87,14 @@ pub async fn get_evaluation_table(
         .units
         .iter()
         .map(|unit| {
-            let rates = by_township.get(unit).unwrap_or(&empty);
-            let overdue = overdue.get(unit.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            let items: Vec<pb::EvaluationItemScore> = sheet
-                .items
-                .iter()
-                .map(|item| {
-                    let mut scored = pb::EvaluationItemScore {
-                        item_code: item.code.to_string(),
-                        title: item.title.to_string(),
-                        points: item.points,
-                        ..pb::EvaluationItemScore::default()
-                    };
-                    match item.source {
-                        Source::SelfDiscoveryRate => {
-                            let rate = &rates.self_discovery;
-                            scored.figure = rate.value();
-                            scored.count = rate.numerator.len() as u32;
-                            scored.numerator = hazard_names(&rate.numerator);
-                            scored.denominator = hazard_names(&rate.denominator);
-                            scored.score = Sheet::computed_score(item, scored.figure, 0);
-                        }
-                        Source::OverdueHazards { .. } => {
-                            scored.count = overdue.len() as u32;
-                            scored.numerator = hazard_names(overdue);
-                            scored.score = Sheet::computed_score(item, None, scored.count);
-                        }
-                        Source::InspectionCoverage => {
-                            scored.figure = ratio(rates.visits_done, rates.visits_required);
-                            scored.count = rates.visits_done;
-                            scored.score = Sheet::computed_score(item, scored.figure, 0);
-                        }
-                        Source::Entered => {
-                            scored.entered = true;
-                            if let Some(entered) = evaluation.entered.iter().find(|entered| {
-                                &entered.unit == unit && entered.item_code == item.code
-                            }) {
-                                scored.score = f64::from(entered.score);
-                                scored.note = entered.note.clone();
-                                scored.numerator = entered
-                                    .evidence
-                                    .iter()
-                                    .map(|evidence| format!("evidence/{}", evidence.sha256))
-                                    .collect();
-                            }
-                        }
-                    }
-                    scored
-                })
-                .collect();
+            let figures = Figures {
+                rates: by_township.get(unit).unwrap_or(&empty),
+                overdue: overdue.get(unit.as_str()).map(Vec::as_slice).unwrap_or(&[]),
+                entered: &evaluation.entered,
+                unit,
+            };
+            let items: Vec<pb::EvaluationItemScore> =
+                sheet.items.iter().map(|item| figures.score(item)).collect();
             pb::EvaluationRow {
                 unit: unit.clone(),
                 unit_name: names.get(unit).cloned().unwrap_or_default(),
@@ -159,4 +118,61 @@ pub async fn get_evaluation_table(
         rows,
         freshness: Some(super::freshness(shared)),
     }))
+}
+
+/// What one township's items are scored from.
+struct Figures<'a> {
+    rates: &'a Rates,
+    overdue: &'a [String],
+    entered: &'a [hl_proto::responsibility::v1::EnteredScore],
+    unit: &'a str,
+}
+
+impl Figures<'_> {
+    /// One item's score, with the figure and the records behind it.
+    fn score(&self, item: &SheetItem) -> pb::EvaluationItemScore {
+        let mut scored = pb::EvaluationItemScore {
+            item_code: item.code.to_string(),
+            title: item.title.to_string(),
+            points: item.points,
+            ..pb::EvaluationItemScore::default()
+        };
+        match item.source {
+            Source::SelfDiscoveryRate => {
+                let rate = &self.rates.self_discovery;
+                scored.figure = rate.value();
+                scored.count = rate.numerator.len() as u32;
+                scored.numerator = hazard_names(&rate.numerator);
+                scored.denominator = hazard_names(&rate.denominator);
+                scored.score = Sheet::computed_score(item, scored.figure, 0);
+            }
+            Source::OverdueHazards { .. } => {
+                scored.count = self.overdue.len() as u32;
+                scored.numerator = hazard_names(self.overdue);
+                scored.score = Sheet::computed_score(item, None, scored.count);
+            }
+            Source::InspectionCoverage => {
+                scored.figure = ratio(self.rates.visits_done, self.rates.visits_required);
+                scored.count = self.rates.visits_done;
+                scored.score = Sheet::computed_score(item, scored.figure, 0);
+            }
+            Source::Entered => {
+                scored.entered = true;
+                if let Some(entered) = self
+                    .entered
+                    .iter()
+                    .find(|entered| entered.unit == self.unit && entered.item_code == item.code)
+                {
+                    scored.score = f64::from(entered.score);
+                    scored.note = entered.note.clone();
+                    scored.numerator = entered
+                        .evidence
+                        .iter()
+                        .map(|evidence| format!("evidence/{}", evidence.sha256))
+                        .collect();
+                }
+            }
+        }
+        scored
+    }
 }

@@ -247,23 +247,11 @@ pub async fn list_duty_shortfalls(
             .map(|row| (row.person_id.clone(), row))
             .collect();
     // Every person's assignments, for the months not closed yet: what they are short so far.
-    let mut held: BTreeMap<String, Vec<HeldDuty>> = BTreeMap::new();
-    for row in reader::all_rows::<ResponsibilitiesRow>(database, generation)
-        .await
-        .map_err(database_error)?
-    {
-        let object = row.state.0;
-        for assignment in &object.assignments {
-            held.entry(assignment.person_id.clone())
-                .or_default()
-                .push(HeldDuty {
-                    kind: object.kind,
-                    object_id: object.object_id.clone(),
-                    place_code: object.place_code.clone(),
-                    held: assignment.clone(),
-                });
-        }
-    }
+    let held = held_by_person(
+        reader::all_rows::<ResponsibilitiesRow>(database, generation)
+            .await
+            .map_err(database_error)?,
+    );
     let mut persons: BTreeSet<String> = periods.keys().cloned().collect();
     persons.extend(held.keys().cloned());
     let empty = DutyPeriod::default();
@@ -439,4 +427,23 @@ pub async fn list_emergency_centres(
         to_standard_share: crate::reconciliation::ratio(to_standard, count),
         freshness: Some(freshness(shared)),
     }))
+}
+
+/// Every assignment of every object, by the person who holds it.
+fn held_by_person(rows: Vec<ResponsibilitiesRow>) -> BTreeMap<String, Vec<HeldDuty>> {
+    let mut held: BTreeMap<String, Vec<HeldDuty>> = BTreeMap::new();
+    for row in rows {
+        let object = row.state.0;
+        for assignment in &object.assignments {
+            held.entry(assignment.person_id.clone())
+                .or_default()
+                .push(HeldDuty {
+                    kind: object.kind,
+                    object_id: object.object_id.clone(),
+                    place_code: object.place_code.clone(),
+                    held: assignment.clone(),
+                });
+        }
+    }
+    held
 }

@@ -165,22 +165,7 @@ impl SafetyItem {
             } => {
                 require_bureau(&context.actor, &self.region, "assign a sub-task")?;
                 self.in_status(&[Listed, Accepted, InProgress], "assign a sub-task to")?;
-                if self
-                    .sub_tasks
-                    .iter()
-                    .any(|task| &task.sub_task_id == sub_task_id)
-                {
-                    return Err(DomainError::precondition(
-                        "SUB_TASK_EXISTS",
-                        format!("sub-task {sub_task_id} exists"),
-                    ));
-                }
-                if let Some(item_deadline) = self.deadline.filter(|item| deadline > item) {
-                    return Err(DomainError::invalid(
-                        "deadline",
-                        format!("must be on or before the item's deadline, {item_deadline}"),
-                    ));
-                }
+                self.check_new_sub_task(sub_task_id, *deadline)?;
                 Ok(vec![SafetyItemEvent::SubTaskAssigned(
                     pb::SubTaskAssigned {
                         item_id,
@@ -211,22 +196,7 @@ impl SafetyItem {
             } => {
                 require_government(&context.actor, &self.region, "complete a sub-task")?;
                 self.in_status(&[Accepted, InProgress], "complete a sub-task of")?;
-                let Some(task) = self
-                    .sub_tasks
-                    .iter()
-                    .find(|task| &task.sub_task_id == sub_task_id)
-                else {
-                    return Err(DomainError::invalid(
-                        "sub_task_id",
-                        format!("safetyItems/{item_id} has no sub-task {sub_task_id}"),
-                    ));
-                };
-                if task.completed_on.is_some() {
-                    return Err(DomainError::precondition(
-                        "SUB_TASK_DONE",
-                        format!("sub-task {sub_task_id} is done"),
-                    ));
-                }
+                self.check_open_sub_task(sub_task_id)?;
                 Ok(vec![SafetyItemEvent::SubTaskCompleted(
                     pb::SubTaskCompleted {
                         item_id,
@@ -240,18 +210,7 @@ impl SafetyItem {
             SafetyItemCommand::RequestCloseOut { note } => {
                 require_government(&context.actor, &self.region, "ask for a close-out")?;
                 self.in_status(&[InProgress], "ask to close out")?;
-                let open: Vec<&str> = self
-                    .sub_tasks
-                    .iter()
-                    .filter(|task| task.completed_on.is_none())
-                    .map(|task| task.sub_task_id.as_str())
-                    .collect();
-                if !open.is_empty() {
-                    return Err(DomainError::precondition(
-                        "SUB_TASKS_OPEN",
-                        format!("sub-tasks still open: {}", open.join(", ")),
-                    ));
-                }
+                self.check_all_sub_tasks_done()?;
                 Ok(vec![SafetyItemEvent::CloseOutRequested(
                     pb::CloseOutRequested {
                         item_id,
@@ -306,6 +265,70 @@ impl SafetyItem {
                     note: note.clone(),
                 })])
             }
+        }
+    }
+
+    /// A new sub-task's id is free and its deadline within the item's.
+    fn check_new_sub_task(
+        &self,
+        sub_task_id: &str,
+        deadline: NaiveDate,
+    ) -> Result<(), DomainError> {
+        if self
+            .sub_tasks
+            .iter()
+            .any(|task| task.sub_task_id == sub_task_id)
+        {
+            return Err(DomainError::precondition(
+                "SUB_TASK_EXISTS",
+                format!("sub-task {sub_task_id} exists"),
+            ));
+        }
+        if let Some(item_deadline) = self.deadline.filter(|item| deadline > *item) {
+            return Err(DomainError::invalid(
+                "deadline",
+                format!("must be on or before the item's deadline, {item_deadline}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The sub-task exists and is not done yet.
+    fn check_open_sub_task(&self, sub_task_id: &str) -> Result<(), DomainError> {
+        let Some(task) = self
+            .sub_tasks
+            .iter()
+            .find(|task| task.sub_task_id == sub_task_id)
+        else {
+            return Err(DomainError::invalid(
+                "sub_task_id",
+                format!("safetyItems/{} has no sub-task {sub_task_id}", self.item_id),
+            ));
+        };
+        if task.completed_on.is_some() {
+            return Err(DomainError::precondition(
+                "SUB_TASK_DONE",
+                format!("sub-task {sub_task_id} is done"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A close-out needs every sub-task done.
+    fn check_all_sub_tasks_done(&self) -> Result<(), DomainError> {
+        let open: Vec<&str> = self
+            .sub_tasks
+            .iter()
+            .filter(|task| task.completed_on.is_none())
+            .map(|task| task.sub_task_id.as_str())
+            .collect();
+        if open.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::precondition(
+                "SUB_TASKS_OPEN",
+                format!("sub-tasks still open: {}", open.join(", ")),
+            ))
         }
     }
 

@@ -108,6 +108,10 @@ pub async fn print(
     );
     print_enforcement(&demo, &mut ledger).await?;
     print_responsibility(&demo, &mut ledger).await?;
+    print_duties(&demo, &mut ledger).await?;
+    print_centres(&demo, &mut ledger).await?;
+    print_evaluation(&demo, &mut ledger).await?;
+    print_safety_items(&demo, &mut ledger).await?;
     print_plans(&demo, &mut ledger).await
 }
 
@@ -196,6 +200,14 @@ async fn print_responsibility(
                 .map_or("?", |duty| duty.as_str_name())
         );
     }
+    Ok(())
+}
+
+/// The month before last's duties (履责) that fell short.
+async fn print_duties(
+    demo: &Demo,
+    ledger: &mut LedgerServiceClient<Channel>,
+) -> Result<(), Status> {
     let (year, month) = super::responsibility::short_month(demo.today());
     let short = ledger
         .list_duty_shortfalls(demo.request(
@@ -219,11 +231,24 @@ async fn print_responsibility(
             .map(|short| short.object_id.as_str())
             .collect();
         println!(
-            "  {:<20} no inspection of {}",
+            "  {:<20} no inspection of {}{}",
             row.person_id,
-            missing.join(", ")
+            missing.join(", "),
+            if row.closed {
+                ""
+            } else {
+                " (month not closed)"
+            }
         );
     }
+    Ok(())
+}
+
+/// The township emergency centres against their standard (T11).
+async fn print_centres(
+    demo: &Demo,
+    ledger: &mut LedgerServiceClient<Channel>,
+) -> Result<(), Status> {
     let centres = ledger
         .list_emergency_centres(demo.request(
             pb::ListEmergencyCentresRequest::default(),
@@ -245,6 +270,14 @@ async fn print_responsibility(
             centre.equipment_short.join(", ")
         );
     }
+    Ok(())
+}
+
+/// The townships' evaluation table (责任考评) with ranks.
+async fn print_evaluation(
+    demo: &Demo,
+    ledger: &mut LedgerServiceClient<Channel>,
+) -> Result<(), Status> {
     let year = chrono::Datelike::year(&demo.today());
     let table = ledger
         .get_evaluation_table(demo.request(
@@ -270,6 +303,14 @@ async fn print_responsibility(
             scores.join(" + ")
         );
     }
+    Ok(())
+}
+
+/// The committee's lists with T15.
+async fn print_safety_items(
+    demo: &Demo,
+    ledger: &mut LedgerServiceClient<Channel>,
+) -> Result<(), Status> {
     let items = ledger
         .list_safety_items(demo.request(
             pb::ListSafetyItemsRequest {
