@@ -56,6 +56,29 @@ fn second_administrator() -> Actor {
     }
 }
 
+/// The township centres once `check` holds of them.
+async fn centres_when(
+    ledger: &LedgerServiceClient<Channel>,
+    what: &str,
+    check: impl Fn(&ledger::ListEmergencyCentresResponse) -> bool,
+) -> ledger::ListEmergencyCentresResponse {
+    wait_until(what, WAIT, || {
+        let mut client = ledger.clone();
+        let check = &check;
+        async move {
+            let listed = client
+                .list_emergency_centres(
+                    by_inspector(ledger::ListEmergencyCentresRequest::default()),
+                )
+                .await
+                .ok()?
+                .into_inner();
+            check(&listed).then_some(listed)
+        }
+    })
+    .await
+}
+
 /// The gaps on a day once `check` holds of them.
 async fn gaps_when(
     ledger: &LedgerServiceClient<Channel>,
@@ -727,19 +750,12 @@ async fn a_township_centre_to_standard_counts_for_t11() {
         .await
         .expect("check");
 
-    let listed = wait_until("T11 and the check in the ledger", WAIT, || {
-        let mut client = ledger.clone();
-        async move {
-            let listed = client
-                .list_emergency_centres(
-                    by_inspector(ledger::ListEmergencyCentresRequest::default()),
-                )
-                .await
-                .ok()?
-                .into_inner();
-            let checked = listed.centres.first()?.last_check.is_some();
-            (listed.to_standard == 1 && checked).then_some(listed)
-        }
+    let listed = centres_when(&ledger, "T11 and the check in the ledger", |listed| {
+        let checked = listed
+            .centres
+            .first()
+            .is_some_and(|centre| centre.last_check.is_some());
+        listed.to_standard == 1 && checked
     })
     .await;
     assert_eq!(listed.townships, 2);
@@ -760,18 +776,8 @@ async fn a_township_centre_to_standard_counts_for_t11() {
         }))
         .await
         .expect("equipment");
-    let short = wait_until("the shortfall in the ledger", WAIT, || {
-        let mut client = ledger.clone();
-        async move {
-            let listed = client
-                .list_emergency_centres(
-                    by_inspector(ledger::ListEmergencyCentresRequest::default()),
-                )
-                .await
-                .ok()?
-                .into_inner();
-            (listed.to_standard == 0).then_some(listed)
-        }
+    let short = centres_when(&ledger, "the shortfall in the ledger", |listed| {
+        listed.to_standard == 0
     })
     .await;
     assert_eq!(short.centres[0].equipment_short, ["LIFE_JACKET"]);
