@@ -12,6 +12,8 @@ use chrono::Datelike;
 use hl_e2e::Suite;
 use hl_proto::common::v1::{Actor, Date, Role};
 use hl_proto::enforcement::v1::enforcement_service_client::EnforcementServiceClient;
+use hl_proto::hazards::v1 as hazards;
+use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::responsibility::v1 as pb;
@@ -929,4 +931,207 @@ async fn an_evaluation_ranks_townships_on_computed_and_entered_scores() {
     assert_eq!(table.as_of, published.published_at);
     let ranks: Vec<u32> = table.rows.iter().map(|row| row.rank).collect();
     assert_eq!(ranks, [1, 1], "equal totals share a rank");
+}
+
+fn by_the_enterprise<T>(body: T) -> tonic::Request<T> {
+    hl_testkit::actors::by_enterprise(body, ENTERPRISE)
+}
+
+fn self_reported_major(hazard_id: &str) -> hazards::ReportHazardRequest {
+    hazards::ReportHazardRequest {
+        request_id: format!("report-{hazard_id}"),
+        hazard_id: hazard_id.into(),
+        enterprise_id: ENTERPRISE.into(),
+        township_code: TOWNSHIP.into(),
+        provenance: hazards::Provenance::EnterpriseSelf as i32,
+        source_type: hazards::SourceType::Routine as i32,
+        category: hazards::HazardCategory::AmmoniaRefrigeration as i32,
+        location: "machine room".into(),
+        description: "ammonia detector disconnected".into(),
+        level: hazards::HazardLevel::Major as i32,
+        level_criterion: "工贸企业重大事故隐患判定标准 第十二条".into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_hazards_feed_the_months_a_review_owed_and_a_rectification_checked() {
+    let nats = NatsServer::start().await;
+    let namespace = unique_namespace();
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = start_in(&nats, &namespace, data_dir.path(), None).await;
+    let channel = suite.channel().await;
+    register_district(channel.clone(), &[Registered::cold_store(ENTERPRISE)]).await;
+    register_officers_in(channel.clone(), "", &TEAM, (2035, 12, 31)).await;
+    let mut duties = ResponsibilityServiceClient::new(channel.clone());
+    let mut hazard_client = HazardsServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+    let today = today();
+    let this_month = today.with_day(1).unwrap();
+    duties
+        .assign_responsibility(by_administrator(pb::AssignResponsibilityRequest {
+            request_id: "assign".into(),
+            object: Some(pb::ResponsibilityObject {
+                kind: pb::ObjectKind::Enterprise as i32,
+                object_id: ENTERPRISE.into(),
+            }),
+            person_id: "officer-2".into(),
+            duties: vec![pb::Duty::ResponsibleOfficer as i32],
+            valid_from: date(this_month.pred_opt().unwrap()),
+            ..Default::default()
+        }))
+        .await
+        .expect("assign");
+
+    // The enterprise self-reports two 重大 hazards; an inspector (officer-1) orders the first
+    // rectified by a deadline (责令限期整改), which is the government's review of it. The second
+    // waits.
+    for hazard_id in ["reviewed", "waiting"] {
+        hazard_client
+            .report_hazard(by_the_enterprise(self_reported_major(hazard_id)))
+            .await
+            .expect("report");
+    }
+    hazard_client
+        .order_rectification(by_inspector(hazards::OrderRectificationRequest {
+            request_id: "order".into(),
+            name: "hazards/reviewed".into(),
+            order: Some(hazards::RectificationOrder {
+                document_number: "普应急责改〔2026〕1号".into(),
+                deadline: date(today + chrono::Days::new(30)),
+                measures: "reconnect the detector".into(),
+            }),
+            ..Default::default()
+        }))
+        .await
+        .expect("the inspector orders the rectification");
+
+    // Both reviews are owed by officer-2, who answers for the enterprise, in the month their
+    // clock runs out; the first is met by officer-1's step.
+    let due = today + chrono::Days::new(10);
+    let due_period = format!("dutyPeriods/officer-2-{:04}-{:02}", due.year(), due.month());
+    let owed = period_when(
+        &duties,
+        &due_period,
+        "both reviews owed, one met",
+        |period| period.owed.len() == 2 && period.performances.len() == 1,
+    )
+    .await;
+    let owed_sources: Vec<&str> = owed
+        .owed
+        .iter()
+        .map(|entry| entry.source_id.as_str())
+        .collect();
+    assert_eq!(
+        owed_sources,
+        ["hazard-review:reviewed", "hazard-review:waiting"]
+    );
+    assert_eq!(owed.owed[0].due_on, date(due));
+    let review = &owed.performances[0];
+    assert_eq!(
+        (
+            review.source_id.as_str(),
+            review.what.as_str(),
+            review.performed_by.as_str()
+        ),
+        ("hazard-review:reviewed", "HAZARD_REVIEWED", "officer-1")
+    );
+
+    // The ledger shows the waiting review as what officer-2 is short of in that month.
+    let short = wait_until("the waiting review in the ledger", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let listed = client
+                .list_duty_shortfalls(by_inspector(ledger::ListDutyShortfallsRequest {
+                    year: due.year(),
+                    month: due.month() as i32,
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            let row = listed
+                .rows
+                .into_iter()
+                .find(|row| row.person_id == "officer-2")?;
+            row.shortfalls
+                .iter()
+                .any(|short| !short.source_id.is_empty())
+                .then_some(row)
+        }
+    })
+    .await;
+    let reviews: Vec<&str> = short
+        .shortfalls
+        .iter()
+        .filter(|short| !short.source_id.is_empty())
+        .map(|short| short.source_id.as_str())
+        .collect();
+    assert_eq!(reviews, ["hazard-review:waiting"]);
+
+    // The inspector rejects a claimed rectification of a general hazard on site: a visit of the
+    // enterprise by officer-1 this month, whatever officer-2 owes.
+    let name = "hazards/general".to_string();
+    hazard_client
+        .report_hazard(by_the_enterprise(hazards::ReportHazardRequest {
+            level: hazards::HazardLevel::General as i32,
+            level_criterion: "一般事故隐患".into(),
+            ..self_reported_major("general")
+        }))
+        .await
+        .expect("report");
+    hazard_client
+        .plan_rectification(by_the_enterprise(hazards::PlanRectificationRequest {
+            request_id: "plan".into(),
+            name: name.clone(),
+            plan: Some(hazards::RectificationPlan {
+                measures: "reconnect the detector".into(),
+                owner: "Li".into(),
+                funds_fen: 20_000,
+                deadline: date(today + chrono::Days::new(30)),
+                acceptance_standard: "the alarm sounds".into(),
+                acceptor: "principal".into(),
+            }),
+            ..Default::default()
+        }))
+        .await
+        .expect("plan");
+    hazard_client
+        .claim_rectification(by_the_enterprise(hazards::ClaimRectificationRequest {
+            request_id: "claim".into(),
+            name: name.clone(),
+            note: "reconnected".into(),
+            evidence: vec![hl_proto::common::v1::EvidenceRef {
+                sha256: "a".repeat(64),
+                media_type: "image/jpeg".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }))
+        .await
+        .expect("claim");
+    hazard_client
+        .reject_rectification(by_inspector(hazards::RejectRectificationRequest {
+            request_id: "reject".into(),
+            name,
+            reason: "the alarm does not sound".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("reject");
+    let this_period = format!(
+        "dutyPeriods/officer-1-{:04}-{:02}",
+        this_month.year(),
+        this_month.month()
+    );
+    let checked = period_when(&duties, &this_period, "the check as a visit", |period| {
+        !period.performances.is_empty()
+    })
+    .await;
+    let visit = &checked.performances[0];
+    assert_eq!(
+        (visit.what.as_str(), visit.object_id.as_str()),
+        ("RECTIFICATION_CHECKED", ENTERPRISE)
+    );
+    assert!(visit.source_id.starts_with("rectification-check:"));
 }

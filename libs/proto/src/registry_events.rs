@@ -65,6 +65,7 @@ crate::domain_events! {
     /// Everything that can happen to a person's month of duties (履责).
     pub enum DutyPeriodEvent {
         PerformanceRecorded(pb::PerformanceRecorded),
+        PerformanceOwed(pb::PerformanceOwed),
         Closed(pb::DutyPeriodClosed),
         GapRecorded(pb::DutyGapRecorded),
     }

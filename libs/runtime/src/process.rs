@@ -51,6 +51,28 @@ pub struct ProcessSpec {
     pub filter_subject: String,
 }
 
+impl ProcessSpec {
+    /// A process following every aggregate of one type in one district, e.g. every inspection
+    /// ("*" for every type).
+    pub fn aggregates(
+        store: &EventStore,
+        name: &'static str,
+        region: &str,
+        (context, aggregate_type): (&'static str, &str),
+    ) -> Self {
+        ProcessSpec {
+            name,
+            context,
+            filter_subject: store.namespace().aggregate_subject(
+                region,
+                context,
+                aggregate_type,
+                "*",
+            ),
+        }
+    }
+}
+
 /// Starts a process manager in the background, once `streams_ready` says its stream exists.
 /// The flag it returns is true while it follows its queue; it turns false when a poison message
 /// stops it.

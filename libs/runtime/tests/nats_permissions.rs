@@ -191,6 +191,39 @@ async fn each_service_writes_only_its_own_context_and_strangers_are_refused() {
             .is_err(),
         "the responsibility service may not write the inspections"
     );
+    // It follows the hazards the same way, reading each hazard's history, and may not write
+    // them.
+    responsibility
+        .ensure_context_stream("hazards")
+        .await
+        .unwrap();
+    let checks = responsibility
+        .work_queue(
+            "hazards",
+            "hazard_performances",
+            "hl.330903.hazards.hazard.*".into(),
+        )
+        .await
+        .expect("the responsibility service follows the hazards");
+    let mut checks = std::pin::pin!(checks);
+    let item = tokio::time::timeout(Duration::from_secs(10), checks.next())
+        .await
+        .expect("a hazard's commit arrives")
+        .unwrap()
+        .unwrap();
+    assert_eq!(item.message.subject, "hl.330903.hazards.hazard.h-1");
+    item.done().await.expect("and is acknowledged");
+    let history = responsibility
+        .next_message("hazards", "hl.330903.hazards.hazard.h-1", 0, false)
+        .await
+        .expect("the responsibility service reads a hazard's history");
+    assert!(history.is_some());
+    assert!(
+        append(&responsibility, "hl.330903.hazards.hazard.h-2")
+            .await
+            .is_err(),
+        "the responsibility service may not write the hazards"
+    );
     // And it follows its own stream for the accountability proposals.
     append(&responsibility, "hl.330903.responsibility.duty_period.p-1")
         .await

@@ -203,6 +203,25 @@ mod tests {
             &proposed.encode_to_vec(),
         );
         assert_eq!(json["trigger"], "ACCOUNTABILITY_TRIGGER_REPEATED_DUTY_GAPS");
+        let owed = hl_proto::responsibility::v1::PerformanceOwed {
+            period_id: "officer-1-2026-10".into(),
+            owed: Some(hl_proto::responsibility::v1::ExpectedPerformance {
+                source_id: "hazard-review:h-1".into(),
+                due_on: Some(hl_proto::common::v1::Date {
+                    year: 2026,
+                    month: 10,
+                    day: 12,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let json = to_json(
+            "hazard_ledger.responsibility.v1.PerformanceOwed",
+            &owed.encode_to_vec(),
+        );
+        assert_eq!(json["owed"]["source_id"], "hazard-review:h-1");
+        assert_eq!(json["owed"]["due_on"]["day"], 12);
     }
 
     #[test]

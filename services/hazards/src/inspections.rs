@@ -52,13 +52,7 @@ pub fn start(
         region: region.to_string(),
         api,
     });
-    let spec = ProcessSpec {
-        name: PROCESS,
-        context: ENFORCEMENT,
-        filter_subject: store
-            .namespace()
-            .aggregate_subject(region, ENFORCEMENT, INSPECTION, "*"),
-    };
+    let spec = ProcessSpec::aggregates(&store, PROCESS, region, (ENFORCEMENT, INSPECTION));
     follow(store, spec, streams_ready, move |message| {
         let intake = intake.clone();
         async move { intake.handle(&message).await }

@@ -26,9 +26,11 @@ const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
 
 /// Mounts the registry and responsibility services on a server, with their health checks.
 pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<RegistryApi> {
-    // Months of duty are fed by the inspections of the enforcement stream.
-    let ready =
-        hl_runtime::nats::ensure_streams(store.clone(), vec![domain::CONTEXT, "enforcement"]);
+    // Months of duty are fed by the inspections of the enforcement stream and by the hazards.
+    let ready = hl_runtime::nats::ensure_streams(
+        store.clone(),
+        vec![domain::CONTEXT, "enforcement", "hazards"],
+    );
     let stream_ready = ready.clone();
     server.add_check(HealthCheck::new("responsibility event stream", move || {
         stream_ready.load(Ordering::SeqCst)
@@ -45,15 +47,16 @@ pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<R
         RepositorySettings::default(),
         index.clone(),
     );
-    let following = performances::start(store.clone(), region, duties.clone(), ready.clone());
+    for (name, following) in performances::start(store, region, &duties, &ready) {
+        server.add_check(HealthCheck::new(name, move || {
+            following.load(Ordering::SeqCst)
+        }));
+    }
     let proposing = proposals::start(store.clone(), region, duties.clone(), ready);
     server.add_check(HealthCheck::new(
         "accountability proposals process",
         move || proposing.load(Ordering::SeqCst),
     ));
-    server.add_check(HealthCheck::new("duty performances process", move || {
-        following.load(Ordering::SeqCst)
-    }));
     server.add_service(ResponsibilityServiceServer::new(
         api::duties::ResponsibilityGrpc(duties),
     ));

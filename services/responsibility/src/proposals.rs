@@ -71,13 +71,7 @@ pub fn start(
             }
         }
     });
-    let spec = ProcessSpec {
-        name: PROCESS,
-        context: CONTEXT,
-        filter_subject: store
-            .namespace()
-            .aggregate_subject(region, CONTEXT, "*", "*"),
-    };
+    let spec = ProcessSpec::aggregates(&store, PROCESS, region, (CONTEXT, "*"));
     let region = region.to_string();
     follow(store, spec, streams_ready, move |message| {
         let api = api.clone();

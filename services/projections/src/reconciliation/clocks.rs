@@ -212,3 +212,32 @@ pub(super) fn recurrences(snapshot: &Snapshot, index: &Index<'_>, rows: &mut Vec
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use hl_hazards::domain::rules::HAZARDS;
+    use hl_responsibility::domain::responsibilities::DUTY_RULES;
+
+    /// The officer's duty to see a self-reported 重大 hazard reviewed runs on the same clock as
+    /// D2: on every day either rule book changes, the two agree.
+    #[test]
+    fn the_duty_to_see_a_major_hazard_reviewed_runs_on_the_d2_clock() {
+        let days = HAZARDS
+            .versions
+            .iter()
+            .map(|version| version.effective_date())
+            .chain(
+                DUTY_RULES
+                    .versions
+                    .iter()
+                    .map(|version| version.effective_date()),
+            );
+        for day in days {
+            assert_eq!(
+                DUTY_RULES.in_force(day).rules.major_review_days,
+                HAZARDS.in_force(day).rules.review_clock_days,
+                "on {day}"
+            );
+        }
+    }
+}

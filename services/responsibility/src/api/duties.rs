@@ -30,7 +30,8 @@ const MAX_DUTIES: usize = 8;
 pub struct ResponsibilityApi {
     region: String,
     index: Arc<RegistryIndex>,
-    responsibilities: Repository<Responsibilities>,
+    /// Who answers for what: read by the hazards process for the officer owing a review.
+    pub(crate) responsibilities: Repository<Responsibilities>,
     items: Repository<SafetyItem>,
     /// Months of duty: closed here, and fed by the performances process.
     pub(crate) duty_periods: Repository<DutyPeriod>,
@@ -483,6 +484,7 @@ pub fn duty_period(state: &DutyPeriod, version: u64) -> pb::DutyPeriod {
         shortfalls: state.shortfalls.clone(),
         rule_version: state.rule_version.clone(),
         version,
+        owed: state.owed.clone(),
     }
 }
 

@@ -4,9 +4,13 @@
 //! against what the duty rules expect of the duties the person held, and a month that falls
 //! short records a gap naming the person and the missing performances. A performance that
 //! arrives after the close is kept, marked late, and does not undo the gap.
+//!
+//! Besides the monthly duties, a month holds the performances its person owes once by a date in
+//! it: the government's review of a self-reported 重大 hazard at an enterprise they answer for,
+//! due when the review clock runs out. Only the review itself, on or before that date, meets it.
 
 use chrono::{Datelike, NaiveDate};
-use hl_domain::access::require_bureau;
+use hl_domain::access::{require_bureau, require_government_or_system};
 use hl_domain::clock::local_date;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::registry_events::DutyPeriodEvent;
@@ -61,21 +65,27 @@ pub fn expected_of(
         if days < i64::from(version.rules.min_days_held) {
             continue;
         }
-        for (kind, duty, required) in version.rules.monthly {
-            if *kind != assignment.kind || !assignment.held.duties.contains(duty) {
+        for monthly in version.rules.monthly {
+            if monthly.kind != assignment.kind || !assignment.held.duties.contains(&monthly.duty) {
                 continue;
             }
-            let known = expected
-                .iter()
-                .any(|entry| entry.object_id == assignment.object_id && entry.duty == *duty as i32);
+            let known = expected.iter().any(|entry| {
+                entry.object_id == assignment.object_id && entry.duty == monthly.duty as i32
+            });
             if !known {
                 expected.push(pb::ExpectedPerformance {
-                    kind: *kind as i32,
+                    kind: monthly.kind as i32,
                     object_id: assignment.object_id.clone(),
-                    duty: *duty as i32,
-                    required: *required,
+                    duty: monthly.duty as i32,
+                    required: monthly.required,
                     performed: 0,
                     place_code: assignment.place_code.clone(),
+                    counted_kinds: monthly
+                        .counted_kinds
+                        .iter()
+                        .map(|kind| kind.to_string())
+                        .collect(),
+                    ..Default::default()
                 });
             }
         }
@@ -89,6 +99,13 @@ pub enum DutyPeriodCommand {
     Record {
         person_id: String,
         performance: pb::Performance,
+    },
+    /// A performance owed once by a date in this month.
+    Owe {
+        person_id: String,
+        year: i32,
+        month: u32,
+        owed: pb::ExpectedPerformance,
     },
     Close {
         person_id: String,
@@ -107,6 +124,9 @@ pub struct DutyPeriod {
     pub year: i32,
     pub month: u32,
     pub performances: Vec<pb::Performance>,
+    /// Performances owed once by a date in the month.
+    #[serde(default)]
+    pub owed: Vec<pb::ExpectedPerformance>,
     pub closed: bool,
     pub expected: Vec<pb::ExpectedPerformance>,
     pub shortfalls: Vec<pb::ExpectedPerformance>,
@@ -122,17 +142,34 @@ pub fn shortfalls_of(counted: &[pb::ExpectedPerformance]) -> Vec<pb::ExpectedPer
         .collect()
 }
 
+/// Whether a recorded performance counts toward an expected one: an owed one only by the
+/// performance of its own source on or before its date; a monthly one by any performance of a
+/// counted kind on its object.
+fn counts_toward(done: &pb::Performance, entry: &pb::ExpectedPerformance) -> bool {
+    if !entry.source_id.is_empty() {
+        let by_due = match (done.on.and_then(|on| on.to_naive()), entry.due_on) {
+            (Some(on), Some(due)) => due.to_naive().is_some_and(|due| on <= due),
+            _ => false,
+        };
+        return done.source_id == entry.source_id && by_due;
+    }
+    done.kind == entry.kind
+        && done.object_id == entry.object_id
+        && entry.counted_kinds.contains(&done.what)
+}
+
 impl DutyPeriod {
-    /// The expected performances with what the month has recorded of each (late ones too, for
-    /// a month still open).
-    pub fn counted(&self, expected: &[pb::ExpectedPerformance]) -> Vec<pb::ExpectedPerformance> {
-        expected
+    /// The month's expected performances (the duty rules' monthly ones, and those owed by a
+    /// date) with what the month has recorded of each (late ones too, for a month still open).
+    pub fn counted(&self, monthly: &[pb::ExpectedPerformance]) -> Vec<pb::ExpectedPerformance> {
+        monthly
             .iter()
+            .chain(&self.owed)
             .map(|entry| pb::ExpectedPerformance {
                 performed: self
                     .performances
                     .iter()
-                    .filter(|done| done.kind == entry.kind && done.object_id == entry.object_id)
+                    .filter(|done| counts_toward(done, entry))
                     .count() as u32,
                 ..entry.clone()
             })
@@ -145,7 +182,7 @@ impl DutyPeriod {
         performance: &pb::Performance,
         context: &CommandContext,
     ) -> Result<Vec<DutyPeriodEvent>, DomainError> {
-        hl_domain::access::require_government(
+        require_government_or_system(
             &context.actor,
             &context.actor.region,
             "record a performance",
@@ -171,6 +208,46 @@ impl DutyPeriod {
                     on: Some(on.into()),
                     after_close: self.closed,
                     ..performance.clone()
+                }),
+            },
+        )])
+    }
+
+    fn owe(
+        &self,
+        (person_id, year, month): (&str, i32, u32),
+        owed: &pb::ExpectedPerformance,
+        context: &CommandContext,
+    ) -> Result<Vec<DutyPeriodEvent>, DomainError> {
+        require_government_or_system(&context.actor, &context.actor.region, "owe a performance")?;
+        let due = owed.due_on.and_then(|day| day.to_naive());
+        let Some((first, last)) = month_days(year, month) else {
+            return Err(DomainError::invalid("month", "1 to 12"));
+        };
+        if owed.source_id.is_empty() || !due.is_some_and(|due| first <= due && due <= last) {
+            return Err(DomainError::invalid(
+                "owed",
+                format!("a source and a due date within {year}-{month:02}"),
+            ));
+        }
+        if self
+            .owed
+            .iter()
+            .any(|known| known.source_id == owed.source_id)
+        {
+            return Ok(Vec::new());
+        }
+        // Owed after the month was closed (an old hazard's report arriving late) it is kept on
+        // the record like a late performance; the close stands.
+        Ok(vec![DutyPeriodEvent::PerformanceOwed(
+            pb::PerformanceOwed {
+                period_id: context.aggregate_id.clone(),
+                person_id: person_id.to_string(),
+                year,
+                month: month as i32,
+                owed: Some(pb::ExpectedPerformance {
+                    performed: 0,
+                    ..owed.clone()
                 }),
             },
         )])
@@ -247,6 +324,12 @@ impl Aggregate for DutyPeriod {
                 person_id,
                 performance,
             } => self.record(person_id, performance, context),
+            DutyPeriodCommand::Owe {
+                person_id,
+                year,
+                month,
+                owed,
+            } => self.owe((person_id, *year, *month), owed, context),
             DutyPeriodCommand::Close {
                 person_id,
                 year,
@@ -267,6 +350,15 @@ impl Aggregate for DutyPeriod {
                     self.month = recorded.month as u32;
                 }
                 self.performances.extend(recorded.performance.clone());
+            }
+            DutyPeriodEvent::PerformanceOwed(owed) => {
+                if self.period_id.is_empty() {
+                    self.period_id = owed.period_id.clone();
+                    self.person_id = owed.person_id.clone();
+                    self.year = owed.year;
+                    self.month = owed.month as u32;
+                }
+                self.owed.extend(owed.owed.clone());
             }
             DutyPeriodEvent::Closed(closed) => {
                 self.period_id = closed.period_id.clone();

@@ -7,6 +7,7 @@ pub mod accountability;
 pub mod duty_period;
 pub mod emergency_centre;
 pub mod evaluation;
+pub mod hazard_watch;
 pub mod responsibilities;
 pub mod safety_item;
 #[cfg(test)]

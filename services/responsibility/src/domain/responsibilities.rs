@@ -24,10 +24,32 @@ pub struct DutyRules {
     /// A day on which no one holds one of these is a gap.
     pub required: &'static [(ObjectKind, Duty)],
     /// Performances a month expects of a duty on each object it is held for.
-    pub monthly: &'static [(ObjectKind, Duty, u32)],
+    pub monthly: &'static [MonthlyDuty],
     /// An assignment held fewer days of a month than this expects nothing of it that month.
     pub min_days_held: u32,
+    /// The officer answering for an enterprise on the day it self-reports a 重大 hazard sees
+    /// that the government reviews it within this many days: the hazard rules' review clock (D2),
+    /// which a projections test keeps equal.
+    pub major_review_days: i64,
 }
+
+/// What a month expects of a duty on each object it is held for.
+#[derive(Debug)]
+pub struct MonthlyDuty {
+    pub kind: ObjectKind,
+    pub duty: Duty,
+    pub required: u32,
+    /// The kinds of performance that count toward it.
+    pub counted_kinds: &'static [&'static str],
+}
+
+/// The kind of performance an inspection completed by the officer records.
+pub const INSPECTION_COMPLETED: &str = "INSPECTION_COMPLETED";
+/// The kind of performance a government check of a claimed rectification records (验收 or
+/// rejection, on site).
+pub const RECTIFICATION_CHECKED: &str = "RECTIFICATION_CHECKED";
+/// The kind of performance the government's first step on a self-reported 重大 hazard records.
+pub const HAZARD_REVIEWED: &str = "HAZARD_REVIEWED";
 
 impl DutyRules {
     pub fn allows(&self, kind: ObjectKind, duty: Duty) -> bool {
@@ -55,10 +77,17 @@ pub const DUTY_RULES: RuleBook<DutyRules> = RuleBook {
                 (ObjectKind::Enterprise, Duty::ResponsibleOfficer),
                 (ObjectKind::GridCell, Duty::GridHead),
             ],
-            // The responsible officer inspects each enterprise they answer for at least once a
-            // month [the district's working rule; the bureau confirms it].
-            monthly: &[(ObjectKind::Enterprise, Duty::ResponsibleOfficer, 1)],
+            // The responsible officer visits each enterprise they answer for at least once a
+            // month, by an inspection or an on-site check of a claimed rectification [the
+            // district's working rule; the bureau confirms it].
+            monthly: &[MonthlyDuty {
+                kind: ObjectKind::Enterprise,
+                duty: Duty::ResponsibleOfficer,
+                required: 1,
+                counted_kinds: &[INSPECTION_COMPLETED, RECTIFICATION_CHECKED],
+            }],
             min_days_held: 15,
+            major_review_days: 10,
         },
     }],
 };

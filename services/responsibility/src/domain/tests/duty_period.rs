@@ -10,7 +10,7 @@ use super::*;
 use crate::domain::duty_period::{
     DutyPeriod, DutyPeriodCommand, HeldDuty, expected_of, month_days, period_id,
 };
-use crate::domain::responsibilities::Held;
+use crate::domain::responsibilities::{HAZARD_REVIEWED, Held, RECTIFICATION_CHECKED};
 
 const TOWNSHIP: &str = "330903001";
 
@@ -39,7 +39,7 @@ fn performance(source: &str, object_id: &str, on: &str) -> DutyPeriodCommand {
             object_id: object_id.into(),
             on: Some(day(on).into()),
             what: "INSPECTION_COMPLETED".into(),
-            after_close: false,
+            ..Default::default()
         },
     }
 }
@@ -169,4 +169,165 @@ fn a_month_that_meets_its_duties_closes_without_a_gap() {
         .unwrap();
     assert_eq!(names(&events), ["DutyPeriodClosed"]);
     assert!(month.closed && month.shortfalls.is_empty());
+}
+
+fn review_owed(hazard: &str, due: &str) -> DutyPeriodCommand {
+    DutyPeriodCommand::Owe {
+        person_id: "officer-1".into(),
+        year: 2026,
+        month: 3,
+        owed: pb::ExpectedPerformance {
+            kind: ObjectKind::Enterprise as i32,
+            object_id: "a".into(),
+            duty: Duty::ResponsibleOfficer as i32,
+            required: 1,
+            place_code: TOWNSHIP.into(),
+            source_id: format!("hazard-review:{hazard}"),
+            due_on: Some(day(due).into()),
+            counted_kinds: vec![HAZARD_REVIEWED.into()],
+            performed: 0,
+        },
+    }
+}
+
+fn review(hazard: &str, object_id: &str, on: &str) -> DutyPeriodCommand {
+    DutyPeriodCommand::Record {
+        person_id: "officer-1".into(),
+        performance: pb::Performance {
+            source_id: format!("hazard-review:{hazard}"),
+            kind: ObjectKind::Enterprise as i32,
+            object_id: object_id.into(),
+            on: Some(day(on).into()),
+            what: HAZARD_REVIEWED.into(),
+            performed_by: "officer-2".into(),
+            after_close: false,
+        },
+    }
+}
+
+#[test]
+fn a_review_owed_is_met_only_by_its_own_review_on_or_before_its_day() {
+    let assignments = [held("a", "2026-01-01", None)];
+    let mut month = march()
+        .given(
+            &review_owed("h-1", "2026-03-12"),
+            &system(),
+            noon("2026-03-02"),
+        )
+        .given(
+            &review_owed("h-2", "2026-03-20"),
+            &system(),
+            noon("2026-03-10"),
+        )
+        .given(
+            &review_owed("h-3", "2026-03-25"),
+            &system(),
+            noon("2026-03-15"),
+        );
+    // Owed twice (a redelivery): once.
+    assert!(
+        month
+            .then(
+                &review_owed("h-1", "2026-03-12"),
+                &system(),
+                noon("2026-03-16")
+            )
+            .unwrap()
+            .is_empty()
+    );
+    // h-1 reviewed in time by a colleague; h-2 reviewed a day late; h-3 never. The monthly
+    // visit is an inspection, which meets no review.
+    let mut month = month
+        .given(
+            &review("h-1", "a", "2026-03-12"),
+            &system(),
+            noon("2026-03-16"),
+        )
+        .given(
+            &review("h-2", "a", "2026-03-21"),
+            &system(),
+            noon("2026-03-21"),
+        )
+        .given(
+            &performance("inspection:i-1", "a", "2026-03-22"),
+            &inspector(),
+            noon("2026-03-22"),
+        );
+    let events = month
+        .then(&close(&assignments), &administrator(), noon("2026-04-01"))
+        .unwrap();
+    assert_eq!(names(&events), ["DutyPeriodClosed", "DutyGapRecorded"]);
+    let missing: Vec<(&str, &str, u32)> = month
+        .shortfalls
+        .iter()
+        .map(|short| {
+            (
+                short.object_id.as_str(),
+                short.source_id.as_str(),
+                short.performed,
+            )
+        })
+        .collect();
+    assert_eq!(
+        missing,
+        [("a", "hazard-review:h-2", 0), ("a", "hazard-review:h-3", 0)]
+    );
+    assert_eq!(month.expected.len(), 4, "the visit and the three reviews");
+}
+
+#[test]
+fn a_review_is_owed_only_by_a_day_of_its_month_and_only_by_the_district() {
+    let month = march();
+    assert_eq!(
+        reason(month.when(
+            &review_owed("h-1", "2026-04-02"),
+            &system(),
+            noon("2026-03-02")
+        )),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        reason(month.when(
+            &review_owed("h-1", "2026-03-12"),
+            &enterprise(),
+            noon("2026-03-02")
+        )),
+        "GOVERNMENT_ROLE_REQUIRED"
+    );
+}
+
+#[test]
+fn a_monthly_visit_counts_an_inspection_or_a_rectification_check_and_nothing_else() {
+    let assignments = [held("a", "2026-01-01", None), held("b", "2026-01-01", None)];
+    let month = march().given(
+        &DutyPeriodCommand::Record {
+            person_id: "officer-1".into(),
+            performance: pb::Performance {
+                source_id: "rectification-check:e-1".into(),
+                kind: ObjectKind::Enterprise as i32,
+                object_id: "a".into(),
+                on: Some(day("2026-03-05").into()),
+                what: RECTIFICATION_CHECKED.into(),
+                performed_by: "officer-1".into(),
+                after_close: false,
+            },
+        },
+        &system(),
+        noon("2026-03-05"),
+    );
+    // A review of a hazard at b is not a visit of b.
+    let mut month = month.given(
+        &review("h-9", "b", "2026-03-06"),
+        &system(),
+        noon("2026-03-06"),
+    );
+    month
+        .then(&close(&assignments), &administrator(), noon("2026-04-01"))
+        .unwrap();
+    let missing: Vec<&str> = month
+        .shortfalls
+        .iter()
+        .map(|short| short.object_id.as_str())
+        .collect();
+    assert_eq!(missing, ["b"]);
 }

@@ -5,6 +5,7 @@ mod accountability;
 mod duty_period;
 mod emergency_centre;
 mod evaluation;
+mod hazard_watch;
 mod responsibilities;
 mod safety_item;
 
