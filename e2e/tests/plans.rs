@@ -1,15 +1,20 @@
 //! Plans through the suite binary, over gRPC only: a special plan drafted, reviewed, approved,
 //! published, filed and activated; a drill whose finding triggers its revision; the new version
-//! active; and 修编率 read from the ledger before and after.
+//! active; and 修编率 read from the ledger before and after. Each enterprise's drills against the
+//! minimums of the drill rules.
 
 use std::time::Duration;
 
+use chrono::Datelike;
 use hl_e2e::Suite;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::plans_service_client::PlansServiceClient;
-use hl_testkit::actors::{ENTERPRISE, by_administrator, by_enterprise, by_inspector};
+use hl_testkit::actors::{
+    ENTERPRISE, OTHER_ENTERPRISE, by_administrator, by_enterprise, by_inspector,
+};
+use hl_testkit::fixtures::{Registered, register_district};
 use hl_testkit::inspections::today;
 use hl_testkit::{NatsServer, unique_namespace, wait_until};
 use tonic::Code;
@@ -179,4 +184,128 @@ async fn a_drill_finding_revises_a_plan_and_the_revision_rate_counts_it() {
     let after = special_rate_when(&ledger, "the revision counted", |rate| rate.revised == 1).await;
     assert_eq!(after.rate, Some(1.0));
     assert_eq!(after.revised_plans, ["emergencyPlans/typhoon"]);
+}
+
+#[tokio::test]
+async fn each_enterprises_drills_are_read_against_the_minimums() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = Suite::without_demo(&nats.url(), &unique_namespace(), data_dir.path(), None).await;
+    let channel = suite.channel().await;
+    register_district(
+        channel.clone(),
+        &[
+            Registered::cold_store(ENTERPRISE),
+            Registered::cold_store(OTHER_ENTERPRISE),
+        ],
+    )
+    .await;
+    let mut plans = PlansServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+
+    // ENTERPRISE holds a special drill and an on-site drill today; OTHER_ENTERPRISE none.
+    let today = today();
+    for (drill_id, kind) in [
+        ("special", pb::DrillKind::Special),
+        ("on-site", pb::DrillKind::OnSite),
+    ] {
+        plans
+            .record_drill(by_inspector(pb::RecordDrillRequest {
+                request_id: format!("drill-{drill_id}"),
+                drill_id: drill_id.into(),
+                enterprise_id: ENTERPRISE.into(),
+                subject: "液氨泄漏处置演练".into(),
+                kind: kind as i32,
+                form: pb::DrillForm::Live as i32,
+                held_on: Some(today.into()),
+                participants: 12,
+                ..Default::default()
+            }))
+            .await
+            .expect("drill");
+    }
+    let read = wait_until("both drills in the ledger", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let listed = client
+                .list_drill_shortfalls(by_inspector(ledger::ListDrillShortfallsRequest {
+                    year: today.year(),
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            let held: u32 = listed
+                .rows
+                .iter()
+                .flat_map(|row| &row.minimums)
+                .map(|minimum| minimum.held)
+                .sum();
+            (held == 2).then_some(listed)
+        }
+    })
+    .await;
+    assert_eq!(read.rule_version, "drill-rules-2016-07-01");
+    assert_eq!(read.enterprises, 2);
+    let status = |enterprise: &str, code: &str| {
+        let row = read
+            .rows
+            .iter()
+            .find(|row| row.enterprise_id == enterprise)
+            .expect("a row per enterprise");
+        let minimum = row
+            .minimums
+            .iter()
+            .find(|minimum| minimum.code == code)
+            .expect("a minimum per code");
+        (
+            ledger::DrillMinimumStatus::try_from(minimum.status).unwrap(),
+            minimum.drills.clone(),
+        )
+    };
+    let (this_half, other_half) = if today.month() <= 6 {
+        ("ON_SITE_FIRST_HALF", "ON_SITE_SECOND_HALF")
+    } else {
+        ("ON_SITE_SECOND_HALF", "ON_SITE_FIRST_HALF")
+    };
+    assert_eq!(
+        status(ENTERPRISE, "YEARLY_COMPREHENSIVE_OR_SPECIAL"),
+        (
+            ledger::DrillMinimumStatus::Met,
+            vec!["drills/special".to_string()]
+        )
+    );
+    assert_eq!(
+        status(ENTERPRISE, this_half),
+        (
+            ledger::DrillMinimumStatus::Met,
+            vec!["drills/on-site".to_string()]
+        )
+    );
+    assert_eq!(
+        status(OTHER_ENTERPRISE, "YEARLY_COMPREHENSIVE_OR_SPECIAL").0,
+        ledger::DrillMinimumStatus::Due
+    );
+    // The half before today's is over, so it is short where no on-site drill was held; the half
+    // after today's is due.
+    let other = if today.month() <= 6 {
+        ledger::DrillMinimumStatus::Due
+    } else {
+        ledger::DrillMinimumStatus::Short
+    };
+    assert_eq!(status(ENTERPRISE, other_half).0, other);
+    assert_eq!(
+        read.enterprises_short,
+        if today.month() <= 6 { 0 } else { 2 }
+    );
+
+    let bad = ledger
+        .clone()
+        .list_drill_shortfalls(by_inspector(ledger::ListDrillShortfallsRequest {
+            year: 1999,
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
 }

@@ -699,6 +699,10 @@ static RULES: &[Rule] = &[
         "hazard_ledger.ledger.v1.LedgerService/ListPlans",
         GOVERNMENT | S,
     ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListDrillShortfalls",
+        GOVERNMENT | S,
+    ),
     // Operating the read models.
     allow(
         "hazard_ledger.ledger.v1.ProjectionAdminService/GetProjectionStatus",

@@ -189,8 +189,16 @@ impl PlansApi {
 /// A drill's fields, every one checked at once.
 fn check_drill(violations: &mut Violations, body: &pb::RecordDrillRequest) {
     violations.optional_identifier("drill_id", &body.drill_id);
-    if body.plan_ids.is_empty() || body.plan_ids.len() > MAX_DRILL_PLANS {
-        violations.add("plan_ids", format!("1 to {MAX_DRILL_PLANS} plans"));
+    // An enterprise's own drill may exercise a plan the district does not hold (its 现场处置方案);
+    // any other drill names the plans it exercised.
+    let fewest = usize::from(body.enterprise_id.is_empty());
+    if body.plan_ids.len() < fewest || body.plan_ids.len() > MAX_DRILL_PLANS {
+        let allowed = if fewest == 0 {
+            format!("at most {MAX_DRILL_PLANS} plans")
+        } else {
+            format!("1 to {MAX_DRILL_PLANS} plans (only an enterprise's drill may name none)")
+        };
+        violations.add("plan_ids", allowed);
     }
     for (index, plan_id) in body.plan_ids.iter().enumerate().take(MAX_DRILL_PLANS) {
         violations.identifier(&format!("plan_ids[{index}]"), plan_id);

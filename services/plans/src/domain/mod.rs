@@ -2,6 +2,7 @@
 //! drills ([`drill`]), and the plan rules that changed on 2024-01-31 ([`rules`]).
 
 pub mod drill;
+pub mod drill_minimums;
 pub mod plan;
 pub mod rules;
 #[cfg(test)]

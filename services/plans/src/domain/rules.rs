@@ -2,7 +2,7 @@
 //! keeps the rules it was activated under.
 
 use hl_domain::rules::{RuleBook, Version};
-use hl_proto::plans::v1::PlanLayer;
+use hl_proto::plans::v1::{DrillKind, PlanLayer};
 
 #[derive(Debug)]
 pub struct PlanRules {
@@ -53,4 +53,46 @@ pub const PLAN_RULES: RuleBook<PlanRules> = RuleBook {
             },
         },
     ],
+};
+
+/// One minimum of the drill rules: so many drills of these kinds in each period of the year.
+#[derive(Debug)]
+pub struct DrillMinimumRule {
+    pub code: &'static str,
+    pub kinds: &'static [DrillKind],
+    pub required: u32,
+    /// The periods of a year it applies to, as (first month, last month).
+    pub periods: &'static [(&'static str, u32, u32)],
+}
+
+#[derive(Debug)]
+pub struct DrillRules {
+    pub enterprise_minimums: &'static [DrillMinimumRule],
+}
+
+pub const DRILL_RULES: RuleBook<DrillRules> = RuleBook {
+    subject: "drill rules",
+    versions: &[Version {
+        // 《生产安全事故应急预案管理办法》第三十三条 (原国家安全监管总局令第88号, in force
+        // 2016-07-01): an enterprise holds at least one comprehensive or special drill a year
+        // and at least one on-site drill every half year.
+        name: "drill-rules-2016-07-01",
+        effective_from: (2016, 7, 1),
+        rules: DrillRules {
+            enterprise_minimums: &[
+                DrillMinimumRule {
+                    code: "YEARLY_COMPREHENSIVE_OR_SPECIAL",
+                    kinds: &[DrillKind::Comprehensive, DrillKind::Special],
+                    required: 1,
+                    periods: &[("", 1, 12)],
+                },
+                DrillMinimumRule {
+                    code: "ON_SITE",
+                    kinds: &[DrillKind::OnSite],
+                    required: 1,
+                    periods: &[("FIRST_HALF", 1, 6), ("SECOND_HALF", 7, 12)],
+                },
+            ],
+        },
+    }],
 };

@@ -701,6 +701,13 @@ impl LedgerService for LedgerGrpc {
         super::evaluation::get_evaluation_table(self, request).await
     }
 
+    async fn list_drill_shortfalls(
+        &self,
+        request: Request<pb::ListDrillShortfallsRequest>,
+    ) -> Result<Response<pb::ListDrillShortfallsResponse>, Status> {
+        super::plans::list_drill_shortfalls(&self.0, request).await
+    }
+
     async fn list_plans(
         &self,
         request: Request<pb::ListPlansRequest>,

@@ -1,4 +1,5 @@
-//! The plans queries of LedgerService: the plan register on a day, and 修编率 per layer.
+//! The plans queries of LedgerService: the plan register on a day, 修编率 per layer, and each
+//! enterprise's drills against the minimums.
 
 use std::collections::BTreeMap;
 
@@ -6,8 +7,9 @@ use chrono::{Months, NaiveDate};
 use hl_domain::access::require_district_reader;
 use hl_domain::clock::local_date;
 use hl_plans::api::resources::plan;
+use hl_plans::domain::drill_minimums::{MinimumStatus, read_minimums};
 use hl_plans::domain::plan::EmergencyPlan;
-use hl_plans::read_models::EmergencyPlanRow;
+use hl_plans::read_models::{DrillRow, EmergencyPlanRow};
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::RevisionRateBasis;
 use hl_proto::plans::v1::{PlanLayer, PlanStatus};
@@ -114,6 +116,101 @@ pub async fn list_plans(
             })
             .collect(),
         evaluations_overdue: overdue_count,
+        freshness: Some(freshness(shared)),
+    }))
+}
+
+fn minimum_status(status: MinimumStatus) -> pb::DrillMinimumStatus {
+    match status {
+        MinimumStatus::Met => pb::DrillMinimumStatus::Met,
+        MinimumStatus::Due => pb::DrillMinimumStatus::Due,
+        MinimumStatus::Short => pb::DrillMinimumStatus::Short,
+    }
+}
+
+pub async fn list_drill_shortfalls(
+    shared: &Shared,
+    request: Request<pb::ListDrillShortfallsRequest>,
+) -> Result<Response<pb::ListDrillShortfallsResponse>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    if !(2000..=2100).contains(&body.year) {
+        violations.add("year", "a calendar year from 2000 to 2100");
+    }
+    violations.optional_identifier("township_code", &body.township_code);
+    let asked = violations.optional_date("day", body.day.as_ref());
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let year_end = NaiveDate::from_ymd_opt(body.year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let day = asked.unwrap_or_else(|| local_date(chrono::Utc::now()).min(year_end));
+    let (database, generation) = (&shared.database, shared.generation());
+    let drills = reader::all_rows::<DrillRow>(database, generation)
+        .await
+        .map_err(database_error)?;
+    let drills: Vec<&hl_proto::plans::v1::Drill> =
+        drills.iter().map(|row| &row.state.0.drill).collect();
+    let mut enterprises: Vec<_> = reader::enterprises_on(database, generation, day)
+        .await
+        .map_err(database_error)?
+        .into_values()
+        .filter(|enterprise| {
+            enterprise.in_scope
+                && enterprise
+                    .attributes
+                    .township_code
+                    .starts_with(&body.township_code)
+        })
+        .collect();
+    enterprises.sort_by(|left, right| left.enterprise_id.cmp(&right.enterprise_id));
+    let (mut rule_version, mut short_count) = ("", 0);
+    let mut rows = Vec::with_capacity(enterprises.len());
+    for enterprise in &enterprises {
+        let (version, readings) = read_minimums(&drills, &enterprise.enterprise_id, body.year, day);
+        rule_version = version;
+        let minimums: Vec<pb::DrillMinimum> = readings
+            .into_iter()
+            .map(|reading| pb::DrillMinimum {
+                code: reading.code,
+                period_start: Some(reading.period_start.into()),
+                period_end: Some(reading.period_end.into()),
+                required: reading.required,
+                held: reading.drills.len() as u32,
+                status: minimum_status(reading.status) as i32,
+                drills: reading
+                    .drills
+                    .iter()
+                    .map(|id| format!("drills/{id}"))
+                    .collect(),
+            })
+            .collect();
+        let short = minimums
+            .iter()
+            .any(|minimum| minimum.status == pb::DrillMinimumStatus::Short as i32);
+        short_count += u32::from(short);
+        if short || !body.only_short {
+            let row = pb::EnterpriseDrillRow {
+                enterprise_id: enterprise.enterprise_id.clone(),
+                enterprise_name: enterprise.attributes.enterprise_name.clone(),
+                township_code: enterprise.attributes.township_code.clone(),
+                minimums,
+                short,
+            };
+            rows.push((enterprise.enterprise_id.clone(), row));
+        }
+    }
+    let query = format!(
+        "year={}&township={}&day={day}&only_short={}",
+        body.year, body.township_code, body.only_short
+    );
+    let listed = list(rows, body.page_size, &body.page_token, &query)?;
+    Ok(Response::new(pb::ListDrillShortfallsResponse {
+        rows: listed.items,
+        next_page_token: listed.next_page_token,
+        total_size: listed.total_size,
+        enterprises: enterprises.len() as u32,
+        enterprises_short: short_count,
+        rule_version: rule_version.to_string(),
         freshness: Some(freshness(shared)),
     }))
 }

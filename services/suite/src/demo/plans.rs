@@ -1,11 +1,13 @@
 //! The demo's emergency plans: the district's 总体 plan and two 专项 plans in force, and a
-//! typhoon drill whose finding has put the typhoon plan under revision.
+//! typhoon drill whose finding has put the typhoon plan under revision; and the cold store's own
+//! drills of the year.
 
+use chrono::Datelike;
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::PlanLayer;
 use tonic::Status;
 
-use super::{Demo, Who};
+use super::{Demo, ENTERPRISES, Who};
 
 impl Demo {
     pub(super) async fn seed_plans(&mut self) -> Result<(), Status> {
@@ -77,6 +79,45 @@ impl Demo {
         self.plans
             .start_plan_revision(self.request(revision, Who::Inspector))
             .await?;
+        // The cold store's own drills this year: its comprehensive drill today, and an on-site
+        // drill in each half year so far.
+        let today = self.today();
+        let mid_june = chrono::NaiveDate::from_ymd_opt(today.year(), 6, 15).unwrap_or(today);
+        for (drill_id, kind, subject, held_on) in [
+            (
+                "cold-store-comprehensive",
+                pb::DrillKind::Comprehensive,
+                "冷库综合应急演练",
+                today,
+            ),
+            (
+                "cold-store-ammonia-spring",
+                pb::DrillKind::OnSite,
+                "液氨泄漏现场处置演练",
+                mid_june.min(today),
+            ),
+            (
+                "cold-store-ammonia-autumn",
+                pb::DrillKind::OnSite,
+                "液氨泄漏现场处置演练",
+                today,
+            ),
+        ] {
+            let drill = pb::RecordDrillRequest {
+                request_id: self.next_request_id(),
+                drill_id: drill_id.into(),
+                enterprise_id: ENTERPRISES[0].code.into(),
+                subject: subject.into(),
+                kind: kind as i32,
+                form: pb::DrillForm::Live as i32,
+                held_on: Some(held_on.into()),
+                participants: 24,
+                ..Default::default()
+            };
+            self.plans
+                .record_drill(self.request(drill, Who::Inspector))
+                .await?;
+        }
         Ok(())
     }
 

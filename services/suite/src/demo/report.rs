@@ -373,5 +373,29 @@ async fn print_plans(demo: &Demo, ledger: &mut LedgerServiceClient<Channel>) -> 
             percent(rate.rate)
         );
     }
+    let year = chrono::Datelike::year(&demo.today());
+    let drills = ledger
+        .list_drill_shortfalls(demo.request(
+            pb::ListDrillShortfallsRequest {
+                year,
+                ..Default::default()
+            },
+            Who::Administrator,
+        ))
+        .await?
+        .into_inner();
+    let met = drills
+        .rows
+        .iter()
+        .filter(|row| {
+            row.minimums
+                .iter()
+                .all(|minimum| minimum.status == pb::DrillMinimumStatus::Met as i32)
+        })
+        .count();
+    println!(
+        "  Enterprise drills (演练) in {year}: {} of {} enterprises short of a minimum, {met} meeting every minimum so far",
+        drills.enterprises_short, drills.enterprises
+    );
     Ok(())
 }

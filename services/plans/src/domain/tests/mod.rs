@@ -216,3 +216,82 @@ fn a_drill_is_recorded_once_it_is_held_and_names_its_findings() {
         (true, false)
     );
 }
+
+mod drill_minimums {
+    use super::*;
+    use crate::domain::drill_minimums::{MinimumStatus, read_minimums};
+    use hl_proto::plans::v1::DrillKind;
+
+    fn drill(id: &str, enterprise_id: &str, kind: DrillKind, held_on: &str) -> pb::Drill {
+        pb::Drill {
+            drill_id: id.into(),
+            enterprise_id: enterprise_id.into(),
+            kind: kind as i32,
+            held_on: Some(day(held_on).into()),
+            ..pb::Drill::default()
+        }
+    }
+
+    fn statuses(day_read: &str, drills: &[pb::Drill]) -> Vec<(String, MinimumStatus, Vec<String>)> {
+        let drills: Vec<&pb::Drill> = drills.iter().collect();
+        let (version, readings) = read_minimums(&drills, "e-1", 2026, day(day_read));
+        assert_eq!(version, "drill-rules-2016-07-01");
+        readings
+            .into_iter()
+            .map(|reading| (reading.code, reading.status, reading.drills))
+            .collect()
+    }
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|id| id.to_string()).collect()
+    }
+
+    #[test]
+    fn a_year_needs_a_comprehensive_or_special_drill_and_each_half_an_on_site_one() {
+        let drills = [
+            drill("d-1", "e-1", DrillKind::Special, "2026-03-10"),
+            drill("d-2", "e-1", DrillKind::OnSite, "2026-06-30"),
+            // Another enterprise's, and last year's: not counted.
+            drill("d-3", "e-2", DrillKind::OnSite, "2026-08-01"),
+            drill("d-4", "e-1", DrillKind::OnSite, "2025-12-31"),
+        ];
+        assert_eq!(
+            statuses("2026-11-30", &drills),
+            [
+                (
+                    "YEARLY_COMPREHENSIVE_OR_SPECIAL".to_string(),
+                    MinimumStatus::Met,
+                    ids(&["d-1"])
+                ),
+                (
+                    "ON_SITE_FIRST_HALF".into(),
+                    MinimumStatus::Met,
+                    ids(&["d-2"])
+                ),
+                ("ON_SITE_SECOND_HALF".into(), MinimumStatus::Due, vec![]),
+            ]
+        );
+        // Once the year is over the second half is short.
+        assert_eq!(statuses("2027-01-01", &drills)[2].1, MinimumStatus::Short);
+    }
+
+    #[test]
+    fn an_on_site_drill_is_not_a_comprehensive_one_and_a_later_drill_does_not_change_a_past_day() {
+        let drills = [
+            drill("d-1", "e-1", DrillKind::OnSite, "2026-02-01"),
+            drill("d-2", "e-1", DrillKind::Comprehensive, "2026-12-20"),
+        ];
+        let on_july_first = statuses("2026-07-01", &drills);
+        assert_eq!(on_july_first[0].1, MinimumStatus::Due);
+        assert_eq!(on_july_first[1].1, MinimumStatus::Met);
+        let at_year_end = statuses("2026-12-31", &drills);
+        assert_eq!(
+            at_year_end[0],
+            (
+                "YEARLY_COMPREHENSIVE_OR_SPECIAL".to_string(),
+                MinimumStatus::Met,
+                ids(&["d-2"])
+            )
+        );
+    }
+}
