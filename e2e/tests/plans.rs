@@ -1,7 +1,7 @@
 //! Plans through the suite binary, over gRPC only: a special plan drafted, reviewed, approved,
 //! published, filed and activated; a drill whose finding triggers its revision; the new version
 //! active; and 修编率 read from the ledger before and after. Each enterprise's drills against the
-//! minimums of the drill rules.
+//! minimums of the drill rules, and on the recording officer's month of duty.
 
 use std::time::Duration;
 
@@ -11,6 +11,8 @@ use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::plans_service_client::PlansServiceClient;
+use hl_proto::responsibility::v1 as duties_pb;
+use hl_proto::responsibility::v1::responsibility_service_client::ResponsibilityServiceClient;
 use hl_testkit::actors::{
     ENTERPRISE, OTHER_ENTERPRISE, by_administrator, by_enterprise, by_inspector,
 };
@@ -297,6 +299,42 @@ async fn each_enterprises_drills_are_read_against_the_minimums() {
     assert_eq!(
         read.enterprises_short,
         if today.month() <= 6 { 0 } else { 2 }
+    );
+
+    // Each drill the inspector recorded is on officer-1's month of duty (履责), once.
+    let duties = ResponsibilityServiceClient::new(suite.channel().await);
+    let period = format!(
+        "dutyPeriods/officer-1-{:04}-{:02}",
+        today.year(),
+        today.month()
+    );
+    let month = wait_until("the drills on the month of duty", WAIT, || {
+        let mut client = duties.clone();
+        let name = period.clone();
+        async move {
+            let month = client
+                .get_duty_period(by_inspector(duties_pb::GetDutyPeriodRequest {
+                    name,
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            (month.performances.len() == 2).then_some(month)
+        }
+    })
+    .await;
+    let sources: Vec<(&str, &str)> = month
+        .performances
+        .iter()
+        .map(|done| (done.source_id.as_str(), done.what.as_str()))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("drill:special", "DRILL_RECORDED"),
+            ("drill:on-site", "DRILL_RECORDED")
+        ]
     );
 
     let bad = ledger

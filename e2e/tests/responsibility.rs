@@ -1037,8 +1037,16 @@ async fn the_hazards_feed_the_months_a_review_owed_and_a_rectification_checked()
         ("hazard-review:reviewed", "HAZARD_REVIEWED", "officer-1")
     );
 
-    // The ledger shows the waiting review as what officer-2 is short of in that month.
-    let short = wait_until("the waiting review in the ledger", WAIT, || {
+    // The ledger shows the waiting review, and only it, as what officer-2 is short of in that
+    // month, once it has read both reviews owed and the one met.
+    let reviews_short = |row: &ledger::DutyShortfallRow| -> Vec<String> {
+        row.shortfalls
+            .iter()
+            .filter(|short| !short.source_id.is_empty())
+            .map(|short| short.source_id.clone())
+            .collect()
+    };
+    wait_until("only the waiting review short in the ledger", WAIT, || {
         let mut client = ledger.clone();
         async move {
             let listed = client
@@ -1054,20 +1062,10 @@ async fn the_hazards_feed_the_months_a_review_owed_and_a_rectification_checked()
                 .rows
                 .into_iter()
                 .find(|row| row.person_id == "officer-2")?;
-            row.shortfalls
-                .iter()
-                .any(|short| !short.source_id.is_empty())
-                .then_some(row)
+            (reviews_short(&row) == ["hazard-review:waiting"]).then_some(row)
         }
     })
     .await;
-    let reviews: Vec<&str> = short
-        .shortfalls
-        .iter()
-        .filter(|short| !short.source_id.is_empty())
-        .map(|short| short.source_id.as_str())
-        .collect();
-    assert_eq!(reviews, ["hazard-review:waiting"]);
 
     // The inspector rejects a claimed rectification of a general hazard on site: a visit of the
     // enterprise by officer-1 this month, whatever officer-2 owes.

@@ -224,6 +224,34 @@ async fn each_service_writes_only_its_own_context_and_strangers_are_refused() {
             .is_err(),
         "the responsibility service may not write the hazards"
     );
+    // And the drills of the plans stream.
+    let plans = store_as(&server, "plans", &folder).await;
+    plans.ensure_context_stream("plans").await.unwrap();
+    append(&plans, "hl.330903.plans.drill.d-1")
+        .await
+        .expect("the plans service writes its own context");
+    responsibility.ensure_context_stream("plans").await.unwrap();
+    let drills = responsibility
+        .work_queue(
+            "plans",
+            "drill_performances",
+            "hl.330903.plans.drill.*".into(),
+        )
+        .await
+        .expect("the responsibility service follows the drills");
+    let mut drills = std::pin::pin!(drills);
+    let item = tokio::time::timeout(Duration::from_secs(10), drills.next())
+        .await
+        .expect("a drill arrives")
+        .unwrap()
+        .unwrap();
+    item.done().await.expect("and is acknowledged");
+    assert!(
+        append(&responsibility, "hl.330903.plans.drill.d-2")
+            .await
+            .is_err(),
+        "the responsibility service may not write the drills"
+    );
     // And it follows its own stream for the accountability proposals.
     append(&responsibility, "hl.330903.responsibility.duty_period.p-1")
         .await

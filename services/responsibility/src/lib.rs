@@ -26,10 +26,11 @@ const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
 
 /// Mounts the registry and responsibility services on a server, with their health checks.
 pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<RegistryApi> {
-    // Months of duty are fed by the inspections of the enforcement stream and by the hazards.
+    // Months of duty are fed by the inspections of the enforcement stream, by the hazards and by
+    // the drills of the plans stream.
     let ready = hl_runtime::nats::ensure_streams(
         store.clone(),
-        vec![domain::CONTEXT, "enforcement", "hazards"],
+        vec![domain::CONTEXT, "enforcement", "hazards", "plans"],
     );
     let stream_ready = ready.clone();
     server.add_check(HealthCheck::new("responsibility event stream", move || {

@@ -48,6 +48,8 @@ pub const INSPECTION_COMPLETED: &str = "INSPECTION_COMPLETED";
 /// The kind of performance a government check of a claimed rectification records (验收 or
 /// rejection, on site).
 pub const RECTIFICATION_CHECKED: &str = "RECTIFICATION_CHECKED";
+/// The kind of performance an officer's record of an enterprise's drill records.
+pub const DRILL_RECORDED: &str = "DRILL_RECORDED";
 /// The kind of performance the government's first step on a self-reported 重大 hazard records.
 pub const HAZARD_REVIEWED: &str = "HAZARD_REVIEWED";
 

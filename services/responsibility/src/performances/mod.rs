@@ -2,11 +2,13 @@
 //! their officers did in the months of duty.
 //! - [`inspections`]: each completed inspection, for every officer on it (enforcement stream);
 //! - [`hazards`]: each government check of a claimed rectification, and the government's review
-//!   owed to each self-reported 重大 hazard (hazards stream).
+//!   owed to each self-reported 重大 hazard (hazards stream);
+//! - [`drills`]: each enterprise drill an officer recorded (plans stream).
 //!
 //! Every step's request_id is derived from its source, so a crash, a redelivery or a replay
 //! never counts a source twice.
 
+pub mod drills;
 pub mod hazards;
 pub mod inspections;
 
@@ -22,14 +24,14 @@ use hl_telemetry::metrics::{ProcessLabels, metrics};
 use crate::api::duties::ResponsibilityApi;
 use crate::domain::duty_period::DutyPeriodCommand;
 
-/// Starts both processes for one district once the streams are ready. Each flag is true while
+/// Starts the three processes for one district once the streams are ready. Each flag is true while
 /// its process follows its stream.
 pub fn start(
     store: &EventStore,
     region: &str,
     api: &Arc<ResponsibilityApi>,
     streams_ready: &Arc<AtomicBool>,
-) -> [(&'static str, Arc<AtomicBool>); 2] {
+) -> [(&'static str, Arc<AtomicBool>); 3] {
     let inspections = {
         let spec =
             ProcessSpec::aggregates(store, inspections::PROCESS, region, inspections::FOLLOWS);
@@ -47,9 +49,18 @@ pub fn start(
             async move { hazards::handle(&api, &store, &region, &message).await }
         })
     };
+    let drills = {
+        let spec = ProcessSpec::aggregates(store, drills::PROCESS, region, drills::FOLLOWS);
+        let api = api.clone();
+        follow(store.clone(), spec, streams_ready.clone(), move |message| {
+            let api = api.clone();
+            async move { drills::handle(&api, &message).await }
+        })
+    };
     [
         ("duty performances process", inspections),
         ("hazard performances process", hazards),
+        ("drill performances process", drills),
     ]
 }
 
