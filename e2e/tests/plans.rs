@@ -347,3 +347,123 @@ async fn each_enterprises_drills_are_read_against_the_minimums() {
         .unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
 }
+
+fn shelter(shelter_id: &str, capacity: u32) -> pb::RegisterShelterRequest {
+    pb::RegisterShelterRequest {
+        request_id: format!("register-{shelter_id}"),
+        shelter_id: shelter_id.into(),
+        title: format!("{shelter_id} 避灾安置点"),
+        level: pb::ShelterLevel::Township as i32,
+        township_code: "330903001".into(),
+        location: "沈家门街道".into(),
+        capacity,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_shelter_certified_this_year_counts_for_t5_and_its_occupancy_shows() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = Suite::without_demo(&nats.url(), &unique_namespace(), data_dir.path(), None).await;
+    let channel = suite.channel().await;
+    let mut plans = PlansServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+
+    let refused = plans
+        .register_shelter(by_inspector(pb::RegisterShelterRequest {
+            township_code: "330902001".into(),
+            ..shelter("bad", 0)
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+    let details = tonic_types::StatusExt::get_error_details(&refused);
+    let fields: Vec<&str> = details
+        .bad_request()
+        .expect("field violations")
+        .field_violations
+        .iter()
+        .map(|violation| violation.field.as_str())
+        .collect();
+    assert_eq!(fields, ["township_code", "capacity"]);
+
+    for (shelter_id, capacity) in [("school", 300), ("hall", 120)] {
+        plans
+            .register_shelter(by_inspector(shelter(shelter_id, capacity)))
+            .await
+            .expect("register");
+    }
+    let today = today();
+    let certify = pb::CertifyShelterRequest {
+        request_id: "certify-school".into(),
+        name: "shelters/school".into(),
+        certified_on: Some(today.into()),
+        certificate: "规范化避灾安置场所".into(),
+        ..Default::default()
+    };
+    plans
+        .certify_shelter(by_inspector(certify.clone()))
+        .await
+        .expect("certify");
+    let again = plans
+        .certify_shelter(by_inspector(pb::CertifyShelterRequest {
+            request_id: "certify-again".into(),
+            ..certify
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition, "{again:?}");
+    plans
+        .open_shelter(by_inspector(pb::ShelterStepRequest {
+            request_id: "open".into(),
+            name: "shelters/school".into(),
+            text: "台风".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("open");
+    plans
+        .report_shelter_occupancy(by_inspector(pb::ReportShelterOccupancyRequest {
+            request_id: "occupancy".into(),
+            name: "shelters/school".into(),
+            persons: 180,
+            ..Default::default()
+        }))
+        .await
+        .expect("occupancy");
+
+    let listed = wait_until("the shelters in the ledger", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let listed = client
+                .list_shelters(by_inspector(ledger::ListSheltersRequest {
+                    year: today.year(),
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            (listed.shelters == 2 && listed.occupied == 180).then_some(listed)
+        }
+    })
+    .await;
+    assert_eq!(
+        (listed.capacity, listed.certified, listed.open),
+        (420, 1, 1)
+    );
+    assert_eq!(listed.certified_in_year, 1);
+    assert_eq!(listed.certified_in_year_shelters, ["shelters/school"]);
+    // Read on a day before the certification, the year has none.
+    let before = ledger
+        .clone()
+        .list_shelters(by_inspector(ledger::ListSheltersRequest {
+            year: today.year(),
+            day: Some((today - chrono::Days::new(1)).into()),
+            ..Default::default()
+        }))
+        .await
+        .expect("an earlier day")
+        .into_inner();
+    assert_eq!(before.certified_in_year, 0);
+}

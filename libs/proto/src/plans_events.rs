@@ -22,3 +22,14 @@ crate::domain_events! {
         Recorded(pb::DrillRecorded),
     }
 }
+
+crate::domain_events! {
+    /// Everything that can happen to a disaster shelter.
+    pub enum ShelterEvent {
+        Registered(pb::ShelterRegistered),
+        Certified(pb::ShelterCertified),
+        Opened(pb::ShelterOpened),
+        OccupancyReported(pb::ShelterOccupancyReported),
+        Closed(pb::ShelterClosed),
+    }
+}

@@ -1,4 +1,4 @@
-//! The plans context's read models: each plan and drill as the domain folds it, with the
+//! The plans context's read models: each plan, drill and shelter as the domain folds it, with the
 //! columns the queries filter on.
 
 use hl_eventstore::EventMeta;
@@ -7,6 +7,7 @@ use hl_readmodel::{Json, Registry, StateModel, StateRow, columns, table};
 
 use crate::domain::drill::Drill;
 use crate::domain::plan::EmergencyPlan;
+use crate::domain::shelter::Shelter;
 
 columns! {
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -62,9 +63,37 @@ impl StateRow for DrillRow {
     }
 }
 
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct ShelterRow {
+        pub shelter_id: String,
+        pub township_code: String,
+        pub state: Json<Shelter>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(ShelterRow, "shelters", key(shelter_id));
+
+impl StateRow for ShelterRow {
+    type State = Shelter;
+
+    fn state_mut(&mut self) -> &mut Shelter {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.shelter_id = self.state.0.shelter_id.clone();
+        self.township_code = self.state.0.township_code.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
 /// Adds this context's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
         .add(StateModel::<EmergencyPlanRow>::new())
-        .add(StateModel::<DrillRow>::new());
+        .add(StateModel::<DrillRow>::new())
+        .add(StateModel::<ShelterRow>::new());
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use hl_eventstore::{EventStore, Repository, RepositorySettings};
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::plans_service_server::PlansService;
-use hl_proto::plans::v1::{DrillForm, DrillKind, PlanLayer, RevisionTrigger};
+use hl_proto::plans::v1::{DrillForm, DrillKind, PlanLayer, RevisionTrigger, ShelterLevel};
 use hl_runtime::ServiceError;
 use hl_runtime::pipeline::{CommandCall, command_on_named, get_named};
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
@@ -16,16 +16,20 @@ use tonic::{Request, Response, Status};
 
 use crate::domain::drill::{Drill, RecordDrill};
 use crate::domain::plan::{Draft, DrillFinding, EmergencyPlan, PlanCommand};
-use resources::{drill, plan, respond_drill, respond_plan};
+use crate::domain::shelter::{Register, Shelter, ShelterCommand};
+use resources::{drill, plan, respond_drill, respond_plan, respond_shelter, shelter};
 
 /// The most plans one drill exercises, and the most findings it records.
 const MAX_DRILL_PLANS: usize = 20;
 const MAX_FINDINGS: usize = 100;
+/// The most persons a shelter is registered for, or reported in it.
+const MAX_SHELTER_PERSONS: u32 = 100_000;
 
 pub struct PlansApi {
     region: String,
     plans: Repository<EmergencyPlan>,
     drills: Repository<Drill>,
+    shelters: Repository<Shelter>,
 }
 
 impl PlansApi {
@@ -33,7 +37,8 @@ impl PlansApi {
         Arc::new(PlansApi {
             region: region.to_string(),
             plans: Repository::new(store.clone(), region, settings.clone()),
-            drills: Repository::new(store, region, settings),
+            drills: Repository::new(store.clone(), region, settings.clone()),
+            shelters: Repository::new(store, region, settings),
         })
     }
 
@@ -226,10 +231,52 @@ fn check_drill(violations: &mut Violations, body: &pb::RecordDrillRequest) {
     }
 }
 
+impl PlansApi {
+    async fn register_shelter(
+        &self,
+        request: Request<pb::RegisterShelterRequest>,
+    ) -> Result<Response<pb::ShelterCommandResponse>, Status> {
+        let mut call = CommandCall::from_request(request)?;
+        let body = call.body.clone();
+        let violations = &mut call.violations;
+        violations.optional_identifier("shelter_id", &body.shelter_id);
+        violations.text("title", &body.title, MAX_SHORT_TEXT);
+        let level = violations
+            .enumeration::<ShelterLevel>("level", body.level)
+            .unwrap_or_default();
+        let is_township = body.township_code.len() == 9
+            && body.township_code.starts_with(&self.region)
+            && body.township_code.bytes().all(|byte| byte.is_ascii_digit());
+        if !is_township {
+            violations.add(
+                "township_code",
+                format!("a 9-digit township code of district {}", self.region),
+            );
+        }
+        violations.text("location", &body.location, MAX_SHORT_TEXT);
+        if !(1..=MAX_SHELTER_PERSONS).contains(&body.capacity) {
+            violations.add("capacity", format!("1 to {MAX_SHELTER_PERSONS} persons"));
+        }
+        let command = ShelterCommand::Register(Register {
+            region: self.region.clone(),
+            title: body.title.trim().to_string(),
+            level,
+            township_code: body.township_code.clone(),
+            location: body.location.trim().to_string(),
+            capacity: body.capacity,
+        });
+        let id = call.new_id::<Shelter>(&body.shelter_id);
+        call.run(&self.shelters, Some(id), &command)
+            .await
+            .map(respond_shelter)
+    }
+}
+
 /// The gRPC face of [`PlansApi`].
 pub struct PlansGrpc(pub Arc<PlansApi>);
 
 type PlanResponse = Result<Response<pb::PlanCommandResponse>, Status>;
+type ShelterResponse = Result<Response<pb::ShelterCommandResponse>, Status>;
 
 #[tonic::async_trait]
 impl PlansService for PlansGrpc {
@@ -309,5 +356,76 @@ impl PlansService for PlansGrpc {
         hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
             .map_err(ServiceError::from)?;
         Ok(Response::new(drill(&fetched.state, fetched.version)))
+    }
+
+    async fn register_shelter(
+        &self,
+        request: Request<pb::RegisterShelterRequest>,
+    ) -> ShelterResponse {
+        self.0.register_shelter(request).await
+    }
+
+    async fn certify_shelter(
+        &self,
+        request: Request<pb::CertifyShelterRequest>,
+    ) -> ShelterResponse {
+        command_on_named(&self.0.shelters, request, |violations, body| {
+            let certified_on = violations.date("certified_on", body.certified_on.as_ref());
+            violations.text("certificate", &body.certificate, MAX_SHORT_TEXT);
+            ShelterCommand::Certify {
+                certified_on: certified_on.unwrap_or_default(),
+                certificate: body.certificate.trim().to_string(),
+            }
+        })
+        .await
+        .map(respond_shelter)
+    }
+
+    async fn open_shelter(&self, request: Request<pb::ShelterStepRequest>) -> ShelterResponse {
+        command_on_named(&self.0.shelters, request, |violations, body| {
+            violations.text("text", &body.text, MAX_SHORT_TEXT);
+            ShelterCommand::Open {
+                opened_for: body.text.trim().to_string(),
+            }
+        })
+        .await
+        .map(respond_shelter)
+    }
+
+    async fn report_shelter_occupancy(
+        &self,
+        request: Request<pb::ReportShelterOccupancyRequest>,
+    ) -> ShelterResponse {
+        command_on_named(&self.0.shelters, request, |violations, body| {
+            if body.persons > MAX_SHELTER_PERSONS {
+                violations.add("persons", format!("0 to {MAX_SHELTER_PERSONS} persons"));
+            }
+            ShelterCommand::ReportOccupancy {
+                persons: body.persons,
+            }
+        })
+        .await
+        .map(respond_shelter)
+    }
+
+    async fn close_shelter(&self, request: Request<pb::ShelterStepRequest>) -> ShelterResponse {
+        command_on_named(&self.0.shelters, request, |violations, body| {
+            violations.optional_text("text", &body.text, MAX_TEXT);
+            ShelterCommand::Close {
+                note: body.text.trim().to_string(),
+            }
+        })
+        .await
+        .map(respond_shelter)
+    }
+
+    async fn get_shelter(
+        &self,
+        request: Request<pb::GetShelterRequest>,
+    ) -> Result<Response<pb::Shelter>, Status> {
+        let fetched = get_named(&self.0.shelters, request).await?;
+        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(shelter(&fetched.state, fetched.version)))
     }
 }

@@ -6,6 +6,7 @@ use tonic::Response;
 
 use crate::domain::drill::Drill;
 use crate::domain::plan::EmergencyPlan;
+use crate::domain::shelter::Shelter;
 
 pub fn plan(state: &EmergencyPlan, version: u64) -> pb::EmergencyPlan {
     pb::EmergencyPlan {
@@ -43,6 +44,31 @@ pub fn respond_plan(committed: Committed<EmergencyPlan>) -> Response<pb::PlanCom
 pub fn respond_drill(committed: Committed<Drill>) -> Response<pb::DrillCommandResponse> {
     Response::new(pb::DrillCommandResponse {
         drill: Some(drill(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn shelter(state: &Shelter, version: u64) -> pb::Shelter {
+    pb::Shelter {
+        name: format!("shelters/{}", state.shelter_id),
+        shelter_id: state.shelter_id.clone(),
+        title: state.title.clone(),
+        level: state.level as i32,
+        township_code: state.township_code.clone(),
+        location: state.location.clone(),
+        capacity: state.capacity,
+        certified_on: state.certified_on.map(Into::into),
+        certificate: state.certificate.clone(),
+        open: state.open,
+        opened_for: state.opened_for.clone(),
+        occupancy: state.occupancy.clone(),
+        version,
+    }
+}
+
+pub fn respond_shelter(committed: Committed<Shelter>) -> Response<pb::ShelterCommandResponse> {
+    Response::new(pb::ShelterCommandResponse {
+        shelter: Some(shelter(&committed.state, committed.version)),
         commit: Some(committed.commit),
     })
 }

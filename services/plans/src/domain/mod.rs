@@ -1,10 +1,12 @@
 //! The plans context's domain: pure `decide` and `apply` for emergency plans ([`plan`]) and
-//! drills ([`drill`]), and the plan rules that changed on 2024-01-31 ([`rules`]).
+//! drills ([`drill`]), the plan rules that changed on 2024-01-31 ([`rules`]), and the disaster
+//! shelters ([`shelter`]).
 
 pub mod drill;
 pub mod drill_minimums;
 pub mod plan;
 pub mod rules;
+pub mod shelter;
 #[cfg(test)]
 mod tests;
 

@@ -708,6 +708,13 @@ impl LedgerService for LedgerGrpc {
         super::plans::list_drill_shortfalls(&self.0, request).await
     }
 
+    async fn list_shelters(
+        &self,
+        request: Request<pb::ListSheltersRequest>,
+    ) -> Result<Response<pb::ListSheltersResponse>, Status> {
+        super::plans::list_shelters(&self.0, request).await
+    }
+
     async fn list_plans(
         &self,
         request: Request<pb::ListPlansRequest>,

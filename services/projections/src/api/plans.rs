@@ -1,15 +1,16 @@
-//! The plans queries of LedgerService: the plan register on a day, 修编率 per layer, and each
-//! enterprise's drills against the minimums.
+//! The plans queries of LedgerService: the plan register on a day, 修编率 per layer, each
+//! enterprise's drills against the minimums, and the shelters with T5.
 
 use std::collections::BTreeMap;
 
+use chrono::Datelike;
 use chrono::{Months, NaiveDate};
 use hl_domain::access::require_district_reader;
 use hl_domain::clock::local_date;
-use hl_plans::api::resources::plan;
+use hl_plans::api::resources::{plan, shelter};
 use hl_plans::domain::drill_minimums::{MinimumStatus, read_minimums};
 use hl_plans::domain::plan::EmergencyPlan;
-use hl_plans::read_models::{DrillRow, EmergencyPlanRow};
+use hl_plans::read_models::{DrillRow, EmergencyPlanRow, ShelterRow};
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::RevisionRateBasis;
 use hl_proto::plans::v1::{PlanLayer, PlanStatus};
@@ -212,5 +213,71 @@ pub async fn list_drill_shortfalls(
         enterprises_short: short_count,
         rule_version: rule_version.to_string(),
         freshness: Some(freshness(shared)),
+    }))
+}
+
+pub async fn list_shelters(
+    shared: &Shared,
+    request: Request<pb::ListSheltersRequest>,
+) -> Result<Response<pb::ListSheltersResponse>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    let today = local_date(chrono::Utc::now());
+    let year = if body.year == 0 {
+        today.year()
+    } else {
+        body.year
+    };
+    if !(2000..=2100).contains(&year) {
+        violations.add("year", "a calendar year from 2000 to 2100");
+    }
+    violations.optional_identifier("township_code", &body.township_code);
+    let day = violations
+        .optional_date("day", body.day.as_ref())
+        .unwrap_or(today);
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let shelters = reader::all_rows::<ShelterRow>(&shared.database, shared.generation())
+        .await
+        .map_err(database_error)?;
+    let mut totals = pb::ListSheltersResponse::default();
+    let mut rows = Vec::new();
+    for row in shelters {
+        let state = &row.state.0;
+        if !state.township_code.starts_with(&body.township_code) {
+            continue;
+        }
+        let certified_on = state.certified_on.filter(|on| *on <= day);
+        let certified_in_year = certified_on.is_some_and(|on| on.year() == year);
+        let occupied = state.occupied();
+        totals.shelters += 1;
+        totals.capacity += state.capacity;
+        totals.certified += u32::from(certified_on.is_some());
+        totals.open += u32::from(state.open);
+        totals.occupied += occupied;
+        if certified_in_year {
+            totals.certified_in_year += 1;
+            totals
+                .certified_in_year_shelters
+                .push(format!("shelters/{}", state.shelter_id));
+        }
+        let entry = pb::ShelterRegisterRow {
+            shelter: Some(shelter(state, row.version)),
+            certified: certified_on.is_some(),
+            certified_in_year,
+            occupied,
+            over_capacity: occupied > state.capacity,
+        };
+        rows.push((row.shelter_id.clone(), entry));
+    }
+    let query = format!("township={}&year={year}&day={day}", body.township_code);
+    let listed = list(rows, body.page_size, &body.page_token, &query)?;
+    Ok(Response::new(pb::ListSheltersResponse {
+        rows: listed.items,
+        next_page_token: listed.next_page_token,
+        total_size: listed.total_size,
+        freshness: Some(freshness(shared)),
+        ..totals
     }))
 }

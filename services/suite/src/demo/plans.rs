@@ -167,3 +167,82 @@ impl Demo {
         Ok(())
     }
 }
+
+impl Demo {
+    /// Four shelters: two certified this year (T5 counts them), one certified before, and one
+    /// not yet; the school is open for a typhoon with people in it.
+    pub(super) async fn seed_shelters(&mut self) -> Result<(), Status> {
+        self.at(0);
+        let today = self.today();
+        let last_year = chrono::NaiveDate::from_ymd_opt(today.year() - 1, 9, 1).unwrap_or(today);
+        for (shelter_id, title, township, capacity, certified_on) in [
+            (
+                "shenjiamen-school",
+                "沈家门小学避灾安置点",
+                "330903001",
+                300,
+                Some(today),
+            ),
+            (
+                "zhujiajian-hall",
+                "朱家尖文化礼堂",
+                "330903003",
+                150,
+                Some(today),
+            ),
+            (
+                "liuheng-centre",
+                "六横镇避灾安置中心",
+                "330903101",
+                500,
+                Some(last_year),
+            ),
+            ("taohua-hall", "桃花镇村避灾点", "330903102", 80, None),
+        ] {
+            let register = pb::RegisterShelterRequest {
+                request_id: self.next_request_id(),
+                shelter_id: shelter_id.into(),
+                title: title.into(),
+                level: pb::ShelterLevel::Township as i32,
+                township_code: township.into(),
+                location: title.into(),
+                capacity,
+                ..Default::default()
+            };
+            self.plans
+                .register_shelter(self.request(register, Who::Inspector))
+                .await?;
+            if let Some(on) = certified_on {
+                let certify = pb::CertifyShelterRequest {
+                    request_id: self.next_request_id(),
+                    name: format!("shelters/{shelter_id}"),
+                    certified_on: Some(on.into()),
+                    certificate: "规范化避灾安置场所".into(),
+                    ..Default::default()
+                };
+                self.plans
+                    .certify_shelter(self.request(certify, Who::Inspector))
+                    .await?;
+            }
+        }
+        let open = pb::ShelterStepRequest {
+            request_id: self.next_request_id(),
+            name: "shelters/shenjiamen-school".into(),
+            text: "台风预警，转移渔民".into(),
+            ..Default::default()
+        };
+        self.plans
+            .open_shelter(self.request(open, Who::Inspector))
+            .await?;
+        let occupancy = pb::ReportShelterOccupancyRequest {
+            request_id: self.next_request_id(),
+            name: "shelters/shenjiamen-school".into(),
+            persons: 126,
+            ..Default::default()
+        };
+        self.plans
+            .report_shelter_occupancy(self.request(occupancy, Who::Inspector))
+            .await?;
+        Ok(())
+    }
+}

@@ -397,5 +397,19 @@ async fn print_plans(demo: &Demo, ledger: &mut LedgerServiceClient<Channel>) -> 
         "  Enterprise drills (演练) in {year}: {} of {} enterprises short of a minimum, {met} meeting every minimum so far",
         drills.enterprises_short, drills.enterprises
     );
+    let shelters = ledger
+        .list_shelters(demo.request(pb::ListSheltersRequest::default(), Who::Administrator))
+        .await?
+        .into_inner();
+    println!(
+        "  Shelters (避灾安置场所): {} for {} persons, {} certified; {} open with {} people; T5: {} certified in {year} ({})",
+        shelters.shelters,
+        shelters.capacity,
+        shelters.certified,
+        shelters.open,
+        shelters.occupied,
+        shelters.certified_in_year,
+        shelters.certified_in_year_shelters.join(", ")
+    );
     Ok(())
 }

@@ -295,3 +295,92 @@ mod drill_minimums {
         );
     }
 }
+
+mod shelters {
+    use super::*;
+    use crate::domain::shelter::{Register, Shelter, ShelterCommand};
+    use hl_proto::plans::v1::ShelterLevel;
+
+    fn registered() -> Given<Shelter> {
+        Given::<Shelter>::new("shenjiamen-school").given(
+            &ShelterCommand::Register(Register {
+                region: "330903".into(),
+                title: "沈家门小学避灾安置点".into(),
+                level: ShelterLevel::Township,
+                township_code: "330903001".into(),
+                location: "沈家门街道".into(),
+                capacity: 300,
+            }),
+            &inspector(),
+            noon("2026-03-01"),
+        )
+    }
+
+    fn certify(on: &str) -> ShelterCommand {
+        ShelterCommand::Certify {
+            certified_on: day(on),
+            certificate: "规范化避灾安置场所 2026-01".into(),
+        }
+    }
+
+    #[test]
+    fn a_shelter_is_certified_once_and_not_before_the_day() {
+        let mut shelter = registered();
+        assert_eq!(
+            reason(shelter.when(&certify("2026-05-02"), &inspector(), noon("2026-05-01"))),
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            reason(shelter.when(&certify("2026-05-01"), &enterprise(), noon("2026-05-01"))),
+            "GOVERNMENT_ROLE_REQUIRED"
+        );
+        shelter
+            .then(&certify("2026-04-30"), &inspector(), noon("2026-05-01"))
+            .unwrap();
+        assert_eq!(shelter.certified_on, Some(day("2026-04-30")));
+        assert_eq!(
+            reason(shelter.when(&certify("2026-05-01"), &inspector(), noon("2026-05-02"))),
+            "SHELTER_CERTIFIED"
+        );
+    }
+
+    #[test]
+    fn occupancy_is_reported_only_while_open_and_an_overfull_shelter_is_kept_as_reported() {
+        let mut shelter = registered();
+        let report = |persons| ShelterCommand::ReportOccupancy { persons };
+        assert_eq!(
+            reason(shelter.when(&report(10), &inspector(), noon("2026-08-01"))),
+            "SHELTER_NOT_OPEN"
+        );
+        let open = ShelterCommand::Open {
+            opened_for: "台风“梅花”".into(),
+        };
+        shelter
+            .then(&open, &inspector(), noon("2026-08-01"))
+            .unwrap();
+        assert_eq!(
+            reason(shelter.when(&open, &inspector(), noon("2026-08-01"))),
+            "SHELTER_OPEN"
+        );
+        shelter
+            .then(&report(120), &inspector(), noon("2026-08-01"))
+            .unwrap();
+        shelter
+            .then(&report(340), &inspector(), noon("2026-08-02"))
+            .unwrap();
+        assert_eq!(shelter.occupied(), 340);
+        assert!(shelter.occupied() > shelter.capacity);
+        let close = ShelterCommand::Close {
+            note: "台风解除".into(),
+        };
+        shelter
+            .then(&close, &inspector(), noon("2026-08-03"))
+            .unwrap();
+        assert_eq!(shelter.occupied(), 0);
+        assert_eq!(
+            reason(shelter.when(&close, &inspector(), noon("2026-08-03"))),
+            "SHELTER_NOT_OPEN"
+        );
+        assert_eq!(shelter.occupancy.len(), 2, "the reports stay on the record");
+    }
+}
