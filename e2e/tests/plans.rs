@@ -14,7 +14,8 @@ use hl_proto::plans::v1::plans_service_client::PlansServiceClient;
 use hl_proto::responsibility::v1 as duties_pb;
 use hl_proto::responsibility::v1::responsibility_service_client::ResponsibilityServiceClient;
 use hl_testkit::actors::{
-    ENTERPRISE, OTHER_ENTERPRISE, by_administrator, by_enterprise, by_inspector,
+    ENTERPRISE, OTHER_ENTERPRISE, OTHER_TOWNSHIP, TOWNSHIP, by_administrator, by_enterprise,
+    by_inspector,
 };
 use hl_testkit::fixtures::{Registered, register_district};
 use hl_testkit::inspections::today;
@@ -377,16 +378,7 @@ async fn a_shelter_certified_this_year_counts_for_t5_and_its_occupancy_shows() {
         }))
         .await
         .unwrap_err();
-    assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
-    let details = tonic_types::StatusExt::get_error_details(&refused);
-    let fields: Vec<&str> = details
-        .bad_request()
-        .expect("field violations")
-        .field_violations
-        .iter()
-        .map(|violation| violation.field.as_str())
-        .collect();
-    assert_eq!(fields, ["township_code", "capacity"]);
+    assert_eq!(violated_fields(&refused), ["township_code", "capacity"]);
 
     for (shelter_id, capacity) in [("school", 300), ("hall", 120)] {
         plans
@@ -466,4 +458,128 @@ async fn a_shelter_certified_this_year_counts_for_t5_and_its_occupancy_shows() {
         .expect("an earlier day")
         .into_inner();
     assert_eq!(before.certified_in_year, 0);
+}
+
+fn team(
+    team_id: &str,
+    level: pb::TeamLevel,
+    township_code: &str,
+) -> pb::EstablishRescueTeamRequest {
+    pb::EstablishRescueTeamRequest {
+        request_id: format!("establish-{team_id}"),
+        team_id: team_id.into(),
+        title: format!("{team_id} 综合应急救援队"),
+        level: level as i32,
+        kind: pb::TeamKind::Comprehensive as i32,
+        township_code: township_code.into(),
+        established_on: Some((today() - chrono::Days::new(10)).into()),
+        ..Default::default()
+    }
+}
+
+/// The field names of an INVALID_ARGUMENT's violations.
+fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    tonic_types::StatusExt::get_error_details(status)
+        .bad_request()
+        .expect("field violations")
+        .field_violations
+        .iter()
+        .map(|violation| violation.field.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn rescue_teams_give_t8_and_the_township_coverage_of_t9() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = Suite::without_demo(&nats.url(), &unique_namespace(), data_dir.path(), None).await;
+    let channel = suite.channel().await;
+    register_district(channel.clone(), &[]).await;
+    let mut plans = PlansServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+
+    let refused = plans
+        .establish_rescue_team(by_inspector(team("nowhere", pb::TeamLevel::Township, "")))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["township_code"]);
+    plans
+        .establish_rescue_team(by_inspector(team("district", pb::TeamLevel::District, "")))
+        .await
+        .expect("the district team");
+    plans
+        .establish_rescue_team(by_inspector(team(
+            "shenjiamen",
+            pb::TeamLevel::Township,
+            TOWNSHIP,
+        )))
+        .await
+        .expect("a township team");
+    let twice = plans
+        .set_team_roster(by_inspector(pb::SetTeamRosterRequest {
+            request_id: "roster".into(),
+            name: "rescueTeams/shenjiamen".into(),
+            person_ids: vec!["officer-1".into(), "officer-1".into()],
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&twice), ["person_ids[1]"]);
+
+    let coverage = |day: Option<chrono::NaiveDate>| {
+        let ledger = ledger.clone();
+        async move {
+            ledger
+                .clone()
+                .get_team_coverage(by_inspector(ledger::GetTeamCoverageRequest {
+                    day: day.map(Into::into),
+                }))
+                .await
+                .ok()
+                .map(tonic::Response::into_inner)
+        }
+    };
+    let read = wait_until("both teams in the ledger", WAIT, || async {
+        coverage(None).await.filter(|read| read.teams_serving == 2)
+    })
+    .await;
+    assert!(read.district_team_established);
+    assert_eq!(read.district_teams, ["rescueTeams/district"]);
+    assert_eq!((read.townships_covered, read.townships_total), (1, 2));
+    assert_eq!(read.coverage, Some(0.5));
+    let uncovered: Vec<&str> = read
+        .townships
+        .iter()
+        .filter(|township| !township.covered)
+        .map(|township| township.township_code.as_str())
+        .collect();
+    assert_eq!(uncovered, [OTHER_TOWNSHIP]);
+
+    // Disbanded today: it no longer serves today, and still served yesterday.
+    plans
+        .disband_rescue_team(by_inspector(pb::DisbandRescueTeamRequest {
+            request_id: "disband".into(),
+            name: "rescueTeams/shenjiamen".into(),
+            reason: "并入区综合队".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("disband");
+    let after = wait_until("the team disbanded in the ledger", WAIT, || async {
+        coverage(None).await.filter(|read| read.teams_serving == 1)
+    })
+    .await;
+    assert_eq!(after.townships_covered, 0);
+    let yesterday = coverage(Some(today() - chrono::Days::new(1)))
+        .await
+        .expect("yesterday");
+    assert_eq!(
+        (yesterday.teams_serving, yesterday.townships_covered),
+        (2, 1)
+    );
+    let before = coverage(Some(today() - chrono::Days::new(11)))
+        .await
+        .expect("before they were established");
+    assert_eq!(before.teams_serving, 0);
 }

@@ -33,3 +33,15 @@ crate::domain_events! {
         Closed(pb::ShelterClosed),
     }
 }
+
+crate::domain_events! {
+    /// Everything that can happen to a rescue team.
+    pub enum RescueTeamEvent {
+        Established(pb::RescueTeamEstablished),
+        RosterSet(pb::RescueTeamRosterSet),
+        EquipmentRecorded(pb::RescueTeamEquipmentRecorded),
+        Trained(pb::RescueTeamTrained),
+        ReadinessChecked(pb::RescueTeamReadinessChecked),
+        Disbanded(pb::RescueTeamDisbanded),
+    }
+}

@@ -561,6 +561,34 @@ static RULES: &[Rule] = &[
         "hazard_ledger.plans.v1.PlansService/GetShelter",
         GOVERNMENT | S,
     ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/EstablishRescueTeam",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/SetTeamRoster",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/RecordTeamEquipment",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/RecordTeamTraining",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/CheckTeamReadiness",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/DisbandRescueTeam",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/GetRescueTeam",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -729,6 +757,10 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/ListShelters",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/GetTeamCoverage",
         GOVERNMENT | S,
     ),
     // Operating the read models.

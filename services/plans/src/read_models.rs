@@ -1,4 +1,5 @@
-//! The plans context's read models: each plan, drill and shelter as the domain folds it, with the
+//! The plans context's read models: each plan, drill, shelter and rescue team as the domain folds
+//! it, with the
 //! columns the queries filter on.
 
 use hl_eventstore::EventMeta;
@@ -7,6 +8,7 @@ use hl_readmodel::{Json, Registry, StateModel, StateRow, columns, table};
 
 use crate::domain::drill::Drill;
 use crate::domain::plan::EmergencyPlan;
+use crate::domain::rescue_team::RescueTeam;
 use crate::domain::shelter::Shelter;
 
 columns! {
@@ -90,10 +92,38 @@ impl StateRow for ShelterRow {
     }
 }
 
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct RescueTeamRow {
+        pub team_id: String,
+        pub township_code: String,
+        pub state: Json<RescueTeam>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(RescueTeamRow, "rescue_teams", key(team_id));
+
+impl StateRow for RescueTeamRow {
+    type State = RescueTeam;
+
+    fn state_mut(&mut self) -> &mut RescueTeam {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.team_id = self.state.0.team_id.clone();
+        self.township_code = self.state.0.township_code.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
 /// Adds this context's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
         .add(StateModel::<EmergencyPlanRow>::new())
         .add(StateModel::<DrillRow>::new())
-        .add(StateModel::<ShelterRow>::new());
+        .add(StateModel::<ShelterRow>::new())
+        .add(StateModel::<RescueTeamRow>::new());
 }

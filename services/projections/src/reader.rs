@@ -520,6 +520,20 @@ pub async fn history_events(
         .collect()
 }
 
+/// The townships (乡镇/街道) of the registry, by code.
+pub async fn townships(
+    database: &Database,
+    generation: i64,
+) -> Result<Vec<hl_responsibility::read_models::AreaRow>, sqlx::Error> {
+    Ok(
+        all_rows::<hl_responsibility::read_models::AreaRow>(database, generation)
+            .await?
+            .into_iter()
+            .filter(|area| area.level == hl_proto::responsibility::v1::AdminAreaLevel::Township)
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use hl_eventstore::{EventStore, Repository, RepositorySettings};
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::plans_service_server::PlansService;
-use hl_proto::plans::v1::{DrillForm, DrillKind, PlanLayer, RevisionTrigger, ShelterLevel};
+use hl_proto::plans::v1::{
+    DrillForm, DrillKind, PlanLayer, RevisionTrigger, ShelterLevel, TeamKind, TeamLevel,
+};
 use hl_runtime::ServiceError;
 use hl_runtime::pipeline::{CommandCall, command_on_named, get_named};
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
@@ -16,20 +18,29 @@ use tonic::{Request, Response, Status};
 
 use crate::domain::drill::{Drill, RecordDrill};
 use crate::domain::plan::{Draft, DrillFinding, EmergencyPlan, PlanCommand};
+use crate::domain::rescue_team::{Establish, RescueTeam, TeamCommand};
 use crate::domain::shelter::{Register, Shelter, ShelterCommand};
-use resources::{drill, plan, respond_drill, respond_plan, respond_shelter, shelter};
+use resources::{
+    drill, plan, respond_drill, respond_plan, respond_shelter, respond_team, shelter, team,
+};
 
 /// The most plans one drill exercises, and the most findings it records.
 const MAX_DRILL_PLANS: usize = 20;
 const MAX_FINDINGS: usize = 100;
 /// The most persons a shelter is registered for, or reported in it.
 const MAX_SHELTER_PERSONS: u32 = 100_000;
+/// The most members a team's roster lists, and the most kinds of equipment it records.
+const MAX_ROSTER: usize = 500;
+const MAX_EQUIPMENT: usize = 100;
+/// The longest training recorded at once.
+const MAX_TRAINING_HOURS: u32 = 1000;
 
 pub struct PlansApi {
     region: String,
     plans: Repository<EmergencyPlan>,
     drills: Repository<Drill>,
     shelters: Repository<Shelter>,
+    teams: Repository<RescueTeam>,
 }
 
 impl PlansApi {
@@ -38,7 +49,8 @@ impl PlansApi {
             region: region.to_string(),
             plans: Repository::new(store.clone(), region, settings.clone()),
             drills: Repository::new(store.clone(), region, settings.clone()),
-            shelters: Repository::new(store, region, settings),
+            shelters: Repository::new(store.clone(), region, settings.clone()),
+            teams: Repository::new(store, region, settings),
         })
     }
 
@@ -244,15 +256,7 @@ impl PlansApi {
         let level = violations
             .enumeration::<ShelterLevel>("level", body.level)
             .unwrap_or_default();
-        let is_township = body.township_code.len() == 9
-            && body.township_code.starts_with(&self.region)
-            && body.township_code.bytes().all(|byte| byte.is_ascii_digit());
-        if !is_township {
-            violations.add(
-                "township_code",
-                format!("a 9-digit township code of district {}", self.region),
-            );
-        }
+        township_of(violations, &self.region, &body.township_code);
         violations.text("location", &body.location, MAX_SHORT_TEXT);
         if !(1..=MAX_SHELTER_PERSONS).contains(&body.capacity) {
             violations.add("capacity", format!("1 to {MAX_SHELTER_PERSONS} persons"));
@@ -272,11 +276,117 @@ impl PlansApi {
     }
 }
 
+/// A 9-digit township code of the district.
+fn township_of(violations: &mut Violations, region: &str, code: &str) {
+    let is_township = code.len() == 9
+        && code.starts_with(region)
+        && code.bytes().all(|byte| byte.is_ascii_digit());
+    if !is_township {
+        violations.add(
+            "township_code",
+            format!("a 9-digit township code of district {region}"),
+        );
+    }
+}
+
+impl PlansApi {
+    async fn establish_team(
+        &self,
+        request: Request<pb::EstablishRescueTeamRequest>,
+    ) -> Result<Response<pb::RescueTeamCommandResponse>, Status> {
+        let mut call = CommandCall::from_request(request)?;
+        let body = call.body.clone();
+        let violations = &mut call.violations;
+        violations.optional_identifier("team_id", &body.team_id);
+        violations.text("title", &body.title, MAX_SHORT_TEXT);
+        let level = violations
+            .enumeration::<TeamLevel>("level", body.level)
+            .unwrap_or_default();
+        let kind = violations
+            .enumeration::<TeamKind>("kind", body.kind)
+            .unwrap_or_default();
+        match level {
+            TeamLevel::Township | TeamLevel::Village => {
+                township_of(violations, &self.region, &body.township_code);
+            }
+            TeamLevel::Enterprise => violations.credit_code("enterprise_id", &body.enterprise_id),
+            _ => {}
+        }
+        if !body.township_code.is_empty()
+            && !matches!(level, TeamLevel::Township | TeamLevel::Village)
+        {
+            violations.add("township_code", "only for a township or village team");
+        }
+        if !body.enterprise_id.is_empty() && level != TeamLevel::Enterprise {
+            violations.add("enterprise_id", "only for an enterprise's team");
+        }
+        let established_on = violations.date("established_on", body.established_on.as_ref());
+        let command = TeamCommand::Establish(Establish {
+            region: self.region.clone(),
+            title: body.title.trim().to_string(),
+            level,
+            kind,
+            township_code: body.township_code.clone(),
+            enterprise_id: body.enterprise_id.clone(),
+            established_on: established_on.unwrap_or_default(),
+        });
+        let id = call.new_id::<RescueTeam>(&body.team_id);
+        call.run(&self.teams, Some(id), &command)
+            .await
+            .map(respond_team)
+    }
+}
+
+/// The whole roster: distinct registry person ids.
+fn check_roster(violations: &mut Violations, person_ids: &[String]) -> Vec<String> {
+    if person_ids.is_empty() || person_ids.len() > MAX_ROSTER {
+        violations.add("person_ids", format!("1 to {MAX_ROSTER} persons"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, person_id) in person_ids.iter().enumerate().take(MAX_ROSTER) {
+        let field = format!("person_ids[{index}]");
+        violations.identifier(&field, person_id);
+        if !seen.insert(person_id.as_str()) {
+            violations.add(field, format!("{person_id} is listed twice"));
+        }
+    }
+    person_ids.to_vec()
+}
+
+/// The whole equipment list: distinct codes, each with a quantity.
+fn check_equipment(
+    violations: &mut Violations,
+    equipment: &[pb::TeamEquipment],
+) -> Vec<pb::TeamEquipment> {
+    if equipment.is_empty() || equipment.len() > MAX_EQUIPMENT {
+        violations.add("equipment", format!("1 to {MAX_EQUIPMENT} items"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, item) in equipment.iter().enumerate().take(MAX_EQUIPMENT) {
+        violations.identifier(&format!("equipment[{index}].code"), &item.code);
+        if !seen.insert(item.code.as_str()) {
+            violations.add(
+                format!("equipment[{index}].code"),
+                format!("{} is listed twice", item.code),
+            );
+        }
+        if item.quantity == 0 {
+            violations.add(format!("equipment[{index}].quantity"), "at least 1");
+        }
+        violations.optional_date(
+            &format!("equipment[{index}].inspected_on"),
+            item.inspected_on.as_ref(),
+        );
+    }
+    equipment.to_vec()
+}
+
 /// The gRPC face of [`PlansApi`].
 pub struct PlansGrpc(pub Arc<PlansApi>);
 
 type PlanResponse = Result<Response<pb::PlanCommandResponse>, Status>;
 type ShelterResponse = Result<Response<pb::ShelterCommandResponse>, Status>;
+type TeamResponse = Result<Response<pb::RescueTeamCommandResponse>, Status>;
 
 #[tonic::async_trait]
 impl PlansService for PlansGrpc {
@@ -427,5 +537,96 @@ impl PlansService for PlansGrpc {
         hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
             .map_err(ServiceError::from)?;
         Ok(Response::new(shelter(&fetched.state, fetched.version)))
+    }
+
+    async fn establish_rescue_team(
+        &self,
+        request: Request<pb::EstablishRescueTeamRequest>,
+    ) -> TeamResponse {
+        self.0.establish_team(request).await
+    }
+
+    async fn set_team_roster(&self, request: Request<pb::SetTeamRosterRequest>) -> TeamResponse {
+        command_on_named(&self.0.teams, request, |violations, body| {
+            TeamCommand::SetRoster(check_roster(violations, &body.person_ids))
+        })
+        .await
+        .map(respond_team)
+    }
+
+    async fn record_team_equipment(
+        &self,
+        request: Request<pb::RecordTeamEquipmentRequest>,
+    ) -> TeamResponse {
+        command_on_named(&self.0.teams, request, |violations, body| {
+            TeamCommand::RecordEquipment(check_equipment(violations, &body.equipment))
+        })
+        .await
+        .map(respond_team)
+    }
+
+    async fn record_team_training(
+        &self,
+        request: Request<pb::RecordTeamTrainingRequest>,
+    ) -> TeamResponse {
+        command_on_named(&self.0.teams, request, |violations, body| {
+            let training = body.training.clone().unwrap_or_default();
+            let held_on = violations.date("training.held_on", training.held_on.as_ref());
+            violations.text("training.topic", &training.topic, MAX_SHORT_TEXT);
+            if !(1..=MAX_TRAINING_HOURS).contains(&training.hours) {
+                violations.add("training.hours", format!("1 to {MAX_TRAINING_HOURS} hours"));
+            }
+            TeamCommand::Train {
+                held_on: held_on.unwrap_or_default(),
+                topic: training.topic.trim().to_string(),
+                hours: training.hours,
+            }
+        })
+        .await
+        .map(respond_team)
+    }
+
+    async fn check_team_readiness(
+        &self,
+        request: Request<pb::CheckTeamReadinessRequest>,
+    ) -> TeamResponse {
+        command_on_named(&self.0.teams, request, |violations, body| {
+            // A team found not ready says why.
+            if body.ready {
+                violations.optional_text("note", &body.note, MAX_TEXT);
+            } else {
+                violations.text("note", &body.note, MAX_TEXT);
+            }
+            TeamCommand::CheckReadiness {
+                ready: body.ready,
+                note: body.note.trim().to_string(),
+            }
+        })
+        .await
+        .map(respond_team)
+    }
+
+    async fn disband_rescue_team(
+        &self,
+        request: Request<pb::DisbandRescueTeamRequest>,
+    ) -> TeamResponse {
+        command_on_named(&self.0.teams, request, |violations, body| {
+            violations.text("reason", &body.reason, MAX_TEXT);
+            TeamCommand::Disband {
+                reason: body.reason.trim().to_string(),
+            }
+        })
+        .await
+        .map(respond_team)
+    }
+
+    async fn get_rescue_team(
+        &self,
+        request: Request<pb::GetRescueTeamRequest>,
+    ) -> Result<Response<pb::RescueTeam>, Status> {
+        let fetched = get_named(&self.0.teams, request).await?;
+        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(team(&fetched.state, fetched.version)))
     }
 }

@@ -6,6 +6,7 @@ use tonic::Response;
 
 use crate::domain::drill::Drill;
 use crate::domain::plan::EmergencyPlan;
+use crate::domain::rescue_team::RescueTeam;
 use crate::domain::shelter::Shelter;
 
 pub fn plan(state: &EmergencyPlan, version: u64) -> pb::EmergencyPlan {
@@ -69,6 +70,34 @@ pub fn shelter(state: &Shelter, version: u64) -> pb::Shelter {
 pub fn respond_shelter(committed: Committed<Shelter>) -> Response<pb::ShelterCommandResponse> {
     Response::new(pb::ShelterCommandResponse {
         shelter: Some(shelter(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn team(state: &RescueTeam, version: u64) -> pb::RescueTeam {
+    pb::RescueTeam {
+        name: format!("rescueTeams/{}", state.team_id),
+        team_id: state.team_id.clone(),
+        title: state.title.clone(),
+        level: state.level as i32,
+        kind: state.kind as i32,
+        township_code: state.township_code.clone(),
+        enterprise_id: state.enterprise_id.clone(),
+        established_on: state.established_on.map(Into::into),
+        person_ids: state.person_ids.clone(),
+        equipment: state.equipment.clone(),
+        trainings: state.trainings.clone(),
+        ready: state.ready,
+        readiness_note: state.readiness_note.clone(),
+        readiness_checked_on: state.readiness_checked_on.map(Into::into),
+        disbanded_on: state.disbanded_on.map(Into::into),
+        version,
+    }
+}
+
+pub fn respond_team(committed: Committed<RescueTeam>) -> Response<pb::RescueTeamCommandResponse> {
+    Response::new(pb::RescueTeamCommandResponse {
+        team: Some(team(&committed.state, committed.version)),
         commit: Some(committed.commit),
     })
 }

@@ -1,10 +1,11 @@
 //! The plans context's domain: pure `decide` and `apply` for emergency plans ([`plan`]) and
-//! drills ([`drill`]), the plan rules that changed on 2024-01-31 ([`rules`]), and the disaster
-//! shelters ([`shelter`]).
+//! drills ([`drill`]), the plan rules that changed on 2024-01-31 ([`rules`]), the disaster
+//! shelters ([`shelter`]) and the rescue teams ([`rescue_team`]).
 
 pub mod drill;
 pub mod drill_minimums;
 pub mod plan;
+pub mod rescue_team;
 pub mod rules;
 pub mod shelter;
 #[cfg(test)]

@@ -715,6 +715,13 @@ impl LedgerService for LedgerGrpc {
         super::plans::list_shelters(&self.0, request).await
     }
 
+    async fn get_team_coverage(
+        &self,
+        request: Request<pb::GetTeamCoverageRequest>,
+    ) -> Result<Response<pb::TeamCoverage>, Status> {
+        super::plans::get_team_coverage(&self.0, request).await
+    }
+
     async fn list_plans(
         &self,
         request: Request<pb::ListPlansRequest>,

@@ -1,5 +1,6 @@
 //! The plans queries of LedgerService: the plan register on a day, 修编率 per layer, each
-//! enterprise's drills against the minimums, and the shelters with T5.
+//! enterprise's drills against the minimums, the shelters with T5, and the rescue teams with T8
+//! and T9.
 
 use std::collections::BTreeMap;
 
@@ -10,10 +11,11 @@ use hl_domain::clock::local_date;
 use hl_plans::api::resources::{plan, shelter};
 use hl_plans::domain::drill_minimums::{MinimumStatus, read_minimums};
 use hl_plans::domain::plan::EmergencyPlan;
-use hl_plans::read_models::{DrillRow, EmergencyPlanRow, ShelterRow};
+use hl_plans::domain::rescue_team::RescueTeam;
+use hl_plans::read_models::{DrillRow, EmergencyPlanRow, RescueTeamRow, ShelterRow};
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::RevisionRateBasis;
-use hl_proto::plans::v1::{PlanLayer, PlanStatus};
+use hl_proto::plans::v1::{PlanLayer, PlanStatus, TeamKind, TeamLevel};
 use hl_runtime::pagination::list;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
@@ -279,5 +281,65 @@ pub async fn list_shelters(
         total_size: listed.total_size,
         freshness: Some(freshness(shared)),
         ..totals
+    }))
+}
+
+pub async fn get_team_coverage(
+    shared: &Shared,
+    request: Request<pb::GetTeamCoverageRequest>,
+) -> Result<Response<pb::TeamCoverage>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    let day = violations
+        .optional_date("day", body.day.as_ref())
+        .unwrap_or_else(|| local_date(chrono::Utc::now()));
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let (database, generation) = (&shared.database, shared.generation());
+    let serving: Vec<RescueTeam> = reader::all_rows::<RescueTeamRow>(database, generation)
+        .await
+        .map_err(database_error)?
+        .into_iter()
+        .map(|row| row.state.0)
+        .filter(|team| team.serves_on(day))
+        .collect();
+    let comprehensive = |level: TeamLevel| {
+        serving
+            .iter()
+            .filter(move |team| team.level == level && team.kind == TeamKind::Comprehensive)
+    };
+    let district_teams: Vec<String> = comprehensive(TeamLevel::District)
+        .map(|team| format!("rescueTeams/{}", team.team_id))
+        .collect();
+    let townships: Vec<pb::TownshipTeams> = reader::townships(database, generation)
+        .await
+        .map_err(database_error)?
+        .into_iter()
+        .map(|township| {
+            let teams: Vec<String> = comprehensive(TeamLevel::Township)
+                .filter(|team| team.township_code == township.code)
+                .map(|team| format!("rescueTeams/{}", team.team_id))
+                .collect();
+            pb::TownshipTeams {
+                township_code: township.code,
+                township_name: township.name,
+                covered: !teams.is_empty(),
+                teams,
+            }
+        })
+        .collect();
+    let covered = townships.iter().filter(|township| township.covered).count() as u32;
+    let total = townships.len() as u32;
+    Ok(Response::new(pb::TeamCoverage {
+        day: Some(day.into()),
+        district_team_established: !district_teams.is_empty(),
+        district_teams,
+        townships,
+        townships_covered: covered,
+        townships_total: total,
+        coverage: ratio(covered, total),
+        teams_serving: serving.len() as u32,
+        freshness: Some(freshness(shared)),
     }))
 }

@@ -16,8 +16,7 @@ use hl_responsibility::domain::responsibilities::{
     DUTY_RULES, Responsibilities, responsibilities_id,
 };
 use hl_responsibility::read_models::{
-    AccountabilityRow, AreaRow, CentreRow, DutyPeriodRow, GridCellRow, ResponsibilitiesRow,
-    SafetyItemRow,
+    AccountabilityRow, CentreRow, DutyPeriodRow, GridCellRow, ResponsibilitiesRow, SafetyItemRow,
 };
 use hl_runtime::pagination::list;
 use hl_runtime::{ServiceError, Violations, caller};
@@ -380,12 +379,9 @@ pub async fn list_emergency_centres(
         .into_iter()
         .map(|row| (row.township_code.clone(), row))
         .collect();
-    let townships: Vec<AreaRow> = reader::all_rows::<AreaRow>(database, generation)
+    let townships = reader::townships(database, generation)
         .await
-        .map_err(database_error)?
-        .into_iter()
-        .filter(|area| area.level == hl_proto::responsibility::v1::AdminAreaLevel::Township)
-        .collect();
+        .map_err(database_error)?;
     let mut rows = Vec::with_capacity(townships.len());
     for township in &townships {
         let mut row = pb::CentreReadiness {

@@ -7,7 +7,7 @@ use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::PlanLayer;
 use tonic::Status;
 
-use super::{Demo, ENTERPRISES, Who};
+use super::{Demo, ENTERPRISES, TOWNSHIPS, Who};
 
 impl Demo {
     pub(super) async fn seed_plans(&mut self) -> Result<(), Status> {
@@ -243,6 +243,46 @@ impl Demo {
         self.plans
             .report_shelter_occupancy(self.request(occupancy, Who::Inspector))
             .await?;
+        Ok(())
+    }
+}
+
+impl Demo {
+    /// The district's comprehensive rescue team, and one in every demo township but the last,
+    /// so T9 shows its gap.
+    pub(super) async fn seed_rescue_teams(&mut self) -> Result<(), Status> {
+        self.at(0);
+        let established_on = chrono::NaiveDate::from_ymd_opt(2023, 3, 1).map(Into::into);
+        let mut teams = vec![(
+            "putuo-district".to_string(),
+            "普陀区综合应急救援大队".to_string(),
+            pb::TeamLevel::District,
+            String::new(),
+        )];
+        let served = TOWNSHIPS.len().saturating_sub(1);
+        for (code, name, _) in &TOWNSHIPS[..served] {
+            teams.push((
+                format!("team-{code}"),
+                format!("{name}综合应急救援队"),
+                pb::TeamLevel::Township,
+                code.to_string(),
+            ));
+        }
+        for (team_id, title, level, township_code) in teams {
+            let establish = pb::EstablishRescueTeamRequest {
+                request_id: self.next_request_id(),
+                team_id,
+                title,
+                level: level as i32,
+                kind: pb::TeamKind::Comprehensive as i32,
+                township_code,
+                established_on,
+                ..Default::default()
+            };
+            self.plans
+                .establish_rescue_team(self.request(establish, Who::Inspector))
+                .await?;
+        }
         Ok(())
     }
 }

@@ -411,5 +411,27 @@ async fn print_plans(demo: &Demo, ledger: &mut LedgerServiceClient<Channel>) -> 
         shelters.certified_in_year,
         shelters.certified_in_year_shelters.join(", ")
     );
+    let teams = ledger
+        .get_team_coverage(demo.request(pb::GetTeamCoverageRequest::default(), Who::Administrator))
+        .await?
+        .into_inner();
+    let without: Vec<&str> = teams
+        .townships
+        .iter()
+        .filter(|township| !township.covered)
+        .map(|township| township.township_name.as_str())
+        .collect();
+    println!(
+        "  Rescue teams (救援队伍): T8 district team {}; T9 {} of {} townships ({}), without one: {}",
+        if teams.district_team_established {
+            "established"
+        } else {
+            "missing"
+        },
+        teams.townships_covered,
+        teams.townships_total,
+        percent(teams.coverage),
+        without.join(", ")
+    );
     Ok(())
 }

@@ -384,3 +384,95 @@ mod shelters {
         assert_eq!(shelter.occupancy.len(), 2, "the reports stay on the record");
     }
 }
+
+mod rescue_teams {
+    use super::*;
+    use crate::domain::rescue_team::{Establish, RescueTeam, TeamCommand};
+    use hl_proto::plans::v1::{TeamKind, TeamLevel};
+
+    fn established(on: &str) -> Given<RescueTeam> {
+        Given::<RescueTeam>::new("shenjiamen-team").given(
+            &TeamCommand::Establish(Establish {
+                region: "330903".into(),
+                title: "沈家门街道综合应急救援队".into(),
+                level: TeamLevel::Township,
+                kind: TeamKind::Comprehensive,
+                township_code: "330903001".into(),
+                established_on: day(on),
+                ..Establish::default()
+            }),
+            &inspector(),
+            noon("2026-03-01"),
+        )
+    }
+
+    #[test]
+    fn a_team_serves_from_its_establishment_until_the_day_it_is_disbanded() {
+        let mut team = established("2026-02-15");
+        assert!(!team.serves_on(day("2026-02-14")));
+        assert!(team.serves_on(day("2026-02-15")));
+        team.then(
+            &TeamCommand::SetRoster(vec!["p-1".into(), "p-2".into()]),
+            &inspector(),
+            noon("2026-03-02"),
+        )
+        .unwrap();
+        team.then(
+            &TeamCommand::Disband {
+                reason: "并入区综合队".into(),
+            },
+            &inspector(),
+            noon("2026-06-01"),
+        )
+        .unwrap();
+        assert!(team.serves_on(day("2026-05-31")));
+        assert!(!team.serves_on(day("2026-06-01")));
+        assert_eq!(
+            reason(team.when(
+                &TeamCommand::CheckReadiness {
+                    ready: true,
+                    note: String::new(),
+                },
+                &inspector(),
+                noon("2026-06-02"),
+            )),
+            "TEAM_DISBANDED"
+        );
+        assert_eq!(team.person_ids, ["p-1", "p-2"]);
+    }
+
+    #[test]
+    fn a_team_is_established_and_trained_only_on_days_that_have_come() {
+        let future = Given::<RescueTeam>::new("t").when(
+            &TeamCommand::Establish(Establish {
+                region: "330903".into(),
+                established_on: day("2026-03-02"),
+                ..Establish::default()
+            }),
+            &inspector(),
+            noon("2026-03-01"),
+        );
+        assert_eq!(reason(future), "INVALID_ARGUMENT");
+        let mut team = established("2026-02-15");
+        let train = |on: &str| TeamCommand::Train {
+            held_on: day(on),
+            topic: "水域救援".into(),
+            hours: 8,
+        };
+        assert_eq!(
+            reason(team.when(&train("2026-02-14"), &inspector(), noon("2026-03-05"))),
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            reason(team.when(&train("2026-03-06"), &inspector(), noon("2026-03-05"))),
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            reason(team.when(&train("2026-03-05"), &enterprise(), noon("2026-03-05"))),
+            "GOVERNMENT_ROLE_REQUIRED"
+        );
+        team.then(&train("2026-03-05"), &inspector(), noon("2026-03-05"))
+            .unwrap();
+        assert_eq!(team.trainings.len(), 1);
+    }
+}
