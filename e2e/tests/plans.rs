@@ -12,6 +12,7 @@ use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::plans_service_client::PlansServiceClient;
 use hl_proto::responsibility::v1 as duties_pb;
+use hl_proto::responsibility::v1::Industry;
 use hl_proto::responsibility::v1::responsibility_service_client::ResponsibilityServiceClient;
 use hl_testkit::actors::{
     ENTERPRISE, OTHER_ENTERPRISE, OTHER_TOWNSHIP, TOWNSHIP, by_administrator, by_enterprise,
@@ -582,4 +583,107 @@ async fn rescue_teams_give_t8_and_the_township_coverage_of_t9() {
         .await
         .expect("before they were established");
     assert_eq!(before.teams_serving, 0);
+}
+
+fn attendees(
+    keys: std::ops::Range<u32>,
+    role: pb::TraineeRole,
+    industry: Industry,
+) -> Vec<pb::Attendee> {
+    keys.map(|key| pb::Attendee {
+        person_key: format!("person-{key}"),
+        role: role as i32,
+        industry: industry as i32,
+    })
+    .collect()
+}
+
+#[tokio::test]
+async fn training_counts_each_person_once_per_campaign_against_t12() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = Suite::without_demo(&nats.url(), &unique_namespace(), data_dir.path(), None).await;
+    let channel = suite.channel().await;
+    let mut plans = PlansServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+    let today = today();
+    plans
+        .open_training_campaign(by_inspector(pb::OpenTrainingCampaignRequest {
+            request_id: "open".into(),
+            campaign_id: "safety".into(),
+            title: "百万员工安全大培训".into(),
+            year: today.year(),
+            target: 7000,
+            ..Default::default()
+        }))
+        .await
+        .expect("open");
+    let session = |id: &str, attendees: Vec<pb::Attendee>| pb::RecordTrainingSessionRequest {
+        request_id: format!("session-{id}"),
+        name: "trainingCampaigns/safety".into(),
+        session_id: id.into(),
+        held_on: Some(today.into()),
+        topic: "安全生产培训".into(),
+        attendees,
+        ..Default::default()
+    };
+    // 30 ammonia-refrigeration operators, then 20 shipyard contractors with 10 of the operators
+    // again: 50 persons.
+    plans
+        .record_training_session(by_inspector(session(
+            "ammonia",
+            attendees(
+                0..30,
+                pb::TraineeRole::Operator,
+                Industry::AmmoniaRefrigeration,
+            ),
+        )))
+        .await
+        .expect("first session");
+    let mut second = attendees(
+        100..120,
+        pb::TraineeRole::Contractor,
+        Industry::ShipbuildingAndRepair,
+    );
+    second.extend(attendees(
+        0..10,
+        pb::TraineeRole::Operator,
+        Industry::AmmoniaRefrigeration,
+    ));
+    plans
+        .record_training_session(by_inspector(session("shipyard", second)))
+        .await
+        .expect("second session");
+    let mut twice = attendees(200..202, pb::TraineeRole::Employee, Industry::Other);
+    twice.push(twice[0].clone());
+    let refused = plans
+        .record_training_session(by_inspector(session("twice", twice)))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["attendees[2].person_key"]);
+
+    let totals = wait_until("the campaign in the ledger", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let totals = client
+                .get_training_totals(by_inspector(ledger::GetTrainingTotalsRequest {
+                    year: today.year(),
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            (totals.trained == 50).then_some(totals)
+        }
+    })
+    .await;
+    assert_eq!(
+        (
+            totals.ammonia_refrigeration_operators,
+            totals.shipyard_contractors
+        ),
+        (30, 20)
+    );
+    assert_eq!((totals.target, totals.target_met), (7000, false));
+    assert_eq!(totals.campaigns[0].campaign, "trainingCampaigns/safety");
 }

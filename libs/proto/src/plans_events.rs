@@ -45,3 +45,11 @@ crate::domain_events! {
         Disbanded(pb::RescueTeamDisbanded),
     }
 }
+
+crate::domain_events! {
+    /// Everything that can happen to a training campaign.
+    pub enum TrainingEvent {
+        Opened(pb::TrainingCampaignOpened),
+        SessionRecorded(pb::TrainingSessionRecorded),
+    }
+}

@@ -589,6 +589,18 @@ static RULES: &[Rule] = &[
         "hazard_ledger.plans.v1.PlansService/GetRescueTeam",
         GOVERNMENT | S,
     ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/OpenTrainingCampaign",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/RecordTrainingSession",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/GetTrainingCampaign",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -761,6 +773,10 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/GetTeamCoverage",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/GetTrainingTotals",
         GOVERNMENT | S,
     ),
     // Operating the read models.

@@ -1,5 +1,5 @@
-//! The plans context's read models: each plan, drill, shelter and rescue team as the domain folds
-//! it, with the
+//! The plans context's read models: each plan, drill, shelter, rescue team and training campaign
+//! as the domain folds it, with the
 //! columns the queries filter on.
 
 use hl_eventstore::EventMeta;
@@ -10,6 +10,7 @@ use crate::domain::drill::Drill;
 use crate::domain::plan::EmergencyPlan;
 use crate::domain::rescue_team::RescueTeam;
 use crate::domain::shelter::Shelter;
+use crate::domain::training::TrainingCampaign;
 
 columns! {
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -119,11 +120,39 @@ impl StateRow for RescueTeamRow {
     }
 }
 
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct TrainingCampaignRow {
+        pub campaign_id: String,
+        pub year: i32,
+        pub state: Json<TrainingCampaign>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(TrainingCampaignRow, "training_campaigns", key(campaign_id));
+
+impl StateRow for TrainingCampaignRow {
+    type State = TrainingCampaign;
+
+    fn state_mut(&mut self) -> &mut TrainingCampaign {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.campaign_id = self.state.0.campaign_id.clone();
+        self.year = self.state.0.year;
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
 /// Adds this context's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
         .add(StateModel::<EmergencyPlanRow>::new())
         .add(StateModel::<DrillRow>::new())
         .add(StateModel::<ShelterRow>::new())
-        .add(StateModel::<RescueTeamRow>::new());
+        .add(StateModel::<RescueTeamRow>::new())
+        .add(StateModel::<TrainingCampaignRow>::new());
 }

@@ -10,6 +10,7 @@ use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::plans_service_server::PlansService;
 use hl_proto::plans::v1::{
     DrillForm, DrillKind, PlanLayer, RevisionTrigger, ShelterLevel, TeamKind, TeamLevel,
+    TraineeRole,
 };
 use hl_runtime::ServiceError;
 use hl_runtime::pipeline::{CommandCall, command_on_named, get_named};
@@ -20,8 +21,10 @@ use crate::domain::drill::{Drill, RecordDrill};
 use crate::domain::plan::{Draft, DrillFinding, EmergencyPlan, PlanCommand};
 use crate::domain::rescue_team::{Establish, RescueTeam, TeamCommand};
 use crate::domain::shelter::{Register, Shelter, ShelterCommand};
+use crate::domain::training::{TrainingCampaign, TrainingCommand};
 use resources::{
-    drill, plan, respond_drill, respond_plan, respond_shelter, respond_team, shelter, team,
+    campaign, drill, plan, respond_campaign, respond_drill, respond_plan, respond_shelter,
+    respond_team, shelter, team,
 };
 
 /// The most plans one drill exercises, and the most findings it records.
@@ -34,6 +37,10 @@ const MAX_ROSTER: usize = 500;
 const MAX_EQUIPMENT: usize = 100;
 /// The longest training recorded at once.
 const MAX_TRAINING_HOURS: u32 = 1000;
+/// The most attendees one training session records.
+const MAX_ATTENDEES: usize = 2000;
+/// The longest person key: a registry id or a SHA-256 digest in hex.
+const MAX_PERSON_KEY: usize = 64;
 
 pub struct PlansApi {
     region: String,
@@ -41,6 +48,7 @@ pub struct PlansApi {
     drills: Repository<Drill>,
     shelters: Repository<Shelter>,
     teams: Repository<RescueTeam>,
+    campaigns: Repository<TrainingCampaign>,
 }
 
 impl PlansApi {
@@ -50,7 +58,8 @@ impl PlansApi {
             plans: Repository::new(store.clone(), region, settings.clone()),
             drills: Repository::new(store.clone(), region, settings.clone()),
             shelters: Repository::new(store.clone(), region, settings.clone()),
-            teams: Repository::new(store, region, settings),
+            teams: Repository::new(store.clone(), region, settings.clone()),
+            campaigns: Repository::new(store, region, settings),
         })
     }
 
@@ -381,12 +390,40 @@ fn check_equipment(
     equipment.to_vec()
 }
 
+/// A session's attendees: each person once, with a role and an industry.
+fn check_attendees(violations: &mut Violations, attendees: &[pb::Attendee]) -> Vec<pb::Attendee> {
+    if attendees.is_empty() || attendees.len() > MAX_ATTENDEES {
+        violations.add("attendees", format!("1 to {MAX_ATTENDEES} attendees"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, attendee) in attendees.iter().enumerate().take(MAX_ATTENDEES) {
+        let field = format!("attendees[{index}].person_key");
+        violations.identifier(&field, &attendee.person_key);
+        if attendee.person_key.len() > MAX_PERSON_KEY {
+            violations.add(
+                field.clone(),
+                format!("at most {MAX_PERSON_KEY} characters"),
+            );
+        }
+        if !seen.insert(attendee.person_key.as_str()) {
+            violations.add(field, format!("{} attends twice", attendee.person_key));
+        }
+        violations.enumeration::<TraineeRole>(&format!("attendees[{index}].role"), attendee.role);
+        violations.enumeration::<hl_proto::responsibility::v1::Industry>(
+            &format!("attendees[{index}].industry"),
+            attendee.industry,
+        );
+    }
+    attendees.to_vec()
+}
+
 /// The gRPC face of [`PlansApi`].
 pub struct PlansGrpc(pub Arc<PlansApi>);
 
 type PlanResponse = Result<Response<pb::PlanCommandResponse>, Status>;
 type ShelterResponse = Result<Response<pb::ShelterCommandResponse>, Status>;
 type TeamResponse = Result<Response<pb::RescueTeamCommandResponse>, Status>;
+type CampaignResponse = Result<Response<pb::TrainingCampaignCommandResponse>, Status>;
 
 #[tonic::async_trait]
 impl PlansService for PlansGrpc {
@@ -628,5 +665,58 @@ impl PlansService for PlansGrpc {
         hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
             .map_err(ServiceError::from)?;
         Ok(Response::new(team(&fetched.state, fetched.version)))
+    }
+
+    async fn open_training_campaign(
+        &self,
+        request: Request<pb::OpenTrainingCampaignRequest>,
+    ) -> CampaignResponse {
+        let mut call = CommandCall::from_request(request)?;
+        let body = call.body.clone();
+        let violations = &mut call.violations;
+        violations.optional_identifier("campaign_id", &body.campaign_id);
+        violations.text("title", &body.title, MAX_SHORT_TEXT);
+        if !(2000..=2100).contains(&body.year) {
+            violations.add("year", "a calendar year from 2000 to 2100");
+        }
+        let command = TrainingCommand::Open {
+            region: self.0.region.clone(),
+            title: body.title.trim().to_string(),
+            year: body.year,
+            target: body.target,
+        };
+        let id = call.new_id::<TrainingCampaign>(&body.campaign_id);
+        call.run(&self.0.campaigns, Some(id), &command)
+            .await
+            .map(respond_campaign)
+    }
+
+    async fn record_training_session(
+        &self,
+        request: Request<pb::RecordTrainingSessionRequest>,
+    ) -> CampaignResponse {
+        command_on_named(&self.0.campaigns, request, |violations, body| {
+            violations.identifier("session_id", &body.session_id);
+            let held_on = violations.date("held_on", body.held_on.as_ref());
+            violations.text("topic", &body.topic, MAX_SHORT_TEXT);
+            TrainingCommand::RecordSession {
+                session_id: body.session_id.clone(),
+                held_on: held_on.unwrap_or_default(),
+                topic: body.topic.trim().to_string(),
+                attendees: check_attendees(violations, &body.attendees),
+            }
+        })
+        .await
+        .map(respond_campaign)
+    }
+
+    async fn get_training_campaign(
+        &self,
+        request: Request<pb::GetTrainingCampaignRequest>,
+    ) -> Result<Response<pb::TrainingCampaign>, Status> {
+        let fetched = get_named(&self.0.campaigns, request).await?;
+        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(campaign(&fetched.state, fetched.version)))
     }
 }

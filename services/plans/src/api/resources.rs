@@ -8,6 +8,7 @@ use crate::domain::drill::Drill;
 use crate::domain::plan::EmergencyPlan;
 use crate::domain::rescue_team::RescueTeam;
 use crate::domain::shelter::Shelter;
+use crate::domain::training::TrainingCampaign;
 
 pub fn plan(state: &EmergencyPlan, version: u64) -> pb::EmergencyPlan {
     pb::EmergencyPlan {
@@ -98,6 +99,28 @@ pub fn team(state: &RescueTeam, version: u64) -> pb::RescueTeam {
 pub fn respond_team(committed: Committed<RescueTeam>) -> Response<pb::RescueTeamCommandResponse> {
     Response::new(pb::RescueTeamCommandResponse {
         team: Some(team(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn campaign(state: &TrainingCampaign, version: u64) -> pb::TrainingCampaign {
+    pb::TrainingCampaign {
+        name: format!("trainingCampaigns/{}", state.campaign_id),
+        campaign_id: state.campaign_id.clone(),
+        title: state.title.clone(),
+        year: state.year,
+        target: state.target,
+        sessions: state.sessions.clone(),
+        trained: state.trainees.len() as u32,
+        version,
+    }
+}
+
+pub fn respond_campaign(
+    committed: Committed<TrainingCampaign>,
+) -> Response<pb::TrainingCampaignCommandResponse> {
+    Response::new(pb::TrainingCampaignCommandResponse {
+        campaign: Some(campaign(&committed.state, committed.version)),
         commit: Some(committed.commit),
     })
 }

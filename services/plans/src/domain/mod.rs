@@ -1,6 +1,7 @@
 //! The plans context's domain: pure `decide` and `apply` for emergency plans ([`plan`]) and
 //! drills ([`drill`]), the plan rules that changed on 2024-01-31 ([`rules`]), the disaster
-//! shelters ([`shelter`]) and the rescue teams ([`rescue_team`]).
+//! shelters ([`shelter`]), the rescue teams ([`rescue_team`]) and the training campaigns
+//! ([`training`]).
 
 pub mod drill;
 pub mod drill_minimums;
@@ -10,6 +11,7 @@ pub mod rules;
 pub mod shelter;
 #[cfg(test)]
 mod tests;
+pub mod training;
 
 pub use hl_domain::DomainError;
 

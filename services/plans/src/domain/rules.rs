@@ -96,3 +96,21 @@ pub const DRILL_RULES: RuleBook<DrillRules> = RuleBook {
         },
     }],
 };
+
+#[derive(Debug)]
+pub struct TrainingTargets {
+    /// Persons the district trains in a year (T12).
+    pub persons_per_year: u32,
+}
+
+pub const TRAINING_TARGETS: RuleBook<TrainingTargets> = RuleBook {
+    subject: "training targets",
+    versions: &[Version {
+        // The district's 2023 work plan: 全区培训人数不少于7000人.
+        name: "training-targets-2023-01-01",
+        effective_from: (2023, 1, 1),
+        rules: TrainingTargets {
+            persons_per_year: 7000,
+        },
+    }],
+};

@@ -722,6 +722,13 @@ impl LedgerService for LedgerGrpc {
         super::plans::get_team_coverage(&self.0, request).await
     }
 
+    async fn get_training_totals(
+        &self,
+        request: Request<pb::GetTrainingTotalsRequest>,
+    ) -> Result<Response<pb::TrainingTotals>, Status> {
+        super::plans::get_training_totals(&self.0, request).await
+    }
+
     async fn list_plans(
         &self,
         request: Request<pb::ListPlansRequest>,

@@ -1,6 +1,6 @@
 //! The plans queries of LedgerService: the plan register on a day, 修编率 per layer, each
-//! enterprise's drills against the minimums, the shelters with T5, and the rescue teams with T8
-//! and T9.
+//! enterprise's drills against the minimums, the shelters with T5, the rescue teams with T8 and
+//! T9, and the persons trained with T12.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +12,10 @@ use hl_plans::api::resources::{plan, shelter};
 use hl_plans::domain::drill_minimums::{MinimumStatus, read_minimums};
 use hl_plans::domain::plan::EmergencyPlan;
 use hl_plans::domain::rescue_team::RescueTeam;
-use hl_plans::read_models::{DrillRow, EmergencyPlanRow, RescueTeamRow, ShelterRow};
+use hl_plans::domain::rules::TRAINING_TARGETS;
+use hl_plans::read_models::{
+    DrillRow, EmergencyPlanRow, RescueTeamRow, ShelterRow, TrainingCampaignRow,
+};
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::RevisionRateBasis;
 use hl_proto::plans::v1::{PlanLayer, PlanStatus, TeamKind, TeamLevel};
@@ -342,4 +345,55 @@ pub async fn get_team_coverage(
         teams_serving: serving.len() as u32,
         freshness: Some(freshness(shared)),
     }))
+}
+
+pub async fn get_training_totals(
+    shared: &Shared,
+    request: Request<pb::GetTrainingTotalsRequest>,
+) -> Result<Response<pb::TrainingTotals>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    if !(2000..=2100).contains(&body.year) {
+        violations.add("year", "a calendar year from 2000 to 2100");
+    }
+    let asked = violations.optional_date("day", body.day.as_ref());
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let year_end = NaiveDate::from_ymd_opt(body.year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let day = asked.unwrap_or_else(|| local_date(chrono::Utc::now()).min(year_end));
+    let rows = reader::all_rows::<TrainingCampaignRow>(&shared.database, shared.generation())
+        .await
+        .map_err(database_error)?;
+    let target = TRAINING_TARGETS.in_force(year_end);
+    let mut totals = pb::TrainingTotals {
+        year: body.year,
+        day: Some(day.into()),
+        target: target.rules.persons_per_year,
+        rule_version: target.name.to_string(),
+        ..pb::TrainingTotals::default()
+    };
+    for row in rows.iter().filter(|row| row.year == body.year) {
+        let state = &row.state.0;
+        let counts = state.counts_on(day);
+        totals.trained += counts.trained;
+        totals.ammonia_refrigeration_operators += counts.ammonia_refrigeration_operators;
+        totals.shipyard_contractors += counts.shipyard_contractors;
+        totals.campaigns.push(pb::CampaignTotals {
+            campaign: format!("trainingCampaigns/{}", state.campaign_id),
+            title: state.title.clone(),
+            target: state.target,
+            trained: counts.trained,
+            by_role: counts
+                .by_role
+                .into_iter()
+                .map(|(role, trained)| pb::RoleCount { role, trained })
+                .collect(),
+            ammonia_refrigeration_operators: counts.ammonia_refrigeration_operators,
+            shipyard_contractors: counts.shipyard_contractors,
+        });
+    }
+    totals.target_met = totals.trained >= totals.target;
+    totals.freshness = Some(freshness(shared));
+    Ok(Response::new(totals))
 }

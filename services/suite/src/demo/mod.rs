@@ -173,6 +173,7 @@ pub async fn seed(
     demo.seed_plans().await?;
     demo.seed_shelters().await?;
     demo.seed_rescue_teams().await?;
+    demo.seed_training().await?;
     demo.seed_enforcement().await?;
     Ok(Seeded {
         hazards: demo.hazards_reported,

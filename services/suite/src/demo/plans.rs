@@ -5,6 +5,7 @@
 use chrono::Datelike;
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::PlanLayer;
+use hl_proto::responsibility::v1::Industry;
 use tonic::Status;
 
 use super::{Demo, ENTERPRISES, TOWNSHIPS, Who};
@@ -281,6 +282,76 @@ impl Demo {
             };
             self.plans
                 .establish_rescue_team(self.request(establish, Who::Inspector))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Demo {
+    /// The year's training campaign, part-way: a session for the cold stores' ammonia operators
+    /// and one for the shipyards' contractors, where some operators come again.
+    pub(super) async fn seed_training(&mut self) -> Result<(), Status> {
+        self.at(0);
+        let today = self.today();
+        let open = pb::OpenTrainingCampaignRequest {
+            request_id: self.next_request_id(),
+            campaign_id: format!("safety-training-{}", today.year()),
+            title: "企业百万员工安全大培训".into(),
+            year: today.year(),
+            target: 7000,
+            ..Default::default()
+        };
+        self.plans
+            .open_training_campaign(self.request(open, Who::Inspector))
+            .await?;
+        let attendee = |key: u32, role: pb::TraineeRole, industry: Industry| pb::Attendee {
+            person_key: format!("demo-trainee-{key}"),
+            role: role as i32,
+            industry: industry as i32,
+        };
+        let operators: Vec<pb::Attendee> = (0..120)
+            .map(|key| {
+                attendee(
+                    key,
+                    pb::TraineeRole::Operator,
+                    Industry::AmmoniaRefrigeration,
+                )
+            })
+            .collect();
+        let mut contractors: Vec<pb::Attendee> = (1000..1080)
+            .map(|key| {
+                attendee(
+                    key,
+                    pb::TraineeRole::Contractor,
+                    Industry::ShipbuildingAndRepair,
+                )
+            })
+            .collect();
+        contractors.extend(operators[..20].iter().cloned());
+        for (session_id, topic, attendees) in [
+            (
+                "ammonia-operators",
+                "涉氨制冷企业操作人员规范化管理能力提升培训",
+                operators,
+            ),
+            (
+                "shipyard-contractors",
+                "船舶修造外协施工单位安全培训",
+                contractors,
+            ),
+        ] {
+            let session = pb::RecordTrainingSessionRequest {
+                request_id: self.next_request_id(),
+                name: format!("trainingCampaigns/safety-training-{}", today.year()),
+                session_id: session_id.into(),
+                held_on: Some(today.into()),
+                topic: topic.into(),
+                attendees,
+                ..Default::default()
+            };
+            self.plans
+                .record_training_session(self.request(session, Who::Inspector))
                 .await?;
         }
         Ok(())

@@ -433,5 +433,22 @@ async fn print_plans(demo: &Demo, ledger: &mut LedgerServiceClient<Channel>) -> 
         percent(teams.coverage),
         without.join(", ")
     );
+    let training = ledger
+        .get_training_totals(demo.request(
+            pb::GetTrainingTotalsRequest {
+                year,
+                ..Default::default()
+            },
+            Who::Administrator,
+        ))
+        .await?
+        .into_inner();
+    println!(
+        "  Training (培训) in {year}: {} persons of the T12 target {} ({} ammonia-refrigeration operators, {} shipyard contractors)",
+        training.trained,
+        training.target,
+        training.ammonia_refrigeration_operators,
+        training.shipyard_contractors
+    );
     Ok(())
 }

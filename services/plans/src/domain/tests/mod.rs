@@ -476,3 +476,130 @@ mod rescue_teams {
         assert_eq!(team.trainings.len(), 1);
     }
 }
+
+mod training {
+    use super::*;
+    use crate::domain::training::{TrainingCampaign, TrainingCommand};
+    use hl_proto::plans::v1::TraineeRole;
+    use hl_proto::responsibility::v1::Industry;
+
+    fn opened() -> Given<TrainingCampaign> {
+        Given::<TrainingCampaign>::new("safety-2026").given(
+            &TrainingCommand::Open {
+                region: "330903".into(),
+                title: "百万员工安全大培训".into(),
+                year: 2026,
+                target: 7000,
+            },
+            &inspector(),
+            noon("2026-01-05"),
+        )
+    }
+
+    fn attendee(key: &str, role: TraineeRole, industry: Industry) -> pb::Attendee {
+        pb::Attendee {
+            person_key: key.into(),
+            role: role as i32,
+            industry: industry as i32,
+        }
+    }
+
+    fn session(id: &str, on: &str, attendees: Vec<pb::Attendee>) -> TrainingCommand {
+        TrainingCommand::RecordSession {
+            session_id: id.into(),
+            held_on: day(on),
+            topic: "涉氨制冷安全操作".into(),
+            attendees,
+        }
+    }
+
+    #[test]
+    fn a_person_trained_twice_counts_once_from_their_first_session() {
+        let mut campaign = opened();
+        let ammonia = |key| attendee(key, TraineeRole::Operator, Industry::AmmoniaRefrigeration);
+        let contractor = |key| {
+            attendee(
+                key,
+                TraineeRole::Contractor,
+                Industry::ShipbuildingAndRepair,
+            )
+        };
+        campaign
+            .then(
+                &session("s-2", "2026-03-10", vec![ammonia("p-1"), contractor("p-2")]),
+                &inspector(),
+                noon("2026-03-10"),
+            )
+            .unwrap();
+        // Recorded later, held earlier: p-1's first session.
+        campaign
+            .then(
+                &session("s-1", "2026-02-01", vec![ammonia("p-1"), ammonia("p-3")]),
+                &inspector(),
+                noon("2026-03-11"),
+            )
+            .unwrap();
+        assert_eq!(campaign.trainees.len(), 3);
+        assert_eq!(campaign.sessions[1].first_trained, 1);
+        let february = campaign.counts_on(day("2026-02-28"));
+        assert_eq!(
+            (february.trained, february.ammonia_refrigeration_operators),
+            (2, 2)
+        );
+        let march = campaign.counts_on(day("2026-03-31"));
+        assert_eq!(
+            (
+                march.trained,
+                march.ammonia_refrigeration_operators,
+                march.shipyard_contractors
+            ),
+            (3, 2, 1)
+        );
+        assert_eq!(march.by_role.get(&(TraineeRole::Operator as i32)), Some(&2));
+    }
+
+    #[test]
+    fn a_session_is_recorded_once_within_the_campaigns_year_and_not_before_it_is_held() {
+        let mut campaign = opened();
+        let one = || vec![attendee("p-1", TraineeRole::Employee, Industry::Other)];
+        assert_eq!(
+            reason(campaign.when(
+                &session("s-1", "2025-12-31", one()),
+                &inspector(),
+                noon("2026-03-01")
+            )),
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            reason(campaign.when(
+                &session("s-1", "2026-03-02", one()),
+                &inspector(),
+                noon("2026-03-01")
+            )),
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            reason(campaign.when(
+                &session("s-1", "2026-03-01", one()),
+                &enterprise(),
+                noon("2026-03-01")
+            )),
+            "GOVERNMENT_ROLE_REQUIRED"
+        );
+        campaign
+            .then(
+                &session("s-1", "2026-03-01", one()),
+                &inspector(),
+                noon("2026-03-01"),
+            )
+            .unwrap();
+        assert_eq!(
+            reason(campaign.when(
+                &session("s-1", "2026-03-01", one()),
+                &inspector(),
+                noon("2026-03-02")
+            )),
+            "SESSION_RECORDED"
+        );
+    }
+}
