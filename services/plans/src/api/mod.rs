@@ -112,6 +112,9 @@ impl PlansApi {
         command: fn(String) -> PlanCommand,
     ) -> Result<Response<pb::PlanCommandResponse>, Status> {
         command_on_named(&self.plans, request, |violations, body| {
+            if body.in_force_since.is_some() {
+                violations.add("in_force_since", "only when activating a plan");
+            }
             if text_required {
                 violations.text("text", &body.text, MAX_SHORT_TEXT);
             } else {
@@ -456,7 +459,15 @@ impl PlansService for PlansGrpc {
     }
 
     async fn activate_plan(&self, request: Request<pb::PlanStepRequest>) -> PlanResponse {
-        self.0.step(request, false, |_| PlanCommand::Activate).await
+        command_on_named(&self.0.plans, request, |violations, body| {
+            violations.optional_text("text", &body.text, MAX_TEXT);
+            PlanCommand::Activate {
+                in_force_since: violations
+                    .optional_date("in_force_since", body.in_force_since.as_ref()),
+            }
+        })
+        .await
+        .map(respond_plan)
     }
 
     async fn evaluate_plan(&self, request: Request<pb::EvaluatePlanRequest>) -> PlanResponse {

@@ -50,7 +50,11 @@ pub enum PlanCommand {
     File {
         receipt: String,
     },
-    Activate,
+    /// `in_force_since`: for the first version of a plan already in force before it was
+    /// entered, the day it came into force; its evaluation cycle runs from that day.
+    Activate {
+        in_force_since: Option<NaiveDate>,
+    },
     Evaluate {
         revision_required: bool,
         note: String,
@@ -172,10 +176,19 @@ impl EmergencyPlan {
                     receipt: receipt.clone(),
                 })])
             }
-            PlanCommand::Activate => {
+            PlanCommand::Activate { in_force_since } => {
                 self.require_status(&[Filed], "activate")?;
-                let version = PLAN_RULES.in_force(day);
                 let number = self.working().map_or(1, |working| working.number);
+                if let Some(since) = in_force_since
+                    && (number != 1 || *since > day)
+                {
+                    return Err(DomainError::invalid(
+                        "in_force_since",
+                        "only for a plan's first version, and not after the day recorded",
+                    ));
+                }
+                let day = in_force_since.unwrap_or(day);
+                let version = PLAN_RULES.in_force(day);
                 Ok(vec![PlanEvent::Activated(pb::PlanActivated {
                     plan_id,
                     version_number: number,

@@ -13,24 +13,30 @@ use super::{Demo, ENTERPRISES, TOWNSHIPS, Who};
 impl Demo {
     pub(super) async fn seed_plans(&mut self) -> Result<(), Status> {
         self.at(0);
-        for (plan_id, layer, title, parent) in [
+        // The hazardous-chemicals plan has been in force since mid-2021, before the system: its
+        // evaluation fell due in 2024 and is overdue.
+        let since_2021 = chrono::NaiveDate::from_ymd_opt(2021, 6, 1);
+        for (plan_id, layer, title, parent, in_force_since) in [
             (
                 "putuo-overall",
                 PlanLayer::Overall,
                 "普陀区突发事件总体应急预案",
                 "",
+                None,
             ),
             (
                 "putuo-typhoon",
                 PlanLayer::Special,
                 "普陀区防台风应急预案",
                 "putuo-overall",
+                None,
             ),
             (
                 "putuo-hazchem",
                 PlanLayer::Special,
                 "普陀区危险化学品事故应急预案",
                 "putuo-overall",
+                since_2021,
             ),
         ] {
             let draft = pb::DraftPlanRequest {
@@ -45,7 +51,7 @@ impl Demo {
             self.plans
                 .draft_plan(self.request(draft, Who::Inspector))
                 .await?;
-            self.plan_to_active(plan_id).await?;
+            self.plan_to_active(plan_id, in_force_since).await?;
         }
         let drill = pb::RecordDrillRequest {
             request_id: self.next_request_id(),
@@ -122,7 +128,11 @@ impl Demo {
         Ok(())
     }
 
-    async fn plan_to_active(&mut self, plan_id: &str) -> Result<(), Status> {
+    async fn plan_to_active(
+        &mut self,
+        plan_id: &str,
+        in_force_since: Option<chrono::NaiveDate>,
+    ) -> Result<(), Status> {
         let name = format!("emergencyPlans/{plan_id}");
         for (step, text) in [
             ("review", ""),
@@ -159,6 +169,10 @@ impl Demo {
                         .await?
                 }
                 _ => {
+                    let request = pb::PlanStepRequest {
+                        in_force_since: in_force_since.map(Into::into),
+                        ..request
+                    };
                     self.plans
                         .activate_plan(self.request(request, Who::Inspector))
                         .await?

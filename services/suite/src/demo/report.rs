@@ -355,12 +355,17 @@ async fn print_plans(demo: &Demo, ledger: &mut LedgerServiceClient<Channel>) -> 
             .map(|day| day.to_string())
             .unwrap_or_default();
         println!(
-            "  {:<16} {:<30} v{} {:<24} evaluation due {due}",
+            "  {:<16} {:<30} v{} {:<24} evaluation due {due}{}",
             plan.plan_id,
             plan.title,
             plan.active_version,
             hl_proto::plans::v1::PlanStatus::try_from(plan.status)
                 .map_or("?", |status| status.as_str_name()),
+            if row.evaluation_overdue {
+                ", overdue"
+            } else {
+                ""
+            }
         );
     }
     for rate in &register.revision_rates {

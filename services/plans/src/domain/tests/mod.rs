@@ -35,8 +35,8 @@ fn drafted(layer: PlanLayer, on: &str) -> Given<EmergencyPlan> {
     )
 }
 
-/// Review, approval, publication, filing and activation, all on one day.
-fn through_to_active(plan: Given<EmergencyPlan>, on: &str) -> Given<EmergencyPlan> {
+/// Review, approval, publication and filing, all on one day.
+fn through_to_filed(plan: Given<EmergencyPlan>, on: &str) -> Given<EmergencyPlan> {
     let at = noon(on);
     plan.given(
         &PlanCommand::SubmitForReview {
@@ -60,7 +60,17 @@ fn through_to_active(plan: Given<EmergencyPlan>, on: &str) -> Given<EmergencyPla
         &inspector(),
         at,
     )
-    .given(&PlanCommand::Activate, &inspector(), at)
+}
+
+/// Review, approval, publication, filing and activation, all on one day.
+fn through_to_active(plan: Given<EmergencyPlan>, on: &str) -> Given<EmergencyPlan> {
+    through_to_filed(plan, on).given(
+        &PlanCommand::Activate {
+            in_force_since: None,
+        },
+        &inspector(),
+        noon(on),
+    )
 }
 
 fn reason<T: std::fmt::Debug>(result: Result<T, hl_domain::DomainError>) -> &'static str {
@@ -75,7 +85,13 @@ fn a_plan_goes_through_its_lifecycle_in_order() {
     let plan = drafted(PlanLayer::Special, "2026-01-05");
     assert_eq!(plan.status, PlanStatus::Drafting);
     assert_eq!(
-        reason(plan.when(&PlanCommand::Activate, &inspector(), noon("2026-01-06"))),
+        reason(plan.when(
+            &PlanCommand::Activate {
+                in_force_since: None
+            },
+            &inspector(),
+            noon("2026-01-06")
+        )),
         "PLAN_STEP_OUT_OF_ORDER"
     );
     assert_eq!(
@@ -602,4 +618,24 @@ mod training {
             "SESSION_RECORDED"
         );
     }
+}
+
+#[test]
+fn a_plan_in_force_before_it_was_entered_runs_its_cycle_from_that_day() {
+    let activate = |since: &str| PlanCommand::Activate {
+        in_force_since: Some(day(since)),
+    };
+    let mut plan = through_to_filed(drafted(PlanLayer::Special, "2026-03-01"), "2026-03-01");
+    assert_eq!(
+        reason(plan.when(&activate("2026-03-02"), &inspector(), noon("2026-03-01"))),
+        "INVALID_ARGUMENT"
+    );
+    plan.then(&activate("2021-06-01"), &inspector(), noon("2026-03-01"))
+        .unwrap();
+    // Under the 2013 rules in force that day: three years, so overdue since 2024-06-01.
+    assert_eq!(plan.next_evaluation_due, Some(day("2024-06-01")));
+    assert_eq!(
+        plan.versions[0].rule_version, "plan-rules-2013-10-25",
+        "the rules of the day it came into force"
+    );
 }
