@@ -318,27 +318,7 @@ async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
         .expect("sweep again")
         .into_inner();
     assert!(again.item_ids.is_empty(), "{again:?}");
-    let case_id = format!(
-        "overdue-late-{:04}{:02}{:02}",
-        yesterday.year(),
-        yesterday.month(),
-        yesterday.day()
-    );
-    let case = wait_until("the overdue item's proposal", WAIT, || {
-        let mut client = duties.clone();
-        let name = format!("accountabilityCases/{case_id}");
-        async move {
-            client
-                .get_accountability_case(by_inspector(pb::GetAccountabilityCaseRequest {
-                    name,
-                    ..Default::default()
-                }))
-                .await
-                .ok()
-                .map(|case| case.into_inner())
-        }
-    })
-    .await;
+    let case = overdue_case_when(&duties, "late", yesterday).await;
     assert_eq!(case.subject_id, "brigade-1");
     assert_eq!(case.evidence, ["safetyItems/late"]);
     let unexplained = duties
@@ -368,6 +348,35 @@ async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
 /// The calendar day `days` from today.
 fn in_days_date(days: u64) -> chrono::NaiveDate {
     today() + chrono::Days::new(days)
+}
+
+/// The accountability case an overdue item's bulletin proposed, once it exists.
+async fn overdue_case_when(
+    duties: &ResponsibilityServiceClient<Channel>,
+    item_id: &str,
+    deadline: chrono::NaiveDate,
+) -> pb::AccountabilityCase {
+    let name = format!(
+        "accountabilityCases/overdue-{item_id}-{:04}{:02}{:02}",
+        deadline.year(),
+        deadline.month(),
+        deadline.day()
+    );
+    wait_until("the overdue item's proposal", WAIT, || {
+        let mut client = duties.clone();
+        let name = name.clone();
+        async move {
+            client
+                .get_accountability_case(by_inspector(pb::GetAccountabilityCaseRequest {
+                    name,
+                    ..Default::default()
+                }))
+                .await
+                .ok()
+                .map(tonic::Response::into_inner)
+        }
+    })
+    .await
 }
 
 /// An officer's month of duties once `check` holds of it.
@@ -1132,4 +1141,44 @@ async fn the_hazards_feed_the_months_a_review_owed_and_a_rectification_checked()
         ("RECTIFICATION_CHECKED", ENTERPRISE)
     );
     assert!(visit.source_id.starts_with("rectification-check:"));
+}
+
+#[tokio::test]
+async fn the_service_sweeps_for_overdue_items_on_its_own_every_configured_interval() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = Suite::start(&[
+        ("NATS_URL", nats.url()),
+        ("HL_NAMESPACE", unique_namespace()),
+        ("HL_SEED_DEMO", "false".into()),
+        ("HL_DATA_DIR", data_dir.path().display().to_string()),
+        ("HL_BULLETIN_SWEEP_SECONDS", "1".into()),
+    ])
+    .await;
+    let channel = suite.channel().await;
+    register_district(channel.clone(), &[]).await;
+    register_unit(channel.clone(), "brigade-1").await;
+    let mut duties = ResponsibilityServiceClient::new(channel);
+    let yesterday = today().pred_opt().unwrap();
+    duties
+        .list_safety_item(by_administrator(pb::ListSafetyItemRequest {
+            request_id: "list-late".into(),
+            item_id: "late".into(),
+            kind: pb::SafetyItemKind::CommitteeTask as i32,
+            year: yesterday.year(),
+            title: "渔港防台设施改造".into(),
+            lead_unit_id: "brigade-1".into(),
+            deadline: date(yesterday),
+            ..Default::default()
+        }))
+        .await
+        .expect("list an item already past its deadline");
+    // No one calls IssueOverdueBulletins: the sweep finds the item, and its bulletin proposes
+    // the lead unit's case.
+    let case = overdue_case_when(&duties, "late", yesterday).await;
+    assert_eq!(
+        case.trigger,
+        pb::AccountabilityTrigger::ListedItemOverdue as i32
+    );
+    assert_eq!(case.subject_id, "brigade-1");
 }

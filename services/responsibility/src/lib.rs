@@ -4,6 +4,7 @@
 //! major problems through to close-out (销号).
 
 pub mod api;
+pub mod config;
 pub mod domain;
 pub mod index;
 pub mod performances;
@@ -20,12 +21,18 @@ use hl_runtime::grpc::GrpcServer;
 use hl_runtime::health::HealthCheck;
 
 pub use api::{RegistryApi, RegistryGrpc};
+pub use config::ResponsibilityArgs;
 
 /// The largest request the registry takes: a CSV import of tens of thousands of rows.
 const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
 
 /// Mounts the registry and responsibility services on a server, with their health checks.
-pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<RegistryApi> {
+pub fn mount(
+    server: &mut GrpcServer,
+    store: &EventStore,
+    region: &str,
+    settings: &ResponsibilityArgs,
+) -> Arc<RegistryApi> {
     // Months of duty are fed by the inspections of the enforcement stream, by the hazards and by
     // the drills of the plans stream.
     let ready = hl_runtime::nats::ensure_streams(
@@ -53,7 +60,12 @@ pub fn mount(server: &mut GrpcServer, store: &EventStore, region: &str) -> Arc<R
             following.load(Ordering::SeqCst)
         }));
     }
-    let proposing = proposals::start(store.clone(), region, duties.clone(), ready);
+    let proposing = proposals::start(
+        store.clone(),
+        region,
+        duties.clone(),
+        (ready, settings.bulletin_sweep()),
+    );
     server.add_check(HealthCheck::new(
         "accountability proposals process",
         move || proposing.load(Ordering::SeqCst),

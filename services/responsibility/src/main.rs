@@ -11,16 +11,20 @@ use hl_runtime::standalone::{StandaloneArgs, run};
 struct Config {
     #[command(flatten)]
     standalone: StandaloneArgs,
+
+    #[command(flatten)]
+    responsibility: hl_responsibility::ResponsibilityArgs,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
+    let settings = config.responsibility;
     run(
         "hl-responsibility",
         config.standalone,
-        |server, store, region| {
-            hl_responsibility::mount(server, store, region);
+        move |server, store, region| {
+            hl_responsibility::mount(server, store, region, &settings);
         },
     )
     .await

@@ -6,7 +6,8 @@
 //!
 //! Each case's id (and its request_id) is derived from what triggered it, so a redelivery, a
 //! replay or the two months of a pair closing in either order propose it once. This module also
-//! runs the hourly sweep that issues the bulletins.
+//! runs the sweep that issues the bulletins (hourly unless HL_BULLETIN_SWEEP_SECONDS says
+//! otherwise).
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -33,9 +34,6 @@ use crate::domain::duty_period::period_id;
 /// The process's name, and its durable consumer's.
 pub const PROCESS: &str = "accountability_proposals";
 
-/// How often the service looks for committee items past their deadline.
-const BULLETIN_SWEEP_EVERY: Duration = Duration::from_secs(3600);
-
 /// The district's own system, which issues the bulletins of its schedule.
 pub fn system_actor(region: &str) -> Actor {
     Actor {
@@ -46,17 +44,18 @@ pub fn system_actor(region: &str) -> Actor {
     }
 }
 
-/// Starts the process and the bulletin sweep for one district once the streams are ready.
+/// Starts the process and the bulletin sweep (every `sweep_every`) for one district once the
+/// streams are ready.
 pub fn start(
     store: EventStore,
     region: &str,
     api: Arc<ResponsibilityApi>,
-    streams_ready: Arc<AtomicBool>,
+    (streams_ready, sweep_every): (Arc<AtomicBool>, Duration),
 ) -> Arc<AtomicBool> {
     let sweeper = api.clone();
     let actor = system_actor(region);
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(BULLETIN_SWEEP_EVERY);
+        let mut ticks = tokio::time::interval(sweep_every);
         loop {
             ticks.tick().await;
             match sweeper
@@ -67,7 +66,7 @@ pub fn start(
                     tracing::info!(items = ?issued, "bulletins issued for overdue items");
                 }
                 Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "the bulletin sweep failed; next hour"),
+                Err(error) => tracing::warn!(%error, "the bulletin sweep failed; next sweep"),
             }
         }
     });

@@ -24,6 +24,9 @@ pub struct SuiteConfig {
     pub projections: hl_projections::ProjectionArgs,
 
     #[command(flatten)]
+    pub responsibility: hl_responsibility::ResponsibilityArgs,
+
+    #[command(flatten)]
     pub auth: AuthArgs,
 
     /// The development key the suite signs its demo tokens with (Ed25519, PKCS#8), made on

@@ -135,7 +135,7 @@ async fn mount_contexts(
     config: &SuiteConfig,
 ) -> anyhow::Result<()> {
     let region = &config.server.region;
-    hl_responsibility::mount(server, store, region);
+    hl_responsibility::mount(server, store, region, &config.responsibility);
     hl_hazards::mount(server, store, region);
     hl_enforcement::mount(server, store, region);
     hl_plans::mount(server, store, region);
