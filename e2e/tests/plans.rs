@@ -662,20 +662,12 @@ async fn training_counts_each_person_once_per_campaign_against_t12() {
         .unwrap_err();
     assert_eq!(violated_fields(&refused), ["attendees[2].person_key"]);
 
-    let totals = wait_until("the campaign in the ledger", WAIT, || {
-        let mut client = ledger.clone();
-        async move {
-            let totals = client
-                .get_training_totals(by_inspector(ledger::GetTrainingTotalsRequest {
-                    year: today.year(),
-                    ..Default::default()
-                }))
-                .await
-                .ok()?
-                .into_inner();
-            (totals.trained == 50).then_some(totals)
-        }
-    })
+    let totals = training_totals_when(
+        &ledger,
+        today.year(),
+        "the campaign in the ledger",
+        |totals| totals.trained == 50,
+    )
     .await;
     assert_eq!(
         (
@@ -686,4 +678,73 @@ async fn training_counts_each_person_once_per_campaign_against_t12() {
     );
     assert_eq!((totals.target, totals.target_met), (7000, false));
     assert_eq!(totals.campaigns[0].campaign, "trainingCampaigns/safety");
+
+    // A second campaign trains 10 of the same operators again and 5 new persons: it counts 15
+    // in its own row, and the district 55 persons, not 65.
+    plans
+        .open_training_campaign(by_inspector(pb::OpenTrainingCampaignRequest {
+            request_id: "open-second".into(),
+            campaign_id: "second".into(),
+            title: "涉氨制冷专项培训".into(),
+            year: today.year(),
+            target: 100,
+            ..Default::default()
+        }))
+        .await
+        .expect("open the second campaign");
+    let mut again = attendees(
+        0..10,
+        pb::TraineeRole::Operator,
+        Industry::AmmoniaRefrigeration,
+    );
+    again.extend(attendees(
+        500..505,
+        pb::TraineeRole::Employee,
+        Industry::Other,
+    ));
+    plans
+        .record_training_session(by_inspector(pb::RecordTrainingSessionRequest {
+            name: "trainingCampaigns/second".into(),
+            ..session("again", again)
+        }))
+        .await
+        .expect("the second campaign's session");
+    let totals = training_totals_when(
+        &ledger,
+        today.year(),
+        "the second campaign in the ledger",
+        |totals| totals.campaigns.len() == 2 && totals.campaigns[1].trained == 15,
+    )
+    .await;
+    let each: Vec<u32> = totals.campaigns.iter().map(|row| row.trained).collect();
+    assert_eq!(each, [50, 15]);
+    assert_eq!(
+        (totals.trained, totals.ammonia_refrigeration_operators),
+        (55, 30)
+    );
+}
+
+/// Polls the year's training totals until they pass a check.
+async fn training_totals_when(
+    ledger: &LedgerServiceClient<Channel>,
+    year: i32,
+    what: &str,
+    check: impl Fn(&ledger::TrainingTotals) -> bool,
+) -> ledger::TrainingTotals {
+    wait_until(what, WAIT, || {
+        let mut client = ledger.clone();
+        let check = &check;
+        async move {
+            let totals = client
+                .get_training_totals(by_inspector(ledger::GetTrainingTotalsRequest {
+                    year,
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            check(&totals).then_some(totals)
+        }
+    })
+    .await
 }

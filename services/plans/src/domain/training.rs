@@ -64,30 +64,60 @@ pub struct TrainingCounts {
     pub shipyard_contractors: u32,
 }
 
-impl TrainingCampaign {
-    /// The persons trained on or before a day.
-    pub fn counts_on(&self, day: NaiveDate) -> TrainingCounts {
-        let mut counts = TrainingCounts::default();
-        for trainee in self.trainees.values() {
-            if trainee.first_trained_on > day {
-                continue;
-            }
-            counts.trained += 1;
-            *counts.by_role.entry(trainee.role as i32).or_default() += 1;
-            let operates = matches!(
-                trainee.role,
-                TraineeRole::Operator | TraineeRole::SpecialOperator
-            );
-            if trainee.industry == Industry::AmmoniaRefrigeration && operates {
-                counts.ammonia_refrigeration_operators += 1;
-            }
-            if trainee.industry == Industry::ShipbuildingAndRepair
-                && trainee.role == TraineeRole::Contractor
-            {
-                counts.shipyard_contractors += 1;
-            }
+/// Counts persons trained on or before a day: in all, by role, and the seed's two named groups.
+pub fn counts_of<'a>(
+    trainees: impl IntoIterator<Item = &'a Trainee>,
+    day: NaiveDate,
+) -> TrainingCounts {
+    let mut counts = TrainingCounts::default();
+    for trainee in trainees {
+        if trainee.first_trained_on > day {
+            continue;
         }
-        counts
+        counts.trained += 1;
+        *counts.by_role.entry(trainee.role as i32).or_default() += 1;
+        let operates = matches!(
+            trainee.role,
+            TraineeRole::Operator | TraineeRole::SpecialOperator
+        );
+        if trainee.industry == Industry::AmmoniaRefrigeration && operates {
+            counts.ammonia_refrigeration_operators += 1;
+        }
+        if trainee.industry == Industry::ShipbuildingAndRepair
+            && trainee.role == TraineeRole::Contractor
+        {
+            counts.shipyard_contractors += 1;
+        }
+    }
+    counts
+}
+
+/// The persons trained across campaigns, each once: T12 counts persons, so a person two
+/// campaigns trained must not count twice. A person counts from their earliest session in any
+/// campaign, as recorded there.
+pub fn distinct_trainees<'a>(
+    campaigns: impl IntoIterator<Item = &'a TrainingCampaign>,
+) -> BTreeMap<&'a str, &'a Trainee> {
+    let mut distinct: BTreeMap<&str, &Trainee> = BTreeMap::new();
+    for campaign in campaigns {
+        for (person_key, trainee) in &campaign.trainees {
+            distinct
+                .entry(person_key.as_str())
+                .and_modify(|known| {
+                    if trainee.first_trained_on < known.first_trained_on {
+                        *known = trainee;
+                    }
+                })
+                .or_insert(trainee);
+        }
+    }
+    distinct
+}
+
+impl TrainingCampaign {
+    /// The persons this campaign trained on or before a day.
+    pub fn counts_on(&self, day: NaiveDate) -> TrainingCounts {
+        counts_of(self.trainees.values(), day)
     }
 
     fn record_session(

@@ -13,6 +13,7 @@ use hl_plans::domain::drill_minimums::{MinimumStatus, read_minimums};
 use hl_plans::domain::plan::EmergencyPlan;
 use hl_plans::domain::rescue_team::RescueTeam;
 use hl_plans::domain::rules::TRAINING_TARGETS;
+use hl_plans::domain::training::{TrainingCampaign, counts_of, distinct_trainees};
 use hl_plans::read_models::{
     DrillRow, EmergencyPlanRow, RescueTeamRow, ShelterRow, TrainingCampaignRow,
 };
@@ -373,12 +374,21 @@ pub async fn get_training_totals(
         rule_version: target.name.to_string(),
         ..pb::TrainingTotals::default()
     };
-    for row in rows.iter().filter(|row| row.year == body.year) {
-        let state = &row.state.0;
+    let campaigns: Vec<&TrainingCampaign> = rows
+        .iter()
+        .map(|row| &row.state.0)
+        .filter(|state| state.year == body.year)
+        .collect();
+    // The district counts each person once across the year's campaigns.
+    let district = counts_of(
+        distinct_trainees(campaigns.iter().copied()).into_values(),
+        day,
+    );
+    totals.trained = district.trained;
+    totals.ammonia_refrigeration_operators = district.ammonia_refrigeration_operators;
+    totals.shipyard_contractors = district.shipyard_contractors;
+    for state in campaigns {
         let counts = state.counts_on(day);
-        totals.trained += counts.trained;
-        totals.ammonia_refrigeration_operators += counts.ammonia_refrigeration_operators;
-        totals.shipyard_contractors += counts.shipyard_contractors;
         totals.campaigns.push(pb::CampaignTotals {
             campaign: format!("trainingCampaigns/{}", state.campaign_id),
             title: state.title.clone(),

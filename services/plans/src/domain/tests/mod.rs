@@ -495,7 +495,9 @@ mod rescue_teams {
 
 mod training {
     use super::*;
-    use crate::domain::training::{TrainingCampaign, TrainingCommand};
+    use crate::domain::training::{
+        TrainingCampaign, TrainingCommand, counts_of, distinct_trainees,
+    };
     use hl_proto::plans::v1::TraineeRole;
     use hl_proto::responsibility::v1::Industry;
 
@@ -572,6 +574,52 @@ mod training {
             (3, 2, 1)
         );
         assert_eq!(march.by_role.get(&(TraineeRole::Operator as i32)), Some(&2));
+    }
+
+    #[test]
+    fn the_district_counts_a_person_two_campaigns_trained_once_from_their_earliest_session() {
+        let operator = |key| attendee(key, TraineeRole::Operator, Industry::AmmoniaRefrigeration);
+        let mut first = opened();
+        first
+            .then(
+                &session("s-1", "2026-04-01", vec![operator("p-1"), operator("p-2")]),
+                &inspector(),
+                noon("2026-04-01"),
+            )
+            .unwrap();
+        let mut second = Given::<TrainingCampaign>::new("ammonia-2026").given(
+            &TrainingCommand::Open {
+                region: "330903".into(),
+                title: "涉氨制冷专项培训".into(),
+                year: 2026,
+                target: 500,
+            },
+            &inspector(),
+            noon("2026-01-05"),
+        );
+        second
+            .then(
+                &session("s-1", "2026-02-01", vec![operator("p-1"), operator("p-3")]),
+                &inspector(),
+                noon("2026-02-01"),
+            )
+            .unwrap();
+        let campaigns = [&*first, &*second];
+        let distinct = distinct_trainees(campaigns);
+        assert_eq!(distinct.len(), 3);
+        assert_eq!(distinct["p-1"].first_trained_on, day("2026-02-01"));
+        let counted = |on: &str| counts_of(distinct.values().copied(), day(on));
+        assert_eq!(counted("2026-03-01").trained, 2, "p-1 and p-3 by March");
+        let april = counted("2026-04-30");
+        assert_eq!(
+            (april.trained, april.ammonia_refrigeration_operators),
+            (3, 3)
+        );
+        let each: u32 = campaigns
+            .iter()
+            .map(|campaign| campaign.counts_on(day("2026-04-30")).trained)
+            .sum();
+        assert_eq!(each, 4, "each campaign still counts p-1 in its own row");
     }
 
     #[test]
