@@ -18,7 +18,7 @@ use hl_testkit::actors::{
     ENTERPRISE, OTHER_ENTERPRISE, OTHER_TOWNSHIP, TOWNSHIP, by_administrator, by_enterprise,
     by_inspector,
 };
-use hl_testkit::fixtures::{Registered, register_district};
+use hl_testkit::fixtures::{Registered, register_district, register_officers_in, register_unit};
 use hl_testkit::inspections::today;
 use hl_testkit::{NatsServer, unique_namespace, wait_until};
 use tonic::Code;
@@ -739,6 +739,253 @@ async fn training_totals_when(
                 .get_training_totals(by_inspector(ledger::GetTrainingTotalsRequest {
                     year,
                     ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            check(&totals).then_some(totals)
+        }
+    })
+    .await
+}
+
+fn accident(
+    accident_id: &str,
+    happened_at: chrono::DateTime<chrono::Utc>,
+    deaths: u32,
+) -> pb::RecordAccidentRequest {
+    pb::RecordAccidentRequest {
+        request_id: format!("accident-{accident_id}"),
+        accident_id: accident_id.into(),
+        title: "液氨泄漏".into(),
+        happened_at: Some(hl_proto::timestamp(happened_at)),
+        township_code: TOWNSHIP.into(),
+        place: "沈家门冷库".into(),
+        figures: Some(pb::AccidentFigures {
+            deaths,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn revise(request_id: &str, deaths: u32, reason: &str) -> pb::ReviseAccidentFiguresRequest {
+    pb::ReviseAccidentFiguresRequest {
+        request_id: request_id.into(),
+        name: "accidents/cold-store".into(),
+        figures: Some(pb::AccidentFigures {
+            deaths,
+            serious_injuries: 1,
+            direct_loss_fen: 300_000_000,
+        }),
+        reason: reason.into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_relatively_major_accident_proposes_a_case_and_counts_against_the_year_before() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = Suite::without_demo(&nats.url(), &unique_namespace(), data_dir.path(), None).await;
+    let channel = suite.channel().await;
+    register_district(channel.clone(), &[Registered::cold_store(ENTERPRISE)]).await;
+    register_unit(channel.clone(), "brigade-1").await;
+    register_officers_in(channel.clone(), "brigade-1", &["officer-1"], (2035, 12, 31)).await;
+    let mut plans = PlansServiceClient::new(channel.clone());
+    let mut duties = ResponsibilityServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+    let today = today();
+    let start_of_year = chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap();
+    duties
+        .assign_responsibility(by_administrator(duties_pb::AssignResponsibilityRequest {
+            request_id: "assign".into(),
+            object: Some(duties_pb::ResponsibilityObject {
+                kind: duties_pb::ObjectKind::Enterprise as i32,
+                object_id: ENTERPRISE.into(),
+            }),
+            assignment_id: "assign".into(),
+            person_id: "officer-1".into(),
+            duties: vec![duties_pb::Duty::ResponsibleOfficer as i32],
+            valid_from: Some(start_of_year.into()),
+            ..Default::default()
+        }))
+        .await
+        .expect("officer-1 answers for the enterprise");
+
+    // Bad input changes nothing and names every field; an enterprise records no accident.
+    let refused = plans
+        .record_accident(by_inspector(pb::RecordAccidentRequest {
+            township_code: "123".into(),
+            hazards: vec!["h-1".into(), "hazards/h-1".into(), "hazards/h-1".into()],
+            figures: None,
+            happened_at: None,
+            ..accident("bad", chrono::Utc::now(), 0)
+        }))
+        .await
+        .unwrap_err();
+    let mut fields = violated_fields(&refused);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "figures",
+            "happened_at",
+            "hazards[0]",
+            "hazards[2]",
+            "township_code"
+        ]
+    );
+    let stranger = plans
+        .record_accident(by_enterprise(
+            accident("mine", chrono::Utc::now(), 0),
+            ENTERPRISE,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(stranger.code(), Code::PermissionDenied, "{stranger:?}");
+
+    // The year before: two accidents by the same day, one death.
+    let a_year_ago = today
+        .with_year(today.year() - 1)
+        .unwrap_or_else(|| today - chrono::Days::new(366));
+    let morning = a_year_ago.and_hms_opt(0, 30, 0).unwrap().and_utc();
+    for (accident_id, deaths) in [("last-1", 1), ("last-2", 0)] {
+        plans
+            .record_accident(by_inspector(accident(accident_id, morning, deaths)))
+            .await
+            .expect("last year's accident");
+    }
+    // This year: one accident at the enterprise, two deaths (一般) until a later report says
+    // a third person died (较大).
+    let happened_at = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let recorded = plans
+        .record_accident(by_inspector(pb::RecordAccidentRequest {
+            enterprise_id: ENTERPRISE.into(),
+            hazards: vec!["hazards/h-1".into()],
+            ..accident("cold-store", happened_at, 2)
+        }))
+        .await
+        .expect("this year's accident")
+        .into_inner()
+        .accident
+        .unwrap();
+    assert_eq!(recorded.grade(), pb::AccidentGrade::General);
+    let revised = plans
+        .revise_accident_figures(by_inspector(revise(
+            "third-death",
+            3,
+            "一名重伤人员抢救无效死亡",
+        )))
+        .await
+        .expect("the later report")
+        .into_inner()
+        .accident
+        .unwrap();
+    assert_eq!(revised.grade(), pb::AccidentGrade::RelativelyMajor);
+
+    let case = wait_until("the accident's proposal", WAIT, || {
+        let mut client = duties.clone();
+        async move {
+            client
+                .get_accountability_case(by_inspector(duties_pb::GetAccountabilityCaseRequest {
+                    name: "accountabilityCases/accident-cold-store".into(),
+                    ..Default::default()
+                }))
+                .await
+                .ok()
+                .map(tonic::Response::into_inner)
+        }
+    })
+    .await;
+    assert_eq!(case.trigger(), duties_pb::AccountabilityTrigger::Accident);
+    assert_eq!(case.subject_id, "officer-1");
+    assert_eq!(case.evidence, ["accidents/cold-store", "hazards/h-1"]);
+
+    let totals = accident_totals_when(&ledger, today, "the later report in the ledger", |totals| {
+        totals
+            .this_year
+            .as_ref()
+            .is_some_and(|year| year.deaths == 3)
+    })
+    .await;
+    let this_year = totals.this_year.clone().unwrap();
+    let year_before = totals.year_before.clone().unwrap();
+    assert_eq!((this_year.accidents, this_year.deaths), (1, 3));
+    assert_eq!(this_year.counted, ["accidents/cold-store"]);
+    assert_eq!((year_before.accidents, year_before.deaths), (2, 1));
+    assert_eq!(
+        year_before.counted,
+        ["accidents/last-1", "accidents/last-2"]
+    );
+    assert_eq!(
+        totals.no_relatively_major_accident(),
+        ledger::TargetStatus::NotMet
+    );
+    assert_eq!(totals.relatively_major_or_worse, ["accidents/cold-store"]);
+    assert_eq!(
+        totals.fewer_deaths(),
+        ledger::TargetStatus::NotMet,
+        "3 deaths already pass the whole year before"
+    );
+    let year_end = chrono::NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap();
+    let expected = if today == year_end {
+        ledger::TargetStatus::Met
+    } else {
+        ledger::TargetStatus::NotYetDue
+    };
+    assert_eq!(totals.fewer_accidents(), expected);
+
+    // A report that lowers the figures regrades the accident, keeps both reports on the record,
+    // and does not take the proposed case back.
+    plans
+        .revise_accident_figures(by_inspector(revise("recount", 2, "复核死亡人数")))
+        .await
+        .expect("the lowering report");
+    let totals = accident_totals_when(&ledger, today, "the lowered figures", |totals| {
+        totals
+            .this_year
+            .as_ref()
+            .is_some_and(|year| year.deaths == 2)
+    })
+    .await;
+    assert!(totals.relatively_major_or_worse.is_empty());
+    let history = plans
+        .get_accident(by_inspector(pb::GetAccidentRequest {
+            name: "accidents/cold-store".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("the accident")
+        .into_inner();
+    assert_eq!(history.revisions.len(), 2);
+    assert_eq!(history.first_reported.unwrap().deaths, 2);
+    let still = duties
+        .get_accountability_case(by_inspector(duties_pb::GetAccountabilityCaseRequest {
+            name: "accountabilityCases/accident-cold-store".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("the case stays")
+        .into_inner();
+    assert_eq!(still.status(), duties_pb::AccountabilityStatus::Proposed);
+}
+
+/// Polls the accident totals of a day's year until they pass a check.
+async fn accident_totals_when(
+    ledger: &LedgerServiceClient<Channel>,
+    day: chrono::NaiveDate,
+    what: &str,
+    check: impl Fn(&ledger::AccidentTotals) -> bool,
+) -> ledger::AccidentTotals {
+    wait_until(what, WAIT, || {
+        let mut client = ledger.clone();
+        let check = &check;
+        async move {
+            let totals = client
+                .get_accident_totals(by_inspector(ledger::GetAccidentTotalsRequest {
+                    year: day.year(),
+                    day: Some(day.into()),
                 }))
                 .await
                 .ok()?

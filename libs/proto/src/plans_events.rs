@@ -53,3 +53,18 @@ crate::domain_events! {
         SessionRecorded(pb::TrainingSessionRecorded),
     }
 }
+
+crate::domain_events! {
+    /// Everything that can happen to an accident's record.
+    pub enum AccidentEvent {
+        Recorded(pb::AccidentRecorded),
+        FiguresRevised(pb::AccidentFiguresRevised),
+    }
+}
+
+impl pb::AccidentGrade {
+    /// 较大 or above: T4 counts these, and each proposes an accountability case.
+    pub fn is_relatively_major_or_worse(self) -> bool {
+        self as i32 >= pb::AccidentGrade::RelativelyMajor as i32
+    }
+}

@@ -601,6 +601,18 @@ static RULES: &[Rule] = &[
         "hazard_ledger.plans.v1.PlansService/GetTrainingCampaign",
         GOVERNMENT | S,
     ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/RecordAccident",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/ReviseAccidentFigures",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/GetAccident",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -777,6 +789,10 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/GetTrainingTotals",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/GetAccidentTotals",
         GOVERNMENT | S,
     ),
     // Operating the read models.

@@ -252,6 +252,30 @@ async fn each_service_writes_only_its_own_context_and_strangers_are_refused() {
             .is_err(),
         "the responsibility service may not write the drills"
     );
+    // And the accidents, reading each accident's first report.
+    append(&plans, "hl.330903.plans.accident.a-1")
+        .await
+        .expect("the plans service writes its accidents");
+    let accidents = responsibility
+        .work_queue(
+            "plans",
+            "accident_proposals",
+            "hl.330903.plans.accident.*".into(),
+        )
+        .await
+        .expect("the responsibility service follows the accidents");
+    let mut accidents = std::pin::pin!(accidents);
+    let item = tokio::time::timeout(Duration::from_secs(10), accidents.next())
+        .await
+        .expect("an accident arrives")
+        .unwrap()
+        .unwrap();
+    item.done().await.expect("and is acknowledged");
+    let history = responsibility
+        .next_message("plans", "hl.330903.plans.accident.a-1", 0, false)
+        .await
+        .expect("the responsibility service reads an accident's history");
+    assert!(history.is_some());
     // And it follows its own stream for the accountability proposals.
     append(&responsibility, "hl.330903.responsibility.duty_period.p-1")
         .await

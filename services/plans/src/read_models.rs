@@ -1,11 +1,13 @@
-//! The plans context's read models: each plan, drill, shelter, rescue team and training campaign
-//! as the domain folds it, with the
-//! columns the queries filter on.
+//! The plans context's read models: each plan, drill, shelter, rescue team, training campaign and
+//! accident as the domain folds it, with the columns the queries filter on.
 
+use chrono::Datelike;
+use hl_domain::clock::local_date;
 use hl_eventstore::EventMeta;
 use hl_proto::plans::v1::{PlanLayer, PlanStatus};
 use hl_readmodel::{Json, Registry, StateModel, StateRow, columns, table};
 
+use crate::domain::accident::Accident;
 use crate::domain::drill::Drill;
 use crate::domain::plan::EmergencyPlan;
 use crate::domain::rescue_team::RescueTeam;
@@ -147,6 +149,37 @@ impl StateRow for TrainingCampaignRow {
     }
 }
 
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct AccidentRow {
+        pub accident_id: String,
+        /// The year it happened in, Asia/Shanghai.
+        pub year: i32,
+        pub township_code: String,
+        pub state: Json<Accident>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(AccidentRow, "accidents", key(accident_id));
+
+impl StateRow for AccidentRow {
+    type State = Accident;
+
+    fn state_mut(&mut self) -> &mut Accident {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        let accident = &self.state.0;
+        self.accident_id = accident.accident_id.clone();
+        self.year = local_date(accident.happened_at).year();
+        self.township_code = accident.township_code.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
 /// Adds this context's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
@@ -154,5 +187,6 @@ pub fn register(registry: &mut Registry) {
         .add(StateModel::<DrillRow>::new())
         .add(StateModel::<ShelterRow>::new())
         .add(StateModel::<RescueTeamRow>::new())
-        .add(StateModel::<TrainingCampaignRow>::new());
+        .add(StateModel::<TrainingCampaignRow>::new())
+        .add(StateModel::<AccidentRow>::new());
 }

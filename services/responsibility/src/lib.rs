@@ -3,6 +3,7 @@
 //! refers to; who answers for what (定人定责); and the safety committee's lists of key tasks and
 //! major problems through to close-out (销号).
 
+pub mod accidents;
 pub mod api;
 pub mod config;
 pub mod domain;
@@ -60,6 +61,10 @@ pub fn mount(
             following.load(Ordering::SeqCst)
         }));
     }
+    let accident_proposals = accidents::start(store, region, &duties, &ready);
+    server.add_check(HealthCheck::new("accident proposals process", move || {
+        accident_proposals.load(Ordering::SeqCst)
+    }));
     let proposing = proposals::start(
         store.clone(),
         region,

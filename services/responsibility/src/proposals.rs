@@ -155,7 +155,7 @@ async fn repeated_gap(
         // Each month of the pair proposes under its own request_id; the second finds the case.
         let case_id = format!("duty-gaps-{later}");
         let request_id = format!("propose:{case_id}:{}", gap.period_id);
-        propose(api, (&case_id, &request_id), proposal, meta).await?;
+        propose(api, PROCESS, (&case_id, &request_id), proposal, meta).await?;
     }
     Ok(())
 }
@@ -188,11 +188,13 @@ async fn overdue_item(
         deadline.day()
     );
     let request_id = format!("propose:{case_id}");
-    propose(api, (&case_id, &request_id), proposal, meta).await
+    propose(api, PROCESS, (&case_id, &request_id), proposal, meta).await
 }
 
-async fn propose(
+/// Proposes a case for a process, counting the outcome under the process's name.
+pub(crate) async fn propose(
     api: &ResponsibilityApi,
+    process: &str,
     (case_id, request_id): (&str, &str),
     proposal: Proposal,
     meta: &EventMeta,
@@ -228,7 +230,7 @@ async fn propose(
     metrics()
         .process_commands
         .get_or_create(&ProcessLabels {
-            process: PROCESS.into(),
+            process: process.into(),
             outcome: outcome.into(),
         })
         .inc();

@@ -1,6 +1,7 @@
 //! The gRPC adapter of the plans context: each request checked field by field, then run on its
 //! aggregate through the shared pipeline.
 
+mod accidents;
 pub mod resources;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use hl_runtime::pipeline::{CommandCall, command_on_named, get_named};
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
 use tonic::{Request, Response, Status};
 
+use crate::domain::accident::Accident;
 use crate::domain::drill::{Drill, RecordDrill};
 use crate::domain::plan::{Draft, DrillFinding, EmergencyPlan, PlanCommand};
 use crate::domain::rescue_team::{Establish, RescueTeam, TeamCommand};
@@ -49,6 +51,7 @@ pub struct PlansApi {
     shelters: Repository<Shelter>,
     teams: Repository<RescueTeam>,
     campaigns: Repository<TrainingCampaign>,
+    accidents: Repository<Accident>,
 }
 
 impl PlansApi {
@@ -59,7 +62,8 @@ impl PlansApi {
             drills: Repository::new(store.clone(), region, settings.clone()),
             shelters: Repository::new(store.clone(), region, settings.clone()),
             teams: Repository::new(store.clone(), region, settings.clone()),
-            campaigns: Repository::new(store, region, settings),
+            campaigns: Repository::new(store.clone(), region, settings.clone()),
+            accidents: Repository::new(store, region, settings),
         })
     }
 
@@ -289,7 +293,7 @@ impl PlansApi {
 }
 
 /// A 9-digit township code of the district.
-fn township_of(violations: &mut Violations, region: &str, code: &str) {
+pub(super) fn township_of(violations: &mut Violations, region: &str, code: &str) {
     let is_township = code.len() == 9
         && code.starts_with(region)
         && code.bytes().all(|byte| byte.is_ascii_digit());
@@ -729,5 +733,26 @@ impl PlansService for PlansGrpc {
         hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
             .map_err(ServiceError::from)?;
         Ok(Response::new(campaign(&fetched.state, fetched.version)))
+    }
+
+    async fn record_accident(
+        &self,
+        request: Request<pb::RecordAccidentRequest>,
+    ) -> Result<Response<pb::AccidentCommandResponse>, Status> {
+        self.0.record_accident(request).await
+    }
+
+    async fn revise_accident_figures(
+        &self,
+        request: Request<pb::ReviseAccidentFiguresRequest>,
+    ) -> Result<Response<pb::AccidentCommandResponse>, Status> {
+        self.0.revise_accident_figures(request).await
+    }
+
+    async fn get_accident(
+        &self,
+        request: Request<pb::GetAccidentRequest>,
+    ) -> Result<Response<pb::Accident>, Status> {
+        self.0.get_accident(request).await
     }
 }

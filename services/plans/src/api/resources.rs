@@ -4,6 +4,7 @@ use hl_proto::plans::v1 as pb;
 use hl_runtime::pipeline::Committed;
 use tonic::Response;
 
+use crate::domain::accident::Accident;
 use crate::domain::drill::Drill;
 use crate::domain::plan::EmergencyPlan;
 use crate::domain::rescue_team::RescueTeam;
@@ -121,6 +122,32 @@ pub fn respond_campaign(
 ) -> Response<pb::TrainingCampaignCommandResponse> {
     Response::new(pb::TrainingCampaignCommandResponse {
         campaign: Some(campaign(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn accident(state: &Accident, version: u64) -> pb::Accident {
+    pb::Accident {
+        name: format!("accidents/{}", state.accident_id),
+        accident_id: state.accident_id.clone(),
+        title: state.title.clone(),
+        happened_at: Some(hl_proto::timestamp(state.happened_at)),
+        township_code: state.township_code.clone(),
+        place: state.place.clone(),
+        enterprise_id: state.enterprise_id.clone(),
+        hazards: state.hazards.clone(),
+        figures: Some(state.figures),
+        grade: state.grade as i32,
+        rule_version: state.rule_version.clone(),
+        first_reported: Some(state.first_reported),
+        revisions: state.revisions.clone(),
+        version,
+    }
+}
+
+pub fn respond_accident(committed: Committed<Accident>) -> Response<pb::AccidentCommandResponse> {
+    Response::new(pb::AccidentCommandResponse {
+        accident: Some(accident(&committed.state, committed.version)),
         commit: Some(committed.commit),
     })
 }

@@ -1,8 +1,9 @@
 //! The plans context's domain: pure `decide` and `apply` for emergency plans ([`plan`]) and
 //! drills ([`drill`]), the plan rules that changed on 2024-01-31 ([`rules`]), the disaster
-//! shelters ([`shelter`]), the rescue teams ([`rescue_team`]) and the training campaigns
-//! ([`training`]).
+//! shelters ([`shelter`]), the rescue teams ([`rescue_team`]), the training campaigns
+//! ([`training`]) and the work-safety accidents ([`accident`]) with their grading rules.
 
+pub mod accident;
 pub mod drill;
 pub mod drill_minimums;
 pub mod plan;

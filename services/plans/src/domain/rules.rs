@@ -2,7 +2,7 @@
 //! keeps the rules it was activated under.
 
 use hl_domain::rules::{RuleBook, Version};
-use hl_proto::plans::v1::{DrillKind, PlanLayer};
+use hl_proto::plans::v1::{AccidentGrade, DrillKind, PlanLayer};
 
 #[derive(Debug)]
 pub struct PlanRules {
@@ -111,6 +111,69 @@ pub const TRAINING_TARGETS: RuleBook<TrainingTargets> = RuleBook {
         effective_from: (2023, 1, 1),
         rules: TrainingTargets {
             persons_per_year: 7000,
+        },
+    }],
+};
+
+/// The least deaths, serious injuries and direct loss (fen) that make an accident a grade.
+#[derive(Debug)]
+pub struct GradeThreshold {
+    pub grade: AccidentGrade,
+    pub deaths: u32,
+    pub serious_injuries: u32,
+    pub direct_loss_fen: i64,
+}
+
+#[derive(Debug)]
+pub struct AccidentGrading {
+    /// From the highest grade down; an accident reaching none is 一般.
+    pub thresholds: &'static [GradeThreshold],
+}
+
+impl AccidentGrading {
+    /// The highest grade any of the three figures reaches ("以上包括本数").
+    pub fn grade(&self, deaths: u32, serious_injuries: u32, direct_loss_fen: i64) -> AccidentGrade {
+        self.thresholds
+            .iter()
+            .find(|threshold| {
+                deaths >= threshold.deaths
+                    || serious_injuries >= threshold.serious_injuries
+                    || direct_loss_fen >= threshold.direct_loss_fen
+            })
+            .map_or(AccidentGrade::General, |threshold| threshold.grade)
+    }
+}
+
+/// 10,000 yuan (万元) in fen.
+const WAN_YUAN: i64 = 10_000 * 100;
+
+pub const ACCIDENT_GRADING: RuleBook<AccidentGrading> = RuleBook {
+    subject: "accident grading",
+    versions: &[Version {
+        // 《生产安全事故报告和调查处理条例》(国务院令第493号) 第三条, in force 2007-06-01.
+        name: "accident-grading-2007-06-01",
+        effective_from: (2007, 6, 1),
+        rules: AccidentGrading {
+            thresholds: &[
+                GradeThreshold {
+                    grade: AccidentGrade::ExtraordinarilyMajor,
+                    deaths: 30,
+                    serious_injuries: 100,
+                    direct_loss_fen: 10_000 * WAN_YUAN,
+                },
+                GradeThreshold {
+                    grade: AccidentGrade::Major,
+                    deaths: 10,
+                    serious_injuries: 50,
+                    direct_loss_fen: 5_000 * WAN_YUAN,
+                },
+                GradeThreshold {
+                    grade: AccidentGrade::RelativelyMajor,
+                    deaths: 3,
+                    serious_injuries: 10,
+                    direct_loss_fen: 1_000 * WAN_YUAN,
+                },
+            ],
         },
     }],
 };

@@ -729,6 +729,13 @@ impl LedgerService for LedgerGrpc {
         super::plans::get_training_totals(&self.0, request).await
     }
 
+    async fn get_accident_totals(
+        &self,
+        request: Request<pb::GetAccidentTotalsRequest>,
+    ) -> Result<Response<pb::AccidentTotals>, Status> {
+        super::accidents::get_accident_totals(&self.0, request).await
+    }
+
     async fn list_plans(
         &self,
         request: Request<pb::ListPlansRequest>,

@@ -8,6 +8,7 @@
 //! - `records`: read-model rows and reconciliation results as API messages.
 //! - `admin`: ProjectionAdminService, the status and rebuild of the read models.
 
+mod accidents;
 mod admin;
 mod enforcement;
 mod evaluation;

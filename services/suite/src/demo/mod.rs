@@ -9,6 +9,7 @@
 //! live loads its paper ledger ([`history`]); the recent weeks are recorded live, each step dated
 //! when it happened, within how far back each role may date a step ([`hazards`]).
 
+mod accidents;
 mod enforcement;
 mod hazards;
 mod history;
@@ -174,6 +175,7 @@ pub async fn seed(
     demo.seed_shelters().await?;
     demo.seed_rescue_teams().await?;
     demo.seed_training().await?;
+    demo.seed_accidents().await?;
     demo.seed_enforcement().await?;
     Ok(Seeded {
         hazards: demo.hazards_reported,

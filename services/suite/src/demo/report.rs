@@ -455,5 +455,42 @@ async fn print_plans(demo: &Demo, ledger: &mut LedgerServiceClient<Channel>) -> 
         training.ammonia_refrigeration_operators,
         training.shipyard_contractors
     );
+    print_accidents(demo, ledger, year).await
+}
+
+/// T1, T2 and T4: the year's accidents against the same days of the year before.
+async fn print_accidents(
+    demo: &Demo,
+    ledger: &mut LedgerServiceClient<Channel>,
+    year: i32,
+) -> Result<(), Status> {
+    let totals = ledger
+        .get_accident_totals(demo.request(
+            pb::GetAccidentTotalsRequest {
+                year,
+                ..Default::default()
+            },
+            Who::Administrator,
+        ))
+        .await?
+        .into_inner();
+    let this_year = totals.this_year.clone().unwrap_or_default();
+    let year_before = totals.year_before.clone().unwrap_or_default();
+    let status = |status: pb::TargetStatus| match status {
+        pb::TargetStatus::Met => "met",
+        pb::TargetStatus::NotMet => "not met",
+        _ => "not yet due",
+    };
+    println!(
+        "  Accidents (生产安全事故) in {year} so far: {} with {} deaths, against {} with {} deaths the same days of {}; T1 fewer accidents {}, T2 fewer deaths {}, T4 none 较大 or above {}",
+        this_year.accidents,
+        this_year.deaths,
+        year_before.accidents,
+        year_before.deaths,
+        year - 1,
+        status(totals.fewer_accidents()),
+        status(totals.fewer_deaths()),
+        status(totals.no_relatively_major_accident())
+    );
     Ok(())
 }

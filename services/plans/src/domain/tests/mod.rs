@@ -8,6 +8,8 @@ use hl_proto::plans::v1::{PlanLayer, PlanStatus, RevisionTrigger};
 
 use hl_domain::access::test_actors::*;
 
+mod accident;
+
 use super::drill::{Drill, RecordDrill};
 use super::plan::{Draft, DrillFinding, EmergencyPlan, PlanCommand};
 
