@@ -481,13 +481,7 @@ fn team(
 /// The field names of an INVALID_ARGUMENT's violations.
 fn violated_fields(status: &tonic::Status) -> Vec<String> {
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    tonic_types::StatusExt::get_error_details(status)
-        .bad_request()
-        .expect("field violations")
-        .field_violations
-        .iter()
-        .map(|violation| violation.field.clone())
-        .collect()
+    hl_testkit::fields(status)
 }
 
 #[tokio::test]

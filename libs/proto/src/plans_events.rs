@@ -62,6 +62,38 @@ crate::domain_events! {
     }
 }
 
+crate::domain_events! {
+    /// Everything that can happen to a disaster event.
+    pub enum DisasterEventEvent {
+        Declared(pb::DisasterEventDeclared),
+        LevelChanged(pb::ResponseLevelChanged),
+        SituationReported(pb::SituationReported),
+        ResourcesInvolved(pb::ResourcesInvolved),
+        Closed(pb::DisasterEventClosed),
+    }
+}
+
+crate::domain_events! {
+    /// Everything that can happen to a five-stop order.
+    pub enum FiveStopOrderEvent {
+        Issued(pb::FiveStopOrderIssued),
+        Amended(pb::FiveStopOrderAmended),
+        MeasureLifted(pb::StopMeasureLifted),
+        ExemptionRecorded(pb::StopExemptionRecorded),
+        ComplianceChecked(pb::ComplianceChecked),
+        Lifted(pb::FiveStopOrderLifted),
+    }
+}
+
+crate::domain_events! {
+    /// Everything that can happen to a key vessel's watch.
+    pub enum KeyVesselEvent {
+        Registered(pb::KeyVesselRegistered),
+        MeasureRecorded(pb::VesselMeasureRecorded),
+        Checked(pb::VesselChecked),
+    }
+}
+
 impl pb::AccidentGrade {
     /// 较大 or above: T4 counts these, and each proposes an accountability case.
     pub fn is_relatively_major_or_worse(self) -> bool {

@@ -613,6 +613,71 @@ static RULES: &[Rule] = &[
         "hazard_ledger.plans.v1.PlansService/GetAccident",
         GOVERNMENT | S,
     ),
+    // Typhoon season: kept by the government side.
+    allow(
+        "hazard_ledger.plans.v1.PlansService/DeclareDisasterEvent",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/ChangeResponseLevel",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/ReportDisasterSituation",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/InvolveInDisasterEvent",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/CloseDisasterEvent",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/IssueFiveStopOrder",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/AmendFiveStopOrder",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/LiftStopMeasure",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/RecordStopExemption",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/RecordComplianceCheck",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/RegisterKeyVessel",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/RecordVesselMeasure",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/CheckVessel",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/GetDisasterEvent",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/GetFiveStopOrder",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/GetKeyVessel",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -793,6 +858,10 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/GetAccidentTotals",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/GetDisasterResponse",
         GOVERNMENT | S,
     ),
     // Operating the read models.

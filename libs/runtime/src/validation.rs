@@ -118,6 +118,13 @@ impl Violations {
         }
     }
 
+    /// A calendar year the ledgers can hold: 2000 to 2100.
+    pub fn year(&mut self, field: &str, value: i32) {
+        if !(2000..=2100).contains(&value) {
+            self.add(field, "a calendar year from 2000 to 2100");
+        }
+    }
+
     /// A required calendar date.
     pub fn date(&mut self, field: &str, value: Option<&Date>) -> Option<NaiveDate> {
         match value {

@@ -1,5 +1,6 @@
-//! The plans context's read models: each plan, drill, shelter, rescue team, training campaign and
-//! accident as the domain folds it, with the columns the queries filter on.
+//! The plans context's read models: each plan, drill, shelter, rescue team, training campaign,
+//! accident, disaster event, five-stop order and key vessel as the domain folds it, with the
+//! columns the queries filter on.
 
 use chrono::Datelike;
 use hl_domain::clock::local_date;
@@ -8,7 +9,10 @@ use hl_proto::plans::v1::{PlanLayer, PlanStatus};
 use hl_readmodel::{Json, Registry, StateModel, StateRow, columns, table};
 
 use crate::domain::accident::Accident;
+use crate::domain::disaster_event::DisasterEvent;
 use crate::domain::drill::Drill;
+use crate::domain::five_stop::FiveStopOrder;
+use crate::domain::key_vessel::KeyVessel;
 use crate::domain::plan::EmergencyPlan;
 use crate::domain::rescue_team::RescueTeam;
 use crate::domain::shelter::Shelter;
@@ -180,6 +184,86 @@ impl StateRow for AccidentRow {
     }
 }
 
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct DisasterEventRow {
+        pub disaster_event_id: String,
+        pub state: Json<DisasterEvent>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(DisasterEventRow, "disaster_events", key(disaster_event_id));
+
+impl StateRow for DisasterEventRow {
+    type State = DisasterEvent;
+
+    fn state_mut(&mut self) -> &mut DisasterEvent {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.disaster_event_id = self.state.0.disaster_event_id.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct FiveStopOrderRow {
+        pub order_id: String,
+        /// The disaster event it was issued under.
+        pub disaster_event_id: String,
+        pub state: Json<FiveStopOrder>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(FiveStopOrderRow, "five_stop_orders", key(order_id));
+
+impl StateRow for FiveStopOrderRow {
+    type State = FiveStopOrder;
+
+    fn state_mut(&mut self) -> &mut FiveStopOrder {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.order_id = self.state.0.order_id.clone();
+        self.disaster_event_id = self.state.0.disaster_event_id.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct KeyVesselRow {
+        pub vessel_id: String,
+        pub township_code: String,
+        pub state: Json<KeyVessel>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(KeyVesselRow, "key_vessels", key(vessel_id));
+
+impl StateRow for KeyVesselRow {
+    type State = KeyVessel;
+
+    fn state_mut(&mut self) -> &mut KeyVessel {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.vessel_id = self.state.0.vessel_id.clone();
+        self.township_code = self.state.0.township_code.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
 /// Adds this context's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
@@ -188,5 +272,8 @@ pub fn register(registry: &mut Registry) {
         .add(StateModel::<ShelterRow>::new())
         .add(StateModel::<RescueTeamRow>::new())
         .add(StateModel::<TrainingCampaignRow>::new())
-        .add(StateModel::<AccidentRow>::new());
+        .add(StateModel::<AccidentRow>::new())
+        .add(StateModel::<DisasterEventRow>::new())
+        .add(StateModel::<FiveStopOrderRow>::new())
+        .add(StateModel::<KeyVesselRow>::new());
 }

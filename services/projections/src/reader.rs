@@ -342,6 +342,25 @@ pub async fn all_rows<T: Table + Columns>(
     rows.iter().map(T::from_row).collect()
 }
 
+/// The rows of a read model's table in a generation whose `column` holds `value`, by key. The
+/// column name is the caller's constant, never the request's.
+pub async fn rows_where<T: Table + Columns>(
+    database: &Database,
+    generation: i64,
+    column: &'static str,
+    value: &str,
+) -> Result<Vec<T>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM {} WHERE {column} = $1 ORDER BY {}",
+        T::table(generation),
+        T::KEY[0]
+    ))
+    .bind(value.to_string())
+    .fetch_all(database.pool())
+    .await?;
+    rows.iter().map(T::from_row).collect()
+}
+
 /// Each enterprise's visits under the approved (or filed) annual inspection plans of the
 /// period's years: the visits its grade requires, and the completed inspections of that year up
 /// to the period's end and `as_of`, counted up to that minimum as the plan's coverage counts

@@ -377,9 +377,7 @@ pub fn submit_statistics(
 ) -> SubmitStatistics {
     violations.credit_code("enterprise_id", &request.enterprise_id);
     let kind = violations.enumeration::<StatisticsPeriodKind>("period_kind", request.period_kind);
-    if !(2000..=2100).contains(&request.year) {
-        violations.add("year", "must be between 2000 and 2100");
-    }
+    violations.year("year", request.year);
     let period = match kind {
         Some(StatisticsPeriodKind::Quarter) => {
             if !(1..=4).contains(&request.quarter) {

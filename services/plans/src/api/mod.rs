@@ -3,6 +3,7 @@
 
 mod accidents;
 pub mod resources;
+mod typhoon;
 
 use std::sync::Arc;
 
@@ -19,7 +20,10 @@ use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
 use tonic::{Request, Response, Status};
 
 use crate::domain::accident::Accident;
+use crate::domain::disaster_event::DisasterEvent;
 use crate::domain::drill::{Drill, RecordDrill};
+use crate::domain::five_stop::FiveStopOrder;
+use crate::domain::key_vessel::KeyVessel;
 use crate::domain::plan::{Draft, DrillFinding, EmergencyPlan, PlanCommand};
 use crate::domain::rescue_team::{Establish, RescueTeam, TeamCommand};
 use crate::domain::shelter::{Register, Shelter, ShelterCommand};
@@ -52,6 +56,9 @@ pub struct PlansApi {
     teams: Repository<RescueTeam>,
     campaigns: Repository<TrainingCampaign>,
     accidents: Repository<Accident>,
+    disaster_events: Repository<DisasterEvent>,
+    orders: Repository<FiveStopOrder>,
+    vessels: Repository<KeyVessel>,
 }
 
 impl PlansApi {
@@ -63,7 +70,10 @@ impl PlansApi {
             shelters: Repository::new(store.clone(), region, settings.clone()),
             teams: Repository::new(store.clone(), region, settings.clone()),
             campaigns: Repository::new(store.clone(), region, settings.clone()),
-            accidents: Repository::new(store, region, settings),
+            accidents: Repository::new(store.clone(), region, settings.clone()),
+            disaster_events: Repository::new(store.clone(), region, settings.clone()),
+            orders: Repository::new(store.clone(), region, settings.clone()),
+            vessels: Repository::new(store, region, settings),
         })
     }
 
@@ -292,14 +302,19 @@ impl PlansApi {
     }
 }
 
-/// A 9-digit township code of the district.
+/// A 9-digit township code of the district, in `township_code`.
 pub(super) fn township_of(violations: &mut Violations, region: &str, code: &str) {
+    township_in(violations, region, "township_code", code);
+}
+
+/// A 9-digit township code of the district, in the field named.
+pub(super) fn township_in(violations: &mut Violations, region: &str, field: &str, code: &str) {
     let is_township = code.len() == 9
         && code.starts_with(region)
         && code.bytes().all(|byte| byte.is_ascii_digit());
     if !is_township {
         violations.add(
-            "township_code",
+            field,
             format!("a 9-digit township code of district {region}"),
         );
     }
@@ -691,9 +706,7 @@ impl PlansService for PlansGrpc {
         let violations = &mut call.violations;
         violations.optional_identifier("campaign_id", &body.campaign_id);
         violations.text("title", &body.title, MAX_SHORT_TEXT);
-        if !(2000..=2100).contains(&body.year) {
-            violations.add("year", "a calendar year from 2000 to 2100");
-        }
+        violations.year("year", body.year);
         let command = TrainingCommand::Open {
             region: self.0.region.clone(),
             title: body.title.trim().to_string(),
@@ -754,5 +767,117 @@ impl PlansService for PlansGrpc {
         request: Request<pb::GetAccidentRequest>,
     ) -> Result<Response<pb::Accident>, Status> {
         self.0.get_accident(request).await
+    }
+
+    async fn declare_disaster_event(
+        &self,
+        request: Request<pb::DeclareDisasterEventRequest>,
+    ) -> Result<Response<pb::DisasterEventCommandResponse>, Status> {
+        self.0.declare_disaster_event(request).await
+    }
+
+    async fn change_response_level(
+        &self,
+        request: Request<pb::ChangeResponseLevelRequest>,
+    ) -> Result<Response<pb::DisasterEventCommandResponse>, Status> {
+        self.0.change_response_level(request).await
+    }
+
+    async fn report_disaster_situation(
+        &self,
+        request: Request<pb::ReportDisasterSituationRequest>,
+    ) -> Result<Response<pb::DisasterEventCommandResponse>, Status> {
+        self.0.report_disaster_situation(request).await
+    }
+
+    async fn involve_in_disaster_event(
+        &self,
+        request: Request<pb::InvolveInDisasterEventRequest>,
+    ) -> Result<Response<pb::DisasterEventCommandResponse>, Status> {
+        self.0.involve_in_disaster_event(request).await
+    }
+
+    async fn close_disaster_event(
+        &self,
+        request: Request<pb::CloseDisasterEventRequest>,
+    ) -> Result<Response<pb::DisasterEventCommandResponse>, Status> {
+        self.0.close_disaster_event(request).await
+    }
+
+    async fn get_disaster_event(
+        &self,
+        request: Request<pb::GetDisasterEventRequest>,
+    ) -> Result<Response<pb::DisasterEvent>, Status> {
+        self.0.get_disaster_event(request).await
+    }
+
+    async fn issue_five_stop_order(
+        &self,
+        request: Request<pb::IssueFiveStopOrderRequest>,
+    ) -> Result<Response<pb::FiveStopOrderCommandResponse>, Status> {
+        self.0.issue_five_stop_order(request).await
+    }
+
+    async fn amend_five_stop_order(
+        &self,
+        request: Request<pb::AmendFiveStopOrderRequest>,
+    ) -> Result<Response<pb::FiveStopOrderCommandResponse>, Status> {
+        self.0.amend_five_stop_order(request).await
+    }
+
+    async fn lift_stop_measure(
+        &self,
+        request: Request<pb::LiftStopMeasureRequest>,
+    ) -> Result<Response<pb::FiveStopOrderCommandResponse>, Status> {
+        self.0.lift_stop_measure(request).await
+    }
+
+    async fn record_stop_exemption(
+        &self,
+        request: Request<pb::RecordStopExemptionRequest>,
+    ) -> Result<Response<pb::FiveStopOrderCommandResponse>, Status> {
+        self.0.record_stop_exemption(request).await
+    }
+
+    async fn record_compliance_check(
+        &self,
+        request: Request<pb::RecordComplianceCheckRequest>,
+    ) -> Result<Response<pb::FiveStopOrderCommandResponse>, Status> {
+        self.0.record_compliance_check(request).await
+    }
+
+    async fn get_five_stop_order(
+        &self,
+        request: Request<pb::GetFiveStopOrderRequest>,
+    ) -> Result<Response<pb::FiveStopOrder>, Status> {
+        self.0.get_five_stop_order(request).await
+    }
+
+    async fn register_key_vessel(
+        &self,
+        request: Request<pb::RegisterKeyVesselRequest>,
+    ) -> Result<Response<pb::KeyVesselCommandResponse>, Status> {
+        self.0.register_key_vessel(request).await
+    }
+
+    async fn record_vessel_measure(
+        &self,
+        request: Request<pb::RecordVesselMeasureRequest>,
+    ) -> Result<Response<pb::KeyVesselCommandResponse>, Status> {
+        self.0.record_vessel_measure(request).await
+    }
+
+    async fn check_vessel(
+        &self,
+        request: Request<pb::CheckVesselRequest>,
+    ) -> Result<Response<pb::KeyVesselCommandResponse>, Status> {
+        self.0.check_vessel(request).await
+    }
+
+    async fn get_key_vessel(
+        &self,
+        request: Request<pb::GetKeyVesselRequest>,
+    ) -> Result<Response<pb::KeyVessel>, Status> {
+        self.0.get_key_vessel(request).await
     }
 }

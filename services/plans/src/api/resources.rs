@@ -5,7 +5,10 @@ use hl_runtime::pipeline::Committed;
 use tonic::Response;
 
 use crate::domain::accident::Accident;
+use crate::domain::disaster_event::DisasterEvent;
 use crate::domain::drill::Drill;
+use crate::domain::five_stop::FiveStopOrder;
+use crate::domain::key_vessel::KeyVessel;
 use crate::domain::plan::EmergencyPlan;
 use crate::domain::rescue_team::RescueTeam;
 use crate::domain::shelter::Shelter;
@@ -148,6 +151,84 @@ pub fn accident(state: &Accident, version: u64) -> pb::Accident {
 pub fn respond_accident(committed: Committed<Accident>) -> Response<pb::AccidentCommandResponse> {
     Response::new(pb::AccidentCommandResponse {
         accident: Some(accident(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn disaster_event(state: &DisasterEvent, version: u64) -> pb::DisasterEvent {
+    pb::DisasterEvent {
+        name: format!("disasterEvents/{}", state.disaster_event_id),
+        disaster_event_id: state.disaster_event_id.clone(),
+        kind: state.kind as i32,
+        title: state.title.clone(),
+        level: state.level as i32,
+        timeline: state.timeline.clone(),
+        situation_reports: state.situation_reports.clone(),
+        involved: state.involved.clone(),
+        closed: state.closed_at.is_some(),
+        closed_at: state.closed_at.map(hl_proto::timestamp),
+        version,
+    }
+}
+
+pub fn respond_disaster_event(
+    committed: Committed<DisasterEvent>,
+) -> Response<pb::DisasterEventCommandResponse> {
+    Response::new(pb::DisasterEventCommandResponse {
+        disaster_event: Some(disaster_event(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn five_stop_order(state: &FiveStopOrder, version: u64) -> pb::FiveStopOrder {
+    pb::FiveStopOrder {
+        name: format!("fiveStopOrders/{}", state.order_id),
+        order_id: state.order_id.clone(),
+        disaster_event: format!("disasterEvents/{}", state.disaster_event_id),
+        issued_at_level: state.issued_at_level as i32,
+        issuer: state.issuer.clone(),
+        document_number: state.document_number.clone(),
+        areas: state.areas.clone(),
+        measures: state.measures.clone(),
+        exemptions: state.exemptions.clone(),
+        checks: state.checks.clone(),
+        status: state.status as i32,
+        issued_at: state.issued_at.map(hl_proto::timestamp),
+        lifted_at: state.lifted_at.map(hl_proto::timestamp),
+        amendments: state.amendments.clone(),
+        version,
+    }
+}
+
+pub fn respond_five_stop_order(
+    committed: Committed<FiveStopOrder>,
+) -> Response<pb::FiveStopOrderCommandResponse> {
+    Response::new(pb::FiveStopOrderCommandResponse {
+        order: Some(five_stop_order(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn key_vessel(state: &KeyVessel, version: u64) -> pb::KeyVessel {
+    pb::KeyVessel {
+        name: format!("keyVessels/{}", state.vessel_id),
+        vessel_id: state.vessel_id.clone(),
+        vessel_name: state.vessel_name.clone(),
+        registration_number: state.registration_number.clone(),
+        kind: state.kind as i32,
+        mooring_place: state.mooring_place.clone(),
+        township_code: state.township_code.clone(),
+        responsible_unit: state.responsible_unit.clone(),
+        watches: state.watches.clone(),
+        version,
+    }
+}
+
+pub fn respond_key_vessel(
+    committed: Committed<KeyVessel>,
+) -> Response<pb::KeyVesselCommandResponse> {
+    Response::new(pb::KeyVesselCommandResponse {
+        vessel: Some(key_vessel(&committed.state, committed.version)),
         commit: Some(committed.commit),
     })
 }

@@ -1,11 +1,16 @@
 //! The plans context's domain: pure `decide` and `apply` for emergency plans ([`plan`]) and
 //! drills ([`drill`]), the plan rules that changed on 2024-01-31 ([`rules`]), the disaster
 //! shelters ([`shelter`]), the rescue teams ([`rescue_team`]), the training campaigns
-//! ([`training`]) and the work-safety accidents ([`accident`]) with their grading rules.
+//! ([`training`]), the work-safety accidents ([`accident`]) with their grading rules, and
+//! typhoon season: disaster events ([`disaster_event`]), five-stop orders ([`five_stop`]) and
+//! key vessels ([`key_vessel`]).
 
 pub mod accident;
+pub mod disaster_event;
 pub mod drill;
 pub mod drill_minimums;
+pub mod five_stop;
+pub mod key_vessel;
 pub mod plan;
 pub mod rescue_team;
 pub mod rules;

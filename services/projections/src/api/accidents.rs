@@ -12,7 +12,7 @@ use hl_proto::plans::v1::AccidentGrade;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
-use super::{Shared, database_error, freshness};
+use super::{Shared, YearAsOf, database_error, freshness, year_as_of};
 use crate::reader;
 
 const GRADES: [AccidentGrade; 4] = [
@@ -29,18 +29,13 @@ pub async fn get_accident_totals(
     let actor = caller(&request)?;
     let body = request.into_inner();
     let mut violations = Violations::new();
-    if !(2000..=2100).contains(&body.year) {
-        violations.add("year", "a calendar year from 2000 to 2100");
-    }
-    let asked = violations.optional_date("day", body.day.as_ref());
-    if asked.is_some_and(|day| day.year() != body.year) {
-        violations.add("day", format!("a day of {}", body.year));
-    }
+    let YearAsOf {
+        first_day,
+        day,
+        last_day: year_end,
+    } = year_as_of(&mut violations, body.year, body.day.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let first_day = NaiveDate::from_ymd_opt(body.year, 1, 1).unwrap_or(NaiveDate::MIN);
-    let year_end = NaiveDate::from_ymd_opt(body.year, 12, 31).unwrap_or(NaiveDate::MAX);
-    let day = asked.unwrap_or_else(|| local_date(chrono::Utc::now()).clamp(first_day, year_end));
     let rows = reader::all_rows::<AccidentRow>(&shared.database, shared.generation())
         .await
         .map_err(database_error)?;

@@ -243,9 +243,7 @@ pub async fn list_case_file_grades(
     let actor = caller(&request)?;
     let body = request.into_inner();
     let mut violations = Violations::new();
-    if !(2000..=2100).contains(&body.year) {
-        violations.add("year", "a calendar year from 2000 to 2100");
-    }
+    violations.year("year", body.year);
     if !body.township_code.is_empty() {
         violations.identifier("township_code", &body.township_code);
     }

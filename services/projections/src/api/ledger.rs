@@ -736,6 +736,13 @@ impl LedgerService for LedgerGrpc {
         super::accidents::get_accident_totals(&self.0, request).await
     }
 
+    async fn get_disaster_response(
+        &self,
+        request: Request<pb::GetDisasterResponseRequest>,
+    ) -> Result<Response<pb::DisasterResponse>, Status> {
+        super::disasters::get_disaster_response(&self.0, request).await
+    }
+
     async fn list_plans(
         &self,
         request: Request<pb::ListPlansRequest>,

@@ -5,11 +5,14 @@
 //! - `responsibility`: responsibility gaps and the committee's lists.
 //! - `evaluation`: the townships' evaluation table.
 //! - `plans`: the plan register and 修编率.
+//! - `accidents`: the year's accidents against the year before.
+//! - `disasters`: one disaster event's response, with the key vessels not yet secured.
 //! - `records`: read-model rows and reconciliation results as API messages.
 //! - `admin`: ProjectionAdminService, the status and rebuild of the read models.
 
 mod accidents;
 mod admin;
+mod disasters;
 mod enforcement;
 mod evaluation;
 mod ledger;
@@ -166,4 +169,30 @@ type Shared = Arc<Projections>;
 
 fn instant(moment: DateTime<Utc>) -> Option<hl_proto::Timestamp> {
     Some(hl_proto::timestamp(moment))
+}
+
+/// A year's figures as of a day: its first and last days, and the day asked (today within the
+/// year when none is asked).
+#[derive(Clone, Copy, Debug)]
+struct YearAsOf {
+    first_day: NaiveDate,
+    day: NaiveDate,
+    last_day: NaiveDate,
+}
+
+/// Checks a `year` and an optional `day` of it, adding what is wrong to the violations.
+fn year_as_of(violations: &mut Violations, year: i32, day: Option<&Date>) -> YearAsOf {
+    violations.year("year", year);
+    let first_day = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+    let last_day = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let asked = violations.optional_date("day", day);
+    if asked.is_some_and(|day| day.year() != year) {
+        violations.add("day", format!("a day of {year}"));
+    }
+    let day = asked.unwrap_or_else(|| local_date(Utc::now()).clamp(first_day, last_day));
+    YearAsOf {
+        first_day,
+        day,
+        last_day,
+    }
 }

@@ -24,7 +24,7 @@ use hl_runtime::pagination::list;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
-use super::{Shared, database_error, freshness};
+use super::{Shared, YearAsOf, database_error, freshness, year_as_of};
 use crate::reader;
 use crate::reconciliation::ratio;
 
@@ -142,15 +142,10 @@ pub async fn list_drill_shortfalls(
     let actor = caller(&request)?;
     let body = request.into_inner();
     let mut violations = Violations::new();
-    if !(2000..=2100).contains(&body.year) {
-        violations.add("year", "a calendar year from 2000 to 2100");
-    }
+    let YearAsOf { day, .. } = year_as_of(&mut violations, body.year, body.day.as_ref());
     violations.optional_identifier("township_code", &body.township_code);
-    let asked = violations.optional_date("day", body.day.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let year_end = NaiveDate::from_ymd_opt(body.year, 12, 31).unwrap_or(NaiveDate::MAX);
-    let day = asked.unwrap_or_else(|| local_date(chrono::Utc::now()).min(year_end));
     let (database, generation) = (&shared.database, shared.generation());
     let drills = reader::all_rows::<DrillRow>(database, generation)
         .await
@@ -235,9 +230,7 @@ pub async fn list_shelters(
     } else {
         body.year
     };
-    if !(2000..=2100).contains(&year) {
-        violations.add("year", "a calendar year from 2000 to 2100");
-    }
+    violations.year("year", year);
     violations.optional_identifier("township_code", &body.township_code);
     let day = violations
         .optional_date("day", body.day.as_ref())
@@ -355,14 +348,13 @@ pub async fn get_training_totals(
     let actor = caller(&request)?;
     let body = request.into_inner();
     let mut violations = Violations::new();
-    if !(2000..=2100).contains(&body.year) {
-        violations.add("year", "a calendar year from 2000 to 2100");
-    }
-    let asked = violations.optional_date("day", body.day.as_ref());
+    let YearAsOf {
+        day,
+        last_day: year_end,
+        ..
+    } = year_as_of(&mut violations, body.year, body.day.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let year_end = NaiveDate::from_ymd_opt(body.year, 12, 31).unwrap_or(NaiveDate::MAX);
-    let day = asked.unwrap_or_else(|| local_date(chrono::Utc::now()).min(year_end));
     let rows = reader::all_rows::<TrainingCampaignRow>(&shared.database, shared.generation())
         .await
         .map_err(database_error)?;

@@ -226,9 +226,7 @@ pub async fn list_duty_shortfalls(
     let actor = caller(&request)?;
     let body = request.into_inner();
     let mut violations = Violations::new();
-    if !(2000..=2100).contains(&body.year) {
-        violations.add("year", "a calendar year from 2000 to 2100");
-    }
+    violations.year("year", body.year);
     if !(1..=12).contains(&body.month) {
         violations.add("month", "1 to 12");
     }

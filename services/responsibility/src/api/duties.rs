@@ -270,10 +270,7 @@ impl ResponsibilityApi {
         let mut call = CommandCall::from_request(request)?;
         let body = call.body.clone();
         call.violations.identifier("person_id", &body.person_id);
-        if !(2000..=2100).contains(&body.year) {
-            call.violations
-                .add("year", "a calendar year from 2000 to 2100");
-        }
+        call.violations.year("year", body.year);
         if !(1..=12).contains(&body.month) {
             call.violations.add("month", "1 to 12");
         }
@@ -331,9 +328,7 @@ impl ResponsibilityApi {
         let kind = violations
             .enumeration::<SafetyItemKind>("kind", body.kind)
             .unwrap_or_default();
-        if !(2000..=2100).contains(&body.year) {
-            violations.add("year", "a calendar year from 2000 to 2100");
-        }
+        violations.year("year", body.year);
         violations.text("title", &body.title, MAX_SHORT_TEXT);
         violations.optional_text("description", &body.description, MAX_TEXT);
         violations.identifier("lead_unit_id", &body.lead_unit_id);

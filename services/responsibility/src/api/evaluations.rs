@@ -40,10 +40,7 @@ impl ResponsibilityApi {
         let mut call = CommandCall::from_request(request)?;
         call.violations
             .optional_identifier("evaluation_id", &call.body.evaluation_id);
-        if !(2000..=2100).contains(&call.body.year) {
-            call.violations
-                .add("year", "a calendar year from 2000 to 2100");
-        }
+        call.violations.year("year", call.body.year);
         let units: Vec<String> = self
             .index()
             .read()

@@ -17,6 +17,7 @@ mod plans;
 mod registry;
 pub mod report;
 mod responsibility;
+mod typhoon;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use hl_proto::common::v1::{Actor, Date, EvidenceRef, Role};
@@ -176,6 +177,7 @@ pub async fn seed(
     demo.seed_rescue_teams().await?;
     demo.seed_training().await?;
     demo.seed_accidents().await?;
+    demo.seed_typhoon().await?;
     demo.seed_enforcement().await?;
     Ok(Seeded {
         hazards: demo.hazards_reported,

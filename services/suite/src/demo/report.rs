@@ -6,6 +6,7 @@ use std::time::Duration;
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::ledger::v1::projection_admin_service_client::ProjectionAdminServiceClient;
+use hl_proto::plans::v1::ResponseLevel;
 use tonic::Status;
 use tonic::transport::Channel;
 
@@ -455,7 +456,8 @@ async fn print_plans(demo: &Demo, ledger: &mut LedgerServiceClient<Channel>) -> 
         training.ammonia_refrigeration_operators,
         training.shipyard_contractors
     );
-    print_accidents(demo, ledger, year).await
+    print_accidents(demo, ledger, year).await?;
+    print_typhoon(demo, ledger).await
 }
 
 /// T1, T2 and T4: the year's accidents against the same days of the year before.
@@ -491,6 +493,51 @@ async fn print_accidents(
         status(totals.fewer_accidents()),
         status(totals.fewer_deaths()),
         status(totals.no_relatively_major_accident())
+    );
+    Ok(())
+}
+
+/// The demo typhoon's response: its level, the stops still in force, the vessels not secured.
+async fn print_typhoon(
+    demo: &Demo,
+    ledger: &mut LedgerServiceClient<Channel>,
+) -> Result<(), Status> {
+    let response = ledger
+        .get_disaster_response(demo.request(
+            pb::GetDisasterResponseRequest {
+                disaster_event: super::typhoon::TYPHOON.into(),
+            },
+            Who::Administrator,
+        ))
+        .await?
+        .into_inner();
+    let event = response.disaster_event.clone().unwrap_or_default();
+    let measures: usize = response
+        .orders
+        .iter()
+        .map(|order| order.measures.len())
+        .sum();
+    let loose: Vec<String> = response
+        .not_secured
+        .iter()
+        .map(|vessel| format!("{} at {}", vessel.vessel_name, vessel.mooring_place))
+        .collect();
+    println!(
+        "  Typhoon season (台汛期): {} at response {}; {} five-stop order(s), {} of {} stops still in force; key vessels secured {}, not yet secured {}: {}",
+        event.title,
+        match event.level() {
+            ResponseLevel::I => "Ⅰ级",
+            ResponseLevel::Ii => "Ⅱ级",
+            ResponseLevel::Iii => "Ⅲ级",
+            ResponseLevel::Iv => "Ⅳ级",
+            ResponseLevel::Unspecified => "ended",
+        },
+        response.orders.len(),
+        response.measures_in_force,
+        measures,
+        response.secured.len(),
+        response.not_secured.len(),
+        loose.join(", ")
     );
     Ok(())
 }

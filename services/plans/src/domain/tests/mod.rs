@@ -9,6 +9,7 @@ use hl_proto::plans::v1::{PlanLayer, PlanStatus, RevisionTrigger};
 use hl_domain::access::test_actors::*;
 
 mod accident;
+mod typhoon;
 
 use super::drill::{Drill, RecordDrill};
 use super::plan::{Draft, DrillFinding, EmergencyPlan, PlanCommand};
