@@ -281,6 +281,8 @@ async fn the_embedded_default_starts_its_own_nats_seeds_the_demo_and_stops_clean
         known_before.total_size, 0,
         "nothing was recorded before the suite started"
     );
+    suite.wait_for_line("T16", Duration::from_secs(60)).await;
+    targets_match_their_lineage(suite.channel().await).await;
     assert_eq!(suite.stop().await, Some(0));
 
     // The embedded nats-server stopped with the suite.
@@ -298,4 +300,152 @@ async fn the_embedded_default_starts_its_own_nats_seeds_the_demo_and_stops_clean
         .wait_for_line("already seeded", Duration::from_secs(60))
         .await;
     assert_eq!(again.stop().await, Some(0));
+}
+
+/// Every target of the demo year, checked against a hand count of the records its lineage
+/// names, each read back through the plans API.
+async fn targets_match_their_lineage(channel: tonic::transport::Channel) {
+    use hl_proto::ledger::v1::{GetTargetsRequest, TargetStatus};
+    use hl_proto::plans::v1 as plans;
+    use hl_proto::plans::v1::plans_service_client::PlansServiceClient;
+    let mut ledger = LedgerServiceClient::new(channel.clone());
+    let mut plans = PlansServiceClient::new(channel);
+    let year = chrono::Datelike::year(&hl_testkit::inspections::today());
+    let targets = ledger
+        .get_targets(by_administrator(GetTargetsRequest { year, day: None }))
+        .await
+        .expect("the year's targets")
+        .into_inner()
+        .targets;
+    let codes: Vec<&str> = targets.iter().map(|target| target.code.as_str()).collect();
+    let expected: Vec<String> = (1..=16).map(|number| format!("T{number}")).collect();
+    assert_eq!(codes, expected);
+    let by_code = |code: &str| targets.iter().find(|target| target.code == code).unwrap();
+    let count = |names: &[String]| names.len() as f64;
+    let share = |counted: &[String], out_of: &[String]| {
+        (!out_of.is_empty()).then(|| count(counted) / count(out_of))
+    };
+
+    // T1 and T4 count accidents; T2 their deaths, each read back.
+    let t1 = by_code("T1");
+    assert_eq!(t1.figure, Some(count(&t1.counted)));
+    assert_eq!(t1.year_before, Some(count(&t1.out_of)));
+    let deaths = |names: Vec<String>| {
+        let mut plans = plans.clone();
+        async move {
+            let mut total = 0;
+            for name in names {
+                let accident = plans
+                    .get_accident(by_inspector(plans::GetAccidentRequest {
+                        name,
+                        as_of: None,
+                    }))
+                    .await
+                    .expect("a counted accident")
+                    .into_inner();
+                total += accident.figures.unwrap().deaths;
+            }
+            f64::from(total)
+        }
+    };
+    let t2 = by_code("T2");
+    let deaths_this_year = deaths(t2.counted.clone()).await;
+    assert_eq!(t2.figure, Some(deaths_this_year));
+    assert_eq!(t2.year_before, Some(deaths(t2.out_of.clone()).await));
+    let t4 = by_code("T4");
+    assert_eq!(t4.figure, Some(count(&t4.counted)));
+
+    // T3: the deaths over the year's GDP in 亿元, both named in its lineage.
+    let t3 = by_code("T3");
+    let gdp_name = format!("annualGdp/{year}");
+    assert!(t3.counted.contains(&gdp_name), "{:?}", t3.counted);
+    let gdp = plans
+        .get_annual_gdp(by_inspector(plans::GetAnnualGdpRequest {
+            name: gdp_name,
+            as_of: None,
+        }))
+        .await
+        .expect("the year's GDP")
+        .into_inner();
+    let rate = t3.figure.expect("a rate once both years' GDP is entered");
+    let by_hand = deaths_this_year / (gdp.gdp_wan_yuan as f64 / 10_000.0);
+    assert!((rate - by_hand).abs() < 1e-12, "{rate} against {by_hand}");
+
+    // T5 counts shelters certified in the year; T6 the deaths of the year's typhoons by their
+    // latest situation report.
+    let t5 = by_code("T5");
+    assert_eq!(t5.figure, Some(count(&t5.counted)));
+    for name in &t5.counted {
+        let shelter = plans
+            .get_shelter(by_inspector(plans::GetShelterRequest {
+                name: name.clone(),
+                as_of: None,
+            }))
+            .await
+            .expect("a counted shelter")
+            .into_inner();
+        assert_eq!(shelter.certified_on.unwrap().year, year, "{name}");
+    }
+    let t6 = by_code("T6");
+    assert_eq!(t6.counted, ["disasterEvents/haikui"]);
+    let mut typhoon_deaths = 0;
+    for name in &t6.counted {
+        let event = plans
+            .get_disaster_event(by_inspector(plans::GetDisasterEventRequest {
+                name: name.clone(),
+                as_of: None,
+            }))
+            .await
+            .expect("a counted disaster event")
+            .into_inner();
+        typhoon_deaths += event
+            .situation_reports
+            .last()
+            .map_or(0, |report| report.deaths);
+    }
+    assert_eq!(t6.figure, Some(f64::from(typhoon_deaths)));
+
+    // The shares are their lineage's numerator over its denominator.
+    for code in ["T9", "T10", "T11", "T14", "T15"] {
+        let target = by_code(code);
+        assert_eq!(
+            target.figure,
+            share(&target.counted, &target.out_of),
+            "{code}: {target:?}"
+        );
+    }
+    let t8 = by_code("T8");
+    assert_eq!(
+        t8.figure,
+        Some(if t8.counted.is_empty() { 0.0 } else { 1.0 })
+    );
+
+    // T12 counts each person once: no more than its campaigns' counts together, no fewer than
+    // the largest.
+    let t12 = by_code("T12");
+    let mut trained = Vec::new();
+    for name in &t12.counted {
+        let campaign = plans
+            .get_training_campaign(by_inspector(plans::GetTrainingCampaignRequest {
+                name: name.clone(),
+                as_of: None,
+            }))
+            .await
+            .expect("a counted campaign")
+            .into_inner();
+        trained.push(f64::from(campaign.trained));
+    }
+    let figure = t12.figure.unwrap();
+    assert!(
+        figure <= trained.iter().sum::<f64>()
+            && figure >= trained.iter().cloned().fold(0.0, f64::max)
+    );
+
+    // What is not built says so, with no figure: never a zero.
+    for code in ["T7", "T13", "T16"] {
+        let target = by_code(code);
+        assert_eq!(target.status(), TargetStatus::NotBuilt, "{code}");
+        assert_eq!(target.figure, None, "{code}");
+        assert!(!target.note.is_empty(), "{code}");
+    }
 }

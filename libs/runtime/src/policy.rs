@@ -678,6 +678,14 @@ static RULES: &[Rule] = &[
         "hazard_ledger.plans.v1.PlansService/GetKeyVessel",
         GOVERNMENT | S,
     ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/RecordAnnualGdp",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/GetAnnualGdp",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",
@@ -862,6 +870,10 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.ledger.v1.LedgerService/GetDisasterResponse",
+        GOVERNMENT | S,
+    ),
+    allow(
+        "hazard_ledger.ledger.v1.LedgerService/GetTargets",
         GOVERNMENT | S,
     ),
     // Operating the read models.

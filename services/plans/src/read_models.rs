@@ -12,6 +12,7 @@ use crate::domain::accident::Accident;
 use crate::domain::disaster_event::DisasterEvent;
 use crate::domain::drill::Drill;
 use crate::domain::five_stop::FiveStopOrder;
+use crate::domain::gdp::AnnualGdp;
 use crate::domain::key_vessel::KeyVessel;
 use crate::domain::plan::EmergencyPlan;
 use crate::domain::rescue_team::RescueTeam;
@@ -264,6 +265,34 @@ impl StateRow for KeyVesselRow {
     }
 }
 
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct AnnualGdpRow {
+        /// The year, as the aggregate's id.
+        pub gdp_id: String,
+        pub year: i32,
+        pub state: Json<AnnualGdp>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(AnnualGdpRow, "annual_gdp", key(gdp_id));
+
+impl StateRow for AnnualGdpRow {
+    type State = AnnualGdp;
+
+    fn state_mut(&mut self) -> &mut AnnualGdp {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.gdp_id = self.state.0.year.to_string();
+        self.year = self.state.0.year;
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
 /// Adds this context's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
@@ -275,5 +304,6 @@ pub fn register(registry: &mut Registry) {
         .add(StateModel::<AccidentRow>::new())
         .add(StateModel::<DisasterEventRow>::new())
         .add(StateModel::<FiveStopOrderRow>::new())
-        .add(StateModel::<KeyVesselRow>::new());
+        .add(StateModel::<KeyVesselRow>::new())
+        .add(StateModel::<AnnualGdpRow>::new());
 }

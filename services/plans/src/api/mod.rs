@@ -2,6 +2,7 @@
 //! aggregate through the shared pipeline.
 
 mod accidents;
+mod gdp;
 pub mod resources;
 mod typhoon;
 
@@ -23,6 +24,7 @@ use crate::domain::accident::Accident;
 use crate::domain::disaster_event::DisasterEvent;
 use crate::domain::drill::{Drill, RecordDrill};
 use crate::domain::five_stop::FiveStopOrder;
+use crate::domain::gdp::AnnualGdp;
 use crate::domain::key_vessel::KeyVessel;
 use crate::domain::plan::{Draft, DrillFinding, EmergencyPlan, PlanCommand};
 use crate::domain::rescue_team::{Establish, RescueTeam, TeamCommand};
@@ -59,6 +61,7 @@ pub struct PlansApi {
     disaster_events: Repository<DisasterEvent>,
     orders: Repository<FiveStopOrder>,
     vessels: Repository<KeyVessel>,
+    gdp: Repository<AnnualGdp>,
 }
 
 impl PlansApi {
@@ -73,7 +76,8 @@ impl PlansApi {
             accidents: Repository::new(store.clone(), region, settings.clone()),
             disaster_events: Repository::new(store.clone(), region, settings.clone()),
             orders: Repository::new(store.clone(), region, settings.clone()),
-            vessels: Repository::new(store, region, settings),
+            vessels: Repository::new(store.clone(), region, settings.clone()),
+            gdp: Repository::new(store, region, settings),
         })
     }
 
@@ -879,5 +883,19 @@ impl PlansService for PlansGrpc {
         request: Request<pb::GetKeyVesselRequest>,
     ) -> Result<Response<pb::KeyVessel>, Status> {
         self.0.get_key_vessel(request).await
+    }
+
+    async fn record_annual_gdp(
+        &self,
+        request: Request<pb::RecordAnnualGdpRequest>,
+    ) -> Result<Response<pb::AnnualGdpCommandResponse>, Status> {
+        self.0.record_annual_gdp(request).await
+    }
+
+    async fn get_annual_gdp(
+        &self,
+        request: Request<pb::GetAnnualGdpRequest>,
+    ) -> Result<Response<pb::AnnualGdp>, Status> {
+        self.0.get_annual_gdp(request).await
     }
 }

@@ -8,6 +8,7 @@ use crate::domain::accident::Accident;
 use crate::domain::disaster_event::DisasterEvent;
 use crate::domain::drill::Drill;
 use crate::domain::five_stop::FiveStopOrder;
+use crate::domain::gdp::AnnualGdp;
 use crate::domain::key_vessel::KeyVessel;
 use crate::domain::plan::EmergencyPlan;
 use crate::domain::rescue_team::RescueTeam;
@@ -229,6 +230,27 @@ pub fn respond_key_vessel(
 ) -> Response<pb::KeyVesselCommandResponse> {
     Response::new(pb::KeyVesselCommandResponse {
         vessel: Some(key_vessel(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn annual_gdp(state: &AnnualGdp, version: u64) -> pb::AnnualGdp {
+    let latest = state.entries.last().cloned().unwrap_or_default();
+    pb::AnnualGdp {
+        name: format!("annualGdp/{}", state.year),
+        year: state.year,
+        gdp_wan_yuan: latest.gdp_wan_yuan,
+        source: latest.source,
+        entries: state.entries.clone(),
+        version,
+    }
+}
+
+pub fn respond_annual_gdp(
+    committed: Committed<AnnualGdp>,
+) -> Response<pb::AnnualGdpCommandResponse> {
+    Response::new(pb::AnnualGdpCommandResponse {
+        gdp: Some(annual_gdp(&committed.state, committed.version)),
         commit: Some(committed.commit),
     })
 }

@@ -3,13 +3,14 @@
 //! shelters ([`shelter`]), the rescue teams ([`rescue_team`]), the training campaigns
 //! ([`training`]), the work-safety accidents ([`accident`]) with their grading rules, and
 //! typhoon season: disaster events ([`disaster_event`]), five-stop orders ([`five_stop`]) and
-//! key vessels ([`key_vessel`]).
+//! key vessels ([`key_vessel`]), and the district's GDP per year ([`gdp`]) that T3 divides by.
 
 pub mod accident;
 pub mod disaster_event;
 pub mod drill;
 pub mod drill_minimums;
 pub mod five_stop;
+pub mod gdp;
 pub mod key_vessel;
 pub mod plan;
 pub mod rescue_team;

@@ -115,6 +115,28 @@ pub const TRAINING_TARGETS: RuleBook<TrainingTargets> = RuleBook {
     }],
 };
 
+/// The district's yearly targets that are counts or shares of the plans context's records.
+#[derive(Debug)]
+pub struct DistrictTargets {
+    /// Shelters newly certified 规范化 in a year (T5).
+    pub shelters_certified_per_year: u32,
+    /// The least 修编率 of the special plans (T10).
+    pub special_plan_revision_rate: f64,
+}
+
+pub const DISTRICT_TARGETS: RuleBook<DistrictTargets> = RuleBook {
+    subject: "district targets",
+    versions: &[Version {
+        // The district's 2023 work plan: 新增规范化避灾安置场所5个; 专项应急预案修编率达90%以上.
+        name: "district-targets-2023-01-01",
+        effective_from: (2023, 1, 1),
+        rules: DistrictTargets {
+            shelters_certified_per_year: 5,
+            special_plan_revision_rate: 0.9,
+        },
+    }],
+};
+
 /// The least deaths, serious injuries and direct loss (fen) that make an accident a grade.
 #[derive(Debug)]
 pub struct GradeThreshold {

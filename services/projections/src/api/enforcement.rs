@@ -8,7 +8,7 @@ use hl_domain::access::require_district_reader;
 use hl_domain::clock::local_date;
 use hl_enforcement::api::{INSPECTION_PLANS, resources};
 use hl_enforcement::domain::inspection::Inspection;
-use hl_enforcement::domain::plan::{InspectionPlan, coverage, share};
+use hl_enforcement::domain::plan::{coverage, share};
 use hl_enforcement::read_models::cases::CaseRow;
 use hl_enforcement::read_models::inspections::InspectionRow;
 use hl_enforcement::read_models::planning::PlanRow;
@@ -158,22 +158,13 @@ pub async fn get_plan_coverage(
         return Err(ServiceError::not_found(format!("{INSPECTION_PLANS}/{plan_id}")).into());
     };
     let plan = plan.state.0;
-    // Visits completed in the plan's year, by the moment asked about.
-    let completed: Vec<Inspection> = rows::<InspectionRow>(shared)
-        .await?
-        .into_iter()
-        .map(|row| row.state.0)
-        .filter(|inspection| {
-            inspection
-                .completed_at
-                .is_some_and(|at| at <= as_of && local_date(at).year() == plan.year)
-        })
-        .collect();
+    let completed = completed_in_year(shared, plan.year, as_of).await?;
     let coverage = coverage(
         &plan,
         completed.iter().map(|visit| visit.enterprise_id.as_str()),
     );
-    let (mines, consulted) = expert_consultations(shared, &plan, as_of, &completed).await?;
+    let (mines, consulted) = expert_consultations(shared, plan.year, as_of, &completed).await?;
+    let (mines, consulted) = (mines.len() as u32, consulted.len() as u32);
     let grades = coverage
         .grades
         .iter()
@@ -203,18 +194,38 @@ pub async fn get_plan_coverage(
 
 /// T14: the district's non-coal mines in the registry (on the day asked about, within the plan's
 /// year), and how many of them had a completed expert consultation that year.
-async fn expert_consultations(
+/// The inspections completed in a year by a moment.
+pub(super) async fn completed_in_year(
     shared: &Shared,
-    plan: &InspectionPlan,
+    year: i32,
+    as_of: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Inspection>, Status> {
+    Ok(rows::<InspectionRow>(shared)
+        .await?
+        .into_iter()
+        .map(|row| row.state.0)
+        .filter(|inspection| {
+            inspection
+                .completed_at
+                .is_some_and(|at| at <= as_of && local_date(at).year() == year)
+        })
+        .collect())
+}
+
+/// T14: the district's non-coal mines on the day read (the year's last day at most), and those
+/// of them with a completed expert consultation (专家会诊) among `completed`, by credit code.
+pub(super) async fn expert_consultations(
+    shared: &Shared,
+    year: i32,
     as_of: chrono::DateTime<chrono::Utc>,
     completed: &[Inspection],
-) -> Result<(u32, u32), Status> {
-    let year_end = chrono::NaiveDate::from_ymd_opt(plan.year, 12, 31).unwrap_or_default();
+) -> Result<(Vec<String>, Vec<String>), Status> {
+    let year_end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
     let day = local_date(as_of).min(year_end);
     let enterprises = reader::enterprises_on(&shared.database, shared.generation(), day)
         .await
         .map_err(database_error)?;
-    let mines: Vec<&str> = enterprises
+    let mines: Vec<String> = enterprises
         .iter()
         .filter(|(_, enterprise)| {
             enterprise
@@ -222,7 +233,7 @@ async fn expert_consultations(
                 .industries
                 .contains(&(Industry::NonCoalMine as i32))
         })
-        .map(|(id, _)| id.as_str())
+        .map(|(id, _)| id.clone())
         .collect();
     let consulted = mines
         .iter()
@@ -232,8 +243,9 @@ async fn expert_consultations(
                     && visit.inspection_type == InspectionType::ExpertConsultation
             })
         })
-        .count();
-    Ok((mines.len() as u32, consulted as u32))
+        .cloned()
+        .collect();
+    Ok((mines, consulted))
 }
 
 pub async fn list_case_file_grades(

@@ -743,6 +743,13 @@ impl LedgerService for LedgerGrpc {
         super::disasters::get_disaster_response(&self.0, request).await
     }
 
+    async fn get_targets(
+        &self,
+        request: Request<pb::GetTargetsRequest>,
+    ) -> Result<Response<pb::Targets>, Status> {
+        super::targets::get_targets(&self.0, request).await
+    }
+
     async fn list_plans(
         &self,
         request: Request<pb::ListPlansRequest>,

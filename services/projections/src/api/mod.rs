@@ -7,6 +7,7 @@
 //! - `plans`: the plan register and 修编率.
 //! - `accidents`: the year's accidents against the year before.
 //! - `disasters`: one disaster event's response, with the key vessels not yet secured.
+//! - `targets`: T1–T16 for a year, each read by its own query, with its lineage.
 //! - `records`: read-model rows and reconciliation results as API messages.
 //! - `admin`: ProjectionAdminService, the status and rebuild of the read models.
 
@@ -19,6 +20,7 @@ mod ledger;
 mod plans;
 mod records;
 mod responsibility;
+mod targets;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

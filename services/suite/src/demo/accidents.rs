@@ -1,6 +1,7 @@
 //! The demo's work-safety accidents: two in the year before (two deaths at the shipyard, a fall
 //! with serious injuries at a cold store) and one this year (one death at the seafood cold
-//! store), so T1–T4 show the year against the year before.
+//! store), so T1–T4 show the year against the year before; and the two years' GDP, so T3 has a
+//! rate. The GDP figures are made up for the demo and say so in their source.
 
 use chrono::{Datelike, NaiveDate};
 use hl_proto::plans::v1 as pb;
@@ -65,6 +66,18 @@ impl Demo {
             };
             self.plans
                 .record_accident(self.request(record, Who::Inspector))
+                .await?;
+        }
+        for (year, gdp_wan_yuan) in [(this_year - 1, 6_120_000), (this_year, 6_480_000)] {
+            let gdp = pb::RecordAnnualGdpRequest {
+                request_id: self.next_request_id(),
+                year,
+                gdp_wan_yuan,
+                source: "演示数据（非官方统计）".into(),
+                reason: String::new(),
+            };
+            self.plans
+                .record_annual_gdp(self.request(gdp, Who::Administrator))
                 .await?;
         }
         Ok(())

@@ -457,7 +457,8 @@ async fn print_plans(demo: &Demo, ledger: &mut LedgerServiceClient<Channel>) -> 
         training.shipyard_contractors
     );
     print_accidents(demo, ledger, year).await?;
-    print_typhoon(demo, ledger).await
+    print_typhoon(demo, ledger).await?;
+    print_targets(demo, ledger, year).await
 }
 
 /// T1, T2 and T4: the year's accidents against the same days of the year before.
@@ -539,5 +540,53 @@ async fn print_typhoon(
         response.not_secured.len(),
         loose.join(", ")
     );
+    Ok(())
+}
+
+/// The year's targets, T1 to T16, one line each.
+async fn print_targets(
+    demo: &Demo,
+    ledger: &mut LedgerServiceClient<Channel>,
+    year: i32,
+) -> Result<(), Status> {
+    let targets = ledger
+        .get_targets(demo.request(
+            pb::GetTargetsRequest {
+                year,
+                ..Default::default()
+            },
+            Who::Administrator,
+        ))
+        .await?
+        .into_inner();
+    println!("  Targets of {year} (T1–T16), each with the records it counts:");
+    for target in &targets.targets {
+        let status = match target.status() {
+            pb::TargetStatus::Met => "met",
+            pb::TargetStatus::NotMet => "NOT MET",
+            pb::TargetStatus::NotYetDue => "not yet due",
+            pb::TargetStatus::NotBuilt => "not built yet",
+            pb::TargetStatus::AwaitingData => "awaiting data",
+            pb::TargetStatus::Unspecified => "?",
+        };
+        let number = |value: Option<f64>| match (value, target.unit.as_str()) {
+            (None, _) => "—".to_string(),
+            (Some(share), "share") => percent(Some(share)),
+            (Some(value), _) if value.fract() == 0.0 => format!("{value}"),
+            (Some(value), _) => format!("{value:.4}"),
+        };
+        let against = match target.year_before {
+            Some(before) => format!("{} the same days of the year before", number(Some(before))),
+            None => number(target.target),
+        };
+        println!(
+            "    {:<4} {}: {} against {against}, {}; {} counted",
+            target.code,
+            target.title,
+            number(target.figure),
+            status,
+            target.counted.len()
+        );
+    }
     Ok(())
 }

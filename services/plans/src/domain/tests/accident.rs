@@ -170,3 +170,62 @@ fn only_the_government_records_an_accident_and_only_after_it_happened() {
         .unwrap();
     assert_eq!(accident.revisions[0].revised_by, inspector().id);
 }
+
+mod gdp {
+    use super::*;
+    use crate::domain::gdp::{AnnualGdp, RecordGdp};
+
+    fn record(gdp_wan_yuan: i64, source: &str, reason: &str) -> RecordGdp {
+        RecordGdp {
+            region: "330903".into(),
+            year: 2025,
+            gdp_wan_yuan,
+            source: source.into(),
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn a_years_gdp_is_revised_only_with_a_reason_and_every_entry_stays() {
+        let new = Given::<AnnualGdp>::new("2025");
+        assert_eq!(
+            reason(new.when(
+                &record(6_120_000, "统计公报", ""),
+                &enterprise(),
+                noon("2026-03-01")
+            )),
+            "GOVERNMENT_ROLE_REQUIRED"
+        );
+        let mut gdp = new.given(
+            &record(6_120_000, "统计公报", ""),
+            &administrator(),
+            noon("2026-03-01"),
+        );
+        assert_eq!(gdp.gdp_yi_yuan(), Some(612.0));
+        assert_eq!(
+            reason(gdp.when(
+                &record(6_120_000, "统计公报", "复核"),
+                &administrator(),
+                noon("2026-04-01")
+            )),
+            "GDP_UNCHANGED"
+        );
+        assert_eq!(
+            reason(gdp.when(
+                &record(6_200_000, "统计年鉴", ""),
+                &administrator(),
+                noon("2026-04-01")
+            )),
+            "INVALID_ARGUMENT"
+        );
+        gdp.then(
+            &record(6_200_000, "统计年鉴", "统计局修订"),
+            &administrator(),
+            noon("2026-09-01"),
+        )
+        .unwrap();
+        assert_eq!(gdp.gdp_wan_yuan(), Some(6_200_000));
+        assert_eq!(gdp.entries.len(), 2, "the first figure stays on the record");
+        assert_eq!(gdp.entries[1].reason, "统计局修订");
+    }
+}

@@ -1,0 +1,556 @@
+//! The bureau's targets (T1–T16 of the work plan) for a year as of a day, in one answer. Each
+//! figure is read by the query that answers it in full, asked here as the caller, so a target
+//! and its own query can never disagree; this module only lines them up, holds each against its
+//! target and keeps its lineage. A target whose records are not kept yet says so, with no figure.
+
+use chrono::NaiveDate;
+use hl_domain::access::require_district_reader;
+use hl_plans::domain::disaster_event::DisasterEvent;
+use hl_plans::domain::gdp::AnnualGdp;
+use hl_plans::domain::rules::DISTRICT_TARGETS;
+use hl_plans::read_models::{AnnualGdpRow, DisasterEventRow};
+use hl_proto::common::v1::Actor;
+use hl_proto::ledger::v1 as pb;
+use hl_proto::ledger::v1::TargetStatus;
+use hl_proto::plans::v1::{DisasterKind, PlanLayer};
+use hl_proto::responsibility::v1::{SafetyItemKind, SafetyItemStatus};
+use hl_runtime::pagination::MAX_PAGE_SIZE;
+use hl_runtime::{ServiceError, Violations, caller};
+use tonic::{Request, Response, Status};
+
+use super::{Shared, YearAsOf, database_error, freshness, year_as_of};
+use crate::reader;
+use crate::reconciliation::ratio;
+
+/// The year read: its days, whether it is over, and who asks.
+struct Reading<'a> {
+    shared: &'a Shared,
+    actor: Actor,
+    year: i32,
+    days: YearAsOf,
+}
+
+impl Reading<'_> {
+    /// A request to one of the ledger's own queries, as the caller.
+    fn ask<T>(&self, body: T) -> Request<T> {
+        let mut request = Request::new(body);
+        request.extensions_mut().insert(self.actor.clone());
+        request
+    }
+
+    fn over(&self) -> bool {
+        self.days.day >= self.days.last_day
+    }
+
+    /// A target reached by meeting it once (a count or share up to its target): met once
+    /// reached, not met when the year ended short, not yet due before.
+    fn reached(&self, reached: bool) -> TargetStatus {
+        if reached {
+            TargetStatus::Met
+        } else if self.over() {
+            TargetStatus::NotMet
+        } else {
+            TargetStatus::NotYetDue
+        }
+    }
+
+    fn day(&self) -> Option<hl_proto::common::v1::Date> {
+        Some(self.days.day.into())
+    }
+}
+
+fn target(code: &str, title: &str, unit: &str, source: &str) -> pb::TargetReading {
+    pb::TargetReading {
+        code: code.into(),
+        title: title.into(),
+        unit: unit.into(),
+        source: source.into(),
+        ..pb::TargetReading::default()
+    }
+}
+
+/// A target whose records are not kept yet: no figure, and why.
+fn not_built(code: &str, title: &str, note: &str) -> pb::TargetReading {
+    pb::TargetReading {
+        status: TargetStatus::NotBuilt as i32,
+        note: note.into(),
+        ..target(code, title, "", "")
+    }
+}
+
+pub async fn get_targets(
+    shared: &Shared,
+    request: Request<pb::GetTargetsRequest>,
+) -> Result<Response<pb::Targets>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    let days = year_as_of(&mut violations, body.year, body.day.as_ref());
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let reading = Reading {
+        shared,
+        actor,
+        year: body.year,
+        days,
+    };
+    let mut targets = accidents(&reading).await?;
+    targets.push(shelters(&reading).await?);
+    targets.push(disaster_deaths(&reading).await?);
+    targets.push(not_built(
+        "T7",
+        "不发生较大及以上森林火灾",
+        "forest fires are recorded as disaster events, but their grade (burned area) is not recorded yet",
+    ));
+    targets.extend(teams(&reading).await?);
+    targets.push(special_plans(&reading).await?);
+    targets.push(emergency_centres(&reading).await?);
+    targets.push(training(&reading).await?);
+    targets.push(not_built(
+        "T13",
+        "涉氨制冷企业氨气泄漏报警装置检测率100%",
+        "the alarm devices and their tests are on the record, but their yearly test rate is not computed yet; LedgerService/ListDiscrepancies lists each device past its test (D8)",
+    ));
+    targets.push(expert_consultations(&reading).await?);
+    targets.push(major_issues(&reading).await?);
+    targets.push(not_built(
+        "T16",
+        "上级挂牌督办事项按期销号",
+        "items listed by a higher authority are not recorded as such yet",
+    ));
+    Ok(Response::new(pb::Targets {
+        year: reading.year,
+        day: reading.day(),
+        targets,
+        freshness: Some(freshness(shared)),
+    }))
+}
+
+/// T1, T2, T4 from the accident totals, and T3 from them and the two years' GDP.
+async fn accidents(reading: &Reading<'_>) -> Result<Vec<pb::TargetReading>, Status> {
+    let totals = super::accidents::get_accident_totals(
+        reading.shared,
+        reading.ask(pb::GetAccidentTotalsRequest {
+            year: reading.year,
+            day: reading.day(),
+        }),
+    )
+    .await?
+    .into_inner();
+    let source = "LedgerService/GetAccidentTotals";
+    let this_year = totals.this_year.clone().unwrap_or_default();
+    let year_before = totals.year_before.clone().unwrap_or_default();
+    let compared = |mut target: pb::TargetReading, now: f64, before: f64, status| {
+        target.figure = Some(now);
+        target.year_before = Some(before);
+        target.target = Some(before);
+        target.status = status as i32;
+        target.counted = this_year.counted.clone();
+        target.out_of = year_before.counted.clone();
+        target
+    };
+    let t1 = compared(
+        target("T1", "生产安全事故起数同比下降", "accidents", source),
+        f64::from(this_year.accidents),
+        f64::from(year_before.accidents),
+        totals.fewer_accidents(),
+    );
+    let t2 = compared(
+        target("T2", "生产安全事故死亡人数同比下降", "deaths", source),
+        f64::from(this_year.deaths),
+        f64::from(year_before.deaths),
+        totals.fewer_deaths(),
+    );
+    let t3 = deaths_per_gdp(reading, &this_year, &year_before).await?;
+    let mut t4 = target("T4", "不发生较大及以上生产安全事故", "accidents", source);
+    t4.figure = Some(totals.relatively_major_or_worse.len() as f64);
+    t4.target = Some(0.0);
+    t4.status = totals.no_relatively_major_accident;
+    t4.counted = totals.relatively_major_or_worse.clone();
+    Ok(vec![t1, t2, t3, t4])
+}
+
+/// T3: deaths per 亿元 of the year's GDP, against the same days of the year before over that
+/// year's GDP. Without either year's GDP there is no figure; it is settled when the year ends.
+async fn deaths_per_gdp(
+    reading: &Reading<'_>,
+    this_year: &pb::AccidentPeriod,
+    year_before: &pb::AccidentPeriod,
+) -> Result<pb::TargetReading, Status> {
+    let mut t3 = target(
+        "T3",
+        "亿元GDP生产安全事故死亡率同比下降",
+        "deaths per 亿元 GDP",
+        "LedgerService/GetAccidentTotals, PlansService/GetAnnualGdp",
+    );
+    let rows =
+        reader::all_rows::<AnnualGdpRow>(&reading.shared.database, reading.shared.generation())
+            .await
+            .map_err(database_error)?;
+    let gdp_of = |year: i32| -> Option<&AnnualGdp> {
+        rows.iter()
+            .map(|row| &row.state.0)
+            .find(|gdp| gdp.year == year)
+    };
+    let rate = |period: &pb::AccidentPeriod, gdp: Option<&AnnualGdp>| {
+        gdp.and_then(AnnualGdp::gdp_yi_yuan)
+            .map(|yi_yuan| f64::from(period.deaths) / yi_yuan)
+    };
+    let (now, gdp_now) = (reading.year, gdp_of(reading.year));
+    let gdp_before = gdp_of(now - 1);
+    t3.figure = rate(this_year, gdp_now);
+    t3.year_before = rate(year_before, gdp_before);
+    t3.target = t3.year_before;
+    t3.counted = this_year.counted.clone();
+    t3.out_of = year_before.counted.clone();
+    for (year, gdp) in [(now, gdp_now), (now - 1, gdp_before)] {
+        if gdp.is_some() {
+            t3.counted.push(format!("annualGdp/{year}"));
+        }
+    }
+    let missing: Vec<String> = [(now, gdp_now), (now - 1, gdp_before)]
+        .into_iter()
+        .filter(|(_, gdp)| gdp.is_none())
+        .map(|(year, _)| year.to_string())
+        .collect();
+    t3.status = match (t3.figure, t3.year_before) {
+        (Some(figure), Some(before)) if reading.over() => {
+            if figure < before || figure == 0.0 {
+                TargetStatus::Met
+            } else {
+                TargetStatus::NotMet
+            }
+        }
+        (Some(_), Some(_)) => TargetStatus::NotYetDue,
+        _ => {
+            t3.note = format!(
+                "the GDP of {} is not entered yet (PlansService/RecordAnnualGdp)",
+                missing.join(" and ")
+            );
+            TargetStatus::AwaitingData
+        }
+    } as i32;
+    Ok(t3)
+}
+
+/// T5: the shelters certified 规范化 in the year.
+async fn shelters(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+    let listed = super::plans::list_shelters(
+        reading.shared,
+        reading.ask(pb::ListSheltersRequest {
+            page_size: 1,
+            year: reading.year,
+            day: reading.day(),
+            ..pb::ListSheltersRequest::default()
+        }),
+    )
+    .await?
+    .into_inner();
+    let rules = DISTRICT_TARGETS.in_force(reading.days.last_day);
+    let wanted = rules.rules.shelters_certified_per_year;
+    let mut t5 = target(
+        "T5",
+        "新增规范化避灾安置场所",
+        "shelters",
+        "LedgerService/ListShelters",
+    );
+    t5.figure = Some(f64::from(listed.certified_in_year));
+    t5.target = Some(f64::from(wanted));
+    t5.status = reading.reached(listed.certified_in_year >= wanted) as i32;
+    t5.counted = listed.certified_in_year_shelters;
+    t5.note = rules.name.to_string();
+    Ok(t5)
+}
+
+/// T6: the deaths the year's typhoons and floods caused, by their latest situation reports up to
+/// the day.
+async fn disaster_deaths(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+    let rows =
+        reader::all_rows::<DisasterEventRow>(&reading.shared.database, reading.shared.generation())
+            .await
+            .map_err(database_error)?;
+    let YearAsOf { first_day, day, .. } = reading.days;
+    let events: Vec<&DisasterEvent> = rows
+        .iter()
+        .map(|row| &row.state.0)
+        .filter(|event| matches!(event.kind, DisasterKind::Typhoon | DisasterKind::Flood))
+        .filter(|event| declared_on(event).is_some_and(|on| (first_day..=day).contains(&on)))
+        .collect();
+    let deaths: u32 = events
+        .iter()
+        .map(|event| {
+            event
+                .situation_reports
+                .iter()
+                .rev()
+                .find(|report| reported_on(report).is_some_and(|on| on <= day))
+                .map_or(0, |report| report.deaths)
+        })
+        .sum();
+    let mut t6 = target(
+        "T6",
+        "台风、洪涝灾害不发生人员死亡",
+        "deaths",
+        "PlansService/GetDisasterEvent",
+    );
+    t6.figure = Some(f64::from(deaths));
+    t6.target = Some(0.0);
+    t6.status = if deaths > 0 {
+        TargetStatus::NotMet
+    } else {
+        reading.reached(reading.over())
+    } as i32;
+    t6.counted = events
+        .iter()
+        .map(|event| format!("disasterEvents/{}", event.disaster_event_id))
+        .collect();
+    t6.note = "each typhoon and flood declared in the year, by its latest situation report".into();
+    Ok(t6)
+}
+
+fn declared_on(event: &DisasterEvent) -> Option<NaiveDate> {
+    let at = event.timeline.first()?.at?;
+    hl_proto::instant(&at).map(hl_domain::clock::local_date)
+}
+
+fn reported_on(report: &hl_proto::plans::v1::SituationReport) -> Option<NaiveDate> {
+    let at = report.as_of?;
+    hl_proto::instant(&at).map(hl_domain::clock::local_date)
+}
+
+/// T8 and T9 from the team coverage on the day.
+async fn teams(reading: &Reading<'_>) -> Result<Vec<pb::TargetReading>, Status> {
+    let coverage = super::plans::get_team_coverage(
+        reading.shared,
+        reading.ask(pb::GetTeamCoverageRequest { day: reading.day() }),
+    )
+    .await?
+    .into_inner();
+    let source = "LedgerService/GetTeamCoverage";
+    let mut t8 = target("T8", "区级综合性应急救援队伍组建率100%", "share", source);
+    let established = coverage.district_team_established;
+    t8.figure = Some(if established { 1.0 } else { 0.0 });
+    t8.target = Some(1.0);
+    t8.status = reading.reached(established) as i32;
+    t8.counted = coverage.district_teams.clone();
+    let mut t9 = target(
+        "T9",
+        "乡镇（街道）综合性应急救援队伍覆盖率100%",
+        "share",
+        source,
+    );
+    t9.figure = coverage.coverage;
+    t9.target = Some(1.0);
+    t9.status = match coverage.coverage {
+        Some(share) => reading.reached(share >= 1.0),
+        None => TargetStatus::AwaitingData,
+    } as i32;
+    t9.counted = coverage
+        .townships
+        .iter()
+        .filter(|township| township.covered)
+        .flat_map(|township| township.teams.iter().cloned())
+        .collect();
+    t9.out_of = coverage
+        .townships
+        .iter()
+        .map(|township| format!("townships/{}", township.township_code))
+        .collect();
+    Ok(vec![t8, t9])
+}
+
+/// T10: 修编率 of the special plans on the day.
+async fn special_plans(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+    let listed = super::plans::list_plans(
+        reading.shared,
+        reading.ask(pb::ListPlansRequest {
+            page_size: 1,
+            layer: PlanLayer::Special as i32,
+            day: reading.day(),
+            ..pb::ListPlansRequest::default()
+        }),
+    )
+    .await?
+    .into_inner();
+    let rules = DISTRICT_TARGETS.in_force(reading.days.last_day);
+    let wanted = rules.rules.special_plan_revision_rate;
+    let mut t10 = target(
+        "T10",
+        "专项应急预案修编率达90%以上",
+        "share",
+        "LedgerService/ListPlans",
+    );
+    t10.target = Some(wanted);
+    t10.note = rules.name.to_string();
+    let special = listed
+        .revision_rates
+        .into_iter()
+        .find(|rate| rate.layer == PlanLayer::Special as i32);
+    match special.and_then(|rate| rate.rate.map(|share| (share, rate))) {
+        Some((share, rate)) => {
+            t10.figure = Some(share);
+            t10.status = reading.reached(share >= wanted) as i32;
+            t10.counted = rate.revised_plans;
+            t10.out_of = rate.plans_in_scope;
+        }
+        None => {
+            t10.status = TargetStatus::AwaitingData as i32;
+            t10.note = format!("{}; no special plan is in scope", rules.name);
+        }
+    }
+    Ok(t10)
+}
+
+/// T11: the townships whose emergency centre is to standard on the day.
+async fn emergency_centres(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+    let listed = super::responsibility::list_emergency_centres(
+        reading.shared,
+        reading.ask(pb::ListEmergencyCentresRequest {
+            page_size: MAX_PAGE_SIZE as i32,
+            day: reading.day(),
+            ..pb::ListEmergencyCentresRequest::default()
+        }),
+    )
+    .await?
+    .into_inner();
+    let mut t11 = target(
+        "T11",
+        "乡镇（街道）应急指挥场所、值班队伍、装备配备100%达标",
+        "share",
+        "LedgerService/ListEmergencyCentres",
+    );
+    t11.figure = listed.to_standard_share;
+    t11.target = Some(1.0);
+    t11.status = match listed.to_standard_share {
+        Some(share) => reading.reached(share >= 1.0),
+        None => TargetStatus::AwaitingData,
+    } as i32;
+    let township = |centre: &pb::CentreReadiness| format!("townships/{}", centre.township_code);
+    t11.counted = listed
+        .centres
+        .iter()
+        .filter(|centre| centre.to_standard)
+        .map(township)
+        .collect();
+    t11.out_of = listed.centres.iter().map(township).collect();
+    Ok(t11)
+}
+
+/// T12: the distinct persons the year's campaigns trained.
+async fn training(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+    let totals = super::plans::get_training_totals(
+        reading.shared,
+        reading.ask(pb::GetTrainingTotalsRequest {
+            year: reading.year,
+            day: reading.day(),
+        }),
+    )
+    .await?
+    .into_inner();
+    let mut t12 = target(
+        "T12",
+        "安全生产培训不少于7000人",
+        "persons",
+        "LedgerService/GetTrainingTotals",
+    );
+    t12.figure = Some(f64::from(totals.trained));
+    t12.target = Some(f64::from(totals.target));
+    t12.status = reading.reached(totals.target_met) as i32;
+    t12.counted = totals
+        .campaigns
+        .iter()
+        .map(|campaign| campaign.campaign.clone())
+        .collect();
+    t12.note = format!(
+        "{}; each person once, however many campaigns trained them",
+        totals.rule_version
+    );
+    Ok(t12)
+}
+
+/// T14: the district's non-coal mines with a completed expert consultation in the year.
+async fn expert_consultations(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+    let as_of = end_of(reading.days.day);
+    let completed =
+        super::enforcement::completed_in_year(reading.shared, reading.year, as_of).await?;
+    let (mines, consulted) =
+        super::enforcement::expert_consultations(reading.shared, reading.year, as_of, &completed)
+            .await?;
+    let mut t14 = target(
+        "T14",
+        "非煤矿山专家会诊覆盖率100%",
+        "share",
+        "LedgerService/GetPlanCoverage",
+    );
+    t14.figure = ratio(consulted.len() as u32, mines.len() as u32);
+    t14.target = Some(1.0);
+    t14.status = match t14.figure {
+        Some(share) => reading.reached(share >= 1.0),
+        None => TargetStatus::AwaitingData,
+    } as i32;
+    let enterprise = |id: &String| format!("enterprises/{id}");
+    t14.counted = consulted.iter().map(enterprise).collect();
+    t14.out_of = mines.iter().map(enterprise).collect();
+    Ok(t14)
+}
+
+/// The last moment of a day in the district.
+fn end_of(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    let next = day.succ_opt().unwrap_or(day);
+    hl_domain::clock::local_instant(next, chrono::NaiveTime::MIN)
+        - chrono::Duration::milliseconds(1)
+}
+
+/// T15: the year's major problems closed out (销号) by the day, every page of them.
+async fn major_issues(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+    let (mut counted, mut out_of) = (Vec::new(), Vec::new());
+    let mut page_token = String::new();
+    loop {
+        let page = super::responsibility::list_safety_items(
+            reading.shared,
+            reading.ask(pb::ListSafetyItemsRequest {
+                page_size: MAX_PAGE_SIZE as i32,
+                page_token: page_token.clone(),
+                kind: SafetyItemKind::MajorIssue as i32,
+                year: reading.year,
+                day: reading.day(),
+                ..pb::ListSafetyItemsRequest::default()
+            }),
+        )
+        .await?
+        .into_inner();
+        for row in &page.items {
+            let Some(item) = &row.item else { continue };
+            let name = format!("safetyItems/{}", item.item_id);
+            let closed_by_day = item.status == SafetyItemStatus::ClosedOut as i32
+                && item
+                    .closed_out_on
+                    .as_ref()
+                    .and_then(hl_proto::common::v1::Date::to_naive)
+                    .is_some_and(|on| on <= reading.days.day);
+            if closed_by_day {
+                counted.push(name.clone());
+            }
+            out_of.push(name);
+        }
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    let mut t15 = target(
+        "T15",
+        "重大安全生产问题清单全部销号",
+        "share",
+        "LedgerService/ListSafetyItems",
+    );
+    t15.figure = ratio(counted.len() as u32, out_of.len() as u32);
+    t15.target = Some(1.0);
+    t15.status = match t15.figure {
+        Some(share) => reading.reached(share >= 1.0),
+        None => TargetStatus::AwaitingData,
+    } as i32;
+    t15.counted = counted;
+    t15.out_of = out_of;
+    Ok(t15)
+}
