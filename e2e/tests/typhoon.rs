@@ -365,3 +365,96 @@ async fn a_typhoon_is_met_with_a_five_stop_order_and_secured_vessels_then_lifted
     assert_eq!(levels, [ResponseLevel::Iv as i32, ResponseLevel::Ii as i32]);
     assert_eq!(response.orders[0].checks.len(), 1);
 }
+
+#[tokio::test]
+async fn the_targets_count_typhoon_deaths_and_forest_fires_by_grade_and_await_the_gdp() {
+    let nats = NatsServer::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let suite = Suite::without_demo(&nats.url(), &unique_namespace(), data_dir.path(), None).await;
+    let channel = suite.channel().await;
+    let mut plans = PlansServiceClient::new(channel.clone());
+    let ledger = LedgerServiceClient::new(channel);
+    for (disaster_event_id, kind) in [
+        ("haikui", DisasterKind::Typhoon),
+        ("taohua-fire", DisasterKind::ForestFire),
+    ] {
+        plans
+            .declare_disaster_event(by_inspector(pb::DeclareDisasterEventRequest {
+                request_id: format!("declare-{disaster_event_id}"),
+                disaster_event_id: disaster_event_id.into(),
+                kind: kind as i32,
+                title: disaster_event_id.into(),
+                level: ResponseLevel::Iii as i32,
+                reason: "预警".into(),
+                occurred_at: minutes_ago(60),
+            }))
+            .await
+            .expect("declare");
+    }
+    let report = |name: &str, deaths, burned_area_square_metres| {
+        by_inspector(pb::ReportDisasterSituationRequest {
+            request_id: format!("report-{name}"),
+            name: format!("disasterEvents/{name}"),
+            deaths,
+            burned_area_square_metres,
+            occurred_at: minutes_ago(30),
+            ..Default::default()
+        })
+    };
+    let typhoon_burns = plans
+        .report_disaster_situation(report("haikui", 1, 5_000))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&typhoon_burns), ["burned_area_square_metres"]);
+    plans
+        .report_disaster_situation(report("haikui", 1, 0))
+        .await
+        .expect("a death in the typhoon");
+    // 15 hectares burned: 较大 (from 1 hectare).
+    let fire = plans
+        .report_disaster_situation(report("taohua-fire", 0, 150_000))
+        .await
+        .expect("the fire's report")
+        .into_inner()
+        .disaster_event
+        .unwrap();
+    assert_eq!(
+        fire.forest_fire_grade,
+        pb::AccidentGrade::RelativelyMajor as i32
+    );
+
+    let year = chrono::Datelike::year(&hl_testkit::inspections::today());
+    let targets = wait_until("the targets count both events", WAIT, || {
+        let mut ledger = ledger.clone();
+        async move {
+            let targets = ledger
+                .get_targets(by_inspector(ledger::GetTargetsRequest { year, day: None }))
+                .await
+                .ok()?
+                .into_inner()
+                .targets;
+            let counted = |code: &str| {
+                targets
+                    .iter()
+                    .find(|target| target.code == code)
+                    .is_some_and(|target| !target.counted.is_empty())
+            };
+            (counted("T6") && counted("T7")).then_some(targets)
+        }
+    })
+    .await;
+    let by_code = |code: &str| targets.iter().find(|target| target.code == code).unwrap();
+    let t6 = by_code("T6");
+    assert_eq!(t6.counted, ["disasterEvents/haikui"]);
+    assert_eq!(t6.figure, Some(1.0));
+    assert_eq!(t6.status(), ledger::TargetStatus::NotMet);
+    let t7 = by_code("T7");
+    assert_eq!(t7.counted, ["disasterEvents/taohua-fire"]);
+    assert_eq!(t7.figure, Some(1.0));
+    assert_eq!(t7.status(), ledger::TargetStatus::NotMet);
+    // No GDP is entered: T3 has no figure, never a zero.
+    let t3 = by_code("T3");
+    assert_eq!(t3.status(), ledger::TargetStatus::AwaitingData);
+    assert_eq!(t3.figure, None);
+    assert!(t3.note.contains("GDP"), "{}", t3.note);
+}

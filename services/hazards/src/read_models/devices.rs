@@ -9,7 +9,7 @@ use hl_readmodel::{
 };
 use sqlx::AnyConnection;
 
-use crate::domain::alarm_device::{AlarmDevice, AlarmDeviceEvent};
+use crate::domain::alarm_device::{AlarmDevice, AlarmDeviceEvent, next_test_due};
 use hl_domain::clock::local_date;
 
 columns! {
@@ -56,6 +56,21 @@ table!(
     key(device_id, sequence),
     index(at)
 );
+
+impl DeviceRow {
+    /// The result of `last`, its last evidenced test (none without one), and the day its next
+    /// test is due: the domain's rule, read from the rows.
+    pub fn next_test(&self, last: Option<&DeviceTestRow>) -> (AlarmTestResult, Option<NaiveDate>) {
+        let result = last.map_or(AlarmTestResult::Unspecified, |test| test.result);
+        let due = next_test_due(
+            last.map(|test| test.tested_on),
+            result,
+            self.test_interval_days,
+            Some(self.registered_on),
+        );
+        (result, due)
+    }
+}
 
 pub struct DeviceModel;
 

@@ -157,6 +157,7 @@ pub fn respond_accident(committed: Committed<Accident>) -> Response<pb::Accident
 }
 
 pub fn disaster_event(state: &DisasterEvent, version: u64) -> pb::DisasterEvent {
+    let grade = state.forest_fire_grade();
     pb::DisasterEvent {
         name: format!("disasterEvents/{}", state.disaster_event_id),
         disaster_event_id: state.disaster_event_id.clone(),
@@ -169,6 +170,8 @@ pub fn disaster_event(state: &DisasterEvent, version: u64) -> pb::DisasterEvent 
         closed: state.closed_at.is_some(),
         closed_at: state.closed_at.map(hl_proto::timestamp),
         version,
+        forest_fire_grade: grade.map_or(0, |(grade, _)| grade as i32),
+        grading_rule_version: grade.map(|(_, name)| name.to_string()).unwrap_or_default(),
     }
 }
 

@@ -28,6 +28,7 @@ const MAX_INVOLVED: usize = 50;
 /// Bounds of a situation report: far above any disaster, low enough to add up safely.
 const MAX_PERSONS: u32 = 10_000_000;
 const MAX_LOSS_FEN: i64 = 100_000_000_000_000;
+const MAX_AREA_SQUARE_METRES: i64 = 1_000_000_000_000;
 
 type DisasterResponse = Result<Response<pb::DisasterEventCommandResponse>, Status>;
 type OrderResponse = Result<Response<pb::FiveStopOrderCommandResponse>, Status>;
@@ -90,6 +91,7 @@ impl PlansApi {
                 ("deaths", body.deaths),
                 ("missing", body.missing),
                 ("injured", body.injured),
+                ("serious_injuries", body.serious_injuries),
                 ("evacuated", body.evacuated),
             ] {
                 if value > MAX_PERSONS {
@@ -99,11 +101,19 @@ impl PlansApi {
             if !(0..=MAX_LOSS_FEN).contains(&body.direct_loss_fen) {
                 violations.add("direct_loss_fen", format!("0 to {MAX_LOSS_FEN} fen"));
             }
+            if !(0..=MAX_AREA_SQUARE_METRES).contains(&body.burned_area_square_metres) {
+                violations.add(
+                    "burned_area_square_metres",
+                    format!("0 to {MAX_AREA_SQUARE_METRES} square metres"),
+                );
+            }
             violations.optional_text("note", &body.note, MAX_TEXT);
             DisasterCommand::ReportSituation(pb::SituationReport {
                 deaths: body.deaths,
                 missing: body.missing,
                 injured: body.injured,
+                serious_injuries: body.serious_injuries,
+                burned_area_square_metres: body.burned_area_square_metres,
                 evacuated: body.evacuated,
                 direct_loss_fen: body.direct_loss_fen,
                 note: body.note.trim().to_string(),

@@ -6,13 +6,15 @@
 
 use chrono::{DateTime, Utc};
 use hl_domain::access::require_government;
+use hl_domain::clock::local_date;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::plans::v1 as pb;
-use hl_proto::plans::v1::{DisasterKind, ResponseLevel};
+use hl_proto::plans::v1::{AccidentGrade, DisasterKind, ResponseLevel};
 use hl_proto::plans_events::DisasterEventEvent;
 use serde::{Deserialize, Serialize};
 
 use super::DomainError;
+use super::rules::FOREST_FIRE_GRADING;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Declare {
@@ -75,6 +77,30 @@ impl DisasterEvent {
     }
 }
 
+impl DisasterEvent {
+    /// A forest fire's grade from its latest situation report, by the grading rules in force on
+    /// the day it was declared, and those rules' name; None for other disasters and before a
+    /// report.
+    pub fn forest_fire_grade(&self) -> Option<(AccidentGrade, &'static str)> {
+        if self.kind != DisasterKind::ForestFire {
+            return None;
+        }
+        let report = self.situation_reports.last()?;
+        let declared = self
+            .timeline
+            .first()?
+            .at
+            .and_then(|at| hl_proto::instant(&at))?;
+        let version = FOREST_FIRE_GRADING.in_force(local_date(declared));
+        let grade = version.rules.grade(
+            report.deaths,
+            report.serious_injuries,
+            report.burned_area_square_metres,
+        );
+        Some((grade, version.name))
+    }
+}
+
 impl Aggregate for DisasterEvent {
     type Event = DisasterEventEvent;
     type Command = DisasterCommand;
@@ -134,6 +160,12 @@ impl Aggregate for DisasterEvent {
             }
             DisasterCommand::ReportSituation(report) => {
                 self.require_open("report on it")?;
+                if report.burned_area_square_metres > 0 && self.kind != DisasterKind::ForestFire {
+                    return Err(DomainError::invalid(
+                        "burned_area_square_metres",
+                        "only a forest fire burns forest",
+                    ));
+                }
                 DisasterEventEvent::SituationReported(pb::SituationReported {
                     disaster_event_id,
                     report: Some(report.clone()),

@@ -1,5 +1,6 @@
 //! The plan rules in force on a day: how often each layer's plans are evaluated. A plan version
-//! keeps the rules it was activated under.
+//! keeps the rules it was activated under. Also the context's other versioned rule data: the
+//! drill minimums, the district's yearly targets, and the grading of accidents and forest fires.
 
 use hl_domain::rules::{RuleBook, Version};
 use hl_proto::plans::v1::{AccidentGrade, DrillKind, PlanLayer};
@@ -137,30 +138,32 @@ pub const DISTRICT_TARGETS: RuleBook<DistrictTargets> = RuleBook {
     }],
 };
 
-/// The least deaths, serious injuries and direct loss (fen) that make an accident a grade.
+/// The least deaths, serious injuries and extent that make a grade of the national four-grade
+/// scale. The extent is an accident's direct loss in fen, or a forest fire's burned forest in
+/// square metres.
 #[derive(Debug)]
 pub struct GradeThreshold {
     pub grade: AccidentGrade,
     pub deaths: u32,
     pub serious_injuries: u32,
-    pub direct_loss_fen: i64,
+    pub extent: i64,
 }
 
 #[derive(Debug)]
-pub struct AccidentGrading {
-    /// From the highest grade down; an accident reaching none is 一般.
+pub struct Grading {
+    /// From the highest grade down; what reaches none is 一般.
     pub thresholds: &'static [GradeThreshold],
 }
 
-impl AccidentGrading {
+impl Grading {
     /// The highest grade any of the three figures reaches ("以上包括本数").
-    pub fn grade(&self, deaths: u32, serious_injuries: u32, direct_loss_fen: i64) -> AccidentGrade {
+    pub fn grade(&self, deaths: u32, serious_injuries: u32, extent: i64) -> AccidentGrade {
         self.thresholds
             .iter()
             .find(|threshold| {
                 deaths >= threshold.deaths
                     || serious_injuries >= threshold.serious_injuries
-                    || direct_loss_fen >= threshold.direct_loss_fen
+                    || extent >= threshold.extent
             })
             .map_or(AccidentGrade::General, |threshold| threshold.grade)
     }
@@ -169,31 +172,67 @@ impl AccidentGrading {
 /// 10,000 yuan (万元) in fen.
 const WAN_YUAN: i64 = 10_000 * 100;
 
-pub const ACCIDENT_GRADING: RuleBook<AccidentGrading> = RuleBook {
+pub const ACCIDENT_GRADING: RuleBook<Grading> = RuleBook {
     subject: "accident grading",
     versions: &[Version {
         // 《生产安全事故报告和调查处理条例》(国务院令第493号) 第三条, in force 2007-06-01.
         name: "accident-grading-2007-06-01",
         effective_from: (2007, 6, 1),
-        rules: AccidentGrading {
+        rules: Grading {
             thresholds: &[
                 GradeThreshold {
                     grade: AccidentGrade::ExtraordinarilyMajor,
                     deaths: 30,
                     serious_injuries: 100,
-                    direct_loss_fen: 10_000 * WAN_YUAN,
+                    extent: 10_000 * WAN_YUAN,
                 },
                 GradeThreshold {
                     grade: AccidentGrade::Major,
                     deaths: 10,
                     serious_injuries: 50,
-                    direct_loss_fen: 5_000 * WAN_YUAN,
+                    extent: 5_000 * WAN_YUAN,
                 },
                 GradeThreshold {
                     grade: AccidentGrade::RelativelyMajor,
                     deaths: 3,
                     serious_injuries: 10,
-                    direct_loss_fen: 1_000 * WAN_YUAN,
+                    extent: 1_000 * WAN_YUAN,
+                },
+            ],
+        },
+    }],
+};
+
+/// Square metres in one hectare (公顷).
+pub const SQUARE_METRES_PER_HECTARE: i64 = 10_000;
+
+pub const FOREST_FIRE_GRADING: RuleBook<Grading> = RuleBook {
+    subject: "forest fire grading",
+    versions: &[Version {
+        // 《森林防火条例》(国务院令第541号) 第四十条, in force 2009-01-01: 较大 from 1 hectare of
+        // forest burned, 3 deaths or 10 serious injuries; 重大 from 100 hectares, 10 or 50;
+        // 特别重大 from 1000 hectares, 30 or 100.
+        name: "forest-fire-grading-2009-01-01",
+        effective_from: (2009, 1, 1),
+        rules: Grading {
+            thresholds: &[
+                GradeThreshold {
+                    grade: AccidentGrade::ExtraordinarilyMajor,
+                    deaths: 30,
+                    serious_injuries: 100,
+                    extent: 1_000 * SQUARE_METRES_PER_HECTARE,
+                },
+                GradeThreshold {
+                    grade: AccidentGrade::Major,
+                    deaths: 10,
+                    serious_injuries: 50,
+                    extent: 100 * SQUARE_METRES_PER_HECTARE,
+                },
+                GradeThreshold {
+                    grade: AccidentGrade::RelativelyMajor,
+                    deaths: 3,
+                    serious_injuries: 10,
+                    extent: SQUARE_METRES_PER_HECTARE,
                 },
             ],
         },

@@ -1,15 +1,19 @@
 //! The bureau's targets (T1–T16 of the work plan) for a year as of a day, in one answer. Each
 //! figure is read by the query that answers it in full, asked here as the caller, so a target
 //! and its own query can never disagree; this module only lines them up, holds each against its
-//! target and keeps its lineage. A target whose records are not kept yet says so, with no figure.
+//! target and keeps its lineage. A target that awaits data says so, with no figure: never a zero.
 
 use chrono::NaiveDate;
 use hl_domain::access::require_district_reader;
+use hl_domain::clock::local_date;
+use hl_hazards::read_models::devices::{DeviceRow, DeviceTestRow};
+use hl_hazards::read_models::hazards::HazardRow;
 use hl_plans::domain::disaster_event::DisasterEvent;
 use hl_plans::domain::gdp::AnnualGdp;
 use hl_plans::domain::rules::DISTRICT_TARGETS;
 use hl_plans::read_models::{AnnualGdpRow, DisasterEventRow};
 use hl_proto::common::v1::Actor;
+use hl_proto::hazards::v1::{AlarmDeviceKind, AlarmTestResult, Provenance};
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::TargetStatus;
 use hl_proto::plans::v1::{DisasterKind, PlanLayer};
@@ -54,6 +58,15 @@ impl Reading<'_> {
         }
     }
 
+    /// A share held against the least it should reach; without a share (nothing to count
+    /// yet) it awaits data.
+    fn share_reached(&self, share: Option<f64>, wanted: f64) -> TargetStatus {
+        match share {
+            Some(share) => self.reached(share >= wanted),
+            None => TargetStatus::AwaitingData,
+        }
+    }
+
     fn day(&self) -> Option<hl_proto::common::v1::Date> {
         Some(self.days.day.into())
     }
@@ -69,13 +82,20 @@ fn target(code: &str, title: &str, unit: &str, source: &str) -> pb::TargetReadin
     }
 }
 
-/// A target whose records are not kept yet: no figure, and why.
-fn not_built(code: &str, title: &str, note: &str) -> pb::TargetReading {
-    pb::TargetReading {
-        status: TargetStatus::NotBuilt as i32,
-        note: note.into(),
-        ..target(code, title, "", "")
-    }
+/// A share to reach in full: the records counted out of those it is a share of.
+fn full_share(
+    reading: &Reading<'_>,
+    (code, title, source): (&str, &str, &str),
+    counted: Vec<String>,
+    out_of: Vec<String>,
+) -> pb::TargetReading {
+    let mut share = target(code, title, "share", source);
+    share.figure = ratio(counted.len() as u32, out_of.len() as u32);
+    share.target = Some(1.0);
+    share.status = reading.share_reached(share.figure, 1.0) as i32;
+    share.counted = counted;
+    share.out_of = out_of;
+    share
 }
 
 pub async fn get_targets(
@@ -97,27 +117,15 @@ pub async fn get_targets(
     let mut targets = accidents(&reading).await?;
     targets.push(shelters(&reading).await?);
     targets.push(disaster_deaths(&reading).await?);
-    targets.push(not_built(
-        "T7",
-        "不发生较大及以上森林火灾",
-        "forest fires are recorded as disaster events, but their grade (burned area) is not recorded yet",
-    ));
+    targets.push(forest_fires(&reading).await?);
     targets.extend(teams(&reading).await?);
     targets.push(special_plans(&reading).await?);
     targets.push(emergency_centres(&reading).await?);
     targets.push(training(&reading).await?);
-    targets.push(not_built(
-        "T13",
-        "涉氨制冷企业氨气泄漏报警装置检测率100%",
-        "the alarm devices and their tests are on the record, but their yearly test rate is not computed yet; LedgerService/ListDiscrepancies lists each device past its test (D8)",
-    ));
+    targets.push(ammonia_alarms(&reading).await?);
     targets.push(expert_consultations(&reading).await?);
     targets.push(major_issues(&reading).await?);
-    targets.push(not_built(
-        "T16",
-        "上级挂牌督办事项按期销号",
-        "items listed by a higher authority are not recorded as such yet",
-    ));
+    targets.push(upstream_items(&reading).await?);
     Ok(Response::new(pb::Targets {
         year: reading.year,
         day: reading.day(),
@@ -262,20 +270,33 @@ async fn shelters(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
     Ok(t5)
 }
 
-/// T6: the deaths the year's typhoons and floods caused, by their latest situation reports up to
-/// the day.
-async fn disaster_deaths(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+/// The disaster events of the kinds asked for declared in the year up to the day.
+async fn events_of_year(
+    reading: &Reading<'_>,
+    kinds: &[DisasterKind],
+) -> Result<Vec<DisasterEvent>, Status> {
     let rows =
         reader::all_rows::<DisasterEventRow>(&reading.shared.database, reading.shared.generation())
             .await
             .map_err(database_error)?;
     let YearAsOf { first_day, day, .. } = reading.days;
-    let events: Vec<&DisasterEvent> = rows
-        .iter()
-        .map(|row| &row.state.0)
-        .filter(|event| matches!(event.kind, DisasterKind::Typhoon | DisasterKind::Flood))
+    Ok(rows
+        .into_iter()
+        .map(|row| row.state.0)
+        .filter(|event| kinds.contains(&event.kind))
         .filter(|event| declared_on(event).is_some_and(|on| (first_day..=day).contains(&on)))
-        .collect();
+        .collect())
+}
+
+fn event_name(event: &DisasterEvent) -> String {
+    format!("disasterEvents/{}", event.disaster_event_id)
+}
+
+/// T6: the deaths the year's typhoons and floods caused, by their latest situation reports up to
+/// the day.
+async fn disaster_deaths(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+    let day = reading.days.day;
+    let events = events_of_year(reading, &[DisasterKind::Typhoon, DisasterKind::Flood]).await?;
     let deaths: u32 = events
         .iter()
         .map(|event| {
@@ -300,12 +321,39 @@ async fn disaster_deaths(reading: &Reading<'_>) -> Result<pb::TargetReading, Sta
     } else {
         reading.reached(reading.over())
     } as i32;
-    t6.counted = events
-        .iter()
-        .map(|event| format!("disasterEvents/{}", event.disaster_event_id))
-        .collect();
+    t6.counted = events.iter().map(event_name).collect();
     t6.note = "each typhoon and flood declared in the year, by its latest situation report".into();
     Ok(t6)
+}
+
+/// T7: the year's forest fires graded 较大 or worse by their latest situation report.
+async fn forest_fires(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+    let fires = events_of_year(reading, &[DisasterKind::ForestFire]).await?;
+    let graded: Vec<String> = fires
+        .iter()
+        .filter(|fire| {
+            fire.forest_fire_grade()
+                .is_some_and(|(grade, _)| grade.is_relatively_major_or_worse())
+        })
+        .map(event_name)
+        .collect();
+    let mut t7 = target(
+        "T7",
+        "不发生较大及以上森林火灾",
+        "forest fires",
+        "PlansService/GetDisasterEvent",
+    );
+    t7.figure = Some(graded.len() as f64);
+    t7.target = Some(0.0);
+    t7.status = if graded.is_empty() {
+        reading.reached(reading.over())
+    } else {
+        TargetStatus::NotMet
+    } as i32;
+    t7.note = "graded by burned forest, deaths and serious injuries (森林防火条例 第四十条)".into();
+    t7.counted = graded;
+    t7.out_of = fires.iter().map(event_name).collect();
+    Ok(t7)
 }
 
 fn declared_on(event: &DisasterEvent) -> Option<NaiveDate> {
@@ -341,10 +389,7 @@ async fn teams(reading: &Reading<'_>) -> Result<Vec<pb::TargetReading>, Status> 
     );
     t9.figure = coverage.coverage;
     t9.target = Some(1.0);
-    t9.status = match coverage.coverage {
-        Some(share) => reading.reached(share >= 1.0),
-        None => TargetStatus::AwaitingData,
-    } as i32;
+    t9.status = reading.share_reached(coverage.coverage, 1.0) as i32;
     t9.counted = coverage
         .townships
         .iter()
@@ -413,27 +458,22 @@ async fn emergency_centres(reading: &Reading<'_>) -> Result<pb::TargetReading, S
     )
     .await?
     .into_inner();
-    let mut t11 = target(
-        "T11",
-        "乡镇（街道）应急指挥场所、值班队伍、装备配备100%达标",
-        "share",
-        "LedgerService/ListEmergencyCentres",
-    );
-    t11.figure = listed.to_standard_share;
-    t11.target = Some(1.0);
-    t11.status = match listed.to_standard_share {
-        Some(share) => reading.reached(share >= 1.0),
-        None => TargetStatus::AwaitingData,
-    } as i32;
     let township = |centre: &pb::CentreReadiness| format!("townships/{}", centre.township_code);
-    t11.counted = listed
-        .centres
-        .iter()
-        .filter(|centre| centre.to_standard)
-        .map(township)
-        .collect();
-    t11.out_of = listed.centres.iter().map(township).collect();
-    Ok(t11)
+    Ok(full_share(
+        reading,
+        (
+            "T11",
+            "乡镇（街道）应急指挥场所、值班队伍、装备配备100%达标",
+            "LedgerService/ListEmergencyCentres",
+        ),
+        listed
+            .centres
+            .iter()
+            .filter(|centre| centre.to_standard)
+            .map(township)
+            .collect(),
+        listed.centres.iter().map(township).collect(),
+    ))
 }
 
 /// T12: the distinct persons the year's campaigns trained.
@@ -476,22 +516,17 @@ async fn expert_consultations(reading: &Reading<'_>) -> Result<pb::TargetReading
     let (mines, consulted) =
         super::enforcement::expert_consultations(reading.shared, reading.year, as_of, &completed)
             .await?;
-    let mut t14 = target(
-        "T14",
-        "非煤矿山专家会诊覆盖率100%",
-        "share",
-        "LedgerService/GetPlanCoverage",
-    );
-    t14.figure = ratio(consulted.len() as u32, mines.len() as u32);
-    t14.target = Some(1.0);
-    t14.status = match t14.figure {
-        Some(share) => reading.reached(share >= 1.0),
-        None => TargetStatus::AwaitingData,
-    } as i32;
     let enterprise = |id: &String| format!("enterprises/{id}");
-    t14.counted = consulted.iter().map(enterprise).collect();
-    t14.out_of = mines.iter().map(enterprise).collect();
-    Ok(t14)
+    Ok(full_share(
+        reading,
+        (
+            "T14",
+            "非煤矿山专家会诊覆盖率100%",
+            "LedgerService/GetPlanCoverage",
+        ),
+        consulted.iter().map(enterprise).collect(),
+        mines.iter().map(enterprise).collect(),
+    ))
 }
 
 /// The last moment of a day in the district.
@@ -538,19 +573,159 @@ async fn major_issues(reading: &Reading<'_>) -> Result<pb::TargetReading, Status
         }
         page_token = page.next_page_token;
     }
-    let mut t15 = target(
-        "T15",
-        "重大安全生产问题清单全部销号",
-        "share",
-        "LedgerService/ListSafetyItems",
+    Ok(full_share(
+        reading,
+        (
+            "T15",
+            "重大安全生产问题清单全部销号",
+            "LedgerService/ListSafetyItems",
+        ),
+        counted,
+        out_of,
+    ))
+}
+
+/// T13: the ammonia-concentration alarms in service on the day whose last evidenced test up to
+/// the day passed and whose next test is not yet past: the devices D8 does not list.
+async fn ammonia_alarms(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+    let (database, generation) = (&reading.shared.database, reading.shared.generation());
+    let devices = reader::all_rows::<DeviceRow>(database, generation)
+        .await
+        .map_err(database_error)?;
+    let tests = reader::all_rows::<DeviceTestRow>(database, generation)
+        .await
+        .map_err(database_error)?;
+    let day = reading.days.day;
+    let in_service = devices.iter().filter(|device| {
+        device.kind == AlarmDeviceKind::AmmoniaConcentration
+            && device.registered_on <= day
+            && device
+                .retired_at
+                .is_none_or(|retired| local_date(retired) > day)
+    });
+    let (mut counted, mut out_of) = (Vec::new(), Vec::new());
+    for device in in_service {
+        let name = format!("alarmDevices/{}", device.device_id);
+        // The tests are ordered by device, then by their place on the stream.
+        let last = tests
+            .iter()
+            .rev()
+            .find(|test| test.device_id == device.device_id && test.tested_on <= day);
+        let (result, due) = device.next_test(last);
+        if result == AlarmTestResult::Pass && due.is_some_and(|due| day <= due) {
+            counted.push(name.clone());
+        }
+        out_of.push(name);
+    }
+    let mut t13 = full_share(
+        reading,
+        (
+            "T13",
+            "涉氨制冷企业氨气泄漏报警装置检测率100%",
+            "LedgerService/ListDiscrepancies (D8)",
+        ),
+        counted,
+        out_of,
     );
-    t15.figure = ratio(counted.len() as u32, out_of.len() as u32);
-    t15.target = Some(1.0);
-    t15.status = match t15.figure {
-        Some(share) => reading.reached(share >= 1.0),
-        None => TargetStatus::AwaitingData,
+    t13.note = "a device counts while its last evidenced test passed and its next is not past; a test claimed at registration is not a test".into();
+    Ok(t13)
+}
+
+/// T16: the items a higher authority's safety committee listed in the year (hazards of the
+/// upstream-committee provenance), closed out (销号) by their deadline. One whose deadline has
+/// passed without a close-out can no longer be on time, so the target is not met from then.
+async fn upstream_items(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
+    let hazards =
+        reader::all_rows::<HazardRow>(&reading.shared.database, reading.shared.generation())
+            .await
+            .map_err(database_error)?;
+    let YearAsOf { first_day, day, .. } = reading.days;
+    let (mut counted, mut out_of, mut late) = (Vec::new(), Vec::new(), 0);
+    for hazard in hazards.iter().filter(|hazard| {
+        hazard.facts.provenance == Provenance::UpstreamCommittee
+            && (first_day..=day).contains(&hazard.reported_day)
+    }) {
+        let name = format!("hazards/{}", hazard.facts.hazard_id);
+        let closed_on = hazard.lifecycle.closed_at.map(local_date);
+        match close_out(hazard.lifecycle.deadline, closed_on, day) {
+            CloseOut::OnTime => counted.push(name.clone()),
+            CloseOut::Late => late += 1,
+            CloseOut::Open => {}
+        }
+        out_of.push(name);
+    }
+    let all_on_time = counted.len() == out_of.len();
+    let mut t16 = full_share(
+        reading,
+        (
+            "T16",
+            "上级挂牌督办事项按期销号",
+            "LedgerService/ListHazards",
+        ),
+        counted,
+        out_of,
+    );
+    // One item past its deadline open can no longer be on time; with none listed the year
+    // ends met.
+    t16.status = if late > 0 {
+        TargetStatus::NotMet
+    } else {
+        reading.reached(reading.over() && all_on_time)
     } as i32;
-    t15.counted = counted;
-    t15.out_of = out_of;
-    Ok(t15)
+    t16.note = format!("{late} past their deadline without a close-out in time");
+    Ok(t16)
+}
+
+/// Where a listed item stands on a day against its deadline.
+#[derive(Debug, PartialEq)]
+enum CloseOut {
+    /// Closed out by the day, on or before its deadline (or it has none).
+    OnTime,
+    /// Its deadline has passed without a close-out in time: it can no longer be on time.
+    Late,
+    /// Open, with its deadline still ahead.
+    Open,
+}
+
+fn close_out(
+    deadline: Option<NaiveDate>,
+    closed_on: Option<NaiveDate>,
+    day: NaiveDate,
+) -> CloseOut {
+    let closed_by_day = closed_on.filter(|closed_on| *closed_on <= day);
+    let in_time = |on: NaiveDate| deadline.is_none_or(|deadline| on <= deadline);
+    if closed_by_day.is_some_and(in_time) {
+        CloseOut::OnTime
+    } else if deadline.is_some_and(|deadline| day > deadline) {
+        CloseOut::Late
+    } else {
+        CloseOut::Open
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn an_item_closed_after_its_deadline_is_late_however_it_was_closed() {
+        let deadline = Some(day("2026-06-30"));
+        let on = |closed: &str, read: &str| close_out(deadline, Some(day(closed)), day(read));
+        assert_eq!(on("2026-06-30", "2026-07-01"), CloseOut::OnTime);
+        assert_eq!(on("2026-07-01", "2026-07-01"), CloseOut::Late);
+        // Read before the close-out: open while the deadline is ahead, late once it has passed.
+        assert_eq!(on("2026-06-20", "2026-06-10"), CloseOut::Open);
+        assert_eq!(on("2026-07-05", "2026-07-02"), CloseOut::Late);
+        assert_eq!(close_out(deadline, None, day("2026-06-30")), CloseOut::Open);
+        assert_eq!(close_out(deadline, None, day("2026-07-01")), CloseOut::Late);
+        assert_eq!(
+            close_out(None, Some(day("2026-12-01")), day("2026-12-31")),
+            CloseOut::OnTime,
+            "an item without a deadline is on time whenever it is closed"
+        );
+    }
 }

@@ -3,7 +3,6 @@
 //! an alarm device past its test (D8).
 
 use chrono::{Datelike, NaiveDate};
-use hl_hazards::domain::alarm_device::next_test_due;
 use hl_hazards::domain::statistics::StatisticsPeriod;
 use hl_proto::hazards::v1::AlarmTestResult;
 use hl_proto::ledger::v1::{DiscrepancyClass, Severity};
@@ -161,14 +160,8 @@ pub(super) fn overdue_devices(snapshot: &Snapshot, rows: &mut Vec<DiscrepancyRow
             continue;
         }
         let last = view.tests.last();
-        let result = last.map_or(AlarmTestResult::Unspecified, |test| test.result);
-        let due = next_test_due(
-            last.map(|test| test.tested_on),
-            result,
-            device.test_interval_days,
-            Some(device.registered_on),
-        )
-        .unwrap_or(device.registered_on);
+        let (result, due) = device.next_test(last);
+        let due = due.unwrap_or(device.registered_on);
         let failed = result == AlarmTestResult::Fail;
         if !(failed || today > due) {
             continue;

@@ -565,7 +565,6 @@ async fn print_targets(
             pb::TargetStatus::Met => "met",
             pb::TargetStatus::NotMet => "NOT MET",
             pb::TargetStatus::NotYetDue => "not yet due",
-            pb::TargetStatus::NotBuilt => "not built yet",
             pb::TargetStatus::AwaitingData => "awaiting data",
             pb::TargetStatus::Unspecified => "?",
         };

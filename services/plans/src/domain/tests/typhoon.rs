@@ -392,3 +392,77 @@ fn a_vessel_is_secured_for_an_event_only_by_a_check_after_a_measure() {
     assert!(!watch.secured);
     assert_eq!(watch.checks.len(), 3);
 }
+
+#[test]
+fn forest_fires_are_graded_at_each_boundary_of_the_grading_rules() {
+    use crate::domain::rules::{FOREST_FIRE_GRADING, SQUARE_METRES_PER_HECTARE};
+    use hl_proto::plans::v1::AccidentGrade;
+    let rules = &FOREST_FIRE_GRADING.in_force(day("2026-03-01")).rules;
+    let hectares = |tenths: i64| tenths * SQUARE_METRES_PER_HECTARE / 10;
+    let by_area = [
+        (hectares(9), AccidentGrade::General),
+        (hectares(10), AccidentGrade::RelativelyMajor),
+        (hectares(999), AccidentGrade::RelativelyMajor),
+        (hectares(1000), AccidentGrade::Major),
+        (hectares(9999), AccidentGrade::Major),
+        (hectares(10_000), AccidentGrade::ExtraordinarilyMajor),
+    ];
+    for (area, grade) in by_area {
+        assert_eq!(rules.grade(0, 0, area), grade, "{area} square metres");
+    }
+    let by_deaths_and_injuries = [
+        ((2, 9), AccidentGrade::General),
+        ((3, 0), AccidentGrade::RelativelyMajor),
+        ((0, 10), AccidentGrade::RelativelyMajor),
+        ((10, 0), AccidentGrade::Major),
+        ((0, 50), AccidentGrade::Major),
+        ((30, 0), AccidentGrade::ExtraordinarilyMajor),
+        ((0, 100), AccidentGrade::ExtraordinarilyMajor),
+    ];
+    for ((deaths, injuries), grade) in by_deaths_and_injuries {
+        assert_eq!(
+            rules.grade(deaths, injuries, 0),
+            grade,
+            "{deaths}, {injuries}"
+        );
+    }
+
+    let mut fire = Given::<DisasterEvent>::new("fire-1").given(
+        &DisasterCommand::Declare(Declare {
+            region: "330903".into(),
+            kind: DisasterKind::ForestFire,
+            title: "桃花岛山林火灾".into(),
+            level: ResponseLevel::Iv,
+            reason: "林区起火".into(),
+        }),
+        &inspector(),
+        at("10T08:00"),
+    );
+    assert_eq!(fire.forest_fire_grade(), None, "no report yet");
+    let burned = |area| {
+        DisasterCommand::ReportSituation(pb::SituationReport {
+            burned_area_square_metres: area,
+            ..pb::SituationReport::default()
+        })
+    };
+    fire.then(&burned(hectares(5)), &inspector(), at("10T10:00"))
+        .unwrap();
+    assert_eq!(
+        fire.forest_fire_grade(),
+        Some((AccidentGrade::General, "forest-fire-grading-2009-01-01"))
+    );
+    fire.then(&burned(hectares(15)), &inspector(), at("10T12:00"))
+        .unwrap();
+    assert_eq!(
+        fire.forest_fire_grade().map(|(grade, _)| grade),
+        Some(AccidentGrade::RelativelyMajor),
+        "the latest report grades it"
+    );
+    let typhoon = declared();
+    assert_eq!(
+        reason(typhoon.when(&burned(hectares(1)), &inspector(), at("10T09:00"))),
+        "INVALID_ARGUMENT",
+        "only a forest fire burns forest"
+    );
+    assert_eq!(typhoon.forest_fire_grade(), None);
+}
