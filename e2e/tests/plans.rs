@@ -484,15 +484,28 @@ fn violated_fields(status: &tonic::Status) -> Vec<String> {
     hl_testkit::fields(status)
 }
 
-#[tokio::test]
-async fn rescue_teams_give_t8_and_the_township_coverage_of_t9() {
+/// A suite of its own over the fixture district with no enterprises, and its plans and ledger
+/// clients; the server, the data folder and the suite live as long as the test holds them.
+async fn fixture_district_suite() -> (
+    NatsServer,
+    tempfile::TempDir,
+    Suite,
+    PlansServiceClient<Channel>,
+    LedgerServiceClient<Channel>,
+) {
     let nats = NatsServer::start().await;
     let data_dir = tempfile::tempdir().unwrap();
     let suite = Suite::without_demo(&nats.url(), &unique_namespace(), data_dir.path(), None).await;
     let channel = suite.channel().await;
     register_district(channel.clone(), &[]).await;
-    let mut plans = PlansServiceClient::new(channel.clone());
+    let plans = PlansServiceClient::new(channel.clone());
     let ledger = LedgerServiceClient::new(channel);
+    (nats, data_dir, suite, plans, ledger)
+}
+
+#[tokio::test]
+async fn rescue_teams_give_t8_and_the_township_coverage_of_t9() {
+    let (_nats, _data_dir, _suite, mut plans, ledger) = fixture_district_suite().await;
 
     let refused = plans
         .establish_rescue_team(by_inspector(team("nowhere", pb::TeamLevel::Township, "")))
@@ -988,4 +1001,95 @@ async fn accident_totals_when(
         }
     })
     .await
+}
+
+#[tokio::test]
+async fn a_township_without_a_centre_counts_for_t11_by_its_command_readiness_check() {
+    let (_nats, _data_dir, _suite, mut plans, ledger) = fixture_district_suite().await;
+    let today = today();
+    let check =
+        |request_id: &str, township: &str, equipment: bool, on| pb::CheckCommandReadinessRequest {
+            request_id: request_id.into(),
+            township_code: township.into(),
+            checked_on: Some(on),
+            command_venue: true,
+            duty_team: true,
+            equipment,
+            note: String::new(),
+        };
+
+    // Something short needs a note; a check is not dated ahead; an officer checks their own
+    // township only.
+    let refused = plans
+        .check_command_readiness(by_inspector(check("short", TOWNSHIP, false, today.into())))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["note"]);
+    let ahead = plans
+        .check_command_readiness(by_inspector(check(
+            "ahead",
+            TOWNSHIP,
+            true,
+            (today + chrono::Days::new(1)).into(),
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&ahead), ["checked_on"]);
+    let stranger = plans
+        .check_command_readiness(hl_testkit::as_actor(
+            check("stranger", OTHER_TOWNSHIP, true, today.into()),
+            &hl_testkit::actors::township_officer(TOWNSHIP),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(stranger.code(), Code::PermissionDenied, "{stranger:?}");
+
+    // Two days ago the equipment fell short; today all three are to standard.
+    let two_days_ago = today - chrono::Days::new(2);
+    plans
+        .check_command_readiness(by_inspector(pb::CheckCommandReadinessRequest {
+            note: "应急照明和卫星电话未配齐".into(),
+            ..check("first", TOWNSHIP, false, two_days_ago.into())
+        }))
+        .await
+        .expect("a check that found the equipment short");
+    plans
+        .check_command_readiness(by_inspector(check("second", TOWNSHIP, true, today.into())))
+        .await
+        .expect("a check to standard");
+
+    let centres_on = |day: chrono::NaiveDate| {
+        let ledger = ledger.clone();
+        wait_until("the readiness checks", WAIT, move || {
+            let mut ledger = ledger.clone();
+            async move {
+                let listed = ledger
+                    .list_emergency_centres(by_inspector(ledger::ListEmergencyCentresRequest {
+                        day: Some(day.into()),
+                        ..Default::default()
+                    }))
+                    .await
+                    .ok()?
+                    .into_inner();
+                let ours = listed
+                    .centres
+                    .iter()
+                    .find(|centre| centre.township_code == TOWNSHIP)?;
+                ours.command_readiness.as_ref()?;
+                Some(listed)
+            }
+        })
+    };
+    let earlier = centres_on(two_days_ago).await;
+    assert_eq!(earlier.to_standard, 0);
+    let listed = centres_on(today).await;
+    assert_eq!((listed.to_standard, listed.townships), (1, 2));
+    assert_eq!(listed.to_standard_share, Some(0.5));
+    let ours = &listed.centres[0];
+    assert_eq!(ours.township_code, TOWNSHIP);
+    assert!(!ours.established && ours.to_standard);
+    assert!(
+        !listed.centres[1].to_standard,
+        "the other township has no check"
+    );
 }

@@ -101,6 +101,13 @@ crate::domain_events! {
     }
 }
 
+crate::domain_events! {
+    /// Everything that can happen to a township's command readiness record.
+    pub enum CommandReadinessEvent {
+        Checked(pb::CommandReadinessChecked),
+    }
+}
+
 impl pb::AccidentGrade {
     /// 较大 or above: T4 counts these, and each proposes an accountability case.
     pub fn is_relatively_major_or_worse(self) -> bool {

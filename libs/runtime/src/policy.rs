@@ -686,6 +686,14 @@ static RULES: &[Rule] = &[
         "hazard_ledger.plans.v1.PlansService/GetAnnualGdp",
         GOVERNMENT | S,
     ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/CheckCommandReadiness",
+        GOVERNMENT,
+    ),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/GetCommandReadiness",
+        GOVERNMENT | S,
+    ),
     // The registry: kept by registrars; an enterprise reads its own record and the areas.
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/RegisterEnterprise",

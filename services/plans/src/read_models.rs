@@ -9,6 +9,7 @@ use hl_proto::plans::v1::{PlanLayer, PlanStatus};
 use hl_readmodel::{Json, Registry, StateModel, StateRow, columns, table};
 
 use crate::domain::accident::Accident;
+use crate::domain::command_readiness::CommandReadiness;
 use crate::domain::disaster_event::DisasterEvent;
 use crate::domain::drill::Drill;
 use crate::domain::five_stop::FiveStopOrder;
@@ -293,6 +294,31 @@ impl StateRow for AnnualGdpRow {
     }
 }
 
+columns! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct CommandReadinessRow {
+        pub township_code: String,
+        pub state: Json<CommandReadiness>,
+        pub version: u64,
+        pub event_id: String,
+    }
+}
+table!(CommandReadinessRow, "command_readiness", key(township_code));
+
+impl StateRow for CommandReadinessRow {
+    type State = CommandReadiness;
+
+    fn state_mut(&mut self) -> &mut CommandReadiness {
+        &mut self.state.0
+    }
+
+    fn refresh(&mut self, meta: &EventMeta) {
+        self.township_code = self.state.0.township_code.clone();
+        self.version = meta.aggregate_version;
+        self.event_id = meta.event_id.clone();
+    }
+}
+
 /// Adds this context's read models to the projector's registry.
 pub fn register(registry: &mut Registry) {
     registry
@@ -305,5 +331,6 @@ pub fn register(registry: &mut Registry) {
         .add(StateModel::<DisasterEventRow>::new())
         .add(StateModel::<FiveStopOrderRow>::new())
         .add(StateModel::<KeyVesselRow>::new())
-        .add(StateModel::<AnnualGdpRow>::new());
+        .add(StateModel::<AnnualGdpRow>::new())
+        .add(StateModel::<CommandReadinessRow>::new());
 }

@@ -3,6 +3,7 @@
 
 mod accidents;
 mod gdp;
+mod readiness;
 pub mod resources;
 mod typhoon;
 
@@ -21,6 +22,7 @@ use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
 use tonic::{Request, Response, Status};
 
 use crate::domain::accident::Accident;
+use crate::domain::command_readiness::CommandReadiness;
 use crate::domain::disaster_event::DisasterEvent;
 use crate::domain::drill::{Drill, RecordDrill};
 use crate::domain::five_stop::FiveStopOrder;
@@ -62,6 +64,7 @@ pub struct PlansApi {
     orders: Repository<FiveStopOrder>,
     vessels: Repository<KeyVessel>,
     gdp: Repository<AnnualGdp>,
+    readiness: Repository<CommandReadiness>,
 }
 
 impl PlansApi {
@@ -77,7 +80,8 @@ impl PlansApi {
             disaster_events: Repository::new(store.clone(), region, settings.clone()),
             orders: Repository::new(store.clone(), region, settings.clone()),
             vessels: Repository::new(store.clone(), region, settings.clone()),
-            gdp: Repository::new(store, region, settings),
+            gdp: Repository::new(store.clone(), region, settings.clone()),
+            readiness: Repository::new(store, region, settings),
         })
     }
 
@@ -897,5 +901,19 @@ impl PlansService for PlansGrpc {
         request: Request<pb::GetAnnualGdpRequest>,
     ) -> Result<Response<pb::AnnualGdp>, Status> {
         self.0.get_annual_gdp(request).await
+    }
+
+    async fn check_command_readiness(
+        &self,
+        request: Request<pb::CheckCommandReadinessRequest>,
+    ) -> Result<Response<pb::CommandReadinessCommandResponse>, Status> {
+        self.0.check_command_readiness(request).await
+    }
+
+    async fn get_command_readiness(
+        &self,
+        request: Request<pb::GetCommandReadinessRequest>,
+    ) -> Result<Response<pb::CommandReadiness>, Status> {
+        self.0.get_command_readiness(request).await
     }
 }

@@ -5,6 +5,7 @@ use hl_runtime::pipeline::Committed;
 use tonic::Response;
 
 use crate::domain::accident::Accident;
+use crate::domain::command_readiness::CommandReadiness;
 use crate::domain::disaster_event::DisasterEvent;
 use crate::domain::drill::Drill;
 use crate::domain::five_stop::FiveStopOrder;
@@ -254,6 +255,24 @@ pub fn respond_annual_gdp(
 ) -> Response<pb::AnnualGdpCommandResponse> {
     Response::new(pb::AnnualGdpCommandResponse {
         gdp: Some(annual_gdp(&committed.state, committed.version)),
+        commit: Some(committed.commit),
+    })
+}
+
+pub fn command_readiness(state: &CommandReadiness, version: u64) -> pb::CommandReadiness {
+    pb::CommandReadiness {
+        name: format!("commandReadiness/{}", state.township_code),
+        township_code: state.township_code.clone(),
+        checks: state.checks.clone(),
+        version,
+    }
+}
+
+pub fn respond_command_readiness(
+    committed: Committed<CommandReadiness>,
+) -> Response<pb::CommandReadinessCommandResponse> {
+    Response::new(pb::CommandReadinessCommandResponse {
+        readiness: Some(command_readiness(&committed.state, committed.version)),
         commit: Some(committed.commit),
     })
 }

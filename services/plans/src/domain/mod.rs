@@ -3,9 +3,11 @@
 //! shelters ([`shelter`]), the rescue teams ([`rescue_team`]), the training campaigns
 //! ([`training`]), the work-safety accidents ([`accident`]) with their grading rules, and
 //! typhoon season: disaster events ([`disaster_event`]), five-stop orders ([`five_stop`]) and
-//! key vessels ([`key_vessel`]), and the district's GDP per year ([`gdp`]) that T3 divides by.
+//! key vessels ([`key_vessel`]), the district's GDP per year ([`gdp`]) that T3 divides by, and
+//! the command readiness of townships without an emergency centre ([`command_readiness`], T11).
 
 pub mod accident;
+pub mod command_readiness;
 pub mod disaster_event;
 pub mod drill;
 pub mod drill_minimums;

@@ -4,6 +4,8 @@
 use chrono::NaiveDate;
 use hl_domain::access::require_district_reader;
 use hl_domain::clock::local_date;
+use hl_plans::domain::command_readiness;
+use hl_plans::read_models::CommandReadinessRow;
 use hl_proto::ledger::v1 as pb;
 use hl_proto::responsibility::v1::{
     AccountabilityStatus, AccountabilityTrigger, Duty, ObjectKind, SafetyItemKind, SafetyItemStatus,
@@ -377,6 +379,14 @@ pub async fn list_emergency_centres(
         .into_iter()
         .map(|row| (row.township_code.clone(), row))
         .collect();
+    // A township without a centre is read from the plans context's command readiness checks.
+    let readiness: HashMap<String, CommandReadinessRow> =
+        reader::all_rows::<CommandReadinessRow>(database, generation)
+            .await
+            .map_err(database_error)?
+            .into_iter()
+            .map(|row| (row.township_code.clone(), row))
+            .collect();
     let townships = reader::townships(database, generation)
         .await
         .map_err(database_error)?;
@@ -401,6 +411,14 @@ pub async fn list_emergency_centres(
                 last_check: centre.last_check(day).cloned(),
                 ..row
             };
+        } else if let Some(check) = readiness
+            .get(&township.code)
+            .and_then(|row| row.state.0.latest_on(day))
+        {
+            row.command_venue = check.command_venue;
+            row.on_duty = check.duty_team;
+            row.to_standard = command_readiness::to_standard(check);
+            row.command_readiness = Some(check.clone());
         }
         rows.push((township.code.clone(), row));
     }

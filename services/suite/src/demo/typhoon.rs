@@ -1,6 +1,7 @@
 //! The demo's typhoon season: 台风“海葵” declared six days ago at Ⅳ and raised to Ⅱ, a five-stop
 //! order over two townships with four stops, two of them lifted since; three key vessels, two
-//! secured for the typhoon and one found loose, so "not yet secured" has an answer.
+//! secured for the typhoon and one found loose, so "not yet secured" has an answer. Before the
+//! season, two townships without an emergency centre had their command readiness checked (T11).
 
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::{DisasterKind, ResponseLevel, StopMeasure, VesselKind, VesselMeasure};
@@ -13,6 +14,25 @@ pub const TYPHOON: &str = "disasterEvents/haikui";
 
 impl Demo {
     pub(super) async fn seed_typhoon(&mut self) -> Result<(), Status> {
+        self.at(0);
+        let today = self.today();
+        for (township, equipment, note) in [
+            ("330903003", true, ""),
+            ("330903102", false, "卫星电话和应急发电机未配备"),
+        ] {
+            let check = pb::CheckCommandReadinessRequest {
+                request_id: self.next_request_id(),
+                township_code: township.into(),
+                checked_on: Some((today - chrono::Days::new(10)).into()),
+                command_venue: true,
+                duty_team: true,
+                equipment,
+                note: note.into(),
+            };
+            self.plans
+                .check_command_readiness(self.request(check, Who::Inspector))
+                .await?;
+        }
         self.at(6);
         let declare = pb::DeclareDisasterEventRequest {
             request_id: self.next_request_id(),

@@ -466,3 +466,55 @@ fn forest_fires_are_graded_at_each_boundary_of_the_grading_rules() {
     );
     assert_eq!(typhoon.forest_fire_grade(), None);
 }
+
+#[test]
+fn command_readiness_is_read_on_its_day_and_a_shortfall_says_what() {
+    use crate::domain::command_readiness::{CheckReadiness, CommandReadiness, to_standard};
+    let check = |on: &str, equipment: bool, note: &str| CheckReadiness {
+        township_code: "330903001".into(),
+        checked_on: day(on),
+        command_venue: true,
+        duty_team: true,
+        equipment,
+        note: note.into(),
+    };
+    let mut readiness = Given::<CommandReadiness>::new("330903001");
+    assert_eq!(
+        reason(readiness.when(
+            &check("2026-09-01", false, ""),
+            &inspector(),
+            at("01T12:00")
+        )),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        reason(readiness.when(&check("2026-09-02", true, ""), &inspector(), at("01T12:00"))),
+        "INVALID_ARGUMENT",
+        "not dated ahead"
+    );
+    assert_eq!(
+        reason(readiness.when(
+            &check("2026-09-01", true, ""),
+            &township_officer("330903002"),
+            at("01T12:00")
+        )),
+        "OUTSIDE_JURISDICTION"
+    );
+    readiness
+        .then(&check("2026-09-10", true, ""), &inspector(), at("10T12:00"))
+        .unwrap();
+    // Entered later, checked earlier: it reads on its own day.
+    readiness
+        .then(
+            &check("2026-09-05", false, "卫星电话未配"),
+            &township_officer("330903001"),
+            at("11T12:00"),
+        )
+        .unwrap();
+    assert_eq!(readiness.latest_on(day("2026-09-04")), None);
+    assert!(!to_standard(
+        readiness.latest_on(day("2026-09-07")).unwrap()
+    ));
+    assert!(to_standard(readiness.latest_on(day("2026-09-10")).unwrap()));
+    assert_eq!(readiness.checks[0].checked_by, "township-1");
+}
