@@ -387,7 +387,11 @@ async fn targets_match_their_lineage(channel: tonic::transport::Channel) {
         assert_eq!(shelter.certified_on.unwrap().year, year, "{name}");
     }
     let t6 = by_code("T6");
-    assert_eq!(t6.counted, ["disasterEvents/haikui"]);
+    // The demo's typhoon was declared six days before the demo was seeded.
+    let declared = hl_testkit::inspections::today() - chrono::Days::new(6);
+    if chrono::Datelike::year(&declared) == year {
+        assert_eq!(t6.counted, ["disasterEvents/haikui"]);
+    }
     let mut typhoon_deaths = 0;
     for name in &t6.counted {
         let event = plans

@@ -386,7 +386,7 @@ async fn the_targets_count_typhoon_deaths_and_forest_fires_by_grade_and_await_th
                 title: disaster_event_id.into(),
                 level: ResponseLevel::Iii as i32,
                 reason: "预警".into(),
-                occurred_at: minutes_ago(60),
+                occurred_at: minutes_ago(2),
             }))
             .await
             .expect("declare");
@@ -397,7 +397,7 @@ async fn the_targets_count_typhoon_deaths_and_forest_fires_by_grade_and_await_th
             name: format!("disasterEvents/{name}"),
             deaths,
             burned_area_square_metres,
-            occurred_at: minutes_ago(30),
+            occurred_at: minutes_ago(1),
             ..Default::default()
         })
     };
