@@ -381,12 +381,17 @@ async fn a_shelter_certified_this_year_counts_for_t5_and_its_occupancy_shows() {
         .unwrap_err();
     assert_eq!(violated_fields(&refused), ["township_code", "capacity"]);
 
+    let before_any = hl_proto::timestamp(chrono::Utc::now());
+    let mut registered = Vec::new();
     for (shelter_id, capacity) in [("school", 300), ("hall", 120)] {
-        plans
+        let response = plans
             .register_shelter(by_inspector(shelter(shelter_id, capacity)))
             .await
-            .expect("register");
+            .expect("register")
+            .into_inner();
+        registered.push(response.commit.unwrap_or_default().event_ids);
     }
+    let before_certification = hl_proto::timestamp(chrono::Utc::now());
     let today = today();
     let certify = pb::CertifyShelterRequest {
         request_id: "certify-school".into(),
@@ -395,10 +400,14 @@ async fn a_shelter_certified_this_year_counts_for_t5_and_its_occupancy_shows() {
         certificate: "规范化避灾安置场所".into(),
         ..Default::default()
     };
-    plans
+    let certified = plans
         .certify_shelter(by_inspector(certify.clone()))
         .await
-        .expect("certify");
+        .expect("certify")
+        .into_inner()
+        .commit
+        .unwrap_or_default()
+        .event_ids;
     let again = plans
         .certify_shelter(by_inspector(pb::CertifyShelterRequest {
             request_id: "certify-again".into(),
@@ -459,6 +468,57 @@ async fn a_shelter_certified_this_year_counts_for_t5_and_its_occupancy_shows() {
         .expect("an earlier day")
         .into_inner();
     assert_eq!(before.certified_in_year, 0);
+
+    // The events behind T5 are the school's, up to its certification and after: never the hall's.
+    let behind = &listed.certified_in_year_event_ids;
+    assert!(
+        registered[0].iter().all(|id| behind.contains(id)),
+        "{behind:?}"
+    );
+    assert!(certified.iter().all(|id| behind.contains(id)), "{behind:?}");
+    assert!(
+        !registered[1].iter().any(|id| behind.contains(id)),
+        "{behind:?}"
+    );
+    // Read today as the ledger knew it before the certification was recorded, T5 has none; and
+    // before anything was recorded, there are no shelters at all.
+    let known_at = |known_at: &hl_proto::Timestamp| {
+        let mut client = ledger.clone();
+        let known_at = *known_at;
+        async move {
+            client
+                .list_shelters(by_inspector(ledger::ListSheltersRequest {
+                    year: today.year(),
+                    known_at: Some(known_at),
+                    ..Default::default()
+                }))
+                .await
+                .map(tonic::Response::into_inner)
+        }
+    };
+    let then = known_at(&before_certification)
+        .await
+        .expect("as then known");
+    assert_eq!(
+        (
+            then.shelters,
+            then.certified,
+            then.certified_in_year,
+            then.open
+        ),
+        (2, 0, 0, 0)
+    );
+    assert!(then.certified_in_year_event_ids.is_empty());
+    assert_eq!(then.known_at, Some(before_certification));
+    let nothing_yet = known_at(&before_any).await.expect("before anything");
+    assert_eq!((nothing_yet.shelters, nothing_yet.total_size), (0, 0));
+    let refused = known_at(&hl_proto::Timestamp {
+        seconds: 0,
+        nanos: 0,
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["known_at"]);
 }
 
 fn team(
@@ -542,6 +602,7 @@ async fn rescue_teams_give_t8_and_the_township_coverage_of_t9() {
                 .clone()
                 .get_team_coverage(by_inspector(ledger::GetTeamCoverageRequest {
                     day: day.map(Into::into),
+                    ..Default::default()
                 }))
                 .await
                 .ok()
@@ -993,6 +1054,7 @@ async fn accident_totals_when(
                 .get_accident_totals(by_inspector(ledger::GetAccidentTotalsRequest {
                     year: day.year(),
                     day: Some(day.into()),
+                    ..Default::default()
                 }))
                 .await
                 .ok()?

@@ -312,7 +312,10 @@ async fn targets_match_their_lineage(channel: tonic::transport::Channel) {
     let mut plans = PlansServiceClient::new(channel);
     let year = chrono::Datelike::year(&hl_testkit::inspections::today());
     let targets = ledger
-        .get_targets(by_administrator(GetTargetsRequest { year, day: None }))
+        .get_targets(by_administrator(GetTargetsRequest {
+            year,
+            ..Default::default()
+        }))
         .await
         .expect("the year's targets")
         .into_inner()
@@ -455,4 +458,35 @@ async fn targets_match_their_lineage(channel: tonic::transport::Channel) {
     let t7 = by_code("T7");
     assert_eq!(t7.figure, Some(count(&t7.counted)));
     assert!(t7.out_of.is_empty());
+
+    // The targets read from the plans and centre records (T1–T12) name the events behind what
+    // they count; the hazards' targets read the ledger as it stands and name none.
+    let keeps_events = |code: &str| code[1..].parse::<u32>().is_ok_and(|number| number <= 12);
+    for target in &targets {
+        if !keeps_events(&target.code) {
+            assert!(target.event_ids.is_empty(), "{target:?}");
+        } else if !target.counted.is_empty() {
+            assert!(!target.event_ids.is_empty(), "{target:?}");
+        }
+    }
+    // Read as the ledger knew it before the demo was seeded, they count nothing.
+    let before_the_demo = ledger
+        .get_targets(by_administrator(GetTargetsRequest {
+            year,
+            known_at: Some(hl_proto::timestamp(
+                chrono::Utc::now() - chrono::Duration::days(400),
+            )),
+            ..Default::default()
+        }))
+        .await
+        .expect("the targets as known before the demo")
+        .into_inner();
+    for target in before_the_demo.targets.iter() {
+        if keeps_events(&target.code) {
+            assert!(
+                target.counted.is_empty() && target.event_ids.is_empty(),
+                "{target:?}"
+            );
+        }
+    }
 }

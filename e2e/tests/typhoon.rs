@@ -428,7 +428,10 @@ async fn the_targets_count_typhoon_deaths_and_forest_fires_by_grade_and_await_th
         let mut ledger = ledger.clone();
         async move {
             let targets = ledger
-                .get_targets(by_inspector(ledger::GetTargetsRequest { year, day: None }))
+                .get_targets(by_inspector(ledger::GetTargetsRequest {
+                    year,
+                    ..Default::default()
+                }))
                 .await
                 .ok()?
                 .into_inner()

@@ -9,6 +9,7 @@
 pub mod columns;
 pub mod db;
 mod fold;
+pub mod history;
 mod registry;
 mod state;
 mod table;
@@ -18,6 +19,7 @@ pub use db::{
     Database, DatabaseError, Dialect, Value, bind_all, placeholders, redact, with_password,
 };
 pub use fold::fold_rows;
+pub use history::{EventStep, Known, known_rows};
 pub use registry::{Commit, DecodedCommit, Position, ReadModel, Registry};
 pub use state::{StateModel, StateRow};
 pub use table::{

@@ -238,11 +238,13 @@ impl Registry {
             .collect()
     }
 
-    /// Every table of every model.
+    /// Every table of every model, each once (the state models share their events' table).
     pub fn tables(&self) -> Vec<TableSpec> {
+        let mut seen = BTreeSet::new();
         self.models
             .iter()
             .flat_map(|model| model.tables())
+            .filter(|table| seen.insert(table.name))
             .collect()
     }
 

@@ -1,12 +1,14 @@
 //! The simplest read model: one row per aggregate that keeps the aggregate's state as its own
 //! `apply` folds it (a [`Json`](crate::Json) column), with the columns queries filter on copied
-//! beside it. Nothing of the domain is written twice: a query reads the state and asks it.
+//! beside it. Nothing of the domain is written twice: a query reads the state and asks it. Its
+//! events are kept too ([`crate::history`]), for readings as the ledger knew them at any time.
 
 use std::marker::PhantomData;
 
 use hl_eventstore::{Aggregate, EventMeta};
 use sqlx::AnyConnection;
 
+use crate::history::{self, StateEventRow};
 use crate::{Commit, ReadModel, Table, TableSpec, fold_rows};
 
 /// A row that keeps an aggregate's state.
@@ -40,7 +42,7 @@ impl<R: StateRow> ReadModel for StateModel<R> {
     const AGGREGATE_TYPE: &'static str = <R::State as Aggregate>::AGGREGATE_TYPE;
 
     fn tables(&self) -> Vec<TableSpec> {
-        vec![TableSpec::of::<R>()]
+        vec![TableSpec::of::<R>(), TableSpec::of::<StateEventRow>()]
     }
 
     async fn apply(
@@ -58,7 +60,14 @@ impl<R: StateRow> ReadModel for StateModel<R> {
                 row.refresh(meta);
             },
         )
+        .await?;
+        history::record(
+            connection,
+            generation,
+            Self::CONTEXT,
+            Self::AGGREGATE_TYPE,
+            &commits,
+        )
         .await
-        .map(drop)
     }
 }

@@ -12,8 +12,7 @@ use hl_proto::plans::v1::AccidentGrade;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
-use super::{Shared, YearAsOf, database_error, freshness, year_as_of};
-use crate::reader;
+use super::{Shared, YearAsOf, freshness, instant, known, year_as_of};
 
 const GRADES: [AccidentGrade; 4] = [
     AccidentGrade::General,
@@ -34,14 +33,28 @@ pub async fn get_accident_totals(
         day,
         last_day: year_end,
     } = year_as_of(&mut violations, body.year, body.day.as_ref());
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let rows = reader::all_rows::<AccidentRow>(&shared.database, shared.generation())
-        .await
-        .map_err(database_error)?;
-    let accidents: Vec<&Accident> = rows.iter().map(|row| &row.state.0).collect();
-    let this_year = period(&accidents, first_day, day);
-    let year_before = period(&accidents, a_year_before(first_day), a_year_before(day));
+    let records = known::<AccidentRow>(shared, known_at).await?;
+    let accidents: Vec<&Accident> = records.iter().map(|record| &record.row.state.0).collect();
+    let with_events = |mut period: pb::AccidentPeriod| {
+        period.event_ids = records
+            .iter()
+            .filter(|record| {
+                let name = format!("accidents/{}", record.aggregate_id);
+                period.counted.contains(&name)
+            })
+            .flat_map(|record| record.events.iter().map(|step| step.event_id.clone()))
+            .collect();
+        period
+    };
+    let this_year = with_events(period(&accidents, first_day, day));
+    let year_before = with_events(period(
+        &accidents,
+        a_year_before(first_day),
+        a_year_before(day),
+    ));
     let whole_year_before = period(
         &accidents,
         a_year_before(first_day),
@@ -79,6 +92,7 @@ pub async fn get_accident_totals(
         this_year: Some(this_year),
         year_before: Some(year_before),
         freshness: Some(freshness(shared)),
+        known_at: instant(known_at),
     };
     Ok(Response::new(totals))
 }

@@ -161,6 +161,17 @@ fn restrict(scope: &mut Scope, actor: &Actor, district: &str) -> Result<(), Stat
     }
 }
 
+/// The records of a state read model as the ledger knew them at `known_at`, each with the
+/// events folded into it: what the plans figures count, and the events behind them.
+async fn known<R: hl_readmodel::StateRow>(
+    shared: &Shared,
+    known_at: DateTime<Utc>,
+) -> Result<Vec<hl_readmodel::Known<R>>, Status> {
+    hl_readmodel::known_rows::<R>(&shared.database, shared.generation(), known_at)
+        .await
+        .map_err(database_error)
+}
+
 /// The moment as seconds, for a page token's query fingerprint.
 fn seconds(moment: Option<&hl_proto::Timestamp>) -> i64 {
     moment.map(|at| at.seconds).unwrap_or_default()

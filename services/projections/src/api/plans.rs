@@ -20,11 +20,12 @@ use hl_plans::read_models::{
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::RevisionRateBasis;
 use hl_proto::plans::v1::{PlanLayer, PlanStatus, TeamKind, TeamLevel};
+use hl_readmodel::Known;
 use hl_runtime::pagination::list;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
-use super::{Shared, YearAsOf, database_error, freshness, year_as_of};
+use super::{Shared, YearAsOf, database_error, freshness, instant, known, seconds, year_as_of};
 use crate::reader;
 use crate::reconciliation::ratio;
 
@@ -67,15 +68,15 @@ pub async fn list_plans(
     let basis = violations
         .optional_enumeration::<RevisionRateBasis>("basis", body.basis)
         .unwrap_or_default();
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let rows = reader::all_rows::<EmergencyPlanRow>(&shared.database, shared.generation())
-        .await
-        .map_err(database_error)?;
+    let records = known::<EmergencyPlanRow>(shared, known_at).await?;
     let mut rates: BTreeMap<i32, pb::LayerRevisionRate> = BTreeMap::new();
     let mut overdue_count = 0;
     let mut register = Vec::new();
-    for row in rows {
+    for record in records {
+        let row = &record.row;
         let state = &row.state.0;
         let (in_scope, revised) = revision_standing(state, day, basis);
         if in_scope {
@@ -88,6 +89,7 @@ pub async fn list_plans(
             let name = format!("emergencyPlans/{}", state.plan_id);
             rate.in_scope += 1;
             rate.plans_in_scope.push(name.clone());
+            rate.event_ids.extend(record.event_ids_by(day));
             if revised {
                 rate.revised += 1;
                 rate.revised_plans.push(name);
@@ -109,7 +111,12 @@ pub async fn list_plans(
             ));
         }
     }
-    let query = format!("day={day}&layer={}&basis={}", body.layer, body.basis);
+    let query = format!(
+        "day={day}&layer={}&basis={}&known_at={}",
+        body.layer,
+        body.basis,
+        seconds(body.known_at.as_ref())
+    );
     let listed = list(register, body.page_size, &body.page_token, &query)?;
     Ok(Response::new(pb::ListPlansResponse {
         plans: listed.items,
@@ -124,6 +131,7 @@ pub async fn list_plans(
             .collect(),
         evaluations_overdue: overdue_count,
         freshness: Some(freshness(shared)),
+        known_at: instant(known_at),
     }))
 }
 
@@ -144,14 +152,22 @@ pub async fn list_drill_shortfalls(
     let mut violations = Violations::new();
     let YearAsOf { day, .. } = year_as_of(&mut violations, body.year, body.day.as_ref());
     violations.optional_identifier("township_code", &body.township_code);
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
     let (database, generation) = (&shared.database, shared.generation());
-    let drills = reader::all_rows::<DrillRow>(database, generation)
-        .await
-        .map_err(database_error)?;
-    let drills: Vec<&hl_proto::plans::v1::Drill> =
-        drills.iter().map(|row| &row.state.0.drill).collect();
+    let records = known::<DrillRow>(shared, known_at).await?;
+    let drills: Vec<&hl_proto::plans::v1::Drill> = records
+        .iter()
+        .map(|record| &record.row.state.0.drill)
+        .collect();
+    let drill_events = |drill_id: &str| {
+        records
+            .iter()
+            .find(|record| record.aggregate_id == drill_id)
+            .map(|record| record.event_ids_by(day))
+            .unwrap_or_default()
+    };
     let mut enterprises: Vec<_> = reader::enterprises_on(database, generation, day)
         .await
         .map_err(database_error)?
@@ -184,6 +200,11 @@ pub async fn list_drill_shortfalls(
                     .iter()
                     .map(|id| format!("drills/{id}"))
                     .collect(),
+                event_ids: reading
+                    .drills
+                    .iter()
+                    .flat_map(|id| drill_events(id))
+                    .collect(),
             })
             .collect();
         let short = minimums
@@ -202,8 +223,11 @@ pub async fn list_drill_shortfalls(
         }
     }
     let query = format!(
-        "year={}&township={}&day={day}&only_short={}",
-        body.year, body.township_code, body.only_short
+        "year={}&township={}&day={day}&only_short={}&known_at={}",
+        body.year,
+        body.township_code,
+        body.only_short,
+        seconds(body.known_at.as_ref())
     );
     let listed = list(rows, body.page_size, &body.page_token, &query)?;
     Ok(Response::new(pb::ListDrillShortfallsResponse {
@@ -214,6 +238,7 @@ pub async fn list_drill_shortfalls(
         enterprises_short: short_count,
         rule_version: rule_version.to_string(),
         freshness: Some(freshness(shared)),
+        known_at: instant(known_at),
     }))
 }
 
@@ -235,14 +260,17 @@ pub async fn list_shelters(
     let day = violations
         .optional_date("day", body.day.as_ref())
         .unwrap_or(today);
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let shelters = reader::all_rows::<ShelterRow>(&shared.database, shared.generation())
-        .await
-        .map_err(database_error)?;
-    let mut totals = pb::ListSheltersResponse::default();
+    let shelters = known::<ShelterRow>(shared, known_at).await?;
+    let mut totals = pb::ListSheltersResponse {
+        known_at: instant(known_at),
+        ..pb::ListSheltersResponse::default()
+    };
     let mut rows = Vec::new();
-    for row in shelters {
+    for record in shelters {
+        let row = &record.row;
         let state = &row.state.0;
         if !state.township_code.starts_with(&body.township_code) {
             continue;
@@ -260,6 +288,9 @@ pub async fn list_shelters(
             totals
                 .certified_in_year_shelters
                 .push(format!("shelters/{}", state.shelter_id));
+            totals
+                .certified_in_year_event_ids
+                .extend(record.event_ids_by(day));
         }
         let entry = pb::ShelterRegisterRow {
             shelter: Some(shelter(state, row.version)),
@@ -270,7 +301,11 @@ pub async fn list_shelters(
         };
         rows.push((row.shelter_id.clone(), entry));
     }
-    let query = format!("township={}&year={year}&day={day}", body.township_code);
+    let query = format!(
+        "township={}&year={year}&day={day}&known_at={}",
+        body.township_code,
+        seconds(body.known_at.as_ref())
+    );
     let listed = list(rows, body.page_size, &body.page_token, &query)?;
     Ok(Response::new(pb::ListSheltersResponse {
         rows: listed.items,
@@ -291,38 +326,43 @@ pub async fn get_team_coverage(
     let day = violations
         .optional_date("day", body.day.as_ref())
         .unwrap_or_else(|| local_date(chrono::Utc::now()));
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
     let (database, generation) = (&shared.database, shared.generation());
-    let serving: Vec<RescueTeam> = reader::all_rows::<RescueTeamRow>(database, generation)
-        .await
-        .map_err(database_error)?
+    let serving: Vec<Known<RescueTeamRow>> = known::<RescueTeamRow>(shared, known_at)
+        .await?
         .into_iter()
-        .map(|row| row.state.0)
-        .filter(|team| team.serves_on(day))
+        .filter(|record| record.row.state.0.serves_on(day))
         .collect();
     let comprehensive = |level: TeamLevel| {
-        serving
-            .iter()
-            .filter(move |team| team.level == level && team.kind == TeamKind::Comprehensive)
+        serving.iter().filter(move |record| {
+            let team: &RescueTeam = &record.row.state.0;
+            team.level == level && team.kind == TeamKind::Comprehensive
+        })
     };
-    let district_teams: Vec<String> = comprehensive(TeamLevel::District)
-        .map(|team| format!("rescueTeams/{}", team.team_id))
+    let named = |record: &Known<RescueTeamRow>| format!("rescueTeams/{}", record.aggregate_id);
+    let district_teams: Vec<String> = comprehensive(TeamLevel::District).map(named).collect();
+    let district_team_event_ids: Vec<String> = comprehensive(TeamLevel::District)
+        .flat_map(|record| record.event_ids_by(day))
         .collect();
     let townships: Vec<pb::TownshipTeams> = reader::townships(database, generation)
         .await
         .map_err(database_error)?
         .into_iter()
         .map(|township| {
-            let teams: Vec<String> = comprehensive(TeamLevel::Township)
-                .filter(|team| team.township_code == township.code)
-                .map(|team| format!("rescueTeams/{}", team.team_id))
+            let counted: Vec<&Known<RescueTeamRow>> = comprehensive(TeamLevel::Township)
+                .filter(|record| record.row.state.0.township_code == township.code)
                 .collect();
             pb::TownshipTeams {
                 township_code: township.code,
                 township_name: township.name,
-                covered: !teams.is_empty(),
-                teams,
+                covered: !counted.is_empty(),
+                teams: counted.iter().map(|record| named(record)).collect(),
+                event_ids: counted
+                    .iter()
+                    .flat_map(|record| record.event_ids_by(day))
+                    .collect(),
             }
         })
         .collect();
@@ -338,6 +378,8 @@ pub async fn get_team_coverage(
         coverage: ratio(covered, total),
         teams_serving: serving.len() as u32,
         freshness: Some(freshness(shared)),
+        district_team_event_ids,
+        known_at: instant(known_at),
     }))
 }
 
@@ -353,24 +395,25 @@ pub async fn get_training_totals(
         last_day: year_end,
         ..
     } = year_as_of(&mut violations, body.year, body.day.as_ref());
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let rows = reader::all_rows::<TrainingCampaignRow>(&shared.database, shared.generation())
-        .await
-        .map_err(database_error)?;
+    let records = known::<TrainingCampaignRow>(shared, known_at).await?;
     let target = TRAINING_TARGETS.in_force(year_end);
     let mut totals = pb::TrainingTotals {
         year: body.year,
         day: Some(day.into()),
         target: target.rules.persons_per_year,
         rule_version: target.name.to_string(),
+        known_at: instant(known_at),
         ..pb::TrainingTotals::default()
     };
-    let campaigns: Vec<&TrainingCampaign> = rows
+    let records: Vec<&Known<TrainingCampaignRow>> = records
         .iter()
-        .map(|row| &row.state.0)
-        .filter(|state| state.year == body.year)
+        .filter(|record| record.row.state.0.year == body.year)
         .collect();
+    let campaigns: Vec<&TrainingCampaign> =
+        records.iter().map(|record| &record.row.state.0).collect();
     // The district counts each person once across the year's campaigns.
     let district = counts_of(
         distinct_trainees(campaigns.iter().copied()).into_values(),
@@ -379,8 +422,11 @@ pub async fn get_training_totals(
     totals.trained = district.trained;
     totals.ammonia_refrigeration_operators = district.ammonia_refrigeration_operators;
     totals.shipyard_contractors = district.shipyard_contractors;
-    for state in campaigns {
+    for record in records {
+        let state = &record.row.state.0;
         let counts = state.counts_on(day);
+        let event_ids = record.event_ids_by(day);
+        totals.event_ids.extend(event_ids.iter().cloned());
         totals.campaigns.push(pb::CampaignTotals {
             campaign: format!("trainingCampaigns/{}", state.campaign_id),
             title: state.title.clone(),
@@ -393,6 +439,7 @@ pub async fn get_training_totals(
                 .collect(),
             ammonia_refrigeration_operators: counts.ammonia_refrigeration_operators,
             shipyard_contractors: counts.shipyard_contractors,
+            event_ids,
         });
     }
     totals.target_met = totals.trained >= totals.target;

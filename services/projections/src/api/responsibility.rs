@@ -10,6 +10,7 @@ use hl_proto::ledger::v1 as pb;
 use hl_proto::responsibility::v1::{
     AccountabilityStatus, AccountabilityTrigger, Duty, ObjectKind, SafetyItemKind, SafetyItemStatus,
 };
+use hl_readmodel::Known;
 use hl_responsibility::api::duties::{accountability_case, safety_item};
 use hl_responsibility::domain::duty_period::{
     DutyPeriod, HeldDuty, expected_of, period_id, shortfalls_of,
@@ -25,7 +26,7 @@ use hl_runtime::{ServiceError, Violations, caller};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tonic::{Request, Response, Status};
 
-use super::{Shared, database_error, freshness};
+use super::{Shared, database_error, freshness, instant, known, seconds};
 use crate::reader;
 
 /// The day a request asks about: the one it names, or today.
@@ -370,22 +371,21 @@ pub async fn list_emergency_centres(
     let body = request.into_inner();
     let mut violations = Violations::new();
     let day = day_asked(&mut violations, body.day.as_ref());
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
     let (database, generation) = (&shared.database, shared.generation());
-    let centres: HashMap<String, CentreRow> = reader::all_rows::<CentreRow>(database, generation)
-        .await
-        .map_err(database_error)?
+    let centres: HashMap<String, Known<CentreRow>> = known::<CentreRow>(shared, known_at)
+        .await?
         .into_iter()
-        .map(|row| (row.township_code.clone(), row))
+        .map(|record| (record.row.township_code.clone(), record))
         .collect();
     // A township without a centre is read from the plans context's command readiness checks.
-    let readiness: HashMap<String, CommandReadinessRow> =
-        reader::all_rows::<CommandReadinessRow>(database, generation)
-            .await
-            .map_err(database_error)?
+    let readiness: HashMap<String, Known<CommandReadinessRow>> =
+        known::<CommandReadinessRow>(shared, known_at)
+            .await?
             .into_iter()
-            .map(|row| (row.township_code.clone(), row))
+            .map(|record| (record.row.township_code.clone(), record))
             .collect();
     let townships = reader::townships(database, generation)
         .await
@@ -397,8 +397,8 @@ pub async fn list_emergency_centres(
             township_name: township.name.clone(),
             ..pb::CentreReadiness::default()
         };
-        if let Some(centre) = centres.get(&township.code) {
-            let centre = &centre.state.0;
+        if let Some(record) = centres.get(&township.code) {
+            let centre = &record.row.state.0;
             let readiness = centre.readiness(day).map_err(ServiceError::from)?;
             row = pb::CentreReadiness {
                 established: true,
@@ -409,12 +409,14 @@ pub async fn list_emergency_centres(
                 to_standard: readiness.to_standard(),
                 equipment_short: readiness.equipment_short,
                 last_check: centre.last_check(day).cloned(),
+                event_ids: record.event_ids_by(day),
                 ..row
             };
-        } else if let Some(check) = readiness
-            .get(&township.code)
-            .and_then(|row| row.state.0.latest_on(day))
-        {
+        } else if let Some((record, check)) = readiness.get(&township.code).and_then(|record| {
+            let check = record.row.state.0.latest_on(day)?;
+            Some((record, check))
+        }) {
+            row.event_ids = record.event_ids_by(day);
             row.command_venue = check.command_venue;
             row.on_duty = check.duty_team;
             row.to_standard = command_readiness::to_standard(check);
@@ -428,7 +430,7 @@ pub async fn list_emergency_centres(
         rows,
         body.page_size,
         &body.page_token,
-        &format!("day={day}"),
+        &format!("day={day}&known_at={}", seconds(body.known_at.as_ref())),
     )?;
     Ok(Response::new(pb::ListEmergencyCentresResponse {
         centres: listed.items,
@@ -438,6 +440,7 @@ pub async fn list_emergency_centres(
         to_standard,
         to_standard_share: crate::reconciliation::ratio(to_standard, count),
         freshness: Some(freshness(shared)),
+        known_at: instant(known_at),
     }))
 }
 

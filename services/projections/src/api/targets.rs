@@ -18,11 +18,12 @@ use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::TargetStatus;
 use hl_proto::plans::v1::{DisasterKind, PlanLayer};
 use hl_proto::responsibility::v1::{SafetyItemKind, SafetyItemStatus};
+use hl_readmodel::Known;
 use hl_runtime::pagination::MAX_PAGE_SIZE;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
-use super::{Shared, YearAsOf, database_error, freshness, year_as_of};
+use super::{Shared, YearAsOf, database_error, freshness, instant, year_as_of};
 use crate::reader;
 use crate::reconciliation::ratio;
 
@@ -32,6 +33,8 @@ struct Reading<'a> {
     actor: Actor,
     year: i32,
     days: YearAsOf,
+    /// The recording time read, as the inner queries are asked it.
+    known_at: Option<hl_proto::Timestamp>,
 }
 
 impl Reading<'_> {
@@ -70,6 +73,16 @@ impl Reading<'_> {
     fn day(&self) -> Option<hl_proto::common::v1::Date> {
         Some(self.days.day.into())
     }
+
+    /// A plans read model's records as the ledger knew them at the recording time read.
+    async fn known<R: hl_readmodel::StateRow>(&self) -> Result<Vec<Known<R>>, Status> {
+        let known_at = self
+            .known_at
+            .as_ref()
+            .and_then(hl_proto::instant)
+            .unwrap_or_else(chrono::Utc::now);
+        super::known::<R>(self.shared, known_at).await
+    }
 }
 
 fn target(code: &str, title: &str, unit: &str, source: &str) -> pb::TargetReading {
@@ -106,6 +119,7 @@ pub async fn get_targets(
     let body = request.into_inner();
     let mut violations = Violations::new();
     let days = year_as_of(&mut violations, body.year, body.day.as_ref());
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
     let reading = Reading {
@@ -113,6 +127,7 @@ pub async fn get_targets(
         actor,
         year: body.year,
         days,
+        known_at: instant(known_at),
     };
     let mut targets = accidents(&reading).await?;
     targets.push(shelters(&reading).await?);
@@ -131,6 +146,7 @@ pub async fn get_targets(
         day: reading.day(),
         targets,
         freshness: Some(freshness(shared)),
+        known_at: reading.known_at,
     }))
 }
 
@@ -141,6 +157,7 @@ async fn accidents(reading: &Reading<'_>) -> Result<Vec<pb::TargetReading>, Stat
         reading.ask(pb::GetAccidentTotalsRequest {
             year: reading.year,
             day: reading.day(),
+            known_at: reading.known_at,
         }),
     )
     .await?
@@ -155,6 +172,7 @@ async fn accidents(reading: &Reading<'_>) -> Result<Vec<pb::TargetReading>, Stat
         target.status = status as i32;
         target.counted = this_year.counted.clone();
         target.out_of = year_before.counted.clone();
+        target.event_ids = [&this_year.event_ids[..], &year_before.event_ids[..]].concat();
         target
     };
     let t1 = compared(
@@ -175,6 +193,8 @@ async fn accidents(reading: &Reading<'_>) -> Result<Vec<pb::TargetReading>, Stat
     t4.target = Some(0.0);
     t4.status = totals.no_relatively_major_accident;
     t4.counted = totals.relatively_major_or_worse.clone();
+    // Every accident's grade settles T4, so every accident of the year stands behind it.
+    t4.event_ids = this_year.event_ids.clone();
     Ok(vec![t1, t2, t3, t4])
 }
 
@@ -191,15 +211,14 @@ async fn deaths_per_gdp(
         "deaths per 亿元 GDP",
         "LedgerService/GetAccidentTotals, PlansService/GetAnnualGdp",
     );
-    let rows =
-        reader::all_rows::<AnnualGdpRow>(&reading.shared.database, reading.shared.generation())
-            .await
-            .map_err(database_error)?;
-    let gdp_of = |year: i32| -> Option<&AnnualGdp> {
-        rows.iter()
-            .map(|row| &row.state.0)
-            .find(|gdp| gdp.year == year)
+    let records = reading.known::<AnnualGdpRow>().await?;
+    let record_of = |year: i32| {
+        records
+            .iter()
+            .find(|record| record.row.state.0.year == year)
     };
+    let gdp_of =
+        |year: i32| -> Option<&AnnualGdp> { record_of(year).map(|record| &record.row.state.0) };
     let rate = |period: &pb::AccidentPeriod, gdp: Option<&AnnualGdp>| {
         gdp.and_then(AnnualGdp::gdp_yi_yuan)
             .map(|yi_yuan| f64::from(period.deaths) / yi_yuan)
@@ -211,9 +230,12 @@ async fn deaths_per_gdp(
     t3.target = t3.year_before;
     t3.counted = this_year.counted.clone();
     t3.out_of = year_before.counted.clone();
-    for (year, gdp) in [(now, gdp_now), (now - 1, gdp_before)] {
-        if gdp.is_some() {
+    t3.event_ids = [&this_year.event_ids[..], &year_before.event_ids[..]].concat();
+    for year in [now, now - 1] {
+        if let Some(record) = record_of(year) {
             t3.counted.push(format!("annualGdp/{year}"));
+            t3.event_ids
+                .extend(record.events.iter().map(|step| step.event_id.clone()));
         }
     }
     let missing: Vec<String> = [(now, gdp_now), (now - 1, gdp_before)]
@@ -249,6 +271,7 @@ async fn shelters(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
             page_size: 1,
             year: reading.year,
             day: reading.day(),
+            known_at: reading.known_at,
             ..pb::ListSheltersRequest::default()
         }),
     )
@@ -266,6 +289,7 @@ async fn shelters(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
     t5.target = Some(f64::from(wanted));
     t5.status = reading.reached(listed.certified_in_year >= wanted) as i32;
     t5.counted = listed.certified_in_year_shelters;
+    t5.event_ids = listed.certified_in_year_event_ids;
     t5.note = rules.name.to_string();
     Ok(t5)
 }
@@ -274,22 +298,30 @@ async fn shelters(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
 async fn events_of_year(
     reading: &Reading<'_>,
     kinds: &[DisasterKind],
-) -> Result<Vec<DisasterEvent>, Status> {
-    let rows =
-        reader::all_rows::<DisasterEventRow>(&reading.shared.database, reading.shared.generation())
-            .await
-            .map_err(database_error)?;
+) -> Result<Vec<Known<DisasterEventRow>>, Status> {
     let YearAsOf { first_day, day, .. } = reading.days;
-    Ok(rows
+    Ok(reading
+        .known::<DisasterEventRow>()
+        .await?
         .into_iter()
-        .map(|row| row.state.0)
-        .filter(|event| kinds.contains(&event.kind))
-        .filter(|event| declared_on(event).is_some_and(|on| (first_day..=day).contains(&on)))
+        .filter(|record| {
+            let event = &record.row.state.0;
+            kinds.contains(&event.kind)
+                && declared_on(event).is_some_and(|on| (first_day..=day).contains(&on))
+        })
         .collect())
 }
 
-fn event_name(event: &DisasterEvent) -> String {
-    format!("disasterEvents/{}", event.disaster_event_id)
+fn event_name(record: &Known<DisasterEventRow>) -> String {
+    format!("disasterEvents/{}", record.aggregate_id)
+}
+
+/// The events of the records that happened by the day read.
+fn events_by_day<R>(reading: &Reading<'_>, records: &[Known<R>]) -> Vec<String> {
+    records
+        .iter()
+        .flat_map(|record| record.event_ids_by(reading.days.day))
+        .collect()
 }
 
 /// T6: the deaths the year's typhoons and floods caused, by their latest situation reports up to
@@ -299,8 +331,11 @@ async fn disaster_deaths(reading: &Reading<'_>) -> Result<pb::TargetReading, Sta
     let events = events_of_year(reading, &[DisasterKind::Typhoon, DisasterKind::Flood]).await?;
     let deaths: u32 = events
         .iter()
-        .map(|event| {
-            event
+        .map(|record| {
+            record
+                .row
+                .state
+                .0
                 .situation_reports
                 .iter()
                 .rev()
@@ -322,6 +357,7 @@ async fn disaster_deaths(reading: &Reading<'_>) -> Result<pb::TargetReading, Sta
         reading.reached(reading.over())
     } as i32;
     t6.counted = events.iter().map(event_name).collect();
+    t6.event_ids = events_by_day(reading, &events);
     t6.note = "each typhoon and flood declared in the year, by its latest situation report".into();
     Ok(t6)
 }
@@ -332,7 +368,10 @@ async fn forest_fires(reading: &Reading<'_>) -> Result<pb::TargetReading, Status
     let graded: Vec<String> = fires
         .iter()
         .filter(|fire| {
-            fire.forest_fire_grade()
+            fire.row
+                .state
+                .0
+                .forest_fire_grade()
                 .is_some_and(|(grade, _)| grade.is_relatively_major_or_worse())
         })
         .map(event_name)
@@ -353,6 +392,7 @@ async fn forest_fires(reading: &Reading<'_>) -> Result<pb::TargetReading, Status
     t7.note = "graded by burned forest, deaths and serious injuries (森林防火条例 第四十条)".into();
     t7.counted = graded;
     t7.out_of = fires.iter().map(event_name).collect();
+    t7.event_ids = events_by_day(reading, &fires);
     Ok(t7)
 }
 
@@ -370,7 +410,10 @@ fn reported_on(report: &hl_proto::plans::v1::SituationReport) -> Option<NaiveDat
 async fn teams(reading: &Reading<'_>) -> Result<Vec<pb::TargetReading>, Status> {
     let coverage = super::plans::get_team_coverage(
         reading.shared,
-        reading.ask(pb::GetTeamCoverageRequest { day: reading.day() }),
+        reading.ask(pb::GetTeamCoverageRequest {
+            day: reading.day(),
+            known_at: reading.known_at,
+        }),
     )
     .await?
     .into_inner();
@@ -381,6 +424,7 @@ async fn teams(reading: &Reading<'_>) -> Result<Vec<pb::TargetReading>, Status> 
     t8.target = Some(1.0);
     t8.status = reading.reached(established) as i32;
     t8.counted = coverage.district_teams.clone();
+    t8.event_ids = coverage.district_team_event_ids.clone();
     let mut t9 = target(
         "T9",
         "乡镇（街道）综合性应急救援队伍覆盖率100%",
@@ -395,6 +439,11 @@ async fn teams(reading: &Reading<'_>) -> Result<Vec<pb::TargetReading>, Status> 
         .iter()
         .filter(|township| township.covered)
         .flat_map(|township| township.teams.iter().cloned())
+        .collect();
+    t9.event_ids = coverage
+        .townships
+        .iter()
+        .flat_map(|township| township.event_ids.iter().cloned())
         .collect();
     t9.out_of = coverage
         .townships
@@ -412,6 +461,7 @@ async fn special_plans(reading: &Reading<'_>) -> Result<pb::TargetReading, Statu
             page_size: 1,
             layer: PlanLayer::Special as i32,
             day: reading.day(),
+            known_at: reading.known_at,
             ..pb::ListPlansRequest::default()
         }),
     )
@@ -437,6 +487,7 @@ async fn special_plans(reading: &Reading<'_>) -> Result<pb::TargetReading, Statu
             t10.status = reading.reached(share >= wanted) as i32;
             t10.counted = rate.revised_plans;
             t10.out_of = rate.plans_in_scope;
+            t10.event_ids = rate.event_ids;
         }
         None => {
             t10.status = TargetStatus::AwaitingData as i32;
@@ -453,13 +504,14 @@ async fn emergency_centres(reading: &Reading<'_>) -> Result<pb::TargetReading, S
         reading.ask(pb::ListEmergencyCentresRequest {
             page_size: MAX_PAGE_SIZE as i32,
             day: reading.day(),
+            known_at: reading.known_at,
             ..pb::ListEmergencyCentresRequest::default()
         }),
     )
     .await?
     .into_inner();
     let township = |centre: &pb::CentreReadiness| format!("townships/{}", centre.township_code);
-    Ok(full_share(
+    let mut t11 = full_share(
         reading,
         (
             "T11",
@@ -473,7 +525,13 @@ async fn emergency_centres(reading: &Reading<'_>) -> Result<pb::TargetReading, S
             .map(township)
             .collect(),
         listed.centres.iter().map(township).collect(),
-    ))
+    );
+    t11.event_ids = listed
+        .centres
+        .iter()
+        .flat_map(|centre| centre.event_ids.iter().cloned())
+        .collect();
+    Ok(t11)
 }
 
 /// T12: the distinct persons the year's campaigns trained.
@@ -483,6 +541,7 @@ async fn training(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
         reading.ask(pb::GetTrainingTotalsRequest {
             year: reading.year,
             day: reading.day(),
+            known_at: reading.known_at,
         }),
     )
     .await?
@@ -501,6 +560,7 @@ async fn training(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
         .iter()
         .map(|campaign| campaign.campaign.clone())
         .collect();
+    t12.event_ids = totals.event_ids;
     t12.note = format!(
         "{}; each person once, however many campaigns trained them",
         totals.rule_version

@@ -109,6 +109,7 @@ pub struct World {
     entry: Entry,
     /// What the repositories' clock reads: when the step being entered is recorded.
     recording_time: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
+    settings: RepositorySettings,
 }
 
 impl World {
@@ -161,7 +162,8 @@ impl World {
             hazards: Repository::new(store.clone(), "330903", settings.clone()),
             rounds: Repository::new(store.clone(), "330903", settings.clone()),
             devices: Repository::new(store.clone(), "330903", settings.clone()),
-            enterprises: Repository::new(store.clone(), "330903", settings),
+            enterprises: Repository::new(store.clone(), "330903", settings.clone()),
+            settings,
             nats,
             store,
             projections,
@@ -169,6 +171,11 @@ impl World {
             entry,
             recording_time,
         }
+    }
+
+    /// A repository of any aggregate, on the world's store and recording clock.
+    pub fn repository<A: Aggregate>(&self) -> Repository<A> {
+        Repository::new(self.store.clone(), "330903", self.settings.clone())
     }
 
     /// Records a command as `actor` at business time `when`, entered as the world enters steps.
