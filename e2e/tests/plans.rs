@@ -152,10 +152,55 @@ async fn a_drill_finding_revises_a_plan_and_the_revision_rate_counts_it() {
         }],
         ..Default::default()
     };
-    plans
+    let drill_events = plans
         .record_drill(by_inspector(drill))
         .await
-        .expect("drill");
+        .expect("drill")
+        .into_inner()
+        .commit
+        .unwrap_or_default()
+        .event_ids;
+    let of_the_plan = wait_until("the plan's drills", WAIT, || {
+        let mut client = ledger.clone();
+        async move {
+            let listed = client
+                .list_drills(by_inspector(ledger::ListDrillsRequest {
+                    plan_id: "typhoon".into(),
+                    ..Default::default()
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            (!listed.rows.is_empty()).then_some(listed)
+        }
+    })
+    .await;
+    assert_eq!(of_the_plan.rows.len(), 1);
+    assert_eq!(
+        of_the_plan.rows[0].drill.as_ref().unwrap().name,
+        "drills/drill-1"
+    );
+    assert_eq!(of_the_plan.rows[0].event_ids, drill_events);
+    let other_plan = ledger
+        .clone()
+        .list_drills(by_inspector(ledger::ListDrillsRequest {
+            plan_id: "flood".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("another plan's drills")
+        .into_inner();
+    assert_eq!(other_plan.total_size, 0);
+    let refused = ledger
+        .clone()
+        .list_drills(by_inspector(ledger::ListDrillsRequest {
+            held_from: Some(today().into()),
+            held_until: Some((today() - chrono::Days::new(1)).into()),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["held_until"]);
     let revise = |finding_id: &str| pb::StartPlanRevisionRequest {
         request_id: format!("revise-{finding_id}"),
         name: "emergencyPlans/typhoon".into(),

@@ -861,6 +861,10 @@ static RULES: &[Rule] = &[
         GOVERNMENT | S,
     ),
     allow(
+        "hazard_ledger.ledger.v1.LedgerService/ListDrills",
+        GOVERNMENT | S,
+    ),
+    allow(
         "hazard_ledger.ledger.v1.LedgerService/ListShelters",
         GOVERNMENT | S,
     ),

@@ -708,6 +708,13 @@ impl LedgerService for LedgerGrpc {
         super::plans::list_drill_shortfalls(&self.0, request).await
     }
 
+    async fn list_drills(
+        &self,
+        request: Request<pb::ListDrillsRequest>,
+    ) -> Result<Response<pb::ListDrillsResponse>, Status> {
+        super::plans::list_drills(&self.0, request).await
+    }
+
     async fn list_shelters(
         &self,
         request: Request<pb::ListSheltersRequest>,

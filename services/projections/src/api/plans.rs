@@ -8,7 +8,7 @@ use chrono::Datelike;
 use chrono::{Months, NaiveDate};
 use hl_domain::access::require_district_reader;
 use hl_domain::clock::local_date;
-use hl_plans::api::resources::{plan, shelter};
+use hl_plans::api::resources::{self, plan, shelter};
 use hl_plans::domain::drill_minimums::{MinimumStatus, read_minimums};
 use hl_plans::domain::plan::EmergencyPlan;
 use hl_plans::domain::rescue_team::RescueTeam;
@@ -237,6 +237,66 @@ pub async fn list_drill_shortfalls(
         enterprises: enterprises.len() as u32,
         enterprises_short: short_count,
         rule_version: rule_version.to_string(),
+        freshness: Some(freshness(shared)),
+        known_at: instant(known_at),
+    }))
+}
+
+pub async fn list_drills(
+    shared: &Shared,
+    request: Request<pb::ListDrillsRequest>,
+) -> Result<Response<pb::ListDrillsResponse>, Status> {
+    let actor = caller(&request)?;
+    let body = request.into_inner();
+    let mut violations = Violations::new();
+    violations.optional_identifier("plan_id", &body.plan_id);
+    violations.optional_identifier("enterprise_id", &body.enterprise_id);
+    let held_from = violations.optional_date("held_from", body.held_from.as_ref());
+    let held_until = violations.optional_date("held_until", body.held_until.as_ref());
+    if let (Some(from), Some(until)) = (held_from, held_until)
+        && until < from
+    {
+        violations.add("held_until", "is before held_from");
+    }
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
+    violations.into_result()?;
+    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
+    let held = held_from.unwrap_or(NaiveDate::MIN)..=held_until.unwrap_or(NaiveDate::MAX);
+    let mut rows: Vec<(String, pb::DrillListRow)> = known::<DrillRow>(shared, known_at)
+        .await?
+        .into_iter()
+        .filter_map(|record| {
+            let state = &record.row.state.0;
+            let drill = &state.drill;
+            let held_on = drill.held_on.and_then(|on| on.to_naive())?;
+            let wanted = held.contains(&held_on)
+                && (body.plan_id.is_empty() || drill.plan_ids.contains(&body.plan_id))
+                && (body.enterprise_id.is_empty() || drill.enterprise_id == body.enterprise_id);
+            wanted.then(|| {
+                let row = pb::DrillListRow {
+                    drill: Some(resources::drill(state, record.row.version)),
+                    event_ids: record
+                        .events
+                        .iter()
+                        .map(|step| step.event_id.clone())
+                        .collect(),
+                };
+                (format!("{held_on}/{}", drill.drill_id), row)
+            })
+        })
+        .collect();
+    rows.sort_by(|left, right| left.0.cmp(&right.0));
+    let query = format!(
+        "plan={}&enterprise={}&from={held_from:?}&until={held_until:?}&known_at={}",
+        body.plan_id,
+        body.enterprise_id,
+        seconds(body.known_at.as_ref())
+    );
+    let listed = list(rows, body.page_size, &body.page_token, &query)?;
+    Ok(Response::new(pb::ListDrillsResponse {
+        rows: listed.items,
+        next_page_token: listed.next_page_token,
+        total_size: listed.total_size,
         freshness: Some(freshness(shared)),
         known_at: instant(known_at),
     }))
