@@ -156,10 +156,14 @@ async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
         .await
         .unwrap_err();
     assert_eq!(stranger.code(), Code::FailedPrecondition, "{stranger:?}");
-    duties
+    let assigned = duties
         .assign_responsibility(by_administrator(assign("a-1", "officer-1")))
         .await
-        .expect("assign");
+        .expect("assign")
+        .into_inner()
+        .commit
+        .unwrap_or_default()
+        .event_ids;
     let twice = duties
         .assign_responsibility(by_administrator(assign("a-2", "officer-1")))
         .await
@@ -174,7 +178,8 @@ async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
 
     // The assignment ends yesterday: from today the enterprise is a vacancy again.
     let yesterday = today.pred_opt().unwrap();
-    duties
+    let before_the_end = hl_proto::timestamp(chrono::Utc::now());
+    let ended = duties
         .end_assignment(by_administrator(pb::EndAssignmentRequest {
             request_id: "end-a-1".into(),
             name: format!("responsibilities/enterprise-{ENTERPRISE}"),
@@ -184,7 +189,11 @@ async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
             ..Default::default()
         }))
         .await
-        .expect("end");
+        .expect("end")
+        .into_inner()
+        .commit
+        .unwrap_or_default()
+        .event_ids;
     let vacant = gaps_when(&ledger, today, "the vacancy", |gaps| {
         gaps.objects_covered == 0
     })
@@ -195,6 +204,21 @@ async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
         .find(|gap| gap.object_id == ENTERPRISE)
         .unwrap();
     assert_eq!(first.last_held_on, date(yesterday));
+    // The vacancy names the events it came from: the assignment and its end.
+    assert_eq!(first.event_ids, [assigned, ended].concat());
+    // Today, as the ledger knew it before the end was entered, the enterprise was covered.
+    let as_then_known = ledger
+        .clone()
+        .list_responsibility_gaps(by_inspector(ledger::ListResponsibilityGapsRequest {
+            day: date(today),
+            known_at: Some(before_the_end),
+            ..Default::default()
+        }))
+        .await
+        .expect("the gaps as known before the end")
+        .into_inner();
+    assert_eq!(gap_ids(&as_then_known), [OTHER_ENTERPRISE]);
+    assert_eq!(as_then_known.known_at, Some(before_the_end));
     // Asked about yesterday, it was covered.
     let past = gaps_when(&ledger, yesterday, "yesterday's coverage", |gaps| {
         gaps.objects_covered == 1
@@ -268,13 +292,13 @@ async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
         .await
         .unwrap_err();
     assert_eq!(own.code(), Code::PermissionDenied, "{own:?}");
-    let closed = duties
+    let before_close_out = hl_proto::timestamp(chrono::Utc::now());
+    let approved = duties
         .approve_close_out(as_actor(step("approve", "销号"), &second_administrator()))
         .await
         .expect("approved by another administrator")
-        .into_inner()
-        .item
-        .unwrap();
+        .into_inner();
+    let closed = approved.item.unwrap();
     assert_eq!(closed.status, pb::SafetyItemStatus::ClosedOut as i32);
 
     let listed = wait_until("T15 in the ledger", WAIT, || {
@@ -300,6 +324,35 @@ async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
         .map(|row| (row.item.as_ref().unwrap().item_id.as_str(), row.overdue))
         .collect();
     assert_eq!(overdue, [("homestay", false), ("late", true)]);
+    // T15 names the events behind it, the close-out among them; as known before the close-out
+    // was approved, nothing was closed out.
+    let close_out_events = approved.commit.unwrap_or_default().event_ids;
+    assert!(!close_out_events.is_empty());
+    for event_id in &close_out_events {
+        assert!(listed.major_issue_event_ids.contains(event_id));
+    }
+    let as_then_known = ledger
+        .clone()
+        .list_safety_items(by_inspector(ledger::ListSafetyItemsRequest {
+            year,
+            known_at: Some(before_close_out),
+            ..Default::default()
+        }))
+        .await
+        .expect("the items as known before the close-out")
+        .into_inner();
+    assert_eq!(
+        (
+            as_then_known.major_issues_listed,
+            as_then_known.major_issues_closed_out
+        ),
+        (2, 0)
+    );
+    assert!(
+        close_out_events
+            .iter()
+            .all(|event_id| !as_then_known.major_issue_event_ids.contains(event_id))
+    );
 
     // The overdue item gets its bulletin (通报), once, and it proposes an accountability case
     // of the lead unit, which the bureau dismisses with its reason.
@@ -515,16 +568,16 @@ async fn performances_count_once_across_a_crash_and_a_short_month_records_its_ga
         month: month as i32,
         ..Default::default()
     };
-    let closed = duties
+    let closing = duties
         .close_duty_period(by_administrator(close(
             last_month.year(),
             last_month.month(),
         )))
         .await
         .expect("close last month")
-        .into_inner()
-        .period
-        .unwrap();
+        .into_inner();
+    let close_events = closing.commit.unwrap_or_default().event_ids;
+    let closed = closing.period.unwrap();
     let missing: Vec<&str> = closed
         .shortfalls
         .iter()
@@ -557,6 +610,8 @@ async fn performances_count_once_across_a_crash_and_a_short_month_records_its_ga
     })
     .await;
     assert_eq!(shortfalls.rows[0].person_id, "officer-1");
+    // The month's row names its events, ending with its close.
+    assert!(shortfalls.rows[0].event_ids.ends_with(&close_events));
     let township = &shortfalls.by_township[0];
     assert_eq!(
         (

@@ -15,9 +15,7 @@ use hl_responsibility::api::duties::{accountability_case, safety_item};
 use hl_responsibility::domain::duty_period::{
     DutyPeriod, HeldDuty, expected_of, period_id, shortfalls_of,
 };
-use hl_responsibility::domain::responsibilities::{
-    DUTY_RULES, Responsibilities, responsibilities_id,
-};
+use hl_responsibility::domain::responsibilities::{DUTY_RULES, responsibilities_id};
 use hl_responsibility::read_models::{
     AccountabilityRow, CentreRow, DutyPeriodRow, GridCellRow, ResponsibilitiesRow, SafetyItemRow,
 };
@@ -53,6 +51,7 @@ pub async fn list_responsibility_gaps(
     let mut violations = Violations::new();
     let day = day_asked(&mut violations, body.day.as_ref());
     violations.optional_identifier("township_code", &body.township_code);
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
     let (database, generation) = (&shared.database, shared.generation());
@@ -83,12 +82,11 @@ pub async fn list_responsibility_gaps(
             }),
     );
     needed.retain(|object| object.township_code.starts_with(&body.township_code));
-    let held: HashMap<String, Responsibilities> =
-        reader::all_rows::<ResponsibilitiesRow>(database, generation)
-            .await
-            .map_err(database_error)?
+    let held: HashMap<String, Known<ResponsibilitiesRow>> =
+        known::<ResponsibilitiesRow>(shared, known_at)
+            .await?
             .into_iter()
-            .map(|row| (row.responsibilities_id, row.state.0))
+            .map(|record| (record.row.responsibilities_id.clone(), record))
             .collect();
     let rules = &DUTY_RULES.in_force(day).rules;
     let (mut required, mut covered) = (0u32, 0u32);
@@ -102,7 +100,8 @@ pub async fn list_responsibility_gaps(
         let record = held.get(&responsibilities_id(object.kind, &object.object_id));
         let mut answered = true;
         for duty in duties {
-            if record.is_some_and(|record| record.holder_on(duty, day).is_some()) {
+            let state = record.map(|record| &record.row.state.0);
+            if state.is_some_and(|state| state.holder_on(duty, day).is_some()) {
                 continue;
             }
             answered = false;
@@ -112,7 +111,11 @@ pub async fn list_responsibility_gaps(
         covered += u32::from(answered);
     }
     gaps.sort_by(|left, right| left.0.cmp(&right.0));
-    let query = format!("day={day}&township={}", body.township_code);
+    let query = format!(
+        "day={day}&township={}&known_at={}",
+        body.township_code,
+        seconds(body.known_at.as_ref())
+    );
     let listed = list(gaps, body.page_size, &body.page_token, &query)?;
     Ok(Response::new(pb::ListResponsibilityGapsResponse {
         gaps: listed.items,
@@ -121,6 +124,7 @@ pub async fn list_responsibility_gaps(
         objects_required: required,
         objects_covered: covered,
         freshness: Some(freshness(shared)),
+        known_at: instant(known_at),
     }))
 }
 
@@ -128,9 +132,10 @@ pub async fn list_responsibility_gaps(
 fn gap(
     object: &Needed,
     duty: Duty,
-    record: Option<&Responsibilities>,
+    record: Option<&Known<ResponsibilitiesRow>>,
     day: NaiveDate,
 ) -> (String, pb::ResponsibilityGap) {
+    let state = record.map(|record| &record.row.state.0);
     let key = format!(
         "{}/{}/{}",
         object.kind as i32, object.object_id, duty as i32
@@ -141,9 +146,12 @@ fn gap(
         object_name: object.object_name.clone(),
         township_code: object.township_code.clone(),
         duty: duty as i32,
-        last_held_on: record
-            .and_then(|record| record.last_held_before(duty, day))
+        last_held_on: state
+            .and_then(|state| state.last_held_before(duty, day))
             .map(Into::into),
+        event_ids: record
+            .map(|record| record.event_ids_by(day))
+            .unwrap_or_default(),
     };
     (key, gap)
 }
@@ -163,35 +171,42 @@ pub async fn list_safety_items(
             "a calendar year from 2000 to 2100, or unset for every year",
         );
     }
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let items: Vec<_> = reader::all_rows::<SafetyItemRow>(&shared.database, shared.generation())
-        .await
-        .map_err(database_error)?
+    let items: Vec<Known<SafetyItemRow>> = known::<SafetyItemRow>(shared, known_at)
+        .await?
         .into_iter()
-        .filter(|row| body.year == 0 || row.year == body.year)
+        .filter(|record| body.year == 0 || record.row.year == body.year)
         .collect();
     // T15: the major problems of the year and those closed out by the day.
-    let majors: Vec<_> = items
+    let majors: Vec<&Known<SafetyItemRow>> = items
         .iter()
-        .filter(|row| row.kind == SafetyItemKind::MajorIssue)
+        .filter(|record| record.row.kind == SafetyItemKind::MajorIssue)
         .collect();
     let closed_out = majors
         .iter()
-        .filter(|row| {
-            row.status == SafetyItemStatus::ClosedOut
-                && row.state.0.closed_out_on.is_some_and(|on| on <= day)
+        .filter(|record| {
+            record.row.status == SafetyItemStatus::ClosedOut
+                && record.row.state.0.closed_out_on.is_some_and(|on| on <= day)
         })
         .count() as u32;
+    let major_issue_event_ids: Vec<String> = majors
+        .iter()
+        .flat_map(|record| record.event_ids_by(day))
+        .collect();
     let listed_count = majors.len() as u32;
     let matching = items
         .into_iter()
-        .filter(|row| {
-            kind.is_none_or(|wanted| wanted == SafetyItemKind::Unspecified || wanted == row.kind)
+        .filter(|record| {
+            kind.is_none_or(|wanted| {
+                wanted == SafetyItemKind::Unspecified || wanted == record.row.kind
+            })
         })
-        .filter(|row| !body.open_only || row.status != SafetyItemStatus::ClosedOut)
-        .filter(|row| !body.overdue_only || row.state.0.is_overdue(day))
-        .map(|row| {
+        .filter(|record| !body.open_only || record.row.status != SafetyItemStatus::ClosedOut)
+        .filter(|record| !body.overdue_only || record.row.state.0.is_overdue(day))
+        .map(|record| {
+            let row = &record.row;
             let state = &row.state.0;
             let entry = pb::SafetyItemRow {
                 item: Some(safety_item(state, row.version)),
@@ -202,13 +217,18 @@ pub async fn list_safety_items(
                     .iter()
                     .filter(|task| task.completed_on.is_some())
                     .count() as u32,
+                event_ids: record.event_ids_by(day),
             };
-            (row.item_id, entry)
+            (row.item_id.clone(), entry)
         })
         .collect();
     let query = format!(
-        "day={day}&kind={}&year={}&open={}&overdue={}",
-        body.kind, body.year, body.open_only, body.overdue_only
+        "day={day}&kind={}&year={}&open={}&overdue={}&known_at={}",
+        body.kind,
+        body.year,
+        body.open_only,
+        body.overdue_only,
+        seconds(body.known_at.as_ref())
     );
     let listed = list(matching, body.page_size, &body.page_token, &query)?;
     Ok(Response::new(pb::ListSafetyItemsResponse {
@@ -219,6 +239,8 @@ pub async fn list_safety_items(
         major_issues_closed_out: closed_out,
         major_issue_close_out_share: crate::reconciliation::ratio(closed_out, listed_count),
         freshness: Some(freshness(shared)),
+        major_issue_event_ids,
+        known_at: instant(known_at),
     }))
 }
 
@@ -234,23 +256,23 @@ pub async fn list_duty_shortfalls(
         violations.add("month", "1 to 12");
     }
     violations.optional_identifier("township_code", &body.township_code);
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let (database, generation) = (&shared.database, shared.generation());
     let month = body.month as u32;
-    let periods: HashMap<String, DutyPeriodRow> =
-        reader::all_rows::<DutyPeriodRow>(database, generation)
-            .await
-            .map_err(database_error)?
-            .into_iter()
-            .filter(|row| row.year == body.year && row.month == body.month)
-            .map(|row| (row.person_id.clone(), row))
-            .collect();
+    let periods: HashMap<String, Known<DutyPeriodRow>> = known::<DutyPeriodRow>(shared, known_at)
+        .await?
+        .into_iter()
+        .filter(|record| record.row.year == body.year && record.row.month == body.month)
+        .map(|record| (record.row.person_id.clone(), record))
+        .collect();
     // Every person's assignments, for the months not closed yet: what they are short so far.
     let held = held_by_person(
-        reader::all_rows::<ResponsibilitiesRow>(database, generation)
-            .await
-            .map_err(database_error)?,
+        known::<ResponsibilitiesRow>(shared, known_at)
+            .await?
+            .into_iter()
+            .map(|record| record.row)
+            .collect(),
     );
     let mut persons: BTreeSet<String> = periods.keys().cloned().collect();
     persons.extend(held.keys().cloned());
@@ -259,7 +281,8 @@ pub async fn list_duty_shortfalls(
     let mut townships: BTreeMap<String, (u32, BTreeSet<String>)> = BTreeMap::new();
     let mut rows: Vec<(String, pb::DutyShortfallRow)> = Vec::new();
     for person in persons {
-        let period = periods.get(&person);
+        let record = periods.get(&person);
+        let period = record.map(|record| &record.row);
         let closed = period.is_some_and(|row| row.closed);
         let shortfalls = if closed {
             periods_closed += 1;
@@ -289,13 +312,25 @@ pub async fn list_duty_shortfalls(
             period_id: period_id(&person, body.year, month),
             shortfalls,
             closed,
+            event_ids: record
+                .map(|record| {
+                    record
+                        .events
+                        .iter()
+                        .map(|step| step.event_id.clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
         rows.push((person, entry));
     }
     let periods_short = rows.iter().filter(|(_, row)| row.closed).count() as u32;
     let query = format!(
-        "year={}&month={}&township={}",
-        body.year, body.month, body.township_code
+        "year={}&month={}&township={}&known_at={}",
+        body.year,
+        body.month,
+        body.township_code,
+        seconds(body.known_at.as_ref())
     );
     let listed = list(rows, body.page_size, &body.page_token, &query)?;
     Ok(Response::new(pb::ListDutyShortfallsResponse {
@@ -315,6 +350,7 @@ pub async fn list_duty_shortfalls(
         periods_closed,
         periods_short,
         freshness: Some(freshness(shared)),
+        known_at: instant(known_at),
     }))
 }
 
@@ -328,12 +364,13 @@ pub async fn list_accountability_cases(
     let status = violations.optional_enumeration::<AccountabilityStatus>("status", body.status);
     let trigger = violations.optional_enumeration::<AccountabilityTrigger>("trigger", body.trigger);
     violations.optional_identifier("subject_id", &body.subject_id);
+    let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let matching = reader::all_rows::<AccountabilityRow>(&shared.database, shared.generation())
-        .await
-        .map_err(database_error)?
+    let matching = known::<AccountabilityRow>(shared, known_at)
+        .await?
         .into_iter()
+        .map(|record| record.row)
         .filter(|row| {
             status.is_none_or(|wanted| {
                 wanted == AccountabilityStatus::Unspecified || wanted == row.status
@@ -351,8 +388,11 @@ pub async fn list_accountability_cases(
         })
         .collect();
     let query = format!(
-        "status={}&trigger={}&subject={}",
-        body.status, body.trigger, body.subject_id
+        "status={}&trigger={}&subject={}&known_at={}",
+        body.status,
+        body.trigger,
+        body.subject_id,
+        seconds(body.known_at.as_ref())
     );
     let listed = list(matching, body.page_size, &body.page_token, &query)?;
     Ok(Response::new(pb::ListAccountabilityCasesResponse {
@@ -360,6 +400,7 @@ pub async fn list_accountability_cases(
         next_page_token: listed.next_page_token,
         total_size: listed.total_size,
         freshness: Some(freshness(shared)),
+        known_at: instant(known_at),
     }))
 }
 
