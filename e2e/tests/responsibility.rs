@@ -878,6 +878,49 @@ async fn an_evaluation_ranks_townships_on_computed_and_entered_scores() {
         .evaluation
         .unwrap();
     assert_eq!(evaluation.units, [TOWNSHIP, OTHER_TOWNSHIP]);
+    // A part of the year may be evaluated (a quarter, say), both its days given and within the
+    // year.
+    let day =
+        |month: u32, day: u32| date(chrono::NaiveDate::from_ymd_opt(year, month, day).unwrap());
+    for (period_start, period_end, field) in [
+        (day(1, 1), None, "period_end"),
+        (
+            date(chrono::NaiveDate::from_ymd_opt(year - 1, 12, 1).unwrap()),
+            day(3, 31),
+            "period_start",
+        ),
+        (day(3, 31), day(1, 1), "period_end"),
+    ] {
+        let refused = duties
+            .open_evaluation(by_administrator(pb::OpenEvaluationRequest {
+                period_start,
+                period_end,
+                ..open("a-quarter", year)
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+        assert_eq!(hl_testkit::fields(&refused), [field]);
+    }
+    let quarter = duties
+        .open_evaluation(by_administrator(pb::OpenEvaluationRequest {
+            period_start: day(1, 1),
+            period_end: day(3, 31),
+            ..open("a-quarter", year)
+        }))
+        .await
+        .expect("a quarter")
+        .into_inner()
+        .evaluation
+        .unwrap();
+    assert_eq!(
+        (quarter.period_start, quarter.period_end),
+        (day(1, 1), day(3, 31))
+    );
+    assert_eq!(
+        (evaluation.period_start, evaluation.period_end),
+        (day(1, 1), day(12, 31))
+    );
     let photo = hl_proto::common::v1::EvidenceRef {
         sha256: "cd".repeat(32),
         media_type: "application/pdf".into(),
@@ -939,6 +982,10 @@ async fn an_evaluation_ranks_townships_on_computed_and_entered_scores() {
     })
     .await;
     let (first, second) = (&table.rows[0], &table.rows[1]);
+    assert_eq!(
+        (table.period_start, table.period_end),
+        (day(1, 1), day(12, 31))
+    );
     assert_eq!(
         (first.unit.as_str(), first.rank, first.total),
         (OTHER_TOWNSHIP, 1, 90.0)
@@ -1196,6 +1243,108 @@ async fn the_hazards_feed_the_months_a_review_owed_and_a_rectification_checked()
         ("RECTIFICATION_CHECKED", ENTERPRISE)
     );
     assert!(visit.source_id.starts_with("rectification-check:"));
+
+    // The enterprise submits a self-check round with no findings; officer-1 reviews it and finds
+    // it deficient. The review is on officer-1's month too.
+    hazard_client
+        .open_self_check_round(by_the_enterprise(hazards::OpenSelfCheckRoundRequest {
+            request_id: "open-round".into(),
+            round_id: "round-1".into(),
+            enterprise_id: ENTERPRISE.into(),
+            period_start: date(this_month),
+            period_end: date(today),
+            checklist: "冷库检查表".into(),
+            performer: "安全员".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("open a round");
+    let review = |request_id: &str, outcome: hazards::RoundReviewOutcome| {
+        hazards::ReviewSelfCheckRoundRequest {
+            request_id: request_id.into(),
+            name: "selfCheckRounds/round-1".into(),
+            outcome: outcome as i32,
+            note: "氨制冷机房未列入检查表".into(),
+            ..Default::default()
+        }
+    };
+    let early = hazard_client
+        .review_self_check_round(by_inspector(review(
+            "review-early",
+            hazards::RoundReviewOutcome::Deficient,
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition, "{early:?}");
+    hazard_client
+        .submit_self_check_round(by_the_enterprise(hazards::SubmitSelfCheckRoundRequest {
+            request_id: "submit-round".into(),
+            name: "selfCheckRounds/round-1".into(),
+            zero_findings_attested: true,
+            signed_by: "principal".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("submit the round");
+    let unstated = hazard_client
+        .review_self_check_round(by_inspector(review(
+            "review-unstated",
+            hazards::RoundReviewOutcome::Unspecified,
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(unstated.code(), Code::InvalidArgument, "{unstated:?}");
+    assert_eq!(hl_testkit::fields(&unstated), ["outcome"]);
+    let own = hazard_client
+        .review_self_check_round(by_the_enterprise(review(
+            "review-own",
+            hazards::RoundReviewOutcome::Accepted,
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(own.code(), Code::PermissionDenied, "{own:?}");
+    let reviewed = hazard_client
+        .review_self_check_round(by_inspector(review(
+            "review",
+            hazards::RoundReviewOutcome::Deficient,
+        )))
+        .await
+        .expect("the inspector reviews the round")
+        .into_inner()
+        .round
+        .unwrap();
+    assert_eq!(
+        reviewed.review_outcome,
+        hazards::RoundReviewOutcome::Deficient as i32
+    );
+    let twice = hazard_client
+        .review_self_check_round(by_inspector(review(
+            "review-again",
+            hazards::RoundReviewOutcome::Accepted,
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition, "{twice:?}");
+    let both = period_when(
+        &duties,
+        &this_period,
+        "the review as a performance",
+        |period| period.performances.len() == 2,
+    )
+    .await;
+    let round_review = both
+        .performances
+        .iter()
+        .find(|done| done.what == "ROUND_REVIEWED")
+        .expect("the review on officer-1's month");
+    assert_eq!(
+        (
+            round_review.source_id.as_str(),
+            round_review.object_id.as_str(),
+            round_review.performed_by.as_str()
+        ),
+        ("round-review:round-1", ENTERPRISE, "officer-1")
+    );
 }
 
 #[tokio::test]

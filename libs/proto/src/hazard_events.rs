@@ -35,6 +35,7 @@ crate::domain_events! {
         Opened(pb::SelfCheckRoundOpened),
         FindingRecorded(pb::SelfCheckFindingRecorded),
         Submitted(pb::SelfCheckRoundSubmitted),
+        Reviewed(pb::SelfCheckRoundReviewed),
     }
 }
 

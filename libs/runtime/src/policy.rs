@@ -181,6 +181,10 @@ static RULES: &[Rule] = &[
         E,
     ),
     allow(
+        "hazard_ledger.hazards.v1.HazardsService/ReviewSelfCheckRound",
+        GOVERNMENT,
+    ),
+    allow(
         "hazard_ledger.hazards.v1.HazardsService/GetSelfCheckRound",
         READERS,
     ),

@@ -224,6 +224,31 @@ async fn each_service_writes_only_its_own_context_and_strangers_are_refused() {
             .is_err(),
         "the responsibility service may not write the hazards"
     );
+    // It follows the reviews of self-check rounds too.
+    append(&hazards, "hl.330903.hazards.self_check_round.r-1")
+        .await
+        .expect("the hazards service writes its rounds");
+    let reviews = responsibility
+        .work_queue(
+            "hazards",
+            "round_performances",
+            "hl.330903.hazards.self_check_round.*".into(),
+        )
+        .await
+        .expect("the responsibility service follows the rounds");
+    let mut reviews = std::pin::pin!(reviews);
+    let item = tokio::time::timeout(Duration::from_secs(10), reviews.next())
+        .await
+        .expect("a round's commit arrives")
+        .unwrap()
+        .unwrap();
+    item.done().await.expect("and is acknowledged");
+    assert!(
+        append(&responsibility, "hl.330903.hazards.self_check_round.r-2")
+            .await
+            .is_err(),
+        "the responsibility service may not write the rounds"
+    );
     // And the drills of the plans stream.
     let plans = store_as(&server, "plans", &folder).await;
     plans.ensure_context_stream("plans").await.unwrap();

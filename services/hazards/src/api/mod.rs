@@ -486,6 +486,32 @@ impl HazardsService for HazardsGrpc {
             .map(respond_round)
     }
 
+    async fn review_self_check_round(
+        &self,
+        request: Request<pb::ReviewSelfCheckRoundRequest>,
+    ) -> Result<Response<pb::SelfCheckRoundCommandResponse>, Status> {
+        let api = &self.0;
+        let mut call = CommandCall::from_request(request)?;
+        let id = call.named(SELF_CHECK_ROUNDS);
+        let outcome = requests::review_round(&mut call.violations, &call.body);
+        call.check()?;
+        let round_id = id.clone().expect("a checked request names its round");
+        let round = api
+            .rounds
+            .load(&round_id)
+            .await
+            .map_err(ServiceError::from)?;
+        if !round.state.exists() {
+            return Err(ServiceError::not_found(format!("{SELF_CHECK_ROUNDS}/{round_id}")).into());
+        }
+        let command = SelfCheckRoundCommand::Review {
+            place: api.place_of(&round.state.enterprise_id).await?,
+            outcome,
+            note: call.body.note.clone(),
+        };
+        call.run(&api.rounds, id, &command).await.map(respond_round)
+    }
+
     async fn get_self_check_round(
         &self,
         request: Request<pb::GetSelfCheckRoundRequest>,

@@ -7,7 +7,7 @@ use hl_domain::clock::local_date;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::{
     AlarmDeviceKind, AlarmTestResult, EscalationKind, HazardCategory, HazardLevel, Provenance,
-    SourceType, StatisticsPeriodKind, SupervisionLevel,
+    RoundReviewOutcome, SourceType, StatisticsPeriodKind, SupervisionLevel,
 };
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT};
 use hl_runtime::{ServiceError, Violations};
@@ -369,6 +369,17 @@ pub fn submit_round(
         zero_findings_attested: request.zero_findings_attested,
         signed_by: request.signed_by.clone(),
     }
+}
+
+/// The outcome a review asks for; a deficient one must say what is wrong (the domain checks).
+pub fn review_round(
+    violations: &mut Violations,
+    request: &pb::ReviewSelfCheckRoundRequest,
+) -> RoundReviewOutcome {
+    violations.optional_text("note", &request.note, MAX_TEXT);
+    violations
+        .enumeration::<RoundReviewOutcome>("outcome", request.outcome)
+        .unwrap_or_default()
 }
 
 pub fn submit_statistics(

@@ -132,6 +132,16 @@ pub fn self_check_round(state: &SelfCheckRound, version: u64) -> pb::SelfCheckRo
         opened: state.opened.clone(),
         submitted: state.submitted.clone(),
         version,
+        review_outcome: state
+            .review
+            .as_ref()
+            .map_or(0, |review| review.outcome as i32),
+        review_note: state
+            .review
+            .as_ref()
+            .map(|review| review.note.clone())
+            .unwrap_or_default(),
+        reviewed: state.review.as_ref().map(|review| review.reviewed.clone()),
     }
 }
 

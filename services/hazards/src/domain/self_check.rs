@@ -6,10 +6,10 @@ use chrono::NaiveDate;
 use hl_directory::Standing;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::hazards::v1 as pb;
-use hl_proto::hazards::v1::SelfCheckRoundStatus;
+use hl_proto::hazards::v1::{RoundReviewOutcome, SelfCheckRoundStatus};
 use serde::{Deserialize, Serialize};
 
-use super::access::require_the_enterprise;
+use super::access::{require_government, require_the_enterprise};
 use super::{DomainError, decision};
 
 pub use hl_proto::hazard_events::SelfCheckRoundEvent;
@@ -32,6 +32,13 @@ pub enum SelfCheckRoundCommand {
         zero_findings_attested: bool,
         signed_by: String,
     },
+    /// A government review of the submitted round. `place` is the enterprise's place in the
+    /// registry, looked up by the API: the reviewer's jurisdiction must cover it.
+    Review {
+        place: String,
+        outcome: RoundReviewOutcome,
+        note: String,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -48,6 +55,16 @@ pub struct SelfCheckRound {
     pub status: SelfCheckRoundStatus,
     pub opened: Option<pb::Decision>,
     pub submitted: Option<pb::Decision>,
+    #[serde(default)]
+    pub review: Option<Review>,
+}
+
+/// The government's review of a submitted round.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub outcome: RoundReviewOutcome,
+    pub note: String,
+    pub reviewed: pb::Decision,
 }
 
 /// The longest period one round may cover.
@@ -154,6 +171,51 @@ impl SelfCheckRound {
     }
 }
 
+impl SelfCheckRound {
+    /// The review of a submitted round, once, by a government officer covering the enterprise;
+    /// a deficient round says what is wrong.
+    fn review(
+        &self,
+        (place, outcome, note): (&str, RoundReviewOutcome, &str),
+        context: &CommandContext,
+    ) -> Result<Vec<SelfCheckRoundEvent>, DomainError> {
+        require_government(&context.actor, place, "review a self-check round")?;
+        if outcome == RoundReviewOutcome::Unspecified {
+            return Err(DomainError::invalid("outcome", "accepted or deficient"));
+        }
+        if outcome == RoundReviewOutcome::Deficient && note.trim().is_empty() {
+            return Err(DomainError::invalid(
+                "note",
+                "a deficient round's review says what is wrong",
+            ));
+        }
+        if self.status != SelfCheckRoundStatus::Submitted {
+            return Err(DomainError::precondition(
+                "SELF_CHECK_ROUND_NOT_SUBMITTED",
+                format!("self-check round {} is not submitted yet", self.round_id),
+            ));
+        }
+        if let Some(review) = &self.review {
+            return Err(DomainError::precondition(
+                "SELF_CHECK_ROUND_REVIEWED",
+                format!(
+                    "self-check round {} was reviewed by {}",
+                    self.round_id,
+                    review.reviewed.actor.as_ref().map_or("", |actor| &actor.id)
+                ),
+            ));
+        }
+        Ok(vec![SelfCheckRoundEvent::Reviewed(
+            pb::SelfCheckRoundReviewed {
+                round_id: self.round_id.clone(),
+                enterprise_id: self.enterprise_id.clone(),
+                outcome: outcome as i32,
+                note: note.to_string(),
+            },
+        )])
+    }
+}
+
 impl Aggregate for SelfCheckRound {
     type Event = SelfCheckRoundEvent;
     type Command = SelfCheckRoundCommand;
@@ -200,6 +262,11 @@ impl Aggregate for SelfCheckRound {
                 self.require_own_open_round(context)?;
                 self.submit(*zero_findings_attested, signed_by)
             }
+            SelfCheckRoundCommand::Review {
+                place,
+                outcome,
+                note,
+            } => self.review((place, *outcome, note), context),
         }
     }
 
@@ -226,6 +293,13 @@ impl Aggregate for SelfCheckRound {
                 self.signed_by = submitted.signed_by.clone();
                 self.status = SelfCheckRoundStatus::Submitted;
                 self.submitted = Some(decision(meta, "", &[]));
+            }
+            SelfCheckRoundEvent::Reviewed(reviewed) => {
+                self.review = Some(Review {
+                    outcome: reviewed.outcome(),
+                    note: reviewed.note.clone(),
+                    reviewed: decision(meta, &reviewed.note, &[]),
+                });
             }
         }
     }
@@ -342,6 +416,64 @@ mod tests {
                 .unwrap_err()
                 .reason(),
             "ZERO_FINDINGS_CONTRADICTED"
+        );
+    }
+
+    fn review(outcome: RoundReviewOutcome, note: &str) -> SelfCheckRoundCommand {
+        SelfCheckRoundCommand::Review {
+            place: "330903001".into(),
+            outcome,
+            note: note.into(),
+        }
+    }
+
+    #[test]
+    fn a_submitted_round_is_reviewed_once_by_the_government_covering_it() {
+        let open_round = step_from_default(open());
+        let accepted = review(RoundReviewOutcome::Accepted, "");
+        assert_eq!(
+            decide(&open_round, accepted.clone(), inspector())
+                .unwrap_err()
+                .reason(),
+            "SELF_CHECK_ROUND_NOT_SUBMITTED"
+        );
+        let submitted = step(open_round, submit(true));
+        for (actor, reason) in [
+            (enterprise(), "GOVERNMENT_ROLE_REQUIRED"),
+            (inspector_elsewhere(), "OUTSIDE_JURISDICTION"),
+            (township_officer("330903102"), "OUTSIDE_JURISDICTION"),
+        ] {
+            assert_eq!(
+                decide(&submitted, accepted.clone(), actor)
+                    .unwrap_err()
+                    .reason(),
+                reason
+            );
+        }
+        for bad in [
+            review(RoundReviewOutcome::Unspecified, ""),
+            review(RoundReviewOutcome::Deficient, "  "),
+        ] {
+            assert_eq!(
+                decide(&submitted, bad, inspector()).unwrap_err().reason(),
+                "INVALID_ARGUMENT"
+            );
+        }
+        let deficient = review(RoundReviewOutcome::Deficient, "冷库氨区未列入检查表");
+        let events = decide(&submitted, deficient.clone(), township_officer("330903001")).unwrap();
+        let SelfCheckRoundEvent::Reviewed(reviewed) = &events[0] else {
+            panic!("{events:?}");
+        };
+        assert_eq!(reviewed.enterprise_id, ENTERPRISE);
+        let reviewed = submitted.given(&deficient, &inspector(), now());
+        let review = reviewed.review.clone().unwrap();
+        assert_eq!(review.outcome, RoundReviewOutcome::Deficient);
+        assert_eq!(review.reviewed.actor.unwrap().id, inspector().id);
+        assert_eq!(
+            decide(&reviewed, accepted, inspector())
+                .unwrap_err()
+                .reason(),
+            "SELF_CHECK_ROUND_REVIEWED"
         );
     }
 

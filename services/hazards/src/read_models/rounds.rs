@@ -115,6 +115,9 @@ impl ReadModel for RoundModel {
                         row.submitted_at = Some(meta.occurred_at);
                         row.submission_recorded_at = Some(meta.recorded_at);
                     }
+                    // A review says nothing of the enterprise's own ledger: the round row, which
+                    // the reconciliation reads, keeps what the enterprise submitted.
+                    SelfCheckRoundEvent::Reviewed(_) => {}
                 }
                 row.event_id = meta.event_id.clone();
             },

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use hl_domain::access::require_district_reader;
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::{DiscrepancyClass, GroupBy};
@@ -53,8 +53,8 @@ pub async fn get_evaluation_table(
         as_of,
         known_at: as_of,
         current: evaluation.published_at.is_none(),
-        period_start: NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
-        period_end: NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default(),
+        period_start: evaluation.period().0,
+        period_end: evaluation.period().1,
         enterprise_id: None,
         township_code: None,
         industry: None,
@@ -117,6 +117,8 @@ pub async fn get_evaluation_table(
         as_of: Some(hl_proto::timestamp(as_of)),
         rows,
         freshness: Some(super::freshness(shared)),
+        period_start: Some(scope.period_start.into()),
+        period_end: Some(scope.period_end.into()),
     }))
 }
 

@@ -339,7 +339,7 @@ async fn disaster_deaths(reading: &Reading<'_>) -> Result<pb::TargetReading, Sta
                 .situation_reports
                 .iter()
                 .rev()
-                .find(|report| reported_on(report).is_some_and(|on| on <= day))
+                .find(|report| local_day(report.as_of).is_some_and(|on| on <= day))
                 .map_or(0, |report| report.deaths)
         })
         .sum();
@@ -396,14 +396,14 @@ async fn forest_fires(reading: &Reading<'_>) -> Result<pb::TargetReading, Status
     Ok(t7)
 }
 
-fn declared_on(event: &DisasterEvent) -> Option<NaiveDate> {
-    let at = event.timeline.first()?.at?;
-    hl_proto::instant(&at).map(hl_domain::clock::local_date)
+/// The local day of a recorded moment.
+fn local_day(at: Option<hl_proto::Timestamp>) -> Option<NaiveDate> {
+    hl_proto::instant(&at?).map(hl_domain::clock::local_date)
 }
 
-fn reported_on(report: &hl_proto::plans::v1::SituationReport) -> Option<NaiveDate> {
-    let at = report.as_of?;
-    hl_proto::instant(&at).map(hl_domain::clock::local_date)
+/// The day an event was declared: its timeline's first step.
+fn declared_on(event: &DisasterEvent) -> Option<NaiveDate> {
+    local_day(event.timeline.first()?.at)
 }
 
 /// T8 and T9 from the team coverage on the day.

@@ -21,6 +21,8 @@ pub fn evaluation(state: &Evaluation, version: u64) -> pb::Evaluation {
         entered: state.entered.clone(),
         published_at: state.published_at.map(hl_proto::timestamp),
         version,
+        period_start: Some(state.period().0.into()),
+        period_end: Some(state.period().1.into()),
     }
 }
 
@@ -41,6 +43,25 @@ impl ResponsibilityApi {
         call.violations
             .optional_identifier("evaluation_id", &call.body.evaluation_id);
         call.violations.year("year", call.body.year);
+        let period = match (
+            call.violations
+                .optional_date("period_start", call.body.period_start.as_ref()),
+            call.violations
+                .optional_date("period_end", call.body.period_end.as_ref()),
+        ) {
+            (Some(first), Some(last)) => Some((first, last)),
+            (None, None) => None,
+            (Some(_), None) => {
+                call.violations
+                    .add("period_end", "is set with period_start");
+                None
+            }
+            (None, Some(_)) => {
+                call.violations
+                    .add("period_start", "is set with period_end");
+                None
+            }
+        };
         let units: Vec<String> = self
             .index()
             .read()
@@ -60,6 +81,7 @@ impl ResponsibilityApi {
             region: self.region().to_string(),
             year: call.body.year,
             units,
+            period,
         };
         let id = call.new_id::<Evaluation>(&call.body.evaluation_id);
         call.run(self.evaluations(), Some(id), &command)

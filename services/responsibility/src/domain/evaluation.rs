@@ -4,7 +4,7 @@
 //! the others are entered here by the bureau, each with its evidence. Publishing records the
 //! moment the table is read as of, so the published ranks can always be read again as they were.
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use hl_domain::access::require_bureau;
 use hl_domain::clock::local_date;
 use hl_domain::rules::{RuleBook, Version};
@@ -115,6 +115,8 @@ pub enum EvaluationCommand {
         region: String,
         year: i32,
         units: Vec<String>,
+        /// A part of the year (a quarter, a half-year); the whole year when None.
+        period: Option<(NaiveDate, NaiveDate)>,
     },
     Enter {
         unit: String,
@@ -135,6 +137,38 @@ pub struct Evaluation {
     pub sheet_version: String,
     pub entered: Vec<pb::EnteredScore>,
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The part of the year evaluated; the whole year when None.
+    #[serde(default)]
+    pub period: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// The whole of a year.
+fn whole_year(year: i32) -> (NaiveDate, NaiveDate) {
+    (
+        NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default(),
+    )
+}
+
+/// Checks a period to evaluate: within the year, its first day not after its last.
+fn check_period(year: i32, (first, last): (NaiveDate, NaiveDate)) -> Result<(), DomainError> {
+    if first.year() != year || last.year() != year {
+        return Err(DomainError::invalid(
+            "period_start",
+            format!("the period evaluated lies within {year}"),
+        ));
+    }
+    if last < first {
+        return Err(DomainError::invalid("period_end", "is before period_start"));
+    }
+    Ok(())
+}
+
+impl Evaluation {
+    /// The days evaluated, both included.
+    pub fn period(&self) -> (NaiveDate, NaiveDate) {
+        self.period.unwrap_or_else(|| whole_year(self.year))
+    }
 }
 
 impl Evaluation {
@@ -232,12 +266,13 @@ impl Evaluation {
                 format!("still to enter: {}", missing.join(", ")),
             ));
         }
-        // The year's figures are read as of the publication: not before the year has ended.
+        // The period's figures are read as of the publication: not before the period has ended.
         let day = local_date(context.occurred_at);
-        if day.year() <= self.year {
+        let (first, last) = self.period();
+        if day <= last {
             return Err(DomainError::precondition(
-                "EVALUATION_YEAR_NOT_OVER",
-                format!("{} is evaluated once it is over", self.year),
+                "EVALUATION_PERIOD_NOT_OVER",
+                format!("{first} to {last} is evaluated once it is over"),
             ));
         }
         Ok(vec![EvaluationEvent::Published(pb::EvaluationPublished {
@@ -271,21 +306,28 @@ impl Aggregate for Evaluation {
                 region,
                 year,
                 units,
+                period,
             } => {
                 require_bureau(&context.actor, region, "open an evaluation")?;
+                if let Some(period) = period {
+                    check_period(*year, *period)?;
+                }
                 if units.is_empty() {
                     return Err(DomainError::precondition(
                         "NO_UNITS",
                         "the district has no township to evaluate",
                     ));
                 }
-                let day = chrono::NaiveDate::from_ymd_opt(*year, 1, 1).unwrap_or_default();
+                let (first, last) = period.unwrap_or_else(|| whole_year(*year));
                 Ok(vec![EvaluationEvent::Opened(pb::EvaluationOpened {
                     evaluation_id: context.aggregate_id.clone(),
                     region: region.clone(),
                     year: *year,
                     units: units.clone(),
-                    sheet_version: SHEETS.in_force(day).name.to_string(),
+                    // The sheet in force on the period's first day.
+                    sheet_version: SHEETS.in_force(first).name.to_string(),
+                    period_start: period.map(|_| first.into()),
+                    period_end: period.map(|_| last.into()),
                 })])
             }
             EvaluationCommand::Enter {
@@ -308,6 +350,10 @@ impl Aggregate for Evaluation {
                     year: opened.year,
                     units: opened.units.clone(),
                     sheet_version: opened.sheet_version.clone(),
+                    period: opened
+                        .period_start
+                        .and_then(|first| first.to_naive())
+                        .zip(opened.period_end.and_then(|last| last.to_naive())),
                     ..Evaluation::default()
                 };
             }

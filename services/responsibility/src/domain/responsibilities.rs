@@ -52,6 +52,8 @@ pub const RECTIFICATION_CHECKED: &str = "RECTIFICATION_CHECKED";
 pub const DRILL_RECORDED: &str = "DRILL_RECORDED";
 /// The kind of performance the government's first step on a self-reported 重大 hazard records.
 pub const HAZARD_REVIEWED: &str = "HAZARD_REVIEWED";
+/// A government officer's review of an enterprise's submitted self-check round.
+pub const ROUND_REVIEWED: &str = "ROUND_REVIEWED";
 
 impl DutyRules {
     pub fn allows(&self, kind: ObjectKind, duty: Duty) -> bool {

@@ -11,13 +11,11 @@
 
 use chrono::{Datelike, NaiveDate};
 use hl_domain::clock::local_date;
-use hl_eventstore::{EventMeta, EventStore, StoredMessage, decode_events};
-use hl_proto::events::v1::Commit;
+use hl_eventstore::{EventMeta, EventStore, StoredMessage};
 use hl_proto::hazard_events::HazardEvent;
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::{Duty, ObjectKind};
 use hl_runtime::process::ProcessError;
-use prost::Message;
 
 use super::run_on_month;
 use crate::api::duties::ResponsibilityApi;
@@ -42,11 +40,7 @@ pub fn review_source(hazard_id: &str) -> String {
 }
 
 fn decode(payload: &[u8]) -> Result<Vec<(HazardEvent, EventMeta)>, ProcessError> {
-    let commit = Commit::decode(payload)
-        .map_err(|error| ProcessError::Poison(format!("not a commit: {error}")))?;
-    Ok(decode_events::<HazardEvent>(commit)
-        .map_err(ProcessError::Poison)?
-        .events)
+    super::events_of::<HazardEvent>(payload)
 }
 
 /// The hazard's facts from every commit before `sequence`.

@@ -5,13 +5,11 @@
 
 use chrono::Datelike;
 use hl_domain::clock::local_date;
-use hl_eventstore::{EventMeta, StoredMessage, decode_events};
+use hl_eventstore::{EventMeta, StoredMessage};
 use hl_proto::enforcement_events::InspectionEvent;
-use hl_proto::events::v1::Commit;
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::ObjectKind;
 use hl_runtime::process::ProcessError;
-use prost::Message;
 
 use crate::api::duties::ResponsibilityApi;
 use crate::domain::duty_period::{DutyPeriodCommand, period_id};
@@ -34,10 +32,7 @@ pub(super) async fn handle(
     api: &ResponsibilityApi,
     message: &StoredMessage,
 ) -> Result<(), ProcessError> {
-    let commit = Commit::decode(message.payload.as_ref())
-        .map_err(|error| ProcessError::Poison(format!("not a commit: {error}")))?;
-    let decoded = decode_events::<InspectionEvent>(commit).map_err(ProcessError::Poison)?;
-    for (event, meta) in &decoded.events {
+    for (event, meta) in &super::events_of::<InspectionEvent>(&message.payload)? {
         let InspectionEvent::Completed(completed) = event else {
             continue;
         };

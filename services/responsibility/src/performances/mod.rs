@@ -3,7 +3,8 @@
 //! - [`inspections`]: each completed inspection, for every officer on it (enforcement stream);
 //! - [`hazards`]: each government check of a claimed rectification, and the government's review
 //!   owed to each self-reported 重大 hazard (hazards stream);
-//! - [`drills`]: each enterprise drill an officer recorded (plans stream).
+//! - [`drills`]: each enterprise drill an officer recorded (plans stream);
+//! - [`rounds`]: each government review of an enterprise's self-check round (hazards stream).
 //!
 //! Every step's request_id is derived from its source, so a crash, a redelivery or a replay
 //! never counts a source twice.
@@ -11,6 +12,7 @@
 pub mod drills;
 pub mod hazards;
 pub mod inspections;
+pub mod rounds;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -24,14 +26,14 @@ use hl_telemetry::metrics::{ProcessLabels, metrics};
 use crate::api::duties::ResponsibilityApi;
 use crate::domain::duty_period::DutyPeriodCommand;
 
-/// Starts the three processes for one district once the streams are ready. Each flag is true while
+/// Starts the four processes for one district once the streams are ready. Each flag is true while
 /// its process follows its stream.
 pub fn start(
     store: &EventStore,
     region: &str,
     api: &Arc<ResponsibilityApi>,
     streams_ready: &Arc<AtomicBool>,
-) -> [(&'static str, Arc<AtomicBool>); 3] {
+) -> [(&'static str, Arc<AtomicBool>); 4] {
     let inspections = {
         let spec =
             ProcessSpec::aggregates(store, inspections::PROCESS, region, inspections::FOLLOWS);
@@ -57,11 +59,74 @@ pub fn start(
             async move { drills::handle(&api, &message).await }
         })
     };
+    let rounds = {
+        let spec = ProcessSpec::aggregates(store, rounds::PROCESS, region, rounds::FOLLOWS);
+        let api = api.clone();
+        follow(store.clone(), spec, streams_ready.clone(), move |message| {
+            let api = api.clone();
+            async move { rounds::handle(&api, &message).await }
+        })
+    };
     [
         ("duty performances process", inspections),
         ("hazard performances process", hazards),
         ("drill performances process", drills),
+        ("round performances process", rounds),
     ]
+}
+
+/// The events of a stored commit, or a poison error: a commit that cannot be read never will be.
+pub(crate) fn events_of<E: hl_proto::DomainEvent>(
+    payload: &[u8],
+) -> Result<Vec<(E, hl_eventstore::EventMeta)>, ProcessError> {
+    use prost::Message;
+    let commit = hl_proto::events::v1::Commit::decode(payload)
+        .map_err(|error| ProcessError::Poison(format!("not a commit: {error}")))?;
+    Ok(hl_eventstore::decode_events::<E>(commit)
+        .map_err(ProcessError::Poison)?
+        .events)
+}
+
+/// What an officer did at an enterprise on a day, recorded as themselves on their month: an
+/// enterprise drill they recorded, a self-check round they reviewed.
+pub(crate) struct OfficerStep<'a> {
+    pub process: &'static str,
+    pub enterprise_id: &'a str,
+    pub on: chrono::NaiveDate,
+    pub what: &'static str,
+    pub source_id: String,
+}
+
+/// Records an officer's own step on their month; the step's source names its request_id.
+pub(crate) async fn record_officer_step(
+    api: &ResponsibilityApi,
+    step: OfficerStep<'_>,
+    meta: &hl_eventstore::EventMeta,
+) -> Result<(), ProcessError> {
+    use chrono::Datelike;
+    let officer = meta.actor.id.clone();
+    let request_id = format!("performance:{}", step.source_id);
+    let command = DutyPeriodCommand::Record {
+        person_id: officer.clone(),
+        performance: hl_proto::responsibility::v1::Performance {
+            source_id: step.source_id,
+            kind: hl_proto::responsibility::v1::ObjectKind::Enterprise as i32,
+            object_id: step.enterprise_id.to_string(),
+            on: Some(step.on.into()),
+            what: step.what.into(),
+            performed_by: officer.clone(),
+            after_close: false,
+        },
+    };
+    let period = crate::domain::duty_period::period_id(&officer, step.on.year(), step.on.month());
+    run_on_month(
+        api,
+        step.process,
+        (&period, request_id),
+        &command,
+        (&meta.actor, meta.occurred_at),
+    )
+    .await
 }
 
 /// Runs one step on a month of duty for a process, counting its outcome. The step is dated at

@@ -16,6 +16,7 @@ fn opened() -> Given<Evaluation> {
             region: "330903".into(),
             year: 2026,
             units: UNITS.iter().map(|unit| unit.to_string()).collect(),
+            period: None,
         },
         &administrator(),
         noon("2026-12-01"),
@@ -121,7 +122,7 @@ fn publication_needs_every_entered_score_and_the_year_over_and_fixes_the_sheet()
             &administrator(),
             noon("2026-12-31")
         )),
-        "EVALUATION_YEAR_NOT_OVER"
+        "EVALUATION_PERIOD_NOT_OVER"
     );
     evaluation
         .then(
@@ -139,4 +140,50 @@ fn publication_needs_every_entered_score_and_the_year_over_and_fixes_the_sheet()
         )),
         "EVALUATION_PUBLISHED"
     );
+}
+
+#[test]
+fn a_quarter_is_evaluated_once_it_is_over_and_a_period_stays_within_its_year() {
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    let open = |first: &str, last: &str| EvaluationCommand::Open {
+        region: "330903".into(),
+        year: 2026,
+        units: UNITS.iter().map(|unit| unit.to_string()).collect(),
+        period: Some((day(first), day(last))),
+    };
+    let fresh = Given::<Evaluation>::new("evaluation-2026-q1");
+    let at = noon("2026-03-01");
+    for (first, last) in [("2025-12-01", "2026-03-31"), ("2026-03-31", "2026-01-01")] {
+        assert_eq!(
+            reason(fresh.when(&open(first, last), &administrator(), at)),
+            "INVALID_ARGUMENT"
+        );
+    }
+    let mut quarter = fresh.given(&open("2026-01-01", "2026-03-31"), &administrator(), at);
+    assert_eq!(quarter.period(), (day("2026-01-01"), day("2026-03-31")));
+    for unit in UNITS {
+        for item in ["TRAINING", "CENTRE_BUILDING"] {
+            quarter
+                .then(&enter(unit, item, 10), &administrator(), at)
+                .unwrap();
+        }
+    }
+    assert_eq!(
+        reason(quarter.when(
+            &EvaluationCommand::Publish,
+            &administrator(),
+            noon("2026-03-31")
+        )),
+        "EVALUATION_PERIOD_NOT_OVER"
+    );
+    quarter
+        .then(
+            &EvaluationCommand::Publish,
+            &administrator(),
+            noon("2026-04-01"),
+        )
+        .unwrap();
+    assert_eq!(quarter.published_at, Some(noon("2026-04-01")));
+    // A year's evaluation opened without a period covers the whole year.
+    assert_eq!(opened().period(), (day("2026-01-01"), day("2026-12-31")));
 }
