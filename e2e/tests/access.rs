@@ -161,6 +161,33 @@ async fn every_rpc_admits_exactly_the_roles_the_policy_names() {
         "{metrics}"
     );
     assert!(metrics.contains("reason=\"UNAUTHENTICATED\""));
+
+    // Made-up paths, with a caller or without, leave the metrics' series as they were: they are
+    // all counted as "unknown".
+    let series = |metrics: &str| {
+        metrics
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.rsplit_once(' ').map(|(series, _)| series.to_string()))
+            .filter(|series| series.starts_with("hl_rpc_"))
+            .collect::<std::collections::BTreeSet<String>>()
+    };
+    let probe = |index: usize| format!("hazard_ledger.hazards.v1.HazardsService/Probe{index}");
+    call(channel.clone(), &probe(0), None).await;
+    call(channel.clone(), &probe(1), Some(&inspector())).await;
+    let address = suite.metrics_address.as_deref().unwrap();
+    let before = series(&http_get(address, "/metrics").await);
+    for index in 2..2_000 {
+        let actor = (index % 2 == 0).then(inspector);
+        let status = call(channel.clone(), &probe(index), actor.as_ref()).await;
+        assert_ne!(status.code(), Code::Ok);
+    }
+    let after = series(&http_get(address, "/metrics").await);
+    assert_eq!(before, after);
+    assert!(
+        !after.iter().any(|series| series.contains("Probe")),
+        "{after:?}"
+    );
 }
 
 fn hazard(id: &str, enterprise_id: &str) -> hazards::ReportHazardRequest {

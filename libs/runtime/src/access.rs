@@ -139,7 +139,7 @@ fn deny(method: &str, actor: Option<&Actor>, reason: &str, detail: &str) {
     metrics()
         .rpc_denials
         .get_or_create(&DenialLabels {
-            method: method.to_string(),
+            method: policy::metric_name(method).to_string(),
             role: role.to_string(),
             reason: reason.to_string(),
         })

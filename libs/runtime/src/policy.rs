@@ -64,6 +64,25 @@ const PUBLIC_SERVICES: &[&str] = &[
     "grpc.reflection.v1alpha.ServerReflection/",
 ];
 
+/// The methods of the public services.
+const PUBLIC_METHODS: &[&str] = &[
+    "grpc.health.v1.Health/Check",
+    "grpc.health.v1.Health/Watch",
+    "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+];
+
+/// The name a called path is counted under in the metrics: the method itself when the suite
+/// serves it, "unknown" for anything else, so that made-up paths cannot grow the metrics
+/// without bound.
+pub fn metric_name(method: &str) -> &str {
+    if rule(method).is_some() || PUBLIC_METHODS.contains(&method) {
+        method
+    } else {
+        "unknown"
+    }
+}
+
 /// Whether a method needs no caller at all.
 pub fn is_public(method: &str) -> bool {
     PUBLIC_SERVICES
@@ -919,5 +938,23 @@ mod tests {
         assert!(!is_public(
             "hazard_ledger.hazards.v1.HazardsService/GetHazard"
         ));
+    }
+
+    #[test]
+    fn only_served_methods_are_counted_by_name() {
+        for served in [
+            "hazard_ledger.hazards.v1.HazardsService/GetHazard",
+            "grpc.health.v1.Health/Check",
+        ] {
+            assert_eq!(metric_name(served), served);
+        }
+        for made_up in [
+            "hazard_ledger.hazards.v1.HazardsService/GetHazardX",
+            "grpc.health.v1.Health/Anything",
+            "x/y",
+            "",
+        ] {
+            assert_eq!(metric_name(made_up), "unknown");
+        }
     }
 }

@@ -110,6 +110,7 @@ where
                 let seconds = started.elapsed().as_secs_f64();
                 // An access log line, off unless HL_LOG enables the hl_access target.
                 tracing::debug!(target: "hl_access", method = method.as_str(), code = name, milliseconds = seconds * 1000.0, "served");
+                let method = crate::policy::metric_name(&method).to_string();
                 metrics().rpc_duration.get_or_create(&RpcLabels { method, code: name.to_string() }).observe(seconds);
                 Ok(response)
             }
