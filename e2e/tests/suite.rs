@@ -283,6 +283,39 @@ async fn the_embedded_default_starts_its_own_nats_seeds_the_demo_and_stops_clean
     );
     suite.wait_for_line("T16", Duration::from_secs(60)).await;
     targets_match_their_lineage(suite.channel().await).await;
+    // A page token is signed with the key the suite keeps in its data folder: it still works
+    // after a restart, and one the suite did not sign is refused.
+    let first_page = ledger
+        .list_hazards(by_administrator(ListHazardsRequest {
+            page_size: 2,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let (token, second_expected) = (
+        first_page.next_page_token.clone(),
+        ledger
+            .list_hazards(by_administrator(ListHazardsRequest {
+                page_size: 2,
+                page_token: first_page.next_page_token.clone(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+            .hazards,
+    );
+    let forged = format!("{}.{}", token.split('.').next().unwrap(), "0".repeat(32));
+    let refused = ledger
+        .list_hazards(by_administrator(ListHazardsRequest {
+            page_size: 2,
+            page_token: forged,
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(hl_testkit::fields(&refused), ["page_token"]);
     assert_eq!(suite.stop().await, Some(0));
 
     // The embedded nats-server stopped with the suite.
@@ -299,6 +332,16 @@ async fn the_embedded_default_starts_its_own_nats_seeds_the_demo_and_stops_clean
     again
         .wait_for_line("already seeded", Duration::from_secs(60))
         .await;
+    let second_page = LedgerServiceClient::new(again.channel().await)
+        .list_hazards(by_administrator(ListHazardsRequest {
+            page_size: 2,
+            page_token: token,
+            ..Default::default()
+        }))
+        .await
+        .expect("a page token of the first start")
+        .into_inner();
+    assert_eq!(second_page.hazards, second_expected);
     assert_eq!(again.stop().await, Some(0));
 }
 

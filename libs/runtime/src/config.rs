@@ -106,6 +106,12 @@ pub struct ServerArgs {
     /// Seconds calls in flight may take to finish after SIGTERM or SIGINT.
     #[arg(long, env = "HL_DRAIN_SECONDS", default_value_t = 10)]
     pub drain_seconds: u64,
+
+    /// A file of at least 32 bytes that page tokens are signed with, shared by the replicas of a
+    /// service so a client can follow its pages across restarts and replicas. Unset: a service
+    /// signs with a key of its own process, and the suite keeps one in its data folder.
+    #[arg(long, env = "HL_PAGE_TOKEN_KEY_FILE")]
+    pub page_token_key_file: Option<std::path::PathBuf>,
 }
 
 impl ServerArgs {
@@ -220,7 +226,32 @@ impl ServerArgs {
                 self.region
             ));
         }
+        if let Err(problem) = self.page_token_key() {
+            problems.push(problem);
+        }
         problems
+    }
+
+    /// The page-token key HL_PAGE_TOKEN_KEY_FILE names, if it names one.
+    pub fn page_token_key(&self) -> Result<Option<Vec<u8>>, String> {
+        let Some(path) = &self.page_token_key_file else {
+            return Ok(None);
+        };
+        let key = std::fs::read(path).map_err(|error| {
+            format!(
+                "HL_PAGE_TOKEN_KEY_FILE {} cannot be read: {error}",
+                path.display()
+            )
+        })?;
+        if key.len() < crate::pagination::MIN_KEY_BYTES {
+            return Err(format!(
+                "HL_PAGE_TOKEN_KEY_FILE {} holds {} bytes; a key has at least {}",
+                path.display(),
+                key.len(),
+                crate::pagination::MIN_KEY_BYTES
+            ));
+        }
+        Ok(Some(key))
     }
 }
 

@@ -1,7 +1,49 @@
 //! AIP-158 pagination: `page_size`, an opaque `page_token`, `next_page_token`. A token is bound
-//! to the query it came from; using it with other filters is INVALID_ARGUMENT.
+//! to the query it came from; using it with other filters is INVALID_ARGUMENT. Tokens are signed
+//! (HMAC-SHA256) with the process's page-token key, so a token the service did not issue is
+//! INVALID_ARGUMENT too, whatever it says.
+
+use std::sync::OnceLock;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use crate::error::ServiceError;
+
+/// The key page tokens are signed with: set once at start ([`use_key`]), or random for the
+/// process when it never is.
+static KEY: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// The shortest key accepted, in bytes.
+pub const MIN_KEY_BYTES: usize = 32;
+
+/// Signs this process's page tokens with `key` (at least [`MIN_KEY_BYTES`] bytes), so that the
+/// pages of a query can be followed across restarts and replicas sharing it. Only the first call
+/// counts; false when a key was already in use.
+pub fn use_key(key: Vec<u8>) -> bool {
+    KEY.set(key).is_ok()
+}
+
+/// A fresh random key.
+pub fn random_key() -> Vec<u8> {
+    let mut key = uuid::Uuid::new_v4().as_bytes().to_vec();
+    key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    key
+}
+
+fn signature(payload: &str) -> Hmac<Sha256> {
+    let key = KEY.get_or_init(random_key);
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(payload.as_bytes());
+    mac
+}
+
+/// The bytes of the signature a token carries.
+const SIGNATURE_BYTES: usize = 16;
+
+fn not_issued() -> ServiceError {
+    ServiceError::invalid_field("page_token", "is not a token this service issued")
+}
 
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 pub const MAX_PAGE_SIZE: usize = 1000;
@@ -29,37 +71,40 @@ pub fn page(page_size: i32, page_token: &str, query: &str) -> Result<Page, Servi
     if page_token.is_empty() {
         return Ok(Page { size, after: None });
     }
-    let decoded = hex::decode(page_token)
+    let (payload, tag) = page_token.split_once('.').ok_or_else(not_issued)?;
+    let decoded = hex::decode(payload)
         .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok());
-    let Some(decoded) = decoded else {
-        return Err(ServiceError::invalid_field(
-            "page_token",
-            "is not a token this service issued",
-        ));
-    };
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(not_issued)?;
+    let tag = hex::decode(tag).map_err(|_| not_issued())?;
+    if tag.len() != SIGNATURE_BYTES || signature(&decoded).verify_truncated_left(&tag).is_err() {
+        return Err(not_issued());
+    }
     let mut parts = decoded.splitn(3, '\n');
     match (parts.next(), parts.next(), parts.next()) {
-        (Some("v1"), Some(fingerprint), Some(after)) if fingerprint == query_fingerprint(query) => {
+        (Some("v2"), Some(fingerprint), Some(after)) if fingerprint == query_fingerprint(query) => {
             Ok(Page {
                 size,
                 after: Some(after.to_string()),
             })
         }
-        (Some("v1"), Some(_), Some(_)) => Err(ServiceError::invalid_field(
+        (Some("v2"), Some(_), Some(_)) => Err(ServiceError::invalid_field(
             "page_token",
             "was issued for other filters; keep the filters the same between pages",
         )),
-        _ => Err(ServiceError::invalid_field(
-            "page_token",
-            "is not a token this service issued",
-        )),
+        _ => Err(not_issued()),
     }
 }
 
 /// The token of the page after the one that ended at `last_key`.
 pub fn next_page_token(last_key: &str, query: &str) -> String {
-    hex::encode(format!("v1\n{}\n{last_key}", query_fingerprint(query)))
+    let payload = format!("v2\n{}\n{last_key}", query_fingerprint(query));
+    let tag = signature(&payload).finalize().into_bytes();
+    format!(
+        "{}.{}",
+        hex::encode(&payload),
+        hex::encode(&tag[..SIGNATURE_BYTES])
+    )
 }
 
 /// A stable fingerprint (FNV-1a) of the query, the same in every process and build.
@@ -124,11 +169,11 @@ pub fn take_page_by_position<T>(
     query: &str,
 ) -> Result<(Vec<T>, String), ServiceError> {
     let start = match &page.after {
-        Some(after) => {
-            after.parse::<usize>().map_err(|_| {
-                ServiceError::invalid_field("page_token", "is not a token this service issued")
-            })? + 1
-        }
+        Some(after) => after
+            .parse::<usize>()
+            .ok()
+            .and_then(|position| position.checked_add(1))
+            .ok_or_else(not_issued)?,
         None => 0,
     };
     let mut rest = items.skip(start);
@@ -196,5 +241,28 @@ mod tests {
         assert!(page(10, "zz", "q").is_err());
         assert!(page(-1, "", "q").is_err());
         assert_eq!(page(5000, "", "q").unwrap().size, MAX_PAGE_SIZE);
+    }
+
+    #[test]
+    fn a_forged_or_altered_token_is_refused() {
+        let token = next_page_token("k1", "q");
+        let (payload, tag) = token.split_once('.').unwrap();
+        // The same page, asked for another key without the signature to match.
+        let forged_payload = hex::encode(format!("v2\n{}\nk9", query_fingerprint("q")));
+        let forged_tag = "0".repeat(2 * SIGNATURE_BYTES);
+        let unsigned_v1 = hex::encode(format!("v1\n{}\nk9", query_fingerprint("q")));
+        for forged in [
+            format!("{forged_payload}.{tag}"),
+            format!("{payload}.{forged_tag}"),
+            forged_payload.clone(),
+            unsigned_v1,
+            format!("{payload}.{}", &tag[..8]),
+        ] {
+            let error = page(10, &forged, "q").unwrap_err();
+            assert_eq!(error.field_violations[0].0, "page_token", "{forged}");
+        }
+        // A position at the end of the counting range is refused, not wrapped round.
+        let last = page(2, &next_page_token(&usize::MAX.to_string(), "q"), "q").unwrap();
+        assert!(take_page_by_position(0..5, &last, "q").is_err());
     }
 }

@@ -68,6 +68,9 @@ pub async fn run_async(
         None
     });
     exit_if_invalid(problems);
+    if let Ok(Some(key)) = args.server.page_token_key() {
+        crate::pagination::use_key(key);
+    }
     let access = AccessControl::from_args(&args.auth, None)
         .await
         .map_err(anyhow::Error::msg)?;

@@ -58,6 +58,33 @@ impl SuiteConfig {
             .unwrap_or_else(|| self.data_dir.join("auth").join("signing-key.pk8"))
     }
 
+    /// The key page tokens are signed with: HL_PAGE_TOKEN_KEY_FILE's, or the one the suite keeps
+    /// in its data folder (made on first start), so pages can be followed across restarts.
+    pub fn page_token_key(&self) -> anyhow::Result<Vec<u8>> {
+        if let Some(key) = self.server.page_token_key().map_err(anyhow::Error::msg)? {
+            return Ok(key);
+        }
+        let path = self.data_dir.join("auth").join("page-token.key");
+        match std::fs::read(&path) {
+            Ok(key) if key.len() >= hl_runtime::pagination::MIN_KEY_BYTES => Ok(key),
+            Ok(_) => anyhow::bail!("{} is too short to be a page-token key", path.display()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                use std::io::Write;
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::create_dir_all(path.parent().unwrap_or(&self.data_dir))?;
+                let key = hl_runtime::pagination::random_key();
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&path)?
+                    .write_all(&key)?;
+                Ok(key)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// Every problem with the configuration, to report all at once.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = self.server.problems();

@@ -31,6 +31,7 @@ async fn main() -> anyhow::Result<()> {
     exit_if_invalid(problems);
     let key_path = config.signing_key_path();
     let development = auth::DevelopmentKey::load(&key_path, config.auth.expectations())?;
+    hl_runtime::pagination::use_key(config.page_token_key()?);
     let access = AccessControl::from_args(&config.auth, Some(development.key.jwks()))
         .await
         .map_err(anyhow::Error::msg)?;
