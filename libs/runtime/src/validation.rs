@@ -12,10 +12,16 @@ pub const MAX_TEXT: usize = 4000;
 /// The longest short text accepted (names, locations, document numbers).
 pub const MAX_SHORT_TEXT: usize = 256;
 
+/// The most violations an answer lists: a request with more gets these and a count of the rest,
+/// so a huge bad request costs no more to answer than a small one.
+pub const MAX_VIOLATIONS: usize = 100;
+
 /// Field violations found so far.
 #[derive(Debug, Default)]
 pub struct Violations {
     found: Vec<(String, String)>,
+    /// Those found past [`MAX_VIOLATIONS`], counted only.
+    more: usize,
 }
 
 impl Violations {
@@ -24,7 +30,21 @@ impl Violations {
     }
 
     pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.found.push((field.into(), description.into()));
+        if self.found.len() < MAX_VIOLATIONS {
+            self.found.push((field.into(), description.into()));
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// A repeated field's length against its declared limit: false (and a violation) when it is
+    /// longer, so its elements are not checked one by one.
+    pub fn list_length(&mut self, field: &str, length: usize, max: usize) -> bool {
+        if length > max {
+            self.add(field, format!("at most {max} entries, got {length}"));
+            return false;
+        }
+        true
     }
 
     pub fn is_empty(&self) -> bool {
@@ -41,12 +61,15 @@ impl Violations {
         if self.found.is_empty() {
             return Ok(());
         }
-        let summary = self
+        let mut summary = self
             .found
             .iter()
             .map(|(field, description)| format!("{field}: {description}"))
             .collect::<Vec<_>>()
             .join("; ");
+        if self.more > 0 {
+            summary.push_str(&format!("; and {} more", self.more));
+        }
         let mut error = ServiceError::new(ErrorCode::InvalidArgument, summary);
         error.field_violations = self.found;
         Err(error)
@@ -358,6 +381,36 @@ pub fn resource_id<'a>(
             format!("must be \"{collection}/{{id}}\" with an id of 1-64 letters, digits, '-' or '_'; got {name:?}"),
         )
     })
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    #[test]
+    fn an_answer_lists_a_bounded_number_of_violations() {
+        let mut violations = Violations::new();
+        for index in 0..100_000 {
+            violations.add(format!("ids[{index}]"), "is not an id");
+        }
+        let error = violations.into_result().unwrap_err();
+        assert_eq!(error.field_violations.len(), MAX_VIOLATIONS);
+        assert!(
+            error.message.ends_with("and 99900 more"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn a_list_over_its_limit_is_one_violation() {
+        let mut violations = Violations::new();
+        assert!(violations.list_length("classes", 8, 8));
+        assert!(!violations.list_length("classes", 200_000, 8));
+        let error = violations.into_result().unwrap_err();
+        assert_eq!(error.field_violations.len(), 1);
+        assert_eq!(error.field_violations[0].0, "classes");
+    }
 }
 
 #[cfg(test)]

@@ -445,6 +445,29 @@ async fn references_must_exist_and_fit() {
             && named.contains(&"enterprise.industries".to_string()),
         "{named:?}"
     );
+
+    // An industry listed twice is named; a list longer than the classification is one
+    // violation, its entries unread.
+    for (industries, expected) in [
+        (vec![1, 1], "enterprise.industries[1]"),
+        (vec![1; 200_000], "enterprise.industries"),
+    ] {
+        let status = client
+            .register_enterprise(by_administrator(pb::RegisterEnterpriseRequest {
+                request_id: "e2".into(),
+                enterprise: Some(pb::Enterprise {
+                    enterprise_id: "91330903MA2NCU4LYE".into(),
+                    display_name: "A".into(),
+                    township_code: "330903001".into(),
+                    industries,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(fields(&status), [expected]);
+    }
 }
 
 #[tokio::test]

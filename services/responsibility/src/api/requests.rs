@@ -13,6 +13,9 @@ use hl_runtime::validation::MAX_SHORT_TEXT;
 use crate::domain::enterprise::DETAIL_FIELDS;
 use crate::index::IndexState;
 
+/// The most industries an enterprise is listed under (the classification has 10).
+const MAX_INDUSTRIES: usize = 10;
+
 /// What requests are checked against.
 pub struct Context<'a> {
     pub index: &'a IndexState,
@@ -165,10 +168,16 @@ impl Context<'_> {
             if details.industries.is_empty() {
                 violations.add(field("industries"), "at least one industry is required");
             }
-            for (position, industry) in details.industries.iter().enumerate() {
+            let mut listed = std::collections::HashSet::new();
+            let within = violations.list_length(
+                &field("industries"),
+                details.industries.len(),
+                MAX_INDUSTRIES,
+            );
+            for (position, industry) in details.industries.iter().enumerate().filter(|_| within) {
                 violations
                     .enumeration::<Industry>(&field(&format!("industries[{position}]")), *industry);
-                if details.industries[..position].contains(industry) {
+                if !listed.insert(*industry) {
                     violations.add(field(&format!("industries[{position}]")), "is listed twice");
                 }
             }
