@@ -506,6 +506,19 @@ async fn a_supervision_order_lists_and_delists_its_hazards() {
         "hazard_ids[1]"
     );
 
+    // An order of 200,000 hazards is refused as one violation, none of them read.
+    let huge = client
+        .issue_supervision_order(by_administrator(pb::IssueSupervisionOrderRequest {
+            hazard_ids: (0..200_000).map(|index| format!("h{index}")).collect(),
+            ..issue.clone()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(huge.code(), Code::InvalidArgument);
+    let violations = huge.get_details_bad_request().unwrap().field_violations;
+    assert_eq!(violations.len(), 1);
+    assert_eq!(violations[0].field, "hazard_ids");
+
     issue.hazard_ids = vec!["listed-1".into()];
     let issued = client
         .issue_supervision_order(by_administrator(issue))

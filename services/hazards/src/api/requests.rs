@@ -24,6 +24,11 @@ use crate::domain::supervision::{
     IssueOrder, NewSubTask, SupervisionOrder, SupervisionOrderCommand,
 };
 
+/// The most 重大 hazards one supervision order lists, and the most units it names: each hazard is
+/// read before the order is recorded, so the lists are bounded.
+const MAX_ORDER_HAZARDS: usize = 200;
+const MAX_ORDER_UNITS: usize = 50;
+
 /// Collection ids of the resource names.
 pub const HAZARDS: &str = <Hazard as Aggregate>::COLLECTION;
 pub const SELF_CHECK_ROUNDS: &str = <SelfCheckRound as Aggregate>::COLLECTION;
@@ -437,7 +442,9 @@ pub fn issue_order(
         violations.add("hazard_ids", "at least one hazard is listed");
     }
     let mut seen = std::collections::HashSet::new();
-    for (index, hazard_id) in request.hazard_ids.iter().enumerate() {
+    let hazards = request.hazard_ids.len();
+    let within = violations.list_length("hazard_ids", hazards, MAX_ORDER_HAZARDS);
+    for (index, hazard_id) in request.hazard_ids.iter().enumerate().filter(|_| within) {
         violations.identifier(&format!("hazard_ids[{index}]"), hazard_id);
         if !seen.insert(hazard_id.as_str()) {
             violations.add(format!("hazard_ids[{index}]"), "is listed twice");
@@ -449,7 +456,14 @@ pub fn issue_order(
             "at least one responsible unit is named",
         );
     }
-    for (index, unit) in request.responsible_units.iter().enumerate() {
+    let units = request.responsible_units.len();
+    let within = violations.list_length("responsible_units", units, MAX_ORDER_UNITS);
+    for (index, unit) in request
+        .responsible_units
+        .iter()
+        .enumerate()
+        .filter(|_| within)
+    {
         violations.text(&format!("responsible_units[{index}]"), unit, MAX_SHORT_TEXT);
     }
     let deadline = violations.date("deadline", request.deadline.as_ref());
