@@ -425,6 +425,42 @@ async fn metrics_count_calls_appends_conflicts_retries_deduplication_lag_and_poi
         },
     )
     .await;
+    // The poison takes the ledger queries down, not the writes.
+    let health = tonic_health::pb::health_client::HealthClient::new(first_channel.clone());
+    let status_of = |service: &'static str| {
+        let mut health = health.clone();
+        async move {
+            health
+                .check(tonic_health::pb::HealthCheckRequest {
+                    service: service.into(),
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .status()
+        }
+    };
+    use tonic_health::pb::health_check_response::ServingStatus;
+    wait_until(
+        "the ledger queries to report NOT_SERVING",
+        Duration::from_secs(20),
+        || async {
+            (status_of("hazard_ledger.ledger.v1.LedgerService").await == ServingStatus::NotServing)
+                .then_some(())
+        },
+    )
+    .await;
+    for service in ["", "hazard_ledger.hazards.v1.HazardsService"] {
+        assert_eq!(
+            status_of(service).await,
+            ServingStatus::Serving,
+            "{service:?}"
+        );
+    }
+    first_client
+        .report_hazard(by_inspector(report("m-after-poison", "written")))
+        .await
+        .expect("writes go on past a poisoned projection");
     first.stop().await;
     second.stop().await;
 }

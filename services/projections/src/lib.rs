@@ -22,6 +22,9 @@ use hl_readmodel::{Database, Registry};
 use hl_runtime::grpc::GrpcServer;
 use hl_runtime::health::HealthCheck;
 
+/// The ledger queries' service, by its health name.
+const LEDGER_SERVICE: &str = "hazard_ledger.ledger.v1.LedgerService";
+
 pub use config::ProjectionArgs;
 pub use service::Projections;
 
@@ -72,9 +75,13 @@ pub async fn mount(
     server.add_check(HealthCheck::new("read-model database", move || {
         reachable.load(Ordering::SeqCst)
     }));
+    // A poison event stops the projectors: the ledger queries would answer from stale read
+    // models, so they go NOT_SERVING; the write services and the projection admin (which
+    // rebuilds) carry on.
     let watched = projections.clone();
-    server.add_check(HealthCheck::new(
+    server.add_check(HealthCheck::of_services(
         "projections applying (no poison event)",
+        &[LEDGER_SERVICE],
         move || {
             watched
                 .statuses()
