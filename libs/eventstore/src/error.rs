@@ -6,6 +6,10 @@ pub enum StoreError {
     /// NATS or the stream cannot be reached, or timed out.
     #[error("event store unavailable: {0}")]
     Unavailable(String),
+    /// An append was sent but its acknowledgement never came, and the store could not be read
+    /// back to tell: the commit may or may not have been recorded.
+    #[error("the outcome of the append is unknown: {0}")]
+    OutcomeUnknown(String),
     /// A stored commit cannot be decoded. Never skipped: the aggregate cannot be loaded.
     #[error("commit at {subject} sequence {sequence} cannot be decoded: {reason}")]
     Undecodable {

@@ -541,8 +541,14 @@ impl<A: Aggregate> Repository<A> {
                 }
                 Err(AppendFailure::Uncertain(reason)) => {
                     // The commit may have landed; the next loop turn finds it by request_id.
+                    // When the store cannot even be read back, the caller must not be told that
+                    // nothing changed.
                     warn!(subject, %reason, "append outcome unknown; reloading");
-                    self.catch_up(subject, loaded, true).await?;
+                    if let Err(error) = self.catch_up(subject, loaded, true).await {
+                        return Err(ExecuteError::Store(StoreError::OutcomeUnknown(format!(
+                            "{reason}; reading it back failed: {error}"
+                        ))));
+                    }
                 }
                 Err(AppendFailure::Unavailable(reason)) => {
                     return Err(ExecuteError::Store(StoreError::Unavailable(reason)));

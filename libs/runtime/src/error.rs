@@ -182,6 +182,13 @@ impl From<StoreError> for ServiceError {
     fn from(error: StoreError) -> Self {
         match &error {
             StoreError::Unavailable(_) => ServiceError::unavailable(error.to_string()),
+            StoreError::OutcomeUnknown(_) => ServiceError::unavailable(error.to_string())
+                .with_reason("APPEND_OUTCOME_UNKNOWN")
+                .with_metadata(
+                    "advice",
+                    "the command may have been recorded; retry with the same request_id, which \
+                     records it at most once and returns its result",
+                ),
             StoreError::Integrity {
                 subject, sequence, ..
             }
@@ -254,6 +261,13 @@ mod tests {
     fn store_failures_map_to_unavailable_and_data_loss() {
         let unavailable = ServiceError::from(StoreError::Unavailable("down".into()));
         assert_eq!(unavailable.code.grpc_code(), Code::Unavailable);
+        let unknown = tonic::Status::from(ServiceError::from(StoreError::OutcomeUnknown(
+            "no acknowledgement".into(),
+        )));
+        assert_eq!(unknown.code(), Code::Unavailable);
+        let info = unknown.get_details_error_info().expect("ErrorInfo details");
+        assert_eq!(info.reason, "APPEND_OUTCOME_UNKNOWN");
+        assert!(info.metadata["advice"].contains("same request_id"));
         let broken = ServiceError::from(StoreError::Integrity {
             subject: "s".into(),
             sequence: 4,

@@ -34,7 +34,11 @@ pub enum ProcessError {
 impl From<StoreError> for ProcessError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Unavailable(_) => ProcessError::Transient(error.to_string()),
+            // A step whose append may have landed is retried with its own request_id, which
+            // records it at most once.
+            StoreError::Unavailable(_) | StoreError::OutcomeUnknown(_) => {
+                ProcessError::Transient(error.to_string())
+            }
             other => ProcessError::Poison(other.to_string()),
         }
     }
