@@ -26,6 +26,10 @@ impl<V> BoundedCache<V> {
         self.entries.get(key).map(|(value, _)| value)
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     pub(crate) fn take(&mut self, key: &str) -> Option<V> {
         self.entries.remove(key).map(|(value, _)| value)
     }

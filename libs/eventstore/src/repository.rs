@@ -299,11 +299,21 @@ impl<A: Aggregate> Repository<A> {
         self.cache.lock().expect("cache lock").take(aggregate_id)
     }
 
+    /// Keeps an aggregate for the next command. One with no commit is never kept: reads of
+    /// unknown ids would otherwise push the aggregates in use out of the cache.
     fn cache_put(&self, aggregate_id: &str, loaded: Loaded<A>) {
+        if loaded.last_sequence == 0 {
+            return;
+        }
         self.cache
             .lock()
             .expect("cache lock")
             .insert(aggregate_id.to_string(), loaded);
+    }
+
+    /// How many aggregates the cache holds.
+    pub fn cached_aggregates(&self) -> usize {
+        self.cache.lock().expect("cache lock").len()
     }
 
     /// The aggregate's current state, as of the latest commit in the stream.

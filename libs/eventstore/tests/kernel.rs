@@ -169,6 +169,24 @@ where
 // ---- Tests ----
 
 #[tokio::test]
+async fn reads_of_unknown_aggregates_are_never_cached() {
+    for_each_server(|fixture| async move {
+        let repository = fixture.repository(RepositorySettings::default()).await;
+        for index in 0..500 {
+            let unknown = repository.load(&format!("unknown-{index}")).await.unwrap();
+            assert!(!unknown.exists());
+        }
+        assert_eq!(repository.cached_aggregates(), 0);
+        repository
+            .execute("known", &add(1), &request("known-1"))
+            .await
+            .unwrap();
+        assert_eq!(repository.cached_aggregates(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_stale_writer_re_decides_after_a_conflict() {
     for_each_server(|fixture| async move {
         let first = fixture.repository(RepositorySettings::default()).await;
