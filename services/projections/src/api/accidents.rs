@@ -39,11 +39,12 @@ pub async fn get_accident_totals(
     let records = known::<AccidentRow>(shared, known_at).await?;
     let accidents: Vec<&Accident> = records.iter().map(|record| &record.row.state.0).collect();
     let with_events = |mut period: pb::AccidentPeriod| {
+        let counted: std::collections::HashSet<&str> =
+            period.counted.iter().map(String::as_str).collect();
         period.event_ids = records
             .iter()
             .filter(|record| {
-                let name = format!("accidents/{}", record.aggregate_id);
-                period.counted.contains(&name)
+                counted.contains(format!("accidents/{}", record.aggregate_id).as_str())
             })
             .flat_map(|record| record.events.iter().map(|step| step.event_id.clone()))
             .collect();

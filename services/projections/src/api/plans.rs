@@ -161,10 +161,13 @@ pub async fn list_drill_shortfalls(
         .iter()
         .map(|record| &record.row.state.0.drill)
         .collect();
+    let events_of: std::collections::HashMap<&str, &Known<DrillRow>> = records
+        .iter()
+        .map(|record| (record.aggregate_id.as_str(), record))
+        .collect();
     let drill_events = |drill_id: &str| {
-        records
-            .iter()
-            .find(|record| record.aggregate_id == drill_id)
+        events_of
+            .get(drill_id)
             .map(|record| record.event_ids_by(day))
             .unwrap_or_default()
     };
