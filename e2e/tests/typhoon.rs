@@ -260,8 +260,11 @@ async fn a_typhoon_is_met_with_a_five_stop_order_and_secured_vessels_then_lifted
         .check_vessel(by_inspector(vessel_check("v-3", false, 130)))
         .await
         .expect("found loose");
-    let response = response_when(&ledger, "v-3 shows not secured", |response| {
-        response.secured.len() == 2 && response.not_secured.len() == 1
+    // v-3 was not secured before its check too: wait for the check's findings themselves.
+    let response = response_when(&ledger, "v-3's loose check in the ledger", |response| {
+        response.secured.len() == 2
+            && response.not_secured.len() == 1
+            && !response.not_secured[0].last_findings.is_empty()
     })
     .await;
     assert_eq!(names(&response.not_secured), ["keyVessels/v-3"]);
