@@ -457,6 +457,23 @@ async fn metrics_count_calls_appends_conflicts_retries_deduplication_lag_and_poi
             "{service:?}"
         );
     }
+    // A read that must hold everything recorded (an evaluation's totals on publication) is
+    // refused while a projection is stopped, rather than answered short.
+    let refused = LedgerServiceClient::new(first_channel.clone())
+        .get_evaluation_table(by_inspector(ledger::GetEvaluationTableRequest {
+            name: "evaluations/any".into(),
+            consistent: true,
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    assert_eq!(
+        tonic_types::StatusExt::get_details_error_info(&refused)
+            .unwrap()
+            .reason,
+        "PROJECTION_STOPPED"
+    );
     first_client
         .report_hazard(by_inspector(report("m-after-poison", "written")))
         .await

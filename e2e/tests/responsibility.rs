@@ -964,7 +964,10 @@ async fn an_evaluation_ranks_townships_on_computed_and_entered_scores() {
         .unwrap_err();
     assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
 
-    let table_of = |name: &str| ledger::GetEvaluationTableRequest { name: name.into() };
+    let table_of = |name: &str| ledger::GetEvaluationTableRequest {
+        name: name.into(),
+        ..Default::default()
+    };
     let table = wait_until("the missed finding in the evaluation", WAIT, || {
         let mut client = ledger.clone();
         async move {
@@ -1042,6 +1045,47 @@ async fn an_evaluation_ranks_townships_on_computed_and_entered_scores() {
     assert_eq!(table.as_of, published.published_at);
     let ranks: Vec<u32> = table.rows.iter().map(|row| row.rank).collect();
     assert_eq!(ranks, [1, 1], "equal totals share a rank");
+    // Publication recorded the totals the ledger read as of the same moment, and both passed.
+    let recorded = hl_testkit::evaluations::results(&published.results);
+    let read: Vec<(&str, f64, u32, bool)> = table
+        .rows
+        .iter()
+        .map(|row| (row.unit.as_str(), row.total, row.rank, row.passed))
+        .collect();
+    assert_eq!(recorded, read);
+    assert_eq!(
+        recorded,
+        [(TOWNSHIP, 90.0, 1, true), (OTHER_TOWNSHIP, 90.0, 1, true)]
+    );
+    assert_eq!((published.pass_mark, table.pass_mark), (60.0, 60.0));
+
+    // This year's table read as of a moment, consistently: the finding and the scores were
+    // recorded before the call, so they are in it, with no waiting on the caller's side.
+    let consistent = ledger
+        .clone()
+        .get_evaluation_table(by_inspector(ledger::GetEvaluationTableRequest {
+            as_of: Some(hl_proto::timestamp(chrono::Utc::now())),
+            consistent: true,
+            ..table_of("evaluations/this-year")
+        }))
+        .await
+        .expect("a consistent read")
+        .into_inner();
+    assert_eq!(consistent.rows[1].unit, TOWNSHIP);
+    assert_eq!(consistent.rows[1].total, 60.0);
+    assert!(consistent.rows[1].passed, "60 is the pass mark itself");
+    let future = ledger
+        .clone()
+        .get_evaluation_table(by_inspector(ledger::GetEvaluationTableRequest {
+            as_of: Some(hl_proto::timestamp(
+                chrono::Utc::now() + chrono::Duration::days(1),
+            )),
+            ..table_of("evaluations/this-year")
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(future.code(), Code::InvalidArgument);
+    assert_eq!(hl_testkit::fields(&future), ["as_of"]);
 }
 
 fn by_the_enterprise<T>(body: T) -> tonic::Request<T> {

@@ -10,6 +10,7 @@
 //! Debian's 2.9), else `NATS_SERVER_BIN`, else `nats-server` on the PATH.
 
 pub mod actors;
+pub mod evaluations;
 pub mod fixtures;
 pub mod inspections;
 mod nats;

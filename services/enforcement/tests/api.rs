@@ -28,7 +28,7 @@ use tonic::transport::Channel;
 /// The registry, the hazards and the enforcement services on their production mounts.
 async fn start(nats_url: &str, namespace: &str) -> TestService {
     TestService::spawn(nats_url, namespace, |server, store, region| {
-        hl_responsibility::mount(server, store, region, &Default::default());
+        hl_responsibility::mount_without_ledger(server, store, region);
         hl_hazards::mount(server, store, region);
         hl_enforcement::mount(server, store, region);
     })

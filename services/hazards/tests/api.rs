@@ -19,7 +19,7 @@ use tonic_types::StatusExt;
 /// The registry and the hazards service on their production mounts.
 async fn start(nats_url: &str, namespace: &str, settings: RepositorySettings) -> TestService {
     TestService::spawn(nats_url, namespace, |server, store, region| {
-        hl_responsibility::mount(server, store, region, &Default::default());
+        hl_responsibility::mount_without_ledger(server, store, region);
         hl_hazards::mount_with_settings(server, store, region, settings);
     })
     .await

@@ -9,6 +9,7 @@ pub mod projector;
 pub mod reader;
 pub mod reconciliation;
 pub mod schema;
+pub mod scoring;
 pub mod service;
 
 use std::sync::Arc;

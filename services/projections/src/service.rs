@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use hl_eventstore::EventStore;
 use hl_proto::ledger::v1::RebuildProgress;
+use hl_runtime::ServiceError;
 use tokio::sync::watch;
 
 use hl_readmodel::{Database, Registry};
@@ -135,6 +136,58 @@ impl Projections {
     /// Where each stream's projector of the active generation stands.
     pub fn statuses(&self) -> Vec<Arc<StreamStatus>> {
         self.active.read().expect("generation lock").statuses()
+    }
+
+    /// Waits, at most `wait`, until the read models hold every event recorded before the call:
+    /// each stream applied up to the head it has now. UNAVAILABLE if a projector stopped or the
+    /// wait ran out, so that nothing is decided from a read model that lags.
+    pub async fn catch_up(&self, wait: Duration) -> Result<(), ServiceError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut targets = Vec::new();
+        for status in self.statuses() {
+            let head = self
+                .store
+                .stream_head(&status.context)
+                .await
+                .map_err(|error| {
+                    ServiceError::unavailable(format!("the event store failed: {error}"))
+                })?;
+            targets.push((status, head));
+        }
+        loop {
+            if let Some((status, _)) = targets
+                .iter()
+                .find(|(status, _)| status.failure().is_some())
+            {
+                return Err(ServiceError::unavailable(format!(
+                    "the projection of {} stopped; see GetProjectionStatus",
+                    status.stream
+                ))
+                .with_reason("PROJECTION_STOPPED"));
+            }
+            let behind: Vec<String> = targets
+                .iter()
+                .filter(|(status, head)| status.applied.load(Ordering::SeqCst) < *head)
+                .map(|(status, head)| {
+                    format!(
+                        "{} at {} of {head}",
+                        status.stream,
+                        status.applied.load(Ordering::SeqCst)
+                    )
+                })
+                .collect();
+            if behind.is_empty() {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ServiceError::unavailable(format!(
+                    "the read models are catching up ({}); retry",
+                    behind.join(", ")
+                ))
+                .with_reason("PROJECTION_LAGGING"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The running rebuild's progress, if one runs.

@@ -11,6 +11,7 @@ pub mod index;
 pub mod performances;
 pub mod proposals;
 pub mod read_models;
+pub mod scoring;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -27,12 +28,24 @@ pub use config::ResponsibilityArgs;
 /// The largest request the registry takes: a CSV import of tens of thousands of rows.
 const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
 
-/// Mounts the registry and responsibility services on a server, with their health checks.
+/// [`mount`] with the default settings and no ledger to publish evaluations from: for the tests
+/// and tools that need the registry and duties, not evaluations.
+pub fn mount_without_ledger(server: &mut GrpcServer, store: &EventStore, region: &str) {
+    mount(
+        server,
+        store,
+        region,
+        (&ResponsibilityArgs::default(), Arc::new(scoring::NoLedger)),
+    );
+}
+
+/// Mounts the registry and responsibility services on a server, with their health checks; an
+/// evaluation's totals come from `scorer` when it is published.
 pub fn mount(
     server: &mut GrpcServer,
     store: &EventStore,
     region: &str,
-    settings: &ResponsibilityArgs,
+    (settings, scorer): (&ResponsibilityArgs, Arc<dyn scoring::EvaluationScorer>),
 ) -> Arc<RegistryApi> {
     // Months of duty are fed by the inspections of the enforcement stream, by the hazards and by
     // the drills of the plans stream.
@@ -54,7 +67,7 @@ pub fn mount(
         store.clone(),
         region,
         RepositorySettings::default(),
-        index.clone(),
+        (index.clone(), scorer),
     );
     for (name, following) in performances::start(store, region, &duties, &ready) {
         server.add_check(HealthCheck::new(name, move || {

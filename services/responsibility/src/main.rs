@@ -1,4 +1,4 @@
-//! The responsibility service (its registry) on its own, for deployments that run each context
+//! The responsibility service (its registry, duties and evaluations) on its own, for deployments that run each context
 //! as a separate process. (`hazard-ledger`, the suite binary, runs every context in one process.)
 
 use clap::Parser;
@@ -14,17 +14,21 @@ struct Config {
 
     #[command(flatten)]
     responsibility: hl_responsibility::ResponsibilityArgs,
+
+    #[command(flatten)]
+    ledger: hl_responsibility::scoring::LedgerArgs,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     let settings = config.responsibility;
+    let scorer = config.ledger.scorer()?;
     run(
         "hl-responsibility",
         config.standalone,
         move |server, store, region| {
-            hl_responsibility::mount(server, store, region, &settings);
+            hl_responsibility::mount(server, store, region, (&settings, scorer));
         },
     )
     .await

@@ -2,7 +2,8 @@
 //! proposes an accountability case
 //! - when a person's month of duties closes short and the month before or after it closed short
 //!   too (the case is the later month's, whichever closed first), and
-//! - when a committee item's bulletin (通报) says it is past its deadline.
+//! - when a committee item's bulletin (通报) says it is past its deadline, and
+//! - for each unit whose published evaluation fell below the sheet's pass mark.
 //!
 //! Each case's id (and its request_id) is derived from what triggered it, so a redelivery, a
 //! replay or the two months of a pair closing in either order propose it once. This module also
@@ -19,7 +20,7 @@ use hl_eventstore::{
 };
 use hl_proto::common::v1::{Actor, Role};
 use hl_proto::events::v1::Commit;
-use hl_proto::registry_events::{DutyPeriodEvent, SafetyItemEvent};
+use hl_proto::registry_events::{DutyPeriodEvent, EvaluationEvent, SafetyItemEvent};
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::AccountabilityTrigger;
 use hl_runtime::process::{ProcessError, ProcessSpec, follow};
@@ -108,7 +109,40 @@ async fn handle(
                 }
             }
         }
+        "evaluation" => {
+            let decoded = decode_events::<EvaluationEvent>(commit).map_err(ProcessError::Poison)?;
+            for (event, meta) in &decoded.events {
+                if let EvaluationEvent::Published(published) = event {
+                    failed_evaluation(api, region, published, meta).await?;
+                }
+            }
+        }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Each unit published below the pass mark is proposed a case, with the evaluation as evidence.
+async fn failed_evaluation(
+    api: &ResponsibilityApi,
+    region: &str,
+    published: &pb::EvaluationPublished,
+    meta: &EventMeta,
+) -> Result<(), ProcessError> {
+    for result in published.results.iter().filter(|result| !result.passed) {
+        let proposal = Proposal {
+            region: region.to_string(),
+            trigger: AccountabilityTrigger::FailedEvaluation,
+            subject_id: result.unit.clone(),
+            evidence: vec![format!("evaluations/{}", published.evaluation_id)],
+            summary: format!(
+                "{} scored {} in evaluations/{}, below the pass mark of {}",
+                result.unit, result.total, published.evaluation_id, published.pass_mark
+            ),
+        };
+        let case_id = format!("evaluation-{}-{}", published.evaluation_id, result.unit);
+        let request_id = format!("propose:{case_id}");
+        propose(api, PROCESS, (&case_id, &request_id), proposal, meta).await?;
     }
     Ok(())
 }

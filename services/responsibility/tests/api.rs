@@ -14,7 +14,7 @@ use tonic_types::StatusExt;
 /// The registry on its production mount.
 async fn start(nats_url: &str, namespace: &str) -> TestService {
     TestService::spawn(nats_url, namespace, |server, store, region| {
-        hl_responsibility::mount(server, store, region, &Default::default());
+        hl_responsibility::mount_without_ledger(server, store, region);
     })
     .await
 }

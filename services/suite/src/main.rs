@@ -136,11 +136,7 @@ async fn mount_contexts(
     config: &SuiteConfig,
 ) -> anyhow::Result<()> {
     let region = &config.server.region;
-    hl_responsibility::mount(server, store, region, &config.responsibility);
-    hl_hazards::mount(server, store, region);
-    hl_enforcement::mount(server, store, region);
-    hl_plans::mount(server, store, region);
-    hl_projections::mount(
+    let projections = hl_projections::mount(
         server,
         store,
         region,
@@ -149,6 +145,12 @@ async fn mount_contexts(
         hl_projections::registry(),
     )
     .await?;
+    // Evaluations are published with the totals the projections read from the ledgers.
+    let scorer = std::sync::Arc::new(hl_projections::scoring::ProjectionScorer(projections));
+    hl_responsibility::mount(server, store, region, (&config.responsibility, scorer));
+    hl_hazards::mount(server, store, region);
+    hl_enforcement::mount(server, store, region);
+    hl_plans::mount(server, store, region);
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use hl_testkit::{NatsServer, TestService, unique_namespace};
 pub async fn district() -> (NatsServer, TestService) {
     let nats = NatsServer::start().await;
     let service = TestService::spawn(&nats.url(), &unique_namespace(), |server, store, region| {
-        hl_responsibility::mount(server, store, region, &Default::default());
+        hl_responsibility::mount_without_ledger(server, store, region);
         hl_hazards::mount(server, store, region);
     })
     .await;

@@ -3,15 +3,16 @@
 //! before it), each with its figure and the records it counted.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hl_domain::access::require_district_reader;
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::{DiscrepancyClass, GroupBy};
 use hl_responsibility::domain::evaluation::{SHEETS, Sheet, SheetItem, Source};
 use hl_responsibility::read_models::{AreaRow, EvaluationStateRow};
 use hl_runtime::validation::resource_id;
-use hl_runtime::{ServiceError, caller};
+use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
 use super::database_error;
@@ -30,8 +31,30 @@ pub async fn get_evaluation_table(
     let actor = caller(&request)?;
     let body = request.into_inner();
     let evaluation_id = resource_id("name", &body.name, "evaluations")?.to_string();
+    require_district_reader(&actor, &ledger.0.region).map_err(ServiceError::from)?;
+    let mut violations = Violations::new();
+    let at = violations.optional_past_time("as_of", body.as_of.as_ref(), Utc::now());
+    violations.into_result()?;
+    if body.consistent {
+        ledger.0.catch_up(CATCH_UP_WAIT).await?;
+    }
+    evaluation_table(ledger, &evaluation_id, at)
+        .await
+        .map(Response::new)
+}
+
+/// How long a consistent read waits for the read models to catch up.
+pub const CATCH_UP_WAIT: Duration = Duration::from_secs(10);
+
+/// The table of an evaluation: as of `at` when given (a publication being scored), else as of
+/// its publication, or now before it.
+pub async fn evaluation_table(
+    ledger: &LedgerGrpc,
+    evaluation_id: &str,
+    at: Option<DateTime<Utc>>,
+) -> Result<pb::EvaluationTable, Status> {
+    let evaluation_id = evaluation_id.to_string();
     let shared = &ledger.0;
-    require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
     let (database, generation) = (&shared.database, shared.generation());
     let Some(row) = reader::all_rows::<EvaluationStateRow>(database, generation)
         .await
@@ -47,12 +70,12 @@ pub async fn get_evaluation_table(
         .map_err(ServiceError::from)?
         .rules;
     let now = Utc::now();
-    let as_of = evaluation.published_at.unwrap_or(now).min(now);
+    let as_of = at.or(evaluation.published_at).unwrap_or(now).min(now);
     let year = evaluation.year;
     let scope = Scope {
         as_of,
         known_at: as_of,
-        current: evaluation.published_at.is_none(),
+        current: at.is_none() && evaluation.published_at.is_none(),
         period_start: evaluation.period().0,
         period_end: evaluation.period().1,
         enterprise_id: None,
@@ -101,15 +124,25 @@ pub async fn get_evaluation_table(
                 total: (items.iter().map(|item| item.score).sum::<f64>() * 10.0).round() / 10.0,
                 items,
                 rank: 0,
+                passed: false,
             }
         })
         .collect();
-    let totals: Vec<f64> = rows.iter().map(|row| row.total).collect();
+    // Ranked and held against the pass mark as publication records them.
+    let totals: Vec<(String, f64)> = rows
+        .iter()
+        .map(|row| (row.unit.clone(), row.total))
+        .collect();
+    let results: HashMap<String, (u32, bool)> = sheet
+        .results(&totals)
+        .into_iter()
+        .map(|result| (result.unit, (result.rank, result.passed)))
+        .collect();
     for row in &mut rows {
-        row.rank = 1 + totals.iter().filter(|total| **total > row.total).count() as u32;
+        (row.rank, row.passed) = results.get(&row.unit).copied().unwrap_or_default();
     }
     rows.sort_by(|left, right| left.rank.cmp(&right.rank).then(left.unit.cmp(&right.unit)));
-    Ok(Response::new(pb::EvaluationTable {
+    Ok(pb::EvaluationTable {
         evaluation_id,
         year,
         sheet_version: evaluation.sheet_version,
@@ -119,7 +152,8 @@ pub async fn get_evaluation_table(
         freshness: Some(super::freshness(shared)),
         period_start: Some(scope.period_start.into()),
         period_end: Some(scope.period_end.into()),
-    }))
+        pass_mark: f64::from(sheet.pass_mark),
+    })
 }
 
 /// What one township's items are scored from.

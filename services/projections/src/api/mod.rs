@@ -15,7 +15,7 @@ mod accidents;
 mod admin;
 mod disasters;
 mod enforcement;
-mod evaluation;
+pub(crate) mod evaluation;
 mod ledger;
 mod plans;
 mod records;

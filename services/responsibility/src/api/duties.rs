@@ -23,6 +23,7 @@ use crate::domain::responsibilities::{
 };
 use crate::domain::safety_item::{ListItem, SafetyItem, SafetyItemCommand};
 use crate::index::RegistryIndex;
+use crate::scoring::EvaluationScorer;
 
 /// The most duties one assignment may carry.
 const MAX_DUTIES: usize = 8;
@@ -39,6 +40,8 @@ pub struct ResponsibilityApi {
     pub(crate) cases: Repository<AccountabilityCase>,
     centres: Repository<EmergencyCentre>,
     evaluations: Repository<Evaluation>,
+    /// Where a publication's totals come from.
+    scorer: Arc<dyn EvaluationScorer>,
 }
 
 impl ResponsibilityApi {
@@ -46,7 +49,7 @@ impl ResponsibilityApi {
         store: EventStore,
         region: &str,
         settings: RepositorySettings,
-        index: Arc<RegistryIndex>,
+        (index, scorer): (Arc<RegistryIndex>, Arc<dyn EvaluationScorer>),
     ) -> Arc<Self> {
         Arc::new(ResponsibilityApi {
             region: region.to_string(),
@@ -57,6 +60,7 @@ impl ResponsibilityApi {
             cases: Repository::new(store.clone(), region, settings.clone()),
             centres: Repository::new(store.clone(), region, settings.clone()),
             evaluations: Repository::new(store, region, settings),
+            scorer,
         })
     }
 
@@ -70,6 +74,10 @@ impl ResponsibilityApi {
 
     pub(super) fn evaluations(&self) -> &Repository<Evaluation> {
         &self.evaluations
+    }
+
+    pub(super) fn scorer(&self) -> &dyn EvaluationScorer {
+        self.scorer.as_ref()
     }
 
     pub(super) fn region(&self) -> &str {

@@ -1,5 +1,7 @@
 //! The evaluation's handlers: the townships it covers come from the registry.
 
+use hl_domain::access::require_bureau;
+use hl_eventstore::Aggregate;
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::AdminAreaLevel;
 use hl_runtime::ServiceError;
@@ -23,6 +25,8 @@ pub fn evaluation(state: &Evaluation, version: u64) -> pb::Evaluation {
         version,
         period_start: Some(state.period().0.into()),
         period_end: Some(state.period().1.into()),
+        results: state.results.clone(),
+        pass_mark: state.pass_mark,
     }
 }
 
@@ -114,9 +118,24 @@ impl ResponsibilityApi {
         &self,
         request: Request<pb::PublishEvaluationRequest>,
     ) -> Result<Response<pb::EvaluationCommandResponse>, Status> {
-        command_on_named(self.evaluations(), request, |_, _| {
-            EvaluationCommand::Publish
-        })
+        let caller = request.metadata().clone();
+        let mut call = CommandCall::from_request(request)?;
+        let id = call.named(Evaluation::COLLECTION);
+        call.check()?;
+        // Authorization before the ledger is read on the caller's behalf.
+        require_bureau(&call.actor, self.region(), "publish an evaluation")
+            .map_err(ServiceError::from)?;
+        // The totals are read as of the publication, which is dated now unless the caller dated
+        // it: the published table is then read again as of the same moment.
+        let at = call.occurred_at.unwrap_or(call.now);
+        call.occurred_at = Some(at);
+        let id = id.expect("a checked request names its evaluation");
+        let totals = self.scorer().totals(&id, at, &caller).await?;
+        call.run(
+            self.evaluations(),
+            Some(id),
+            &EvaluationCommand::Publish { totals },
+        )
         .await
         .map(respond)
     }

@@ -42,11 +42,35 @@ pub struct SheetItem {
 #[derive(Debug)]
 pub struct Sheet {
     pub items: &'static [SheetItem],
+    /// The total a unit reaches to pass (合格); below it, publishing proposes an accountability
+    /// case.
+    pub pass_mark: u32,
 }
 
 impl Sheet {
     pub fn item(&self, code: &str) -> Option<&SheetItem> {
         self.items.iter().find(|item| item.code == code)
+    }
+
+    /// The most a unit can score.
+    pub fn full_marks(&self) -> u32 {
+        self.items.iter().map(|item| item.points).sum()
+    }
+
+    /// Each unit's result from its total: ranked (1 + the units with a higher total), held
+    /// against the pass mark, by rank then unit.
+    pub fn results(&self, totals: &[(String, f64)]) -> Vec<pb::EvaluationResult> {
+        let mut results: Vec<pb::EvaluationResult> = totals
+            .iter()
+            .map(|(unit, total)| pb::EvaluationResult {
+                unit: unit.clone(),
+                total: *total,
+                rank: 1 + totals.iter().filter(|(_, other)| other > total).count() as u32,
+                passed: *total >= f64::from(self.pass_mark),
+            })
+            .collect();
+        results.sort_by(|left, right| left.rank.cmp(&right.rank).then(left.unit.cmp(&right.unit)));
+        results
     }
 
     /// The score of a computed item from its figure (a rate, or a count).
@@ -73,6 +97,8 @@ pub const SHEETS: RuleBook<Sheet> = RuleBook {
         name: "township-sheet-2023-01-01",
         effective_from: (2023, 1, 1),
         rules: Sheet {
+            // 合格: 60 of the 100 points [the district's working sheet; the bureau confirms it].
+            pass_mark: 60,
             items: &[
                 SheetItem {
                     code: "SELF_DISCOVERY",
@@ -125,7 +151,8 @@ pub enum EvaluationCommand {
         note: String,
         evidence: Vec<EvidenceRef>,
     },
-    Publish,
+    /// Publish with each unit's total as of the publication, computed from the ledgers.
+    Publish { totals: Vec<(String, f64)> },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -140,6 +167,11 @@ pub struct Evaluation {
     /// The part of the year evaluated; the whole year when None.
     #[serde(default)]
     pub period: Option<(NaiveDate, NaiveDate)>,
+    /// Each unit's published result; empty until published.
+    #[serde(default)]
+    pub results: Vec<pb::EvaluationResult>,
+    #[serde(default)]
+    pub pass_mark: f64,
 }
 
 /// The whole of a year.
@@ -235,7 +267,11 @@ impl Evaluation {
         )])
     }
 
-    fn publish(&self, context: &CommandContext) -> Result<Vec<EvaluationEvent>, DomainError> {
+    fn publish(
+        &self,
+        totals: &[(String, f64)],
+        context: &CommandContext,
+    ) -> Result<Vec<EvaluationEvent>, DomainError> {
         require_bureau(&context.actor, &self.region, "publish an evaluation")?;
         if self.published_at.is_some() {
             return Err(DomainError::precondition(
@@ -275,10 +311,43 @@ impl Evaluation {
                 format!("{first} to {last} is evaluated once it is over"),
             ));
         }
+        check_totals(&self.units, totals, sheet)?;
         Ok(vec![EvaluationEvent::Published(pb::EvaluationPublished {
             evaluation_id: self.evaluation_id.clone(),
+            results: sheet.results(totals),
+            pass_mark: f64::from(sheet.pass_mark),
         })])
     }
+}
+
+/// The totals computed for a publication name every unit evaluated once, each within the
+/// sheet's full marks: a scorer that lost a unit must not publish it as passed or failed.
+fn check_totals(
+    units: &[String],
+    totals: &[(String, f64)],
+    sheet: &Sheet,
+) -> Result<(), DomainError> {
+    let full = f64::from(sheet.full_marks());
+    for unit in units {
+        let count = totals.iter().filter(|(scored, _)| scored == unit).count();
+        if count != 1 {
+            return Err(DomainError::precondition(
+                "TOTALS_INCOMPLETE",
+                format!("the ledger scored {unit} {count} times; it is scored once"),
+            ));
+        }
+    }
+    if let Some((unit, total)) = totals.iter().find(|(unit, total)| {
+        !units.contains(unit) || !total.is_finite() || *total < 0.0 || *total > full
+    }) {
+        return Err(DomainError::precondition(
+            "TOTALS_INCOMPLETE",
+            format!(
+                "the ledger scored {unit} {total}, outside the sheet's 0 to {full} or its units"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl Aggregate for Evaluation {
@@ -337,7 +406,7 @@ impl Aggregate for Evaluation {
                 note,
                 evidence,
             } => self.enter((unit, item_code, *score), note, evidence, context),
-            EvaluationCommand::Publish => self.publish(context),
+            EvaluationCommand::Publish { totals } => self.publish(totals, context),
         }
     }
 
@@ -366,7 +435,11 @@ impl Aggregate for Evaluation {
                     self.entered.push(score.clone());
                 }
             }
-            EvaluationEvent::Published(_) => self.published_at = Some(meta.occurred_at),
+            EvaluationEvent::Published(published) => {
+                self.published_at = Some(meta.occurred_at);
+                self.results = published.results.clone();
+                self.pass_mark = published.pass_mark;
+            }
         }
     }
 }

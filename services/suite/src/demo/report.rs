@@ -284,6 +284,7 @@ async fn print_evaluation(
         .get_evaluation_table(demo.request(
             pb::GetEvaluationTableRequest {
                 name: format!("evaluations/{}", super::responsibility::evaluation_id(year)),
+                ..Default::default()
             },
             Who::Administrator,
         ))

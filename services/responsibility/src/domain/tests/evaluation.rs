@@ -23,6 +23,16 @@ fn opened() -> Given<Evaluation> {
     )
 }
 
+/// Publication with each unit's total, as the ledger computes them.
+fn publish(totals: &[(&str, f64)]) -> EvaluationCommand {
+    EvaluationCommand::Publish {
+        totals: totals
+            .iter()
+            .map(|(unit, total)| (unit.to_string(), *total))
+            .collect(),
+    }
+}
+
 fn evidence() -> Vec<EvidenceRef> {
     vec![EvidenceRef {
         sha256: "ab".repeat(32),
@@ -94,7 +104,7 @@ fn publication_needs_every_entered_score_and_the_year_over_and_fixes_the_sheet()
         .unwrap();
     let refusal = evaluation
         .when(
-            &EvaluationCommand::Publish,
+            &publish(&[(UNITS[0], 72.5), (UNITS[1], 58.0)]),
             &administrator(),
             noon("2027-01-05"),
         )
@@ -118,7 +128,7 @@ fn publication_needs_every_entered_score_and_the_year_over_and_fixes_the_sheet()
     );
     assert_eq!(
         reason(evaluation.when(
-            &EvaluationCommand::Publish,
+            &publish(&[(UNITS[0], 72.5), (UNITS[1], 58.0)]),
             &administrator(),
             noon("2026-12-31")
         )),
@@ -126,7 +136,7 @@ fn publication_needs_every_entered_score_and_the_year_over_and_fixes_the_sheet()
     );
     evaluation
         .then(
-            &EvaluationCommand::Publish,
+            &publish(&[(UNITS[0], 72.5), (UNITS[1], 58.0)]),
             &administrator(),
             noon("2027-01-05"),
         )
@@ -170,7 +180,7 @@ fn a_quarter_is_evaluated_once_it_is_over_and_a_period_stays_within_its_year() {
     }
     assert_eq!(
         reason(quarter.when(
-            &EvaluationCommand::Publish,
+            &publish(&[(UNITS[0], 72.5), (UNITS[1], 58.0)]),
             &administrator(),
             noon("2026-03-31")
         )),
@@ -178,7 +188,7 @@ fn a_quarter_is_evaluated_once_it_is_over_and_a_period_stays_within_its_year() {
     );
     quarter
         .then(
-            &EvaluationCommand::Publish,
+            &publish(&[(UNITS[0], 72.5), (UNITS[1], 58.0)]),
             &administrator(),
             noon("2026-04-01"),
         )
@@ -186,4 +196,84 @@ fn a_quarter_is_evaluated_once_it_is_over_and_a_period_stays_within_its_year() {
     assert_eq!(quarter.published_at, Some(noon("2026-04-01")));
     // A year's evaluation opened without a period covers the whole year.
     assert_eq!(opened().period(), (day("2026-01-01"), day("2026-12-31")));
+}
+
+/// An evaluation ready to publish: every entered item scored.
+fn scored() -> Given<Evaluation> {
+    let mut evaluation = opened();
+    for unit in UNITS {
+        for item in ["TRAINING", "CENTRE_BUILDING"] {
+            evaluation
+                .then(&enter(unit, item, 10), &administrator(), noon("2026-12-02"))
+                .unwrap();
+        }
+    }
+    evaluation
+}
+
+#[test]
+fn publication_records_each_units_total_rank_and_pass_against_the_sheets_pass_mark() {
+    let mut evaluation = scored();
+    let sheet = &SHEETS.by_name(&evaluation.sheet_version).unwrap().rules;
+    assert_eq!((sheet.pass_mark, sheet.full_marks()), (60, 100));
+    let events = evaluation
+        .then(
+            &publish(&[(UNITS[1], 59.9), (UNITS[0], 60.0)]),
+            &administrator(),
+            noon("2027-01-05"),
+        )
+        .unwrap();
+    let results: Vec<(String, f64, u32, bool)> = evaluation
+        .results
+        .iter()
+        .map(|result| {
+            (
+                result.unit.clone(),
+                result.total,
+                result.rank,
+                result.passed,
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        vec![
+            (UNITS[0].to_string(), 60.0, 1, true),
+            (UNITS[1].to_string(), 59.9, 2, false),
+        ],
+        "the pass mark itself passes; a tenth below fails"
+    );
+    assert_eq!(evaluation.pass_mark, 60.0);
+    assert_eq!(events.len(), 1, "{events:?}");
+}
+
+#[test]
+fn equal_totals_share_a_rank() {
+    let sheet = &SHEETS.versions[0].rules;
+    let ranks: Vec<u32> = sheet
+        .results(&[("a".into(), 80.0), ("b".into(), 90.0), ("c".into(), 80.0)])
+        .iter()
+        .map(|result| result.rank)
+        .collect();
+    assert_eq!(ranks, vec![1, 2, 2]);
+}
+
+#[test]
+fn totals_that_miss_a_unit_name_another_or_leave_the_sheets_range_are_refused() {
+    let evaluation = scored();
+    let at = noon("2027-01-05");
+    for totals in [
+        vec![(UNITS[0], 70.0)],
+        vec![(UNITS[0], 70.0), (UNITS[1], 70.0), (UNITS[1], 70.0)],
+        vec![(UNITS[0], 70.0), (UNITS[1], 70.0), ("330903099", 70.0)],
+        vec![(UNITS[0], 70.0), (UNITS[1], 100.5)],
+        vec![(UNITS[0], -1.0), (UNITS[1], 70.0)],
+        vec![(UNITS[0], f64::NAN), (UNITS[1], 70.0)],
+    ] {
+        assert_eq!(
+            reason(evaluation.when(&publish(&totals), &administrator(), at)),
+            "TOTALS_INCOMPLETE",
+            "{totals:?}"
+        );
+    }
 }
