@@ -112,9 +112,57 @@ pub struct ServerArgs {
     /// signs with a key of its own process, and the suite keeps one in its data folder.
     #[arg(long, env = "HL_PAGE_TOKEN_KEY_FILE")]
     pub page_token_key_file: Option<std::path::PathBuf>,
+
+    /// Calls the server runs at once; one more is refused RESOURCE_EXHAUSTED with a retry hint
+    /// (health and reflection never are).
+    #[arg(
+        long,
+        env = "HL_MAX_CALLS_IN_FLIGHT",
+        default_value_t = 256,
+        value_parser = clap::value_parser!(u32).range(1..=100_000)
+    )]
+    pub max_calls_in_flight: u32,
+
+    /// Seconds one call may run before it is answered DEADLINE_EXCEEDED.
+    #[arg(
+        long,
+        env = "HL_REQUEST_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub request_timeout_seconds: u64,
+
+    /// HTTP/2 streams (calls) one connection may have open at once.
+    #[arg(
+        long,
+        env = "HL_MAX_STREAMS_PER_CONNECTION",
+        default_value_t = 100,
+        value_parser = clap::value_parser!(u32).range(1..=10_000)
+    )]
+    pub max_streams_per_connection: u32,
+
+    /// Seconds between keepalive pings on an idle connection; one unanswered for as long
+    /// closes it.
+    #[arg(
+        long,
+        env = "HL_KEEPALIVE_SECONDS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub keepalive_seconds: u64,
 }
 
 impl ServerArgs {
+    /// The server's limits.
+    pub fn limits(&self) -> crate::admission::Limits {
+        crate::admission::Limits {
+            max_in_flight: self.max_calls_in_flight as usize,
+            request_timeout: Duration::from_secs(self.request_timeout_seconds),
+            max_streams_per_connection: self.max_streams_per_connection,
+            keepalive: Duration::from_secs(self.keepalive_seconds),
+        }
+    }
+
     pub fn drain_timeout(&self) -> Duration {
         Duration::from_secs(self.drain_seconds)
     }

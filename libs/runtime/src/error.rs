@@ -25,6 +25,10 @@ pub enum ErrorCode {
     Unavailable,
     /// Stored history failed its integrity check.
     DataLoss,
+    /// The server is at its limit of calls in flight; retry after the hint in RetryInfo.
+    ResourceExhausted,
+    /// The call ran past the server's request timeout (or the caller's deadline).
+    DeadlineExceeded,
     Internal,
 }
 
@@ -41,6 +45,8 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => Code::Unauthenticated,
             ErrorCode::Unavailable => Code::Unavailable,
             ErrorCode::DataLoss => Code::DataLoss,
+            ErrorCode::ResourceExhausted => Code::ResourceExhausted,
+            ErrorCode::DeadlineExceeded => Code::DeadlineExceeded,
             ErrorCode::Internal => Code::Internal,
         }
     }
@@ -57,6 +63,8 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => "ACTOR_MISSING",
             ErrorCode::Unavailable => "DEPENDENCY_UNAVAILABLE",
             ErrorCode::DataLoss => "HISTORY_INTEGRITY",
+            ErrorCode::ResourceExhausted => "OVERLOADED",
+            ErrorCode::DeadlineExceeded => "REQUEST_TIMEOUT",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -74,6 +82,8 @@ pub struct ServiceError {
     pub metadata: Vec<(String, String)>,
     /// (field path, description) pairs for INVALID_ARGUMENT.
     pub field_violations: Vec<(String, String)>,
+    /// How long the caller should wait before retrying (RetryInfo).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ServiceError {
@@ -84,7 +94,14 @@ impl ServiceError {
             reason: None,
             metadata: Vec::new(),
             field_violations: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// Adds the advice to retry after `delay` (RetryInfo).
+    pub fn with_retry_after(mut self, delay: std::time::Duration) -> Self {
+        self.retry_after = Some(delay);
+        self
     }
 
     pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
@@ -152,6 +169,9 @@ impl From<ServiceError> for tonic::Status {
                     .cloned()
                     .collect::<std::collections::HashMap<_, _>>(),
             );
+        }
+        if let Some(delay) = error.retry_after {
+            details.set_retry_info(Some(delay));
         }
         tonic::Status::with_error_details(error.code.grpc_code(), error.message, details)
     }

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use crate::access::AccessControl;
+use crate::admission::{Admission, Limits};
 use crate::health::{self, HealthCheck};
 use crate::rpc_layer::RpcLayer;
 use tokio::net::TcpListener;
@@ -25,6 +26,7 @@ pub struct GrpcServer {
     checks: Vec<HealthCheck>,
     access: Arc<AccessControl>,
     tls: Option<ServerTlsConfig>,
+    limits: Limits,
 }
 
 impl GrpcServer {
@@ -36,7 +38,14 @@ impl GrpcServer {
             checks: Vec::new(),
             access,
             tls: None,
+            limits: Limits::default(),
         }
+    }
+
+    /// Serves within these limits instead of the defaults.
+    pub fn with_limits(&mut self, limits: Limits) -> &mut Self {
+        self.limits = limits;
+        self
     }
 
     /// Serves TLS with this configuration.
@@ -123,7 +132,12 @@ impl GrpcServer {
             }
         };
 
-        let mut builder = Server::builder();
+        let limits = self.limits;
+        let mut builder = Server::builder()
+            .max_concurrent_streams(Some(limits.max_streams_per_connection))
+            .http2_keepalive_interval(Some(limits.keepalive))
+            .http2_keepalive_timeout(Some(limits.keepalive))
+            .tcp_keepalive(Some(limits.keepalive));
         if let Some(tls) = self.tls {
             // tonic builds its rustls config from the process's crypto provider: ring, as the
             // rest of the suite.
@@ -131,7 +145,7 @@ impl GrpcServer {
             builder = builder.tls_config(tls)?;
         }
         let serving = builder
-            .layer(RpcLayer::new(self.access))
+            .layer(RpcLayer::new(self.access, Admission::new(limits)))
             .add_routes(self.routes.routes())
             .add_service(health_service)
             .add_service(reflection_v1)

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod actor;
+pub mod admission;
 pub mod config;
 pub mod error;
 pub mod follower;

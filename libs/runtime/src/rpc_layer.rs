@@ -1,6 +1,7 @@
 //! Around every gRPC call: a server span that follows the OpenTelemetry RPC conventions and
-//! continues the caller's W3C trace context, who is calling and whether they may
-//! ([`AccessControl`]), and the call's duration recorded by method and status code.
+//! continues the caller's W3C trace context, whether the server has room for it ([`Admission`]),
+//! who is calling and whether they may ([`AccessControl`]), the server's time limit, and the
+//! call's duration recorded by method and status code.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,15 +16,17 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::access::AccessControl;
+use crate::admission::{Admission, timed_out};
 
 #[derive(Clone)]
 pub struct RpcLayer {
     access: Arc<AccessControl>,
+    admission: Admission,
 }
 
 impl RpcLayer {
-    pub fn new(access: Arc<AccessControl>) -> RpcLayer {
-        RpcLayer { access }
+    pub fn new(access: Arc<AccessControl>, admission: Admission) -> RpcLayer {
+        RpcLayer { access, admission }
     }
 }
 
@@ -34,6 +37,7 @@ impl<S> tower_layer::Layer<S> for RpcLayer {
         RpcService {
             inner,
             access: self.access.clone(),
+            admission: self.admission.clone(),
         }
     }
 }
@@ -42,6 +46,7 @@ impl<S> tower_layer::Layer<S> for RpcLayer {
 pub struct RpcService<S> {
     inner: S,
     access: Arc<AccessControl>,
+    admission: Admission,
 }
 
 impl<S, RequestBody, ResponseBody> tower_service::Service<http::Request<RequestBody>>
@@ -76,13 +81,27 @@ where
         });
         let _ = span.set_parent(parent);
         let started = Instant::now();
-        let admitted = span.in_scope(|| self.access.admit(&method, &request));
+        // Room first (refusing costs nothing), then the caller's credentials.
+        let admitted = span.in_scope(|| {
+            let place = self.admission.admit(&method)?;
+            Ok::<_, crate::ServiceError>((place, self.access.admit(&method, &request)?))
+        });
         let response: Self::Future = match admitted {
-            Ok(actor) => {
+            Ok((place, actor)) => {
                 if let Some(actor) = actor {
                     request.extensions_mut().insert(actor);
                 }
-                Box::pin(self.inner.call(request))
+                let call = self.inner.call(request);
+                let timeout = self.admission.request_timeout();
+                Box::pin(async move {
+                    let _place = place;
+                    match tokio::time::timeout(timeout, call).await {
+                        Ok(response) => response,
+                        Err(_) => {
+                            Ok(tonic::Status::from(timed_out(timeout)).into_http::<ResponseBody>())
+                        }
+                    }
+                })
             }
             Err(refusal) => {
                 let response = tonic::Status::from(refusal).into_http::<ResponseBody>();

@@ -88,7 +88,7 @@ pub async fn run_async(
         .await
         .map_err(anyhow::Error::msg)?;
     let mut server = GrpcServer::new(access);
-    server.with_tls(tls);
+    server.with_tls(tls).with_limits(args.server.limits());
     server.add_check(nats::connection_check(&client));
     mount(&mut server, store, args.server.region.clone()).await?;
 

@@ -25,7 +25,7 @@ pub use nats::{Accounts, NatsServer, nats_server_binaries};
 pub use poll::wait_until;
 pub use postgres::{TestDatabase, postgres_server_url};
 pub use process::{free_port, send_signal};
-pub use service::{AsyncMount, TestService};
+pub use service::{AsyncMount, TestService, access_control};
 
 /// A namespace root no other test uses: streams and subjects of one test never meet another's.
 pub fn unique_namespace() -> String {

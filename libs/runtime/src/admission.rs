@@ -1,0 +1,108 @@
+//! What one server takes on at once. At most `max_in_flight` calls run together; a call beyond
+//! that is refused at once with RESOURCE_EXHAUSTED and a retry hint (RetryInfo) instead of
+//! waiting in a queue, where under overload it would only add its wait to every call behind it.
+//! Each admitted call may run for `request_timeout`, then it is answered DEADLINE_EXCEEDED.
+//! Health and reflection are never refused: an overloaded server is busy, not dead, and its
+//! orchestrator must still see it so.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::error::{ErrorCode, ServiceError};
+
+/// How long a refused caller is advised to wait before retrying.
+pub const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// A server's limits (see `ServerArgs` for their settings).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// Calls running at once, over every connection.
+    pub max_in_flight: usize,
+    /// The longest one call may run.
+    pub request_timeout: Duration,
+    /// HTTP/2 streams one connection may have open at once.
+    pub max_streams_per_connection: u32,
+    /// Idle connections are pinged this often (HTTP/2 keepalive) and dropped when a ping goes
+    /// unanswered for as long.
+    pub keepalive: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_in_flight: 256,
+            request_timeout: Duration::from_secs(30),
+            max_streams_per_connection: 100,
+            keepalive: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Admits calls within the limits.
+#[derive(Clone, Debug)]
+pub struct Admission {
+    permits: Arc<Semaphore>,
+    limits: Limits,
+}
+
+impl Admission {
+    pub fn new(limits: Limits) -> Admission {
+        Admission {
+            permits: Arc::new(Semaphore::new(limits.max_in_flight.max(1))),
+            limits,
+        }
+    }
+
+    /// A place for a call to `method`, held until it is answered; None for the calls never
+    /// refused. RESOURCE_EXHAUSTED when every place is taken.
+    pub fn admit(&self, method: &str) -> Result<Option<OwnedSemaphorePermit>, ServiceError> {
+        if never_refused(method) {
+            return Ok(None);
+        }
+        self.permits
+            .clone()
+            .try_acquire_owned()
+            .map(Some)
+            .map_err(|_| {
+                ServiceError::new(
+                    ErrorCode::ResourceExhausted,
+                    format!(
+                        "the server is running its limit of {} calls; retry shortly",
+                        self.limits.max_in_flight
+                    ),
+                )
+                .with_retry_after(RETRY_AFTER)
+            })
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        self.limits.request_timeout
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+}
+
+/// The answer to a call that ran out of time. A command may have been recorded in that time,
+/// so the advice is the one for an unknown outcome.
+pub fn timed_out(timeout: Duration) -> ServiceError {
+    ServiceError::new(
+        ErrorCode::DeadlineExceeded,
+        format!(
+            "the call ran longer than the server's {} s",
+            timeout.as_secs_f64()
+        ),
+    )
+    .with_metadata(
+        "advice",
+        "a command may have been recorded; retry with the same request_id, which records it \
+         at most once and returns its result",
+    )
+}
+
+fn never_refused(method: &str) -> bool {
+    method.starts_with("grpc.health.v1.Health/") || method.starts_with("grpc.reflection.")
+}
