@@ -336,15 +336,56 @@ impl<A: Aggregate> Repository<A> {
         Ok(result)
     }
 
-    /// Loads without the cache: the latest snapshot, then every later commit.
+    /// Loads without the cache: the latest snapshot that matches the history, then every later
+    /// commit.
     pub async fn load_from_store(&self, subject: &str) -> Result<Loaded<A>, StoreError> {
-        let mut loaded = match self.store.latest_snapshot(subject).await? {
-            Some(bytes) => snapshot::decode::<A>(&bytes)
-                .unwrap_or_else(|| Loaded::empty(self.settings.request_log_capacity)),
-            None => Loaded::empty(self.settings.request_log_capacity),
+        let snapshot = match self.store.latest_snapshot(subject).await? {
+            Some(bytes) => snapshot::decode::<A>(&bytes),
+            None => None,
         };
+        let mut loaded = match snapshot {
+            Some(snapshot) => self.verified(subject, snapshot).await?,
+            None => None,
+        }
+        .unwrap_or_else(|| Loaded::empty(self.settings.request_log_capacity));
         self.catch_up(subject, &mut loaded, false).await?;
         Ok(loaded)
+    }
+
+    /// A snapshot is used only if the commit it claims to follow is there: the message at its
+    /// sequence is a commit of this aggregate, with the digest and the version the snapshot
+    /// names. Otherwise (a snapshot of another aggregate, of a history since restored or cut
+    /// short, or altered) it is ignored and the history is replayed from its first commit,
+    /// whose chain of digests is checked commit by commit.
+    async fn verified(
+        &self,
+        subject: &str,
+        snapshot: Loaded<A>,
+    ) -> Result<Option<Loaded<A>>, StoreError> {
+        let Some(after) = snapshot.last_sequence.checked_sub(1) else {
+            return Ok(None);
+        };
+        let message = self
+            .store
+            .next_message(A::CONTEXT, subject, after, false)
+            .await?;
+        let matches = message.is_some_and(|message| {
+            message.sequence == snapshot.last_sequence
+                && commit_digest(&message.payload) == snapshot.last_commit_sha256
+                && decode_commit::<A::Event>(&message.payload)
+                    .ok()
+                    .and_then(|commit| commit.events.last().map(|(_, meta)| meta.aggregate_version))
+                    == Some(snapshot.version)
+        });
+        if !matches {
+            warn!(
+                subject,
+                sequence = snapshot.last_sequence,
+                "a snapshot does not match the commit it claims to follow; replaying the history"
+            );
+            return Ok(None);
+        }
+        Ok(Some(snapshot))
     }
 
     /// Loads the whole history from the first commit, ignoring snapshots.

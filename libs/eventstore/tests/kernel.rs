@@ -410,6 +410,79 @@ async fn an_aggregate_with_ten_thousand_events_loads_whole() {
     .await;
 }
 
+/// A snapshot of `aggregate_id` as JSON, once the writer has stored one.
+async fn stored_snapshot(repository: &Repository<Tally>, aggregate_id: &str) -> serde_json::Value {
+    let subject = repository.subject(aggregate_id);
+    let store = repository.store().clone();
+    let bytes = wait_until("a snapshot to be stored", Duration::from_secs(10), || {
+        let store = store.clone();
+        let subject = subject.clone();
+        async move { store.latest_snapshot(&subject).await.unwrap() }
+    })
+    .await;
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[tokio::test]
+async fn a_snapshot_that_does_not_match_the_commit_it_claims_to_follow_is_ignored() {
+    for_each_server(|fixture| async move {
+        // One snapshot each, after the third commit.
+        let settings = RepositorySettings {
+            snapshot_every: 3,
+            ..RepositorySettings::default()
+        };
+        let writer = fixture.repository(settings.clone()).await;
+        for n in 0..3 {
+            for (id, amount) in [("other", 100), ("kept", 1)] {
+                writer
+                    .execute(id, &add(amount), &request(&format!("{id}-{n}")))
+                    .await
+                    .unwrap();
+            }
+        }
+        let of_other = stored_snapshot(&writer, "other").await;
+        let genuine = stored_snapshot(&writer, "kept").await;
+        let store = writer.store().clone();
+        let subject = writer.subject("kept");
+        let cold_total = |snapshot: serde_json::Value| {
+            let store = store.clone();
+            let subject = subject.clone();
+            let settings = settings.clone();
+            let fixture = &fixture;
+            async move {
+                store
+                    .put_snapshot(
+                        &subject,
+                        Bytes::from(serde_json::to_vec(&snapshot).unwrap()),
+                    )
+                    .await
+                    .unwrap();
+                let reader = fixture.repository(settings).await;
+                reader.load_from_store(&subject).await.unwrap().state.total
+            }
+        };
+        // Another aggregate's snapshot put in this one's place: its sequence is not a commit of
+        // this aggregate.
+        assert_eq!(cold_total(of_other).await, 3);
+        // A snapshot whose digest is not the commit's at its sequence.
+        let mut altered = genuine.clone();
+        altered["last_commit_sha256"] = serde_json::Value::String("00".repeat(32));
+        altered["state"]["total"] = 999.into();
+        assert_eq!(cold_total(altered).await, 3);
+        // A snapshot claiming a version its commit does not have.
+        let mut misnumbered = genuine.clone();
+        misnumbered["aggregate_version"] = 2.into();
+        misnumbered["state"]["total"] = 999.into();
+        assert_eq!(cold_total(misnumbered).await, 3);
+        // One that matches its commit is used as it stands: its state is not read again from
+        // the history (the snapshot subjects are writable only by the aggregate's service).
+        let mut matching = genuine;
+        matching["state"]["total"] = 7.into();
+        assert_eq!(cold_total(matching).await, 7);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_tampered_history_is_detected_not_applied() {
     for_each_server(|fixture| async move {
