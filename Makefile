@@ -21,7 +21,7 @@ DEBIAN_NATS_SERVER := /usr/sbin/nats-server
 # Both server lines the event store must work on.
 TEST_NATS_SERVERS := $(NATS_SERVER):$(DEBIAN_NATS_SERVER)
 
-.PHONY: help tools run test bench lint fmt fmt-check clippy build proto clean-data hlctl
+.PHONY: help tools run test bench fuzz lint fmt fmt-check clippy build proto clean-data hlctl
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,12 @@ test: tools fmt-check clippy ## Formatting, lints, and every unit, integration a
 bench: $(NATS_SERVER) ## Release build, then every benchmark with its raw baselines; report in target/bench/.
 	cargo build --release -p hl-bench -p hl-hazards -p hl-projections -p hl-suite
 	NATS_SERVER_BIN=$(NATS_SERVER) scripts/with-postgres ./target/release/hl-bench $(BENCH_ARGS)
+
+FUZZ_CASES ?= 100000
+
+fuzz: ## Fuzz the request checks and the event decoders with FUZZ_CASES cases each (make test runs 256).
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -p hl-runtime --test fuzz_inputs
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -p hl-projections --test fuzz_decoders
 
 hlctl: ## Run the operator tool, e.g. make hlctl ARGS="streams" (NATS_URL from the suite's banner).
 	@cargo run --quiet --bin hlctl -- $(ARGS)

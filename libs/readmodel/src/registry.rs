@@ -99,6 +99,7 @@ pub struct DecodedCommit {
 trait ErasedModel: Send + Sync {
     fn context(&self) -> &'static str;
     fn aggregate_type(&self) -> &'static str;
+    fn event_types(&self) -> Vec<String>;
     fn tables(&self) -> Vec<TableSpec>;
     fn decode(&self, sequence: u64, commit: StoredCommit) -> Result<Box<dyn Any + Send>, String>;
     fn apply<'a>(
@@ -118,6 +119,10 @@ impl<M: ReadModel> ErasedModel for Erased<M> {
 
     fn aggregate_type(&self) -> &'static str {
         M::AGGREGATE_TYPE
+    }
+
+    fn event_types(&self) -> Vec<String> {
+        M::Event::event_types()
     }
 
     fn tables(&self) -> Vec<TableSpec> {
@@ -165,6 +170,10 @@ impl<E: DomainEvent> ErasedModel for CheckOnly<E> {
 
     fn aggregate_type(&self) -> &'static str {
         self.aggregate_type
+    }
+
+    fn event_types(&self) -> Vec<String> {
+        E::event_types()
     }
 
     fn tables(&self) -> Vec<TableSpec> {
@@ -226,6 +235,14 @@ impl Registry {
         );
         self.models.push(model);
         self
+    }
+
+    /// What the models decode: each (context, aggregate type) with its event types.
+    pub fn vocabulary(&self) -> Vec<(&'static str, &'static str, Vec<String>)> {
+        self.models
+            .iter()
+            .map(|model| (model.context(), model.aggregate_type(), model.event_types()))
+            .collect()
     }
 
     /// The streams the models read, in name order.
