@@ -16,6 +16,17 @@ const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
 /// The most problems an error lists; the rest are counted.
 const MAX_LISTED_PROBLEMS: usize = 100;
 
+/// The most cells a line may have: a file's columns are a few dozen, and a line of millions of
+/// empty cells would take far more memory than its bytes.
+pub const MAX_CELLS_PER_LINE: usize = 64;
+
+fn too_many_cells(field: &str, line: impl std::fmt::Display) -> ServiceError {
+    ServiceError::invalid_field(
+        field,
+        format!("line {line} has more than {MAX_CELLS_PER_LINE} cells"),
+    )
+}
+
 /// How a file is laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SheetFormat {
@@ -170,6 +181,9 @@ fn csv_lines(field: &str, bytes: &[u8]) -> Result<Vec<(i32, Vec<String>)>, Servi
             ServiceError::invalid_field(field, format!("line {line}: {error}"))
         })?;
         let line = record.position().map_or(0, |position| position.line()) as i32;
+        if record.len() > MAX_CELLS_PER_LINE {
+            return Err(too_many_cells(field, line));
+        }
         lines.push((line, record.iter().map(str::to_string).collect()));
     }
     Ok(lines)
@@ -191,6 +205,9 @@ fn xlsx_lines(field: &str, bytes: &[u8]) -> Result<Vec<(i32, Vec<String>)>, Serv
     let first_column = range.start().map_or(0, |(_, column)| column) as usize;
     let mut lines = Vec::new();
     for (index, row) in range.rows().enumerate() {
+        if first_column + row.len() > MAX_CELLS_PER_LINE {
+            return Err(too_many_cells(field, first_row as usize + index + 1));
+        }
         let mut cells = vec![String::new(); first_column];
         cells.extend(row.iter().map(cell_text));
         lines.push((first_row as i32 + index as i32 + 1, cells));
@@ -368,6 +385,26 @@ mod tests {
             error.message.contains("more than 2 rows"),
             "{}",
             error.message
+        );
+    }
+
+    #[test]
+    fn a_line_of_more_cells_than_the_limit_is_refused_naming_it() {
+        let within = format!("编号\n1\n2{}\n", ",".repeat(MAX_CELLS_PER_LINE - 1));
+        assert_eq!(
+            read("file", SheetFormat::Csv, within.as_bytes(), COLUMNS, 10)
+                .unwrap()
+                .len(),
+            2
+        );
+        let beyond = format!("编号\n1\n2{}\n", ",".repeat(200_000));
+        let error = read("file", SheetFormat::Csv, beyond.as_bytes(), COLUMNS, 10).unwrap_err();
+        assert_eq!(
+            error.field_violations,
+            [(
+                "file".to_string(),
+                format!("line 3 has more than {MAX_CELLS_PER_LINE} cells")
+            )]
         );
     }
 

@@ -216,6 +216,37 @@ async fn an_import_with_bad_rows_imports_nothing_and_names_every_line() {
 }
 
 #[tokio::test]
+async fn a_file_of_many_bad_rows_lists_the_first_thousand_problems_and_counts_them_all() {
+    let (_nats, _namespace, _server, mut client) = fixture().await;
+    let header = CSV.lines().next().unwrap();
+    // 1,500 rows whose credit code has a wrong check character.
+    let rows: String = (0..1500)
+        .map(|row| format!("91330903MA2WG7BT4A,公司{row},东港,330903001,工贸,黄,否,\n"))
+        .collect();
+    let imported = client
+        .import_enterprises(by_administrator(pb::ImportEnterprisesRequest {
+            csv: format!("{header}\n{rows}").into_bytes(),
+            ..import_request("import-many", pb::ImportMode::GoodRowsOnly)
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((imported.rows, imported.imported), (1500, 0));
+    // Each row's check character, and each row after the first repeating the enterprise.
+    assert_eq!(imported.problems_total, 1500 + 1499);
+    assert_eq!(imported.problems.len(), 1000);
+    let last_listed = imported.problems.last().unwrap().line;
+    assert!(
+        imported
+            .problems
+            .windows(2)
+            .all(|pair| pair[0].line <= pair[1].line)
+            && last_listed < 1500,
+        "the first by line: {last_listed}"
+    );
+}
+
+#[tokio::test]
 async fn lists_page_through_in_order_and_tokens_keep_their_filters() {
     let (_nats, _namespace, _server, mut client) = fixture().await;
     client

@@ -25,6 +25,9 @@ use crate::domain::enterprise::EnterpriseCommand;
 
 /// The most rows one import takes.
 const MAX_ROWS: usize = 50_000;
+
+/// The most problems a response lists, by line; `problems_total` counts them all.
+const MAX_RESPONSE_PROBLEMS: usize = 1000;
 /// Registrations in flight at once.
 const CONCURRENCY: usize = 16;
 
@@ -125,9 +128,12 @@ pub(super) async fn import(
         violations.add("csv", "is empty");
     }
     call.check()?;
+    // Parsing is CPU work; it stays off the async workers.
+    let csv = std::mem::take(&mut call.body.csv);
+    let (rows, mut problems) = tokio::task::spawn_blocking(move || read_rows(&csv))
+        .await
+        .map_err(|error| Status::internal(format!("reading the file failed: {error}")))??;
     let body = &call.body;
-
-    let (rows, mut problems) = read_rows(&body.csv)?;
     check_rows(api, &rows, &mut problems);
     problems.sort_by_key(|problem| problem.line);
     if !problems.is_empty() && mode != pb::ImportMode::GoodRowsOnly {
@@ -178,8 +184,10 @@ pub(super) async fn import(
         }
     }
     problems.sort_by_key(|problem| problem.line);
+    response.problems_total = problems.len() as i32;
     response.problems = problems
         .into_iter()
+        .take(MAX_RESPONSE_PROBLEMS)
         .map(|problem| pb::ImportRowProblem {
             line: problem.line,
             column: problem.column,
