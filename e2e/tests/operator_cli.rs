@@ -227,6 +227,9 @@ async fn history_lists_every_commit_with_its_actor_and_catches_a_forged_one() {
             .await,
     );
     assert_eq!(history["hash_chain_intact"], true);
+    let verified = json(&deployment.hlctl(&["verify", "hazards", "--json"]).await);
+    assert_eq!(verified["intact"], true, "{verified}");
+    assert!(verified["aggregates"].as_u64().unwrap() > 1, "{verified}");
     let commits = history["commits"].as_array().unwrap();
     assert_eq!(
         event_names(commits),
@@ -271,6 +274,16 @@ async fn history_lists_every_commit_with_its_actor_and_catches_a_forged_one() {
         stdout(&checked).contains("hash chain: BROKEN at commit 6"),
         "{}",
         stdout(&checked)
+    );
+    // The whole stream's check finds the same commit, by subject and sequence.
+    let verified = deployment.hlctl(&["verify", "hazards"]).await;
+    assert_eq!(verified.status.code(), Some(65), "{}", stderr(&verified));
+    let report = stdout(&verified);
+    assert!(
+        report.contains("BROKEN at stream sequence")
+            && report.contains("hazard.demo-a-valve")
+            && report.contains("does not name the digest"),
+        "{report}"
     );
 
     let missing = deployment

@@ -11,6 +11,7 @@ mod reading;
 mod streams;
 mod tail;
 mod token;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -48,6 +49,9 @@ enum Command {
     Tail(tail::TailArgs),
     /// One aggregate's full history with actors and times, and its hash-chain check.
     History(history::HistoryArgs),
+    /// Check a whole context stream: every commit chained to its aggregate's previous one and
+    /// numbered on from it; the first break is reported (exit 65).
+    Verify(verify::VerifyArgs),
     /// Mint a bearer token for an actor with a trusted signing key, e.g.
     /// `hlctl token --role inspector --region 330903`.
     Token(token::TokenArgs),
@@ -96,6 +100,7 @@ async fn run(command: Command) -> Result<(), Failure> {
         } => projections::rebuild(&server).await,
         Command::Tail(args) => tail::run(&args).await,
         Command::History(args) => history::run(&args).await,
+        Command::Verify(args) => verify::run(&args).await,
         Command::Token(args) => token::run(&args),
     }
 }

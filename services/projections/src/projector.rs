@@ -5,7 +5,8 @@
 //!
 //! A message that cannot be decoded or applied stops the projector of its stream, loudly: the
 //! stream sequence and the reason go to the log, the failures table, health and metrics. It is
-//! never skipped.
+//! never skipped. So does a commit that does not continue its aggregate's history as the
+//! projector last applied it (see `chain`).
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -13,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
-use hl_eventstore::{EventStore, StoredMessage, trace_context};
+use hl_eventstore::{EventStore, StoredMessage, commit_digest, trace_context};
 use hl_proto::events::v1::Commit;
 use hl_readmodel::{Database, DecodedCommit, Registry};
 use prost::Message;
@@ -23,6 +24,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use hl_telemetry::metrics::{StreamLabels, metrics};
 
+use crate::chain::{self, Head, Heads};
 use crate::schema;
 
 /// Aborts a task when dropped, so a reader never outlives its projector.
@@ -101,12 +103,10 @@ impl StreamStatus {
 
 /// What the reader hands the writer: a decoded commit, or why reading stopped.
 enum Read {
-    Message(DecodedCommit),
+    /// The commit, its aggregate's subject, and the aggregate's head after it.
+    Message(DecodedCommit, String, Head),
     /// The message cannot be decoded: the projector stops at its sequence.
-    Poison {
-        sequence: u64,
-        reason: String,
-    },
+    Poison { sequence: u64, reason: String },
     /// The subscription failed; the projector retries from its checkpoint.
     Failed(String),
 }
@@ -242,6 +242,9 @@ async fn follow(
     if head <= checkpoint {
         status.caught_up.store(true, Ordering::SeqCst);
     }
+    let heads = schema::read_heads(database, generation, &stream_name)
+        .await
+        .map_err(|error| error.to_string())?;
     let messages = store
         .read_stream(context, checkpoint + 1)
         .await
@@ -251,7 +254,7 @@ async fn follow(
     // writing in turn would leave each batch as small as what arrived during the last write,
     // and decoding there takes it off the writer's path.
     let (sender, mut receiver) = tokio::sync::mpsc::channel(batch.max(1) * 4);
-    let reader = read_ahead(target, &stream_name, messages, checkpoint, sender);
+    let reader = read_ahead(target, &stream_name, messages, (checkpoint, heads), sender);
     let _stop_reading = AbortOnDrop(reader);
     let mut received = Vec::with_capacity(batch.max(1));
     loop {
@@ -268,21 +271,21 @@ async fn follow(
         let mut failure = None;
         for read in received.drain(..) {
             match read {
-                Read::Message(message) => messages.push(message),
+                Read::Message(message, subject, head) => messages.push((message, subject, head)),
                 other => {
                     failure = Some(other);
                     break;
                 }
             }
         }
-        if let Some(last) = messages.last().map(|message| message.sequence) {
+        if let Some(last) = messages.last().map(|(message, _, _)| message.sequence) {
             let applied = apply_batch(target, &stream_name, messages)
                 .await
                 .map_err(|error| format!("database: {error}"))?;
             record_progress(status, &stream_name, last, &applied);
         }
         match failure {
-            None | Some(Read::Message(_)) => {}
+            None | Some(Read::Message(..)) => {}
             Some(Read::Failed(reason)) => return Err(reason),
             Some(Read::Poison { sequence, reason }) => {
                 stop_on_poison(
@@ -302,15 +305,16 @@ async fn follow(
     }
 }
 
-/// Reads and decodes the stream from after `checkpoint` in a task of its own, handing each
-/// message (or the failure that ends the reading) to `sender`.
+/// Reads and decodes the stream from after `checkpoint` in a task of its own, checking each
+/// commit against its aggregate's head, and hands each message (or the failure that ends the
+/// reading) to `sender`.
 fn read_ahead(
     target: &Target,
     stream_name: &str,
     messages: impl futures::Stream<Item = Result<StoredMessage, hl_eventstore::StoreError>>
     + Send
     + 'static,
-    checkpoint: u64,
+    (checkpoint, mut heads): (u64, Heads),
     sender: tokio::sync::mpsc::Sender<Read>,
 ) -> tokio::task::JoinHandle<()> {
     let span_name = format!("process {stream_name}");
@@ -325,8 +329,11 @@ fn read_ahead(
                 Ok(message) if message.sequence <= last_read => continue,
                 Ok(message) => {
                     last_read = message.sequence;
-                    match decode_message(&registry, context, &message, &span_name) {
-                        Ok(decoded) => Read::Message(decoded),
+                    match decode_message(&registry, context, &message, &span_name, &heads) {
+                        Ok((decoded, head)) => {
+                            heads.insert(message.subject.clone(), head.clone());
+                            Read::Message(decoded, message.subject, head)
+                        }
                         Err(reason) => Read::Poison {
                             sequence: message.sequence,
                             reason,
@@ -335,7 +342,7 @@ fn read_ahead(
                 }
                 Err(error) => Read::Failed(error.to_string()),
             };
-            let more = matches!(read, Read::Message(_));
+            let more = matches!(read, Read::Message(..));
             if sender.send(read).await.is_err() || !more {
                 return;
             }
@@ -404,13 +411,14 @@ async fn record_failure(
 }
 
 /// Decodes one message inside its CONSUMER span, which continues the trace of the command that
-/// produced it.
+/// produced it, with its aggregate's head after it.
 fn decode_message(
     registry: &Registry,
     context: &str,
     message: &StoredMessage,
     span_name: &str,
-) -> Result<DecodedCommit, String> {
+    heads: &Heads,
+) -> Result<(DecodedCommit, Head), String> {
     let span = tracing::info_span!(
         "apply",
         otel.name = span_name,
@@ -424,7 +432,13 @@ fn decode_message(
     let _entered = span.enter();
     let commit = Commit::decode(message.payload.as_ref())
         .map_err(|error| format!("not a commit: {error}"))?;
-    registry.decode(context, message.sequence, commit)
+    let head = chain::follow(
+        heads.get(&message.subject),
+        &commit,
+        (message.sequence, commit_digest(&message.payload)),
+    )
+    .map_err(|reason| format!("{}: {reason}", message.subject))?;
+    Ok((registry.decode(context, message.sequence, commit)?, head))
 }
 
 /// What a batch put into the read model.
@@ -435,12 +449,20 @@ pub struct Applied {
     pub events: u64,
 }
 
-/// Applies a batch in one transaction with its checkpoint.
+/// Applies a batch in one transaction with its checkpoint and the heads it moved.
 async fn apply_batch(
     target: &Target,
     stream: &str,
-    batch: Vec<DecodedCommit>,
+    batch: Vec<(DecodedCommit, String, Head)>,
 ) -> Result<Applied, sqlx::Error> {
+    let mut moved: Heads = Heads::new();
+    let batch: Vec<DecodedCommit> = batch
+        .into_iter()
+        .map(|(commit, subject, head)| {
+            moved.insert(subject, head);
+            commit
+        })
+        .collect();
     let last_sequence = batch.last().map_or(0, |commit| commit.sequence);
     let newest_recorded_at = batch
         .iter()
@@ -456,6 +478,13 @@ async fn apply_batch(
             .registry
             .apply(&mut tx, target.generation, batch)
             .await?;
+        schema::write_heads(
+            &mut tx,
+            target.generation,
+            stream,
+            moved.into_iter().collect(),
+        )
+        .await?;
         schema::write_checkpoint(&mut tx, target.generation, stream, last_sequence).await?;
         tx.commit().await
     };

@@ -3,11 +3,13 @@
 //! …), so a rebuild can fill a new generation while the active one keeps answering.
 
 use hl_readmodel::{Conflict, Database, Registry, insert_rows};
+
+use crate::chain::{Head, Heads};
 use sqlx::Executor;
 
 /// The version of how events are folded into rows, for a change of a fold that leaves the tables'
 /// columns as they were. A change of any table's columns is seen without it (see [`layout`]).
-const FOLD_VERSION: &str = "3";
+const FOLD_VERSION: &str = "4";
 
 /// The layout of the read models: a fingerprint of every table's definition and of the fold
 /// version. A generation built with another layout is not used: the service starts a fresh
@@ -49,6 +51,16 @@ const CONTROL: &[&str] = &[
         reason TEXT NOT NULL,
         failed_at BIGINT NOT NULL,
         PRIMARY KEY (generation, stream)
+    )",
+    // The last commit applied of each aggregate (see `chain`).
+    "CREATE TABLE IF NOT EXISTS projection_aggregate_heads (
+        generation BIGINT NOT NULL,
+        stream TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        sequence BIGINT NOT NULL,
+        version BIGINT NOT NULL,
+        digest TEXT NOT NULL,
+        PRIMARY KEY (generation, stream, subject)
     )",
 ];
 
@@ -95,7 +107,11 @@ pub async fn drop_generation(
             .execute(format!("DROP TABLE IF EXISTS {table}").as_str())
             .await?;
     }
-    for control in ["projection_checkpoints", "projection_failures"] {
+    for control in [
+        "projection_checkpoints",
+        "projection_failures",
+        "projection_aggregate_heads",
+    ] {
         sqlx::query(&format!("DELETE FROM {control} WHERE generation = $1"))
             .bind(generation)
             .execute(database.pool())
@@ -196,6 +212,76 @@ pub async fn write_checkpoint(
         Some(Conflict::Update {
             key: &["generation", "stream"],
             columns: &["last_sequence", "updated_at"],
+        }),
+    )
+    .await
+}
+
+/// The heads of a stream's aggregates a generation has applied, by subject.
+pub async fn read_heads(
+    database: &Database,
+    generation: i64,
+    stream: &str,
+) -> Result<Heads, sqlx::Error> {
+    let rows: Vec<(String, i64, i64, String)> = sqlx::query_as(
+        "SELECT subject, sequence, version, digest FROM projection_aggregate_heads
+         WHERE generation = $1 AND stream = $2",
+    )
+    .bind(generation)
+    .bind(stream.to_string())
+    .fetch_all(database.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(subject, sequence, version, digest)| {
+            let head = Head {
+                sequence: sequence as u64,
+                version: version as u64,
+                digest: hex::decode(digest).unwrap_or_default(),
+            };
+            (subject, head)
+        })
+        .collect())
+}
+
+/// Records, inside a batch's transaction, the heads the batch moved.
+pub async fn write_heads(
+    connection: &mut sqlx::AnyConnection,
+    generation: i64,
+    stream: &str,
+    heads: Vec<(String, Head)>,
+) -> Result<(), sqlx::Error> {
+    if heads.is_empty() {
+        return Ok(());
+    }
+    let rows = heads
+        .into_iter()
+        .map(|(subject, head)| {
+            vec![
+                generation.into(),
+                stream.into(),
+                subject.into(),
+                (head.sequence as i64).into(),
+                (head.version as i64).into(),
+                hex::encode(head.digest).into(),
+            ]
+        })
+        .collect();
+    insert_rows(
+        connection,
+        "projection_aggregate_heads",
+        &[
+            "generation",
+            "stream",
+            "subject",
+            "sequence",
+            "version",
+            "digest",
+        ],
+        rows,
+        Some(Conflict::Update {
+            key: &["generation", "stream", "subject"],
+            columns: &["sequence", "version", "digest"],
         }),
     )
     .await

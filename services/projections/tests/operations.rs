@@ -4,7 +4,6 @@
 mod support;
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use futures::StreamExt;
 use hl_projections::api::AdminGrpc;
@@ -12,7 +11,6 @@ use hl_proto::hazards::v1::HazardLevel;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_server::LedgerService;
 use hl_proto::ledger::v1::projection_admin_service_server::ProjectionAdminService;
-use hl_testkit::wait_until;
 use sqlx::Row;
 use support::*;
 
@@ -156,22 +154,7 @@ async fn a_message_that_cannot_be_applied_stops_its_projector_and_names_its_sequ
             )
             .await;
 
-        let projections = world.projections.clone();
-        let failure = wait_until(
-            "the hazards projector to stop",
-            Duration::from_secs(30),
-            || {
-                let projections = projections.clone();
-                async move {
-                    projections
-                        .statuses()
-                        .iter()
-                        .find(|status| status.context == "hazards")
-                        .and_then(|status| status.failure())
-                }
-            },
-        )
-        .await;
+        let failure = world.stopped("hazards").await;
         assert_eq!(failure.sequence, ack.sequence);
         assert!(
             failure.reason.contains("not a commit"),
@@ -209,12 +192,7 @@ async fn a_message_that_cannot_be_applied_stops_its_projector_and_names_its_sequ
             1,
             "the hazard after the poison is not applied"
         );
-        let responsibility = world
-            .projections
-            .statuses()
-            .into_iter()
-            .find(|status| status.context == "responsibility")
-            .unwrap();
+        let responsibility = world.status("responsibility");
         assert!(
             responsibility.failure().is_none(),
             "the other stream's projector goes on"

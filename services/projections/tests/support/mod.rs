@@ -321,6 +321,25 @@ impl World {
         .await;
     }
 
+    /// Where the projector of a context's stream stands.
+    pub fn status(&self, context: &str) -> Arc<projector::StreamStatus> {
+        self.projections
+            .statuses()
+            .into_iter()
+            .find(|status| status.context == context)
+            .unwrap_or_else(|| panic!("no projector of {context}"))
+    }
+
+    /// The failure a context's projector stopped at, once it has.
+    pub async fn stopped(&self, context: &str) -> projector::Failure {
+        wait_until(
+            &format!("the {context} projector to stop"),
+            Duration::from_secs(30),
+            || async { self.status(context).failure() },
+        )
+        .await
+    }
+
     pub fn ledger(&self) -> LedgerGrpc {
         LedgerGrpc(self.projections.clone())
     }
