@@ -1,7 +1,8 @@
 //! What one server takes on at once. At most `max_in_flight` calls run together; a call beyond
 //! that is refused at once with RESOURCE_EXHAUSTED and a retry hint (RetryInfo) instead of
 //! waiting in a queue, where under overload it would only add its wait to every call behind it.
-//! Each admitted call may run for `request_timeout`, then it is answered DEADLINE_EXCEEDED.
+//! Each admitted call may run for `request_timeout` (an import of a whole file for an hour), then
+//! it is answered DEADLINE_EXCEEDED.
 //! Health and reflection are never refused: an overloaded server is busy, not dead, and its
 //! orchestrator must still see it so.
 
@@ -14,6 +15,14 @@ use crate::error::{ErrorCode, ServiceError};
 
 /// How long a refused caller is advised to wait before retrying.
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Calls that take a whole file and may run for minutes: they get at least
+/// [`LONG_RUNNING_TIMEOUT`] instead of the request timeout.
+const LONG_RUNNING: &[&str] = &[
+    "hazard_ledger.hazards.v1.HazardsService/ImportPastLedger",
+    "hazard_ledger.responsibility.v1.RegistryService/ImportEnterprises",
+];
+pub const LONG_RUNNING_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// A server's limits (see `ServerArgs` for their settings).
 #[derive(Clone, Debug, PartialEq)]
@@ -77,8 +86,13 @@ impl Admission {
             })
     }
 
-    pub fn request_timeout(&self) -> Duration {
-        self.limits.request_timeout
+    /// How long a call to `method` may run.
+    pub fn request_timeout(&self, method: &str) -> Duration {
+        if LONG_RUNNING.contains(&method) {
+            self.limits.request_timeout.max(LONG_RUNNING_TIMEOUT)
+        } else {
+            self.limits.request_timeout
+        }
     }
 
     pub fn limits(&self) -> &Limits {
@@ -105,4 +119,22 @@ pub fn timed_out(timeout: Duration) -> ServiceError {
 
 fn never_refused(method: &str) -> bool {
     method.starts_with("grpc.health.v1.Health/") || method.starts_with("grpc.reflection.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_import_of_a_whole_file_may_run_for_an_hour_and_other_calls_for_the_request_timeout() {
+        let admission = Admission::new(Limits::default());
+        assert_eq!(
+            admission.request_timeout("hazard_ledger.hazards.v1.HazardsService/ImportPastLedger"),
+            LONG_RUNNING_TIMEOUT
+        );
+        assert_eq!(
+            admission.request_timeout("hazard_ledger.hazards.v1.HazardsService/GetHazard"),
+            Limits::default().request_timeout
+        );
+    }
 }

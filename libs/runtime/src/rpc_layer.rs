@@ -92,7 +92,7 @@ where
                     request.extensions_mut().insert(actor);
                 }
                 let call = self.inner.call(request);
-                let timeout = self.admission.request_timeout();
+                let timeout = self.admission.request_timeout(&method);
                 Box::pin(async move {
                     let _place = place;
                     match tokio::time::timeout(timeout, call).await {
