@@ -94,10 +94,6 @@ impl Admission {
             self.limits.request_timeout
         }
     }
-
-    pub fn limits(&self) -> &Limits {
-        &self.limits
-    }
 }
 
 /// The answer to a call that ran out of time. A command may have been recorded in that time,
