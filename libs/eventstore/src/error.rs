@@ -40,9 +40,14 @@ pub enum ExecuteError<E: std::error::Error> {
     /// Concurrent changes kept conflicting after the allowed number of re-decisions.
     #[error("the aggregate kept changing concurrently; gave up after {attempts} attempts")]
     Conflict { attempts: u32 },
-    /// The request_id was already used for a different request.
-    #[error("request_id {request_id} was already used for a different request")]
-    RequestIdReused { request_id: String },
+    /// JetStream recognised the request_id on this aggregate inside its de-duplication window
+    /// (a retry, or another request given the same request_id), but more commands followed it
+    /// on the aggregate than its request log holds, so what it recorded can no longer be told.
+    /// Nothing new was recorded. The same request_id on another aggregate is another request.
+    #[error(
+        "request_id {request_id} was recorded on this aggregate too many commands ago for its outcome to be returned; nothing new was recorded"
+    )]
+    RequestOutcomeForgotten { request_id: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -4,7 +4,8 @@
 //!   `<root>.<region>.<context>.<aggregate_type>.<aggregate_id>`.
 //! - One JetStream message per command (a [`Commit`](hl_proto::events::v1::Commit) of one or more
 //!   event envelopes), appended with the expected last subject sequence for optimistic
-//!   concurrency and with the request_id as `Nats-Msg-Id`.
+//!   concurrency and with a hash of its subject and request_id as `Nats-Msg-Id`
+//!   ([`message_id`]), so JetStream recognises a retry per aggregate.
 //! - Aggregates are loaded with direct gets by subject, never a consumer per request, starting
 //!   from a snapshot when one exists.
 //! - Each commit carries the SHA-256 of the aggregate's previous commit, so loading detects a lost
@@ -32,7 +33,8 @@ pub use error::{ExecuteError, StoreError};
 pub use hl_domain::{Aggregate, CommandContext, EventMeta, Expects, Given};
 pub use naming::{Namespace, is_valid_token};
 pub use repository::{Executed, Loaded, Repository, RepositorySettings, RequestMeta};
-pub use store::{AppendFailure, Appended, EventStore, StoreSettings, StoredMessage};
+pub use snapshot::decode as decode_snapshot;
+pub use store::{AppendFailure, Appended, EventStore, StoreSettings, StoredMessage, message_id};
 pub use subscription::deliver_from;
 pub use work_queue::WorkItem;
 

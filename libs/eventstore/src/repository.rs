@@ -19,7 +19,7 @@ use crate::cache::BoundedCache;
 use crate::commit::{CommitHeader, commit_digest, decode_commit};
 use crate::error::{ExecuteError, StoreError};
 use crate::snapshot;
-use crate::store::{AppendFailure, EventStore, StoredMessage};
+use crate::store::{AppendFailure, EventStore, StoredMessage, message_id};
 use crate::trace_context;
 use hl_domain::aggregate::check_expectations;
 use hl_domain::{Aggregate, CommandContext};
@@ -40,6 +40,11 @@ pub struct RepositorySettings {
     pub snapshot_every: u64,
     /// How many loaded aggregates stay in memory.
     pub cache_capacity: usize,
+    /// How many bytes the loaded aggregates in memory may weigh together, counting each as
+    /// long as its snapshot would be. A district runs some twenty aggregate types in one
+    /// process, so at 64 MiB each their caches stay well under 2 GiB in all, however large
+    /// single aggregates grow.
+    pub cache_bytes: usize,
     /// How many recent request_ids each aggregate remembers, to recognise retries after
     /// JetStream's de-duplication window.
     pub request_log_capacity: usize,
@@ -53,6 +58,7 @@ impl Default for RepositorySettings {
             max_attempts: 5,
             snapshot_every: 16,
             cache_capacity: 20_000,
+            cache_bytes: 64 * 1024 * 1024,
             request_log_capacity: 1024,
             clock: hl_domain::clock::Clock::system(),
         }
@@ -60,13 +66,26 @@ impl Default for RepositorySettings {
 }
 
 /// The request_ids an aggregate has seen, most recent last, with what each recorded.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(into = "StoredRequestLog", from = "StoredRequestLog")]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(from = "StoredRequestLog")]
 pub(crate) struct RequestLog {
     capacity: usize,
     order: VecDeque<String>,
     /// What each request recorded, and who made it ([`requester`]).
     records: HashMap<String, (CommitRecord, String)>,
+    /// About how many bytes the entries hold, kept as they come and go so that weighing a
+    /// cached aggregate need not walk its log.
+    bytes: usize,
+}
+
+/// About what one entry of a request log holds: its strings (the request_id twice, in the map
+/// and in the order) and a fixed allowance for the numbers and the map's own slot.
+fn entry_bytes(request_id: &str, record: &CommitRecord, requester: &str) -> usize {
+    2 * request_id.len()
+        + requester.len()
+        + record.event_ids.iter().map(String::len).sum::<usize>()
+        + 24 * record.event_ids.len()
+        + 96
 }
 
 /// Who made a request, as the request log remembers them: a retry is answered only to them.
@@ -81,32 +100,40 @@ pub fn requester(actor: &hl_proto::common::v1::Actor) -> String {
 /// (request id, aggregate version, stream sequence, event ids, requester). A busy aggregate's
 /// log is most of its snapshot, and every load reads and parses the snapshot, so it is kept
 /// compact.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct StoredRequestLog {
     capacity: usize,
     entries: Vec<(String, u64, u64, Vec<String>, String)>,
 }
 
-impl From<RequestLog> for StoredRequestLog {
-    fn from(mut log: RequestLog) -> Self {
-        let entries = log
-            .order
-            .into_iter()
-            .filter_map(|request_id| {
-                let (record, requester) = log.records.remove(&request_id)?;
-                Some((
-                    request_id,
-                    record.aggregate_version,
-                    record.stream_sequence,
-                    record.event_ids,
-                    requester,
-                ))
-            })
-            .collect();
-        StoredRequestLog {
-            capacity: log.capacity,
-            entries,
-        }
+/// Writes the log in the shape of [`StoredRequestLog`] straight from the log, without copying
+/// it: besides every snapshot, every command that keeps its aggregate cached weighs it so.
+impl Serialize for RequestLog {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut stored = serializer.serialize_struct("StoredRequestLog", 2)?;
+        stored.serialize_field("capacity", &self.capacity)?;
+        stored.serialize_field("entries", &StoredEntries(self))?;
+        stored.end()
+    }
+}
+
+/// A request log's entries, oldest first, as [`StoredRequestLog`] lists them.
+struct StoredEntries<'a>(&'a RequestLog);
+
+impl Serialize for StoredEntries<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let log = self.0;
+        serializer.collect_seq(log.order.iter().filter_map(|request_id| {
+            let (record, requester) = log.records.get(request_id)?;
+            Some((
+                request_id,
+                record.aggregate_version,
+                record.stream_sequence,
+                &record.event_ids,
+                requester,
+            ))
+        }))
     }
 }
 
@@ -160,18 +187,25 @@ impl RequestLog {
     }
 
     fn record(&mut self, request_id: String, record: CommitRecord, requester: String) {
-        if self
-            .records
-            .insert(request_id.clone(), (record, requester))
-            .is_none()
-        {
-            self.order.push_back(request_id);
+        self.bytes += entry_bytes(&request_id, &record, &requester);
+        match self.records.insert(request_id.clone(), (record, requester)) {
+            Some((replaced, made_by)) => {
+                self.bytes -= entry_bytes(&request_id, &replaced, &made_by);
+            }
+            None => self.order.push_back(request_id),
         }
         while self.order.len() > self.capacity.max(1) {
-            if let Some(oldest) = self.order.pop_front() {
-                self.records.remove(&oldest);
+            if let Some(oldest) = self.order.pop_front()
+                && let Some((record, made_by)) = self.records.remove(&oldest)
+            {
+                self.bytes -= entry_bytes(&oldest, &record, &made_by);
             }
         }
+    }
+
+    /// About how many bytes the log holds.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
     }
 }
 
@@ -258,7 +292,10 @@ impl<A: Aggregate> Repository<A> {
         Repository {
             store,
             region: region.into(),
-            cache: Mutex::new(BoundedCache::new(settings.cache_capacity)),
+            cache: Mutex::new(BoundedCache::new(
+                settings.cache_capacity,
+                settings.cache_bytes,
+            )),
             settings,
             stripes: (0..LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
@@ -305,15 +342,29 @@ impl<A: Aggregate> Repository<A> {
         if loaded.last_sequence == 0 {
             return;
         }
+        // Weighed before taking the lock, which every command of this type waits for.
+        let weight = match snapshot::weight(&loaded) {
+            Ok(weight) => weight,
+            Err(error) => {
+                // Its snapshot could not be written either; the next command loads it again.
+                warn!(aggregate_id, %error, "cannot weigh an aggregate; not caching it");
+                return;
+            }
+        };
         self.cache
             .lock()
             .expect("cache lock")
-            .insert(aggregate_id.to_string(), loaded);
+            .insert(aggregate_id.to_string(), loaded, weight);
     }
 
     /// How many aggregates the cache holds.
     pub fn cached_aggregates(&self) -> usize {
         self.cache.lock().expect("cache lock").len()
+    }
+
+    /// What the cached aggregates weigh together, in bytes (see `cache_bytes`).
+    pub fn cached_bytes(&self) -> usize {
+        self.cache.lock().expect("cache lock").bytes()
     }
 
     /// The aggregate's current state, as of the latest commit in the stream.
@@ -454,6 +505,7 @@ impl<A: Aggregate> Repository<A> {
         request: &RequestMeta,
         loaded: &mut Loaded<A>,
     ) -> Result<Executed<A>, ExecuteError<A::Error>> {
+        let message_id = message_id(subject, &request.request_id);
         let mut attempts = 0;
         loop {
             if let Some(replay) = loaded
@@ -523,7 +575,7 @@ impl<A: Aggregate> Repository<A> {
                 messaging.system = "nats",
                 messaging.operation.type = "send",
                 messaging.destination.name = subject,
-                messaging.message.id = request.request_id.as_str(),
+                messaging.message.id = message_id.as_str(),
                 aggregate.version = loaded.version,
             );
             let mut headers = HeaderMap::new();
@@ -534,7 +586,7 @@ impl<A: Aggregate> Repository<A> {
                 .append(
                     subject,
                     loaded.last_sequence,
-                    &request.request_id,
+                    &message_id,
                     payload.clone(),
                     headers,
                 )
@@ -564,8 +616,10 @@ impl<A: Aggregate> Repository<A> {
                     });
                 }
                 Ok(_) => {
-                    // JetStream saw this message id inside its window. Either it is this very
-                    // request, recorded by an earlier attempt, or a different request reused it.
+                    // JetStream saw this request_id on this aggregate inside its window: an
+                    // earlier attempt recorded it (or another request given the same
+                    // request_id did). Its outcome is in the request log, unless more commands
+                    // followed it on this aggregate than the log holds.
                     self.catch_up(subject, loaded, true).await?;
                     return match loaded
                         .requests
@@ -578,7 +632,7 @@ impl<A: Aggregate> Repository<A> {
                             replayed: true,
                         }),
                         Some(Err(refusal)) => Err(ExecuteError::Domain(refusal)),
-                        None => Err(ExecuteError::RequestIdReused {
+                        None => Err(ExecuteError::RequestOutcomeForgotten {
                             request_id: request.request_id.clone(),
                         }),
                     };
@@ -722,6 +776,23 @@ mod tests {
     }
 
     #[test]
+    fn a_request_logs_byte_count_follows_what_it_holds() {
+        let mut log = RequestLog::new(4);
+        for index in 0..50 {
+            log.record(format!("request-{index}"), record(index), "someone".into());
+        }
+        // A request recorded again replaces its entry.
+        log.record("request-49".into(), record(99), "someone".into());
+        let held: usize = log
+            .records
+            .iter()
+            .map(|(request_id, (record, requester))| entry_bytes(request_id, record, requester))
+            .sum();
+        assert_eq!(log.order.len(), 4);
+        assert_eq!(log.bytes(), held);
+    }
+
+    #[test]
     fn the_request_log_survives_a_snapshot_in_order_and_within_its_capacity() {
         let mut log = RequestLog::new(3);
         for index in 0..5 {
@@ -737,6 +808,10 @@ mod tests {
         assert_eq!(read.get("request-4"), Some(&record(4)));
         assert_eq!(read.get("request-1"), None);
         assert_eq!(read.capacity, 3);
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"{"capacity":3,"entries":[["request-2",3,12,["event-2"],"caller-2"],["request-3",4,13,["event-3"],"caller-3"],["request-4",5,14,["event-4"],"caller-4"]]}"#
+        );
     }
 
     #[test]

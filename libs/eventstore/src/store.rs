@@ -12,6 +12,7 @@ use async_nats::jetstream::stream::{
 };
 use async_nats::jetstream::{self, Context};
 use bytes::Bytes;
+use sha2::{Digest, Sha256};
 
 use crate::error::StoreError;
 use crate::naming::Namespace;
@@ -21,8 +22,8 @@ use crate::naming::Namespace;
 pub struct StoreSettings {
     /// Stream replicas: 1 in development, 3 in production.
     pub replicas: usize,
-    /// How long JetStream remembers a Nats-Msg-Id. Retries after it are still recognised from
-    /// the aggregate's own history.
+    /// How long JetStream remembers a Nats-Msg-Id (one per aggregate and request_id). Retries
+    /// after it are still recognised from the aggregate's own history.
     pub duplicate_window: Duration,
     /// How long to wait for a JetStream API answer or publish acknowledgement.
     pub request_timeout: Duration,
@@ -207,7 +208,9 @@ impl EventStore {
     }
 
     /// Appends one message to a subject if its last message is still `expected_last_sequence`
-    /// (0: the subject must be empty). `message_id` de-duplicates retries inside the window.
+    /// (0: the subject must be empty). `message_id` de-duplicates retries inside the window,
+    /// across the whole stream: a command's commit uses [`message_id`] of its subject and
+    /// request_id.
     pub async fn append(
         &self,
         subject: &str,
@@ -324,6 +327,23 @@ impl EventStore {
             .map_err(|error| StoreError::Unavailable(error.to_string()))?;
         Ok(())
     }
+}
+
+/// The Nats-Msg-Id of a command's commit: the SHA-256, in lowercase hex, of the aggregate's
+/// subject, a newline and the request_id.
+///
+/// JetStream de-duplicates message ids across the whole stream; mixing in the subject makes it
+/// de-duplicate per aggregate. That loses nothing: the id of a new aggregate is derived from the
+/// request_id, so a retry reaches the same subject and is recognised there, and every aggregate
+/// also recognises retries from its own request log. And it keeps one caller from blocking a
+/// command on another aggregate by using its request_id first. The newline cannot occur in a
+/// subject, so no other (subject, request_id) pair hashes the same bytes.
+pub fn message_id(subject: &str, request_id: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(subject.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(request_id.as_bytes());
+    hex::encode(hasher.finalize())
 }
 
 /// The key of the snapshot stream among the known streams.

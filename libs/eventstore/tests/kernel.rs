@@ -9,7 +9,7 @@ use async_nats::HeaderMap;
 use bytes::Bytes;
 use hl_eventstore::{
     Aggregate, AppendFailure, CommandContext, EventMeta, EventStore, ExecuteError, Expects,
-    Namespace, Repository, RepositorySettings, RequestMeta, StoreError, StoreSettings,
+    Namespace, Repository, RepositorySettings, RequestMeta, StoreError, StoreSettings, message_id,
 };
 use hl_proto::common::v1::{Actor, Role};
 use hl_testkit::{NatsServer, nats_server_binaries, unique_namespace, wait_until};
@@ -187,6 +187,67 @@ async fn reads_of_unknown_aggregates_are_never_cached() {
 }
 
 #[tokio::test]
+async fn the_cache_stays_within_its_byte_bound() {
+    for_each_server(|fixture| async move {
+        let bound = 8 * 1024;
+        let repository = fixture
+            .repository(RepositorySettings {
+                cache_bytes: bound,
+                ..RepositorySettings::default()
+            })
+            .await;
+        for index in 0..100 {
+            let aggregate_id = format!("weighed-{index}");
+            for step in 0..3 {
+                repository
+                    .execute(
+                        &aggregate_id,
+                        &add(1),
+                        &request(&format!("{aggregate_id}-{step}")),
+                    )
+                    .await
+                    .unwrap();
+                assert!(repository.cached_bytes() <= bound);
+            }
+        }
+        // The byte bound, not the entry bound, let the oldest go.
+        let cached = repository.cached_aggregates();
+        assert!(0 < cached && cached < 100, "{cached} aggregates cached");
+        assert!(repository.cached_bytes() > 0);
+
+        // An aggregate weighs about what its snapshot holds (its state as written, its request
+        // log as counted), and a little bookkeeping.
+        let single = fixture
+            .repository(RepositorySettings {
+                snapshot_every: 3,
+                ..RepositorySettings::default()
+            })
+            .await;
+        for step in 0..3 {
+            single
+                .execute("snapshotted", &add(1), &request(&format!("single-{step}")))
+                .await
+                .unwrap();
+        }
+        let subject = single.subject("snapshotted");
+        let store = single.store().clone();
+        let snapshot = wait_until("a snapshot to be stored", Duration::from_secs(10), || {
+            let store = store.clone();
+            let subject = subject.clone();
+            async move { store.latest_snapshot(&subject).await.unwrap() }
+        })
+        .await;
+        let weight = single.cached_bytes();
+        assert!(
+            snapshot.len() / 2 <= weight && weight <= 2 * snapshot.len() + 1024,
+            "weighs {weight} bytes, its snapshot {} bytes",
+            snapshot.len()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_stale_writer_re_decides_after_a_conflict() {
     for_each_server(|fixture| async move {
         let first = fixture.repository(RepositorySettings::default()).await;
@@ -279,13 +340,84 @@ async fn a_retry_inside_the_window_records_nothing_twice() {
         assert!(again.replayed);
         assert_eq!(fresh.load_full_history("c").await.unwrap().version, 1);
 
-        // The same request_id on another aggregate is a client error, not a silent success.
-        let reused = first.execute("d", &add(5), &request("same")).await;
+        // The same request_id on another aggregate, inside the window, is another request: it
+        // records a commit of its own ...
+        let stale_elsewhere = fixture.repository(RepositorySettings::default()).await;
+        first.execute("d", &add(1), &request("d-1")).await.unwrap();
+        stale_elsewhere.load("d").await.unwrap();
+        let elsewhere = first.execute("d", &add(3), &request("same")).await.unwrap();
+        assert!(!elsewhere.replayed);
+        assert_ne!(elsewhere.commit, original.commit);
+        assert_eq!(elsewhere.state.total, 4);
+        // ... and a retry on either aggregate replays that aggregate's own outcome and appends
+        // nothing, whether JetStream recognises it (`stale_elsewhere` has "d" cached as it was
+        // before, so it appends) or the aggregate's request log does.
+        let retried = stale_elsewhere
+            .execute("d", &add(3), &request("same"))
+            .await
+            .unwrap();
+        assert!(retried.replayed);
+        assert_eq!(retried.commit, elsewhere.commit);
+        assert_eq!(retried.state.total, 4);
+        for (aggregate_id, amount, executed) in [("c", 5, &original), ("d", 3, &elsewhere)] {
+            let later = fixture.repository(RepositorySettings::default()).await;
+            let again = later
+                .execute(aggregate_id, &add(amount), &request("same"))
+                .await
+                .unwrap();
+            assert!(again.replayed, "{aggregate_id}");
+            assert_eq!(again.commit, executed.commit);
+            let history = later.load_full_history(aggregate_id).await.unwrap();
+            assert_eq!(
+                (history.version, history.state.total),
+                (executed.version, executed.state.total),
+                "{aggregate_id}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_message_id_is_per_aggregate_and_request() {
+    for_each_server(|fixture| async move {
+        let repository = fixture.repository(RepositorySettings::default()).await;
+        let (first, second) = (repository.subject("g"), repository.subject("h"));
+        assert_ne!(message_id(&first, "same"), message_id(&second, "same"));
+        assert_ne!(message_id(&first, "same"), message_id(&first, "other"));
+        // The subject and the request_id are kept apart: moving a character across does not
+        // give the same id.
+        assert_ne!(message_id("a.b", "c"), message_id("a.", "bc"));
+        let hex_sha256 = message_id(&first, "same");
+        assert_eq!(hex_sha256.len(), 64);
         assert!(
-            matches!(reused, Err(ExecuteError::RequestIdReused { .. })),
-            "{reused:?}"
+            hex_sha256
+                .chars()
+                .all(|character| matches!(character, '0'..='9' | 'a'..='f')),
+            "{hex_sha256}"
         );
-        assert!(!fresh.load("d").await.unwrap().exists());
+
+        // Each commit carries the id of its own subject and request_id.
+        for (aggregate_id, subject) in [("g", &first), ("h", &second)] {
+            repository
+                .execute(aggregate_id, &add(1), &request("same"))
+                .await
+                .unwrap();
+            let stored = repository
+                .store()
+                .next_message(Tally::CONTEXT, subject, 0, true)
+                .await
+                .unwrap()
+                .expect("the commit is stored");
+            assert_eq!(
+                stored
+                    .headers
+                    .get("Nats-Msg-Id")
+                    .map(|value| value.as_str()),
+                Some(message_id(subject, "same").as_str()),
+                "{aggregate_id}"
+            );
+        }
     })
     .await;
 }
@@ -307,17 +439,19 @@ async fn a_retry_after_the_window_is_recognised_from_history() {
 
         // Wait until JetStream has forgotten the message id: a probe message carrying it stops
         // being reported as a duplicate.
+        let subject = first.subject("e");
         wait_until(
             "the de-duplication window to pass",
             Duration::from_secs(10),
             || {
                 let store = store.clone();
+                let subject = subject.clone();
                 async move {
                     match store
                         .append(
                             &probe_subject(&store),
                             0,
-                            "late",
+                            &message_id(&subject, "late"),
                             Bytes::new(),
                             HeaderMap::new(),
                         )

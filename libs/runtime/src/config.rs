@@ -259,7 +259,8 @@ pub struct EventStoreArgs {
     #[arg(long, env = "HL_STREAM_REPLICAS", default_value_t = 1)]
     pub stream_replicas: usize,
 
-    /// Seconds JetStream remembers a request_id (Nats-Msg-Id) to drop duplicates. Retries
+    /// Seconds JetStream remembers a request on an aggregate (its Nats-Msg-Id, a hash of the
+    /// aggregate's subject and the request_id) to drop duplicates. Retries
     /// after this window are still recognised from each aggregate's history.
     #[arg(long, env = "HL_DUPLICATE_WINDOW_SECONDS", default_value_t = 600)]
     pub duplicate_window_seconds: u64,

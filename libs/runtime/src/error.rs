@@ -241,9 +241,13 @@ where
                 ),
             )
             .with_metadata("attempts", attempts.to_string()),
-            ExecuteError::RequestIdReused { request_id } => ServiceError::invalid_field(
-                "request_id",
-                format!("{request_id} was already used for a different request; use a new one"),
+            ExecuteError::RequestOutcomeForgotten { request_id } => ServiceError::precondition(
+                "REQUEST_OUTCOME_FORGOTTEN",
+                format!(
+                    "request_id {request_id} was recorded on this resource too many commands ago \
+                     for its outcome to be returned; nothing new was recorded: read the resource \
+                     to see its state"
+                ),
             ),
             ExecuteError::Store(store) => store.into(),
         }

@@ -2,7 +2,7 @@
 //! idempotent retries, concurrency, health, and the supervision-order follow-up.
 
 use hl_eventstore::RepositorySettings;
-use hl_proto::common::v1::{Date, EvidenceRef};
+use hl_proto::common::v1::{CommitInfo, Date, EvidenceRef};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
@@ -292,21 +292,54 @@ async fn a_retried_request_returns_the_first_result_and_records_nothing_twice() 
     assert_eq!(first_commit.event_ids, again_commit.event_ids);
     assert_eq!(again.hazard.unwrap().version, 2);
 
-    // The same request_id for a different hazard is refused, naming the field.
-    let reused = client
-        .report_hazard(enterprise(report(
+    // Request_ids are told apart per aggregate: the same one for another hazard is another
+    // request, recorded in a commit of its own.
+    let another = || {
+        enterprise(report(
             "same-request",
             "another",
             pb::Provenance::EnterpriseSelf,
             pb::HazardLevel::General,
+        ))
+    };
+    let other = client.report_hazard(another()).await.unwrap().into_inner();
+    let other_commit = other.commit.unwrap();
+    assert!(!other_commit.replayed);
+    assert_eq!(other_commit.name, "hazards/another");
+    assert_ne!(other_commit.stream_sequence, first_commit.stream_sequence);
+    assert_ne!(other_commit.event_ids, first_commit.event_ids);
+
+    // A retry of each returns its own first result and records nothing.
+    let other_again = client.report_hazard(another()).await.unwrap().into_inner();
+    let other_again_commit = other_again.commit.unwrap();
+    assert!(other_again_commit.replayed);
+    assert_eq!(
+        other_again_commit,
+        CommitInfo {
+            replayed: true,
+            ..other_commit
+        }
+    );
+    assert_eq!(other_again.hazard.unwrap().version, 2);
+    let first_again = client
+        .report_hazard(enterprise(report(
+            "same-request",
+            "",
+            pb::Provenance::EnterpriseSelf,
+            pb::HazardLevel::General,
         )))
         .await
-        .unwrap_err();
-    assert_eq!(reused.code(), Code::InvalidArgument);
+        .unwrap()
+        .into_inner();
+    let first_again_commit = first_again.commit.unwrap();
     assert_eq!(
-        reused.get_details_bad_request().unwrap().field_violations[0].field,
-        "request_id"
+        first_again_commit,
+        CommitInfo {
+            replayed: true,
+            ..first_commit
+        }
     );
+    assert_eq!(first_again.hazard.unwrap().version, 2);
 }
 
 #[tokio::test]

@@ -155,7 +155,9 @@ pub(crate) async fn run_on_month(
             "refused"
         }
         Err(ExecuteError::Store(error)) => return Err(error.into()),
-        Err(error @ (ExecuteError::Conflict { .. } | ExecuteError::RequestIdReused { .. })) => {
+        // This very step was recorded on the aggregate, so long ago its outcome is forgotten.
+        Err(ExecuteError::RequestOutcomeForgotten { .. }) => "already_recorded",
+        Err(error @ ExecuteError::Conflict { .. }) => {
             return Err(ProcessError::Transient(error.to_string()));
         }
     };
