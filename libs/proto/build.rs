@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 
+#[path = "build/declared_limits.rs"]
+mod declared_limits;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let proto_root = manifest_dir.join("../../proto").canonicalize()?;
@@ -30,6 +33,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         request_traits(&file_descriptors),
     )?;
     std::fs::write(out_dir.join("enum_list.rs"), enum_list(&file_descriptors))?;
+    let limits_file = proto_root.join("limits.txt");
+    println!("cargo:rerun-if-changed={}", limits_file.display());
+    let table = declared_limits::parse_table(&std::fs::read_to_string(&limits_file)?)
+        .map_err(|problem| format!("{}: {problem}", limits_file.display()))?;
+    std::fs::write(
+        out_dir.join("declared_limits.rs"),
+        declared_limits::generate(&file_descriptors, &table)?,
+    )?;
 
     let mut config = prost_build::Config::new();
     // Gives every message a `prost::Name` impl, whose full name is an event's event_type.
@@ -44,6 +55,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "#[derive(serde::Serialize, serde::Deserialize)]",
         )
         .message_attribute(".hazard_ledger", "#[serde(default)]")
+        // Every decoded request is checked against its declared limits (see limits.rs).
+        .codec_path("crate::limits::LimitedCodec")
         .build_client(true)
         .build_server(true)
         .compile_fds_with_config(file_descriptors, config)?;

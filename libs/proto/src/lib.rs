@@ -6,6 +6,7 @@ mod dates;
 mod domain_event;
 pub mod enforcement_events;
 pub mod hazard_events;
+pub mod limits;
 pub mod plans_events;
 pub mod registry_events;
 pub mod requests;

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use hl_eventstore::is_valid_token;
 use hl_proto::common::v1::{Date, EvidenceRef};
+use hl_proto::limits::FieldViolations;
 
 use crate::error::{ErrorCode, ServiceError};
 
@@ -12,16 +13,13 @@ pub const MAX_TEXT: usize = 4000;
 /// The longest short text accepted (names, locations, document numbers).
 pub const MAX_SHORT_TEXT: usize = 256;
 
-/// The most violations an answer lists: a request with more gets these and a count of the rest,
-/// so a huge bad request costs no more to answer than a small one.
-pub const MAX_VIOLATIONS: usize = 100;
+pub use hl_proto::limits::MAX_VIOLATIONS;
 
-/// Field violations found so far.
+/// Field violations found so far: the same collection the request decoder fills with the
+/// declared limits (`hl_proto::limits`), so both refusals look alike.
 #[derive(Debug, Default)]
 pub struct Violations {
-    found: Vec<(String, String)>,
-    /// Those found past [`MAX_VIOLATIONS`], counted only.
-    more: usize,
+    found: FieldViolations,
 }
 
 impl Violations {
@@ -30,21 +28,13 @@ impl Violations {
     }
 
     pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        if self.found.len() < MAX_VIOLATIONS {
-            self.found.push((field.into(), description.into()));
-        } else {
-            self.more += 1;
-        }
+        self.found.add(field, description);
     }
 
     /// A repeated field's length against its declared limit: false (and a violation) when it is
     /// longer, so its elements are not checked one by one.
     pub fn list_length(&mut self, field: &str, length: usize, max: usize) -> bool {
-        if length > max {
-            self.add(field, format!("at most {max} entries, got {length}"));
-            return false;
-        }
-        true
+        self.found.list_length(field, length, max)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -53,7 +43,7 @@ impl Violations {
 
     /// What was found, as (field, description) pairs.
     pub fn into_list(self) -> Vec<(String, String)> {
-        self.found
+        self.found.into_list()
     }
 
     /// Ok when nothing was found; otherwise INVALID_ARGUMENT listing every violation.
@@ -61,17 +51,8 @@ impl Violations {
         if self.found.is_empty() {
             return Ok(());
         }
-        let mut summary = self
-            .found
-            .iter()
-            .map(|(field, description)| format!("{field}: {description}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        if self.more > 0 {
-            summary.push_str(&format!("; and {} more", self.more));
-        }
-        let mut error = ServiceError::new(ErrorCode::InvalidArgument, summary);
-        error.field_violations = self.found;
+        let mut error = ServiceError::new(ErrorCode::InvalidArgument, self.found.summary());
+        error.field_violations = self.found.into_list();
         Err(error)
     }
 
@@ -228,7 +209,9 @@ impl Violations {
         match resource_id(field, name, collection) {
             Ok(id) => Some(id.to_string()),
             Err(error) => {
-                self.found.extend(error.field_violations);
+                for (field, description) in error.field_violations {
+                    self.add(field, description);
+                }
                 None
             }
         }
@@ -410,6 +393,24 @@ mod bounds {
         let error = violations.into_result().unwrap_err();
         assert_eq!(error.field_violations.len(), 1);
         assert_eq!(error.field_violations[0].0, "classes");
+    }
+
+    /// The request decoder's refusal (declared limits) and a handler's are the same answer.
+    #[test]
+    fn a_refusal_at_decoding_reads_as_a_handlers_refusal() {
+        let violate = |field: &str| (field.to_string(), "at most 8 entries, got 9".to_string());
+        let mut at_decoding = FieldViolations::default();
+        let mut in_handler = Violations::new();
+        for index in 0..150 {
+            let (field, description) = violate(&format!("list[{index}]"));
+            at_decoding.add(field.clone(), description.clone());
+            in_handler.add(field, description);
+        }
+        let decoded = at_decoding.into_status();
+        let handled: tonic::Status = in_handler.into_result().unwrap_err().into();
+        assert_eq!(decoded.code(), handled.code());
+        assert_eq!(decoded.message(), handled.message());
+        assert_eq!(decoded.details(), handled.details());
     }
 }
 

@@ -1,4 +1,5 @@
-//! Fuzzing the checks every request goes through: arbitrary text, names, codes, dates, times,
+//! Fuzzing the checks every request goes through: arbitrary bytes decoded as every RPC's input
+//! and checked against its declared limits; arbitrary text, names, codes, dates, times,
 //! evidence and page tokens. Each check answers a violation (or a value) for anything; none
 //! panics, and a page token the server did not sign is never taken for one it did.
 //!
@@ -98,5 +99,22 @@ proptest! {
             );
         }
         prop_assert!(pagination::page(page_size.max(0), &issued, "other").is_err());
+    }
+
+    #[test]
+    fn fuzz_any_bytes_as_any_request_decode_and_check_without_panic(
+        bytes in proptest::collection::vec(any::<u8>(), 0..512),
+        repeated in 0usize..64,
+    ) {
+        // The same bytes repeated reach the nested and repeated fields a short input cannot.
+        let input: Vec<u8> = bytes.iter().copied().cycle().take(bytes.len() * (repeated + 1)).collect();
+        macro_rules! decode_and_check {
+            ($request:path) => {
+                if let Ok(request) = <$request as hl_proto::__private::prost::Message>::decode(input.as_slice()) {
+                    let _ = hl_proto::limits::check(&request);
+                }
+            };
+        }
+        hl_proto::for_each_request!(decode_and_check);
     }
 }
