@@ -55,9 +55,10 @@ bench: $(NATS_SERVER) ## Release build, then every benchmark with its raw baseli
 
 FUZZ_CASES ?= 100000
 
-fuzz: ## Fuzz the request checks and the event decoders with FUZZ_CASES cases each (make test runs 256).
+fuzz: ## Fuzz the request checks (every RPC's input), the event and snapshot decoders with FUZZ_CASES cases each (make test runs 256).
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -p hl-runtime --test fuzz_inputs
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -p hl-projections --test fuzz_decoders
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -p hl-projections --test fuzz_snapshots
 
 hlctl: ## Run the operator tool, e.g. make hlctl ARGS="streams" (NATS_URL from the suite's banner).
 	@cargo run --quiet --bin hlctl -- $(ARGS)
