@@ -230,6 +230,10 @@ async fn history_lists_every_commit_with_its_actor_and_catches_a_forged_one() {
     let verified = json(&deployment.hlctl(&["verify", "hazards", "--json"]).await);
     assert_eq!(verified["intact"], true, "{verified}");
     assert!(verified["aggregates"].as_u64().unwrap() > 1, "{verified}");
+    assert_eq!(
+        verified["anchors_checked"], verified["aggregates"],
+        "{verified}"
+    );
     let commits = history["commits"].as_array().unwrap();
     assert_eq!(
         event_names(commits),
@@ -282,7 +286,7 @@ async fn history_lists_every_commit_with_its_actor_and_catches_a_forged_one() {
     assert!(
         report.contains("BROKEN at stream sequence")
             && report.contains("hazard.demo-a-valve")
-            && report.contains("does not name the digest"),
+            && report.contains("does not continue from its commit at stream sequence"),
         "{report}"
     );
 
@@ -293,6 +297,64 @@ async fn history_lists_every_commit_with_its_actor_and_catches_a_forged_one() {
     assert!(stderr(&missing).contains("no commits for hazard/never-reported"));
     let malformed = deployment.hlctl(&["history", "hazards", "no-slash"]).await;
     assert_eq!(malformed.status.code(), Some(64));
+}
+
+/// A stream restored from a copy without its last commit: what is left still chains, so the
+/// stream alone looks intact, but the read models' anchor of that aggregate names a commit the
+/// stream no longer holds.
+#[tokio::test]
+async fn verify_finds_a_removed_last_commit_against_the_read_models_anchor() {
+    let deployment = Deployment::start().await;
+    let jetstream = deployment.jetstream().await;
+    let name = deployment.stream_name("hazards");
+    let mut stream = jetstream.get_stream(&name).await.unwrap();
+    let info = stream.info().await.unwrap().clone();
+    // Only aggregate subjects ({root}.{region}.{context}.{type}.{id}) carry commits.
+    let mut messages = Vec::new();
+    for sequence in 1..=info.state.last_sequence {
+        messages.push(stream.get_raw_message(sequence).await.unwrap());
+    }
+    let last_commit = messages
+        .iter()
+        .rposition(|message| message.subject.split('.').count() == 5)
+        .expect("the demo recorded hazards");
+    let (removed_sequence, removed_subject) = (
+        messages[last_commit].sequence,
+        messages[last_commit].subject.to_string(),
+    );
+    messages.truncate(last_commit);
+    jetstream.delete_stream(&name).await.unwrap();
+    jetstream.create_stream(info.config).await.unwrap();
+    for message in messages {
+        jetstream
+            .publish_with_headers(message.subject, message.headers, message.payload)
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+
+    let without_database: Vec<_> = deployment
+        .environment()
+        .into_iter()
+        .filter(|(key, _)| *key != "DATABASE_URL")
+        .collect();
+    let stream_alone = hlctl(&["verify", "hazards"], &without_database).await;
+    assert!(
+        stdout(&stream_alone).contains("intact"),
+        "{}",
+        stdout(&stream_alone)
+    );
+
+    let verified = deployment.hlctl(&["verify", "hazards"]).await;
+    assert_eq!(verified.status.code(), Some(65), "{}", stderr(&verified));
+    let report = stdout(&verified);
+    assert!(
+        report.contains(&format!("BROKEN at stream sequence {removed_sequence}"))
+            && report.contains(&removed_subject)
+            && report.contains("which the stream no longer holds"),
+        "{report}"
+    );
 }
 
 #[tokio::test]

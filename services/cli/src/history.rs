@@ -1,11 +1,9 @@
 //! `hlctl history`: one aggregate's every commit with its actor and time, and the check that
 //! each commit names the digest of the one before (the hash chain the event store writes).
 
-use hl_eventstore::commit_digest;
-use hl_proto::events::v1::Commit;
-use prost::Message;
 use serde_json::{Value, json};
 
+use crate::chain::Walk;
 use crate::connect::NatsArgs;
 use crate::decode::commit_json;
 use crate::failure::Failure;
@@ -28,12 +26,6 @@ pub struct HistoryArgs {
     pub json: bool,
 }
 
-/// Where the chain breaks: the commit whose link does not match its predecessor.
-struct Break {
-    sequence: u64,
-    commit_number: usize,
-}
-
 pub async fn run(args: &HistoryArgs) -> Result<(), Failure> {
     let (aggregate_type, aggregate_id) = parse_aggregate(&args.aggregate)?;
     let streams = args.nats.connect().await?;
@@ -45,25 +37,10 @@ pub async fn run(args: &HistoryArgs) -> Result<(), Failure> {
     );
     let mut reader = Reader::open(&stream, Some(filter), 1).await?;
     let mut commits = Vec::new();
-    let mut expected_link: Vec<u8> = Vec::new();
-    let mut broken = None;
+    let mut walk = Walk::default();
     while !reader.caught_up() {
         let record = reader.next().await?;
-        let link = Commit::decode(record.payload.as_ref())
-            .map(|commit| commit.previous_commit_sha256)
-            .map_err(|error| {
-                Failure::Data(format!(
-                    "stream sequence {} is not a commit: {error}",
-                    record.sequence
-                ))
-            })?;
-        if broken.is_none() && link != expected_link {
-            broken = Some(Break {
-                sequence: record.sequence,
-                commit_number: commits.len() + 1,
-            });
-        }
-        expected_link = commit_digest(&record.payload);
+        walk.check(&record);
         commits.push(commit_json(&record).map_err(Failure::Data)?);
     }
     if commits.is_empty() {
@@ -73,11 +50,12 @@ pub async fn run(args: &HistoryArgs) -> Result<(), Failure> {
         )));
     }
 
-    let chain = match &broken {
+    let broken = walk.first_break();
+    let chain = match broken {
         None => format!("intact over {} commits", commits.len()),
         Some(at) => format!(
-            "BROKEN at commit {} (stream sequence {}): it does not name the digest of the commit before it",
-            at.commit_number, at.sequence
+            "BROKEN at commit {} (stream sequence {}): {}",
+            at.commit_number, at.sequence, at.reason
         ),
     };
     if args.json {

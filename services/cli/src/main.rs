@@ -1,6 +1,7 @@
 //! hlctl, the operator's tool for a Hazard Ledger deployment: the event streams, the read
 //! models, and one aggregate's history, without writing code.
 
+mod chain;
 mod connect;
 mod decode;
 mod failure;

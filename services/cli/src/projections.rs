@@ -18,36 +18,15 @@ use crate::output::{Table, millis_text};
 /// any generation a rebuild is filling.
 pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Result<(), Failure> {
     let database = open_database(database_url).await?;
-    let not_a_read_model = |error: sqlx::Error| {
-        Failure::NotFound(format!(
-            "{} holds no Hazard Ledger read model ({error})",
-            hl_readmodel::redact(database_url)
-        ))
-    };
-    let generation = sqlx::query(
-        "SELECT active, schema_version, switched_at FROM projection_generations WHERE projection = $1",
-    )
-    .bind(hl_projections::schema::PROJECTION)
-    .fetch_optional(database.pool())
-    .await
-    .map_err(not_a_read_model)?
-    .ok_or_else(|| {
-        Failure::NotFound(format!(
-            "{} has no active projection generation yet",
-            hl_readmodel::redact(database_url)
-        ))
-    })?;
-    let active: i64 = generation.try_get("active").map_err(not_a_read_model)?;
-    let switched_at: i64 = generation
-        .try_get("switched_at")
-        .map_err(not_a_read_model)?;
+    let not_a_read_model = not_a_read_model(database_url);
+    let (active, switched_at) = active_generation(&database, database_url).await?;
 
     let checkpoints = checkpoints(&database, active)
         .await
-        .map_err(not_a_read_model)?;
+        .map_err(&not_a_read_model)?;
     let failures = failures(&database, active)
         .await
-        .map_err(not_a_read_model)?;
+        .map_err(&not_a_read_model)?;
 
     // Every projected stream appears in the active generation, checkpointed or not yet.
     let mut generations: Vec<i64> = checkpoints
@@ -110,6 +89,42 @@ pub async fn status(streams: &Streams, database_url: &str, as_json: bool) -> Res
         ),
         &rows,
     )
+}
+
+/// A database error read as "this is not (yet) a read model".
+fn not_a_read_model(database_url: &str) -> impl Fn(sqlx::Error) -> Failure + '_ {
+    move |error| {
+        Failure::NotFound(format!(
+            "{} holds no Hazard Ledger read model ({error})",
+            hl_readmodel::redact(database_url)
+        ))
+    }
+}
+
+/// The generation of the read models that answers queries, and since when (milliseconds).
+pub async fn active_generation(
+    database: &hl_readmodel::Database,
+    database_url: &str,
+) -> Result<(i64, i64), Failure> {
+    let not_a_read_model = not_a_read_model(database_url);
+    let generation = sqlx::query(
+        "SELECT active, schema_version, switched_at FROM projection_generations WHERE projection = $1",
+    )
+    .bind(hl_projections::schema::PROJECTION)
+    .fetch_optional(database.pool())
+    .await
+    .map_err(&not_a_read_model)?
+    .ok_or_else(|| {
+        Failure::NotFound(format!(
+            "{} has no active projection generation yet",
+            hl_readmodel::redact(database_url)
+        ))
+    })?;
+    let active: i64 = generation.try_get("active").map_err(&not_a_read_model)?;
+    let switched_at: i64 = generation
+        .try_get("switched_at")
+        .map_err(&not_a_read_model)?;
+    Ok((active, switched_at))
 }
 
 /// The status as a table, and a line for each projection stopped by a poison event.

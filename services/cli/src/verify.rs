@@ -1,21 +1,22 @@
-//! `hlctl verify`: a whole context stream checked, commit by commit, as the event store checks
-//! one aggregate when it loads it: every commit decodes, names the digest of its aggregate's
-//! commit before it, and numbers its events on from that commit's last version. The first break
-//! is reported with its subject and stream sequence.
+//! `hlctl verify`: a whole context stream checked, commit by commit, by the projector's own rule:
+//! every commit decodes, names the digest of its aggregate's commit before it, and numbers its
+//! events on from that commit's last version. The first break is reported with its subject and
+//! stream sequence.
 //!
-//! What this cannot see from the stream alone: an aggregate's last commits removed together, as
-//! the commits left still chain. That needs an anchor kept outside the aggregate's subject.
+//! The stream alone cannot show an aggregate's last commits removed together, as the commits
+//! left still chain. With the read-model database (`--database-url`), each aggregate's anchor is
+//! checked too: the last commit the projector applied of it, kept outside the event store. An
+//! anchor whose commit the stream no longer holds is a removed tail.
 
 use std::collections::HashMap;
 
-use hl_eventstore::commit_digest;
-use hl_proto::events::v1::Commit;
-use prost::Message;
+use hl_projections::chain::Head;
 use serde_json::json;
 
-use crate::connect::NatsArgs;
-use crate::decode::Record;
+use crate::chain::Walk;
+use crate::connect::{NatsArgs, open_database};
 use crate::failure::Failure;
+use crate::projections::active_generation;
 use crate::reading::Reader;
 
 #[derive(Clone, Debug, clap::Args)]
@@ -26,20 +27,18 @@ pub struct VerifyArgs {
     /// The context whose stream is checked: hazards, responsibility, enforcement, plans.
     pub context: String,
 
+    /// The read-model database (the projections service's DATABASE_URL). When given, every
+    /// aggregate's last commit the projections applied must still be in the stream.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
-/// Where an aggregate's history stands so far in the walk.
-#[derive(Default)]
-struct Head {
-    digest: Vec<u8>,
-    version: u64,
-}
-
-/// The first commit that does not follow its aggregate's history.
-struct Break {
+/// What breaks the stream's history first.
+struct Finding {
     sequence: u64,
     subject: String,
     reason: String,
@@ -49,30 +48,49 @@ pub async fn run(args: &VerifyArgs) -> Result<(), Failure> {
     let streams = args.nats.connect().await?;
     let stream = streams.context_stream(&args.context).await?;
     let stream_name = streams.namespace.stream_name(&args.context);
+    let mut anchors = match &args.database_url {
+        Some(url) => Some(read_anchors(url, &stream_name).await?),
+        None => None,
+    };
+    // Anchors left here at the end are commits the stream no longer holds.
+    let anchors_checked = anchors.as_ref().map(HashMap::len);
     let mut reader = Reader::open(&stream, None, 1).await?;
-    let mut heads: HashMap<String, Head> = HashMap::new();
-    let (mut commits, mut broken) = (0u64, None);
+    let mut walk = Walk::default();
     while !reader.caught_up() {
         let record = reader.next().await?;
         // Only aggregate subjects ({root}.{region}.{context}.{type}.{id}) carry commits.
         if record.subject.split('.').count() != 5 {
             continue;
         }
-        commits += 1;
-        let head = heads.entry(record.subject.clone()).or_default();
-        if broken.is_none()
-            && let Err(reason) = follows(head, &record)
+        walk.check(&record);
+        // Matched by digest and version, not sequence: a restore may renumber what it keeps.
+        if let (Some(anchors), Some(head)) = (&mut anchors, walk.head(&record.subject))
+            && anchors.get(&record.subject).is_some_and(|anchor| {
+                anchor.digest == head.digest && anchor.version == head.version
+            })
         {
-            broken = Some(Break {
-                sequence: record.sequence,
-                subject: record.subject.clone(),
-                reason,
-            });
+            anchors.remove(&record.subject);
         }
-        head.digest = commit_digest(&record.payload);
     }
-    let verdict = match &broken {
-        None => format!("intact: {commits} commits of {} aggregates", heads.len()),
+    let removed_tail = anchors.as_ref().and_then(first_missing);
+    let finding = walk
+        .first_break()
+        .map(|at| Finding {
+            sequence: at.sequence,
+            subject: at.subject.clone(),
+            reason: at.reason.clone(),
+        })
+        .or(removed_tail);
+
+    let verdict = match &finding {
+        None => format!(
+            "intact: {} commits of {} aggregates{}",
+            walk.commits(),
+            walk.aggregates(),
+            anchors_checked.map_or(String::new(), |checked| format!(
+                "; {checked} read-model anchors held"
+            ))
+        ),
         Some(at) => format!(
             "BROKEN at stream sequence {} ({}): {}",
             at.sequence, at.subject, at.reason
@@ -81,10 +99,11 @@ pub async fn run(args: &VerifyArgs) -> Result<(), Failure> {
     if args.json {
         crate::output::print_json(&json!({
             "stream": stream_name,
-            "commits": commits,
-            "aggregates": heads.len(),
-            "intact": broken.is_none(),
-            "first_break": broken.as_ref().map(|at| json!({
+            "commits": walk.commits(),
+            "aggregates": walk.aggregates(),
+            "anchors_checked": anchors_checked,
+            "intact": finding.is_none(),
+            "first_break": finding.as_ref().map(|at| json!({
                 "stream_sequence": at.sequence,
                 "subject": at.subject,
                 "reason": at.reason,
@@ -93,27 +112,42 @@ pub async fn run(args: &VerifyArgs) -> Result<(), Failure> {
     } else {
         println!("{stream_name}: {verdict}");
     }
-    match broken {
+    match finding {
         None => Ok(()),
         Some(_) => Err(Failure::Data(format!("{stream_name}: {verdict}"))),
     }
 }
 
-/// Whether a commit follows its aggregate's history so far; the head moves on to it.
-fn follows(head: &mut Head, record: &Record) -> Result<(), String> {
-    let commit = Commit::decode(record.payload.as_ref())
-        .map_err(|error| format!("not a commit: {error}"))?;
-    if commit.previous_commit_sha256 != head.digest {
-        return Err("it does not name the digest of its aggregate's commit before it".into());
-    }
-    for envelope in &commit.events {
-        if envelope.aggregate_version != head.version + 1 {
-            return Err(format!(
-                "event version {} follows version {}",
-                envelope.aggregate_version, head.version
-            ));
-        }
-        head.version = envelope.aggregate_version;
-    }
-    Ok(())
+/// Each aggregate's last commit the active read models applied, by subject.
+async fn read_anchors(
+    database_url: &str,
+    stream_name: &str,
+) -> Result<HashMap<String, Head>, Failure> {
+    let database = open_database(database_url).await?;
+    let (generation, _) = active_generation(&database, database_url).await?;
+    hl_projections::schema::read_heads(&database, generation, stream_name)
+        .await
+        .map_err(|error| {
+            Failure::NotFound(format!(
+                "{} holds no aggregate anchors ({error})",
+                hl_readmodel::redact(database_url)
+            ))
+        })
+}
+
+/// The anchor with the lowest stream sequence among those whose commit the stream lacks.
+fn first_missing(missing: &HashMap<String, Head>) -> Option<Finding> {
+    missing
+        .iter()
+        .min_by_key(|(subject, head)| (head.sequence, subject.as_str()))
+        .map(|(subject, head)| Finding {
+            sequence: head.sequence,
+            subject: subject.clone(),
+            reason: format!(
+                "the read models applied this aggregate's commit at stream sequence {} \
+                 (version {}), which the stream no longer holds: commits removed, or the stream \
+                 restored from an older copy",
+                head.sequence, head.version
+            ),
+        })
 }
