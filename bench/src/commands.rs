@@ -46,49 +46,47 @@ impl Worker {
 }
 
 /// Who acts on one hazard: the enterprise's principal and an inspector.
-struct Actors<'a> {
-    principal: &'a str,
-    enterprise: &'a str,
-    officer: &'a str,
+struct Actors {
+    principal: String,
+    enterprise: String,
+    officer: String,
 }
 
-impl Actors<'_> {
+impl Actors {
+    /// The actors of the `index`-th hazard, whose enterprise is the `index % enterprises`-th.
+    fn of(index: usize, enterprises: usize) -> Actors {
+        let enterprise = credit_code(index % enterprises);
+        Actors {
+            principal: format!("principal-{}", &enterprise[12..]),
+            officer: format!("officer-{}", index % 40),
+            enterprise,
+        }
+    }
+
     fn enterprise<T>(&self, body: T) -> tonic::Request<T> {
-        as_actor(body, self.principal, "enterprise", self.enterprise, "")
+        as_actor(body, &self.principal, "enterprise", &self.enterprise, "")
     }
 
     fn officer<T>(&self, body: T) -> tonic::Request<T> {
-        as_actor(body, self.officer, "inspector", "putuo-bureau", REGION)
+        as_actor(body, &self.officer, "inspector", "putuo-bureau", REGION)
     }
 }
 
-/// One hazard's five commands, in the government ledger (even) or the enterprise's (odd).
-async fn lifecycle(
-    worker: &mut Worker,
-    hazard_id: String,
+/// The report that opens the `index`-th hazard: by an inspector in the government ledger (even
+/// `index`) or by the enterprise's principal in the enterprise's own (odd).
+pub fn report_request(
+    hazard_id: &str,
     index: usize,
     enterprises: usize,
     townships: usize,
-) -> anyhow::Result<()> {
-    let enterprise_index = index % enterprises;
-    let enterprise = credit_code(enterprise_index);
+) -> tonic::Request<pb::ReportHazardRequest> {
+    let actors = Actors::of(index, enterprises);
     let government = index.is_multiple_of(2);
-    let name = format!("hazards/{hazard_id}");
-    let principal = format!("principal-{}", &enterprise[12..]);
-    let officer = format!("officer-{}", index % 40);
-    let actors = Actors {
-        principal: &principal,
-        enterprise: &enterprise,
-        officer: &officer,
-    };
-    let deadline =
-        hl_proto::common::v1::Date::from(Utc::now().date_naive() + chrono::Days::new(30));
-
     let report = pb::ReportHazardRequest {
         request_id: format!("{hazard_id}-1"),
-        hazard_id: hazard_id.clone(),
-        enterprise_id: enterprise.clone(),
-        township_code: township_code(enterprise_index, townships),
+        hazard_id: hazard_id.to_string(),
+        enterprise_id: actors.enterprise.clone(),
+        township_code: township_code(index % enterprises, townships),
         provenance: if government {
             pb::Provenance::GovernmentInspection as i32
         } else {
@@ -102,11 +100,28 @@ async fn lifecycle(
         level_criterion: "一般事故隐患".into(),
         ..Default::default()
     };
-    let request = if government {
+    if government {
         actors.officer(report)
     } else {
         actors.enterprise(report)
-    };
+    }
+}
+
+/// One hazard's five commands, in the government ledger (even) or the enterprise's (odd).
+async fn lifecycle(
+    worker: &mut Worker,
+    hazard_id: String,
+    index: usize,
+    enterprises: usize,
+    townships: usize,
+) -> anyhow::Result<()> {
+    let actors = Actors::of(index, enterprises);
+    let government = index.is_multiple_of(2);
+    let name = format!("hazards/{hazard_id}");
+    let deadline =
+        hl_proto::common::v1::Date::from(Utc::now().date_naive() + chrono::Days::new(30));
+
+    let request = report_request(&hazard_id, index, enterprises, townships);
     worker
         .send(async |client| client.report_hazard(request).await)
         .await?;

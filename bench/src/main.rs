@@ -5,6 +5,7 @@ mod catchup;
 mod commands;
 mod generate;
 mod kernel;
+mod overload;
 mod peer;
 mod process;
 mod province;
@@ -30,7 +31,7 @@ pub struct Config {
     pub scale: sections::Scale,
 
     /// Only these sections, comma-separated: raw, commands, load, contention, catchup,
-    /// province, peer. Every section when empty.
+    /// province, peer, overload. Every section when empty.
     #[arg(long, env = "HL_BENCH_ONLY", value_delimiter = ',')]
     pub only: Vec<String>,
 

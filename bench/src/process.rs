@@ -83,8 +83,18 @@ impl Service {
 
     /// The most resident memory the process has had (VmHWM), in bytes.
     pub fn peak_rss_bytes(&self) -> Option<u64> {
+        self.memory_bytes("VmHWM:")
+    }
+
+    /// The resident memory of the process now (VmRSS), in bytes.
+    pub fn rss_bytes(&self) -> Option<u64> {
+        self.memory_bytes("VmRSS:")
+    }
+
+    /// A memory field of the kernel's status of the process (given in kB), in bytes.
+    fn memory_bytes(&self, field: &str) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()?)).ok()?;
-        let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+        let line = status.lines().find(|line| line.starts_with(field))?;
         let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
         Some(kilobytes * 1024)
     }

@@ -12,7 +12,7 @@ use hl_testkit::{NatsServer, TestDatabase, unique_namespace};
 use crate::Config;
 use crate::generate;
 use crate::report::Report;
-use crate::{catchup, commands, kernel, peer, process, province, raw};
+use crate::{catchup, commands, kernel, overload, peer, process, province, raw};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Scale {
@@ -38,6 +38,8 @@ struct Sizes {
     query_samples: usize,
     peer_commands: u64,
     peer_aggregates: u64,
+    overload_capacity_seconds: u64,
+    overload_seconds: u64,
 }
 
 impl Sizes {
@@ -60,6 +62,8 @@ impl Sizes {
                 query_samples: 40,
                 peer_commands: 20_000,
                 peer_aggregates: 10_000,
+                overload_capacity_seconds: 15,
+                overload_seconds: 30,
             },
             Scale::Quick => Sizes {
                 sync_publish: [(1, 500), (8, 2_000), (32, 4_000), (64, 4_000)],
@@ -78,6 +82,8 @@ impl Sizes {
                 query_samples: 10,
                 peer_commands: 4_000,
                 peer_aggregates: 2_000,
+                overload_capacity_seconds: 3,
+                overload_seconds: 6,
             },
         }
     }
@@ -86,6 +92,23 @@ impl Sizes {
 const TOWNSHIPS: usize = 20;
 const PROVINCE_TOWNSHIPS: usize = 100;
 const MIB: f64 = 1024.0 * 1024.0;
+
+/// Calls hl-hazards runs at once in the overload section. It must be below the calls in flight
+/// at twice the capacity, or nothing is refused: with the default (256) a 2-core machine reaches
+/// its capacity with a few dozen calls in flight, and twice that rate would only lengthen the
+/// line inside the limit, measuring a queue instead of the shedding.
+const OVERLOAD_MAX_CALLS_IN_FLIGHT: usize = 16;
+/// Unanswered calls the overload client allows itself: far above what the server admits, so the
+/// server does the refusing, yet bounded, so a server that stops answering cannot make the client
+/// pile up tasks without end.
+const OVERLOAD_MAX_OUTSTANDING: usize = 4 * OVERLOAD_MAX_CALLS_IN_FLIGHT + 256;
+/// Connections the overload calls are spread over. A server opens at most 100 streams on one
+/// connection (HL_MAX_STREAMS_PER_CONNECTION); calls beyond that would wait in the client and
+/// be counted as the server's latency.
+const OVERLOAD_CONNECTIONS: usize = 8;
+/// The longest one call may run on the server (its default, stated because the client waits
+/// as long for the last answers after the schedule ends).
+const OVERLOAD_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs every wanted section against one nats-server started for the purpose.
 pub async fn run_all(config: &Config) -> anyhow::Result<Report> {
@@ -118,6 +141,9 @@ pub async fn run_all(config: &Config) -> anyhow::Result<Report> {
     }
     if config.wants("peer") {
         peer_framework(config, &sizes, &mut report, &nats).await?;
+    }
+    if config.wants("overload") {
+        overload_shedding(config, &sizes, &mut report, &nats, &jetstream).await?;
     }
     Ok(report)
 }
@@ -258,6 +284,26 @@ async fn raw_baselines(
     Ok(())
 }
 
+/// A fresh namespace whose registry holds `enterprises` enterprises in [`TOWNSHIPS`] townships,
+/// registered a year ago, so the hazards service takes their reports; and its event store.
+async fn registry_namespace(
+    nats: &NatsServer,
+    jetstream: &jetstream::Context,
+    enterprises: usize,
+) -> anyhow::Result<(String, hl_eventstore::EventStore)> {
+    let namespace = unique_namespace();
+    let store = kernel::open_store(&nats.url(), &namespace).await?;
+    generate::write_registry(
+        jetstream,
+        store.namespace(),
+        enterprises,
+        TOWNSHIPS,
+        chrono::Utc::now().date_naive() - chrono::Days::new(365),
+    )
+    .await?;
+    Ok((namespace, store))
+}
+
 async fn grpc_commands(
     config: &Config,
     sizes: &Sizes,
@@ -265,17 +311,8 @@ async fn grpc_commands(
     nats: &NatsServer,
     jetstream: &jetstream::Context,
 ) -> anyhow::Result<()> {
-    let namespace = unique_namespace();
-    let store = kernel::open_store(&nats.url(), &namespace).await?;
-    let parsed = store.namespace().clone();
-    generate::write_registry(
-        jetstream,
-        &parsed,
-        sizes.command_enterprises,
-        TOWNSHIPS,
-        chrono::Utc::now().date_naive() - chrono::Days::new(365),
-    )
-    .await?;
+    let (namespace, _store) =
+        registry_namespace(nats, jetstream, sizes.command_enterprises).await?;
     let service = process::Service::start(
         &config.bin_dir.join("hl-hazards"),
         &[
@@ -848,5 +885,227 @@ async fn peer_framework(
         "peer/cqrs-es + postgres-es, concurrency 32",
     );
     report.at_least("append throughput ÷ cqrs-es/postgres-es", ratio, 2.0, "×");
+    Ok(())
+}
+
+/// hl-hazards offered twice its capacity: its capacity measured with as many callers as it
+/// admits calls at once, then reports offered on a fixed schedule at twice that rate. Each run
+/// starts a fresh process, so its memory figures are its own.
+async fn overload_shedding(
+    config: &Config,
+    sizes: &Sizes,
+    report: &mut Report,
+    nats: &NatsServer,
+    jetstream: &jetstream::Context,
+) -> anyhow::Result<()> {
+    let enterprises = sizes.command_enterprises;
+    let (namespace, store) = registry_namespace(nats, jetstream, enterprises).await?;
+    // Every token the calls carry is signed now (enterprise and ledger pairs repeat within twice
+    // the enterprises, inspectors within 80), so signing stays out of the measured calls.
+    for index in 0..2 * enterprises.max(40) {
+        let _ = commands::report_request("tokens", index, enterprises, TOWNSHIPS);
+    }
+    let limit = OVERLOAD_MAX_CALLS_IN_FLIGHT;
+    let environment = [
+        ("NATS_URL", nats.url()),
+        ("HL_NAMESPACE", namespace.clone()),
+        ("HL_MAX_CALLS_IN_FLIGHT", limit.to_string()),
+        (
+            "HL_REQUEST_TIMEOUT_SECONDS",
+            OVERLOAD_REQUEST_TIMEOUT.as_secs().to_string(),
+        ),
+    ];
+    let mut capacity_rate = Vec::new();
+    let mut capacity_p99 = Vec::new();
+    let mut capacity_rejected = Vec::new();
+    let mut offered = Vec::new();
+    let mut started = Vec::new();
+    let mut not_offered = Vec::new();
+    let mut admitted = Vec::new();
+    let mut admitted_p50 = Vec::new();
+    let mut admitted_p99 = Vec::new();
+    let mut rejected_share = Vec::new();
+    let mut failed = Vec::new();
+    let mut failures = Vec::new();
+    let mut rss_start = Vec::new();
+    let mut rss_half = Vec::new();
+    let mut rss_end = Vec::new();
+    let mut rss_most = Vec::new();
+    let mut peak_rss = Vec::new();
+    for run in 0..config.runs {
+        let service =
+            process::Service::start(&config.bin_dir.join("hl-hazards"), &environment).await?;
+        let mut channels = Vec::new();
+        for _ in 0..OVERLOAD_CONNECTIONS {
+            channels.push(service.channel().await?);
+        }
+        let capacity = overload::capacity(
+            &channels,
+            &format!("cap{run}"),
+            limit,
+            Duration::from_secs(sizes.overload_capacity_seconds),
+            enterprises,
+            TOWNSHIPS,
+        )
+        .await?;
+        let schedule = overload::Schedule {
+            rate: 2.0 * capacity.per_second,
+            duration: Duration::from_secs(sizes.overload_seconds),
+            max_outstanding: OVERLOAD_MAX_OUTSTANDING,
+            answer_wait: OVERLOAD_REQUEST_TIMEOUT + Duration::from_secs(5),
+        };
+        let outcome = overload::overload(
+            &service,
+            &channels,
+            &format!("over{run}"),
+            &schedule,
+            enterprises,
+            TOWNSHIPS,
+        )
+        .await?;
+        let peak = service.peak_rss_bytes();
+        service.stop().await;
+
+        capacity_rate.push(capacity.per_second);
+        capacity_p99.push(capacity.latencies.quantile_ms(0.99));
+        capacity_rejected.push(capacity.rejected as f64);
+        offered.push(outcome.offered_per_second);
+        started.push(outcome.started_per_second);
+        not_offered.push(outcome.not_offered as f64);
+        admitted.push(outcome.admitted_per_second);
+        admitted_p50.push(outcome.latencies.quantile_ms(0.5));
+        admitted_p99.push(outcome.latencies.quantile_ms(0.99));
+        rejected_share.push(100.0 * outcome.rejected as f64 / outcome.started.max(1) as f64);
+        failed.push(outcome.failed_total() as f64);
+        if !outcome.failed.is_empty() {
+            failures.push(format!("run {run}: {:?}", outcome.failed));
+        }
+        for (values, bytes) in [
+            (&mut rss_start, outcome.rss_start_bytes),
+            (&mut rss_half, outcome.rss_half_bytes),
+            (&mut rss_end, outcome.rss_end_bytes),
+            (&mut rss_most, outcome.rss_max_bytes),
+            (&mut peak_rss, peak),
+        ] {
+            if let Some(bytes) = bytes {
+                values.push(bytes as f64 / MIB);
+            }
+        }
+    }
+    drop(store);
+    report.describe("overload_max_calls_in_flight", limit);
+    report.describe("overload_capacity_seconds", sizes.overload_capacity_seconds);
+    report.describe("overload_seconds", sizes.overload_seconds);
+    report.note(format!(
+        "overload: hl-hazards admits {limit} calls at once (HL_MAX_CALLS_IN_FLIGHT); its \
+         capacity is {limit} callers reporting hazards back to back for {} s, then reports are \
+         offered on a fixed schedule at twice that rate for {} s over {OVERLOAD_CONNECTIONS} \
+         connections, whether or not earlier ones were answered (at most \
+         {OVERLOAD_MAX_OUTSTANDING} unanswered); a fresh process each run",
+        sizes.overload_capacity_seconds, sizes.overload_seconds
+    ));
+    let capacity_throughput = format!("capacity, {limit} callers, throughput");
+    let capacity_latency = format!("capacity, {limit} callers, p99");
+    report.add("overload", &capacity_throughput, "cmd/s", capacity_rate);
+    report.add("overload", &capacity_latency, "ms", capacity_p99);
+    report.add(
+        "overload",
+        &format!("capacity, {limit} callers, refused RESOURCE_EXHAUSTED"),
+        "cmd",
+        capacity_rejected,
+    );
+    report.add("overload", "offered, 2 × capacity", "cmd/s", offered);
+    report.add(
+        "overload",
+        "offered, started by the client",
+        "cmd/s",
+        started,
+    );
+    report.add(
+        "overload",
+        &format!("not offered, {OVERLOAD_MAX_OUTSTANDING} unanswered already"),
+        "cmd",
+        not_offered,
+    );
+    report.add("overload", "admitted throughput", "cmd/s", admitted);
+    report.add("overload", "admitted, p50", "ms", admitted_p50);
+    report.add("overload", "admitted, p99", "ms", admitted_p99);
+    report.add(
+        "overload",
+        "rejected share (RESOURCE_EXHAUSTED)",
+        "%",
+        rejected_share,
+    );
+    report.add(
+        "overload",
+        "other errors (neither admitted nor rejected)",
+        "cmd",
+        failed,
+    );
+    if !failures.is_empty() {
+        report.note(format!(
+            "overload: calls neither admitted nor rejected, by status: {}",
+            failures.join("; ")
+        ));
+    }
+    let memory = [
+        ("hl-hazards RSS at overload start", rss_start),
+        ("hl-hazards RSS halfway through the overload", rss_half),
+        ("hl-hazards RSS at overload end", rss_end),
+        ("hl-hazards most RSS read during overload", rss_most),
+        ("hl-hazards peak RSS (VmHWM)", peak_rss),
+    ];
+    for (name, values) in memory {
+        if !values.is_empty() {
+            report.add("overload", name, "MiB", values);
+        }
+    }
+
+    let throughput = report.ratio(
+        "overload: admitted throughput ÷ capacity",
+        "overload/admitted throughput",
+        &format!("overload/{capacity_throughput}"),
+    );
+    report.at_least(
+        "admitted throughput at 2 × capacity offered ÷ capacity",
+        throughput,
+        0.9,
+        "×",
+    );
+    let latency = report.ratio(
+        "overload: admitted p99 ÷ p99 at capacity",
+        "overload/admitted, p99",
+        &format!("overload/{capacity_latency}"),
+    );
+    report.at_most(
+        "admitted p99 at 2 × capacity offered ÷ p99 at capacity",
+        latency,
+        2.0,
+        "×",
+    );
+    let growth = report.ratio(
+        "overload: hl-hazards RSS at end ÷ at start",
+        "overload/hl-hazards RSS at overload end",
+        "overload/hl-hazards RSS at overload start",
+    );
+    report.at_most(
+        "hl-hazards RSS at 2 × capacity offered, end ÷ start",
+        growth,
+        1.2,
+        "×",
+    );
+    // A step when the overload begins and a plateau after it is bounded memory; growth over the
+    // second half would be memory kept per call.
+    let second_half = report.ratio(
+        "overload: hl-hazards RSS at end ÷ halfway",
+        "overload/hl-hazards RSS at overload end",
+        "overload/hl-hazards RSS halfway through the overload",
+    );
+    report.at_most(
+        "hl-hazards RSS at 2 × capacity offered, end ÷ halfway",
+        second_half,
+        1.1,
+        "×",
+    );
     Ok(())
 }
