@@ -177,7 +177,7 @@ async fn every_rpc_admits_exactly_the_roles_the_policy_names() {
     call(channel.clone(), &probe(1), Some(&inspector())).await;
     let address = suite.metrics_address.as_deref().unwrap();
     let before = series(&http_get(address, "/metrics").await);
-    for index in 2..2_000 {
+    for index in 2..10_000 {
         let actor = (index % 2 == 0).then(inspector);
         let status = call(channel.clone(), &probe(index), actor.as_ref()).await;
         assert_ne!(status.code(), Code::Ok);

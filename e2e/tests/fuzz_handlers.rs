@@ -1,7 +1,7 @@
 //! Fuzzing every handler of the suite through its real server: each unary RPC of the API gets
 //! the empty message, arbitrary bytes, and protobuf-shaped messages of arbitrary fields, sent
-//! by a bureau administrator (who passes authorization where anyone does, so the handlers'
-//! own checks are reached). Every answer must be a refusal the API documents or a success,
+//! as every role the access policy lets call it (so each handler's own checks are reached, in
+//! each role's branch). Every answer must be a refusal the API documents or a success,
 //! never an internal error or a dropped call, each within a bounded time; and the suite still
 //! serves afterwards.
 //!
@@ -12,7 +12,11 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut};
 use hl_e2e::Suite;
-use hl_testkit::actors::{administrator, token};
+use hl_proto::common::v1::{Actor, Role};
+use hl_runtime::policy;
+use hl_testkit::actors::{
+    ENTERPRISE, TOWNSHIP, administrator, enterprise, inspector, system, token, township_officer,
+};
 use hl_testkit::{NatsServer, unique_namespace};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -22,6 +26,17 @@ use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 /// The most one call may take, however bad its input.
 const BOUND: Duration = Duration::from_secs(5);
+
+/// One of each role, as the policy names them.
+fn actors() -> Vec<(Role, Actor)> {
+    vec![
+        (Role::Enterprise, enterprise(ENTERPRISE)),
+        (Role::Inspector, inspector()),
+        (Role::TownshipOfficer, township_officer(TOWNSHIP)),
+        (Role::BureauAdministrator, administrator()),
+        (Role::System, system()),
+    ]
+}
 
 /// Every unary method of the API, as "/package.Service/Method".
 fn unary_methods() -> Vec<String> {
@@ -159,16 +174,28 @@ async fn every_handler_answers_any_input_with_a_documented_code_in_bounded_time(
     ])
     .await;
     let channel = suite.channel().await;
-    let authorization: tonic::metadata::MetadataValue<_> =
-        format!("Bearer {}", token(&administrator()))
-            .parse()
-            .expect("a token is ASCII");
     let methods = unary_methods();
     assert!(methods.len() > 150, "{} methods", methods.len());
+    // Each method with the bearer token of every role allowed to call it.
+    let callers: Vec<(String, tonic::metadata::MetadataValue<_>)> = methods
+        .iter()
+        .flat_map(|method| {
+            let rule = policy::rule(&method[1..])
+                .unwrap_or_else(|| panic!("{method} has no entry in the access policy"));
+            actors()
+                .into_iter()
+                .filter(|(role, _)| rule.allows(*role))
+                .map(|(_, actor)| {
+                    let bearer = format!("Bearer {}", token(&actor));
+                    (method.clone(), bearer.parse().expect("a token is ASCII"))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(callers.len() >= methods.len());
 
-    let call = |method: String, body: Vec<u8>| {
+    let call = |method: String, authorization, body: Vec<u8>| {
         let channel = channel.clone();
-        let authorization = authorization.clone();
         async move {
             let mut grpc = tonic::client::Grpc::new(channel);
             grpc.ready().await.expect("the suite accepts calls");
@@ -195,8 +222,8 @@ async fn every_handler_answers_any_input_with_a_documented_code_in_bounded_time(
         }
     };
 
-    for method in &methods {
-        call(method.clone(), Vec::new()).await;
+    for (method, authorization) in &callers {
+        call(method.clone(), authorization.clone(), Vec::new()).await;
     }
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
@@ -210,8 +237,8 @@ async fn every_handler_answers_any_input_with_a_documented_code_in_bounded_time(
     let runtime = tokio::runtime::Handle::current();
     let outcome = tokio::task::block_in_place(|| {
         runner.run(&payload(), |body| {
-            for method in &methods {
-                runtime.block_on(call(method.clone(), body.clone()));
+            for (method, authorization) in &callers {
+                runtime.block_on(call(method.clone(), authorization.clone(), body.clone()));
             }
             Ok(())
         })
