@@ -106,14 +106,18 @@ impl GrpcServer {
         }
         health::watch(reporter.clone(), self.services.clone(), self.checks);
 
-        let reflection_v1 = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(hl_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        let descriptors = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(hl_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                // The error details (google.rpc.ErrorInfo, BadRequest, RetryInfo), so reflection
+                // clients such as grpcurl print them as JSON rather than bytes.
+                .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+        };
+        let reflection_v1 = descriptors()
             .build_v1()
             .expect("the descriptor sets are valid");
-        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(hl_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        let reflection_v1alpha = descriptors()
             .build_v1alpha()
             .expect("the descriptor sets are valid");
 
@@ -145,6 +149,11 @@ impl GrpcServer {
             builder = builder.tls_config(tls)?;
         }
         let serving = builder
+            // gRPC-Web on the same port, over HTTP/1.1 or HTTP/2, so that a browser can call
+            // the API; it is outermost so that refusals of the layers below reach a browser in
+            // gRPC-Web's form too.
+            .accept_http1(true)
+            .layer(tonic_web::GrpcWebLayer::new())
             .layer(RpcLayer::new(self.access, Admission::new(limits)))
             .add_routes(self.routes.routes())
             .add_service(health_service)
