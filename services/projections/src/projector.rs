@@ -257,6 +257,8 @@ async fn follow(
     let reader = read_ahead(target, &stream_name, messages, (checkpoint, heads), sender);
     let _stop_reading = AbortOnDrop(reader);
     let mut received = Vec::with_capacity(batch.max(1));
+    // The checkpoint as this projector last wrote it: each batch moves it on from there.
+    let mut written = checkpoint;
     loop {
         received.clear();
         let count = tokio::select! {
@@ -279,10 +281,11 @@ async fn follow(
             }
         }
         if let Some(last) = messages.last().map(|(message, _, _)| message.sequence) {
-            let applied = apply_batch(target, &stream_name, messages)
+            let applied = apply_batch(target, &stream_name, written, messages)
                 .await
-                .map_err(|error| format!("database: {error}"))?;
+                .map_err(|error| error.to_string())?;
             record_progress(status, &stream_name, last, &applied);
+            written = last;
         }
         match failure {
             None | Some(Read::Message(..)) => {}
@@ -449,12 +452,26 @@ pub struct Applied {
     pub events: u64,
 }
 
-/// Applies a batch in one transaction with its checkpoint and the heads it moved.
+/// Why a batch was not applied.
+#[derive(Debug, thiserror::Error)]
+enum BatchError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(
+        "another projector applied this stream past stream sequence {0}; resuming from the \
+         database's checkpoint"
+    )]
+    Fenced(u64),
+}
+
+/// Applies a batch in one transaction with its checkpoint (moved from `previous`, the checkpoint
+/// this projector last wrote) and the heads it moved.
 async fn apply_batch(
     target: &Target,
     stream: &str,
+    previous: u64,
     batch: Vec<(DecodedCommit, String, Head)>,
-) -> Result<Applied, sqlx::Error> {
+) -> Result<Applied, BatchError> {
     let mut moved: Heads = Heads::new();
     let batch: Vec<DecodedCommit> = batch
         .into_iter()
@@ -474,6 +491,11 @@ async fn apply_batch(
     let messages = batch.len();
     let write = async {
         let mut tx = target.database.begin_write().await?;
+        let range = (previous, last_sequence);
+        if !schema::advance_checkpoint(&mut tx, target.generation, stream, range).await? {
+            tx.rollback().await?;
+            return Err(BatchError::Fenced(previous));
+        }
         target
             .registry
             .apply(&mut tx, target.generation, batch)
@@ -485,8 +507,8 @@ async fn apply_batch(
             moved.into_iter().collect(),
         )
         .await?;
-        schema::write_checkpoint(&mut tx, target.generation, stream, last_sequence).await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok::<(), BatchError>(())
     };
     write
         .instrument(tracing::debug_span!("write batch", messages))

@@ -192,29 +192,50 @@ pub async fn read_checkpoint(
     Ok(row.map_or(0, |(sequence,)| sequence as u64))
 }
 
-/// Records, inside a batch's transaction, the stream sequence the batch reached.
-pub async fn write_checkpoint(
+/// Moves a stream's checkpoint from `from` to `to` inside a batch's transaction, first thing in
+/// it: false, and nothing moved, when the checkpoint is no longer `from` because another
+/// projector (another process on the same database) applied past it. A batch is applied only
+/// with its checkpoint, so two projectors of one stream never both apply one message. The update
+/// takes the checkpoint's row lock, so on PostgreSQL a concurrent batch waits here and then
+/// finds the checkpoint moved; SQLite's write transactions run one at a time.
+pub async fn advance_checkpoint(
     connection: &mut sqlx::AnyConnection,
     generation: i64,
     stream: &str,
-    sequence: u64,
-) -> Result<(), sqlx::Error> {
-    insert_rows(
-        connection,
-        "projection_checkpoints",
-        &["generation", "stream", "last_sequence", "updated_at"],
-        vec![vec![
-            generation.into(),
-            stream.into(),
-            (sequence as i64).into(),
-            chrono::Utc::now().timestamp_millis().into(),
-        ]],
-        Some(Conflict::Update {
-            key: &["generation", "stream"],
-            columns: &["last_sequence", "updated_at"],
-        }),
+    (from, to): (u64, u64),
+) -> Result<bool, sqlx::Error> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let moved = sqlx::query(
+        "UPDATE projection_checkpoints SET last_sequence = $1, updated_at = $2
+         WHERE generation = $3 AND stream = $4 AND last_sequence = $5",
     )
-    .await
+    .bind(to as i64)
+    .bind(now)
+    .bind(generation)
+    .bind(stream.to_string())
+    .bind(from as i64)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    if moved == 1 {
+        return Ok(true);
+    }
+    if from != 0 {
+        return Ok(false);
+    }
+    // The stream's first batch: the checkpoint row is made, unless another projector made it.
+    let created = sqlx::query(
+        "INSERT INTO projection_checkpoints (generation, stream, last_sequence, updated_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (generation, stream) DO NOTHING",
+    )
+    .bind(generation)
+    .bind(stream.to_string())
+    .bind(to as i64)
+    .bind(now)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    Ok(created == 1)
 }
 
 /// The heads of a stream's aggregates a generation has applied, by subject.

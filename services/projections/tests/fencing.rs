@@ -1,0 +1,108 @@
+//! Two projections services on one read-model database, as two processes would be: each batch
+//! moves the checkpoint from where its projector last wrote it, in the batch's transaction, so
+//! one of two projectors racing over the same messages finds the checkpoint moved, applies
+//! nothing and resumes from the database's checkpoint. Every event is applied once, on SQLite
+//! and PostgreSQL.
+
+mod support;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use hl_projections::{Projections, projector};
+use hl_proto::hazards::v1 as hazards;
+use hl_proto::ledger::v1 as ledger;
+use hl_proto::ledger::v1::ledger_service_server::LedgerService;
+use hl_readmodel::Database;
+use hl_testkit::wait_until;
+use support::*;
+
+/// Events the projectors of `projections` applied from the hazards stream.
+fn hazard_events_applied(projections: &Projections) -> u64 {
+    projections
+        .statuses()
+        .iter()
+        .filter(|status| status.context == "hazards")
+        .map(|status| status.events.load(Ordering::SeqCst))
+        .sum()
+}
+
+#[tokio::test]
+async fn two_projectors_on_one_database_apply_every_event_once() {
+    on_both_databases(|backend| async move {
+        let world = World::start(backend).await;
+        let second = Projections::start(
+            Database::connect(&world.backend.url()).await.unwrap(),
+            world.store.clone(),
+            "330903",
+            hl_projections::registry(),
+            projector::DEFAULT_BATCH,
+        )
+        .await
+        .unwrap();
+        world.register(ENTERPRISE, "330903001", true).await;
+        let hazards = 40;
+        for index in 0..hazards {
+            world
+                .report(
+                    &format!("h{index}"),
+                    ENTERPRISE,
+                    true,
+                    hazards::HazardLevel::General,
+                    "valve",
+                    "2026-03-01",
+                    "",
+                )
+                .await;
+        }
+        let mut recorded = 0;
+        for index in 0..hazards {
+            recorded += world
+                .hazards
+                .load(&format!("h{index}"))
+                .await
+                .unwrap()
+                .version;
+        }
+
+        world.caught_up().await;
+        let head = world.store.stream_head("hazards").await.unwrap();
+        let both = [world.projections.clone(), second];
+        wait_until(
+            "both projectors to reach the head",
+            Duration::from_secs(60),
+            || {
+                let both = both.clone();
+                async move {
+                    both.iter()
+                        .flat_map(|projections| projections.statuses())
+                        .all(|status| {
+                            status.context != "hazards"
+                                || status.applied.load(Ordering::SeqCst) >= head
+                        })
+                        .then_some(())
+                }
+            },
+        )
+        .await;
+        let applied: u64 = both
+            .iter()
+            .map(|projections| hazard_events_applied(projections))
+            .sum();
+        assert_eq!(applied, recorded, "each of {recorded} events applied once");
+
+        // The read model holds each hazard once.
+        let listed = world
+            .ledger()
+            .list_hazards(as_inspector(ledger::ListHazardsRequest {
+                page_size: 1000,
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+            .hazards;
+        assert_eq!(listed.len(), hazards);
+    })
+    .await;
+}
