@@ -78,7 +78,7 @@ pub async fn catch_up(
         .iter()
         .map(|status| status.batches.load(std::sync::atomic::Ordering::SeqCst))
         .sum();
-    let generation = projections.generation();
+    let generation = *projections.generation();
     // Dropping the projections stops their projectors.
     drop(projections);
     let rows = if keep_rows {

@@ -20,7 +20,30 @@ use crate::schema;
 struct Generation {
     number: i64,
     projectors: Vec<Projector>,
+    /// Shared by every [`Reading`] of this generation: its tables are dropped only once no
+    /// query holds one.
+    readers: Arc<()>,
 }
+
+/// The generation a query reads, held for as long as the query reads it: a rebuild that has
+/// switched to a new generation drops the old one's tables only after every reading of it has
+/// ended, and a grace period after that.
+pub struct Reading {
+    number: i64,
+    _reader: Arc<()>,
+}
+
+impl std::ops::Deref for Reading {
+    type Target = i64;
+
+    fn deref(&self) -> &i64 {
+        &self.number
+    }
+}
+
+/// How long an old generation stays after its last reading ended: a query that took its number
+/// just before the switch and has not begun to read yet still finds its tables.
+const DROP_GRACE: Duration = Duration::from_secs(2);
 
 impl Generation {
     fn start(
@@ -44,7 +67,11 @@ impl Generation {
                 )
             })
             .collect();
-        Generation { number, projectors }
+        Generation {
+            number,
+            projectors,
+            readers: Arc::new(()),
+        }
     }
 
     fn statuses(&self) -> Vec<Arc<StreamStatus>> {
@@ -115,9 +142,14 @@ impl Projections {
         }))
     }
 
-    /// The generation queries read.
-    pub fn generation(&self) -> i64 {
-        self.active.read().expect("generation lock").number
+    /// The generation queries read, held by the caller while it reads: keep the [`Reading`]
+    /// (or use it within one statement) for the whole of a query.
+    pub fn generation(&self) -> Reading {
+        let active = self.active.read().expect("generation lock");
+        Reading {
+            number: active.number,
+            _reader: active.readers.clone(),
+        }
     }
 
     /// What the read model holds: the active generation and how far each stream is applied.
@@ -240,7 +272,7 @@ impl Projections {
     }
 
     async fn prepare_rebuild(&self) -> Result<(i64, u64), RebuildError> {
-        let number = self.generation() + 1;
+        let number = *self.generation() + 1;
         schema::drop_generation(&self.database, &self.registry, number).await?;
         schema::create_generation(&self.database, &self.registry, number).await?;
         let mut target = 0;
@@ -301,8 +333,13 @@ impl Projections {
             &mut *self.active.write().expect("generation lock"),
             building,
         );
-        let old_number = old.number;
+        let (old_number, readers) = (old.number, old.readers.clone());
         drop(old);
+        // Queries still reading the old generation finish on it first.
+        while Arc::strong_count(&readers) > 1 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(DROP_GRACE).await;
         if let Err(error) =
             schema::drop_generation(&self.database, &self.registry, old_number).await
         {

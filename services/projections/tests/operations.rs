@@ -79,7 +79,7 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
         assert!(last.switched);
         assert_eq!(last.generation, 2);
         assert!(last.applied >= last.target && last.target > 0, "{last:?}");
-        assert_eq!(world.projections.generation(), 2);
+        assert_eq!(*world.projections.generation(), 2);
 
         assert_eq!(all_hazards(&world).await, before);
         assert_eq!(
@@ -110,6 +110,58 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
         assert_eq!(all_hazards(&world).await.len(), 41);
     })
     .await;
+}
+
+/// A query still reading the old generation when a rebuild switches keeps its tables: they are
+/// dropped once it has finished (and a grace period has passed), not under it.
+#[tokio::test]
+async fn the_old_generation_stays_until_the_queries_reading_it_finish() {
+    let world = World::start(Backend::sqlite().await).await;
+    world.register(ENTERPRISE, "330903001", true).await;
+    world
+        .report(
+            "held",
+            ENTERPRISE,
+            true,
+            HazardLevel::General,
+            "valve",
+            "2023-05-01",
+            "",
+        )
+        .await;
+    world.caught_up().await;
+    let old_rows = || async {
+        sqlx::query("SELECT COUNT(*) FROM hazards_g1")
+            .fetch_one(world.projections.database.pool())
+            .await
+            .map(|row| row.get::<i64, _>(0))
+    };
+
+    let reading = world.projections.generation();
+    assert_eq!(*reading, 1);
+    let mut progress = world.projections.rebuild().await.unwrap();
+    hl_testkit::wait_until(
+        "the rebuild to switch",
+        std::time::Duration::from_secs(60),
+        || {
+            let switched = *world.projections.generation() == 2;
+            async move { switched.then_some(()) }
+        },
+    )
+    .await;
+    // Switched, and new queries read generation 2; the held one still reads generation 1.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(old_rows().await.unwrap(), 1);
+    assert!(
+        !progress.borrow().switched,
+        "not reported done while the old one is read"
+    );
+
+    drop(reading);
+    while !progress.borrow_and_update().switched {
+        progress.changed().await.unwrap();
+    }
+    assert!(old_rows().await.is_err(), "dropped once nothing reads it");
 }
 
 #[tokio::test]

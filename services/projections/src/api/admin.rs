@@ -38,7 +38,7 @@ impl ProjectionAdminService for AdminGrpc {
             })
             .collect();
         Ok(Response::new(pb::ProjectionStatus {
-            active_generation: self.0.generation(),
+            active_generation: *self.0.generation(),
             freshness: Some(freshness(&self.0)),
             failures,
             rebuild: self.0.rebuild_progress(),

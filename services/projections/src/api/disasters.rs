@@ -24,7 +24,9 @@ pub async fn get_disaster_response(
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
     let id = id.unwrap_or_default();
-    let (database, generation) = (&shared.database, shared.generation());
+    // Held for the whole query: the generation's tables stay until it ends.
+    let reading_generation = shared.generation();
+    let (database, generation) = (&shared.database, *reading_generation);
     let event =
         reader::rows_where::<DisasterEventRow>(database, generation, "disaster_event_id", &id)
             .await

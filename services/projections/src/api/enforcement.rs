@@ -27,7 +27,7 @@ use crate::reader::{self, Scope};
 
 /// Every row of a read model's table in the serving generation.
 async fn rows<R: Table + Columns>(shared: &Shared) -> Result<Vec<R>, Status> {
-    reader::all_rows(&shared.database, shared.generation())
+    reader::all_rows(&shared.database, *shared.generation())
         .await
         .map_err(database_error)
 }
@@ -222,7 +222,7 @@ pub(super) async fn expert_consultations(
 ) -> Result<(Vec<String>, Vec<String>), Status> {
     let year_end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
     let day = local_date(as_of).min(year_end);
-    let enterprises = reader::enterprises_on(&shared.database, shared.generation(), day)
+    let enterprises = reader::enterprises_on(&shared.database, *shared.generation(), day)
         .await
         .map_err(database_error)?;
     let mines: Vec<String> = enterprises

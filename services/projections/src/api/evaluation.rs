@@ -55,7 +55,9 @@ pub async fn evaluation_table(
 ) -> Result<pb::EvaluationTable, Status> {
     let evaluation_id = evaluation_id.to_string();
     let shared = &ledger.0;
-    let (database, generation) = (&shared.database, shared.generation());
+    // Held for the whole query: the generation's tables stay until it ends.
+    let reading_generation = shared.generation();
+    let (database, generation) = (&shared.database, *reading_generation);
     let Some(row) = reader::all_rows::<EvaluationStateRow>(database, generation)
         .await
         .map_err(database_error)?

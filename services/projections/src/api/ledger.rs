@@ -28,12 +28,13 @@ use crate::reconciliation::{self, DiscrepancyRow, Rate, Rates};
 pub struct LedgerGrpc(pub Shared);
 
 impl LedgerGrpc {
-    fn generation(&self) -> i64 {
+    /// The generation a query reads, held while the statement (or binding) that takes it lasts.
+    fn generation(&self) -> crate::service::Reading {
         self.0.generation()
     }
 
     async fn snapshot(&self, scope: &Scope) -> Result<reconciliation::Snapshot, Status> {
-        Ok(reader::snapshot(&self.0.database, self.generation(), scope).await?)
+        Ok(reader::snapshot(&self.0.database, *self.generation(), scope).await?)
     }
 
     /// The snapshot and its discrepancies; for now, kept until the read model moves.
@@ -66,7 +67,7 @@ impl LedgerGrpc {
         hazard_ids.dedup();
         let history = reader::history_events(
             &self.0.database,
-            self.generation(),
+            *self.generation(),
             &hazard_ids,
             as_of.timestamp_millis(),
         )
@@ -94,7 +95,7 @@ impl LedgerGrpc {
     async fn pair_bases(&self, scope: &Scope) -> Result<HashMap<(String, String), String>, Status> {
         let rows = sqlx::query(&format!(
             "SELECT * FROM {} WHERE decided_at <= $1 AND recorded_at <= $2 AND decision <> 'rejected'",
-            MatchRow::table(self.generation())
+            MatchRow::table(*self.generation())
         ))
         .bind(scope.as_of.timestamp_millis())
         .bind(scope.known_at.timestamp_millis())
@@ -123,10 +124,10 @@ impl LedgerGrpc {
                     .await
             }
         };
-        let orders = read(OrderRow::table(generation))
+        let orders = read(OrderRow::table(*generation))
             .await
             .map_err(database_error)?;
-        let tasks = read(SubTaskRow::table(generation))
+        let tasks = read(SubTaskRow::table(*generation))
             .await
             .map_err(database_error)?;
         let mut by_order: HashMap<String, Vec<SubTaskRow>> = HashMap::new();
@@ -156,7 +157,7 @@ impl LedgerGrpc {
     ) -> Result<pb::ReconciliationSummary, Status> {
         let (snapshot, discrepancies) = (&reconciled.snapshot, &reconciled.discrepancies);
         let (total, groups) = reconciliation::rates(snapshot, discrepancies, group_by);
-        let mut names = reader::names(&self.0.database, self.generation())
+        let mut names = reader::names(&self.0.database, *self.generation())
             .await
             .map_err(database_error)?;
         for enterprise in &snapshot.enterprises {
@@ -277,7 +278,7 @@ impl LedgerService for LedgerGrpc {
             seconds(body.as_of.as_ref()),
             seconds(body.known_at.as_ref()),
         );
-        let hazards = reader::hazards(&self.0.database, self.generation(), &scope).await?;
+        let hazards = reader::hazards(&self.0.database, *self.generation(), &scope).await?;
         let matching: Vec<(String, pb::HazardRecord)> = hazards
             .iter()
             .map(|view| hazard_record(view, scope.as_of))
@@ -315,10 +316,13 @@ impl LedgerService for LedgerGrpc {
         violations.into_result()?;
         restrict(&mut scope, &actor, &self.0.region)?;
         let snapshot = self.snapshot(&scope).await?;
-        let enterprises =
-            reader::enterprises_on(&self.0.database, self.generation(), local_date(scope.as_of))
-                .await
-                .map_err(database_error)?;
+        let enterprises = reader::enterprises_on(
+            &self.0.database,
+            *self.generation(),
+            local_date(scope.as_of),
+        )
+        .await
+        .map_err(database_error)?;
         let Some(enterprise) = enterprises.get(&enterprise_id) else {
             return Err(ServiceError::not_found(body.name).into());
         };
@@ -378,17 +382,20 @@ impl LedgerService for LedgerGrpc {
         );
         let rows = sqlx::query(&format!(
             "SELECT * FROM {} WHERE ($1 = '' OR enterprise_id = $1) ORDER BY round_id",
-            RoundRow::table(self.generation())
+            RoundRow::table(*self.generation())
         ))
         .bind(scope.enterprise_id.clone().unwrap_or_default())
         .fetch_all(self.0.database.pool())
         .await
         .map_err(database_error)?;
         // A township's rounds are those of the enterprises the registry has in it.
-        let enterprises =
-            reader::enterprises_on(&self.0.database, self.generation(), local_date(scope.as_of))
-                .await
-                .map_err(database_error)?;
+        let enterprises = reader::enterprises_on(
+            &self.0.database,
+            *self.generation(),
+            local_date(scope.as_of),
+        )
+        .await
+        .map_err(database_error)?;
         let mut matching = Vec::new();
         for row in &rows {
             let round = RoundRow::from_row(row).map_err(database_error)?;

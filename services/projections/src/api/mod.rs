@@ -57,7 +57,7 @@ fn freshness(projections: &Projections) -> pb::Freshness {
                 stopped: status.failure().is_some(),
             })
             .collect(),
-        generation: projections.generation(),
+        generation: *projections.generation(),
     }
 }
 
@@ -167,7 +167,7 @@ async fn known<R: hl_readmodel::StateRow>(
     shared: &Shared,
     known_at: DateTime<Utc>,
 ) -> Result<Vec<hl_readmodel::Known<R>>, Status> {
-    hl_readmodel::known_rows::<R>(&shared.database, shared.generation(), known_at)
+    hl_readmodel::known_rows::<R>(&shared.database, *shared.generation(), known_at)
         .await
         .map_err(database_error)
 }

@@ -155,7 +155,9 @@ pub async fn list_drill_shortfalls(
     let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let (database, generation) = (&shared.database, shared.generation());
+    // Held for the whole query: the generation's tables stay until it ends.
+    let reading_generation = shared.generation();
+    let (database, generation) = (&shared.database, *reading_generation);
     let records = known::<DrillRow>(shared, known_at).await?;
     let drills: Vec<&hl_proto::plans::v1::Drill> = records
         .iter()
@@ -392,7 +394,9 @@ pub async fn get_team_coverage(
     let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let (database, generation) = (&shared.database, shared.generation());
+    // Held for the whole query: the generation's tables stay until it ends.
+    let reading_generation = shared.generation();
+    let (database, generation) = (&shared.database, *reading_generation);
     let serving: Vec<Known<RescueTeamRow>> = known::<RescueTeamRow>(shared, known_at)
         .await?
         .into_iter()

@@ -54,7 +54,9 @@ pub async fn list_responsibility_gaps(
     let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let (database, generation) = (&shared.database, shared.generation());
+    // Held for the whole query: the generation's tables stay until it ends.
+    let reading_generation = shared.generation();
+    let (database, generation) = (&shared.database, *reading_generation);
     // Enterprises under supervision on the day (registered or active, required to self-check),
     // and every grid cell.
     let mut needed: Vec<Needed> = reader::enterprises_on(database, generation, day)
@@ -415,7 +417,9 @@ pub async fn list_emergency_centres(
     let known_at = violations.instant("known_at", body.known_at.as_ref());
     violations.into_result()?;
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
-    let (database, generation) = (&shared.database, shared.generation());
+    // Held for the whole query: the generation's tables stay until it ends.
+    let reading_generation = shared.generation();
+    let (database, generation) = (&shared.database, *reading_generation);
     let centres: HashMap<String, Known<CentreRow>> = known::<CentreRow>(shared, known_at)
         .await?
         .into_iter()

@@ -648,7 +648,9 @@ async fn major_issues(reading: &Reading<'_>) -> Result<pb::TargetReading, Status
 /// T13: the ammonia-concentration alarms in service on the day whose last evidenced test up to
 /// the day passed and whose next test is not yet past: the devices D8 does not list.
 async fn ammonia_alarms(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
-    let (database, generation) = (&reading.shared.database, reading.shared.generation());
+    // Held for the whole query: the generation's tables stay until it ends.
+    let reading_generation = reading.shared.generation();
+    let (database, generation) = (&reading.shared.database, *reading_generation);
     let devices = reader::all_rows::<DeviceRow>(database, generation)
         .await
         .map_err(database_error)?;
@@ -696,7 +698,7 @@ async fn ammonia_alarms(reading: &Reading<'_>) -> Result<pb::TargetReading, Stat
 /// passed without a close-out can no longer be on time, so the target is not met from then.
 async fn upstream_items(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
     let hazards =
-        reader::all_rows::<HazardRow>(&reading.shared.database, reading.shared.generation())
+        reader::all_rows::<HazardRow>(&reading.shared.database, *reading.shared.generation())
             .await
             .map_err(database_error)?;
     let YearAsOf { first_day, day, .. } = reading.days;
