@@ -1,24 +1,22 @@
 //! Generates `DeclaredLimits` for every message an RPC takes, from proto/limits.txt: every
-//! repeated or map field reachable from an RPC's input must have a declared number of entries,
-//! and every string or bytes field a number of bytes (a default unless the table says otherwise).
+//! repeated field reachable from an RPC's input must have a declared number of entries, and
+//! every string or bytes field a number of bytes (a default unless the table says otherwise).
 //! The build fails on a reachable repeated field without a limit and on a table line that names
 //! no reachable field, so the table cannot drift from the API.
+//!
+//! The checks scan a request's encoded bytes, before it is decoded: a request past its limits is
+//! refused without building it, so what it costs is bounded by the limits, not by what it
+//! carries (a few bytes on the wire can be an entry of a hundred bytes in memory).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write;
 
 use prost_types::field_descriptor_proto::{Label, Type};
-use prost_types::{DescriptorProto, FieldDescriptorProto, FileDescriptorSet};
+use prost_types::{DescriptorProto, FileDescriptorSet};
 
 /// Bytes a string or bytes field may hold when the table does not say: the longest free text
 /// the handlers accept (4,000 characters) at 4 bytes a character of UTF-8.
 pub const DEFAULT_BYTES: usize = 16_000;
-
-/// Well-known types the crate maps to its own Rust types (see `extern_path` in build.rs).
-const EXTERN_TYPES: &[(&str, &str)] = &[
-    ("google.protobuf.Timestamp", "crate::Timestamp"),
-    ("google.protobuf.FieldMask", "crate::FieldMask"),
-];
 
 /// The table: limit by "full.message.Name.field".
 pub fn parse_table(text: &str) -> Result<BTreeMap<String, usize>, String> {
@@ -45,78 +43,45 @@ pub fn parse_table(text: &str) -> Result<BTreeMap<String, usize>, String> {
     Ok(table)
 }
 
-/// A message of the descriptor set, with where prost puts its Rust type.
-struct Message<'a> {
-    descriptor: &'a DescriptorProto,
-    rust_path: String,
-}
-
-fn index<'a>(descriptors: &'a FileDescriptorSet) -> BTreeMap<String, Message<'a>> {
+/// Every message of the descriptor set by full name; for the API's own, where prost puts its
+/// Rust type.
+fn index(descriptors: &FileDescriptorSet) -> BTreeMap<String, (&DescriptorProto, Option<String>)> {
     fn add<'a>(
-        messages: &mut BTreeMap<String, Message<'a>>,
+        messages: &mut BTreeMap<String, (&'a DescriptorProto, Option<String>)>,
         prefix: &str,
-        module: &str,
+        module: Option<&str>,
         descriptor: &'a DescriptorProto,
     ) {
         let full_name = format!("{prefix}.{}", descriptor.name());
         // prost puts nested messages in a module named after their parent.
-        let nested_module = format!("{module}::{}", snake_case(descriptor.name()));
+        let nested_module =
+            module.map(|module| format!("{module}::{}", snake_case(descriptor.name())));
         for nested in &descriptor.nested_type {
-            add(messages, &full_name, &nested_module, nested);
+            add(messages, &full_name, nested_module.as_deref(), nested);
         }
-        messages.insert(
-            full_name,
-            Message {
-                descriptor,
-                rust_path: format!("{module}::{}", upper_camel_case(descriptor.name())),
-            },
-        );
+        let rust_path =
+            module.map(|module| format!("{module}::{}", upper_camel_case(descriptor.name())));
+        messages.insert(full_name, (descriptor, rust_path));
     }
     let mut messages = BTreeMap::new();
     for file in &descriptors.file {
         let package = file.package();
-        let Some(module) = package
+        let module = package
             .strip_prefix("hazard_ledger.")
-            .map(|rest| format!("crate::{}", rest.replace('.', "::")))
-        else {
-            continue;
-        };
+            .map(|rest| format!("crate::{}", rest.replace('.', "::")));
         for descriptor in &file.message_type {
-            add(&mut messages, package, &module, descriptor);
+            add(&mut messages, package, module.as_deref(), descriptor);
         }
     }
     messages
 }
 
-/// What a field holds, as far as its limits go.
-enum Kind {
-    Text,
-    Bytes,
-    Message(String),
-    Map,
-    Other,
-}
-
-fn kind(field: &FieldDescriptorProto, messages: &BTreeMap<String, Message<'_>>) -> Kind {
-    match field.r#type() {
-        Type::String => Kind::Text,
-        Type::Bytes => Kind::Bytes,
-        Type::Message => {
-            let name = field.type_name().trim_start_matches('.').to_string();
-            let is_map = messages.get(&name).is_some_and(|message| {
-                message
-                    .descriptor
-                    .options
-                    .as_ref()
-                    .is_some_and(|options| options.map_entry())
-            });
-            if is_map {
-                Kind::Map
-            } else {
-                Kind::Message(name)
-            }
-        }
-        _ => Kind::Other,
+/// How a field's values are counted on the wire.
+fn scalar_width(field_type: Type) -> &'static str {
+    match field_type {
+        Type::Double | Type::Fixed64 | Type::Sfixed64 => "crate::limits::Width::Fixed64",
+        Type::Float | Type::Fixed32 | Type::Sfixed32 => "crate::limits::Width::Fixed32",
+        _ => "crate::limits::Width::Varint",
     }
 }
 
@@ -140,7 +105,7 @@ pub fn generate(
         }
     }
 
-    // Every message reachable from an input, and the code that checks it.
+    // Every message reachable from an input, and the scan of its bytes.
     let mut reached = BTreeSet::new();
     let mut queue: VecDeque<String> = inputs.iter().cloned().collect();
     let mut used = BTreeSet::new();
@@ -150,105 +115,101 @@ pub fn generate(
         if !reached.insert(name.clone()) {
             continue;
         }
-        let (rust_path, fields) = match messages.get(&name) {
-            Some(message) => (
-                message.rust_path.clone(),
-                message.descriptor.field.as_slice(),
-            ),
-            None => match EXTERN_TYPES.iter().find(|(proto, _)| *proto == name) {
-                // The crate's own well-known types: only FieldMask has a list, its paths.
-                Some((_, rust)) if name == "google.protobuf.FieldMask" => {
-                    let limit = limit_of(table, &mut used, &mut problems, &format!("{name}.paths"));
-                    writeln!(
-                        code,
-                        "#[allow(non_snake_case)]\nfn {}(message: &{rust}, path: &str, violations: &mut crate::limits::FieldViolations) {{\n    crate::limits::lists(violations, path, \"paths\", &message.paths, {limit}, {DEFAULT_BYTES});\n}}",
-                        function_name(&name)
-                    )
-                    .expect("writing to a String");
-                    continue;
-                }
-                Some((_, rust)) => {
-                    writeln!(
-                        code,
-                        "#[allow(non_snake_case)]\nfn {}(_message: &{rust}, _path: &str, _violations: &mut crate::limits::FieldViolations) {{}}",
-                        function_name(&name)
-                    )
-                    .expect("writing to a String");
-                    continue;
-                }
-                None => {
-                    problems.push(format!(
-                        "{name} is reached from an RPC input but is not known"
-                    ));
-                    continue;
-                }
-            },
+        let Some((descriptor, _)) = messages.get(&name) else {
+            problems.push(format!(
+                "{name} is reached from an RPC input but is not known"
+            ));
+            continue;
         };
-        let mut body = String::new();
-        for field in fields {
+        // Arms of the match on field numbers; counts of repeated fields; checks at the end.
+        let mut arms = String::new();
+        let mut finals = String::new();
+        let mut repeated_fields = 0usize;
+        let mut singular_messages = 0usize;
+        for field in &descriptor.field {
             let key = format!("{name}.{}", field.name());
-            let rust_field = field_name(field.name());
+            let number = field.number();
+            let field_name = field.name();
+            let field_type = field.r#type();
             let repeated = field.label() == Label::Repeated;
-            let kind = kind(field, &messages);
-            let in_oneof = field.oneof_index.is_some() && !field.proto3_optional();
-            let optional = field.proto3_optional();
-            if let Kind::Message(inner) = &kind {
-                queue.push_back(inner.clone());
+            let nested = (field_type == Type::Message)
+                .then(|| field.type_name().trim_start_matches('.').to_string());
+            if let Some(nested) = &nested {
+                let is_map = messages.get(nested).is_some_and(|(message, _)| {
+                    message
+                        .options
+                        .as_ref()
+                        .is_some_and(|options| options.map_entry())
+                });
+                // Neither appears in a request today; the build says so if one is added,
+                // rather than leaving its contents unbounded.
+                if is_map {
+                    problems.push(format!("{key}: map fields in requests are not supported"));
+                    continue;
+                }
+                queue.push_back(nested.clone());
             }
-            // Neither appears in a request today; the build says so if one is added, rather than
-            // leaving its contents unbounded.
-            if let Kind::Map = kind {
-                problems.push(format!("{key}: map fields in requests are not supported"));
-                continue;
-            }
-            if in_oneof {
+            if field.oneof_index.is_some() && !field.proto3_optional() {
                 problems.push(format!("{key}: oneof fields in requests are not supported"));
                 continue;
             }
-            if repeated {
-                let limit = limit_of(table, &mut used, &mut problems, &key);
-                match &kind {
-                    // The table's line is the number of entries; each entry takes the default.
-                    Kind::Text | Kind::Bytes => writeln!(
-                        body,
-                        "    crate::limits::lists(violations, path, \"{}\", &message.{rust_field}, {limit}, {DEFAULT_BYTES});",
-                        field.name(),
-                    ),
-                    Kind::Message(inner) => writeln!(
-                        body,
-                        "    if crate::limits::entries(violations, path, \"{0}\", message.{rust_field}.len(), {limit}) {{\n        for (index, item) in message.{rust_field}.iter().enumerate() {{\n            {1}(item, &crate::limits::item(path, \"{0}\", index), violations);\n        }}\n    }}",
-                        field.name(),
-                        function_name(inner)
-                    ),
-                    _ => writeln!(
-                        body,
-                        "    crate::limits::entries(violations, path, \"{}\", message.{rust_field}.len(), {limit});",
-                        field.name()
-                    ),
-                }
-                .expect("writing to a String");
-                continue;
-            }
-            let value = if optional || matches!(kind, Kind::Message(_)) {
-                "value".to_string()
-            } else {
-                format!("&message.{rust_field}")
-            };
-            if let Some(check) = single_check(&kind, table, &mut used, &key, field.name(), &value) {
-                if optional || matches!(kind, Kind::Message(_)) {
-                    writeln!(
-                        body,
-                        "    if let Some(value) = &message.{rust_field} {{\n    {check}\n    }}"
+            let arm = match (repeated, field_type, &nested) {
+                (false, Type::String | Type::Bytes, _) => format!(
+                    "let value = crate::limits::length_delimited(&mut bytes, wire)?;\n            crate::limits::bytes(violations, path, \"{field_name}\", value, {});",
+                    bytes_limit(table, &mut used, &key)
+                ),
+                (false, Type::Message, Some(nested)) => {
+                    let seen = singular_messages;
+                    singular_messages += 1;
+                    // A message field given twice would be merged on decoding, so its lists
+                    // could add up past their limits: refused instead.
+                    format!(
+                        "let value = crate::limits::length_delimited(&mut bytes, wire)?;\n            if seen[{seen}] {{\n                violations.add(crate::limits::member(path, \"{field_name}\"), \"is given more than once\");\n            }} else if depth < crate::limits::MAX_DEPTH {{\n                {}(value, &crate::limits::member(path, \"{field_name}\"), depth + 1, violations)?;\n            }}\n            seen[{seen}] = true;",
+                        function_name(nested)
                     )
-                } else {
-                    writeln!(body, "    {check}")
                 }
-                .expect("writing to a String");
-            }
+                (true, _, _) => {
+                    let limit = limit_of(table, &mut used, &mut problems, &key);
+                    let counter = repeated_fields;
+                    repeated_fields += 1;
+                    writeln!(
+                        finals,
+                        "    crate::limits::entries(violations, path, \"{field_name}\", entries[{counter}], {limit});"
+                    )
+                    .expect("writing to a String");
+                    match (field_type, &nested) {
+                        (Type::String | Type::Bytes, _) => format!(
+                            "let value = crate::limits::length_delimited(&mut bytes, wire)?;\n            entries[{counter}] += 1;\n            if entries[{counter}] <= {limit} {{\n                crate::limits::entry_bytes(violations, path, \"{field_name}\", entries[{counter}] - 1, value, {DEFAULT_BYTES});\n            }}"
+                        ),
+                        (Type::Message, Some(nested)) => format!(
+                            "let value = crate::limits::length_delimited(&mut bytes, wire)?;\n            entries[{counter}] += 1;\n            if entries[{counter}] <= {limit} && depth < crate::limits::MAX_DEPTH {{\n                {}(value, &crate::limits::item(path, \"{field_name}\", entries[{counter}] - 1), depth + 1, violations)?;\n            }}",
+                            function_name(nested)
+                        ),
+                        _ => format!(
+                            "entries[{counter}] += crate::limits::scalars(&mut bytes, wire, {})?;",
+                            scalar_width(field_type)
+                        ),
+                    }
+                }
+                _ => continue,
+            };
+            writeln!(
+                arms,
+                "        {number} => {{\n            {arm}\n        }}"
+            )
+            .expect("writing to a String");
         }
+        // A message with nothing to bound (a timestamp, a date) is not read at all.
+        let body = if arms.is_empty() {
+            "    Some(())\n".to_string()
+        } else {
+            format!(
+                "    let mut entries = [0usize; {repeated_fields}];\n    let mut seen = [false; {singular_messages}];\n    while !bytes.is_empty() {{\n        let (number, wire) = crate::limits::key(&mut bytes)?;\n        match number {{\n{arms}        _ => crate::limits::skip(&mut bytes, wire, number)?,\n        }}\n    }}\n{finals}    Some(())\n"
+            )
+        };
         writeln!(
             code,
-            "#[allow(non_snake_case, unused_variables)]\nfn {}(message: &{rust_path}, path: &str, violations: &mut crate::limits::FieldViolations) {{\n{body}}}",
+            "#[allow(non_snake_case, unused_mut, unused_variables)]\nfn {}(mut bytes: &[u8], path: &str, depth: usize, violations: &mut crate::limits::FieldViolations) -> Option<()> {{\n{body}}}",
             function_name(&name)
         )
         .expect("writing to a String");
@@ -269,7 +230,7 @@ pub fn generate(
         let rust_path = rust_type(&messages, input)?;
         writeln!(
             code,
-            "impl crate::limits::DeclaredLimits for {rust_path} {{\n    fn check_limits(&self, violations: &mut crate::limits::FieldViolations) {{\n        {}(self, \"\", violations);\n    }}\n}}",
+            "impl crate::limits::DeclaredLimits for {rust_path} {{\n    fn scan_limits(bytes: &[u8], violations: &mut crate::limits::FieldViolations) {{\n        // Bytes that are not this message stop the scan; decoding then says why.\n        let _ = {}(bytes, \"\", 0, violations);\n    }}\n}}",
             function_name(input)
         )
         .expect("writing to a String");
@@ -296,53 +257,25 @@ pub fn generate(
         let rust_path = rust_type(&messages, output)?;
         writeln!(
             code,
-            "impl crate::limits::DeclaredLimits for {rust_path} {{\n    fn check_limits(&self, _violations: &mut crate::limits::FieldViolations) {{}}\n}}"
+            "impl crate::limits::DeclaredLimits for {rust_path} {{\n    fn scan_limits(_bytes: &[u8], _violations: &mut crate::limits::FieldViolations) {{}}\n}}"
         )
         .expect("writing to a String");
     }
     Ok(code)
 }
 
-fn rust_type(messages: &BTreeMap<String, Message<'_>>, name: &str) -> Result<String, String> {
+/// The Rust type of an RPC's input or output.
+fn rust_type(
+    messages: &BTreeMap<String, (&DescriptorProto, Option<String>)>,
+    name: &str,
+) -> Result<String, String> {
     if name == "google.protobuf.Empty" {
         return Ok("()".into());
     }
     messages
         .get(name)
-        .map(|message| message.rust_path.clone())
-        .or_else(|| {
-            EXTERN_TYPES
-                .iter()
-                .find(|(proto, _)| *proto == name)
-                .map(|(_, rust)| rust.to_string())
-        })
-        .ok_or_else(|| format!("{name} is an RPC's message but is not known"))
-}
-
-/// The check of one string, bytes or message value (`value` is a reference to it).
-fn single_check(
-    kind: &Kind,
-    table: &BTreeMap<String, usize>,
-    used: &mut BTreeSet<String>,
-    key: &str,
-    field: &str,
-    value: &str,
-) -> Option<String> {
-    match kind {
-        Kind::Text => Some(format!(
-            "crate::limits::text(violations, path, \"{field}\", {value}, {});",
-            bytes_limit(table, used, key)
-        )),
-        Kind::Bytes => Some(format!(
-            "crate::limits::bytes(violations, path, \"{field}\", {value}, {});",
-            bytes_limit(table, used, key)
-        )),
-        Kind::Message(inner) => Some(format!(
-            "{}({value}, &crate::limits::member(path, \"{field}\"), violations);",
-            function_name(inner)
-        )),
-        _ => None,
-    }
+        .and_then(|(_, rust_path)| rust_path.clone())
+        .ok_or_else(|| format!("{name} is an RPC's message but not one of the API's own"))
 }
 
 /// A repeated field's declared number of entries; a problem when the table has none.
@@ -373,22 +306,7 @@ fn bytes_limit(table: &BTreeMap<String, usize>, used: &mut BTreeSet<String>, key
 }
 
 fn function_name(full_name: &str) -> String {
-    format!("limits_of_{}", full_name.replace('.', "_"))
-}
-
-/// A field as prost names it in Rust.
-fn field_name(name: &str) -> String {
-    let snake = snake_case(name);
-    match snake.as_str() {
-        "as" | "break" | "const" | "continue" | "else" | "enum" | "extern" | "false" | "fn"
-        | "for" | "if" | "impl" | "in" | "let" | "loop" | "match" | "mod" | "move" | "mut"
-        | "pub" | "ref" | "return" | "static" | "struct" | "trait" | "true" | "type" | "unsafe"
-        | "use" | "where" | "while" | "async" | "await" | "dyn" | "abstract" | "become" | "box"
-        | "do" | "final" | "macro" | "override" | "priv" | "typeof" | "unsized" | "virtual"
-        | "yield" | "try" | "gen" => format!("r#{snake}"),
-        "self" | "super" | "crate" | "Self" => format!("{snake}_"),
-        _ => snake,
-    }
+    format!("scan_of_{}", full_name.replace('.', "_"))
 }
 
 fn snake_case(name: &str) -> String {

@@ -1,12 +1,16 @@
-//! The declared limits of every request field (proto/limits.txt), checked as a request is
-//! decoded: before authorization and before any handler work, so the cost of a bad request is
-//! bounded by its declared limits, whatever it carries. Every RPC's codec is [`LimitedCodec`].
+//! The declared limits of every request field (proto/limits.txt), checked on a request's
+//! encoded bytes before it is decoded: after the RPC layer has authenticated the caller and
+//! admitted its role, and before any handler work. Every RPC's codec is [`LimitedCodec`]. The
+//! scan builds nothing, so a refused request costs a read of its bytes, however many entries
+//! it packs into them (a few bytes on the wire can be a hundred bytes in memory).
 //!
 //! The field violations collected here are the same the handlers collect (the runtime's
 //! `Violations` is built on [`FieldViolations`]), so a refusal looks the same from either.
 
 use std::marker::PhantomData;
 
+use bytes::Buf;
+use prost::encoding::{DecodeContext, WireType};
 use tonic::Status;
 use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
 use tonic_prost::ProstCodec;
@@ -80,15 +84,26 @@ impl FieldViolations {
 /// A message whose fields have declared limits. Generated for every RPC's input from
 /// proto/limits.txt; answers (what a client decodes) have none.
 pub trait DeclaredLimits {
-    fn check_limits(&self, violations: &mut FieldViolations);
+    /// Scans a message's encoded bytes, before they are decoded, for fields past their limits.
+    fn scan_limits(bytes: &[u8], violations: &mut FieldViolations);
 }
 
 /// `google.protobuf.Empty`.
 impl DeclaredLimits for () {
-    fn check_limits(&self, _violations: &mut FieldViolations) {}
+    fn scan_limits(_bytes: &[u8], _violations: &mut FieldViolations) {}
 }
 
 include!(concat!(env!("OUT_DIR"), "/declared_limits.rs"));
+
+/// How deep the scan follows nested messages; the API's own are a few levels deep.
+pub const MAX_DEPTH: usize = 32;
+
+/// How a repeated scalar's values are laid out on the wire.
+pub enum Width {
+    Varint,
+    Fixed32,
+    Fixed64,
+}
 
 /// The path of a field inside the message at `path`.
 pub fn member(path: &str, field: &str) -> String {
@@ -104,8 +119,40 @@ pub fn item(path: &str, field: &str, index: usize) -> String {
     format!("{}[{index}]", member(path, field))
 }
 
-pub fn text(violations: &mut FieldViolations, path: &str, field: &str, value: &str, max: usize) {
-    bytes(violations, path, field, value.as_bytes(), max);
+/// The next field's number and wire type; None when the bytes are not protobuf.
+pub fn key(bytes: &mut &[u8]) -> Option<(u32, WireType)> {
+    prost::encoding::decode_key(bytes).ok()
+}
+
+/// The next length-delimited value; None when it is not one, or runs past the end.
+pub fn length_delimited<'a>(bytes: &mut &'a [u8], wire: WireType) -> Option<&'a [u8]> {
+    if wire != WireType::LengthDelimited {
+        return None;
+    }
+    let length = usize::try_from(prost::encoding::decode_varint(bytes).ok()?).ok()?;
+    let value = bytes.get(..length)?;
+    *bytes = &bytes[length..];
+    Some(value)
+}
+
+/// Skips a field this scan has no limit for.
+pub fn skip(bytes: &mut &[u8], wire: WireType, number: u32) -> Option<()> {
+    prost::encoding::skip_field(wire, number, bytes, DecodeContext::default()).ok()
+}
+
+/// How many values of a repeated scalar the next field holds: one, or a packed run of them.
+pub fn scalars(bytes: &mut &[u8], wire: WireType, width: Width) -> Option<usize> {
+    if wire != WireType::LengthDelimited {
+        skip(bytes, wire, 1)?;
+        return Some(1);
+    }
+    let packed = length_delimited(bytes, wire)?;
+    Some(match width {
+        // Each varint ends with the one byte whose high bit is clear.
+        Width::Varint => packed.iter().filter(|byte| **byte & 0x80 == 0).count(),
+        Width::Fixed32 => packed.len() / 4,
+        Width::Fixed64 => packed.len() / 8,
+    })
 }
 
 pub fn bytes(violations: &mut FieldViolations, path: &str, field: &str, value: &[u8], max: usize) {
@@ -117,55 +164,53 @@ pub fn bytes(violations: &mut FieldViolations, path: &str, field: &str, value: &
     }
 }
 
-/// A repeated field's number of entries; false when there are too many to look at.
+/// One entry of a repeated string or bytes field against its bytes.
+pub fn entry_bytes(
+    violations: &mut FieldViolations,
+    path: &str,
+    field: &str,
+    index: usize,
+    value: &[u8],
+    max: usize,
+) {
+    if value.len() > max {
+        violations.add(
+            item(path, field, index),
+            format!("at most {max} bytes, got {}", value.len()),
+        );
+    }
+}
+
+/// A repeated field's number of entries against its limit.
 pub fn entries(
     violations: &mut FieldViolations,
     path: &str,
     field: &str,
     length: usize,
     max: usize,
-) -> bool {
+) {
     if length > max {
         violations.add(
             member(path, field),
             format!("at most {max} entries, got {length}"),
         );
-        return false;
-    }
-    true
-}
-
-/// A repeated string or bytes field: its entries, then each entry's bytes.
-pub fn lists<T: AsRef<[u8]>>(
-    violations: &mut FieldViolations,
-    path: &str,
-    field: &str,
-    values: &[T],
-    max_entries: usize,
-    max_bytes: usize,
-) {
-    if entries(violations, path, field, values.len(), max_entries) {
-        for (index, value) in values.iter().enumerate() {
-            let length = value.as_ref().len();
-            if length > max_bytes {
-                violations.add(
-                    item(path, field, index),
-                    format!("at most {max_bytes} bytes, got {length}"),
-                );
-            }
-        }
     }
 }
 
-/// The message's violations of its declared limits, as INVALID_ARGUMENT.
-pub fn check<M: DeclaredLimits>(message: &M) -> Result<(), Status> {
+/// The encoded message's violations of its declared limits, as INVALID_ARGUMENT.
+pub fn scan<M: DeclaredLimits>(bytes: &[u8]) -> Result<(), Status> {
     let mut violations = FieldViolations::default();
-    message.check_limits(&mut violations);
+    M::scan_limits(bytes, &mut violations);
     if violations.is_empty() {
         Ok(())
     } else {
         Err(violations.into_status())
     }
+}
+
+/// A message's violations of its declared limits, as its encoding is scanned when it arrives.
+pub fn check<M: DeclaredLimits + prost::Message>(message: &M) -> Result<(), Status> {
+    scan::<M>(&message.encode_to_vec())
 }
 
 /// Protobuf encoding as `tonic_prost::ProstCodec`, with every decoded message checked against
@@ -204,7 +249,8 @@ where
     }
 }
 
-/// Decodes as prost does, then refuses a message beyond its declared limits. A message that
+/// Refuses a message beyond its declared limits before decoding it, then decodes as prost does.
+/// A message that
 /// is not protobuf of its type is bad input too: INVALID_ARGUMENT naming the field that could
 /// not be read (prost's own decoder would answer INTERNAL).
 #[derive(Debug)]
@@ -220,8 +266,10 @@ where
     type Error = Status;
 
     fn decode(&mut self, buffer: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
-        let message = U::decode(buffer).map_err(undecodable)?;
-        check(&message)?;
+        // The message's own bytes (tonic hands them over without copying), scanned first.
+        let bytes = buffer.copy_to_bytes(buffer.remaining());
+        scan::<U>(&bytes)?;
+        let message = U::decode(bytes).map_err(undecodable)?;
         Ok(Some(message))
     }
 
@@ -231,7 +279,8 @@ where
 }
 
 /// A message that does not decode, as a field violation. prost names where it stopped as
-/// "Message.field" steps before its description; the steps' fields make the path.
+/// "Message.field" steps before its description, innermost first; the steps' fields, outermost
+/// first, make the path.
 fn undecodable(error: prost::DecodeError) -> Status {
     let text = error.to_string();
     let detail = text
@@ -257,6 +306,7 @@ fn undecodable(error: prost::DecodeError) -> Status {
             _ => break,
         }
     }
+    path.reverse();
     let field = if path.is_empty() {
         "request".to_string()
     } else {
@@ -358,6 +408,46 @@ mod tests {
     }
 
     #[test]
+    fn packed_lists_are_counted_by_their_values() {
+        use crate::responsibility::v1::{CreatePersonRequest, Person};
+        let request = CreatePersonRequest {
+            person: Some(Person {
+                roles: vec![1; 11],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let violations = refused(check(&request).unwrap_err());
+        assert_eq!(
+            violations,
+            [(
+                "person.roles".to_string(),
+                "at most 10 entries, got 11".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_message_given_twice_cannot_add_its_lists_up_past_their_limit() {
+        use prost::Message;
+        // Two `cell`s of 30 workers each would decode as one cell of 60 (the limit is 50).
+        let half = UpdateGridCellRequest {
+            cell: Some(GridCell {
+                grid_worker_ids: vec!["w".into(); 30],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        let twice = [half.clone(), half].concat();
+        let merged = UpdateGridCellRequest::decode(twice.as_slice()).unwrap();
+        assert_eq!(merged.cell.unwrap().grid_worker_ids.len(), 60);
+        let violations = refused(scan::<UpdateGridCellRequest>(&twice).unwrap_err());
+        assert_eq!(violations[0].0, "cell");
+        assert_eq!(violations[0].1, "is given more than once");
+    }
+
+    #[test]
     fn bytes_that_are_not_the_message_are_refused_naming_the_field() {
         use prost::Message;
         // Field 1 (request_id, a string) sent as a number.
@@ -373,6 +463,11 @@ mod tests {
             "{}",
             violations[0].1
         );
+        // Inside a nested message: the path runs from the request inwards.
+        let mut nested = vec![0x12, 0x04]; // field 2 (cell), 4 bytes
+        nested.extend([0x38, 0x01, 0x38, 0x02]); // field 7 (grid_worker_ids, strings) as numbers
+        let error = UpdateGridCellRequest::decode(&nested[..]).unwrap_err();
+        assert_eq!(refused(undecodable(error))[0].0, "cell.grid_worker_ids");
         // Nothing readable at all.
         let error = ReportHazardRequest::decode(&[0xff][..]).unwrap_err();
         assert_eq!(refused(undecodable(error))[0].0, "request");

@@ -108,8 +108,11 @@ proptest! {
     ) {
         // The same bytes repeated reach the nested and repeated fields a short input cannot.
         let input: Vec<u8> = bytes.iter().copied().cycle().take(bytes.len() * (repeated + 1)).collect();
+        // What the codec does with them: scan the bytes, then decode; and the scan of what
+        // decoded, re-encoded.
         macro_rules! decode_and_check {
             ($request:path) => {
+                let _ = hl_proto::limits::scan::<$request>(&input);
                 if let Ok(request) = <$request as hl_proto::__private::prost::Message>::decode(input.as_slice()) {
                     let _ = hl_proto::limits::check(&request);
                 }
