@@ -147,6 +147,16 @@ async fn a_suite_restarted_with_sigterm_under_load_loses_and_doubles_nothing() {
         .collect();
     assert_eq!(on_stream.keys().cloned().collect::<BTreeSet<_>>(), expected);
     assert!(on_stream.values().all(|count| *count == 1), "{on_stream:?}");
+    // And that one commit is at the sequence every answer named.
+    for (request_id, sequence) in &sequences {
+        let stored = stream
+            .get_last_raw_message_by_subject(&format!(
+                "{namespace}.330903.hazards.hazard.{request_id}"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(stored.sequence, *sequence, "{request_id}");
+    }
     assert!(seen.acknowledged.len() >= 40);
     second.stop().await;
 }

@@ -41,9 +41,10 @@ pub struct RepositorySettings {
     /// How many loaded aggregates stay in memory.
     pub cache_capacity: usize,
     /// How many bytes the loaded aggregates in memory may weigh together, counting each as
-    /// long as its snapshot would be. A district runs some twenty aggregate types in one
-    /// process, so at 64 MiB each their caches stay well under 2 GiB in all, however large
-    /// single aggregates grow.
+    /// long as its snapshot would be (the heap they take is larger: strings and maps carry
+    /// their own overhead). The suite's one process holds about forty repositories, so at
+    /// 32 MiB each their caches weigh at most about 1.3 GiB together, however large single
+    /// aggregates grow.
     pub cache_bytes: usize,
     /// How many recent request_ids each aggregate remembers, to recognise retries after
     /// JetStream's de-duplication window.
@@ -58,7 +59,7 @@ impl Default for RepositorySettings {
             max_attempts: 5,
             snapshot_every: 16,
             cache_capacity: 20_000,
-            cache_bytes: 64 * 1024 * 1024,
+            cache_bytes: 32 * 1024 * 1024,
             request_log_capacity: 1024,
             clock: hl_domain::clock::Clock::system(),
         }

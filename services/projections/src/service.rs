@@ -335,8 +335,20 @@ impl Projections {
         );
         let (old_number, readers) = (old.number, old.readers.clone());
         drop(old);
-        // Queries still reading the old generation finish on it first.
+        // Queries still reading the old generation finish on it first. Each is bounded by the
+        // request timeout, so a wait that goes on says something holds a reading it should not.
+        let waiting = Instant::now();
+        let mut next_report = Duration::from_secs(10);
         while Arc::strong_count(&readers) > 1 {
+            if waiting.elapsed() >= next_report {
+                tracing::warn!(
+                    generation = old_number,
+                    readers = Arc::strong_count(&readers) - 1,
+                    seconds = waiting.elapsed().as_secs(),
+                    "rebuild switched; the old generation is still being read, its tables stay"
+                );
+                next_report += Duration::from_secs(10);
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         tokio::time::sleep(DROP_GRACE).await;

@@ -94,6 +94,10 @@ macro_rules! every_aggregate {
         $check!(hl_responsibility::domain::safety_item::SafetyItem);
         $check!(hl_responsibility::domain::accountability::AccountabilityCase);
         $check!(hl_directory::enterprise::Enterprise);
+        $check!(hl_directory::records::AdminArea);
+        $check!(hl_directory::records::GridCell);
+        $check!(hl_directory::records::OrgUnit);
+        $check!(hl_directory::records::Person);
     };
 }
 

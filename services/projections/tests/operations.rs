@@ -149,8 +149,9 @@ async fn the_old_generation_stays_until_the_queries_reading_it_finish() {
         },
     )
     .await;
-    // Switched, and new queries read generation 2; the held one still reads generation 1.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Switched, and new queries read generation 2; the held one still reads generation 1, past
+    // the grace period that follows the last reading.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     assert_eq!(old_rows().await.unwrap(), 1);
     assert!(
         !progress.borrow().switched,
