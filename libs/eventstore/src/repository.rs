@@ -224,6 +224,8 @@ pub struct Loaded<A> {
     pub(crate) last_commit_sha256: Vec<u8>,
     pub(crate) commits_since_snapshot: u64,
     pub(crate) requests: RequestLog,
+    /// The state's weight in the cache and the version it was weighed at.
+    pub(crate) weighed: Option<(u64, usize)>,
 }
 
 impl<A: Aggregate> Loaded<A> {
@@ -241,6 +243,7 @@ impl<A: Aggregate> Loaded<A> {
             last_commit_sha256: Vec::new(),
             commits_since_snapshot: 0,
             requests: RequestLog::new(request_log_capacity),
+            weighed: None,
         }
     }
 
@@ -339,12 +342,12 @@ impl<A: Aggregate> Repository<A> {
 
     /// Keeps an aggregate for the next command. One with no commit is never kept: reads of
     /// unknown ids would otherwise push the aggregates in use out of the cache.
-    fn cache_put(&self, aggregate_id: &str, loaded: Loaded<A>) {
+    fn cache_put(&self, aggregate_id: &str, mut loaded: Loaded<A>) {
         if loaded.last_sequence == 0 {
             return;
         }
         // Weighed before taking the lock, which every command of this type waits for.
-        let weight = match snapshot::weight(&loaded) {
+        let weight = match snapshot::weight(&mut loaded) {
             Ok(weight) => weight,
             Err(error) => {
                 // Its snapshot could not be written either; the next command loads it again.

@@ -73,10 +73,20 @@ pub(crate) fn encode<A: Aggregate>(loaded: &Loaded<A>) -> Result<Vec<u8>, serde_
 /// counted without writing them out, its request log's own count, and a fixed allowance for the
 /// cache's bookkeeping. The log is not serialized for this: a busy aggregate's log is most of
 /// its snapshot, and every command that keeps its aggregate cached weighs it.
-pub(crate) fn weight<A: Aggregate>(loaded: &Loaded<A>) -> Result<usize, serde_json::Error> {
-    let mut count = ByteCount(0);
-    serde_json::to_writer(&mut count, &loaded.state)?;
-    Ok(count.0 + loaded.requests.bytes() + CACHE_BOOKKEEPING)
+///
+/// The state is weighed once per version (kept in `weighed`), so loads that find no new commit
+/// do not serialize it again.
+pub(crate) fn weight<A: Aggregate>(loaded: &mut Loaded<A>) -> Result<usize, serde_json::Error> {
+    let state = match loaded.weighed {
+        Some((version, state)) if version == loaded.version => state,
+        _ => {
+            let mut count = ByteCount(0);
+            serde_json::to_writer(&mut count, &loaded.state)?;
+            loaded.weighed = Some((loaded.version, count.0));
+            count.0
+        }
+    };
+    Ok(state + loaded.requests.bytes() + CACHE_BOOKKEEPING)
 }
 
 /// A writer that keeps only how many bytes were written to it.
@@ -114,5 +124,6 @@ pub fn decode<A: Aggregate>(bytes: &[u8]) -> Option<Loaded<A>> {
         last_commit_sha256: hex::decode(snapshot.last_commit_sha256).ok()?,
         commits_since_snapshot: snapshot.commits_since_snapshot,
         requests: snapshot.requests,
+        weighed: None,
     })
 }
