@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use hl_e2e::{Suite, http_get};
-use hl_proto::common::v1::{Actor, Role};
+use hl_proto::common::v1::Actor;
 use hl_proto::hazards::v1 as hazards;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::ledger::v1 as ledger;
@@ -15,9 +15,9 @@ use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient
 use hl_runtime::policy;
 use hl_testkit::actors::{
     ENTERPRISE, OTHER_ENTERPRISE, OTHER_TOWNSHIP, TOWNSHIP, administrator, as_actor, enterprise,
-    inspector, inspector_elsewhere, system, township_officer,
+    inspector, inspector_elsewhere, one_of_each_role, township_officer,
 };
-use hl_testkit::fixtures::{Registered, register_district};
+use hl_testkit::fixtures::{Registered, inspection_report, register_district};
 use prost::Message;
 use tonic::Code;
 use tonic::transport::Channel;
@@ -93,16 +93,6 @@ fn reason(status: &tonic::Status) -> String {
         .unwrap_or_default()
 }
 
-fn actors() -> Vec<(Role, Actor)> {
-    vec![
-        (Role::Enterprise, enterprise(ENTERPRISE)),
-        (Role::Inspector, inspector()),
-        (Role::TownshipOfficer, township_officer(TOWNSHIP)),
-        (Role::BureauAdministrator, administrator()),
-        (Role::System, system()),
-    ]
-}
-
 #[tokio::test]
 async fn every_rpc_admits_exactly_the_roles_the_policy_names() {
     let suite = Suite::start(&[("HL_SEED_DEMO", "false".into())]).await;
@@ -129,7 +119,7 @@ async fn every_rpc_admits_exactly_the_roles_the_policy_names() {
             Code::Unauthenticated,
             "{method} without a token"
         );
-        for (role, actor) in actors() {
+        for (role, actor) in one_of_each_role() {
             let status = call(channel.clone(), method, Some(&actor)).await;
             if rule.allows(role) {
                 assert!(
@@ -191,17 +181,7 @@ async fn every_rpc_admits_exactly_the_roles_the_policy_names() {
 }
 
 fn hazard(id: &str, enterprise_id: &str) -> hazards::ReportHazardRequest {
-    hazards::ReportHazardRequest {
-        request_id: format!("report-{id}"),
-        hazard_id: id.into(),
-        enterprise_id: enterprise_id.into(),
-        provenance: hazards::Provenance::GovernmentInspection as i32,
-        source_type: hazards::SourceType::Routine as i32,
-        category: hazards::HazardCategory::FireSafety as i32,
-        location: "warehouse".into(),
-        description: "exit blocked".into(),
-        ..Default::default()
-    }
+    inspection_report(&format!("report-{id}"), id, enterprise_id)
 }
 
 #[tokio::test]

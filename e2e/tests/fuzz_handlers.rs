@@ -12,11 +12,8 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut};
 use hl_e2e::Suite;
-use hl_proto::common::v1::{Actor, Role};
 use hl_runtime::policy;
-use hl_testkit::actors::{
-    ENTERPRISE, TOWNSHIP, administrator, enterprise, inspector, system, token, township_officer,
-};
+use hl_testkit::actors::{one_of_each_role, token};
 use hl_testkit::{NatsServer, unique_namespace};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -27,17 +24,6 @@ use tonic_types::StatusExt;
 
 /// The most one call may take, however bad its input.
 const BOUND: Duration = Duration::from_secs(5);
-
-/// One of each role, as the policy names them.
-fn actors() -> Vec<(Role, Actor)> {
-    vec![
-        (Role::Enterprise, enterprise(ENTERPRISE)),
-        (Role::Inspector, inspector()),
-        (Role::TownshipOfficer, township_officer(TOWNSHIP)),
-        (Role::BureauAdministrator, administrator()),
-        (Role::System, system()),
-    ]
-}
 
 /// Every unary method of the API, as "/package.Service/Method".
 fn unary_methods() -> Vec<String> {
@@ -185,7 +171,7 @@ async fn every_handler_answers_any_input_with_a_documented_code_in_bounded_time(
         .flat_map(|method| {
             let rule = policy::rule(&method[1..])
                 .unwrap_or_else(|| panic!("{method} has no entry in the access policy"));
-            actors()
+            one_of_each_role()
                 .into_iter()
                 .filter(|(role, _)| rule.allows(*role))
                 .map(|(_, actor)| {

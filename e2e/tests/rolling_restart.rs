@@ -12,34 +12,21 @@ use std::time::Duration;
 use futures::StreamExt;
 use hl_e2e::Suite;
 use hl_proto::common::v1::CommitInfo;
-use hl_proto::hazards::v1 as hazards;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_testkit::actors::{ENTERPRISE, by_inspector};
-use hl_testkit::fixtures::{Registered, register_district};
+use hl_testkit::fixtures::{Registered, inspection_report, register_district};
 use hl_testkit::{NatsServer, unique_namespace, wait_until};
 use tonic::Code;
 use tonic::transport::Channel;
 
 const CLIENTS: usize = 4;
 
-fn report(request_id: &str) -> hazards::ReportHazardRequest {
-    hazards::ReportHazardRequest {
-        request_id: request_id.into(),
-        hazard_id: request_id.into(),
-        enterprise_id: ENTERPRISE.into(),
-        provenance: hazards::Provenance::GovernmentInspection as i32,
-        source_type: hazards::SourceType::Routine as i32,
-        category: hazards::HazardCategory::FireSafety as i32,
-        location: "warehouse".into(),
-        description: "exit blocked".into(),
-        ..Default::default()
-    }
-}
-
 async fn call(channel: Channel, request_id: &str) -> Result<CommitInfo, tonic::Status> {
     let answer = tokio::time::timeout(
         Duration::from_secs(20),
-        HazardsServiceClient::new(channel).report_hazard(by_inspector(report(request_id))),
+        HazardsServiceClient::new(channel).report_hazard(by_inspector(inspection_report(
+            request_id, request_id, ENTERPRISE,
+        ))),
     )
     .await
     .map_err(|_| tonic::Status::deadline_exceeded("no answer within 20 s"))??;

@@ -87,6 +87,17 @@ pub fn expectations() -> hl_auth::Expectations {
     }
 }
 
+/// One actor of each role, as the access policy names them.
+pub fn one_of_each_role() -> Vec<(Role, Actor)> {
+    vec![
+        (Role::Enterprise, enterprise(ENTERPRISE)),
+        (Role::Inspector, inspector()),
+        (Role::TownshipOfficer, township_officer(TOWNSHIP)),
+        (Role::BureauAdministrator, administrator()),
+        (Role::System, system()),
+    ]
+}
+
 /// A bearer token of `actor`, valid for an hour.
 pub fn token(actor: &Actor) -> String {
     signing_key().token_for(actor, &expectations(), std::time::Duration::from_secs(3600))

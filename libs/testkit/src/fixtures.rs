@@ -144,3 +144,24 @@ pub async fn register_officers_in(
             .expect("register an officer");
     }
 }
+
+/// A hazard an inspection finds at an enterprise (a blocked fire exit), as an inspector reports
+/// it.
+pub fn inspection_report(
+    request_id: &str,
+    hazard_id: &str,
+    enterprise_id: &str,
+) -> hl_proto::hazards::v1::ReportHazardRequest {
+    use hl_proto::hazards::v1 as hazards;
+    hazards::ReportHazardRequest {
+        request_id: request_id.into(),
+        hazard_id: hazard_id.into(),
+        enterprise_id: enterprise_id.into(),
+        provenance: hazards::Provenance::GovernmentInspection as i32,
+        source_type: hazards::SourceType::Routine as i32,
+        category: hazards::HazardCategory::FireSafety as i32,
+        location: "warehouse".into(),
+        description: "exit blocked".into(),
+        ..Default::default()
+    }
+}
