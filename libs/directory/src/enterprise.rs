@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use hl_domain::DomainError;
 use hl_domain::access::require_registrar;
+use hl_domain::reasons;
 
 pub use hl_proto::registry_events::EnterpriseEvent;
 
@@ -207,7 +208,7 @@ impl Enterprise {
             .is_some_and(|status| status.status == EnterpriseStatus::Closed)
         {
             return Err(DomainError::precondition(
-                "ENTERPRISE_CLOSED",
+                reasons::ENTERPRISE_CLOSED,
                 format!("{} is closed", self.name()),
             ));
         }
@@ -280,7 +281,7 @@ impl Enterprise {
         self.require_not_closed()?;
         if !allowed(latest.status, status) {
             return Err(DomainError::precondition(
-                "ENTERPRISE_STATUS_TRANSITION",
+                reasons::ENTERPRISE_STATUS_TRANSITION,
                 format!(
                     "an enterprise goes from {} to {} only by way of the lifecycle",
                     status_name(latest.status),

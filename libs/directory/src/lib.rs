@@ -10,6 +10,7 @@ pub mod records;
 
 use chrono::NaiveDate;
 use hl_domain::DomainError;
+use hl_domain::reasons;
 use hl_eventstore::{EventStore, Repository, RepositorySettings, StoreError};
 use hl_proto::responsibility::v1::{EnterpriseDetails, EnterpriseStatus};
 
@@ -59,13 +60,13 @@ impl Standing {
         let name = format!("enterprises/{}", self.enterprise_id);
         if !self.known {
             return Err(DomainError::precondition(
-                "ENTERPRISE_UNKNOWN",
+                reasons::ENTERPRISE_UNKNOWN,
                 format!("{name} is not in the registry; register it first"),
             ));
         }
         if self.status == EnterpriseStatus::Closed {
             return Err(DomainError::precondition(
-                "ENTERPRISE_CLOSED",
+                reasons::ENTERPRISE_CLOSED,
                 format!("{name} is closed; no new records are kept for it"),
             ));
         }

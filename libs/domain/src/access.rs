@@ -6,6 +6,7 @@
 use hl_proto::common::v1::{Actor, Role};
 
 use crate::DomainError;
+use crate::reasons;
 
 pub fn role(actor: &Actor) -> Role {
     Role::try_from(actor.role).unwrap_or(Role::Unspecified)
@@ -44,13 +45,13 @@ pub fn require_government(
 ) -> Result<(), DomainError> {
     if !is_government_side(actor) {
         return Err(DomainError::forbidden(
-            "GOVERNMENT_ROLE_REQUIRED",
+            reasons::GOVERNMENT_ROLE_REQUIRED,
             format!("only an inspector, township officer or bureau administrator may {action}"),
         ));
     }
     if !covers(actor, place_code) {
         return Err(DomainError::forbidden(
-            "OUTSIDE_JURISDICTION",
+            reasons::OUTSIDE_JURISDICTION,
             format!(
                 "{action}: the actor's jurisdiction {:?} does not cover {place_code}",
                 actor.region
@@ -90,7 +91,7 @@ pub fn require_government_within(
 pub fn require_bureau(actor: &Actor, place_code: &str, action: &str) -> Result<(), DomainError> {
     if role(actor) != Role::BureauAdministrator {
         return Err(DomainError::forbidden(
-            "BUREAU_ROLE_REQUIRED",
+            reasons::BUREAU_ROLE_REQUIRED,
             format!("only a bureau administrator may {action}"),
         ));
     }
@@ -102,7 +103,7 @@ pub fn require_bureau(actor: &Actor, place_code: &str, action: &str) -> Result<(
 pub fn require_registrar(actor: &Actor, place_code: &str, action: &str) -> Result<(), DomainError> {
     if role(actor) == Role::Inspector {
         return Err(DomainError::forbidden(
-            "REGISTRAR_ROLE_REQUIRED",
+            reasons::REGISTRAR_ROLE_REQUIRED,
             format!(
                 "the registry is kept by the bureau and the townships; an inspector may not {action}"
             ),
@@ -121,7 +122,7 @@ pub fn require_the_enterprise(
         Ok(())
     } else {
         Err(DomainError::forbidden(
-            "ENTERPRISE_ONLY",
+            reasons::ENTERPRISE_ONLY,
             format!("only enterprise {enterprise_id} itself may {action}"),
         ))
     }
@@ -139,7 +140,7 @@ pub fn require_enterprise_or_government(
     }
     if role(actor) == Role::Enterprise {
         return Err(DomainError::forbidden(
-            "OTHER_ENTERPRISE",
+            reasons::OTHER_ENTERPRISE,
             format!("an enterprise may {action} only for itself, not for {enterprise_id}"),
         ));
     }
@@ -157,13 +158,16 @@ pub fn require_reader(
     match role(actor) {
         Role::Enterprise if actor.organisation == enterprise_id => Ok(()),
         Role::Enterprise => Err(DomainError::forbidden(
-            "OTHER_ENTERPRISE",
+            reasons::OTHER_ENTERPRISE,
             "an enterprise reads only its own records",
         )),
-        Role::Unspecified => Err(DomainError::forbidden("NO_ROLE", "the caller has no role")),
+        Role::Unspecified => Err(DomainError::forbidden(
+            reasons::NO_ROLE,
+            "the caller has no role",
+        )),
         _ if covers(actor, place_code) => Ok(()),
         _ => Err(DomainError::forbidden(
-            "OUTSIDE_JURISDICTION",
+            reasons::OUTSIDE_JURISDICTION,
             format!(
                 "the record is in {place_code:?}, outside the caller's jurisdiction {:?}",
                 actor.region
@@ -179,12 +183,12 @@ pub fn require_district_reader(actor: &Actor, district: &str) -> Result<(), Doma
         && (actor.region.starts_with(district) || district.starts_with(&actor.region));
     match role(actor) {
         Role::Enterprise | Role::Unspecified => Err(DomainError::forbidden(
-            "GOVERNMENT_ROLE_REQUIRED",
+            reasons::GOVERNMENT_ROLE_REQUIRED,
             "only the government side reads the district's shared records",
         )),
         _ if working_in => Ok(()),
         _ => Err(DomainError::forbidden(
-            "OUTSIDE_JURISDICTION",
+            reasons::OUTSIDE_JURISDICTION,
             format!(
                 "district {district} is outside the caller's jurisdiction {:?}",
                 actor.region

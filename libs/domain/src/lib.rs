@@ -6,26 +6,22 @@ pub mod access;
 pub mod aggregate;
 pub mod clock;
 mod given;
+pub mod reasons;
 pub mod rules;
 
 pub use aggregate::{Aggregate, CommandContext, EventMeta, Expects};
 pub use given::Given;
+pub use reasons::Reason;
 
 /// Why the domain refused a command. Each maps to one gRPC code in the API layer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     /// The state machine forbids it now (FAILED_PRECONDITION with the reason).
     #[error("{message}")]
-    Precondition {
-        reason: &'static str,
-        message: String,
-    },
+    Precondition { reason: Reason, message: String },
     /// The actor's role or scope may not do it (PERMISSION_DENIED with the reason).
     #[error("{message}")]
-    Forbidden {
-        reason: &'static str,
-        message: String,
-    },
+    Forbidden { reason: Reason, message: String },
     /// The aggregate does not exist (NOT_FOUND).
     #[error("{0} does not exist")]
     NotFound(String),
@@ -41,14 +37,20 @@ pub enum DomainError {
 }
 
 impl DomainError {
-    pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
+    /// A refusal by the state machine; `reason` is one of the catalog's FAILED_PRECONDITION
+    /// reasons.
+    pub fn precondition(reason: Reason, message: impl Into<String>) -> Self {
+        debug_assert_eq!(reason.code, "FAILED_PRECONDITION", "{}", reason.name);
         DomainError::Precondition {
             reason,
             message: message.into(),
         }
     }
 
-    pub fn forbidden(reason: &'static str, message: impl Into<String>) -> Self {
+    /// A refusal for who the actor is; `reason` is one of the catalog's PERMISSION_DENIED
+    /// reasons.
+    pub fn forbidden(reason: Reason, message: impl Into<String>) -> Self {
+        debug_assert_eq!(reason.code, "PERMISSION_DENIED", "{}", reason.name);
         DomainError::Forbidden {
             reason,
             message: message.into(),
@@ -66,7 +68,7 @@ impl DomainError {
     pub fn reason(&self) -> &'static str {
         match self {
             DomainError::Precondition { reason, .. } | DomainError::Forbidden { reason, .. } => {
-                reason
+                reason.name
             }
             DomainError::NotFound(_) => "NOT_FOUND",
             DomainError::AlreadyExists(_) => "ALREADY_EXISTS",

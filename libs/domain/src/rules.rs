@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 
 use crate::DomainError;
+use crate::reasons;
 
 /// One version of a set of rules.
 #[derive(Debug)]
@@ -49,7 +50,7 @@ impl<T> RuleBook<T> {
             .find(|version| version.name == name)
             .ok_or_else(|| {
                 DomainError::precondition(
-                    "UNKNOWN_RULE_VERSION",
+                    reasons::UNKNOWN_RULE_VERSION,
                     format!(
                         "{} version {name:?} is not known to this build; it knows {}",
                         self.subject,

@@ -22,6 +22,7 @@ use crate::snapshot;
 use crate::store::{AppendFailure, EventStore, StoredMessage, message_id};
 use crate::trace_context;
 use hl_domain::aggregate::check_expectations;
+use hl_domain::reasons;
 use hl_domain::{Aggregate, CommandContext};
 
 /// The context's label for the metrics.
@@ -179,7 +180,7 @@ impl RequestLog {
         let (record, made_by) = self.records.get(request_id)?;
         if made_by != requester {
             return Some(Err(hl_domain::DomainError::forbidden(
-                "REQUEST_ID_OF_ANOTHER_CALLER",
+                reasons::REQUEST_ID_OF_ANOTHER_CALLER,
                 format!("request_id {request_id:?} was used by another caller; choose a new one"),
             )
             .into()));

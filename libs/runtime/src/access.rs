@@ -9,6 +9,7 @@ use std::sync::Arc;
 use hl_auth::{
     AuthError, Authenticator, CertificateActors, KeySet, KeySource, TokenVerifier, role_name,
 };
+use hl_domain::reasons;
 use hl_proto::common::v1::{Actor, Role};
 use hl_telemetry::metrics::{DenialLabels, metrics};
 use tonic::codegen::http;
@@ -90,11 +91,11 @@ impl AccessControl {
             deny(
                 method,
                 Some(&actor),
-                "NO_POLICY",
+                reasons::NO_POLICY.name,
                 "the access policy has no rule for this RPC",
             );
             return Err(ServiceError::permission_denied(
-                "NO_POLICY",
+                reasons::NO_POLICY,
                 format!("{method} is in no access policy; nobody may call it"),
             ));
         };
@@ -102,11 +103,11 @@ impl AccessControl {
             deny(
                 method,
                 Some(&actor),
-                "ROLE_NOT_ALLOWED",
+                reasons::ROLE_NOT_ALLOWED.name,
                 "the role may not call this RPC",
             );
             return Err(ServiceError::permission_denied(
-                "ROLE_NOT_ALLOWED",
+                reasons::ROLE_NOT_ALLOWED,
                 format!(
                     "a caller in the role {:?} may not call {method}",
                     role_name(role)

@@ -2,6 +2,7 @@
 //! codes, with the AIP-193 details (`BadRequest` field violations, `ErrorInfo`) attached.
 
 use hl_domain::DomainError;
+use hl_domain::reasons::{self, Reason};
 use hl_eventstore::{ExecuteError, StoreError};
 use tonic::Code;
 use tonic_types::{ErrorDetails, StatusExt};
@@ -51,22 +52,29 @@ impl ErrorCode {
         }
     }
 
-    /// The ErrorInfo reason used when an error names no more specific one.
-    fn default_reason(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
-            ErrorCode::FailedPrecondition => "FAILED_PRECONDITION",
-            ErrorCode::NotFound => "NOT_FOUND",
-            ErrorCode::AlreadyExists => "ALREADY_EXISTS",
-            ErrorCode::Aborted => "CONCURRENT_MODIFICATION",
-            ErrorCode::PermissionDenied => "PERMISSION_DENIED",
-            ErrorCode::Unauthenticated => "ACTOR_MISSING",
-            ErrorCode::Unavailable => "DEPENDENCY_UNAVAILABLE",
-            ErrorCode::DataLoss => "HISTORY_INTEGRITY",
-            ErrorCode::ResourceExhausted => "OVERLOADED",
-            ErrorCode::DeadlineExceeded => "REQUEST_TIMEOUT",
-            ErrorCode::Internal => "INTERNAL",
-        }
+    /// The canonical name of the gRPC code, e.g. "FAILED_PRECONDITION": what a catalog reason
+    /// names as its code.
+    pub fn canonical_name(self) -> &'static str {
+        crate::rpc_layer::code_name(self.grpc_code())
+    }
+
+    /// The ErrorInfo reason used when an error names no more specific one. None for
+    /// INVALID_ARGUMENT, which carries its BadRequest field violations instead.
+    fn default_reason(self) -> Option<Reason> {
+        Some(match self {
+            ErrorCode::InvalidArgument => return None,
+            ErrorCode::FailedPrecondition => reasons::FAILED_PRECONDITION,
+            ErrorCode::NotFound => reasons::NOT_FOUND,
+            ErrorCode::AlreadyExists => reasons::ALREADY_EXISTS,
+            ErrorCode::Aborted => reasons::CONCURRENT_MODIFICATION,
+            ErrorCode::PermissionDenied => reasons::PERMISSION_DENIED,
+            ErrorCode::Unauthenticated => reasons::ACTOR_MISSING,
+            ErrorCode::Unavailable => reasons::DEPENDENCY_UNAVAILABLE,
+            ErrorCode::DataLoss => reasons::HISTORY_INTEGRITY,
+            ErrorCode::ResourceExhausted => reasons::OVERLOADED,
+            ErrorCode::DeadlineExceeded => reasons::REQUEST_TIMEOUT,
+            ErrorCode::Internal => reasons::INTERNAL,
+        })
     }
 }
 
@@ -76,8 +84,10 @@ impl ErrorCode {
 pub struct ServiceError {
     pub code: ErrorCode,
     pub message: String,
-    /// UPPER_SNAKE machine-readable reason, e.g. HAZARD_NOT_AWAITING_VERIFICATION.
-    pub reason: Option<String>,
+    /// The name of the machine-readable reason from the catalog, e.g.
+    /// HAZARD_NOT_AWAITING_VERIFICATION; None for the code's default one. The name alone keeps
+    /// the error small: it travels in every `Result` of the request path.
+    pub reason: Option<&'static str>,
     /// ErrorInfo metadata, e.g. ("resource", "hazards/…").
     pub metadata: Vec<(String, String)>,
     /// (field path, description) pairs for INVALID_ARGUMENT.
@@ -104,8 +114,17 @@ impl ServiceError {
         self
     }
 
-    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into());
+    /// Names the reason sent in ErrorInfo; it must be one the catalog lists under this code.
+    pub fn with_reason(mut self, reason: Reason) -> Self {
+        // A reason sent with another code than the catalog lists it under would make the API
+        // reference wrong.
+        debug_assert_eq!(
+            reason.code,
+            self.code.canonical_name(),
+            "{} is sent with the wrong code",
+            reason.name
+        );
+        self.reason = Some(reason.name);
         self
     }
 
@@ -126,11 +145,11 @@ impl ServiceError {
         error
     }
 
-    pub fn precondition(reason: &str, message: impl Into<String>) -> Self {
+    pub fn precondition(reason: Reason, message: impl Into<String>) -> Self {
         ServiceError::new(ErrorCode::FailedPrecondition, message).with_reason(reason)
     }
 
-    pub fn permission_denied(reason: &str, message: impl Into<String>) -> Self {
+    pub fn permission_denied(reason: Reason, message: impl Into<String>) -> Self {
         ServiceError::new(ErrorCode::PermissionDenied, message).with_reason(reason)
     }
 
@@ -155,11 +174,10 @@ impl From<ServiceError> for tonic::Status {
         for (field, description) in &error.field_violations {
             details.add_bad_request_violation(field.clone(), description.clone());
         }
-        if error.code != ErrorCode::InvalidArgument || error.reason.is_some() {
-            let reason = error
-                .reason
-                .clone()
-                .unwrap_or_else(|| error.code.default_reason().to_string());
+        let reason = error
+            .reason
+            .or_else(|| error.code.default_reason().map(|reason| reason.name));
+        if let Some(reason) = reason {
             details.set_error_info(
                 reason,
                 hl_proto::ERROR_DOMAIN,
@@ -203,7 +221,7 @@ impl From<StoreError> for ServiceError {
         match &error {
             StoreError::Unavailable(_) => ServiceError::unavailable(error.to_string()),
             StoreError::OutcomeUnknown(_) => ServiceError::unavailable(error.to_string())
-                .with_reason("APPEND_OUTCOME_UNKNOWN")
+                .with_reason(reasons::APPEND_OUTCOME_UNKNOWN)
                 .with_metadata(
                     "advice",
                     "the command may have been recorded; retry with the same request_id, which \
@@ -242,7 +260,7 @@ where
             )
             .with_metadata("attempts", attempts.to_string()),
             ExecuteError::RequestOutcomeForgotten { request_id } => ServiceError::precondition(
-                "REQUEST_OUTCOME_FORGOTTEN",
+                reasons::REQUEST_OUTCOME_FORGOTTEN,
                 format!(
                     "request_id {request_id} was recorded on this resource too many commands ago \
                      for its outcome to be returned; nothing new was recorded: read the resource \
@@ -272,13 +290,35 @@ mod tests {
     #[test]
     fn a_precondition_carries_its_reason_in_the_hazard_ledger_domain() {
         let status = tonic::Status::from(ServiceError::precondition(
-            "HAZARD_NOT_AWAITING_VERIFICATION",
+            reasons::HAZARD_NOT_AWAITING_VERIFICATION,
             "nothing to verify",
         ));
         assert_eq!(status.code(), Code::FailedPrecondition);
         let info = status.get_details_error_info().expect("ErrorInfo details");
         assert_eq!(info.reason, "HAZARD_NOT_AWAITING_VERIFICATION");
         assert_eq!(info.domain, "hazard-ledger");
+    }
+
+    #[test]
+    fn every_default_reason_is_listed_under_its_own_code() {
+        assert_eq!(ErrorCode::InvalidArgument.default_reason(), None);
+        let codes = [
+            ErrorCode::FailedPrecondition,
+            ErrorCode::NotFound,
+            ErrorCode::AlreadyExists,
+            ErrorCode::Aborted,
+            ErrorCode::PermissionDenied,
+            ErrorCode::Unauthenticated,
+            ErrorCode::Unavailable,
+            ErrorCode::DataLoss,
+            ErrorCode::ResourceExhausted,
+            ErrorCode::DeadlineExceeded,
+            ErrorCode::Internal,
+        ];
+        for code in codes {
+            let reason = code.default_reason().unwrap();
+            assert_eq!(reason.code, code.canonical_name(), "{}", reason.name);
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use hl_domain::reasons;
 use hl_eventstore::EventStore;
 use hl_proto::ledger::v1::RebuildProgress;
 use hl_runtime::ServiceError;
@@ -195,7 +196,7 @@ impl Projections {
                     "the projection of {} stopped; see GetProjectionStatus",
                     status.stream
                 ))
-                .with_reason("PROJECTION_STOPPED"));
+                .with_reason(reasons::PROJECTION_STOPPED));
             }
             let behind: Vec<String> = targets
                 .iter()
@@ -216,7 +217,7 @@ impl Projections {
                     "the read models are catching up ({}); retry",
                     behind.join(", ")
                 ))
-                .with_reason("PROJECTION_LAGGING"));
+                .with_reason(reasons::PROJECTION_LAGGING));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use hl_domain::reasons;
 use hl_proto::ledger::v1::GetEvaluationTableRequest;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_runtime::ServiceError;
@@ -40,7 +41,7 @@ impl EvaluationScorer for NoLedger {
         _: &MetadataMap,
     ) -> Result<Vec<(String, f64)>, Status> {
         Err(ServiceError::precondition(
-            "LEDGER_NOT_CONFIGURED",
+            reasons::LEDGER_NOT_CONFIGURED,
             "publishing an evaluation reads its totals from the ledger; set HL_LEDGER_URL",
         )
         .into())

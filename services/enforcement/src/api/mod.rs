@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use hl_directory::{Directory, Standing};
+use hl_domain::reasons;
 use hl_eventstore::{EventStore, Repository, RepositorySettings};
 use hl_hazards::domain::hazard::Hazard;
 use hl_proto::enforcement::v1 as pb;
@@ -151,7 +152,7 @@ impl EnforcementApi {
             .is_some_and(|follow_up| follow_up.result() == FollowUpResult::Failed);
         if !failed {
             return Err(ServiceError::precondition(
-                "FOLLOW_UP_NOT_FAILED",
+                reasons::FOLLOW_UP_NOT_FAILED,
                 format!(
                     "finding {} has no failed follow-up to file a case for",
                     request.finding_id

@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use hl_domain::access::{require_bureau, require_government};
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::enforcement::v1 as pb;
 use hl_proto::enforcement::v1::{FileGrade, ReviewStatus};
@@ -108,7 +109,7 @@ fn assign(
             .map(|(index, _)| index);
         let Some(index) = choice else {
             return Err(DomainError::precondition(
-                "NO_INDEPENDENT_REVIEWER",
+                reasons::NO_INDEPENDENT_REVIEWER,
                 format!(
                     "penaltyCases/{}: every reviewer belongs to a unit that handled it",
                     file.case_id
@@ -133,7 +134,7 @@ fn draw_sample(
     require_bureau(&context.actor, &sample.region, "draw case files for review")?;
     if sample.pool.is_empty() {
         return Err(DomainError::precondition(
-            "NO_CASE_FILES",
+            reasons::NO_CASE_FILES,
             format!("no case of {} is closed yet to review", sample.year),
         ));
     }
@@ -179,7 +180,7 @@ impl CaseFileReview {
         require_government(&context.actor, &self.region, "score a case file")?;
         if self.status != ReviewStatus::Drawn {
             return Err(DomainError::precondition(
-                "REVIEW_PUBLISHED",
+                reasons::REVIEW_PUBLISHED,
                 "the review is published",
             ));
         }
@@ -194,7 +195,7 @@ impl CaseFileReview {
         };
         if file.reviewer_id != context.actor.id {
             return Err(DomainError::forbidden(
-                "NOT_THE_ASSIGNED_REVIEWER",
+                reasons::NOT_THE_ASSIGNED_REVIEWER,
                 format!(
                     "penaltyCases/{} is {}'s to review",
                     score.case_id, file.reviewer_id
@@ -203,7 +204,7 @@ impl CaseFileReview {
         }
         if file.grade() != FileGrade::Unspecified {
             return Err(DomainError::precondition(
-                "FILE_ALREADY_SCORED",
+                reasons::FILE_ALREADY_SCORED,
                 format!("penaltyCases/{} is scored", score.case_id),
             ));
         }
@@ -247,7 +248,7 @@ impl CaseFileReview {
         require_bureau(&context.actor, &self.region, "publish the case-file review")?;
         if self.status != ReviewStatus::Drawn {
             return Err(DomainError::precondition(
-                "REVIEW_PUBLISHED",
+                reasons::REVIEW_PUBLISHED,
                 "the review is published",
             ));
         }
@@ -259,7 +260,7 @@ impl CaseFileReview {
             .collect();
         if !unscored.is_empty() {
             return Err(DomainError::precondition(
-                "FILES_NOT_SCORED",
+                reasons::FILES_NOT_SCORED,
                 format!("still to score: {}", unscored.join(", ")),
             ));
         }

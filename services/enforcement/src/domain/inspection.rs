@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use hl_directory::Standing;
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::common::v1::{Actor, EvidenceRef, Role};
 use hl_proto::enforcement::v1 as pb;
@@ -57,7 +58,7 @@ impl PlanLink {
             pb::PlanStatus::Approved | pb::PlanStatus::Filed
         ) {
             return Err(DomainError::precondition(
-                "PLAN_NOT_IN_FORCE",
+                reasons::PLAN_NOT_IN_FORCE,
                 format!(
                     "inspectionPlans/{} is {:?}, not approved",
                     self.plan_id, self.status
@@ -176,7 +177,7 @@ impl Inspection {
             return Ok(());
         }
         Err(DomainError::forbidden(
-            "NOT_ON_THE_TEAM",
+            reasons::NOT_ON_THE_TEAM,
             format!(
                 "{action}: {} is not one of the inspection's officers ({})",
                 actor.id,
@@ -191,9 +192,9 @@ impl Inspection {
         }
         Err(DomainError::precondition(
             match wanted {
-                InspectionStatus::Scheduled => "INSPECTION_NOT_SCHEDULED",
-                InspectionStatus::InProgress => "INSPECTION_NOT_IN_PROGRESS",
-                _ => "INSPECTION_NOT_COMPLETED",
+                InspectionStatus::Scheduled => reasons::INSPECTION_NOT_SCHEDULED,
+                InspectionStatus::InProgress => reasons::INSPECTION_NOT_IN_PROGRESS,
+                _ => reasons::INSPECTION_NOT_COMPLETED,
             },
             format!("{action}: the inspection is {:?}", self.status),
         ))
@@ -329,14 +330,14 @@ impl Inspection {
     ) -> Result<Vec<InspectionEvent>, DomainError> {
         if self.status == InspectionStatus::Scheduled {
             return Err(DomainError::precondition(
-                "INSPECTION_NOT_IN_PROGRESS",
+                reasons::INSPECTION_NOT_IN_PROGRESS,
                 "issue an order: the inspection has not started",
             ));
         }
         let finding = self.existing_finding(finding_id)?;
         if finding.order.is_some() {
             return Err(DomainError::precondition(
-                "ORDER_ALREADY_ISSUED",
+                reasons::ORDER_ALREADY_ISSUED,
                 format!("finding {finding_id} already has its order"),
             ));
         }
@@ -377,13 +378,13 @@ impl Inspection {
         let finding = self.existing_finding(finding_id)?;
         if finding.order.is_none() {
             return Err(DomainError::precondition(
-                "NO_ORDER_TO_FOLLOW_UP",
+                reasons::NO_ORDER_TO_FOLLOW_UP,
                 format!("finding {finding_id} has no order to rectify to follow up"),
             ));
         }
         if finding.follow_up.is_some() {
             return Err(DomainError::precondition(
-                "FOLLOW_UP_ALREADY_RECORDED",
+                reasons::FOLLOW_UP_ALREADY_RECORDED,
                 format!("finding {finding_id} was followed up already"),
             ));
         }
@@ -397,7 +398,7 @@ impl Inspection {
         // (整改报告) first; the follow-up checks that report.
         if result == FollowUpResult::Passed && hazard_status != HazardStatus::AwaitingVerification {
             return Err(DomainError::precondition(
-                "RECTIFICATION_NOT_REPORTED",
+                reasons::RECTIFICATION_NOT_REPORTED,
                 format!(
                     "{}: the enterprise has not reported it rectified (the hazard is {:?})",
                     finding.hazard, hazard_status

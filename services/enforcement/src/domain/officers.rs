@@ -3,6 +3,7 @@
 //! reads their records from the registry; the check itself is pure.
 
 use chrono::NaiveDate;
+use hl_domain::reasons;
 use hl_proto::responsibility::v1::Person;
 
 use super::DomainError;
@@ -49,7 +50,7 @@ fn certificate_valid(officer: &Officer, day: NaiveDate) -> Result<(), DomainErro
     let id = &officer.person_id;
     let refused = |message: String| {
         Err(DomainError::precondition(
-            "OFFICER_CERTIFICATE_INVALID",
+            reasons::OFFICER_CERTIFICATE_INVALID,
             message,
         ))
     };

@@ -7,6 +7,7 @@
 
 use hl_directory::Standing;
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::common::v1::Actor;
 use hl_proto::enforcement::v1 as pb;
@@ -119,7 +120,7 @@ impl PenaltyCase {
             return Ok(());
         }
         Err(DomainError::precondition(
-            "CASE_STEP_OUT_OF_ORDER",
+            reasons::CASE_STEP_OUT_OF_ORDER,
             format!("{action}: the case is {:?}", self.status),
         ))
     }
@@ -137,7 +138,7 @@ fn file(case: &FileCase, context: &CommandContext) -> Result<Vec<PenaltyCaseEven
     require_government(&context.actor, place, "file a penalty case")?;
     if !case.enterprise.known {
         return Err(DomainError::precondition(
-            "ENTERPRISE_UNKNOWN",
+            reasons::ENTERPRISE_UNKNOWN,
             format!(
                 "enterprises/{} is not in the registry",
                 case.enterprise.enterprise_id
@@ -209,7 +210,7 @@ impl PenaltyCase {
                 self.require_status(&[S::Notified], "request a hearing")?;
                 if !self.hearing_offered {
                     return Err(DomainError::precondition(
-                        "NO_HEARING_OFFERED",
+                        reasons::NO_HEARING_OFFERED,
                         "the notice offered no hearing",
                     ));
                 }
@@ -233,7 +234,7 @@ impl PenaltyCase {
             CaseCommand::FinishAppraisal => {
                 if !self.appraisal_open() {
                     return Err(DomainError::precondition(
-                        "NO_APPRAISAL_OPEN",
+                        reasons::NO_APPRAISAL_OPEN,
                         "no appraisal is under way",
                     ));
                 }
@@ -281,7 +282,7 @@ impl PenaltyCase {
     fn require_no_appraisal(&self, action: &str) -> Result<(), DomainError> {
         if self.appraisal_open() {
             return Err(DomainError::precondition(
-                "APPRAISAL_UNDER_WAY",
+                reasons::APPRAISAL_UNDER_WAY,
                 format!("{action}: an appraisal is under way"),
             ));
         }
@@ -319,7 +320,7 @@ impl PenaltyCase {
         let total = self.clock.extended_days() + days;
         if total > limit {
             return Err(DomainError::precondition(
-                "EXTENSION_LIMIT",
+                reasons::EXTENSION_LIMIT,
                 format!(
                     "{} allows {limit} extra days in all; {} are approved already",
                     self.clock.rule_version,
@@ -376,7 +377,7 @@ impl PenaltyCase {
         self.require_status(&[S::Served, S::Executing], "record the execution")?;
         if self.decision != CaseDecision::Penalty || self.fine_fen == 0 {
             return Err(DomainError::precondition(
-                "NOTHING_TO_EXECUTE",
+                reasons::NOTHING_TO_EXECUTE,
                 "the decision carries no fine to execute",
             ));
         }
@@ -424,7 +425,7 @@ impl PenaltyCase {
             return Ok(());
         }
         Err(DomainError::precondition(
-            "CASE_NOT_CLOSABLE",
+            reasons::CASE_NOT_CLOSABLE,
             format!(
                 "the case is {:?} with {} of {} fen paid",
                 self.status, self.paid_fen, self.fine_fen

@@ -5,6 +5,7 @@
 //! that is refused, naming both numbers. Coverage against it is read from the inspections.
 
 use hl_domain::access::require_bureau;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::enforcement::v1 as pb;
 use hl_proto::enforcement::v1::PlanStatus;
@@ -156,7 +157,7 @@ fn draft(
         .sum();
     if capacity.required_visits > capacity.visit_capacity {
         return Err(DomainError::precondition(
-            "PLAN_OVER_CAPACITY",
+            reasons::PLAN_OVER_CAPACITY,
             format!(
                 "the targets need {} visits a year; {} inspection days at {} officer-days a visit allow {}",
                 capacity.required_visits,
@@ -184,7 +185,7 @@ impl InspectionPlan {
             return Ok(());
         }
         Err(DomainError::precondition(
-            "PLAN_STEP_OUT_OF_ORDER",
+            reasons::PLAN_STEP_OUT_OF_ORDER,
             format!("{action}: the plan is {:?}", self.status),
         ))
     }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use hl_directory::{Directory, Standing};
+use hl_domain::reasons;
 use hl_eventstore::{EventStore, Repository, RepositorySettings};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_server::HazardsService;
@@ -128,7 +129,7 @@ impl HazardsApi {
         let hazard = self.existing_hazard("hazard_id", hazard_id).await?;
         if let Some(problem) = finding_problem(&hazard, &round.state.enterprise_id) {
             return Err(ServiceError::precondition(
-                "FINDING_NOT_IN_ENTERPRISE_LEDGER",
+                reasons::FINDING_NOT_IN_ENTERPRISE_LEDGER,
                 format!("{HAZARDS}/{hazard_id} {problem}"),
             )
             .into());

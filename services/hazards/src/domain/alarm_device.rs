@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hl_directory::Standing;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::common::v1::EvidenceRef;
 use hl_proto::hazards::v1 as pb;
@@ -143,7 +144,7 @@ impl AlarmDevice {
     ) -> Result<Vec<AlarmDeviceEvent>, DomainError> {
         if !self.in_good_order() && !is_government_side(&context.actor) {
             return Err(DomainError::forbidden(
-                "DEVICE_RETIREMENT_NEEDS_GOVERNMENT",
+                reasons::DEVICE_RETIREMENT_NEEDS_GOVERNMENT,
                 "a device that failed its test, or has no evidenced test, is retired only with the government's acceptance",
             ));
         }
@@ -255,7 +256,7 @@ impl Aggregate for AlarmDevice {
         }
         if self.retired {
             return Err(DomainError::precondition(
-                "ALARM_DEVICE_RETIRED",
+                reasons::ALARM_DEVICE_RETIRED,
                 "the device is retired",
             ));
         }

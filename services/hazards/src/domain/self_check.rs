@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use hl_directory::Standing;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::{RoundReviewOutcome, SelfCheckRoundStatus};
@@ -78,7 +79,7 @@ impl SelfCheckRound {
     fn require_open(&self) -> Result<(), DomainError> {
         if self.status != SelfCheckRoundStatus::Open {
             return Err(DomainError::precondition(
-                "SELF_CHECK_ROUND_SUBMITTED",
+                reasons::SELF_CHECK_ROUND_SUBMITTED,
                 format!("self-check round {} is already submitted", self.round_id),
             ));
         }
@@ -147,13 +148,13 @@ impl SelfCheckRound {
     ) -> Result<Vec<SelfCheckRoundEvent>, DomainError> {
         if self.hazard_ids.is_empty() && !zero_findings_attested {
             return Err(DomainError::precondition(
-                "ZERO_FINDINGS_ATTESTATION_REQUIRED",
+                reasons::ZERO_FINDINGS_ATTESTATION_REQUIRED,
                 "a round without findings must carry the signed zero-findings statement (零隐患)",
             ));
         }
         if !self.hazard_ids.is_empty() && zero_findings_attested {
             return Err(DomainError::precondition(
-                "ZERO_FINDINGS_CONTRADICTED",
+                reasons::ZERO_FINDINGS_CONTRADICTED,
                 format!(
                     "the round recorded {} findings; it cannot attest zero",
                     self.hazard_ids.len()
@@ -191,13 +192,13 @@ impl SelfCheckRound {
         }
         if self.status != SelfCheckRoundStatus::Submitted {
             return Err(DomainError::precondition(
-                "SELF_CHECK_ROUND_NOT_SUBMITTED",
+                reasons::SELF_CHECK_ROUND_NOT_SUBMITTED,
                 format!("self-check round {} is not submitted yet", self.round_id),
             ));
         }
         if let Some(review) = &self.review {
             return Err(DomainError::precondition(
-                "SELF_CHECK_ROUND_REVIEWED",
+                reasons::SELF_CHECK_ROUND_REVIEWED,
                 format!(
                     "self-check round {} was reviewed by {}",
                     self.round_id,

@@ -4,6 +4,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use hl_directory::Standing;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::StatisticsPeriodKind;
@@ -125,7 +126,7 @@ impl Aggregate for PeriodicStatistics {
         let today = local_date(context.occurred_at);
         if today <= command.period.last_day() {
             return Err(DomainError::precondition(
-                "STATISTICS_PERIOD_NOT_ENDED",
+                reasons::STATISTICS_PERIOD_NOT_ENDED,
                 format!("the period ends on {}", command.period.last_day()),
             ));
         }

@@ -8,6 +8,7 @@
 //! one hazard command per hazard, after the order's own commit.
 
 use chrono::NaiveDate;
+use hl_domain::reasons::{self, Reason};
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::common::v1::EvidenceRef;
 use hl_proto::hazards::v1 as pb;
@@ -114,7 +115,7 @@ impl SupervisionOrder {
     fn require_status(
         &self,
         allowed: &[SupervisionOrderStatus],
-        reason: &'static str,
+        reason: Reason,
         what: &str,
     ) -> Result<(), DomainError> {
         if allowed.contains(&self.status) {
@@ -162,7 +163,7 @@ impl SupervisionOrder {
         use SupervisionOrderStatus as S;
         self.require_status(
             &[S::Listed, S::InProgress],
-            "SUPERVISION_ORDER_NOT_IN_PROGRESS",
+            reasons::SUPERVISION_ORDER_NOT_IN_PROGRESS,
             "decompose",
         )?;
         let mut seen = std::collections::HashSet::new();
@@ -216,7 +217,7 @@ impl SupervisionOrder {
         use SupervisionOrderStatus as S;
         self.require_status(
             &[S::Listed, S::InProgress],
-            "SUPERVISION_ORDER_NOT_IN_PROGRESS",
+            reasons::SUPERVISION_ORDER_NOT_IN_PROGRESS,
             "report progress",
         )?;
         let Some(task) = self
@@ -231,7 +232,7 @@ impl SupervisionOrder {
         };
         if task.completed {
             return Err(DomainError::precondition(
-                "SUB_TASK_COMPLETED",
+                reasons::SUB_TASK_COMPLETED,
                 format!("sub-task {sub_task_id} is already completed"),
             ));
         }
@@ -254,7 +255,7 @@ impl SupervisionOrder {
         use SupervisionOrderStatus as S;
         self.require_status(
             &[S::Listed, S::InProgress],
-            "SUPERVISION_ORDER_NOT_IN_PROGRESS",
+            reasons::SUPERVISION_ORDER_NOT_IN_PROGRESS,
             "request acceptance",
         )?;
         let open: Vec<&str> = self
@@ -265,7 +266,7 @@ impl SupervisionOrder {
             .collect();
         if !open.is_empty() {
             return Err(DomainError::precondition(
-                "SUB_TASKS_INCOMPLETE",
+                reasons::SUB_TASKS_INCOMPLETE,
                 format!("sub-tasks not completed: {}", open.join(", ")),
             ));
         }
@@ -281,7 +282,7 @@ impl SupervisionOrder {
     fn reject_acceptance(&self, reason: &str) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
         self.require_status(
             &[SupervisionOrderStatus::AcceptanceRequested],
-            "SUPERVISION_ACCEPTANCE_NOT_REQUESTED",
+            reasons::SUPERVISION_ACCEPTANCE_NOT_REQUESTED,
             "reject acceptance",
         )?;
         Ok(vec![SupervisionOrderEvent::AcceptanceRejected(
@@ -300,12 +301,12 @@ impl SupervisionOrder {
     ) -> Result<Vec<SupervisionOrderEvent>, DomainError> {
         self.require_status(
             &[SupervisionOrderStatus::AcceptanceRequested],
-            "SUPERVISION_ACCEPTANCE_NOT_REQUESTED",
+            reasons::SUPERVISION_ACCEPTANCE_NOT_REQUESTED,
             "delist",
         )?;
         if !unverified.is_empty() {
             return Err(DomainError::precondition(
-                "LISTED_HAZARDS_NOT_VERIFIED",
+                reasons::LISTED_HAZARDS_NOT_VERIFIED,
                 format!(
                     "every listed hazard is verified before 摘牌; not yet: {}",
                     unverified.join(", ")
@@ -329,12 +330,12 @@ impl SupervisionOrder {
         use SupervisionOrderStatus as S;
         self.require_status(
             &[S::Listed, S::InProgress, S::AcceptanceRequested],
-            "SUPERVISION_ORDER_DELISTED",
+            reasons::SUPERVISION_ORDER_DELISTED,
             "escalate",
         )?;
         if !self.is_overdue(context.occurred_at) {
             return Err(DomainError::precondition(
-                "SUPERVISION_ORDER_NOT_OVERDUE",
+                reasons::SUPERVISION_ORDER_NOT_OVERDUE,
                 "only an overdue order (or one with an overdue sub-task) is escalated",
             ));
         }

@@ -4,6 +4,7 @@
 //! an event that has closed.
 
 use hl_domain::access::{require_district_reader, require_government_within};
+use hl_domain::reasons;
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::{DisasterKind, ResponseLevel, StopMeasure, VesselKind, VesselMeasure};
 use hl_runtime::ServiceError;
@@ -473,7 +474,7 @@ impl PlansApi {
             && !event.is_open()
         {
             return Err(ServiceError::precondition(
-                "DISASTER_EVENT_CLOSED",
+                reasons::DISASTER_EVENT_CLOSED,
                 format!("{name} is closed: its vessel watch is over"),
             )
             .into());

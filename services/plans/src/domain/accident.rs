@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use hl_domain::access::require_government;
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::AccidentGrade;
@@ -117,7 +118,7 @@ impl Aggregate for Accident {
                 require_government(&context.actor, &self.region, "revise an accident's figures")?;
                 if *figures == self.figures {
                     return Err(DomainError::precondition(
-                        "ACCIDENT_FIGURES_UNCHANGED",
+                        reasons::ACCIDENT_FIGURES_UNCHANGED,
                         format!("accidents/{accident_id} already has these figures"),
                     ));
                 }

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use hl_domain::access::require_government;
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::{AccidentGrade, DisasterKind, ResponseLevel};
@@ -65,7 +66,7 @@ impl DisasterEvent {
     fn require_open(&self, doing: &str) -> Result<(), DomainError> {
         if let Some(closed_at) = self.closed_at {
             return Err(DomainError::precondition(
-                "DISASTER_EVENT_CLOSED",
+                reasons::DISASTER_EVENT_CLOSED,
                 format!(
                     "disasterEvents/{} closed at {}: cannot {doing}",
                     self.disaster_event_id,
@@ -145,7 +146,7 @@ impl Aggregate for DisasterEvent {
                 self.require_open("change its response level")?;
                 if *level == self.level {
                     return Err(DomainError::precondition(
-                        "RESPONSE_LEVEL_UNCHANGED",
+                        reasons::RESPONSE_LEVEL_UNCHANGED,
                         format!(
                             "disasterEvents/{disaster_event_id} is already at {}",
                             level.as_str_name()
@@ -175,7 +176,7 @@ impl Aggregate for DisasterEvent {
                 self.require_open("involve more resources")?;
                 if let Some(named) = resources.iter().find(|name| self.involved.contains(name)) {
                     return Err(DomainError::precondition(
-                        "ALREADY_INVOLVED",
+                        reasons::ALREADY_INVOLVED,
                         format!(
                             "{named} is already involved in disasterEvents/{disaster_event_id}"
                         ),

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use hl_domain::access::require_government;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::{FiveStopStatus, ResponseLevel, StopMeasure};
@@ -93,7 +94,7 @@ impl FiveStopOrder {
     fn require_in_force(&self, doing: &str) -> Result<(), DomainError> {
         if self.status == FiveStopStatus::Lifted {
             return Err(DomainError::precondition(
-                "ORDER_LIFTED",
+                reasons::ORDER_LIFTED,
                 format!("fiveStopOrders/{} is lifted: cannot {doing}", self.order_id),
             ));
         }
@@ -105,11 +106,11 @@ impl FiveStopOrder {
         let name = measure.as_str_name();
         match self.measure(measure) {
             None => Err(DomainError::precondition(
-                "MEASURE_NOT_STARTED",
+                reasons::MEASURE_NOT_STARTED,
                 format!("fiveStopOrders/{} never started {name}", self.order_id),
             )),
             Some(state) if state.lifted_at.is_some() => Err(DomainError::precondition(
-                "MEASURE_ALREADY_LIFTED",
+                reasons::MEASURE_ALREADY_LIFTED,
                 format!("fiveStopOrders/{} already lifted {name}", self.order_id),
             )),
             Some(_) => Ok(()),
@@ -122,7 +123,7 @@ fn new_areas(order: &FiveStopOrder, areas: &[pb::OrderArea]) -> Result<(), Domai
     for (index, area) in areas.iter().enumerate() {
         if order.areas.contains(area) || areas[..index].contains(area) {
             return Err(DomainError::precondition(
-                "AREA_COVERED",
+                reasons::AREA_COVERED,
                 format!(
                     "the order already covers {} {}",
                     area.township_code, area.village
@@ -169,7 +170,7 @@ impl Aggregate for FiveStopOrder {
             FiveStopCommand::Issue(issue) => {
                 if issue.event_level == ResponseLevel::Unspecified {
                     return Err(DomainError::precondition(
-                        "NO_RESPONSE_IN_FORCE",
+                        reasons::NO_RESPONSE_IN_FORCE,
                         format!(
                             "disasterEvents/{} has no response level in force: a five-stop order is issued under one",
                             issue.disaster_event_id
@@ -196,7 +197,7 @@ impl Aggregate for FiveStopOrder {
                 new_areas(self, add_areas)?;
                 if let Some(started) = add_measures.iter().find(|m| self.measure(**m).is_some()) {
                     return Err(DomainError::precondition(
-                        "MEASURE_IN_ORDER",
+                        reasons::MEASURE_IN_ORDER,
                         format!(
                             "fiveStopOrders/{order_id} already started {}",
                             started.as_str_name()

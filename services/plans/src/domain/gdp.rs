@@ -4,6 +4,7 @@
 //! record.
 
 use hl_domain::access::require_government;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans_events::AnnualGdpEvent;
@@ -64,7 +65,7 @@ impl Aggregate for AnnualGdp {
         if let Some(latest) = self.entries.last() {
             if latest.gdp_wan_yuan == command.gdp_wan_yuan && latest.source == command.source {
                 return Err(DomainError::precondition(
-                    "GDP_UNCHANGED",
+                    reasons::GDP_UNCHANGED,
                     format!(
                         "annualGdp/{} already has this figure and source",
                         command.year

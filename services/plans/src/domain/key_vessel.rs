@@ -5,6 +5,7 @@
 //! a measure for that event is on the record.
 
 use hl_domain::access::require_government;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::{VesselKind, VesselMeasure};
@@ -144,7 +145,7 @@ impl Aggregate for KeyVessel {
                     .is_some_and(|watch| !watch.measures.is_empty());
                 if *secured && !measured {
                     return Err(DomainError::precondition(
-                        "NO_VESSEL_MEASURE",
+                        reasons::NO_VESSEL_MEASURE,
                         format!(
                             "keyVessels/{vessel_id} has no measure recorded for disasterEvents/{disaster_event_id}: it cannot be checked secured before one is taken"
                         ),

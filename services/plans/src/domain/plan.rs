@@ -7,6 +7,7 @@
 use chrono::{Months, NaiveDate};
 use hl_domain::access::require_government;
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::{PlanLayer, PlanStatus, RevisionTrigger};
@@ -132,7 +133,7 @@ impl EmergencyPlan {
             Ok(())
         } else {
             Err(DomainError::precondition(
-                "PLAN_STEP_OUT_OF_ORDER",
+                reasons::PLAN_STEP_OUT_OF_ORDER,
                 format!("cannot {step} a plan that is {}", self.status.as_str_name()),
             ))
         }
@@ -234,7 +235,7 @@ impl EmergencyPlan {
                     }
                     (RevisionTrigger::DrillFinding, _) => {
                         return Err(DomainError::precondition(
-                            "NO_SUCH_DRILL_FINDING",
+                            reasons::NO_SUCH_DRILL_FINDING,
                             "a drill finding that triggers a revision must be of a drill of this plan and require revision",
                         ));
                     }

@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use hl_domain::access::require_government;
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::{TeamKind, TeamLevel};
@@ -175,7 +176,7 @@ impl Aggregate for RescueTeam {
         require_government(&context.actor, region, "keep a rescue team's record")?;
         if let Some(on) = self.disbanded_on {
             return Err(DomainError::precondition(
-                "TEAM_DISBANDED",
+                reasons::TEAM_DISBANDED,
                 format!("rescueTeams/{} was disbanded on {on}", self.team_id),
             ));
         }

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use hl_domain::access::require_government;
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::ShelterLevel;
@@ -72,7 +73,7 @@ impl Shelter {
             return Ok(());
         }
         Err(DomainError::precondition(
-            "SHELTER_NOT_OPEN",
+            reasons::SHELTER_NOT_OPEN,
             format!("shelters/{} is not open: {doing}", self.shelter_id),
         ))
     }
@@ -119,7 +120,7 @@ impl Aggregate for Shelter {
             } => {
                 if let Some(on) = self.certified_on {
                     return Err(DomainError::precondition(
-                        "SHELTER_CERTIFIED",
+                        reasons::SHELTER_CERTIFIED,
                         format!("shelters/{shelter_id} was certified on {on}"),
                     ));
                 }
@@ -138,7 +139,7 @@ impl Aggregate for Shelter {
             ShelterCommand::Open { opened_for } => {
                 if self.open {
                     return Err(DomainError::precondition(
-                        "SHELTER_OPEN",
+                        reasons::SHELTER_OPEN,
                         format!("shelters/{shelter_id} is open for {}", self.opened_for),
                     ));
                 }

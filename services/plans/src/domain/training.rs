@@ -10,6 +10,7 @@ use std::collections::btree_map::Entry;
 use chrono::{Datelike, NaiveDate};
 use hl_domain::access::require_government;
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::TraineeRole;
@@ -132,7 +133,7 @@ impl TrainingCampaign {
             .any(|known| known.session_id == session_id)
         {
             return Err(DomainError::precondition(
-                "SESSION_RECORDED",
+                reasons::SESSION_RECORDED,
                 format!("session {session_id} is recorded"),
             ));
         }

@@ -3,6 +3,7 @@
 use std::pin::Pin;
 
 use futures::Stream;
+use hl_domain::reasons;
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::projection_admin_service_server::ProjectionAdminService;
 use hl_runtime::{ErrorCode, ServiceError, caller};
@@ -57,7 +58,7 @@ impl ProjectionAdminService for AdminGrpc {
             .map_err(ServiceError::from)?;
         let progress = self.0.rebuild().await.map_err(|error| match error {
             RebuildError::AlreadyRunning => ServiceError::precondition(
-                "REBUILD_RUNNING",
+                reasons::REBUILD_RUNNING,
                 "a rebuild is already running; watch GetProjectionStatus",
             ),
             other => ServiceError::new(ErrorCode::Unavailable, other.to_string()),

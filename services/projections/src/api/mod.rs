@@ -28,6 +28,7 @@ use std::sync::atomic::Ordering;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hl_domain::access::{require_district_reader, role};
 use hl_domain::clock::local_date;
+use hl_domain::reasons::{self, Reason};
 use hl_proto::common::v1::{Actor, Date, Role};
 use hl_proto::ledger::v1 as pb;
 use hl_runtime::{ServiceError, Violations};
@@ -126,13 +127,13 @@ impl<'a> Asked<'a> {
 /// Narrows a query to what the caller may see: an enterprise its own records, a township officer
 /// their township, the district's government side and systems the district.
 fn restrict(scope: &mut Scope, actor: &Actor, district: &str) -> Result<(), Status> {
-    let refused = |reason: &str, message: String| -> Result<(), Status> {
+    let refused = |reason: Reason, message: String| -> Result<(), Status> {
         Err(ServiceError::permission_denied(reason, message).into())
     };
     match role(actor) {
         Role::Enterprise => match &scope.enterprise_id {
             Some(asked) if *asked != actor.organisation => refused(
-                "OTHER_ENTERPRISE",
+                reasons::OTHER_ENTERPRISE,
                 format!("an enterprise reads only its own ledgers, not those of {asked}"),
             ),
             _ => {
@@ -144,7 +145,7 @@ fn restrict(scope: &mut Scope, actor: &Actor, district: &str) -> Result<(), Stat
             require_district_reader(actor, district).map_err(ServiceError::from)?;
             match &scope.township_code {
                 Some(asked) if !asked.starts_with(&actor.region) => refused(
-                    "OUTSIDE_JURISDICTION",
+                    reasons::OUTSIDE_JURISDICTION,
                     format!(
                         "township {asked} is outside the caller's township {}",
                         actor.region

@@ -132,7 +132,11 @@ pub(super) async fn import(
     let csv = std::mem::take(&mut call.body.csv);
     let (rows, mut problems) = tokio::task::spawn_blocking(move || read_rows(&csv))
         .await
-        .map_err(|error| Status::internal(format!("reading the file failed: {error}")))??;
+        .map_err(|error| {
+            Status::from(ServiceError::internal(format!(
+                "reading the file failed: {error}"
+            )))
+        })??;
     let body = &call.body;
     check_rows(api, &rows, &mut problems);
     problems.sort_by_key(|problem| problem.line);

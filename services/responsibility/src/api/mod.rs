@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use hl_directory::Directory;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, EventStore, Repository, RepositorySettings};
 use hl_proto::common::v1::{Actor, CommitInfo};
 use hl_proto::requests::{CommandRequest, NamedRequest};
@@ -440,7 +441,7 @@ impl RegistryService for RegistryGrpc {
                 if !body.township_code.starts_with(&actor.region) =>
             {
                 return Err(ServiceError::permission_denied(
-                    "OUTSIDE_JURISDICTION",
+                    reasons::OUTSIDE_JURISDICTION,
                     format!(
                         "township {} is outside the caller's township {}",
                         body.township_code, actor.region

@@ -3,6 +3,7 @@
 //! its outcome. Nothing removes a case: a dismissed one stays on the record with why.
 
 use hl_domain::access::{require_bureau, require_government_or_system};
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::registry_events::AccountabilityEvent;
 use hl_proto::responsibility::v1 as pb;
@@ -57,7 +58,7 @@ impl AccountabilityCase {
             Ok(())
         } else {
             Err(DomainError::precondition(
-                "ACCOUNTABILITY_STEP_OUT_OF_ORDER",
+                reasons::ACCOUNTABILITY_STEP_OUT_OF_ORDER,
                 format!("cannot {step} a case that is {}", self.status.as_str_name()),
             ))
         }

@@ -12,6 +12,7 @@
 use chrono::{Datelike, NaiveDate};
 use hl_domain::access::{require_bureau, require_government_or_system};
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::registry_events::DutyPeriodEvent;
 use hl_proto::responsibility::v1 as pb;
@@ -267,7 +268,7 @@ impl DutyPeriod {
         )?;
         if self.closed {
             return Err(DomainError::precondition(
-                "DUTY_PERIOD_CLOSED",
+                reasons::DUTY_PERIOD_CLOSED,
                 format!("dutyPeriods/{} is closed", context.aggregate_id),
             ));
         }
@@ -276,7 +277,7 @@ impl DutyPeriod {
         };
         if local_date(context.occurred_at) <= last {
             return Err(DomainError::precondition(
-                "DUTY_PERIOD_NOT_OVER",
+                reasons::DUTY_PERIOD_NOT_OVER,
                 format!("{year}-{month:02} runs to {last}; close it after"),
             ));
         }

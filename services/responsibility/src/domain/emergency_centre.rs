@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use hl_domain::access::{require_bureau, require_government, require_registrar};
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_domain::rules::{RuleBook, Version};
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::registry_events::EmergencyCentreEvent;
@@ -159,7 +160,7 @@ impl EmergencyCentre {
                     .find(|entry| !self.staff_ids.contains(&entry.person_id))
                 {
                     return Err(DomainError::precondition(
-                        "NOT_CENTRE_STAFF",
+                        reasons::NOT_CENTRE_STAFF,
                         format!(
                             "persons/{} is not on the staff of emergencyCentres/{township_code}",
                             stranger.person_id
@@ -188,7 +189,7 @@ impl EmergencyCentre {
                 require_government(&context.actor, &township_code, "check a centre")?;
                 if self.staff_ids.contains(&context.actor.id) {
                     return Err(DomainError::forbidden(
-                        "OWN_CENTRE",
+                        reasons::OWN_CENTRE,
                         format!(
                             "{} is on this centre's staff; someone else checks it",
                             context.actor.id

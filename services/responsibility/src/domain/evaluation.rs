@@ -7,6 +7,7 @@
 use chrono::{Datelike, NaiveDate};
 use hl_domain::access::require_bureau;
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_domain::rules::{RuleBook, Version};
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::common::v1::EvidenceRef;
@@ -214,7 +215,7 @@ impl Evaluation {
         require_bureau(&context.actor, &self.region, "enter an evaluation score")?;
         if self.published_at.is_some() {
             return Err(DomainError::precondition(
-                "EVALUATION_PUBLISHED",
+                reasons::EVALUATION_PUBLISHED,
                 format!("evaluations/{} is published", self.evaluation_id),
             ));
         }
@@ -275,7 +276,7 @@ impl Evaluation {
         require_bureau(&context.actor, &self.region, "publish an evaluation")?;
         if self.published_at.is_some() {
             return Err(DomainError::precondition(
-                "EVALUATION_PUBLISHED",
+                reasons::EVALUATION_PUBLISHED,
                 format!("evaluations/{} is published", self.evaluation_id),
             ));
         }
@@ -298,7 +299,7 @@ impl Evaluation {
                 .collect();
         if !missing.is_empty() {
             return Err(DomainError::precondition(
-                "SCORES_MISSING",
+                reasons::SCORES_MISSING,
                 format!("still to enter: {}", missing.join(", ")),
             ));
         }
@@ -307,7 +308,7 @@ impl Evaluation {
         let (first, last) = self.period();
         if day <= last {
             return Err(DomainError::precondition(
-                "EVALUATION_PERIOD_NOT_OVER",
+                reasons::EVALUATION_PERIOD_NOT_OVER,
                 format!("{first} to {last} is evaluated once it is over"),
             ));
         }
@@ -332,7 +333,7 @@ fn check_totals(
         let count = totals.iter().filter(|(scored, _)| scored == unit).count();
         if count != 1 {
             return Err(DomainError::precondition(
-                "TOTALS_INCOMPLETE",
+                reasons::TOTALS_INCOMPLETE,
                 format!("the ledger scored {unit} {count} times; it is scored once"),
             ));
         }
@@ -341,7 +342,7 @@ fn check_totals(
         !units.contains(unit) || !total.is_finite() || *total < 0.0 || *total > full
     }) {
         return Err(DomainError::precondition(
-            "TOTALS_INCOMPLETE",
+            reasons::TOTALS_INCOMPLETE,
             format!(
                 "the ledger scored {unit} {total}, outside the sheet's 0 to {full} or its units"
             ),
@@ -383,7 +384,7 @@ impl Aggregate for Evaluation {
                 }
                 if units.is_empty() {
                     return Err(DomainError::precondition(
-                        "NO_UNITS",
+                        reasons::NO_UNITS,
                         "the district has no township to evaluate",
                     ));
                 }

@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 use hl_domain::access::require_registrar;
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_domain::rules::{RuleBook, Version};
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::registry_events::ResponsibilitiesEvent;
@@ -199,13 +200,13 @@ impl Responsibilities {
         require_registrar(&context.actor, place, "assign responsibility")?;
         let Some(person) = &assign.person else {
             return Err(DomainError::precondition(
-                "PERSON_NOT_REGISTERED",
+                reasons::PERSON_NOT_REGISTERED,
                 format!("persons/{} is not in the registry", assign.person_id),
             ));
         };
         if person.inactive {
             return Err(DomainError::precondition(
-                "PERSON_INACTIVE",
+                reasons::PERSON_INACTIVE,
                 format!("persons/{} has left", assign.person_id),
             ));
         }
@@ -240,7 +241,7 @@ impl Responsibilities {
             .any(|held| held.assignment_id == assign.assignment_id)
         {
             return Err(DomainError::precondition(
-                "ASSIGNMENT_EXISTS",
+                reasons::ASSIGNMENT_EXISTS,
                 format!("assignment {} exists", assign.assignment_id),
             ));
         }
@@ -249,7 +250,7 @@ impl Responsibilities {
                 && held.overlaps(assign.valid_from, assign.valid_until)
         }) {
             return Err(DomainError::precondition(
-                "ASSIGNMENT_OVERLAPS",
+                reasons::ASSIGNMENT_OVERLAPS,
                 format!(
                     "assignment {} ({}) holds the same duty from {}{}",
                     clash.assignment_id,
@@ -313,7 +314,7 @@ impl Responsibilities {
         // An end can only shorten: lengthening would rewrite who answered on days already past.
         if let Some(current) = held.valid_until.filter(|current| *current <= valid_until) {
             return Err(DomainError::precondition(
-                "ASSIGNMENT_ENDED",
+                reasons::ASSIGNMENT_ENDED,
                 format!("assignment {assignment_id} already ends on {current}"),
             ));
         }

@@ -9,6 +9,7 @@
 use chrono::NaiveDate;
 use hl_domain::access::{require_bureau, require_government};
 use hl_domain::clock::local_date;
+use hl_domain::reasons;
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::common::v1::EvidenceRef;
 use hl_proto::registry_events::SafetyItemEvent;
@@ -106,7 +107,7 @@ impl SafetyItem {
     fn in_status(&self, allowed: &[SafetyItemStatus], step: &str) -> Result<(), DomainError> {
         if self.status == SafetyItemStatus::ClosedOut {
             return Err(DomainError::precondition(
-                "SAFETY_ITEM_CLOSED_OUT",
+                reasons::SAFETY_ITEM_CLOSED_OUT,
                 format!("safetyItems/{} is closed out (销号)", self.item_id),
             ));
         }
@@ -114,7 +115,7 @@ impl SafetyItem {
             Ok(())
         } else {
             Err(DomainError::precondition(
-                "SAFETY_ITEM_STEP_OUT_OF_ORDER",
+                reasons::SAFETY_ITEM_STEP_OUT_OF_ORDER,
                 format!(
                     "cannot {step} an item that is {}",
                     self.status.as_str_name()
@@ -252,7 +253,7 @@ impl SafetyItem {
                 self.in_status(&[CloseOutRequested], "approve the close-out of")?;
                 if self.close_out_requested_by == context.actor.id {
                     return Err(DomainError::forbidden(
-                        "OWN_CLOSE_OUT",
+                        reasons::OWN_CLOSE_OUT,
                         format!(
                             "{} asked for this close-out; another administrator approves it",
                             context.actor.id
@@ -280,7 +281,7 @@ impl SafetyItem {
             .any(|task| task.sub_task_id == sub_task_id)
         {
             return Err(DomainError::precondition(
-                "SUB_TASK_EXISTS",
+                reasons::SUB_TASK_EXISTS,
                 format!("sub-task {sub_task_id} exists"),
             ));
         }
@@ -307,7 +308,7 @@ impl SafetyItem {
         };
         if task.completed_on.is_some() {
             return Err(DomainError::precondition(
-                "SUB_TASK_DONE",
+                reasons::SUB_TASK_DONE,
                 format!("sub-task {sub_task_id} is done"),
             ));
         }
@@ -326,7 +327,7 @@ impl SafetyItem {
             Ok(())
         } else {
             Err(DomainError::precondition(
-                "SUB_TASKS_OPEN",
+                reasons::SUB_TASKS_OPEN,
                 format!("sub-tasks still open: {}", open.join(", ")),
             ))
         }

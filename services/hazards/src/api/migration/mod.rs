@@ -75,7 +75,11 @@ pub(super) async fn import_past_ledger(
     // Unpacking and parsing a workbook is CPU work; it stays off the async workers.
     let read = tokio::task::spawn_blocking(move || read_file(&file, sheet_format, &region, now))
         .await
-        .map_err(|error| Status::internal(format!("reading the file failed: {error}")))??;
+        .map_err(|error| {
+            Status::from(ServiceError::internal(format!(
+                "reading the file failed: {error}"
+            )))
+        })??;
 
     let (ready, already_recorded, problems) =
         rehearse(api, &call.actor, now, read.steps, read.problems).await?;

@@ -6,6 +6,7 @@ use hl_domain::access::{
     is_system_covering, require_bureau, require_government, require_the_enterprise,
 };
 use hl_domain::clock::{add_days, local_date};
+use hl_domain::reasons;
 use hl_eventstore::CommandContext;
 use hl_proto::common::v1::EvidenceRef;
 use hl_proto::hazards::v1 as pb;
@@ -104,12 +105,12 @@ impl Hazard {
                 S::Rectifying,
                 S::AwaitingVerification,
             ],
-            "HAZARD_ALREADY_RESOLVED",
+            reasons::HAZARD_ALREADY_RESOLVED,
             "grade",
         )?;
         if self.lifecycle.is_listed() && level != HazardLevel::Major {
             return Err(DomainError::precondition(
-                "HAZARD_LISTED",
+                reasons::HAZARD_LISTED,
                 "a listed (挂牌) hazard stays 重大 until it is delisted",
             ));
         }
@@ -139,12 +140,12 @@ impl Hazard {
         self.require_graded()?;
         self.require_status(
             &[S::Graded, S::Rectifying],
-            "HAZARD_NOT_RECTIFIABLE",
+            reasons::HAZARD_NOT_RECTIFIABLE,
             "plan rectification",
         )?;
         if !self.is_self_check() || self.lifecycle.deadline_source == DeadlineSource::Order {
             return Err(DomainError::precondition(
-                "HAZARD_DEADLINE_SET_BY_ORDER",
+                reasons::HAZARD_DEADLINE_SET_BY_ORDER,
                 "the deadline of this hazard is set by a government order; request an extension instead",
             ));
         }
@@ -167,7 +168,7 @@ impl Hazard {
         self.require_graded()?;
         self.require_status(
             &[S::Graded, S::Rectifying],
-            "HAZARD_NOT_RECTIFIABLE",
+            reasons::HAZARD_NOT_RECTIFIABLE,
             "order rectification",
         )?;
         let deadline = order.deadline.as_ref().and_then(|date| date.to_naive());
@@ -189,13 +190,13 @@ impl Hazard {
         self.require_graded()?;
         if !self.is_major() {
             return Err(DomainError::precondition(
-                "HAZARD_NOT_MAJOR",
+                reasons::HAZARD_NOT_MAJOR,
                 "a remediation plan (治理方案) is for 重大 hazards",
             ));
         }
         self.require_status(
             &[S::Graded, S::Rectifying],
-            "HAZARD_NOT_RECTIFIABLE",
+            reasons::HAZARD_NOT_RECTIFIABLE,
             "submit a remediation plan",
         )?;
         Ok(vec![HazardEvent::RemediationPlanSubmitted(
@@ -213,12 +214,12 @@ impl Hazard {
     ) -> Result<Vec<HazardEvent>, DomainError> {
         self.require_status(
             &[S::Reported, S::Graded],
-            "HAZARD_NOT_FIXABLE_ON_SPOT",
+            reasons::HAZARD_NOT_FIXABLE_ON_SPOT,
             "fix on the spot",
         )?;
         if self.is_major() {
             return Err(DomainError::precondition(
-                "HAZARD_MAJOR_CANNOT_BE_FIXED_ON_SPOT",
+                reasons::HAZARD_MAJOR_CANNOT_BE_FIXED_ON_SPOT,
                 "a 重大 hazard needs a remediation plan and verification, not a fix on the spot",
             ));
         }
@@ -248,12 +249,12 @@ impl Hazard {
     ) -> Result<Vec<HazardEvent>, DomainError> {
         self.require_status(
             &[S::Rectifying],
-            "HAZARD_NOT_RECTIFYING",
+            reasons::HAZARD_NOT_RECTIFYING,
             "claim rectification",
         )?;
         if self.is_major() && self.remediation_plan.is_none() {
             return Err(DomainError::precondition(
-                "REMEDIATION_PLAN_REQUIRED",
+                reasons::REMEDIATION_PLAN_REQUIRED,
                 "a 重大 hazard needs its remediation plan (治理方案) before a rectification claim",
             ));
         }
@@ -273,7 +274,7 @@ impl Hazard {
     ) -> Result<Vec<HazardEvent>, DomainError> {
         self.require_status(
             &[S::AwaitingVerification],
-            "HAZARD_NOT_AWAITING_VERIFICATION",
+            reasons::HAZARD_NOT_AWAITING_VERIFICATION,
             "verify",
         )?;
         Ok(vec![HazardEvent::RectificationVerified(
@@ -292,7 +293,7 @@ impl Hazard {
     ) -> Result<Vec<HazardEvent>, DomainError> {
         self.require_status(
             &[S::AwaitingVerification],
-            "HAZARD_NOT_AWAITING_VERIFICATION",
+            reasons::HAZARD_NOT_AWAITING_VERIFICATION,
             "reject",
         )?;
         if let Some(deadline) = new_deadline {
@@ -314,18 +315,18 @@ impl Hazard {
     ) -> Result<Vec<HazardEvent>, DomainError> {
         self.require_status(
             &[S::Rectifying],
-            "HAZARD_NOT_RECTIFYING",
+            reasons::HAZARD_NOT_RECTIFYING,
             "request an extension",
         )?;
         if self.lifecycle.deadline_source != DeadlineSource::Order {
             return Err(DomainError::precondition(
-                "EXTENSION_NOT_APPLICABLE",
+                reasons::EXTENSION_NOT_APPLICABLE,
                 "the enterprise sets this deadline itself; revise the rectification plan instead",
             ));
         }
         if self.pending_extension.is_some() {
             return Err(DomainError::precondition(
-                "EXTENSION_ALREADY_PENDING",
+                reasons::EXTENSION_ALREADY_PENDING,
                 "an extension request is already awaiting a decision",
             ));
         }
@@ -362,7 +363,7 @@ impl Hazard {
         self.require_open()?;
         let Some(pending) = &self.pending_extension else {
             return Err(DomainError::precondition(
-                "NO_EXTENSION_PENDING",
+                reasons::NO_EXTENSION_PENDING,
                 "no extension request awaits a decision",
             ));
         };
@@ -390,12 +391,12 @@ impl Hazard {
     pub(super) fn close(&self, note: &str) -> Result<Vec<HazardEvent>, DomainError> {
         self.require_status(
             &[S::Verified, S::FixedOnSpot],
-            "HAZARD_NOT_VERIFIED",
+            reasons::HAZARD_NOT_VERIFIED,
             "close out",
         )?;
         if self.lifecycle.is_listed() {
             return Err(DomainError::precondition(
-                "HAZARD_STILL_LISTED",
+                reasons::HAZARD_STILL_LISTED,
                 "a listed (挂牌) hazard is delisted (摘牌) before it is closed out",
             ));
         }
@@ -413,7 +414,7 @@ impl Hazard {
         self.require_open()?;
         if !self.is_major() {
             return Err(DomainError::precondition(
-                "HAZARD_NOT_MAJOR",
+                reasons::HAZARD_NOT_MAJOR,
                 "only 重大 hazards are listed (挂牌)",
             ));
         }
@@ -423,7 +424,7 @@ impl Hazard {
         }
         if self.lifecycle.is_listed() {
             return Err(DomainError::precondition(
-                "HAZARD_ALREADY_LISTED",
+                reasons::HAZARD_ALREADY_LISTED,
                 format!("already listed under supervision order {listed_under}"),
             ));
         }
@@ -441,7 +442,7 @@ impl Hazard {
         let listed_under = &self.lifecycle.supervision_order_id;
         if !self.lifecycle.is_listed() {
             return Err(DomainError::precondition(
-                "HAZARD_NOT_LISTED",
+                reasons::HAZARD_NOT_LISTED,
                 "the hazard is not listed",
             ));
         }
@@ -449,7 +450,7 @@ impl Hazard {
             && order != listed_under
         {
             return Err(DomainError::precondition(
-                "HAZARD_LISTED_UNDER_ANOTHER_ORDER",
+                reasons::HAZARD_LISTED_UNDER_ANOTHER_ORDER,
                 format!("listed under supervision order {listed_under}"),
             ));
         }
@@ -463,13 +464,13 @@ impl Hazard {
         self.require_open()?;
         if !self.is_major() {
             return Err(DomainError::precondition(
-                "HAZARD_NOT_MAJOR",
+                reasons::HAZARD_NOT_MAJOR,
                 "operations are suspended for 重大 hazards",
             ));
         }
         if self.lifecycle.suspended {
             return Err(DomainError::precondition(
-                "OPERATIONS_ALREADY_SUSPENDED",
+                reasons::OPERATIONS_ALREADY_SUSPENDED,
                 "operations are already suspended",
             ));
         }
@@ -489,13 +490,13 @@ impl Hazard {
     ) -> Result<Vec<HazardEvent>, DomainError> {
         let Some(suspension) = &self.suspension else {
             return Err(DomainError::precondition(
-                "OPERATIONS_NOT_SUSPENDED",
+                reasons::OPERATIONS_NOT_SUSPENDED,
                 "operations are not suspended",
             ));
         };
         if suspension.resumption_requested.is_some() {
             return Err(DomainError::precondition(
-                "RESUMPTION_ALREADY_REQUESTED",
+                reasons::RESUMPTION_ALREADY_REQUESTED,
                 "a resumption request already awaits its on-site review",
             ));
         }
@@ -504,7 +505,7 @@ impl Hazard {
             S::AwaitingVerification | S::Verified | S::Closed
         ) {
             return Err(DomainError::precondition(
-                "HAZARD_NOT_REMEDIATED",
+                reasons::HAZARD_NOT_REMEDIATED,
                 "claim the rectification before requesting resumption",
             ));
         }
@@ -534,7 +535,7 @@ impl Hazard {
             .is_some_and(|suspension| suspension.resumption_requested.is_some());
         if !requested {
             return Err(DomainError::precondition(
-                "RESUMPTION_NOT_REQUESTED",
+                reasons::RESUMPTION_NOT_REQUESTED,
                 "no resumption request awaits a decision",
             ));
         }
@@ -546,7 +547,7 @@ impl Hazard {
         }
         if !matches!(self.status(), S::Verified | S::Closed) {
             return Err(DomainError::precondition(
-                "HAZARD_NOT_VERIFIED",
+                reasons::HAZARD_NOT_VERIFIED,
                 "verify the rectification before approving resumption",
             ));
         }
@@ -570,7 +571,7 @@ impl Hazard {
         }
         if !current.is_empty() {
             return Err(DomainError::precondition(
-                "COUNTERPART_ALREADY_MATCHED",
+                reasons::COUNTERPART_ALREADY_MATCHED,
                 format!(
                     "{} is matched with hazards/{current}; reject that match first",
                     self.name()

@@ -21,6 +21,7 @@ mod tests;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hl_directory::Standing;
+use hl_domain::reasons::{self, Reason};
 use hl_eventstore::{Aggregate, CommandContext, EventMeta, Expects};
 use hl_proto::common::v1::{Actor, EvidenceRef};
 use hl_proto::hazards::v1 as pb;
@@ -200,7 +201,7 @@ impl Hazard {
     fn require_open(&self) -> Result<(), DomainError> {
         if self.status() == HazardStatus::Closed {
             return Err(DomainError::precondition(
-                "HAZARD_CLOSED",
+                reasons::HAZARD_CLOSED,
                 format!("{} is closed out", self.name()),
             ));
         }
@@ -210,7 +211,7 @@ impl Hazard {
     fn require_status(
         &self,
         allowed: &[HazardStatus],
-        reason: &'static str,
+        reason: Reason,
         what: &str,
     ) -> Result<(), DomainError> {
         self.require_open()?;
@@ -234,7 +235,7 @@ impl Hazard {
     fn require_government_side(&self, action: &str) -> Result<(), DomainError> {
         if self.is_self_check() {
             return Err(DomainError::precondition(
-                "MATCH_DECIDED_ON_GOVERNMENT_SIDE",
+                reasons::MATCH_DECIDED_ON_GOVERNMENT_SIDE,
                 format!(
                     "{action} on the government-side hazard of the pair, not on the self-check entry"
                 ),
@@ -247,7 +248,7 @@ impl Hazard {
         self.require_open()?;
         if self.status() == HazardStatus::Reported {
             return Err(DomainError::precondition(
-                "HAZARD_NOT_GRADED",
+                reasons::HAZARD_NOT_GRADED,
                 format!("{} must be graded 一般 or 重大 first", self.name()),
             ));
         }
@@ -279,7 +280,7 @@ impl Hazard {
                 return Ok(());
             }
             return Err(DomainError::forbidden(
-                "ENTERPRISE_CANNOT_VERIFY",
+                reasons::ENTERPRISE_CANNOT_VERIFY,
                 format!(
                     "an enterprise may {action} only its own self-check hazards graded 一般 with a deadline it set; {} is {} in the {} ledger{}",
                     self.name(),
@@ -355,17 +356,17 @@ impl Hazard {
     fn enterprise_may_grade(&self, level: HazardLevel) -> Result<(), DomainError> {
         let refusal = if !self.is_self_check() {
             Some((
-                "ENTERPRISE_CANNOT_GRADE_GOVERNMENT_FINDING",
+                reasons::ENTERPRISE_CANNOT_GRADE_GOVERNMENT_FINDING,
                 "a government finding is graded by the government side",
             ))
         } else if self.lifecycle.graded_by_government {
             Some((
-                "GRADED_BY_GOVERNMENT",
+                reasons::GRADED_BY_GOVERNMENT,
                 "the government side graded this hazard; only it regrades it",
             ))
         } else if self.is_major() && level != HazardLevel::Major {
             Some((
-                "ENTERPRISE_CANNOT_DOWNGRADE_MAJOR",
+                reasons::ENTERPRISE_CANNOT_DOWNGRADE_MAJOR,
                 "an enterprise may not downgrade a 重大 hazard; the government side regrades it",
             ))
         } else {
