@@ -30,7 +30,7 @@ API_BASELINE := proto/baseline/v1.binpb
 # Both server lines the event store must work on.
 TEST_NATS_SERVERS := $(NATS_SERVER):$(DEBIAN_NATS_SERVER)
 
-.PHONY: help tools run test bench fuzz lint api-lint api-baseline fmt fmt-check clippy build proto clean-data hlctl
+.PHONY: help tools run test bench fuzz lint api-lint api-baseline docs fmt fmt-check clippy build proto clean-data hlctl
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-13s %s\n", $$1, $$2}'
@@ -93,6 +93,9 @@ api-lint: $(BUF) ## Lint the .proto files and check them for breaks of the relea
 # the last one as released. Commit it with the release.
 api-baseline: $(BUF) ## Release step: record the current API as the baseline that api-lint checks against.
 	$(BUF) build proto --exclude-source-info -o $(API_BASELINE)
+
+docs: ## Write the API reference (docs/api-reference.md) from the proto comments; a test checks it is current.
+	cargo run --quiet -p hl-apidoc --bin api-reference -- docs/api-reference.md
 
 fmt: ## Format the code.
 	cargo fmt --all

@@ -38,6 +38,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let table = declared_limits::parse_table(&std::fs::read_to_string(&limits_file)?)
         .map_err(|problem| format!("{}: {problem}", limits_file.display()))?;
     std::fs::write(
+        out_dir.join("declared_table.rs"),
+        declared_limits::table_constants(&table),
+    )?;
+    std::fs::write(
         out_dir.join("declared_limits.rs"),
         declared_limits::generate(&file_descriptors, &table)?,
     )?;

@@ -18,6 +18,17 @@ use prost_types::{DescriptorProto, FileDescriptorSet};
 /// the handlers accept (4,000 characters) at 4 bytes a character of UTF-8.
 pub const DEFAULT_BYTES: usize = 16_000;
 
+/// The table and the default as Rust constants, for readers of the limits (the API reference).
+pub fn table_constants(table: &BTreeMap<String, usize>) -> String {
+    let rows: String = table
+        .iter()
+        .map(|(field, limit)| format!("    (\"{field}\", {limit}),\n"))
+        .collect();
+    format!(
+        "/// Every line of proto/limits.txt: (full field name, limit), in name order.\npub const DECLARED: &[(&str, usize)] = &[\n{rows}];\n/// The limit in bytes of a string or bytes field that proto/limits.txt does not list.\npub const DEFAULT_BYTES: usize = {DEFAULT_BYTES};\n"
+    )
+}
+
 /// The table: limit by "full.message.Name.field".
 pub fn parse_table(text: &str) -> Result<BTreeMap<String, usize>, String> {
     let mut table = BTreeMap::new();

@@ -16,6 +16,10 @@ use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
 use tonic_prost::ProstCodec;
 use tonic_types::{ErrorDetails, StatusExt};
 
+// The table of proto/limits.txt as constants: `DECLARED` (full field name, limit) and
+// `DEFAULT_BYTES`, the limit of a string or bytes field the table does not list.
+include!(concat!(env!("OUT_DIR"), "/declared_table.rs"));
+
 /// The most violations an answer lists: a request with more gets these and a count of the rest,
 /// so a huge bad request costs no more to answer than a small one.
 pub const MAX_VIOLATIONS: usize = 100;
