@@ -150,6 +150,29 @@ pub struct ServerArgs {
         value_parser = clap::value_parser!(u64).range(1..=3600)
     )]
     pub keepalive_seconds: u64,
+
+    /// Origins of browser dashboards that may call the API with gRPC-Web from another origin
+    /// (CORS), comma-separated, e.g. `https://dashboard.example.gov.cn`. Unset: only a page of
+    /// the same origin (or a proxy) can.
+    #[arg(long, env = "HL_BROWSER_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub browser_origins: Vec<String>,
+}
+
+/// A web origin as a browser sends it: `scheme://host[:port]`, no path, no trailing slash.
+fn parse_origin(origin: &str) -> Result<String, String> {
+    let origin = origin.trim();
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or("an origin starts with https:// or http://")?;
+    let well_formed = !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"-.:[]".contains(&byte));
+    if !well_formed {
+        return Err("an origin is scheme://host[:port], with no path".to_string());
+    }
+    Ok(origin.to_string())
 }
 
 impl ServerArgs {

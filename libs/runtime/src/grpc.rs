@@ -27,6 +27,7 @@ pub struct GrpcServer {
     access: Arc<AccessControl>,
     tls: Option<ServerTlsConfig>,
     limits: Limits,
+    browser_origins: Vec<String>,
 }
 
 impl GrpcServer {
@@ -39,12 +40,19 @@ impl GrpcServer {
             access,
             tls: None,
             limits: Limits::default(),
+            browser_origins: Vec::new(),
         }
     }
 
     /// Serves within these limits instead of the defaults.
     pub fn with_limits(&mut self, limits: Limits) -> &mut Self {
         self.limits = limits;
+        self
+    }
+
+    /// Lets browser pages of these origins call the API with gRPC-Web (CORS).
+    pub fn with_browser_origins(&mut self, origins: &[String]) -> &mut Self {
+        self.browser_origins = origins.to_vec();
         self
     }
 
@@ -153,6 +161,8 @@ impl GrpcServer {
             // the API; it is outermost so that refusals of the layers below reach a browser in
             // gRPC-Web's form too.
             .accept_http1(true)
+            // CORS outermost: a browser's preflight carries no token, and is answered here.
+            .layer(cross_origin(&self.browser_origins))
             .layer(tonic_web::GrpcWebLayer::new())
             .layer(RpcLayer::new(self.access, Admission::new(limits)))
             .add_routes(self.routes.routes())
@@ -179,6 +189,33 @@ impl GrpcServer {
             }
         }
     }
+}
+
+/// What a browser page of another origin may do: call with gRPC-Web, send a token, and read
+/// the gRPC status of the answer. Only the configured origins; none when there are none.
+fn cross_origin(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<http::HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| http::HeaderValue::from_str(origin).ok())
+        .collect();
+    let header = http::HeaderName::from_static;
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([http::Method::POST])
+        .allow_headers([
+            header("content-type"),
+            header("authorization"),
+            header("x-grpc-web"),
+            header("x-user-agent"),
+            header("grpc-timeout"),
+        ])
+        .expose_headers([
+            header("grpc-status"),
+            header("grpc-message"),
+            header("grpc-status-details-bin"),
+        ])
+        .max_age(std::time::Duration::from_secs(24 * 60 * 60))
 }
 
 /// Binds a listener; port 0 picks a free one.

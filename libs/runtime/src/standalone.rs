@@ -88,7 +88,10 @@ pub async fn run_async(
         .await
         .map_err(anyhow::Error::msg)?;
     let mut server = GrpcServer::new(access);
-    server.with_tls(tls).with_limits(args.server.limits());
+    server
+        .with_tls(tls)
+        .with_limits(args.server.limits())
+        .with_browser_origins(&args.server.browser_origins);
     server.add_check(nats::connection_check(&client));
     mount(&mut server, store, args.server.region.clone()).await?;
 

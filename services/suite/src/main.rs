@@ -75,7 +75,10 @@ async fn main() -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
     let serves_tls = tls.is_some();
     let mut server = GrpcServer::new(access);
-    server.with_tls(tls).with_limits(config.server.limits());
+    server
+        .with_tls(tls)
+        .with_limits(config.server.limits())
+        .with_browser_origins(&config.server.browser_origins);
     server.add_check(nats::connection_check(&client));
     mount_contexts(&mut server, &store, &config).await?;
     let database_url = config.projections.database_url(&config.data_dir);
