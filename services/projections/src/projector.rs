@@ -216,6 +216,10 @@ async fn run(target: Target, status: Arc<StreamStatus>, mut stopped: watch::Rece
     }
 }
 
+/// How long a projector waits for the next message before it looks whether another projector
+/// on the same database has applied past it.
+const IDLE_CHECK: Duration = Duration::from_secs(2);
+
 /// Ok(()) when stopped on purpose or by a poison message; Err to retry.
 async fn follow(
     target: &Target,
@@ -264,6 +268,19 @@ async fn follow(
         let count = tokio::select! {
             count = receiver.recv_many(&mut received, batch.max(1)) => count,
             _ = stopped.changed() => return Ok(()),
+            () = tokio::time::sleep(IDLE_CHECK) => {
+                // Nothing arrived for a while. Another projector on this database may have
+                // applied past this one, which would otherwise learn so only from its next write
+                // (fenced) and meanwhile report a lag the read model does not have.
+                let stored = schema::read_checkpoint(database, generation, &stream_name)
+                    .await
+                    .map_err(|error| error.to_string())?;
+                if stored > written {
+                    status.applied.fetch_max(stored, Ordering::SeqCst);
+                    return Err(BatchError::Fenced(written).to_string());
+                }
+                continue;
+            }
         };
         if count == 0 {
             return Err("the stream subscription ended".to_string());
