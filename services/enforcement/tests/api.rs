@@ -279,6 +279,34 @@ async fn bad_input_is_refused_field_by_field_and_records_nothing() {
         .await
         .unwrap_err();
     assert_eq!(alone.code(), Code::InvalidArgument);
+    // An officer named twice is refused at the repeat, not counted once and recorded twice; a
+    // draw's pool naming one twice, which could draw them twice, likewise.
+    let twice = clients
+        .enforcement
+        .schedule_inspection(by_inspector(schedule(
+            "insp-1",
+            &["officer-1", "officer-2", "officer-1"],
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&twice), ["officer_ids[2]"]);
+    let pooled_twice = pb::ScheduleInspectionRequest {
+        r#type: pb::InspectionType::DoubleRandom as i32,
+        enterprise_id: String::new(),
+        draw: Some(pb::DrawRequest {
+            seed: "seed".into(),
+            enterprise_pool: vec![ENTERPRISE.into()],
+            officer_pool: vec!["officer-1".into(), "officer-1".into()],
+            officers: 2,
+        }),
+        ..schedule("insp-1", &[])
+    };
+    let refused = clients
+        .enforcement
+        .schedule_inspection(by_inspector(pooled_twice))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&refused), ["draw.officer_pool[1]"]);
 
     let missing = clients
         .enforcement

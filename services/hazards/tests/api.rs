@@ -1,5 +1,6 @@
 //! The hazards gRPC API in-process against a real nats-server: error codes and details,
-//! idempotent retries, concurrency, health, and the supervision-order follow-up.
+//! idempotent retries, concurrency, health, the supervision-order follow-up, and refusals that
+//! tell a caller nothing about records it may not see.
 
 use hl_eventstore::RepositorySettings;
 use hl_proto::common::v1::{CommitInfo, Date, EvidenceRef};
@@ -8,7 +9,8 @@ use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
 use hl_proto::responsibility::v1::{ChangeEnterpriseStatusRequest, EnterpriseStatus};
 use hl_testkit::actors::{
-    ENTERPRISE, OTHER_ENTERPRISE, by_administrator, by_enterprise, by_inspector,
+    ENTERPRISE, OTHER_ENTERPRISE, OTHER_TOWNSHIP, as_actor, by_administrator, by_enterprise,
+    by_inspector, township_officer,
 };
 use hl_testkit::fixtures::{Registered, register_district};
 use hl_testkit::{NatsServer, TestService, unique_namespace};
@@ -641,24 +643,7 @@ async fn a_self_check_round_lists_only_the_enterprises_own_entries() {
         )))
         .await
         .unwrap();
-    let open = pb::OpenSelfCheckRoundRequest {
-        request_id: "f3".into(),
-        round_id: "round-1".into(),
-        enterprise_id: ENTERPRISE.into(),
-        period_start: Some(Date {
-            year: 2026,
-            month: 7,
-            day: 1,
-        }),
-        period_end: Some(Date {
-            year: 2026,
-            month: 9,
-            day: 30,
-        }),
-        checklist: "list".into(),
-        performer: "Li".into(),
-        ..Default::default()
-    };
+    let open = round_of_the_third_quarter("f3");
     client
         .open_self_check_round(enterprise(open))
         .await
@@ -768,4 +753,248 @@ async fn new_records_need_a_registered_enterprise_that_is_not_closed() {
         .unwrap()
         .into_inner();
     assert!(retried.commit.unwrap().replayed);
+}
+
+/// A refusal as its caller reads it (code, reason and message), with the resource name it was
+/// about replaced, so that refusals about different names compare.
+fn as_read(status: &tonic::Status, name: &str) -> (Code, String, String) {
+    let reason = status
+        .get_details_error_info()
+        .map(|info| info.reason)
+        .unwrap_or_default();
+    (
+        status.code(),
+        reason,
+        status.message().replace(name, "{name}"),
+    )
+}
+
+/// The enterprise's self-check entry "own-entry" and a government-side hazard
+/// "government-entry" of it, both in its township; the other enterprise's self-check entry
+/// "other-entry"; and the enterprise's open round "round-1".
+async fn a_round_and_hazards_of_two_enterprises(client: &mut HazardsServiceClient<Channel>) {
+    let self_check = |request_id: &str, hazard_id: &str| {
+        report(
+            request_id,
+            hazard_id,
+            pb::Provenance::EnterpriseSelf,
+            pb::HazardLevel::General,
+        )
+    };
+    client
+        .report_hazard(enterprise(self_check("p1", "own-entry")))
+        .await
+        .unwrap();
+    client
+        .report_hazard(by_inspector(report(
+            "p2",
+            "government-entry",
+            pb::Provenance::GovernmentInspection,
+            pb::HazardLevel::General,
+        )))
+        .await
+        .unwrap();
+    let other = pb::ReportHazardRequest {
+        enterprise_id: OTHER_ENTERPRISE.into(),
+        ..self_check("p3", "other-entry")
+    };
+    client.report_hazard(other_enterprise(other)).await.unwrap();
+    let open = round_of_the_third_quarter("p4");
+    client
+        .open_self_check_round(enterprise(open))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_enterprise_learns_nothing_of_another_enterprises_round_or_hazards() {
+    let (_nats, _namespace, server) = fixture().await;
+    let mut client = client(&server).await;
+    a_round_and_hazards_of_two_enterprises(&mut client).await;
+    let record =
+        |request_id: &str, round_id: &str, hazard_id: &str| pb::RecordSelfCheckFindingRequest {
+            request_id: request_id.into(),
+            name: format!("selfCheckRounds/{round_id}"),
+            hazard_id: hazard_id.into(),
+            ..Default::default()
+        };
+
+    // Another enterprise's round, whatever hazard is named (one it could record, a
+    // government-side one, none), and a round that does not exist: one answer, which names no
+    // enterprise and says nothing of the hazard.
+    let mut answers = Vec::new();
+    for (request_id, round_id, hazard_id) in [
+        ("probe-1", "round-1", "own-entry"),
+        ("probe-2", "round-1", "government-entry"),
+        ("probe-3", "round-1", "never-reported"),
+        ("probe-4", "no-such-round", "own-entry"),
+        ("probe-5", "no-such-round", "never-reported"),
+    ] {
+        let refused = client
+            .record_self_check_finding(other_enterprise(record(request_id, round_id, hazard_id)))
+            .await
+            .unwrap_err();
+        answers.push(as_read(&refused, &format!("selfCheckRounds/{round_id}")));
+    }
+    let (code, reason, message) = &answers[0];
+    assert_eq!(
+        (*code, reason.as_str()),
+        (Code::PermissionDenied, "ENTERPRISE_ONLY")
+    );
+    assert!(!message.contains(ENTERPRISE), "{message}");
+    assert!(
+        answers.iter().all(|answer| *answer == answers[0]),
+        "{answers:#?}"
+    );
+
+    // On its own round, the enterprise is told alike that the other enterprise's entry and a
+    // hazard that does not exist are no hazards it may name.
+    let mut answers = Vec::new();
+    for (request_id, hazard_id) in [("probe-6", "other-entry"), ("probe-7", "never-reported")] {
+        let refused = client
+            .record_self_check_finding(enterprise(record(request_id, "round-1", hazard_id)))
+            .await
+            .unwrap_err();
+        let fields: Vec<String> = refused
+            .get_details_bad_request()
+            .expect("BadRequest details")
+            .field_violations
+            .into_iter()
+            .map(|violation| violation.field)
+            .collect();
+        assert_eq!(fields, ["hazard_id"], "{refused:?}");
+        answers.push(as_read(&refused, &format!("hazards/{hazard_id}")));
+    }
+    assert_eq!(answers[0].0, Code::InvalidArgument);
+    assert_eq!(answers[0], answers[1]);
+
+    // None of it was recorded.
+    let round = client
+        .get_self_check_round(enterprise(pb::GetSelfCheckRoundRequest {
+            name: "selfCheckRounds/round-1".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(round.hazard_ids.is_empty(), "{:?}", round.hazard_ids);
+}
+
+#[tokio::test]
+async fn an_officer_outside_the_jurisdiction_learns_nothing_of_its_rounds_or_hazards() {
+    let (_nats, _namespace, server) = fixture().await;
+    let mut client = client(&server).await;
+    a_round_and_hazards_of_two_enterprises(&mut client).await;
+    let elsewhere = township_officer(OTHER_TOWNSHIP);
+
+    // A round of another township and one that does not exist: one answer.
+    let review = |request_id: &str, round_id: &str| pb::ReviewSelfCheckRoundRequest {
+        request_id: request_id.into(),
+        name: format!("selfCheckRounds/{round_id}"),
+        outcome: pb::RoundReviewOutcome::Accepted as i32,
+        ..Default::default()
+    };
+    let mut answers = Vec::new();
+    for (request_id, round_id) in [("review-1", "round-1"), ("review-2", "no-such-round")] {
+        let refused = client
+            .review_self_check_round(as_actor(review(request_id, round_id), &elsewhere))
+            .await
+            .unwrap_err();
+        answers.push(as_read(&refused, &format!("selfCheckRounds/{round_id}")));
+    }
+    let (code, reason, _) = &answers[0];
+    assert_eq!(
+        (*code, reason.as_str()),
+        (Code::PermissionDenied, "OUTSIDE_JURISDICTION")
+    );
+    assert_eq!(answers[0], answers[1]);
+    // An officer of the whole district, who would read the round were it there, learns that it
+    // is not.
+    let missing = client
+        .review_self_check_round(by_inspector(review("review-3", "no-such-round")))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
+
+    // The government-side hazard of another township, whatever counterpart is named (the right
+    // one, another enterprise's, none), and a hazard that does not exist: one answer, to a
+    // confirmation and a rejection alike.
+    let confirm =
+        |request_id: &str, hazard_id: &str, counterpart: &str| pb::ConfirmCounterpartMatchRequest {
+            request_id: request_id.into(),
+            name: format!("hazards/{hazard_id}"),
+            counterpart_hazard_id: counterpart.into(),
+            ..Default::default()
+        };
+    let mut answers = Vec::new();
+    for (request_id, hazard_id, counterpart) in [
+        ("match-1", "government-entry", "own-entry"),
+        ("match-2", "government-entry", "other-entry"),
+        ("match-3", "government-entry", "never-reported"),
+        ("match-4", "never-reported", "own-entry"),
+    ] {
+        let asked = confirm(request_id, hazard_id, counterpart);
+        let refused = client
+            .confirm_counterpart_match(as_actor(asked, &elsewhere))
+            .await
+            .unwrap_err();
+        answers.push(as_read(&refused, &format!("hazards/{hazard_id}")));
+    }
+    let reject = pb::RejectCounterpartMatchRequest {
+        request_id: "match-5".into(),
+        name: "hazards/government-entry".into(),
+        counterpart_hazard_id: "other-entry".into(),
+        reason: "不是同一隐患".into(),
+        ..Default::default()
+    };
+    let refused = client
+        .reject_counterpart_match(as_actor(reject, &elsewhere))
+        .await
+        .unwrap_err();
+    answers.push(as_read(&refused, "hazards/government-entry"));
+    let (code, reason, _) = &answers[0];
+    assert_eq!(
+        (*code, reason.as_str()),
+        (Code::PermissionDenied, "OUTSIDE_JURISDICTION")
+    );
+    assert!(
+        answers.iter().all(|answer| *answer == answers[0]),
+        "{answers:#?}"
+    );
+
+    // An officer covering the hazard is told that a counterpart does not do.
+    let unknown = client
+        .confirm_counterpart_match(by_inspector(confirm(
+            "match-6",
+            "government-entry",
+            "never-reported",
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::InvalidArgument, "{unknown:?}");
+    assert_eq!(
+        unknown.get_details_bad_request().unwrap().field_violations[0].field,
+        "counterpart_hazard_id"
+    );
+}
+
+/// The enterprise opens "round-1" for July to September 2026.
+fn round_of_the_third_quarter(request_id: &str) -> pb::OpenSelfCheckRoundRequest {
+    pb::OpenSelfCheckRoundRequest {
+        request_id: request_id.into(),
+        round_id: "round-1".into(),
+        enterprise_id: ENTERPRISE.into(),
+        period_start: Some(Date {
+            year: 2026,
+            month: 7,
+            day: 1,
+        }),
+        period_end: Some(Date {
+            year: 2026,
+            month: 9,
+            day: 30,
+        }),
+        checklist: "list".into(),
+        performer: "Li".into(),
+        ..Default::default()
+    }
 }

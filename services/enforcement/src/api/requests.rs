@@ -30,14 +30,22 @@ const MAX_OFFICERS: usize = 50;
 /// The most enterprises a 双随机 pool may hold.
 const MAX_POOL: usize = 100_000;
 
-/// Officer ids: identifiers, at most [`MAX_OFFICERS`].
+/// Officer ids: identifiers, at most [`MAX_OFFICERS`], each named once. A draw's pool is held to
+/// it too, since a pool naming someone twice could draw them twice.
 fn officer_ids(violations: &mut Violations, field: &str, ids: &[String]) {
     if ids.len() > MAX_OFFICERS {
         violations.add(field, format!("at most {MAX_OFFICERS} officers"));
         return;
     }
     for (index, id) in ids.iter().enumerate() {
-        violations.identifier(&format!("{field}[{index}]"), id);
+        let entry = format!("{field}[{index}]");
+        violations.identifier(&entry, id);
+        if let Some(earlier) = ids[..index].iter().position(|named| named == id) {
+            violations.add(
+                entry,
+                format!("{id} is listed already, as {field}[{earlier}]; list each once"),
+            );
+        }
     }
 }
 

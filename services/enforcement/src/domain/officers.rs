@@ -15,25 +15,26 @@ pub struct Officer {
     pub record: Option<Person>,
 }
 
-/// The officers' ids, when there are at least `minimum` different ones and each holds a
+/// The officers' ids, when there are at least `minimum`, none named twice, and each holds a
 /// certificate valid on `day`; otherwise the first problem, naming the officer.
 pub fn check_officers(
     officers: &[Officer],
     day: NaiveDate,
     minimum: usize,
 ) -> Result<Vec<String>, DomainError> {
-    let mut ids: Vec<String> = officers
-        .iter()
-        .map(|officer| officer.person_id.clone())
-        .collect();
-    ids.sort();
-    ids.dedup();
-    if ids.len() < minimum {
+    // The ids are recorded as given, and what counts an officer's inspections and cases reads
+    // them: one named twice would be counted twice. Nor are two entries of one person two
+    // officers toward the minimum.
+    hl_domain::refuse_repeats(
+        "officer_ids",
+        officers.iter().map(|officer| &officer.person_id),
+    )?;
+    if officers.len() < minimum {
         return Err(DomainError::invalid(
             "officer_ids",
             format!(
                 "at least {minimum} different officers carry out enforcement, got {}",
-                ids.len()
+                officers.len()
             ),
         ));
     }
@@ -97,6 +98,19 @@ mod tests {
                 .unwrap_err()
                 .reason(),
             "INVALID_ARGUMENT"
+        );
+        let repeated = [
+            officer("a", "2030-12-31"),
+            officer("a", "2030-12-31"),
+            officer("b", "2030-12-31"),
+        ];
+        let refusal = check_officers(&repeated, day("2026-05-01"), 2).unwrap_err();
+        let DomainError::Invalid { field, .. } = &refusal else {
+            panic!("not INVALID_ARGUMENT: {refusal:?}");
+        };
+        assert_eq!(
+            field, "officer_ids[1]",
+            "the repeat is refused, not dropped"
         );
         let expired = [officer("a", "2030-12-31"), officer("b", "2026-04-30")];
         let refusal = check_officers(&expired, day("2026-05-01"), 2).unwrap_err();

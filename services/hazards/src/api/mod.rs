@@ -13,8 +13,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use hl_directory::{Directory, Standing};
-use hl_domain::reasons;
+use hl_domain::{access, reasons};
 use hl_eventstore::{EventStore, Repository, RepositorySettings};
+use hl_proto::common::v1::Actor;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_server::HazardsService;
 use hl_runtime::ServiceError;
@@ -95,39 +96,103 @@ impl HazardsApi {
         })
     }
 
-    /// A hazard that must exist, for the checks between aggregates.
-    async fn existing_hazard(&self, field: &str, hazard_id: &str) -> Result<Hazard, Status> {
+    /// A hazard another record names, for the checks between aggregates: one the caller may
+    /// read. One that does not exist and one the caller may not read are refused alike, so that
+    /// the refusal does not tell whether another enterprise's hazard exists.
+    async fn readable_hazard(
+        &self,
+        actor: &Actor,
+        field: &str,
+        hazard_id: &str,
+    ) -> Result<Hazard, Status> {
         let loaded = self
             .hazards
             .load(hazard_id)
             .await
             .map_err(ServiceError::from)?;
-        if !loaded.exists() {
+        let readable = loaded.exists()
+            && access::require_reader(
+                actor,
+                &loaded.state.facts.enterprise_id,
+                loaded.state.place(),
+            )
+            .is_ok();
+        if !readable {
             return Err(ServiceError::invalid_field(
                 field,
-                format!("{HAZARDS}/{hazard_id} does not exist"),
+                format!(
+                    "{HAZARDS}/{hazard_id} is no hazard the caller may read: it does not exist, or \
+                     is another's"
+                ),
             )
             .into());
         }
         Ok(loaded.state)
     }
 
-    /// A self-check round lists only the enterprise's own self-check entries.
-    async fn check_finding_belongs_to_round(
-        &self,
-        round_id: &str,
-        hazard_id: &str,
-    ) -> Result<(), Status> {
+    /// The caller's own self-check round, loaded before anything else the request names. A round
+    /// of another enterprise and one that does not exist are refused alike, so that the refusal
+    /// tells the caller nothing about other enterprises' rounds, nor about the hazard it names.
+    async fn own_round(&self, actor: &Actor, round_id: &str) -> Result<SelfCheckRound, Status> {
         let round = self
             .rounds
             .load(round_id)
             .await
             .map_err(ServiceError::from)?;
-        if !round.exists() {
-            return Err(ServiceError::not_found(format!("{SELF_CHECK_ROUNDS}/{round_id}")).into());
+        if round.exists() && access::is_the_enterprise(actor, &round.state.enterprise_id) {
+            return Ok(round.state);
         }
-        let hazard = self.existing_hazard("hazard_id", hazard_id).await?;
-        if let Some(problem) = finding_problem(&hazard, &round.state.enterprise_id) {
+        Err(ServiceError::permission_denied(
+            reasons::ENTERPRISE_ONLY,
+            format!(
+                "{SELF_CHECK_ROUNDS}/{round_id} is not a self-check round of the caller; only a \
+                 round's own enterprise works on it"
+            ),
+        )
+        .into())
+    }
+
+    /// Who may act on a record of the district that a government-side officer decides on (a
+    /// round to review, the government-side hazard of a pair), at `place`, or None when there is
+    /// no such record: an officer whose jurisdiction covers it. Asked before anything else about
+    /// the record or the others the request names, and answered alike whether the record is
+    /// outside the caller's jurisdiction or does not exist, so that the refusal tells nothing
+    /// about either. Only a caller covering the whole district, who could read the record were
+    /// it there, learns that it is not (NOT_FOUND).
+    fn require_government_on(
+        &self,
+        actor: &Actor,
+        name: &str,
+        place: Option<&str>,
+        action: &str,
+    ) -> Result<(), Status> {
+        match access::require_government(actor, place.unwrap_or(self.region.as_str()), action) {
+            Ok(()) if place.is_some() => Ok(()),
+            Ok(()) => Err(ServiceError::not_found(name).into()),
+            // Refused for the caller's role alone, which tells nothing about the record.
+            Err(refusal) if !access::is_government_side(actor) => {
+                Err(ServiceError::from(refusal).into())
+            }
+            Err(_) => Err(ServiceError::permission_denied(
+                reasons::OUTSIDE_JURISDICTION,
+                format!(
+                    "{action}: {name} is not within the caller's jurisdiction {:?}",
+                    actor.region
+                ),
+            )
+            .into()),
+        }
+    }
+
+    /// A self-check round lists only the enterprise's own self-check entries.
+    async fn check_finding_belongs_to_round(
+        &self,
+        actor: &Actor,
+        round: &SelfCheckRound,
+        hazard_id: &str,
+    ) -> Result<(), Status> {
+        let hazard = self.readable_hazard(actor, "hazard_id", hazard_id).await?;
+        if let Some(problem) = finding_problem(&hazard, &round.enterprise_id) {
             return Err(ServiceError::precondition(
                 reasons::FINDING_NOT_IN_ENTERPRISE_LEDGER,
                 format!("{HAZARDS}/{hazard_id} {problem}"),
@@ -140,12 +205,13 @@ impl HazardsApi {
     /// An explicitly cited counterpart is in the other ledger, at the same enterprise.
     async fn check_counterpart(
         &self,
+        actor: &Actor,
         enterprise_id: &str,
         self_check: bool,
         counterpart_id: &str,
     ) -> Result<(), Status> {
         let field = "counterpart_hazard_id";
-        let counterpart = self.existing_hazard(field, counterpart_id).await?;
+        let counterpart = self.readable_hazard(actor, field, counterpart_id).await?;
         match counterpart_problem(&counterpart, enterprise_id, self_check) {
             None => Ok(()),
             Some(problem) => Err(ServiceError::invalid_field(
@@ -180,10 +246,15 @@ impl HazardsApi {
             .load(&hazard_id)
             .await
             .map_err(ServiceError::from)?;
-        if !hazard.exists() {
-            return Err(ServiceError::not_found(format!("{HAZARDS}/{hazard_id}")).into());
-        }
+        // Who may decide on this hazard comes first: the counterpart is looked at only for them.
+        self.require_government_on(
+            &call.actor,
+            &format!("{HAZARDS}/{hazard_id}"),
+            hazard.exists().then(|| hazard.state.place()),
+            "decide a two-ledger match",
+        )?;
         self.check_counterpart(
+            &call.actor,
             &hazard.state.facts.enterprise_id,
             hazard.state.is_self_check(),
             &counterpart,
@@ -237,6 +308,7 @@ impl HazardsService for HazardsGrpc {
         if !report.counterpart_hazard_id.is_empty() {
             let self_check = report.provenance == pb::Provenance::EnterpriseSelf;
             api.check_counterpart(
+                &call.actor,
                 &call.body.enterprise_id,
                 self_check,
                 &report.counterpart_hazard_id,
@@ -470,7 +542,9 @@ impl HazardsService for HazardsGrpc {
             .identifier("hazard_id", &call.body.hazard_id);
         call.check()?;
         let round_id = id.clone().expect("a checked request names its round");
-        api.check_finding_belongs_to_round(&round_id, &call.body.hazard_id)
+        // Whose round it is comes first: the hazard is looked at only for the round's enterprise.
+        let round = api.own_round(&call.actor, &round_id).await?;
+        api.check_finding_belongs_to_round(&call.actor, &round, &call.body.hazard_id)
             .await?;
         let command = SelfCheckRoundCommand::RecordFinding {
             hazard_id: call.body.hazard_id.clone(),
@@ -502,11 +576,20 @@ impl HazardsService for HazardsGrpc {
             .load(&round_id)
             .await
             .map_err(ServiceError::from)?;
-        if !round.state.exists() {
-            return Err(ServiceError::not_found(format!("{SELF_CHECK_ROUNDS}/{round_id}")).into());
-        }
+        // The round's place decides who may review it, and comes before anything else is said.
+        let place = if round.state.exists() {
+            Some(api.place_of(&round.state.enterprise_id).await?)
+        } else {
+            None
+        };
+        api.require_government_on(
+            &call.actor,
+            &format!("{SELF_CHECK_ROUNDS}/{round_id}"),
+            place.as_deref(),
+            "review a self-check round",
+        )?;
         let command = SelfCheckRoundCommand::Review {
-            place: api.place_of(&round.state.enterprise_id).await?,
+            place: place.unwrap_or_default(),
             outcome,
             note: call.body.note.clone(),
         };

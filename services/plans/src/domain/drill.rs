@@ -62,6 +62,22 @@ impl Aggregate for Drill {
                 "a drill is recorded once it is held",
             ));
         }
+        // A revision names the finding that triggered it by its id, so two findings with one id
+        // would let either stand for the other.
+        let finding_ids = command
+            .drill
+            .findings
+            .iter()
+            .map(|finding| &finding.finding_id);
+        if let Some((index, earlier)) = hl_domain::first_repeat(finding_ids) {
+            return Err(DomainError::invalid(
+                format!("findings[{index}].finding_id"),
+                format!(
+                    "{} is the id of findings[{earlier}] already; each finding has its own id",
+                    command.drill.findings[index].finding_id
+                ),
+            ));
+        }
         Ok(vec![DrillEvent::Recorded(pb::DrillRecorded {
             drill: Some(pb::Drill {
                 drill_id: context.aggregate_id.clone(),

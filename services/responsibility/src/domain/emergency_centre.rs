@@ -3,6 +3,8 @@
 //! its staff — no centre checks itself. Readiness on a day is read from the record, not stored,
 //! so it can be asked about any day.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use hl_domain::access::{require_bureau, require_government, require_registrar};
 use hl_domain::clock::local_date;
@@ -109,7 +111,8 @@ impl EmergencyCentre {
         };
         Ok(Readiness {
             command_venue: !self.command_venue.is_empty(),
-            staff: self.staff_ids.len() as u32,
+            // Each person once: staff set before repeats were refused may list someone twice.
+            staff: self.staff_ids.iter().collect::<HashSet<_>>().len() as u32,
             staff_required: standard.min_staff,
             on_duty: self.roster.iter().any(|entry| {
                 entry.day.and_then(|on| on.to_naive()) == Some(day)
@@ -147,6 +150,9 @@ impl EmergencyCentre {
                 command_venue,
             } => {
                 require_registrar(&context.actor, &township_code, "set a centre's staff")?;
+                // Readiness counts the staff toward the standard's minimum, so a person listed
+                // twice would count twice.
+                hl_domain::refuse_repeats("staff_ids", staff_ids)?;
                 Ok(vec![EmergencyCentreEvent::StaffSet(pb::CentreStaffSet {
                     township_code,
                     staff_ids: staff_ids.clone(),

@@ -236,6 +236,37 @@ fn a_drill_is_recorded_once_it_is_held_and_names_its_findings() {
     );
 }
 
+#[test]
+fn a_drill_gives_each_finding_its_own_id() {
+    let finding = |finding_id: &str, requires_revision: bool| pb::DrillFinding {
+        finding_id: finding_id.into(),
+        description: "转移路线不清".into(),
+        requires_revision,
+    };
+    let record = RecordDrill {
+        region: "330903".into(),
+        drill: pb::Drill {
+            plan_ids: vec!["plan-1".into()],
+            subject: "防台风转移演练".into(),
+            findings: vec![
+                finding("f-1", false),
+                finding("f-2", false),
+                finding("f-1", true),
+            ],
+            ..pb::Drill::default()
+        },
+        held_on: day("2026-06-01"),
+    };
+    let refusal = Given::<Drill>::new("drill-1")
+        .when(&record, &inspector(), noon("2026-06-01"))
+        .unwrap_err();
+    let hl_domain::DomainError::Invalid { field, message } = &refusal else {
+        panic!("not INVALID_ARGUMENT: {refusal:?}");
+    };
+    assert_eq!(field, "findings[2].finding_id");
+    assert!(message.contains("findings[0]"), "{message}");
+}
+
 mod drill_minimums {
     use super::*;
     use crate::domain::drill_minimums::{MinimumStatus, read_minimums};

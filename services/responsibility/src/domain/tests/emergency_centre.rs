@@ -1,8 +1,9 @@
 //! 乡镇应急管理中心: readiness read on a day against the standard (venue, staff, someone of the
 //! staff on duty, equipment), a roster only of the staff, and no centre checking itself.
 
-use hl_domain::Given;
+use hl_domain::{Aggregate, DomainError, EventMeta, Given};
 use hl_proto::common::v1::{Actor, Role};
+use hl_proto::registry_events::EmergencyCentreEvent;
 use hl_proto::responsibility::v1 as pb;
 
 use super::*;
@@ -74,6 +75,31 @@ fn a_centre_is_to_standard_only_with_venue_staff_duty_and_equipment() {
     assert!(readiness.to_standard(), "{readiness:?}");
     // No one is on duty the next day.
     assert!(!ready.readiness(day("2026-03-03")).unwrap().to_standard());
+}
+
+#[test]
+fn a_person_listed_twice_on_the_staff_is_refused_and_never_counts_twice() {
+    let at = noon("2026-03-02");
+    let new = established("venue");
+    let refusal = new
+        .when(&staff(&["wu", "li", "wu"]), &administrator(), at)
+        .unwrap_err();
+    let DomainError::Invalid { field, message } = &refusal else {
+        panic!("not INVALID_ARGUMENT: {refusal:?}");
+    };
+    assert_eq!(field, "staff_ids[2]");
+    assert!(message.contains("staff_ids[0]"), "{message}");
+    // A history recorded before repeats were refused still counts each person once.
+    let mut centre = new.state().clone();
+    centre.apply(
+        &EmergencyCentreEvent::StaffSet(pb::CentreStaffSet {
+            township_code: TOWNSHIP.into(),
+            staff_ids: vec!["wu".into(), "li".into(), "wu".into()],
+            command_venue: "venue".into(),
+        }),
+        &EventMeta::at(at, administrator()),
+    );
+    assert_eq!(centre.readiness(day("2026-03-02")).unwrap().staff, 2);
 }
 
 #[test]
