@@ -98,8 +98,11 @@ pub fn require_bureau(actor: &Actor, place_code: &str, action: &str) -> Result<(
     require_government(actor, place_code, action)
 }
 
-/// Who keeps the registry of a place: a bureau administrator or government system for its
-/// district, or a township officer for the township. Inspectors use it but do not keep it.
+/// Who keeps the registry of a place: a bureau administrator whose district covers it, or a
+/// township officer for a place in their own township. Inspectors use it but do not keep it
+/// (REGISTRAR_ROLE_REQUIRED). As in [`require_government`], an enterprise or a government system
+/// is refused (GOVERNMENT_ROLE_REQUIRED: a system writes only sensor readings), and a place
+/// outside the actor's jurisdiction is OUTSIDE_JURISDICTION.
 pub fn require_registrar(actor: &Actor, place_code: &str, action: &str) -> Result<(), DomainError> {
     if role(actor) == Role::Inspector {
         return Err(DomainError::forbidden(

@@ -6,8 +6,11 @@
 //! - an inspector, a bureau administrator, a government system: their district.
 //!
 //! The domain still decides each command on its merits (who may verify which hazard, say); the
-//! table keeps a role away from an RPC it has no business calling at all. An RPC missing from the
-//! table is refused to everyone, and a test walks every RPC the server offers against it.
+//! table keeps a role away from an RPC it has no business calling at all. A rule names only roles
+//! that can succeed: one the domain refuses whatever the record (a government system on a
+//! registry write, a township officer on a record kept at the district's code) is left out, so
+//! it is refused here, ROLE_NOT_ALLOWED, before anything is read. An RPC missing from the table is
+//! refused to everyone, and a test walks every RPC the server offers against it.
 
 use hl_proto::common::v1::Role;
 
@@ -19,11 +22,15 @@ const A: u8 = 1 << 3;
 const S: u8 = 1 << 4;
 /// The government side: the people who decide.
 const GOVERNMENT: u8 = I | T | A;
+/// The government side working on records kept at the district's code (plans, shelters, teams,
+/// committee items, case-file reviews, alarm devices): a township officer's jurisdiction is their
+/// township, which never covers the district's code, so they are left out.
+const DISTRICT_OFFICERS: u8 = I | A;
 /// Everyone who reads the ledgers.
 const READERS: u8 = E | I | T | A | S;
-/// Who keeps the registry: a bureau administrator, a township officer for the township, a
-/// government system of the district.
-const REGISTRARS: u8 = T | A | S;
+/// Who keeps the registry: a bureau administrator, a township officer for the township. Not an
+/// inspector, nor a government system: a system writes only sensor hazards and device readings.
+const REGISTRARS: u8 = T | A;
 
 /// What a role may see inside an RPC it is allowed to call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,17 +254,19 @@ static RULES: &[Rule] = &[
         "hazard_ledger.hazards.v1.HazardsService/GetSupervisionOrder",
         GOVERNMENT | S,
     ),
+    // Alarm devices are kept at the district's code: the enterprise, the district's officers,
+    // and a government system's readings.
     allow(
         "hazard_ledger.hazards.v1.HazardsService/RegisterAlarmDevice",
-        E | GOVERNMENT,
+        E | DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.hazards.v1.HazardsService/RecordAlarmDeviceTest",
-        E | GOVERNMENT | S,
+        E | DISTRICT_OFFICERS | S,
     ),
     allow(
         "hazard_ledger.hazards.v1.HazardsService/RetireAlarmDevice",
-        E | GOVERNMENT,
+        E | DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.hazards.v1.HazardsService/GetAlarmDevice",
@@ -394,7 +403,7 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.enforcement.v1.EnforcementService/ScoreCaseFile",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.enforcement.v1.EnforcementService/GetCaseFileReview",
@@ -414,7 +423,7 @@ static RULES: &[Rule] = &[
         GOVERNMENT | S,
     ),
     // The committee's lists: listed, assigned and closed out by the bureau; worked on by the
-    // government side.
+    // district's officers (an item is the district's, outside a township officer's township).
     allow(
         "hazard_ledger.responsibility.v1.ResponsibilityService/ListSafetyItem",
         A,
@@ -433,19 +442,19 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.responsibility.v1.ResponsibilityService/AcceptSafetyItem",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.responsibility.v1.ResponsibilityService/ReportSafetyItemProgress",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.responsibility.v1.ResponsibilityService/CompleteSubTask",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.responsibility.v1.ResponsibilityService/RequestCloseOut",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.responsibility.v1.ResponsibilityService/GetSafetyItem",
@@ -524,29 +533,36 @@ static RULES: &[Rule] = &[
         "hazard_ledger.responsibility.v1.ResponsibilityService/GetEvaluation",
         GOVERNMENT | S,
     ),
-    // Emergency plans and drills: kept by the government side; approved by the bureau.
-    allow("hazard_ledger.plans.v1.PlansService/DraftPlan", GOVERNMENT),
+    // Emergency plans, drills, shelters, teams, training and accidents: records of the district,
+    // kept by the district's officers; plans approved by the bureau.
+    allow(
+        "hazard_ledger.plans.v1.PlansService/DraftPlan",
+        DISTRICT_OFFICERS,
+    ),
     allow(
         "hazard_ledger.plans.v1.PlansService/SubmitPlanForReview",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow("hazard_ledger.plans.v1.PlansService/ApprovePlan", A),
     allow(
         "hazard_ledger.plans.v1.PlansService/PublishPlan",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
-    allow("hazard_ledger.plans.v1.PlansService/FilePlan", GOVERNMENT),
+    allow(
+        "hazard_ledger.plans.v1.PlansService/FilePlan",
+        DISTRICT_OFFICERS,
+    ),
     allow(
         "hazard_ledger.plans.v1.PlansService/ActivatePlan",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/EvaluatePlan",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/StartPlanRevision",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/GetPlan",
@@ -554,7 +570,7 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/RecordDrill",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/GetDrill",
@@ -562,23 +578,23 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/RegisterShelter",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/CertifyShelter",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/OpenShelter",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/ReportShelterOccupancy",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/CloseShelter",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/GetShelter",
@@ -586,27 +602,27 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/EstablishRescueTeam",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/SetTeamRoster",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/RecordTeamEquipment",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/RecordTeamTraining",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/CheckTeamReadiness",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/DisbandRescueTeam",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/GetRescueTeam",
@@ -614,11 +630,11 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/OpenTrainingCampaign",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/RecordTrainingSession",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/GetTrainingCampaign",
@@ -626,52 +642,53 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/RecordAccident",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/ReviseAccidentFigures",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/GetAccident",
         GOVERNMENT | S,
     ),
-    // Typhoon season: kept by the government side.
+    // Typhoon season and the district's figures: kept by the district's officers; a township
+    // officer checks five-stop compliance, key vessels and command readiness in their township.
     allow(
         "hazard_ledger.plans.v1.PlansService/DeclareDisasterEvent",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/ChangeResponseLevel",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/ReportDisasterSituation",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/InvolveInDisasterEvent",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/CloseDisasterEvent",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/IssueFiveStopOrder",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/AmendFiveStopOrder",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/LiftStopMeasure",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/RecordStopExemption",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/RecordComplianceCheck",
@@ -679,7 +696,7 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/RegisterKeyVessel",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/RecordVesselMeasure",
@@ -703,7 +720,7 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/RecordAnnualGdp",
-        GOVERNMENT,
+        DISTRICT_OFFICERS,
     ),
     allow(
         "hazard_ledger.plans.v1.PlansService/GetAnnualGdp",
@@ -744,11 +761,11 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/CreateAdminArea",
-        A | S,
+        A,
     ),
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/UpdateAdminArea",
-        A | S,
+        A,
     ),
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/GetAdminArea",
@@ -776,11 +793,11 @@ static RULES: &[Rule] = &[
     ),
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/CreateOrgUnit",
-        A | S,
+        A,
     ),
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/UpdateOrgUnit",
-        A | S,
+        A,
     ),
     allow(
         "hazard_ledger.responsibility.v1.RegistryService/GetOrgUnit",
@@ -938,6 +955,51 @@ mod tests {
         assert!(!is_public(
             "hazard_ledger.hazards.v1.HazardsService/GetHazard"
         ));
+    }
+
+    /// Whether a method only reads (ListSafetyItem lists an item on the committee's list: a write).
+    fn reads(method: &str) -> bool {
+        let name = method.rsplit('/').next().unwrap_or_default();
+        name != "ListSafetyItem"
+            && ["Get", "List", "Explain"]
+                .iter()
+                .any(|verb| name.starts_with(verb))
+    }
+
+    /// The writes a role is admitted to, in the table's order.
+    fn writes(role: Role, service: &str) -> Vec<&'static str> {
+        RULES
+            .iter()
+            .filter(|rule| rule.method.starts_with(service))
+            .filter(|rule| rule.allows(role) && !reads(rule.method))
+            .map(|rule| rule.method)
+            .collect()
+    }
+
+    #[test]
+    fn a_government_system_writes_only_what_a_sensor_platform_does() {
+        assert_eq!(
+            writes(Role::System, "hazard_ledger."),
+            [
+                "hazard_ledger.hazards.v1.HazardsService/ReportHazard",
+                "hazard_ledger.hazards.v1.HazardsService/RecordAlarmDeviceTest",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_township_officer_writes_only_the_plans_records_of_their_township() {
+        let service = "hazard_ledger.plans.v1.PlansService/";
+        assert_eq!(
+            writes(Role::TownshipOfficer, service),
+            [
+                "RecordComplianceCheck",
+                "RecordVesselMeasure",
+                "CheckVessel",
+                "CheckCommandReadiness",
+            ]
+            .map(|method| format!("{service}{method}"))
+        );
     }
 
     #[test]
