@@ -127,6 +127,17 @@ async fn a_drill_finding_revises_a_plan_and_the_revision_rate_counts_it() {
         .await
         .unwrap_err();
     assert_eq!(by_enterprise_refused.code(), Code::PermissionDenied);
+    // A parent named by an id no record can have is bad input, not a store failure.
+    let bad_parent = plans
+        .draft_plan(by_inspector(pb::DraftPlanRequest {
+            request_id: "draft-bad-parent".into(),
+            parent_plan_id: "xu*".into(),
+            ..draft.clone()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(bad_parent.code(), Code::InvalidArgument, "{bad_parent:?}");
+    assert_eq!(hl_testkit::fields(&bad_parent), ["parent_plan_id"]);
     plans.draft_plan(by_inspector(draft)).await.expect("draft");
     let active = through_to_active(&mut plans, "v1").await;
     assert_eq!(active.active_version, 1);

@@ -374,6 +374,12 @@ impl<A: Aggregate> Repository<A> {
 
     /// The aggregate's current state, as of the latest commit in the stream.
     pub async fn load(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError> {
+        if !crate::is_valid_token(aggregate_id) {
+            // Every aggregate's id is checked when it is made, so such an id names nothing, and
+            // it would be no valid subject to read: a handler looking up an id from a request
+            // learns "does not exist", not that the store failed.
+            return Ok(Loaded::empty(self.settings.request_log_capacity));
+        }
         let subject = self.subject(aggregate_id);
         let _turn = self.stripe(aggregate_id).lock().await;
         let loaded = match self.cache_take(aggregate_id) {

@@ -100,7 +100,8 @@ impl PlansApi {
         violations.identifier("owner_unit_id", &body.owner_unit_id);
         violations.optional_identifier("parent_plan_id", &body.parent_plan_id);
         violations.optional_text("summary", &body.summary, MAX_TEXT);
-        if !body.parent_plan_id.is_empty() {
+        // A parent whose id is already refused above is not looked up as well.
+        if hl_eventstore::is_valid_token(&body.parent_plan_id) {
             let parent = self
                 .plans
                 .load(&body.parent_plan_id)
