@@ -12,7 +12,7 @@ use hl_eventstore::{
     Namespace, Repository, RepositorySettings, RequestMeta, StoreError, StoreSettings, message_id,
 };
 use hl_proto::common::v1::{Actor, Role};
-use hl_testkit::{NatsServer, nats_server_binaries, unique_namespace, wait_until};
+use hl_testkit::{FaultyLink, NatsServer, nats_server_binaries, unique_namespace, wait_until};
 use serde::{Deserialize, Serialize};
 
 // ---- A small aggregate that exists only for these tests ----
@@ -182,6 +182,18 @@ async fn reads_of_unknown_aggregates_are_never_cached() {
             .await
             .unwrap();
         assert_eq!(repository.cached_aggregates(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_id_that_is_no_valid_token_names_no_aggregate() {
+    for_each_server(|fixture| async move {
+        let repository = fixture.repository(RepositorySettings::default()).await;
+        for id in ["a*b", "a.b", "a b", "x/y", ">", ""] {
+            let loaded = repository.load(id).await.expect("no store failure");
+            assert!(!loaded.exists(), "{id:?}");
+        }
     })
     .await;
 }
@@ -474,6 +486,73 @@ async fn a_retry_after_the_window_is_recognised_from_history() {
         assert!(again.replayed);
         let history = fresh.load_full_history("e").await.unwrap();
         assert_eq!((history.version, history.state.total), (1, 7));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_acknowledgement_lost_on_the_network_is_outcome_unknown_and_its_retry_records_once() {
+    for_each_server(|fixture| async move {
+        // The store reaches NATS through a link that will lose the answer to one append: the
+        // commit reaches the server, its acknowledgement never comes back, and reading the
+        // stream back fails as well.
+        let upstream = format!("127.0.0.1:{}", fixture.server.port())
+            .parse()
+            .unwrap();
+        let link = FaultyLink::start(upstream).await;
+        let client = async_nats::ConnectOptions::new()
+            .connect(link.url())
+            .await
+            .expect("connect through the link");
+        let settings = StoreSettings {
+            request_timeout: Duration::from_secs(1),
+            ..StoreSettings::default()
+        };
+        let store = EventStore::new(
+            client,
+            Namespace::new(&fixture.namespace).unwrap(),
+            settings,
+        );
+        store.ensure_context_stream(Tally::CONTEXT).await.unwrap();
+        store.ensure_snapshot_stream().await.unwrap();
+        let repository =
+            Repository::<Tally>::new(store.clone(), "330903", RepositorySettings::default());
+        repository
+            .execute("f", &add(1), &request("f-1"))
+            .await
+            .unwrap();
+
+        link.lose_answers_after(format!("HPUB {} ", repository.subject("f")).as_bytes());
+        let lost = tokio::time::timeout(
+            Duration::from_secs(60),
+            repository.execute("f", &add(5), &request("f-2")),
+        )
+        .await
+        .expect("an append whose answer is lost ends, it does not hang");
+        assert!(
+            matches!(
+                lost,
+                Err(ExecuteError::Store(StoreError::OutcomeUnknown(_)))
+            ),
+            "the caller must not be told that nothing changed: {lost:?}"
+        );
+
+        // The network heals; the caller retries with the same request_id. The commit had
+        // landed, so the retry returns it and records nothing.
+        link.heal();
+        let retried = wait_until(
+            "the retry to be answered once the client has reconnected",
+            Duration::from_secs(30),
+            || {
+                let repository = &repository;
+                async move { repository.execute("f", &add(5), &request("f-2")).await.ok() }
+            },
+        )
+        .await;
+        assert!(retried.replayed, "{retried:?}");
+        let reader = fixture.repository(RepositorySettings::default()).await;
+        let history = reader.load_full_history("f").await.unwrap();
+        assert_eq!((history.version, history.state.total), (2, 6));
     })
     .await;
 }

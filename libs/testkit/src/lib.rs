@@ -13,6 +13,7 @@ pub mod actors;
 pub mod evaluations;
 pub mod fixtures;
 pub mod inspections;
+mod link;
 mod nats;
 mod poll;
 mod postgres;
@@ -21,6 +22,7 @@ mod service;
 pub mod workbook;
 
 pub use actors::as_actor;
+pub use link::FaultyLink;
 pub use nats::{Accounts, NatsServer, nats_server_binaries};
 pub use poll::wait_until;
 pub use postgres::{TestDatabase, postgres_server_url};
