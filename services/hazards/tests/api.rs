@@ -769,6 +769,16 @@ fn as_read(status: &tonic::Status, name: &str) -> (Code, String, String) {
     )
 }
 
+/// Every probe got one and the same answer, with this code and reason.
+fn assert_one_answer(answers: &[(Code, String, String)], code: Code, reason: &str) {
+    let (first_code, first_reason, _) = &answers[0];
+    assert_eq!((*first_code, first_reason.as_str()), (code, reason));
+    assert!(
+        answers.iter().all(|answer| *answer == answers[0]),
+        "{answers:#?}"
+    );
+}
+
 /// The enterprise's self-check entry "own-entry" and a government-side hazard
 /// "government-entry" of it, both in its township; the other enterprise's self-check entry
 /// "other-entry"; and the enterprise's open round "round-1".
@@ -836,16 +846,8 @@ async fn an_enterprise_learns_nothing_of_another_enterprises_round_or_hazards() 
             .unwrap_err();
         answers.push(as_read(&refused, &format!("selfCheckRounds/{round_id}")));
     }
-    let (code, reason, message) = &answers[0];
-    assert_eq!(
-        (*code, reason.as_str()),
-        (Code::PermissionDenied, "ENTERPRISE_ONLY")
-    );
-    assert!(!message.contains(ENTERPRISE), "{message}");
-    assert!(
-        answers.iter().all(|answer| *answer == answers[0]),
-        "{answers:#?}"
-    );
+    assert_one_answer(&answers, Code::PermissionDenied, "ENTERPRISE_ONLY");
+    assert!(!answers[0].2.contains(ENTERPRISE), "{answers:?}");
 
     // On its own round, the enterprise is told alike that the other enterprise's entry and a
     // hazard that does not exist are no hazards it may name.
@@ -855,18 +857,10 @@ async fn an_enterprise_learns_nothing_of_another_enterprises_round_or_hazards() 
             .record_self_check_finding(enterprise(record(request_id, "round-1", hazard_id)))
             .await
             .unwrap_err();
-        let fields: Vec<String> = refused
-            .get_details_bad_request()
-            .expect("BadRequest details")
-            .field_violations
-            .into_iter()
-            .map(|violation| violation.field)
-            .collect();
-        assert_eq!(fields, ["hazard_id"], "{refused:?}");
+        assert_eq!(hl_testkit::fields(&refused), ["hazard_id"], "{refused:?}");
         answers.push(as_read(&refused, &format!("hazards/{hazard_id}")));
     }
-    assert_eq!(answers[0].0, Code::InvalidArgument);
-    assert_eq!(answers[0], answers[1]);
+    assert_one_answer(&answers, Code::InvalidArgument, "");
 
     // None of it was recorded.
     let round = client
@@ -901,12 +895,7 @@ async fn an_officer_outside_the_jurisdiction_learns_nothing_of_its_rounds_or_haz
             .unwrap_err();
         answers.push(as_read(&refused, &format!("selfCheckRounds/{round_id}")));
     }
-    let (code, reason, _) = &answers[0];
-    assert_eq!(
-        (*code, reason.as_str()),
-        (Code::PermissionDenied, "OUTSIDE_JURISDICTION")
-    );
-    assert_eq!(answers[0], answers[1]);
+    assert_one_answer(&answers, Code::PermissionDenied, "OUTSIDE_JURISDICTION");
     // An officer of the whole district, who would read the round were it there, learns that it
     // is not.
     let missing = client
@@ -951,15 +940,7 @@ async fn an_officer_outside_the_jurisdiction_learns_nothing_of_its_rounds_or_haz
         .await
         .unwrap_err();
     answers.push(as_read(&refused, "hazards/government-entry"));
-    let (code, reason, _) = &answers[0];
-    assert_eq!(
-        (*code, reason.as_str()),
-        (Code::PermissionDenied, "OUTSIDE_JURISDICTION")
-    );
-    assert!(
-        answers.iter().all(|answer| *answer == answers[0]),
-        "{answers:#?}"
-    );
+    assert_one_answer(&answers, Code::PermissionDenied, "OUTSIDE_JURISDICTION");
 
     // An officer covering the hazard is told that a counterpart does not do.
     let unknown = client
@@ -971,10 +952,7 @@ async fn an_officer_outside_the_jurisdiction_learns_nothing_of_its_rounds_or_haz
         .await
         .unwrap_err();
     assert_eq!(unknown.code(), Code::InvalidArgument, "{unknown:?}");
-    assert_eq!(
-        unknown.get_details_bad_request().unwrap().field_violations[0].field,
-        "counterpart_hazard_id"
-    );
+    assert_eq!(hl_testkit::fields(&unknown), ["counterpart_hazard_id"]);
 }
 
 /// The enterprise opens "round-1" for July to September 2026.
