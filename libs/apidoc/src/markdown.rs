@@ -121,20 +121,23 @@ impl<'a> Api<'a> {
             .map(|file| format!("`proto/{}`", file.name()))
             .collect();
         let _ = writeln!(out, "Defined in {}.", names.join(", "));
-        for file in files {
-            let comments = Comments::of(file);
+        // Services first, then the types they use: each file's comments are indexed once.
+        let commented: Vec<(&FileDescriptorProto, Comments)> = files
+            .iter()
+            .map(|file| (*file, Comments::of(file)))
+            .collect();
+        for (file, comments) in &commented {
             for (index, service) in file.service.iter().enumerate() {
-                self.service(out, package, service, &comments, &service_path(index));
+                self.service(out, package, service, comments, &service_path(index));
             }
         }
-        for file in files {
-            let comments = Comments::of(file);
+        for (file, comments) in &commented {
             for (index, message) in file.message_type.iter().enumerate() {
-                self.message(out, package, message, &comments, &message_path(index));
+                self.message(out, package, message, comments, &message_path(index));
             }
             for (index, enumeration) in file.enum_type.iter().enumerate() {
                 let name = format!("{package}.{}", enumeration.name());
-                enumeration_section(out, &name, enumeration, &comments, &enum_path(index));
+                enumeration_section(out, &name, enumeration, comments, &enum_path(index));
             }
         }
     }
