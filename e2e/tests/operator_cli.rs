@@ -8,7 +8,9 @@ use hl_e2e::{Suite, hlctl_binary};
 use hl_proto::events::v1::Commit;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
-use hl_testkit::actors::by_inspector;
+use hl_proto::ledger::v1 as ledger;
+use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
+use hl_testkit::actors::{by_administrator, by_inspector};
 use hl_testkit::{NatsServer, free_port, unique_namespace, wait_until};
 use prost::Message;
 use serde_json::Value;
@@ -615,4 +617,195 @@ async fn unreachable_nats_database_or_server_exit_non_zero_with_a_clear_message(
     .await;
     assert_eq!(no_server.status.code(), Some(69));
     assert!(stderr(&no_server).contains("cannot reach the projections service"));
+}
+
+/// What a district asks of its read models, with the fields that differ by server or by
+/// moment (signed page tokens, the time of the answer, the streams' progress) left out.
+async fn district_answers(
+    channel: tonic::transport::Channel,
+) -> (ledger::ListHazardsResponse, ledger::ReconciliationSummary) {
+    let mut client = LedgerServiceClient::new(channel);
+    let mut hazards = client
+        .list_hazards(by_administrator(ledger::ListHazardsRequest {
+            page_size: 500,
+            ..Default::default()
+        }))
+        .await
+        .expect("the ledger lists the hazards")
+        .into_inner();
+    hazards.next_page_token.clear();
+    let mut summary = client
+        .get_reconciliation_summary(by_administrator(ledger::GetReconciliationSummaryRequest {
+            group_by: ledger::GroupBy::Township as i32,
+            ..Default::default()
+        }))
+        .await
+        .expect("the ledger summarises the reconciliation")
+        .into_inner();
+    summary.as_of = None;
+    // How far each stream is applied: background work may append after a restore.
+    summary.freshness = None;
+    (hazards, summary)
+}
+
+/// The names of the streams a nats-server holds.
+async fn stream_names(url: &str) -> Vec<String> {
+    use futures::TryStreamExt;
+    async_nats::jetstream::new(async_nats::connect(url).await.unwrap())
+        .stream_names()
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+/// Each durable consumer of a server's streams (the work queues) with how far it has acknowledged.
+async fn durable_positions(url: &str) -> Vec<(String, u64)> {
+    use futures::TryStreamExt;
+    let jetstream = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+    let mut positions = Vec::new();
+    for name in stream_names(url).await {
+        let stream = jetstream.get_stream(&name).await.unwrap();
+        let consumers: Vec<_> = stream.consumers().try_collect().await.unwrap();
+        positions.extend(consumers.into_iter().filter_map(|info| {
+            info.config
+                .durable_name
+                .map(|durable| (format!("{name}/{durable}"), info.ack_floor.stream_sequence))
+        }));
+    }
+    positions.sort();
+    positions
+}
+
+#[tokio::test]
+async fn a_backup_restores_into_an_empty_server_with_the_same_answers_and_damage_is_refused() {
+    let deployment = Deployment::start().await;
+    let before = district_answers(deployment.suite.channel().await).await;
+    assert!(!before.0.hazards.is_empty());
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("putuo.tar");
+    let file_text = file.display().to_string();
+
+    let backup = json(&deployment.hlctl(&["backup", &file_text, "--json"]).await);
+    let entries = backup["manifest"]["streams"].as_array().unwrap();
+    let entry = |stream: &str| {
+        entries
+            .iter()
+            .find(|entry| entry["name"] == stream)
+            .unwrap_or_else(|| panic!("{stream} in {backup}"))
+            .clone()
+    };
+    let hazards_entry = entry(&deployment.stream_name("hazards"));
+    assert_eq!(hazards_entry["first_sequence"], 1);
+    assert!(hazards_entry["messages"].as_u64().unwrap() > 10);
+    assert!(hazards_entry["commits"].as_u64().unwrap() > 10);
+    assert_eq!(hazards_entry["content_sha256"].as_str().unwrap().len(), 64);
+    // Snapshots replace each other, so their stream has no content digest.
+    assert!(
+        entry(&deployment.stream_name("snapshots")).get("content_sha256") == Some(&Value::Null)
+    );
+    let again = deployment.hlctl(&["backup", &file_text]).await;
+    assert_eq!(again.status.code(), Some(73), "{}", stderr(&again));
+
+    let empty = NatsServer::start().await;
+    let into_empty = vec![
+        ("NATS_URL", empty.url()),
+        ("HL_NAMESPACE", deployment.namespace.clone()),
+    ];
+
+    // A copy altered in the file: refused before anything is created.
+    let damaged = folder.path().join("damaged.tar");
+    std::fs::copy(&file, &damaged).unwrap();
+    let position = {
+        let mut archive = tar::Archive::new(std::fs::File::open(&damaged).unwrap());
+        let hazards_path = format!("streams/{}.snapshot", deployment.stream_name("hazards"));
+        let found = archive
+            .entries()
+            .unwrap()
+            .map(Result::unwrap)
+            .find(|entry| entry.path().unwrap().to_string_lossy() == hazards_path)
+            .expect("the hazards copy is in the archive");
+        found.raw_file_position() + found.header().size().unwrap() / 2
+    };
+    let mut bytes = std::fs::read(&damaged).unwrap();
+    bytes[position as usize] ^= 0x01;
+    std::fs::write(&damaged, bytes).unwrap();
+    let refused = hlctl(&["restore", &damaged.display().to_string()], &into_empty).await;
+    assert_eq!(refused.status.code(), Some(65), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("damaged or altered"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(stream_names(&empty.url()).await.is_empty());
+
+    // Into a deployment that has the streams already: refused, nothing changed.
+    let (messages, last) = deployment.stream_last_sequence("hazards").await;
+    let clash = deployment.hlctl(&["restore", &file_text]).await;
+    assert_eq!(clash.status.code(), Some(73), "{}", stderr(&clash));
+    assert!(stderr(&clash).contains("already has"), "{}", stderr(&clash));
+    assert_eq!(
+        deployment.stream_last_sequence("hazards").await,
+        (messages, last)
+    );
+
+    // Into an empty server: every stream back, checked against the manifest.
+    let restored = json(&hlctl(&["restore", &file_text, "--json"], &into_empty).await);
+    assert_eq!(
+        restored["streams"].as_array().unwrap().len(),
+        entries.len(),
+        "{restored}"
+    );
+    let checked = restored["event_streams_checked"].as_array().unwrap();
+    let hazards_checked = checked
+        .iter()
+        .find(|row| row["stream"] == hazards_entry["name"])
+        .unwrap();
+    assert_eq!(
+        hazards_checked["content_sha256"],
+        hazards_entry["content_sha256"]
+    );
+    let verified = succeeded(&hlctl(&["verify", "hazards"], &into_empty).await);
+    assert!(verified.contains("intact"), "{verified}");
+    // The work queues' consumers come back where they were, not at the start of their streams.
+    let original = durable_positions(&deployment.nats.url()).await;
+    let restored_positions = durable_positions(&empty.url()).await;
+    assert!(!original.is_empty());
+    assert_eq!(
+        restored_positions
+            .iter()
+            .map(|(name, _)| name)
+            .collect::<Vec<_>>(),
+        original.iter().map(|(name, _)| name).collect::<Vec<_>>()
+    );
+    for ((name, restored), (_, now)) in restored_positions.iter().zip(&original) {
+        assert!(
+            *restored > 0 && restored <= now,
+            "{name}: {restored} of {now}"
+        );
+    }
+
+    // A suite on the restored streams and an empty database answers as the original did, and
+    // again after a rebuild.
+    let data = tempfile::tempdir().unwrap();
+    let suite = Suite::without_demo(&empty.url(), &deployment.namespace, data.path(), None).await;
+    let channel = suite.channel().await;
+    wait_until(
+        "the restored read models to answer as the original",
+        Duration::from_secs(90),
+        || {
+            let channel = channel.clone();
+            let before = before.clone();
+            async move { (district_answers(channel).await == before).then_some(()) }
+        },
+    )
+    .await;
+    let mut rebuild_environment = into_empty.clone();
+    rebuild_environment.push(("HL_SERVER", format!("http://{}", suite.address)));
+    succeeded(&hlctl(&["projections", "rebuild"], &rebuild_environment).await);
+    let (hazards, summary) = district_answers(channel).await;
+    assert_eq!(summary, before.1);
+    assert_eq!(hazards.total_size, before.0.total_size);
+    for (rebuilt, original) in hazards.hazards.iter().zip(&before.0.hazards) {
+        assert_eq!(rebuilt, original);
+    }
 }

@@ -11,6 +11,12 @@ use prost::Message;
 
 use crate::decode::Record;
 
+/// Whether a subject is an aggregate's, `{root}.{region}.{context}.{type}.{id}`: only those
+/// carry commits.
+pub fn is_commit_subject(subject: &str) -> bool {
+    subject.split('.').count() == 5
+}
+
 /// The first commit that does not follow its aggregate's history.
 pub struct Break {
     pub sequence: u64,

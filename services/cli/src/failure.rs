@@ -13,6 +13,9 @@ pub enum Failure {
     Usage(String),
     /// The data is not what it must be, e.g. a broken hash chain. Exit 65 (EX_DATAERR).
     Data(String),
+    /// What would be created exists already, e.g. a stream a restore would load, or the backup
+    /// file. Nothing was changed. Exit 73 (EX_CANTCREAT).
+    Conflict(String),
     /// The server refused the request. Exit 77 (EX_NOPERM) or 75 (EX_TEMPFAIL) by its code.
     Refused { message: String, exit_code: i32 },
 }
@@ -24,6 +27,7 @@ impl Failure {
             Failure::NotFound(_) => 66,
             Failure::Usage(_) => 64,
             Failure::Data(_) => 65,
+            Failure::Conflict(_) => 73,
             Failure::Refused { exit_code, .. } => *exit_code,
         }
     }
@@ -55,6 +59,7 @@ impl fmt::Display for Failure {
             | Failure::NotFound(message)
             | Failure::Usage(message)
             | Failure::Data(message)
+            | Failure::Conflict(message)
             | Failure::Refused { message, .. } => formatter.write_str(message),
         }
     }

@@ -1,14 +1,18 @@
 //! hlctl, the operator's tool for a Hazard Ledger deployment: the event streams, the read
 //! models, and one aggregate's history, without writing code.
 
+mod backup;
+mod backup_file;
 mod chain;
 mod connect;
 mod decode;
 mod failure;
 mod history;
+mod jetstream_copy;
 mod output;
 mod projections;
 mod reading;
+mod restore;
 mod streams;
 mod tail;
 mod token;
@@ -21,9 +25,9 @@ use crate::failure::Failure;
 
 /// Inspect and repair a Hazard Ledger deployment: event streams, read models, histories.
 ///
-/// Exit codes: 0 done; 64 bad arguments; 65 bad data (a broken hash chain); 66 no such stream,
-/// aggregate or database; 69 NATS, the database or the server unreachable; 75 or 77 the server
-/// refused.
+/// Exit codes: 0 done; 64 bad arguments; 65 bad data (a broken hash chain, a damaged backup); 66
+/// no such stream, aggregate, database or file; 69 NATS, the database or the server unreachable;
+/// 73 what would be created exists already; 75 or 77 the server refused.
 #[derive(Debug, Parser)]
 #[command(name = "hlctl", version)]
 struct Cli {
@@ -53,6 +57,12 @@ enum Command {
     /// Check a whole context stream: every commit chained to its aggregate's previous one and
     /// numbered on from it; the first break is reported (exit 65).
     Verify(verify::VerifyArgs),
+    /// Copy every stream of the deployment into one file (a tar archive): the server's stream
+    /// snapshots with their configuration, and a manifest of sequence ranges and digests.
+    Backup(backup::BackupArgs),
+    /// Load a backup into a deployment that has none of its streams, then check every event
+    /// stream against the manifest and its hash chains. Rebuild the read models afterwards.
+    Restore(restore::RestoreArgs),
     /// Mint a bearer token for an actor with a trusted signing key, e.g.
     /// `hlctl token --role inspector --region 330903`.
     Token(token::TokenArgs),
@@ -102,6 +112,8 @@ async fn run(command: Command) -> Result<(), Failure> {
         Command::Tail(args) => tail::run(&args).await,
         Command::History(args) => history::run(&args).await,
         Command::Verify(args) => verify::run(&args).await,
+        Command::Backup(args) => backup::run(&args).await,
+        Command::Restore(args) => restore::run(&args).await,
         Command::Token(args) => token::run(&args),
     }
 }

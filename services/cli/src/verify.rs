@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use hl_projections::chain::Head;
 use serde_json::json;
 
-use crate::chain::Walk;
+use crate::chain::{Walk, is_commit_subject};
 use crate::connect::{NatsArgs, open_database};
 use crate::failure::Failure;
 use crate::projections::active_generation;
@@ -58,8 +58,7 @@ pub async fn run(args: &VerifyArgs) -> Result<(), Failure> {
     let mut walk = Walk::default();
     while !reader.caught_up() {
         let record = reader.next().await?;
-        // Only aggregate subjects ({root}.{region}.{context}.{type}.{id}) carry commits.
-        if record.subject.split('.').count() != 5 {
+        if !is_commit_subject(&record.subject) {
             continue;
         }
         walk.check(&record);
