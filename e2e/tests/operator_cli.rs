@@ -11,7 +11,8 @@ use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_testkit::actors::{by_administrator, by_inspector};
-use hl_testkit::{NatsServer, free_port, unique_namespace, wait_until};
+
+use hl_testkit::{NatsServer, TestDatabase, free_port, unique_namespace, wait_until};
 use prost::Message;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -22,19 +23,33 @@ struct Deployment {
     namespace: String,
     data: tempfile::TempDir,
     suite: Suite,
+    /// The event archive's PostgreSQL database, when the suite keeps one.
+    archive: Option<TestDatabase>,
 }
 
 impl Deployment {
     async fn start() -> Deployment {
+        Deployment::launch(None).await
+    }
+
+    /// A deployment whose projections also keep the event archive in PostgreSQL.
+    async fn start_with_archive() -> Deployment {
+        Deployment::launch(Some(TestDatabase::create().await)).await
+    }
+
+    async fn launch(archive: Option<TestDatabase>) -> Deployment {
         let nats = NatsServer::start().await;
         let namespace = unique_namespace();
         let data = tempfile::tempdir().unwrap();
-        let mut suite = Suite::start(&[
+        let mut environment = vec![
             ("NATS_URL", nats.url()),
             ("HL_NAMESPACE", namespace.clone()),
             ("HL_DATA_DIR", data.path().display().to_string()),
-        ])
-        .await;
+        ];
+        if let Some(archive) = &archive {
+            environment.push(("HL_ARCHIVE_URL", archive.url.clone()));
+        }
+        let mut suite = Suite::start(&environment).await;
         // The suite prints the reconciliation once the read model has caught up with the demo.
         suite
             .wait_for_line("Two-ledger reconciliation", Duration::from_secs(90))
@@ -44,6 +59,7 @@ impl Deployment {
             namespace,
             data,
             suite,
+            archive,
         }
     }
 
@@ -305,8 +321,40 @@ async fn history_lists_every_commit_with_its_actor_and_catches_a_forged_one() {
 /// stream alone looks intact, but the read models' anchor of that aggregate names a commit the
 /// stream no longer holds.
 #[tokio::test]
-async fn verify_finds_a_removed_last_commit_against_the_read_models_anchor() {
-    let deployment = Deployment::start().await;
+async fn verify_finds_a_removed_last_commit_against_the_read_models_anchor_and_the_archive() {
+    let deployment = Deployment::start_with_archive().await;
+    let archive_url = deployment.archive.as_ref().unwrap().url.clone();
+    for context in ["hazards", "responsibility"] {
+        let (_, last) = deployment.stream_last_sequence(context).await;
+        wait_until(
+            "the archive to hold every event",
+            Duration::from_secs(60),
+            || async {
+                let checked = json(
+                    &deployment
+                        .hlctl(&["verify", context, "--archive", &archive_url, "--json"])
+                        .await,
+                );
+                (checked["archive"]["alike"].as_u64() >= Some(last)).then_some(())
+            },
+        )
+        .await;
+    }
+    // The archive takes rows and keeps them.
+    let mut database = <sqlx::PgConnection as sqlx::Connection>::connect(&archive_url)
+        .await
+        .unwrap();
+    for tampering in [
+        "DELETE FROM event_archive",
+        "UPDATE event_archive SET subject = 'x'",
+    ] {
+        let refused = sqlx::query(tampering).execute(&mut database).await;
+        assert!(
+            refused.unwrap_err().to_string().contains("append-only"),
+            "{tampering}"
+        );
+    }
+
     let jetstream = deployment.jetstream().await;
     let name = deployment.stream_name("hazards");
     let mut stream = jetstream.get_stream(&name).await.unwrap();
@@ -355,6 +403,43 @@ async fn verify_finds_a_removed_last_commit_against_the_read_models_anchor() {
         report.contains(&format!("BROKEN at stream sequence {removed_sequence}"))
             && report.contains(&removed_subject)
             && report.contains("which the stream no longer holds"),
+        "{report}"
+    );
+
+    // The archive, kept apart from the stream, still holds the removed commit.
+    let against_archive = hlctl(
+        &["verify", "hazards", "--archive", &archive_url],
+        &without_database,
+    )
+    .await;
+    assert_eq!(against_archive.status.code(), Some(65));
+    let report = stdout(&against_archive);
+    assert!(
+        report.contains(&format!("BROKEN at stream sequence {removed_sequence}"))
+            && report.contains("the stream's tail was removed"),
+        "{report}"
+    );
+
+    // An archived event removed by someone able to lift the archive's guard is found too.
+    sqlx::query("ALTER TABLE event_archive DISABLE TRIGGER event_archive_append_only")
+        .execute(&mut database)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM event_archive WHERE stream = $1 AND sequence = 3")
+        .bind(deployment.stream_name("responsibility"))
+        .execute(&mut database)
+        .await
+        .unwrap();
+    let against_archive = hlctl(
+        &["verify", "responsibility", "--archive", &archive_url],
+        &without_database,
+    )
+    .await;
+    assert_eq!(against_archive.status.code(), Some(65));
+    let report = stdout(&against_archive);
+    assert!(
+        report.contains("BROKEN at stream sequence 3")
+            && report.contains("in the stream, not in the archive"),
         "{report}"
     );
 }

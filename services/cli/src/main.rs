@@ -1,6 +1,7 @@
 //! hlctl, the operator's tool for a Hazard Ledger deployment: the event streams, the read
 //! models, and one aggregate's history, without writing code.
 
+mod archive_check;
 mod backup;
 mod backup_file;
 mod chain;

@@ -6,13 +6,15 @@
 //! The stream alone cannot show an aggregate's last commits removed together, as the commits
 //! left still chain. With the read-model database (`--database-url`), each aggregate's anchor is
 //! checked too: the last commit the projector applied of it, kept outside the event store. An
-//! anchor whose commit the stream no longer holds is a removed tail.
+//! anchor whose commit the stream no longer holds is a removed tail. With the event archive
+//! (`--archive`), every event is compared with its archived copy (see `archive_check`).
 
 use std::collections::HashMap;
 
 use hl_projections::chain::Head;
 use serde_json::json;
 
+use crate::archive_check::ArchiveComparison;
 use crate::chain::{Walk, is_commit_subject};
 use crate::connect::{NatsArgs, open_database};
 use crate::failure::Failure;
@@ -32,6 +34,12 @@ pub struct VerifyArgs {
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// The event archive's database (the projections' HL_ARCHIVE_URL). When given, every
+    /// event must be in both the stream and the archive, alike; one in only one of them is
+    /// reported.
+    #[arg(long = "archive", env = "HL_ARCHIVE_URL", value_name = "URL")]
+    pub archive_url: Option<String>,
+
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -46,10 +54,14 @@ struct Finding {
 
 pub async fn run(args: &VerifyArgs) -> Result<(), Failure> {
     let streams = args.nats.connect().await?;
-    let stream = streams.context_stream(&args.context).await?;
+    let mut stream = streams.context_stream(&args.context).await?;
     let stream_name = streams.namespace.stream_name(&args.context);
     let mut anchors = match &args.database_url {
         Some(url) => Some(read_anchors(url, &stream_name).await?),
+        None => None,
+    };
+    let mut archive = match &args.archive_url {
+        Some(url) => Some(ArchiveComparison::open(open_database(url).await?, &stream_name).await?),
         None => None,
     };
     // Anchors left here at the end are commits the stream no longer holds.
@@ -58,6 +70,9 @@ pub async fn run(args: &VerifyArgs) -> Result<(), Failure> {
     let mut walk = Walk::default();
     while !reader.caught_up() {
         let record = reader.next().await?;
+        if let Some(archive) = &mut archive {
+            archive.check(&record).await?;
+        }
         if !is_commit_subject(&record.subject) {
             continue;
         }
@@ -72,6 +87,23 @@ pub async fn run(args: &VerifyArgs) -> Result<(), Failure> {
         }
     }
     let removed_tail = anchors.as_ref().and_then(first_missing);
+    if let Some(archive) = &mut archive {
+        let head = stream
+            .info()
+            .await
+            .map_err(|error| Failure::Unavailable(format!("stream {stream_name}: {error}")))?
+            .state
+            .last_sequence;
+        archive.finish(head).await?;
+    }
+    let archive_difference = archive
+        .as_ref()
+        .and_then(ArchiveComparison::first_difference)
+        .map(|at| Finding {
+            sequence: at.sequence,
+            subject: at.subject.clone(),
+            reason: at.reason.clone(),
+        });
     let finding = walk
         .first_break()
         .map(|at| Finding {
@@ -79,16 +111,20 @@ pub async fn run(args: &VerifyArgs) -> Result<(), Failure> {
             subject: at.subject.clone(),
             reason: at.reason.clone(),
         })
-        .or(removed_tail);
+        .or(removed_tail)
+        .or(archive_difference);
 
     let verdict = match &finding {
         None => format!(
-            "intact: {} commits of {} aggregates{}",
+            "intact: {} commits of {} aggregates{}{}",
             walk.commits(),
             walk.aggregates(),
             anchors_checked.map_or(String::new(), |checked| format!(
                 "; {checked} read-model anchors held"
-            ))
+            )),
+            archive
+                .as_ref()
+                .map_or(String::new(), |archive| format!("; {}", archive.summary()))
         ),
         Some(at) => format!(
             "BROKEN at stream sequence {} ({}): {}",
@@ -101,6 +137,7 @@ pub async fn run(args: &VerifyArgs) -> Result<(), Failure> {
             "commits": walk.commits(),
             "aggregates": walk.aggregates(),
             "anchors_checked": anchors_checked,
+            "archive": archive.as_ref().map(ArchiveComparison::to_json),
             "intact": finding.is_none(),
             "first_break": finding.as_ref().map(|at| json!({
                 "stream_sequence": at.sequence,

@@ -14,6 +14,13 @@ pub struct ProjectionArgs {
     #[arg(long, env = "HL_DATABASE_PASSWORD_FILE")]
     pub database_password_file: Option<std::path::PathBuf>,
 
+    /// The event archive's database: an append-only copy of every event, written by its own
+    /// consumer, that `hlctl verify CONTEXT --archive` compares with the streams.
+    /// postgres://USER@HOST/DB (PostgreSQL 14 or later) in production, sqlite://PATH for a
+    /// trial. Unset: no archive.
+    #[arg(long, env = "HL_ARCHIVE_URL", hide_env_values = true)]
+    pub archive_url: Option<String>,
+
     /// Most messages a projector applies in one transaction. Larger batches catch up faster;
     /// smaller ones keep each transaction short.
     #[arg(long, env = "HL_PROJECTION_BATCH", default_value_t = 1000)]
@@ -23,15 +30,20 @@ pub struct ProjectionArgs {
 impl ProjectionArgs {
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        if let Some(url) = &self.database_url
-            && !(url.starts_with("sqlite:")
-                || url.starts_with("postgres:")
-                || url.starts_with("postgresql:"))
-        {
-            problems.push(format!(
-                "DATABASE_URL must start with sqlite: or postgres:, got {:?}",
-                hl_readmodel::redact(url)
-            ));
+        for (name, url) in [
+            ("DATABASE_URL", &self.database_url),
+            ("HL_ARCHIVE_URL", &self.archive_url),
+        ] {
+            if let Some(url) = url
+                && !(url.starts_with("sqlite:")
+                    || url.starts_with("postgres:")
+                    || url.starts_with("postgresql:"))
+            {
+                problems.push(format!(
+                    "{name} must start with sqlite: or postgres:, got {:?}",
+                    hl_readmodel::redact(url)
+                ));
+            }
         }
         if let Some(path) = &self.database_password_file
             && let Err(error) = std::fs::read_to_string(path)

@@ -3,6 +3,7 @@
 //! reconciliation of the two ledgers (两本账).
 
 pub mod api;
+pub mod archive;
 pub mod cache;
 pub mod chain;
 pub mod config;
@@ -57,6 +58,7 @@ pub async fn mount(
     server.add_check(HealthCheck::new("projection streams", move || {
         streams_ready.load(Ordering::SeqCst)
     }));
+    let contexts = registry.contexts();
     let projections = Projections::start(
         database.clone(),
         store.clone(),
@@ -65,6 +67,11 @@ pub async fn mount(
         args.projection_batch,
     )
     .await?;
+    if let Some(url) = &args.archive_url {
+        let archive = Database::connect(url).await?;
+        archive::ensure_schema(&archive).await?;
+        archive::spawn(archive, store.clone(), contexts);
+    }
 
     let reachable = Arc::new(AtomicBool::new(true));
     let flag = reachable.clone();
