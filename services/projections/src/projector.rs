@@ -141,6 +141,7 @@ impl Projector {
         ));
         tokio::spawn(run(
             Target {
+                holder: uuid::Uuid::new_v4().to_string(),
                 database,
                 store,
                 registry,
@@ -189,6 +190,8 @@ async fn follow_head(
 
 /// What one projector reads and where it writes.
 struct Target {
+    /// This projector, as named in the stream's lease.
+    holder: String,
     database: Database,
     store: EventStore,
     registry: Arc<Registry>,
@@ -205,7 +208,15 @@ async fn run(target: Target, status: Arc<StreamStatus>, mut stopped: watch::Rece
         }
         match follow(&target, &status, &mut stopped).await {
             Ok(()) => return,
-            Err(reason) => {
+            Err(Pause::Standby) => {
+                // Another process applies this stream: look again when its lease may be over.
+                tracing::debug!(stream = %stream_name, "projector standing by");
+                tokio::select! {
+                    _ = tokio::time::sleep(LEASE / 2) => {}
+                    _ = stopped.changed() => return,
+                }
+            }
+            Err(Pause::Failed(reason)) => {
                 tracing::warn!(stream = %stream_name, %reason, "projector paused; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -216,16 +227,44 @@ async fn run(target: Target, status: Arc<StreamStatus>, mut stopped: watch::Rece
     }
 }
 
+/// How long a projector's lease on its stream lasts from its last batch: another process's
+/// projector takes over this long after this one stopped applying.
+pub const LEASE: Duration = Duration::from_secs(6);
+
 /// How long a projector waits for the next message before it looks whether another projector
 /// on the same database has applied past it.
 const IDLE_CHECK: Duration = Duration::from_secs(2);
 
-/// Ok(()) when stopped on purpose or by a poison message; Err to retry.
+/// Why a projector stopped following its stream for now.
+enum Pause {
+    /// Another process's projector applies the stream: it holds the lease, or applied past
+    /// this one.
+    Standby,
+    /// Anything else (NATS or the database unreachable); retried shortly.
+    Failed(String),
+}
+
+impl From<String> for Pause {
+    fn from(reason: String) -> Pause {
+        Pause::Failed(reason)
+    }
+}
+
+impl From<BatchError> for Pause {
+    fn from(error: BatchError) -> Pause {
+        match error {
+            BatchError::Standby | BatchError::Fenced(_) => Pause::Standby,
+            BatchError::Database(_) => Pause::Failed(error.to_string()),
+        }
+    }
+}
+
+/// Ok(()) when stopped on purpose or by a poison message; Err to wait and follow again.
 async fn follow(
     target: &Target,
     status: &StreamStatus,
     stopped: &mut watch::Receiver<bool>,
-) -> Result<(), String> {
+) -> Result<(), Pause> {
     let (database, store, generation, context) = (
         &target.database,
         &target.store,
@@ -277,13 +316,13 @@ async fn follow(
                     .map_err(|error| error.to_string())?;
                 if stored > written {
                     status.applied.fetch_max(stored, Ordering::SeqCst);
-                    return Err(BatchError::Fenced(written).to_string());
+                    return Err(BatchError::Fenced(written).into());
                 }
                 continue;
             }
         };
         if count == 0 {
-            return Err("the stream subscription ended".to_string());
+            return Err(Pause::Failed("the stream subscription ended".to_string()));
         }
         // Everything before a failure is applied; the failure ends the batch.
         let mut messages = Vec::with_capacity(received.len());
@@ -298,15 +337,13 @@ async fn follow(
             }
         }
         if let Some(last) = messages.last().map(|(message, _, _)| message.sequence) {
-            let applied = apply_batch(target, &stream_name, written, messages)
-                .await
-                .map_err(|error| error.to_string())?;
+            let applied = apply_batch(target, &stream_name, written, messages).await?;
             record_progress(status, &stream_name, last, &applied);
             written = last;
         }
         match failure {
             None | Some(Read::Message(..)) => {}
-            Some(Read::Failed(reason)) => return Err(reason),
+            Some(Read::Failed(reason)) => return Err(Pause::Failed(reason)),
             Some(Read::Poison { sequence, reason }) => {
                 stop_on_poison(
                     target,
@@ -479,6 +516,8 @@ enum BatchError {
          database's checkpoint"
     )]
     Fenced(u64),
+    #[error("another projector holds this stream's lease; standing by")]
+    Standby,
 }
 
 /// Applies a batch in one transaction with its checkpoint (moved from `previous`, the checkpoint
@@ -509,6 +548,11 @@ async fn apply_batch(
     let write = async {
         let mut tx = target.database.begin_write().await?;
         let range = (previous, last_sequence);
+        let (generation, holder) = (target.generation, target.holder.as_str());
+        if !schema::take_lease(&mut tx, generation, stream, holder, LEASE).await? {
+            tx.rollback().await?;
+            return Err(BatchError::Standby);
+        }
         if !schema::advance_checkpoint(&mut tx, target.generation, stream, range).await? {
             tx.rollback().await?;
             return Err(BatchError::Fenced(previous));

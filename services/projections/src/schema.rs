@@ -52,6 +52,14 @@ const CONTROL: &[&str] = &[
         failed_at BIGINT NOT NULL,
         PRIMARY KEY (generation, stream)
     )",
+    // Which projector may apply a stream of a generation, until when (Unix milliseconds).
+    "CREATE TABLE IF NOT EXISTS projection_leases (
+        generation BIGINT NOT NULL,
+        stream TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (generation, stream)
+    )",
     // The last commit applied of each aggregate (see `chain`).
     "CREATE TABLE IF NOT EXISTS projection_aggregate_heads (
         generation BIGINT NOT NULL,
@@ -111,6 +119,7 @@ pub async fn drop_generation(
         "projection_checkpoints",
         "projection_failures",
         "projection_aggregate_heads",
+        "projection_leases",
     ] {
         sqlx::query(&format!("DELETE FROM {control} WHERE generation = $1"))
             .bind(generation)
@@ -190,6 +199,51 @@ pub async fn read_checkpoint(
     .fetch_optional(database.pool())
     .await?;
     Ok(row.map_or(0, |(sequence,)| sequence as u64))
+}
+
+/// Takes or renews, inside a batch's transaction, the lease on a stream of a generation for
+/// `holder` until `duration` from now: false when another projector holds an unexpired one.
+/// Two projections processes on one database then never both apply a stream: one applies, the
+/// other stands by and takes over once the lease of a projector that stopped has run out. (The
+/// checkpoint guard below still holds should a lease be misjudged, e.g. across a clock jump.)
+/// The update takes the lease's row lock, so on PostgreSQL a concurrent taker waits and then
+/// sees the lease renewed.
+pub async fn take_lease(
+    connection: &mut sqlx::AnyConnection,
+    generation: i64,
+    stream: &str,
+    holder: &str,
+    duration: std::time::Duration,
+) -> Result<bool, sqlx::Error> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let until = now + i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 2);
+    let taken = sqlx::query(
+        "UPDATE projection_leases SET holder = $1, expires_at = $2
+         WHERE generation = $3 AND stream = $4 AND (holder = $1 OR expires_at < $5)",
+    )
+    .bind(holder.to_string())
+    .bind(until)
+    .bind(generation)
+    .bind(stream.to_string())
+    .bind(now)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    if taken == 1 {
+        return Ok(true);
+    }
+    let created = sqlx::query(
+        "INSERT INTO projection_leases (generation, stream, holder, expires_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (generation, stream) DO NOTHING",
+    )
+    .bind(generation)
+    .bind(stream.to_string())
+    .bind(holder.to_string())
+    .bind(until)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    Ok(created == 1)
 }
 
 /// Moves a stream's checkpoint from `from` to `to` inside a batch's transaction, first thing in

@@ -1,8 +1,8 @@
-//! Two projections services on one read-model database, as two processes would be: each batch
-//! moves the checkpoint from where its projector last wrote it, in the batch's transaction, so
-//! one of two projectors racing over the same messages finds the checkpoint moved, applies
-//! nothing and resumes from the database's checkpoint. Every event is applied once, on SQLite
-//! and PostgreSQL.
+//! Two projections services on one read-model database, as two processes would be: the
+//! projector holding a stream's lease applies it and the other stands by; and each batch moves
+//! the checkpoint from where its projector last wrote it, in the batch's transaction, so a
+//! projector that misjudged the lease would find the checkpoint moved and apply nothing. Every
+//! event is applied once, on SQLite and PostgreSQL.
 
 mod support;
 
@@ -90,6 +90,12 @@ async fn two_projectors_on_one_database_apply_every_event_once() {
             .map(|projections| hazard_events_applied(projections))
             .sum();
         assert_eq!(applied, recorded, "each of {recorded} events applied once");
+        // One holds the stream's lease and applies; the other stands by.
+        let per_process: Vec<u64> = both.iter().map(|p| hazard_events_applied(p)).collect();
+        assert!(
+            per_process.contains(&0),
+            "one projector applies, the other stands by: {per_process:?}"
+        );
 
         // The read model holds each hazard once.
         let listed = world
