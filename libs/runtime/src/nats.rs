@@ -6,6 +6,15 @@ use std::time::Duration;
 
 use hl_eventstore::EventStore;
 
+/// The servers a `NATS_URL` names: one URL, or several comma-separated (a cluster's nodes,
+/// any of which the client may connect to and fail over between).
+pub fn server_list(urls: &str) -> Vec<&str> {
+    urls.split(',')
+        .map(str::trim)
+        .filter(|url| !url.is_empty())
+        .collect()
+}
+
 /// Connects to NATS. The client keeps reconnecting on its own, so a NATS outage makes calls
 /// fail with UNAVAILABLE and health NOT_SERVING, and both recover when NATS is back.
 pub async fn connect(
@@ -19,7 +28,7 @@ pub async fn connect(
         .connection_timeout(Duration::from_secs(5))
         .retry_on_initial_connect()
         .max_reconnects(None)
-        .connect(url)
+        .connect(server_list(url).as_slice())
         .await
         .map_err(|error| format!("cannot connect to NATS at {url}: {error}"))
 }
@@ -81,4 +90,16 @@ pub async fn open_store(
     let client = connect(url, client_name, &args.nats_auth).await?;
     let store = EventStore::new(client.clone(), args.namespace(), args.store_settings());
     Ok((client, store))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_list_of_servers_is_split_at_commas_and_trimmed() {
+        assert_eq!(
+            super::server_list("nats://a:4222, nats://b:4222,,nats://c:4222 "),
+            ["nats://a:4222", "nats://b:4222", "nats://c:4222"]
+        );
+        assert_eq!(super::server_list("nats://a:4222"), ["nats://a:4222"]);
+    }
 }

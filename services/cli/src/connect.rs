@@ -46,7 +46,7 @@ impl NatsArgs {
             .map_err(Failure::Usage)?
             .name("hlctl")
             .connection_timeout(Duration::from_secs(5))
-            .connect(&self.nats_url)
+            .connect(hl_runtime::nats::server_list(&self.nats_url).as_slice())
             .await
             .map_err(|error| {
                 Failure::Unavailable(format!(
