@@ -2,6 +2,8 @@
 //! the addresses from its `ready` line, and call it as a client would (as the actors of
 //! `hl_testkit::actors`).
 
+pub mod flows;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::OnceLock;
@@ -28,6 +30,14 @@ pub fn hlctl_binary() -> PathBuf {
         .clone()
 }
 
+/// The projections service on its own, built once per test run from the current sources.
+pub fn projections_binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| workspace_binary("hl-projections", "hl-projections"))
+        .clone()
+}
+
 /// Builds one binary of the workspace (a test of this crate cannot depend on another crate's
 /// binary otherwise) and returns its path.
 fn workspace_binary(package: &str, binary: &str) -> PathBuf {
@@ -41,6 +51,20 @@ fn workspace_binary(package: &str, binary: &str) -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
     target.join("debug").join(binary)
+}
+
+/// Runs hlctl with the given arguments and environment (on top of a clean one, with the
+/// tests' signing key) and returns what it printed and its exit status.
+pub async fn run_hlctl(arguments: &[&str], environment: &[(&str, String)]) -> std::process::Output {
+    Command::new(hlctl_binary())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HL_AUTH_SIGNING_KEY", signing_key_file())
+        .envs(environment.iter().map(|(key, value)| (key, value)))
+        .args(arguments)
+        .output()
+        .await
+        .expect("run hlctl")
 }
 
 /// A running suite process.

@@ -100,15 +100,7 @@ impl Deployment {
 }
 
 async fn hlctl(arguments: &[&str], environment: &[(&str, String)]) -> Output {
-    tokio::process::Command::new(hlctl_binary())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HL_AUTH_SIGNING_KEY", hl_e2e::signing_key_file())
-        .envs(environment.iter().map(|(key, value)| (key, value)))
-        .args(arguments)
-        .output()
-        .await
-        .expect("run hlctl")
+    hl_e2e::run_hlctl(arguments, environment).await
 }
 
 fn stdout(output: &Output) -> String {

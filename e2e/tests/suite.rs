@@ -4,76 +4,12 @@
 use std::time::Duration;
 
 use hl_e2e::Suite;
-use hl_proto::common::v1::EvidenceRef;
-use hl_proto::events::v1::Commit;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::ledger::v1::{HazardRecord, ListHazardsRequest};
-use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
-use hl_proto::responsibility::v1::{
-    AdminArea, AdminAreaLevel, CreateAdminAreaRequest, Enterprise, Industry,
-    RegisterEnterpriseRequest,
-};
-use hl_testkit::actors::{by_administrator, by_enterprise, by_inspector};
+use hl_testkit::actors::{by_administrator, by_inspector};
 use hl_testkit::{NatsServer, unique_namespace};
-use prost::Message;
-
-const ENTERPRISE: &str = "91330903MA2NCU4LYE";
-
-fn by_enterprise_request<T>(body: T) -> tonic::Request<T> {
-    by_enterprise(body, ENTERPRISE)
-}
-
-fn photo() -> Vec<EvidenceRef> {
-    vec![EvidenceRef {
-        sha256: "a".repeat(64),
-        media_type: "image/jpeg".into(),
-        ..EvidenceRef::default()
-    }]
-}
-
-/// The district, a township and the enterprise, as the bureau registers them.
-async fn register_enterprise(channel: &tonic::transport::Channel) {
-    let mut registry = RegistryServiceClient::new(channel.clone());
-    for (code, level, parent) in [
-        ("330903", AdminAreaLevel::District, ""),
-        ("330903001", AdminAreaLevel::Township, "330903"),
-    ] {
-        let area = AdminArea {
-            code: code.into(),
-            display_name: code.into(),
-            level: level as i32,
-            parent_code: parent.into(),
-            ..Default::default()
-        };
-        registry
-            .create_admin_area(by_administrator(CreateAdminAreaRequest {
-                request_id: format!("e2e-area-{code}"),
-                area: Some(area),
-                ..Default::default()
-            }))
-            .await
-            .expect("create the area");
-    }
-    let enterprise = Enterprise {
-        enterprise_id: ENTERPRISE.into(),
-        display_name: "冷链公司".into(),
-        township_code: "330903001".into(),
-        industries: vec![Industry::AmmoniaRefrigeration as i32],
-        ..Default::default()
-    };
-    registry
-        .register_enterprise(by_administrator(RegisterEnterpriseRequest {
-            request_id: "e2e-enterprise".into(),
-            enterprise: Some(enterprise),
-            effective_from: None,
-            activate: true,
-            ..Default::default()
-        }))
-        .await
-        .expect("register the enterprise");
-}
 
 #[tokio::test]
 async fn a_hazard_goes_from_report_to_close_out_and_every_step_is_on_the_stream() {
@@ -85,125 +21,7 @@ async fn a_hazard_goes_from_report_to_close_out_and_every_step_is_on_the_stream(
         ("HL_SEED_DEMO", "false".into()),
     ])
     .await;
-    let channel = suite.channel().await;
-    register_enterprise(&channel).await;
-    let mut client = HazardsServiceClient::new(channel);
-
-    let reported = client
-        .report_hazard(by_enterprise_request(pb::ReportHazardRequest {
-            request_id: "e2e-report".into(),
-            hazard_id: "e2e-valve".into(),
-            enterprise_id: ENTERPRISE.into(),
-            township_code: "330903001".into(),
-            provenance: pb::Provenance::EnterpriseSelf as i32,
-            source_type: pb::SourceType::Routine as i32,
-            category: pb::HazardCategory::AmmoniaRefrigeration as i32,
-            location: "machine room".into(),
-            description: "valve packing leaks".into(),
-            level: pb::HazardLevel::General as i32,
-            level_criterion: "一般事故隐患".into(),
-            ..Default::default()
-        }))
-        .await
-        .expect("report")
-        .into_inner();
-    assert_eq!(
-        reported.hazard.unwrap().status,
-        pb::HazardStatus::Graded as i32
-    );
-
-    let name = "hazards/e2e-valve".to_string();
-    client
-        .plan_rectification(by_enterprise_request(pb::PlanRectificationRequest {
-            request_id: "e2e-plan".into(),
-            name: name.clone(),
-            plan: Some(pb::RectificationPlan {
-                measures: "replace packing".into(),
-                owner: "Li".into(),
-                funds_fen: 20_000,
-                deadline: Some(hl_proto::common::v1::Date {
-                    year: 2099,
-                    month: 12,
-                    day: 31,
-                }),
-                acceptance_standard: "no leak".into(),
-                acceptor: "principal".into(),
-            }),
-            ..Default::default()
-        }))
-        .await
-        .expect("plan");
-    client
-        .claim_rectification(by_enterprise_request(pb::ClaimRectificationRequest {
-            request_id: "e2e-claim".into(),
-            name: name.clone(),
-            note: "replaced".into(),
-            evidence: photo(),
-            ..Default::default()
-        }))
-        .await
-        .expect("claim");
-    client
-        .verify_rectification(by_enterprise_request(pb::VerifyRectificationRequest {
-            request_id: "e2e-verify".into(),
-            name: name.clone(),
-            ..Default::default()
-        }))
-        .await
-        .expect("verify");
-    let closed = client
-        .close_hazard(by_enterprise_request(pb::CloseHazardRequest {
-            request_id: "e2e-close".into(),
-            name: name.clone(),
-            note: "销号".into(),
-            ..Default::default()
-        }))
-        .await
-        .expect("close")
-        .into_inner();
-    let hazard = closed.hazard.unwrap();
-    assert_eq!(hazard.status, pb::HazardStatus::Closed as i32);
-    assert_eq!(hazard.version, 6);
-    assert_eq!(closed.commit.unwrap().aggregate_version, 6);
-
-    // The stream holds one commit per command, in order, each with its actor and trace context.
-    let client = async_nats::connect(nats.url()).await.unwrap();
-    let jetstream = async_nats::jetstream::new(client);
-    let stream = jetstream
-        .get_stream(format!("{}_HAZARDS", namespace.to_uppercase()))
-        .await
-        .expect("the hazards stream exists");
-    let subject = format!("{namespace}.330903.hazards.hazard.e2e-valve");
-    let mut event_types = Vec::new();
-    let mut sequence = 0;
-    while let Ok(message) = stream
-        .direct_get_next_for_subject(&subject, Some(sequence + 1))
-        .await
-    {
-        sequence = message.sequence;
-        assert!(
-            message.headers.get("traceparent").is_some(),
-            "commit {sequence} carries a traceparent"
-        );
-        let commit = Commit::decode(message.payload).expect("a commit");
-        for envelope in commit.events {
-            assert_eq!(envelope.actor.as_ref().unwrap().organisation, ENTERPRISE);
-            assert_eq!(envelope.region, "330903");
-            assert_eq!(envelope.causation_id, commit.request_id);
-            event_types.push(envelope.event_type.rsplit('.').next().unwrap().to_string());
-        }
-    }
-    assert_eq!(
-        event_types,
-        [
-            "HazardReported",
-            "HazardGraded",
-            "RectificationPlanned",
-            "RectificationClaimed",
-            "RectificationVerified",
-            "HazardClosed"
-        ]
-    );
+    hl_e2e::flows::hazard_report_to_close_out(suite.channel().await, &nats.url(), &namespace).await;
     assert_eq!(suite.stop().await, Some(0));
 }
 

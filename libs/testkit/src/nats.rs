@@ -32,6 +32,15 @@ pub struct NatsServer {
     data: tempfile::TempDir,
     child: Option<Child>,
     accounts: Option<Accounts>,
+    cluster: Option<Membership>,
+}
+
+/// A node's place in a cluster: the cluster's name, its own route port, and every node's.
+#[derive(Clone, Debug)]
+pub(crate) struct Membership {
+    pub(crate) name: String,
+    pub(crate) route_port: u16,
+    pub(crate) route_ports: Vec<u16>,
 }
 
 /// Accounts and users for a server that requires credentials.
@@ -64,16 +73,7 @@ impl NatsServer {
     }
 
     async fn launch(binary: &Path, accounts: Option<Accounts>) -> NatsServer {
-        let version = server_version(binary);
-        let data = tempfile::tempdir().expect("a temporary folder");
-        let mut server = NatsServer {
-            binary: binary.to_path_buf(),
-            version,
-            port: 0,
-            data,
-            child: None,
-            accounts,
-        };
+        let mut server = NatsServer::unstarted(binary, accounts, None);
         for _attempt in 0..5 {
             server.port = free_port();
             if server.spawn().await {
@@ -81,6 +81,23 @@ impl NatsServer {
             }
         }
         panic!("nats-server {} did not start", server.binary.display());
+    }
+
+    /// A server not started yet, on a free port, its store in a fresh temporary folder.
+    pub(crate) fn unstarted(
+        binary: &Path,
+        accounts: Option<Accounts>,
+        cluster: Option<Membership>,
+    ) -> NatsServer {
+        NatsServer {
+            binary: binary.to_path_buf(),
+            version: server_version(binary),
+            port: free_port(),
+            data: tempfile::tempdir().expect("a temporary folder"),
+            child: None,
+            accounts,
+            cluster,
+        }
     }
 
     /// `nats://127.0.0.1:<port>`.
@@ -123,6 +140,13 @@ impl NatsServer {
     }
 
     async fn spawn(&mut self) -> bool {
+        let child = self.start_child();
+        self.await_ready(child).await
+    }
+
+    /// Starts the process without waiting for it: a cluster's nodes elect their JetStream
+    /// leader only once most of them run.
+    pub(crate) fn start_child(&self) -> Child {
         let config_path = self.data.path().join("nats-server.conf");
         std::fs::write(&config_path, self.config()).expect("write nats-server.conf");
         let log = std::fs::OpenOptions::new()
@@ -135,7 +159,7 @@ impl NatsServer {
             .as_ref()
             .map(|accounts| accounts.environment.clone())
             .unwrap_or_default();
-        let mut child = Command::new(&self.binary)
+        Command::new(&self.binary)
             .arg("-c")
             .arg(&config_path)
             .envs(environment)
@@ -143,7 +167,12 @@ impl NatsServer {
             .stderr(Stdio::from(log))
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|error| panic!("cannot run {}: {error}", self.binary.display()));
+            .unwrap_or_else(|error| panic!("cannot run {}: {error}", self.binary.display()))
+    }
+
+    /// Waits until the started process answers JetStream requests; false if it exited or did
+    /// not answer within 10 s (it is then killed).
+    pub(crate) async fn await_ready(&mut self, mut child: Child) -> bool {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while tokio::time::Instant::now() < deadline {
             if let Ok(Some(_exited)) = child.try_wait() {
@@ -181,7 +210,30 @@ impl NatsServer {
                 .expect("copy the accounts file");
             config.push_str("include \"accounts.conf\"\n");
         }
+        if let Some(cluster) = &self.cluster {
+            let routes: Vec<String> = cluster
+                .route_ports
+                .iter()
+                .map(|port| format!("nats-route://127.0.0.1:{port}"))
+                .collect();
+            config.push_str(&format!(
+                "cluster {{\n  name: {}\n  listen: 127.0.0.1:{}\n  routes: [{}]\n}}\n",
+                cluster.name,
+                cluster.route_port,
+                routes.join(", ")
+            ));
+        }
         config
+    }
+
+    /// The name the server goes by in JetStream's cluster information.
+    pub fn server_name(&self) -> String {
+        format!("hl_test_{}", self.port)
+    }
+
+    /// Whether the process runs (it was not killed, or was started again).
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
     }
 }
 

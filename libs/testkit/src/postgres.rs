@@ -22,7 +22,11 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub async fn create() -> TestDatabase {
-        let server_url = postgres_server_url();
+        TestDatabase::create_on(postgres_server_url()).await
+    }
+
+    /// A database of its own on a given server (`postgres://USER@HOST:PORT/DB`).
+    pub async fn create_on(server_url: String) -> TestDatabase {
         let mut connection = PgConnection::connect(&server_url).await.unwrap_or_else(|error| {
             panic!(
                 "PostgreSQL at {server_url} does not answer ({error}); run the tests with `make test`, \
