@@ -230,25 +230,7 @@ impl Suite {
             .connect()
             .await
             .expect("connect to hazard-ledger");
-        let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
-        hl_testkit::wait_until(
-            "the suite to report SERVING",
-            Duration::from_secs(30),
-            || {
-                let mut health = health.clone();
-                async move {
-                    let request = tonic_health::pb::HealthCheckRequest {
-                        service: String::new(),
-                    };
-                    let status = health.check(request).await.ok()?.into_inner().status;
-                    (status
-                        == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
-                        .then_some(())
-                }
-            },
-        )
-        .await;
-        let _ = &mut health;
+        await_serving(&channel, "the suite to report SERVING").await;
         channel
     }
 
@@ -262,6 +244,21 @@ impl Suite {
             .expect("wait for hazard-ledger");
         status.code()
     }
+}
+
+/// Waits (up to 30 s) until the server behind a channel says SERVING for the whole server.
+pub async fn await_serving(channel: &Channel, what: &str) {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    hl_testkit::wait_until(what, Duration::from_secs(30), || {
+        let mut health = health.clone();
+        async move {
+            let request = tonic_health::pb::HealthCheckRequest::default();
+            let status = health.check(request).await.ok()?.into_inner().status;
+            (status == ServingStatus::Serving as i32).then_some(())
+        }
+    })
+    .await;
 }
 
 /// The body of `GET http://{address}{path}`, over a plain TCP connection.

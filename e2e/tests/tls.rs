@@ -105,6 +105,8 @@ async fn a_government_system_logs_in_with_its_certificate_over_tls() {
         "somebody-else",
         ExtendedKeyUsagePurpose::ClientAuth,
     );
+    // The port a probe that cannot speak TLS asks health on.
+    let health_address = format!("127.0.0.1:{}", hl_testkit::free_port());
     let environment = [
         ("HL_SEED_DEMO", "false".to_string()),
         ("HL_TLS_CERT", write("server.pem", &server_certificate)),
@@ -118,6 +120,7 @@ async fn a_government_system_logs_in_with_its_certificate_over_tls() {
             ),
         ),
         ("HL_REQUIRE_TLS", "true".to_string()),
+        ("HL_HEALTH_ADDR", health_address.clone()),
     ];
     let suite = Suite::start(&environment).await;
 
@@ -176,4 +179,15 @@ async fn a_government_system_logs_in_with_its_certificate_over_tls() {
         .ok()
         .flatten();
     assert!(answered.is_none(), "a plaintext call does not get through");
+
+    // The health port answers health in plaintext, and nothing else.
+    let probe = Channel::from_shared(format!("http://{health_address}"))
+        .unwrap()
+        .connect_lazy();
+    hl_e2e::await_serving(&probe, "health SERVING on the health port").await;
+    let not_served = LedgerServiceClient::new(probe)
+        .list_hazards(as_actor(list(), &inspector()))
+        .await
+        .unwrap_err();
+    assert_eq!(not_served.code(), Code::Unimplemented, "{not_served:?}");
 }

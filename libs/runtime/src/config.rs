@@ -98,6 +98,11 @@ pub struct ServerArgs {
     #[arg(long, env = "HL_LISTEN_ADDR", default_value = "127.0.0.1:50051")]
     pub listen_addr: SocketAddr,
 
+    /// A second address that answers grpc.health.v1 only, in plaintext, for probes that cannot
+    /// speak TLS (Kubernetes' gRPC probe). It serves no API and no reflection. Unset: none.
+    #[arg(long, env = "HL_HEALTH_ADDR")]
+    pub health_addr: Option<SocketAddr>,
+
     /// Administrative division code (6 digits) of the district whose records this is;
     /// 330903 is Putuo District, Zhoushan.
     #[arg(long, env = "HL_REGION", default_value = "330903")]

@@ -28,6 +28,7 @@ pub struct GrpcServer {
     tls: Option<ServerTlsConfig>,
     limits: Limits,
     browser_origins: Vec<String>,
+    health_listener: Option<TcpListener>,
 }
 
 impl GrpcServer {
@@ -41,6 +42,7 @@ impl GrpcServer {
             tls: None,
             limits: Limits::default(),
             browser_origins: Vec::new(),
+            health_listener: None,
         }
     }
 
@@ -59,6 +61,12 @@ impl GrpcServer {
     /// Serves TLS with this configuration.
     pub fn with_tls(&mut self, tls: Option<ServerTlsConfig>) -> &mut Self {
         self.tls = tls;
+        self
+    }
+
+    /// Also answers health, and only health, in plaintext on this listener (HL_HEALTH_ADDR).
+    pub fn with_health_listener(&mut self, listener: Option<TcpListener>) -> &mut Self {
+        self.health_listener = listener;
         self
     }
 
@@ -113,6 +121,14 @@ impl GrpcServer {
                 .await;
         }
         health::watch(reporter.clone(), self.services.clone(), self.checks);
+        // The probes' port shares the reporter, so it turns NOT_SERVING with the API's. It ends
+        // with this function.
+        let _health_only = self.health_listener.map(|listener| {
+            let serving = Server::builder()
+                .add_service(health_service.clone())
+                .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener));
+            AbortOnDrop(tokio::spawn(serving))
+        });
 
         let descriptors = || {
             tonic_reflection::server::Builder::configure()
@@ -191,6 +207,15 @@ impl GrpcServer {
     }
 }
 
+/// Stops a background task when dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// What a browser page of another origin may do: call with gRPC-Web, send a token, and read
 /// the gRPC status of the answer. Only the configured origins; none when there are none.
 fn cross_origin(origins: &[String]) -> tower_http::cors::CorsLayer {
@@ -221,4 +246,18 @@ fn cross_origin(origins: &[String]) -> tower_http::cors::CorsLayer {
 /// Binds a listener; port 0 picks a free one.
 pub async fn bind(address: std::net::SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(address).await
+}
+
+/// Binds the health-only port when one is configured (HL_HEALTH_ADDR).
+pub async fn bind_health(
+    server: &crate::config::ServerArgs,
+) -> anyhow::Result<Option<TcpListener>> {
+    let Some(address) = server.health_addr else {
+        return Ok(None);
+    };
+    let listener = bind(address).await.map_err(|error| {
+        anyhow::anyhow!("cannot listen for health on {address} (HL_HEALTH_ADDR): {error}")
+    })?;
+    tracing::info!(address = %listener.local_addr()?, "health (plaintext) listening");
+    Ok(Some(listener))
 }

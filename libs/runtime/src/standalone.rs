@@ -8,7 +8,7 @@ use hl_telemetry::TelemetryArgs;
 
 use crate::access::{AccessControl, server_tls};
 use crate::config::{AuthArgs, EventStoreArgs, ServerArgs, exit_if_invalid};
-use crate::grpc::{GrpcServer, bind};
+use crate::grpc::{GrpcServer, bind, bind_health};
 use crate::{nats, shutdown};
 
 /// The configuration every standalone service takes.
@@ -76,6 +76,7 @@ pub async fn run_async(
         .map_err(anyhow::Error::msg)?;
 
     let listener = bind(args.server.listen_addr).await?;
+    let health_listener = bind_health(&args.server).await?;
     if let Some(address) = metrics_address {
         let (metrics_listener, bound) = hl_telemetry::metrics::bind(address)
             .await
@@ -91,7 +92,8 @@ pub async fn run_async(
     server
         .with_tls(tls)
         .with_limits(args.server.limits())
-        .with_browser_origins(&args.server.browser_origins);
+        .with_browser_origins(&args.server.browser_origins)
+        .with_health_listener(health_listener);
     server.add_check(nats::connection_check(&client));
     mount(&mut server, store, args.server.region.clone()).await?;
 

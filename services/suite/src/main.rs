@@ -37,6 +37,7 @@ async fn main() -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
     // Bind first: a taken port should stop us before anything else starts.
     let listener = bind(config.server.listen_addr).await?;
+    let health_listener = hl_runtime::grpc::bind_health(&config.server).await?;
     let address = listener.local_addr()?;
     let metrics_address = match config.telemetry.metrics_address().ok().flatten() {
         Some(wanted) => {
@@ -78,7 +79,8 @@ async fn main() -> anyhow::Result<()> {
     server
         .with_tls(tls)
         .with_limits(config.server.limits())
-        .with_browser_origins(&config.server.browser_origins);
+        .with_browser_origins(&config.server.browser_origins)
+        .with_health_listener(health_listener);
     server.add_check(nats::connection_check(&client));
     mount_contexts(&mut server, &store, &config).await?;
     let database_url = config.projections.database_url(&config.data_dir);
