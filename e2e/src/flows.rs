@@ -5,12 +5,8 @@ use hl_proto::common::v1::EvidenceRef;
 use hl_proto::events::v1::Commit;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
-use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
-use hl_proto::responsibility::v1::{
-    AdminArea, AdminAreaLevel, CreateAdminAreaRequest, Enterprise, Industry,
-    RegisterEnterpriseRequest,
-};
-use hl_testkit::actors::{ENTERPRISE, by_administrator, by_enterprise};
+use hl_testkit::actors::{ENTERPRISE, by_enterprise};
+use hl_testkit::fixtures::{Registered, register_district};
 use prost::Message;
 use tonic::transport::Channel;
 
@@ -26,53 +22,11 @@ fn photo() -> Vec<EvidenceRef> {
     }]
 }
 
-/// The district, a township and the enterprise, as the bureau registers them.
-async fn register_enterprise(channel: &Channel) {
-    let mut registry = RegistryServiceClient::new(channel.clone());
-    for (code, level, parent) in [
-        ("330903", AdminAreaLevel::District, ""),
-        ("330903001", AdminAreaLevel::Township, "330903"),
-    ] {
-        let area = AdminArea {
-            code: code.into(),
-            display_name: code.into(),
-            level: level as i32,
-            parent_code: parent.into(),
-            ..Default::default()
-        };
-        registry
-            .create_admin_area(by_administrator(CreateAdminAreaRequest {
-                request_id: format!("e2e-area-{code}"),
-                area: Some(area),
-                ..Default::default()
-            }))
-            .await
-            .expect("create the area");
-    }
-    let enterprise = Enterprise {
-        enterprise_id: ENTERPRISE.into(),
-        display_name: "冷链公司".into(),
-        township_code: "330903001".into(),
-        industries: vec![Industry::AmmoniaRefrigeration as i32],
-        ..Default::default()
-    };
-    registry
-        .register_enterprise(by_administrator(RegisterEnterpriseRequest {
-            request_id: "e2e-enterprise".into(),
-            enterprise: Some(enterprise),
-            effective_from: None,
-            activate: true,
-            ..Default::default()
-        }))
-        .await
-        .expect("register the enterprise");
-}
-
 /// A hazard an enterprise finds goes from report to close-out (销号) on a suite without the
 /// demo; the stream then holds one commit per command, in order, each with its actor, region,
 /// causation and trace context.
 pub async fn hazard_report_to_close_out(channel: Channel, nats_url: &str, namespace: &str) {
-    register_enterprise(&channel).await;
+    register_district(channel.clone(), &[Registered::cold_store(ENTERPRISE)]).await;
     let mut client = HazardsServiceClient::new(channel);
 
     let reported = client

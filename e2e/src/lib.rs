@@ -2,7 +2,10 @@
 //! the addresses from its `ready` line, and call it as a client would (as the actors of
 //! `hl_testkit::actors`).
 
+mod answers;
 pub mod flows;
+
+pub use answers::district_answers;
 
 use std::path::PathBuf;
 use std::process::Stdio;

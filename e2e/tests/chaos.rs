@@ -367,41 +367,6 @@ async fn applied_hazards(channel: Channel, stream: &str) -> Option<u64> {
         .map(|freshness| freshness.applied_sequence)
 }
 
-/// Every hazard, every page, and the reconciliation summary, with what differs by server or
-/// moment (signed page tokens, the answer's time, the streams' progress) left out.
-async fn answers(channel: Channel) -> (Vec<ledger::HazardRecord>, ledger::ReconciliationSummary) {
-    let mut client = LedgerServiceClient::new(channel);
-    let mut hazards = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let page = client
-            .list_hazards(by_administrator(ledger::ListHazardsRequest {
-                page_size: 1000,
-                page_token: page_token.clone(),
-                ..Default::default()
-            }))
-            .await
-            .expect("the ledger lists the hazards")
-            .into_inner();
-        hazards.extend(page.hazards);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        page_token = page.next_page_token;
-    }
-    let mut summary = client
-        .get_reconciliation_summary(by_administrator(ledger::GetReconciliationSummaryRequest {
-            group_by: ledger::GroupBy::Township as i32,
-            ..Default::default()
-        }))
-        .await
-        .expect("the ledger summarises the reconciliation")
-        .into_inner();
-    summary.as_of = None;
-    summary.freshness = None;
-    (hazards, summary)
-}
-
 /// How many commits of each request_id the hazards stream holds, and its last sequence.
 async fn commits_by_request(
     client: async_nats::Client,
@@ -540,9 +505,9 @@ async fn a_chaos_run_loses_and_doubles_no_acknowledged_command() {
     deployment
         .await_applied(fresh_channel.clone(), &stream, last_sequence)
         .await;
-    let on_sqlite = answers(suite_channel).await;
-    let on_postgres = answers(projector_channel).await;
-    let folded = answers(fresh_channel).await;
+    let on_sqlite = hl_e2e::district_answers(suite_channel).await;
+    let on_postgres = hl_e2e::district_answers(projector_channel).await;
+    let folded = hl_e2e::district_answers(fresh_channel).await;
 
     let report = report(
         &settings,

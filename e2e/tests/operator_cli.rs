@@ -4,13 +4,11 @@
 use std::process::Output;
 use std::time::Duration;
 
-use hl_e2e::{Suite, hlctl_binary};
+use hl_e2e::{Suite, district_answers, hlctl_binary};
 use hl_proto::events::v1::Commit;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
-use hl_proto::ledger::v1 as ledger;
-use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
-use hl_testkit::actors::{by_administrator, by_inspector};
+use hl_testkit::actors::by_inspector;
 
 use hl_testkit::{NatsServer, TestDatabase, free_port, unique_namespace, wait_until};
 use prost::Message;
@@ -696,35 +694,6 @@ async fn unreachable_nats_database_or_server_exit_non_zero_with_a_clear_message(
     assert!(stderr(&no_server).contains("cannot reach the projections service"));
 }
 
-/// What a district asks of its read models, with the fields that differ by server or by
-/// moment (signed page tokens, the time of the answer, the streams' progress) left out.
-async fn district_answers(
-    channel: tonic::transport::Channel,
-) -> (ledger::ListHazardsResponse, ledger::ReconciliationSummary) {
-    let mut client = LedgerServiceClient::new(channel);
-    let mut hazards = client
-        .list_hazards(by_administrator(ledger::ListHazardsRequest {
-            page_size: 500,
-            ..Default::default()
-        }))
-        .await
-        .expect("the ledger lists the hazards")
-        .into_inner();
-    hazards.next_page_token.clear();
-    let mut summary = client
-        .get_reconciliation_summary(by_administrator(ledger::GetReconciliationSummaryRequest {
-            group_by: ledger::GroupBy::Township as i32,
-            ..Default::default()
-        }))
-        .await
-        .expect("the ledger summarises the reconciliation")
-        .into_inner();
-    summary.as_of = None;
-    // How far each stream is applied: background work may append after a restore.
-    summary.freshness = None;
-    (hazards, summary)
-}
-
 /// The names of the streams a nats-server holds.
 async fn stream_names(url: &str) -> Vec<String> {
     use futures::TryStreamExt;
@@ -757,7 +726,7 @@ async fn durable_positions(url: &str) -> Vec<(String, u64)> {
 async fn a_backup_restores_into_an_empty_server_with_the_same_answers_and_damage_is_refused() {
     let deployment = Deployment::start().await;
     let before = district_answers(deployment.suite.channel().await).await;
-    assert!(!before.0.hazards.is_empty());
+    assert!(!before.0.is_empty());
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("putuo.tar");
     let file_text = file.display().to_string();
@@ -881,8 +850,8 @@ async fn a_backup_restores_into_an_empty_server_with_the_same_answers_and_damage
     succeeded(&hlctl(&["projections", "rebuild"], &rebuild_environment).await);
     let (hazards, summary) = district_answers(channel).await;
     assert_eq!(summary, before.1);
-    assert_eq!(hazards.total_size, before.0.total_size);
-    for (rebuilt, original) in hazards.hazards.iter().zip(&before.0.hazards) {
+    assert_eq!(hazards.len(), before.0.len());
+    for (rebuilt, original) in hazards.iter().zip(&before.0) {
         assert_eq!(rebuilt, original);
     }
 }

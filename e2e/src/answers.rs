@@ -1,0 +1,43 @@
+//! What a district asks of its read models, in a form two deployments' answers compare in.
+
+use hl_proto::ledger::v1 as ledger;
+use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
+use hl_testkit::actors::by_administrator;
+use tonic::transport::Channel;
+
+/// Every hazard, every page, and the reconciliation summary, with what differs by server or
+/// moment (signed page tokens, the answer's time, the streams' progress) left out.
+pub async fn district_answers(
+    channel: Channel,
+) -> (Vec<ledger::HazardRecord>, ledger::ReconciliationSummary) {
+    let mut client = LedgerServiceClient::new(channel);
+    let mut hazards = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .list_hazards(by_administrator(ledger::ListHazardsRequest {
+                page_size: 1000,
+                page_token: page_token.clone(),
+                ..Default::default()
+            }))
+            .await
+            .expect("the ledger lists the hazards")
+            .into_inner();
+        hazards.extend(page.hazards);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    let mut summary = client
+        .get_reconciliation_summary(by_administrator(ledger::GetReconciliationSummaryRequest {
+            group_by: ledger::GroupBy::Township as i32,
+            ..Default::default()
+        }))
+        .await
+        .expect("the ledger summarises the reconciliation")
+        .into_inner();
+    summary.as_of = None;
+    summary.freshness = None;
+    (hazards, summary)
+}
