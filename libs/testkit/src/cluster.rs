@@ -117,10 +117,6 @@ impl NatsCluster {
             .join(",")
     }
 
-    pub fn node(&self, index: usize) -> &NatsServer {
-        &self.nodes[index]
-    }
-
     /// Kills one node at once (SIGKILL), as a crash would.
     pub async fn kill(&mut self, index: usize) {
         self.nodes[index].kill().await;

@@ -230,11 +230,6 @@ impl NatsServer {
     pub fn server_name(&self) -> String {
         format!("hl_test_{}", self.port)
     }
-
-    /// Whether the process runs (it was not killed, or was started again).
-    pub fn is_running(&self) -> bool {
-        self.child.is_some()
-    }
 }
 
 async fn jetstream_answers(url: &str, probe: Option<&(String, String)>) -> bool {
