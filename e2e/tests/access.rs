@@ -223,13 +223,23 @@ async fn each_role_sees_only_its_own_scope() {
     assert!(get(enterprise(ENTERPRISE)).await.is_ok());
     assert!(get(township_officer(TOWNSHIP)).await.is_ok());
     assert!(get(inspector()).await.is_ok());
-    for (actor, expected) in [
-        (enterprise(OTHER_ENTERPRISE), "OTHER_ENTERPRISE"),
-        (township_officer(OTHER_TOWNSHIP), "OUTSIDE_JURISDICTION"),
-        (inspector_elsewhere(), "OUTSIDE_JURISDICTION"),
+    // Another enterprise is told the hazard does not exist; the government side outside its
+    // jurisdiction that it may not read it.
+    for (actor, code, expected) in [
+        (enterprise(OTHER_ENTERPRISE), Code::NotFound, "NOT_FOUND"),
+        (
+            township_officer(OTHER_TOWNSHIP),
+            Code::PermissionDenied,
+            "OUTSIDE_JURISDICTION",
+        ),
+        (
+            inspector_elsewhere(),
+            Code::PermissionDenied,
+            "OUTSIDE_JURISDICTION",
+        ),
     ] {
         let refused = get(actor.clone()).await.unwrap_err();
-        assert_eq!(refused.code(), Code::PermissionDenied, "{actor:?}");
+        assert_eq!(refused.code(), code, "{actor:?}");
         assert_eq!(reason(&refused), expected, "{actor:?}");
     }
 
@@ -324,7 +334,7 @@ async fn each_role_sees_only_its_own_scope() {
                 .await
                 .unwrap_err()
         ),
-        "OTHER_ENTERPRISE"
+        "NOT_FOUND"
     );
     let person = registry::Person {
         person_id: inspector().id,

@@ -318,6 +318,11 @@ impl Aggregate for Enterprise {
     const AGGREGATE_TYPE: &'static str = "enterprise";
     const COLLECTION: &'static str = "enterprises";
 
+    /// Another enterprise does not learn whether this enterprise's records exist.
+    fn known_to(&self, actor: &hl_proto::common::v1::Actor) -> bool {
+        hl_domain::access::may_know_of(actor, &self.enterprise_id)
+    }
+
     fn expects(command: &EnterpriseCommand) -> Expects {
         match command {
             EnterpriseCommand::Register { .. } => Expects::New,

@@ -32,6 +32,12 @@ pub fn is_the_enterprise(actor: &Actor, enterprise_id: &str) -> bool {
     role(actor) == Role::Enterprise && actor.organisation == enterprise_id
 }
 
+/// Whether the actor may learn that a record of the enterprise exists: anyone but another
+/// enterprise. See [`crate::Aggregate::known_to`].
+pub fn may_know_of(actor: &Actor, enterprise_id: &str) -> bool {
+    role(actor) != Role::Enterprise || actor.organisation == enterprise_id
+}
+
 /// Whether a government-side actor's jurisdiction covers a place with this code.
 pub fn covers(actor: &Actor, place_code: &str) -> bool {
     !actor.region.is_empty() && place_code.starts_with(&actor.region)

@@ -32,6 +32,15 @@ pub trait Aggregate:
     /// answers ALREADY_EXISTS or NOT_FOUND before `decide` is asked.
     fn expects(command: &Self::Command) -> Expects;
 
+    /// Whether the actor may learn that this aggregate exists. A command from one who may not
+    /// is answered NOT_FOUND, exactly as if it did not exist, before anything else about it is
+    /// checked or said, so that no answer tells an enterprise whether another enterprise's
+    /// record exists. Most aggregates are the district's own records, whose commands are
+    /// refused for the caller's role alone, which tells nothing about the record.
+    fn known_to(&self, _actor: &Actor) -> bool {
+        true
+    }
+
     /// The events a command produces against the current state, or why it is refused.
     fn decide(
         &self,
@@ -106,8 +115,9 @@ impl EventMeta {
 }
 
 /// What every command expects of its aggregate, checked before it is decided: it exists (or
-/// not), and the step is not dated before the aggregate's last one.
+/// not), the caller may know of it, and the step is not dated before the aggregate's last one.
 pub fn check_expectations<A: Aggregate>(
+    state: &A,
     command: &A::Command,
     exists: bool,
     last_occurred_at: Option<DateTime<Utc>>,
@@ -117,6 +127,8 @@ pub fn check_expectations<A: Aggregate>(
     match (A::expects(command), exists) {
         (Expects::New, true) => return Err(DomainError::AlreadyExists(name)),
         (Expects::Existing, false) => return Err(DomainError::NotFound(name)),
+        // Answered as the missing aggregate is, and before its last step's date is mentioned.
+        (_, true) if !state.known_to(&context.actor) => return Err(DomainError::NotFound(name)),
         _ => {}
     }
     if let Some(previous) = last_occurred_at

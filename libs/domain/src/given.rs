@@ -95,7 +95,13 @@ impl<A: Aggregate> Given<A> {
             now,
             occurred_at,
         };
-        check_expectations::<A>(command, self.version > 0, self.last_occurred_at, &context)?;
+        check_expectations::<A>(
+            &self.state,
+            command,
+            self.version > 0,
+            self.last_occurred_at,
+            &context,
+        )?;
         self.state.decide(command, &context)
     }
 

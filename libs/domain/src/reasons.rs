@@ -278,8 +278,9 @@ reasons! {
             attest zero findings; submit it without the attestation.",
     }
     "NOT_FOUND" {
-        NOT_FOUND => "The resource named does not exist; the ErrorInfo metadata `resource` names \
-            it.",
+        NOT_FOUND => "The resource named does not exist, or it is another enterprise's, which an \
+            enterprise is answered exactly as a missing one; the ErrorInfo metadata `resource` \
+            names it.",
     }
     "ALREADY_EXISTS" {
         ALREADY_EXISTS => "The resource the command would create already exists; the ErrorInfo \

@@ -235,6 +235,15 @@ impl<A: Aggregate> Loaded<A> {
         self.requests.get(request_id).is_some()
     }
 
+    /// Whether this caller made this request lately: a retry of it is answered with what it
+    /// recorded, whatever has changed since.
+    pub fn recorded_for(&self, request_id: &str, actor: &Actor) -> bool {
+        self.requests
+            .records
+            .get(request_id)
+            .is_some_and(|(_, made_by)| *made_by == requester(actor))
+    }
+
     fn empty(request_log_capacity: usize) -> Self {
         Loaded {
             state: A::default(),
@@ -519,6 +528,13 @@ impl<A: Aggregate> Repository<A> {
         let message_id = message_id(subject, &request.request_id);
         let mut attempts = 0;
         loop {
+            // A caller who may not know of the aggregate learns nothing from its request log
+            // either: it is answered as a missing one is, before any replay.
+            if loaded.exists() && !loaded.state.known_to(&request.actor) {
+                let context = CommandContext::new(aggregate_id, request.actor.clone(), Utc::now());
+                check_expectations::<A>(&loaded.state, command, true, None, &context)
+                    .map_err(|refusal| ExecuteError::Domain(refusal.into()))?;
+            }
             if let Some(replay) = loaded
                 .requests
                 .replay::<A::Error>(&request.request_id, &requester(&request.actor))
@@ -559,8 +575,14 @@ impl<A: Aggregate> Repository<A> {
                 now,
                 occurred_at: request.occurred_at.map_or(now, |at| at.trunc_subsecs(3)),
             };
-            check_expectations::<A>(command, loaded.exists(), loaded.last_occurred_at, &context)
-                .map_err(|refusal| ExecuteError::Domain(refusal.into()))?;
+            check_expectations::<A>(
+                &loaded.state,
+                command,
+                loaded.exists(),
+                loaded.last_occurred_at,
+                &context,
+            )
+            .map_err(|refusal| ExecuteError::Domain(refusal.into()))?;
             let events = loaded
                 .state
                 .decide(command, &context)

@@ -12,6 +12,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hl_domain::clock::local_date;
+use hl_domain::{DomainError, access, reasons};
 use hl_eventstore::{Aggregate, Executed, Loaded, Repository, RequestMeta};
 use hl_proto::common::v1::{Actor, CommitInfo};
 use hl_proto::requests::{AsOfRequest, CommandRequest, NamedRequest};
@@ -185,17 +186,21 @@ where
     call.run(repository, id, &command).await
 }
 
-/// A read of one resource: who asks, the resource as loaded, and the moment asked about.
+/// A read of one resource: who asks, the resource as loaded (its default state when it has no
+/// history), and the moment asked about. Nothing of it is answered before the handler's access
+/// check, [`Fetched::require`], which also answers for a resource that does not exist.
 pub struct Fetched<A, T> {
     pub actor: Actor,
     pub body: T,
     pub state: A,
     pub version: u64,
     pub as_of: DateTime<Utc>,
+    name: String,
+    exists: bool,
 }
 
-/// Loads the resource a request names; NOT_FOUND when it has no history. Who may see it is the
-/// handler's next step: [`Fetched::require_reader`] with the record's enterprise and place.
+/// Loads the resource a request names. Whether it exists is not said yet: the handler asks
+/// next who may read it ([`Fetched::require`]), and that answer covers a missing resource too.
 pub async fn get_named<A, T>(
     repository: &Repository<A>,
     request: Request<T>,
@@ -211,24 +216,71 @@ where
     let as_of = violations.as_of(body.as_of());
     violations.into_result()?;
     let loaded: Loaded<A> = repository.load(&id).await.map_err(ServiceError::from)?;
-    if !loaded.exists() {
-        return Err(ServiceError::not_found(Repository::<A>::name(&id)).into());
-    }
     Ok(Fetched {
         actor,
         body,
+        exists: loaded.exists(),
         state: loaded.state,
         version: loaded.version,
         as_of,
+        name: Repository::<A>::name(&id),
     })
 }
 
 impl<A, T> Fetched<A, T> {
+    /// Whether the resource has any history. Its state is the default one when not.
+    pub fn exists(&self) -> bool {
+        self.exists
+    }
+
+    /// The caller may read the resource by `rule`, asked of the state as loaded. The answer
+    /// tells nothing the caller may not know (AIP-211):
+    /// - a refusal for the caller's role alone stands, whether or not the resource exists;
+    /// - a resource of another enterprise is NOT_FOUND, word for word as a missing one;
+    /// - a missing resource is NOT_FOUND; an existing one refused for the caller's
+    ///   jurisdiction is that refusal.
+    pub fn require(
+        &self,
+        rule: impl FnOnce(&Actor) -> Result<(), DomainError>,
+    ) -> Result<(), Status> {
+        let refusal = match rule(&self.actor) {
+            Ok(()) if self.exists => return Ok(()),
+            Ok(()) => None,
+            Err(refusal) => Some(refusal),
+        };
+        let said_of_the_record = |reasons: &[&str]| {
+            refusal
+                .as_ref()
+                .is_none_or(|refusal| reasons.contains(&refusal.reason()))
+        };
+        let hidden = if self.exists {
+            // Refused, and the refusal would say whose the record is.
+            said_of_the_record(&[
+                reasons::OTHER_ENTERPRISE.name,
+                reasons::ENTERPRISE_ONLY.name,
+            ])
+        } else {
+            // A rule asked of the default state refuses for its empty place or enterprise.
+            said_of_the_record(&[
+                reasons::OTHER_ENTERPRISE.name,
+                reasons::ENTERPRISE_ONLY.name,
+                reasons::OUTSIDE_JURISDICTION.name,
+            ])
+        };
+        match refusal {
+            Some(refusal) if !hidden => Err(ServiceError::from(refusal).into()),
+            _ => Err(ServiceError::not_found(self.name.clone()).into()),
+        }
+    }
+
     /// The caller may see a record of `enterprise_id` at `place_code` (its township, or the
     /// district): an enterprise its own, the government side its jurisdiction.
     pub fn require_reader(&self, enterprise_id: &str, place_code: &str) -> Result<(), Status> {
-        hl_domain::access::require_reader(&self.actor, enterprise_id, place_code)
-            .map_err(ServiceError::from)?;
-        Ok(())
+        self.require(|actor| access::require_reader(actor, enterprise_id, place_code))
+    }
+
+    /// The caller works in the government of `district`, for its shared records.
+    pub fn require_district_reader(&self, district: &str) -> Result<(), Status> {
+        self.require(|actor| access::require_district_reader(actor, district))
     }
 }

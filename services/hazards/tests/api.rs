@@ -221,15 +221,13 @@ async fn forbidden_transitions_and_roles_carry_their_reason() {
         }],
         ..Default::default()
     };
+    // Another enterprise is not told that the hazard exists.
     let status = client
         .claim_rectification(other_enterprise(claim))
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::PermissionDenied);
-    assert_eq!(
-        status.get_details_error_info().unwrap().reason,
-        "ENTERPRISE_ONLY"
-    );
+    assert_eq!(status.code(), Code::NotFound);
+    assert_eq!(status.get_details_error_info().unwrap().reason, "NOT_FOUND");
 
     let nobody = client
         .get_hazard(Request::new(pb::GetHazardRequest {
@@ -248,7 +246,7 @@ async fn forbidden_transitions_and_roles_carry_their_reason() {
         }))
         .await
         .unwrap_err();
-    assert_eq!(other_reader.code(), Code::PermissionDenied);
+    assert_eq!(other_reader.code(), Code::NotFound);
 
     let twice = client
         .report_hazard(by_inspector(report(
@@ -953,6 +951,157 @@ async fn an_officer_outside_the_jurisdiction_learns_nothing_of_its_rounds_or_haz
         .unwrap_err();
     assert_eq!(unknown.code(), Code::InvalidArgument, "{unknown:?}");
     assert_eq!(hl_testkit::fields(&unknown), ["counterpart_hazard_id"]);
+}
+
+#[tokio::test]
+async fn an_enterprise_is_told_another_enterprises_records_do_not_exist() {
+    let (_nats, _namespace, server) = fixture().await;
+    let mut client = client(&server).await;
+    a_round_and_hazards_of_two_enterprises(&mut client).await;
+
+    // Reading another enterprise's hazard or round, and one that does not exist: one answer.
+    let mut answers = Vec::new();
+    for hazard_id in ["own-entry", "government-entry", "never-reported"] {
+        let name = format!("hazards/{hazard_id}");
+        let refused = client
+            .get_hazard(other_enterprise(pb::GetHazardRequest {
+                name: name.clone(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_err();
+        answers.push(as_read(&refused, &name));
+    }
+    for round_id in ["round-1", "no-such-round"] {
+        let name = format!("selfCheckRounds/{round_id}");
+        let refused = client
+            .get_self_check_round(other_enterprise(pb::GetSelfCheckRoundRequest {
+                name: name.clone(),
+            }))
+            .await
+            .unwrap_err();
+        answers.push(as_read(&refused, &name));
+    }
+    assert_one_answer(&answers, Code::NotFound, "NOT_FOUND");
+
+    // A command on another enterprise's hazard, even one dated before the hazard's last step
+    // (whose date the refusal would otherwise give away), is answered as one on a missing
+    // hazard, and records nothing.
+    let claim = |request_id: &str, hazard_id: &str| pb::ClaimRectificationRequest {
+        request_id: request_id.into(),
+        name: format!("hazards/{hazard_id}"),
+        note: "fixed".into(),
+        evidence: vec![EvidenceRef {
+            sha256: "a".repeat(64),
+            media_type: "image/jpeg".into(),
+            ..Default::default()
+        }],
+        occurred_at: Some(hl_proto::timestamp(
+            chrono::Utc::now() - chrono::Duration::days(1),
+        )),
+    };
+    let version_before = own_entry_version(&mut client).await;
+    let mut answers = Vec::new();
+    for (request_id, hazard_id) in [("claim-1", "own-entry"), ("claim-2", "never-reported")] {
+        let refused = client
+            .claim_rectification(other_enterprise(claim(request_id, hazard_id)))
+            .await
+            .unwrap_err();
+        answers.push(as_read(&refused, &format!("hazards/{hazard_id}")));
+    }
+    assert_one_answer(&answers, Code::NotFound, "NOT_FOUND");
+    assert_eq!(own_entry_version(&mut client).await, version_before);
+
+    // The enterprise itself is still told why it may not (the step's date), and a government
+    // reader of the whole district still learns that a hazard is missing.
+    let dated = client
+        .claim_rectification(enterprise(claim("claim-3", "own-entry")))
+        .await
+        .unwrap_err();
+    assert_eq!(dated.code(), Code::InvalidArgument, "{dated:?}");
+    let missing = client
+        .get_hazard(by_inspector(pb::GetHazardRequest {
+            name: "hazards/never-reported".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
+}
+
+async fn own_entry_version(client: &mut HazardsServiceClient<Channel>) -> u64 {
+    client
+        .get_hazard(enterprise(pb::GetHazardRequest {
+            name: "hazards/own-entry".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .version
+}
+
+#[tokio::test]
+async fn a_reviewers_retry_is_answered_after_the_enterprise_moves_township() {
+    let (_nats, _namespace, server) = fixture().await;
+    let mut client = client(&server).await;
+    a_round_and_hazards_of_two_enterprises(&mut client).await;
+    client
+        .submit_self_check_round(enterprise(pb::SubmitSelfCheckRoundRequest {
+            request_id: "submit".into(),
+            name: "selfCheckRounds/round-1".into(),
+            zero_findings_attested: true,
+            signed_by: "principal".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    let officer = township_officer(hl_testkit::actors::TOWNSHIP);
+    let review = |request_id: &str| pb::ReviewSelfCheckRoundRequest {
+        request_id: request_id.into(),
+        name: "selfCheckRounds/round-1".into(),
+        outcome: pb::RoundReviewOutcome::Accepted as i32,
+        ..Default::default()
+    };
+    let first = client
+        .review_self_check_round(as_actor(review("review"), &officer))
+        .await
+        .unwrap()
+        .into_inner();
+
+    // The enterprise moves to the other township.
+    let moved = hl_proto::responsibility::v1::UpdateEnterpriseRequest {
+        request_id: "move".into(),
+        enterprise: Some(hl_proto::responsibility::v1::Enterprise {
+            name: format!("enterprises/{ENTERPRISE}"),
+            township_code: OTHER_TOWNSHIP.into(),
+            ..Default::default()
+        }),
+        update_mask: Some(hl_proto::FieldMask {
+            paths: vec!["township_code".into()],
+        }),
+        ..Default::default()
+    };
+    RegistryServiceClient::new(server.channel().await)
+        .update_enterprise(by_administrator(moved))
+        .await
+        .unwrap();
+
+    // The officer's retry gets the review it recorded; a new review is outside the officer's
+    // jurisdiction now.
+    let retried = client
+        .review_self_check_round(as_actor(review("review"), &officer))
+        .await
+        .expect("a retry is answered with what it recorded")
+        .into_inner();
+    let commit = retried.commit.expect("commit");
+    assert!(commit.replayed, "{commit:?}");
+    assert_eq!(Some(commit.event_ids), first.commit.map(|c| c.event_ids));
+    let anew = client
+        .review_self_check_round(as_actor(review("review-anew"), &officer))
+        .await
+        .unwrap_err();
+    assert_eq!(anew.code(), Code::PermissionDenied, "{anew:?}");
 }
 
 /// The enterprise opens "round-1" for July to September 2026.

@@ -91,8 +91,7 @@ impl EnforcementApi {
         request: Request<pb::GetInspectionPlanRequest>,
     ) -> Result<Response<pb::InspectionPlan>, Status> {
         let fetched = get_named(&self.plans, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(resources::plan(
             &fetched.state,
             fetched.version,

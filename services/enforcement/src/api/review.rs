@@ -85,8 +85,7 @@ impl EnforcementApi {
         request: Request<pb::GetCaseFileReviewRequest>,
     ) -> Result<Response<pb::CaseFileReview>, Status> {
         let fetched = get_named(&self.reviews, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(resources::review(
             &fetched.state,
             fetched.version,

@@ -233,6 +233,11 @@ impl Aggregate for EnterpriseClassification {
     const AGGREGATE_TYPE: &'static str = "classification";
     const COLLECTION: &'static str = "classifications";
 
+    /// Another enterprise does not learn whether this enterprise's records exist.
+    fn known_to(&self, actor: &hl_proto::common::v1::Actor) -> bool {
+        hl_domain::access::may_know_of(actor, &self.enterprise_id)
+    }
+
     fn expects(_command: &ClassificationCommand) -> Expects {
         // The first classification of the year creates it; a later one reclassifies.
         Expects::Either

@@ -426,6 +426,11 @@ impl Aggregate for Inspection {
     const AGGREGATE_TYPE: &'static str = "inspection";
     const COLLECTION: &'static str = "inspections";
 
+    /// Another enterprise does not learn whether this enterprise's records exist.
+    fn known_to(&self, actor: &hl_proto::common::v1::Actor) -> bool {
+        hl_domain::access::may_know_of(actor, &self.enterprise_id)
+    }
+
     fn expects(command: &InspectionCommand) -> Expects {
         match command {
             InspectionCommand::Schedule(_) => Expects::New,

@@ -442,6 +442,11 @@ impl Aggregate for PenaltyCase {
     const AGGREGATE_TYPE: &'static str = "penalty_case";
     const COLLECTION: &'static str = "penaltyCases";
 
+    /// Another enterprise does not learn whether this enterprise's records exist.
+    fn known_to(&self, actor: &hl_proto::common::v1::Actor) -> bool {
+        hl_domain::access::may_know_of(actor, &self.enterprise_id)
+    }
+
     fn expects(command: &CaseCommand) -> Expects {
         match command {
             CaseCommand::File(_) => Expects::New,

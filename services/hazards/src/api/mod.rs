@@ -96,6 +96,16 @@ impl HazardsApi {
         })
     }
 
+    /// Where a record of the enterprise is, as [`Self::place_of`]; nowhere for a record that
+    /// does not exist, which names no enterprise to look up.
+    async fn place_of_record(&self, exists: bool, enterprise_id: &str) -> Result<String, Status> {
+        if exists {
+            self.place_of(enterprise_id).await
+        } else {
+            Ok(String::new())
+        }
+    }
+
     /// A hazard another record names, for the checks between aggregates: one the caller may
     /// read. One that does not exist and one the caller may not read are refused alike, so that
     /// the refusal does not tell whether another enterprise's hazard exists.
@@ -576,18 +586,24 @@ impl HazardsService for HazardsGrpc {
             .load(&round_id)
             .await
             .map_err(ServiceError::from)?;
-        // The round's place decides who may review it, and comes before anything else is said.
-        let place = if round.state.exists() {
+        // A retry of this reviewer's own review is answered with what it recorded, even after
+        // the enterprise moved to a township outside the reviewer's jurisdiction.
+        let retry = round.recorded_for(&call.body.request_id, &call.actor);
+        // Otherwise the round's place decides who may review it, and comes before anything else
+        // is said.
+        let place = if round.state.exists() && !retry {
             Some(api.place_of(&round.state.enterprise_id).await?)
         } else {
             None
         };
-        api.require_government_on(
-            &call.actor,
-            &format!("{SELF_CHECK_ROUNDS}/{round_id}"),
-            place.as_deref(),
-            "review a self-check round",
-        )?;
+        if !retry {
+            api.require_government_on(
+                &call.actor,
+                &format!("{SELF_CHECK_ROUNDS}/{round_id}"),
+                place.as_deref(),
+                "review a self-check round",
+            )?;
+        }
         let command = SelfCheckRoundCommand::Review {
             place: place.unwrap_or_default(),
             outcome,
@@ -602,7 +618,10 @@ impl HazardsService for HazardsGrpc {
     ) -> Result<Response<pb::SelfCheckRound>, Status> {
         let fetched = get_named(&self.0.rounds, request).await?;
         let enterprise_id = fetched.state.enterprise_id.clone();
-        let place = self.0.place_of(&enterprise_id).await?;
+        let place = self
+            .0
+            .place_of_record(fetched.exists(), &enterprise_id)
+            .await?;
         fetched.require_reader(&enterprise_id, &place)?;
         Ok(Response::new(resources::self_check_round(
             &fetched.state,
@@ -636,7 +655,10 @@ impl HazardsService for HazardsGrpc {
             .as_ref()
             .map(|submitted| submitted.enterprise_id.clone())
             .unwrap_or_default();
-        let place = self.0.place_of(&enterprise_id).await?;
+        let place = self
+            .0
+            .place_of_record(fetched.exists(), &enterprise_id)
+            .await?;
         fetched.require_reader(&enterprise_id, &place)?;
         Ok(Response::new(resources::periodic_statistics(
             &fetched.state,
@@ -699,14 +721,11 @@ impl HazardsService for HazardsGrpc {
     ) -> Result<Response<pb::SupervisionOrder>, Status> {
         let fetched = get_named(&self.0.orders, request).await?;
         // An order of the district: read by its government side, whatever their township.
-        let region = fetched.state.region.clone();
-        hl_domain::access::require_government_within(
-            &fetched.actor,
-            &region,
-            "read a supervision order",
-        )
-        .or_else(|_| hl_domain::access::require_reader(&fetched.actor, "", &region))
-        .map_err(ServiceError::from)?;
+        let region = &fetched.state.region;
+        fetched.require(|actor| {
+            hl_domain::access::require_government_within(actor, region, "read a supervision order")
+                .or_else(|_| hl_domain::access::require_reader(actor, "", region))
+        })?;
         Ok(Response::new(resources::supervision_order(
             &fetched.state,
             fetched.version,
@@ -755,7 +774,10 @@ impl HazardsService for HazardsGrpc {
     ) -> Result<Response<pb::AlarmDevice>, Status> {
         let fetched = get_named(&self.0.devices, request).await?;
         let enterprise_id = fetched.state.enterprise_id.clone();
-        let place = self.0.place_of(&enterprise_id).await?;
+        let place = self
+            .0
+            .place_of_record(fetched.exists(), &enterprise_id)
+            .await?;
         fetched.require_reader(&enterprise_id, &place)?;
         Ok(Response::new(resources::alarm_device(
             &fetched.state,

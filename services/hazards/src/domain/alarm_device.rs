@@ -215,6 +215,11 @@ impl Aggregate for AlarmDevice {
     /// 2: the registration's test date became a claim.
     const SNAPSHOT_VERSION: u32 = 2;
 
+    /// Another enterprise does not learn whether this enterprise's records exist.
+    fn known_to(&self, actor: &hl_proto::common::v1::Actor) -> bool {
+        hl_domain::access::may_know_of(actor, &self.enterprise_id)
+    }
+
     fn expects(command: &AlarmDeviceCommand) -> Expects {
         match command {
             AlarmDeviceCommand::Register { .. } => Expects::New,
@@ -457,7 +462,7 @@ mod tests {
                 test("2023-02-20", AlarmTestResult::Pass),
                 other_enterprise()
             ),
-            "OTHER_ENTERPRISE"
+            "NOT_FOUND"
         );
         assert_eq!(
             refused(&device, register(None), enterprise()),

@@ -225,6 +225,11 @@ impl Aggregate for SelfCheckRound {
     const AGGREGATE_TYPE: &'static str = "self_check_round";
     const COLLECTION: &'static str = "selfCheckRounds";
 
+    /// Another enterprise does not learn whether this enterprise's records exist.
+    fn known_to(&self, actor: &hl_proto::common::v1::Actor) -> bool {
+        hl_domain::access::may_know_of(actor, &self.enterprise_id)
+    }
+
     fn expects(command: &SelfCheckRoundCommand) -> Expects {
         match command {
             SelfCheckRoundCommand::Open { .. } => Expects::New,
@@ -499,7 +504,7 @@ mod tests {
             decide(&round, submit(true), other_enterprise())
                 .unwrap_err()
                 .reason(),
-            "ENTERPRISE_ONLY"
+            "NOT_FOUND"
         );
         let submitted = step(round, submit(true));
         assert_eq!(

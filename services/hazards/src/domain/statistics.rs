@@ -102,6 +102,13 @@ impl Aggregate for PeriodicStatistics {
     const COLLECTION: &'static str = "periodicStatistics";
 
     /// Statistics are submitted once and signed; a second submission is ALREADY_EXISTS.
+    /// Another enterprise does not learn whether this enterprise's statistics exist.
+    fn known_to(&self, actor: &hl_proto::common::v1::Actor) -> bool {
+        self.submitted_event
+            .as_ref()
+            .is_none_or(|submitted| hl_domain::access::may_know_of(actor, &submitted.enterprise_id))
+    }
+
     fn expects(_command: &SubmitStatistics) -> Expects {
         Expects::New
     }

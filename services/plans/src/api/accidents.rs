@@ -1,7 +1,6 @@
 //! The accidents' requests: each field checked, then run on the accident's aggregate.
 
 use hl_proto::plans::v1 as pb;
-use hl_runtime::ServiceError;
 use hl_runtime::pipeline::{CommandCall, command_on_named, get_named};
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
 use tonic::{Request, Response, Status};
@@ -77,8 +76,7 @@ impl PlansApi {
         request: Request<pb::GetAccidentRequest>,
     ) -> Result<Response<pb::Accident>, Status> {
         let fetched = get_named(&self.accidents, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(accident(&fetched.state, fetched.version)))
     }
 }

@@ -1,8 +1,6 @@
 //! The district's GDP per year: entered and revised with its source, read back with every entry.
 
-use hl_domain::access::require_district_reader;
 use hl_proto::plans::v1 as pb;
-use hl_runtime::ServiceError;
 use hl_runtime::pipeline::{CommandCall, get_named};
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT};
 use tonic::{Request, Response, Status};
@@ -49,8 +47,7 @@ impl PlansApi {
         request: Request<pb::GetAnnualGdpRequest>,
     ) -> Result<Response<pb::AnnualGdp>, Status> {
         let fetched = get_named(&self.gdp, request).await?;
-        require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(annual_gdp(&fetched.state, fetched.version)))
     }
 }

@@ -522,8 +522,7 @@ impl PlansService for PlansGrpc {
         request: Request<pb::GetPlanRequest>,
     ) -> Result<Response<pb::EmergencyPlan>, Status> {
         let fetched = get_named(&self.0.plans, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(plan(&fetched.state, fetched.version)))
     }
 
@@ -539,8 +538,7 @@ impl PlansService for PlansGrpc {
         request: Request<pb::GetDrillRequest>,
     ) -> Result<Response<pb::Drill>, Status> {
         let fetched = get_named(&self.0.drills, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(drill(&fetched.state, fetched.version)))
     }
 
@@ -610,8 +608,7 @@ impl PlansService for PlansGrpc {
         request: Request<pb::GetShelterRequest>,
     ) -> Result<Response<pb::Shelter>, Status> {
         let fetched = get_named(&self.0.shelters, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(shelter(&fetched.state, fetched.version)))
     }
 
@@ -701,8 +698,7 @@ impl PlansService for PlansGrpc {
         request: Request<pb::GetRescueTeamRequest>,
     ) -> Result<Response<pb::RescueTeam>, Status> {
         let fetched = get_named(&self.0.teams, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(team(&fetched.state, fetched.version)))
     }
 
@@ -752,8 +748,7 @@ impl PlansService for PlansGrpc {
         request: Request<pb::GetTrainingCampaignRequest>,
     ) -> Result<Response<pb::TrainingCampaign>, Status> {
         let fetched = get_named(&self.0.campaigns, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(campaign(&fetched.state, fetched.version)))
     }
 

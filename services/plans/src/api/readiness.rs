@@ -1,8 +1,6 @@
 //! Command readiness checks of townships without an emergency centre (T11).
 
-use hl_domain::access::require_district_reader;
 use hl_proto::plans::v1 as pb;
-use hl_runtime::ServiceError;
 use hl_runtime::pipeline::{CommandCall, get_named};
 use hl_runtime::validation::MAX_TEXT;
 use tonic::{Request, Response, Status};
@@ -40,7 +38,7 @@ impl PlansApi {
         request: Request<pb::GetCommandReadinessRequest>,
     ) -> Result<Response<pb::CommandReadiness>, Status> {
         let fetched = get_named(&self.readiness, request).await?;
-        require_district_reader(&fetched.actor, &self.region).map_err(ServiceError::from)?;
+        fetched.require_district_reader(&self.region)?;
         Ok(Response::new(command_readiness(
             &fetched.state,
             fetched.version,

@@ -3,7 +3,7 @@
 //! which is read first: an order is issued under the level in force, and nothing is recorded for
 //! an event that has closed.
 
-use hl_domain::access::{require_district_reader, require_government_within};
+use hl_domain::access::require_government_within;
 use hl_domain::reasons;
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::{DisasterKind, ResponseLevel, StopMeasure, VesselKind, VesselMeasure};
@@ -190,8 +190,7 @@ impl PlansApi {
         request: Request<pb::GetDisasterEventRequest>,
     ) -> Result<Response<pb::DisasterEvent>, Status> {
         let fetched = get_named(&self.disaster_events, request).await?;
-        require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(disaster_event(
             &fetched.state,
             fetched.version,
@@ -332,8 +331,7 @@ impl PlansApi {
         request: Request<pb::GetFiveStopOrderRequest>,
     ) -> Result<Response<pb::FiveStopOrder>, Status> {
         let fetched = get_named(&self.orders, request).await?;
-        require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(five_stop_order(
             &fetched.state,
             fetched.version,
@@ -489,8 +487,7 @@ impl PlansApi {
         request: Request<pb::GetKeyVesselRequest>,
     ) -> Result<Response<pb::KeyVessel>, Status> {
         let fetched = get_named(&self.vessels, request).await?;
-        require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(key_vessel(&fetched.state, fetched.version)))
     }
 }

@@ -2,7 +2,6 @@
 //! township, org unit and staff before the domain decides.
 
 use hl_proto::responsibility::v1 as pb;
-use hl_runtime::ServiceError;
 use hl_runtime::pipeline::{CommandCall, Committed, command_on_named, get_named};
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
 use tonic::{Request, Response, Status};
@@ -200,8 +199,7 @@ impl ResponsibilityApi {
         request: Request<pb::GetEmergencyCentreRequest>,
     ) -> Result<Response<pb::EmergencyCentre>, Status> {
         let fetched = get_named(self.centres(), request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, self.region())
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(self.region())?;
         Ok(Response::new(centre(&fetched.state, fetched.version)))
     }
 }

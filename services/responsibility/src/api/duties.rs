@@ -570,8 +570,7 @@ impl ResponsibilityService for ResponsibilityGrpc {
         request: Request<pb::GetResponsibilitiesRequest>,
     ) -> Result<Response<pb::Responsibilities>, Status> {
         let fetched = get_named(&self.0.responsibilities, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &self.0.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&self.0.region)?;
         Ok(Response::new(responsibilities(
             &fetched.state,
             fetched.version,
@@ -660,8 +659,7 @@ impl ResponsibilityService for ResponsibilityGrpc {
         request: Request<pb::GetDutyPeriodRequest>,
     ) -> Result<Response<pb::DutyPeriod>, Status> {
         let fetched = get_named(&self.0.duty_periods, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &self.0.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&self.0.region)?;
         Ok(Response::new(duty_period(&fetched.state, fetched.version)))
     }
 
@@ -731,8 +729,7 @@ impl ResponsibilityService for ResponsibilityGrpc {
         request: Request<pb::GetAccountabilityCaseRequest>,
     ) -> Result<Response<pb::AccountabilityCase>, Status> {
         let fetched = get_named(&self.0.cases, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(accountability_case(
             &fetched.state,
             fetched.version,
@@ -814,8 +811,7 @@ impl ResponsibilityService for ResponsibilityGrpc {
         request: Request<pb::GetSafetyItemRequest>,
     ) -> Result<Response<pb::SafetyItem>, Status> {
         let fetched = get_named(&self.0.items, request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(safety_item(&fetched.state, fetched.version)))
     }
 }

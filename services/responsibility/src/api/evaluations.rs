@@ -145,8 +145,7 @@ impl ResponsibilityApi {
         request: Request<pb::GetEvaluationRequest>,
     ) -> Result<Response<pb::Evaluation>, Status> {
         let fetched = get_named(self.evaluations(), request).await?;
-        hl_domain::access::require_district_reader(&fetched.actor, &fetched.state.region)
-            .map_err(ServiceError::from)?;
+        fetched.require_district_reader(&fetched.state.region)?;
         Ok(Response::new(evaluation(&fetched.state, fetched.version)))
     }
 }

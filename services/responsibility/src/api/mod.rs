@@ -169,19 +169,22 @@ impl RegistryApi {
         Ok(record_of(committed))
     }
 
-    /// A record by its name.
+    /// A record by its name, for a caller `who_may_read` admits (asked of the record; of the
+    /// empty record when there is none).
     async fn get_record<K, T>(
         &self,
         repository: &Repository<Record<K>>,
         request: Request<T>,
-    ) -> Result<(K::Message, u64, Actor), Status>
+        who_may_read: impl FnOnce(&Actor, &K::Message) -> Result<(), DomainError>,
+    ) -> Result<(K::Message, u64), Status>
     where
         K: RecordKind,
         T: NamedRequest + hl_proto::requests::AsOfRequest,
     {
         let fetched = get_named(repository, request).await?;
-        let record = fetched.state.record.unwrap_or_default();
-        Ok((record, fetched.version, fetched.actor))
+        let record = fetched.state.record.clone().unwrap_or_default();
+        fetched.require(|actor| who_may_read(actor, &record))?;
+        Ok((record, fetched.version))
     }
 
     /// The caller works in this district's government (for its shared records).
@@ -534,7 +537,11 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::GetAdminAreaRequest>,
     ) -> Result<Response<pb::AdminArea>, Status> {
-        let (record, version, _) = self.0.get_record(&self.0.areas, request).await?;
+        // The district's places are public.
+        let (record, version) = self
+            .0
+            .get_record(&self.0.areas, request, |_, _| Ok(()))
+            .await?;
         Ok(Response::new(area(record, version)))
     }
 
@@ -605,8 +612,13 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::GetGridCellRequest>,
     ) -> Result<Response<pb::GridCell>, Status> {
-        let (record, version, actor) = self.0.get_record(&self.0.cells, request).await?;
-        self.0.require_district_reader(&actor)?;
+        let district = &self.0.region;
+        let (record, version) = self
+            .0
+            .get_record(&self.0.cells, request, |actor, _| {
+                hl_domain::access::require_district_reader(actor, district)
+            })
+            .await?;
         Ok(Response::new(cell(record, version)))
     }
 
@@ -675,8 +687,13 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::GetOrgUnitRequest>,
     ) -> Result<Response<pb::OrgUnit>, Status> {
-        let (record, version, actor) = self.0.get_record(&self.0.units, request).await?;
-        self.0.require_district_reader(&actor)?;
+        let district = &self.0.region;
+        let (record, version) = self
+            .0
+            .get_record(&self.0.units, request, |actor, _| {
+                hl_domain::access::require_district_reader(actor, district)
+            })
+            .await?;
         Ok(Response::new(unit(record, version)))
     }
 
@@ -755,9 +772,13 @@ impl RegistryService for RegistryGrpc {
         &self,
         request: Request<pb::GetPersonRequest>,
     ) -> Result<Response<pb::Person>, Status> {
-        let (record, version, actor) = self.0.get_record(&self.0.persons, request).await?;
-        hl_domain::access::require_person_reader(&actor, &record.person_id, &self.0.region)
-            .map_err(ServiceError::from)?;
+        let district = &self.0.region;
+        let (record, version) = self
+            .0
+            .get_record(&self.0.persons, request, |actor, person| {
+                hl_domain::access::require_person_reader(actor, &person.person_id, district)
+            })
+            .await?;
         Ok(Response::new(person(record, version)))
     }
 

@@ -161,7 +161,8 @@ fn a_hearing_pauses_the_clock_and_only_the_party_or_the_government_asks_for_it()
             &other_enterprise(),
             noon("2026-03-23")
         )),
-        "GOVERNMENT_ROLE_REQUIRED"
+        // Another enterprise is not told the case exists.
+        "NOT_FOUND"
     );
     let mut case = notified.given(
         &CaseCommand::RequestHearing,

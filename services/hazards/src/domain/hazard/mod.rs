@@ -397,6 +397,11 @@ impl Aggregate for Hazard {
     /// 2: facts and lifecycle became parts of their own.
     const SNAPSHOT_VERSION: u32 = 2;
 
+    /// Another enterprise does not learn whether this enterprise's records exist.
+    fn known_to(&self, actor: &hl_proto::common::v1::Actor) -> bool {
+        hl_domain::access::may_know_of(actor, &self.facts.enterprise_id)
+    }
+
     fn expects(command: &HazardCommand) -> Expects {
         match command {
             HazardCommand::Report(_) => Expects::New,

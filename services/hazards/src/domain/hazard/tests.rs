@@ -627,7 +627,7 @@ fn fixing_on_the_spot_is_refused_for_major_and_for_hazards_under_rectification()
             fix(),
             &other_enterprise()
         ),
-        "OTHER_ENTERPRISE"
+        "NOT_FOUND"
     );
 }
 
@@ -710,7 +710,7 @@ fn an_enterprise_cannot_verify_major_or_government_hazards() {
     );
     assert_eq!(
         refused(&awaiting(self_rectifying()), verify(), &other_enterprise()),
-        "OTHER_ENTERPRISE"
+        "NOT_FOUND"
     );
     assert_eq!(
         refused(
@@ -1160,16 +1160,11 @@ fn a_government_finding_goes_from_report_to_close_out() {
 
 #[test]
 fn who_may_act_is_checked_before_the_state_is_revealed() {
-    // The hazard is not being rectified, but a stranger learns only that it may not act.
+    // The hazard is not being rectified, but a stranger learns only that it may not act; and
+    // another enterprise not even that the hazard exists.
     let graded = graded(Provenance::GovernmentInspection, HazardLevel::General);
-    assert_eq!(
-        refused(&graded, claim(), &other_enterprise()),
-        "ENTERPRISE_ONLY"
-    );
-    assert_eq!(
-        refused(&graded, verify(), &other_enterprise()),
-        "OTHER_ENTERPRISE"
-    );
+    assert_eq!(refused(&graded, claim(), &other_enterprise()), "NOT_FOUND");
+    assert_eq!(refused(&graded, verify(), &other_enterprise()), "NOT_FOUND");
     assert_eq!(
         refused(&graded, close(), &inspector_elsewhere()),
         "OUTSIDE_JURISDICTION"
