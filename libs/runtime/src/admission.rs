@@ -54,19 +54,30 @@ impl Default for Limits {
 pub struct Admission {
     permits: Arc<Semaphore>,
     limits: Limits,
+    /// The refusal, built once: under overload most calls get it.
+    refusal: tonic::Status,
 }
 
 impl Admission {
     pub fn new(limits: Limits) -> Admission {
+        let refusal = ServiceError::new(
+            ErrorCode::ResourceExhausted,
+            format!(
+                "the server is running its limit of {} calls; retry shortly",
+                limits.max_in_flight
+            ),
+        )
+        .with_retry_after(RETRY_AFTER);
         Admission {
             permits: Arc::new(Semaphore::new(limits.max_in_flight.max(1))),
             limits,
+            refusal: refusal.into(),
         }
     }
 
     /// A place for a call to `method`, held until it is answered; None for the calls never
     /// refused. RESOURCE_EXHAUSTED when every place is taken.
-    pub fn admit(&self, method: &str) -> Result<Option<OwnedSemaphorePermit>, ServiceError> {
+    pub fn admit(&self, method: &str) -> Result<Option<OwnedSemaphorePermit>, tonic::Status> {
         if never_refused(method) {
             return Ok(None);
         }
@@ -74,16 +85,7 @@ impl Admission {
             .clone()
             .try_acquire_owned()
             .map(Some)
-            .map_err(|_| {
-                ServiceError::new(
-                    ErrorCode::ResourceExhausted,
-                    format!(
-                        "the server is running its limit of {} calls; retry shortly",
-                        self.limits.max_in_flight
-                    ),
-                )
-                .with_retry_after(RETRY_AFTER)
-            })
+            .map_err(|_| self.refusal.clone())
     }
 
     /// How long a call to `method` may run.
@@ -120,6 +122,28 @@ fn never_refused(method: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tonic_types::StatusExt;
+
+    #[test]
+    fn a_call_beyond_the_limit_is_refused_with_a_retry_hint_and_a_freed_place_is_taken_again() {
+        let admission = Admission::new(Limits {
+            max_in_flight: 1,
+            ..Limits::default()
+        });
+        let method = "hazard_ledger.hazards.v1.HazardsService/ReportHazard";
+        let place = admission.admit(method).expect("room for one");
+        let refused = admission.admit(method).expect_err("no room for two");
+        assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
+        assert_eq!(
+            refused
+                .get_details_retry_info()
+                .and_then(|info| info.retry_delay),
+            Some(RETRY_AFTER)
+        );
+        assert!(admission.admit("grpc.health.v1.Health/Check").is_ok());
+        drop(place);
+        assert!(admission.admit(method).is_ok());
+    }
 
     #[test]
     fn an_import_of_a_whole_file_may_run_for_an_hour_and_other_calls_for_the_request_timeout() {

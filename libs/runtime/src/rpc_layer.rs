@@ -66,6 +66,17 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<RequestBody>) -> Self::Future {
+        // Room first, before anything else is spent on the call: under overload the refused
+        // calls are most of them, and each one's cost comes out of the admitted calls' share of
+        // the processor. A refusal is counted, not traced.
+        let path = request.uri().path().trim_start_matches('/');
+        let place = match self.admission.admit(path) {
+            Ok(place) => place,
+            Err(refusal) => {
+                record_duration(path, tonic::Code::ResourceExhausted, 0.0);
+                return Box::pin(std::future::ready(Ok(refusal.into_http::<ResponseBody>())));
+            }
+        };
         let method = request.uri().path().trim_start_matches('/').to_string();
         let span = tracing::info_span!(
             "grpc",
@@ -81,13 +92,10 @@ where
         });
         let _ = span.set_parent(parent);
         let started = Instant::now();
-        // Room first (refusing costs nothing), then the caller's credentials.
-        let admitted = span.in_scope(|| {
-            let place = self.admission.admit(&method)?;
-            Ok::<_, crate::ServiceError>((place, self.access.admit(&method, &request)?))
-        });
+        // Then the caller's credentials.
+        let admitted = span.in_scope(|| self.access.admit(&method, &request));
         let response: Self::Future = match admitted {
-            Ok((place, actor)) => {
+            Ok(actor) => {
                 if let Some(actor) = actor {
                     request.extensions_mut().insert(actor);
                 }
@@ -129,13 +137,25 @@ where
                 let seconds = started.elapsed().as_secs_f64();
                 // An access log line, off unless HL_LOG enables the hl_access target.
                 tracing::debug!(target: "hl_access", method = method.as_str(), code = name, milliseconds = seconds * 1000.0, "served");
-                let method = crate::policy::metric_name(&method).to_string();
-                metrics().rpc_duration.get_or_create(&RpcLabels { method, code: name.to_string() }).observe(seconds);
+                record_duration(&method, code, seconds);
                 Ok(response)
             }
             .instrument(span),
         )
     }
+}
+
+/// A call's duration, by method (a method the server does not serve counts as "unknown", so
+/// that made-up paths create no series) and status code.
+fn record_duration(method: &str, code: tonic::Code, seconds: f64) {
+    let labels = RpcLabels {
+        method: crate::policy::metric_name(method).to_string(),
+        code: code_name(code).to_string(),
+    };
+    metrics()
+        .rpc_duration
+        .get_or_create(&labels)
+        .observe(seconds);
 }
 
 /// Codes that mean the server failed, as opposed to the caller's request being refused.
