@@ -5,7 +5,7 @@ use hl_proto::common::v1::Date;
 use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
 use hl_proto::responsibility::v1::{AdminAreaLevel, Industry};
-use hl_testkit::actors::by_administrator;
+use hl_testkit::actors::{as_actor, by_administrator};
 use hl_testkit::{NatsServer, TestService, unique_namespace};
 use tonic::Code;
 use tonic::transport::Channel;
@@ -244,6 +244,47 @@ async fn a_file_of_many_bad_rows_lists_the_first_thousand_problems_and_counts_th
             && last_listed < 1500,
         "the first by line: {last_listed}"
     );
+}
+
+#[tokio::test]
+async fn an_all_or_nothing_import_with_a_row_outside_the_callers_township_imports_nothing() {
+    let (_nats, _namespace, _server, mut client) = fixture().await;
+    let officer = hl_testkit::actors::township_officer("330903001");
+    let csv = "统一社会信用代码,企业名称,乡镇街道代码,行业
+91330903MA2NCU4LYE,舟山普陀海鲜冷链有限公司,330903001,涉氨制冷
+91330903MA27UB96FP,舟山六横船舶修造有限公司,330903101,船舶修造
+";
+    let request = |request_id: &str, mode: pb::ImportMode| pb::ImportEnterprisesRequest {
+        csv: csv.as_bytes().to_vec(),
+        ..import_request(request_id, mode)
+    };
+    let refused = client
+        .import_enterprises(as_actor(
+            request("officer-import", pb::ImportMode::AllOrNothing),
+            &officer,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+    assert_eq!(fields(&refused), ["csv line 3: township_code"]);
+    assert_eq!(
+        listed(&mut client, pb::ListEnterprisesRequest::default())
+            .await
+            .total_size,
+        0
+    );
+
+    // Asked for the good rows only, the officer registers the one in their township.
+    let imported = client
+        .import_enterprises(as_actor(
+            request("officer-import-good", pb::ImportMode::GoodRowsOnly),
+            &officer,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((imported.imported, imported.problems_total), (1, 1));
+    assert_eq!(imported.problems[0].column, "township_code");
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ use hl_runtime::{ErrorCode, ServiceError, Violations};
 use tonic::{Request, Response, Status};
 
 use hl_eventstore::RequestMeta;
+use hl_proto::common::v1::Actor;
 use hl_runtime::pipeline::CommandCall;
 
 use super::{RegistryApi, today};
@@ -138,7 +139,7 @@ pub(super) async fn import(
             )))
         })??;
     let body = &call.body;
-    check_rows(api, &rows, &mut problems);
+    check_rows(api, &call.actor, &rows, &mut problems);
     problems.sort_by_key(|problem| problem.line);
     if !problems.is_empty() && mode != pb::ImportMode::GoodRowsOnly {
         return Err(sheet::problems_error(
@@ -201,8 +202,10 @@ pub(super) async fn import(
     Ok(Response::new(response))
 }
 
-/// Checks every row as a single registration would be, and that no enterprise is on two lines.
-fn check_rows(api: &RegistryApi, rows: &[Row], problems: &mut Vec<RowProblem>) {
+/// Checks every row as a single registration would be, who is registering it included, and
+/// that no enterprise is on two lines: so that ALL_OR_NOTHING imports nothing when the caller
+/// may not register one of the rows.
+fn check_rows(api: &RegistryApi, actor: &Actor, rows: &[Row], problems: &mut Vec<RowProblem>) {
     let index = api.index.read();
     let context = api.context(&index);
     let mut first_line: HashMap<&str, i32> = HashMap::new();
@@ -210,6 +213,13 @@ fn check_rows(api: &RegistryApi, rows: &[Row], problems: &mut Vec<RowProblem>) {
         let mut row_violations = Violations::new();
         row_violations.credit_code("unified_social_credit_code", &row.enterprise_id);
         context.enterprise_details(&mut row_violations, "", &row.details, None, "");
+        let township = &row.details.township_code;
+        if !township.is_empty()
+            && let Err(refusal) =
+                hl_domain::access::require_registrar(actor, township, "register an enterprise")
+        {
+            row_violations.add("township_code", refusal.to_string());
+        }
         if let Some(first) = first_line.insert(&row.enterprise_id, row.line) {
             row_violations.add(
                 "unified_social_credit_code",
