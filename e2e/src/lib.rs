@@ -41,15 +41,23 @@ pub fn projections_binary() -> PathBuf {
         .clone()
 }
 
-/// Builds one binary of the workspace (a test of this crate cannot depend on another crate's
-/// binary otherwise) and returns its path.
+/// Makes sure one binary of the workspace is built from the current sources (a test of this
+/// crate cannot depend on another crate's binary otherwise) and returns its path.
+///
+/// It builds what `cargo test --workspace` builds, every binary and test target, so that the
+/// dependencies are resolved with the features that run resolved: under `make test` it finds
+/// everything built already. Built for its package alone, the binary's dependencies would be
+/// compiled again with that package's features, for minutes.
 fn workspace_binary(package: &str, binary: &str) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let status = std::process::Command::new(cargo)
-        .args(["build", "--quiet", "--package", package, "--bin", binary])
+        .args(["build", "--quiet", "--workspace", "--bins", "--tests"])
         .status()
         .expect("run cargo build");
-    assert!(status.success(), "building {binary} failed");
+    assert!(
+        status.success(),
+        "building the workspace for {package}'s {binary} failed"
+    );
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
