@@ -84,6 +84,8 @@ pub struct Suite {
     pub address: String,
     /// The metrics endpoint's host:port, when it serves one.
     pub metrics_address: Option<String>,
+    /// The NATS server it uses (its own, in the embedded default), from its ready line.
+    pub nats_url: String,
     /// Every line the suite printed on standard output so far arrives here.
     pub stdout: mpsc::UnboundedReceiver<String>,
     /// Its log lines (standard error), when started with [`Suite::start_capturing_logs`].
@@ -190,25 +192,31 @@ impl Suite {
             }
         });
         let mut banner = Vec::new();
-        let (address, metrics_address) = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Some(line) = stdout.recv().await {
-                banner.push(line.clone());
-                // The machine-readable line the suite prints once it listens.
-                if let Some(ready) = line.strip_prefix("ready ") {
-                    let ready: serde_json::Value =
-                        serde_json::from_str(ready).expect("the ready line is JSON");
-                    let text = |key: &str| ready[key].as_str().map(str::to_string);
-                    return (text("grpc").expect("a gRPC address"), text("metrics"));
+        let (address, metrics_address, nats_url) =
+            tokio::time::timeout(Duration::from_secs(60), async {
+                while let Some(line) = stdout.recv().await {
+                    banner.push(line.clone());
+                    // The machine-readable line the suite prints once it listens.
+                    if let Some(ready) = line.strip_prefix("ready ") {
+                        let ready: serde_json::Value =
+                            serde_json::from_str(ready).expect("the ready line is JSON");
+                        let text = |key: &str| ready[key].as_str().map(str::to_string);
+                        return (
+                            text("grpc").expect("a gRPC address"),
+                            text("metrics"),
+                            text("nats").expect("a NATS URL"),
+                        );
+                    }
                 }
-            }
-            panic!("hazard-ledger exited before it was ready");
-        })
-        .await
-        .expect("hazard-ledger was ready within 60 s");
+                panic!("hazard-ledger exited before it was ready");
+            })
+            .await
+            .expect("hazard-ledger was ready within 60 s");
         Suite {
             child,
             address,
             metrics_address,
+            nats_url,
             stdout,
             logs,
             banner,

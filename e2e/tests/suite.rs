@@ -35,8 +35,7 @@ async fn the_embedded_default_starts_its_own_nats_seeds_the_demo_and_stops_clean
     ];
     let before_start = hl_proto::timestamp(chrono::Utc::now());
     let mut suite = Suite::start(&environment).await;
-    let nats_line = suite.wait_for_line("NATS", Duration::from_secs(5)).await;
-    let nats_url = nats_line.split_whitespace().nth(1).unwrap().to_string();
+    let nats_url = suite.nats_url.clone();
     suite
         .wait_for_line("Demo district seeded", Duration::from_secs(60))
         .await;

@@ -137,6 +137,24 @@ pub fn require_the_enterprise(
     }
 }
 
+/// Refuses an enterprise that names another enterprise, before anything about that enterprise is
+/// looked up: what the registry says of it (registered or not, its township) is not the
+/// caller's to learn from a refusal.
+pub fn refuse_another_enterprise(
+    actor: &Actor,
+    enterprise_id: &str,
+    action: &str,
+) -> Result<(), DomainError> {
+    if may_know_of(actor, enterprise_id) {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(
+            reasons::OTHER_ENTERPRISE,
+            format!("an enterprise may {action} only for itself, not for {enterprise_id}"),
+        ))
+    }
+}
+
 /// The enterprise itself, or a government-side actor covering the place.
 pub fn require_enterprise_or_government(
     actor: &Actor,

@@ -318,8 +318,9 @@ reasons! {
             this server serves. Check the method name.",
         NO_ROLE => "The caller's credentials carry no role, so it reads no record. A defensive \
             check: a server that authenticates every caller does not send it.",
-        OTHER_ENTERPRISE => "An enterprise acts on and reads only its own records, not another \
-            enterprise's.",
+        OTHER_ENTERPRISE => "An enterprise acts and asks only for itself: it named another \
+            enterprise (to report for it, or in a filter). Another enterprise's existing record \
+            is answered NOT_FOUND instead, as a missing one is.",
         OUTSIDE_JURISDICTION => "The township or district of the record or request is outside the \
             caller's jurisdiction; it is for someone whose region covers it.",
         OWN_CENTRE => "A member of an emergency centre's staff does not record the readiness check \

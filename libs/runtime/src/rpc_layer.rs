@@ -1,7 +1,8 @@
 //! Around every gRPC call: a server span that follows the OpenTelemetry RPC conventions and
 //! continues the caller's W3C trace context, whether the server has room for it ([`Admission`]),
 //! who is calling and whether they may ([`AccessControl`]), the server's time limit, and the
-//! call's duration recorded by method and status code.
+//! call's duration recorded by method and status code. A call refused for want of room gets
+//! only the count: no span, no access-log line.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -984,6 +984,46 @@ async fn an_enterprise_is_told_another_enterprises_records_do_not_exist() {
     }
     assert_one_answer(&answers, Code::NotFound, "NOT_FOUND");
 
+    // Reporting a hazard or submitting statistics for another enterprise, registered or not:
+    // one answer, given before the registry is asked.
+    let unregistered = "91330903MA27UB96FP";
+    let mut answers = Vec::new();
+    for (request_id, enterprise_id) in [("other-1", ENTERPRISE), ("other-2", unregistered)] {
+        let request = pb::ReportHazardRequest {
+            enterprise_id: enterprise_id.into(),
+            ..report(
+                request_id,
+                "",
+                pb::Provenance::EnterpriseSelf,
+                pb::HazardLevel::General,
+            )
+        };
+        let refused = client
+            .report_hazard(other_enterprise(request))
+            .await
+            .unwrap_err();
+        answers.push(as_read(&refused, enterprise_id));
+    }
+    assert_one_answer(&answers, Code::PermissionDenied, "OTHER_ENTERPRISE");
+    let statistics = |request_id: &str, enterprise_id: &str| pb::SubmitPeriodicStatisticsRequest {
+        request_id: request_id.into(),
+        enterprise_id: enterprise_id.into(),
+        period_kind: pb::StatisticsPeriodKind::Quarter as i32,
+        year: 2026,
+        quarter: 3,
+        signed_by_principal: "principal".into(),
+        ..Default::default()
+    };
+    let mut answers = Vec::new();
+    for (request_id, enterprise_id) in [("stats-1", ENTERPRISE), ("stats-2", unregistered)] {
+        let refused = client
+            .submit_periodic_statistics(other_enterprise(statistics(request_id, enterprise_id)))
+            .await
+            .unwrap_err();
+        answers.push(as_read(&refused, enterprise_id));
+    }
+    assert_one_answer(&answers, Code::PermissionDenied, "ENTERPRISE_ONLY");
+
     // A command on another enterprise's hazard, even one dated before the hazard's last step
     // (whose date the refusal would otherwise give away), is answered as one on a missing
     // hazard, and records nothing.

@@ -96,10 +96,16 @@ impl HazardsApi {
         })
     }
 
-    /// Where a record of the enterprise is, as [`Self::place_of`]; nowhere for a record that
-    /// does not exist, which names no enterprise to look up.
-    async fn place_of_record(&self, exists: bool, enterprise_id: &str) -> Result<String, Status> {
-        if exists {
+    /// Where a record of the enterprise is, as [`Self::place_of`], for the caller's access check:
+    /// nowhere for a record that does not exist, which names no enterprise to look up, nor for a
+    /// caller who may not know of the record, whose answer must not wait on the registry.
+    async fn place_of_record(
+        &self,
+        actor: &Actor,
+        exists: bool,
+        enterprise_id: &str,
+    ) -> Result<String, Status> {
+        if exists && access::may_know_of(actor, enterprise_id) {
             self.place_of(enterprise_id).await
         } else {
             Ok(String::new())
@@ -313,6 +319,8 @@ impl HazardsService for HazardsGrpc {
         let mut call = CommandCall::from_request(request)?;
         let mut report = requests::report_hazard(&mut call.violations, &call.body, &api.region);
         call.check()?;
+        access::refuse_another_enterprise(&call.actor, &call.body.enterprise_id, "report a hazard")
+            .map_err(ServiceError::from)?;
         report.enterprise = api.standing(&call.body.enterprise_id, call.day()).await?;
         requests::registry_township(&call.body.township_code, &report.enterprise, call.day())?;
         if !report.counterpart_hazard_id.is_empty() {
@@ -620,7 +628,7 @@ impl HazardsService for HazardsGrpc {
         let enterprise_id = fetched.state.enterprise_id.clone();
         let place = self
             .0
-            .place_of_record(fetched.exists(), &enterprise_id)
+            .place_of_record(&fetched.actor, fetched.exists(), &enterprise_id)
             .await?;
         fetched.require_reader(&enterprise_id, &place)?;
         Ok(Response::new(resources::self_check_round(
@@ -637,6 +645,14 @@ impl HazardsService for HazardsGrpc {
         let mut call = CommandCall::from_request(request)?;
         let mut command = requests::submit_statistics(&mut call.violations, &call.body);
         call.check()?;
+        // Whose statistics they are comes first, so that another enterprise learns nothing of
+        // this one's (whether it is registered, whether it has submitted).
+        access::require_the_enterprise(
+            &call.actor,
+            &call.body.enterprise_id,
+            "submit periodic statistics",
+        )
+        .map_err(ServiceError::from)?;
         command.enterprise = api.standing(&call.body.enterprise_id, call.day()).await?;
         let id = command.period.statistics_id(&command.enterprise_id);
         call.run(&api.statistics, Some(id), &command)
@@ -657,7 +673,7 @@ impl HazardsService for HazardsGrpc {
             .unwrap_or_default();
         let place = self
             .0
-            .place_of_record(fetched.exists(), &enterprise_id)
+            .place_of_record(&fetched.actor, fetched.exists(), &enterprise_id)
             .await?;
         fetched.require_reader(&enterprise_id, &place)?;
         Ok(Response::new(resources::periodic_statistics(
@@ -776,7 +792,7 @@ impl HazardsService for HazardsGrpc {
         let enterprise_id = fetched.state.enterprise_id.clone();
         let place = self
             .0
-            .place_of_record(fetched.exists(), &enterprise_id)
+            .place_of_record(&fetched.actor, fetched.exists(), &enterprise_id)
             .await?;
         fetched.require_reader(&enterprise_id, &place)?;
         Ok(Response::new(resources::alarm_device(

@@ -101,7 +101,6 @@ impl Aggregate for PeriodicStatistics {
     const AGGREGATE_TYPE: &'static str = "periodic_statistics";
     const COLLECTION: &'static str = "periodicStatistics";
 
-    /// Statistics are submitted once and signed; a second submission is ALREADY_EXISTS.
     /// Another enterprise does not learn whether this enterprise's statistics exist.
     fn known_to(&self, actor: &hl_proto::common::v1::Actor) -> bool {
         self.submitted_event
@@ -109,6 +108,7 @@ impl Aggregate for PeriodicStatistics {
             .is_none_or(|submitted| hl_domain::access::may_know_of(actor, &submitted.enterprise_id))
     }
 
+    /// Statistics are submitted once and signed; a second submission is ALREADY_EXISTS.
     fn expects(_command: &SubmitStatistics) -> Expects {
         Expects::New
     }
