@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::backup_file::{
     FORMAT, MANIFEST, Manifest, StreamEntry, append_only, range, snapshot_path, survey,
 };
-use crate::connect::NatsArgs;
+use crate::connect::{NatsArgs, Streams};
 use crate::failure::Failure;
 use crate::jetstream_copy;
 
@@ -56,56 +56,12 @@ pub async fn run(args: &BackupArgs) -> Result<(), Failure> {
     let staging = tempfile::tempdir_in(&folder).map_err(|error| {
         Failure::Unavailable(format!("cannot write in {}: {error}", folder.display()))
     })?;
-    let client = streams.jetstream.client();
     let mut entries = Vec::with_capacity(names.len());
     let mut first_break = None;
     for name in &names {
-        let path = staging.path().join(format!("{name}.snapshot"));
-        let mut file = File::create(&path).map_err(cannot_write)?;
-        let mut hasher = Sha256::new();
-        let mut bytes = 0_u64;
-        let copy = jetstream_copy::snapshot(&client, name, |chunk| {
-            hasher.update(chunk);
-            bytes += chunk.len() as u64;
-            file.write_all(chunk)
-        })
-        .await?;
-        file.sync_all().map_err(cannot_write)?;
-        let (first, last, messages) = range(&copy.state);
-        let survey = if append_only(&copy.config) {
-            let stream = streams
-                .jetstream
-                .get_stream(name)
-                .await
-                .map_err(|error| Failure::Unavailable(format!("stream {name}: {error}")))?;
-            Some(survey(&stream, (first, last, messages)).await?)
-        } else {
-            None
-        };
-        if let Some(broken) = survey.as_ref().and_then(|survey| survey.walk.first_break())
-            && first_break.is_none()
-        {
-            first_break = Some(format!(
-                "{name}: BROKEN at stream sequence {} ({}): {}",
-                broken.sequence, broken.subject, broken.reason
-            ));
-        }
-        eprintln!("{name}: {messages} messages, sequences {first} to {last}, {bytes} bytes");
-        entries.push(StreamEntry {
-            name: name.clone(),
-            first_sequence: first,
-            last_sequence: last,
-            messages,
-            snapshot_bytes: bytes,
-            snapshot_sha256: hex::encode(hasher.finalize()),
-            content_sha256: survey.as_ref().map(|survey| survey.content_sha256.clone()),
-            commits: survey.as_ref().map(|survey| survey.walk.commits()),
-            aggregates: survey
-                .as_ref()
-                .map(|survey| survey.walk.aggregates() as u64),
-            config: copy.config,
-            state: copy.state,
-        });
+        let (entry, broken) = copy_stream(&streams, name, staging.path()).await?;
+        first_break = first_break.or(broken);
+        entries.push(entry);
     }
     let manifest = Manifest {
         format: FORMAT.into(),
@@ -133,6 +89,64 @@ pub async fn run(args: &BackupArgs) -> Result<(), Failure> {
             "the backup is written, but a history in it is broken: {broken}"
         ))),
     }
+}
+
+/// One stream's snapshot written into the staging folder, with its manifest entry; for an
+/// append-only stream also its content digest and the first break in its history, if any.
+async fn copy_stream(
+    streams: &Streams,
+    name: &str,
+    staging: &Path,
+) -> Result<(StreamEntry, Option<String>), Failure> {
+    let client = streams.jetstream.client();
+    let path = staging.join(format!("{name}.snapshot"));
+    let mut file = File::create(&path).map_err(cannot_write)?;
+    let mut hasher = Sha256::new();
+    let mut bytes = 0_u64;
+    let copy = jetstream_copy::snapshot(&client, name, |chunk| {
+        hasher.update(chunk);
+        bytes += chunk.len() as u64;
+        file.write_all(chunk)
+    })
+    .await?;
+    file.sync_all().map_err(cannot_write)?;
+    let (first, last, messages) = range(&copy.state);
+    let survey = if append_only(&copy.config) {
+        let stream = streams
+            .jetstream
+            .get_stream(name)
+            .await
+            .map_err(|error| Failure::Unavailable(format!("stream {name}: {error}")))?;
+        Some(survey(&stream, (first, last, messages)).await?)
+    } else {
+        None
+    };
+    let broken = survey
+        .as_ref()
+        .and_then(|survey| survey.walk.first_break())
+        .map(|broken| {
+            format!(
+                "{name}: BROKEN at stream sequence {} ({}): {}",
+                broken.sequence, broken.subject, broken.reason
+            )
+        });
+    eprintln!("{name}: {messages} messages, sequences {first} to {last}, {bytes} bytes");
+    let entry = StreamEntry {
+        name: name.to_string(),
+        first_sequence: first,
+        last_sequence: last,
+        messages,
+        snapshot_bytes: bytes,
+        snapshot_sha256: hex::encode(hasher.finalize()),
+        content_sha256: survey.as_ref().map(|survey| survey.content_sha256.clone()),
+        commits: survey.as_ref().map(|survey| survey.walk.commits()),
+        aggregates: survey
+            .as_ref()
+            .map(|survey| survey.walk.aggregates() as u64),
+        config: copy.config,
+        state: copy.state,
+    };
+    Ok((entry, broken))
 }
 
 /// Assembles the archive under a temporary name, flushes it to disk, and renames it.

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::backup_file::{
     FORMAT, MANIFEST, Manifest, StreamEntry, append_only, range, snapshot_path, survey,
 };
-use crate::connect::NatsArgs;
+use crate::connect::{NatsArgs, Streams};
 use crate::failure::Failure;
 use crate::jetstream_copy::{self, StreamCopy};
 
@@ -53,21 +53,7 @@ pub async fn run(args: &RestoreArgs) -> Result<(), Failure> {
     }
     check_copies(&args.file, &manifest)?;
     let streams = args.nats.connect().await?;
-    let present = streams.names().await?;
-    let clashes: Vec<&str> = manifest
-        .streams
-        .iter()
-        .map(|entry| entry.name.as_str())
-        .filter(|name| present.iter().any(|existing| existing == name))
-        .collect();
-    if !clashes.is_empty() {
-        return Err(Failure::Conflict(format!(
-            "{} already has {}; a restore loads only into a deployment without them \
-             (nothing was changed)",
-            streams.url,
-            clashes.join(", ")
-        )));
-    }
+    refuse_clashes(&streams, &manifest).await?;
 
     let client = streams.jetstream.client();
     let mut archive = open(&args.file)?;
@@ -140,6 +126,27 @@ pub async fn run(args: &RestoreArgs) -> Result<(), Failure> {
             args.file.display(),
             streams.url
         );
+    }
+    Ok(())
+}
+
+/// A restore loads only into a deployment that has none of the backup's streams: it never
+/// mixes a backup's history with another.
+async fn refuse_clashes(streams: &Streams, manifest: &Manifest) -> Result<(), Failure> {
+    let present = streams.names().await?;
+    let clashes: Vec<&str> = manifest
+        .streams
+        .iter()
+        .map(|entry| entry.name.as_str())
+        .filter(|name| present.iter().any(|existing| existing == name))
+        .collect();
+    if !clashes.is_empty() {
+        return Err(Failure::Conflict(format!(
+            "{} already has {}; a restore loads only into a deployment without them \
+             (nothing was changed)",
+            streams.url,
+            clashes.join(", ")
+        )));
     }
     Ok(())
 }

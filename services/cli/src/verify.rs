@@ -114,23 +114,7 @@ pub async fn run(args: &VerifyArgs) -> Result<(), Failure> {
         .or(removed_tail)
         .or(archive_difference);
 
-    let verdict = match &finding {
-        None => format!(
-            "intact: {} commits of {} aggregates{}{}",
-            walk.commits(),
-            walk.aggregates(),
-            anchors_checked.map_or(String::new(), |checked| format!(
-                "; {checked} read-model anchors held"
-            )),
-            archive
-                .as_ref()
-                .map_or(String::new(), |archive| format!("; {}", archive.summary()))
-        ),
-        Some(at) => format!(
-            "BROKEN at stream sequence {} ({}): {}",
-            at.sequence, at.subject, at.reason
-        ),
-    };
+    let verdict = verdict(finding.as_ref(), &walk, anchors_checked, archive.as_ref());
     if args.json {
         crate::output::print_json(&json!({
             "stream": stream_name,
@@ -151,6 +135,30 @@ pub async fn run(args: &VerifyArgs) -> Result<(), Failure> {
     match finding {
         None => Ok(()),
         Some(_) => Err(Failure::Data(format!("{stream_name}: {verdict}"))),
+    }
+}
+
+/// The one line the operator reads: intact with what was checked, or where it first broke.
+fn verdict(
+    finding: Option<&Finding>,
+    walk: &Walk,
+    anchors_checked: Option<usize>,
+    archive: Option<&ArchiveComparison>,
+) -> String {
+    match finding {
+        None => format!(
+            "intact: {} commits of {} aggregates{}{}",
+            walk.commits(),
+            walk.aggregates(),
+            anchors_checked.map_or(String::new(), |checked| format!(
+                "; {checked} read-model anchors held"
+            )),
+            archive.map_or(String::new(), |archive| format!("; {}", archive.summary()))
+        ),
+        Some(at) => format!(
+            "BROKEN at stream sequence {} ({}): {}",
+            at.sequence, at.subject, at.reason
+        ),
     }
 }
 

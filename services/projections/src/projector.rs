@@ -325,17 +325,7 @@ async fn follow(
             return Err(Pause::Failed("the stream subscription ended".to_string()));
         }
         // Everything before a failure is applied; the failure ends the batch.
-        let mut messages = Vec::with_capacity(received.len());
-        let mut failure = None;
-        for read in received.drain(..) {
-            match read {
-                Read::Message(message, subject, head) => messages.push((message, subject, head)),
-                other => {
-                    failure = Some(other);
-                    break;
-                }
-            }
-        }
+        let (messages, failure) = until_failure(&mut received);
         if let Some(last) = messages.last().map(|(message, _, _)| message.sequence) {
             let applied = apply_batch(target, &stream_name, written, messages).await?;
             record_progress(status, &stream_name, last, &applied);
@@ -360,6 +350,19 @@ async fn follow(
             }
         }
     }
+}
+
+/// The messages received before the first failure, and that failure; what follows it is dropped
+/// (the projector reads it again after the pause).
+fn until_failure(received: &mut Vec<Read>) -> (Vec<(DecodedCommit, String, Head)>, Option<Read>) {
+    let mut messages = Vec::with_capacity(received.len());
+    for read in received.drain(..) {
+        match read {
+            Read::Message(message, subject, head) => messages.push((message, subject, head)),
+            failure => return (messages, Some(failure)),
+        }
+    }
+    (messages, None)
 }
 
 /// Reads and decodes the stream from after `checkpoint` in a task of its own, checking each

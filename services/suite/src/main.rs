@@ -39,38 +39,9 @@ async fn main() -> anyhow::Result<()> {
     let listener = bind(config.server.listen_addr).await?;
     let health_listener = hl_runtime::grpc::bind_health(&config.server).await?;
     let address = listener.local_addr()?;
-    let metrics_address = match config.telemetry.metrics_address().ok().flatten() {
-        Some(wanted) => {
-            let (metrics_listener, bound) =
-                hl_telemetry::metrics::bind(wanted).await.map_err(|error| {
-                    anyhow::anyhow!(
-                        "cannot listen for metrics on {wanted} (set HL_METRICS_ADDR): {error}"
-                    )
-                })?;
-            hl_telemetry::metrics::serve(metrics_listener);
-            Some(bound)
-        }
-        None => None,
-    };
+    let metrics_address = serve_metrics(&config).await?;
 
-    let embedded = match &config.store.nats_url {
-        Some(_) => None,
-        None => {
-            let binary = embedded_nats::find_binary(config.nats_server_bin.as_deref())
-                .map_err(anyhow::Error::msg)?;
-            Some(
-                EmbeddedNats::start(&binary, &config.data_dir.join("nats"))
-                    .await
-                    .map_err(anyhow::Error::msg)?,
-            )
-        }
-    };
-    let nats_url = match (&config.store.nats_url, &embedded) {
-        (Some(url), _) => url.clone(),
-        (None, Some(embedded)) => embedded.url().to_string(),
-        (None, None) => unreachable!("an embedded server starts when no URL is given"),
-    };
-
+    let (embedded, nats_url) = start_nats(&config).await?;
     let (client, store) = nats::open_store(&config.store, &nats_url, "hazard-ledger")
         .await
         .map_err(anyhow::Error::msg)?;
@@ -131,6 +102,33 @@ async fn main() -> anyhow::Result<()> {
     telemetry.shutdown(Duration::from_secs(2));
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves metrics when an address is configured; the address it bound, for the banner.
+async fn serve_metrics(config: &SuiteConfig) -> anyhow::Result<Option<std::net::SocketAddr>> {
+    let Some(wanted) = config.telemetry.metrics_address().ok().flatten() else {
+        return Ok(None);
+    };
+    let (listener, bound) = hl_telemetry::metrics::bind(wanted).await.map_err(|error| {
+        anyhow::anyhow!("cannot listen for metrics on {wanted} (set HL_METRICS_ADDR): {error}")
+    })?;
+    hl_telemetry::metrics::serve(listener);
+    Ok(Some(bound))
+}
+
+/// The NATS server to use: the configured one, or one started here (the embedded default),
+/// which is stopped after the drain.
+async fn start_nats(config: &SuiteConfig) -> anyhow::Result<(Option<EmbeddedNats>, String)> {
+    if let Some(url) = &config.store.nats_url {
+        return Ok((None, url.clone()));
+    }
+    let binary = embedded_nats::find_binary(config.nats_server_bin.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    let embedded = EmbeddedNats::start(&binary, &config.data_dir.join("nats"))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let url = embedded.url().to_string();
+    Ok((Some(embedded), url))
 }
 
 /// Every context of the suite, each on its own mount; the projections keep every context's read

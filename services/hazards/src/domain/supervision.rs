@@ -16,7 +16,7 @@ use hl_proto::hazards::v1::SupervisionOrderStatus;
 use serde::{Deserialize, Serialize};
 
 use super::access::{require_bureau, require_government_within};
-use super::clock::is_past;
+use super::clock::local_date;
 use super::{DomainError, decision};
 
 pub use hl_proto::hazard_events::SupervisionOrderEvent;
@@ -88,6 +88,19 @@ pub struct SupervisionOrder {
     pub delisted: Option<pb::Decision>,
 }
 
+/// The one overdue rule of a supervision order, for the aggregate and its read model alike: not
+/// delisted, and past its deadline or with an open sub-task past its own, on `today`.
+pub fn order_overdue(
+    status: SupervisionOrderStatus,
+    deadline: Option<NaiveDate>,
+    mut open_sub_task_deadlines: impl Iterator<Item = NaiveDate>,
+    today: NaiveDate,
+) -> bool {
+    status != SupervisionOrderStatus::Delisted
+        && (deadline.is_some_and(|deadline| today > deadline)
+            || open_sub_task_deadlines.any(|deadline| today > deadline))
+}
+
 impl SupervisionOrder {
     pub fn exists(&self) -> bool {
         !self.order_id.is_empty()
@@ -95,21 +108,17 @@ impl SupervisionOrder {
 
     /// Past its deadline, or with a sub-task past its own, and not delisted.
     pub fn is_overdue(&self, as_of: chrono::DateTime<chrono::Utc>) -> bool {
-        if self.status == SupervisionOrderStatus::Delisted {
-            return false;
-        }
-        let order_late = self
-            .deadline
-            .is_some_and(|deadline| is_past(deadline, as_of));
-        let task_late = self.sub_tasks.iter().any(|task| {
-            !task.completed
-                && task
-                    .deadline
-                    .as_ref()
-                    .and_then(|date| date.to_naive())
-                    .is_some_and(|deadline| is_past(deadline, as_of))
-        });
-        order_late || task_late
+        let open_deadlines = self
+            .sub_tasks
+            .iter()
+            .filter(|task| !task.completed)
+            .filter_map(|task| task.deadline.as_ref().and_then(|date| date.to_naive()));
+        order_overdue(
+            self.status,
+            self.deadline,
+            open_deadlines,
+            local_date(as_of),
+        )
     }
 
     fn require_status(

@@ -9,7 +9,7 @@ use hl_readmodel::{
 };
 use sqlx::AnyConnection;
 
-use crate::domain::supervision::{SupervisionOrder, SupervisionOrderEvent};
+use crate::domain::supervision::{SupervisionOrder, SupervisionOrderEvent, order_overdue};
 
 columns! {
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -51,11 +51,11 @@ table!(
 impl OrderRow {
     /// Past its deadline, or with a sub-task past its own, and not delisted, as of a day.
     pub fn is_overdue(&self, sub_tasks: &[SubTaskRow], today: NaiveDate) -> bool {
-        self.status != SupervisionOrderStatus::Delisted
-            && (today > self.deadline
-                || sub_tasks
-                    .iter()
-                    .any(|task| !task.completed && today > task.deadline))
+        let open_deadlines = sub_tasks
+            .iter()
+            .filter(|task| !task.completed)
+            .map(|task| task.deadline);
+        order_overdue(self.status, Some(self.deadline), open_deadlines, today)
     }
 }
 

@@ -134,6 +134,64 @@ fn new_areas(order: &FiveStopOrder, areas: &[pb::OrderArea]) -> Result<(), Domai
     Ok(())
 }
 
+/// The order's first event: issued under a response level in force, each area named once.
+fn issue_order(
+    order: &FiveStopOrder,
+    issue: &Issue,
+    order_id: String,
+) -> Result<Vec<FiveStopOrderEvent>, DomainError> {
+    if issue.event_level == ResponseLevel::Unspecified {
+        return Err(DomainError::precondition(
+            reasons::NO_RESPONSE_IN_FORCE,
+            format!(
+                "disasterEvents/{} has no response level in force: a five-stop order is issued under one",
+                issue.disaster_event_id
+            ),
+        ));
+    }
+    new_areas(order, &issue.areas)?;
+    Ok(vec![FiveStopOrderEvent::Issued(pb::FiveStopOrderIssued {
+        order_id,
+        disaster_event_id: issue.disaster_event_id.clone(),
+        issued_at_level: issue.event_level as i32,
+        issuer: issue.issuer.clone(),
+        document_number: issue.document_number.clone(),
+        areas: issue.areas.clone(),
+        measures: issue.measures.iter().map(|m| *m as i32).collect(),
+    })])
+}
+
+impl FiveStopOrder {
+    /// More areas or stops for an order in force; a stop it already started is refused.
+    fn amend(
+        &self,
+        add_areas: &[pb::OrderArea],
+        add_measures: &[StopMeasure],
+        reason: &str,
+        order_id: String,
+    ) -> Result<Vec<FiveStopOrderEvent>, DomainError> {
+        self.require_in_force("amend it")?;
+        new_areas(self, add_areas)?;
+        if let Some(started) = add_measures.iter().find(|m| self.measure(**m).is_some()) {
+            return Err(DomainError::precondition(
+                reasons::MEASURE_IN_ORDER,
+                format!(
+                    "fiveStopOrders/{order_id} already started {}",
+                    started.as_str_name()
+                ),
+            ));
+        }
+        Ok(vec![FiveStopOrderEvent::Amended(
+            pb::FiveStopOrderAmended {
+                order_id,
+                added_areas: add_areas.to_vec(),
+                added_measures: add_measures.iter().map(|m| *m as i32).collect(),
+                reason: reason.to_string(),
+            },
+        )])
+    }
+}
+
 impl Aggregate for FiveStopOrder {
     type Event = FiveStopOrderEvent;
     type Command = FiveStopCommand;
@@ -167,50 +225,12 @@ impl Aggregate for FiveStopOrder {
         )?;
         let order_id = context.aggregate_id.clone();
         let events = match command {
-            FiveStopCommand::Issue(issue) => {
-                if issue.event_level == ResponseLevel::Unspecified {
-                    return Err(DomainError::precondition(
-                        reasons::NO_RESPONSE_IN_FORCE,
-                        format!(
-                            "disasterEvents/{} has no response level in force: a five-stop order is issued under one",
-                            issue.disaster_event_id
-                        ),
-                    ));
-                }
-                new_areas(self, &issue.areas)?;
-                vec![FiveStopOrderEvent::Issued(pb::FiveStopOrderIssued {
-                    order_id,
-                    disaster_event_id: issue.disaster_event_id.clone(),
-                    issued_at_level: issue.event_level as i32,
-                    issuer: issue.issuer.clone(),
-                    document_number: issue.document_number.clone(),
-                    areas: issue.areas.clone(),
-                    measures: issue.measures.iter().map(|m| *m as i32).collect(),
-                })]
-            }
+            FiveStopCommand::Issue(issue) => issue_order(self, issue, order_id)?,
             FiveStopCommand::Amend {
                 add_areas,
                 add_measures,
                 reason,
-            } => {
-                self.require_in_force("amend it")?;
-                new_areas(self, add_areas)?;
-                if let Some(started) = add_measures.iter().find(|m| self.measure(**m).is_some()) {
-                    return Err(DomainError::precondition(
-                        reasons::MEASURE_IN_ORDER,
-                        format!(
-                            "fiveStopOrders/{order_id} already started {}",
-                            started.as_str_name()
-                        ),
-                    ));
-                }
-                vec![FiveStopOrderEvent::Amended(pb::FiveStopOrderAmended {
-                    order_id,
-                    added_areas: add_areas.clone(),
-                    added_measures: add_measures.iter().map(|m| *m as i32).collect(),
-                    reason: reason.clone(),
-                })]
-            }
+            } => self.amend(add_areas, add_measures, reason, order_id)?,
             FiveStopCommand::Lift { measure } => {
                 self.require_measure_in_force(*measure)?;
                 self.require_in_force("lift a stop")?;

@@ -144,7 +144,7 @@ impl EmergencyPlan {
         command: &PlanCommand,
         context: &CommandContext,
     ) -> Result<Vec<PlanEvent>, DomainError> {
-        use PlanStatus::{Active, Approved, Drafting, Filed, Published, Revising, UnderReview};
+        use PlanStatus::{Active, Approved, Drafting, Published, Revising, UnderReview};
         require_government(&context.actor, &self.region, "work on an emergency plan")?;
         let plan_id = self.plan_id.clone();
         let day = local_date(context.occurred_at);
@@ -178,28 +178,7 @@ impl EmergencyPlan {
                 })])
             }
             PlanCommand::Activate { in_force_since } => {
-                self.require_status(&[Filed], "activate")?;
-                let number = self.working().map_or(1, |working| working.number);
-                if let Some(since) = in_force_since
-                    && (number != 1 || *since > day)
-                {
-                    return Err(DomainError::invalid(
-                        "in_force_since",
-                        "only for a plan's first version, and not after the day recorded",
-                    ));
-                }
-                let day = in_force_since.unwrap_or(day);
-                let version = PLAN_RULES.in_force(day);
-                Ok(vec![PlanEvent::Activated(pb::PlanActivated {
-                    plan_id,
-                    version_number: number,
-                    active_from: Some(day.into()),
-                    rule_version: version.name.to_string(),
-                    next_evaluation_due: version
-                        .rules
-                        .cycle_years(self.layer)
-                        .map(|years| years_after(day, years).into()),
-                })])
+                self.activate(*in_force_since, day, plan_id)
             }
             PlanCommand::Evaluate {
                 revision_required,
@@ -244,6 +223,38 @@ impl EmergencyPlan {
                 Ok(vec![self.revision(*trigger, note, &source, summary)])
             }
         }
+    }
+
+    /// Filed → active. A plan's first version may say it was in force since an earlier day (a
+    /// plan older than the system); its evaluation cycle runs from that day.
+    fn activate(
+        &self,
+        in_force_since: Option<NaiveDate>,
+        day: NaiveDate,
+        plan_id: String,
+    ) -> Result<Vec<PlanEvent>, DomainError> {
+        self.require_status(&[PlanStatus::Filed], "activate")?;
+        let number = self.working().map_or(1, |working| working.number);
+        if let Some(since) = in_force_since
+            && (number != 1 || since > day)
+        {
+            return Err(DomainError::invalid(
+                "in_force_since",
+                "only for a plan's first version, and not after the day recorded",
+            ));
+        }
+        let day = in_force_since.unwrap_or(day);
+        let version = PLAN_RULES.in_force(day);
+        Ok(vec![PlanEvent::Activated(pb::PlanActivated {
+            plan_id,
+            version_number: number,
+            active_from: Some(day.into()),
+            rule_version: version.name.to_string(),
+            next_evaluation_due: version
+                .rules
+                .cycle_years(self.layer)
+                .map(|years| years_after(day, years).into()),
+        })])
     }
 
     fn revision(

@@ -18,7 +18,7 @@ use tonic::{Request, Response, Status};
 use super::database_error;
 use super::ledger::LedgerGrpc;
 use crate::reader::{self, Scope};
-use crate::reconciliation::{self, Rates, ratio};
+use crate::reconciliation::{self, DiscrepancyRow, Rates, ratio};
 
 fn hazard_names(ids: &[String]) -> Vec<String> {
     ids.iter().map(|id| format!("hazards/{id}")).collect()
@@ -90,17 +90,7 @@ pub async fn evaluation_table(
         &reconciled.discrepancies,
         GroupBy::Township,
     );
-    let mut overdue: HashMap<&str, Vec<String>> = HashMap::new();
-    for row in reconciled
-        .discrepancies
-        .iter()
-        .filter(|row| row.class == DiscrepancyClass::Overdue)
-    {
-        overdue
-            .entry(row.attributes.township_code.as_str())
-            .or_default()
-            .extend(row.hazard_ids.iter().cloned());
-    }
+    let overdue = overdue_by_township(&reconciled.discrepancies);
     let names: HashMap<String, String> = reader::all_rows::<AreaRow>(database, generation)
         .await
         .map_err(database_error)?
@@ -130,20 +120,7 @@ pub async fn evaluation_table(
             }
         })
         .collect();
-    // Ranked and held against the pass mark as publication records them.
-    let totals: Vec<(String, f64)> = rows
-        .iter()
-        .map(|row| (row.unit.clone(), row.total))
-        .collect();
-    let results: HashMap<String, (u32, bool)> = sheet
-        .results(&totals)
-        .into_iter()
-        .map(|result| (result.unit, (result.rank, result.passed)))
-        .collect();
-    for row in &mut rows {
-        (row.rank, row.passed) = results.get(&row.unit).copied().unwrap_or_default();
-    }
-    rows.sort_by(|left, right| left.rank.cmp(&right.rank).then(left.unit.cmp(&right.unit)));
+    rank(&mut rows, sheet);
     Ok(pb::EvaluationTable {
         evaluation_id,
         year,
@@ -156,6 +133,38 @@ pub async fn evaluation_table(
         period_end: Some(scope.period_end.into()),
         pass_mark: f64::from(sheet.pass_mark),
     })
+}
+
+/// The overdue hazards of each township, for the items that count them.
+fn overdue_by_township(discrepancies: &[DiscrepancyRow]) -> HashMap<&str, Vec<String>> {
+    let mut overdue: HashMap<&str, Vec<String>> = HashMap::new();
+    for row in discrepancies
+        .iter()
+        .filter(|row| row.class == DiscrepancyClass::Overdue)
+    {
+        overdue
+            .entry(row.attributes.township_code.as_str())
+            .or_default()
+            .extend(row.hazard_ids.iter().cloned());
+    }
+    overdue
+}
+
+/// Ranked and held against the pass mark as publication records them, best first.
+fn rank(rows: &mut [pb::EvaluationRow], sheet: &Sheet) {
+    let totals: Vec<(String, f64)> = rows
+        .iter()
+        .map(|row| (row.unit.clone(), row.total))
+        .collect();
+    let results: HashMap<String, (u32, bool)> = sheet
+        .results(&totals)
+        .into_iter()
+        .map(|result| (result.unit, (result.rank, result.passed)))
+        .collect();
+    for row in rows.iter_mut() {
+        (row.rank, row.passed) = results.get(&row.unit).copied().unwrap_or_default();
+    }
+    rows.sort_by(|left, right| left.rank.cmp(&right.rank).then(left.unit.cmp(&right.unit)));
 }
 
 /// What one township's items are scored from.

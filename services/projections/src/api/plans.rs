@@ -9,7 +9,7 @@ use chrono::{Months, NaiveDate};
 use hl_domain::access::require_district_reader;
 use hl_domain::clock::local_date;
 use hl_plans::api::resources::{self, plan, shelter};
-use hl_plans::domain::drill_minimums::{MinimumStatus, read_minimums};
+use hl_plans::domain::drill_minimums::{MinimumReading, MinimumStatus, read_minimums};
 use hl_plans::domain::plan::EmergencyPlan;
 use hl_plans::domain::rescue_team::RescueTeam;
 use hl_plans::domain::rules::TRAINING_TARGETS;
@@ -143,6 +143,32 @@ fn minimum_status(status: MinimumStatus) -> pb::DrillMinimumStatus {
     }
 }
 
+/// One minimum of an enterprise as the answer shows it, with the drills it counted and the
+/// events that recorded them.
+fn drill_minimum(
+    reading: MinimumReading,
+    drill_events: &impl Fn(&str) -> Vec<String>,
+) -> pb::DrillMinimum {
+    pb::DrillMinimum {
+        code: reading.code,
+        period_start: Some(reading.period_start.into()),
+        period_end: Some(reading.period_end.into()),
+        required: reading.required,
+        held: reading.drills.len() as u32,
+        status: minimum_status(reading.status) as i32,
+        drills: reading
+            .drills
+            .iter()
+            .map(|id| format!("drills/{id}"))
+            .collect(),
+        event_ids: reading
+            .drills
+            .iter()
+            .flat_map(|id| drill_events(id))
+            .collect(),
+    }
+}
+
 pub async fn list_drill_shortfalls(
     shared: &Shared,
     request: Request<pb::ListDrillShortfallsRequest>,
@@ -193,24 +219,7 @@ pub async fn list_drill_shortfalls(
         rule_version = version;
         let minimums: Vec<pb::DrillMinimum> = readings
             .into_iter()
-            .map(|reading| pb::DrillMinimum {
-                code: reading.code,
-                period_start: Some(reading.period_start.into()),
-                period_end: Some(reading.period_end.into()),
-                required: reading.required,
-                held: reading.drills.len() as u32,
-                status: minimum_status(reading.status) as i32,
-                drills: reading
-                    .drills
-                    .iter()
-                    .map(|id| format!("drills/{id}"))
-                    .collect(),
-                event_ids: reading
-                    .drills
-                    .iter()
-                    .flat_map(|id| drill_events(id))
-                    .collect(),
-            })
+            .map(|reading| drill_minimum(reading, &drill_events))
             .collect();
         let short = minimums
             .iter()

@@ -8,7 +8,8 @@ use hl_plans::domain::command_readiness;
 use hl_plans::read_models::CommandReadinessRow;
 use hl_proto::ledger::v1 as pb;
 use hl_proto::responsibility::v1::{
-    AccountabilityStatus, AccountabilityTrigger, Duty, ObjectKind, SafetyItemKind, SafetyItemStatus,
+    AccountabilityStatus, AccountabilityTrigger, Duty, ExpectedPerformance, ObjectKind,
+    SafetyItemKind, SafetyItemStatus,
 };
 use hl_readmodel::Known;
 use hl_responsibility::api::duties::{accountability_case, safety_item};
@@ -278,7 +279,6 @@ pub async fn list_duty_shortfalls(
     );
     let mut persons: BTreeSet<String> = periods.keys().cloned().collect();
     persons.extend(held.keys().cloned());
-    let empty = DutyPeriod::default();
     let mut periods_closed = 0;
     let mut townships: BTreeMap<String, (u32, BTreeSet<String>)> = BTreeMap::new();
     let mut rows: Vec<(String, pb::DutyShortfallRow)> = Vec::new();
@@ -286,18 +286,11 @@ pub async fn list_duty_shortfalls(
         let record = periods.get(&person);
         let period = record.map(|record| &record.row);
         let closed = period.is_some_and(|row| row.closed);
-        let shortfalls = if closed {
+        if closed {
             periods_closed += 1;
-            period
-                .map(|row| row.state.0.shortfalls.clone())
-                .unwrap_or_default()
-        } else {
-            let assignments = held.get(&person).map(Vec::as_slice).unwrap_or(&[]);
-            let (expected, _) = expected_of(assignments, body.year, month);
-            let state = period.map_or(&empty, |row| &row.state.0);
-            shortfalls_of(&state.counted(&expected))
-        };
-        let shortfalls: Vec<_> = shortfalls
+        }
+        let assignments = held.get(&person).map(Vec::as_slice).unwrap_or(&[]);
+        let shortfalls: Vec<_> = shortfalls_so_far(period, assignments, body.year, month)
             .into_iter()
             .filter(|short| short.place_code.starts_with(&body.township_code))
             .collect();
@@ -354,6 +347,25 @@ pub async fn list_duty_shortfalls(
         freshness: Some(freshness(shared)),
         known_at: instant(known_at),
     }))
+}
+
+/// A person's shortfalls in a month: as recorded when the period closed, otherwise what their
+/// assignments ask of the month against what they have performed so far.
+fn shortfalls_so_far(
+    period: Option<&DutyPeriodRow>,
+    assignments: &[HeldDuty],
+    year: i32,
+    month: u32,
+) -> Vec<ExpectedPerformance> {
+    match period {
+        Some(row) if row.closed => row.state.0.shortfalls.clone(),
+        _ => {
+            let (expected, _) = expected_of(assignments, year, month);
+            let empty = DutyPeriod::default();
+            let state = period.map_or(&empty, |row| &row.state.0);
+            shortfalls_of(&state.counted(&expected))
+        }
+    }
 }
 
 pub async fn list_accountability_cases(

@@ -370,9 +370,18 @@ fn moves() -> impl Strategy<Value = Move> {
 /// of those there are.
 fn play(district: &mut District, step: usize, played: &Move) {
     let now = attack_time() + Duration::minutes(step as i64);
-    let ids = district.hazard_ids();
-    let pick = |index: usize| ids[index % ids.len()].clone();
-    let command = match played {
+    match played {
+        Move::Report { .. } => play_report(district, step, now, played),
+        Move::DeviceTest { .. } | Move::DeviceRetire | Move::DeviceRegisterAgain { .. } => {
+            play_on_device(district, now, played);
+        }
+        _ => play_on_hazard(district, now, played),
+    }
+}
+
+/// A new self-reported entry, dated back as the move says.
+fn play_report(district: &mut District, step: usize, now: DateTime<Utc>, played: &Move) {
+    match played {
         Move::Report {
             category,
             place,
@@ -396,8 +405,14 @@ fn play(district: &mut District, step: usize, played: &Move) {
                 entry.apply(&events, &enterprise(), occurred, now);
                 district.hazards.push(entry);
             }
-            return;
         }
+        _ => unreachable!("only reports are played here"),
+    }
+}
+
+/// A test, retirement or second registration of the enterprise's alarm device.
+fn play_on_device(district: &mut District, now: DateTime<Utc>, played: &Move) {
+    match played {
         Move::DeviceTest {
             pass,
             evidenced,
@@ -420,14 +435,12 @@ fn play(district: &mut District, step: usize, played: &Move) {
             };
             let accepted = district.device_command(&command, &enterprise(), now, now);
             district.passed_a_test |= accepted && *pass;
-            return;
         }
         Move::DeviceRetire => {
             let command = AlarmDeviceCommand::Retire {
                 reason: "replaced".into(),
             };
             district.device_command(&command, &enterprise(), now, now);
-            return;
         }
         Move::DeviceRegisterAgain { claimed_days_back } => {
             let command = AlarmDeviceCommand::Register {
@@ -438,8 +451,16 @@ fn play(district: &mut District, step: usize, played: &Move) {
                 claimed_last_tested_on: Some(local_date(now - Duration::days(*claimed_days_back))),
             };
             district.device_command(&command, &enterprise(), now, now);
-            return;
         }
+        _ => unreachable!("only device moves are played here"),
+    }
+}
+
+/// A step on one of the district's hazards, as the enterprise.
+fn play_on_hazard(district: &mut District, now: DateTime<Utc>, played: &Move) {
+    let ids = district.hazard_ids();
+    let pick = |index: usize| ids[index % ids.len()].clone();
+    let command = match played {
         Move::Grade { target, level } => (
             pick(*target),
             HazardCommand::Grade {
@@ -520,6 +541,7 @@ fn play(district: &mut District, step: usize, played: &Move) {
                 reason: "waiting for parts".into(),
             },
         ),
+        _ => unreachable!("report and device moves are played elsewhere"),
     };
     let (id, command) = command;
     let hazard = district

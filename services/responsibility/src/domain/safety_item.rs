@@ -163,23 +163,7 @@ impl SafetyItem {
                 assignee,
                 description,
                 deadline,
-            } => {
-                require_bureau(&context.actor, &self.region, "assign a sub-task")?;
-                self.in_status(&[Listed, Accepted, InProgress], "assign a sub-task to")?;
-                self.check_new_sub_task(sub_task_id, *deadline)?;
-                Ok(vec![SafetyItemEvent::SubTaskAssigned(
-                    pb::SubTaskAssigned {
-                        item_id,
-                        sub_task: Some(pb::SubTask {
-                            sub_task_id: sub_task_id.clone(),
-                            assignee: assignee.clone(),
-                            description: description.clone(),
-                            deadline: Some((*deadline).into()),
-                            ..pb::SubTask::default()
-                        }),
-                    },
-                )])
-            }
+            } => self.assign_sub_task(sub_task_id, assignee, description, *deadline, context),
             SafetyItemCommand::ReportProgress { note } => {
                 require_government(&context.actor, &self.region, "report progress")?;
                 self.in_status(&[Accepted, InProgress], "report progress on")?;
@@ -229,44 +213,86 @@ impl SafetyItem {
                     },
                 )])
             }
-            SafetyItemCommand::IssueOverdueBulletin => {
-                hl_domain::access::require_government_or_system(
-                    &context.actor,
-                    &self.region,
-                    "issue a bulletin",
-                )?;
-                let day = local_date(context.occurred_at);
-                if !self.is_overdue(day) || self.bulletin_for == self.deadline {
-                    return Ok(Vec::new());
-                }
-                Ok(vec![SafetyItemEvent::OverdueBulletinIssued(
-                    pb::OverdueBulletinIssued {
-                        item_id,
-                        deadline: self.deadline.map(Into::into),
-                        overdue_sub_task_ids: self.overdue_sub_tasks(day),
-                        lead_unit_id: self.lead_unit_id.clone(),
-                    },
-                )])
-            }
-            SafetyItemCommand::ApproveCloseOut { note } => {
-                require_bureau(&context.actor, &self.region, "approve a close-out (销号)")?;
-                self.in_status(&[CloseOutRequested], "approve the close-out of")?;
-                if self.close_out_requested_by == context.actor.id {
-                    return Err(DomainError::forbidden(
-                        reasons::OWN_CLOSE_OUT,
-                        format!(
-                            "{} asked for this close-out; another administrator approves it",
-                            context.actor.id
-                        ),
-                    ));
-                }
-                Ok(vec![SafetyItemEvent::ClosedOut(pb::SafetyItemClosedOut {
-                    item_id,
-                    closed_out_on: Some(local_date(context.occurred_at).into()),
-                    note: note.clone(),
-                })])
-            }
+            SafetyItemCommand::IssueOverdueBulletin => self.issue_overdue_bulletin(context),
+            SafetyItemCommand::ApproveCloseOut { note } => self.approve_close_out(note, context),
         }
+    }
+
+    fn assign_sub_task(
+        &self,
+        sub_task_id: &str,
+        assignee: &str,
+        description: &str,
+        deadline: NaiveDate,
+        context: &CommandContext,
+    ) -> Result<Vec<SafetyItemEvent>, DomainError> {
+        use SafetyItemStatus::{Accepted, InProgress, Listed};
+        require_bureau(&context.actor, &self.region, "assign a sub-task")?;
+        self.in_status(&[Listed, Accepted, InProgress], "assign a sub-task to")?;
+        self.check_new_sub_task(sub_task_id, deadline)?;
+        Ok(vec![SafetyItemEvent::SubTaskAssigned(
+            pb::SubTaskAssigned {
+                item_id: self.item_id.clone(),
+                sub_task: Some(pb::SubTask {
+                    sub_task_id: sub_task_id.to_string(),
+                    assignee: assignee.to_string(),
+                    description: description.to_string(),
+                    deadline: Some(deadline.into()),
+                    ..pb::SubTask::default()
+                }),
+            },
+        )])
+    }
+
+    /// One bulletin per deadline, and only once the item is overdue; otherwise nothing.
+    fn issue_overdue_bulletin(
+        &self,
+        context: &CommandContext,
+    ) -> Result<Vec<SafetyItemEvent>, DomainError> {
+        hl_domain::access::require_government_or_system(
+            &context.actor,
+            &self.region,
+            "issue a bulletin",
+        )?;
+        let day = local_date(context.occurred_at);
+        if !self.is_overdue(day) || self.bulletin_for == self.deadline {
+            return Ok(Vec::new());
+        }
+        Ok(vec![SafetyItemEvent::OverdueBulletinIssued(
+            pb::OverdueBulletinIssued {
+                item_id: self.item_id.clone(),
+                deadline: self.deadline.map(Into::into),
+                overdue_sub_task_ids: self.overdue_sub_tasks(day),
+                lead_unit_id: self.lead_unit_id.clone(),
+            },
+        )])
+    }
+
+    /// 销号 by an administrator other than the one who asked for it.
+    fn approve_close_out(
+        &self,
+        note: &str,
+        context: &CommandContext,
+    ) -> Result<Vec<SafetyItemEvent>, DomainError> {
+        require_bureau(&context.actor, &self.region, "approve a close-out (销号)")?;
+        self.in_status(
+            &[SafetyItemStatus::CloseOutRequested],
+            "approve the close-out of",
+        )?;
+        if self.close_out_requested_by == context.actor.id {
+            return Err(DomainError::forbidden(
+                reasons::OWN_CLOSE_OUT,
+                format!(
+                    "{} asked for this close-out; another administrator approves it",
+                    context.actor.id
+                ),
+            ));
+        }
+        Ok(vec![SafetyItemEvent::ClosedOut(pb::SafetyItemClosedOut {
+            item_id: self.item_id.clone(),
+            closed_out_on: Some(local_date(context.occurred_at).into()),
+            note: note.to_string(),
+        })])
     }
 
     /// A new sub-task's id is free and its deadline within the item's.

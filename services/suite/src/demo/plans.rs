@@ -13,6 +13,13 @@ use super::{Demo, ENTERPRISES, TOWNSHIPS, Who};
 impl Demo {
     pub(super) async fn seed_plans(&mut self) -> Result<(), Status> {
         self.at(0);
+        self.put_the_district_plans_in_force().await?;
+        self.drill_the_typhoon_plan().await?;
+        self.drill_the_cold_store().await
+    }
+
+    /// The 总体 plan and two 专项 plans under it, each drafted and brought into force.
+    async fn put_the_district_plans_in_force(&mut self) -> Result<(), Status> {
         // The hazardous-chemicals plan has been in force since mid-2021, before the system: its
         // evaluation fell due in 2024 and is overdue.
         let since_2021 = chrono::NaiveDate::from_ymd_opt(2021, 6, 1);
@@ -53,6 +60,11 @@ impl Demo {
                 .await?;
             self.plan_to_active(plan_id, in_force_since).await?;
         }
+        Ok(())
+    }
+
+    /// A typhoon drill whose finding puts the typhoon plan under revision.
+    async fn drill_the_typhoon_plan(&mut self) -> Result<(), Status> {
         let drill = pb::RecordDrillRequest {
             request_id: self.next_request_id(),
             drill_id: "typhoon-drill".into(),
@@ -86,6 +98,11 @@ impl Demo {
         self.plans
             .start_plan_revision(self.request(revision, Who::Inspector))
             .await?;
+        Ok(())
+    }
+
+    /// The cold store's own drills, so its drill duty for the year has records to count.
+    async fn drill_the_cold_store(&mut self) -> Result<(), Status> {
         // The cold store's own drills this year: its comprehensive drill today, and an on-site
         // drill in each half year so far.
         let today = self.today();

@@ -381,6 +381,18 @@ async fn print_plans(demo: &Demo, ledger: &mut LedgerServiceClient<Channel>) -> 
         );
     }
     let year = chrono::Datelike::year(&demo.today());
+    print_readiness(demo, ledger, year).await?;
+    print_accidents(demo, ledger, year).await?;
+    print_typhoon(demo, ledger).await?;
+    print_targets(demo, ledger, year).await
+}
+
+/// The year's drills, shelters, rescue teams and training, one line each.
+async fn print_readiness(
+    demo: &Demo,
+    ledger: &mut LedgerServiceClient<Channel>,
+    year: i32,
+) -> Result<(), Status> {
     let drills = ledger
         .list_drill_shortfalls(demo.request(
             pb::ListDrillShortfallsRequest {
@@ -457,9 +469,7 @@ async fn print_plans(demo: &Demo, ledger: &mut LedgerServiceClient<Channel>) -> 
         training.ammonia_refrigeration_operators,
         training.shipyard_contractors
     );
-    print_accidents(demo, ledger, year).await?;
-    print_typhoon(demo, ledger).await?;
-    print_targets(demo, ledger, year).await
+    Ok(())
 }
 
 /// T1, T2 and T4: the year's accidents against the same days of the year before.

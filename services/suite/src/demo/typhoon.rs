@@ -14,6 +14,15 @@ pub const TYPHOON: &str = "disasterEvents/haikui";
 
 impl Demo {
     pub(super) async fn seed_typhoon(&mut self) -> Result<(), Status> {
+        self.check_readiness_before_the_season().await?;
+        self.declare_the_typhoon().await?;
+        self.order_the_five_stops().await?;
+        self.secure_the_vessels().await?;
+        self.report_and_lift().await
+    }
+
+    /// Recorded today: two townships without an emergency centre, as checked ten days ago.
+    async fn check_readiness_before_the_season(&mut self) -> Result<(), Status> {
         self.at(0);
         let today = self.today();
         for (township, equipment, note) in [
@@ -33,6 +42,11 @@ impl Demo {
                 .check_command_readiness(self.request(check, Who::Inspector))
                 .await?;
         }
+        Ok(())
+    }
+
+    /// Six days ago: the typhoon is declared at Ⅳ and three key vessels are registered.
+    async fn declare_the_typhoon(&mut self) -> Result<(), Status> {
         self.at(6);
         let declare = pb::DeclareDisasterEventRequest {
             request_id: self.next_request_id(),
@@ -86,6 +100,11 @@ impl Demo {
                 .await?;
         }
 
+        Ok(())
+    }
+
+    /// Five days ago: raised to Ⅱ, a shelter involved, the five-stop order issued and checked.
+    async fn order_the_five_stops(&mut self) -> Result<(), Status> {
         self.at(5);
         let raise = pb::ChangeResponseLevelRequest {
             request_id: self.next_request_id(),
@@ -141,6 +160,11 @@ impl Demo {
         self.plans
             .record_compliance_check(self.request(check, Who::Inspector))
             .await?;
+        Ok(())
+    }
+
+    /// Two vessels reinforced or moved and found secured; the third is found loose.
+    async fn secure_the_vessels(&mut self) -> Result<(), Status> {
         for (vessel_id, measure) in [
             ("zpy-12345", VesselMeasure::Reinforced),
             ("hs-0082", VesselMeasure::Moved),
@@ -175,6 +199,11 @@ impl Demo {
                 .await?;
         }
 
+        Ok(())
+    }
+
+    /// Four days ago: the situation reported and two of the four stops lifted.
+    async fn report_and_lift(&mut self) -> Result<(), Status> {
         self.at(4);
         let report = pb::ReportDisasterSituationRequest {
             request_id: self.next_request_id(),
