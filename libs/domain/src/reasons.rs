@@ -258,7 +258,7 @@ reasons! {
             requested, so there is none to reject and the order is not delisted (摘牌); request \
             acceptance first.",
         SUPERVISION_ORDER_DELISTED => "The supervision order is delisted (摘牌), so it is no \
-            longer escalated.",
+            longer escalated and no hazard is listed (挂牌) under it.",
         SUPERVISION_ORDER_NOT_IN_PROGRESS => "The supervision order awaits its acceptance or is \
             delisted (摘牌), so its sub-tasks no longer change and acceptance is not requested \
             again.",

@@ -513,6 +513,34 @@ async fn a_supervision_order_lists_and_delists_its_hazards() {
         )))
         .await
         .unwrap();
+    client
+        .report_hazard(by_inspector(report(
+            "s2b",
+            "loose-1",
+            pb::Provenance::GovernmentInspection,
+            pb::HazardLevel::Major,
+        )))
+        .await
+        .unwrap();
+    let list_by_hand = |request_id: &str, hazard_id: &str, order_id: &str| {
+        by_administrator(pb::MarkHazardListedRequest {
+            request_id: request_id.into(),
+            name: format!("hazards/{hazard_id}"),
+            supervision_order_id: order_id.into(),
+            level: pb::SupervisionLevel::District as i32,
+            occurred_at: None,
+        })
+    };
+    // No hazard is listed under an order that does not exist: nothing would ever delist it.
+    let no_order = client
+        .mark_hazard_listed(list_by_hand("m1", "loose-1", "order-none"))
+        .await
+        .unwrap_err();
+    assert_eq!(no_order.code(), Code::InvalidArgument, "{no_order:?}");
+    assert_eq!(
+        no_order.get_details_bad_request().unwrap().field_violations[0].field,
+        "supervision_order_id"
+    );
     let mut issue = pb::IssueSupervisionOrderRequest {
         request_id: "s3".into(),
         order_id: "order-1".into(),
@@ -568,6 +596,18 @@ async fn a_supervision_order_lists_and_delists_its_hazards() {
         .unwrap()
         .into_inner();
     assert_eq!(hazard.listing.unwrap().supervision_order_id, "order-1");
+    // An order lists only the hazards it names.
+    let not_named = client
+        .mark_hazard_listed(list_by_hand("m2", "loose-1", "order-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(not_named.code(), Code::InvalidArgument, "{not_named:?}");
+    let again = client
+        .mark_hazard_listed(list_by_hand("m3", "listed-1", "order-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.commit.unwrap().event_ids.is_empty());
 
     let name = "supervisionOrders/order-1".to_string();
     let acceptance = pb::RequestSupervisionAcceptanceRequest {
@@ -617,6 +657,14 @@ async fn a_supervision_order_lists_and_delists_its_hazards() {
         .unwrap()
         .into_inner();
     assert!(hazard.listing.is_none());
+    let after_delisting = client
+        .mark_hazard_listed(list_by_hand("m4", "listed-1", "order-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        after_delisting.get_details_error_info().unwrap().reason,
+        "SUPERVISION_ORDER_DELISTED"
+    );
 }
 
 #[tokio::test]

@@ -29,7 +29,7 @@ pub use requests::{
 use resources::{respond_device, respond_hazard, respond_round, respond_statistics};
 
 use crate::domain::alarm_device::{AlarmDevice, AlarmDeviceCommand};
-use crate::domain::hazard::{Hazard, HazardCommand};
+use crate::domain::hazard::{Hazard, HazardCommand, ListingOrder};
 use crate::domain::past_ledger::PastLedgerImport;
 use crate::domain::self_check::{SelfCheckRound, SelfCheckRoundCommand};
 use crate::domain::statistics::PeriodicStatistics;
@@ -442,7 +442,32 @@ impl HazardsService for HazardsGrpc {
         &self,
         request: Request<pb::MarkHazardListedRequest>,
     ) -> Result<Response<pb::HazardCommandResponse>, Status> {
-        command_on_named(&self.0.hazards, request, requests::mark_listed)
+        let api = &self.0;
+        let mut call = CommandCall::from_request(request)?;
+        let id = call.named(HAZARDS);
+        let order_id = call.body.supervision_order_id.clone();
+        call.violations
+            .identifier("supervision_order_id", &order_id);
+        let level = call
+            .violations
+            .enumeration::<pb::SupervisionLevel>("level", call.body.level);
+        call.check()?;
+        // Looked up for the hazard's decision, which answers on it only after who may list.
+        let order = api
+            .orders
+            .load(&order_id)
+            .await
+            .map_err(ServiceError::from)?;
+        let hazard_id = id.as_deref().unwrap_or_default();
+        let command = HazardCommand::MarkListed {
+            supervision_order_id: order_id,
+            level: level.unwrap_or_default(),
+            order: order.exists().then(|| ListingOrder {
+                status: order.state.status,
+                names_the_hazard: order.state.hazard_ids.iter().any(|id| id == hazard_id),
+            }),
+        };
+        call.run(&api.hazards, id, &command)
             .await
             .map(respond_hazard)
     }

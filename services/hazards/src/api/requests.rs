@@ -297,18 +297,6 @@ pub fn close(violations: &mut Violations, request: &pb::CloseHazardRequest) -> H
     }
 }
 
-pub fn mark_listed(
-    violations: &mut Violations,
-    request: &pb::MarkHazardListedRequest,
-) -> HazardCommand {
-    violations.identifier("supervision_order_id", &request.supervision_order_id);
-    let level = violations.enumeration::<SupervisionLevel>("level", request.level);
-    HazardCommand::MarkListed {
-        supervision_order_id: request.supervision_order_id.clone(),
-        level: level.unwrap_or_default(),
-    }
-}
-
 pub fn suspend(
     violations: &mut Violations,
     request: &pb::SuspendOperationsRequest,

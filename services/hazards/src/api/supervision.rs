@@ -16,7 +16,7 @@ use tonic::{Request, Response, Status};
 use super::HazardsApi;
 use super::requests::{self, HAZARDS, SUPERVISION_ORDERS};
 use super::resources::respond_order;
-use crate::domain::hazard::HazardCommand;
+use crate::domain::hazard::{HazardCommand, ListingOrder};
 use crate::domain::supervision::{SupervisionOrder, SupervisionOrderCommand};
 
 type OrderResponse = Result<Response<pb::SupervisionOrderCommandResponse>, Status>;
@@ -161,6 +161,10 @@ async fn follow_up(
             HazardCommand::MarkListed {
                 supervision_order_id: order_id.to_string(),
                 level,
+                order: Some(ListingOrder {
+                    status: order.state.status,
+                    names_the_hazard: true,
+                }),
             },
         ),
         Follow::Delist => (

@@ -12,7 +12,7 @@ use hl_proto::common::v1::EvidenceRef;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::{HazardLevel, HazardStatus as S, Provenance};
 
-use super::{DeadlineSource, Hazard, HazardEvent, ReportHazard};
+use super::{DeadlineSource, Hazard, HazardEvent, ListingOrder, ReportHazard};
 use crate::domain::{DomainError, rules};
 
 /// A new hazard in the ledger its provenance names, graded in the same commit when a level is
@@ -410,6 +410,7 @@ impl Hazard {
         &self,
         supervision_order_id: &str,
         level: pb::SupervisionLevel,
+        order: Option<ListingOrder>,
     ) -> Result<Vec<HazardEvent>, DomainError> {
         self.require_open()?;
         if !self.is_major() {
@@ -421,6 +422,30 @@ impl Hazard {
         let listed_under = &self.lifecycle.supervision_order_id;
         if listed_under == supervision_order_id {
             return Ok(Vec::new());
+        }
+        // Listed under an order that does not exist, does not name it or is delisted, the hazard
+        // could not be closed out until delisted by hand: no order's delisting would reach it.
+        let order_name = format!("supervisionOrders/{supervision_order_id}");
+        match order {
+            None => {
+                return Err(DomainError::invalid(
+                    "supervision_order_id",
+                    format!("{order_name} does not exist"),
+                ));
+            }
+            Some(order) if order.status == pb::SupervisionOrderStatus::Delisted => {
+                return Err(DomainError::precondition(
+                    reasons::SUPERVISION_ORDER_DELISTED,
+                    format!("{order_name} is delisted (摘牌)"),
+                ));
+            }
+            Some(order) if !order.names_the_hazard => {
+                return Err(DomainError::invalid(
+                    "supervision_order_id",
+                    format!("{order_name} does not name this hazard; an order lists its own"),
+                ));
+            }
+            Some(_) => {}
         }
         if self.lifecycle.is_listed() {
             return Err(DomainError::precondition(

@@ -62,6 +62,15 @@ pub struct ReportHazard {
     pub level_criterion: String,
 }
 
+/// What a listing needs to know of the supervision order it names.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ListingOrder {
+    pub status: pb::SupervisionOrderStatus,
+    /// The order names this hazard: an order lists only its own hazards, so that its delisting
+    /// (摘牌) and its acceptance reach every hazard listed under it.
+    pub names_the_hazard: bool,
+}
+
 /// What may be asked of a hazard. A command lives for one request, so the report's size next to
 /// the other variants costs nothing worth a box.
 #[derive(Clone, Debug, PartialEq)]
@@ -108,6 +117,8 @@ pub enum HazardCommand {
     MarkListed {
         supervision_order_id: String,
         level: pb::SupervisionLevel,
+        /// The order as the store holds it; None when there is no such order.
+        order: Option<ListingOrder>,
     },
     /// With an order id, only a listing under that order is lifted.
     MarkDelisted {
@@ -445,7 +456,8 @@ impl Aggregate for Hazard {
             HazardCommand::MarkListed {
                 supervision_order_id,
                 level,
-            } => self.mark_listed(supervision_order_id, *level),
+                order,
+            } => self.mark_listed(supervision_order_id, *level, *order),
             HazardCommand::MarkDelisted {
                 supervision_order_id,
             } => self.mark_delisted(supervision_order_id.as_deref()),

@@ -7,7 +7,7 @@ use hl_proto::common::v1::{Actor, EvidenceRef};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::{HazardLevel, HazardStatus, Provenance};
 
-use super::{DeadlineSource, Hazard, HazardCommand, ReportHazard};
+use super::{DeadlineSource, Hazard, HazardCommand, ListingOrder, ReportHazard};
 use crate::domain::access::test_actors::*;
 use hl_directory::Standing;
 use hl_eventstore::Given;
@@ -222,6 +222,10 @@ fn listed(hazard: Given<Hazard>) -> Given<Hazard> {
         HazardCommand::MarkListed {
             supervision_order_id: "order-1".into(),
             level: pb::SupervisionLevel::District,
+            order: Some(ListingOrder {
+                status: pb::SupervisionOrderStatus::Listed,
+                names_the_hazard: true,
+            }),
         },
         &administrator(),
     )
@@ -936,6 +940,10 @@ fn a_major_hazard_is_listed_and_delisted_by_the_bureau() {
     let again = HazardCommand::MarkListed {
         supervision_order_id: "order-1".into(),
         level: pb::SupervisionLevel::District,
+        order: Some(ListingOrder {
+            status: pb::SupervisionOrderStatus::Listed,
+            names_the_hazard: true,
+        }),
     };
     assert!(accepted(&hazard, again, &administrator()).is_empty());
     let delisted = step(
@@ -949,10 +957,60 @@ fn a_major_hazard_is_listed_and_delisted_by_the_bureau() {
 }
 
 #[test]
+fn a_hazard_is_listed_only_under_an_order_in_force_that_names_it() {
+    let under = |order: Option<(pb::SupervisionOrderStatus, bool)>| HazardCommand::MarkListed {
+        supervision_order_id: "order-9".into(),
+        level: pb::SupervisionLevel::District,
+        order: order.map(|(status, names_the_hazard)| ListingOrder {
+            status,
+            names_the_hazard,
+        }),
+    };
+    let major = ordered(HazardLevel::Major);
+    assert_eq!(
+        refused(&major, under(None), &administrator()),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        refused(
+            &major,
+            under(Some((pb::SupervisionOrderStatus::InProgress, false))),
+            &administrator()
+        ),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        refused(
+            &major,
+            under(Some((pb::SupervisionOrderStatus::Delisted, true))),
+            &administrator()
+        ),
+        "SUPERVISION_ORDER_DELISTED"
+    );
+    // Who may list comes first: a refusal says nothing of whether the order exists.
+    assert_eq!(
+        refused(&major, under(None), &inspector()),
+        "BUREAU_ROLE_REQUIRED"
+    );
+    assert_eq!(
+        accepted(
+            &major,
+            under(Some((pb::SupervisionOrderStatus::InProgress, true))),
+            &administrator()
+        ),
+        ["HazardListed"]
+    );
+}
+
+#[test]
 fn listing_is_refused_for_general_hazards_other_orders_and_non_bureau_actors() {
     let list = |order: &str| HazardCommand::MarkListed {
         supervision_order_id: order.into(),
         level: pb::SupervisionLevel::City,
+        order: Some(ListingOrder {
+            status: pb::SupervisionOrderStatus::Listed,
+            names_the_hazard: true,
+        }),
     };
     assert_eq!(
         refused(
