@@ -355,6 +355,20 @@ async fn each_role_sees_only_its_own_scope() {
         }),
         ..Default::default()
     };
+    let before = registry
+        .get_person(as_actor(
+            registry::GetPersonRequest {
+                name: format!("persons/{}", inspector().id),
+            },
+            &inspector(),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        before.code(),
+        Code::NotFound,
+        "a person asking for their own record before it is created is told it is missing"
+    );
     registry
         .create_person(as_actor(
             registry::CreatePersonRequest {

@@ -195,6 +195,7 @@ pub struct Fetched<A, T> {
     pub state: A,
     pub version: u64,
     pub as_of: DateTime<Utc>,
+    id: String,
     name: String,
     exists: bool,
 }
@@ -224,6 +225,7 @@ where
         version: loaded.version,
         as_of,
         name: Repository::<A>::name(&id),
+        id,
     })
 }
 
@@ -231,6 +233,11 @@ impl<A, T> Fetched<A, T> {
     /// Whether the resource has any history. Its state is the default one when not.
     pub fn exists(&self) -> bool {
         self.exists
+    }
+
+    /// The id the request names, whether or not the resource exists.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     /// The caller may read the resource by `rule`, asked of the state as loaded. The answer

@@ -169,21 +169,22 @@ impl RegistryApi {
         Ok(record_of(committed))
     }
 
-    /// A record by its name, for a caller `who_may_read` admits (asked of the record; of the
-    /// empty record when there is none).
+    /// A record by its name, for a caller `who_may_read` admits (asked of the record's id, as
+    /// requested: a person asking for their own missing record is told it is missing).
     async fn get_record<K, T>(
         &self,
         repository: &Repository<Record<K>>,
         request: Request<T>,
-        who_may_read: impl FnOnce(&Actor, &K::Message) -> Result<(), DomainError>,
+        who_may_read: impl FnOnce(&Actor, &str) -> Result<(), DomainError>,
     ) -> Result<(K::Message, u64), Status>
     where
         K: RecordKind,
         T: NamedRequest + hl_proto::requests::AsOfRequest,
     {
         let fetched = get_named(repository, request).await?;
+        // Asked of the id requested, so that the rule reads the same whether or not it exists.
+        fetched.require(|actor| who_may_read(actor, fetched.id()))?;
         let record = fetched.state.record.clone().unwrap_or_default();
-        fetched.require(|actor| who_may_read(actor, &record))?;
         Ok((record, fetched.version))
     }
 
@@ -775,8 +776,8 @@ impl RegistryService for RegistryGrpc {
         let district = &self.0.region;
         let (record, version) = self
             .0
-            .get_record(&self.0.persons, request, |actor, person| {
-                hl_domain::access::require_person_reader(actor, &person.person_id, district)
+            .get_record(&self.0.persons, request, |actor, person_id| {
+                hl_domain::access::require_person_reader(actor, person_id, district)
             })
             .await?;
         Ok(Response::new(person(record, version)))
