@@ -9,7 +9,8 @@ use anyhow::{Context as _, anyhow};
 use chrono::Utc;
 use hl_directory::Standing;
 use hl_eventstore::{
-    EventStore, ExecuteError, Namespace, Repository, RepositorySettings, RequestMeta, StoreSettings,
+    EventStore, ExecuteError, Namespace, Repository, RepositorySettings, RequestMeta, StoreError,
+    StoreSettings,
 };
 use hl_hazards::domain::alarm_device::{AlarmDevice, AlarmDeviceCommand};
 use hl_hazards::domain::hazard::{Hazard, HazardCommand, ReportHazard};
@@ -58,6 +59,7 @@ pub struct LoadLatency {
     /// commit that ends every load (it finds nothing).
     pub snapshot_read: Latencies,
     pub end_probe: Latencies,
+    pub snapshot_decode: Latencies,
 }
 
 /// Builds a hazard of about `events` events (report, order, then claim/reject rounds) and loads
@@ -138,20 +140,23 @@ pub async fn load_latency(
     let subject = repository.subject(&hazard_id);
     let snapshot = store.latest_snapshot(&subject).await?;
     let snapshot_bytes = snapshot.as_ref().map_or(0, |snapshot| snapshot.len());
-    // The commits a load reads one by one after the snapshot (all of them without one).
+    // The commits a load reads after the snapshot (all of them without one).
     let snapshot_sequence = snapshot
         .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
         .and_then(|snapshot| snapshot["last_sequence"].as_u64())
         .unwrap_or(0);
     let mut commits_after_snapshot = 0;
-    let mut sequence = snapshot_sequence;
-    while let Some(message) = store
-        .next_message(hl_hazards::domain::CONTEXT, &subject, sequence, false)
-        .await?
-    {
-        commits_after_snapshot += 1;
-        sequence = message.sequence;
-    }
+    store
+        .each_after::<StoreError>(
+            (hl_hazards::domain::CONTEXT, &subject),
+            snapshot_sequence,
+            RepositorySettings::default().read_batch,
+            |_| {
+                commits_after_snapshot += 1;
+                Ok(true)
+            },
+        )
+        .await?;
     let mut result = LoadLatency {
         with_snapshots: Latencies::default(),
         full_history: Latencies::default(),
@@ -159,6 +164,7 @@ pub async fn load_latency(
         commits_after_snapshot,
         snapshot_read: Latencies::default(),
         end_probe: Latencies::default(),
+        snapshot_decode: Latencies::default(),
     };
     for _ in 0..samples {
         let fresh = Repository::<Hazard>::new(store.clone(), REGION, RepositorySettings::default());
@@ -171,8 +177,14 @@ pub async fn load_latency(
         result.full_history.record(started.elapsed());
         anyhow::ensure!(loaded.version == version, "loaded the whole history");
         let started = Instant::now();
-        store.latest_snapshot(&subject).await?;
+        let snapshot = store.latest_snapshot(&subject).await?;
         result.snapshot_read.record(started.elapsed());
+        if let Some(bytes) = snapshot {
+            let started = Instant::now();
+            let decoded = hl_eventstore::decode_snapshot::<Hazard>(&bytes);
+            result.snapshot_decode.record(started.elapsed());
+            anyhow::ensure!(decoded.is_some(), "the snapshot decodes");
+        }
         let started = Instant::now();
         let beyond = store
             .next_message(

@@ -37,15 +37,63 @@ pub struct PublishRun {
     pub latencies: Latencies,
 }
 
+/// Fresh file-backed R1 streams `BENCH_RAW_0`, `BENCH_RAW_1`, … holding `bench.raw.<i>.>` each,
+/// for publishing spread over several streams, each flushing to disk on its own.
+async fn fresh_streams(jetstream: &jetstream::Context, count: usize) -> anyhow::Result<()> {
+    let _ = jetstream.delete_stream(RAW_STREAM).await;
+    for index in 0..count {
+        let name = format!("{RAW_STREAM}_{index}");
+        let _ = jetstream.delete_stream(&name).await;
+        jetstream
+            .create_stream(stream::Config {
+                name: name.clone(),
+                subjects: vec![format!("bench.raw.{index}.>")],
+                storage: stream::StorageType::File,
+                num_replicas: 1,
+                ..Default::default()
+            })
+            .await
+            .with_context(|| format!("create the raw stream {name}"))?;
+    }
+    Ok(())
+}
+
+async fn delete_streams(jetstream: &jetstream::Context, count: usize) {
+    for index in 0..count {
+        let _ = jetstream
+            .delete_stream(format!("{RAW_STREAM}_{index}"))
+            .await;
+    }
+}
+
 /// `publishers` tasks each publish and wait for the acknowledgement before the next message,
 /// `total` messages in all, each to one of many subjects (as commands go to many aggregates).
+/// The subjects are spread evenly over `streams` streams: more than one is what a context's
+/// stream split (for example by township) would write to.
 pub async fn sync_publish(
     jetstream: &jetstream::Context,
-    publishers: usize,
-    total: u64,
+    (publishers, total): (usize, u64),
+    streams: usize,
     payload: Bytes,
 ) -> anyhow::Result<PublishRun> {
-    fresh_stream(jetstream).await?;
+    if streams == 1 {
+        fresh_stream(jetstream).await?;
+        return publish_and_wait(jetstream, (publishers, total), 1, payload).await;
+    }
+    fresh_streams(jetstream, streams).await?;
+    let run = publish_and_wait(jetstream, (publishers, total), streams, payload).await;
+    delete_streams(jetstream, streams).await;
+    run
+}
+
+/// Publishes to `bench.raw.<index % streams>.a<index % 10,000>` (one stream: `bench.raw.0…`,
+/// which the single raw stream holds too).
+async fn publish_and_wait(
+    jetstream: &jetstream::Context,
+    (publishers, total): (usize, u64),
+    streams: usize,
+    payload: Bytes,
+) -> anyhow::Result<PublishRun> {
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -60,11 +108,9 @@ pub async fn sync_publish(
                 if index >= total {
                     return Ok::<_, anyhow::Error>(latencies);
                 }
+                let subject = format!("bench.raw.{}.a{}", index % streams as u64, index % 10_000);
                 let sent = Instant::now();
-                jetstream
-                    .publish(format!("bench.raw.a{}", index % 10_000), payload.clone())
-                    .await?
-                    .await?;
+                jetstream.publish(subject, payload.clone()).await?.await?;
                 latencies.record(sent.elapsed());
             }
         }));

@@ -7,7 +7,7 @@
 //!   concurrency and with a hash of its subject and request_id as `Nats-Msg-Id`
 //!   ([`message_id`]), so JetStream recognises a retry per aggregate.
 //! - Aggregates are loaded with direct gets by subject, never a consumer per request, starting
-//!   from a snapshot when one exists.
+//!   from a snapshot when one exists; the commits after it come in one batched direct get.
 //! - Each commit carries the SHA-256 of the aggregate's previous commit, so loading detects a lost
 //!   or altered commit.
 //!
@@ -34,7 +34,9 @@ pub use hl_domain::{Aggregate, CommandContext, EventMeta, Expects, Given};
 pub use naming::{Namespace, is_valid_token};
 pub use repository::{Executed, Loaded, Repository, RepositorySettings, RequestMeta};
 pub use snapshot::decode as decode_snapshot;
-pub use store::{AppendFailure, Appended, EventStore, StoreSettings, StoredMessage, message_id};
+pub use store::{
+    AppendFailure, Appended, EventStore, MessagesAfter, StoreSettings, StoredMessage, message_id,
+};
 pub use subscription::deliver_from;
 pub use work_queue::WorkItem;
 

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_nats::HeaderMap;
 use bytes::Bytes;
@@ -52,6 +52,9 @@ pub struct RepositorySettings {
     pub request_log_capacity: usize,
     /// When a command is recorded: the system clock, except in tests of late entry.
     pub clock: hl_domain::clock::Clock,
+    /// How many commits one read of an aggregate's history asks the server for. A load reads
+    /// the commits after its snapshot in one request when there are no more than this.
+    pub read_batch: usize,
 }
 
 impl Default for RepositorySettings {
@@ -63,18 +66,20 @@ impl Default for RepositorySettings {
             cache_bytes: 32 * 1024 * 1024,
             request_log_capacity: 1024,
             clock: hl_domain::clock::Clock::system(),
+            read_batch: 256,
         }
     }
 }
 
 /// The request_ids an aggregate has seen, most recent last, with what each recorded.
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(from = "StoredRequestLog")]
+#[serde(try_from = "StoredRequestLog")]
 pub(crate) struct RequestLog {
     capacity: usize,
     order: VecDeque<String>,
-    /// What each request recorded, and who made it ([`requester`]).
-    records: HashMap<String, (CommitRecord, String)>,
+    /// What each request recorded, and who made it ([`requester`]). Most of an aggregate's
+    /// requests come from a few callers, so consecutive requests by one caller share its name.
+    records: HashMap<String, (CommitRecord, Arc<str>)>,
     /// About how many bytes the entries hold, kept as they come and go so that weighing a
     /// cached aggregate need not walk its log.
     bytes: usize,
@@ -98,14 +103,15 @@ pub fn requester(actor: &hl_proto::common::v1::Actor) -> String {
     )
 }
 
-/// The request log as a snapshot stores it: one positional entry per request, oldest first
-/// (request id, aggregate version, stream sequence, event ids, requester). A busy aggregate's
-/// log is most of its snapshot, and every load reads and parses the snapshot, so it is kept
-/// compact.
+/// The request log as a snapshot stores it: each requester once, then one positional entry
+/// per request, oldest first (request id, aggregate version, stream sequence, event ids, the
+/// requester's place in `requesters`). A busy aggregate's log is most of its snapshot, and every
+/// load reads and parses the snapshot, so it is kept compact.
 #[derive(Deserialize)]
 struct StoredRequestLog {
     capacity: usize,
-    entries: Vec<(String, u64, u64, Vec<String>, String)>,
+    requesters: Vec<String>,
+    entries: Vec<(String, u64, u64, Vec<String>, usize)>,
 }
 
 /// Writes the log in the shape of [`StoredRequestLog`] straight from the log, without copying
@@ -113,19 +119,31 @@ struct StoredRequestLog {
 impl Serialize for RequestLog {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut stored = serializer.serialize_struct("StoredRequestLog", 2)?;
+        let mut requesters: Vec<&str> = Vec::new();
+        let mut places: HashMap<&str, usize> = HashMap::new();
+        for request_id in &self.order {
+            if let Some((_, requester)) = self.records.get(request_id) {
+                places.entry(requester).or_insert_with(|| {
+                    requesters.push(requester);
+                    requesters.len() - 1
+                });
+            }
+        }
+        let mut stored = serializer.serialize_struct("StoredRequestLog", 3)?;
         stored.serialize_field("capacity", &self.capacity)?;
-        stored.serialize_field("entries", &StoredEntries(self))?;
+        stored.serialize_field("requesters", &requesters)?;
+        stored.serialize_field("entries", &StoredEntries(self, &places))?;
         stored.end()
     }
 }
 
-/// A request log's entries, oldest first, as [`StoredRequestLog`] lists them.
-struct StoredEntries<'a>(&'a RequestLog);
+/// A request log's entries, oldest first, as [`StoredRequestLog`] lists them, with each
+/// requester's place in its list of requesters.
+struct StoredEntries<'a>(&'a RequestLog, &'a HashMap<&'a str, usize>);
 
 impl Serialize for StoredEntries<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let log = self.0;
+        let StoredEntries(log, places) = self;
         serializer.collect_seq(log.order.iter().filter_map(|request_id| {
             let (record, requester) = log.records.get(request_id)?;
             Some((
@@ -133,17 +151,24 @@ impl Serialize for StoredEntries<'_> {
                 record.aggregate_version,
                 record.stream_sequence,
                 &record.event_ids,
-                requester,
+                places.get(&**requester)?,
             ))
         }))
     }
 }
 
-impl From<StoredRequestLog> for RequestLog {
-    fn from(stored: StoredRequestLog) -> Self {
+impl TryFrom<StoredRequestLog> for RequestLog {
+    type Error = String;
+
+    fn try_from(stored: StoredRequestLog) -> Result<Self, String> {
+        let requesters: Vec<Arc<str>> = stored.requesters.into_iter().map(Arc::from).collect();
         let mut log = RequestLog::new(stored.capacity);
-        for (request_id, aggregate_version, stream_sequence, event_ids, requester) in stored.entries
-        {
+        log.order.reserve(stored.entries.len());
+        log.records.reserve(stored.entries.len());
+        for (request_id, aggregate_version, stream_sequence, event_ids, place) in stored.entries {
+            let requester = requesters
+                .get(place)
+                .ok_or_else(|| format!("request {request_id:?} names no requester"))?;
             log.record(
                 request_id,
                 CommitRecord {
@@ -151,10 +176,10 @@ impl From<StoredRequestLog> for RequestLog {
                     stream_sequence,
                     event_ids,
                 },
-                requester,
+                requester.clone(),
             );
         }
-        log
+        Ok(log)
     }
 }
 
@@ -178,7 +203,7 @@ impl RequestLog {
         requester: &str,
     ) -> Option<Result<&CommitRecord, E>> {
         let (record, made_by) = self.records.get(request_id)?;
-        if made_by != requester {
+        if &**made_by != requester {
             return Some(Err(hl_domain::DomainError::forbidden(
                 reasons::REQUEST_ID_OF_ANOTHER_CALLER,
                 format!("request_id {request_id:?} was used by another caller; choose a new one"),
@@ -188,7 +213,16 @@ impl RequestLog {
         Some(Ok(record))
     }
 
-    fn record(&mut self, request_id: String, record: CommitRecord, requester: String) {
+    /// The requester as the log keeps it: the newest entry's, when the same caller made it.
+    fn requester(&self, requester: &str) -> Arc<str> {
+        self.order
+            .back()
+            .and_then(|newest| self.records.get(newest))
+            .filter(|(_, made_by)| &**made_by == requester)
+            .map_or_else(|| Arc::from(requester), |(_, made_by)| made_by.clone())
+    }
+
+    fn record(&mut self, request_id: String, record: CommitRecord, requester: Arc<str>) {
         self.bytes += entry_bytes(&request_id, &record, &requester);
         match self.records.insert(request_id.clone(), (record, requester)) {
             Some((replaced, made_by)) => {
@@ -224,7 +258,8 @@ pub struct Loaded<A> {
     pub last_occurred_at: Option<DateTime<Utc>>,
     pub(crate) last_commit_sha256: Vec<u8>,
     pub(crate) commits_since_snapshot: u64,
-    pub(crate) requests: RequestLog,
+    /// Shared with the copies a load hands out, and copied only when a command is recorded.
+    pub(crate) requests: Arc<RequestLog>,
     /// The state's weight in the cache and the version it was weighed at.
     pub(crate) weighed: Option<(u64, usize)>,
 }
@@ -241,7 +276,7 @@ impl<A: Aggregate> Loaded<A> {
         self.requests
             .records
             .get(request_id)
-            .is_some_and(|(_, made_by)| *made_by == requester(actor))
+            .is_some_and(|(_, made_by)| **made_by == *requester(actor))
     }
 
     fn empty(request_log_capacity: usize) -> Self {
@@ -252,7 +287,7 @@ impl<A: Aggregate> Loaded<A> {
             last_occurred_at: None,
             last_commit_sha256: Vec::new(),
             commits_since_snapshot: 0,
-            requests: RequestLog::new(request_log_capacity),
+            requests: Arc::new(RequestLog::new(request_log_capacity)),
             weighed: None,
         }
     }
@@ -408,55 +443,39 @@ impl<A: Aggregate> Repository<A> {
     }
 
     /// Loads without the cache: the latest snapshot that matches the history, then every later
-    /// commit.
+    /// commit. With a snapshot, one read starts at the commit the snapshot claims to follow, so
+    /// checking it and reading what came after take one request.
     pub async fn load_from_store(&self, subject: &str) -> Result<Loaded<A>, StoreError> {
         let snapshot = match self.store.latest_snapshot(subject).await? {
             Some(bytes) => snapshot::decode::<A>(&bytes),
             None => None,
         };
-        let mut loaded = match snapshot {
-            Some(snapshot) => self.verified(subject, snapshot).await?,
-            None => None,
-        }
-        .unwrap_or_else(|| Loaded::empty(self.settings.request_log_capacity));
-        self.catch_up(subject, &mut loaded, false).await?;
-        Ok(loaded)
-    }
-
-    /// A snapshot is used only if the commit it claims to follow is there: the message at its
-    /// sequence is a commit of this aggregate, with the digest and the version the snapshot
-    /// names. Otherwise (a snapshot of another aggregate, of a history since restored or cut
-    /// short, or altered) it is ignored and the history is replayed from its first commit,
-    /// whose chain of digests is checked commit by commit.
-    async fn verified(
-        &self,
-        subject: &str,
-        snapshot: Loaded<A>,
-    ) -> Result<Option<Loaded<A>>, StoreError> {
-        let Some(after) = snapshot.last_sequence.checked_sub(1) else {
-            return Ok(None);
-        };
-        let message = self
-            .store
-            .next_message(A::CONTEXT, subject, after, false)
-            .await?;
-        let matches = message.is_some_and(|message| {
-            message.sequence == snapshot.last_sequence
-                && commit_digest(&message.payload) == snapshot.last_commit_sha256
-                && decode_commit::<A::Event>(&message.payload)
-                    .ok()
-                    .and_then(|commit| commit.events.last().map(|(_, meta)| meta.aggregate_version))
-                    == Some(snapshot.version)
-        });
-        if !matches {
+        if let Some(mut loaded) = snapshot
+            && let Some(before) = loaded.last_sequence.checked_sub(1)
+        {
+            let read = self
+                .store
+                .messages_after(A::CONTEXT, subject, before, self.settings.read_batch)
+                .await?;
+            let mut messages = read.messages.iter();
+            if snapshot_follows(&loaded, messages.next()) {
+                for message in messages {
+                    apply_commit(&mut loaded, message)?;
+                }
+                if !read.complete {
+                    self.catch_up(subject, &mut loaded, false).await?;
+                }
+                return Ok(loaded);
+            }
             warn!(
                 subject,
-                sequence = snapshot.last_sequence,
+                sequence = loaded.last_sequence,
                 "a snapshot does not match the commit it claims to follow; replaying the history"
             );
-            return Ok(None);
         }
-        Ok(Some(snapshot))
+        let mut loaded = Loaded::empty(self.settings.request_log_capacity);
+        self.catch_up(subject, &mut loaded, false).await?;
+        Ok(loaded)
     }
 
     /// Loads the whole history from the first commit, ignoring snapshots.
@@ -467,21 +486,32 @@ impl<A: Aggregate> Repository<A> {
         Ok(loaded)
     }
 
-    /// Reads and applies every commit after the loaded one.
+    /// Reads and applies every commit after the loaded one: in batches, or, `from_leader`, one
+    /// by one from the stream's leader, which has every acknowledged write.
     async fn catch_up(
         &self,
         subject: &str,
         loaded: &mut Loaded<A>,
         from_leader: bool,
     ) -> Result<(), StoreError> {
-        while let Some(message) = self
-            .store
-            .next_message(A::CONTEXT, subject, loaded.last_sequence, from_leader)
-            .await?
-        {
-            apply_commit(loaded, &message)?;
+        if from_leader {
+            while let Some(message) = self
+                .store
+                .next_message(A::CONTEXT, subject, loaded.last_sequence, true)
+                .await?
+            {
+                apply_commit(loaded, &message)?;
+            }
+            return Ok(());
         }
-        Ok(())
+        self.store
+            .each_after(
+                (A::CONTEXT, subject),
+                loaded.last_sequence,
+                self.settings.read_batch,
+                |message| apply_commit(loaded, message).map(|_| true),
+            )
+            .await
     }
 
     /// Decides a command against the aggregate and appends its events as one commit.
@@ -739,6 +769,22 @@ impl<A: Aggregate> Repository<A> {
 }
 
 /// Applies one stored commit to a loaded aggregate, checking its place in the hash chain.
+/// A snapshot is used only if the commit it claims to follow is there: the first message read
+/// from its sequence is a commit of this aggregate at that sequence, with the digest and the
+/// version the snapshot names. Otherwise (a snapshot of another aggregate, of a history since
+/// restored or cut short, or altered) it is ignored and the history is replayed from its first
+/// commit, whose chain of digests is checked commit by commit.
+fn snapshot_follows<A: Aggregate>(snapshot: &Loaded<A>, first: Option<&StoredMessage>) -> bool {
+    first.is_some_and(|message| {
+        message.sequence == snapshot.last_sequence
+            && commit_digest(&message.payload) == snapshot.last_commit_sha256
+            && decode_commit::<A::Event>(&message.payload)
+                .ok()
+                .and_then(|commit| commit.events.last().map(|(_, meta)| meta.aggregate_version))
+                == Some(snapshot.version)
+    })
+}
+
 fn apply_commit<A: Aggregate>(
     loaded: &mut Loaded<A>,
     message: &StoredMessage,
@@ -790,9 +836,9 @@ fn apply_commit<A: Aggregate>(
         .first()
         .map(|(_, meta)| requester(&meta.actor))
         .unwrap_or_default();
-    loaded
-        .requests
-        .record(decoded.request_id, record.clone(), made_by);
+    let requests = Arc::make_mut(&mut loaded.requests);
+    let made_by = requests.requester(&made_by);
+    requests.record(decoded.request_id, record.clone(), made_by);
     Ok(record)
 }
 
@@ -832,7 +878,7 @@ mod tests {
             log.record(
                 format!("request-{index}"),
                 record(index),
-                format!("caller-{index}"),
+                format!("caller-{index}").into(),
             );
         }
         let stored = serde_json::to_string(&log).unwrap();
@@ -843,8 +889,40 @@ mod tests {
         assert_eq!(read.capacity, 3);
         assert_eq!(
             serde_json::to_string(&read).unwrap(),
-            r#"{"capacity":3,"entries":[["request-2",3,12,["event-2"],"caller-2"],["request-3",4,13,["event-3"],"caller-3"],["request-4",5,14,["event-4"],"caller-4"]]}"#
+            r#"{"capacity":3,"requesters":["caller-2","caller-3","caller-4"],"entries":[["request-2",3,12,["event-2"],0],["request-3",4,13,["event-3"],1],["request-4",5,14,["event-4"],2]]}"#
         );
+    }
+
+    #[test]
+    fn a_snapshot_stores_each_requester_once() {
+        let mut log = RequestLog::new(8);
+        for (index, caller) in ["officer", "officer", "enterprise", "officer"]
+            .into_iter()
+            .enumerate()
+        {
+            let caller = log.requester(caller);
+            log.record(format!("request-{index}"), record(index as u64), caller);
+        }
+        let stored = serde_json::to_string(&log).unwrap();
+        assert!(
+            stored.contains(r#""requesters":["officer","enterprise"]"#),
+            "{stored}"
+        );
+        let read: RequestLog = serde_json::from_str(&stored).unwrap();
+        assert_eq!(serde_json::to_string(&read).unwrap(), stored);
+        assert!(
+            read.replay::<hl_domain::DomainError>("request-2", "enterprise")
+                .unwrap()
+                .is_ok()
+        );
+        assert!(
+            read.replay::<hl_domain::DomainError>("request-3", "enterprise")
+                .unwrap()
+                .is_err()
+        );
+        // An entry naming a requester the list does not hold makes the snapshot unreadable.
+        let broken = r#"{"capacity":3,"requesters":[],"entries":[["r",1,1,[],0]]}"#;
+        assert!(serde_json::from_str::<RequestLog>(broken).is_err());
     }
 
     #[test]

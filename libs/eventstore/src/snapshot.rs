@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::repository::{Loaded, RequestLog};
 use hl_domain::Aggregate;
 
-/// The kernel's snapshot format: 2 added the business time of the last step.
-const FORMAT: u32 = 3;
+/// The kernel's snapshot format: 2 added the business time of the last step, 4 stores each
+/// requester of the request log once.
+const FORMAT: u32 = 4;
 
 /// What a cached aggregate costs besides its snapshot's bytes: its key (twice, in the map and
 /// in the eviction order), those two entries and the loaded aggregate's own fields.
@@ -59,7 +60,7 @@ impl<'a, A: Aggregate> SnapshotOf<'a, A> {
             last_occurred_at: loaded.last_occurred_at,
             last_commit_sha256: hex::encode(&loaded.last_commit_sha256),
             commits_since_snapshot: 0,
-            requests: &loaded.requests,
+            requests: loaded.requests.as_ref(),
             state: &loaded.state,
         }
     }
@@ -107,7 +108,7 @@ impl std::io::Write for ByteCount {
 /// the state (or cannot be read): then the history is replayed from the start.
 ///
 /// Public so that it can be fuzzed with the suite's real aggregates; a repository uses a
-/// snapshot only once it matches the commit at its sequence (`Repository::verified`).
+/// snapshot only once it matches the commit at its sequence (`snapshot_follows`).
 pub fn decode<A: Aggregate>(bytes: &[u8]) -> Option<Loaded<A>> {
     let snapshot: Snapshot<A> = serde_json::from_slice(bytes).ok()?;
     if snapshot.format != FORMAT
@@ -123,7 +124,7 @@ pub fn decode<A: Aggregate>(bytes: &[u8]) -> Option<Loaded<A>> {
         last_occurred_at: snapshot.last_occurred_at,
         last_commit_sha256: hex::decode(snapshot.last_commit_sha256).ok()?,
         commits_since_snapshot: snapshot.commits_since_snapshot,
-        requests: snapshot.requests,
+        requests: std::sync::Arc::new(snapshot.requests),
         weighed: None,
     })
 }

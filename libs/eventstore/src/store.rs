@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use async_nats::HeaderMap;
 use async_nats::jetstream::context::PublishErrorKind;
-use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::message::{PublishMessage, StreamMessage};
 use async_nats::jetstream::stream::{
     Config as StreamConfig, DirectGetErrorKind, DiscardPolicy, LastRawMessageErrorKind, StorageType,
 };
 use async_nats::jetstream::{self, Context};
 use bytes::Bytes;
+use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::error::StoreError;
@@ -46,6 +47,16 @@ pub struct StoredMessage {
     pub sequence: u64,
     pub payload: Bytes,
     pub headers: HeaderMap,
+}
+
+/// What [`EventStore::messages_after`] read.
+#[derive(Debug, Default)]
+pub struct MessagesAfter {
+    /// In stream order.
+    pub messages: Vec<StoredMessage>,
+    /// The subject held nothing after these when the server answered; otherwise the caller
+    /// asks again after the last of them.
+    pub complete: bool,
 }
 
 /// The result of an append that JetStream acknowledged.
@@ -285,6 +296,115 @@ impl EventStore {
         }))
     }
 
+    /// Up to `limit` messages on `subject` after `after_sequence`, in stream order, in one
+    /// request: a batched direct get (nats-server 2.11 and later). It reads without a consumer,
+    /// from any replica, and the server ends its answer with a marker that says how many
+    /// messages remain. A server before 2.11 answers the same request with the first message
+    /// alone; the read then says it is not complete, and the caller asks again from there.
+    pub async fn messages_after(
+        &self,
+        context: &str,
+        subject: &str,
+        after_sequence: u64,
+        limit: usize,
+    ) -> Result<MessagesAfter, StoreError> {
+        let stream_name = self.stream_name(context)?;
+        let unavailable = |error: &dyn std::fmt::Display| {
+            StoreError::Unavailable(format!("a read of {subject}: {error}"))
+        };
+        let client = &self.inner.client;
+        let inbox = client.new_inbox();
+        let mut answers = client
+            .subscribe(inbox.clone())
+            .await
+            .map_err(|error| unavailable(&error))?;
+        let request = serde_json::json!({
+            "seq": after_sequence + 1,
+            "next_by_subj": subject,
+            "batch": limit.max(1),
+            "max_bytes": READ_MAX_BYTES,
+        });
+        client
+            .publish_with_reply(
+                format!("{JETSTREAM_API}.DIRECT.GET.{stream_name}"),
+                inbox,
+                Bytes::from(request.to_string()),
+            )
+            .await
+            .map_err(|error| unavailable(&error))?;
+        let timeout = self.inner.settings.request_timeout;
+        let mut read = MessagesAfter::default();
+        loop {
+            let answer = tokio::time::timeout(timeout, answers.next())
+                .await
+                .map_err(|_| unavailable(&format!("no answer within {timeout:?}")))?
+                .ok_or_else(|| unavailable(&"the connection closed"))?;
+            match answer.status.map(|status| status.as_u16()) {
+                None => {
+                    let batched = answer
+                        .headers
+                        .as_ref()
+                        .is_some_and(|headers| headers.get(NUM_PENDING).is_some());
+                    let message =
+                        StreamMessage::try_from(answer).map_err(|error| unavailable(&error))?;
+                    read.messages.push(StoredMessage {
+                        subject: message.subject.to_string(),
+                        sequence: message.sequence,
+                        payload: message.payload,
+                        headers: message.headers,
+                    });
+                    if !batched {
+                        return Ok(read);
+                    }
+                }
+                Some(END_OF_BATCH) => {
+                    read.complete = answer
+                        .headers
+                        .as_ref()
+                        .and_then(|headers| headers.get(NUM_PENDING))
+                        .is_some_and(|pending| pending.as_str() == "0");
+                    return Ok(read);
+                }
+                // Nothing on the subject after the sequence.
+                Some(404) => {
+                    read.complete = true;
+                    return Ok(read);
+                }
+                Some(status) => {
+                    return Err(unavailable(&format!(
+                        "answered {status} {}",
+                        answer.description.unwrap_or_default()
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Hands every message on `subject` after `after_sequence` to `each`, in stream order,
+    /// reading `batch` messages a request, until the subject ends or `each` answers false.
+    pub async fn each_after<E: From<StoreError>>(
+        &self,
+        (context, subject): (&str, &str),
+        mut after_sequence: u64,
+        batch: usize,
+        mut each: impl FnMut(&StoredMessage) -> Result<bool, E>,
+    ) -> Result<(), E> {
+        loop {
+            let read = self
+                .messages_after(context, subject, after_sequence, batch)
+                .await?;
+            for message in &read.messages {
+                if !each(message)? {
+                    return Ok(());
+                }
+                after_sequence = message.sequence;
+            }
+            if read.complete || read.messages.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
     /// The stream sequence of the last message on `subject`, 0 when there is none.
     pub async fn last_sequence(&self, context: &str, subject: &str) -> Result<u64, StoreError> {
         let stream = self.stream(context).await?;
@@ -345,6 +465,19 @@ pub fn message_id(subject: &str, request_id: &str) -> String {
     hasher.update(request_id.as_bytes());
     hex::encode(hasher.finalize())
 }
+
+/// The JetStream API's subject prefix: the store's context has neither a domain nor a prefix of
+/// its own.
+const JETSTREAM_API: &str = "$JS.API";
+
+/// The most bytes one batched read asks for; the server still sends a larger single message.
+const READ_MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// The status of the marker that ends a batched direct get's answer.
+const END_OF_BATCH: u16 = 204;
+
+/// The header of a batched direct get's messages and end marker: how many messages remain.
+const NUM_PENDING: &str = "Nats-Num-Pending";
 
 /// The key of the snapshot stream among the known streams.
 const SNAPSHOTS: &str = "__snapshots";

@@ -623,6 +623,85 @@ async fn an_aggregate_with_ten_thousand_events_loads_whole() {
     .await;
 }
 
+#[tokio::test]
+async fn a_history_is_read_in_batches_of_the_size_asked_for() {
+    for_each_server(|fixture| async move {
+        let settings = RepositorySettings {
+            read_batch: 3,
+            ..RepositorySettings::default()
+        };
+        let writer = fixture.repository(settings.clone()).await;
+        // Two aggregates written in turn, so each one's commits are not adjacent in the stream.
+        for step in 0..10 {
+            for id in ["batched", "other"] {
+                writer
+                    .execute(id, &add(1), &request(&format!("{id}-{step}")))
+                    .await
+                    .unwrap();
+            }
+        }
+        let store = writer.store();
+        let subject = writer.subject("batched");
+
+        // nats-server 2.11 brought the batched direct get; an older one answers one message.
+        let first = store
+            .messages_after(Tally::CONTEXT, &subject, 0, 3)
+            .await
+            .unwrap();
+        let expected_first = if fixture.server.is_at_least(2, 11) {
+            3
+        } else {
+            1
+        };
+        assert_eq!(first.messages.len(), expected_first);
+        assert!(!first.complete);
+
+        // Reading on from the last message read finds the aggregate's ten commits in order.
+        let mut sequences = Vec::new();
+        let mut after = 0;
+        loop {
+            let read = store
+                .messages_after(Tally::CONTEXT, &subject, after, 3)
+                .await
+                .unwrap();
+            for message in &read.messages {
+                assert_eq!(message.subject, subject);
+                sequences.push(message.sequence);
+                after = message.sequence;
+            }
+            if read.complete {
+                break;
+            }
+            assert!(
+                !read.messages.is_empty(),
+                "an incomplete read with nothing in it"
+            );
+        }
+        assert_eq!(sequences.len(), 10);
+        assert!(sequences.windows(2).all(|pair| pair[0] < pair[1]));
+        let past = store
+            .messages_after(Tally::CONTEXT, &subject, after, 3)
+            .await
+            .unwrap();
+        assert!(past.messages.is_empty() && past.complete);
+
+        // A cold load reading three commits a request has the whole state.
+        let reader = fixture.repository(settings).await;
+        let loaded = reader.load("batched").await.unwrap();
+        assert_eq!(
+            (loaded.version, &loaded.state),
+            (
+                10,
+                &Tally {
+                    total: 10,
+                    events: 10
+                }
+            )
+        );
+    })
+    .await;
+}
+
 /// A snapshot of `aggregate_id` as JSON, once the writer has stored one.
 async fn stored_snapshot(repository: &Repository<Tally>, aggregate_id: &str) -> serde_json::Value {
     let subject = repository.subject(aggregate_id);

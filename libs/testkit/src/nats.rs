@@ -114,6 +114,11 @@ impl NatsServer {
         &self.version
     }
 
+    /// Whether the server is release `major.minor` or later.
+    pub fn is_at_least(&self, major: u32, minor: u32) -> bool {
+        version_at_least(&self.version, major, minor)
+    }
+
     /// The server's log, for a failing test to print.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data.path().join("nats-server.log")).unwrap_or_default()

@@ -32,7 +32,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 /// A snapshot of the stored shape for `A`.
 fn snapshot_of<A: Aggregate>(entries: Vec<Value>) -> Value {
     json!({
-        "format": 3,
+        "format": 4,
         "snapshot_version": A::SNAPSHOT_VERSION,
         "aggregate_type": A::AGGREGATE_TYPE,
         "aggregate_version": 3,
@@ -40,7 +40,7 @@ fn snapshot_of<A: Aggregate>(entries: Vec<Value>) -> Value {
         "last_occurred_at": null,
         "last_commit_sha256": "ab".repeat(32),
         "commits_since_snapshot": 0,
-        "requests": { "capacity": 4, "entries": entries },
+        "requests": { "capacity": 4, "requesters": ["someone"], "entries": entries },
         "state": serde_json::to_value(A::default()).expect("a state serializes"),
     })
 }
@@ -103,7 +103,7 @@ macro_rules! every_aggregate {
 
 #[test]
 fn the_stored_shape_of_every_aggregate_reads_back() {
-    let entry = json!(["request-1", 3, 9, ["event-1"], "someone"]);
+    let entry = json!(["request-1", 3, 9, ["event-1"], 0]);
     macro_rules! reads_back {
         ($aggregate:path) => {
             let bytes =

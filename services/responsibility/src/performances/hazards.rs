@@ -31,6 +31,9 @@ pub const PROCESS: &str = "hazard_performances";
 
 const HAZARDS: &str = "hazards";
 
+/// How many of a hazard's commits one read asks for: most histories are shorter.
+const READ_BATCH: usize = 64;
+
 /// The stream and aggregate type it follows.
 pub const FOLLOWS: (&str, &str) = (HAZARDS, "hazard");
 
@@ -50,16 +53,17 @@ async fn watch_before(
     sequence: u64,
 ) -> Result<HazardWatch, ProcessError> {
     let mut watch = HazardWatch::default();
-    let mut after = 0;
-    while let Some(message) = store.next_message(HAZARDS, subject, after, false).await? {
-        if message.sequence >= sequence {
-            break;
-        }
-        after = message.sequence;
-        for (event, meta) in decode(&message.payload)? {
-            watch.apply(&event, &meta);
-        }
-    }
+    store
+        .each_after::<ProcessError>((HAZARDS, subject), 0, READ_BATCH, |message| {
+            if message.sequence >= sequence {
+                return Ok(false);
+            }
+            for (event, meta) in decode(&message.payload)? {
+                watch.apply(&event, &meta);
+            }
+            Ok(true)
+        })
+        .await?;
     Ok(watch)
 }
 
