@@ -19,6 +19,7 @@ mod commit;
 mod error;
 mod naming;
 mod repository;
+mod request_log;
 mod snapshot;
 mod store;
 mod subscription;

@@ -2,27 +2,25 @@
 //! subject sequence, re-decide on conflict a bounded number of times, and recognise a retried
 //! request from the aggregate's own history even after JetStream's de-duplication window.
 
-use std::collections::{HashMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, Utc};
 use hl_proto::common::v1::Actor;
 use hl_telemetry::metrics::{ContextLabels, metrics};
-use serde::{Deserialize, Serialize};
 use tracing::{Instrument, warn};
 
 use crate::CommitRecord;
 use crate::cache::BoundedCache;
 use crate::commit::{CommitHeader, commit_digest, decode_commit};
 use crate::error::{ExecuteError, StoreError};
+use crate::request_log::{Requests, requester};
 use crate::snapshot;
 use crate::store::{AppendFailure, EventStore, StoredMessage, message_id};
 use crate::trace_context;
 use hl_domain::aggregate::check_expectations;
-use hl_domain::reasons;
 use hl_domain::{Aggregate, CommandContext};
 
 /// The context's label for the metrics.
@@ -71,180 +69,6 @@ impl Default for RepositorySettings {
     }
 }
 
-/// The request_ids an aggregate has seen, most recent last, with what each recorded.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(try_from = "StoredRequestLog")]
-pub(crate) struct RequestLog {
-    capacity: usize,
-    order: VecDeque<String>,
-    /// What each request recorded, and who made it ([`requester`]). Most of an aggregate's
-    /// requests come from a few callers, so consecutive requests by one caller share its name.
-    records: HashMap<String, (CommitRecord, Arc<str>)>,
-    /// About how many bytes the entries hold, kept as they come and go so that weighing a
-    /// cached aggregate need not walk its log.
-    bytes: usize,
-}
-
-/// About what one entry of a request log holds: its strings (the request_id twice, in the map
-/// and in the order) and a fixed allowance for the numbers and the map's own slot.
-fn entry_bytes(request_id: &str, record: &CommitRecord, requester: &str) -> usize {
-    2 * request_id.len()
-        + requester.len()
-        + record.event_ids.iter().map(String::len).sum::<usize>()
-        + 24 * record.event_ids.len()
-        + 96
-}
-
-/// Who made a request, as the request log remembers them: a retry is answered only to them.
-pub fn requester(actor: &hl_proto::common::v1::Actor) -> String {
-    format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{}",
-        actor.role, actor.id, actor.organisation, actor.region
-    )
-}
-
-/// The request log as a snapshot stores it: each requester once, then one positional entry
-/// per request, oldest first (request id, aggregate version, stream sequence, event ids, the
-/// requester's place in `requesters`). A busy aggregate's log is most of its snapshot, and every
-/// load reads and parses the snapshot, so it is kept compact.
-#[derive(Deserialize)]
-struct StoredRequestLog {
-    capacity: usize,
-    requesters: Vec<String>,
-    entries: Vec<(String, u64, u64, Vec<String>, usize)>,
-}
-
-/// Writes the log in the shape of [`StoredRequestLog`] straight from the log, without copying
-/// it: besides every snapshot, every command that keeps its aggregate cached weighs it so.
-impl Serialize for RequestLog {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut requesters: Vec<&str> = Vec::new();
-        let mut places: HashMap<&str, usize> = HashMap::new();
-        for request_id in &self.order {
-            if let Some((_, requester)) = self.records.get(request_id) {
-                places.entry(requester).or_insert_with(|| {
-                    requesters.push(requester);
-                    requesters.len() - 1
-                });
-            }
-        }
-        let mut stored = serializer.serialize_struct("StoredRequestLog", 3)?;
-        stored.serialize_field("capacity", &self.capacity)?;
-        stored.serialize_field("requesters", &requesters)?;
-        stored.serialize_field("entries", &StoredEntries(self, &places))?;
-        stored.end()
-    }
-}
-
-/// A request log's entries, oldest first, as [`StoredRequestLog`] lists them, with each
-/// requester's place in its list of requesters.
-struct StoredEntries<'a>(&'a RequestLog, &'a HashMap<&'a str, usize>);
-
-impl Serialize for StoredEntries<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let StoredEntries(log, places) = self;
-        serializer.collect_seq(log.order.iter().filter_map(|request_id| {
-            let (record, requester) = log.records.get(request_id)?;
-            Some((
-                request_id,
-                record.aggregate_version,
-                record.stream_sequence,
-                &record.event_ids,
-                places.get(&**requester)?,
-            ))
-        }))
-    }
-}
-
-impl TryFrom<StoredRequestLog> for RequestLog {
-    type Error = String;
-
-    fn try_from(stored: StoredRequestLog) -> Result<Self, String> {
-        let requesters: Vec<Arc<str>> = stored.requesters.into_iter().map(Arc::from).collect();
-        let mut log = RequestLog::new(stored.capacity);
-        log.order.reserve(stored.entries.len());
-        log.records.reserve(stored.entries.len());
-        for (request_id, aggregate_version, stream_sequence, event_ids, place) in stored.entries {
-            let requester = requesters
-                .get(place)
-                .ok_or_else(|| format!("request {request_id:?} names no requester"))?;
-            log.record(
-                request_id,
-                CommitRecord {
-                    aggregate_version,
-                    stream_sequence,
-                    event_ids,
-                },
-                requester.clone(),
-            );
-        }
-        Ok(log)
-    }
-}
-
-impl RequestLog {
-    fn new(capacity: usize) -> Self {
-        RequestLog {
-            capacity,
-            ..RequestLog::default()
-        }
-    }
-
-    fn get(&self, request_id: &str) -> Option<&CommitRecord> {
-        self.records.get(request_id).map(|(record, _)| record)
-    }
-
-    /// What a request recorded, for a retry by the requester who made it; a request_id another
-    /// requester used is refused, whatever it recorded.
-    fn replay<E: From<hl_domain::DomainError>>(
-        &self,
-        request_id: &str,
-        requester: &str,
-    ) -> Option<Result<&CommitRecord, E>> {
-        let (record, made_by) = self.records.get(request_id)?;
-        if &**made_by != requester {
-            return Some(Err(hl_domain::DomainError::forbidden(
-                reasons::REQUEST_ID_OF_ANOTHER_CALLER,
-                format!("request_id {request_id:?} was used by another caller; choose a new one"),
-            )
-            .into()));
-        }
-        Some(Ok(record))
-    }
-
-    /// The requester as the log keeps it: the newest entry's, when the same caller made it.
-    fn requester(&self, requester: &str) -> Arc<str> {
-        self.order
-            .back()
-            .and_then(|newest| self.records.get(newest))
-            .filter(|(_, made_by)| &**made_by == requester)
-            .map_or_else(|| Arc::from(requester), |(_, made_by)| made_by.clone())
-    }
-
-    fn record(&mut self, request_id: String, record: CommitRecord, requester: Arc<str>) {
-        self.bytes += entry_bytes(&request_id, &record, &requester);
-        match self.records.insert(request_id.clone(), (record, requester)) {
-            Some((replaced, made_by)) => {
-                self.bytes -= entry_bytes(&request_id, &replaced, &made_by);
-            }
-            None => self.order.push_back(request_id),
-        }
-        while self.order.len() > self.capacity.max(1) {
-            if let Some(oldest) = self.order.pop_front()
-                && let Some((record, made_by)) = self.records.remove(&oldest)
-            {
-                self.bytes -= entry_bytes(&oldest, &record, &made_by);
-            }
-        }
-    }
-
-    /// About how many bytes the log holds.
-    pub(crate) fn bytes(&self) -> usize {
-        self.bytes
-    }
-}
-
 /// An aggregate as far as the stream has been read.
 #[derive(Clone, Debug)]
 pub struct Loaded<A> {
@@ -258,8 +82,7 @@ pub struct Loaded<A> {
     pub last_occurred_at: Option<DateTime<Utc>>,
     pub(crate) last_commit_sha256: Vec<u8>,
     pub(crate) commits_since_snapshot: u64,
-    /// Shared with the copies a load hands out, and copied only when a command is recorded.
-    pub(crate) requests: Arc<RequestLog>,
+    pub(crate) requests: Requests,
     /// The state's weight in the cache and the version it was weighed at.
     pub(crate) weighed: Option<(u64, usize)>,
 }
@@ -267,16 +90,13 @@ pub struct Loaded<A> {
 impl<A: Aggregate> Loaded<A> {
     /// Whether a request is among those the aggregate recorded lately (its request log).
     pub fn has_recorded(&self, request_id: &str) -> bool {
-        self.requests.get(request_id).is_some()
+        self.requests.log().get(request_id).is_some()
     }
 
     /// Whether this caller made this request lately: a retry of it is answered with what it
     /// recorded, whatever has changed since.
     pub fn recorded_for(&self, request_id: &str, actor: &Actor) -> bool {
-        self.requests
-            .records
-            .get(request_id)
-            .is_some_and(|(_, made_by)| **made_by == *requester(actor))
+        self.requests.log().made_by(request_id, &requester(actor))
     }
 
     fn empty(request_log_capacity: usize) -> Self {
@@ -287,7 +107,7 @@ impl<A: Aggregate> Loaded<A> {
             last_occurred_at: None,
             last_commit_sha256: Vec::new(),
             commits_since_snapshot: 0,
-            requests: Arc::new(RequestLog::new(request_log_capacity)),
+            requests: Requests::new(request_log_capacity),
             weighed: None,
         }
     }
@@ -567,6 +387,7 @@ impl<A: Aggregate> Repository<A> {
             }
             if let Some(replay) = loaded
                 .requests
+                .log()
                 .replay::<A::Error>(&request.request_id, &requester(&request.actor))
             {
                 let record = replay.map_err(ExecuteError::Domain)?;
@@ -686,6 +507,7 @@ impl<A: Aggregate> Repository<A> {
                     self.catch_up(subject, loaded, true).await?;
                     return match loaded
                         .requests
+                        .log()
                         .replay::<A::Error>(&request.request_id, &requester(&request.actor))
                     {
                         Some(Ok(record)) => Ok(Executed {
@@ -836,118 +658,8 @@ fn apply_commit<A: Aggregate>(
         .first()
         .map(|(_, meta)| requester(&meta.actor))
         .unwrap_or_default();
-    let requests = Arc::make_mut(&mut loaded.requests);
-    let made_by = requests.requester(&made_by);
-    requests.record(decoded.request_id, record.clone(), made_by);
+    loaded
+        .requests
+        .record(decoded.request_id, record.clone(), made_by);
     Ok(record)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record(index: u64) -> CommitRecord {
-        CommitRecord {
-            aggregate_version: index + 1,
-            stream_sequence: 10 + index,
-            event_ids: vec![format!("event-{index}")],
-        }
-    }
-
-    #[test]
-    fn a_request_logs_byte_count_follows_what_it_holds() {
-        let mut log = RequestLog::new(4);
-        for index in 0..50 {
-            log.record(format!("request-{index}"), record(index), "someone".into());
-        }
-        // A request recorded again replaces its entry.
-        log.record("request-49".into(), record(99), "someone".into());
-        let held: usize = log
-            .records
-            .iter()
-            .map(|(request_id, (record, requester))| entry_bytes(request_id, record, requester))
-            .sum();
-        assert_eq!(log.order.len(), 4);
-        assert_eq!(log.bytes(), held);
-    }
-
-    #[test]
-    fn the_request_log_survives_a_snapshot_in_order_and_within_its_capacity() {
-        let mut log = RequestLog::new(3);
-        for index in 0..5 {
-            log.record(
-                format!("request-{index}"),
-                record(index),
-                format!("caller-{index}").into(),
-            );
-        }
-        let stored = serde_json::to_string(&log).unwrap();
-        let read: RequestLog = serde_json::from_str(&stored).unwrap();
-        assert_eq!(read.order, ["request-2", "request-3", "request-4"]);
-        assert_eq!(read.get("request-4"), Some(&record(4)));
-        assert_eq!(read.get("request-1"), None);
-        assert_eq!(read.capacity, 3);
-        assert_eq!(
-            serde_json::to_string(&read).unwrap(),
-            r#"{"capacity":3,"requesters":["caller-2","caller-3","caller-4"],"entries":[["request-2",3,12,["event-2"],0],["request-3",4,13,["event-3"],1],["request-4",5,14,["event-4"],2]]}"#
-        );
-    }
-
-    #[test]
-    fn a_snapshot_stores_each_requester_once() {
-        let mut log = RequestLog::new(8);
-        for (index, caller) in ["officer", "officer", "enterprise", "officer"]
-            .into_iter()
-            .enumerate()
-        {
-            let caller = log.requester(caller);
-            log.record(format!("request-{index}"), record(index as u64), caller);
-        }
-        let stored = serde_json::to_string(&log).unwrap();
-        assert!(
-            stored.contains(r#""requesters":["officer","enterprise"]"#),
-            "{stored}"
-        );
-        let read: RequestLog = serde_json::from_str(&stored).unwrap();
-        assert_eq!(serde_json::to_string(&read).unwrap(), stored);
-        assert!(
-            read.replay::<hl_domain::DomainError>("request-2", "enterprise")
-                .unwrap()
-                .is_ok()
-        );
-        assert!(
-            read.replay::<hl_domain::DomainError>("request-3", "enterprise")
-                .unwrap()
-                .is_err()
-        );
-        // An entry naming a requester the list does not hold makes the snapshot unreadable.
-        let broken = r#"{"capacity":3,"requesters":[],"entries":[["r",1,1,[],0]]}"#;
-        assert!(serde_json::from_str::<RequestLog>(broken).is_err());
-    }
-
-    #[test]
-    fn a_request_id_is_replayed_only_to_the_caller_who_made_it() {
-        let mut log = RequestLog::new(3);
-        log.record("r".into(), record(0), "me".into());
-        let replayed = log.replay::<hl_domain::DomainError>("r", "me").unwrap();
-        assert_eq!(replayed.unwrap(), &record(0));
-        let refused = log
-            .replay::<hl_domain::DomainError>("r", "someone else")
-            .unwrap();
-        assert_eq!(
-            refused.unwrap_err().reason(),
-            "REQUEST_ID_OF_ANOTHER_CALLER"
-        );
-        assert!(
-            log.replay::<hl_domain::DomainError>("unknown", "me")
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn a_request_log_in_the_earlier_shape_is_not_read() {
-        // Its snapshot is then ignored and the history replayed, which rebuilds the log.
-        let earlier = r#"{"capacity":3,"order":["a"],"records":{"a":{"aggregate_version":1,"stream_sequence":1,"event_ids":[]}}}"#;
-        assert!(serde_json::from_str::<RequestLog>(earlier).is_err());
-    }
 }

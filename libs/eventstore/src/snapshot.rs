@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::repository::{Loaded, RequestLog};
+use crate::repository::Loaded;
+use crate::request_log::Requests;
 use hl_domain::Aggregate;
 
 /// The kernel's snapshot format: 2 added the business time of the last step, 4 stores each
@@ -28,7 +29,7 @@ struct Snapshot<A: Aggregate> {
     last_occurred_at: Option<chrono::DateTime<chrono::Utc>>,
     last_commit_sha256: String,
     commits_since_snapshot: u64,
-    requests: RequestLog,
+    requests: Requests,
     state: A,
 }
 
@@ -45,7 +46,7 @@ struct SnapshotOf<'a, A: Aggregate> {
     last_occurred_at: Option<chrono::DateTime<chrono::Utc>>,
     last_commit_sha256: String,
     commits_since_snapshot: u64,
-    requests: &'a RequestLog,
+    requests: &'a Requests,
     state: &'a A,
 }
 
@@ -60,7 +61,7 @@ impl<'a, A: Aggregate> SnapshotOf<'a, A> {
             last_occurred_at: loaded.last_occurred_at,
             last_commit_sha256: hex::encode(&loaded.last_commit_sha256),
             commits_since_snapshot: 0,
-            requests: loaded.requests.as_ref(),
+            requests: &loaded.requests,
             state: &loaded.state,
         }
     }
@@ -124,7 +125,7 @@ pub fn decode<A: Aggregate>(bytes: &[u8]) -> Option<Loaded<A>> {
         last_occurred_at: snapshot.last_occurred_at,
         last_commit_sha256: hex::decode(snapshot.last_commit_sha256).ok()?,
         commits_since_snapshot: snapshot.commits_since_snapshot,
-        requests: std::sync::Arc::new(snapshot.requests),
+        requests: snapshot.requests,
         weighed: None,
     })
 }
