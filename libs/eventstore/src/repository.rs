@@ -387,7 +387,7 @@ impl<A: Aggregate> Repository<A> {
             }
             if let Some(replay) = loaded
                 .requests
-                .log()
+                .read()
                 .replay::<A::Error>(&request.request_id, &requester(&request.actor))
             {
                 let record = replay.map_err(ExecuteError::Domain)?;
@@ -507,7 +507,7 @@ impl<A: Aggregate> Repository<A> {
                     self.catch_up(subject, loaded, true).await?;
                     return match loaded
                         .requests
-                        .log()
+                        .read()
                         .replay::<A::Error>(&request.request_id, &requester(&request.actor))
                     {
                         Some(Ok(record)) => Ok(Executed {
@@ -590,7 +590,6 @@ impl<A: Aggregate> Repository<A> {
     }
 }
 
-/// Applies one stored commit to a loaded aggregate, checking its place in the hash chain.
 /// A snapshot is used only if the commit it claims to follow is there: the first message read
 /// from its sequence is a commit of this aggregate at that sequence, with the digest and the
 /// version the snapshot names. Otherwise (a snapshot of another aggregate, of a history since
@@ -607,6 +606,7 @@ fn snapshot_follows<A: Aggregate>(snapshot: &Loaded<A>, first: Option<&StoredMes
     })
 }
 
+/// Applies one stored commit to a loaded aggregate, checking its place in the hash chain.
 fn apply_commit<A: Aggregate>(
     loaded: &mut Loaded<A>,
     message: &StoredMessage,

@@ -22,6 +22,8 @@ use hl_domain::reasons;
 pub(crate) struct Requests {
     /// The log as the snapshot stored it, until it is read.
     stored: Option<Arc<RawValue>>,
+    /// The capacity the stored log names, found when its shape was checked.
+    stored_capacity: usize,
     /// The requests of the commits applied after the snapshot while its log was unread, oldest
     /// first (request id, what it recorded, who made it).
     pending: Vec<(String, CommitRecord, String)>,
@@ -37,6 +39,7 @@ impl Requests {
     pub(crate) fn new(capacity: usize) -> Self {
         Requests {
             stored: None,
+            stored_capacity: capacity,
             pending: Vec::new(),
             log: OnceLock::from(Arc::new(RequestLog::new(capacity))),
         }
@@ -47,11 +50,16 @@ impl Requests {
         self.log.get_or_init(|| {
             let text = self.stored.as_ref().map_or("{}", |stored| stored.get());
             // The text's shape was checked when the snapshot was read (`Deserialize` below),
-            // so this reads; should it not, the log is empty and retries are recognised by
-            // JetStream's de-duplication alone, which is what a log too short to hold them gives.
+            // so this reads; should it not, the log starts empty with the capacity the text
+            // names, and retries of the requests before the snapshot are recognised by
+            // JetStream's de-duplication alone.
             let mut log: RequestLog = serde_json::from_str(text).unwrap_or_else(|error| {
+                // The shape check and the reading disagree: a test must hear of it.
+                if cfg!(debug_assertions) {
+                    panic!("a request log whose shape was checked did not read: {error}");
+                }
                 tracing::warn!(%error, "a snapshot's request log could not be read");
-                RequestLog::default()
+                RequestLog::new(self.stored_capacity)
             });
             for (request_id, record, made_by) in &self.pending {
                 let made_by = log.requester(made_by);
@@ -61,6 +69,14 @@ impl Requests {
         })
     }
 
+    /// The log, read, with the snapshot's text and the requests that waited beside it let go.
+    pub(crate) fn read(&mut self) -> &RequestLog {
+        self.log();
+        self.stored = None;
+        self.pending = Vec::new();
+        self.log.get().expect("the log was read above")
+    }
+
     /// Records what a request recorded and who made it ([`requester`]): in the log once it is
     /// read, until then after it.
     pub(crate) fn record(&mut self, request_id: String, record: CommitRecord, made_by: String) {
@@ -68,30 +84,22 @@ impl Requests {
             self.pending.push((request_id, record, made_by));
             return;
         }
-        self.log();
-        self.stored = None;
-        self.pending = Vec::new();
+        self.read();
         let log = Arc::make_mut(self.log.get_mut().expect("the log was read above"));
         let made_by = log.requester(&made_by);
         log.record(request_id, record, made_by);
     }
 
-    /// About how many bytes the log holds: until it is read, its text's length and what the
-    /// requests after it hold.
+    /// About how many bytes the log holds: the log once read, and the snapshot's text and the
+    /// requests that wait beside it for as long as they are kept.
     pub(crate) fn bytes(&self) -> usize {
-        match (self.log.get(), &self.stored) {
-            (Some(log), _) => log.bytes(),
-            (None, stored) => {
-                stored.as_ref().map_or(0, |stored| stored.get().len())
-                    + self
-                        .pending
-                        .iter()
-                        .map(|(request_id, record, made_by)| {
-                            entry_bytes(request_id, record, made_by)
-                        })
-                        .sum::<usize>()
-            }
-        }
+        let text = self.stored.as_ref().map_or(0, |stored| stored.get().len());
+        let pending: usize = self
+            .pending
+            .iter()
+            .map(|(request_id, record, made_by)| entry_bytes(request_id, record, made_by))
+            .sum();
+        self.log.get().map_or(0, |log| log.bytes()) + text + pending
     }
 }
 
@@ -125,6 +133,7 @@ impl<'de> Deserialize<'de> for Requests {
         }
         Ok(Requests {
             stored: Some(Arc::from(stored)),
+            stored_capacity: shape.capacity,
             pending: Vec::new(),
             log: OnceLock::new(),
         })
@@ -134,8 +143,7 @@ impl<'de> Deserialize<'de> for Requests {
 /// The shape of [`StoredRequestLog`], read without keeping its strings.
 #[derive(Deserialize)]
 struct StoredShape {
-    #[serde(rename = "capacity")]
-    _capacity: usize,
+    capacity: usize,
     requesters: Vec<Text>,
     entries: Vec<(Text, u64, u64, Vec<Text>, usize)>,
 }
@@ -461,6 +469,13 @@ mod tests {
             "the copy recorded, not the original"
         );
         assert!(serde_json::to_string(&copy).unwrap().contains(r#""s""#));
+
+        // Read through a shared reference, the text is still held and still weighed; read to
+        // decide a command, it is let go.
+        assert!(requests.bytes() > text.len());
+        let mut deciding = requests.clone();
+        deciding.read();
+        assert_eq!(deciding.bytes(), deciding.log().bytes());
     }
 
     #[test]

@@ -321,7 +321,7 @@ impl EventStore {
         let request = serde_json::json!({
             "seq": after_sequence + 1,
             "next_by_subj": subject,
-            "batch": limit.max(1),
+            "batch": limit.clamp(1, MOST_IN_ONE_READ),
             "max_bytes": READ_MAX_BYTES,
         });
         client
@@ -339,12 +339,16 @@ impl EventStore {
                 .await
                 .map_err(|_| unavailable(&format!("no answer within {timeout:?}")))?
                 .ok_or_else(|| unavailable(&"the connection closed"))?;
+            // Each message of a batch names the one sent before it (0 for the first), and the
+            // end marker the last one: a message lost on the way fails the read.
+            let sent_before = header_number(&answer, LAST_SEQUENCE);
+            let received_before = read.messages.last().map_or(0, |message| message.sequence);
+            if sent_before.is_some_and(|sent| sent != received_before) {
+                return Err(unavailable(&"a message of the batch did not arrive"));
+            }
             match answer.status.map(|status| status.as_u16()) {
                 None => {
-                    let batched = answer
-                        .headers
-                        .as_ref()
-                        .is_some_and(|headers| headers.get(NUM_PENDING).is_some());
+                    let batched = header_number(&answer, NUM_PENDING).is_some();
                     let message =
                         StreamMessage::try_from(answer).map_err(|error| unavailable(&error))?;
                     read.messages.push(StoredMessage {
@@ -358,11 +362,7 @@ impl EventStore {
                     }
                 }
                 Some(END_OF_BATCH) => {
-                    read.complete = answer
-                        .headers
-                        .as_ref()
-                        .and_then(|headers| headers.get(NUM_PENDING))
-                        .is_some_and(|pending| pending.as_str() == "0");
+                    read.complete = header_number(&answer, NUM_PENDING) == Some(0);
                     return Ok(read);
                 }
                 // Nothing on the subject after the sequence.
@@ -478,6 +478,25 @@ const END_OF_BATCH: u16 = 204;
 
 /// The header of a batched direct get's messages and end marker: how many messages remain.
 const NUM_PENDING: &str = "Nats-Num-Pending";
+
+/// The header of a batched direct get's messages and end marker: the sequence of the message
+/// sent before (0 for the first).
+const LAST_SEQUENCE: &str = "Nats-Last-Sequence";
+
+/// The most messages one read asks for, far below what a subscription buffers.
+const MOST_IN_ONE_READ: usize = 1024;
+
+/// A numeric header of an answer, when it has one.
+fn header_number(answer: &async_nats::Message, name: &str) -> Option<u64> {
+    answer
+        .headers
+        .as_ref()?
+        .get(name)?
+        .as_str()
+        .trim()
+        .parse()
+        .ok()
+}
 
 /// The key of the snapshot stream among the known streams.
 const SNAPSHOTS: &str = "__snapshots";

@@ -702,6 +702,64 @@ async fn a_history_is_read_in_batches_of_the_size_asked_for() {
     .await;
 }
 
+#[tokio::test]
+async fn a_snapshot_followed_by_more_commits_than_one_read_holds_loads_whole() {
+    for_each_server(|fixture| async move {
+        // Three commits and a snapshot after them ...
+        let snapshotting = fixture
+            .repository(RepositorySettings {
+                snapshot_every: 3,
+                ..RepositorySettings::default()
+            })
+            .await;
+        for step in 0..3 {
+            snapshotting
+                .execute("tail", &add(1), &request(&format!("tail-{step}")))
+                .await
+                .unwrap();
+        }
+        let snapshot = stored_snapshot(&snapshotting, "tail").await;
+        assert_eq!(snapshot["aggregate_version"], 3);
+        // ... then five more that no snapshot covers.
+        let writer = fixture
+            .repository(RepositorySettings {
+                snapshot_every: 1000,
+                ..RepositorySettings::default()
+            })
+            .await;
+        for step in 3..8 {
+            writer
+                .execute("tail", &add(1), &request(&format!("tail-{step}")))
+                .await
+                .unwrap();
+        }
+        // Two commits a read: the snapshot's own commit and the next, then three more reads.
+        let reader = fixture
+            .repository(RepositorySettings {
+                read_batch: 2,
+                ..RepositorySettings::default()
+            })
+            .await;
+        let loaded = reader
+            .load_from_store(&reader.subject("tail"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (loaded.version, &loaded.state),
+            (
+                8,
+                &Tally {
+                    total: 8,
+                    events: 8
+                }
+            )
+        );
+        // The request log holds the requests from before the snapshot and after it.
+        assert!(loaded.has_recorded("tail-0") && loaded.has_recorded("tail-7"));
+    })
+    .await;
+}
+
 /// A snapshot of `aggregate_id` as JSON, once the writer has stored one.
 async fn stored_snapshot(repository: &Repository<Tally>, aggregate_id: &str) -> serde_json::Value {
     let subject = repository.subject(aggregate_id);
