@@ -26,6 +26,9 @@ fn administrator<T>(body: T) -> tonic::Request<T> {
 
 /// What a replay took.
 pub struct Replay {
+    /// From the process's start until its health check said SERVING.
+    pub serving_seconds: f64,
+    /// From the process's start until its read models had applied every stream's head.
     pub seconds: f64,
     pub peak_rss_bytes: u64,
 }
@@ -62,6 +65,7 @@ pub async fn replay(
     environment: &[(&str, String)],
 ) -> anyhow::Result<(Service, Replay)> {
     let service = Service::start(binary, environment).await?;
+    let serving_seconds = service.uptime();
     let seconds = wait_for_catch_up(&service, Duration::from_secs(3600)).await?;
     let peak_rss_bytes = service
         .peak_rss_bytes()
@@ -69,6 +73,7 @@ pub async fn replay(
     Ok((
         service,
         Replay {
+            serving_seconds,
             seconds,
             peak_rss_bytes,
         },

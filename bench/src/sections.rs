@@ -833,23 +833,58 @@ async fn province_scale(
     );
 
     let suite_data = tempfile::tempdir()?;
-    let (suite, replay) = province::replay(
-        &config.bin_dir.join("hazard-ledger"),
-        &[
-            ("NATS_URL", nats.url()),
-            ("HL_NAMESPACE", namespace),
-            ("HL_SEED_DEMO", "false".into()),
-            ("HL_DATA_DIR", suite_data.path().display().to_string()),
-            ("HL_PROJECTION_BATCH", config.projection_batch.to_string()),
-        ],
-    )
-    .await?;
+    let suite_environment = [
+        ("NATS_URL", nats.url()),
+        ("HL_NAMESPACE", namespace),
+        ("HL_SEED_DEMO", "false".into()),
+        ("HL_DATA_DIR", suite_data.path().display().to_string()),
+        ("HL_PROJECTION_BATCH", config.projection_batch.to_string()),
+    ];
+    let suite_binary = config.bin_dir.join("hazard-ledger");
+    let (suite, replay) = province::replay(&suite_binary, &suite_environment).await?;
     suite.stop().await;
     report.add(
         "province",
         &format!("hazard-ledger (the suite) peak RSS replaying {events} events"),
         "MiB",
         vec![replay.peak_rss_bytes as f64 / MIB],
+    );
+    suite_restarts(config, report, events, (&suite_binary, &suite_environment)).await
+}
+
+/// The suite started again on the store and read models it has already built: how soon it is
+/// SERVING, and how soon its read models are caught up (no replay from the first event).
+async fn suite_restarts(
+    config: &Config,
+    report: &mut Report,
+    events: u64,
+    (binary, environment): (&std::path::Path, &[(&str, String)]),
+) -> anyhow::Result<()> {
+    let mut serving = Vec::new();
+    let mut caught_up = Vec::new();
+    for _ in 0..config.runs {
+        let (suite, restart) = province::replay(binary, environment).await?;
+        suite.stop().await;
+        serving.push(restart.serving_seconds);
+        caught_up.push(restart.seconds);
+    }
+    let serving = report.add(
+        "province",
+        &format!("hazard-ledger restart on {events} events, until SERVING"),
+        "s",
+        serving,
+    );
+    report.add(
+        "province",
+        &format!("hazard-ledger restart on {events} events, until caught up"),
+        "s",
+        caught_up,
+    );
+    report.at_most(
+        &format!("suite start-up on {events} events, until SERVING"),
+        Some(serving),
+        5.0,
+        "s",
     );
     Ok(())
 }
