@@ -259,6 +259,32 @@ impl From<BatchError> for Pause {
     }
 }
 
+/// The stream's checkpoint and the heads of its aggregates as of that checkpoint. Another
+/// process's projector may commit a batch between the two reads; heads newer than the
+/// checkpoint would make the commits between them look like a broken history. Both move in one
+/// transaction and the checkpoint only grows, so heads read between two equal readings of the
+/// checkpoint are its own.
+async fn checkpoint_and_heads(
+    database: &Database,
+    generation: i64,
+    stream_name: &str,
+) -> Result<(u64, Heads), String> {
+    loop {
+        let before = schema::read_checkpoint(database, generation, stream_name)
+            .await
+            .map_err(|error| error.to_string())?;
+        let heads = schema::read_heads(database, generation, stream_name)
+            .await
+            .map_err(|error| error.to_string())?;
+        let after = schema::read_checkpoint(database, generation, stream_name)
+            .await
+            .map_err(|error| error.to_string())?;
+        if before == after {
+            return Ok((before, heads));
+        }
+    }
+}
+
 /// Ok(()) when stopped on purpose or by a poison message; Err to wait and follow again.
 async fn follow(
     target: &Target,
@@ -273,9 +299,7 @@ async fn follow(
     );
     let batch = target.batch;
     let stream_name = status.stream.clone();
-    let checkpoint = schema::read_checkpoint(database, generation, &stream_name)
-        .await
-        .map_err(|error| error.to_string())?;
+    let (checkpoint, heads) = checkpoint_and_heads(database, generation, &stream_name).await?;
     status.applied.fetch_max(checkpoint, Ordering::SeqCst);
     let head = store
         .stream_head(context)
@@ -285,9 +309,6 @@ async fn follow(
     if head <= checkpoint {
         status.caught_up.store(true, Ordering::SeqCst);
     }
-    let heads = schema::read_heads(database, generation, &stream_name)
-        .await
-        .map_err(|error| error.to_string())?;
     let messages = store
         .read_stream(context, checkpoint + 1)
         .await

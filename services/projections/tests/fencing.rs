@@ -74,6 +74,12 @@ async fn two_projectors_on_one_database_apply_every_event_once() {
             || {
                 let both = both.clone();
                 async move {
+                    // A projector that stopped would never get there: say why at once.
+                    for status in both.iter().flat_map(|projections| projections.statuses()) {
+                        if let Some(failure) = status.failure() {
+                            panic!("a projector stopped: {failure:?}");
+                        }
+                    }
                     both.iter()
                         .flat_map(|projections| projections.statuses())
                         .all(|status| {
