@@ -42,6 +42,13 @@ impl Namespace {
         format!("{}.*.{}.>", self.root, context)
     }
 
+    /// The subjects of one region in one context's stream: `hl.330903.hazards.>`, what a city
+    /// or the province sources from that district's stream (a filter servers before 2.10 take
+    /// only when it lies within the stream's subjects).
+    pub fn region_subjects(&self, region: &str, context: &str) -> String {
+        format!("{}.{region}.{context}.>", self.root)
+    }
+
     /// The subject of one aggregate instance.
     pub fn aggregate_subject(
         &self,
@@ -100,6 +107,10 @@ mod tests {
         let namespace = Namespace::new("hl").unwrap();
         assert_eq!(namespace.stream_name("hazards"), "HL_HAZARDS");
         assert_eq!(namespace.stream_subjects("hazards"), "hl.*.hazards.>");
+        assert_eq!(
+            namespace.region_subjects("330903", "hazards"),
+            "hl.330903.hazards.>"
+        );
         let subject = namespace.aggregate_subject("330903", "hazards", "hazard", "abc");
         assert_eq!(subject, "hl.330903.hazards.hazard.abc");
         assert_eq!(

@@ -8,7 +8,8 @@ use async_nats::HeaderMap;
 use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::message::{PublishMessage, StreamMessage};
 use async_nats::jetstream::stream::{
-    Config as StreamConfig, DirectGetErrorKind, DiscardPolicy, LastRawMessageErrorKind, StorageType,
+    Config as StreamConfig, DirectGetErrorKind, DiscardPolicy, LastRawMessageErrorKind, Source,
+    StorageType,
 };
 use async_nats::jetstream::{self, Context};
 use bytes::Bytes;
@@ -130,11 +131,61 @@ impl EventStore {
     /// Creates a context's stream if it does not exist. The stream is the system of record:
     /// file storage, no limits, and neither deletion nor purge of messages.
     pub async fn ensure_context_stream(&self, context: &str) -> Result<(), StoreError> {
-        let namespace = &self.inner.namespace;
         let config = StreamConfig {
-            name: namespace.stream_name(context),
+            subjects: vec![self.inner.namespace.stream_subjects(context)],
+            ..self.context_stream_config(context)
+        };
+        self.ensure_stream(context, config).await.map(|_| ())
+    }
+
+    /// Creates or completes a context's stream at a level above the districts (a city or the
+    /// province). It holds no subjects of its own: a stream that did would store a district's
+    /// messages a second time wherever its subjects reach that district over a leaf node. It
+    /// takes each district's stream of the context as a source, with the guarantees of a
+    /// district's stream. An existing stream keeps its sources and gains the missing ones;
+    /// returns the names of the sources it gained.
+    pub async fn ensure_sourced_context_stream(
+        &self,
+        context: &str,
+        sources: &[Source],
+    ) -> Result<Vec<String>, StoreError> {
+        let config = StreamConfig {
+            sources: Some(sources.to_vec()),
+            ..self.context_stream_config(context)
+        };
+        let name = config.name.clone();
+        let existing = self.ensure_stream(context, config).await?;
+        if !existing.subjects.is_empty() {
+            return Err(StoreError::Mismatch(format!(
+                "stream {name} holds subjects of its own ({}); a sourced stream must hold none",
+                existing.subjects.join(", ")
+            )));
+        }
+        let has = existing.sources.clone().unwrap_or_default();
+        let missing: Vec<Source> = sources
+            .iter()
+            .filter(|wanted| !has.iter().any(|source| same_source(source, wanted)))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(Vec::new());
+        }
+        let added = missing.iter().map(source_label).collect();
+        let mut updated = existing;
+        updated.sources = Some(has.into_iter().chain(missing).collect());
+        self.inner
+            .jetstream
+            .update_stream(updated)
+            .await
+            .map_err(|error| StoreError::Unavailable(format!("stream {name}: {error}")))?;
+        Ok(added)
+    }
+
+    /// A context's stream without its subjects or sources.
+    fn context_stream_config(&self, context: &str) -> StreamConfig {
+        StreamConfig {
+            name: self.inner.namespace.stream_name(context),
             description: Some(format!("Hazard Ledger events of the {context} context")),
-            subjects: vec![namespace.stream_subjects(context)],
             storage: StorageType::File,
             num_replicas: self.inner.settings.replicas,
             duplicate_window: self.inner.settings.duplicate_window,
@@ -142,8 +193,7 @@ impl EventStore {
             deny_delete: true,
             deny_purge: true,
             ..Default::default()
-        };
-        self.ensure_stream(context, config).await
+        }
     }
 
     /// Creates the stream that keeps each aggregate's latest snapshot. Snapshots are a cache:
@@ -161,10 +211,15 @@ impl EventStore {
             allow_direct: true,
             ..Default::default()
         };
-        self.ensure_stream(SNAPSHOTS, config).await
+        self.ensure_stream(SNAPSHOTS, config).await.map(|_| ())
     }
 
-    async fn ensure_stream(&self, key: &str, config: StreamConfig) -> Result<(), StoreError> {
+    /// Creates a stream unless it exists, checks its guarantees, and returns its settings.
+    async fn ensure_stream(
+        &self,
+        key: &str,
+        config: StreamConfig,
+    ) -> Result<StreamConfig, StoreError> {
         let name = config.name.clone();
         let mut stream = self
             .inner
@@ -193,7 +248,7 @@ impl EventStore {
             .write()
             .expect("stream registry lock")
             .insert(key.to_string(), name);
-        Ok(())
+        Ok(existing)
     }
 
     fn stream_name(&self, key: &str) -> Result<String, StoreError> {
@@ -510,6 +565,26 @@ fn is_no_message(kind: LastRawMessageErrorKind) -> bool {
             error.error_code() == async_nats::jetstream::ErrorCode::NO_MESSAGE_FOUND
         }
         _ => false,
+    }
+}
+
+/// Whether two sources read the same stream of the same domain through the same filter.
+fn same_source(one: &Source, other: &Source) -> bool {
+    let api = |source: &Source| {
+        source
+            .external
+            .as_ref()
+            .map(|external| external.api_prefix.clone())
+    };
+    one.name == other.name && one.filter_subject == other.filter_subject && api(one) == api(other)
+}
+
+/// A source as an operator reads it: `HL_HAZARDS hl.330903.hazards.> via $JS.d330903.API`.
+fn source_label(source: &Source) -> String {
+    let filter = source.filter_subject.clone().unwrap_or_default();
+    match &source.external {
+        Some(external) => format!("{} {filter} via {}", source.name, external.api_prefix),
+        None => format!("{} {filter}", source.name),
     }
 }
 

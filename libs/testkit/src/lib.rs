@@ -26,7 +26,7 @@ pub mod workbook;
 pub use actors::as_actor;
 pub use cluster::{CLUSTER_NODES, NatsCluster};
 pub use link::FaultyLink;
-pub use nats::{Accounts, NatsServer, nats_server_binaries};
+pub use nats::{Accounts, Federation, NatsServer, nats_server_binaries};
 pub use poll::wait_until;
 pub use postgres::{TestDatabase, postgres_server_url};
 pub use postgres_server::PostgresServer;

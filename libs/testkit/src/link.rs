@@ -2,6 +2,7 @@
 //! that, once told to, lets the client's bytes through but loses the server's answers from the
 //! moment the client sends a given pattern. That is a write that reached the server and whose
 //! acknowledgement never came back: the case where the writer cannot know whether it happened.
+//! It can also be cut outright, as a network between two sites is, and restored.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,10 +25,23 @@ struct Shared {
     trigger: Mutex<Option<Vec<u8>>>,
     /// The tasks pumping each open connection, so that `heal` can cut them.
     pumps: Mutex<Vec<JoinHandle<()>>>,
+    /// While set, every connection is closed as soon as it is accepted.
+    cut: AtomicBool,
+    /// Where connections go; none until [`FaultyLink::route_to`].
+    upstream: Mutex<Option<SocketAddr>>,
 }
 
 impl FaultyLink {
     pub async fn start(upstream: SocketAddr) -> FaultyLink {
+        let link = FaultyLink::start_unrouted().await;
+        link.route_to(upstream);
+        link
+    }
+
+    /// A proxy whose server is not known yet: a server that must advertise the proxy's address
+    /// is configured with it before it starts. Connections before [`FaultyLink::route_to`]
+    /// are closed.
+    pub async fn start_unrouted() -> FaultyLink {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a proxy");
@@ -37,6 +51,11 @@ impl FaultyLink {
             let shared = shared.clone();
             async move {
                 while let Ok((client, _)) = listener.accept().await {
+                    let upstream = *shared.upstream.lock().expect("upstream");
+                    let Some(upstream) = upstream.filter(|_| !shared.cut.load(Ordering::SeqCst))
+                    else {
+                        continue;
+                    };
                     let Ok(server) = TcpStream::connect(upstream).await else {
                         continue;
                     };
@@ -52,9 +71,35 @@ impl FaultyLink {
         }
     }
 
+    /// Sends connections to `upstream` from now on.
+    pub fn route_to(&self, upstream: SocketAddr) {
+        *self.shared.upstream.lock().expect("upstream") = Some(upstream);
+    }
+
+    /// The proxy's loopback address, `127.0.0.1:<port>`.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
     /// The proxy as a NATS URL.
     pub fn url(&self) -> String {
         format!("nats://{}", self.address)
+    }
+
+    /// The proxy as a leaf-node URL.
+    pub fn leaf_url(&self) -> String {
+        format!("nats-leaf://{}", self.address)
+    }
+
+    /// Cuts every connection and refuses new ones until [`FaultyLink::restore`].
+    pub fn cut(&self) {
+        self.shared.cut.store(true, Ordering::SeqCst);
+        self.heal();
+    }
+
+    /// Accepts connections again after [`FaultyLink::cut`].
+    pub fn restore(&self) {
+        self.shared.cut.store(false, Ordering::SeqCst);
     }
 
     /// From the moment a client sends `pattern`, the server's answers on that connection are

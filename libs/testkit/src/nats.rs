@@ -33,6 +33,28 @@ pub struct NatsServer {
     child: Option<Child>,
     accounts: Option<Accounts>,
     cluster: Option<Membership>,
+    federation: Option<Federation>,
+    /// The port leaf nodes connect to, when the server accepts them.
+    leaf_port: u16,
+}
+
+/// A server's place in a federation of JetStream domains linked by leaf nodes: a district
+/// accepts the province's leaf connection; the province connects to each district.
+#[derive(Clone, Debug, Default)]
+pub struct Federation {
+    /// The server's JetStream domain, e.g. "d330903" or "province".
+    pub domain: String,
+    /// Whether the server accepts leaf-node connections (on [`NatsServer::leaf_url`]).
+    pub accepts_leaves: bool,
+    /// The `host:port` it tells leaf nodes to connect to instead of its own, e.g. a
+    /// [`crate::FaultyLink`] in front of it: a leaf node remembers the address a server
+    /// advertises and would otherwise reconnect around a cut link.
+    pub leaf_advertise: Option<String>,
+    /// The leaf-node URLs this server connects to, each a remote of its own.
+    pub remotes: Vec<String>,
+    /// Subjects this server never sends over the links it makes (`deny_exports`): the
+    /// province keeps a district's event subjects from being relayed to another district.
+    pub deny_exports: Vec<String>,
 }
 
 /// A node's place in a cluster: the cluster's name, its own route port, and every node's.
@@ -72,17 +94,30 @@ impl NatsServer {
         NatsServer::launch(&binary, Some(accounts)).await
     }
 
-    async fn launch(binary: &Path, accounts: Option<Accounts>) -> NatsServer {
-        let mut server = NatsServer::unstarted(binary, accounts, None);
-        for _attempt in 0..5 {
-            server.port = free_port();
-            if server.spawn().await {
-                return server;
-            }
-        }
-        panic!("nats-server {} did not start", server.binary.display());
+    /// Starts a given binary in a JetStream domain of a federation.
+    pub async fn start_federated(binary: &Path, federation: Federation) -> NatsServer {
+        let mut server = NatsServer::unstarted(binary, None, None);
+        server.federation = Some(federation);
+        server.start_on_free_ports().await;
+        server
     }
 
+    async fn launch(binary: &Path, accounts: Option<Accounts>) -> NatsServer {
+        let mut server = NatsServer::unstarted(binary, accounts, None);
+        server.start_on_free_ports().await;
+        server
+    }
+
+    async fn start_on_free_ports(&mut self) {
+        for _attempt in 0..5 {
+            self.port = free_port();
+            self.leaf_port = free_port();
+            if self.spawn().await {
+                return;
+            }
+        }
+        panic!("nats-server {} did not start", self.binary.display());
+    }
     /// A server not started yet, on a free port, its store in a fresh temporary folder.
     pub(crate) fn unstarted(
         binary: &Path,
@@ -97,6 +132,8 @@ impl NatsServer {
             child: None,
             accounts,
             cluster,
+            federation: None,
+            leaf_port: free_port(),
         }
     }
 
@@ -107,6 +144,16 @@ impl NatsServer {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// `nats-leaf://127.0.0.1:<port>`, where a federated server accepts leaf nodes.
+    pub fn leaf_url(&self) -> String {
+        format!("nats-leaf://127.0.0.1:{}", self.leaf_port)
+    }
+
+    /// The loopback address leaf nodes connect to, for a [`crate::FaultyLink`] to stand in.
+    pub fn leaf_address(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.leaf_port))
     }
 
     /// e.g. "2.9.10".
@@ -202,13 +249,21 @@ impl NatsServer {
         } else {
             ""
         };
+        let domain = match &self.federation {
+            Some(federation) => format!("  domain: {}\n", federation.domain),
+            None => String::new(),
+        };
         let mut config = format!(
-            "listen: 127.0.0.1:{}\nserver_name: hl_test_{}\njetstream {{\n  store_dir: {:?}\n{}}}\n",
+            "listen: 127.0.0.1:{}\nserver_name: hl_test_{}\njetstream {{\n  store_dir: {:?}\n{}{}}}\n",
             self.port,
             self.port,
             store.display().to_string(),
-            sync
+            sync,
+            domain
         );
+        if let Some(federation) = &self.federation {
+            config.push_str(&leaf_nodes(federation, self.leaf_port));
+        }
         if let Some(accounts) = &self.accounts {
             // An include names a file beside the configuration.
             std::fs::copy(&accounts.file, self.data.path().join("accounts.conf"))
@@ -235,6 +290,33 @@ impl NatsServer {
     pub fn server_name(&self) -> String {
         format!("hl_test_{}", self.port)
     }
+}
+
+/// The `leafnodes` block of a federated server: where it listens, whom it connects to (again a
+/// second after a link drops).
+fn leaf_nodes(federation: &Federation, leaf_port: u16) -> String {
+    let mut block = String::from("leafnodes {\n  reconnect: 1\n");
+    if federation.accepts_leaves {
+        block.push_str(&format!("  listen: 127.0.0.1:{leaf_port}\n"));
+        if let Some(advertise) = &federation.leaf_advertise {
+            block.push_str(&format!("  advertise: {advertise:?}\n"));
+        }
+    }
+    if !federation.remotes.is_empty() {
+        let remotes: Vec<String> = federation
+            .remotes
+            .iter()
+            .map(|url| {
+                format!(
+                    "    {{ urls: [{url:?}], deny_exports: {:?} }}",
+                    federation.deny_exports
+                )
+            })
+            .collect();
+        block.push_str(&format!("  remotes: [\n{}\n  ]\n", remotes.join(",\n")));
+    }
+    block.push_str("}\n");
+    block
 }
 
 async fn jetstream_answers(url: &str, probe: Option<&(String, String)>) -> bool {

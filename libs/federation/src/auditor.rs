@@ -1,0 +1,85 @@
+//! The completeness audit as it runs at the province: read what arrived since the last round,
+//! ask each district for its heads, and judge every district's stream of every context.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use hl_eventstore::{EventStore, StoreError};
+use tokio::sync::Mutex;
+
+use crate::arrivals::Arrivals;
+use crate::audit::{AuditRules, SourceCompleteness, assess};
+use crate::district::District;
+use crate::heads::HeadReader;
+use crate::sourcing::source_districts;
+
+/// The audit of one province: its streams, its districts, and what it has read so far.
+pub struct Auditor {
+    store: EventStore,
+    districts: Vec<District>,
+    contexts: Vec<String>,
+    rules: AuditRules,
+    arrivals: Mutex<Arrivals>,
+    heads: HeadReader,
+}
+
+impl Auditor {
+    /// Makes sure every context's provincial stream sources every district, then audits them.
+    /// `store` is the province's own event store.
+    pub async fn start(
+        store: EventStore,
+        districts: Vec<District>,
+        contexts: &[&str],
+        rules: AuditRules,
+    ) -> Result<Auditor, StoreError> {
+        source_districts(&store, contexts, &districts).await?;
+        let heads = HeadReader::new(store.client().clone(), question_timeout(&store));
+        Ok(Auditor {
+            store,
+            districts,
+            contexts: contexts.iter().map(ToString::to_string).collect(),
+            rules,
+            arrivals: Mutex::new(Arrivals::default()),
+            heads,
+        })
+    }
+
+    pub fn districts(&self) -> &[District] {
+        &self.districts
+    }
+
+    /// One round: every district's stream of every context, by district then context.
+    pub async fn audit(&self) -> Result<Vec<SourceCompleteness>, StoreError> {
+        let mut arrivals = self.arrivals.lock().await;
+        for context in &self.contexts {
+            arrivals.read(&self.store, context).await?;
+        }
+        let namespace = self.store.namespace();
+        let mut found = Vec::new();
+        for district in &self.districts {
+            for context in &self.contexts {
+                let progress = arrivals.progress(context, &district.region);
+                let stream = namespace.stream_name(context);
+                let subjects = namespace.region_subjects(&district.region, context);
+                let head = self
+                    .heads
+                    .head(district, (&stream, &subjects), progress.origin_sequence)
+                    .await;
+                found.push(assess(
+                    (district, context),
+                    &progress,
+                    &head,
+                    &self.rules,
+                    Utc::now(),
+                ));
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A district gets as long to answer as the province's own store, at most five seconds: one
+/// district that does not answer must not hold up the audit of the rest for long.
+fn question_timeout(store: &EventStore) -> Duration {
+    store.settings().request_timeout.min(Duration::from_secs(5))
+}
