@@ -154,6 +154,17 @@ impl EventStore {
             ..self.context_stream_config(context)
         };
         let name = config.name.clone();
+        // What the stream sourced before this call, to report what it gained (none when it
+        // did not exist: then it gains every source as it is created).
+        let before = match self.inner.jetstream.get_stream(&name).await {
+            Ok(stream) => stream
+                .cached_info()
+                .config
+                .sources
+                .clone()
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
         let existing = self.ensure_stream(context, config).await?;
         if !existing.subjects.is_empty() {
             return Err(StoreError::Mismatch(format!(
@@ -167,18 +178,20 @@ impl EventStore {
             .filter(|wanted| !has.iter().any(|source| same_source(source, wanted)))
             .cloned()
             .collect();
-        if missing.is_empty() {
-            return Ok(Vec::new());
+        if !missing.is_empty() {
+            let mut updated = existing;
+            updated.sources = Some(has.into_iter().chain(missing).collect());
+            self.inner
+                .jetstream
+                .update_stream(updated)
+                .await
+                .map_err(|error| StoreError::Unavailable(format!("stream {name}: {error}")))?;
         }
-        let added = missing.iter().map(source_label).collect();
-        let mut updated = existing;
-        updated.sources = Some(has.into_iter().chain(missing).collect());
-        self.inner
-            .jetstream
-            .update_stream(updated)
-            .await
-            .map_err(|error| StoreError::Unavailable(format!("stream {name}: {error}")))?;
-        Ok(added)
+        Ok(sources
+            .iter()
+            .filter(|wanted| !before.iter().any(|source| same_source(source, wanted)))
+            .map(source_label)
+            .collect())
     }
 
     /// A context's stream without its subjects or sources.

@@ -217,16 +217,25 @@ async fn province_of_three_districts(binary: &std::path::Path) {
         stall_after: Duration::from_secs(1),
     };
     let districts = vec![putuo.district(), dinghai.district(), daishan.district()];
+    // The province starts with two districts and adds the third to its existing stream.
+    let source = |districts: Vec<District>| {
+        let store = store.clone();
+        async move {
+            hl_federation::sourcing::source_districts(&store, &[CONTEXT], &districts)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(source(districts[..2].to_vec()).await.len(), 2);
+    let added = source(districts.clone()).await;
+    assert!(
+        added.len() == 1 && added[0].contains("via $JS.d330921.API"),
+        "{added:?}"
+    );
+    assert_eq!(source(districts.clone()).await, Vec::<String>::new());
     let auditor = Auditor::start(store.clone(), districts.clone(), &[CONTEXT], rules)
         .await
         .unwrap();
-    // Applying the sources again adds nothing.
-    assert!(
-        hl_federation::sourcing::source_districts(&store, &[CONTEXT], &districts)
-            .await
-            .unwrap()
-            .is_empty()
-    );
 
     let found = audit_until(&auditor, "every district's messages arrive", |found| {
         found_for(found, "330903").province_sequence == 4

@@ -12,6 +12,7 @@ mod history;
 mod jetstream_copy;
 mod output;
 mod projections;
+mod province;
 mod reading;
 mod restore;
 mod streams;
@@ -64,6 +65,11 @@ enum Command {
     /// Load a backup into a deployment that has none of its streams, then check every event
     /// stream against the manifest and its hash chains. Rebuild the read models afterwards.
     Restore(restore::RestoreArgs),
+    /// At the province: its streams' sources in the districts, and the completeness audit.
+    Province {
+        #[command(subcommand)]
+        command: ProvinceCommand,
+    },
     /// Mint a bearer token for an actor with a trusted signing key, e.g.
     /// `hlctl token --role inspector --region 330903`.
     Token(token::TokenArgs),
@@ -85,6 +91,17 @@ enum ProjectionsCommand {
     /// Rebuild the read models from the streams into fresh tables, then switch to them, showing
     /// progress. The current tables keep answering queries until the switch.
     Rebuild(projections::ServerArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ProvinceCommand {
+    /// Make each context's provincial stream source that context's stream of every district in
+    /// the districts file, through the district's JetStream domain; prints the sources added.
+    Source(province::ProvinceArgs),
+    /// For every district and context: what arrived, how far the district is, and the flags
+    /// (stalled, silent, gap, unreachable), each with what to do. Applies missing sources
+    /// first, as `source` does. Exit 65 when anything is flagged.
+    Audit(province::AuditArgs),
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -115,6 +132,12 @@ async fn run(command: Command) -> Result<(), Failure> {
         Command::Verify(args) => verify::run(&args).await,
         Command::Backup(args) => backup::run(&args).await,
         Command::Restore(args) => restore::run(&args).await,
+        Command::Province {
+            command: ProvinceCommand::Source(args),
+        } => province::source(&args).await,
+        Command::Province {
+            command: ProvinceCommand::Audit(args),
+        } => province::audit(&args).await,
         Command::Token(args) => token::run(&args),
     }
 }
