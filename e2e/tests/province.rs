@@ -8,9 +8,17 @@ use std::time::Duration;
 
 use hl_e2e::{Suite, answers_as, district_answers};
 use hl_proto::common::v1::{Actor, Role};
-use hl_testkit::{Federation, NatsServer, free_port, nats_server_binaries, unique_namespace};
+use hl_proto::ledger::v1::projection_admin_service_client::ProjectionAdminServiceClient;
+use hl_proto::ledger::v1::{
+    CompletenessFlagKind, FederationCompleteness, GetFederationCompletenessRequest,
+};
+use hl_testkit::actors::administrator;
+use hl_testkit::{
+    Federation, NatsServer, as_actor, free_port, nats_server_binaries, unique_namespace,
+};
 use serde_json::Value;
 use tokio::process::{Child, Command};
+use tonic_types::StatusExt;
 
 /// The province's reader: an administrator of Zhejiang (330000) at the provincial department.
 fn provincial_reader() -> Actor {
@@ -22,12 +30,13 @@ fn provincial_reader() -> Actor {
     }
 }
 
-/// `hl-projections` over the province's streams, its read models in a SQLite file.
+/// `hl-projections` over the province's streams, its read models in a SQLite file, sourcing
+/// and auditing the districts of `districts_file` every second.
 fn provincial_projections(
-    nats_url: &str,
-    namespace: &str,
+    (nats_url, namespace): (&str, &str),
     folder: &std::path::Path,
-    port: u16,
+    districts_file: &std::path::Path,
+    (port, metrics_port): (u16, u16),
 ) -> Child {
     Command::new(hl_e2e::projections_binary())
         .current_dir(folder)
@@ -41,7 +50,9 @@ fn provincial_projections(
             format!("sqlite://{}/province.db", folder.display()),
         )
         .env("HL_LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("HL_METRICS_ADDR", "off")
+        .env("HL_METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
+        .env("HL_PROVINCE_DISTRICTS", districts_file)
+        .env("HL_PROVINCE_AUDIT_SECONDS", "1")
         .env("HL_AUTH_JWKS", hl_testkit::actors::jwks_file())
         .env("HL_DRAIN_SECONDS", "2")
         .env("HL_LOG", "error")
@@ -49,6 +60,30 @@ fn provincial_projections(
         .kill_on_drop(true)
         .spawn()
         .expect("start hl-projections")
+}
+
+/// Asks the province's completeness audit, as the provincial reader, until `done` holds.
+async fn completeness_until(
+    admin: &mut ProjectionAdminServiceClient<tonic::transport::Channel>,
+    what: &str,
+    done: impl Fn(&FederationCompleteness) -> bool,
+) -> FederationCompleteness {
+    let done = &done;
+    hl_testkit::wait_until(what, Duration::from_secs(60), || {
+        let mut admin = admin.clone();
+        async move {
+            let audit = admin
+                .get_federation_completeness(as_actor(
+                    GetFederationCompletenessRequest::default(),
+                    &provincial_reader(),
+                ))
+                .await
+                .ok()?
+                .into_inner();
+            done(&audit).then_some(audit)
+        }
+    })
+    .await
 }
 
 fn text(output: &Output) -> String {
@@ -159,8 +194,13 @@ async fn a_province_follows_its_district_answers_as_it_does_and_audits_it() {
     assert_eq!(hazards["flags"], Value::Array(Vec::new()));
 
     // The projections service over the provincial streams answers as the district's does.
-    let port = free_port();
-    let _projections = provincial_projections(&province.url(), &namespace, folder.path(), port);
+    let (port, metrics_port) = (free_port(), free_port());
+    let _projections = provincial_projections(
+        (&province.url(), &namespace),
+        folder.path(),
+        &districts_file,
+        (port, metrics_port),
+    );
     let expected = district_answers(suite.channel().await).await;
     let reader = provincial_reader();
     hl_testkit::wait_until(
@@ -186,8 +226,96 @@ async fn a_province_follows_its_district_answers_as_it_does_and_audits_it() {
     )
     .await;
 
+    // The projections service audits the province itself: over gRPC and in its metrics.
+    let channel = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut admin = ProjectionAdminServiceClient::new(channel);
+    let complete = completeness_until(&mut admin, "every district stream complete", |audit| {
+        audit.flag_count == 0
+            && audit.sources.len() >= 4
+            && audit
+                .sources
+                .iter()
+                .all(|source| source.lag_events == Some(0))
+    })
+    .await;
+    let hazards = complete
+        .sources
+        .iter()
+        .find(|source| source.context == "hazards")
+        .expect("the hazards stream is audited");
+    assert_eq!(hazards.region, "330903");
+    assert!(hazards.arrived > 20, "{hazards:?}");
+    assert_eq!(
+        hazards.province_sequence,
+        hazards.district_sequence.unwrap()
+    );
+    let metrics_address = format!("127.0.0.1:{metrics_port}");
+    let exposition = hl_e2e::http_get(&metrics_address, "/metrics").await;
+    for line in [
+        "hl_province_lag_events{region=\"330903\",context=\"hazards\"} 0",
+        "hl_province_flags{region=\"330903\",context=\"hazards\",flag=\"stalled\"} 0",
+    ] {
+        assert!(
+            exposition.contains(line),
+            "{line} missing from {exposition}"
+        );
+    }
+    let unknown = admin
+        .get_federation_completeness(as_actor(
+            GetFederationCompletenessRequest {
+                region: "330999".into(),
+            },
+            &reader,
+        ))
+        .await
+        .expect_err("a region the province does not follow is refused");
+    assert_eq!(unknown.code(), tonic::Code::InvalidArgument, "{unknown:?}");
+    assert_eq!(hl_testkit::fields(&unknown), ["region"]);
+    let at_district = ProjectionAdminServiceClient::new(suite.channel().await)
+        .get_federation_completeness(as_actor(
+            GetFederationCompletenessRequest::default(),
+            &administrator(),
+        ))
+        .await
+        .expect_err("a district's service has no federation to audit");
+    assert_eq!(at_district.code(), tonic::Code::FailedPrecondition);
+    assert_eq!(
+        at_district
+            .get_details_error_info()
+            .map(|info| info.reason)
+            .as_deref(),
+        Some("NOT_A_PROVINCE")
+    );
+
     // The district goes away: the audit says it cannot be read, and what to do.
     district.kill().await;
+    let cut_off = completeness_until(&mut admin, "the district flagged unreachable", |audit| {
+        audit.sources.iter().all(|source| {
+            source
+                .flags
+                .iter()
+                .any(|flag| flag.kind == CompletenessFlagKind::Unreachable as i32)
+        })
+    })
+    .await;
+    assert!(
+        cut_off
+            .sources
+            .iter()
+            .all(|source| source.lag_events.is_none()),
+        "unknown is not zero: {cut_off:?}"
+    );
+    let exposition = hl_e2e::http_get(&metrics_address, "/metrics").await;
+    assert!(
+        exposition.contains(
+            "hl_province_flags{region=\"330903\",context=\"hazards\",flag=\"unreachable\"} 1"
+        ),
+        "{exposition}"
+    );
     let unreachable = hl_e2e::run_hlctl(&["province", "audit"], &environment).await;
     assert_eq!(
         unreachable.status.code(),

@@ -167,6 +167,8 @@ reasons! {
             lifted or exempted from.",
         NOTHING_TO_EXECUTE => "The penalty case's decision carries no fine, so there is no \
             execution to record; close the case once the decision is served.",
+        NOT_A_PROVINCE => "This projections service follows no districts (HL_PROVINCE_DISTRICTS \
+            is unset), so it has no federation to audit; ask the province's service.",
         NOT_CENTRE_STAFF => "The roster names a person who is not on the emergency centre's staff; \
             set the staff to include them first.",
         NO_APPRAISAL_OPEN => "No appraisal of the penalty case is under way, so there is none to \

@@ -158,7 +158,6 @@ impl ContextArrivals {
         // hl.<region>.<context>.…: the region is the subject's second token.
         let region = message.subject.split('.').nth(1).unwrap_or_default();
         let progress = self.sources.entry(region.to_string()).or_default();
-        progress.arrived += 1;
         progress.last_arrival = header(message, STORED_AT)
             .and_then(|stamp| DateTime::parse_from_rfc3339(stamp).ok())
             .map(|stamp| stamp.with_timezone(&Utc))
@@ -173,15 +172,21 @@ impl ContextArrivals {
                 }
                 progress.origin_sequence = origin;
             }
-            Some(origin) => progress.record_hole(Hole::Repeated {
-                origin_sequence: origin,
-                province_sequence: message.sequence,
-            }),
+            Some(origin) => {
+                // A copy of what already arrived: one hole, neither a second arrival nor a
+                // break in the chain the first copy continued.
+                progress.record_hole(Hole::Repeated {
+                    origin_sequence: origin,
+                    province_sequence: message.sequence,
+                });
+                return;
+            }
             None => progress.record_hole(Hole::Unreadable {
                 province_sequence: message.sequence,
                 reason: format!("no district sequence in its {STREAM_SOURCE} header"),
             }),
         }
+        progress.arrived += 1;
         let commit = match Commit::decode(message.payload.as_ref()) {
             Ok(commit) => commit,
             Err(error) => {

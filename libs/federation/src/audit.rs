@@ -73,6 +73,13 @@ pub enum FlagKind {
 }
 
 impl FlagKind {
+    pub const ALL: [FlagKind; 4] = [
+        FlagKind::Stalled,
+        FlagKind::Silent,
+        FlagKind::Gap,
+        FlagKind::Unreachable,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FlagKind::Stalled => "stalled",
@@ -115,7 +122,24 @@ pub fn assess(
                  source cannot be told apart from a quiet one."
             ),
         }),
-        Ok(_) => {
+        Ok(head) => {
+            if head.last_sequence < progress.origin_sequence {
+                flags.push(Flag {
+                    kind: FlagKind::Gap,
+                    detail: format!(
+                        "{name}'s {context} stream now ends at district sequence {}, before the \
+                         {} the province already holds: the district's stream was recreated or \
+                         restored from an older backup",
+                        head.last_sequence, progress.origin_sequence
+                    ),
+                    action: format!(
+                        "Keep the province's copy: it is now the fuller record. Ask {name} how its \
+                         stream came to be shorter, and restore the district from the province's \
+                         messages before it records more (new messages would reuse sequences the \
+                         province already holds)."
+                    ),
+                });
+            }
             if let (Some(behind), Some(waited)) = (lag_events, lag)
                 && behind > 0
                 && waited >= rules.stall_after
@@ -208,6 +232,7 @@ mod tests {
             domain: "d330903".into(),
             quiet_hours: 72,
             monitor_url: None,
+            monitor_credentials: None,
         }
     }
 
@@ -266,6 +291,20 @@ mod tests {
         assert_eq!(stalled.lag, Some(Duration::from_secs(600)));
         assert!(stalled.flags[0].detail.contains("5 hazards message(s)"));
         assert!(stalled.flags[0].action.contains("leaf connection"));
+    }
+
+    #[test]
+    fn a_district_stream_shorter_than_what_arrived_is_a_gap() {
+        let found = judge(&arrived(40, 1), &head(12, None));
+        assert_eq!(kinds(&found), [FlagKind::Gap]);
+        assert!(
+            found.flags[0]
+                .detail
+                .contains("ends at district sequence 12"),
+            "{:?}",
+            found.flags
+        );
+        assert_eq!(found.lag_events, Some(0));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::Utc;
 use hl_eventstore::{EventStore, StoreError};
 use tokio::sync::Mutex;
 
-use crate::arrivals::Arrivals;
+use crate::arrivals::{Arrivals, SourceProgress};
 use crate::audit::{AuditRules, SourceCompleteness, assess};
 use crate::district::District;
 use crate::heads::HeadReader;
@@ -33,7 +33,7 @@ impl Auditor {
         rules: AuditRules,
     ) -> Result<Auditor, StoreError> {
         source_districts(&store, contexts, &districts).await?;
-        let heads = HeadReader::new(store.client().clone(), question_timeout(&store));
+        let heads = HeadReader::new(store.client().clone(), question_timeout(&store), &districts);
         Ok(Auditor {
             store,
             districts,
@@ -48,33 +48,47 @@ impl Auditor {
         &self.districts
     }
 
-    /// One round: every district's stream of every context, by district then context.
+    /// One round: every district's stream of every context, by district then context. The
+    /// districts are asked all at once, so one that does not answer costs the round one
+    /// timeout, not one per context.
     pub async fn audit(&self) -> Result<Vec<SourceCompleteness>, StoreError> {
         let mut arrivals = self.arrivals.lock().await;
         for context in &self.contexts {
             arrivals.read(&self.store, context).await?;
         }
         let namespace = self.store.namespace();
-        let mut found = Vec::new();
-        for district in &self.districts {
-            for context in &self.contexts {
-                let progress = arrivals.progress(context, &district.region);
+        let sources: Vec<(&District, &String, SourceProgress)> = self
+            .districts
+            .iter()
+            .flat_map(|district| self.contexts.iter().map(move |context| (district, context)))
+            .map(|(district, context)| {
+                (
+                    district,
+                    context,
+                    arrivals.progress(context, &district.region),
+                )
+            })
+            .collect();
+        drop(arrivals);
+        let heads =
+            futures::future::join_all(sources.iter().map(|(district, context, progress)| {
                 let stream = namespace.stream_name(context);
                 let subjects = namespace.region_subjects(&district.region, context);
-                let head = self
-                    .heads
-                    .head(district, (&stream, &subjects), progress.origin_sequence)
-                    .await;
-                found.push(assess(
-                    (district, context),
-                    &progress,
-                    &head,
-                    &self.rules,
-                    Utc::now(),
-                ));
-            }
-        }
-        Ok(found)
+                async move {
+                    self.heads
+                        .head(district, (&stream, &subjects), progress.origin_sequence)
+                        .await
+                }
+            }))
+            .await;
+        let now = Utc::now();
+        Ok(sources
+            .iter()
+            .zip(heads)
+            .map(|((district, context, progress), head)| {
+                assess((district, context), progress, &head, &self.rules, now)
+            })
+            .collect())
     }
 }
 

@@ -26,6 +26,10 @@ pub struct District {
     /// audit asks through the leaf node, and a cut link shows as unreachable.
     #[serde(default)]
     pub monitor_url: Option<String>,
+    /// The NATS credentials file (user JWT and nkey seed) the monitor connection proves itself
+    /// with; unset where the district's server asks for none.
+    #[serde(default)]
+    pub monitor_credentials: Option<std::path::PathBuf>,
 }
 
 impl District {
@@ -67,6 +71,11 @@ pub fn parse_districts(text: &str) -> Result<Vec<District>, String> {
                 district.domain
             ));
         }
+        if district.monitor_credentials.is_some() && district.monitor_url.is_none() {
+            faults.push(format!(
+                "{at}.monitor_credentials: given without a monitor_url to use them on"
+            ));
+        }
         if district.quiet_hours == 0 {
             faults.push(format!("{at}.quiet_hours: must be at least 1"));
         }
@@ -104,7 +113,8 @@ mod tests {
         assert_eq!(districts[1].monitor_url, None);
 
         let faults = parse_districts(
-            r#"[{"region": "3309", "name": "x", "domain": "a.b", "quiet_hours": 0},
+            r#"[{"region": "3309", "name": "x", "domain": "a.b", "quiet_hours": 0,
+                  "monitor_credentials": "putuo.creds"},
                 {"region": "3309", "name": "y", "domain": "d1", "quiet_hours": 1}]"#,
         )
         .unwrap_err();
@@ -112,6 +122,7 @@ mod tests {
             "districts[0].region",
             "districts[0].domain",
             "districts[0].quiet_hours",
+            "districts[0].monitor_credentials: given without a monitor_url",
             "districts[1].region: 3309 is listed twice",
         ] {
             assert!(

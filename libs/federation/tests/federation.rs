@@ -58,6 +58,7 @@ impl Site {
             domain: format!("d{}", self.region),
             quiet_hours: 72,
             monitor_url: Some(self.server.url()),
+            monitor_credentials: None,
         }
     }
 

@@ -283,6 +283,14 @@ pub struct EventStoreArgs {
     #[arg(long, env = "HL_NAMESPACE", default_value = "hl")]
     pub namespace: String,
 
+    #[command(flatten)]
+    pub streams: StreamSettingsArgs,
+}
+
+/// The guarantees of the streams a process creates, and checks existing ones against: every
+/// process and tool that creates a stream of a deployment takes the same settings.
+#[derive(Clone, Debug, clap::Args)]
+pub struct StreamSettingsArgs {
     /// Replicas of each stream: 1 for one server, 3 for a production cluster.
     #[arg(long, env = "HL_STREAM_REPLICAS", default_value_t = 1)]
     pub stream_replicas: usize,
@@ -292,6 +300,30 @@ pub struct EventStoreArgs {
     /// after this window are still recognised from each aggregate's history.
     #[arg(long, env = "HL_DUPLICATE_WINDOW_SECONDS", default_value_t = 600)]
     pub duplicate_window_seconds: u64,
+}
+
+impl StreamSettingsArgs {
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !matches!(self.stream_replicas, 1 | 3 | 5) {
+            problems.push(format!(
+                "HL_STREAM_REPLICAS must be 1, 3 or 5, got {}",
+                self.stream_replicas
+            ));
+        }
+        if self.duplicate_window_seconds == 0 {
+            problems.push("HL_DUPLICATE_WINDOW_SECONDS must be at least 1".to_string());
+        }
+        problems
+    }
+
+    pub fn store_settings(&self) -> StoreSettings {
+        StoreSettings {
+            replicas: self.stream_replicas,
+            duplicate_window: Duration::from_secs(self.duplicate_window_seconds),
+            ..StoreSettings::default()
+        }
+    }
 }
 
 impl ServerArgs {
@@ -338,15 +370,7 @@ impl EventStoreArgs {
         if let Err(error) = Namespace::new(&self.namespace) {
             problems.push(format!("HL_NAMESPACE: {error}"));
         }
-        if !matches!(self.stream_replicas, 1 | 3 | 5) {
-            problems.push(format!(
-                "HL_STREAM_REPLICAS must be 1, 3 or 5, got {}",
-                self.stream_replicas
-            ));
-        }
-        if self.duplicate_window_seconds == 0 {
-            problems.push("HL_DUPLICATE_WINDOW_SECONDS must be at least 1".to_string());
-        }
+        problems.extend(self.streams.problems());
         if let Some(url) = &self.nats_url
             && url.trim().is_empty()
         {
@@ -361,11 +385,7 @@ impl EventStoreArgs {
     }
 
     pub fn store_settings(&self) -> StoreSettings {
-        StoreSettings {
-            replicas: self.stream_replicas,
-            duplicate_window: Duration::from_secs(self.duplicate_window_seconds),
-            ..StoreSettings::default()
-        }
+        self.streams.store_settings()
     }
 }
 

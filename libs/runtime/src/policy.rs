@@ -937,6 +937,10 @@ static RULES: &[Rule] = &[
         "hazard_ledger.ledger.v1.ProjectionAdminService/RebuildProjections",
         A,
     ),
+    allow(
+        "hazard_ledger.ledger.v1.ProjectionAdminService/GetFederationCompleteness",
+        A | S,
+    ),
 ];
 
 #[cfg(test)]

@@ -55,6 +55,21 @@ pub struct StreamLabels {
     pub stream: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceLabels {
+    /// The district's region code, e.g. "330903".
+    pub region: String,
+    pub context: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceFlagLabels {
+    pub region: String,
+    pub context: String,
+    /// "stalled", "silent", "gap" or "unreachable".
+    pub flag: String,
+}
+
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -88,6 +103,15 @@ pub struct Metrics {
     pub projection_poison_stops: Family<StreamLabels, Counter>,
     /// Commands a process manager issued for another context's events, by outcome.
     pub process_commands: Family<ProcessLabels, Counter>,
+    /// At a province: messages a district holds that the province lacks (absent while the
+    /// district cannot be read).
+    pub province_lag_events: Family<SourceLabels, Gauge>,
+    /// At a province: seconds since a district's last event.
+    pub province_seconds_since_last_event: Family<SourceLabels, Gauge<f64, AtomicU64>>,
+    /// At a province: 1 for each flag the latest audit raised, 0 once it clears.
+    pub province_flags: Family<SourceFlagLabels, Gauge>,
+    /// At a province: when the latest audit round ended (Unix seconds).
+    pub province_audited_at: Gauge<f64, AtomicU64>,
     registry: Registry,
 }
 
@@ -106,6 +130,10 @@ impl Metrics {
             projection_events_applied: Family::default(),
             projection_poison_stops: Family::default(),
             process_commands: Family::default(),
+            province_lag_events: Family::default(),
+            province_seconds_since_last_event: Family::default(),
+            province_flags: Family::default(),
+            province_audited_at: Gauge::default(),
             registry: Registry::with_prefix("hl"),
         };
         let registry = &mut metrics.registry;
@@ -168,6 +196,26 @@ impl Metrics {
             "process_commands",
             "Commands process managers issued for other contexts' events, by outcome",
             metrics.process_commands.clone(),
+        );
+        registry.register(
+            "province_lag_events",
+            "At a province: messages a district holds that the province lacks",
+            metrics.province_lag_events.clone(),
+        );
+        registry.register(
+            "province_seconds_since_last_event",
+            "At a province: seconds since a district's last event",
+            metrics.province_seconds_since_last_event.clone(),
+        );
+        registry.register(
+            "province_flags",
+            "At a province: 1 for each flag the latest completeness audit raised",
+            metrics.province_flags.clone(),
+        );
+        registry.register(
+            "province_audited_at_seconds",
+            "At a province: when the latest completeness audit round ended (Unix time)",
+            metrics.province_audited_at.clone(),
         );
         metrics
     }

@@ -6,8 +6,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hl_eventstore::{EventStore, StoreSettings};
+use hl_eventstore::EventStore;
 use hl_federation::{AuditRules, Auditor, District, SourceCompleteness, parse_districts};
+use hl_runtime::config::StreamSettingsArgs;
 use serde_json::json;
 
 use crate::connect::NatsArgs;
@@ -23,6 +24,10 @@ pub struct ProvinceArgs {
     /// "monitor_url"} (deploy/province/districts.json is an example).
     #[arg(long, env = "HL_PROVINCE_DISTRICTS")]
     pub districts: PathBuf,
+    /// The provincial streams' guarantees, as the province's services are configured: a
+    /// stream made or checked with other settings is refused.
+    #[command(flatten)]
+    pub streams: StreamSettingsArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,11 +98,15 @@ async fn reach(args: &ProvinceArgs) -> Result<(EventStore, Vec<District>), Failu
         ))
     })?;
     let districts = parse_districts(&text).map_err(Failure::Usage)?;
+    let problems = args.streams.problems();
+    if !problems.is_empty() {
+        return Err(Failure::Usage(problems.join("; ")));
+    }
     let streams = args.nats.connect().await?;
     let store = EventStore::new(
         streams.jetstream.client(),
         streams.namespace.clone(),
-        StoreSettings::default(),
+        args.streams.store_settings(),
     );
     Ok((store, districts))
 }

@@ -25,6 +25,24 @@ pub struct ProjectionArgs {
     /// smaller ones keep each transaction short.
     #[arg(long, env = "HL_PROJECTION_BATCH", default_value_t = 1000)]
     pub projection_batch: usize,
+
+    /// At a province only: the districts file, a JSON array of {"region", "name", "domain",
+    /// "quiet_hours", "monitor_url", "monitor_credentials"} (deploy/province/districts.json).
+    /// Set, this service makes each context's stream source every district's stream through
+    /// the district's JetStream domain, and audits what arrived (GetFederationCompleteness,
+    /// the hl_province_* metrics). Unset: a district's service, over its own streams.
+    #[arg(long, env = "HL_PROVINCE_DISTRICTS")]
+    pub province_districts: Option<std::path::PathBuf>,
+
+    /// At a province: seconds between two completeness audits.
+    #[arg(long, env = "HL_PROVINCE_AUDIT_SECONDS", default_value_t = 60)]
+    pub province_audit_seconds: u64,
+
+    /// At a province: seconds a message may wait at a district before the province counts as
+    /// stalled. Sourcing copies within a second; a few minutes ride out a leaf link's
+    /// reconnection.
+    #[arg(long, env = "HL_PROVINCE_STALL_AFTER_SECONDS", default_value_t = 300)]
+    pub province_stall_after_seconds: u64,
 }
 
 impl ProjectionArgs {
@@ -59,7 +77,41 @@ impl ProjectionArgs {
                 self.projection_batch
             ));
         }
+        if let Err(problem) = self.province_districts() {
+            problems.push(problem);
+        }
+        if !(1..=3600).contains(&self.province_audit_seconds) {
+            problems.push(format!(
+                "HL_PROVINCE_AUDIT_SECONDS must be 1-3600, got {}",
+                self.province_audit_seconds
+            ));
+        }
+        if !(1..=86_400).contains(&self.province_stall_after_seconds) {
+            problems.push(format!(
+                "HL_PROVINCE_STALL_AFTER_SECONDS must be 1-86400, got {}",
+                self.province_stall_after_seconds
+            ));
+        }
         problems
+    }
+
+    /// The districts this service follows as a province; none at a district.
+    pub fn province_districts(&self) -> Result<Option<Vec<hl_federation::District>>, String> {
+        let Some(path) = &self.province_districts else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("HL_PROVINCE_DISTRICTS {}: {error}", path.display()))?;
+        hl_federation::parse_districts(&text)
+            .map(Some)
+            .map_err(|problem| format!("HL_PROVINCE_DISTRICTS {}: {problem}", path.display()))
+    }
+
+    /// The province's audit rules.
+    pub fn audit_rules(&self) -> hl_federation::AuditRules {
+        hl_federation::AuditRules {
+            stall_after: std::time::Duration::from_secs(self.province_stall_after_seconds),
+        }
     }
 
     /// The database URL: the configured one (with the password from its file), else

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod chain;
 pub mod config;
 pub mod projector;
+pub mod province;
 pub mod reader;
 pub mod reconciliation;
 pub mod schema;
@@ -53,8 +54,23 @@ pub async fn mount(
 ) -> anyhow::Result<Arc<Projections>> {
     let database = Database::connect(&args.database_url(data_dir)).await?;
     // The projectors read every stream a read model needs; make sure they exist even before
-    // their services write.
-    let streams_ready = hl_runtime::nats::ensure_streams(store.clone(), registry.contexts());
+    // their services write. At a province they are the streams that source the districts'.
+    let province = args
+        .province_districts()
+        .map_err(anyhow::Error::msg)?
+        .map(|districts| {
+            province::ProvinceAudit::start(
+                store.clone(),
+                districts,
+                registry.contexts(),
+                args.audit_rules(),
+                Duration::from_secs(args.province_audit_seconds),
+            )
+        });
+    let streams_ready = match &province {
+        Some(audit) => audit.streams_ready.clone(),
+        None => hl_runtime::nats::ensure_streams(store.clone(), registry.contexts()),
+    };
     server.add_check(HealthCheck::new("projection streams", move || {
         streams_ready.load(Ordering::SeqCst)
     }));
@@ -104,6 +120,7 @@ pub async fn mount(
     )));
     server.add_service(ProjectionAdminServiceServer::new(api::AdminGrpc(
         projections.clone(),
+        province,
     )));
     Ok(projections)
 }

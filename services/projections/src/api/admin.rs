@@ -1,6 +1,8 @@
-//! ProjectionAdminService: where the read models stand, and rebuilding them.
+//! ProjectionAdminService: where the read models stand, rebuilding them, and at a province the
+//! completeness of what the districts' streams delivered.
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use futures::Stream;
 use hl_domain::reasons;
@@ -10,10 +12,12 @@ use hl_runtime::{ErrorCode, ServiceError, caller};
 use tonic::{Request, Response, Status};
 
 use super::{Shared, freshness};
+use crate::province::ProvinceAudit;
 use crate::service::RebuildError;
 
+/// The read models, and at a province its completeness audit.
 #[derive(Clone)]
-pub struct AdminGrpc(pub Shared);
+pub struct AdminGrpc(pub Shared, pub Option<Arc<ProvinceAudit>>);
 
 type ProgressStream = Pin<Box<dyn Stream<Item = Result<pb::RebuildProgress, Status>> + Send>>;
 
@@ -72,5 +76,102 @@ impl ProjectionAdminService for AdminGrpc {
             futures::future::ready(Some(Ok(progress)))
         });
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn get_federation_completeness(
+        &self,
+        request: Request<pb::GetFederationCompletenessRequest>,
+    ) -> Result<Response<pb::FederationCompleteness>, Status> {
+        let actor = caller(&request)?;
+        hl_domain::access::require_district_reader(&actor, &self.0.region)
+            .map_err(ServiceError::from)?;
+        let Some(audit) = &self.1 else {
+            return Err(ServiceError::precondition(
+                reasons::NOT_A_PROVINCE,
+                "this service follows no districts; ask the province's projections service",
+            )
+            .into());
+        };
+        let region = &request.get_ref().region;
+        if !region.is_empty()
+            && !audit
+                .districts()
+                .iter()
+                .any(|district| &district.region == region)
+        {
+            let known: Vec<&str> = audit
+                .districts()
+                .iter()
+                .map(|district| district.region.as_str())
+                .collect();
+            return Err(ServiceError::invalid_field(
+                "region",
+                format!(
+                    "{region:?} is not a district of this province (its districts: {})",
+                    known.join(", ")
+                ),
+            )
+            .into());
+        }
+        let latest = audit.latest();
+        let Some(audited_at) = latest.audited_at else {
+            return Err(ServiceError::unavailable(format!(
+                "the first completeness audit has not ended yet{}; retry",
+                latest
+                    .last_error
+                    .map(|error| format!(" ({error})"))
+                    .unwrap_or_default()
+            ))
+            .into());
+        };
+        let sources: Vec<pb::SourceCompleteness> = latest
+            .sources
+            .iter()
+            .filter(|source| region.is_empty() || &source.region == region)
+            .map(source_completeness)
+            .collect();
+        let flag_count = sources
+            .iter()
+            .map(|source| source.flags.len())
+            .sum::<usize>();
+        Ok(Response::new(pb::FederationCompleteness {
+            audited_at: Some(hl_proto::timestamp(audited_at)),
+            last_error: latest.last_error.unwrap_or_default(),
+            flag_count: i32::try_from(flag_count).unwrap_or(i32::MAX),
+            sources,
+        }))
+    }
+}
+
+fn source_completeness(source: &hl_federation::SourceCompleteness) -> pb::SourceCompleteness {
+    pb::SourceCompleteness {
+        region: source.region.clone(),
+        district_name: source.district_name.clone(),
+        context: source.context.clone(),
+        arrived: source.arrived,
+        province_sequence: source.province_sequence,
+        district_sequence: source.district_sequence,
+        lag_events: source.lag_events,
+        lag_seconds: source.lag.map(|lag| lag.as_secs_f64()),
+        seconds_since_last_event: source.since_last_event.map(|since| since.as_secs_f64()),
+        flags: source
+            .flags
+            .iter()
+            .map(|flag| pb::CompletenessFlag {
+                kind: flag_kind(flag.kind) as i32,
+                detail: flag.detail.clone(),
+                action: flag.action.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn flag_kind(kind: hl_federation::FlagKind) -> pb::CompletenessFlagKind {
+    use hl_federation::FlagKind;
+    match kind {
+        FlagKind::Stalled => pb::CompletenessFlagKind::Stalled,
+        FlagKind::Silent => pb::CompletenessFlagKind::Silent,
+        FlagKind::Gap => pb::CompletenessFlagKind::Gap,
+        FlagKind::Unreachable => pb::CompletenessFlagKind::Unreachable,
     }
 }

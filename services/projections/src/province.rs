@@ -1,0 +1,172 @@
+//! At a province: the projections service follows the districts in its districts file. It
+//! makes each context's stream source every district's (instead of creating streams with
+//! subjects of their own, as a district's service does), projects them as a district's
+//! service projects its own, and audits every round how complete each district's copy is:
+//! the answer of GetFederationCompleteness and the `hl_province_*` metrics.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hl_eventstore::{EventStore, StoreError};
+use hl_federation::{AuditRules, Auditor, District, FlagKind, SourceCompleteness};
+use hl_telemetry::metrics::{SourceFlagLabels, SourceLabels, metrics};
+
+/// The province's audit as the service holds it: the districts, and the latest round.
+pub struct ProvinceAudit {
+    districts: Vec<District>,
+    latest: RwLock<LatestRound>,
+    /// Set once every context's stream sources every district: the projectors' streams exist.
+    pub streams_ready: Arc<AtomicBool>,
+}
+
+/// The latest round that ended, and why a later one failed if it did.
+#[derive(Clone, Debug, Default)]
+pub struct LatestRound {
+    pub audited_at: Option<DateTime<Utc>>,
+    pub sources: Vec<SourceCompleteness>,
+    pub last_error: Option<String>,
+}
+
+impl ProvinceAudit {
+    /// Applies the sources (retrying while NATS is away) and then audits every `every`.
+    pub fn start(
+        store: EventStore,
+        districts: Vec<District>,
+        contexts: Vec<&'static str>,
+        rules: AuditRules,
+        every: Duration,
+    ) -> Arc<ProvinceAudit> {
+        let audit = Arc::new(ProvinceAudit {
+            districts: districts.clone(),
+            latest: RwLock::new(LatestRound::default()),
+            streams_ready: Arc::new(AtomicBool::new(false)),
+        });
+        let running = audit.clone();
+        tokio::spawn(async move {
+            let auditor = running.source(store, districts, &contexts, rules).await;
+            running.streams_ready.store(true, Ordering::SeqCst);
+            loop {
+                let round = auditor.audit().await;
+                running.record(round);
+                tokio::time::sleep(every).await;
+            }
+        });
+        audit
+    }
+
+    pub fn districts(&self) -> &[District] {
+        &self.districts
+    }
+
+    pub fn latest(&self) -> LatestRound {
+        self.latest.read().expect("audit lock").clone()
+    }
+
+    async fn source(
+        &self,
+        store: EventStore,
+        districts: Vec<District>,
+        contexts: &[&str],
+        rules: AuditRules,
+    ) -> Auditor {
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match Auditor::start(store.clone(), districts.clone(), contexts, rules).await {
+                Ok(auditor) => {
+                    tracing::info!(
+                        districts = districts.len(),
+                        "provincial streams source every district"
+                    );
+                    return auditor;
+                }
+                Err(StoreError::Mismatch(problem)) => {
+                    // As at a district: retrying cannot change an existing stream.
+                    tracing::error!(%problem, "a provincial stream does not match the configuration; stopping");
+                    eprintln!("hl-projections: {problem}");
+                    std::process::exit(hl_runtime::config::EXIT_STREAM_MISMATCH);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "provincial streams not sourced yet; retrying");
+                    self.latest.write().expect("audit lock").last_error = Some(error.to_string());
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    fn record(&self, round: Result<Vec<SourceCompleteness>, StoreError>) {
+        let mut latest = self.latest.write().expect("audit lock");
+        match round {
+            Ok(sources) => {
+                let now = Utc::now();
+                export(&sources, now);
+                let flags: usize = sources.iter().map(|source| source.flags.len()).sum();
+                if flags > 0 {
+                    tracing::warn!(flags, "the completeness audit flagged district streams");
+                }
+                *latest = LatestRound {
+                    audited_at: Some(now),
+                    sources,
+                    last_error: None,
+                };
+            }
+            Err(error) => {
+                // The figures stay those of the last round that ended; its time says how old
+                // they are (hl_province_audited_at_seconds).
+                tracing::warn!(%error, "the completeness audit round failed");
+                latest.last_error = Some(error.to_string());
+            }
+        }
+    }
+}
+
+/// Sets the `hl_province_*` gauges from one round.
+fn export(sources: &[SourceCompleteness], now: DateTime<Utc>) {
+    let metrics = metrics();
+    for source in sources {
+        let labels = SourceLabels {
+            region: source.region.clone(),
+            context: source.context.clone(),
+        };
+        match source.lag_events {
+            Some(lag) => {
+                metrics
+                    .province_lag_events
+                    .get_or_create(&labels)
+                    .set(i64::try_from(lag).unwrap_or(i64::MAX));
+            }
+            // Unknown is not zero: the series goes away until the district answers.
+            None => {
+                metrics.province_lag_events.remove(&labels);
+            }
+        }
+        match source.since_last_event {
+            Some(since) => {
+                metrics
+                    .province_seconds_since_last_event
+                    .get_or_create(&labels)
+                    .set(since.as_secs_f64());
+            }
+            None => {
+                metrics.province_seconds_since_last_event.remove(&labels);
+            }
+        }
+        for kind in FlagKind::ALL {
+            let raised = source.flags.iter().any(|flag| flag.kind == kind);
+            metrics
+                .province_flags
+                .get_or_create(&SourceFlagLabels {
+                    region: source.region.clone(),
+                    context: source.context.clone(),
+                    flag: kind.as_str().to_string(),
+                })
+                .set(i64::from(raised));
+        }
+    }
+    metrics
+        .province_audited_at
+        .set(now.timestamp_millis() as f64 / 1000.0);
+}
