@@ -42,10 +42,21 @@ pub async fn answers_as(
         }
         page_token = page.next_page_token;
     }
+    let summary = summary_as(client, reader, ledger::GroupBy::Township).await;
+    (hazards, summary)
+}
+
+/// The reconciliation summary grouped one way, as `reader` asks, without what differs by server
+/// or moment.
+pub async fn summary_as(
+    mut client: LedgerServiceClient<Channel>,
+    reader: &Actor,
+    group_by: ledger::GroupBy,
+) -> ledger::ReconciliationSummary {
     let mut summary = client
         .get_reconciliation_summary(as_actor(
             ledger::GetReconciliationSummaryRequest {
-                group_by: ledger::GroupBy::Township as i32,
+                group_by: group_by as i32,
                 ..Default::default()
             },
             reader,
@@ -55,5 +66,5 @@ pub async fn answers_as(
         .into_inner();
     summary.as_of = None;
     summary.freshness = None;
-    (hazards, summary)
+    summary
 }

@@ -5,7 +5,7 @@
 mod answers;
 pub mod flows;
 
-pub use answers::{answers_as, district_answers};
+pub use answers::{answers_as, district_answers, summary_as};
 
 use std::path::PathBuf;
 use std::process::Stdio;

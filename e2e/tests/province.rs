@@ -6,11 +6,12 @@
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use hl_e2e::{Suite, answers_as, district_answers};
+use hl_e2e::{Suite, answers_as, district_answers, summary_as};
 use hl_proto::common::v1::{Actor, Role};
+use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::ledger::v1::projection_admin_service_client::ProjectionAdminServiceClient;
 use hl_proto::ledger::v1::{
-    CompletenessFlagKind, FederationCompleteness, GetFederationCompletenessRequest,
+    CompletenessFlagKind, FederationCompleteness, GetFederationCompletenessRequest, GroupBy,
 };
 use hl_testkit::actors::administrator;
 use hl_testkit::{
@@ -226,12 +227,30 @@ async fn a_province_follows_its_district_answers_as_it_does_and_audits_it() {
     )
     .await;
 
-    // The projections service audits the province itself: over gRPC and in its metrics.
+    // The province rolls its districts up by district and by city: Putuo's row, and
+    // Zhoushan's, as the district's own service rolls them.
     let channel = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
         .unwrap()
         .connect()
         .await
         .unwrap();
+    for (group_by, code) in [(GroupBy::District, "330903"), (GroupBy::City, "330900")] {
+        let at_province =
+            summary_as(LedgerServiceClient::new(channel.clone()), &reader, group_by).await;
+        let at_district = summary_as(
+            LedgerServiceClient::new(suite.channel().await),
+            &administrator(),
+            group_by,
+        )
+        .await;
+        assert!(
+            at_province.rows.iter().any(|row| row.group == code),
+            "{group_by:?} has a row {code}: {at_province:?}"
+        );
+        assert_eq!(at_province, at_district, "{group_by:?}");
+    }
+
+    // The projections service audits the province itself: over gRPC and in its metrics.
     let mut admin = ProjectionAdminServiceClient::new(channel);
     let complete = completeness_until(&mut admin, "every district stream complete", |audit| {
         audit.flag_count == 0

@@ -76,6 +76,8 @@ pub fn groups(attributes: &Attributes, enterprise_id: &str, group_by: GroupBy) -
         GroupBy::Enterprise | GroupBy::Unspecified => vec![enterprise_id.to_string()],
         GroupBy::Township => vec![attributes.township_code.clone()],
         GroupBy::GridCell => vec![attributes.grid_cell_id.clone()],
+        GroupBy::District => vec![division(&attributes.township_code, 6)],
+        GroupBy::City => vec![division(&attributes.township_code, 4)],
         GroupBy::Industry if attributes.industries.is_empty() => vec![String::new()],
         GroupBy::Industry => attributes
             .industries
@@ -87,6 +89,16 @@ pub fn groups(attributes: &Attributes, enterprise_id: &str, group_by: GroupBy) -
                 )
             })
             .collect(),
+    }
+}
+
+/// The administrative division a township code lies in, by the code's first `digits` digits
+/// padded with zeros to the six of a division code: "330903001" lies in district "330903" and in
+/// city "330900". A code too short to tell stays as it is.
+fn division(township_code: &str, digits: usize) -> String {
+    match township_code.get(..digits) {
+        Some(prefix) if township_code.len() >= 6 => format!("{prefix:0<6}"),
+        _ => township_code.to_string(),
     }
 }
 

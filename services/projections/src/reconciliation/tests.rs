@@ -596,19 +596,10 @@ fn every_row_names_the_rule_version_it_was_judged_by() {
 #[test]
 fn inspection_coverage_sums_each_groups_planned_visits() {
     let mut scenario = snapshot("2023-06-30", Vec::new());
-    let planned = |enterprise_id: &str, township: &str, required: u32, done: u32| PlannedVisits {
-        enterprise_id: enterprise_id.into(),
-        attributes: Attributes {
-            township_code: township.into(),
-            ..attributes()
-        },
-        required,
-        done,
-    };
     scenario.planned_visits = vec![
-        planned(ENTERPRISE, "330903001", 2, 2),
-        planned("91330903MA2WG7BT4R", "330903001", 1, 0),
-        planned("91330903307699187A", "330903002", 2, 1),
+        planned_visits(ENTERPRISE, "330903001", 2, 2),
+        planned_visits("91330903MA2WG7BT4R", "330903001", 1, 0),
+        planned_visits("91330903307699187A", "330903002", 2, 1),
     ];
     let (total, by_township) = rates(&scenario, &[], GroupBy::Township);
     assert_eq!((total.visits_required, total.visits_done), (5, 3));
@@ -618,4 +609,41 @@ fn inspection_coverage_sums_each_groups_planned_visits() {
     assert_eq!((second.visits_required, second.visits_done), (2, 1));
     let (_, by_enterprise) = rates(&scenario, &[], GroupBy::Enterprise);
     assert_eq!(by_enterprise[ENTERPRISE].visits_done, 2);
+}
+
+#[test]
+fn rates_roll_up_by_district_and_city_from_the_township_code() {
+    let mut scenario = snapshot("2023-06-30", Vec::new());
+    scenario.planned_visits = vec![
+        // Putuo and Dinghai districts of Zhoushan city, and Haishu of Ningbo.
+        planned_visits(ENTERPRISE, "330903001", 2, 2),
+        planned_visits("91330903MA2WG7BT4R", "330903002", 1, 0),
+        planned_visits("91330902307699187A", "330902001", 2, 1),
+        planned_visits("91330203307699187B", "330203001", 1, 1),
+    ];
+    let visits = |rates: &Rates| (rates.visits_required, rates.visits_done);
+    let (total, by_district) = rates(&scenario, &[], GroupBy::District);
+    assert_eq!(by_district.len(), 3);
+    assert_eq!(visits(&by_district["330903"]), (3, 2));
+    assert_eq!(visits(&by_district["330902"]), (2, 1));
+    assert_eq!(visits(&by_district["330203"]), (1, 1));
+    let (city_total, by_city) = rates(&scenario, &[], GroupBy::City);
+    assert_eq!(by_city.len(), 2);
+    assert_eq!(visits(&by_city["330900"]), (5, 3));
+    assert_eq!(visits(&by_city["330200"]), (1, 1));
+    assert_eq!(visits(&total), visits(&city_total));
+    assert_eq!(visits(&total), (6, 4));
+}
+
+/// An enterprise's visits the inspection plans require of it in a township, and those done.
+fn planned_visits(enterprise_id: &str, township: &str, required: u32, done: u32) -> PlannedVisits {
+    PlannedVisits {
+        enterprise_id: enterprise_id.into(),
+        attributes: Attributes {
+            township_code: township.into(),
+            ..attributes()
+        },
+        required,
+        done,
+    }
 }
