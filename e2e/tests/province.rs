@@ -250,6 +250,16 @@ async fn a_province_follows_its_district_answers_as_it_does_and_audits_it() {
         assert_eq!(at_province, at_district, "{group_by:?}");
     }
 
+    // The province's platform may also ask a district's own service, which answers it with
+    // that district's records; it writes nothing there.
+    let platform = Actor {
+        id: "zhejiang-platform".into(),
+        role: Role::System as i32,
+        organisation: "zhejiang-emergency-department".into(),
+        region: "330000".into(),
+    };
+    assert_eq!(answers_as(suite.channel().await, &platform).await, expected);
+
     // The projections service audits the province itself: over gRPC and in its metrics.
     let mut admin = ProjectionAdminServiceClient::new(channel);
     let complete = completeness_until(&mut admin, "every district stream complete", |audit| {

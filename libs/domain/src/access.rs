@@ -1,6 +1,7 @@
 //! Who may act (DOMAIN.md §1, DESIGN.md §7). An enterprise acts only for itself, in its own
 //! ledger; government-side roles act within their jurisdiction (their region code is a prefix of
-//! the thing's township or district code). A system actor is another government system: it
+//! the thing's township or district code); a province's or city's code reads, and only reads,
+//! the records of its districts ([`reads`]). A system actor is another government system: it
 //! reads, and writes only what a sensor platform does (sensor hazards, device readings).
 
 use hl_proto::common::v1::{Actor, Role};
@@ -41,6 +42,28 @@ pub fn may_know_of(actor: &Actor, enterprise_id: &str) -> bool {
 /// Whether a government-side actor's jurisdiction covers a place with this code.
 pub fn covers(actor: &Actor, place_code: &str) -> bool {
     !actor.region.is_empty() && place_code.starts_with(&actor.region)
+}
+
+/// The codes a jurisdiction reads: by the division codes' convention (GB/T 2260), a province's
+/// code ("330000") stands for every code beginning with its first two digits and a city's
+/// ("330900") for every code beginning with its first four; a district's or township's code
+/// stands for the codes beginning with it.
+pub fn readable_prefix(region: &str) -> &str {
+    let division = region.len() == 6 && region.bytes().all(|byte| byte.is_ascii_digit());
+    match region {
+        _ if !division => region,
+        _ if region.ends_with("0000") => &region[..2],
+        _ if region.ends_with("00") => &region[..4],
+        _ => region,
+    }
+}
+
+/// Whether an actor's jurisdiction reaches a place for reading. A province's or city's
+/// government reads the records its districts hold (the province's platform asks each district
+/// for its own); writing stays with those whose code the place's begins with ([`covers`]).
+pub fn reads(actor: &Actor, place_code: &str) -> bool {
+    let prefix = readable_prefix(&actor.region);
+    !prefix.is_empty() && place_code.starts_with(prefix)
 }
 
 /// A government-side actor whose jurisdiction covers the place.
@@ -192,7 +215,7 @@ pub fn require_reader(
             reasons::NO_ROLE,
             "the caller has no role",
         )),
-        _ if covers(actor, place_code) => Ok(()),
+        _ if reads(actor, place_code) => Ok(()),
         _ => Err(DomainError::forbidden(
             reasons::OUTSIDE_JURISDICTION,
             format!(
@@ -207,7 +230,8 @@ pub fn require_reader(
 /// government side and government systems working in it, a township officer included.
 pub fn require_district_reader(actor: &Actor, district: &str) -> Result<(), DomainError> {
     let working_in = !actor.region.is_empty()
-        && (actor.region.starts_with(district) || district.starts_with(&actor.region));
+        && (actor.region.starts_with(district)
+            || district.starts_with(readable_prefix(&actor.region)));
     match role(actor) {
         Role::Enterprise | Role::Unspecified => Err(DomainError::forbidden(
             reasons::GOVERNMENT_ROLE_REQUIRED,
@@ -244,7 +268,7 @@ pub mod test_actors {
     pub const ENTERPRISE: &str = "91330903MA28F1XQ1P";
     pub const OTHER_ENTERPRISE: &str = "91330903307699187A";
 
-    fn actor(id: &str, role: Role, organisation: &str, region: &str) -> Actor {
+    pub(crate) fn actor(id: &str, role: Role, organisation: &str, region: &str) -> Actor {
         Actor {
             id: id.into(),
             role: role as i32,
@@ -302,6 +326,43 @@ mod tests {
         assert!(require_government(&township, "330903002", "act").is_ok());
         assert!(require_government(&township, "330903001", "act").is_err());
         assert!(require_government(&township, "330903", "act").is_err());
+    }
+
+    #[test]
+    fn a_province_or_city_reads_its_districts_records_and_writes_none() {
+        let province = actor("zhejiang-platform", Role::System, "province", "330000");
+        let city = actor(
+            "zhoushan-admin",
+            Role::BureauAdministrator,
+            "city",
+            "330900",
+        );
+        for reader in [&province, &city] {
+            assert!(require_district_reader(reader, "330903").is_ok());
+            assert!(require_reader(reader, ENTERPRISE, "330903001").is_ok());
+            assert_eq!(
+                require_government(reader, "330903001", "act")
+                    .unwrap_err()
+                    .reason(),
+                if reader == &province {
+                    "GOVERNMENT_ROLE_REQUIRED"
+                } else {
+                    "OUTSIDE_JURISDICTION"
+                }
+            );
+            assert!(require_bureau(reader, "330903", "act").is_err());
+        }
+        // Zhoushan's city reads neither Ningbo's districts nor another province's.
+        assert!(require_district_reader(&city, "330203").is_err());
+        assert!(require_reader(&city, ENTERPRISE, "330203001").is_err());
+        let jiangsu = actor("jiangsu-platform", Role::System, "province", "320000");
+        assert!(require_district_reader(&jiangsu, "330903").is_err());
+        // A district reads its own records only, and a township officer its township.
+        assert!(require_reader(&inspector_elsewhere(), ENTERPRISE, "330903001").is_err());
+        assert!(require_reader(&township_officer("330903002"), ENTERPRISE, "330903001").is_err());
+        assert_eq!(readable_prefix("330903"), "330903");
+        assert_eq!(readable_prefix("330903001"), "330903001");
+        assert_eq!(readable_prefix("33x000"), "33x000");
     }
 
     #[test]
