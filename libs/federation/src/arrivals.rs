@@ -14,8 +14,6 @@ use prost::Message;
 
 /// The header sourcing adds to each message it copies: `<stream>[:<hash>] <sequence> …`.
 const STREAM_SOURCE: &str = "Nats-Stream-Source";
-/// The time the province stored a message, in the answer of a direct get.
-const STORED_AT: &str = "Nats-Time-Stamp";
 /// The holes a source keeps in detail; beyond them only their number.
 const HOLES_KEPT: usize = 32;
 /// Messages read a request.
@@ -28,8 +26,6 @@ pub struct SourceProgress {
     pub origin_sequence: u64,
     /// Messages that arrived.
     pub arrived: u64,
-    /// When the province stored the last of them.
-    pub last_arrival: Option<DateTime<Utc>>,
     /// When the district recorded the events of the last of them.
     pub last_recorded: Option<DateTime<Utc>>,
     /// The first holes found, in the order found.
@@ -158,10 +154,6 @@ impl ContextArrivals {
         // hl.<region>.<context>.…: the region is the subject's second token.
         let region = message.subject.split('.').nth(1).unwrap_or_default();
         let progress = self.sources.entry(region.to_string()).or_default();
-        progress.last_arrival = header(message, STORED_AT)
-            .and_then(|stamp| DateTime::parse_from_rfc3339(stamp).ok())
-            .map(|stamp| stamp.with_timezone(&Utc))
-            .or(progress.last_arrival);
         match origin_sequence(message) {
             Some(origin) if origin > progress.origin_sequence => {
                 if origin > progress.origin_sequence + 1 {

@@ -248,7 +248,6 @@ mod tests {
         SourceProgress {
             origin_sequence: up_to,
             arrived: up_to,
-            last_arrival: minutes_ago(recorded_minutes_ago),
             last_recorded: minutes_ago(recorded_minutes_ago),
             ..Default::default()
         }

@@ -39,35 +39,55 @@ pub fn ensure_streams(store: EventStore, contexts: Vec<&'static str>) -> Arc<Ato
     let ready = Arc::new(AtomicBool::new(false));
     let flag = ready.clone();
     tokio::spawn(async move {
-        let mut delay = Duration::from_millis(100);
-        loop {
-            let mut result = store.ensure_snapshot_stream().await;
-            for context in &contexts {
-                if result.is_ok() {
-                    result = store.ensure_context_stream(context).await;
+        until_streams_ready(
+            || {
+                let store = store.clone();
+                let contexts = contexts.clone();
+                async move {
+                    store.ensure_snapshot_stream().await?;
+                    for context in &contexts {
+                        store.ensure_context_stream(context).await?;
+                    }
+                    Ok(())
                 }
-            }
-            match result {
-                Ok(()) => {
-                    flag.store(true, Ordering::SeqCst);
-                    tracing::info!(?contexts, namespace = %store.namespace(), "event streams ready");
-                    return;
-                }
-                Err(hl_eventstore::StoreError::Mismatch(problem)) => {
-                    // Not a passing outage: retrying cannot change an existing stream.
-                    tracing::error!(%problem, "stream settings do not match the configuration; stopping");
-                    eprintln!("hazard-ledger: {problem}");
-                    std::process::exit(crate::config::EXIT_STREAM_MISMATCH);
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "event streams not ready; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
+            },
+            |_| {},
+        )
+        .await;
+        flag.store(true, Ordering::SeqCst);
+        tracing::info!(?contexts, namespace = %store.namespace(), "event streams ready");
     });
     ready
+}
+
+/// Runs `attempt` until it succeeds. A passing outage is retried with a growing delay (and
+/// handed to `on_retry`); a stream whose settings do not match the configuration stops the
+/// process (exit 78), since retrying cannot change an existing stream.
+pub async fn until_streams_ready<T, Attempt, Attempted>(
+    mut attempt: Attempt,
+    mut on_retry: impl FnMut(&hl_eventstore::StoreError),
+) -> T
+where
+    Attempt: FnMut() -> Attempted,
+    Attempted: std::future::Future<Output = Result<T, hl_eventstore::StoreError>>,
+{
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match attempt().await {
+            Ok(value) => return value,
+            Err(hl_eventstore::StoreError::Mismatch(problem)) => {
+                tracing::error!(%problem, "stream settings do not match the configuration; stopping");
+                eprintln!("hazard-ledger: {problem}");
+                std::process::exit(crate::config::EXIT_STREAM_MISMATCH);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "event streams not ready; retrying");
+                on_retry(&error);
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
 }
 
 /// Whether the client is connected right now.

@@ -64,6 +64,8 @@ impl ProvinceAudit {
         self.latest.read().expect("audit lock").clone()
     }
 
+    /// Makes every context's stream source every district, as a district's service makes its
+    /// streams (`hl_runtime::nats::ensure_streams`).
     async fn source(
         &self,
         store: EventStore,
@@ -71,30 +73,16 @@ impl ProvinceAudit {
         contexts: &[&str],
         rules: AuditRules,
     ) -> Auditor {
-        let mut delay = Duration::from_millis(100);
-        loop {
-            match Auditor::start(store.clone(), districts.clone(), contexts, rules).await {
-                Ok(auditor) => {
-                    tracing::info!(
-                        districts = districts.len(),
-                        "provincial streams source every district"
-                    );
-                    return auditor;
-                }
-                Err(StoreError::Mismatch(problem)) => {
-                    // As at a district: retrying cannot change an existing stream.
-                    tracing::error!(%problem, "a provincial stream does not match the configuration; stopping");
-                    eprintln!("hl-projections: {problem}");
-                    std::process::exit(hl_runtime::config::EXIT_STREAM_MISMATCH);
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "provincial streams not sourced yet; retrying");
-                    self.latest.write().expect("audit lock").last_error = Some(error.to_string());
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
+        let auditor = hl_runtime::nats::until_streams_ready(
+            || Auditor::start(store.clone(), districts.clone(), contexts, rules),
+            |error| self.latest.write().expect("audit lock").last_error = Some(error.to_string()),
+        )
+        .await;
+        tracing::info!(
+            districts = districts.len(),
+            "provincial streams source every district"
+        );
+        auditor
     }
 
     fn record(&self, round: Result<Vec<SourceCompleteness>, StoreError>) {
