@@ -1,5 +1,7 @@
 //! The bureau's spreadsheet goes in through the import, an inspection finds a hazard at one of
-//! the imported enterprises, and the township roll-up of the two-ledger reconciliation shows it.
+//! the imported enterprises, and the township roll-up of the two-ledger reconciliation shows it;
+//! the enterprise has a hazardous-chemicals registration code, so the hazard also goes out in
+//! the dual-prevention feed's file drop.
 
 use std::time::Duration;
 
@@ -19,10 +21,10 @@ const LIUHENG: &str = "330903101";
 const COLD_STORAGE: &str = "91330903MA2NCU4LYE";
 
 const ENTERPRISES_CSV: &str =
-    "统一社会信用代码,企业名称,地址,乡镇街道代码,行业,风险等级,是否需自查,自查频次
-91330903MA2NCU4LYE,舟山普陀海鲜冷链有限公司,沈家门,330903001,涉氨制冷;工贸,橙,是,季
-91330903MA27UB96FP,舟山六横船舶修造有限公司,六横,330903101,船舶修造,红,是,月
-91330903MA2T55F3CQ,沈家门加油站,沈家门,330903001,加油站,黄,是,季
+    "统一社会信用代码,企业名称,地址,乡镇街道代码,行业,风险等级,是否需自查,自查频次,危化品登记编码
+91330903MA2NCU4LYE,舟山普陀海鲜冷链有限公司,沈家门,330903001,涉氨制冷;工贸,橙,是,季,330901234
+91330903MA27UB96FP,舟山六横船舶修造有限公司,六横,330903101,船舶修造,红,是,月,
+91330903MA2T55F3CQ,沈家门加油站,沈家门,330903001,加油站,黄,是,季,
 ";
 
 async fn create_townships(registry_client: &mut RegistryServiceClient<tonic::transport::Channel>) {
@@ -69,10 +71,13 @@ fn township_row<'a>(summary: &'a ledger::ReconciliationSummary, code: &str) -> &
 #[tokio::test]
 async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it() {
     let nats = NatsServer::start().await;
+    let outbound = tempfile::tempdir().unwrap();
     let suite = Suite::start(&[
         ("NATS_URL", nats.url()),
         ("HL_NAMESPACE", unique_namespace()),
         ("HL_SEED_DEMO", "false".into()),
+        ("HL_OUTBOUND_DIR", outbound.path().display().to_string()),
+        ("HL_OUTBOUND_SECONDS", "1".into()),
     ])
     .await;
     let channel = suite.channel().await;
@@ -208,6 +213,29 @@ async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it
     assert_eq!(ledgers.government_ledger.len(), 1, "{ledgers:?}");
     assert_eq!(ledgers.government_ledger[0].hazard_id, "ammonia-alarm");
     assert!(ledgers.enterprise_ledger.is_empty(), "{ledgers:?}");
+
+    // The finding goes to the dual-prevention platform under the enterprise's registration code.
+    let record = wait_until(
+        "the finding in the dual-prevention file drop",
+        Duration::from_secs(30),
+        || {
+            let folder = outbound.path().to_path_buf();
+            async move {
+                let file = folder.join("sec_hidden_danger_info-000000000001.json");
+                let batch: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
+                batch["datas"].as_array()?.first().cloned()
+            }
+        },
+    )
+    .await;
+    assert_eq!(record["companyCode"], "330901234");
+    assert_eq!(record["dangerLevel"], "0");
+    assert_eq!(record["dangerState"], "0");
+    assert_eq!(
+        record["dangerDesc"],
+        "ammonia leak alarm not linked to the exhaust fan"
+    );
 
     suite.stop().await;
 }

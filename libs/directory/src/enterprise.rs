@@ -31,6 +31,7 @@ pub const DETAIL_FIELDS: &[&str] = &[
     "risk_colour",
     "self_check_required",
     "self_check_frequency",
+    "chemical_registration_code",
 ];
 
 /// Copies the named fields from `source` into `target`. Unknown names are ignored; the API
@@ -53,6 +54,9 @@ pub fn copy_detail_fields(
             "risk_colour" => target.risk_colour = source.risk_colour,
             "self_check_required" => target.self_check_required = source.self_check_required,
             "self_check_frequency" => target.self_check_frequency = source.self_check_frequency,
+            "chemical_registration_code" => {
+                target.chemical_registration_code = source.chemical_registration_code.clone()
+            }
             _ => {}
         }
     }

@@ -70,6 +70,12 @@ pub struct SourceFlagLabels {
     pub flag: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FeedLabels {
+    /// The outbound feed, e.g. "dual-prevention/sec_hidden_danger_info".
+    pub feed: String,
+}
+
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -112,6 +118,14 @@ pub struct Metrics {
     pub province_flags: Family<SourceFlagLabels, Gauge>,
     /// At a province: when the latest audit round ended (Unix seconds).
     pub province_audited_at: Gauge<f64, AtomicU64>,
+    /// Records an outbound feed delivered (a batch sent again counts again).
+    pub outbound_records_sent: Family<FeedLabels, Counter>,
+    /// Records an outbound feed holds back after its latest round (not graded, no acceptor).
+    pub outbound_records_held: Family<FeedLabels, Gauge>,
+    /// Batches recorded but not acknowledged by the receiver.
+    pub outbound_batches_unacknowledged: Family<FeedLabels, Gauge>,
+    /// When the receiver last acknowledged a batch (Unix seconds).
+    pub outbound_acknowledged_at: Family<FeedLabels, Gauge<f64, AtomicU64>>,
     registry: Registry,
 }
 
@@ -134,6 +148,10 @@ impl Metrics {
             province_seconds_since_last_event: Family::default(),
             province_flags: Family::default(),
             province_audited_at: Gauge::default(),
+            outbound_records_sent: Family::default(),
+            outbound_records_held: Family::default(),
+            outbound_batches_unacknowledged: Family::default(),
+            outbound_acknowledged_at: Family::default(),
             registry: Registry::with_prefix("hl"),
         };
         let registry = &mut metrics.registry;
@@ -216,6 +234,26 @@ impl Metrics {
             "province_audited_at_seconds",
             "At a province: when the latest completeness audit round ended (Unix time)",
             metrics.province_audited_at.clone(),
+        );
+        registry.register(
+            "outbound_records_sent",
+            "Records an outbound feed delivered (a batch sent again counts again)",
+            metrics.outbound_records_sent.clone(),
+        );
+        registry.register(
+            "outbound_records_held",
+            "Records an outbound feed holds back after its latest round",
+            metrics.outbound_records_held.clone(),
+        );
+        registry.register(
+            "outbound_batches_unacknowledged",
+            "Batches of an outbound feed recorded but not acknowledged by the receiver",
+            metrics.outbound_batches_unacknowledged.clone(),
+        );
+        registry.register(
+            "outbound_acknowledged_at_seconds",
+            "When the receiver last acknowledged a batch of an outbound feed (Unix time)",
+            metrics.outbound_acknowledged_at.clone(),
         );
         metrics
     }

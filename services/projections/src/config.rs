@@ -43,6 +43,21 @@ pub struct ProjectionArgs {
     /// reconnection.
     #[arg(long, env = "HL_PROVINCE_STALL_AFTER_SECONDS", default_value_t = 300)]
     pub province_stall_after_seconds: u64,
+
+    /// The national dual-prevention (双重预防) feed's file-drop folder: every hazard of an
+    /// enterprise with a hazardous-chemicals registration code goes there as 隐患信息 records,
+    /// in JSON batch files for the bureau's exchange system to pick up
+    /// (docs/outbound-dual-prevention.md). Unset: no outbound feed.
+    #[arg(long, env = "HL_OUTBOUND_DIR")]
+    pub outbound_dir: Option<std::path::PathBuf>,
+
+    /// Seconds between two rounds of the outbound feed.
+    #[arg(long, env = "HL_OUTBOUND_SECONDS", default_value_t = 60)]
+    pub outbound_seconds: u64,
+
+    /// Most records in one outbound batch (the national interface's uploaders send 20 or 50).
+    #[arg(long, env = "HL_OUTBOUND_BATCH", default_value_t = 20)]
+    pub outbound_batch: usize,
 }
 
 impl ProjectionArgs {
@@ -90,6 +105,18 @@ impl ProjectionArgs {
             problems.push(format!(
                 "HL_PROVINCE_STALL_AFTER_SECONDS must be 1-86400, got {}",
                 self.province_stall_after_seconds
+            ));
+        }
+        if !(1..=86_400).contains(&self.outbound_seconds) {
+            problems.push(format!(
+                "HL_OUTBOUND_SECONDS must be 1-86400, got {}",
+                self.outbound_seconds
+            ));
+        }
+        if !(1..=1000).contains(&self.outbound_batch) {
+            problems.push(format!(
+                "HL_OUTBOUND_BATCH must be 1-1000, got {}",
+                self.outbound_batch
             ));
         }
         problems

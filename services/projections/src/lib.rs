@@ -7,6 +7,7 @@ pub mod archive;
 pub mod cache;
 pub mod chain;
 pub mod config;
+pub mod outbound;
 pub mod projector;
 pub mod province;
 pub mod reader;
@@ -83,6 +84,20 @@ pub async fn mount(
         args.projection_batch,
     )
     .await?;
+    if let Some(folder) = &args.outbound_dir {
+        let feed = outbound::OutboundFeed::new(
+            database.clone(),
+            projections.clone(),
+            outbound::file_drop::FileDrop::new(folder),
+            outbound::Settings {
+                batch_size: args.outbound_batch,
+                every: Duration::from_secs(args.outbound_seconds),
+                region: region.to_string(),
+            },
+        )
+        .await?;
+        feed.spawn();
+    }
     if let Some(url) = &args.archive_url {
         let archive = Database::connect(url).await?;
         archive::ensure_schema(&archive).await?;

@@ -353,6 +353,7 @@ async fn details_change_on_effective_dates_and_any_day_can_be_asked_about() {
         display_name: "冷链公司".into(),
         township_code: "330903001".into(),
         industries: vec![Industry::AmmoniaRefrigeration as i32],
+        chemical_registration_code: "330901234".into(),
         ..Default::default()
     };
     let register = pb::RegisterEnterpriseRequest {
@@ -416,7 +417,11 @@ async fn details_change_on_effective_dates_and_any_day_can_be_asked_about() {
     );
     assert_eq!(july.history.len(), 2);
     assert_eq!(
-        july.display_name, "冷链公司",
+        (
+            july.display_name.as_str(),
+            july.chemical_registration_code.as_str()
+        ),
+        ("冷链公司", "330901234"),
         "fields outside the mask keep their values"
     );
 
@@ -517,6 +522,30 @@ async fn references_must_exist_and_fit() {
             && named.contains(&"enterprise.industries".to_string()),
         "{named:?}"
     );
+
+    // A hazardous-chemicals registration code is nine digits or nothing.
+    for code in ["33090123", "3309012345", "33090123X"] {
+        let status = client
+            .register_enterprise(by_administrator(pb::RegisterEnterpriseRequest {
+                request_id: "e3".into(),
+                enterprise: Some(pb::Enterprise {
+                    enterprise_id: "91330903MA2NCU4LYE".into(),
+                    display_name: "A".into(),
+                    township_code: "330903001".into(),
+                    industries: vec![1],
+                    chemical_registration_code: code.into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            fields(&status),
+            ["enterprise.chemical_registration_code"],
+            "{code}"
+        );
+    }
 
     // An industry listed twice is named; a list longer than the classification is one
     // violation, its entries unread.

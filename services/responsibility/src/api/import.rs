@@ -103,6 +103,15 @@ const COLUMNS: &[Column] = &[
         headers: &["self_check_frequency", "自查频次"],
         required: false,
     },
+    Column {
+        name: "chemical_registration_code",
+        headers: &[
+            "chemical_registration_code",
+            "危化品登记编码",
+            "危化品登记企业编码",
+        ],
+        required: false,
+    },
 ];
 
 /// A row read from the file.
@@ -311,6 +320,7 @@ fn read_rows(csv_bytes: &[u8]) -> Result<(Vec<Row>, Vec<RowProblem>), Status> {
             township_code: cell("township_code"),
             village_code: cell("village_code"),
             grid_cell_id: cell("grid_cell_id"),
+            chemical_registration_code: cell("chemical_registration_code"),
             ..Default::default()
         };
         for name in cell("industries")
@@ -529,8 +539,8 @@ mod tests {
 
     #[test]
     fn chinese_and_english_headers_and_values_are_read() {
-        let csv = "统一社会信用代码,企业名称,乡镇街道代码,行业,风险等级,是否需自查,自查频次\n\
-                   91330903MA2NCU4LYE,冷链公司,330903001,涉氨制冷;工贸,红,是,季\n";
+        let csv = "统一社会信用代码,企业名称,乡镇街道代码,行业,风险等级,是否需自查,自查频次,危化品登记编码\n\
+                   91330903MA2NCU4LYE,冷链公司,330903001,涉氨制冷;工贸,红,是,季,330901234\n";
         let (rows, problems) = read_rows(csv.as_bytes()).unwrap();
         assert!(problems.is_empty(), "{problems:?}");
         let row = &rows[0];
@@ -548,6 +558,7 @@ mod tests {
             row.details.self_check_frequency,
             SelfCheckFrequency::Quarterly as i32
         );
+        assert_eq!(row.details.chemical_registration_code, "330901234");
     }
 
     #[test]

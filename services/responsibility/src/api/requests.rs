@@ -201,6 +201,15 @@ impl Context<'_> {
                 details.self_check_frequency,
             );
         }
+        if checks("chemical_registration_code")
+            && !details.chemical_registration_code.is_empty()
+            && !digits(&details.chemical_registration_code, 9)
+        {
+            violations.add(
+                field("chemical_registration_code"),
+                "must be the 9-digit code of the hazardous-chemicals registration system, or empty",
+            );
+        }
         if details.self_check_required
             && details.self_check_frequency == SelfCheckFrequency::Unspecified as i32
             && (checks("self_check_required") || checks("self_check_frequency"))
@@ -358,6 +367,7 @@ pub fn details_of(enterprise: &pb::Enterprise) -> pb::EnterpriseDetails {
         risk_colour: enterprise.risk_colour,
         self_check_required: enterprise.self_check_required,
         self_check_frequency: enterprise.self_check_frequency,
+        chemical_registration_code: enterprise.chemical_registration_code.trim().to_string(),
     }
 }
 

@@ -43,6 +43,7 @@ pub fn enterprise(
         risk_colour: details.risk_colour,
         self_check_required: details.self_check_required,
         self_check_frequency: details.self_check_frequency,
+        chemical_registration_code: details.chemical_registration_code,
         status: state.status_as_of(day) as i32,
         details_effective_from: state.details_effective_from(day).map(Into::into),
         history,

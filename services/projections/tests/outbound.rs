@@ -1,0 +1,333 @@
+//! The dual-prevention outbound feed over a real nats-server and a real database (SQLite and
+//! PostgreSQL): each hazard version reaches the file-drop folder exactly once, across a
+//! receiver that was away and an exporter that restarted in between; a hazard that cannot be
+//! sent yet is held back until it can; an enterprise whose code is cleared has its records
+//! sent once more, deleted.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use hl_directory::enterprise::EnterpriseCommand;
+use hl_domain::access::test_actors;
+use hl_hazards::domain::hazard::HazardCommand;
+use hl_projections::outbound::dual_prevention::{Held, record_id};
+use hl_projections::outbound::file_drop::FileDrop;
+use hl_projections::outbound::{OutboundFeed, Settings};
+use hl_proto::hazards::v1 as hazards;
+use hl_proto::responsibility::v1 as registry;
+use hl_readmodel::Database;
+use support::*;
+
+const CODE: &str = "330901234";
+
+/// Every record in the folder's batch files, in file order, as (file, record).
+fn delivered(folder: &Path) -> Vec<(String, serde_json::Value)> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    names.sort();
+    let mut records = Vec::new();
+    for name in names {
+        let text = std::fs::read_to_string(folder.join(&name)).unwrap();
+        let batch: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(batch["object"], "sec_hidden_danger_info");
+        assert_eq!(batch["mappingVersion"], 1);
+        assert_eq!(batch["region"], "330903");
+        for record in batch["datas"].as_array().unwrap() {
+            records.push((name.clone(), record.clone()));
+        }
+    }
+    records
+}
+
+fn field<'a>(record: &'a serde_json::Value, name: &str) -> &'a str {
+    record[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} in {record}"))
+}
+
+async fn feed(world: &World, folder: &Path) -> std::sync::Arc<OutboundFeed> {
+    // Its own connection, as a restarted service would open.
+    let database = Database::connect(&world.backend.url()).await.unwrap();
+    OutboundFeed::new(
+        database,
+        world.projections.clone(),
+        FileDrop::new(folder),
+        Settings {
+            batch_size: 2,
+            every: std::time::Duration::from_secs(60),
+            region: "330903".into(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn register(world: &World, enterprise_id: &str, code: &str) {
+    let details = registry::EnterpriseDetails {
+        display_name: format!("enterprise {enterprise_id}"),
+        township_code: "330903001".into(),
+        industries: vec![registry::Industry::HazardousChemicals as i32],
+        chemical_registration_code: code.into(),
+        ..Default::default()
+    };
+    let command = EnterpriseCommand::Register {
+        details,
+        effective_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+        activate: true,
+    };
+    world
+        .execute(
+            &world.enterprises,
+            enterprise_id,
+            command,
+            test_actors::administrator(),
+            "2020-01-01",
+        )
+        .await;
+}
+
+fn evidence() -> Vec<hl_proto::common::v1::EvidenceRef> {
+    vec![hl_proto::common::v1::EvidenceRef {
+        sha256: "b".repeat(64),
+        ..Default::default()
+    }]
+}
+
+#[tokio::test]
+async fn each_hazard_version_is_delivered_once_across_a_failed_delivery_and_a_restart() {
+    on_both_databases(|backend| async move {
+        let world = World::start(backend).await;
+        register(&world, ENTERPRISE, CODE).await;
+        register(&world, OTHER, "").await;
+        let general = hazards::HazardLevel::General;
+        world
+            .report(
+                "h-graded",
+                ENTERPRISE,
+                true,
+                general,
+                "tank",
+                "2026-03-02T01:00:00Z",
+                "",
+            )
+            .await;
+        world
+            .report(
+                "h-ungraded",
+                ENTERPRISE,
+                true,
+                hazards::HazardLevel::Unspecified,
+                "pipe",
+                "2026-03-02T02:00:00Z",
+                "",
+            )
+            .await;
+        world
+            .report(
+                "h-no-code",
+                OTHER,
+                true,
+                general,
+                "valve",
+                "2026-03-02T03:00:00Z",
+                "",
+            )
+            .await;
+        world.caught_up().await;
+
+        let root = tempfile::tempdir().unwrap();
+        let folder = root.path().join("drop");
+        let first = feed(&world, &folder).await;
+        let round = first.round().await.unwrap();
+        assert_eq!((round.batches, round.records, round.resent), (1, 1, 0));
+        assert_eq!(round.held, [("h-ungraded".to_string(), Held::NotGraded)]);
+        let records = delivered(&folder);
+        assert_eq!(records.len(), 1);
+        assert_eq!(field(&records[0].1, "id"), record_id("h-graded"));
+        assert_eq!(field(&records[0].1, "companyCode"), CODE);
+        assert_eq!(field(&records[0].1, "dangerState"), "0");
+        assert_eq!(field(&records[0].1, "enforcementId"), "");
+
+        // Nothing changed: nothing is sent.
+        assert_eq!(first.round().await.unwrap().records, 0);
+
+        // The hazard is graded, the other rectified and verified by the government.
+        world
+            .execute(
+                &world.hazards,
+                "h-ungraded",
+                HazardCommand::Grade {
+                    level: hazards::HazardLevel::Major,
+                    criterion: "c".into(),
+                    reason: String::new(),
+                },
+                test_actors::inspector(),
+                "2026-03-03T01:00:00Z",
+            )
+            .await;
+        world
+            .order("h-graded", "2026-03-31", "2026-03-03T02:00:00Z")
+            .await;
+        world
+            .claim("h-graded", ENTERPRISE, "2026-03-10T02:00:00Z")
+            .await;
+        world
+            .execute(
+                &world.hazards,
+                "h-graded",
+                HazardCommand::Verify {
+                    note: "checked on site".into(),
+                    evidence: evidence(),
+                },
+                test_actors::inspector(),
+                "2026-03-12T02:30:00Z",
+            )
+            .await;
+        world.caught_up().await;
+
+        // The receiver is away: the folder is a file. The batch is recorded, not acknowledged.
+        std::fs::rename(&folder, root.path().join("saved")).unwrap();
+        std::fs::write(&folder, b"not a folder").unwrap();
+        assert!(first.round().await.is_err());
+        drop(first);
+
+        // The exporter restarts and the receiver is back: the recorded batch goes again as it
+        // was, and nothing is recorded twice.
+        std::fs::remove_file(&folder).unwrap();
+        std::fs::rename(root.path().join("saved"), &folder).unwrap();
+        let second = feed(&world, &folder).await;
+        let round = second.round().await.unwrap();
+        assert_eq!((round.resent, round.batches, round.records), (1, 0, 0));
+        assert!(round.held.is_empty());
+        assert_eq!(second.round().await.unwrap(), Default::default());
+
+        let records = delivered(&folder);
+        let mut versions = BTreeSet::new();
+        let mut per_hazard: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+        for (file, record) in &records {
+            // Each version once, and a later version always with a later updateDate.
+            let key = (
+                field(record, "id").to_string(),
+                field(record, "updateDate").to_string(),
+            );
+            assert!(versions.insert(key), "{file} repeats {record}");
+            if let Some(earlier) = per_hazard.get(field(record, "id")).and_then(|v| v.last()) {
+                assert!(field(earlier, "updateDate") < field(record, "updateDate"));
+            }
+            per_hazard
+                .entry(field(record, "id").to_string())
+                .or_default()
+                .push(record.clone());
+        }
+        assert_eq!(
+            per_hazard.len(),
+            2,
+            "the enterprise without a code sends nothing"
+        );
+        assert!(!per_hazard.contains_key(&record_id("h-no-code")));
+        let graded = &per_hazard[&record_id("h-graded")];
+        assert_eq!(graded.len(), 2, "reported, then verified");
+        let verified = graded.last().unwrap();
+        assert_eq!(field(verified, "dangerState"), "9");
+        assert_eq!(
+            field(verified, "checkAcceptPerson"),
+            test_actors::inspector().id
+        );
+        assert_eq!(field(verified, "checkAcceptTime"), "2026-03-12 10:30:00");
+        assert_eq!(
+            field(verified, "dangerManageDeadline"),
+            "2026-03-31 23:59:59"
+        );
+        let major = &per_hazard[&record_id("h-ungraded")];
+        assert_eq!(major.len(), 1);
+        assert_eq!(field(&major[0], "dangerLevel"), "1");
+
+        // The enterprise's code is cleared: its records go once more, deleted.
+        world
+            .execute(
+                &world.enterprises,
+                ENTERPRISE,
+                EnterpriseCommand::UpdateDetails {
+                    update: registry::EnterpriseDetails::default(),
+                    fields: vec!["chemical_registration_code".into()],
+                    effective_from: chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap(),
+                },
+                test_actors::administrator(),
+                "2021-01-01",
+            )
+            .await;
+        world.caught_up().await;
+        let round = second.round().await.unwrap();
+        assert_eq!(round.records, 2);
+        let records = delivered(&folder);
+        let deletions: Vec<&serde_json::Value> = records
+            .iter()
+            .map(|(_, record)| record)
+            .filter(|record| field(record, "deleted") == "1")
+            .collect();
+        assert_eq!(deletions.len(), 2);
+        assert!(
+            deletions
+                .iter()
+                .all(|record| field(record, "companyCode") == CODE)
+        );
+        assert_eq!(second.round().await.unwrap().records, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_exporters_cannot_both_record_a_batch_from_the_same_view() {
+    use hl_projections::outbound::ledger::{self, Entry, RecordError};
+    on_both_databases(|backend| async move {
+        let database = Database::connect(&backend.url()).await.unwrap();
+        ledger::migrate(&database).await.unwrap();
+        let entry = |version: u64| Entry {
+            record_id: record_id("h-1"),
+            source_id: "h-1".into(),
+            source_version: version,
+            company_code: CODE.into(),
+            deleted: false,
+            update_date: format!("2026-03-0{version} 10:00:00"),
+        };
+        let now = chrono::Utc::now();
+        let record = |entries: Vec<Entry>, seen| {
+            let database = database.clone();
+            async move {
+                ledger::record_batch(&database, "test", &entries, &seen, |n| n.to_string(), now)
+                    .await
+            }
+        };
+        // Both saw an empty ledger: the first records the record, the second is overtaken.
+        let empty = ledger::sent(&database, "test").await.unwrap();
+        assert_eq!(
+            record(vec![entry(1)], empty.clone()).await.unwrap().number,
+            1
+        );
+        assert!(matches!(
+            record(vec![entry(2)], empty).await,
+            Err(RecordError::Overtaken(_))
+        ));
+        // Both saw batch 1: the first moves the record on, the second is overtaken.
+        let seen = ledger::sent(&database, "test").await.unwrap();
+        assert_eq!(
+            record(vec![entry(2)], seen.clone()).await.unwrap().number,
+            2
+        );
+        assert!(matches!(
+            record(vec![entry(3)], seen).await,
+            Err(RecordError::Overtaken(_))
+        ));
+        // Nothing of the refused batches was kept.
+        let totals = ledger::totals(&database, "test").await.unwrap();
+        assert_eq!((totals.batches, totals.records), (2, 1));
+        let sent = ledger::sent(&database, "test").await.unwrap();
+        assert_eq!(sent[&record_id("h-1")].entry.source_version, 2);
+    })
+    .await;
+}
