@@ -1,6 +1,7 @@
 //! What every context's pure domain shares: what an aggregate is (pure decide and apply) and a
 //! given/when/then harness for it, the refusals a decision can end in, who may act (roles and
-//! jurisdictions), and legal deadlines as calendar dates in Asia/Shanghai.
+//! jurisdictions), and legal deadlines as calendar dates in Asia/Shanghai, in calendar days or in
+//! working days.
 
 pub mod access;
 pub mod aggregate;
@@ -8,6 +9,7 @@ pub mod clock;
 mod given;
 pub mod reasons;
 pub mod rules;
+pub mod working_days;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
