@@ -10,6 +10,7 @@ use hl_proto::hazards::v1 as hazards;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
+use hl_proto::ledger::v1::projection_admin_service_client::ProjectionAdminServiceClient;
 use hl_proto::responsibility::v1 as registry;
 use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient;
 use hl_testkit::actors::{by_administrator, by_inspector};
@@ -236,6 +237,35 @@ async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it
         record["dangerDesc"],
         "ammonia leak alarm not linked to the exhaust fan"
     );
+    // The bureau sees both feeds' deliveries over gRPC.
+    let mut admin = ProjectionAdminServiceClient::new(suite.channel().await);
+    let status = wait_until(
+        "both outbound feeds to report a round with the finding delivered",
+        Duration::from_secs(30),
+        || {
+            let mut admin = admin.clone();
+            async move {
+                let status = admin
+                    .get_outbound_status(by_administrator(ledger::GetOutboundStatusRequest {}))
+                    .await
+                    .ok()?
+                    .into_inner();
+                (status.feeds.len() == 2 && status.feeds[0].records == 1).then_some(status)
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        status.feeds[0].feed,
+        "dual-prevention/sec_hidden_danger_info"
+    );
+    assert_eq!(status.feeds[0].unacknowledged_batches, 0);
+    assert!(status.feeds[1].late_decisions.is_empty());
+    let refused = admin
+        .get_outbound_status(by_inspector(ledger::GetOutboundStatusRequest {}))
+        .await
+        .expect_err("an inspector is not the bureau");
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
 
     suite.stop().await;
 }

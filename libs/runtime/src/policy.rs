@@ -941,6 +941,10 @@ static RULES: &[Rule] = &[
         "hazard_ledger.ledger.v1.ProjectionAdminService/GetFederationCompleteness",
         A | S,
     ),
+    allow(
+        "hazard_ledger.ledger.v1.ProjectionAdminService/GetOutboundStatus",
+        A | S,
+    ),
 ];
 
 #[cfg(test)]

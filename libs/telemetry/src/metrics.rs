@@ -122,6 +122,8 @@ pub struct Metrics {
     pub outbound_records_sent: Family<FeedLabels, Counter>,
     /// Records an outbound feed holds back after its latest round (not graded, no acceptor).
     pub outbound_records_held: Family<FeedLabels, Gauge>,
+    /// Penalty decisions late at the credit platform (双公示) after the latest round.
+    pub outbound_records_late: Family<FeedLabels, Gauge>,
     /// Batches recorded but not acknowledged by the receiver.
     pub outbound_batches_unacknowledged: Family<FeedLabels, Gauge>,
     /// When the receiver last acknowledged a batch (Unix seconds).
@@ -150,6 +152,7 @@ impl Metrics {
             province_audited_at: Gauge::default(),
             outbound_records_sent: Family::default(),
             outbound_records_held: Family::default(),
+            outbound_records_late: Family::default(),
             outbound_batches_unacknowledged: Family::default(),
             outbound_acknowledged_at: Family::default(),
             registry: Registry::with_prefix("hl"),
@@ -244,6 +247,11 @@ impl Metrics {
             "outbound_records_held",
             "Records an outbound feed holds back after its latest round",
             metrics.outbound_records_held.clone(),
+        );
+        registry.register(
+            "outbound_records_late",
+            "Penalty decisions late at the credit platform (7 working days) after the latest round",
+            metrics.outbound_records_late.clone(),
         );
         registry.register(
             "outbound_batches_unacknowledged",

@@ -84,19 +84,24 @@ pub async fn mount(
         args.projection_batch,
     )
     .await?;
+    let mut outbound_feeds = Vec::new();
     if let Some(folder) = &args.outbound_dir {
-        let feed = outbound::OutboundFeed::new(
-            database.clone(),
-            projections.clone(),
-            outbound::file_drop::FileDrop::new(folder),
-            outbound::Settings {
-                batch_size: args.outbound_batch,
-                every: Duration::from_secs(args.outbound_seconds),
-                region: region.to_string(),
-            },
-        )
-        .await?;
-        feed.spawn();
+        for feed in outbound::Feed::ALL {
+            let feed = outbound::OutboundFeed::new(
+                feed,
+                database.clone(),
+                projections.clone(),
+                outbound::file_drop::FileDrop::new(folder),
+                outbound::Settings {
+                    batch_size: args.outbound_batch,
+                    every: Duration::from_secs(args.outbound_seconds),
+                    region: region.to_string(),
+                },
+            )
+            .await?;
+            feed.spawn();
+            outbound_feeds.push(feed);
+        }
     }
     if let Some(url) = &args.archive_url {
         let archive = Database::connect(url).await?;
@@ -136,6 +141,7 @@ pub async fn mount(
     server.add_service(ProjectionAdminServiceServer::new(api::AdminGrpc(
         projections.clone(),
         province,
+        outbound_feeds,
     )));
     Ok(projections)
 }

@@ -62,7 +62,7 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
         let discrepancies_before = world.discrepancies("2023-06-01").await;
         assert_eq!(before.len(), 40);
 
-        let mut progress = AdminGrpc(world.projections.clone(), None)
+        let mut progress = AdminGrpc(world.projections.clone(), None, Vec::new())
             .rebuild_projections(as_administrator(
                 ledger::RebuildProjectionsRequest::default(),
             ))
@@ -214,7 +214,7 @@ async fn a_message_that_cannot_be_applied_stops_its_projector_and_names_its_sequ
             "{}",
             failure.reason
         );
-        let status = AdminGrpc(world.projections.clone(), None)
+        let status = AdminGrpc(world.projections.clone(), None, Vec::new())
             .get_projection_status(as_administrator(ledger::GetProjectionStatusRequest {}))
             .await
             .unwrap()

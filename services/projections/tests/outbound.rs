@@ -14,7 +14,7 @@ use hl_domain::access::test_actors;
 use hl_hazards::domain::hazard::HazardCommand;
 use hl_projections::outbound::dual_prevention::{Held, record_id};
 use hl_projections::outbound::file_drop::FileDrop;
-use hl_projections::outbound::{OutboundFeed, Settings};
+use hl_projections::outbound::{Feed, OutboundFeed, Settings};
 use hl_proto::hazards::v1 as hazards;
 use hl_proto::responsibility::v1 as registry;
 use hl_readmodel::Database;
@@ -54,6 +54,7 @@ async fn feed(world: &World, folder: &Path) -> std::sync::Arc<OutboundFeed> {
     // Its own connection, as a restarted service would open.
     let database = Database::connect(&world.backend.url()).await.unwrap();
     OutboundFeed::new(
+        Feed::DualPrevention,
         database,
         world.projections.clone(),
         FileDrop::new(folder),
@@ -145,7 +146,10 @@ async fn each_hazard_version_is_delivered_once_across_a_failed_delivery_and_a_re
         let first = feed(&world, &folder).await;
         let round = first.round().await.unwrap();
         assert_eq!((round.batches, round.records, round.resent), (1, 1, 0));
-        assert_eq!(round.held, [("h-ungraded".to_string(), Held::NotGraded)]);
+        assert_eq!(
+            round.held,
+            [("h-ungraded".to_string(), Held::NotGraded.as_str())]
+        );
         let records = delivered(&folder);
         assert_eq!(records.len(), 1);
         assert_eq!(field(&records[0].1, "id"), record_id("h-graded"));
@@ -330,4 +334,197 @@ async fn two_exporters_cannot_both_record_a_batch_from_the_same_view() {
         assert_eq!(sent[&record_id("h-1")].entry.source_version, 2);
     })
     .await;
+}
+
+/// Files a case at `when` minus four hours and decides it at `when`, general procedure.
+async fn decided_case(
+    world: &World,
+    case_id: &str,
+    decision: hl_proto::enforcement::v1::CaseDecision,
+    when: chrono::DateTime<chrono::Utc>,
+) {
+    use hl_enforcement::domain::officers::Officer;
+    use hl_enforcement::domain::penalty_case::{CaseCommand, FileCase, PenaltyCase};
+    let officer = |id: &str| Officer {
+        person_id: id.into(),
+        record: Some(registry::Person {
+            person_id: id.into(),
+            enforcement_certificate: Some(registry::EnforcementCertificate {
+                number: format!("浙应执 {id}"),
+                valid_from: Some(day("2020-01-01")),
+                valid_until: Some(day("2030-12-31")),
+            }),
+            ..Default::default()
+        }),
+    };
+    let cases = world.repository::<PenaltyCase>();
+    let file = CaseCommand::File(FileCase {
+        region: "330903".into(),
+        enterprise: hl_directory::Standing::registered(
+            ENTERPRISE,
+            registry::EnterpriseDetails {
+                township_code: "330903001".into(),
+                ..Default::default()
+            },
+        ),
+        inspection_id: "insp-1".into(),
+        finding_id: format!("{case_id}-finding"),
+        hazard_id: format!("{case_id}-hazard"),
+        facts: "逾期未整改".into(),
+        officers: vec![officer("officer-1"), officer("officer-2")],
+    });
+    let steps = [
+        (file, test_actors::inspector()),
+        (CaseCommand::StartInvestigation, test_actors::inspector()),
+        (
+            CaseCommand::CompleteLegalReview {
+                note: String::new(),
+            },
+            test_actors::inspector(),
+        ),
+        (
+            CaseCommand::ServeNotice {
+                hearing_offered: false,
+            },
+            test_actors::inspector(),
+        ),
+        (
+            CaseCommand::Decide {
+                decision,
+                fine_fen: if decision == hl_proto::enforcement::v1::CaseDecision::Penalty {
+                    500_000
+                } else {
+                    0
+                },
+                note: "依法决定".into(),
+            },
+            test_actors::administrator(),
+        ),
+    ];
+    for (hours_before, (command, actor)) in (0..=4).rev().zip(steps) {
+        let at = (when - chrono::Duration::hours(hours_before)).to_rfc3339();
+        world.execute(&cases, case_id, command, actor, &at).await;
+    }
+}
+
+#[tokio::test]
+async fn penalty_decisions_reach_the_credit_feed_and_the_late_ones_are_named() {
+    use hl_proto::enforcement::v1::CaseDecision;
+    let world = World::start(Backend::sqlite().await).await;
+    register(&world, ENTERPRISE, "").await;
+    // Decided Monday 2026-03-09 (Asia/Shanghai): due by Wednesday the 18th, long past.
+    let long_ago = at("2026-03-09T04:00:00Z");
+    decided_case(&world, "case-late", CaseDecision::Penalty, long_ago).await;
+    decided_case(&world, "case-no-penalty", CaseDecision::NoPenalty, long_ago).await;
+    let now = chrono::Utc::now();
+    decided_case(&world, "case-recent", CaseDecision::Penalty, now).await;
+    world.caught_up().await;
+
+    let root = tempfile::tempdir().unwrap();
+    let database = Database::connect(&world.backend.url()).await.unwrap();
+    let feed = OutboundFeed::new(
+        Feed::CreditPublicity,
+        database,
+        world.projections.clone(),
+        FileDrop::new(root.path()),
+        Settings {
+            batch_size: 20,
+            every: std::time::Duration::from_secs(60),
+            region: "330903".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let round = feed.round().await.unwrap();
+    assert_eq!((round.batches, round.records), (1, 2), "penalties only");
+    let today = hl_domain::clock::local_date(chrono::Utc::now());
+    let late: Vec<_> = round
+        .late
+        .iter()
+        .filter(|late| late.case_id == "case-late")
+        .collect();
+    assert_eq!(late.len(), 1, "{:?}", round.late);
+    assert_eq!(late[0].decided_on.to_string(), "2026-03-09");
+    assert_eq!(
+        late[0].due_on.map(|due| due.to_string()).as_deref(),
+        Some("2026-03-18")
+    );
+    assert_eq!(
+        late[0].delivered_on,
+        Some(today),
+        "delivered now, late all the same"
+    );
+    // The recent one is on time (unless its seven working days run into a year the calendar
+    // does not cover yet, when it is listed without a due day).
+    assert!(
+        round
+            .late
+            .iter()
+            .filter(|late| late.case_id == "case-recent")
+            .all(|late| late.due_on.is_none()),
+        "{:?}",
+        round.late
+    );
+
+    let text = std::fs::read_to_string(
+        root.path()
+            .join("penalty_decision_publicity-000000000001.json"),
+    )
+    .unwrap();
+    let batch: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let records = batch["datas"].as_array().unwrap();
+    let first = &records[0];
+    assert_eq!(field(first, "caseId"), "case-late");
+    assert_eq!(field(first, "creditCode"), ENTERPRISE);
+    assert_eq!(
+        field(first, "partyName"),
+        format!("enterprise {ENTERPRISE}")
+    );
+    assert_eq!(field(first, "fineYuan"), "5000.00");
+    assert_eq!(field(first, "publicityDueDate"), "2026-03-18");
+
+    // Sent once: the next round sends nothing and still names the late decision.
+    let again = feed.round().await.unwrap();
+    assert_eq!(again.records, 0);
+    assert!(again.late.iter().any(|late| late.case_id == "case-late"));
+
+    // The audit over gRPC, for the bureau; refused where no feed runs.
+    use hl_proto::ledger::v1::GetOutboundStatusRequest;
+    use hl_proto::ledger::v1::projection_admin_service_server::ProjectionAdminService;
+    let admin = hl_projections::api::AdminGrpc(world.projections.clone(), None, vec![feed]);
+    let status = admin
+        .get_outbound_status(hl_testkit::actors::admitted(
+            GetOutboundStatusRequest::default(),
+            &test_actors::administrator(),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let credit = &status.feeds[0];
+    assert_eq!(credit.feed, "credit-publicity/penalty_decision_publicity");
+    assert_eq!(
+        (
+            credit.batches,
+            credit.unacknowledged_batches,
+            credit.records
+        ),
+        (1, 0, 2)
+    );
+    assert!(credit.last_acknowledged_at.is_some());
+    let listed = credit
+        .late_decisions
+        .iter()
+        .find(|late| late.case_id == "case-late")
+        .expect("the late decision is listed");
+    assert_eq!(listed.due_on, Some(day("2026-03-18")));
+    assert_eq!(listed.delivered_on, Some(today.into()));
+    let off = hl_projections::api::AdminGrpc(world.projections.clone(), None, Vec::new())
+        .get_outbound_status(hl_testkit::actors::admitted(
+            GetOutboundStatusRequest::default(),
+            &test_actors::administrator(),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(off.code(), tonic::Code::FailedPrecondition);
+    assert!(off.message().contains("HL_OUTBOUND_DIR"), "{off:?}");
 }

@@ -1,5 +1,5 @@
-//! ProjectionAdminService: where the read models stand, rebuilding them, and at a province the
-//! completeness of what the districts' streams delivered.
+//! ProjectionAdminService: where the read models stand, rebuilding them, at a province the
+//! completeness of what the districts' streams delivered, and the outbound feeds' deliveries.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,12 +12,18 @@ use hl_runtime::{ErrorCode, ServiceError, caller};
 use tonic::{Request, Response, Status};
 
 use super::{Shared, freshness};
+use crate::outbound::OutboundFeed;
 use crate::province::ProvinceAudit;
 use crate::service::RebuildError;
 
-/// The read models, and at a province its completeness audit.
+/// The read models, at a province its completeness audit, and the outbound feeds.
 #[derive(Clone)]
-pub struct AdminGrpc(pub Shared, pub Option<Arc<ProvinceAudit>>);
+pub struct AdminGrpc(
+    pub Shared,
+    pub Option<Arc<ProvinceAudit>>,
+    /// The outbound feeds; none where HL_OUTBOUND_DIR is unset.
+    pub Vec<Arc<OutboundFeed>>,
+);
 
 type ProgressStream = Pin<Box<dyn Stream<Item = Result<pb::RebuildProgress, Status>> + Send>>;
 
@@ -115,14 +121,9 @@ impl ProjectionAdminService for AdminGrpc {
         }
         let latest = audit.latest();
         let Some(audited_at) = latest.audited_at else {
-            return Err(ServiceError::unavailable(format!(
-                "the first completeness audit has not ended yet{}; retry",
-                latest
-                    .last_error
-                    .map(|error| format!(" ({error})"))
-                    .unwrap_or_default()
-            ))
-            .into());
+            return Err(
+                first_round_pending("the first completeness audit", latest.last_error).into(),
+            );
         };
         let sources: Vec<pb::SourceCompleteness> = latest
             .sources
@@ -141,6 +142,88 @@ impl ProjectionAdminService for AdminGrpc {
             sources,
         }))
     }
+
+    async fn get_outbound_status(
+        &self,
+        request: Request<pb::GetOutboundStatusRequest>,
+    ) -> Result<Response<pb::OutboundStatus>, Status> {
+        let actor = caller(&request)?;
+        hl_domain::access::require_district_reader(&actor, &self.0.region)
+            .map_err(ServiceError::from)?;
+        if self.2.is_empty() {
+            return Err(ServiceError::precondition(
+                reasons::OUTBOUND_OFF,
+                "this service runs no outbound feeds; set HL_OUTBOUND_DIR to run them",
+            )
+            .into());
+        }
+        let feeds = self
+            .2
+            .iter()
+            .map(|feed| outbound_feed_status(feed))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Response::new(pb::OutboundStatus { feeds }))
+    }
+}
+
+/// UNAVAILABLE until a background round first ends, with why the last attempt failed.
+fn first_round_pending(what: &str, last_error: Option<String>) -> ServiceError {
+    ServiceError::unavailable(format!(
+        "{what} has not ended yet{}; retry",
+        last_error
+            .map(|error| format!(" ({error})"))
+            .unwrap_or_default()
+    ))
+}
+
+/// Sources held back that one answer lists.
+const HELD_LISTED: usize = 100;
+
+fn outbound_feed_status(feed: &OutboundFeed) -> Result<pb::OutboundFeedStatus, ServiceError> {
+    let status = feed.status();
+    let Some(round_at) = status.round_at else {
+        return Err(first_round_pending(
+            &format!("the first round of {}", feed.feed().name()),
+            status.last_error,
+        ));
+    };
+    let date = |day: chrono::NaiveDate| hl_proto::common::v1::Date::from(day);
+    Ok(pb::OutboundFeedStatus {
+        feed: feed.feed().name().to_string(),
+        object: feed.feed().object().to_string(),
+        round_at: Some(hl_proto::timestamp(round_at)),
+        last_error: status.last_error.unwrap_or_default(),
+        batches: status.totals.batches,
+        unacknowledged_batches: status.totals.unacknowledged,
+        records: status.totals.records,
+        last_acknowledged_at: status
+            .totals
+            .last_acknowledged_at
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(hl_proto::timestamp),
+        held: status
+            .round
+            .held
+            .iter()
+            .take(HELD_LISTED)
+            .map(|(source_id, reason)| pb::HeldRecord {
+                source_id: source_id.clone(),
+                reason: reason.to_string(),
+            })
+            .collect(),
+        held_total: i32::try_from(status.round.held.len()).unwrap_or(i32::MAX),
+        late_decisions: status
+            .round
+            .late
+            .iter()
+            .map(|late| pb::LateDecision {
+                case_id: late.case_id.clone(),
+                decided_on: Some(date(late.decided_on)),
+                due_on: late.due_on.map(date),
+                delivered_on: late.delivered_on.map(date),
+            })
+            .collect(),
+    })
 }
 
 fn source_completeness(source: &hl_federation::SourceCompleteness) -> pb::SourceCompleteness {

@@ -294,3 +294,27 @@ pub async fn totals(database: &Database, feed: &str) -> Result<Totals, sqlx::Err
         last_acknowledged_at: row.try_get("last_acknowledged_at")?,
     })
 }
+
+/// When the receiver acknowledged the batch that carries each record's current version.
+pub async fn delivered_at(
+    database: &Database,
+    feed: &str,
+) -> Result<HashMap<String, DateTime<Utc>>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT records.record_id, batches.acknowledged_at
+         FROM outbound_records records
+         JOIN outbound_batches batches ON batches.feed = records.feed AND batches.batch = records.batch
+         WHERE records.feed = $1 AND batches.acknowledged_at IS NOT NULL",
+    )
+    .bind(feed.to_string())
+    .fetch_all(database.pool())
+    .await?;
+    let mut delivered = HashMap::new();
+    for row in &rows {
+        let at: i64 = row.try_get("acknowledged_at")?;
+        if let Some(at) = DateTime::from_timestamp_millis(at) {
+            delivered.insert(row.try_get("record_id")?, at);
+        }
+    }
+    Ok(delivered)
+}
