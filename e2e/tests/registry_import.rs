@@ -260,7 +260,10 @@ async fn an_imported_enterprise_takes_a_hazard_and_its_township_roll_up_shows_it
         "dual-prevention/sec_hidden_danger_info"
     );
     assert_eq!(status.feeds[0].unacknowledged_batches, 0);
-    assert!(status.feeds[1].late_decisions.is_empty());
+    assert_eq!(
+        status.feeds[1].feed,
+        "credit-publicity/penalty_decision_publicity"
+    );
     let refused = admin
         .get_outbound_status(by_inspector(ledger::GetOutboundStatusRequest {}))
         .await

@@ -101,6 +101,15 @@ pub fn covered_years() -> impl Iterator<Item = (i32, &'static str)> {
     NOTICES.iter().map(|notice| (notice.year, notice.source))
 }
 
+/// The first year the calendar covers: days before it cannot be counted in working days.
+pub fn first_covered_year() -> i32 {
+    NOTICES
+        .iter()
+        .map(|notice| notice.year)
+        .min()
+        .expect("at least one notice")
+}
+
 /// Whether `day` is a working day.
 pub fn is_working_day(day: NaiveDate) -> Result<bool, YearNotCovered> {
     let notice = NOTICES

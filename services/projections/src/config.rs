@@ -107,6 +107,12 @@ impl ProjectionArgs {
                 self.province_stall_after_seconds
             ));
         }
+        if self.outbound_dir.is_some() && self.province_districts.is_some() {
+            problems.push(
+                "HL_OUTBOUND_DIR is a district's: at a province (HL_PROVINCE_DISTRICTS) every district already reports its own"
+                    .to_string(),
+            );
+        }
         if !(1..=86_400).contains(&self.outbound_seconds) {
             problems.push(format!(
                 "HL_OUTBOUND_SECONDS must be 1-86400, got {}",

@@ -307,22 +307,39 @@ async fn two_exporters_cannot_both_record_a_batch_from_the_same_view() {
                     .await
             }
         };
+        let acknowledge = |batch: ledger::Batch| {
+            let database = database.clone();
+            async move {
+                ledger::acknowledged(&database, &batch, now, "test")
+                    .await
+                    .unwrap();
+            }
+        };
         // Both saw an empty ledger: the first records the record, the second is overtaken.
         let empty = ledger::sent(&database, "test").await.unwrap();
-        assert_eq!(
-            record(vec![entry(1)], empty.clone()).await.unwrap().number,
-            1
-        );
+        let first = record(vec![entry(1)], empty.clone()).await.unwrap();
+        assert_eq!(first.number, 1);
+        acknowledge(first).await;
         assert!(matches!(
             record(vec![entry(2)], empty).await,
             Err(RecordError::Overtaken(_))
         ));
         // Both saw batch 1: the first moves the record on, the second is overtaken.
         let seen = ledger::sent(&database, "test").await.unwrap();
-        assert_eq!(
-            record(vec![entry(2)], seen.clone()).await.unwrap().number,
-            2
+        let second = record(vec![entry(2)], seen.clone()).await.unwrap();
+        assert_eq!(second.number, 2);
+        assert!(
+            matches!(
+                record(
+                    vec![entry(3)],
+                    ledger::sent(&database, "test").await.unwrap()
+                )
+                .await,
+                Err(RecordError::Overtaken(_))
+            ),
+            "batch 2 waits for its acknowledgement: nothing newer may overtake it"
         );
+        acknowledge(second).await;
         assert!(matches!(
             record(vec![entry(3)], seen).await,
             Err(RecordError::Overtaken(_))
@@ -409,8 +426,12 @@ async fn decided_case(
 
 #[tokio::test]
 async fn penalty_decisions_reach_the_credit_feed_and_the_late_ones_are_named() {
+    on_both_databases(|backend| async move { credit_feed_on(backend).await }).await;
+}
+
+async fn credit_feed_on(backend: Backend) {
     use hl_proto::enforcement::v1::CaseDecision;
-    let world = World::start(Backend::sqlite().await).await;
+    let world = World::start(backend).await;
     register(&world, ENTERPRISE, "").await;
     // Decided Monday 2026-03-09 (Asia/Shanghai): due by Wednesday the 18th, long past.
     let long_ago = at("2026-03-09T04:00:00Z");
@@ -527,4 +548,49 @@ async fn penalty_decisions_reach_the_credit_feed_and_the_late_ones_are_named() {
         .unwrap_err();
     assert_eq!(off.code(), tonic::Code::FailedPrecondition);
     assert!(off.message().contains("HL_OUTBOUND_DIR"), "{off:?}");
+}
+
+#[tokio::test]
+async fn a_deletion_whose_hazard_the_read_model_lacks_waits_held_instead_of_vanishing() {
+    use hl_projections::outbound::ledger::{self, Entry};
+    let world = World::start(Backend::sqlite().await).await;
+    register(&world, ENTERPRISE, "").await;
+    world.caught_up().await;
+    let database = Database::connect(&world.backend.url()).await.unwrap();
+    ledger::migrate(&database).await.unwrap();
+    // The receiver holds a record of a hazard this read model does not (yet) hold.
+    let name = Feed::DualPrevention.name();
+    let entry = Entry {
+        record_id: record_id("h-elsewhere"),
+        source_id: "h-elsewhere".into(),
+        source_version: 3,
+        company_code: CODE.into(),
+        deleted: false,
+        update_date: "2026-03-02 10:00:00".into(),
+    };
+    let now = chrono::Utc::now();
+    let batch = ledger::record_batch(
+        &database,
+        name,
+        &[entry],
+        &Default::default(),
+        |_| "{}".into(),
+        now,
+    )
+    .await
+    .unwrap();
+    ledger::acknowledged(&database, &batch, now, "test")
+        .await
+        .unwrap();
+
+    let root = tempfile::tempdir().unwrap();
+    let round = feed(&world, root.path()).await.round().await.unwrap();
+    assert_eq!(round.records, 0);
+    assert_eq!(round.held.len(), 1);
+    assert_eq!(round.held[0].0, "h-elsewhere");
+    let sent = ledger::sent(&database, name).await.unwrap();
+    assert!(
+        !sent[&record_id("h-elsewhere")].entry.deleted,
+        "not marked sent"
+    );
 }

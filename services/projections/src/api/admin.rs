@@ -161,12 +161,12 @@ impl ProjectionAdminService for AdminGrpc {
             .2
             .iter()
             .map(|feed| outbound_feed_status(feed))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect();
         Ok(Response::new(pb::OutboundStatus { feeds }))
     }
 }
 
-/// UNAVAILABLE until a background round first ends, with why the last attempt failed.
+/// UNAVAILABLE until the first audit round ends, with why the last attempt failed.
 fn first_round_pending(what: &str, last_error: Option<String>) -> ServiceError {
     ServiceError::unavailable(format!(
         "{what} has not ended yet{}; retry",
@@ -179,19 +179,13 @@ fn first_round_pending(what: &str, last_error: Option<String>) -> ServiceError {
 /// Sources held back that one answer lists.
 const HELD_LISTED: usize = 100;
 
-fn outbound_feed_status(feed: &OutboundFeed) -> Result<pb::OutboundFeedStatus, ServiceError> {
+fn outbound_feed_status(feed: &OutboundFeed) -> pb::OutboundFeedStatus {
     let status = feed.status();
-    let Some(round_at) = status.round_at else {
-        return Err(first_round_pending(
-            &format!("the first round of {}", feed.feed().name()),
-            status.last_error,
-        ));
-    };
     let date = |day: chrono::NaiveDate| hl_proto::common::v1::Date::from(day);
-    Ok(pb::OutboundFeedStatus {
+    pb::OutboundFeedStatus {
         feed: feed.feed().name().to_string(),
         object: feed.feed().object().to_string(),
-        round_at: Some(hl_proto::timestamp(round_at)),
+        round_at: status.round_at.map(hl_proto::timestamp),
         last_error: status.last_error.unwrap_or_default(),
         batches: status.totals.batches,
         unacknowledged_batches: status.totals.unacknowledged,
@@ -213,7 +207,6 @@ fn outbound_feed_status(feed: &OutboundFeed) -> Result<pb::OutboundFeedStatus, S
             .collect(),
         held_total: i32::try_from(status.round.held.len()).unwrap_or(i32::MAX),
         late_decisions: status
-            .round
             .late
             .iter()
             .map(|late| pb::LateDecision {
@@ -223,7 +216,7 @@ fn outbound_feed_status(feed: &OutboundFeed) -> Result<pb::OutboundFeedStatus, S
                 delivered_on: late.delivered_on.map(date),
             })
             .collect(),
-    })
+    }
 }
 
 fn source_completeness(source: &hl_federation::SourceCompleteness) -> pb::SourceCompleteness {

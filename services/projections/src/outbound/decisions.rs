@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use hl_directory::read_models::EnterpriseStateRow;
 use hl_enforcement::read_models::cases::CaseRow;
 use hl_readmodel::Database;
@@ -47,7 +47,8 @@ pub(super) async fn changes(
 }
 
 /// The decisions late at the credit platform on `today`, and those whose deadline the
-/// working-day calendar cannot tell yet, by decision day.
+/// working-day calendar cannot tell yet, by decision day. Decisions before the calendar's first
+/// year are past any audit and left out.
 pub(super) async fn late(
     database: &Database,
     generation: i64,
@@ -56,7 +57,11 @@ pub(super) async fn late(
 ) -> Result<Vec<LateDecision>, sqlx::Error> {
     let delivered = ledger::delivered_at(database, Feed::CreditPublicity.name()).await?;
     let mut late = Vec::new();
+    let first_year = hl_domain::working_days::first_covered_year();
     for decision in decisions(database, generation, region).await? {
+        if decision.decided_on.year() < first_year {
+            continue;
+        }
         let delivered_on = delivered
             .get(&decision.record.id)
             .map(|at| hl_domain::clock::local_date(*at));

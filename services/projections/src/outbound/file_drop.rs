@@ -53,7 +53,8 @@ impl FileDrop {
 /// survives a crash once this returns.
 fn write_whole(folder: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(folder)?;
-    let aside = folder.join(format!(".{name}.part"));
+    // Each writer its own aside file: two exporters sending one batch never write into one.
+    let aside = folder.join(format!(".{name}.{}.part", uuid::Uuid::new_v4()));
     {
         let mut file = std::fs::File::create(&aside)?;
         file.write_all(bytes)?;

@@ -13,6 +13,9 @@ use super::dual_prevention::{self, HazardSource, Step};
 use super::ledger::{Entry, Sent};
 use crate::reader;
 
+/// Why a deletion waits.
+const HAZARD_MISSING: &str = "sent before, its enterprise has no code now, and the read model does not hold the hazard: the deletion waits";
+
 /// A hazard due to be sent: with which code, whether as deleted, and its update time.
 struct Due {
     hazard: HazardRow,
@@ -66,6 +69,8 @@ pub(super) async fn changes(
         }
     }
     // Records the receiver holds whose enterprise has no code now: sent once more, deleted.
+    // One whose hazard the read model does not hold (a generation still filling) waits, held.
+    let mut missing = Vec::new();
     for before in sent
         .values()
         .filter(|before| !before.entry.deleted && !current.contains(&before.entry.record_id))
@@ -77,13 +82,14 @@ pub(super) async fn changes(
             &before.entry.source_id,
         )
         .await?;
-        if let Some(hazard) = found.into_iter().next() {
-            due.push(Due {
+        match found.into_iter().next() {
+            Some(hazard) => due.push(Due {
                 hazard,
                 company_code: before.entry.company_code.clone(),
                 deleted: true,
                 updated_at: after_previous(now, Some(before)),
-            });
+            }),
+            None => missing.push(before.entry.source_id.clone()),
         }
     }
     let hazard_ids: Vec<String> = due
@@ -92,6 +98,11 @@ pub(super) async fn changes(
         .collect();
     let steps = steps_of(database, generation, &hazard_ids).await?;
     let mut changes = Changes::default();
+    changes.held.extend(
+        missing
+            .into_iter()
+            .map(|hazard_id| (hazard_id, HAZARD_MISSING)),
+    );
     for due in due {
         let hazard_id = due.hazard.facts.hazard_id.clone();
         let source = HazardSource {

@@ -87,8 +87,9 @@ pub struct Batch {
 pub enum RecordError {
     #[error("the delivery ledger failed: {0}")]
     Database(#[from] sqlx::Error),
-    /// Another exporter recorded a batch or a record first: this view is stale.
-    #[error("another exporter recorded {0} first")]
+    /// Another exporter recorded a batch or a record first, or a batch still waits for its
+    /// acknowledgement: this view is stale.
+    #[error("the delivery ledger moved on: {0}")]
     Overtaken(String),
 }
 
@@ -152,6 +153,20 @@ pub async fn record_batch(
     now: DateTime<Utc>,
 ) -> Result<Batch, RecordError> {
     let mut transaction = database.pool().begin().await?;
+    // A batch waiting for its acknowledgement goes first: a newer version of a record must
+    // never overtake an older one at the receiver.
+    let waiting: i64 = sqlx::query(
+        "SELECT COUNT(*) AS waiting FROM outbound_batches WHERE feed = $1 AND acknowledged_at IS NULL",
+    )
+    .bind(feed.to_string())
+    .fetch_one(&mut *transaction)
+    .await?
+    .try_get("waiting")?;
+    if waiting > 0 {
+        return Err(RecordError::Overtaken(format!(
+            "{waiting} unacknowledged batch(es)"
+        )));
+    }
     let last: Option<i64> =
         sqlx::query("SELECT MAX(batch) AS last FROM outbound_batches WHERE feed = $1")
             .bind(feed.to_string())

@@ -110,7 +110,8 @@ pub struct Round {
     pub records: usize,
     /// Sources that cannot be sent yet, by id, with why.
     pub held: Vec<(String, &'static str)>,
-    /// The credit-publicity feed's audit after the round: the decisions that are late.
+    /// The credit-publicity feed's audit after the round: the decisions that are late, and
+    /// those the working-day calendar cannot date yet.
     pub late: Vec<LateDecision>,
 }
 
@@ -132,13 +133,19 @@ pub struct OutboundFeed {
     latest: RwLock<Status>,
 }
 
-/// The latest round, and the ledger's totals after it.
+/// The latest round, the ledger's totals after it, and the latest deadline audit.
 #[derive(Clone, Debug, Default)]
 pub struct Status {
+    /// When the latest round that went through ended; None before the first.
     pub round_at: Option<DateTime<Utc>>,
     pub round: Round,
+    /// Why a later round stopped, when one did.
     pub last_error: Option<String>,
     pub totals: ledger::Totals,
+    /// The credit-publicity feed's late decisions, audited after every round (also one that
+    /// stopped), and when.
+    pub late: Vec<LateDecision>,
+    pub audited_at: Option<DateTime<Utc>>,
 }
 
 impl OutboundFeed {
@@ -182,12 +189,28 @@ impl OutboundFeed {
 
     /// One round, kept as the latest (see [`OutboundFeed::status`]).
     pub async fn round(&self) -> Result<Round, OutboundError> {
-        let outcome = self.run().await;
-        self.record(&outcome).await;
+        let mut outcome = self.run().await;
+        // The deadline audit runs whether or not the deliveries went through: a receiver that
+        // is away is exactly when decisions fall late.
+        let late = self.audit().await;
+        if let (Ok(round), Ok(late)) = (&mut outcome, &late) {
+            round.late = late.clone();
+        }
+        self.record(&outcome, late).await;
         outcome
     }
 
-    /// What is unacknowledged first, then what changed, then the audit.
+    /// The credit-publicity feed's late decisions today; none for the other feed.
+    async fn audit(&self) -> Result<Vec<LateDecision>, sqlx::Error> {
+        if self.feed != Feed::CreditPublicity {
+            return Ok(Vec::new());
+        }
+        let generation = self.projections.generation();
+        let today = hl_domain::clock::local_date(Utc::now());
+        decisions::late(&self.database, *generation, &self.settings.region, today).await
+    }
+
+    /// What is unacknowledged first, then what changed.
     async fn run(&self) -> Result<Round, OutboundError> {
         let name = self.feed.name();
         let mut round = Round::default();
@@ -223,11 +246,6 @@ impl OutboundFeed {
             self.deliver(&batch).await?;
             round.batches += 1;
             round.records += batch.records;
-        }
-        if self.feed == Feed::CreditPublicity {
-            let today = hl_domain::clock::local_date(now);
-            round.late =
-                decisions::late(&self.database, *generation, &self.settings.region, today).await?;
         }
         Ok(round)
     }
@@ -278,7 +296,11 @@ impl OutboundFeed {
         }
     }
 
-    async fn record(&self, outcome: &Result<Round, OutboundError>) {
+    async fn record(
+        &self,
+        outcome: &Result<Round, OutboundError>,
+        late: Result<Vec<LateDecision>, sqlx::Error>,
+    ) {
         let totals = ledger::totals(&self.database, self.feed.name()).await;
         let metrics = metrics();
         let labels = self.labels();
@@ -296,6 +318,28 @@ impl OutboundFeed {
             }
             latest.totals = totals;
         }
+        match late {
+            Ok(late) => {
+                if !late.is_empty() {
+                    let cases: Vec<&str> = late.iter().map(|late| late.case_id.as_str()).collect();
+                    tracing::warn!(
+                        ?cases,
+                        "penalty decisions late at the credit platform (双公示), or undated"
+                    );
+                }
+                // Undated decisions (the calendar lacks their year) are listed, not counted.
+                let dated = late.iter().filter(|late| late.due_on.is_some()).count();
+                metrics
+                    .outbound_records_late
+                    .get_or_create(&labels)
+                    .set(dated as i64);
+                latest.late = late;
+                latest.audited_at = Some(Utc::now());
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the 双公示 deadline audit failed; the next round runs it again");
+            }
+        }
         match outcome {
             Ok(round) => {
                 if !round.held.is_empty() {
@@ -305,25 +349,10 @@ impl OutboundFeed {
                         "records held back"
                     );
                 }
-                if !round.late.is_empty() {
-                    let cases: Vec<&str> = round
-                        .late
-                        .iter()
-                        .map(|late| late.case_id.as_str())
-                        .collect();
-                    tracing::warn!(
-                        ?cases,
-                        "penalty decisions late at the credit platform (双公示)"
-                    );
-                }
                 metrics
                     .outbound_records_held
                     .get_or_create(&labels)
                     .set(round.held.len() as i64);
-                metrics
-                    .outbound_records_late
-                    .get_or_create(&labels)
-                    .set(round.late.len() as i64);
                 latest.round_at = Some(Utc::now());
                 latest.round = round.clone();
                 latest.last_error = None;
