@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 /// Where the time a step is recorded comes from: the system clock, or one a test sets (to
 /// record a step a day after it happened, say).
@@ -46,6 +46,11 @@ fn shanghai() -> FixedOffset {
 /// The calendar date in Asia/Shanghai at an instant.
 pub fn local_date(instant: DateTime<Utc>) -> NaiveDate {
     instant.with_timezone(&shanghai()).date_naive()
+}
+
+/// The date and wall-clock time in Asia/Shanghai at an instant.
+pub fn local_date_time(instant: DateTime<Utc>) -> NaiveDateTime {
+    instant.with_timezone(&shanghai()).naive_local()
 }
 
 /// The instant of a date and wall-clock time in Asia/Shanghai.

@@ -16,15 +16,10 @@ use crate::reader;
 
 /// The decisions the credit platform has not received. A decision never changes once made, so
 /// each is sent once.
-pub(super) async fn changes(
-    database: &Database,
-    generation: i64,
-    sent: &HashMap<String, Sent>,
-    region: &str,
-) -> Result<Changes, sqlx::Error> {
+pub(super) fn changes(decisions: &[Decision], sent: &HashMap<String, Sent>) -> Changes {
     let mut changes = Changes::default();
-    for decision in decisions(database, generation, region).await? {
-        let record = decision.record;
+    for decision in decisions {
+        let record = &decision.record;
         if sent.contains_key(&record.id) {
             continue;
         }
@@ -37,13 +32,13 @@ pub(super) async fn changes(
                 deleted: false,
                 update_date: record.decision_date.clone(),
             },
-            serde_json::to_value(&record).expect("records serialise"),
+            serde_json::to_value(record).expect("records serialise"),
         ));
     }
     changes.records.sort_by(|(a, _), (b, _)| {
         (&a.update_date, &a.record_id).cmp(&(&b.update_date, &b.record_id))
     });
-    Ok(changes)
+    changes
 }
 
 /// The decisions late at the credit platform on `today`, and those whose deadline the
@@ -51,14 +46,13 @@ pub(super) async fn changes(
 /// year are past any audit and left out.
 pub(super) async fn late(
     database: &Database,
-    generation: i64,
-    region: &str,
+    decisions: &[Decision],
     today: NaiveDate,
 ) -> Result<Vec<LateDecision>, sqlx::Error> {
     let delivered = ledger::delivered_at(database, Feed::CreditPublicity.name()).await?;
     let mut late = Vec::new();
     let first_year = hl_domain::working_days::first_covered_year();
-    for decision in decisions(database, generation, region).await? {
+    for decision in decisions {
         if decision.decided_on.year() < first_year {
             continue;
         }
@@ -69,7 +63,7 @@ pub(super) async fn late(
             continue;
         }
         late.push(LateDecision {
-            case_id: decision.record.case_id,
+            case_id: decision.record.case_id.clone(),
             decided_on: decision.decided_on,
             due_on: decision.due.ok(),
             delivered_on,
@@ -80,7 +74,7 @@ pub(super) async fn late(
 }
 
 /// Every case decided with a penalty, with its party's name on the decision day.
-async fn decisions(
+pub(super) async fn all(
     database: &Database,
     generation: i64,
     region: &str,

@@ -270,8 +270,9 @@ fn name(description: &str) -> String {
 
 /// "yyyy-MM-dd HH:mm:ss" in Asia/Shanghai.
 pub fn time(instant: DateTime<Utc>) -> String {
-    let local = instant.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"));
-    local.format("%Y-%m-%d %H:%M:%S").to_string()
+    hl_domain::clock::local_date_time(instant)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// The instant of a "yyyy-MM-dd HH:mm:ss" Asia/Shanghai time, as [`time`] writes it.

@@ -189,10 +189,29 @@ impl OutboundFeed {
 
     /// One round, kept as the latest (see [`OutboundFeed::status`]).
     pub async fn round(&self) -> Result<Round, OutboundError> {
-        let mut outcome = self.run().await;
-        // The deadline audit runs whether or not the deliveries went through: a receiver that
-        // is away is exactly when decisions fall late.
-        let late = self.audit().await;
+        // Held for the whole round, so a rebuild does not drop the generation it reads.
+        let reading = self.projections.generation();
+        let generation = *reading;
+        let (mut outcome, late) = match self.feed {
+            Feed::DualPrevention => (self.run(generation, &[]).await, Ok(Vec::new())),
+            Feed::CreditPublicity => {
+                // Read once, for the deliveries and the deadline audit. The audit runs whether
+                // or not the deliveries went through: a receiver that is away is exactly when
+                // decisions fall late.
+                match decisions::all(&self.database, generation, &self.settings.region).await {
+                    Ok(decisions) => {
+                        let outcome = self.run(generation, &decisions).await;
+                        let today = hl_domain::clock::local_date(Utc::now());
+                        let late = decisions::late(&self.database, &decisions, today).await;
+                        (outcome, late.map_err(|error| error.to_string()))
+                    }
+                    Err(error) => {
+                        let text = error.to_string();
+                        (Err(error.into()), Err(text))
+                    }
+                }
+            }
+        };
         if let (Ok(round), Ok(late)) = (&mut outcome, &late) {
             round.late = late.clone();
         }
@@ -200,18 +219,13 @@ impl OutboundFeed {
         outcome
     }
 
-    /// The credit-publicity feed's late decisions today; none for the other feed.
-    async fn audit(&self) -> Result<Vec<LateDecision>, sqlx::Error> {
-        if self.feed != Feed::CreditPublicity {
-            return Ok(Vec::new());
-        }
-        let generation = self.projections.generation();
-        let today = hl_domain::clock::local_date(Utc::now());
-        decisions::late(&self.database, *generation, &self.settings.region, today).await
-    }
-
     /// What is unacknowledged first, then what changed.
-    async fn run(&self) -> Result<Round, OutboundError> {
+    /// `decisions` are the credit feed's source, read by the caller.
+    async fn run(
+        &self,
+        generation: i64,
+        decisions: &[credit_publicity::Decision],
+    ) -> Result<Round, OutboundError> {
         let name = self.feed.name();
         let mut round = Round::default();
         for batch in ledger::unacknowledged(&self.database, name).await? {
@@ -220,15 +234,11 @@ impl OutboundFeed {
         }
         let now = Utc::now();
         let sent = ledger::sent(&self.database, name).await?;
-        let generation = self.projections.generation();
         let changes = match self.feed {
             Feed::DualPrevention => {
-                hazards::changes(&self.database, *generation, &sent, now).await?
+                hazards::changes(&self.database, generation, &sent, now).await?
             }
-            Feed::CreditPublicity => {
-                decisions::changes(&self.database, *generation, &sent, &self.settings.region)
-                    .await?
-            }
+            Feed::CreditPublicity => decisions::changes(decisions, &sent),
         };
         round.held = changes.held;
         for chunk in changes.records.chunks(self.settings.batch_size) {
@@ -299,7 +309,7 @@ impl OutboundFeed {
     async fn record(
         &self,
         outcome: &Result<Round, OutboundError>,
-        late: Result<Vec<LateDecision>, sqlx::Error>,
+        late: Result<Vec<LateDecision>, String>,
     ) {
         let totals = ledger::totals(&self.database, self.feed.name()).await;
         let metrics = metrics();
