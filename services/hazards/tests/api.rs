@@ -557,6 +557,55 @@ async fn a_supervision_order_lists_and_delists_its_hazards() {
         }),
         ..Default::default()
     };
+    // Only a bureau administrator lists, issues or delists (no other role may call these at
+    // all), and one of another district is refused before anything is read: the same answer
+    // whether a hazard is there, graded 重大, or the order exists.
+    let elsewhere = hl_proto::common::v1::Actor {
+        id: "admin-9".into(),
+        role: hl_proto::common::v1::Role::BureauAdministrator as i32,
+        organisation: "dinghai-bureau".into(),
+        region: "330902".into(),
+    };
+    let list = |hazard_id: &str| pb::MarkHazardListedRequest {
+        request_id: "m0".into(),
+        name: format!("hazards/{hazard_id}"),
+        supervision_order_id: "order-none".into(),
+        level: pb::SupervisionLevel::District as i32,
+        occurred_at: None,
+    };
+    let issue_of = |hazard_id: &str| pb::IssueSupervisionOrderRequest {
+        request_id: "s0".into(),
+        hazard_ids: vec![hazard_id.into()],
+        ..issue.clone()
+    };
+    let delist_of = |order_id: &str| pb::DelistSupervisionOrderRequest {
+        request_id: "s0d".into(),
+        name: format!("supervisionOrders/{order_id}"),
+        note: "摘牌".into(),
+        ..Default::default()
+    };
+    for hazard_id in ["loose-1", "general-1", "no-such-hazard"] {
+        let listed = client
+            .mark_hazard_listed(as_actor(list(hazard_id), &elsewhere))
+            .await
+            .unwrap_err();
+        let issued = client
+            .issue_supervision_order(as_actor(issue_of(hazard_id), &elsewhere))
+            .await
+            .unwrap_err();
+        let delisted = client
+            .delist_supervision_order(as_actor(delist_of(hazard_id), &elsewhere))
+            .await
+            .unwrap_err();
+        for refused in [listed, issued, delisted] {
+            assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+            assert_eq!(
+                refused.get_details_error_info().unwrap().reason,
+                "OUTSIDE_JURISDICTION",
+                "{hazard_id}: {refused:?}"
+            );
+        }
+    }
     let refused = client
         .issue_supervision_order(by_administrator(issue.clone()))
         .await

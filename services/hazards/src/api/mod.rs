@@ -452,6 +452,7 @@ impl HazardsService for HazardsGrpc {
             .violations
             .enumeration::<pb::SupervisionLevel>("level", call.body.level);
         call.check()?;
+        supervision::require_bureau(api, &call.actor, "list a hazard (挂牌)")?;
         // Looked up for the hazard's decision, which answers on it only after who may list.
         let order = api
             .orders

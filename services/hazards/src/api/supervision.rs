@@ -5,7 +5,7 @@
 //! distributed transaction.
 
 use hl_eventstore::RequestMeta;
-use hl_proto::common::v1::CommitInfo;
+use hl_proto::common::v1::{Actor, CommitInfo};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::HazardStatus;
 use hl_proto::requests::{CommandRequest, NamedRequest};
@@ -16,6 +16,7 @@ use tonic::{Request, Response, Status};
 use super::HazardsApi;
 use super::requests::{self, HAZARDS, SUPERVISION_ORDERS};
 use super::resources::respond_order;
+use crate::domain::access;
 use crate::domain::hazard::{HazardCommand, ListingOrder};
 use crate::domain::supervision::{SupervisionOrder, SupervisionOrderCommand};
 
@@ -28,6 +29,7 @@ pub(super) async fn issue(
     let mut call = CommandCall::from_request(request)?;
     let issue = requests::issue_order(&mut call.violations, &call.body, &api.region);
     call.check()?;
+    require_bureau(api, &call.actor, "issue a supervision order (挂牌督办)")?;
     let id = call.new_id::<SupervisionOrder>(&call.body.order_id);
     check_listable(api, &issue.hazard_ids, &id).await?;
     let level = issue.level;
@@ -40,6 +42,15 @@ pub(super) async fn issue(
         .await?;
     let hazard_commits = follow_up(api, &call.meta(), &id, &committed, Follow::List(level)).await?;
     Ok(respond_order(committed, hazard_commits))
+}
+
+/// Only a bureau administrator of the district lists and delists (挂牌, 摘牌). Asked before any
+/// order or hazard is read, so that a refused caller learns nothing of them: not whether a
+/// hazard exists, is graded 重大, or under which order it is listed. The decision asks again, of
+/// the record's own place.
+pub(super) fn require_bureau(api: &HazardsApi, actor: &Actor, action: &str) -> Result<(), Status> {
+    access::require_bureau(actor, &api.region, action)
+        .map_err(|refusal| ServiceError::from(refusal).into())
 }
 
 /// Every hazard must be listable before the order is recorded.
@@ -102,6 +113,7 @@ pub(super) async fn delist(
     let id = call.named(SUPERVISION_ORDERS);
     let mut command = requests::delist_order(&mut call.violations, &call.body);
     call.check()?;
+    require_bureau(api, &call.actor, "delist a supervision order (摘牌)")?;
     let order_id = id.clone().expect("a checked request names its order");
     let order = api
         .orders
