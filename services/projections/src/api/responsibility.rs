@@ -9,7 +9,7 @@ use hl_plans::read_models::CommandReadinessRow;
 use hl_proto::ledger::v1 as pb;
 use hl_proto::responsibility::v1::{
     AccountabilityStatus, AccountabilityTrigger, Duty, ExpectedPerformance, ObjectKind,
-    SafetyItemKind, SafetyItemStatus,
+    SafetyItemKind,
 };
 use hl_readmodel::Known;
 use hl_responsibility::api::duties::{accountability_case, safety_item};
@@ -189,10 +189,7 @@ pub async fn list_safety_items(
         .collect();
     let closed_out = majors
         .iter()
-        .filter(|record| {
-            record.row.status == SafetyItemStatus::ClosedOut
-                && record.row.state.0.closed_out_on.is_some_and(|on| on <= day)
-        })
+        .filter(|record| record.row.state.0.closed_out_by(day))
         .count() as u32;
     let major_issue_event_ids: Vec<String> = majors
         .iter()
@@ -206,7 +203,7 @@ pub async fn list_safety_items(
                 wanted == SafetyItemKind::Unspecified || wanted == record.row.kind
             })
         })
-        .filter(|record| !body.open_only || record.row.status != SafetyItemStatus::ClosedOut)
+        .filter(|record| !body.open_only || !record.row.state.0.closed_out_by(day))
         .filter(|record| !body.overdue_only || record.row.state.0.is_overdue(day))
         .map(|record| {
             let row = &record.row;
@@ -218,7 +215,11 @@ pub async fn list_safety_items(
                 sub_tasks_done: state
                     .sub_tasks
                     .iter()
-                    .filter(|task| task.completed_on.is_some())
+                    .filter(|task| {
+                        task.completed_on
+                            .and_then(|on| on.to_naive())
+                            .is_some_and(|on| on <= day)
+                    })
                     .count() as u32,
                 event_ids: record.event_ids_by(day),
             };

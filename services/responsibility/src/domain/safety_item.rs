@@ -84,21 +84,32 @@ pub struct SafetyItem {
 }
 
 impl SafetyItem {
-    /// Not closed out by the end of its deadline day.
-    pub fn is_overdue(&self, day: NaiveDate) -> bool {
-        self.status != SafetyItemStatus::ClosedOut
-            && self.deadline.is_some_and(|deadline| deadline < day)
+    /// Closed out (销号) on or before `day`.
+    pub fn closed_out_by(&self, day: NaiveDate) -> bool {
+        self.closed_out_on.is_some_and(|on| on <= day)
     }
 
-    /// The sub-tasks not done by the end of their deadline day.
+    /// Past its deadline on `day` and not closed out by then. Judged by the dates recorded, not
+    /// by today's status, so a past day reads as it stood: an item closed out late was overdue
+    /// on the days between its deadline and its close-out.
+    pub fn is_overdue(&self, day: NaiveDate) -> bool {
+        !self.closed_out_by(day) && self.deadline.is_some_and(|deadline| deadline < day)
+    }
+
+    /// The sub-tasks past their deadline on `day` and not done by then.
     pub fn overdue_sub_tasks(&self, day: NaiveDate) -> Vec<String> {
         self.sub_tasks
             .iter()
-            .filter(|task| task.completed_on.is_none())
             .filter(|task| {
-                task.deadline
+                let done_by_day = task
+                    .completed_on
+                    .and_then(|on| on.to_naive())
+                    .is_some_and(|on| on <= day);
+                let past_deadline = task
+                    .deadline
                     .and_then(|deadline| deadline.to_naive())
-                    .is_some_and(|deadline| deadline < day)
+                    .is_some_and(|deadline| deadline < day);
+                past_deadline && !done_by_day
             })
             .map(|task| task.sub_task_id.clone())
             .collect()

@@ -234,6 +234,46 @@ fn overdue_is_read_on_a_day_for_the_item_and_each_sub_task() {
 }
 
 #[test]
+fn a_past_day_reads_overdue_by_the_dates_recorded_not_by_todays_status() {
+    let late = accepted_with_tasks()
+        .given(&complete("s-1"), &inspector(), noon("2026-07-01"))
+        .given(&complete("s-2"), &inspector(), noon("2026-08-01"))
+        .given(
+            &SafetyItemCommand::RequestCloseOut {
+                note: note("完成")
+            },
+            &administrator(),
+            noon("2026-11-09"),
+        )
+        .given(
+            &SafetyItemCommand::ApproveCloseOut {
+                note: note("销号")
+            },
+            &second_administrator(),
+            noon("2026-11-10"),
+        );
+    assert_eq!(late.status, SafetyItemStatus::ClosedOut);
+    // s-1 was due on 31 May and done on 1 July: overdue in June, whatever happened since.
+    assert_eq!(late.overdue_sub_tasks(day("2026-06-15")), ["s-1"]);
+    assert!(late.overdue_sub_tasks(day("2026-07-01")).is_empty());
+    // The item was due on 31 October and closed out on 10 November.
+    assert!(!late.is_overdue(day("2026-10-31")));
+    assert!(late.is_overdue(day("2026-11-05")));
+    assert!(!late.is_overdue(day("2026-11-10")));
+    assert!(!late.is_overdue(day("2027-01-01")));
+    // Steps are dated in order, so no bulletin can be dated before the close-out; after it
+    // there is nothing to bulletin.
+    let after_close_out = late
+        .when(
+            &SafetyItemCommand::IssueOverdueBulletin,
+            &administrator(),
+            noon("2026-11-11"),
+        )
+        .unwrap();
+    assert!(after_close_out.is_empty());
+}
+
+#[test]
 fn an_overdue_item_gets_one_bulletin_per_deadline() {
     let system = Actor {
         id: "hazard-ledger-schedule".into(),
