@@ -27,6 +27,7 @@ use hl_testkit::inspections::{TEAM, complete, inspect, today};
 use hl_testkit::{NatsServer, unique_namespace, wait_until};
 use tonic::Code;
 use tonic::transport::Channel;
+use tonic_types::StatusExt;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -371,6 +372,42 @@ async fn an_assignment_closes_a_gap_and_a_major_problem_is_closed_out() {
         .expect("sweep again")
         .into_inner();
     assert!(again.item_ids.is_empty(), "{again:?}");
+    // A retry of the first call answers what it issued, replayed, and issues nothing more.
+    let retried = duties
+        .issue_overdue_bulletins(by_administrator(sweep("sweep-1")))
+        .await
+        .expect("the retry")
+        .into_inner();
+    assert_eq!(retried.item_ids, ["late"]);
+    let borrowed = duties
+        .issue_overdue_bulletins(as_actor(sweep("sweep-1"), &second_administrator()))
+        .await
+        .unwrap_err();
+    assert_eq!(borrowed.code(), Code::PermissionDenied, "{borrowed:?}");
+    assert_eq!(
+        borrowed.get_details_error_info().unwrap().reason,
+        "REQUEST_ID_OF_ANOTHER_CALLER"
+    );
+    // An administrator of another district learns nothing, not even that an item is overdue.
+    let elsewhere = Actor {
+        id: "admin-9".into(),
+        role: Role::BureauAdministrator as i32,
+        organisation: "dinghai-bureau".into(),
+        region: "330902".into(),
+    };
+    let from_elsewhere = duties
+        .issue_overdue_bulletins(as_actor(sweep("sweep-3"), &elsewhere))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        from_elsewhere.get_details_error_info().unwrap().reason,
+        "OUTSIDE_JURISDICTION"
+    );
+    let no_request_id = duties
+        .issue_overdue_bulletins(by_administrator(sweep("")))
+        .await
+        .unwrap_err();
+    assert_eq!(no_request_id.code(), Code::InvalidArgument);
     let case = overdue_case_when(&duties, "late", yesterday).await;
     assert_eq!(case.subject_id, "brigade-1");
     assert_eq!(case.evidence, ["safetyItems/late"]);

@@ -60,7 +60,7 @@ pub fn start(
         loop {
             ticks.tick().await;
             match sweeper
-                .issue_overdue_bulletins(&actor, chrono::Utc::now())
+                .issue_overdue_bulletins(&actor, chrono::Utc::now(), None)
                 .await
             {
                 Ok(issued) if !issued.is_empty() => {

@@ -217,10 +217,16 @@ impl ResponsibilityApi {
 
     /// Issues a bulletin (通报) for every item past its deadline on the day that has none for its
     /// deadline, as `actor`; returns the items it issued one for.
+    ///
+    /// The sweep (`request_id` None) keys each bulletin by its item and deadline and skips the
+    /// items that have theirs. A caller's call keys each by its own request_id and revisits
+    /// those too, so that its retry answers the items the first attempt issued for, replayed,
+    /// and finishes those it did not reach.
     pub async fn issue_overdue_bulletins(
         &self,
         actor: &hl_proto::common::v1::Actor,
         now: chrono::DateTime<chrono::Utc>,
+        request_id: Option<&str>,
     ) -> Result<Vec<String>, ServiceError> {
         let day = hl_domain::clock::local_date(now);
         let due: Vec<(String, NaiveDate)> = self
@@ -229,17 +235,22 @@ impl ResponsibilityApi {
             .safety_items
             .iter()
             .filter(|(_, entry)| {
-                entry.state.is_overdue(day) && entry.state.bulletin_for != entry.state.deadline
+                let item = &entry.state;
+                let unbulletined = item.bulletin_for != item.deadline;
+                item.is_overdue(day) && (unbulletined || request_id.is_some())
             })
             .filter_map(|(id, entry)| Some((id.clone(), entry.state.deadline?)))
             .collect();
         let mut issued = Vec::new();
         for (item_id, deadline) in due {
             let meta = hl_eventstore::RequestMeta {
-                request_id: format!("bulletin:{item_id}:{deadline}"),
+                request_id: match request_id {
+                    Some(request_id) => format!("{request_id}/bulletin/{item_id}"),
+                    None => format!("bulletin:{item_id}:{deadline}"),
+                },
                 actor: actor.clone(),
                 occurred_at: None,
-                correlation_id: None,
+                correlation_id: request_id.map(str::to_string),
                 migrated_by: None,
             };
             let executed = self
@@ -247,9 +258,13 @@ impl ResponsibilityApi {
                 .execute(&item_id, &SafetyItemCommand::IssueOverdueBulletin, &meta)
                 .await
                 .map_err(ServiceError::from)?;
-            if !executed.replayed && !executed.commit.event_ids.is_empty() {
+            let bulletined = !executed.commit.event_ids.is_empty();
+            if bulletined && !executed.replayed {
                 self.index
                     .upsert(&item_id, &executed.state, executed.version);
+            }
+            // A replay is this caller's own bulletin, issued by an attempt that did not answer.
+            if bulletined && (!executed.replayed || request_id.is_some()) {
                 issued.push(item_id);
             }
         }
@@ -668,10 +683,13 @@ impl ResponsibilityService for ResponsibilityGrpc {
         request: Request<pb::IssueOverdueBulletinsRequest>,
     ) -> Result<Response<pb::IssueOverdueBulletinsResponse>, Status> {
         self.0.require_index()?;
-        let call = CommandCall::from_request(request)?;
+        let mut call = CommandCall::from_request(request)?;
+        call.check()?;
+        hl_domain::access::require_bureau(&call.actor, &self.0.region, "issue bulletins (通报)")
+            .map_err(ServiceError::from)?;
         let item_ids = self
             .0
-            .issue_overdue_bulletins(&call.actor, call.now)
+            .issue_overdue_bulletins(&call.actor, call.now, Some(call.body.request_id.as_str()))
             .await?;
         Ok(Response::new(pb::IssueOverdueBulletinsResponse {
             item_ids,
