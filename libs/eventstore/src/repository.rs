@@ -14,7 +14,7 @@ use tracing::{Instrument, warn};
 
 use crate::CommitRecord;
 use crate::cache::BoundedCache;
-use crate::commit::{CommitHeader, commit_digest, decode_commit};
+use crate::commit::{CommitHeader, DecodedCommit, commit_digest, decode_commit};
 use crate::error::{ExecuteError, StoreError};
 use crate::request_log::{Requests, requester};
 use crate::snapshot;
@@ -303,6 +303,44 @@ impl<A: Aggregate> Repository<A> {
         let subject = self.subject(aggregate_id);
         let mut loaded = Loaded::empty(self.settings.request_log_capacity);
         self.catch_up(&subject, &mut loaded, false).await?;
+        Ok(loaded)
+    }
+
+    /// The aggregate as it stood at `as_of` (business time): its commits that happened by then,
+    /// as the stream holds them now. Steps are dated in order ([`check_expectations`]), so these
+    /// are the first commits of its history, and an aggregate whose first step came later did
+    /// not exist yet. A moment at or after its last step is its current state, from the cache.
+    pub async fn load_as_of(
+        &self,
+        aggregate_id: &str,
+        as_of: DateTime<Utc>,
+    ) -> Result<Loaded<A>, StoreError> {
+        let current = self.load(aggregate_id).await?;
+        // A snapshot from before steps were dated in it knows no last step: replayed.
+        let settled = current.last_occurred_at.is_some_and(|last| last <= as_of);
+        if !current.exists() || settled {
+            return Ok(current);
+        }
+        let subject = self.subject(aggregate_id);
+        let mut loaded = Loaded::empty(self.settings.request_log_capacity);
+        self.store
+            .each_after(
+                (A::CONTEXT, &subject),
+                0,
+                self.settings.read_batch,
+                |message| {
+                    let decoded = decode_stored::<A>(message)?;
+                    let later = decoded
+                        .events
+                        .first()
+                        .is_some_and(|(_, meta)| meta.occurred_at > as_of);
+                    if later {
+                        return Ok(false);
+                    }
+                    apply_decoded(&mut loaded, message, decoded).map(|_| true)
+                },
+            )
+            .await?;
         Ok(loaded)
     }
 
@@ -611,12 +649,26 @@ fn apply_commit<A: Aggregate>(
     loaded: &mut Loaded<A>,
     message: &StoredMessage,
 ) -> Result<CommitRecord, StoreError> {
-    let decoded =
-        decode_commit::<A::Event>(&message.payload).map_err(|reason| StoreError::Undecodable {
-            subject: message.subject.clone(),
-            sequence: message.sequence,
-            reason,
-        })?;
+    let decoded = decode_stored::<A>(message)?;
+    apply_decoded(loaded, message, decoded)
+}
+
+fn decode_stored<A: Aggregate>(
+    message: &StoredMessage,
+) -> Result<DecodedCommit<A::Event>, StoreError> {
+    decode_commit::<A::Event>(&message.payload).map_err(|reason| StoreError::Undecodable {
+        subject: message.subject.clone(),
+        sequence: message.sequence,
+        reason,
+    })
+}
+
+/// Applies a stored commit, decoded, to a loaded aggregate (see [`apply_commit`]).
+fn apply_decoded<A: Aggregate>(
+    loaded: &mut Loaded<A>,
+    message: &StoredMessage,
+    decoded: DecodedCommit<A::Event>,
+) -> Result<CommitRecord, StoreError> {
     if decoded.previous_commit_sha256 != loaded.last_commit_sha256 {
         return Err(StoreError::Integrity {
             subject: message.subject.clone(),

@@ -703,6 +703,61 @@ async fn a_history_is_read_in_batches_of_the_size_asked_for() {
 }
 
 #[tokio::test]
+async fn an_aggregate_reads_as_it_stood_at_a_moment_from_the_steps_that_happened_by_then() {
+    for_each_server(|fixture| async move {
+        // Batches of two, so the history is read over several requests and the read stops
+        // inside one.
+        let settings = RepositorySettings {
+            read_batch: 2,
+            ..RepositorySettings::default()
+        };
+        let repository = fixture.repository(settings).await;
+        let day = |number: u32| {
+            chrono::DateTime::parse_from_rfc3339(&format!("2026-03-{number:02}T04:00:00Z"))
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        // Five steps, on 1, 3, 5, 7 and 9 March, of 1, 2, 4, 8 and 16.
+        for (step, amount) in [1, 2, 4, 8, 16].into_iter().enumerate() {
+            let meta = RequestMeta {
+                occurred_at: Some(day(1 + 2 * step as u32)),
+                ..request(&format!("step-{step}"))
+            };
+            repository
+                .execute("dated", &add(amount), &meta)
+                .await
+                .unwrap();
+        }
+        let at = |number: u32| {
+            let repository = &repository;
+            async move { repository.load_as_of("dated", day(number)).await.unwrap() }
+        };
+        // Before the first step it did not exist yet.
+        let before = repository
+            .load_as_of("dated", day(1) - chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        assert!(!before.exists());
+        // Between steps: those that happened by then, with their version.
+        let on_the_fourth = at(4).await;
+        assert_eq!((on_the_fourth.version, on_the_fourth.state.total), (2, 3));
+        // On a step's own moment the step counts.
+        let on_the_seventh = at(7).await;
+        assert_eq!(
+            (on_the_seventh.version, on_the_seventh.state.total),
+            (4, 15)
+        );
+        // After the last step: as it stands now.
+        let after = at(30).await;
+        assert_eq!((after.version, after.state.total), (5, 31));
+        // Reading the past changes nothing of the present.
+        let now = repository.load("dated").await.unwrap();
+        assert_eq!((now.version, now.state.total), (5, 31));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_snapshot_followed_by_more_commits_than_one_read_holds_loads_whole() {
     for_each_server(|fixture| async move {
         // Three commits and a snapshot after them ...

@@ -186,8 +186,8 @@ where
     call.run(repository, id, &command).await
 }
 
-/// A read of one resource: who asks, the resource as loaded (its default state when it has no
-/// history), and the moment asked about. Nothing of it is answered before the handler's access
+/// A read of one resource: who asks, the resource as it stood at the moment asked about (its
+/// default state when it had no history by then), and that moment. Nothing of it is answered before the handler's access
 /// check, [`Fetched::require`], which also answers for a resource that does not exist.
 pub struct Fetched<A, T> {
     pub actor: Actor,
@@ -200,7 +200,9 @@ pub struct Fetched<A, T> {
     exists: bool,
 }
 
-/// Loads the resource a request names. Whether it exists is not said yet: the handler asks
+/// Loads the resource a request names as it stood at the request's as_of: the steps that
+/// happened by then, as the ledger knows them now (now when unset). Whether it exists is not
+/// said yet: the handler asks
 /// next who may read it ([`Fetched::require`]), and that answer covers a missing resource too.
 pub async fn get_named<A, T>(
     repository: &Repository<A>,
@@ -216,7 +218,10 @@ where
     let mut violations = Violations::new();
     let as_of = violations.as_of(body.as_of());
     violations.into_result()?;
-    let loaded: Loaded<A> = repository.load(&id).await.map_err(ServiceError::from)?;
+    let loaded: Loaded<A> = repository
+        .load_as_of(&id, as_of)
+        .await
+        .map_err(ServiceError::from)?;
     Ok(Fetched {
         actor,
         body,

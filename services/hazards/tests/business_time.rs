@@ -210,3 +210,73 @@ async fn an_alarm_devices_test_interval_comes_from_rule_data_not_from_the_client
         .unwrap();
     assert_eq!(device.test_interval_days, 365);
 }
+
+#[tokio::test]
+async fn a_hazard_reads_as_it_stood_at_as_of_from_the_steps_that_happened_by_then() {
+    let (_nats, service) = support::district().await;
+    let mut client = client(&service).await;
+    let days_ago = |days: i64| Some(timestamp(Utc::now() - Duration::days(days)));
+    // Found 20 days ago; ordered rectified 10 days ago, by 7 days ago.
+    client
+        .report_hazard(by_inspector(pb::ReportHazardRequest {
+            level: pb::HazardLevel::General as i32,
+            level_criterion: "一般隐患".into(),
+            ..report("found", pb::Provenance::GovernmentInspection, 20.0)
+        }))
+        .await
+        .expect("the finding");
+    client
+        .order_rectification(by_inspector(pb::OrderRectificationRequest {
+            request_id: "ordered".into(),
+            name: "hazards/found".into(),
+            order: Some(pb::RectificationOrder {
+                document_number: "责改〔2026〕4号".into(),
+                deadline: Some(Date::from(hl_domain::clock::local_date(
+                    Utc::now() - Duration::days(7),
+                ))),
+                measures: String::new(),
+            }),
+            occurred_at: days_ago(10),
+        }))
+        .await
+        .expect("the order");
+    let get = |as_of| pb::GetHazardRequest {
+        name: "hazards/found".into(),
+        as_of,
+    };
+
+    // Before it was found it did not exist.
+    let before = client
+        .get_hazard(by_inspector(get(days_ago(25))))
+        .await
+        .unwrap_err();
+    assert_eq!(before.code(), Code::NotFound, "{before:?}");
+    // Between the finding and the order: reported, not yet ordered, not overdue.
+    let found = client
+        .get_hazard(by_inspector(get(days_ago(15))))
+        .await
+        .unwrap()
+        .into_inner();
+    // The report and its grading: one commit of two events.
+    assert_eq!(found.version, 2);
+    assert_ne!(found.status(), pb::HazardStatus::Rectifying);
+    assert!(found.rectification_order.is_none());
+    assert!(!found.overdue);
+    // After the deadline passed: ordered, and overdue then.
+    let late = client
+        .get_hazard(by_inspector(get(days_ago(5))))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(late.version, 3);
+    assert_eq!(late.status(), pb::HazardStatus::Rectifying);
+    assert!(late.rectification_order.is_some());
+    assert!(late.overdue);
+    // Unset: as it stands now, the same two steps.
+    let now = client
+        .get_hazard(by_inspector(get(None)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((now.version, now.status), (late.version, late.status));
+}
