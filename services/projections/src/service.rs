@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use hl_domain::reasons;
 use hl_eventstore::EventStore;
+use hl_proto::common::v1::Actor;
 use hl_proto::ledger::v1::RebuildProgress;
 use hl_runtime::ServiceError;
 use tokio::sync::watch;
@@ -102,14 +103,25 @@ pub struct Projections {
     active: RwLock<Generation>,
     rebuilding: AtomicBool,
     rebuild_progress: Mutex<Option<watch::Receiver<RebuildProgress>>>,
+    /// The latest rebuild asked for over the API, so that its caller's retry follows it.
+    latest_rebuild: Mutex<Option<RebuildCall>>,
     /// The reconciliation of the current state, until the content moves.
     pub reconciliations: ReconciliationCache,
+}
+
+/// A rebuild asked for by a caller's request_id.
+struct RebuildCall {
+    request_id: String,
+    actor: Actor,
+    progress: watch::Receiver<RebuildProgress>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RebuildError {
     #[error("a rebuild is already running")]
     AlreadyRunning,
+    #[error("request_id {0:?} was used by another caller; choose a new one")]
+    RequestIdOfAnotherCaller(String),
     #[error("the database failed: {0}")]
     Database(#[from] sqlx::Error),
     #[error("the event store failed: {0}")]
@@ -139,6 +151,7 @@ impl Projections {
             active: RwLock::new(active),
             rebuilding: AtomicBool::new(false),
             rebuild_progress: Mutex::new(None),
+            latest_rebuild: Mutex::new(None),
             reconciliations: ReconciliationCache::default(),
         }))
     }
@@ -233,6 +246,34 @@ impl Projections {
             .expect("rebuild lock")
             .as_ref()
             .map(|progress| *progress.borrow())
+    }
+
+    /// A rebuild asked for by `actor` as `request_id`. The retry of the latest such call, by
+    /// the same caller, follows that rebuild (or reads how it ended) instead of starting
+    /// another; the same request_id from another caller is refused. Remembered in memory only:
+    /// after a restart, a retry starts a new rebuild, which gives the same tables.
+    pub async fn rebuild_as(
+        self: &Arc<Self>,
+        request_id: &str,
+        actor: &Actor,
+    ) -> Result<watch::Receiver<RebuildProgress>, RebuildError> {
+        if let Some(latest) = self.latest_rebuild.lock().expect("rebuild lock").as_ref()
+            && latest.request_id == request_id
+        {
+            if latest.actor != *actor {
+                return Err(RebuildError::RequestIdOfAnotherCaller(
+                    request_id.to_string(),
+                ));
+            }
+            return Ok(latest.progress.clone());
+        }
+        let progress = self.rebuild().await?;
+        *self.latest_rebuild.lock().expect("rebuild lock") = Some(RebuildCall {
+            request_id: request_id.to_string(),
+            actor: actor.clone(),
+            progress: progress.clone(),
+        });
+        Ok(progress)
     }
 
     /// Starts a rebuild: a new generation filled from the first event of every stream, while the

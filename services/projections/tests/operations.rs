@@ -62,10 +62,18 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
         let discrepancies_before = world.discrepancies("2023-06-01").await;
         assert_eq!(before.len(), 40);
 
-        let mut progress = AdminGrpc(world.projections.clone(), None, Vec::new())
-            .rebuild_projections(as_administrator(
-                ledger::RebuildProjectionsRequest::default(),
-            ))
+        let admin = AdminGrpc(world.projections.clone(), None, Vec::new());
+        let rebuild = |request_id: &str| ledger::RebuildProjectionsRequest {
+            request_id: request_id.into(),
+        };
+        let unnamed = admin
+            .rebuild_projections(as_administrator(rebuild("")))
+            .await
+            .err()
+            .expect("a rebuild without a request_id is refused");
+        assert_eq!(hl_testkit::fields(&unnamed), ["request_id"]);
+        let mut progress = admin
+            .rebuild_projections(as_administrator(rebuild("rebuild-1")))
             .await
             .unwrap()
             .into_inner();
@@ -80,6 +88,29 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
         assert_eq!(last.generation, 2);
         assert!(last.applied >= last.target && last.target > 0, "{last:?}");
         assert_eq!(*world.projections.generation(), 2);
+
+        // The retry of that call reads how it ended, and starts no other rebuild; another
+        // caller may not borrow its request_id.
+        let retried: Vec<_> = admin
+            .rebuild_projections(as_administrator(rebuild("rebuild-1")))
+            .await
+            .unwrap()
+            .into_inner()
+            .collect()
+            .await;
+        let retried_last = retried.last().unwrap().as_ref().unwrap();
+        assert_eq!(retried_last, &last);
+        assert_eq!(*world.projections.generation(), 2);
+        let other = hl_proto::common::v1::Actor {
+            id: "admin-2".into(),
+            ..hl_domain::access::test_actors::administrator()
+        };
+        let borrowed = admin
+            .rebuild_projections(hl_testkit::actors::admitted(rebuild("rebuild-1"), &other))
+            .await
+            .err()
+            .expect("another caller's request_id is refused");
+        assert_eq!(borrowed.code(), tonic::Code::PermissionDenied);
 
         assert_eq!(all_hazards(&world).await, before);
         assert_eq!(

@@ -8,7 +8,7 @@ use futures::Stream;
 use hl_domain::reasons;
 use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::projection_admin_service_server::ProjectionAdminService;
-use hl_runtime::{ErrorCode, ServiceError, caller};
+use hl_runtime::{ErrorCode, ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
 use super::{Shared, freshness};
@@ -64,12 +64,21 @@ impl ProjectionAdminService for AdminGrpc {
         request: Request<pb::RebuildProjectionsRequest>,
     ) -> Result<Response<ProgressStream>, Status> {
         let actor = caller(&request)?;
+        let body = request.into_inner();
+        let mut violations = Violations::new();
+        violations.request_id(&body.request_id);
+        violations.into_result()?;
         hl_domain::access::require_bureau(&actor, &self.0.region, "rebuild the read models")
             .map_err(ServiceError::from)?;
-        let progress = self.0.rebuild().await.map_err(|error| match error {
+        let rebuild = self.0.rebuild_as(&body.request_id, &actor).await;
+        let progress = rebuild.map_err(|error| match error {
             RebuildError::AlreadyRunning => ServiceError::precondition(
                 reasons::REBUILD_RUNNING,
                 "a rebuild is already running; watch GetProjectionStatus",
+            ),
+            RebuildError::RequestIdOfAnotherCaller(_) => ServiceError::permission_denied(
+                reasons::REQUEST_ID_OF_ANOTHER_CALLER,
+                error.to_string(),
             ),
             other => ServiceError::new(ErrorCode::Unavailable, other.to_string()),
         })?;
