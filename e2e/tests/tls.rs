@@ -1,13 +1,17 @@
-//! The gRPC port over TLS, on the suite binary: a government system logs in with its client
-//! certificate, a caller with neither certificate nor token is refused, and a certificate the
-//! table does not name logs in as no one.
+//! The gRPC port over TLS, on the suite binary: the provincial platform logs in with its client
+//! certificate as a system of the province and reads the district's records but writes none, a
+//! caller with neither certificate nor token is refused, and a certificate the table does not
+//! name logs in as no one.
 
 use std::time::Duration;
 
 use hl_e2e::Suite;
+use hl_proto::hazards::v1 as hazards;
+use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
-use hl_testkit::actors::{as_actor, inspector};
+use hl_testkit::actors::{ENTERPRISE, TOWNSHIP, as_actor, inspector};
+use hl_testkit::fixtures::{Registered, register_district};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
@@ -116,7 +120,7 @@ async fn a_government_system_logs_in_with_its_certificate_over_tls() {
             "HL_AUTH_CERTIFICATE_ACTORS",
             write(
                 "systems.json",
-                r#"{"zj-provincial-platform": {"id": "provincial-platform", "org": "zhejiang-emergency", "region": "330903"}}"#,
+                r#"{"zj-provincial-platform": {"id": "provincial-platform", "org": "zhejiang-emergency", "region": "330000"}}"#,
             ),
         ),
         ("HL_REQUIRE_TLS", "true".to_string()),
@@ -125,20 +129,58 @@ async fn a_government_system_logs_in_with_its_certificate_over_tls() {
     let suite = Suite::start(&environment).await;
 
     let list = || ledger::ListHazardsRequest::default();
-    let channel = tls_channel(&suite.address, &authority.pem(), Some(&platform))
-        .await
-        .unwrap();
-    let listed = LedgerServiceClient::new(channel)
-        .list_hazards(tonic::Request::new(list()))
-        .await;
-    assert!(
-        listed.is_ok(),
-        "the platform reads with its certificate: {listed:?}"
-    );
-
     let anonymous = tls_channel(&suite.address, &authority.pem(), None)
         .await
         .unwrap();
+    // An inspector records a finding over TLS with a token.
+    register_district(anonymous.clone(), &[Registered::cold_store(ENTERPRISE)]).await;
+    let finding = |request_id: &str| hazards::ReportHazardRequest {
+        request_id: request_id.into(),
+        hazard_id: request_id.into(),
+        enterprise_id: ENTERPRISE.into(),
+        township_code: TOWNSHIP.into(),
+        provenance: hazards::Provenance::GovernmentInspection as i32,
+        source_type: hazards::SourceType::Routine as i32,
+        category: hazards::HazardCategory::AmmoniaRefrigeration as i32,
+        location: "machine room".into(),
+        description: "valve leaks".into(),
+        level: hazards::HazardLevel::General as i32,
+        level_criterion: "一般隐患".into(),
+        ..Default::default()
+    };
+    HazardsServiceClient::new(anonymous.clone())
+        .report_hazard(as_actor(finding("tls-1"), &inspector()))
+        .await
+        .expect("the inspector's finding");
+
+    // The provincial platform's certificate is a system of the province (330000): it reads the
+    // district's records, and writes nothing there.
+    let channel = tls_channel(&suite.address, &authority.pem(), Some(&platform))
+        .await
+        .unwrap();
+    let listed = hl_testkit::wait_until(
+        "the platform reads the finding with its certificate",
+        Duration::from_secs(30),
+        || {
+            let channel = channel.clone();
+            async move {
+                let listed = LedgerServiceClient::new(channel)
+                    .list_hazards(tonic::Request::new(list()))
+                    .await
+                    .ok()?
+                    .into_inner();
+                (listed.hazards.len() == 1).then_some(listed)
+            }
+        },
+    )
+    .await;
+    assert_eq!(listed.hazards[0].hazard_id, "tls-1");
+    let written = HazardsServiceClient::new(channel)
+        .report_hazard(tonic::Request::new(finding("tls-2")))
+        .await
+        .unwrap_err();
+    assert_eq!(written.code(), Code::PermissionDenied, "{written:?}");
+
     let refused = LedgerServiceClient::new(anonymous.clone())
         .list_hazards(tonic::Request::new(list()))
         .await
