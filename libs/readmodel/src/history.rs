@@ -122,10 +122,23 @@ pub async fn known_rows<R: StateRow>(
     generation: i64,
     known_at: DateTime<Utc>,
 ) -> Result<Vec<Known<R>>, sqlx::Error> {
+    known_rows_as_of(database, generation, known_at, DateTime::<Utc>::MAX_UTC).await
+}
+
+/// Every record of a state read model as it stood at `as_of` (business time) and as the ledger
+/// knew it at `known_at`: its events that happened by the one and were recorded by the other.
+/// Steps of an aggregate are dated and recorded in order, so these are the first events of its
+/// history. A record with no such event is absent.
+pub async fn known_rows_as_of<R: StateRow>(
+    database: &Database,
+    generation: i64,
+    known_at: DateTime<Utc>,
+    as_of: DateTime<Utc>,
+) -> Result<Vec<Known<R>>, sqlx::Error> {
     use hl_eventstore::Aggregate;
     let sql = format!(
         "SELECT * FROM {} WHERE context = $1 AND aggregate_type = $2 AND recorded_at <= $3 \
-         ORDER BY aggregate_id, aggregate_version",
+         AND occurred_at <= $4 ORDER BY aggregate_id, aggregate_version",
         StateEventRow::table(generation)
     );
     let selected = bind_all(
@@ -134,6 +147,7 @@ pub async fn known_rows<R: StateRow>(
             Value::Text(R::State::CONTEXT.to_string()),
             Value::Text(R::State::AGGREGATE_TYPE.to_string()),
             Value::Int(known_at.timestamp_millis()),
+            Value::Int(as_of.timestamp_millis()),
         ],
     )
     .fetch_all(database.pool())

@@ -19,7 +19,7 @@ pub use db::{
     Database, DatabaseError, Dialect, Value, bind_all, placeholders, redact, with_password,
 };
 pub use fold::fold_rows;
-pub use history::{EventStep, Known, known_rows};
+pub use history::{EventStep, Known, known_rows, known_rows_as_of};
 pub use registry::{Commit, DecodedCommit, Position, ReadModel, Registry};
 pub use state::{StateModel, StateRow};
 pub use table::{

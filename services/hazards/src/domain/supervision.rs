@@ -88,37 +88,23 @@ pub struct SupervisionOrder {
     pub delisted: Option<pb::Decision>,
 }
 
-/// The one overdue rule of a supervision order, for the aggregate and its read model alike: not
-/// delisted, and past its deadline or with an open sub-task past its own, on `today`.
-pub fn order_overdue(
-    status: SupervisionOrderStatus,
-    deadline: Option<NaiveDate>,
-    mut open_sub_task_deadlines: impl Iterator<Item = NaiveDate>,
-    today: NaiveDate,
-) -> bool {
-    status != SupervisionOrderStatus::Delisted
-        && (deadline.is_some_and(|deadline| today > deadline)
-            || open_sub_task_deadlines.any(|deadline| today > deadline))
-}
-
 impl SupervisionOrder {
     pub fn exists(&self) -> bool {
         !self.order_id.is_empty()
     }
 
-    /// Past its deadline, or with a sub-task past its own, and not delisted.
+    /// Past its deadline, or with a sub-task not completed past its own, and not delisted, on
+    /// the day of `as_of`. The read model folds the same state, so this is the one rule.
     pub fn is_overdue(&self, as_of: chrono::DateTime<chrono::Utc>) -> bool {
-        let open_deadlines = self
+        let today = local_date(as_of);
+        let mut open_deadlines = self
             .sub_tasks
             .iter()
             .filter(|task| !task.completed)
             .filter_map(|task| task.deadline.as_ref().and_then(|date| date.to_naive()));
-        order_overdue(
-            self.status,
-            self.deadline,
-            open_deadlines,
-            local_date(as_of),
-        )
+        self.status != SupervisionOrderStatus::Delisted
+            && (self.deadline.is_some_and(|deadline| today > deadline)
+                || open_deadlines.any(|deadline| today > deadline))
     }
 
     fn require_status(

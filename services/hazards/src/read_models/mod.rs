@@ -15,7 +15,7 @@ pub fn register(registry: &mut Registry) {
         .add(hazards::HazardModel)
         .add(rounds::RoundModel)
         .add(statistics::StatisticsModel)
-        .add(orders::OrderModel)
+        .add(hl_readmodel::StateModel::<orders::SupervisionOrderRow>::new())
         .add(devices::DeviceModel)
         // An import's own record is read from its event stream, not from a table; its
         // steps are on their aggregates, marked as migrated.

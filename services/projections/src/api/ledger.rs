@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use hl_domain::clock::local_date;
+use hl_hazards::domain::supervision::SupervisionOrder;
 use hl_hazards::read_models::hazards::MatchRow;
-use hl_hazards::read_models::orders::{OrderRow, SubTaskRow};
+use hl_hazards::read_models::orders::SupervisionOrderRow;
 use hl_hazards::read_models::rounds::RoundRow;
 use hl_proto::hazards::v1::{HazardLevel, HazardStatus, SupervisionOrderStatus};
 use hl_proto::ledger::v1 as pb;
@@ -113,40 +114,22 @@ impl LedgerGrpc {
         Ok(bases)
     }
 
-    /// Supervision orders with their sub-tasks, ordered by id.
-    async fn orders(&self) -> Result<Vec<(OrderRow, Vec<SubTaskRow>)>, Status> {
-        let generation = self.generation();
-        let read = |table: String| {
-            let database = self.0.database.clone();
-            async move {
-                sqlx::query(&format!("SELECT * FROM {table}"))
-                    .fetch_all(database.pool())
-                    .await
-            }
-        };
-        let orders = read(OrderRow::table(*generation))
-            .await
-            .map_err(database_error)?;
-        let tasks = read(SubTaskRow::table(*generation))
-            .await
-            .map_err(database_error)?;
-        let mut by_order: HashMap<String, Vec<SubTaskRow>> = HashMap::new();
-        for row in &tasks {
-            let task = SubTaskRow::from_row(row).map_err(database_error)?;
-            by_order
-                .entry(task.order_id.clone())
-                .or_default()
-                .push(task);
-        }
-        let mut result = Vec::with_capacity(orders.len());
-        for row in &orders {
-            let order = OrderRow::from_row(row).map_err(database_error)?;
-            let mut tasks = by_order.remove(&order.order_id).unwrap_or_default();
-            tasks.sort_by(|left, right| left.sub_task_id.cmp(&right.sub_task_id));
-            result.push((order, tasks));
-        }
-        result.sort_by(|left, right| left.0.order_id.cmp(&right.0.order_id));
-        Ok(result)
+    /// Supervision orders as they stood at `as_of` and as the ledger knew them at `known_at`,
+    /// ordered by id.
+    async fn orders(
+        &self,
+        as_of: DateTime<Utc>,
+        known_at: DateTime<Utc>,
+    ) -> Result<Vec<SupervisionOrder>, Status> {
+        let known = hl_readmodel::known_rows_as_of::<SupervisionOrderRow>(
+            &self.0.database,
+            *self.generation(),
+            known_at,
+            as_of,
+        )
+        .await
+        .map_err(database_error)?;
+        Ok(known.into_iter().map(|order| order.row.state.0).collect())
     }
 
     /// The rates of a reconciliation grouped one way, without the request's as_of and freshness.
@@ -197,18 +180,24 @@ impl LedgerGrpc {
                 })
                 .collect(),
             discrepancies_by_class: by_class,
-            listing_progress: self.listing_progress().await?,
+            listing_progress: self
+                .listing_progress(snapshot.as_of, snapshot.known_at)
+                .await?,
             freshness: None,
         })
     }
 
     /// Sub-tasks completed ÷ all sub-tasks of orders not yet delisted.
-    async fn listing_progress(&self) -> Result<Option<f64>, Status> {
-        let orders = self.orders().await?;
-        let tasks: Vec<&SubTaskRow> = orders
+    async fn listing_progress(
+        &self,
+        as_of: DateTime<Utc>,
+        known_at: DateTime<Utc>,
+    ) -> Result<Option<f64>, Status> {
+        let orders = self.orders(as_of, known_at).await?;
+        let tasks: Vec<&hl_proto::hazards::v1::SubTask> = orders
             .iter()
-            .filter(|(order, _)| order.status != SupervisionOrderStatus::Delisted)
-            .flat_map(|(_, tasks)| tasks)
+            .filter(|order| order.status != SupervisionOrderStatus::Delisted)
+            .flat_map(|order| &order.sub_tasks)
             .collect();
         let done = tasks.iter().filter(|task| task.completed).count();
         Ok(reconciliation::ratio(done as u32, tasks.len() as u32))
@@ -430,28 +419,32 @@ impl LedgerService for LedgerGrpc {
             Asked::at(body.as_of.as_ref(), body.known_at.as_ref()).scope(&mut violations, false);
         violations.into_result()?;
         restrict(&mut scope, &actor, &self.0.region)?;
-        let today = local_date(scope.as_of);
         let matching: Vec<(String, pb::SupervisionOrderRecord)> = self
-            .orders()
+            .orders(scope.as_of, scope.known_at)
             .await?
             .into_iter()
-            .map(|(order, tasks)| {
+            .map(|order| {
                 let record = pb::SupervisionOrderRecord {
                     order_id: order.order_id.clone(),
                     level: order.level as i32,
                     notice_number: order.notice_number.clone(),
                     title: order.title.clone(),
                     status: order.status as i32,
-                    deadline: date(order.deadline),
+                    deadline: order.deadline.map(Into::into),
                     hazard_ids: order.hazard_ids.clone(),
-                    overdue: order.is_overdue(&tasks, today),
-                    sub_tasks: tasks.iter().map(sub_task).collect(),
-                    escalations: order.escalations,
+                    overdue: order.is_overdue(scope.as_of),
+                    sub_tasks: order.sub_tasks.clone(),
+                    escalations: order.escalations.len() as u32,
                 };
                 (order.order_id, record)
             })
             .collect();
-        let listed = list(matching, body.page_size, &body.page_token, "")?;
+        let query = format!(
+            "as_of={}&known_at={}",
+            seconds(body.as_of.as_ref()),
+            seconds(body.known_at.as_ref())
+        );
+        let listed = list(matching, body.page_size, &body.page_token, &query)?;
         Ok(Response::new(pb::ListSupervisionOrdersResponse {
             orders: listed.items,
             next_page_token: listed.next_page_token,
@@ -772,17 +765,5 @@ impl LedgerService for LedgerGrpc {
         request: Request<pb::ListPlansRequest>,
     ) -> Result<Response<pb::ListPlansResponse>, Status> {
         super::plans::list_plans(&self.0, request).await
-    }
-}
-
-fn sub_task(task: &SubTaskRow) -> hl_proto::hazards::v1::SubTask {
-    hl_proto::hazards::v1::SubTask {
-        sub_task_id: task.sub_task_id.clone(),
-        assignee_unit: task.assignee_unit.clone(),
-        description: task.description.clone(),
-        deadline: date(task.deadline),
-        progress_percent: task.progress,
-        completed: task.completed,
-        last_note: task.last_note.clone(),
     }
 }
