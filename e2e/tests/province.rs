@@ -1,19 +1,26 @@
 //! A province over a district, as deployed: the district's suite on its own nats-server in its
 //! JetStream domain, the province's nats-server a leaf node of it, `hlctl province source`
 //! making the provincial streams source the district's, the projections service running over
-//! the provincial streams, and `hlctl province audit` saying what arrived.
+//! the provincial streams, and `hlctl province audit` saying what arrived. Then two districts
+//! (Putuo with its demo, Dinghai with a finding of its own): the province's reconciliation is
+//! the sum of theirs.
 
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use hl_e2e::{Suite, answers_as, district_answers, summary_as};
 use hl_proto::common::v1::{Actor, Role};
+use hl_proto::hazards::v1 as hazards;
+use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
 use hl_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use hl_proto::ledger::v1::projection_admin_service_client::ProjectionAdminServiceClient;
 use hl_proto::ledger::v1::{
     CompletenessFlagKind, FederationCompleteness, GetFederationCompletenessRequest, GroupBy,
+    RateRow, ReconciliationSummary,
 };
-use hl_testkit::actors::administrator;
+use hl_proto::responsibility::v1::Industry;
+use hl_testkit::actors::{administrator, inspector_elsewhere};
+use hl_testkit::fixtures::{Registered, register_district_as};
 use hl_testkit::{
     Federation, NatsServer, as_actor, free_port, nats_server_binaries, unique_namespace,
 };
@@ -359,4 +366,217 @@ async fn a_province_follows_its_district_answers_as_it_does_and_audits_it() {
         text(&unreachable)
     );
     drop(suite);
+}
+
+/// Dinghai's bureau administrator.
+fn dinghai_administrator() -> Actor {
+    Actor {
+        id: "admin-dinghai".into(),
+        role: Role::BureauAdministrator as i32,
+        organisation: "dinghai-bureau".into(),
+        region: "330902".into(),
+    }
+}
+
+/// Dinghai (330902) without the demo: one township, one cold store, one inspection finding.
+async fn record_dinghai(channel: tonic::transport::Channel) {
+    const COLD_STORE: &str = "91330902MA2DH00017";
+    register_district_as(
+        channel.clone(),
+        &dinghai_administrator(),
+        ("330902", &["330902001"]),
+        &[Registered {
+            enterprise_id: COLD_STORE,
+            township: "330902001",
+            industries: &[Industry::AmmoniaRefrigeration],
+        }],
+    )
+    .await;
+    HazardsServiceClient::new(channel)
+        .report_hazard(as_actor(
+            hazards::ReportHazardRequest {
+                request_id: "dinghai-finding-1".into(),
+                hazard_id: "dinghai-finding-1".into(),
+                enterprise_id: COLD_STORE.into(),
+                township_code: "330902001".into(),
+                provenance: hazards::Provenance::GovernmentInspection as i32,
+                source_type: hazards::SourceType::Routine as i32,
+                category: hazards::HazardCategory::AmmoniaRefrigeration as i32,
+                location: "机房".into(),
+                description: "液氨管道阀门泄漏".into(),
+                level: hazards::HazardLevel::General as i32,
+                level_criterion: "一般隐患".into(),
+                ..Default::default()
+            },
+            &inspector_elsewhere(),
+        ))
+        .await
+        .expect("Dinghai's finding");
+}
+
+/// A district's own reconciliation, grouped by district, as its administrator reads it.
+async fn by_district(suite: &Suite, administrator: &Actor) -> ReconciliationSummary {
+    let client = LedgerServiceClient::new(suite.channel().await);
+    summary_as(client, administrator, GroupBy::District).await
+}
+
+#[tokio::test]
+async fn a_provinces_reconciliation_is_the_sum_of_its_two_districts() {
+    let binary = nats_server_binaries().remove(0);
+    let namespace = unique_namespace();
+    let district_nats = |domain: &str| {
+        NatsServer::start_federated(
+            &binary,
+            Federation {
+                domain: domain.into(),
+                accepts_leaves: true,
+                ..Default::default()
+            },
+        )
+    };
+    let (putuo_nats, dinghai_nats) = (
+        district_nats("d330903").await,
+        district_nats("d330902").await,
+    );
+    let mut putuo = Suite::start(&[
+        ("NATS_URL", putuo_nats.url()),
+        ("HL_NAMESPACE", namespace.clone()),
+    ])
+    .await;
+    putuo
+        .wait_for_line("Two-ledger reconciliation", Duration::from_secs(90))
+        .await;
+    let dinghai = Suite::start(&[
+        ("NATS_URL", dinghai_nats.url()),
+        ("HL_NAMESPACE", namespace.clone()),
+        ("HL_REGION", "330902".into()),
+        ("HL_SEED_DEMO", "false".into()),
+    ])
+    .await;
+    record_dinghai(dinghai.channel().await).await;
+    let dinghai_own = hl_testkit::wait_until(
+        "Dinghai's own read models count its finding",
+        Duration::from_secs(30),
+        || async {
+            let summary = by_district(&dinghai, &dinghai_administrator()).await;
+            let findings = summary.total.as_ref()?.government_findings;
+            (findings == 1).then_some(summary)
+        },
+    )
+    .await;
+    let putuo_own = by_district(&putuo, &administrator()).await;
+
+    let province = NatsServer::start_federated(
+        &binary,
+        Federation {
+            domain: "province".into(),
+            remotes: vec![putuo_nats.leaf_url(), dinghai_nats.leaf_url()],
+            deny_exports: vec![format!("{namespace}.>")],
+            ..Default::default()
+        },
+    )
+    .await;
+    let folder = tempfile::tempdir().unwrap();
+    let districts_file = folder.path().join("districts.json");
+    let district = |region: &str, name: &str, nats: &NatsServer| {
+        serde_json::json!({
+            "region": region,
+            "name": name,
+            "domain": format!("d{region}"),
+            "quiet_hours": 72,
+            "monitor_url": nats.url(),
+        })
+    };
+    std::fs::write(
+        &districts_file,
+        serde_json::json!([
+            district("330903", "Putuo", &putuo_nats),
+            district("330902", "Dinghai", &dinghai_nats),
+        ])
+        .to_string(),
+    )
+    .unwrap();
+    let (port, metrics_port) = (free_port(), free_port());
+    let _projections = provincial_projections(
+        (&province.url(), &namespace),
+        folder.path(),
+        &districts_file,
+        (port, metrics_port),
+    );
+
+    // The province's rows by district are each district's own row; its total is their sum.
+    let reader = provincial_reader();
+    let expected_rows: Vec<RateRow> = dinghai_own
+        .rows
+        .iter()
+        .chain(&putuo_own.rows)
+        .cloned()
+        .collect();
+    let at_province = hl_testkit::wait_until(
+        "the province's rows by district are the districts' own",
+        Duration::from_secs(120),
+        || {
+            let reader = reader.clone();
+            let expected_rows = expected_rows.clone();
+            async move {
+                let channel =
+                    tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
+                        .unwrap()
+                        .connect()
+                        .await
+                        .ok()?;
+                let summary = tokio::spawn(async move {
+                    summary_as(
+                        LedgerServiceClient::new(channel),
+                        &reader,
+                        GroupBy::District,
+                    )
+                    .await
+                })
+                .await
+                .ok()?;
+                (summary.rows == expected_rows).then_some(summary)
+            }
+        },
+    )
+    .await;
+    let counts = |row: &RateRow| {
+        [
+            row.government_findings,
+            row.self_found_matched,
+            row.missed_by_self_check,
+            row.false_rectifications,
+            row.government_checked_rectifications,
+            row.open_major,
+            row.enterprises_in_scope,
+            row.enterprises_self_checked,
+        ]
+    };
+    let (putuo_total, dinghai_total) = (
+        counts(putuo_own.total.as_ref().unwrap()),
+        counts(dinghai_own.total.as_ref().unwrap()),
+    );
+    let summed: Vec<u32> = putuo_total
+        .iter()
+        .zip(dinghai_total)
+        .map(|(putuo, dinghai)| putuo + dinghai)
+        .collect();
+    assert_eq!(counts(at_province.total.as_ref().unwrap()).to_vec(), summed);
+    let class_counts = |summary: &ReconciliationSummary| {
+        summary
+            .discrepancies_by_class
+            .iter()
+            .map(|class| (class.class, class.count))
+            .collect::<std::collections::BTreeMap<i32, u32>>()
+    };
+    let mut expected_classes = class_counts(&putuo_own);
+    for (class, count) in class_counts(&dinghai_own) {
+        *expected_classes.entry(class).or_default() += count;
+    }
+    assert_eq!(class_counts(&at_province), expected_classes);
+    assert!(
+        dinghai_total[0] == 1 && putuo_total[0] > 0,
+        "both districts count"
+    );
+    drop((putuo, dinghai));
 }

@@ -29,12 +29,29 @@ impl<'a> Registered<'a> {
 /// Registers the district, its two fixture townships and the enterprises (active, required to
 /// self-check quarterly), from 2020. Registering again changes nothing.
 pub async fn register_district(channel: Channel, enterprises: &[Registered<'_>]) {
+    register_district_as(
+        channel,
+        &administrator(),
+        (REGION, &[TOWNSHIP, OTHER_TOWNSHIP]),
+        enterprises,
+    )
+    .await;
+}
+
+/// Registers any district as its bureau administrator: the district, its townships and the
+/// enterprises, as [`register_district`] does for the fixture district.
+pub async fn register_district_as(
+    channel: Channel,
+    administrator: &hl_proto::common::v1::Actor,
+    (district, townships): (&str, &[&str]),
+    enterprises: &[Registered<'_>],
+) {
     let mut registry = RegistryServiceClient::new(channel);
-    for (code, level, parent) in [
-        (REGION, AdminAreaLevel::District, ""),
-        (TOWNSHIP, AdminAreaLevel::Township, REGION),
-        (OTHER_TOWNSHIP, AdminAreaLevel::Township, REGION),
-    ] {
+    let district_area = (district, AdminAreaLevel::District, "");
+    let township_areas = townships
+        .iter()
+        .map(|township| (*township, AdminAreaLevel::Township, district));
+    for (code, level, parent) in std::iter::once(district_area).chain(township_areas) {
         let area = pb::AdminArea {
             code: code.into(),
             display_name: format!("area {code}"),
@@ -48,7 +65,7 @@ pub async fn register_district(channel: Channel, enterprises: &[Registered<'_>])
             ..Default::default()
         };
         registry
-            .create_admin_area(as_actor(request, &administrator()))
+            .create_admin_area(as_actor(request, administrator))
             .await
             .expect("register an area");
     }
@@ -74,7 +91,7 @@ pub async fn register_district(channel: Channel, enterprises: &[Registered<'_>])
             ..Default::default()
         };
         registry
-            .register_enterprise(as_actor(request, &administrator()))
+            .register_enterprise(as_actor(request, administrator))
             .await
             .expect("register an enterprise");
     }
