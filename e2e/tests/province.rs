@@ -2,8 +2,8 @@
 //! JetStream domain, the province's nats-server a leaf node of it, `hlctl province source`
 //! making the provincial streams source the district's, the projections service running over
 //! the provincial streams, and `hlctl province audit` saying what arrived. Then two districts
-//! (Putuo with its demo, Dinghai with a finding of its own): the province's reconciliation is
-//! the sum of theirs.
+//! (Putuo with its demo, Dinghai with a finding of its own, added to the province's file while
+//! it runs): the province's reconciliation is the sum of theirs.
 
 use std::process::{Output, Stdio};
 use std::time::Duration;
@@ -487,13 +487,11 @@ async fn a_provinces_reconciliation_is_the_sum_of_its_two_districts() {
             "monitor_url": nats.url(),
         })
     };
+    // The province starts with Putuo alone in its file.
+    let putuo_entry = district("330903", "Putuo", &putuo_nats);
     std::fs::write(
         &districts_file,
-        serde_json::json!([
-            district("330903", "Putuo", &putuo_nats),
-            district("330902", "Dinghai", &dinghai_nats),
-        ])
-        .to_string(),
+        serde_json::json!([putuo_entry.clone()]).to_string(),
     )
     .unwrap();
     let (port, metrics_port) = (free_port(), free_port());
@@ -503,19 +501,10 @@ async fn a_provinces_reconciliation_is_the_sum_of_its_two_districts() {
         &districts_file,
         (port, metrics_port),
     );
-
-    // The province's rows by district are each district's own row; its total is their sum.
     let reader = provincial_reader();
-    let expected_rows: Vec<RateRow> = dinghai_own
-        .rows
-        .iter()
-        .chain(&putuo_own.rows)
-        .cloned()
-        .collect();
-    let at_province = hl_testkit::wait_until(
-        "the province's rows by district are the districts' own",
-        Duration::from_secs(120),
-        || {
+    let rows_become = |what: &'static str, expected_rows: Vec<RateRow>| {
+        let reader = reader.clone();
+        hl_testkit::wait_until(what, Duration::from_secs(120), move || {
             let reader = reader.clone();
             let expected_rows = expected_rows.clone();
             async move {
@@ -537,7 +526,26 @@ async fn a_provinces_reconciliation_is_the_sum_of_its_two_districts() {
                 .ok()?;
                 (summary.rows == expected_rows).then_some(summary)
             }
-        },
+        })
+    };
+    rows_become("the province follows Putuo", putuo_own.rows.clone()).await;
+
+    // Dinghai is added to the file, and followed from the next round, with no restart: the
+    // province's rows by district are each district's own row, its total their sum.
+    std::fs::write(
+        &districts_file,
+        serde_json::json!([putuo_entry, district("330902", "Dinghai", &dinghai_nats)]).to_string(),
+    )
+    .unwrap();
+    let expected_rows: Vec<RateRow> = dinghai_own
+        .rows
+        .iter()
+        .chain(&putuo_own.rows)
+        .cloned()
+        .collect();
+    let at_province = rows_become(
+        "the province's rows by district are the districts' own",
+        expected_rows,
     )
     .await;
     let counts = |row: &RateRow| {

@@ -1,5 +1,5 @@
 //! The districts a province follows: rule data the provincial operators keep in one file, read
-//! at start. Each district names its region (the subjects the province takes from it), its
+//! at start and again before every audit round. Each district names its region (the subjects the province takes from it), its
 //! JetStream domain (how the province reaches its streams over the leaf node) and how long it
 //! is usually quiet.
 
@@ -41,6 +41,13 @@ impl District {
     pub fn api_prefix(&self) -> String {
         format!("$JS.{}.API", self.domain)
     }
+}
+
+/// Reads a districts file and checks it ([`parse_districts`]); a fault names the file.
+pub fn read_districts(path: &std::path::Path) -> Result<Vec<District>, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    parse_districts(&text).map_err(|problem| format!("{}: {problem}", path.display()))
 }
 
 /// Reads and checks a districts file: a JSON array of [`District`]. Every fault is named with

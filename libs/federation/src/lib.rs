@@ -14,5 +14,5 @@ pub mod sourcing;
 pub use arrivals::{Arrivals, Hole, SourceProgress};
 pub use audit::{AuditRules, Flag, FlagKind, SourceCompleteness, assess};
 pub use auditor::Auditor;
-pub use district::{District, parse_districts};
+pub use district::{District, parse_districts, read_districts};
 pub use heads::{DistrictHead, HeadReader};

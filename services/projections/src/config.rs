@@ -30,7 +30,9 @@ pub struct ProjectionArgs {
     /// "quiet_hours", "monitor_url", "monitor_credentials"} (deploy/province/districts.json).
     /// Set, this service makes each context's stream source every district's stream through
     /// the district's JetStream domain, and audits what arrived (GetFederationCompleteness,
-    /// the hl_province_* metrics). Unset: a district's service, over its own streams.
+    /// the hl_province_* metrics). The file is read again before every audit round, so a
+    /// district added to it is followed without a restart. Unset: a district's service, over
+    /// its own streams.
     #[arg(long, env = "HL_PROVINCE_DISTRICTS")]
     pub province_districts: Option<std::path::PathBuf>,
 
@@ -133,11 +135,9 @@ impl ProjectionArgs {
         let Some(path) = &self.province_districts else {
             return Ok(None);
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| format!("HL_PROVINCE_DISTRICTS {}: {error}", path.display()))?;
-        hl_federation::parse_districts(&text)
+        hl_federation::read_districts(path)
             .map(Some)
-            .map_err(|problem| format!("HL_PROVINCE_DISTRICTS {}: {problem}", path.display()))
+            .map_err(|problem| format!("HL_PROVINCE_DISTRICTS {problem}"))
     }
 
     /// The province's audit rules.

@@ -62,7 +62,10 @@ pub async fn mount(
         .map(|districts| {
             province::ProvinceAudit::start(
                 store.clone(),
-                districts,
+                (
+                    districts,
+                    args.province_districts.clone().unwrap_or_default(),
+                ),
                 registry.contexts(),
                 args.audit_rules(),
                 Duration::from_secs(args.province_audit_seconds),

@@ -1,9 +1,11 @@
-//! At a province: the projections service follows the districts in its districts file. It
+//! At a province: the projections service follows the districts in its districts file (read
+//! again before every round, so a district added there is followed without a restart). It
 //! makes each context's stream source every district's (instead of creating streams with
 //! subjects of their own, as a district's service does), projects them as a district's
 //! service projects its own, and audits every round how complete each district's copy is:
 //! the answer of GetFederationCompleteness and the `hl_province_*` metrics.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -15,7 +17,7 @@ use hl_telemetry::metrics::{SourceFlagLabels, SourceLabels, metrics};
 
 /// The province's audit as the service holds it: the districts, and the latest round.
 pub struct ProvinceAudit {
-    districts: Vec<District>,
+    districts: RwLock<Vec<District>>,
     latest: RwLock<LatestRound>,
     /// Set once every context's stream sources every district: the projectors' streams exist.
     pub streams_ready: Arc<AtomicBool>,
@@ -30,34 +32,80 @@ pub struct LatestRound {
 }
 
 impl ProvinceAudit {
-    /// Applies the sources (retrying while NATS is away) and then audits every `every`.
+    /// Applies the sources (retrying while NATS is away) and then audits every `every`. Before
+    /// each round the districts file is read again: a district added there is sourced and
+    /// audited from that round on, with no restart.
     pub fn start(
         store: EventStore,
-        districts: Vec<District>,
+        (districts, file): (Vec<District>, PathBuf),
         contexts: Vec<&'static str>,
         rules: AuditRules,
         every: Duration,
     ) -> Arc<ProvinceAudit> {
         let audit = Arc::new(ProvinceAudit {
-            districts: districts.clone(),
+            districts: RwLock::new(districts.clone()),
             latest: RwLock::new(LatestRound::default()),
             streams_ready: Arc::new(AtomicBool::new(false)),
         });
         let running = audit.clone();
         tokio::spawn(async move {
-            let auditor = running.source(store, districts, &contexts, rules).await;
+            let mut auditor = running
+                .source(store.clone(), districts, &contexts, rules)
+                .await;
             running.streams_ready.store(true, Ordering::SeqCst);
             loop {
                 let round = auditor.audit().await;
                 running.record(round);
                 tokio::time::sleep(every).await;
+                if let Some(changed) = running
+                    .reread(&store, &file, &auditor, &contexts, rules)
+                    .await
+                {
+                    auditor = changed;
+                }
             }
         });
         audit
     }
 
-    pub fn districts(&self) -> &[District] {
-        &self.districts
+    pub fn districts(&self) -> Vec<District> {
+        self.districts.read().expect("districts lock").clone()
+    }
+
+    /// The auditor of the districts file as it now reads, when it changed: its districts are
+    /// sourced first. A file that cannot be read, or sources that cannot be applied, leave the
+    /// districts as they were, with a warning each round until it is mended. A district taken
+    /// out of the file is no longer audited; its source stays until an operator removes it.
+    async fn reread(
+        &self,
+        store: &EventStore,
+        file: &Path,
+        current: &Auditor,
+        contexts: &[&str],
+        rules: AuditRules,
+    ) -> Option<Auditor> {
+        let districts = match hl_federation::read_districts(file) {
+            Ok(districts) if districts != current.districts() => districts,
+            Ok(_) => return None,
+            Err(problem) => {
+                tracing::warn!(%problem, "the districts file cannot be read; the districts stay as they were");
+                return None;
+            }
+        };
+        match Auditor::start(store.clone(), districts.clone(), contexts, rules).await {
+            Ok(auditor) => {
+                tracing::info!(
+                    districts = districts.len(),
+                    "the districts file changed: provincial streams source every district"
+                );
+                *self.districts.write().expect("districts lock") = districts;
+                Some(auditor)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the districts file changed but its sources could not be applied; next round");
+                None
+            }
+        }
     }
 
     pub fn latest(&self) -> LatestRound {

@@ -108,14 +108,9 @@ impl ProjectionAdminService for AdminGrpc {
             .into());
         };
         let region = &request.get_ref().region;
-        if !region.is_empty()
-            && !audit
-                .districts()
-                .iter()
-                .any(|district| &district.region == region)
-        {
-            let known: Vec<&str> = audit
-                .districts()
+        let districts = audit.districts();
+        if !region.is_empty() && !districts.iter().any(|district| &district.region == region) {
+            let known: Vec<&str> = districts
                 .iter()
                 .map(|district| district.region.as_str())
                 .collect();
