@@ -201,7 +201,7 @@ pub struct Fetched<A, T> {
 }
 
 /// Loads the resource a request names as it stood at the request's as_of: the steps that
-/// happened by then, as the ledger knows them now (now when unset). Whether it exists is not
+/// happened by then, as the ledger knows them now (its latest state when unset). Whether it exists is not
 /// said yet: the handler asks
 /// next who may read it ([`Fetched::require`]), and that answer covers a missing resource too.
 pub async fn get_named<A, T>(
@@ -218,10 +218,13 @@ where
     let mut violations = Violations::new();
     let as_of = violations.as_of(body.as_of());
     violations.into_result()?;
-    let loaded: Loaded<A> = repository
-        .load_as_of(&id, as_of)
-        .await
-        .map_err(ServiceError::from)?;
+    // Unset means the latest state, whatever the steps' dates: a step dated a little ahead
+    // (the clock skew a command is allowed) is shown at once.
+    let loaded: Loaded<A> = match body.as_of() {
+        None => repository.load(&id).await,
+        Some(_) => repository.load_as_of(&id, as_of).await,
+    }
+    .map_err(ServiceError::from)?;
     Ok(Fetched {
         actor,
         body,

@@ -104,7 +104,9 @@ pub struct Projections {
     rebuilding: AtomicBool,
     rebuild_progress: Mutex<Option<watch::Receiver<RebuildProgress>>>,
     /// The latest rebuild asked for over the API, so that its caller's retry follows it.
-    latest_rebuild: Mutex<Option<RebuildCall>>,
+    /// Held while a rebuild it starts is prepared, so that a retry arriving meanwhile waits
+    /// for it and follows it.
+    latest_rebuild: tokio::sync::Mutex<Option<RebuildCall>>,
     /// The reconciliation of the current state, until the content moves.
     pub reconciliations: ReconciliationCache,
 }
@@ -151,7 +153,7 @@ impl Projections {
             active: RwLock::new(active),
             rebuilding: AtomicBool::new(false),
             rebuild_progress: Mutex::new(None),
-            latest_rebuild: Mutex::new(None),
+            latest_rebuild: tokio::sync::Mutex::new(None),
             reconciliations: ReconciliationCache::default(),
         }))
     }
@@ -257,7 +259,8 @@ impl Projections {
         request_id: &str,
         actor: &Actor,
     ) -> Result<watch::Receiver<RebuildProgress>, RebuildError> {
-        if let Some(latest) = self.latest_rebuild.lock().expect("rebuild lock").as_ref()
+        let mut latest_call = self.latest_rebuild.lock().await;
+        if let Some(latest) = latest_call.as_ref()
             && latest.request_id == request_id
         {
             if latest.actor != *actor {
@@ -268,7 +271,7 @@ impl Projections {
             return Ok(latest.progress.clone());
         }
         let progress = self.rebuild().await?;
-        *self.latest_rebuild.lock().expect("rebuild lock") = Some(RebuildCall {
+        *latest_call = Some(RebuildCall {
             request_id: request_id.to_string(),
             actor: actor.clone(),
             progress: progress.clone(),

@@ -419,8 +419,13 @@ impl LedgerService for LedgerGrpc {
             Asked::at(body.as_of.as_ref(), body.known_at.as_ref()).scope(&mut violations, false);
         violations.into_result()?;
         restrict(&mut scope, &actor, &self.0.region)?;
+        // Unset, every step counts, one dated a little ahead (allowed clock skew) included.
+        let stood_at = match body.as_of {
+            Some(_) => scope.as_of,
+            None => DateTime::<Utc>::MAX_UTC,
+        };
         let matching: Vec<(String, pb::SupervisionOrderRecord)> = self
-            .orders(scope.as_of, scope.known_at)
+            .orders(stood_at, scope.known_at)
             .await?
             .into_iter()
             .map(|order| {

@@ -237,17 +237,35 @@ impl ResponsibilityApi {
             .filter(|(_, entry)| {
                 let item = &entry.state;
                 let unbulletined = item.bulletin_for != item.deadline;
-                item.is_overdue(day) && (unbulletined || request_id.is_some())
+                // A caller's retry also revisits the items bulletined before: the first
+                // attempt's, closed out since perhaps, are answered again.
+                let revisited = request_id.is_some() && item.bulletin_for.is_some();
+                (item.is_overdue(day) && unbulletined) || revisited
             })
             .filter_map(|(id, entry)| Some((id.clone(), entry.state.deadline?)))
             .collect();
+        let key = |item_id: &str, deadline: NaiveDate| match request_id {
+            Some(request_id) => format!("{request_id}/bulletin/{item_id}"),
+            None => format!("bulletin:{item_id}:{deadline}"),
+        };
+        // Another caller's request_id is refused before anything is recorded.
+        for (item_id, deadline) in &due {
+            let loaded = self.items.load(item_id).await.map_err(ServiceError::from)?;
+            let request = key(item_id, *deadline);
+            if loaded.has_recorded(&request) && !loaded.recorded_for(&request, actor) {
+                return Err(ServiceError::permission_denied(
+                    hl_domain::reasons::REQUEST_ID_OF_ANOTHER_CALLER,
+                    format!(
+                        "request_id {:?} was used by another caller; choose a new one",
+                        request_id.unwrap_or_default()
+                    ),
+                ));
+            }
+        }
         let mut issued = Vec::new();
         for (item_id, deadline) in due {
             let meta = hl_eventstore::RequestMeta {
-                request_id: match request_id {
-                    Some(request_id) => format!("{request_id}/bulletin/{item_id}"),
-                    None => format!("bulletin:{item_id}:{deadline}"),
-                },
+                request_id: key(&item_id, deadline),
                 actor: actor.clone(),
                 occurred_at: None,
                 correlation_id: request_id.map(str::to_string),
