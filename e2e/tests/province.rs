@@ -70,6 +70,15 @@ fn provincial_projections(
         .expect("start hl-projections")
 }
 
+/// A channel to the province's projections service on `port`, once it listens.
+async fn province_channel(port: u16) -> Option<tonic::transport::Channel> {
+    tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .connect()
+        .await
+        .ok()
+}
+
 /// Asks the province's completeness audit, as the provincial reader, until `done` holds.
 async fn completeness_until(
     admin: &mut ProjectionAdminServiceClient<tonic::transport::Channel>,
@@ -218,12 +227,7 @@ async fn a_province_follows_its_district_answers_as_it_does_and_audits_it() {
             let reader = reader.clone();
             let expected = expected.clone();
             async move {
-                let channel =
-                    tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
-                        .unwrap()
-                        .connect()
-                        .await
-                        .ok()?;
+                let channel = province_channel(port).await?;
                 let province_answers =
                     tokio::spawn(async move { answers_as(channel, &reader).await })
                         .await
@@ -236,11 +240,9 @@ async fn a_province_follows_its_district_answers_as_it_does_and_audits_it() {
 
     // The province rolls its districts up by district and by city: Putuo's row, and
     // Zhoushan's, as the district's own service rolls them.
-    let channel = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
-        .unwrap()
-        .connect()
+    let channel = province_channel(port)
         .await
-        .unwrap();
+        .expect("the province's service listens");
     for (group_by, code) in [(GroupBy::District, "330903"), (GroupBy::City, "330900")] {
         let at_province =
             summary_as(LedgerServiceClient::new(channel.clone()), &reader, group_by).await;
@@ -508,12 +510,7 @@ async fn a_provinces_reconciliation_is_the_sum_of_its_two_districts() {
             let reader = reader.clone();
             let expected_rows = expected_rows.clone();
             async move {
-                let channel =
-                    tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
-                        .unwrap()
-                        .connect()
-                        .await
-                        .ok()?;
+                let channel = province_channel(port).await?;
                 let summary = tokio::spawn(async move {
                     summary_as(
                         LedgerServiceClient::new(channel),

@@ -20,7 +20,7 @@ use hl_proto::responsibility::v1 as pb;
 use hl_proto::responsibility::v1::responsibility_service_client::ResponsibilityServiceClient;
 use hl_testkit::actors::{
     ENTERPRISE, OTHER_ENTERPRISE, OTHER_TOWNSHIP, REGION, TOWNSHIP, as_actor, by_administrator,
-    by_inspector,
+    by_inspector, second_administrator,
 };
 use hl_testkit::fixtures::{Registered, register_district, register_officers_in, register_unit};
 use hl_testkit::inspections::{TEAM, complete, inspect, today};
@@ -47,16 +47,6 @@ async fn start_in(
 
 fn date(day: chrono::NaiveDate) -> Option<Date> {
     Some(day.into())
-}
-
-/// Another bureau administrator of the district, to approve what the first asked for.
-fn second_administrator() -> Actor {
-    Actor {
-        id: "admin-2".into(),
-        role: Role::BureauAdministrator as i32,
-        organisation: "putuo-bureau".into(),
-        region: REGION.into(),
-    }
 }
 
 /// The township centres once `check` holds of them.

@@ -310,6 +310,16 @@ pub mod test_actors {
             "330903",
         )
     }
+
+    /// Another bureau administrator of the district, to approve what the first asked for.
+    pub fn second_administrator() -> Actor {
+        actor(
+            "admin-2",
+            Role::BureauAdministrator,
+            "putuo-bureau",
+            "330903",
+        )
+    }
 }
 
 #[cfg(test)]

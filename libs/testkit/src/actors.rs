@@ -54,6 +54,11 @@ pub fn administrator() -> Actor {
     actor("admin-1", Role::BureauAdministrator, "putuo-bureau", REGION)
 }
 
+/// Another bureau administrator of the district, to approve what the first asked for.
+pub fn second_administrator() -> Actor {
+    actor("admin-2", Role::BureauAdministrator, "putuo-bureau", REGION)
+}
+
 /// A government system of the district (a sensor platform).
 pub fn system() -> Actor {
     actor("sensor-platform", Role::System, "sensor-platform", REGION)

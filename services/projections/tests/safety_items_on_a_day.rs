@@ -6,7 +6,6 @@
 mod support;
 
 use hl_domain::access::test_actors;
-use hl_proto::common::v1::{Actor, Role};
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::ledger_service_server::LedgerService;
 use hl_proto::responsibility::v1::SafetyItemKind;
@@ -23,16 +22,6 @@ fn list(title: &str) -> SafetyItemCommand {
         lead_unit_id: "fire-committee".into(),
         deadline: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
     })
-}
-
-/// Another bureau administrator of the district, who signs off the first one's request.
-fn second_administrator() -> Actor {
-    Actor {
-        id: "admin-2".into(),
-        role: Role::BureauAdministrator as i32,
-        organisation: "putuo-bureau".into(),
-        region: "330903".into(),
-    }
 }
 
 /// Two major problems due on 31 October 2026, each with a sub-task due on 31 May: `late`, whose
@@ -89,7 +78,7 @@ async fn two_items(world: &World) {
             SafetyItemCommand::ApproveCloseOut {
                 note: "销号".into(),
             },
-            second_administrator(),
+            test_actors::second_administrator(),
             "2026-11-10",
             Some(at("2026-11-10")),
         )

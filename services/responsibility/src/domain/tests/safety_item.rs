@@ -46,16 +46,6 @@ fn note(text: &str) -> String {
     text.to_string()
 }
 
-/// Another bureau administrator of the district.
-fn second_administrator() -> Actor {
-    Actor {
-        id: "admin-2".into(),
-        role: Role::BureauAdministrator as i32,
-        organisation: "putuo-bureau".into(),
-        region: "330903".into(),
-    }
-}
-
 fn accepted_with_tasks() -> Given<SafetyItem> {
     listed()
         .given(
