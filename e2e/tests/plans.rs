@@ -1193,8 +1193,9 @@ async fn a_township_without_a_centre_counts_for_t11_by_its_command_readiness_che
                     .centres
                     .iter()
                     .find(|centre| centre.township_code == TOWNSHIP)?;
-                ours.command_readiness.as_ref()?;
-                Some(listed)
+                // Each day asked has a check of its own: wait until that one is read.
+                let check = ours.command_readiness.as_ref()?;
+                (check.checked_on == Some(day.into())).then_some(listed)
             }
         })
     };
