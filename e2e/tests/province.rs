@@ -531,7 +531,11 @@ async fn a_provinces_reconciliation_is_the_sum_of_its_two_districts() {
     // province's rows by district are each district's own row, its total their sum.
     std::fs::write(
         &districts_file,
-        serde_json::json!([putuo_entry, district("330902", "Dinghai", &dinghai_nats)]).to_string(),
+        serde_json::json!([
+            putuo_entry.clone(),
+            district("330902", "Dinghai", &dinghai_nats)
+        ])
+        .to_string(),
     )
     .unwrap();
     let expected_rows: Vec<RateRow> = dinghai_own
@@ -583,5 +587,36 @@ async fn a_provinces_reconciliation_is_the_sum_of_its_two_districts() {
         dinghai_total[0] == 1 && putuo_total[0] > 0,
         "both districts count"
     );
+
+    // Dinghai is taken out of the file again: from the next round it is no longer audited and
+    // its `hl_province_*` series are gone, while what it sent stays in the province's rows.
+    let metrics_address = format!("127.0.0.1:{metrics_port}");
+    let dinghai_series = || async {
+        let exposition = hl_e2e::http_get(&metrics_address, "/metrics").await;
+        exposition
+            .lines()
+            .filter(|line| line.starts_with("hl_province_") && line.contains("region=\"330902\""))
+            .count()
+    };
+    let mut admin = ProjectionAdminServiceClient::new(province_channel(port).await.unwrap());
+    completeness_until(&mut admin, "Dinghai is audited", |audit| {
+        audit.sources.iter().any(|source| source.region == "330902")
+    })
+    .await;
+    assert!(
+        dinghai_series().await > 0,
+        "Dinghai's series while followed"
+    );
+    std::fs::write(
+        &districts_file,
+        serde_json::json!([putuo_entry]).to_string(),
+    )
+    .unwrap();
+    completeness_until(&mut admin, "Dinghai is no longer audited", |audit| {
+        !audit.sources.is_empty() && audit.sources.iter().all(|source| source.region == "330903")
+    })
+    .await;
+    assert_eq!(dinghai_series().await, 0, "Dinghai's series are removed");
+    rows_become("what Dinghai sent stays", at_province.rows.clone()).await;
     drop((putuo, dinghai));
 }

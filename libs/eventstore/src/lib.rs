@@ -36,7 +36,8 @@ pub use naming::{Namespace, is_valid_token};
 pub use repository::{Executed, Loaded, Repository, RepositorySettings, RequestMeta};
 pub use snapshot::decode as decode_snapshot;
 pub use store::{
-    AppendFailure, Appended, EventStore, MessagesAfter, StoreSettings, StoredMessage, message_id,
+    AppendFailure, Appended, EventStore, MessagesAfter, SourceChanges, StoreSettings,
+    StoredMessage, message_id,
 };
 pub use subscription::deliver_from;
 pub use work_queue::WorkItem;

@@ -61,6 +61,14 @@ pub struct MessagesAfter {
 }
 
 /// The result of an append that JetStream acknowledged.
+/// What a sourced stream gained and dropped, each source as an operator reads it
+/// (`HL_HAZARDS hl.330903.hazards.> via $JS.d330903.API`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceChanges {
+    pub added: Vec<String>,
+    pub dropped: Vec<String>,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Appended {
     pub sequence: u64,
@@ -138,17 +146,18 @@ impl EventStore {
         self.ensure_stream(context, config).await.map(|_| ())
     }
 
-    /// Creates or completes a context's stream at a level above the districts (a city or the
-    /// province). It holds no subjects of its own: a stream that did would store a district's
-    /// messages a second time wherever its subjects reach that district over a leaf node. It
-    /// takes each district's stream of the context as a source, with the guarantees of a
-    /// district's stream. An existing stream keeps its sources and gains the missing ones;
-    /// returns the names of the sources it gained.
+    /// Creates or mends a context's stream at a level above the districts (a city or the
+    /// province) so that it sources exactly `sources`. It holds no subjects of its own: a stream
+    /// that did would store a district's messages a second time wherever its subjects reach that
+    /// district over a leaf node. It takes each district's stream of the context as a source,
+    /// with the guarantees of a district's stream. An existing stream keeps the sources it
+    /// still wants, gains the missing ones and drops the others (what a dropped source copied
+    /// stays: the stream denies deletes). Returns the sources gained and dropped.
     pub async fn ensure_sourced_context_stream(
         &self,
         context: &str,
         sources: &[Source],
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<SourceChanges, StoreError> {
         let config = StreamConfig {
             sources: Some(sources.to_vec()),
             ..self.context_stream_config(context)
@@ -173,25 +182,34 @@ impl EventStore {
             )));
         }
         let has = existing.sources.clone().unwrap_or_default();
-        let missing: Vec<Source> = sources
+        let wanted = |source: &Source| sources.iter().any(|each| same_source(each, source));
+        let kept = has.iter().filter(|source| wanted(source)).cloned();
+        let missing = sources
             .iter()
-            .filter(|wanted| !has.iter().any(|source| same_source(source, wanted)))
-            .cloned()
-            .collect();
-        if !missing.is_empty() {
+            .filter(|source| !has.iter().any(|each| same_source(each, source)))
+            .cloned();
+        let exact: Vec<Source> = kept.into_iter().chain(missing).collect();
+        if exact.len() != has.len() || has.iter().any(|source| !wanted(source)) {
             let mut updated = existing;
-            updated.sources = Some(has.into_iter().chain(missing).collect());
+            updated.sources = Some(exact);
             self.inner
                 .jetstream
                 .update_stream(updated)
                 .await
                 .map_err(|error| StoreError::Unavailable(format!("stream {name}: {error}")))?;
         }
-        Ok(sources
-            .iter()
-            .filter(|wanted| !before.iter().any(|source| same_source(source, wanted)))
-            .map(source_label)
-            .collect())
+        Ok(SourceChanges {
+            added: sources
+                .iter()
+                .filter(|source| !before.iter().any(|each| same_source(each, source)))
+                .map(source_label)
+                .collect(),
+            dropped: before
+                .iter()
+                .filter(|source| !wanted(source))
+                .map(source_label)
+                .collect(),
+        })
     }
 
     /// A context's stream without its subjects or sources.

@@ -24,7 +24,8 @@ pub struct Auditor {
 }
 
 impl Auditor {
-    /// Makes sure every context's provincial stream sources every district, then audits them.
+    /// Makes sure every context's provincial stream sources exactly these districts, then
+    /// audits them.
     /// `store` is the province's own event store.
     pub async fn start(
         store: EventStore,
@@ -32,7 +33,13 @@ impl Auditor {
         contexts: &[&str],
         rules: AuditRules,
     ) -> Result<Auditor, StoreError> {
-        source_districts(&store, contexts, &districts).await?;
+        let changes = source_districts(&store, contexts, &districts).await?;
+        for source in &changes.added {
+            tracing::info!(%source, "provincial stream gained a source");
+        }
+        for source in &changes.dropped {
+            tracing::info!(%source, "provincial stream dropped the source of a district no longer followed");
+        }
         let heads = HeadReader::new(store.client().clone(), question_timeout(&store), &districts);
         Ok(Auditor {
             store,

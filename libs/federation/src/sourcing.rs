@@ -9,7 +9,7 @@
 //! writes to a district: the province only reads through the district's API prefix.
 
 use async_nats::jetstream::stream::{External, Source};
-use hl_eventstore::{EventStore, StoreError};
+use hl_eventstore::{EventStore, SourceChanges, StoreError};
 
 use crate::district::District;
 
@@ -30,21 +30,22 @@ pub fn sources(store: &EventStore, context: &str, districts: &[District]) -> Vec
         .collect()
 }
 
-/// Makes sure each context's provincial stream exists and sources every district; returns the
-/// sources added (empty when every one was there).
+/// Makes sure each context's provincial stream exists and sources exactly the districts
+/// given: a district taken out of the list is no longer followed (what arrived from it stays).
+/// Returns the sources added and dropped (both empty when every stream was as wanted).
 pub async fn source_districts(
     store: &EventStore,
     contexts: &[&str],
     districts: &[District],
-) -> Result<Vec<String>, StoreError> {
-    let mut added = Vec::new();
+) -> Result<SourceChanges, StoreError> {
+    let mut changes = SourceChanges::default();
     for context in contexts {
         let wanted = sources(store, context, districts);
-        added.extend(
-            store
-                .ensure_sourced_context_stream(context, &wanted)
-                .await?,
-        );
+        let changed = store
+            .ensure_sourced_context_stream(context, &wanted)
+            .await?;
+        changes.added.extend(changed.added);
+        changes.dropped.extend(changed.dropped);
     }
-    Ok(added)
+    Ok(changes)
 }

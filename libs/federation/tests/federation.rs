@@ -227,13 +227,15 @@ async fn province_of_three_districts(binary: &std::path::Path) {
                 .unwrap()
         }
     };
-    assert_eq!(source(districts[..2].to_vec()).await.len(), 2);
-    let added = source(districts.clone()).await;
+    assert_eq!(source(districts[..2].to_vec()).await.added.len(), 2);
+    let changes = source(districts.clone()).await;
     assert!(
-        added.len() == 1 && added[0].contains("via $JS.d330921.API"),
-        "{added:?}"
+        changes.added.len() == 1
+            && changes.added[0].contains("via $JS.d330921.API")
+            && changes.dropped.is_empty(),
+        "{changes:?}"
     );
-    assert_eq!(source(districts.clone()).await, Vec::<String>::new());
+    assert_eq!(source(districts.clone()).await, Default::default());
     let auditor = Auditor::start(store.clone(), districts.clone(), &[CONTEXT], rules)
         .await
         .unwrap();
@@ -310,4 +312,44 @@ async fn province_of_three_districts(binary: &std::path::Path) {
         "every district message arrived once"
     );
     assert_eq!(putuo.stream_messages(&namespace).await, 7);
+
+    // Daishan is taken out of the districts: its source is dropped and what it records from then
+    // on stays at Daishan, while Dinghai's messages still arrive. What Daishan sent stays.
+    let changes = source(districts[..2].to_vec()).await;
+    assert!(
+        changes.added.is_empty()
+            && changes.dropped.len() == 1
+            && changes.dropped[0].contains("via $JS.d330921.API"),
+        "{changes:?}"
+    );
+    let two = Auditor::start(store.clone(), districts[..2].to_vec(), &[CONTEXT], rules)
+        .await
+        .unwrap();
+    daishan.record(&namespace, "h9").await;
+    dinghai.record(&namespace, "h1").await;
+    audit_until(&two, "Dinghai's sixth message arrives", |found| {
+        found_for(found, "330902").province_sequence == 6
+    })
+    .await;
+    assert_eq!(daishan.stream_messages(&namespace).await, 3);
+    assert_eq!(
+        provincial.info().await.unwrap().state.messages,
+        7 + 6 + 2,
+        "nothing of Daishan's arrives once it is no longer followed"
+    );
+    // Taken back in, Daishan resumes where it stopped: its one new message arrives, once.
+    let changes = source(districts.clone()).await;
+    assert_eq!(changes.added.len(), 1, "{changes:?}");
+    let back = audit_until(
+        &auditor,
+        "Daishan's message recorded meanwhile arrives",
+        |found| found_for(found, "330921").arrived == 3,
+    )
+    .await;
+    assert_eq!(found_for(&back, "330921").lag_events, Some(0));
+    assert_eq!(
+        provincial.info().await.unwrap().state.messages,
+        7 + 6 + 3,
+        "every district message arrived once"
+    );
 }

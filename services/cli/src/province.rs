@@ -42,21 +42,25 @@ pub struct AuditArgs {
     pub json: bool,
 }
 
-/// Applies the sources; prints the ones added.
+/// Applies the sources: each provincial stream sources exactly the districts in the file.
+/// Prints the sources added and dropped.
 pub async fn source(args: &ProvinceArgs) -> Result<(), Failure> {
     let (store, districts) = reach(args).await?;
     let contexts = hl_projections::registry().contexts();
-    let added = hl_federation::sourcing::source_districts(&store, &contexts, &districts)
+    let changes = hl_federation::sourcing::source_districts(&store, &contexts, &districts)
         .await
         .map_err(|error| Failure::Unavailable(error.to_string()))?;
-    if added.is_empty() {
+    if changes.added.is_empty() && changes.dropped.is_empty() {
         println!(
             "every provincial stream sources all {} district(s) already",
             districts.len()
         );
     }
-    for source in added {
+    for source in changes.added {
         println!("added source {source}");
+    }
+    for source in changes.dropped {
+        println!("dropped source {source} (a district no longer in the file; what it sent stays)");
     }
     Ok(())
 }

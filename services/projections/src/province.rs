@@ -1,5 +1,6 @@
 //! At a province: the projections service follows the districts in its districts file (read
-//! again before every round, so a district added there is followed without a restart). It
+//! again before every round, so a district added there is followed, and one taken out is
+//! dropped, without a restart). It
 //! makes each context's stream source every district's (instead of creating streams with
 //! subjects of their own, as a district's service does), projects them as a district's
 //! service projects its own, and audits every round how complete each district's copy is:
@@ -73,9 +74,9 @@ impl ProvinceAudit {
     }
 
     /// The auditor of the districts file as it now reads, when it changed: its districts are
-    /// sourced first. A file that cannot be read, or sources that cannot be applied, leave the
-    /// districts as they were, with a warning each round until it is mended. A district taken
-    /// out of the file is no longer audited; its source stays until an operator removes it.
+    /// sourced first, exactly (a district taken out of the file loses its sources, and what it
+    /// sent stays). A file that cannot be read, or sources that cannot be applied, leave the
+    /// districts as they were, with a warning each round until it is mended.
     async fn reread(
         &self,
         store: &EventStore,
@@ -138,6 +139,7 @@ impl ProvinceAudit {
         match round {
             Ok(sources) => {
                 let now = Utc::now();
+                forget_series_of_the_gone(&latest.sources, &sources);
                 export(&sources, now);
                 let flags: usize = sources.iter().map(|source| source.flags.len()).sum();
                 if flags > 0 {
@@ -155,6 +157,32 @@ impl ProvinceAudit {
                 tracing::warn!(%error, "the completeness audit round failed");
                 latest.last_error = Some(error.to_string());
             }
+        }
+    }
+}
+
+/// Removes the `hl_province_*` series of every district and context audited last round and not
+/// this one (a district taken out of the districts file): its last figures would otherwise
+/// stand as if it were still followed.
+fn forget_series_of_the_gone(previous: &[SourceCompleteness], now: &[SourceCompleteness]) {
+    let metrics = metrics();
+    let audited = |source: &SourceCompleteness| {
+        now.iter()
+            .any(|each| each.region == source.region && each.context == source.context)
+    };
+    for gone in previous.iter().filter(|source| !audited(source)) {
+        let labels = SourceLabels {
+            region: gone.region.clone(),
+            context: gone.context.clone(),
+        };
+        metrics.province_lag_events.remove(&labels);
+        metrics.province_seconds_since_last_event.remove(&labels);
+        for kind in FlagKind::ALL {
+            metrics.province_flags.remove(&SourceFlagLabels {
+                region: gone.region.clone(),
+                context: gone.context.clone(),
+                flag: kind.as_str().to_string(),
+            });
         }
     }
 }
