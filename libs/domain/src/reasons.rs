@@ -218,6 +218,9 @@ reasons! {
         RECTIFICATION_NOT_REPORTED => "A follow-up passes only once the enterprise has reported \
             the hazard rectified, so that it awaits verification; record the passed follow-up \
             after that report.",
+        REGISTRATION_NUMBER_HELD => "The registration number is held by another key vessel, \
+            named in the message (numbers compare without whitespace, full-width forms or case); \
+            one vessel is registered once: use that vessel.",
         REMEDIATION_PLAN_REQUIRED => "The rectification of a 重大 (major) hazard is claimed only \
             after its remediation plan (治理方案) is submitted; submit it first.",
         REQUEST_OUTCOME_FORGOTTEN => "The request_id was recorded on this resource so many \

@@ -95,6 +95,13 @@ crate::domain_events! {
 }
 
 crate::domain_events! {
+    /// A key vessel's registration number, held by one vessel.
+    pub enum VesselNumberEvent {
+        Claimed(pb::VesselNumberClaimed),
+    }
+}
+
+crate::domain_events! {
     /// Everything that can happen to a year's GDP figure.
     pub enum AnnualGdpEvent {
         Recorded(pb::AnnualGdpRecorded),

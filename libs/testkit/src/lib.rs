@@ -31,7 +31,7 @@ pub use poll::wait_until;
 pub use postgres::{TestDatabase, postgres_server_url};
 pub use postgres_server::PostgresServer;
 pub use process::{free_port, send_signal};
-pub use service::{AsyncMount, TestService, access_control};
+pub use service::{AsyncMount, TestService, access_control, event_store};
 
 /// A namespace root no other test uses: streams and subjects of one test never meet another's.
 pub fn unique_namespace() -> String {

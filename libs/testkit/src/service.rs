@@ -121,3 +121,28 @@ impl TestService {
         .await;
     }
 }
+
+/// An event store on a test nats-server under `namespace`, with the snapshot stream and each
+/// context's stream made, as a service's start makes them: for a test that writes the stream
+/// itself (a history as an earlier release recorded it, a preload).
+pub async fn event_store(nats_url: &str, namespace: &str, contexts: &[&str]) -> EventStore {
+    let client = async_nats::connect(nats_url)
+        .await
+        .expect("connect to the test nats-server");
+    let store = EventStore::new(
+        client,
+        Namespace::new(namespace).expect("a valid namespace"),
+        StoreSettings::default(),
+    );
+    store
+        .ensure_snapshot_stream()
+        .await
+        .expect("the snapshot stream");
+    for context in contexts {
+        store
+            .ensure_context_stream(context)
+            .await
+            .expect("a context stream");
+    }
+    store
+}

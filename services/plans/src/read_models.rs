@@ -332,5 +332,10 @@ pub fn register(registry: &mut Registry) {
         .add(StateModel::<FiveStopOrderRow>::new())
         .add(StateModel::<KeyVesselRow>::new())
         .add(StateModel::<AnnualGdpRow>::new())
-        .add(StateModel::<CommandReadinessRow>::new());
+        .add(StateModel::<CommandReadinessRow>::new())
+        // A registration number's claim is read on the write side only; its events are checked.
+        .check_only::<hl_proto::plans_events::VesselNumberEvent>(
+            crate::domain::CONTEXT,
+            <crate::domain::vessel_number::VesselNumber as hl_eventstore::Aggregate>::AGGREGATE_TYPE,
+        );
 }

@@ -12,10 +12,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use hl_directory::Standing;
 use hl_domain::access::test_actors;
-use hl_eventstore::{
-    EventStore, Namespace, Repository, RepositorySettings, RequestMeta, StoreSettings,
-    decode_commit,
-};
+use hl_eventstore::{EventStore, Repository, RepositorySettings, RequestMeta, decode_commit};
 use hl_hazards::domain::hazard::{Hazard, HazardCommand, ReportHazard};
 use hl_hazards::read_models::hazards::{HazardRow, fold_hazard};
 use hl_proto::hazard_events::HazardEvent;
@@ -177,15 +174,8 @@ async fn a_projector_killed_during_catch_up_resumes_without_duplicates_or_gaps()
     on_both_databases(|backend| async move {
         let nats = NatsServer::start().await;
         let namespace = unique_namespace();
-        let client = async_nats::connect(nats.url()).await.unwrap();
-        let store = EventStore::new(
-            client,
-            Namespace::new(&namespace).unwrap(),
-            StoreSettings::default(),
-        );
-        store.ensure_snapshot_stream().await.unwrap();
-        store.ensure_context_stream("hazards").await.unwrap();
-        store.ensure_context_stream("responsibility").await.unwrap();
+        let store =
+            hl_testkit::event_store(&nats.url(), &namespace, &["hazards", "responsibility"]).await;
         preload(&store).await;
         let head = store.stream_head("hazards").await.unwrap();
         let stream_name = store.namespace().stream_name("hazards");

@@ -81,6 +81,7 @@ macro_rules! every_aggregate {
         $check!(hl_plans::domain::rescue_team::RescueTeam);
         $check!(hl_plans::domain::gdp::AnnualGdp);
         $check!(hl_plans::domain::key_vessel::KeyVessel);
+        $check!(hl_plans::domain::vessel_number::VesselNumber);
         $check!(hl_plans::domain::shelter::Shelter);
         $check!(hl_plans::domain::training::TrainingCampaign);
         $check!(hl_plans::domain::command_readiness::CommandReadiness);

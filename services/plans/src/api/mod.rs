@@ -32,6 +32,7 @@ use crate::domain::plan::{Draft, DrillFinding, EmergencyPlan, PlanCommand};
 use crate::domain::rescue_team::{Establish, RescueTeam, TeamCommand};
 use crate::domain::shelter::{Register, Shelter, ShelterCommand};
 use crate::domain::training::{TrainingCampaign, TrainingCommand};
+use crate::domain::vessel_number::VesselNumber;
 use resources::{
     campaign, drill, plan, respond_campaign, respond_drill, respond_plan, respond_shelter,
     respond_team, shelter, team,
@@ -63,6 +64,9 @@ pub struct PlansApi {
     disaster_events: Repository<DisasterEvent>,
     orders: Repository<FiveStopOrder>,
     vessels: Repository<KeyVessel>,
+    vessel_numbers: Repository<VesselNumber>,
+    /// Set once the numbers of vessels registered before numbers were claimed are claimed.
+    numbers_claimed: tokio::sync::OnceCell<()>,
     gdp: Repository<AnnualGdp>,
     readiness: Repository<CommandReadiness>,
 }
@@ -80,6 +84,8 @@ impl PlansApi {
             disaster_events: Repository::new(store.clone(), region, settings.clone()),
             orders: Repository::new(store.clone(), region, settings.clone()),
             vessels: Repository::new(store.clone(), region, settings.clone()),
+            vessel_numbers: Repository::new(store.clone(), region, settings.clone()),
+            numbers_claimed: tokio::sync::OnceCell::new(),
             gdp: Repository::new(store.clone(), region, settings.clone()),
             readiness: Repository::new(store, region, settings),
         })

@@ -5,10 +5,13 @@
 
 use hl_domain::access::require_government_within;
 use hl_domain::reasons;
+use hl_eventstore::{ExecuteError, RequestMeta, StoreError, decode_commit};
+use hl_proto::common::v1::Actor;
 use hl_proto::plans::v1 as pb;
 use hl_proto::plans::v1::{DisasterKind, ResponseLevel, StopMeasure, VesselKind, VesselMeasure};
+use hl_proto::plans_events::KeyVesselEvent;
 use hl_runtime::ServiceError;
-use hl_runtime::pipeline::{CommandCall, command_on_named, get_named};
+use hl_runtime::pipeline::{CommandCall, command_on_named, get_named, run_command};
 use hl_runtime::validation::{MAX_SHORT_TEXT, MAX_TEXT, Violations};
 use tonic::{Request, Response, Status};
 
@@ -20,6 +23,7 @@ use super::{PlansApi, township_in, township_of};
 use crate::domain::disaster_event::{Declare, DisasterCommand, DisasterEvent};
 use crate::domain::five_stop::{FiveStopCommand, FiveStopOrder, Issue};
 use crate::domain::key_vessel::{KeyVessel, RegisterVessel, VesselCommand};
+use crate::domain::vessel_number::{ClaimNumber, claim_id, normalise};
 
 /// The most areas one order covers, and the most findings one check records.
 const MAX_AREAS: usize = 100;
@@ -28,6 +32,8 @@ const MAX_FINDINGS: usize = 100;
 const MAX_INVOLVED: usize = 50;
 /// Bounds of a situation report: far above any disaster, low enough to add up safely.
 const MAX_PERSONS: u32 = 10_000_000;
+/// Messages read per request when the registered vessels are read back.
+const READ_BATCH: usize = 256;
 const MAX_LOSS_FEN: i64 = 100_000_000_000_000;
 const MAX_AREA_SQUARE_METRES: i64 = 1_000_000_000_000;
 
@@ -408,9 +414,95 @@ impl PlansApi {
             responsible_unit: body.responsible_unit.trim().to_string(),
         });
         let id = call.new_id::<KeyVessel>(&body.vessel_id);
+        call.check()?;
+        // The number is claimed before the vessel is registered, unless the vessel is: then
+        // the registration is its retry (answered as first) or refused as it always was.
+        if !self
+            .vessels
+            .load(&id)
+            .await
+            .map_err(ServiceError::from)?
+            .exists()
+        {
+            self.claim_legacy_numbers(&call.meta().actor).await?;
+            let claim = ClaimNumber {
+                region: self.region.clone(),
+                registration_number: normalise(&body.registration_number),
+                vessel_id: id.clone(),
+            };
+            run_command(
+                &self.vessel_numbers,
+                &claim_id(&claim.registration_number),
+                &claim,
+                &call.meta(),
+            )
+            .await?;
+        }
         call.run(&self.vessels, Some(id), &command)
             .await
             .map(respond_key_vessel)
+    }
+
+    /// Once per process, before its first claim: the numbers of the vessels registered before
+    /// numbers were claimed are claimed for them, the first registered first (a later vessel
+    /// registered under a number already held is left as it is, and logged). Each claim is
+    /// keyed by its vessel, so a second pass, in this process or another, records nothing.
+    async fn claim_legacy_numbers(&self, caller: &Actor) -> Result<(), Status> {
+        self.numbers_claimed
+            .get_or_try_init(|| async {
+                let mut registered = Vec::new();
+                self.vessels
+                    .store()
+                    .each_after(
+                        (crate::domain::CONTEXT, &self.vessels.subject("*")),
+                        0,
+                        READ_BATCH,
+                        |message| {
+                            let commit = decode_commit::<KeyVesselEvent>(&message.payload)
+                                .map_err(|problem| StoreError::Undecodable {
+                                    subject: message.subject.clone(),
+                                    sequence: message.sequence,
+                                    reason: problem,
+                                })?;
+                            registered.extend(commit.events.into_iter().filter_map(
+                                |(event, _)| match event {
+                                    KeyVesselEvent::Registered(vessel) => Some(vessel),
+                                    _ => None,
+                                },
+                            ));
+                            Ok::<bool, StoreError>(true)
+                        },
+                    )
+                    .await
+                    .map_err(ServiceError::from)?;
+                for vessel in registered {
+                    let claim = ClaimNumber {
+                        region: self.region.clone(),
+                        registration_number: normalise(&vessel.registration_number),
+                        vessel_id: vessel.vessel_id.clone(),
+                    };
+                    let meta = RequestMeta {
+                        request_id: format!("registered-vessel:{}", vessel.vessel_id),
+                        actor: caller.clone(),
+                        occurred_at: None,
+                        correlation_id: None,
+                        migrated_by: None,
+                    };
+                    let id = claim_id(&claim.registration_number);
+                    match self.vessel_numbers.execute(&id, &claim, &meta).await {
+                        Ok(_) => {}
+                        Err(ExecuteError::Domain(refusal))
+                            if refusal.reason() == reasons::REGISTRATION_NUMBER_HELD.name =>
+                        {
+                            tracing::warn!(vessel = %vessel.vessel_id, %refusal, "a key vessel registered before numbers were claimed shares its number with an earlier one");
+                        }
+                        Err(error) => return Err(Status::from(ServiceError::from(error))),
+                    }
+                }
+                Ok(())
+            })
+            .await
+            .map(|_| ())
     }
 
     pub(super) async fn record_vessel_measure(

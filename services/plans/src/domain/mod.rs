@@ -3,7 +3,7 @@
 //! shelters ([`shelter`]), the rescue teams ([`rescue_team`]), the training campaigns
 //! ([`training`]), the work-safety accidents ([`accident`]) with their grading rules, and
 //! typhoon season: disaster events ([`disaster_event`]), five-stop orders ([`five_stop`]) and
-//! key vessels ([`key_vessel`]), the district's GDP per year ([`gdp`]) that T3 divides by, and
+//! key vessels ([`key_vessel`]) with their registration numbers ([`vessel_number`]), the district's GDP per year ([`gdp`]) that T3 divides by, and
 //! the command readiness of townships without an emergency centre ([`command_readiness`], T11).
 
 pub mod accident;
@@ -21,6 +21,7 @@ pub mod shelter;
 #[cfg(test)]
 mod tests;
 pub mod training;
+pub mod vessel_number;
 
 pub use hl_domain::DomainError;
 

@@ -394,6 +394,54 @@ fn a_vessel_is_secured_for_an_event_only_by_a_check_after_a_measure() {
 }
 
 #[test]
+fn a_registration_number_is_held_by_one_vessel_however_it_is_written() {
+    use crate::domain::vessel_number::{ClaimNumber, VesselNumber, claim_id, normalise};
+    assert_eq!(normalise(" 浙普渔 ｘｙ１２\t"), "浙普渔XY12");
+    assert_eq!(
+        claim_id(&normalise("浙普渔xy12")),
+        claim_id(&normalise("浙普渔 ＸＹ１２"))
+    );
+    assert_ne!(claim_id("浙普渔XY12"), claim_id("浙普渔XY13"));
+    let claim = |vessel: &str, number: &str| ClaimNumber {
+        region: "330903".into(),
+        registration_number: normalise(number),
+        vessel_id: vessel.into(),
+    };
+    let mut number = Given::<VesselNumber>::new(&claim_id("浙普渔XY12"));
+    assert_eq!(
+        reason(number.when(&claim("v-1", "浙普渔XY12"), &enterprise(), at("01T09:00"))),
+        "GOVERNMENT_ROLE_REQUIRED"
+    );
+    assert_eq!(
+        reason(number.when(
+            &claim("v-1", "浙普渔XY12"),
+            &inspector_elsewhere(),
+            at("01T09:00")
+        )),
+        "OUTSIDE_JURISDICTION"
+    );
+    number
+        .then(&claim("v-1", "浙普渔XY12"), &inspector(), at("01T09:00"))
+        .unwrap();
+    // The same vessel's registration again (a retry) holds it already: nothing new.
+    let again = number
+        .when(&claim("v-1", "浙普渔xy12"), &inspector(), at("01T10:00"))
+        .unwrap();
+    assert!(again.is_empty());
+    // Another vessel, however the number is written: refused, naming the vessel that holds it.
+    let refused = number
+        .when(
+            &claim("v-2", "浙普渔 ＸＹ１２"),
+            &administrator(),
+            at("01T11:00"),
+        )
+        .unwrap_err();
+    assert_eq!(refused.reason(), "REGISTRATION_NUMBER_HELD");
+    assert!(refused.to_string().contains("keyVessels/v-1"), "{refused}");
+    assert_eq!(number.state().vessel_id, "v-1");
+}
+
+#[test]
 fn forest_fires_are_graded_at_each_boundary_of_the_grading_rules() {
     use crate::domain::rules::{FOREST_FIRE_GRADING, SQUARE_METRES_PER_HECTARE};
     use hl_proto::plans::v1::AccidentGrade;
