@@ -19,7 +19,7 @@ use hl_proto::ledger::v1::{
     RateRow, ReconciliationSummary,
 };
 use hl_proto::responsibility::v1::Industry;
-use hl_testkit::actors::{administrator, inspector_elsewhere};
+use hl_testkit::actors::{actor, administrator, inspector_elsewhere};
 use hl_testkit::fixtures::{Registered, register_district_as};
 use hl_testkit::{
     Federation, NatsServer, as_actor, free_port, nats_server_binaries, unique_namespace,
@@ -30,12 +30,12 @@ use tonic_types::StatusExt;
 
 /// The province's reader: an administrator of Zhejiang (330000) at the provincial department.
 fn provincial_reader() -> Actor {
-    Actor {
-        id: "province-admin-1".into(),
-        role: Role::BureauAdministrator as i32,
-        organisation: "zhejiang-emergency-department".into(),
-        region: "330000".into(),
-    }
+    actor(
+        "province-admin-1",
+        Role::BureauAdministrator,
+        "zhejiang-emergency-department",
+        "330000",
+    )
 }
 
 /// `hl-projections` over the province's streams, its read models in a SQLite file, sourcing
@@ -261,12 +261,12 @@ async fn a_province_follows_its_district_answers_as_it_does_and_audits_it() {
 
     // The province's platform may also ask a district's own service, which answers it with
     // that district's records; it writes nothing there.
-    let platform = Actor {
-        id: "zhejiang-platform".into(),
-        role: Role::System as i32,
-        organisation: "zhejiang-emergency-department".into(),
-        region: "330000".into(),
-    };
+    let platform = actor(
+        "zhejiang-platform",
+        Role::System,
+        "zhejiang-emergency-department",
+        "330000",
+    );
     assert_eq!(answers_as(suite.channel().await, &platform).await, expected);
 
     // The projections service audits the province itself: over gRPC and in its metrics.
@@ -372,12 +372,12 @@ async fn a_province_follows_its_district_answers_as_it_does_and_audits_it() {
 
 /// Dinghai's bureau administrator.
 fn dinghai_administrator() -> Actor {
-    Actor {
-        id: "admin-dinghai".into(),
-        role: Role::BureauAdministrator as i32,
-        organisation: "dinghai-bureau".into(),
-        region: "330902".into(),
-    }
+    actor(
+        "admin-dinghai",
+        Role::BureauAdministrator,
+        "dinghai-bureau",
+        "330902",
+    )
 }
 
 /// Dinghai (330902) without the demo: one township, one cold store, one inspection finding.

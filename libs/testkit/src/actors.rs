@@ -15,7 +15,8 @@ pub const OTHER_TOWNSHIP: &str = "330903002";
 pub const ENTERPRISE: &str = "91330903MA2NCU4LYE";
 pub const OTHER_ENTERPRISE: &str = "91330903MA2WG7BT4R";
 
-fn actor(id: &str, role: Role, organisation: &str, region: &str) -> Actor {
+/// Anyone, for a test that needs someone the helpers here do not name.
+pub fn actor(id: &str, role: Role, organisation: &str, region: &str) -> Actor {
     Actor {
         id: id.to_string(),
         role: role as i32,

@@ -171,19 +171,27 @@ fn forget_series_of_the_gone(previous: &[SourceCompleteness], now: &[SourceCompl
             .any(|each| each.region == source.region && each.context == source.context)
     };
     for gone in previous.iter().filter(|source| !audited(source)) {
-        let labels = SourceLabels {
-            region: gone.region.clone(),
-            context: gone.context.clone(),
-        };
+        let labels = source_labels(gone);
         metrics.province_lag_events.remove(&labels);
         metrics.province_seconds_since_last_event.remove(&labels);
         for kind in FlagKind::ALL {
-            metrics.province_flags.remove(&SourceFlagLabels {
-                region: gone.region.clone(),
-                context: gone.context.clone(),
-                flag: kind.as_str().to_string(),
-            });
+            metrics.province_flags.remove(&flag_labels(gone, kind));
         }
+    }
+}
+
+fn source_labels(source: &SourceCompleteness) -> SourceLabels {
+    SourceLabels {
+        region: source.region.clone(),
+        context: source.context.clone(),
+    }
+}
+
+fn flag_labels(source: &SourceCompleteness, kind: FlagKind) -> SourceFlagLabels {
+    SourceFlagLabels {
+        region: source.region.clone(),
+        context: source.context.clone(),
+        flag: kind.as_str().to_string(),
     }
 }
 
@@ -191,10 +199,7 @@ fn forget_series_of_the_gone(previous: &[SourceCompleteness], now: &[SourceCompl
 fn export(sources: &[SourceCompleteness], now: DateTime<Utc>) {
     let metrics = metrics();
     for source in sources {
-        let labels = SourceLabels {
-            region: source.region.clone(),
-            context: source.context.clone(),
-        };
+        let labels = source_labels(source);
         match source.lag_events {
             Some(lag) => {
                 metrics
@@ -222,11 +227,7 @@ fn export(sources: &[SourceCompleteness], now: DateTime<Utc>) {
             let raised = source.flags.iter().any(|flag| flag.kind == kind);
             metrics
                 .province_flags
-                .get_or_create(&SourceFlagLabels {
-                    region: source.region.clone(),
-                    context: source.context.clone(),
-                    flag: kind.as_str().to_string(),
-                })
+                .get_or_create(&flag_labels(source, kind))
                 .set(i64::from(raised));
         }
     }
