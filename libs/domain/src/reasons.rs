@@ -201,8 +201,8 @@ reasons! {
             one order.",
         ORDER_LIFTED => "The five-stop order is lifted, so it is no longer amended, lifted, \
             exempted from or checked for compliance.",
-        OUTBOUND_OFF => "This projections service runs no outbound feeds (HL_OUTBOUND_DIR is \
-            unset), so there is no delivery to report.",
+        OUTBOUND_OFF => "This projections service runs no outbound feeds (neither HL_OUTBOUND_DIR \
+            nor HL_OUTBOUND_URL is set), so there is no delivery to report.",
         PERSON_INACTIVE => "The person has left, so no responsibility is assigned to them.",
         PERSON_NOT_REGISTERED => "The person is not in the registry; register them before \
             assigning them a responsibility.",

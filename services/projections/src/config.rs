@@ -60,6 +60,22 @@ pub struct ProjectionArgs {
     /// Most records in one outbound batch (the national interface's uploaders send 20 or 50).
     #[arg(long, env = "HL_OUTBOUND_BATCH", default_value_t = 20)]
     pub outbound_batch: usize,
+
+    /// The receiver's base URL (http:// or https://), instead of the file-drop folder: each
+    /// batch is POSTed to `{url}/{object}` (e.g. `/sec_hidden_danger_info`) and counts as
+    /// delivered only when the receiver acknowledges it (docs/outbound-dual-prevention.md).
+    #[arg(long, env = "HL_OUTBOUND_URL")]
+    pub outbound_url: Option<String>,
+
+    /// A file holding the value of the `Authorization` header the receiver expects (for
+    /// example `Basic ...`), read at start-up; kept in a file so that no process listing or
+    /// environment dump shows it. Unset: no `Authorization` header.
+    #[arg(long, env = "HL_OUTBOUND_AUTHORIZATION_FILE")]
+    pub outbound_authorization_file: Option<std::path::PathBuf>,
+
+    /// Seconds one HTTP delivery may take, from connecting to the acknowledgement.
+    #[arg(long, env = "HL_OUTBOUND_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub outbound_timeout_seconds: u64,
 }
 
 impl ProjectionArgs {
@@ -109,11 +125,36 @@ impl ProjectionArgs {
                 self.province_stall_after_seconds
             ));
         }
-        if self.outbound_dir.is_some() && self.province_districts.is_some() {
+        if (self.outbound_dir.is_some() || self.outbound_url.is_some())
+            && self.province_districts.is_some()
+        {
             problems.push(
-                "HL_OUTBOUND_DIR is a district's: at a province (HL_PROVINCE_DISTRICTS) every district already reports its own"
+                "HL_OUTBOUND_DIR and HL_OUTBOUND_URL are a district's: at a province (HL_PROVINCE_DISTRICTS) every district already reports its own"
                     .to_string(),
             );
+        }
+        if self.outbound_dir.is_some() && self.outbound_url.is_some() {
+            problems.push(
+                "HL_OUTBOUND_DIR and HL_OUTBOUND_URL are two transports for the same feeds: set one"
+                    .to_string(),
+            );
+        }
+        if let Some(url) = &self.outbound_url
+            && let Err(problem) = hl_http::parse_url(url)
+        {
+            problems.push(format!("HL_OUTBOUND_URL: {problem}"));
+        }
+        if self.outbound_authorization_file.is_some() && self.outbound_url.is_none() {
+            problems.push(
+                "HL_OUTBOUND_AUTHORIZATION_FILE is for the HTTP transport: set HL_OUTBOUND_URL"
+                    .to_string(),
+            );
+        }
+        if !(1..=600).contains(&self.outbound_timeout_seconds) {
+            problems.push(format!(
+                "HL_OUTBOUND_TIMEOUT_SECONDS must be 1-600, got {}",
+                self.outbound_timeout_seconds
+            ));
         }
         if !(1..=86_400).contains(&self.outbound_seconds) {
             problems.push(format!(
@@ -140,6 +181,33 @@ impl ProjectionArgs {
             .map_err(|problem| format!("HL_PROVINCE_DISTRICTS {problem}"))
     }
 
+    /// Where the outbound feeds deliver, with the authorization read from its file; none when
+    /// neither HL_OUTBOUND_DIR nor HL_OUTBOUND_URL is set.
+    pub fn outbound_transport(
+        &self,
+    ) -> Result<Option<crate::outbound::transport::Transport>, String> {
+        use crate::outbound::{file_drop::FileDrop, http_post::HttpPost};
+        if let Some(folder) = &self.outbound_dir {
+            return Ok(Some(FileDrop::new(folder).into()));
+        }
+        let Some(url) = &self.outbound_url else {
+            return Ok(None);
+        };
+        let authorization = self
+            .outbound_authorization_file
+            .as_ref()
+            .map(|path| {
+                std::fs::read_to_string(path).map_err(|error| {
+                    format!("HL_OUTBOUND_AUTHORIZATION_FILE {}: {error}", path.display())
+                })
+            })
+            .transpose()?;
+        let timeout = std::time::Duration::from_secs(self.outbound_timeout_seconds);
+        HttpPost::new(url, authorization.as_deref(), timeout)
+            .map(|receiver| Some(receiver.into()))
+            .map_err(|problem| format!("HL_OUTBOUND_URL: {problem}"))
+    }
+
     /// The province's audit rules.
     pub fn audit_rules(&self) -> hl_federation::AuditRules {
         hl_federation::AuditRules {
@@ -164,5 +232,86 @@ impl ProjectionArgs {
             }
             None => url,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::ProjectionArgs;
+    use crate::outbound::transport::Transport;
+
+    #[derive(clap::Parser)]
+    struct Flags {
+        #[command(flatten)]
+        projections: ProjectionArgs,
+    }
+
+    fn args(flags: &[&str]) -> ProjectionArgs {
+        let program = std::iter::once("hl-projections").chain(flags.iter().copied());
+        Flags::try_parse_from(program).unwrap().projections
+    }
+
+    #[test]
+    fn the_outbound_feeds_take_one_transport() {
+        let problems = args(&[
+            "--outbound-dir",
+            "drop",
+            "--outbound-url",
+            "http://10.0.0.1/",
+        ])
+        .problems()
+        .join("\n");
+        assert!(problems.contains("set one"), "{problems}");
+        let problems = args(&["--outbound-url", "ftp://10.0.0.1/"])
+            .problems()
+            .join("\n");
+        assert!(problems.contains("HL_OUTBOUND_URL"), "{problems}");
+        let problems = args(&["--outbound-authorization-file", "secret"])
+            .problems()
+            .join("\n");
+        assert!(problems.contains("set HL_OUTBOUND_URL"), "{problems}");
+        let problems = args(&[
+            "--outbound-url",
+            "http://10.0.0.1/",
+            "--outbound-timeout-seconds",
+            "0",
+        ])
+        .problems()
+        .join("\n");
+        assert!(
+            problems.contains("HL_OUTBOUND_TIMEOUT_SECONDS"),
+            "{problems}"
+        );
+        assert!(args(&[]).outbound_transport().unwrap().is_none());
+        assert!(matches!(
+            args(&["--outbound-dir", "drop"]).outbound_transport(),
+            Ok(Some(Transport::FileDrop(_)))
+        ));
+    }
+
+    #[test]
+    fn the_authorization_is_read_from_its_file_at_start_up() {
+        let folder = tempfile::tempdir().unwrap();
+        let file = folder.path().join("authorization");
+        let file_flag = file.display().to_string();
+        let flags = [
+            "--outbound-url",
+            "http://10.0.0.1/upload",
+            "--outbound-authorization-file",
+            file_flag.as_str(),
+        ];
+        let missing = args(&flags).outbound_transport().unwrap_err();
+        assert!(
+            missing.contains("HL_OUTBOUND_AUTHORIZATION_FILE"),
+            "{missing}"
+        );
+        std::fs::write(&file, "Basic ZGlzdHJpY3Q6c2VjcmV0\n").unwrap();
+        assert!(matches!(
+            args(&flags).outbound_transport(),
+            Ok(Some(Transport::HttpPost(_)))
+        ));
+        assert!(args(&flags).problems().is_empty());
     }
 }

@@ -53,6 +53,8 @@ pub async fn mount(
     data_dir: &std::path::Path,
     registry: Registry,
 ) -> anyhow::Result<Arc<Projections>> {
+    // Read before anything starts: an unreadable authorization stops the start-up here.
+    let outbound_transport = args.outbound_transport().map_err(anyhow::Error::msg)?;
     let database = Database::connect(&args.database_url(data_dir)).await?;
     // The projectors read every stream a read model needs; make sure they exist even before
     // their services write. At a province they are the streams that source the districts'.
@@ -88,13 +90,13 @@ pub async fn mount(
     )
     .await?;
     let mut outbound_feeds = Vec::new();
-    if let Some(folder) = &args.outbound_dir {
+    if let Some(transport) = outbound_transport {
         for feed in outbound::Feed::ALL {
             let feed = outbound::OutboundFeed::new(
                 feed,
                 database.clone(),
                 projections.clone(),
-                outbound::file_drop::FileDrop::new(folder),
+                transport.clone(),
                 outbound::Settings {
                     batch_size: args.outbound_batch,
                     every: Duration::from_secs(args.outbound_seconds),

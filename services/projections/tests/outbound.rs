@@ -9,11 +9,14 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use sha2::Digest;
+
 use hl_directory::enterprise::EnterpriseCommand;
 use hl_domain::access::test_actors;
 use hl_hazards::domain::hazard::HazardCommand;
 use hl_projections::outbound::dual_prevention::{Held, record_id};
 use hl_projections::outbound::file_drop::FileDrop;
+use hl_projections::outbound::transport::Transport;
 use hl_projections::outbound::{Feed, OutboundFeed, Settings};
 use hl_proto::hazards::v1 as hazards;
 use hl_proto::responsibility::v1 as registry;
@@ -51,13 +54,18 @@ fn field<'a>(record: &'a serde_json::Value, name: &str) -> &'a str {
 }
 
 async fn feed(world: &World, folder: &Path) -> std::sync::Arc<OutboundFeed> {
-    // Its own connection, as a restarted service would open.
+    feed_over(world, FileDrop::new(folder)).await
+}
+
+/// The dual-prevention feed over a transport, with its own database connection, as a
+/// restarted service would open.
+async fn feed_over(world: &World, transport: impl Into<Transport>) -> std::sync::Arc<OutboundFeed> {
     let database = Database::connect(&world.backend.url()).await.unwrap();
     OutboundFeed::new(
         Feed::DualPrevention,
         database,
         world.projections.clone(),
-        FileDrop::new(folder),
+        transport,
         Settings {
             batch_size: 2,
             every: std::time::Duration::from_secs(60),
@@ -593,4 +601,220 @@ async fn a_deletion_whose_hazard_the_read_model_lacks_waits_held_instead_of_vani
         !sent[&record_id("h-elsewhere")].entry.deleted,
         "not marked sent"
     );
+}
+
+/// A receiver of the national interface's kind on a free port: it keeps every POST it gets and
+/// answers with a refusal while it has refusals left, then with acknowledgements.
+struct Receiver {
+    url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    refusals: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[derive(Clone, Debug)]
+struct Received {
+    path: String,
+    authorization: String,
+    batch: String,
+    sha256: String,
+    body: Vec<u8>,
+}
+
+impl Receiver {
+    async fn start(refusals: usize) -> Receiver {
+        use http_body_util::BodyExt;
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/upload/", listener.local_addr().unwrap());
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let refusals = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(refusals));
+        let (kept, left) = (received.clone(), refusals.clone());
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let (kept, left) = (kept.clone(), left.clone());
+                let service = hyper::service::service_fn(
+                    move |request: hyper::Request<hyper::body::Incoming>| {
+                        let (kept, left) = (kept.clone(), left.clone());
+                        async move {
+                            let header = |name: &str| {
+                                request
+                                    .headers()
+                                    .get(name)
+                                    .map(|value| value.to_str().unwrap().to_string())
+                                    .unwrap_or_default()
+                            };
+                            let (path, authorization, batch, sha256) = (
+                                request.uri().path().to_string(),
+                                header("authorization"),
+                                header("x-batch"),
+                                header("x-batch-sha256"),
+                            );
+                            let body = request.into_body().collect().await?.to_bytes().to_vec();
+                            kept.lock().unwrap().push(Received {
+                                path,
+                                authorization,
+                                batch,
+                                sha256,
+                                body,
+                            });
+                            let refuse = left
+                                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                                    left.checked_sub(1)
+                                })
+                                .is_ok();
+                            let answer = if refuse {
+                                r#"{"data":{"code":500,"msg":"系统繁忙"}}"#
+                            } else {
+                                r#"{"data":{"code":200,"msg":"成功"}}"#
+                            };
+                            Ok::<_, hyper::Error>(hyper::Response::new(http_body_util::Full::new(
+                                hyper::body::Bytes::from(answer),
+                            )))
+                        }
+                    },
+                );
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+                );
+            }
+        });
+        Receiver {
+            url,
+            received,
+            refusals,
+        }
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+fn records_of(body: &[u8]) -> Vec<serde_json::Value> {
+    let batch: serde_json::Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(batch["object"], "sec_hidden_danger_info");
+    batch["datas"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn over_http_a_batch_counts_only_once_the_receiver_acknowledges_it() {
+    use hl_projections::outbound::http_post::HttpPost;
+    on_both_databases(|backend| async move {
+        let world = World::start(backend).await;
+        register(&world, ENTERPRISE, CODE).await;
+        for (id, at) in [
+            ("h-1", "2026-03-02T01:00:00Z"),
+            ("h-2", "2026-03-02T02:00:00Z"),
+            ("h-3", "2026-03-02T03:00:00Z"),
+        ] {
+            let general = hazards::HazardLevel::General;
+            world
+                .report(id, ENTERPRISE, true, general, "tank", at, "")
+                .await;
+        }
+        world.caught_up().await;
+        let receiver = Receiver::start(1).await;
+        let authorization = "Basic ZGlzdHJpY3Q6c2VjcmV0";
+        let transport = || {
+            let timeout = std::time::Duration::from_secs(10);
+            HttpPost::new(&receiver.url, Some(&format!("{authorization}\n")), timeout).unwrap()
+        };
+
+        // The receiver refuses the first batch: the round stops with the receiver's reason,
+        // and the batch waits unacknowledged.
+        let first = feed_over(&world, transport()).await;
+        let refused = first.round().await.unwrap_err().to_string();
+        assert!(
+            refused.contains("code 500") && refused.contains("系统繁忙"),
+            "{refused}"
+        );
+        assert_eq!(first.status().totals.unacknowledged, 1);
+        drop(first);
+
+        // Restarted, the exporter sends that batch again as it was, then the rest.
+        let second = feed_over(&world, transport()).await;
+        let round = second.round().await.unwrap();
+        assert_eq!((round.resent, round.batches, round.records), (1, 1, 1));
+        assert_eq!(second.round().await.unwrap(), Default::default());
+        assert_eq!(second.status().totals.unacknowledged, 0);
+        assert_eq!(
+            receiver.refusals.load(std::sync::atomic::Ordering::SeqCst),
+            0
+        );
+
+        let received = receiver.received();
+        assert_eq!(received.len(), 3);
+        for request in &received {
+            assert_eq!(request.path, "/upload/sec_hidden_danger_info");
+            assert_eq!(request.authorization, authorization);
+            assert_eq!(
+                request.sha256,
+                hex::encode(sha2::Sha256::digest(&request.body))
+            );
+        }
+        assert_eq!(received[0].body, received[1].body, "sent again as it was");
+        assert_eq!(received[0].batch, received[1].batch);
+        assert_eq!(
+            received[0].batch,
+            "dual-prevention/sec_hidden_danger_info/1"
+        );
+        assert_eq!(
+            received[2].batch,
+            "dual-prevention/sec_hidden_danger_info/2"
+        );
+        // What the receiver acknowledged holds each hazard once.
+        let acknowledged: Vec<String> = received[1..]
+            .iter()
+            .flat_map(|request| records_of(&request.body))
+            .map(|record| field(&record, "id").to_string())
+            .collect();
+        let distinct: BTreeSet<&String> = acknowledged.iter().collect();
+        assert_eq!((acknowledged.len(), distinct.len()), (3, 3));
+        for id in ["h-1", "h-2", "h-3"] {
+            assert!(distinct.contains(&record_id(id)), "{id}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_receiver_that_does_not_answer_leaves_the_batch_undelivered_within_the_timeout() {
+    use hl_projections::outbound::http_post::HttpPost;
+    use hl_projections::outbound::ledger::Batch;
+    // Accepts the connection and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            open.push(stream);
+        }
+    });
+    let receiver = HttpPost::new(&url, None, std::time::Duration::from_secs(1)).unwrap();
+    let batch = Batch {
+        feed: "dual-prevention/sec_hidden_danger_info".into(),
+        number: 1,
+        records: 0,
+        payload: "{}".into(),
+        sha256: hex::encode(sha2::Sha256::digest(b"{}")),
+    };
+    let error = receiver
+        .deliver("sec_hidden_danger_info", &batch)
+        .await
+        .unwrap_err();
+    assert!(error.contains("no answer within 1 seconds"), "{error}");
+    held.abort();
+    // Nobody listening at all is an error too, at once.
+    let closed = HttpPost::new(
+        "http://127.0.0.1:9",
+        None,
+        std::time::Duration::from_secs(5),
+    )
+    .unwrap()
+    .deliver("sec_hidden_danger_info", &batch)
+    .await;
+    assert!(closed.is_err());
 }

@@ -21,7 +21,7 @@ use crate::service::RebuildError;
 pub struct AdminGrpc(
     pub Shared,
     pub Option<Arc<ProvinceAudit>>,
-    /// The outbound feeds; none where HL_OUTBOUND_DIR is unset.
+    /// The outbound feeds; none where neither HL_OUTBOUND_DIR nor HL_OUTBOUND_URL is set.
     pub Vec<Arc<OutboundFeed>>,
 );
 
@@ -157,7 +157,7 @@ impl ProjectionAdminService for AdminGrpc {
         if self.2.is_empty() {
             return Err(ServiceError::precondition(
                 reasons::OUTBOUND_OFF,
-                "this service runs no outbound feeds; set HL_OUTBOUND_DIR to run them",
+                "this service runs no outbound feeds; set HL_OUTBOUND_DIR or HL_OUTBOUND_URL to run them",
             )
             .into());
         }

@@ -16,7 +16,9 @@ mod decisions;
 pub mod dual_prevention;
 pub mod file_drop;
 mod hazards;
+pub mod http_post;
 pub mod ledger;
+pub mod transport;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -27,8 +29,8 @@ use hl_telemetry::metrics::{FeedLabels, metrics};
 use serde::Serialize;
 
 use crate::service::Projections;
-use file_drop::FileDrop;
 use ledger::{Batch, Entry};
+use transport::Transport;
 
 /// A feed: what it carries and to whom.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +130,7 @@ pub struct OutboundFeed {
     feed: Feed,
     database: Database,
     projections: Arc<Projections>,
-    transport: FileDrop,
+    transport: Transport,
     settings: Settings,
     latest: RwLock<Status>,
 }
@@ -154,7 +156,7 @@ impl OutboundFeed {
         feed: Feed,
         database: Database,
         projections: Arc<Projections>,
-        transport: FileDrop,
+        transport: impl Into<Transport>,
         settings: Settings,
     ) -> Result<Arc<OutboundFeed>, sqlx::Error> {
         ledger::migrate(&database).await?;
@@ -162,7 +164,7 @@ impl OutboundFeed {
             feed,
             database,
             projections,
-            transport,
+            transport: transport.into(),
             settings,
             latest: RwLock::new(Status::default()),
         }))
@@ -296,7 +298,6 @@ impl OutboundFeed {
                 Ok(())
             }
             Err(error) => {
-                let error = error.to_string();
                 ledger::attempted(&self.database, batch, Utc::now(), Some(&error)).await?;
                 Err(OutboundError::Delivery {
                     batch: batch.number,
