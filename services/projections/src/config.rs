@@ -76,6 +76,21 @@ pub struct ProjectionArgs {
     /// Seconds one HTTP delivery may take, from connecting to the acknowledgement.
     #[arg(long, env = "HL_OUTBOUND_TIMEOUT_SECONDS", default_value_t = 30)]
     pub outbound_timeout_seconds: u64,
+
+    /// A file holding the AES key the receiver decrypts `datas` with, as text (its UTF-8 bytes:
+    /// 16, 24 or 32 of them; a final newline is ignored). Set, every HTTP batch's `datas` goes
+    /// as the Base64 of its encrypted JSON. Unset: `datas` goes as plain JSON.
+    #[arg(long, env = "HL_OUTBOUND_AES_KEY_FILE")]
+    pub outbound_aes_key_file: Option<std::path::PathBuf>,
+
+    /// The AES block mode the receiver expects: ecb (the client found sends each block on its
+    /// own) or cbc (with HL_OUTBOUND_AES_IV_FILE). PKCS#7 padding either way.
+    #[arg(long, env = "HL_OUTBOUND_AES_MODE", value_enum, default_value_t = crate::outbound::encryption::Mode::Ecb)]
+    pub outbound_aes_mode: crate::outbound::encryption::Mode,
+
+    /// For cbc: a file holding the 16-byte initialisation vector, as text.
+    #[arg(long, env = "HL_OUTBOUND_AES_IV_FILE")]
+    pub outbound_aes_iv_file: Option<std::path::PathBuf>,
 }
 
 impl ProjectionArgs {
@@ -144,11 +159,25 @@ impl ProjectionArgs {
         {
             problems.push(format!("HL_OUTBOUND_URL: {problem}"));
         }
-        if self.outbound_authorization_file.is_some() && self.outbound_url.is_none() {
-            problems.push(
-                "HL_OUTBOUND_AUTHORIZATION_FILE is for the HTTP transport: set HL_OUTBOUND_URL"
-                    .to_string(),
-            );
+        for (name, set) in [
+            (
+                "HL_OUTBOUND_AUTHORIZATION_FILE",
+                self.outbound_authorization_file.is_some(),
+            ),
+            (
+                "HL_OUTBOUND_AES_KEY_FILE",
+                self.outbound_aes_key_file.is_some(),
+            ),
+            (
+                "HL_OUTBOUND_AES_IV_FILE",
+                self.outbound_aes_iv_file.is_some(),
+            ),
+        ] {
+            if set && self.outbound_url.is_none() {
+                problems.push(format!(
+                    "{name} is for the HTTP transport: set HL_OUTBOUND_URL"
+                ));
+            }
         }
         if !(1..=600).contains(&self.outbound_timeout_seconds) {
             problems.push(format!(
@@ -193,19 +222,33 @@ impl ProjectionArgs {
         let Some(url) = &self.outbound_url else {
             return Ok(None);
         };
-        let authorization = self
-            .outbound_authorization_file
-            .as_ref()
-            .map(|path| {
-                std::fs::read_to_string(path).map_err(|error| {
-                    format!("HL_OUTBOUND_AUTHORIZATION_FILE {}: {error}", path.display())
+        let secret = |name: &str, path: &Option<std::path::PathBuf>| {
+            path.as_ref()
+                .map(|path| {
+                    std::fs::read_to_string(path)
+                        .map(|text| text.trim_end_matches(['\r', '\n']).to_string())
+                        .map_err(|error| format!("{name} {}: {error}", path.display()))
                 })
-            })
-            .transpose()?;
+                .transpose()
+        };
+        let authorization = secret(
+            "HL_OUTBOUND_AUTHORIZATION_FILE",
+            &self.outbound_authorization_file,
+        )?;
         let timeout = std::time::Duration::from_secs(self.outbound_timeout_seconds);
-        HttpPost::new(url, authorization.as_deref(), timeout)
-            .map(|receiver| Some(receiver.into()))
-            .map_err(|problem| format!("HL_OUTBOUND_URL: {problem}"))
+        let receiver = HttpPost::new(url, authorization.as_deref(), timeout)
+            .map_err(|problem| format!("HL_OUTBOUND_URL: {problem}"))?;
+        let Some(key) = secret("HL_OUTBOUND_AES_KEY_FILE", &self.outbound_aes_key_file)? else {
+            return Ok(Some(receiver.into()));
+        };
+        let iv = secret("HL_OUTBOUND_AES_IV_FILE", &self.outbound_aes_iv_file)?;
+        let cipher = crate::outbound::encryption::DatasCipher::new(
+            self.outbound_aes_mode,
+            key.as_bytes(),
+            iv.as_deref().map(str::as_bytes),
+        )
+        .map_err(|problem| format!("HL_OUTBOUND_AES_KEY_FILE: {problem}"))?;
+        Ok(Some(receiver.sealing(cipher).into()))
     }
 
     /// The province's audit rules.
@@ -313,5 +356,49 @@ mod tests {
             Ok(Some(Transport::HttpPost(_)))
         ));
         assert!(args(&flags).problems().is_empty());
+    }
+
+    #[test]
+    fn the_aes_key_and_vector_are_read_from_their_files_and_checked() {
+        let folder = tempfile::tempdir().unwrap();
+        let (key, iv) = (folder.path().join("key"), folder.path().join("iv"));
+        std::fs::write(&key, "1234567890abcdef\n").unwrap();
+        std::fs::write(&iv, "fedcba0987654321").unwrap();
+        let (key, iv) = (key.display().to_string(), iv.display().to_string());
+        let url = ["--outbound-url", "http://10.0.0.1/upload"];
+        let with = |more: &[&str]| {
+            let flags: Vec<&str> = url.iter().chain(more).copied().collect();
+            args(&flags).outbound_transport()
+        };
+        assert!(matches!(
+            with(&["--outbound-aes-key-file", &key]),
+            Ok(Some(Transport::HttpPost(_)))
+        ));
+        let flags = [
+            "--outbound-aes-key-file",
+            &key,
+            "--outbound-aes-mode",
+            "cbc",
+        ];
+        let no_vector = with(&flags).unwrap_err();
+        assert!(no_vector.contains("initialisation vector"), "{no_vector}");
+        let flags = [
+            "--outbound-aes-key-file",
+            &key,
+            "--outbound-aes-mode",
+            "cbc",
+            "--outbound-aes-iv-file",
+            &iv,
+        ];
+        assert!(with(&flags).is_ok());
+        // A key of another length is refused.
+        std::fs::write(folder.path().join("short"), "12345").unwrap();
+        let short = folder.path().join("short").display().to_string();
+        let refused = with(&["--outbound-aes-key-file", &short]).unwrap_err();
+        assert!(refused.contains("16, 24 or 32 bytes"), "{refused}");
+        let problems = args(&["--outbound-aes-key-file", &key])
+            .problems()
+            .join("\n");
+        assert!(problems.contains("HL_OUTBOUND_AES_KEY_FILE is for the HTTP transport"));
     }
 }

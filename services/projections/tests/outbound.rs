@@ -15,6 +15,7 @@ use hl_directory::enterprise::EnterpriseCommand;
 use hl_domain::access::test_actors;
 use hl_hazards::domain::hazard::HazardCommand;
 use hl_projections::outbound::dual_prevention::{Held, record_id};
+use hl_projections::outbound::encryption::DatasCipher;
 use hl_projections::outbound::file_drop::FileDrop;
 use hl_projections::outbound::transport::Transport;
 use hl_projections::outbound::{Feed, OutboundFeed, Settings};
@@ -692,14 +693,17 @@ impl Receiver {
     }
 }
 
-fn records_of(body: &[u8]) -> Vec<serde_json::Value> {
+/// The records of a batch whose `datas` came sealed, as the receiver opens them.
+fn records_of(body: &[u8], cipher: &DatasCipher) -> Vec<serde_json::Value> {
     let batch: serde_json::Value = serde_json::from_slice(body).unwrap();
     assert_eq!(batch["object"], "sec_hidden_danger_info");
-    batch["datas"].as_array().unwrap().clone()
+    let sealed = batch["datas"].as_str().expect("datas sealed");
+    serde_json::from_slice(&cipher.decrypt(sealed).unwrap()).unwrap()
 }
 
 #[tokio::test]
 async fn over_http_a_batch_counts_only_once_the_receiver_acknowledges_it() {
+    use hl_projections::outbound::encryption::Mode;
     use hl_projections::outbound::http_post::HttpPost;
     on_both_databases(|backend| async move {
         let world = World::start(backend).await;
@@ -717,9 +721,13 @@ async fn over_http_a_batch_counts_only_once_the_receiver_acknowledges_it() {
         world.caught_up().await;
         let receiver = Receiver::start(1).await;
         let authorization = "Basic ZGlzdHJpY3Q6c2VjcmV0";
+        let cipher =
+            DatasCipher::new(Mode::Cbc, b"1234567890abcdef", Some(b"fedcba0987654321")).unwrap();
         let transport = || {
             let timeout = std::time::Duration::from_secs(10);
-            HttpPost::new(&receiver.url, Some(&format!("{authorization}\n")), timeout).unwrap()
+            HttpPost::new(&receiver.url, Some(authorization), timeout)
+                .unwrap()
+                .sealing(cipher.clone())
         };
 
         // The receiver refuses the first batch: the round stops with the receiver's reason,
@@ -767,7 +775,7 @@ async fn over_http_a_batch_counts_only_once_the_receiver_acknowledges_it() {
         // What the receiver acknowledged holds each hazard once.
         let acknowledged: Vec<String> = received[1..]
             .iter()
-            .flat_map(|request| records_of(&request.body))
+            .flat_map(|request| records_of(&request.body, &cipher))
             .map(|record| field(&record, "id").to_string())
             .collect();
         let distinct: BTreeSet<&String> = acknowledged.iter().collect();

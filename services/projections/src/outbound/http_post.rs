@@ -1,17 +1,20 @@
 //! The HTTP transport: each batch POSTed to the receiver's path for its object
 //! (`{HL_OUTBOUND_URL}/{object}`), as the one complete public client of the national interface
-//! sends it, with the `Authorization` value the bureau was issued. The batch's file bytes are
-//! the body, so the SHA-256 the delivery ledger keeps is the body's. A batch is delivered only
-//! when the receiver says so: HTTP 2xx with a JSON answer whose `code` (top level or under
-//! `data`, as that client reads it) is 0 or 200. Anything else leaves the batch
-//! unacknowledged, to go again as it was at the next round; the headers `X-Batch` and
-//! `X-Batch-Sha256` let the receiver tell a batch sent again from a new one.
+//! sends it, with the `Authorization` value the bureau was issued. The body is the batch's file
+//! bytes, or, where the receiver expects the records encrypted, the same batch with `datas`
+//! sealed ([`DatasCipher`]), deterministically. A batch is delivered only when the receiver
+//! says so: HTTP 2xx with a JSON answer whose `code` (top level or under `data`, as that client
+//! reads it) is 0 or 200. Anything else leaves the batch unacknowledged, to go again byte for
+//! byte at the next round; the headers `X-Batch` and `X-Batch-Sha256` (the body's) let the
+//! receiver tell a batch sent again from a new one and check what it got.
 
 use std::time::Duration;
 
 use hl_http::header::{HeaderName, HeaderValue};
 use hl_http::{Method, Request, StatusCode, header};
+use sha2::{Digest, Sha256};
 
+use super::encryption::DatasCipher;
 use super::ledger::Batch;
 
 /// The longest answer read; an acknowledgement is a few hundred bytes.
@@ -25,6 +28,7 @@ pub struct HttpPost {
     base: String,
     authorization: Option<HeaderValue>,
     timeout: Duration,
+    cipher: Option<DatasCipher>,
 }
 
 impl HttpPost {
@@ -47,7 +51,14 @@ impl HttpPost {
             base: base_url.trim_end_matches('/').to_string(),
             authorization,
             timeout,
+            cipher: None,
         })
+    }
+
+    /// Sends every batch's `datas` encrypted with `cipher`.
+    pub fn sealing(mut self, cipher: DatasCipher) -> HttpPost {
+        self.cipher = Some(cipher);
+        self
     }
 
     /// Where a batch of `object` goes.
@@ -57,6 +68,10 @@ impl HttpPost {
 
     /// POSTs the batch and answers the acknowledgement the ledger keeps, or why there is none.
     pub async fn deliver(&self, object: &str, batch: &Batch) -> Result<String, String> {
+        let body = match &self.cipher {
+            Some(cipher) => cipher.encrypt_datas(&batch.payload)?,
+            None => batch.payload.clone(),
+        };
         let mut headers = vec![
             (
                 header::CONTENT_TYPE,
@@ -68,7 +83,7 @@ impl HttpPost {
             ),
             (
                 HeaderName::from_static("x-batch-sha256"),
-                header_value(&batch.sha256)?,
+                header_value(&hex::encode(Sha256::digest(body.as_bytes())))?,
             ),
         ];
         if let Some(authorization) = &self.authorization {
@@ -79,7 +94,7 @@ impl HttpPost {
             method: Method::POST,
             url: url.clone(),
             headers,
-            body: batch.payload.clone().into(),
+            body: body.into(),
             timeout: self.timeout,
             max_answer_bytes: MAX_ANSWER_BYTES,
         })

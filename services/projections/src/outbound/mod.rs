@@ -14,6 +14,7 @@
 pub mod credit_publicity;
 mod decisions;
 pub mod dual_prevention;
+pub mod encryption;
 pub mod file_drop;
 mod hazards;
 pub mod http_post;
