@@ -47,6 +47,13 @@ pub fn parse_url(url: &str) -> Result<Uri, String> {
     if uri.host().is_none_or(str::is_empty) {
         return Err(format!("{url}: no host"));
     }
+    // Credentials in a URL end up in logs and error texts; they belong in a header.
+    if uri
+        .authority()
+        .is_some_and(|authority| authority.as_str().contains('@'))
+    {
+        return Err("a URL carries no user or password; give them as configured headers".into());
+    }
     Ok(uri)
 }
 
@@ -141,7 +148,13 @@ mod tests {
     fn configuration_names_an_http_or_https_host() {
         assert!(parse_url("http://10.1.2.3:8080/api").is_ok());
         assert!(parse_url("https://exchange.example/upload").is_ok());
-        for wrong in ["ftp://host/x", "host:80/path", "/just/a/path", "http://"] {
+        for wrong in [
+            "ftp://host/x",
+            "host:80/path",
+            "/just/a/path",
+            "http://",
+            "http://user:secret@host/x",
+        ] {
             assert!(parse_url(wrong).is_err(), "{wrong}");
         }
     }

@@ -49,7 +49,8 @@ pub struct ProjectionArgs {
     /// The national dual-prevention (双重预防) feed's file-drop folder: every hazard of an
     /// enterprise with a hazardous-chemicals registration code goes there as 隐患信息 records,
     /// in JSON batch files for the bureau's exchange system to pick up
-    /// (docs/outbound-dual-prevention.md). Unset: no outbound feed.
+    /// (docs/outbound-dual-prevention.md), and so does the 双公示 feed of penalty decisions.
+    /// Unset (and HL_OUTBOUND_URL unset): no outbound feeds.
     #[arg(long, env = "HL_OUTBOUND_DIR")]
     pub outbound_dir: Option<std::path::PathBuf>,
 
@@ -85,8 +86,9 @@ pub struct ProjectionArgs {
 
     /// The AES block mode the receiver expects: ecb (the client found sends each block on its
     /// own) or cbc (with HL_OUTBOUND_AES_IV_FILE). PKCS#7 padding either way.
-    #[arg(long, env = "HL_OUTBOUND_AES_MODE", value_enum, default_value_t = crate::outbound::encryption::Mode::Ecb)]
-    pub outbound_aes_mode: crate::outbound::encryption::Mode,
+    /// Unset: ecb.
+    #[arg(long, env = "HL_OUTBOUND_AES_MODE", value_enum)]
+    pub outbound_aes_mode: Option<crate::outbound::encryption::Mode>,
 
     /// For cbc: a file holding the 16-byte initialisation vector, as text.
     #[arg(long, env = "HL_OUTBOUND_AES_IV_FILE")]
@@ -179,6 +181,7 @@ impl ProjectionArgs {
                 ));
             }
         }
+        problems.extend(self.aes_problems());
         if !(1..=600).contains(&self.outbound_timeout_seconds) {
             problems.push(format!(
                 "HL_OUTBOUND_TIMEOUT_SECONDS must be 1-600, got {}",
@@ -208,6 +211,30 @@ impl ProjectionArgs {
         hl_federation::read_districts(path)
             .map(Some)
             .map_err(|problem| format!("HL_PROVINCE_DISTRICTS {problem}"))
+    }
+
+    /// What is wrong with the AES settings taken together (the files are read at start-up).
+    fn aes_problems(&self) -> Vec<String> {
+        use crate::outbound::encryption::Mode;
+        let key = self.outbound_aes_key_file.is_some();
+        let iv = self.outbound_aes_iv_file.is_some();
+        let mut problems = Vec::new();
+        if !key && (iv || self.outbound_aes_mode.is_some()) {
+            problems.push(
+                "HL_OUTBOUND_AES_MODE and HL_OUTBOUND_AES_IV_FILE take effect with HL_OUTBOUND_AES_KEY_FILE: set it"
+                    .to_string(),
+            );
+        }
+        match (self.outbound_aes_mode.unwrap_or(Mode::Ecb), iv) {
+            (Mode::Ecb, true) => problems.push(
+                "HL_OUTBOUND_AES_IV_FILE is for cbc: ecb takes no initialisation vector".into(),
+            ),
+            (Mode::Cbc, false) if key => {
+                problems.push("HL_OUTBOUND_AES_MODE cbc needs HL_OUTBOUND_AES_IV_FILE".into())
+            }
+            _ => {}
+        }
+        problems
     }
 
     /// Where the outbound feeds deliver, with the authorization read from its file; none when
@@ -242,12 +269,17 @@ impl ProjectionArgs {
             return Ok(Some(receiver.into()));
         };
         let iv = secret("HL_OUTBOUND_AES_IV_FILE", &self.outbound_aes_iv_file)?;
+        let mode = self
+            .outbound_aes_mode
+            .unwrap_or(crate::outbound::encryption::Mode::Ecb);
         let cipher = crate::outbound::encryption::DatasCipher::new(
-            self.outbound_aes_mode,
+            mode,
             key.as_bytes(),
             iv.as_deref().map(str::as_bytes),
         )
-        .map_err(|problem| format!("HL_OUTBOUND_AES_KEY_FILE: {problem}"))?;
+        .map_err(|problem| {
+            format!("HL_OUTBOUND_AES_KEY_FILE / HL_OUTBOUND_AES_IV_FILE: {problem}")
+        })?;
         Ok(Some(receiver.sealing(cipher).into()))
     }
 
@@ -382,6 +414,23 @@ mod tests {
         ];
         let no_vector = with(&flags).unwrap_err();
         assert!(no_vector.contains("initialisation vector"), "{no_vector}");
+        let problems = |more: &[&str]| {
+            let flags: Vec<&str> = url.iter().chain(more).copied().collect();
+            args(&flags).problems().join("\n")
+        };
+        assert!(problems(&flags).contains("needs HL_OUTBOUND_AES_IV_FILE"));
+        let without_key = problems(&["--outbound-aes-mode", "cbc", "--outbound-aes-iv-file", &iv]);
+        assert!(without_key.contains("set it"), "{without_key}");
+        let ecb_with_vector = problems(&[
+            "--outbound-aes-key-file",
+            &key,
+            "--outbound-aes-iv-file",
+            &iv,
+        ]);
+        assert!(
+            ecb_with_vector.contains("ecb takes no"),
+            "{ecb_with_vector}"
+        );
         let flags = [
             "--outbound-aes-key-file",
             &key,

@@ -2,8 +2,9 @@
 //! client sends them: `datas` becomes the Base64 of the AES encryption of the records' JSON
 //! array, PKCS#7-padded. The key and the block mode the receiver expects are not public, so
 //! both are configuration (HL_OUTBOUND_AES_KEY_FILE, HL_OUTBOUND_AES_MODE and, for CBC,
-//! HL_OUTBOUND_AES_IV_FILE). The encryption is deterministic for a key (ECB, or CBC with the
-//! configured IV), so a batch sent again is byte for byte the batch sent first.
+//! HL_OUTBOUND_AES_IV_FILE). A batch is sealed once, when it is made: the delivery ledger keeps
+//! the sealed bytes, so a batch sent again is byte for byte the batch sent first even if the key
+//! has changed since.
 
 use aes::cipher::block_padding::Pkcs7;
 use aes::cipher::{
@@ -90,16 +91,9 @@ impl DatasCipher {
         }
     }
 
-    /// A batch with its `datas` array replaced by the encryption of its compact JSON.
-    pub fn encrypt_datas(&self, payload: &str) -> Result<String, String> {
-        let mut batch: serde_json::Value =
-            serde_json::from_str(payload).map_err(|error| format!("not a batch: {error}"))?;
-        let datas = batch
-            .get_mut("datas")
-            .ok_or_else(|| "a batch without datas".to_string())?;
-        let plain = serde_json::to_vec(datas).map_err(|error| error.to_string())?;
-        *datas = serde_json::Value::String(self.encrypt(&plain));
-        serde_json::to_string(&batch).map_err(|error| error.to_string())
+    /// A batch's `datas` as sealed: the encryption of the records' JSON array.
+    pub fn seal_records(&self, records: &[&serde_json::Value]) -> String {
+        self.encrypt(&serde_json::to_vec(records).expect("records serialise"))
     }
 
     fn encrypt_with<C>(&self, plain: &[u8]) -> Vec<u8>
@@ -136,6 +130,9 @@ mod tests {
     const IV: &[u8] = b"fedcba0987654321";
     const PLAIN: &[u8] = br#"[{"id":"1"}]"#;
 
+    /// A record of two blocks and more, so CBC's chaining shows.
+    const RECORDS: &str = r#"[{"id":"a3f1c2d4-0000-5000-8000-000000000001","dangerState":"0"}]"#;
+
     #[test]
     fn the_encryption_is_the_standard_one() {
         // Known answers from OpenSSL (`openssl enc -aes-128-ecb -K … -nosalt -base64`).
@@ -143,22 +140,30 @@ mod tests {
         assert_eq!(ecb.encrypt(PLAIN), "PMdhrnu6F93tj0cRscuJWQ==");
         let cbc = DatasCipher::new(Mode::Cbc, KEY, Some(IV)).unwrap();
         assert_eq!(cbc.encrypt(PLAIN), "uUkEsg9w5LMVFMeO/uX8rQ==");
-        for cipher in [ecb, cbc] {
+        assert_eq!(
+            cbc.encrypt(RECORDS.as_bytes()),
+            "5BZmkVWNS/4z84bmRGdijvINzYbxSA2OFukK3zCIiElSMe6Hiy7/j9qfx4mAt2l3iXerNtBBhFcR4eTWKlGmJ7Q157502hRmYYz8o9YWnmo="
+        );
+        let wide = DatasCipher::new(Mode::Ecb, b"0123456789abcdef0123456789abcdef", None).unwrap();
+        assert_eq!(
+            wide.encrypt(RECORDS.as_bytes()),
+            "minxVD8kkaR1AFpgXvl1LQwprGyfinzrL+fcjLhDel0h9dAJnnd6P5AbSecri1W0KKSgPAs4QX2DNzVO+mjG3BfXa967jx4dgPBhj+AlC3U="
+        );
+        let middle = DatasCipher::new(Mode::Cbc, b"0123456789abcdef01234567", Some(IV)).unwrap();
+        assert_eq!(
+            middle.encrypt(RECORDS.as_bytes()),
+            "wG7myJHa7+EBpfwjq6AZD/V/15MR/hcK9kA5karec/E3wXwpt7vUgk6U9GuZv9KFW4YYUxdI8Eesg8jBagCNJHXGsrEbDTB4yFC80TsuitQ="
+        );
+        for cipher in [ecb, cbc, wide, middle] {
             assert_eq!(cipher.decrypt(&cipher.encrypt(PLAIN)).unwrap(), PLAIN);
         }
-        let wide = DatasCipher::new(Mode::Ecb, &[7; 32], None).unwrap();
-        assert_eq!(wide.decrypt(&wide.encrypt(PLAIN)).unwrap(), PLAIN);
     }
 
     #[test]
-    fn only_the_datas_are_sealed_and_the_same_batch_seals_the_same() {
+    fn the_records_are_sealed_as_their_json_array() {
         let cipher = DatasCipher::new(Mode::Ecb, KEY, None).unwrap();
-        let payload = r#"{"object":"sec_hidden_danger_info","batch":3,"datas":[{"id":"1"}]}"#;
-        let sealed = cipher.encrypt_datas(payload).unwrap();
-        assert_eq!(sealed, cipher.encrypt_datas(payload).unwrap());
-        let batch: serde_json::Value = serde_json::from_str(&sealed).unwrap();
-        assert_eq!(batch["batch"], 3);
-        assert_eq!(batch["datas"], "PMdhrnu6F93tj0cRscuJWQ==");
+        let record = serde_json::json!({"id": "1"});
+        assert_eq!(cipher.seal_records(&[&record]), "PMdhrnu6F93tj0cRscuJWQ==");
     }
 
     #[test]
@@ -169,11 +174,6 @@ mod tests {
         assert!(DatasCipher::new(Mode::Cbc, KEY, Some(b"8 bytes!")).is_err());
         let cipher = DatasCipher::new(Mode::Ecb, KEY, None).unwrap();
         assert!(cipher.decrypt("not base64!").is_err());
-        let other = DatasCipher::new(Mode::Ecb, b"abcdef1234567890", None).unwrap();
-        assert!(
-            other.decrypt(&cipher.encrypt(PLAIN)).is_err()
-                || other.decrypt(&cipher.encrypt(PLAIN)).unwrap() != PLAIN
-        );
     }
 
     #[test]

@@ -1,18 +1,18 @@
 //! The HTTP transport: each batch POSTed to the receiver's path for its object
 //! (`{HL_OUTBOUND_URL}/{object}`), as the one complete public client of the national interface
-//! sends it, with the `Authorization` value the bureau was issued. The body is the batch's file
-//! bytes, or, where the receiver expects the records encrypted, the same batch with `datas`
-//! sealed ([`DatasCipher`]), deterministically. A batch is delivered only when the receiver
-//! says so: HTTP 2xx with a JSON answer whose `code` (top level or under `data`, as that client
-//! reads it) is 0 or 200. Anything else leaves the batch unacknowledged, to go again byte for
-//! byte at the next round; the headers `X-Batch` and `X-Batch-Sha256` (the body's) let the
-//! receiver tell a batch sent again from a new one and check what it got.
+//! sends it, with the `Authorization` value the bureau was issued. The body is the batch's
+//! bytes as the delivery ledger keeps them (its `datas` already sealed where the receiver
+//! expects them encrypted, see [`DatasCipher`]), so a resend is byte for byte the first send.
+//! A batch is delivered only when the receiver says so: HTTP 2xx with a JSON answer whose
+//! result code is 0 or 200, at the top level and under `data` alike wherever either is given
+//! (that client reads `{data:{code,msg}}`). Anything else leaves the batch unacknowledged, to
+//! go again at the next round. `X-Batch` (`{region}/{feed}/{batch}`) and `X-Batch-Sha256` (the
+//! body's) together let the receiver tell a batch sent again from a new one.
 
 use std::time::Duration;
 
 use hl_http::header::{HeaderName, HeaderValue};
 use hl_http::{Method, Request, StatusCode, header};
-use sha2::{Digest, Sha256};
 
 use super::encryption::DatasCipher;
 use super::ledger::Batch;
@@ -38,13 +38,21 @@ impl HttpPost {
         authorization: Option<&str>,
         timeout: Duration,
     ) -> Result<HttpPost, String> {
-        hl_http::parse_url(base_url)?;
+        let uri = hl_http::parse_url(base_url)?;
+        // The object's path is appended to the base: a query or fragment would swallow it.
+        if uri.query().is_some() || base_url.contains('#') {
+            return Err("the base URL takes no query or fragment".into());
+        }
         let authorization = authorization
             .map(|value| {
-                let mut value = HeaderValue::from_str(value.trim())
+                let value = value.trim();
+                if value.is_empty() {
+                    return Err("the authorization is empty".to_string());
+                }
+                let mut value = HeaderValue::from_str(value)
                     .map_err(|_| "the authorization is not a valid header value".to_string())?;
                 value.set_sensitive(true);
-                Ok::<_, String>(value)
+                Ok(value)
             })
             .transpose()?;
         Ok(HttpPost {
@@ -55,10 +63,14 @@ impl HttpPost {
         })
     }
 
-    /// Sends every batch's `datas` encrypted with `cipher`.
+    /// Seals every batch's `datas` with `cipher` (when the batch is made, see the module).
     pub fn sealing(mut self, cipher: DatasCipher) -> HttpPost {
         self.cipher = Some(cipher);
         self
+    }
+
+    pub fn cipher(&self) -> Option<&DatasCipher> {
+        self.cipher.as_ref()
     }
 
     /// Where a batch of `object` goes.
@@ -66,12 +78,14 @@ impl HttpPost {
         format!("{}/{object}", self.base)
     }
 
-    /// POSTs the batch and answers the acknowledgement the ledger keeps, or why there is none.
-    pub async fn deliver(&self, object: &str, batch: &Batch) -> Result<String, String> {
-        let body = match &self.cipher {
-            Some(cipher) => cipher.encrypt_datas(&batch.payload)?,
-            None => batch.payload.clone(),
-        };
+    /// POSTs a batch of `region`'s feed and answers the acknowledgement the ledger keeps, or
+    /// why there is none.
+    pub async fn deliver(
+        &self,
+        object: &str,
+        region: &str,
+        batch: &Batch,
+    ) -> Result<String, String> {
         let mut headers = vec![
             (
                 header::CONTENT_TYPE,
@@ -79,11 +93,11 @@ impl HttpPost {
             ),
             (
                 HeaderName::from_static("x-batch"),
-                header_value(&format!("{}/{}", batch.feed, batch.number))?,
+                header_value(&format!("{region}/{}/{}", batch.feed, batch.number))?,
             ),
             (
                 HeaderName::from_static("x-batch-sha256"),
-                header_value(&hex::encode(Sha256::digest(body.as_bytes())))?,
+                header_value(&batch.sha256)?,
             ),
         ];
         if let Some(authorization) = &self.authorization {
@@ -94,7 +108,7 @@ impl HttpPost {
             method: Method::POST,
             url: url.clone(),
             headers,
-            body: body.into(),
+            body: batch.payload.clone().into(),
             timeout: self.timeout,
             max_answer_bytes: MAX_ANSWER_BYTES,
         })
@@ -116,21 +130,23 @@ pub fn acknowledgement(status: StatusCode, body: &[u8]) -> Result<String, String
     }
     let answer: serde_json::Value = serde_json::from_slice(body)
         .map_err(|_| format!("HTTP {status} without a JSON acknowledgement: {kept}"))?;
-    let result = answer.get("data").filter(|data| data.get("code").is_some());
-    let result = result.unwrap_or(&answer);
-    let code = match result.get("code") {
-        Some(serde_json::Value::Number(code)) => code.as_i64(),
-        Some(serde_json::Value::String(code)) => code.trim().parse().ok(),
-        _ => None,
+    // Every result code given, at the top level and under `data`, must say success.
+    let codes: Vec<&serde_json::Value> = [answer.get("code"), answer.pointer("/data/code")]
+        .into_iter()
+        .flatten()
+        .collect();
+    if codes.is_empty() {
+        return Err(format!("HTTP {status} without a result code: {kept}"));
+    }
+    let success = |code: &serde_json::Value| match code {
+        serde_json::Value::Number(code) => matches!(code.as_i64(), Some(0 | 200)),
+        serde_json::Value::String(code) => matches!(code.trim(), "0" | "200"),
+        _ => false,
     };
-    let message = result
-        .get("msg")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default();
-    match code {
-        Some(0 | 200) => Ok(format!("HTTP {status}: {kept}")),
-        Some(code) => Err(format!("refused, code {code}: {message}")),
-        None => Err(format!("HTTP {status} without a result code: {kept}")),
+    if codes.into_iter().all(success) {
+        Ok(format!("HTTP {status}: {kept}"))
+    } else {
+        Err(format!("refused: {kept}"))
     }
 }
 
@@ -147,8 +163,18 @@ mod tests {
         assert!(answer(200, r#"{"data":{"code":200,"msg":"成功"}}"#).is_ok());
         assert!(answer(200, r#"{"code":0,"msg":"ok"}"#).is_ok());
         assert!(answer(200, r#"{"data":{"code":"200"}}"#).is_ok());
+        assert!(answer(200, r#"{"code":200,"data":{"code":0}}"#).is_ok());
         let refused = answer(200, r#"{"data":{"code":500,"msg":"数据格式错误"}}"#).unwrap_err();
-        assert!(refused.contains("code 500") && refused.contains("数据格式错误"));
+        assert!(
+            refused.contains("500") && refused.contains("数据格式错误"),
+            "{refused}"
+        );
+        // A failure said anywhere is a failure, and a refusal keeps what the receiver said.
+        assert!(answer(200, r#"{"code":500,"msg":"失败","data":{"code":200}}"#).is_err());
+        let unworded = answer(200, r#"{"code":401,"message":"token expired"}"#).unwrap_err();
+        assert!(unworded.contains("token expired"), "{unworded}");
+        assert!(answer(200, r#"{"code":true}"#).is_err());
+        assert!(answer(200, r#"{"code":200.5}"#).is_err());
         // A page from a proxy, an empty answer, a failure status: nothing is acknowledged.
         assert!(answer(200, "<html>gateway</html>").is_err());
         assert!(answer(200, "").is_err());
@@ -161,7 +187,15 @@ mod tests {
         let timeout = Duration::from_secs(1);
         assert!(HttpPost::new("http://10.0.0.1/api/", Some("Basic x\n"), timeout).is_ok());
         assert!(HttpPost::new("http://10.0.0.1/api", Some("a\u{7f}b"), timeout).is_err());
+        assert!(HttpPost::new("http://10.0.0.1/api", Some(" \n"), timeout).is_err());
         assert!(HttpPost::new("10.0.0.1/api", None, timeout).is_err());
+        for leaky in [
+            "http://user:secret@10.0.0.1/api",
+            "http://10.0.0.1/api?token=x",
+            "http://10.0.0.1/api#part",
+        ] {
+            assert!(HttpPost::new(leaky, None, timeout).is_err(), "{leaky}");
+        }
         let post = HttpPost::new("http://10.0.0.1/api/", None, timeout).unwrap();
         assert_eq!(
             post.url_of("sec_hidden_danger_info"),

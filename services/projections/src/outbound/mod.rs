@@ -192,18 +192,19 @@ impl OutboundFeed {
 
     /// One round, kept as the latest (see [`OutboundFeed::status`]).
     pub async fn round(&self) -> Result<Round, OutboundError> {
-        // Held for the whole round, so a rebuild does not drop the generation it reads.
-        let reading = self.projections.generation();
-        let generation = *reading;
         let (mut outcome, late) = match self.feed {
-            Feed::DualPrevention => (self.run(generation, &[]).await, Ok(Vec::new())),
+            Feed::DualPrevention => (self.run(&[]).await, Ok(Vec::new())),
             Feed::CreditPublicity => {
                 // Read once, for the deliveries and the deadline audit. The audit runs whether
                 // or not the deliveries went through: a receiver that is away is exactly when
                 // decisions fall late.
-                match decisions::all(&self.database, generation, &self.settings.region).await {
+                let decisions = {
+                    let reading = self.projections.generation();
+                    decisions::all(&self.database, *reading, &self.settings.region).await
+                };
+                match decisions {
                     Ok(decisions) => {
-                        let outcome = self.run(generation, &decisions).await;
+                        let outcome = self.run(&decisions).await;
                         let today = hl_domain::clock::local_date(Utc::now());
                         let late = decisions::late(&self.database, &decisions, today).await;
                         (outcome, late.map_err(|error| error.to_string()))
@@ -224,11 +225,7 @@ impl OutboundFeed {
 
     /// What is unacknowledged first, then what changed.
     /// `decisions` are the credit feed's source, read by the caller.
-    async fn run(
-        &self,
-        generation: i64,
-        decisions: &[credit_publicity::Decision],
-    ) -> Result<Round, OutboundError> {
+    async fn run(&self, decisions: &[credit_publicity::Decision]) -> Result<Round, OutboundError> {
         let name = self.feed.name();
         let mut round = Round::default();
         for batch in ledger::unacknowledged(&self.database, name).await? {
@@ -239,7 +236,10 @@ impl OutboundFeed {
         let sent = ledger::sent(&self.database, name).await?;
         let changes = match self.feed {
             Feed::DualPrevention => {
-                hazards::changes(&self.database, generation, &sent, now).await?
+                // The generation is held while its tables are read, never while batches travel
+                // (a receiver may take its whole timeout): a rebuild waits for no receiver.
+                let reading = self.projections.generation();
+                hazards::changes(&self.database, *reading, &sent, now).await?
             }
             Feed::CreditPublicity => decisions::changes(decisions, &sent),
         };
@@ -264,8 +264,16 @@ impl OutboundFeed {
     }
 
     /// A batch's file: the object, the mapping's version, the district, the batch's number and
-    /// the records (`datas`, as the national interface names the list).
+    /// the records (`datas`, as the national interface names the list), sealed here when the
+    /// receiver expects them encrypted, so the ledger keeps the very bytes that travel and a
+    /// resend is those bytes whatever the configuration has become since.
     fn payload(&self, number: i64, records: &[&serde_json::Value], now: DateTime<Utc>) -> String {
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        enum Datas<'a> {
+            Plain(&'a [&'a serde_json::Value]),
+            Sealed(String),
+        }
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Payload<'a> {
@@ -274,21 +282,30 @@ impl OutboundFeed {
             region: &'a str,
             batch: i64,
             created_at: String,
-            datas: &'a [&'a serde_json::Value],
+            datas: Datas<'a>,
         }
+        let datas = match self.transport.cipher() {
+            Some(cipher) => Datas::Sealed(cipher.seal_records(records)),
+            None => Datas::Plain(records),
+        };
         serde_json::to_string_pretty(&Payload {
             object: self.feed.object(),
             mapping_version: self.feed.mapping_version(),
             region: &self.settings.region,
             batch: number,
             created_at: dual_prevention::time(now),
-            datas: records,
+            datas,
         })
         .expect("records serialise")
     }
 
     async fn deliver(&self, batch: &Batch) -> Result<(), OutboundError> {
-        match self.transport.deliver(self.feed.object(), batch).await {
+        let region = &self.settings.region;
+        match self
+            .transport
+            .deliver(self.feed.object(), region, batch)
+            .await
+        {
             Ok(acknowledgement) => {
                 ledger::attempted(&self.database, batch, Utc::now(), None).await?;
                 ledger::acknowledged(&self.database, batch, Utc::now(), &acknowledgement).await?;
