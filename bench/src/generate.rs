@@ -262,6 +262,17 @@ fn date(day: NaiveDate) -> hl_proto::common::v1::Date {
     day.into()
 }
 
+/// The enterprise the `index`-th hazard is written for: a stride through all of them. Every
+/// fifth hazard from the first is a government finding ([`is_government_hazard`]).
+pub fn enterprise_of_hazard(index: usize, enterprises: usize) -> usize {
+    (index * 7919) % enterprises
+}
+
+/// Whether the `index`-th hazard is a government finding (two in five are).
+pub fn is_government_hazard(index: usize) -> bool {
+    index % 5 < 2
+}
+
 /// Writes hazard lifecycles in both ledgers, spread over the year before `until`, until at
 /// least `target_events` events are written. Every fifth hazard stays open (some overdue).
 pub async fn write_hazards(
@@ -278,10 +289,10 @@ pub async fn write_hazards(
     let span = Duration::from_secs(300 * 24 * 3600);
     let mut index = 0usize;
     while publisher.written.events < target_events {
-        let enterprise_index = (index * 7919) % enterprises;
+        let enterprise_index = enterprise_of_hazard(index, enterprises);
         let code = credit_code(enterprise_index);
         let hazard_id = format!("h{index:07}");
-        let government = index % 5 < 2;
+        let government = is_government_hazard(index);
         let reported_at = until - chrono::Duration::from_std(span).expect("a year fits")
             + chrono::Duration::from_std(span.mul_f64(index as f64 / expected_hazards as f64))
                 .unwrap_or_default();

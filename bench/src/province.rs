@@ -85,6 +85,14 @@ pub struct Queries {
     /// Every sample, the first (cold) one included.
     pub summary: Latencies,
     pub discrepancies: Latencies,
+    /// The tenth page of 100 discrepancies.
+    pub deep_discrepancies: Latencies,
+    /// A page of 50 government-side hazards of one township.
+    pub hazards_page: Latencies,
+    /// One enterprise's two ledgers.
+    pub enterprise_ledgers: Latencies,
+    /// The summary as of 30 days ago (never kept: each is read from the history).
+    pub past_summary: Latencies,
     /// The first summary: the service reconciles from the database, nothing kept yet.
     pub first_summary: Duration,
     pub samples: usize,
@@ -97,12 +105,17 @@ pub async fn query(
     samples: usize,
     budget: Duration,
     (period_start, period_end): (chrono::NaiveDate, chrono::NaiveDate),
+    (enterprises, townships): (usize, usize),
 ) -> anyhow::Result<Queries> {
     let started = Instant::now();
     let mut client = LedgerServiceClient::new(channel);
     let mut result = Queries {
         summary: Latencies::default(),
         discrepancies: Latencies::default(),
+        deep_discrepancies: Latencies::default(),
+        hazards_page: Latencies::default(),
+        enterprise_ledgers: Latencies::default(),
+        past_summary: Latencies::default(),
         first_summary: Duration::ZERO,
         samples: 0,
     };
@@ -138,7 +151,81 @@ pub async fn query(
             .into_inner();
         result.discrepancies.record(started.elapsed());
         anyhow::ensure!(!page.discrepancies.is_empty(), "the list has discrepancies");
+
+        let mut token = page.next_page_token;
+        for page_number in 2..=DEEP_PAGE {
+            let started = Instant::now();
+            let page = client
+                .list_discrepancies(administrator(ledger::ListDiscrepanciesRequest {
+                    page_size: 100,
+                    page_token: token,
+                    period_start: Some(period_start.into()),
+                    period_end: Some(period_end.into()),
+                    ..Default::default()
+                }))
+                .await?
+                .into_inner();
+            if page_number == DEEP_PAGE {
+                result.deep_discrepancies.record(started.elapsed());
+            }
+            token = page.next_page_token;
+            anyhow::ensure!(!token.is_empty(), "{DEEP_PAGE} pages of discrepancies");
+        }
+
+        // The township and the enterprise of a government finding: both ledgers have rows.
+        let enterprise = crate::generate::enterprise_of_hazard(sample * 5, enterprises);
+        let township = crate::generate::township_code(enterprise, townships);
+        let started = Instant::now();
+        let hazards = client
+            .list_hazards(administrator(ledger::ListHazardsRequest {
+                page_size: 50,
+                township_code: township,
+                ledger: ledger::Ledger::Government as i32,
+                ..Default::default()
+            }))
+            .await?
+            .into_inner();
+        result.hazards_page.record(started.elapsed());
+        anyhow::ensure!(!hazards.hazards.is_empty(), "the township has hazards");
+
+        let enterprise = crate::generate::credit_code(enterprise);
+        let started = Instant::now();
+        let ledgers = client
+            .get_enterprise_ledgers(administrator(ledger::GetEnterpriseLedgersRequest {
+                name: format!("enterprises/{enterprise}"),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner();
+        result.enterprise_ledgers.record(started.elapsed());
+        anyhow::ensure!(
+            !ledgers.enterprise_ledger.is_empty() || !ledgers.government_ledger.is_empty(),
+            "the enterprise has hazards"
+        );
         result.samples += 1;
+    }
+    // As of a past day nothing is kept, so each of these reads the history: a few samples.
+    let as_of = chrono::Utc::now() - chrono::Duration::days(30);
+    for sample in 0..PAST_SAMPLES {
+        if sample >= 1 && started.elapsed() > budget * 2 {
+            break;
+        }
+        let started = Instant::now();
+        client
+            .get_reconciliation_summary(administrator(ledger::GetReconciliationSummaryRequest {
+                group_by: ledger::GroupBy::Township as i32,
+                period_start: Some(period_start.into()),
+                period_end: Some(hl_domain::clock::local_date(as_of).into()),
+                as_of: Some(hl_proto::timestamp(as_of)),
+                ..Default::default()
+            }))
+            .await?;
+        result.past_summary.record(started.elapsed());
     }
     Ok(result)
 }
+
+/// The page the deep discrepancy page is.
+const DEEP_PAGE: usize = 10;
+/// Summaries as of a past day per run.
+const PAST_SAMPLES: usize = 3;

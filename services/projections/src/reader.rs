@@ -149,7 +149,20 @@ pub async fn hazards(
         sql_text.push_str(" AND h.enterprise_id = $3");
         values.push(enterprise_id.clone().into());
     }
-    let rows = bind_all(sqlx::query(&sql_text), values.clone())
+    // The township the scope admits by (see `joined_attributes`), so that a township's query
+    // reads its own rows and not the district's. The first condition says the same more
+    // loosely, in terms the indexes answer (the hazard's township, or an enterprise that was
+    // ever in the township), so the database does not scan the district to apply the second.
+    let history_values = values.clone();
+    if let Some(township_code) = &scope.township_code {
+        let township = format!("${}", values.len() + 1);
+        sql_text.push_str(&format!(
+            " AND (h.township_code = {township} OR h.enterprise_id IN (SELECT enterprise_id FROM {periods} WHERE township_code = {township}))
+              AND COALESCE(NULLIF(e.township_code, ''), h.township_code) = {township}"
+        ));
+        values.push(township_code.clone().into());
+    }
+    let rows = bind_all(sqlx::query(&sql_text), values)
         .fetch_all(database.pool())
         .await?;
     let mut views = Vec::with_capacity(rows.len());
@@ -173,7 +186,7 @@ pub async fn hazards(
         }
     }
     if !scope.current {
-        lifecycles_as_of(database, generation, scope, values, &mut views).await?;
+        lifecycles_as_of(database, generation, scope, history_values, &mut views).await?;
     }
     views.sort_by(|left, right| left.facts.hazard_id.cmp(&right.facts.hazard_id));
     Ok(views)
@@ -213,19 +226,26 @@ async fn lifecycles_as_of(
     Ok(())
 }
 
-/// Enterprises on a day, with their attributes and whether they must self-check.
+/// Enterprises on a day (only `only` when given), with their attributes and whether they must
+/// self-check.
 pub async fn enterprises_on(
     database: &Database,
     generation: i64,
     day: NaiveDate,
+    only: Option<&str>,
 ) -> Result<HashMap<String, EnterpriseView>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
+    let mut sql_text = format!(
         "SELECT * FROM {} WHERE valid_from <= $1 AND $1 < valid_to",
         EnterprisePeriodRow::table(generation)
-    ))
-    .bind(day.to_string())
-    .fetch_all(database.pool())
-    .await?;
+    );
+    let mut values: Vec<Value> = vec![day.to_string().into()];
+    if let Some(enterprise_id) = only {
+        sql_text.push_str(" AND enterprise_id = $2");
+        values.push(enterprise_id.to_string().into());
+    }
+    let rows = bind_all(sqlx::query(&sql_text), values)
+        .fetch_all(database.pool())
+        .await?;
     let mut enterprises = HashMap::new();
     for row in &rows {
         let period = EnterprisePeriodRow::from_row(row)?;
@@ -243,22 +263,39 @@ pub async fn enterprises_on(
 }
 
 /// Every row of a table recorded by the scope's moments, by a column of business time and one of
-/// recording time.
+/// recording time; of the scope's enterprise only, where it names one, by `of_enterprise` (a
+/// condition on `$3`, the caller's constant).
 async fn rows_known_by<T: Table>(
     database: &Database,
     generation: i64,
     scope: &Scope,
     (business_time, recording_time): (&str, &str),
+    of_enterprise: &str,
 ) -> Result<Vec<T>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
+    let mut sql_text = format!(
         "SELECT * FROM {} WHERE {business_time} <= $1 AND {recording_time} <= $2",
         T::table(generation)
-    ))
-    .bind(scope.as_of_millis())
-    .bind(scope.known_at_millis())
-    .fetch_all(database.pool())
-    .await?;
+    );
+    let mut values: Vec<Value> = vec![scope.as_of_millis().into(), scope.known_at_millis().into()];
+    if let Some(enterprise_id) = &scope.enterprise_id {
+        sql_text.push_str(&format!(" AND {of_enterprise}"));
+        values.push(enterprise_id.clone().into());
+    }
+    let rows = bind_all(sqlx::query(&sql_text), values)
+        .fetch_all(database.pool())
+        .await?;
     rows.iter().map(T::from_row).collect()
+}
+
+/// The condition of `rows_known_by` for a table whose rows name their enterprise.
+const ENTERPRISE_IS: &str = "enterprise_id = $3";
+
+/// The condition of `rows_known_by` for a table whose rows name a hazard in `column`.
+fn hazard_of_enterprise(generation: i64, column: &str) -> String {
+    format!(
+        "{column} IN (SELECT hazard_id FROM {} WHERE enterprise_id = $3)",
+        HazardRow::table(generation)
+    )
 }
 
 /// Everything the reconciliation needs, as of the scope's moments.
@@ -268,17 +305,23 @@ pub async fn snapshot(
     scope: &Scope,
 ) -> Result<Snapshot, ReadError> {
     let hazards = hazards(database, generation, scope).await?;
-    let rejected_pairs: HashSet<(String, String)> =
-        rows_known_by::<MatchRow>(database, generation, scope, ("decided_at", "recorded_at"))
-            .await?
-            .into_iter()
-            .filter(|pair| pair.decision == "rejected")
-            .map(|pair| (pair.government_hazard_id, pair.self_hazard_id))
-            .collect();
+    let rejected_pairs: HashSet<(String, String)> = rows_known_by::<MatchRow>(
+        database,
+        generation,
+        scope,
+        ("decided_at", "recorded_at"),
+        &hazard_of_enterprise(generation, "government_hazard_id"),
+    )
+    .await?
+    .into_iter()
+    .filter(|pair| pair.decision == "rejected")
+    .map(|pair| (pair.government_hazard_id, pair.self_hazard_id))
+    .collect();
     let today = local_date(scope.as_of);
-    let enterprises_today = enterprises_on(database, generation, today).await?;
+    let only = scope.enterprise_id.as_deref();
+    let enterprises_today = enterprises_on(database, generation, today, only).await?;
     let enterprises: Vec<EnterpriseView> =
-        enterprises_on(database, generation, scope.period_end.min(today))
+        enterprises_on(database, generation, scope.period_end.min(today), only)
             .await?
             .into_values()
             .filter(|enterprise| scope.admits(&enterprise.enterprise_id, &enterprise.attributes))
@@ -299,6 +342,7 @@ pub async fn snapshot(
         generation,
         scope,
         ("submitted_at", "recorded_at"),
+        ENTERPRISE_IS,
     )
     .await?;
     let devices = devices_as_of(database, generation, scope, &enterprises_today).await?;
@@ -409,19 +453,31 @@ async fn planned_visits(
         .collect())
 }
 
+/// The rows of `table` whose `column` is at or before `as_of`, of the scope's enterprise only
+/// where it names one.
+async fn rows_by_as_of(
+    database: &Database,
+    scope: &Scope,
+    (table, column): (String, &str),
+) -> Result<Vec<AnyRow>, sqlx::Error> {
+    let mut sql_text = format!("SELECT * FROM {table} WHERE {column} <= $1");
+    let mut values: Vec<Value> = vec![scope.as_of_millis().into()];
+    if let Some(enterprise_id) = &scope.enterprise_id {
+        sql_text.push_str(" AND enterprise_id = $2");
+        values.push(enterprise_id.clone().into());
+    }
+    bind_all(sqlx::query(&sql_text), values)
+        .fetch_all(database.pool())
+        .await
+}
+
 /// The rounds opened by `as_of`, each submitted only if its submission is known by then.
 async fn rounds_as_of(
     database: &Database,
     generation: i64,
     scope: &Scope,
 ) -> Result<Vec<RoundRow>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT * FROM {} WHERE opened_at <= $1",
-        RoundRow::table(generation)
-    ))
-    .bind(scope.as_of_millis())
-    .fetch_all(database.pool())
-    .await?;
+    let rows = rows_by_as_of(database, scope, (RoundRow::table(generation), "opened_at")).await?;
     let mut rounds = Vec::with_capacity(rows.len());
     for row in &rows {
         let mut round = RoundRow::from_row(row)?;
@@ -443,18 +499,22 @@ async fn devices_as_of(
     enterprises_today: &HashMap<String, EnterpriseView>,
 ) -> Result<Vec<DeviceView>, sqlx::Error> {
     let mut tests: HashMap<String, Vec<DeviceTestRow>> = HashMap::new();
+    let of_enterprise = format!(
+        "device_id IN (SELECT device_id FROM {} WHERE {ENTERPRISE_IS})",
+        DeviceRow::table(generation)
+    );
+    let times = ("at", "recorded_at");
     let mut known_tests =
-        rows_known_by::<DeviceTestRow>(database, generation, scope, ("at", "recorded_at")).await?;
+        rows_known_by::<DeviceTestRow>(database, generation, scope, times, &of_enterprise).await?;
     known_tests.sort_by_key(|test| test.sequence);
     for test in known_tests {
         tests.entry(test.device_id.clone()).or_default().push(test);
     }
-    let rows = sqlx::query(&format!(
-        "SELECT * FROM {} WHERE registered_at <= $1",
-        DeviceRow::table(generation)
-    ))
-    .bind(scope.as_of_millis())
-    .fetch_all(database.pool())
+    let rows = rows_by_as_of(
+        database,
+        scope,
+        (DeviceRow::table(generation), "registered_at"),
+    )
     .await?;
     let mut devices = Vec::new();
     for row in &rows {

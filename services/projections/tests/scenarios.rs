@@ -381,6 +381,25 @@ async fn hazards_and_an_enterprises_two_ledgers_are_listed_as_of_a_time() {
             .into_inner();
         assert_eq!((government.total_size, government.hazards.len()), (4, 2));
         assert!(!government.next_page_token.is_empty());
+        // Filtered by the enterprise's township: all of them there, none in another.
+        for (township, listed) in [("330903001", 4), ("330903002", 0)] {
+            let page = ledger_service
+                .list_hazards(as_inspector(ledger::ListHazardsRequest {
+                    ledger: ledger::Ledger::Government as i32,
+                    township_code: township.into(),
+                    page_size: 10,
+                    ..Default::default()
+                }))
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(page.total_size, listed, "{township}");
+            assert!(
+                page.hazards
+                    .iter()
+                    .all(|hazard| hazard.township_code == township)
+            );
+        }
 
         let ledgers = ledger_service
             .get_enterprise_ledgers(as_inspector(ledger::GetEnterpriseLedgersRequest {

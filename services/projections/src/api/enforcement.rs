@@ -222,7 +222,7 @@ pub(super) async fn expert_consultations(
 ) -> Result<(Vec<String>, Vec<String>), Status> {
     let year_end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
     let day = local_date(as_of).min(year_end);
-    let enterprises = reader::enterprises_on(&shared.database, *shared.generation(), day)
+    let enterprises = reader::enterprises_on(&shared.database, *shared.generation(), day, None)
         .await
         .map_err(database_error)?;
     let mines: Vec<String> = enterprises

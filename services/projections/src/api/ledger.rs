@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use hl_domain::clock::local_date;
 use hl_hazards::domain::supervision::SupervisionOrder;
-use hl_hazards::read_models::hazards::MatchRow;
+use hl_hazards::read_models::hazards::{HazardRow, MatchRow};
 use hl_hazards::read_models::orders::SupervisionOrderRow;
 use hl_hazards::read_models::rounds::RoundRow;
 use hl_proto::hazards::v1::{HazardLevel, HazardStatus, SupervisionOrderStatus};
@@ -94,12 +94,17 @@ impl LedgerGrpc {
     /// How each pair of an enterprise came about: cited when reported ("linked") or decided by
     /// an officer.
     async fn pair_bases(&self, scope: &Scope) -> Result<HashMap<(String, String), String>, Status> {
+        let generation = *self.generation();
+        // Of one enterprise's hazards only, where the scope names one.
         let rows = sqlx::query(&format!(
-            "SELECT * FROM {} WHERE decided_at <= $1 AND recorded_at <= $2 AND decision <> 'rejected'",
-            MatchRow::table(*self.generation())
+            "SELECT * FROM {} WHERE decided_at <= $1 AND recorded_at <= $2 AND decision <> 'rejected'
+             AND ($3 = '' OR government_hazard_id IN (SELECT hazard_id FROM {} WHERE enterprise_id = $3))",
+            MatchRow::table(generation),
+            HazardRow::table(generation),
         ))
         .bind(scope.as_of.timestamp_millis())
         .bind(scope.known_at.timestamp_millis())
+        .bind(scope.enterprise_id.clone().unwrap_or_default())
         .fetch_all(self.0.database.pool())
         .await
         .map_err(database_error)?;
@@ -309,6 +314,7 @@ impl LedgerService for LedgerGrpc {
             &self.0.database,
             *self.generation(),
             local_date(scope.as_of),
+            Some(&enterprise_id),
         )
         .await
         .map_err(database_error)?;
@@ -382,6 +388,7 @@ impl LedgerService for LedgerGrpc {
             &self.0.database,
             *self.generation(),
             local_date(scope.as_of),
+            scope.enterprise_id.as_deref(),
         )
         .await
         .map_err(database_error)?;

@@ -199,7 +199,7 @@ pub async fn list_drill_shortfalls(
             .map(|record| record.event_ids_by(day))
             .unwrap_or_default()
     };
-    let mut enterprises: Vec<_> = reader::enterprises_on(database, generation, day)
+    let mut enterprises: Vec<_> = reader::enterprises_on(database, generation, day, None)
         .await
         .map_err(database_error)?
         .into_values()

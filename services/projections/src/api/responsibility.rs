@@ -60,7 +60,7 @@ pub async fn list_responsibility_gaps(
     let (database, generation) = (&shared.database, *reading_generation);
     // Enterprises under supervision on the day (registered or active, required to self-check),
     // and every grid cell.
-    let mut needed: Vec<Needed> = reader::enterprises_on(database, generation, day)
+    let mut needed: Vec<Needed> = reader::enterprises_on(database, generation, day, None)
         .await
         .map_err(database_error)?
         .into_values()
