@@ -801,6 +801,7 @@ async fn province_scale(
     .map(|(figure, target, at_most)| (figure, target, at_most, [Vec::new(), Vec::new()]));
     let mut first_summary = Vec::new();
     let mut samples = Vec::new();
+    let mut past_deadlines = Vec::new();
     for run in 0..config.runs {
         // Each run asks about a period of its own, which the service has not reconciled yet,
         // so every run starts cold, as the first query after the read model moves does.
@@ -816,6 +817,7 @@ async fn province_scale(
         )
         .await?;
         samples.push(queries.samples);
+        past_deadlines.push(queries.past_summary_deadlines);
         first_summary.push(queries.first_summary.as_secs_f64() * 1000.0);
         let measured = [
             &queries.summary,
@@ -832,6 +834,10 @@ async fn province_scale(
     }
     projector.stop().await;
     report.describe("province_query_samples_per_run", format!("{samples:?}"));
+    report.describe(
+        "province_past_summaries_cut_at_the_server_deadline_per_run",
+        format!("{past_deadlines:?}"),
+    );
     // The service keeps the reconciliation of now until the read model moves. A run's first
     // query finds nothing kept and reads the database; its p99 includes that query.
     report.add(
