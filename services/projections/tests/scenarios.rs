@@ -489,3 +489,66 @@ async fn a_reconciliation_of_now_follows_every_new_event() {
     })
     .await;
 }
+
+/// A township's hazards are those of the enterprises in it on the day each was found, as the
+/// registry says (so an enterprise that moved lists each hazard under its township of the day),
+/// and, for an enterprise the registry does not hold that day, the township recorded with the
+/// hazard.
+#[tokio::test]
+async fn a_township_lists_each_hazard_under_the_township_of_its_day() {
+    use hl_directory::enterprise::EnterpriseCommand;
+    use hl_proto::responsibility::v1 as registry;
+    on_both_databases(|backend| async move {
+        let world = World::start(backend).await;
+        // The mover is registered in 002 and moves to 003 on 1 June; ENTERPRISE is not
+        // registered at all. Every hazard below was recorded with township 001.
+        world.register(OTHER, "330903002", true).await;
+        world
+            .execute(
+                &world.enterprises,
+                OTHER,
+                EnterpriseCommand::UpdateDetails {
+                    update: registry::EnterpriseDetails {
+                        township_code: "330903003".into(),
+                        ..Default::default()
+                    },
+                    fields: vec!["township_code".into()],
+                    effective_from: chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap(),
+                },
+                test_actors::administrator(),
+                "2023-06-01",
+            )
+            .await;
+        let general = HazardLevel::General;
+        for (id, enterprise, when) in [
+            ("m-before", OTHER, "2023-05-01"),
+            ("m-after", OTHER, "2023-07-01"),
+            ("u-1", ENTERPRISE, "2023-05-01"),
+        ] {
+            world
+                .report(id, enterprise, true, general, "泵房", when, "")
+                .await;
+        }
+        world.caught_up().await;
+        let ledger_service = world.ledger();
+        for (township, expected) in [
+            ("330903001", vec!["u-1"]),
+            ("330903002", vec!["m-before"]),
+            ("330903003", vec!["m-after"]),
+        ] {
+            let page = ledger_service
+                .list_hazards(as_inspector(ledger::ListHazardsRequest {
+                    township_code: township.into(),
+                    page_size: 10,
+                    ..Default::default()
+                }))
+                .await
+                .unwrap()
+                .into_inner();
+            let ids: Vec<&str> = page.hazards.iter().map(|h| h.hazard_id.as_str()).collect();
+            assert_eq!(ids, expected, "{township}");
+            assert!(page.hazards.iter().all(|h| h.township_code == township));
+        }
+    })
+    .await;
+}
