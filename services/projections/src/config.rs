@@ -251,11 +251,7 @@ impl ProjectionArgs {
         };
         let secret = |name: &str, path: &Option<std::path::PathBuf>| {
             path.as_ref()
-                .map(|path| {
-                    std::fs::read_to_string(path)
-                        .map(|text| text.trim_end_matches(['\r', '\n']).to_string())
-                        .map_err(|error| format!("{name} {}: {error}", path.display()))
-                })
+                .map(|path| read_secret(name, path))
                 .transpose()
         };
         let authorization = secret(
@@ -297,17 +293,24 @@ impl ProjectionArgs {
             .database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("ledger.db").display()));
+        // An unreadable file is among `problems`, reported before anything connects.
         match self
             .database_password_file
             .as_ref()
-            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|path| read_secret("HL_DATABASE_PASSWORD_FILE", path).ok())
         {
-            Some(password) => {
-                hl_readmodel::with_password(&url, password.trim_end_matches(['\r', '\n']))
-            }
+            Some(password) => hl_readmodel::with_password(&url, &password),
             None => url,
         }
     }
+}
+
+/// A secret kept in a file (a password, an authorization, a key): its text without the final
+/// line break an editor or `echo` leaves, or why it cannot be read, naming the setting.
+fn read_secret(setting: &str, path: &std::path::Path) -> Result<String, String> {
+    std::fs::read_to_string(path)
+        .map(|text| text.trim_end_matches(['\r', '\n']).to_string())
+        .map_err(|error| format!("{setting} {}: {error}", path.display()))
 }
 
 #[cfg(test)]
@@ -388,6 +391,22 @@ mod tests {
             Ok(Some(Transport::HttpPost(_)))
         ));
         assert!(args(&flags).problems().is_empty());
+    }
+
+    #[test]
+    fn the_database_password_is_read_from_its_file_without_its_line_break() {
+        let folder = tempfile::tempdir().unwrap();
+        let file = folder.path().join("password");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        let file = file.display().to_string();
+        let flags = [
+            "--database-url",
+            "postgres://ledger@db.example/ledger",
+            "--database-password-file",
+            file.as_str(),
+        ];
+        let url = args(&flags).database_url(folder.path());
+        assert_eq!(url, "postgres://ledger:s3cret@db.example/ledger");
     }
 
     #[test]
