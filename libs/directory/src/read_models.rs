@@ -55,7 +55,10 @@ table!(
     EnterprisePeriodRow,
     "enterprise_periods",
     key(enterprise_id, valid_from),
-    index(township_code, valid_from),
+    // These two cover the join of a hazard to its enterprise's township on its day, from either
+    // side (see the projections' list of a township's hazards).
+    index(township_code, valid_from, enterprise_id, valid_to),
+    index(enterprise_id, valid_from, valid_to, township_code),
     index(valid_from),
 );
 

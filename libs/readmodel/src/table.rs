@@ -108,14 +108,28 @@ impl TableSpec {
             columns.join(", "),
             self.key.join(", ")
         )];
-        for index in self.indexes {
+        for (place, index) in self.indexes.iter().enumerate() {
             statements.push(format!(
-                "CREATE INDEX IF NOT EXISTS {table}_{} ON {table} ({})",
-                index.join("_"),
+                "CREATE INDEX IF NOT EXISTS {} ON {table} ({})",
+                index_name(&table, place, index),
                 index.join(", ")
             ));
         }
         statements
+    }
+}
+
+/// The longest name PostgreSQL keeps whole; it cuts longer ones, perhaps to another's name.
+const MAX_NAME_BYTES: usize = 63;
+
+/// An index's name: its table and columns, or where that is too long, its table, first column
+/// and place in the table's list, which no other index of the table shares.
+fn index_name(table: &str, place: usize, columns: &[&str]) -> String {
+    let named = format!("{table}_{}", columns.join("_"));
+    if named.len() <= MAX_NAME_BYTES {
+        named
+    } else {
+        format!("{table}_{}_i{place}", columns[0])
     }
 }
 
@@ -281,6 +295,33 @@ mod tests {
         }
     }
     crate::table!(TestRow, "test_rows", key(owner_id, sequence), index(note));
+
+    #[test]
+    fn indexes_too_long_to_name_by_their_columns_keep_names_of_their_own() {
+        let long = [
+            "enterprise_id",
+            "reported_day",
+            "township_code",
+            "provenance",
+            "status",
+        ];
+        let longer = [
+            "enterprise_id",
+            "reported_day",
+            "township_code",
+            "provenance",
+            "level",
+        ];
+        let names = [
+            index_name("hazards_g12", 0, &["enterprise_id"]),
+            index_name("hazards_g12", 1, &long),
+            index_name("hazards_g12", 2, &longer),
+        ];
+        assert_eq!(names[0], "hazards_g12_enterprise_id");
+        assert_eq!(names[1], "hazards_g12_enterprise_id_i1");
+        assert_eq!(names[2], "hazards_g12_enterprise_id_i2");
+        assert!(names.iter().all(|name| name.len() <= MAX_NAME_BYTES));
+    }
 
     #[test]
     fn a_declared_table_creates_its_columns_key_and_indexes() {

@@ -17,7 +17,7 @@ use hl_hazards::read_models::hazards::{HazardRow, HistoryRow, MatchRow};
 use hl_hazards::read_models::rounds::RoundRow;
 use hl_hazards::read_models::statistics::StatisticsRow;
 use hl_proto::enforcement::v1::PlanStatus;
-use hl_proto::hazards::v1::SelfCheckRoundStatus;
+use hl_proto::hazards::v1::{HazardLevel, HazardStatus, Provenance, SelfCheckRoundStatus};
 use hl_readmodel::{Columns, Database, Table, Value, bind_all};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -127,21 +127,22 @@ fn period_attributes(period: &EnterprisePeriodRow) -> Attributes {
     }
 }
 
-/// The hazards found by `as_of` and recorded by `known_at` in scope, each with its lifecycle as
-/// of then and its enterprise's attributes on the day it was found.
-pub async fn hazards(
-    database: &Database,
-    generation: i64,
-    scope: &Scope,
-) -> Result<Vec<HazardView>, ReadError> {
+/// The join of a hazard `h` to its enterprise's registry period `e` on the day it was found.
+const ENTERPRISE_ON_ITS_DAY: &str = "e.enterprise_id = h.enterprise_id AND e.valid_from <= h.reported_day AND h.reported_day < e.valid_to";
+
+/// The columns of a hazard read with its enterprise's attributes (see `joined_attributes`).
+const HAZARD_COLUMNS: &str = "h.*, e.display_name AS e_display_name, e.township_code AS e_township_code, e.grid_cell_id AS e_grid_cell_id, e.industries AS e_industries";
+
+/// The hazards found by `as_of` and recorded by `known_at` in scope (all but its industry, which
+/// `Scope::admits` applies), as the FROM and WHERE of a query and the values they bind. Each row
+/// joins the enterprise's attributes on the day the hazard was found.
+fn hazards_in_scope(generation: i64, scope: &Scope) -> (String, Vec<Value>) {
     let (hazards, periods) = (
         HazardRow::table(generation),
         EnterprisePeriodRow::table(generation),
     );
     let mut sql_text = format!(
-        "SELECT h.*, e.display_name AS e_display_name, e.township_code AS e_township_code, e.grid_cell_id AS e_grid_cell_id, e.industries AS e_industries
-         FROM {hazards} h
-         LEFT JOIN {periods} e ON e.enterprise_id = h.enterprise_id AND e.valid_from <= h.reported_day AND h.reported_day < e.valid_to
+        "FROM {hazards} h LEFT JOIN {periods} e ON {ENTERPRISE_ON_ITS_DAY}
          WHERE h.reported_at <= $1 AND h.recorded_at <= $2"
     );
     let mut values: Vec<Value> = vec![scope.as_of_millis().into(), scope.known_at_millis().into()];
@@ -153,7 +154,6 @@ pub async fn hazards(
     // reads its own rows and not the district's. The first condition says the same more
     // loosely, in terms the indexes answer (the hazard's township, or an enterprise that was
     // ever in the township), so the database does not scan the district to apply the second.
-    let history_values = values.clone();
     if let Some(township_code) = &scope.township_code {
         let township = format!("${}", values.len() + 1);
         sql_text.push_str(&format!(
@@ -162,58 +162,208 @@ pub async fn hazards(
         ));
         values.push(township_code.clone().into());
     }
-    let rows = bind_all(sqlx::query(&sql_text), values)
-        .fetch_all(database.pool())
-        .await?;
+    (sql_text, values)
+}
+
+/// A row of `hazards_in_scope` as a view, when the scope admits it.
+fn hazard_view(row: &AnyRow, scope: &Scope) -> Result<Option<HazardView>, ReadError> {
+    let hazard = HazardRow::from_row(row)?;
+    let attributes = joined_attributes(row, &hazard.facts.township_code)?;
+    if !scope.admits(&hazard.facts.enterprise_id, &attributes) {
+        return Ok(None);
+    }
+    let rules = HAZARDS
+        .by_name(&hazard.facts.rule_version)
+        .map_err(|refusal| ReadError::UnknownRules {
+            hazard_id: hazard.facts.hazard_id.clone(),
+            refusal,
+        })?;
+    Ok(Some(HazardView {
+        facts: hazard.facts,
+        reported_day: hazard.reported_day,
+        lifecycle: hazard.lifecycle,
+        attributes,
+        rules,
+    }))
+}
+
+/// The hazards found by `as_of` and recorded by `known_at` in scope, each with its lifecycle as
+/// of then and its enterprise's attributes on the day it was found.
+pub async fn hazards(
+    database: &Database,
+    generation: i64,
+    scope: &Scope,
+) -> Result<Vec<HazardView>, ReadError> {
+    let (conditions, values) = hazards_in_scope(generation, scope);
+    let rows = bind_all(
+        sqlx::query(&format!("SELECT {HAZARD_COLUMNS} {conditions}")),
+        values,
+    )
+    .fetch_all(database.pool())
+    .await?;
     let mut views = Vec::with_capacity(rows.len());
     for row in &rows {
-        let hazard = HazardRow::from_row(row)?;
-        let attributes = joined_attributes(row, &hazard.facts.township_code)?;
-        if scope.admits(&hazard.facts.enterprise_id, &attributes) {
-            let rules = HAZARDS
-                .by_name(&hazard.facts.rule_version)
-                .map_err(|refusal| ReadError::UnknownRules {
-                    hazard_id: hazard.facts.hazard_id.clone(),
-                    refusal,
-                })?;
-            views.push(HazardView {
-                facts: hazard.facts,
-                reported_day: hazard.reported_day,
-                lifecycle: hazard.lifecycle,
-                attributes,
-                rules,
-            });
-        }
+        views.extend(hazard_view(row, scope)?);
     }
     if !scope.current {
-        lifecycles_as_of(database, generation, scope, history_values, &mut views).await?;
+        lifecycles_as_of(database, generation, scope, &mut views).await?;
     }
     views.sort_by(|left, right| left.facts.hazard_id.cmp(&right.facts.hazard_id));
     Ok(views)
 }
 
+/// What a list of hazards keeps, besides its scope: each condition one the current table
+/// answers from its own columns.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HazardFilter {
+    /// Only the government's ledger (true) or only the enterprises' own (false).
+    pub government_side: Option<bool>,
+    pub level: Option<HazardLevel>,
+    pub status: Option<HazardStatus>,
+    /// Only hazards listed for supervision.
+    pub listed_only: bool,
+}
+
+impl HazardFilter {
+    /// Whether a hazard passes, as the SQL of `push_conditions` judges it.
+    pub fn passes(&self, view: &HazardView) -> bool {
+        self.government_side
+            .is_none_or(|government| view.facts.is_government_side() == government)
+            && self.level.is_none_or(|level| view.lifecycle.level == level)
+            && self
+                .status
+                .is_none_or(|status| view.lifecycle.status == status)
+            && (!self.listed_only || view.lifecycle.is_listed())
+    }
+
+    fn push_conditions(&self, sql_text: &mut String, values: &mut Vec<Value>) {
+        if let Some(government) = self.government_side {
+            // The enterprise's side is what `is_government_provenance` says is not the
+            // government's.
+            let enterprise_side = [Provenance::EnterpriseSelf, Provenance::Unspecified]
+                .map(|provenance| (provenance as i32).to_string())
+                .join(", ");
+            let negation = if government { "NOT " } else { "" };
+            sql_text.push_str(&format!(
+                " AND h.provenance {negation}IN ({enterprise_side})"
+            ));
+        }
+        for (column, code) in [
+            ("level", self.level.map(|level| level as i32)),
+            ("status", self.status.map(|status| status as i32)),
+        ] {
+            if let Some(code) = code {
+                sql_text.push_str(&format!(" AND h.{column} = ${}", values.len() + 1));
+                values.push(Value::Int(code.into()));
+            }
+        }
+        if self.listed_only {
+            sql_text.push_str(" AND h.supervision_order_id <> ''");
+        }
+    }
+}
+
+/// One page of the hazards of a current scope without an industry that pass `filter`: at most
+/// `limit` of them with ids after `after`, in id order, and how many pass in all. The database
+/// answers every condition from the covering indexes and gives the ids alone; only the page's
+/// rows are read whole.
+pub async fn hazard_page(
+    database: &Database,
+    generation: i64,
+    scope: &Scope,
+    filter: &HazardFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<HazardView>, usize), ReadError> {
+    debug_assert!(scope.current && scope.industry.is_none());
+    let (hazards, periods) = (
+        HazardRow::table(generation),
+        EnterprisePeriodRow::table(generation),
+    );
+    let mut values: Vec<Value> = vec![scope.as_of_millis().into(), scope.known_at_millis().into()];
+    let mut conditions = "h.reported_at <= $1 AND h.recorded_at <= $2".to_string();
+    if let Some(enterprise_id) = &scope.enterprise_id {
+        conditions.push_str(" AND h.enterprise_id = $3");
+        values.push(enterprise_id.clone().into());
+    }
+    filter.push_conditions(&mut conditions, &mut values);
+    let ids_sql = match &scope.township_code {
+        None => format!("SELECT h.hazard_id FROM {hazards} h WHERE {conditions}"),
+        // The township of `hazards_in_scope` as two selections the indexes answer: hazards
+        // recorded in the township whose enterprise was in no other on the day, and hazards of
+        // enterprises that were in the township on the day.
+        Some(township_code) => {
+            let township = format!("${}", values.len() + 1);
+            values.push(township_code.clone().into());
+            format!(
+                "SELECT h.hazard_id FROM {hazards} h LEFT JOIN {periods} e ON {ENTERPRISE_ON_ITS_DAY}
+                 WHERE h.township_code = {township} AND COALESCE(NULLIF(e.township_code, ''), h.township_code) = {township} AND {conditions}
+                 UNION
+                 SELECT h.hazard_id FROM {periods} e JOIN {hazards} h ON {ENTERPRISE_ON_ITS_DAY}
+                 WHERE e.township_code = {township} AND {conditions}"
+            )
+        }
+    };
+    let mut ids: Vec<String> = bind_all(sqlx::query(&ids_sql), values)
+        .fetch_all(database.pool())
+        .await?
+        .iter()
+        .map(|row| row.try_get("hazard_id"))
+        .collect::<Result<_, _>>()?;
+    // In the order Rust gives strings, whatever the database's collation.
+    ids.sort_unstable();
+    ids.dedup();
+    let start = after.map_or(0, |after| ids.partition_point(|id| id.as_str() <= after));
+    let page = &ids[start..ids.len().min(start.saturating_add(limit))];
+    if page.is_empty() {
+        return Ok((Vec::new(), ids.len()));
+    }
+    let placeholders: Vec<String> = (1..=page.len()).map(|place| format!("${place}")).collect();
+    let rows = bind_all(
+        sqlx::query(&format!(
+            "SELECT {HAZARD_COLUMNS} FROM {hazards} h LEFT JOIN {periods} e ON {ENTERPRISE_ON_ITS_DAY}
+             WHERE h.hazard_id IN ({})",
+            placeholders.join(", ")
+        )),
+        page.iter().map(|id| Value::from(id.clone())).collect(),
+    )
+    .fetch_all(database.pool())
+    .await?;
+    let mut views = Vec::with_capacity(rows.len());
+    for row in &rows {
+        views.extend(hazard_view(row, scope)?);
+    }
+    views.sort_by(|left, right| left.facts.hazard_id.cmp(&right.facts.hazard_id));
+    Ok((views, ids.len()))
+}
+
 /// Replaces each hazard's lifecycle by the one after its last event that happened by `as_of`
-/// and was recorded by `known_at`.
+/// and was recorded by `known_at`. The database picks each hazard's last row, of the hazards in
+/// scope when the scope names an enterprise or a township, so only those rows are decoded.
 async fn lifecycles_as_of(
     database: &Database,
     generation: i64,
     scope: &Scope,
-    values: Vec<Value>,
     views: &mut [HazardView],
 ) -> Result<(), sqlx::Error> {
     let history = HistoryRow::table(generation);
-    let mut history_sql = format!("SELECT * FROM {history} WHERE at <= $1 AND recorded_at <= $2");
-    if scope.enterprise_id.is_some() {
-        history_sql.push_str(&format!(
-            " AND hazard_id IN (SELECT hazard_id FROM {} WHERE enterprise_id = $3)",
-            HazardRow::table(generation)
-        ));
-    }
-    history_sql.push_str(" ORDER BY hazard_id, sequence, position");
+    // The same values bind the same meanings ($1 as_of, $2 known_at, then the scope's).
+    let (in_scope, values) = hazards_in_scope(generation, scope);
+    let narrowed = if scope.enterprise_id.is_some() || scope.township_code.is_some() {
+        format!(" AND hazard_id IN (SELECT h.hazard_id {in_scope})")
+    } else {
+        String::new()
+    };
+    let history_sql = format!(
+        "SELECT * FROM (
+             SELECT entry.*, ROW_NUMBER() OVER (PARTITION BY hazard_id ORDER BY sequence DESC, position DESC) AS newest_first
+             FROM {history} entry WHERE at <= $1 AND recorded_at <= $2{narrowed}
+         ) ranked WHERE newest_first = 1"
+    );
     let rows = bind_all(sqlx::query(&history_sql), values)
         .fetch_all(database.pool())
         .await?;
-    let mut latest = HashMap::new();
+    let mut latest = HashMap::with_capacity(rows.len());
     for row in &rows {
         let entry = HistoryRow::from_row(row)?;
         latest.insert(entry.hazard_id, entry.lifecycle);

@@ -552,3 +552,159 @@ async fn a_township_lists_each_hazard_under_the_township_of_its_day() {
     })
     .await;
 }
+
+/// The ids of every page of a list of hazards, checking that each page gives the whole's size.
+async fn ids_of_every_page(
+    service: &hl_projections::api::LedgerGrpc,
+    request: ledger::ListHazardsRequest,
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut page_token = String::new();
+    let mut total = None;
+    loop {
+        let page = service
+            .list_hazards(as_inspector(ledger::ListHazardsRequest {
+                page_size: 2,
+                page_token: page_token.clone(),
+                ..request.clone()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(*total.get_or_insert(page.total_size), page.total_size);
+        ids.extend(page.hazards.into_iter().map(|hazard| hazard.hazard_id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    assert_eq!(total, Some(ids.len() as i32), "{request:?}");
+    ids
+}
+
+#[tokio::test]
+async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order_of_their_ids() {
+    use hl_hazards::domain::hazard::ListingOrder;
+    use hl_proto::hazards::v1::{HazardStatus, SupervisionLevel, SupervisionOrderStatus};
+
+    on_both_databases(|backend| async move {
+        let world = World::start(backend).await;
+        world.register(ENTERPRISE, "330903001", true).await;
+        world.register(OTHER, "330903002", true).await;
+        // Ids a locale orders otherwise than bytes do (case, '-' and '_').
+        let ids = [
+            "z-b", "z_a", "Za", "za", "z-A", "zB", "ZZ", "z0", "a-1", "A_1",
+        ];
+        for (index, id) in ids.into_iter().enumerate() {
+            let enterprise = if index % 3 == 0 { OTHER } else { ENTERPRISE };
+            let government = index % 2 == 0;
+            let level = if index % 4 < 2 {
+                HazardLevel::Major
+            } else {
+                HazardLevel::General
+            };
+            world
+                .report(id, enterprise, government, level, "机房", "2023-05-01", "")
+                .await;
+            if government && index % 3 != 2 {
+                world.order(id, "2023-05-20", "2023-05-02").await;
+                // A 重大 hazard is claimed only with its remediation plan.
+                if level == HazardLevel::General {
+                    world.claim(id, enterprise, "2023-05-10").await;
+                }
+            }
+            if government && level == HazardLevel::Major && index != 4 {
+                let listing = HazardCommand::MarkListed {
+                    supervision_order_id: format!("order-{id}"),
+                    level: SupervisionLevel::District,
+                    order: Some(ListingOrder {
+                        status: SupervisionOrderStatus::Listed,
+                        names_the_hazard: true,
+                    }),
+                };
+                world
+                    .execute(
+                        &world.hazards,
+                        id,
+                        listing,
+                        test_actors::administrator(),
+                        "2023-05-03",
+                    )
+                    .await;
+            }
+        }
+        world.caught_up().await;
+        let service = world.ledger();
+        let everything = service
+            .list_hazards(as_inspector(ledger::ListHazardsRequest {
+                page_size: 1000,
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+            .hazards;
+        let mut in_byte_order: Vec<&str> = ids.to_vec();
+        in_byte_order.sort_unstable();
+        let listed_ids: Vec<&str> = everything
+            .iter()
+            .map(|hazard| hazard.hazard_id.as_str())
+            .collect();
+        assert_eq!(listed_ids, in_byte_order);
+        let statuses: std::collections::HashSet<i32> =
+            everything.iter().map(|hazard| hazard.status).collect();
+        assert!(
+            statuses.len() >= 3,
+            "the hazards stand in several states: {statuses:?}"
+        );
+        assert!(everything.iter().any(|hazard| hazard.listed));
+
+        for ledger_kind in [
+            ledger::Ledger::Unspecified,
+            ledger::Ledger::Government,
+            ledger::Ledger::Enterprise,
+        ] {
+            for level in [HazardLevel::Unspecified, HazardLevel::Major] {
+                for status in [HazardStatus::Unspecified, HazardStatus::Rectifying] {
+                    for listed_only in [false, true] {
+                        for township in ["", "330903001", "330903002"] {
+                            let expected: Vec<String> = everything
+                                .iter()
+                                .filter(|hazard| {
+                                    (ledger_kind == ledger::Ledger::Unspecified
+                                        || hazard.ledger == ledger_kind as i32)
+                                        && (level == HazardLevel::Unspecified
+                                            || hazard.level == level as i32)
+                                        && (status == HazardStatus::Unspecified
+                                            || hazard.status == status as i32)
+                                        && (!listed_only || hazard.listed)
+                                        && (township.is_empty() || hazard.township_code == township)
+                                })
+                                .map(|hazard| hazard.hazard_id.clone())
+                                .collect();
+                            // As they stand (the database reads the page) and as of a past
+                            // moment after every event (the whole is read and filtered here).
+                            for as_of in [None, Some(hl_proto::timestamp(at("2024-01-01")))] {
+                                let request = ledger::ListHazardsRequest {
+                                    ledger: ledger_kind as i32,
+                                    level: level as i32,
+                                    status: status as i32,
+                                    listed_only,
+                                    township_code: township.into(),
+                                    as_of,
+                                    ..Default::default()
+                                };
+                                assert_eq!(
+                                    ids_of_every_page(&service, request.clone()).await,
+                                    expected,
+                                    "{request:?}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+    .await;
+}

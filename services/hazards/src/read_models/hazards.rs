@@ -73,9 +73,33 @@ columns! {
 impl Table for HazardRow {
     const NAME: &'static str = "hazards";
     const KEY: &'static [&'static str] = &["hazard_id"];
+    // The two first cover a list of an enterprise's or a township's hazards: every column its
+    // conditions read is in the index, so the list never visits the rows of other hazards.
     const INDEXES: &'static [&'static [&'static str]] = &[
-        &["enterprise_id", "reported_day"],
-        &["township_code", "reported_day"],
+        &[
+            "enterprise_id",
+            "reported_day",
+            "township_code",
+            "provenance",
+            "level",
+            "status",
+            "supervision_order_id",
+            "reported_at",
+            "recorded_at",
+            "hazard_id",
+        ],
+        &[
+            "township_code",
+            "enterprise_id",
+            "reported_day",
+            "provenance",
+            "level",
+            "status",
+            "supervision_order_id",
+            "reported_at",
+            "recorded_at",
+            "hazard_id",
+        ],
         &["reported_day"],
     ];
 

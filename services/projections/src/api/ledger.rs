@@ -14,7 +14,7 @@ use hl_proto::ledger::v1 as pb;
 use hl_proto::ledger::v1::ledger_service_server::LedgerService;
 use hl_proto::ledger::v1::{DiscrepancyClass, GroupBy, Ledger, RateKind};
 use hl_readmodel::{Columns, Table};
-use hl_runtime::pagination::{list, page, take_page_by_position};
+use hl_runtime::pagination::{list, page, take_page, take_page_by_position};
 use hl_runtime::validation::resource_id;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
@@ -23,7 +23,7 @@ use super::records::{self, date, hazard_record, round_record};
 use super::{Asked, Shared, database_error, freshness, instant, restrict, seconds};
 use crate::cache::Reconciled;
 use crate::reader::{self, Scope};
-use crate::reconciliation::{self, DiscrepancyRow, Rate, Rates};
+use crate::reconciliation::{self, DiscrepancyRow, HazardView, Rate, Rates};
 
 #[derive(Clone)]
 pub struct LedgerGrpc(pub Shared);
@@ -254,9 +254,21 @@ impl LedgerService for LedgerGrpc {
             ..Asked::at(body.as_of.as_ref(), body.known_at.as_ref())
         }
         .scope(&mut violations, false);
-        violations.optional_enumeration::<Ledger>("ledger", body.ledger);
-        violations.optional_enumeration::<HazardLevel>("level", body.level);
-        violations.optional_enumeration::<HazardStatus>("status", body.status);
+        let filter = reader::HazardFilter {
+            government_side: match violations.optional_enumeration::<Ledger>("ledger", body.ledger)
+            {
+                Some(Ledger::Government) => Some(true),
+                Some(Ledger::Enterprise) => Some(false),
+                _ => None,
+            },
+            level: violations
+                .optional_enumeration::<HazardLevel>("level", body.level)
+                .filter(|level| *level != HazardLevel::Unspecified),
+            status: violations
+                .optional_enumeration::<HazardStatus>("status", body.status)
+                .filter(|status| *status != HazardStatus::Unspecified),
+            listed_only: body.listed_only,
+        };
         violations.into_result()?;
         restrict(&mut scope, &actor, &self.0.region)?;
         let query = format!(
@@ -272,24 +284,41 @@ impl LedgerService for LedgerGrpc {
             seconds(body.as_of.as_ref()),
             seconds(body.known_at.as_ref()),
         );
-        let hazards = reader::hazards(&self.0.database, *self.generation(), &scope).await?;
-        let matching: Vec<(String, pb::HazardRecord)> = hazards
-            .iter()
-            .map(|view| hazard_record(view, scope.as_of))
-            .filter(|record| {
-                (body.ledger == 0 || record.ledger == body.ledger)
-                    && (body.level == 0 || record.level == body.level)
-                    && (body.status == 0 || record.status == body.status)
-                    && (!body.listed_only || record.listed)
-                    && (!body.overdue_only || record.overdue)
-            })
-            .map(|record| (record.hazard_id.clone(), record))
-            .collect();
-        let listed = list(matching, body.page_size, &body.page_token, &query)?;
+        let page = page(body.page_size, &body.page_token, &query)?;
+        let keyed = |view: &HazardView| {
+            let record = hazard_record(view, scope.as_of);
+            (record.hazard_id.clone(), record)
+        };
+        // Of the hazards as they stand, the database reads only the page. Overdue (a judgement
+        // of the calendar), an industry and a past moment are judged here, over all in scope.
+        let (matching, total_size) =
+            if scope.current && scope.industry.is_none() && !body.overdue_only {
+                let (views, total) = reader::hazard_page(
+                    &self.0.database,
+                    *self.generation(),
+                    &scope,
+                    &filter,
+                    page.after.as_deref(),
+                    page.size + 1,
+                )
+                .await?;
+                (views.iter().map(keyed).collect(), total)
+            } else {
+                let hazards = reader::hazards(&self.0.database, *self.generation(), &scope).await?;
+                let matching: Vec<_> = hazards
+                    .iter()
+                    .filter(|view| filter.passes(view))
+                    .map(keyed)
+                    .filter(|(_, record)| !body.overdue_only || record.overdue)
+                    .collect();
+                let total = matching.len();
+                (matching, total)
+            };
+        let (hazards, next_page_token) = take_page(matching, &page, &query);
         Ok(Response::new(pb::ListHazardsResponse {
-            hazards: listed.items,
-            next_page_token: listed.next_page_token,
-            total_size: listed.total_size,
+            hazards,
+            next_page_token,
+            total_size: i32::try_from(total_size).unwrap_or(i32::MAX),
             freshness: Some(freshness(&self.0)),
         }))
     }
