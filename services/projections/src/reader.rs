@@ -266,7 +266,8 @@ impl HazardFilter {
 /// One page of the hazards of a current scope without an industry that pass `filter`: at most
 /// `limit` of them with ids after `after`, in id order, and how many pass in all. The database
 /// answers every condition from the covering indexes and gives the ids alone; only the page's
-/// rows are read whole.
+/// rows are read whole, by a second statement: they stand as they do when it runs, which a
+/// projector's batch between the two may have moved on.
 pub async fn hazard_page(
     database: &Database,
     generation: i64,
@@ -289,16 +290,16 @@ pub async fn hazard_page(
     filter.push_conditions(&mut conditions, &mut values);
     let ids_sql = match &scope.township_code {
         None => format!("SELECT h.hazard_id FROM {hazards} h WHERE {conditions}"),
-        // The township of `hazards_in_scope` as two selections the indexes answer: hazards
-        // recorded in the township whose enterprise was in no other on the day, and hazards of
-        // enterprises that were in the township on the day.
+        // The township of `hazards_in_scope` as two selections the indexes answer, which no
+        // hazard is in twice: hazards recorded in the township whose enterprise the registry
+        // gives no township on the day, and hazards of enterprises in the township on the day.
         Some(township_code) => {
             let township = format!("${}", values.len() + 1);
             values.push(township_code.clone().into());
             format!(
                 "SELECT h.hazard_id FROM {hazards} h LEFT JOIN {periods} e ON {ENTERPRISE_ON_ITS_DAY}
-                 WHERE h.township_code = {township} AND COALESCE(NULLIF(e.township_code, ''), h.township_code) = {township} AND {conditions}
-                 UNION
+                 WHERE h.township_code = {township} AND COALESCE(e.township_code, '') = '' AND {conditions}
+                 UNION ALL
                  SELECT h.hazard_id FROM {periods} e JOIN {hazards} h ON {ENTERPRISE_ON_ITS_DAY}
                  WHERE e.township_code = {township} AND {conditions}"
             )
@@ -310,7 +311,8 @@ pub async fn hazard_page(
         .iter()
         .map(|row| row.try_get("hazard_id"))
         .collect::<Result<_, _>>()?;
-    // In the order Rust gives strings, whatever the database's collation.
+    // In the order Rust gives strings, whatever the database's collation; once each, should
+    // overlapping registry periods join a hazard twice.
     ids.sort_unstable();
     ids.dedup();
     let start = after.map_or(0, |after| ids.partition_point(|id| id.as_str() <= after));

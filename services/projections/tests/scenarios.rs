@@ -657,6 +657,7 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
             statuses.len() >= 3,
             "the hazards stand in several states: {statuses:?}"
         );
+        assert!(statuses.contains(&(HazardStatus::Rectifying as i32)));
         assert!(everything.iter().any(|hazard| hazard.listed));
 
         for ledger_kind in [
@@ -667,7 +668,13 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
             for level in [HazardLevel::Unspecified, HazardLevel::Major] {
                 for status in [HazardStatus::Unspecified, HazardStatus::Rectifying] {
                     for listed_only in [false, true] {
-                        for township in ["", "330903001", "330903002"] {
+                        for (township, enterprise) in [
+                            ("", ""),
+                            ("330903001", ""),
+                            ("330903002", ""),
+                            ("", ENTERPRISE),
+                            ("330903001", ENTERPRISE),
+                        ] {
                             let expected: Vec<String> = everything
                                 .iter()
                                 .filter(|hazard| {
@@ -679,6 +686,8 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
                                             || hazard.status == status as i32)
                                         && (!listed_only || hazard.listed)
                                         && (township.is_empty() || hazard.township_code == township)
+                                        && (enterprise.is_empty()
+                                            || hazard.enterprise_id == enterprise)
                                 })
                                 .map(|hazard| hazard.hazard_id.clone())
                                 .collect();
@@ -691,6 +700,7 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
                                     status: status as i32,
                                     listed_only,
                                     township_code: township.into(),
+                                    enterprise_id: enterprise.into(),
                                     as_of,
                                     ..Default::default()
                                 };
