@@ -18,7 +18,7 @@ use hl_hazards::read_models::rounds::RoundRow;
 use hl_hazards::read_models::statistics::StatisticsRow;
 use hl_proto::enforcement::v1::PlanStatus;
 use hl_proto::hazards::v1::{HazardLevel, HazardStatus, Provenance, SelfCheckRoundStatus};
-use hl_readmodel::{Columns, Database, Table, Value, bind_all};
+use hl_readmodel::{Columns, Database, Dialect, Table, Value, bind_all};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -356,12 +356,20 @@ async fn lifecycles_as_of(
     } else {
         String::new()
     };
-    let history_sql = format!(
-        "SELECT * FROM (
-             SELECT entry.*, ROW_NUMBER() OVER (PARTITION BY hazard_id ORDER BY sequence DESC, position DESC) AS newest_first
-             FROM {history} entry WHERE at <= $1 AND recorded_at <= $2{narrowed}
-         ) ranked WHERE newest_first = 1"
-    );
+    let recorded = format!("FROM {history} entry WHERE at <= $1 AND recorded_at <= $2{narrowed}");
+    // Each in one ordered pass of the key (hazard, sequence, position), where a window over it
+    // would sort the history first.
+    let history_sql = match database.dialect() {
+        // SQLite takes the other columns from the row holding the one max(); an event's
+        // place in its commit stays far below a million (a commit is one NATS message).
+        Dialect::Sqlite => format!(
+            "SELECT entry.*, MAX(entry.sequence * 1000000 + entry.position) AS newest {recorded} GROUP BY entry.hazard_id"
+        ),
+        Dialect::Postgres => format!(
+            "SELECT DISTINCT ON (entry.hazard_id) entry.* {recorded}
+             ORDER BY entry.hazard_id DESC, entry.sequence DESC, entry.position DESC"
+        ),
+    };
     let rows = bind_all(sqlx::query(&history_sql), values)
         .fetch_all(database.pool())
         .await?;
