@@ -11,8 +11,6 @@ use std::time::Duration;
 
 use hl_projections::{Projections, projector};
 use hl_proto::hazards::v1 as hazards;
-use hl_proto::ledger::v1 as ledger;
-use hl_proto::ledger::v1::ledger_service_server::LedgerService;
 use hl_readmodel::Database;
 use hl_testkit::wait_until;
 use support::*;
@@ -104,17 +102,7 @@ async fn two_projectors_on_one_database_apply_every_event_once() {
         );
 
         // The read model holds each hazard once.
-        let listed = world
-            .ledger()
-            .list_hazards(as_inspector(ledger::ListHazardsRequest {
-                page_size: 1000,
-                ..Default::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner()
-            .hazards;
-        assert_eq!(listed.len(), hazards);
+        assert_eq!(world.all_hazards().await.len(), hazards);
     })
     .await;
 }

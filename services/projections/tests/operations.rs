@@ -9,27 +9,12 @@ use futures::StreamExt;
 use hl_projections::api::AdminGrpc;
 use hl_proto::hazards::v1::HazardLevel;
 use hl_proto::ledger::v1 as ledger;
-use hl_proto::ledger::v1::ledger_service_server::LedgerService;
 use hl_proto::ledger::v1::projection_admin_service_server::ProjectionAdminService;
 use sqlx::Row;
 use support::*;
 
 fn as_administrator<T>(body: T) -> tonic::Request<T> {
     hl_testkit::actors::admitted(body, &hl_domain::access::test_actors::administrator())
-}
-
-async fn all_hazards(world: &World) -> Vec<ledger::HazardRecord> {
-    let request = ledger::ListHazardsRequest {
-        page_size: 1000,
-        ..Default::default()
-    };
-    world
-        .ledger()
-        .list_hazards(as_inspector(request))
-        .await
-        .unwrap()
-        .into_inner()
-        .hazards
 }
 
 #[tokio::test]
@@ -58,7 +43,7 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
             }
         }
         world.caught_up().await;
-        let before = all_hazards(&world).await;
+        let before = world.all_hazards().await;
         let discrepancies_before = world.discrepancies("2023-06-01").await;
         assert_eq!(before.len(), 40);
 
@@ -78,7 +63,7 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
             .unwrap()
             .into_inner();
         // The old generation answers while the new one fills.
-        assert_eq!(all_hazards(&world).await, before);
+        assert_eq!(world.all_hazards().await, before);
         let mut last = None;
         while let Some(update) = progress.next().await {
             last = Some(update.unwrap());
@@ -112,7 +97,7 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
             .expect("another caller's request_id is refused");
         assert_eq!(borrowed.code(), tonic::Code::PermissionDenied);
 
-        assert_eq!(all_hazards(&world).await, before);
+        assert_eq!(world.all_hazards().await, before);
         assert_eq!(
             world.discrepancies("2023-06-01").await,
             discrepancies_before
@@ -138,7 +123,7 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
             )
             .await;
         world.caught_up().await;
-        assert_eq!(all_hazards(&world).await.len(), 41);
+        assert_eq!(world.all_hazards().await.len(), 41);
     })
     .await;
 }
@@ -270,7 +255,7 @@ async fn a_message_that_cannot_be_applied_stops_its_projector_and_names_its_sequ
             .await
             .unwrap();
         assert_eq!(recorded.get::<i64, _>(0) as u64, ack.sequence);
-        let hazards = all_hazards(&world).await;
+        let hazards = world.all_hazards().await;
         assert_eq!(
             hazards.len(),
             1,

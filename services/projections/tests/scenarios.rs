@@ -635,15 +635,7 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
         }
         world.caught_up().await;
         let service = world.ledger();
-        let everything = service
-            .list_hazards(as_inspector(ledger::ListHazardsRequest {
-                page_size: 1000,
-                ..Default::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner()
-            .hazards;
+        let everything = world.all_hazards().await;
         let mut in_byte_order: Vec<&str> = ids.to_vec();
         in_byte_order.sort_unstable();
         let listed_ids: Vec<&str> = everything

@@ -344,6 +344,20 @@ impl World {
         LedgerGrpc(self.projections.clone())
     }
 
+    /// Every hazard the read model lists as it stands, in one page.
+    pub async fn all_hazards(&self) -> Vec<ledger::HazardRecord> {
+        let request = ledger::ListHazardsRequest {
+            page_size: 1000,
+            ..Default::default()
+        };
+        self.ledger()
+            .list_hazards(as_inspector(request))
+            .await
+            .unwrap()
+            .into_inner()
+            .hazards
+    }
+
     /// (code, hazard ids) of the discrepancies as of a time, for the year of that time.
     pub async fn discrepancies(&self, as_of: &str) -> Vec<(String, Vec<String>)> {
         let request = ledger::ListDiscrepanciesRequest {
