@@ -780,7 +780,8 @@ async fn province_read_model(
 ) -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let (url, _keep) = database_url(database).await?;
-    // SQLite's figures keep their names from before PostgreSQL was measured too.
+    // SQLite's figures keep their names from before PostgreSQL was measured too (the
+    // environment's sample counts name their database).
     let (on, into) = match database {
         "sqlite" => (String::new(), "SQLite"),
         _ => (" on PostgreSQL".to_string(), "PostgreSQL"),

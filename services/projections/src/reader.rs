@@ -11,6 +11,7 @@ use hl_directory::read_models::{EnterprisePeriodRow, industry_codes};
 use hl_domain::clock::local_date;
 use hl_enforcement::read_models::inspections::InspectionRow;
 use hl_enforcement::read_models::planning::PlanRow;
+use hl_hazards::domain::hazard::is_government_provenance;
 use hl_hazards::domain::rules::HAZARDS;
 use hl_hazards::read_models::devices::{DeviceRow, DeviceTestRow};
 use hl_hazards::read_models::hazards::{HazardRow, HistoryRow, MatchRow};
@@ -238,11 +239,14 @@ impl HazardFilter {
 
     fn push_conditions(&self, sql_text: &mut String, values: &mut Vec<Value>) {
         if let Some(government) = self.government_side {
-            // The enterprise's side is what `is_government_provenance` says is not the
-            // government's.
-            let enterprise_side = [Provenance::EnterpriseSelf, Provenance::Unspecified]
+            // The enterprise's side: every provenance `is_government_provenance` says is not
+            // the government's.
+            let enterprise_side: Vec<String> = (0..=i32::from(u8::MAX))
+                .filter_map(|code| Provenance::try_from(code).ok())
+                .filter(|provenance| !is_government_provenance(*provenance))
                 .map(|provenance| (provenance as i32).to_string())
-                .join(", ");
+                .collect();
+            let enterprise_side = enterprise_side.join(", ");
             let negation = if government { "NOT " } else { "" };
             sql_text.push_str(&format!(
                 " AND h.provenance {negation}IN ({enterprise_side})"
@@ -320,12 +324,11 @@ pub async fn hazard_page(
     if page.is_empty() {
         return Ok((Vec::new(), ids.len()));
     }
-    let placeholders: Vec<String> = (1..=page.len()).map(|place| format!("${place}")).collect();
     let rows = bind_all(
         sqlx::query(&format!(
             "SELECT {HAZARD_COLUMNS} FROM {hazards} h LEFT JOIN {periods} e ON {ENTERPRISE_ON_ITS_DAY}
              WHERE h.hazard_id IN ({})",
-            placeholders.join(", ")
+            hl_readmodel::placeholders(1, page.len())
         )),
         page.iter().map(|id| Value::from(id.clone())).collect(),
     )
