@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use sqlx::any::{AnyArguments, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Executor};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
@@ -158,9 +158,47 @@ impl Database {
         }
     }
 
+    /// One state of the database for every statement of an answer, so that an answer read in
+    /// several statements never mixes a projector batch's rows with the rows before it. SQLite
+    /// in WAL mode keeps the state of a transaction's first read until the transaction ends;
+    /// PostgreSQL does so under REPEATABLE READ (its default, READ COMMITTED, gives each
+    /// statement the state of its own start). Nothing is written: the transaction is rolled
+    /// back when it is dropped.
+    pub async fn begin_read(&self) -> Result<ReadTransaction, sqlx::Error> {
+        let transaction = match self.dialect {
+            Dialect::Sqlite => self.pool.begin().await?,
+            Dialect::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?
+            }
+        };
+        Ok(ReadTransaction {
+            transaction,
+            dialect: self.dialect,
+        })
+    }
+
     /// Whether the database answers right now.
     pub async fn is_reachable(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// A read-only transaction on one state of the read-model database (see `Database::begin_read`).
+pub struct ReadTransaction {
+    transaction: sqlx::Transaction<'static, Any>,
+    dialect: Dialect,
+}
+
+impl ReadTransaction {
+    /// The connection every statement of the transaction runs on.
+    pub fn connection(&mut self) -> &mut AnyConnection {
+        &mut self.transaction
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 }
 

@@ -16,7 +16,8 @@ mod table;
 
 pub use columns::{Column, Columns, Json, LIST_SEPARATOR, field_name};
 pub use db::{
-    Database, DatabaseError, Dialect, Value, bind_all, placeholders, redact, with_password,
+    Database, DatabaseError, Dialect, ReadTransaction, Value, bind_all, placeholders, redact,
+    with_password,
 };
 pub use fold::fold_rows;
 pub use history::{EventStep, Known, known_rows, known_rows_as_of};

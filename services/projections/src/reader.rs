@@ -19,7 +19,7 @@ use hl_hazards::read_models::rounds::RoundRow;
 use hl_hazards::read_models::statistics::StatisticsRow;
 use hl_proto::enforcement::v1::PlanStatus;
 use hl_proto::hazards::v1::{HazardLevel, HazardStatus, Provenance, SelfCheckRoundStatus};
-use hl_readmodel::{Columns, Database, Dialect, Table, Value, bind_all};
+use hl_readmodel::{Columns, Dialect, ReadTransaction, Table, Value, bind_all};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -191,7 +191,7 @@ fn hazard_view(row: &AnyRow, scope: &Scope) -> Result<Option<HazardView>, ReadEr
 /// The hazards found by `as_of` and recorded by `known_at` in scope, each with its lifecycle as
 /// of then and its enterprise's attributes on the day it was found.
 pub async fn hazards(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     scope: &Scope,
 ) -> Result<Vec<HazardView>, ReadError> {
@@ -200,14 +200,14 @@ pub async fn hazards(
         sqlx::query(&format!("SELECT {HAZARD_COLUMNS} {conditions}")),
         values,
     )
-    .fetch_all(database.pool())
+    .fetch_all(transaction.connection())
     .await?;
     let mut views = Vec::with_capacity(rows.len());
     for row in &rows {
         views.extend(hazard_view(row, scope)?);
     }
     if !scope.current {
-        lifecycles_as_of(database, generation, scope, &mut views).await?;
+        lifecycles_as_of(transaction, generation, scope, &mut views).await?;
     }
     views.sort_by(|left, right| left.facts.hazard_id.cmp(&right.facts.hazard_id));
     Ok(views)
@@ -270,10 +270,10 @@ impl HazardFilter {
 /// One page of the hazards of a current scope without an industry that pass `filter`: at most
 /// `limit` of them with ids after `after`, in id order, and how many pass in all. The database
 /// answers every condition from the covering indexes and gives the ids alone; only the page's
-/// rows are read whole, by a second statement: they stand as they do when it runs, which a
-/// projector's batch between the two may have moved on.
+/// rows are read whole, by a second statement of the same read transaction, so they stand as
+/// they did when the ids were counted.
 pub async fn hazard_page(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     scope: &Scope,
     filter: &HazardFilter,
@@ -310,7 +310,7 @@ pub async fn hazard_page(
         }
     };
     let mut ids: Vec<String> = bind_all(sqlx::query(&ids_sql), values)
-        .fetch_all(database.pool())
+        .fetch_all(transaction.connection())
         .await?
         .iter()
         .map(|row| row.try_get("hazard_id"))
@@ -332,7 +332,7 @@ pub async fn hazard_page(
         )),
         page.iter().map(|id| Value::from(id.clone())).collect(),
     )
-    .fetch_all(database.pool())
+    .fetch_all(transaction.connection())
     .await?;
     let mut views = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -346,7 +346,7 @@ pub async fn hazard_page(
 /// and was recorded by `known_at`. The database picks each hazard's last row, of the hazards in
 /// scope when the scope names an enterprise or a township, so only those rows are decoded.
 async fn lifecycles_as_of(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     scope: &Scope,
     views: &mut [HazardView],
@@ -362,7 +362,7 @@ async fn lifecycles_as_of(
     let recorded = format!("FROM {history} entry WHERE at <= $1 AND recorded_at <= $2{narrowed}");
     // Each in one ordered pass of the key (hazard, sequence, position), where a window over it
     // would sort the history first.
-    let history_sql = match database.dialect() {
+    let history_sql = match transaction.dialect() {
         // SQLite takes the other columns from the row holding the one max(); an event's
         // place in its commit stays far below a million (a commit is one NATS message).
         Dialect::Sqlite => format!(
@@ -374,7 +374,7 @@ async fn lifecycles_as_of(
         ),
     };
     let rows = bind_all(sqlx::query(&history_sql), values)
-        .fetch_all(database.pool())
+        .fetch_all(transaction.connection())
         .await?;
     let mut latest = HashMap::with_capacity(rows.len());
     for row in &rows {
@@ -392,7 +392,7 @@ async fn lifecycles_as_of(
 /// Enterprises on a day (only `only` when given), with their attributes and whether they must
 /// self-check.
 pub async fn enterprises_on(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     day: NaiveDate,
     only: Option<&str>,
@@ -407,7 +407,7 @@ pub async fn enterprises_on(
         values.push(enterprise_id.to_string().into());
     }
     let rows = bind_all(sqlx::query(&sql_text), values)
-        .fetch_all(database.pool())
+        .fetch_all(transaction.connection())
         .await?;
     let mut enterprises = HashMap::new();
     for row in &rows {
@@ -429,7 +429,7 @@ pub async fn enterprises_on(
 /// recording time; of the scope's enterprise only, where it names one, by `of_enterprise` (a
 /// condition on `$3`, the caller's constant).
 async fn rows_known_by<T: Table>(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     scope: &Scope,
     (business_time, recording_time): (&str, &str),
@@ -445,7 +445,7 @@ async fn rows_known_by<T: Table>(
         values.push(enterprise_id.clone().into());
     }
     let rows = bind_all(sqlx::query(&sql_text), values)
-        .fetch_all(database.pool())
+        .fetch_all(transaction.connection())
         .await?;
     rows.iter().map(T::from_row).collect()
 }
@@ -463,13 +463,13 @@ fn hazard_of_enterprise(generation: i64, column: &str) -> String {
 
 /// Everything the reconciliation needs, as of the scope's moments.
 pub async fn snapshot(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     scope: &Scope,
 ) -> Result<Snapshot, ReadError> {
-    let hazards = hazards(database, generation, scope).await?;
+    let hazards = hazards(transaction, generation, scope).await?;
     let rejected_pairs: HashSet<(String, String)> = rows_known_by::<MatchRow>(
-        database,
+        transaction,
         generation,
         scope,
         ("decided_at", "recorded_at"),
@@ -482,9 +482,9 @@ pub async fn snapshot(
     .collect();
     let today = local_date(scope.as_of);
     let only = scope.enterprise_id.as_deref();
-    let enterprises_today = enterprises_on(database, generation, today, only).await?;
+    let enterprises_today = enterprises_on(transaction, generation, today, only).await?;
     let enterprises: Vec<EnterpriseView> =
-        enterprises_on(database, generation, scope.period_end.min(today), only)
+        enterprises_on(transaction, generation, scope.period_end.min(today), only)
             .await?
             .into_values()
             .filter(|enterprise| scope.admits(&enterprise.enterprise_id, &enterprise.attributes))
@@ -495,21 +495,21 @@ pub async fn snapshot(
                 .get(enterprise_id)
                 .is_some_and(|view| scope.admits(enterprise_id, &view.attributes))
     };
-    let rounds = rounds_as_of(database, generation, scope)
+    let rounds = rounds_as_of(transaction, generation, scope)
         .await?
         .into_iter()
         .filter(|round| admitted(&round.enterprise_id))
         .collect();
     let statistics = rows_known_by::<StatisticsRow>(
-        database,
+        transaction,
         generation,
         scope,
         ("submitted_at", "recorded_at"),
         ENTERPRISE_IS,
     )
     .await?;
-    let devices = devices_as_of(database, generation, scope, &enterprises_today).await?;
-    let planned_visits = planned_visits(database, generation, scope)
+    let devices = devices_as_of(transaction, generation, scope, &enterprises_today).await?;
+    let planned_visits = planned_visits(transaction, generation, scope)
         .await?
         .into_iter()
         .filter(|planned| admitted(&planned.enterprise_id))
@@ -536,7 +536,7 @@ pub async fn snapshot(
 
 /// Every row of a read model's table in a generation, by its key.
 pub async fn all_rows<T: Table + Columns>(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
 ) -> Result<Vec<T>, sqlx::Error> {
     let rows = sqlx::query(&format!(
@@ -544,7 +544,7 @@ pub async fn all_rows<T: Table + Columns>(
         T::table(generation),
         T::KEY[0]
     ))
-    .fetch_all(database.pool())
+    .fetch_all(transaction.connection())
     .await?;
     rows.iter().map(T::from_row).collect()
 }
@@ -552,7 +552,7 @@ pub async fn all_rows<T: Table + Columns>(
 /// The rows of a read model's table in a generation whose `column` holds `value`, by key. The
 /// column name is the caller's constant, never the request's.
 pub async fn rows_where<T: Table + Columns>(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     column: &'static str,
     value: &str,
@@ -563,7 +563,7 @@ pub async fn rows_where<T: Table + Columns>(
         T::KEY[0]
     ))
     .bind(value.to_string())
-    .fetch_all(database.pool())
+    .fetch_all(transaction.connection())
     .await?;
     rows.iter().map(T::from_row).collect()
 }
@@ -573,14 +573,14 @@ pub async fn rows_where<T: Table + Columns>(
 /// to the period's end and `as_of`, counted up to that minimum as the plan's coverage counts
 /// them. Plans are read as they stand now; the visits by their business dates.
 async fn planned_visits(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     scope: &Scope,
 ) -> Result<Vec<PlannedVisits>, sqlx::Error> {
     let years = scope.period_start.year()..=scope.period_end.year();
     // (enterprise, year) → the most visits any plan in force requires of it.
     let mut required: HashMap<(String, i32), u32> = HashMap::new();
-    for plan in all_rows::<PlanRow>(database, generation).await? {
+    for plan in all_rows::<PlanRow>(transaction, generation).await? {
         if !years.contains(&plan.year)
             || !matches!(plan.status, PlanStatus::Approved | PlanStatus::Filed)
         {
@@ -594,7 +594,7 @@ async fn planned_visits(
         }
     }
     let mut done: HashMap<(String, i32), u32> = HashMap::new();
-    for inspection in all_rows::<InspectionRow>(database, generation).await? {
+    for inspection in all_rows::<InspectionRow>(transaction, generation).await? {
         let completed_in_scope = inspection
             .state
             .0
@@ -619,7 +619,7 @@ async fn planned_visits(
 /// The rows of `table` whose `column` is at or before `as_of`, of the scope's enterprise only
 /// where it names one.
 async fn rows_by_as_of(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     scope: &Scope,
     (table, column): (String, &str),
 ) -> Result<Vec<AnyRow>, sqlx::Error> {
@@ -630,17 +630,22 @@ async fn rows_by_as_of(
         values.push(enterprise_id.clone().into());
     }
     bind_all(sqlx::query(&sql_text), values)
-        .fetch_all(database.pool())
+        .fetch_all(transaction.connection())
         .await
 }
 
 /// The rounds opened by `as_of`, each submitted only if its submission is known by then.
 async fn rounds_as_of(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     scope: &Scope,
 ) -> Result<Vec<RoundRow>, sqlx::Error> {
-    let rows = rows_by_as_of(database, scope, (RoundRow::table(generation), "opened_at")).await?;
+    let rows = rows_by_as_of(
+        transaction,
+        scope,
+        (RoundRow::table(generation), "opened_at"),
+    )
+    .await?;
     let mut rounds = Vec::with_capacity(rows.len());
     for row in &rows {
         let mut round = RoundRow::from_row(row)?;
@@ -656,7 +661,7 @@ async fn rounds_as_of(
 
 /// The devices registered by `as_of` in scope, each with its tests known by then.
 async fn devices_as_of(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     scope: &Scope,
     enterprises_today: &HashMap<String, EnterpriseView>,
@@ -668,13 +673,14 @@ async fn devices_as_of(
     );
     let times = ("at", "recorded_at");
     let mut known_tests =
-        rows_known_by::<DeviceTestRow>(database, generation, scope, times, &of_enterprise).await?;
+        rows_known_by::<DeviceTestRow>(transaction, generation, scope, times, &of_enterprise)
+            .await?;
     known_tests.sort_by_key(|test| test.sequence);
     for test in known_tests {
         tests.entry(test.device_id.clone()).or_default().push(test);
     }
     let rows = rows_by_as_of(
-        database,
+        transaction,
         scope,
         (DeviceRow::table(generation), "registered_at"),
     )
@@ -699,7 +705,7 @@ async fn devices_as_of(
 
 /// Display names: township and village codes, and grid cells.
 pub async fn names(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
 ) -> Result<HashMap<String, String>, sqlx::Error> {
     use hl_responsibility::read_models::{AreaRow, GridCellRow};
@@ -707,7 +713,7 @@ pub async fn names(
         "SELECT code, name FROM {}",
         AreaRow::table(generation)
     ))
-    .fetch_all(database.pool())
+    .fetch_all(transaction.connection())
     .await?
     .into_iter()
     .collect();
@@ -715,7 +721,7 @@ pub async fn names(
         "SELECT grid_cell_id, name FROM {}",
         GridCellRow::table(generation)
     ))
-    .fetch_all(database.pool())
+    .fetch_all(transaction.connection())
     .await?
     {
         names.insert(id, name);
@@ -733,7 +739,7 @@ pub struct HistoryEvent {
 /// The events about these hazards recorded by `as_of`, in stream order, read at once for a
 /// whole page of discrepancies.
 pub async fn history_events(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     hazard_ids: &[String],
     as_of: i64,
@@ -749,7 +755,7 @@ pub async fn history_events(
     let mut values: Vec<Value> = vec![as_of.into()];
     values.extend(hazard_ids.iter().cloned().map(Value::Text));
     let rows = bind_all(sqlx::query(&sql_text), values)
-        .fetch_all(database.pool())
+        .fetch_all(transaction.connection())
         .await?;
     rows.iter()
         .map(|row| {
@@ -764,11 +770,11 @@ pub async fn history_events(
 
 /// The townships (乡镇/街道) of the registry, by code.
 pub async fn townships(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
 ) -> Result<Vec<hl_responsibility::read_models::AreaRow>, sqlx::Error> {
     Ok(
-        all_rows::<hl_responsibility::read_models::AreaRow>(database, generation)
+        all_rows::<hl_responsibility::read_models::AreaRow>(transaction, generation)
             .await?
             .into_iter()
             .filter(|area| area.level == hl_proto::responsibility::v1::AdminAreaLevel::Township)

@@ -181,6 +181,57 @@ async fn the_old_generation_stays_until_the_queries_reading_it_finish() {
     assert!(old_rows().await.is_err(), "dropped once nothing reads it");
 }
 
+async fn count(connection: &mut sqlx::AnyConnection) -> i64 {
+    sqlx::query("SELECT COUNT(*) FROM hazards_g1")
+        .fetch_one(connection)
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn an_answer_read_in_several_statements_reads_one_state_while_batches_are_applied() {
+    on_both_databases(|backend| async move {
+        let world = World::start(backend).await;
+        world.register(ENTERPRISE, "330903001", true).await;
+        let report = |id: &'static str| {
+            world.report(
+                id,
+                ENTERPRISE,
+                true,
+                HazardLevel::General,
+                "机房",
+                "2023-05-01",
+                "",
+            )
+        };
+        report("first").await;
+        world.caught_up().await;
+        let database = &world.projections.database;
+        let mut reading = database.begin_read().await.unwrap();
+        assert_eq!(count(reading.connection()).await, 1);
+
+        // A batch is applied and committed between two statements of the reading: the reading
+        // does not hold the projector back, and its second statement sees what its first saw.
+        report("second").await;
+        world.caught_up().await;
+        let mut latest = database.pool().acquire().await.unwrap();
+        assert_eq!(count(&mut latest).await, 2);
+        assert_eq!(count(reading.connection()).await, 1);
+        drop(reading);
+
+        let mut next = database.begin_read().await.unwrap();
+        assert_eq!(count(next.connection()).await, 2);
+        if database.dialect() == hl_readmodel::Dialect::Postgres {
+            let write = sqlx::query("DELETE FROM hazards_g1")
+                .execute(next.connection())
+                .await;
+            assert!(write.is_err(), "a reading writes nothing: {write:?}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_message_that_cannot_be_applied_stops_its_projector_and_names_its_sequence() {
     on_both_databases(|backend| async move {

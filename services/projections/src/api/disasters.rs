@@ -10,7 +10,7 @@ use hl_proto::ledger::v1 as pb;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
-use super::{Shared, database_error, freshness};
+use super::{Shared, begin_read, database_error, freshness};
 use crate::reader;
 
 pub async fn get_disaster_response(
@@ -26,27 +26,36 @@ pub async fn get_disaster_response(
     let id = id.unwrap_or_default();
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = shared.generation();
-    let (database, generation) = (&shared.database, *reading_generation);
-    let event =
-        reader::rows_where::<DisasterEventRow>(database, generation, "disaster_event_id", &id)
-            .await
-            .map_err(database_error)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| ServiceError::not_found(format!("disasterEvents/{id}")))?;
-    let orders: Vec<_> =
-        reader::rows_where::<FiveStopOrderRow>(database, generation, "disaster_event_id", &id)
-            .await
-            .map_err(database_error)?
-            .iter()
-            .map(|row| five_stop_order(&row.state.0, row.version))
-            .collect();
+    let generation = *reading_generation;
+    let mut transaction = begin_read(shared).await?;
+    let event = reader::rows_where::<DisasterEventRow>(
+        &mut transaction,
+        generation,
+        "disaster_event_id",
+        &id,
+    )
+    .await
+    .map_err(database_error)?
+    .into_iter()
+    .next()
+    .ok_or_else(|| ServiceError::not_found(format!("disasterEvents/{id}")))?;
+    let orders: Vec<_> = reader::rows_where::<FiveStopOrderRow>(
+        &mut transaction,
+        generation,
+        "disaster_event_id",
+        &id,
+    )
+    .await
+    .map_err(database_error)?
+    .iter()
+    .map(|row| five_stop_order(&row.state.0, row.version))
+    .collect();
     let measures_in_force = orders
         .iter()
         .flat_map(|order| &order.measures)
         .filter(|measure| measure.lifted_at.is_none())
         .count() as u32;
-    let vessels = reader::all_rows::<KeyVesselRow>(database, generation)
+    let vessels = reader::all_rows::<KeyVesselRow>(&mut transaction, generation)
         .await
         .map_err(database_error)?;
     let (mut secured, mut not_secured) = (Vec::new(), Vec::new());

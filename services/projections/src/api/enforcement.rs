@@ -22,12 +22,12 @@ use hl_runtime::validation::resource_id;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
-use super::{Asked, Shared, database_error, freshness, restrict};
+use super::{Asked, Shared, begin_read, database_error, freshness, restrict};
 use crate::reader::{self, Scope};
 
 /// Every row of a read model's table in the serving generation.
 async fn rows<R: Table + Columns>(shared: &Shared) -> Result<Vec<R>, Status> {
-    reader::all_rows(&shared.database, *shared.generation())
+    reader::all_rows(&mut begin_read(shared).await?, *shared.generation())
         .await
         .map_err(database_error)
 }
@@ -222,9 +222,14 @@ pub(super) async fn expert_consultations(
 ) -> Result<(Vec<String>, Vec<String>), Status> {
     let year_end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
     let day = local_date(as_of).min(year_end);
-    let enterprises = reader::enterprises_on(&shared.database, *shared.generation(), day, None)
-        .await
-        .map_err(database_error)?;
+    let enterprises = reader::enterprises_on(
+        &mut begin_read(shared).await?,
+        *shared.generation(),
+        day,
+        None,
+    )
+    .await
+    .map_err(database_error)?;
     let mines: Vec<String> = enterprises
         .iter()
         .filter(|(_, enterprise)| {

@@ -15,8 +15,8 @@ use hl_runtime::validation::resource_id;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
-use super::database_error;
 use super::ledger::LedgerGrpc;
+use super::{begin_read, database_error};
 use crate::reader::{self, Scope};
 use crate::reconciliation::{self, DiscrepancyRow, Rates, ratio};
 
@@ -57,8 +57,9 @@ pub async fn evaluation_table(
     let shared = &ledger.0;
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = shared.generation();
-    let (database, generation) = (&shared.database, *reading_generation);
-    let Some(row) = reader::all_rows::<EvaluationStateRow>(database, generation)
+    let generation = *reading_generation;
+    let mut transaction = begin_read(shared).await?;
+    let Some(row) = reader::all_rows::<EvaluationStateRow>(&mut transaction, generation)
         .await
         .map_err(database_error)?
         .into_iter()
@@ -91,7 +92,7 @@ pub async fn evaluation_table(
         GroupBy::Township,
     );
     let overdue = overdue_by_township(&reconciled.discrepancies);
-    let names: HashMap<String, String> = reader::all_rows::<AreaRow>(database, generation)
+    let names: HashMap<String, String> = reader::all_rows::<AreaRow>(&mut transaction, generation)
         .await
         .map_err(database_error)?
         .into_iter()

@@ -20,7 +20,7 @@ use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
 use super::records::{self, date, hazard_record, round_record};
-use super::{Asked, Shared, database_error, freshness, instant, restrict, seconds};
+use super::{Asked, Shared, begin_read, database_error, freshness, instant, restrict, seconds};
 use crate::cache::Reconciled;
 use crate::reader::{self, Scope};
 use crate::reconciliation::{self, DiscrepancyRow, HazardView, Rate, Rates};
@@ -35,7 +35,8 @@ impl LedgerGrpc {
     }
 
     async fn snapshot(&self, scope: &Scope) -> Result<reconciliation::Snapshot, Status> {
-        Ok(reader::snapshot(&self.0.database, *self.generation(), scope).await?)
+        let mut transaction = begin_read(&self.0).await?;
+        Ok(reader::snapshot(&mut transaction, *self.generation(), scope).await?)
     }
 
     /// The snapshot and its discrepancies; for now, kept until the read model moves.
@@ -67,7 +68,7 @@ impl LedgerGrpc {
         hazard_ids.sort();
         hazard_ids.dedup();
         let history = reader::history_events(
-            &self.0.database,
+            &mut begin_read(&self.0).await?,
             *self.generation(),
             &hazard_ids,
             as_of.timestamp_millis(),
@@ -145,7 +146,7 @@ impl LedgerGrpc {
     ) -> Result<pb::ReconciliationSummary, Status> {
         let (snapshot, discrepancies) = (&reconciled.snapshot, &reconciled.discrepancies);
         let (total, groups) = reconciliation::rates(snapshot, discrepancies, group_by);
-        let mut names = reader::names(&self.0.database, *self.generation())
+        let mut names = reader::names(&mut begin_read(&self.0).await?, *self.generation())
             .await
             .map_err(database_error)?;
         for enterprise in &snapshot.enterprises {
@@ -291,10 +292,11 @@ impl LedgerService for LedgerGrpc {
         };
         // Of the hazards as they stand, the database reads only the page. Overdue (a judgement
         // of the calendar), an industry and a past moment are judged here, over all in scope.
+        let mut transaction = begin_read(&self.0).await?;
         let (matching, total_size) =
             if scope.current && scope.industry.is_none() && !body.overdue_only {
                 let (views, total) = reader::hazard_page(
-                    &self.0.database,
+                    &mut transaction,
                     *self.generation(),
                     &scope,
                     &filter,
@@ -304,7 +306,7 @@ impl LedgerService for LedgerGrpc {
                 .await?;
                 (views.iter().map(keyed).collect(), total)
             } else {
-                let hazards = reader::hazards(&self.0.database, *self.generation(), &scope).await?;
+                let hazards = reader::hazards(&mut transaction, *self.generation(), &scope).await?;
                 let matching: Vec<_> = hazards
                     .iter()
                     .filter(|view| filter.passes(view))
@@ -340,7 +342,7 @@ impl LedgerService for LedgerGrpc {
         restrict(&mut scope, &actor, &self.0.region)?;
         let snapshot = self.snapshot(&scope).await?;
         let enterprises = reader::enterprises_on(
-            &self.0.database,
+            &mut begin_read(&self.0).await?,
             *self.generation(),
             local_date(scope.as_of),
             Some(&enterprise_id),
@@ -404,17 +406,18 @@ impl LedgerService for LedgerGrpc {
             scope.as_of.timestamp_millis(),
             scope.known_at.timestamp_millis()
         );
+        let mut transaction = begin_read(&self.0).await?;
         let rows = sqlx::query(&format!(
             "SELECT * FROM {} WHERE ($1 = '' OR enterprise_id = $1) ORDER BY round_id",
             RoundRow::table(*self.generation())
         ))
         .bind(scope.enterprise_id.clone().unwrap_or_default())
-        .fetch_all(self.0.database.pool())
+        .fetch_all(transaction.connection())
         .await
         .map_err(database_error)?;
         // A township's rounds are those of the enterprises the registry has in it.
         let enterprises = reader::enterprises_on(
-            &self.0.database,
+            &mut transaction,
             *self.generation(),
             local_date(scope.as_of),
             scope.enterprise_id.as_deref(),

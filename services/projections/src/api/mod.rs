@@ -31,6 +31,7 @@ use hl_domain::clock::local_date;
 use hl_domain::reasons::{self, Reason};
 use hl_proto::common::v1::{Actor, Date, Role};
 use hl_proto::ledger::v1 as pb;
+use hl_readmodel::ReadTransaction;
 use hl_runtime::{ServiceError, Violations};
 use tonic::Status;
 
@@ -42,6 +43,16 @@ pub use ledger::LedgerGrpc;
 
 fn database_error(error: sqlx::Error) -> Status {
     ServiceError::unavailable(format!("the read-model database failed: {error}")).into()
+}
+
+/// A read-only transaction on the read model: every statement of one answer reads one state of
+/// it, never part of a projector's batch.
+async fn begin_read(projections: &Projections) -> Result<ReadTransaction, Status> {
+    projections
+        .database
+        .begin_read()
+        .await
+        .map_err(database_error)
 }
 
 fn freshness(projections: &Projections) -> pb::Freshness {

@@ -25,7 +25,9 @@ use hl_runtime::pagination::list;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
-use super::{Shared, YearAsOf, database_error, freshness, instant, known, seconds, year_as_of};
+use super::{
+    Shared, YearAsOf, begin_read, database_error, freshness, instant, known, seconds, year_as_of,
+};
 use crate::reader;
 use crate::reconciliation::ratio;
 
@@ -183,7 +185,8 @@ pub async fn list_drill_shortfalls(
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = shared.generation();
-    let (database, generation) = (&shared.database, *reading_generation);
+    let generation = *reading_generation;
+    let mut transaction = begin_read(shared).await?;
     let records = known::<DrillRow>(shared, known_at).await?;
     let drills: Vec<&hl_proto::plans::v1::Drill> = records
         .iter()
@@ -199,7 +202,7 @@ pub async fn list_drill_shortfalls(
             .map(|record| record.event_ids_by(day))
             .unwrap_or_default()
     };
-    let mut enterprises: Vec<_> = reader::enterprises_on(database, generation, day, None)
+    let mut enterprises: Vec<_> = reader::enterprises_on(&mut transaction, generation, day, None)
         .await
         .map_err(database_error)?
         .into_values()
@@ -405,7 +408,8 @@ pub async fn get_team_coverage(
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = shared.generation();
-    let (database, generation) = (&shared.database, *reading_generation);
+    let generation = *reading_generation;
+    let mut transaction = begin_read(shared).await?;
     let serving: Vec<Known<RescueTeamRow>> = known::<RescueTeamRow>(shared, known_at)
         .await?
         .into_iter()
@@ -422,7 +426,7 @@ pub async fn get_team_coverage(
     let district_team_event_ids: Vec<String> = comprehensive(TeamLevel::District)
         .flat_map(|record| record.event_ids_by(day))
         .collect();
-    let townships: Vec<pb::TownshipTeams> = reader::townships(database, generation)
+    let townships: Vec<pb::TownshipTeams> = reader::townships(&mut transaction, generation)
         .await
         .map_err(database_error)?
         .into_iter()

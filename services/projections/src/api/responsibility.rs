@@ -25,7 +25,7 @@ use hl_runtime::{ServiceError, Violations, caller};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tonic::{Request, Response, Status};
 
-use super::{Shared, database_error, freshness, instant, known, seconds};
+use super::{Shared, begin_read, database_error, freshness, instant, known, seconds};
 use crate::reader;
 
 /// The day a request asks about: the one it names, or today.
@@ -57,10 +57,11 @@ pub async fn list_responsibility_gaps(
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = shared.generation();
-    let (database, generation) = (&shared.database, *reading_generation);
+    let generation = *reading_generation;
+    let mut transaction = begin_read(shared).await?;
     // Enterprises under supervision on the day (registered or active, required to self-check),
     // and every grid cell.
-    let mut needed: Vec<Needed> = reader::enterprises_on(database, generation, day, None)
+    let mut needed: Vec<Needed> = reader::enterprises_on(&mut transaction, generation, day, None)
         .await
         .map_err(database_error)?
         .into_values()
@@ -73,7 +74,7 @@ pub async fn list_responsibility_gaps(
         })
         .collect();
     needed.extend(
-        reader::all_rows::<GridCellRow>(database, generation)
+        reader::all_rows::<GridCellRow>(&mut transaction, generation)
             .await
             .map_err(database_error)?
             .into_iter()
@@ -432,7 +433,8 @@ pub async fn list_emergency_centres(
     require_district_reader(&actor, &shared.region).map_err(ServiceError::from)?;
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = shared.generation();
-    let (database, generation) = (&shared.database, *reading_generation);
+    let generation = *reading_generation;
+    let mut transaction = begin_read(shared).await?;
     let centres: HashMap<String, Known<CentreRow>> = known::<CentreRow>(shared, known_at)
         .await?
         .into_iter()
@@ -445,7 +447,7 @@ pub async fn list_emergency_centres(
             .into_iter()
             .map(|record| (record.row.township_code.clone(), record))
             .collect();
-    let townships = reader::townships(database, generation)
+    let townships = reader::townships(&mut transaction, generation)
         .await
         .map_err(database_error)?;
     let mut rows = Vec::with_capacity(townships.len());

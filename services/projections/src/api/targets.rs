@@ -23,7 +23,7 @@ use hl_runtime::pagination::MAX_PAGE_SIZE;
 use hl_runtime::{ServiceError, Violations, caller};
 use tonic::{Request, Response, Status};
 
-use super::{Shared, YearAsOf, database_error, freshness, instant, year_as_of};
+use super::{Shared, YearAsOf, begin_read, database_error, freshness, instant, year_as_of};
 use crate::reader;
 use crate::reconciliation::ratio;
 
@@ -650,11 +650,12 @@ async fn major_issues(reading: &Reading<'_>) -> Result<pb::TargetReading, Status
 async fn ammonia_alarms(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = reading.shared.generation();
-    let (database, generation) = (&reading.shared.database, *reading_generation);
-    let devices = reader::all_rows::<DeviceRow>(database, generation)
+    let generation = *reading_generation;
+    let mut transaction = begin_read(reading.shared).await?;
+    let devices = reader::all_rows::<DeviceRow>(&mut transaction, generation)
         .await
         .map_err(database_error)?;
-    let tests = reader::all_rows::<DeviceTestRow>(database, generation)
+    let tests = reader::all_rows::<DeviceTestRow>(&mut transaction, generation)
         .await
         .map_err(database_error)?;
     let day = reading.days.day;
@@ -697,10 +698,12 @@ async fn ammonia_alarms(reading: &Reading<'_>) -> Result<pb::TargetReading, Stat
 /// upstream-committee provenance), closed out (销号) by their deadline. One whose deadline has
 /// passed without a close-out can no longer be on time, so the target is not met from then.
 async fn upstream_items(reading: &Reading<'_>) -> Result<pb::TargetReading, Status> {
-    let hazards =
-        reader::all_rows::<HazardRow>(&reading.shared.database, *reading.shared.generation())
-            .await
-            .map_err(database_error)?;
+    let hazards = reader::all_rows::<HazardRow>(
+        &mut begin_read(reading.shared).await?,
+        *reading.shared.generation(),
+    )
+    .await
+    .map_err(database_error)?;
     let YearAsOf { first_day, day, .. } = reading.days;
     let (mut counted, mut out_of, mut late) = (Vec::new(), Vec::new(), 0);
     for hazard in hazards.iter().filter(|hazard| {

@@ -79,14 +79,15 @@ pub(super) async fn all(
     generation: i64,
     region: &str,
 ) -> Result<Vec<Decision>, sqlx::Error> {
+    let mut transaction = database.begin_read().await?;
     let enterprises: HashMap<String, EnterpriseStateRow> =
-        reader::all_rows::<EnterpriseStateRow>(database, generation)
+        reader::all_rows::<EnterpriseStateRow>(&mut transaction, generation)
             .await?
             .into_iter()
             .map(|row| (row.enterprise_id.clone(), row))
             .collect();
     let mut decisions = Vec::new();
-    for case in reader::all_rows::<CaseRow>(database, generation).await? {
+    for case in reader::all_rows::<CaseRow>(&mut transaction, generation).await? {
         let case = case.state.0;
         let Some(decided_on) = case.clock.stopped_on else {
             continue;

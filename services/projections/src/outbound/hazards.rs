@@ -31,8 +31,9 @@ pub(super) async fn changes(
     now: DateTime<Utc>,
 ) -> Result<Changes, sqlx::Error> {
     let today = hl_domain::clock::local_date(now);
+    let mut transaction = database.begin_read().await?;
     let mut codes: Vec<(String, String)> = Vec::new();
-    for row in reader::all_rows::<EnterpriseStateRow>(database, generation).await? {
+    for row in reader::all_rows::<EnterpriseStateRow>(&mut transaction, generation).await? {
         let code = row.state.0.details_as_of(today).chemical_registration_code;
         if !code.is_empty() {
             codes.push((row.enterprise_id, code));
@@ -41,9 +42,13 @@ pub(super) async fn changes(
     let mut due = Vec::new();
     let mut current = HashSet::new();
     for (enterprise_id, code) in &codes {
-        for hazard in
-            reader::rows_where::<HazardRow>(database, generation, "enterprise_id", enterprise_id)
-                .await?
+        for hazard in reader::rows_where::<HazardRow>(
+            &mut transaction,
+            generation,
+            "enterprise_id",
+            enterprise_id,
+        )
+        .await?
         {
             let record_id = dual_prevention::record_id(&hazard.facts.hazard_id);
             current.insert(record_id.clone());
@@ -76,7 +81,7 @@ pub(super) async fn changes(
         .filter(|before| !before.entry.deleted && !current.contains(&before.entry.record_id))
     {
         let found = reader::rows_where::<HazardRow>(
-            database,
+            &mut transaction,
             generation,
             "hazard_id",
             &before.entry.source_id,
