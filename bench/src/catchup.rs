@@ -51,7 +51,10 @@ pub async fn catch_up(
         store.clone(),
         crate::generate::REGION,
         registry,
-        batch,
+        hl_projections::Settings {
+            batch,
+            ..hl_projections::Settings::default()
+        },
     )
     .await
     .context("start the projections")?;

@@ -26,6 +26,13 @@ pub struct ProjectionArgs {
     #[arg(long, env = "HL_PROJECTION_BATCH", default_value_t = 1000)]
     pub projection_batch: usize,
 
+    /// After start, a first catch-up that applied at least this many events has filled the
+    /// read model in bulk: on PostgreSQL its tables are then vacuumed and analysed, so the
+    /// planner knows their contents and index-only scans serve the lists before autovacuum
+    /// comes by. A rebuild does the same before it switches.
+    #[arg(long, env = "HL_STATISTICS_AFTER_EVENTS", default_value_t = 10_000)]
+    pub statistics_after_events: u64,
+
     /// At a province only: the districts file, a JSON array of {"region", "name", "domain",
     /// "quiet_hours", "monitor_url", "monitor_credentials"} (deploy/province/districts.json).
     /// Set, this service makes each context's stream source every district's stream through

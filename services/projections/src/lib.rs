@@ -31,7 +31,7 @@ use hl_runtime::health::HealthCheck;
 const LEDGER_SERVICE: &str = "hazard_ledger.ledger.v1.LedgerService";
 
 pub use config::ProjectionArgs;
-pub use service::Projections;
+pub use service::{Projections, Settings};
 
 /// Every read model of the suite: each context contributes its own with one registration call.
 pub fn registry() -> Registry {
@@ -86,7 +86,10 @@ pub async fn mount(
         store.clone(),
         region,
         registry,
-        args.projection_batch,
+        service::Settings {
+            batch: args.projection_batch,
+            bulk_catch_up_events: args.statistics_after_events,
+        },
     )
     .await?;
     let mut outbound_feeds = Vec::new();

@@ -89,6 +89,27 @@ pub fn generation_table_names(registry: &Registry, generation: i64) -> Vec<Strin
         .collect()
 }
 
+/// Tells PostgreSQL what a generation's tables hold once they were filled in bulk (a first
+/// catch-up, a rebuild). Until autovacuum visits them, its planner guesses their sizes and
+/// spreads, and an index-only scan (the lists' covering indexes) reads the table for every row,
+/// as no page is marked all-visible yet. VACUUM (ANALYZE) does both; it takes no lock that stops
+/// reads or the projector's writes. SQLite plans by the indexes' shapes: the lists' plans were
+/// chosen without statistics, and none are kept.
+pub async fn refresh_statistics(
+    database: &Database,
+    registry: &Registry,
+    generation: i64,
+) -> Result<(), sqlx::Error> {
+    if database.dialect() != hl_readmodel::Dialect::Postgres {
+        return Ok(());
+    }
+    let tables = generation_table_names(registry, generation).join(", ");
+    sqlx::raw_sql(&format!("VACUUM (ANALYZE) {tables}"))
+        .execute(database.pool())
+        .await?;
+    Ok(())
+}
+
 /// Creates a generation's tables.
 pub async fn create_generation(
     database: &Database,

@@ -18,6 +18,58 @@ use crate::cache::{ContentVersion, ReconciliationCache};
 use crate::projector::{Projector, StreamStatus};
 use crate::schema;
 
+/// How the projections run.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Most messages a projector applies in one transaction.
+    pub batch: usize,
+    /// A first catch-up after start that applied at least this many events filled the read
+    /// model in bulk, and the database's statistics of it are refreshed.
+    pub bulk_catch_up_events: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            batch: crate::projector::DEFAULT_BATCH,
+            bulk_catch_up_events: 10_000,
+        }
+    }
+}
+
+/// Once the active generation first catches up after start, refreshes its statistics when the
+/// catch-up applied enough events to have changed what the database knows of its tables
+/// (a rebuild refreshes its own before switching).
+async fn refresh_statistics_after_bulk_catch_up(projections: std::sync::Weak<Projections>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let Some(projections) = projections.upgrade() else {
+            return;
+        };
+        let (generation, statuses) = {
+            let active = projections.active.read().expect("generation lock");
+            (active.number, active.statuses())
+        };
+        if statuses.iter().any(|status| status.failure().is_some()) {
+            return;
+        }
+        if !statuses
+            .iter()
+            .all(|status| status.caught_up.load(Ordering::SeqCst))
+        {
+            continue;
+        }
+        let applied: u64 = statuses
+            .iter()
+            .map(|status| status.events.load(Ordering::Relaxed))
+            .sum();
+        if applied >= projections.settings.bulk_catch_up_events {
+            projections.refresh_statistics(generation).await;
+        }
+        return;
+    }
+}
+
 /// One generation of read models and the projectors that fill it.
 struct Generation {
     number: i64,
@@ -99,7 +151,7 @@ pub struct Projections {
     pub region: String,
     /// Every read model, contributed by the contexts.
     pub registry: Arc<Registry>,
-    batch: usize,
+    settings: Settings,
     active: RwLock<Generation>,
     rebuilding: AtomicBool,
     rebuild_progress: Mutex<Option<watch::Receiver<RebuildProgress>>>,
@@ -137,25 +189,45 @@ impl Projections {
         store: EventStore,
         region: &str,
         registry: Registry,
-        batch: usize,
+        settings: Settings,
     ) -> Result<Arc<Projections>, sqlx::Error> {
         let registry = Arc::new(registry);
         schema::migrate(&database).await?;
         let number = schema::active_generation(&database, &registry).await?;
         schema::create_generation(&database, &registry, number).await?;
-        let active = Generation::start(&database, &store, &registry, number, batch);
-        Ok(Arc::new(Projections {
+        let active = Generation::start(&database, &store, &registry, number, settings.batch);
+        let projections = Arc::new(Projections {
             database,
             store,
             region: region.to_string(),
             registry,
-            batch,
+            settings,
             active: RwLock::new(active),
             rebuilding: AtomicBool::new(false),
             rebuild_progress: Mutex::new(None),
             latest_rebuild: tokio::sync::Mutex::new(None),
             reconciliations: ReconciliationCache::default(),
-        }))
+        });
+        tokio::spawn(refresh_statistics_after_bulk_catch_up(Arc::downgrade(
+            &projections,
+        )));
+        Ok(projections)
+    }
+
+    /// Refreshes the database's statistics of a generation (see `schema::refresh_statistics`);
+    /// queries are answered meanwhile, and a failure only leaves them to autovacuum.
+    async fn refresh_statistics(&self, generation: i64) {
+        let started = Instant::now();
+        match schema::refresh_statistics(&self.database, &self.registry, generation).await {
+            Ok(()) => tracing::info!(
+                generation,
+                seconds = started.elapsed().as_secs_f64(),
+                "read-model statistics refreshed"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, generation, "read-model statistics could not be refreshed")
+            }
+        }
     }
 
     /// The generation queries read, held by the caller while it reads: keep the [`Reading`]
@@ -301,7 +373,7 @@ impl Projections {
             &self.store,
             &self.registry,
             number,
-            self.batch,
+            self.settings.batch,
         );
         let (sender, receiver) = watch::channel(RebuildProgress {
             generation: number,
@@ -366,6 +438,7 @@ impl Projections {
                 break;
             }
         }
+        self.refresh_statistics(number).await;
         let switched = schema::activate(&self.database, &self.registry, number).await;
         if let Err(error) = switched {
             tracing::error!(%error, generation = number, "rebuild could not switch; the old generation stays active");

@@ -9,7 +9,7 @@ mod support;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use hl_projections::{Projections, projector};
+use hl_projections::Projections;
 use hl_proto::hazards::v1 as hazards;
 use hl_readmodel::Database;
 use hl_testkit::wait_until;
@@ -34,7 +34,7 @@ async fn two_projectors_on_one_database_apply_every_event_once() {
             world.store.clone(),
             "330903",
             hl_projections::registry(),
-            projector::DEFAULT_BATCH,
+            hl_projections::Settings::default(),
         )
         .await
         .unwrap();

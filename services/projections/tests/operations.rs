@@ -10,11 +10,27 @@ use hl_projections::api::AdminGrpc;
 use hl_proto::hazards::v1::HazardLevel;
 use hl_proto::ledger::v1 as ledger;
 use hl_proto::ledger::v1::projection_admin_service_server::ProjectionAdminService;
+use hl_readmodel::Database;
 use sqlx::Row;
 use support::*;
 
 fn as_administrator<T>(body: T) -> tonic::Request<T> {
     hl_testkit::actors::admitted(body, &hl_domain::access::test_actors::administrator())
+}
+
+/// A general hazard of ENTERPRISE found by an inspection on 2023-05-01.
+async fn report(world: &World, id: &str) {
+    world
+        .report(
+            id,
+            ENTERPRISE,
+            true,
+            HazardLevel::General,
+            "机房",
+            "2023-05-01",
+            "",
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -24,17 +40,7 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
         world.register(ENTERPRISE, "330903001", true).await;
         for index in 0..40 {
             let id = format!("g{index:02}");
-            world
-                .report(
-                    &id,
-                    ENTERPRISE,
-                    true,
-                    HazardLevel::General,
-                    "机房",
-                    "2023-05-01",
-                    "",
-                )
-                .await;
+            report(&world, &id).await;
             if index % 2 == 0 {
                 world.order(&id, "2023-05-20", "2023-05-02").await;
             }
@@ -109,6 +115,9 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
             old_tables.is_err(),
             "the old generation's tables are dropped"
         );
+        if world.projections.database.dialect() == hl_readmodel::Dialect::Postgres {
+            statistics_refreshed(&world.projections.database, "hazards_g2").await;
+        }
 
         // New events reach the new generation.
         world
@@ -181,6 +190,71 @@ async fn the_old_generation_stays_until_the_queries_reading_it_finish() {
     assert!(old_rows().await.is_err(), "dropped once nothing reads it");
 }
 
+/// Whether PostgreSQL's statistics of a table were refreshed by the projections (a VACUUM
+/// (ANALYZE) asked for, not autovacuum's), as its statistics views report it.
+async fn statistics_refreshed_yet(database: &hl_readmodel::Database, table: &str) -> bool {
+    sqlx::query(
+        "SELECT COUNT(*) FROM pg_stat_user_tables
+         WHERE relname = $1 AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL",
+    )
+    .bind(table.to_string())
+    .fetch_one(database.pool())
+    .await
+    .unwrap()
+    .get::<i64, _>(0)
+        == 1
+}
+
+async fn statistics_refreshed(database: &hl_readmodel::Database, table: &str) {
+    hl_testkit::wait_until(
+        "the table's statistics to be refreshed",
+        std::time::Duration::from_secs(30),
+        || async {
+            statistics_refreshed_yet(database, table)
+                .await
+                .then_some(())
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_read_model_filled_in_bulk_on_postgresql_is_vacuumed_and_analysed_once_caught_up() {
+    let world = World::start(Backend::postgres().await).await;
+    world.register(ENTERPRISE, "330903001", true).await;
+    for index in 0..3 {
+        report(&world, &format!("h{index}")).await;
+    }
+    world.caught_up().await;
+    let applied: u64 = world
+        .projections
+        .statuses()
+        .iter()
+        .map(|status| status.events.load(Ordering::SeqCst))
+        .sum();
+
+    // A second read model of the same streams, started empty: its first catch-up applies every
+    // event, as many as its bulk threshold, and it is then vacuumed and analysed.
+    let bulk = Backend::postgres().await;
+    let filled = Database::connect(&bulk.url()).await.unwrap();
+    let _projections = hl_projections::Projections::start(
+        filled.clone(),
+        world.store.clone(),
+        "330903",
+        hl_projections::registry(),
+        hl_projections::Settings {
+            bulk_catch_up_events: applied,
+            ..hl_projections::Settings::default()
+        },
+    )
+    .await
+    .unwrap();
+    statistics_refreshed(&filled, "hazards_g1").await;
+    // The world's own read model applied the same events under the default threshold, far
+    // above them: it was left to autovacuum.
+    assert!(!statistics_refreshed_yet(&world.projections.database, "hazards_g1").await);
+}
+
 async fn count(connection: &mut sqlx::AnyConnection) -> i64 {
     sqlx::query("SELECT COUNT(*) FROM hazards_g1")
         .fetch_one(connection)
@@ -194,18 +268,7 @@ async fn an_answer_read_in_several_statements_reads_one_state_while_batches_are_
     on_both_databases(|backend| async move {
         let world = World::start(backend).await;
         world.register(ENTERPRISE, "330903001", true).await;
-        let report = |id: &'static str| {
-            world.report(
-                id,
-                ENTERPRISE,
-                true,
-                HazardLevel::General,
-                "机房",
-                "2023-05-01",
-                "",
-            )
-        };
-        report("first").await;
+        report(&world, "first").await;
         world.caught_up().await;
         let database = &world.projections.database;
         let mut reading = database.begin_read().await.unwrap();
@@ -213,7 +276,7 @@ async fn an_answer_read_in_several_statements_reads_one_state_while_batches_are_
 
         // A batch is applied and committed between two statements of the reading: the reading
         // does not hold the projector back, and its second statement sees what its first saw.
-        report("second").await;
+        report(&world, "second").await;
         world.caught_up().await;
         let mut latest = database.pool().acquire().await.unwrap();
         assert_eq!(count(&mut latest).await, 2);
@@ -237,17 +300,7 @@ async fn a_message_that_cannot_be_applied_stops_its_projector_and_names_its_sequ
     on_both_databases(|backend| async move {
         let world = World::start(backend).await;
         world.register(ENTERPRISE, "330903001", true).await;
-        world
-            .report(
-                "before",
-                ENTERPRISE,
-                true,
-                HazardLevel::General,
-                "机房",
-                "2023-05-01",
-                "",
-            )
-            .await;
+        report(&world, "before").await;
         world.caught_up().await;
         // Something that is not a commit lands on a hazard's subject.
         let subject = world

@@ -146,7 +146,7 @@ impl World {
             store.clone(),
             "330903",
             registry,
-            projector::DEFAULT_BATCH,
+            hl_projections::Settings::default(),
         )
         .await
         .unwrap();
