@@ -29,7 +29,7 @@ pub struct ProjectionArgs {
     /// After start, a first catch-up that applied at least this many events has filled the
     /// read model in bulk: on PostgreSQL its tables are then vacuumed and analysed, so the
     /// planner knows their contents and index-only scans serve the lists before autovacuum
-    /// comes by. A rebuild does the same before it switches.
+    /// comes by. A rebuild does the same before it switches. 0: after every start.
     #[arg(long, env = "HL_STATISTICS_AFTER_EVENTS", default_value_t = 10_000)]
     pub statistics_after_events: u64,
 

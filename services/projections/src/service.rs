@@ -38,9 +38,13 @@ impl Default for Settings {
 }
 
 /// Once the active generation first catches up after start, refreshes its statistics when the
-/// catch-up applied enough events to have changed what the database knows of its tables
-/// (a rebuild refreshes its own before switching).
-async fn refresh_statistics_after_bulk_catch_up(projections: std::sync::Weak<Projections>) {
+/// catch-up applied enough events to have changed what the database knows of its tables. A
+/// generation a rebuild switched to meanwhile was refreshed by the rebuild, before its switch.
+/// The service is held only between looks, so that dropping it is never held up by this.
+async fn refresh_statistics_after_bulk_catch_up(
+    projections: std::sync::Weak<Projections>,
+    started_with: i64,
+) {
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let Some(projections) = projections.upgrade() else {
@@ -50,7 +54,7 @@ async fn refresh_statistics_after_bulk_catch_up(projections: std::sync::Weak<Pro
             let active = projections.active.read().expect("generation lock");
             (active.number, active.statuses())
         };
-        if statuses.iter().any(|status| status.failure().is_some()) {
+        if generation != started_with || statuses.iter().any(|status| status.failure().is_some()) {
             return;
         }
         if !statuses
@@ -64,9 +68,28 @@ async fn refresh_statistics_after_bulk_catch_up(projections: std::sync::Weak<Pro
             .map(|status| status.events.load(Ordering::Relaxed))
             .sum();
         if applied >= projections.settings.bulk_catch_up_events {
-            projections.refresh_statistics(generation).await;
+            let (database, registry) = (projections.database.clone(), projections.registry.clone());
+            drop(projections);
+            refresh_statistics(&database, &registry, generation).await;
         }
         return;
+    }
+}
+
+/// Refreshes the database's statistics of a generation (see `schema::refresh_statistics`);
+/// queries are answered meanwhile, and a failure only leaves the tables to autovacuum.
+async fn refresh_statistics(database: &Database, registry: &Registry, generation: i64) {
+    let started = Instant::now();
+    tracing::info!(generation, "refreshing the read model's statistics");
+    match schema::refresh_statistics(database, registry, generation).await {
+        Ok(()) => tracing::info!(
+            generation,
+            seconds = started.elapsed().as_secs_f64(),
+            "read-model statistics refreshed"
+        ),
+        Err(error) => {
+            tracing::warn!(%error, generation, "read-model statistics could not be refreshed")
+        }
     }
 }
 
@@ -208,26 +231,11 @@ impl Projections {
             latest_rebuild: tokio::sync::Mutex::new(None),
             reconciliations: ReconciliationCache::default(),
         });
-        tokio::spawn(refresh_statistics_after_bulk_catch_up(Arc::downgrade(
-            &projections,
-        )));
+        tokio::spawn(refresh_statistics_after_bulk_catch_up(
+            Arc::downgrade(&projections),
+            number,
+        ));
         Ok(projections)
-    }
-
-    /// Refreshes the database's statistics of a generation (see `schema::refresh_statistics`);
-    /// queries are answered meanwhile, and a failure only leaves them to autovacuum.
-    async fn refresh_statistics(&self, generation: i64) {
-        let started = Instant::now();
-        match schema::refresh_statistics(&self.database, &self.registry, generation).await {
-            Ok(()) => tracing::info!(
-                generation,
-                seconds = started.elapsed().as_secs_f64(),
-                "read-model statistics refreshed"
-            ),
-            Err(error) => {
-                tracing::warn!(%error, generation, "read-model statistics could not be refreshed")
-            }
-        }
     }
 
     /// The generation queries read, held by the caller while it reads: keep the [`Reading`]
@@ -438,7 +446,7 @@ impl Projections {
                 break;
             }
         }
-        self.refresh_statistics(number).await;
+        refresh_statistics(&self.database, &self.registry, number).await;
         let switched = schema::activate(&self.database, &self.registry, number).await;
         if let Err(error) = switched {
             tracing::error!(%error, generation = number, "rebuild could not switch; the old generation stays active");

@@ -9,6 +9,7 @@ use futures::StreamExt;
 use hl_projections::api::AdminGrpc;
 use hl_proto::hazards::v1::HazardLevel;
 use hl_proto::ledger::v1 as ledger;
+use hl_proto::ledger::v1::ledger_service_server::LedgerService;
 use hl_proto::ledger::v1::projection_admin_service_server::ProjectionAdminService;
 use hl_readmodel::Database;
 use sqlx::Row;
@@ -116,7 +117,18 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
             "the old generation's tables are dropped"
         );
         if world.projections.database.dialect() == hl_readmodel::Dialect::Postgres {
+            // Refreshed before the switch: the first queries of the new generation are planned
+            // with them.
             statistics_refreshed(&world.projections.database, "hazards_g2").await;
+            let before_the_switch: bool = sqlx::query(
+                "SELECT s.last_analyze <= to_timestamp(g.switched_at / 1000.0)
+                 FROM pg_stat_user_tables s, projection_generations g WHERE s.relname = 'hazards_g2'",
+            )
+            .fetch_one(world.projections.database.pool())
+            .await
+            .unwrap()
+            .get(0);
+            assert!(before_the_switch);
         }
 
         // New events reach the new generation.
@@ -253,6 +265,55 @@ async fn a_read_model_filled_in_bulk_on_postgresql_is_vacuumed_and_analysed_once
     // The world's own read model applied the same events under the default threshold, far
     // above them: it was left to autovacuum.
     assert!(!statistics_refreshed_yet(&world.projections.database, "hazards_g1").await);
+}
+
+#[tokio::test]
+async fn many_queries_at_once_never_wait_on_each_other_for_the_read_models_connections() {
+    // SQLite's pool is the smaller (four connections): more queries at once than it has
+    // connections, each reading in several statements, with the projector writing meanwhile.
+    let world = World::start(Backend::sqlite().await).await;
+    world.register(ENTERPRISE, "330903001", true).await;
+    report(&world, "first").await;
+    world.caught_up().await;
+    let ledger = world.ledger();
+    let targets = |_| {
+        let ledger = ledger.clone();
+        async move {
+            ledger
+                .get_targets(as_inspector(ledger::GetTargetsRequest {
+                    year: 2023,
+                    day: Some(day("2023-06-30")),
+                    known_at: None,
+                }))
+                .await
+                .map(|_| ())
+        }
+    };
+    let hazards = |_| {
+        let ledger = ledger.clone();
+        async move {
+            ledger
+                .list_hazards(as_inspector(ledger::ListHazardsRequest {
+                    enterprise_id: ENTERPRISE.into(),
+                    ..Default::default()
+                }))
+                .await
+                .map(|_| ())
+        }
+    };
+    let queries = futures::future::join_all(
+        (0..12)
+            .map(|index| futures::future::Either::Left(targets(index)))
+            .chain((0..12).map(|index| futures::future::Either::Right(hazards(index)))),
+    );
+    let answers = tokio::time::timeout(std::time::Duration::from_secs(20), queries)
+        .await
+        .expect("every query answers: none holds a connection while it waits for another");
+    for answer in answers {
+        answer.expect("answered");
+    }
+    report(&world, "second").await;
+    world.caught_up().await;
 }
 
 async fn count(connection: &mut sqlx::AnyConnection) -> i64 {

@@ -58,12 +58,12 @@ pub async fn evaluation_table(
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = shared.generation();
     let generation = *reading_generation;
-    let mut transaction = begin_read(shared).await?;
-    let Some(row) = reader::all_rows::<EvaluationStateRow>(&mut transaction, generation)
-        .await
-        .map_err(database_error)?
-        .into_iter()
-        .find(|row| row.evaluation_id == evaluation_id)
+    let Some(row) =
+        reader::all_rows::<EvaluationStateRow>(&mut begin_read(shared).await?, generation)
+            .await
+            .map_err(database_error)?
+            .into_iter()
+            .find(|row| row.evaluation_id == evaluation_id)
     else {
         return Err(ServiceError::not_found(format!("evaluations/{evaluation_id}")).into());
     };
@@ -92,12 +92,13 @@ pub async fn evaluation_table(
         GroupBy::Township,
     );
     let overdue = overdue_by_township(&reconciled.discrepancies);
-    let names: HashMap<String, String> = reader::all_rows::<AreaRow>(&mut transaction, generation)
-        .await
-        .map_err(database_error)?
-        .into_iter()
-        .map(|area| (area.code, area.name))
-        .collect();
+    let names: HashMap<String, String> =
+        reader::all_rows::<AreaRow>(&mut begin_read(shared).await?, generation)
+            .await
+            .map_err(database_error)?
+            .into_iter()
+            .map(|area| (area.code, area.name))
+            .collect();
     let empty = Rates::default();
     let mut rows: Vec<pb::EvaluationRow> = evaluation
         .units

@@ -24,6 +24,7 @@ use super::{Asked, Shared, begin_read, database_error, freshness, instant, restr
 use crate::cache::Reconciled;
 use crate::reader::{self, Scope};
 use crate::reconciliation::{self, DiscrepancyRow, HazardView, Rate, Rates};
+use hl_readmodel::ReadTransaction;
 
 #[derive(Clone)]
 pub struct LedgerGrpc(pub Shared);
@@ -34,6 +35,7 @@ impl LedgerGrpc {
         self.0.generation()
     }
 
+    /// The snapshot of a scope, in a read transaction of its own.
     async fn snapshot(&self, scope: &Scope) -> Result<reconciliation::Snapshot, Status> {
         let mut transaction = begin_read(&self.0).await?;
         Ok(reader::snapshot(&mut transaction, *self.generation(), scope).await?)
@@ -94,8 +96,11 @@ impl LedgerGrpc {
 
     /// How each pair of an enterprise came about: cited when reported ("linked") or decided by
     /// an officer.
-    async fn pair_bases(&self, scope: &Scope) -> Result<HashMap<(String, String), String>, Status> {
-        let generation = *self.generation();
+    async fn pair_bases(
+        transaction: &mut ReadTransaction,
+        generation: i64,
+        scope: &Scope,
+    ) -> Result<HashMap<(String, String), String>, Status> {
         // Of one enterprise's hazards only, where the scope names one.
         let rows = sqlx::query(&format!(
             "SELECT * FROM {} WHERE decided_at <= $1 AND recorded_at <= $2 AND decision <> 'rejected'
@@ -106,7 +111,7 @@ impl LedgerGrpc {
         .bind(scope.as_of.timestamp_millis())
         .bind(scope.known_at.timestamp_millis())
         .bind(scope.enterprise_id.clone().unwrap_or_default())
-        .fetch_all(self.0.database.pool())
+        .fetch_all(transaction.connection())
         .await
         .map_err(database_error)?;
         let mut bases = HashMap::new();
@@ -316,6 +321,7 @@ impl LedgerService for LedgerGrpc {
                 let total = matching.len();
                 (matching, total)
             };
+        drop(transaction);
         let (hazards, next_page_token) = take_page(matching, &page, &query);
         Ok(Response::new(pb::ListHazardsResponse {
             hazards,
@@ -340,10 +346,13 @@ impl LedgerService for LedgerGrpc {
         .scope(&mut violations, false);
         violations.into_result()?;
         restrict(&mut scope, &actor, &self.0.region)?;
-        let snapshot = self.snapshot(&scope).await?;
+        // The hazards, the enterprise and the pairs' bases as of one state of the read model.
+        let generation = self.generation();
+        let mut transaction = begin_read(&self.0).await?;
+        let snapshot = reader::snapshot(&mut transaction, *generation, &scope).await?;
         let enterprises = reader::enterprises_on(
-            &mut begin_read(&self.0).await?,
-            *self.generation(),
+            &mut transaction,
+            *generation,
             local_date(scope.as_of),
             Some(&enterprise_id),
         )
@@ -352,7 +361,8 @@ impl LedgerService for LedgerGrpc {
         let Some(enterprise) = enterprises.get(&enterprise_id) else {
             return Err(ServiceError::not_found(body.name).into());
         };
-        let bases = self.pair_bases(&scope).await?;
+        let bases = Self::pair_bases(&mut transaction, *generation, &scope).await?;
+        drop(transaction);
         let mut ledgers = pb::EnterpriseLedgers {
             enterprise_id: enterprise_id.clone(),
             enterprise_name: enterprise.attributes.enterprise_name.clone(),
@@ -406,10 +416,11 @@ impl LedgerService for LedgerGrpc {
             scope.as_of.timestamp_millis(),
             scope.known_at.timestamp_millis()
         );
+        let generation = self.generation();
         let mut transaction = begin_read(&self.0).await?;
         let rows = sqlx::query(&format!(
             "SELECT * FROM {} WHERE ($1 = '' OR enterprise_id = $1) ORDER BY round_id",
-            RoundRow::table(*self.generation())
+            RoundRow::table(*generation)
         ))
         .bind(scope.enterprise_id.clone().unwrap_or_default())
         .fetch_all(transaction.connection())
@@ -418,12 +429,13 @@ impl LedgerService for LedgerGrpc {
         // A township's rounds are those of the enterprises the registry has in it.
         let enterprises = reader::enterprises_on(
             &mut transaction,
-            *self.generation(),
+            *generation,
             local_date(scope.as_of),
             scope.enterprise_id.as_deref(),
         )
         .await
         .map_err(database_error)?;
+        drop(transaction);
         let mut matching = Vec::new();
         for row in &rows {
             let round = RoundRow::from_row(row).map_err(database_error)?;

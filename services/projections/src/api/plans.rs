@@ -186,7 +186,6 @@ pub async fn list_drill_shortfalls(
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = shared.generation();
     let generation = *reading_generation;
-    let mut transaction = begin_read(shared).await?;
     let records = known::<DrillRow>(shared, known_at).await?;
     let drills: Vec<&hl_proto::plans::v1::Drill> = records
         .iter()
@@ -202,18 +201,19 @@ pub async fn list_drill_shortfalls(
             .map(|record| record.event_ids_by(day))
             .unwrap_or_default()
     };
-    let mut enterprises: Vec<_> = reader::enterprises_on(&mut transaction, generation, day, None)
-        .await
-        .map_err(database_error)?
-        .into_values()
-        .filter(|enterprise| {
-            enterprise.in_scope
-                && enterprise
-                    .attributes
-                    .township_code
-                    .starts_with(&body.township_code)
-        })
-        .collect();
+    let mut enterprises: Vec<_> =
+        reader::enterprises_on(&mut begin_read(shared).await?, generation, day, None)
+            .await
+            .map_err(database_error)?
+            .into_values()
+            .filter(|enterprise| {
+                enterprise.in_scope
+                    && enterprise
+                        .attributes
+                        .township_code
+                        .starts_with(&body.township_code)
+            })
+            .collect();
     enterprises.sort_by(|left, right| left.enterprise_id.cmp(&right.enterprise_id));
     let (mut rule_version, mut short_count) = ("", 0);
     let mut rows = Vec::with_capacity(enterprises.len());
@@ -409,7 +409,6 @@ pub async fn get_team_coverage(
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = shared.generation();
     let generation = *reading_generation;
-    let mut transaction = begin_read(shared).await?;
     let serving: Vec<Known<RescueTeamRow>> = known::<RescueTeamRow>(shared, known_at)
         .await?
         .into_iter()
@@ -426,26 +425,27 @@ pub async fn get_team_coverage(
     let district_team_event_ids: Vec<String> = comprehensive(TeamLevel::District)
         .flat_map(|record| record.event_ids_by(day))
         .collect();
-    let townships: Vec<pb::TownshipTeams> = reader::townships(&mut transaction, generation)
-        .await
-        .map_err(database_error)?
-        .into_iter()
-        .map(|township| {
-            let counted: Vec<&Known<RescueTeamRow>> = comprehensive(TeamLevel::Township)
-                .filter(|record| record.row.state.0.township_code == township.code)
-                .collect();
-            pb::TownshipTeams {
-                township_code: township.code,
-                township_name: township.name,
-                covered: !counted.is_empty(),
-                teams: counted.iter().map(|record| named(record)).collect(),
-                event_ids: counted
-                    .iter()
-                    .flat_map(|record| record.event_ids_by(day))
-                    .collect(),
-            }
-        })
-        .collect();
+    let townships: Vec<pb::TownshipTeams> =
+        reader::townships(&mut begin_read(shared).await?, generation)
+            .await
+            .map_err(database_error)?
+            .into_iter()
+            .map(|township| {
+                let counted: Vec<&Known<RescueTeamRow>> = comprehensive(TeamLevel::Township)
+                    .filter(|record| record.row.state.0.township_code == township.code)
+                    .collect();
+                pb::TownshipTeams {
+                    township_code: township.code,
+                    township_name: township.name,
+                    covered: !counted.is_empty(),
+                    teams: counted.iter().map(|record| named(record)).collect(),
+                    event_ids: counted
+                        .iter()
+                        .flat_map(|record| record.event_ids_by(day))
+                        .collect(),
+                }
+            })
+            .collect();
     let covered = townships.iter().filter(|township| township.covered).count() as u32;
     let total = townships.len() as u32;
     Ok(Response::new(pb::TeamCoverage {

@@ -58,23 +58,23 @@ pub async fn list_responsibility_gaps(
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = shared.generation();
     let generation = *reading_generation;
-    let mut transaction = begin_read(shared).await?;
     // Enterprises under supervision on the day (registered or active, required to self-check),
     // and every grid cell.
-    let mut needed: Vec<Needed> = reader::enterprises_on(&mut transaction, generation, day, None)
-        .await
-        .map_err(database_error)?
-        .into_values()
-        .filter(|enterprise| enterprise.in_scope)
-        .map(|enterprise| Needed {
-            kind: ObjectKind::Enterprise,
-            object_id: enterprise.enterprise_id,
-            object_name: enterprise.attributes.enterprise_name,
-            township_code: enterprise.attributes.township_code,
-        })
-        .collect();
+    let mut needed: Vec<Needed> =
+        reader::enterprises_on(&mut begin_read(shared).await?, generation, day, None)
+            .await
+            .map_err(database_error)?
+            .into_values()
+            .filter(|enterprise| enterprise.in_scope)
+            .map(|enterprise| Needed {
+                kind: ObjectKind::Enterprise,
+                object_id: enterprise.enterprise_id,
+                object_name: enterprise.attributes.enterprise_name,
+                township_code: enterprise.attributes.township_code,
+            })
+            .collect();
     needed.extend(
-        reader::all_rows::<GridCellRow>(&mut transaction, generation)
+        reader::all_rows::<GridCellRow>(&mut begin_read(shared).await?, generation)
             .await
             .map_err(database_error)?
             .into_iter()
@@ -434,7 +434,6 @@ pub async fn list_emergency_centres(
     // Held for the whole query: the generation's tables stay until it ends.
     let reading_generation = shared.generation();
     let generation = *reading_generation;
-    let mut transaction = begin_read(shared).await?;
     let centres: HashMap<String, Known<CentreRow>> = known::<CentreRow>(shared, known_at)
         .await?
         .into_iter()
@@ -447,7 +446,7 @@ pub async fn list_emergency_centres(
             .into_iter()
             .map(|record| (record.row.township_code.clone(), record))
             .collect();
-    let townships = reader::townships(&mut transaction, generation)
+    let townships = reader::townships(&mut begin_read(shared).await?, generation)
         .await
         .map_err(database_error)?;
     let mut rows = Vec::with_capacity(townships.len());

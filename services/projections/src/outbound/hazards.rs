@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use hl_directory::read_models::EnterpriseStateRow;
 use hl_hazards::read_models::hazards::{HazardRow, HistoryRow};
-use hl_readmodel::Database;
+use hl_readmodel::{Database, ReadTransaction};
 
 use super::Changes;
 use super::dual_prevention::{self, HazardSource, Step};
@@ -101,7 +101,8 @@ pub(super) async fn changes(
         .iter()
         .map(|due| due.hazard.facts.hazard_id.clone())
         .collect();
-    let steps = steps_of(database, generation, &hazard_ids).await?;
+    let steps = steps_of(&mut transaction, generation, &hazard_ids).await?;
+    drop(transaction);
     let mut changes = Changes::default();
     changes.held.extend(
         missing
@@ -154,13 +155,12 @@ fn after_previous(updated_at: DateTime<Utc>, before: Option<&Sent>) -> DateTime<
 
 /// Each hazard's history, in stream order.
 async fn steps_of(
-    database: &Database,
+    transaction: &mut ReadTransaction,
     generation: i64,
     hazard_ids: &[String],
 ) -> Result<HashMap<String, Vec<Step>>, sqlx::Error> {
-    let mut connection = database.pool().acquire().await?;
     let mut rows = hl_readmodel::rows_where_in::<HistoryRow>(
-        &mut connection,
+        transaction.connection(),
         generation,
         "hazard_id",
         hazard_ids,
