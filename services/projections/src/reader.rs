@@ -580,13 +580,25 @@ async fn planned_visits(
     let years = scope.period_start.year()..=scope.period_end.year();
     // (enterprise, year) → the most visits any plan in force requires of it.
     let mut required: HashMap<(String, i32), u32> = HashMap::new();
+    let of_scope = |enterprise_id: &str| {
+        scope
+            .enterprise_id
+            .as_deref()
+            .is_none_or(|only| only == enterprise_id)
+    };
     for plan in all_rows::<PlanRow>(transaction, generation).await? {
         if !years.contains(&plan.year)
             || !matches!(plan.status, PlanStatus::Approved | PlanStatus::Filed)
         {
             continue;
         }
-        for target in &plan.state.0.targets {
+        for target in plan
+            .state
+            .0
+            .targets
+            .iter()
+            .filter(|target| of_scope(&target.enterprise_id))
+        {
             let visits = required
                 .entry((target.enterprise_id.clone(), plan.year))
                 .or_default();
@@ -594,7 +606,15 @@ async fn planned_visits(
         }
     }
     let mut done: HashMap<(String, i32), u32> = HashMap::new();
-    for inspection in all_rows::<InspectionRow>(transaction, generation).await? {
+    // One enterprise's inspections by its index, not the district's.
+    let inspections = match &scope.enterprise_id {
+        Some(enterprise_id) => {
+            rows_where::<InspectionRow>(transaction, generation, "enterprise_id", enterprise_id)
+                .await?
+        }
+        None => all_rows::<InspectionRow>(transaction, generation).await?,
+    };
+    for inspection in inspections {
         let completed_in_scope = inspection
             .state
             .0
