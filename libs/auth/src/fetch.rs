@@ -20,6 +20,7 @@ pub async fn get(url: &str) -> Result<Vec<u8>, String> {
         body: Default::default(),
         timeout: TIMEOUT,
         max_answer_bytes: MAX_BYTES,
+        extra_roots: Default::default(),
     })
     .await?;
     if !answer.status.is_success() {

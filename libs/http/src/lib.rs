@@ -1,9 +1,11 @@
 //! One HTTP/1.1 exchange with a remote system: a request out over TCP, or over TLS for
-//! https:// (the system's trusted roots), and its answer back, within a timeout and a size
+//! https:// (the system's trusted roots, and any authority the configuration adds), and its
+//! answer back, within a timeout and a size
 //! limit. The suite talks HTTP to few systems and seldom (a JWKS every few minutes, an outbound
 //! batch every minute), so each exchange opens its own connection: nothing is pooled, nothing
 //! outlives the call.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +16,8 @@ use hyper::header::{HeaderName, HeaderValue};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_rustls::rustls::pki_types::CertificateDer;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
 
 pub use hyper::{Method, StatusCode, Uri, header};
 
@@ -28,6 +32,26 @@ pub struct Request {
     pub timeout: Duration,
     /// The largest answer accepted; a longer one is an error.
     pub max_answer_bytes: usize,
+    /// For https://: authorities trusted besides the system's roots.
+    pub extra_roots: ExtraRoots,
+}
+
+/// Certificate authorities an https:// exchange trusts besides the system's roots: a receiver
+/// certified by the bureau's or the province's own authority, which no system trusts.
+#[derive(Clone, Debug, Default)]
+pub struct ExtraRoots(Arc<Vec<CertificateDer<'static>>>);
+
+impl ExtraRoots {
+    /// Every certificate of a PEM file; a file without one is an error, not an empty trust.
+    pub fn from_pem_file(path: &Path) -> Result<ExtraRoots, String> {
+        let certificates = CertificateDer::pem_file_iter(path)
+            .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+            .map_err(|error| format!("{}: {error}", path.display()))?;
+        if certificates.is_empty() {
+            return Err(format!("{}: no certificate in it", path.display()));
+        }
+        Ok(ExtraRoots(Arc::new(certificates)))
+    }
 }
 
 /// What the remote system answered.
@@ -81,7 +105,7 @@ async fn connect_and_send(request: Request) -> Result<Answer, String> {
     if https {
         let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host)
             .map_err(|error| error.to_string())?;
-        let stream = tls_connector()?
+        let stream = tls_connector(&request.extra_roots)?
             .connect(name, tcp)
             .await
             .map_err(|error| format!("TLS: {error}"))?;
@@ -125,10 +149,15 @@ where
     })
 }
 
-fn tls_connector() -> Result<tokio_rustls::TlsConnector, String> {
+fn tls_connector(extra_roots: &ExtraRoots) -> Result<tokio_rustls::TlsConnector, String> {
     let mut roots = tokio_rustls::rustls::RootCertStore::empty();
     for certificate in rustls_native_certs::load_native_certs().certs {
         let _ = roots.add(certificate);
+    }
+    for certificate in extra_roots.0.iter() {
+        roots
+            .add(certificate.clone())
+            .map_err(|error| format!("a configured certificate authority: {error}"))?;
     }
     let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
         tokio_rustls::rustls::crypto::ring::default_provider(),

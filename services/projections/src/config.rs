@@ -81,6 +81,12 @@ pub struct ProjectionArgs {
     #[arg(long, env = "HL_OUTBOUND_AUTHORIZATION_FILE")]
     pub outbound_authorization_file: Option<std::path::PathBuf>,
 
+    /// A PEM file of the certificate authorities an https:// receiver's certificate may chain
+    /// to besides the system's trusted roots (a provincial or bureau authority), read at
+    /// start-up. Unset: the system's roots alone.
+    #[arg(long, env = "HL_OUTBOUND_CA_FILE")]
+    pub outbound_ca_file: Option<std::path::PathBuf>,
+
     /// Seconds one HTTP delivery may take, from connecting to the acknowledgement.
     #[arg(long, env = "HL_OUTBOUND_TIMEOUT_SECONDS", default_value_t = 30)]
     pub outbound_timeout_seconds: u64,
@@ -181,6 +187,7 @@ impl ProjectionArgs {
                 "HL_OUTBOUND_AES_IV_FILE",
                 self.outbound_aes_iv_file.is_some(),
             ),
+            ("HL_OUTBOUND_CA_FILE", self.outbound_ca_file.is_some()),
         ] {
             if set && self.outbound_url.is_none() {
                 problems.push(format!(
@@ -266,8 +273,13 @@ impl ProjectionArgs {
             &self.outbound_authorization_file,
         )?;
         let timeout = std::time::Duration::from_secs(self.outbound_timeout_seconds);
-        let receiver = HttpPost::new(url, authorization.as_deref(), timeout)
+        let mut receiver = HttpPost::new(url, authorization.as_deref(), timeout)
             .map_err(|problem| format!("HL_OUTBOUND_URL: {problem}"))?;
+        if let Some(path) = &self.outbound_ca_file {
+            let roots = hl_http::ExtraRoots::from_pem_file(path)
+                .map_err(|problem| format!("HL_OUTBOUND_CA_FILE: {problem}"))?;
+            receiver = receiver.trusting(roots);
+        }
         let Some(key) = secret("HL_OUTBOUND_AES_KEY_FILE", &self.outbound_aes_key_file)? else {
             return Ok(Some(receiver.into()));
         };

@@ -789,10 +789,117 @@ async fn over_http_a_batch_counts_only_once_the_receiver_acknowledges_it() {
     .await;
 }
 
+/// A batch of no records, as the receivers here take it.
+fn empty_batch() -> hl_projections::outbound::ledger::Batch {
+    hl_projections::outbound::ledger::Batch {
+        feed: "dual-prevention/sec_hidden_danger_info".into(),
+        number: 1,
+        records: 0,
+        payload: "{}".into(),
+        sha256: hex::encode(sha2::Sha256::digest(b"{}")),
+    }
+}
+
+/// A receiver behind TLS with a certificate for localhost from an authority of its own, as a
+/// provincial platform's may be: (the authority's PEM, the receiver's URL).
+async fn tls_receiver() -> (String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    use tokio_rustls::rustls;
+    let mut authority = CertificateParams::new(Vec::<String>::new()).unwrap();
+    authority.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let authority = CertifiedIssuer::self_signed(authority, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let certificate = CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &*authority)
+        .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![certificate.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "https://localhost:{}/upload",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A client that does not trust the authority hangs up in the handshake.
+                let Ok(stream) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(|_| async {
+                    Ok::<_, hyper::Error>(hyper::Response::new(http_body_util::Full::new(
+                        hyper::body::Bytes::from(r#"{"data":{"code":200,"msg":"成功"}}"#),
+                    )))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (authority.pem(), url)
+}
+
+#[tokio::test]
+async fn a_receiver_behind_tls_is_reached_only_through_the_authority_the_configuration_names() {
+    #[derive(clap::Parser)]
+    struct Command {
+        #[command(flatten)]
+        projections: hl_projections::ProjectionArgs,
+    }
+    let (authority, url) = tls_receiver().await;
+    let folder = tempfile::tempdir().unwrap();
+    let authority_file = folder.path().join("receiver-ca.pem");
+    std::fs::write(&authority_file, authority).unwrap();
+    let empty_file = folder.path().join("empty.pem");
+    std::fs::write(&empty_file, "").unwrap();
+    let configured = |ca_file: Option<&Path>| {
+        let mut arguments = vec![
+            "hl-projections".to_string(),
+            format!("--outbound-url={url}"),
+        ];
+        arguments.extend(ca_file.map(|path| format!("--outbound-ca-file={}", path.display())));
+        <Command as clap::Parser>::try_parse_from(arguments)
+            .unwrap()
+            .projections
+            .outbound_transport()
+            .map(|transport| transport.expect("the HTTP transport"))
+    };
+    let batch = empty_batch();
+    let object = "sec_hidden_danger_info";
+
+    let trusting = configured(Some(&authority_file)).unwrap();
+    let acknowledged = trusting.deliver(object, "330903", &batch).await;
+    assert!(acknowledged.expect("delivered over TLS").contains("成功"));
+
+    // Without the authority, the system's roots do not know the receiver's certificate.
+    let untrusting = configured(None).unwrap();
+    let refused = untrusting.deliver(object, "330903", &batch).await;
+    let refused = refused.expect_err("refused in the handshake");
+    assert!(refused.contains("TLS"), "{refused}");
+
+    // An authority file that names none is a configuration error at start-up.
+    let problem = configured(Some(&empty_file)).err().unwrap();
+    assert!(problem.contains("HL_OUTBOUND_CA_FILE"), "{problem}");
+    assert!(problem.contains("no certificate"), "{problem}");
+}
+
 #[tokio::test]
 async fn a_receiver_that_does_not_answer_leaves_the_batch_undelivered_within_the_timeout() {
     use hl_projections::outbound::http_post::HttpPost;
-    use hl_projections::outbound::ledger::Batch;
     // Accepts the connection and never answers.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -804,13 +911,7 @@ async fn a_receiver_that_does_not_answer_leaves_the_batch_undelivered_within_the
         }
     });
     let receiver = HttpPost::new(&url, None, std::time::Duration::from_secs(1)).unwrap();
-    let batch = Batch {
-        feed: "dual-prevention/sec_hidden_danger_info".into(),
-        number: 1,
-        records: 0,
-        payload: "{}".into(),
-        sha256: hex::encode(sha2::Sha256::digest(b"{}")),
-    };
+    let batch = empty_batch();
     let error = receiver
         .deliver("sec_hidden_danger_info", "330903", &batch)
         .await

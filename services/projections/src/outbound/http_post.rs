@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use hl_http::header::{HeaderName, HeaderValue};
-use hl_http::{Method, Request, StatusCode, header};
+use hl_http::{ExtraRoots, Method, Request, StatusCode, header};
 
 use super::encryption::DatasCipher;
 use super::ledger::Batch;
@@ -29,6 +29,7 @@ pub struct HttpPost {
     authorization: Option<HeaderValue>,
     timeout: Duration,
     cipher: Option<DatasCipher>,
+    extra_roots: ExtraRoots,
 }
 
 impl HttpPost {
@@ -60,12 +61,19 @@ impl HttpPost {
             authorization,
             timeout,
             cipher: None,
+            extra_roots: ExtraRoots::default(),
         })
     }
 
     /// Seals every batch's `datas` with `cipher` (when the batch is made, see the module).
     pub fn sealing(mut self, cipher: DatasCipher) -> HttpPost {
         self.cipher = Some(cipher);
+        self
+    }
+
+    /// Trusts `roots` besides the system's for an https:// receiver.
+    pub fn trusting(mut self, roots: ExtraRoots) -> HttpPost {
+        self.extra_roots = roots;
         self
     }
 
@@ -111,6 +119,7 @@ impl HttpPost {
             body: batch.payload.clone().into(),
             timeout: self.timeout,
             max_answer_bytes: MAX_ANSWER_BYTES,
+            extra_roots: self.extra_roots.clone(),
         })
         .await?;
         acknowledgement(answer.status, &answer.body).map_err(|refusal| format!("{url}: {refusal}"))
