@@ -1,9 +1,8 @@
 //! One HTTP/1.1 exchange with a remote system: a request out over TCP, or over TLS for
 //! https:// (the system's trusted roots, and any authority the configuration adds), and its
-//! answer back, within a timeout and a size
-//! limit. The suite talks HTTP to few systems and seldom (a JWKS every few minutes, an outbound
-//! batch every minute), so each exchange opens its own connection: nothing is pooled, nothing
-//! outlives the call.
+//! answer back, within a timeout and a size limit. The suite talks HTTP to few systems and
+//! seldom (a JWKS every few minutes, an outbound batch every minute), so each exchange opens its
+//! own connection: nothing is pooled, nothing outlives the call.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -49,6 +48,14 @@ impl ExtraRoots {
             .map_err(|error| format!("{}: {error}", path.display()))?;
         if certificates.is_empty() {
             return Err(format!("{}: no certificate in it", path.display()));
+        }
+        // Each must be one an exchange can trust, so that a damaged file stops the start-up
+        // instead of every exchange.
+        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+        for certificate in &certificates {
+            roots
+                .add(certificate.clone())
+                .map_err(|error| format!("{}: {error}", path.display()))?;
         }
         Ok(ExtraRoots(Arc::new(certificates)))
     }

@@ -174,6 +174,17 @@ impl ProjectionArgs {
         {
             problems.push(format!("HL_OUTBOUND_URL: {problem}"));
         }
+        if self.outbound_ca_file.is_some()
+            && self
+                .outbound_url
+                .as_deref()
+                .is_some_and(|url| !url.starts_with("https://"))
+        {
+            problems.push(
+                "HL_OUTBOUND_CA_FILE is for an https:// receiver; HL_OUTBOUND_URL is not one"
+                    .to_string(),
+            );
+        }
         for (name, set) in [
             (
                 "HL_OUTBOUND_AUTHORIZATION_FILE",
@@ -369,6 +380,26 @@ mod tests {
             .problems()
             .join("\n");
         assert!(problems.contains("set HL_OUTBOUND_URL"), "{problems}");
+        let problems = args(&["--outbound-ca-file", "ca.pem"])
+            .problems()
+            .join("\n");
+        assert!(problems.contains("set HL_OUTBOUND_URL"), "{problems}");
+        let problems = args(&[
+            "--outbound-url",
+            "http://10.0.0.1/",
+            "--outbound-ca-file",
+            "ca.pem",
+        ])
+        .problems()
+        .join("\n");
+        assert!(problems.contains("https:// receiver"), "{problems}");
+        let https = [
+            "--outbound-url",
+            "https://10.0.0.1/",
+            "--outbound-ca-file",
+            "ca.pem",
+        ];
+        assert!(args(&https).problems().is_empty());
         let problems = args(&[
             "--outbound-url",
             "http://10.0.0.1/",

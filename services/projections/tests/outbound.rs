@@ -891,10 +891,20 @@ async fn a_receiver_behind_tls_is_reached_only_through_the_authority_the_configu
     let refused = refused.expect_err("refused in the handshake");
     assert!(refused.contains("TLS"), "{refused}");
 
-    // An authority file that names none is a configuration error at start-up.
+    // An authority file that names none, or one whose certificate is damaged, is a
+    // configuration error at start-up, not at every delivery.
     let problem = configured(Some(&empty_file)).err().unwrap();
     assert!(problem.contains("HL_OUTBOUND_CA_FILE"), "{problem}");
     assert!(problem.contains("no certificate"), "{problem}");
+    let damaged_file = folder.path().join("damaged.pem");
+    std::fs::write(
+        &damaged_file,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let problem = configured(Some(&damaged_file)).err().unwrap();
+    assert!(problem.contains("HL_OUTBOUND_CA_FILE"), "{problem}");
+    assert!(problem.contains("damaged.pem"), "{problem}");
 }
 
 #[tokio::test]
