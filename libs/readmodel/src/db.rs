@@ -23,6 +23,16 @@ impl Dialect {
         }
     }
 
+    /// The collation that orders text as bytes, as Rust orders strings: SQLite's default
+    /// (BINARY) and PostgreSQL's "C" (its default follows the database's locale), to append to
+    /// a column that is ordered or compared.
+    pub fn byte_order(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " COLLATE \"C\"",
+        }
+    }
+
     /// The most bind parameters one statement may carry (SQLite's limit is 32766, PostgreSQL's
     /// 65535; stay well below both).
     pub fn max_parameters(self) -> usize {

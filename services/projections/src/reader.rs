@@ -269,9 +269,9 @@ impl HazardFilter {
 
 /// One page of the hazards of a current scope without an industry that pass `filter`: at most
 /// `limit` of them with ids after `after`, in id order, and how many pass in all. The database
-/// answers every condition from the covering indexes and gives the ids alone; only the page's
-/// rows are read whole, by a second statement of the same read transaction, so they stand as
-/// they did when the ids were counted.
+/// answers every condition from the covering indexes, orders and counts the ids, and gives the
+/// page's alone; only the page's rows are read whole, by a second statement of the same read
+/// transaction, so they stand as they did when the ids were counted.
 pub async fn hazard_page(
     transaction: &mut ReadTransaction,
     generation: i64,
@@ -294,35 +294,69 @@ pub async fn hazard_page(
     filter.push_conditions(&mut conditions, &mut values);
     let ids_sql = match &scope.township_code {
         None => format!("SELECT h.hazard_id FROM {hazards} h WHERE {conditions}"),
-        // The township of `hazards_in_scope` as two selections the indexes answer, which no
-        // hazard is in twice: hazards recorded in the township whose enterprise the registry
-        // gives no township on the day, and hazards of enterprises in the township on the day.
+        // The township of `hazards_in_scope` as two selections the indexes answer: hazards of
+        // enterprises the registry has in the township on the day, and hazards recorded in the
+        // township whose enterprise the registry gives no township on the day. Most of the
+        // second are in the first; only the others ask the registry, one probe of the covering
+        // index each (a subquery, which PostgreSQL does not turn into a hash of every period of
+        // the district).
         Some(township_code) => {
             let township = format!("${}", values.len() + 1);
             values.push(township_code.clone().into());
             format!(
-                "SELECT h.hazard_id FROM {hazards} h LEFT JOIN {periods} e ON {ENTERPRISE_ON_ITS_DAY}
-                 WHERE h.township_code = {township} AND COALESCE(e.township_code, '') = '' AND {conditions}
+                "WITH registered AS (
+                     SELECT h.hazard_id FROM {periods} e JOIN {hazards} h ON {ENTERPRISE_ON_ITS_DAY}
+                     WHERE e.township_code = {township} AND {conditions})
+                 SELECT hazard_id FROM registered
                  UNION ALL
-                 SELECT h.hazard_id FROM {periods} e JOIN {hazards} h ON {ENTERPRISE_ON_ITS_DAY}
-                 WHERE e.township_code = {township} AND {conditions}"
+                 SELECT h.hazard_id FROM {hazards} h
+                 WHERE h.township_code = {township} AND {conditions}
+                   AND h.hazard_id NOT IN (SELECT hazard_id FROM registered)
+                   AND COALESCE((SELECT MIN(e.township_code) FROM {periods} e WHERE {ENTERPRISE_ON_ITS_DAY}), '') = ''"
             )
         }
     };
-    let mut ids: Vec<String> = bind_all(sqlx::query(&ids_sql), values)
-        .fetch_all(transaction.connection())
+    // Only the page's ids travel: the database orders them as bytes (as Rust orders strings,
+    // and so the page tokens), once each should overlapping registry periods join a hazard
+    // twice, and counts them all before the page is cut.
+    let byte_order = transaction.dialect().byte_order();
+    let distinct = format!("SELECT DISTINCT hazard_id FROM ({ids_sql}) AS matching");
+    let mut page_values = values.clone();
+    let mut page_conditions = String::new();
+    if let Some(after) = after {
+        page_conditions = format!(" WHERE hazard_id{byte_order} > ${}", values.len() + 1);
+        page_values.push(after.to_string().into());
+    }
+    let page_rows = bind_all(
+        sqlx::query(&format!(
+            "SELECT hazard_id, total FROM (SELECT hazard_id, COUNT(*) OVER () AS total FROM ({distinct}) AS ids) AS counted{page_conditions}
+             ORDER BY hazard_id{byte_order} LIMIT {limit}"
+        )),
+        page_values,
+    )
+    .fetch_all(transaction.connection())
+    .await?;
+    let mut page = Vec::with_capacity(page_rows.len());
+    let mut total = 0;
+    for row in &page_rows {
+        page.push(row.try_get::<String, _>("hazard_id")?);
+        total = row.try_get::<i64, _>("total")?;
+    }
+    if page.is_empty() && after.is_some() {
+        // Past the last id the page says nothing of the whole, which is counted on its own.
+        total = bind_all(
+            sqlx::query(&format!(
+                "SELECT COUNT(*) AS total FROM ({distinct}) AS ids"
+            )),
+            values,
+        )
+        .fetch_one(transaction.connection())
         .await?
-        .iter()
-        .map(|row| row.try_get("hazard_id"))
-        .collect::<Result<_, _>>()?;
-    // In the order Rust gives strings, whatever the database's collation; once each, should
-    // overlapping registry periods join a hazard twice.
-    ids.sort_unstable();
-    ids.dedup();
-    let start = after.map_or(0, |after| ids.partition_point(|id| id.as_str() <= after));
-    let page = &ids[start..ids.len().min(start.saturating_add(limit))];
+        .try_get::<i64, _>("total")?;
+    }
+    let total = usize::try_from(total).unwrap_or(0);
     if page.is_empty() {
-        return Ok((Vec::new(), ids.len()));
+        return Ok((Vec::new(), total));
     }
     let rows = bind_all(
         sqlx::query(&format!(
@@ -339,7 +373,7 @@ pub async fn hazard_page(
         views.extend(hazard_view(row, scope)?);
     }
     views.sort_by(|left, right| left.facts.hazard_id.cmp(&right.facts.hazard_id));
-    Ok((views, ids.len()))
+    Ok((views, total))
 }
 
 /// Replaces each hazard's lifecycle by the one after its last event that happened by `as_of`

@@ -19,21 +19,6 @@ fn as_administrator<T>(body: T) -> tonic::Request<T> {
     hl_testkit::actors::admitted(body, &hl_domain::access::test_actors::administrator())
 }
 
-/// A general hazard of ENTERPRISE found by an inspection on 2023-05-01.
-async fn report(world: &World, id: &str) {
-    world
-        .report(
-            id,
-            ENTERPRISE,
-            true,
-            HazardLevel::General,
-            "机房",
-            "2023-05-01",
-            "",
-        )
-        .await;
-}
-
 #[tokio::test]
 async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
     on_both_databases(|backend| async move {
@@ -41,7 +26,7 @@ async fn a_rebuild_gives_the_same_read_model_as_incremental_application() {
         world.register(ENTERPRISE, "330903001", true).await;
         for index in 0..40 {
             let id = format!("g{index:02}");
-            report(&world, &id).await;
+            world.report_finding(&id).await;
             if index % 2 == 0 {
                 world.order(&id, "2023-05-20", "2023-05-02").await;
             }
@@ -235,7 +220,7 @@ async fn a_read_model_filled_in_bulk_on_postgresql_is_vacuumed_and_analysed_once
     let world = World::start(Backend::postgres().await).await;
     world.register(ENTERPRISE, "330903001", true).await;
     for index in 0..3 {
-        report(&world, &format!("h{index}")).await;
+        world.report_finding(&format!("h{index}")).await;
     }
     world.caught_up().await;
     let applied: u64 = world
@@ -273,7 +258,7 @@ async fn many_queries_at_once_never_wait_on_each_other_for_the_read_models_conne
     // connections, each reading in several statements, with the projector writing meanwhile.
     let world = World::start(Backend::sqlite().await).await;
     world.register(ENTERPRISE, "330903001", true).await;
-    report(&world, "first").await;
+    world.report_finding("first").await;
     world.caught_up().await;
     let ledger = world.ledger();
     let targets = |_| {
@@ -312,7 +297,7 @@ async fn many_queries_at_once_never_wait_on_each_other_for_the_read_models_conne
     for answer in answers {
         answer.expect("answered");
     }
-    report(&world, "second").await;
+    world.report_finding("second").await;
     world.caught_up().await;
 }
 
@@ -329,7 +314,7 @@ async fn an_answer_read_in_several_statements_reads_one_state_while_batches_are_
     on_both_databases(|backend| async move {
         let world = World::start(backend).await;
         world.register(ENTERPRISE, "330903001", true).await;
-        report(&world, "first").await;
+        world.report_finding("first").await;
         world.caught_up().await;
         let database = &world.projections.database;
         let mut reading = database.begin_read().await.unwrap();
@@ -337,7 +322,7 @@ async fn an_answer_read_in_several_statements_reads_one_state_while_batches_are_
 
         // A batch is applied and committed between two statements of the reading: the reading
         // does not hold the projector back, and its second statement sees what its first saw.
-        report(&world, "second").await;
+        world.report_finding("second").await;
         world.caught_up().await;
         let mut latest = database.pool().acquire().await.unwrap();
         assert_eq!(count(&mut latest).await, 2);
@@ -361,7 +346,7 @@ async fn a_message_that_cannot_be_applied_stops_its_projector_and_names_its_sequ
     on_both_databases(|backend| async move {
         let world = World::start(backend).await;
         world.register(ENTERPRISE, "330903001", true).await;
-        report(&world, "before").await;
+        world.report_finding("before").await;
         world.caught_up().await;
         // Something that is not a commit lands on a hazard's subject.
         let subject = world

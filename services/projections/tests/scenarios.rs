@@ -553,6 +553,55 @@ async fn a_township_lists_each_hazard_under_the_township_of_its_day() {
     .await;
 }
 
+/// A page asked for after the hazards behind its token left the filter is empty, and still
+/// says how many pass now: the database counts them apart when no id comes after the token.
+#[tokio::test]
+async fn a_page_past_the_hazards_that_left_the_filter_is_empty_and_counts_those_that_remain() {
+    use hl_proto::hazards::v1::HazardStatus;
+
+    on_both_databases(|backend| async move {
+        let world = World::start(backend).await;
+        world.register(ENTERPRISE, "330903001", true).await;
+        for id in ["a", "b", "c"] {
+            world.report_finding(id).await;
+            world.order(id, "2023-05-20", "2023-05-02").await;
+        }
+        world.caught_up().await;
+        let service = world.ledger();
+        let request = ledger::ListHazardsRequest {
+            page_size: 2,
+            township_code: "330903001".into(),
+            status: HazardStatus::Rectifying as i32,
+            ..Default::default()
+        };
+        let first = service
+            .list_hazards(as_inspector(request.clone()))
+            .await
+            .unwrap()
+            .into_inner();
+        let ids: Vec<&str> = first.hazards.iter().map(|h| h.hazard_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(first.total_size, 3);
+        assert!(!first.next_page_token.is_empty());
+
+        // The one hazard after the token is claimed: it no longer stands in rectification.
+        world.claim("c", ENTERPRISE, "2023-05-10").await;
+        world.caught_up().await;
+        let next = service
+            .list_hazards(as_inspector(ledger::ListHazardsRequest {
+                page_token: first.next_page_token,
+                ..request
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(next.hazards.is_empty(), "{:?}", next.hazards);
+        assert_eq!(next.total_size, 2);
+        assert!(next.next_page_token.is_empty());
+    })
+    .await;
+}
+
 /// The ids of every page of a list of hazards, checking that each page gives the whole's size.
 async fn ids_of_every_page(
     service: &hl_projections::api::LedgerGrpc,

@@ -245,6 +245,20 @@ impl World {
         .await;
     }
 
+    /// A general hazard of ENTERPRISE found by an inspection on 2023-05-01.
+    pub async fn report_finding(&self, id: &str) {
+        self.report(
+            id,
+            ENTERPRISE,
+            true,
+            hazards::HazardLevel::General,
+            "机房",
+            "2023-05-01",
+            "",
+        )
+        .await;
+    }
+
     /// Reports a hazard: government-side by the inspector, self-check by the enterprise.
     #[allow(clippy::too_many_arguments)]
     pub async fn report(
