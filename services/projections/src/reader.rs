@@ -137,7 +137,7 @@ const HAZARD_COLUMNS: &str = "h.*, e.display_name AS e_display_name, e.township_
 /// The hazards found by `as_of` and recorded by `known_at` in scope (all but its industry, which
 /// `Scope::admits` applies), as the FROM and WHERE of a query and the values they bind. Each row
 /// joins the enterprise's attributes on the day the hazard was found.
-fn hazards_in_scope(generation: i64, scope: &Scope) -> (String, Vec<Value>) {
+fn hazards_in_scope(dialect: Dialect, generation: i64, scope: &Scope) -> (String, Vec<Value>) {
     let (hazards, periods) = (
         HazardRow::table(generation),
         EnterprisePeriodRow::table(generation),
@@ -155,10 +155,18 @@ fn hazards_in_scope(generation: i64, scope: &Scope) -> (String, Vec<Value>) {
     // reads its own rows and not the district's. The first condition says the same more
     // loosely, in terms the indexes answer (the hazard's township, or an enterprise that was
     // ever in the township), so the database does not scan the district to apply the second.
+    // SQLite answers `IN (SELECT ...)` with both indexes; PostgreSQL does so only for a list
+    // it has in hand (an array computed once), and otherwise scans every hazard of the district.
     if let Some(township_code) = &scope.township_code {
         let township = format!("${}", values.len() + 1);
+        let ever_in_township =
+            format!("SELECT enterprise_id FROM {periods} WHERE township_code = {township}");
+        let enterprise_ever_in_township = match dialect {
+            Dialect::Sqlite => format!("h.enterprise_id IN ({ever_in_township})"),
+            Dialect::Postgres => format!("h.enterprise_id = ANY(ARRAY({ever_in_township}))"),
+        };
         sql_text.push_str(&format!(
-            " AND (h.township_code = {township} OR h.enterprise_id IN (SELECT enterprise_id FROM {periods} WHERE township_code = {township}))
+            " AND (h.township_code = {township} OR {enterprise_ever_in_township})
               AND COALESCE(NULLIF(e.township_code, ''), h.township_code) = {township}"
         ));
         values.push(township_code.clone().into());
@@ -195,7 +203,7 @@ pub async fn hazards(
     generation: i64,
     scope: &Scope,
 ) -> Result<Vec<HazardView>, ReadError> {
-    let (conditions, values) = hazards_in_scope(generation, scope);
+    let (conditions, values) = hazards_in_scope(transaction.dialect(), generation, scope);
     let rows = bind_all(
         sqlx::query(&format!("SELECT {HAZARD_COLUMNS} {conditions}")),
         values,
@@ -387,7 +395,7 @@ async fn lifecycles_as_of(
 ) -> Result<(), sqlx::Error> {
     let history = HistoryRow::table(generation);
     // The same values bind the same meanings ($1 as_of, $2 known_at, then the scope's).
-    let (in_scope, values) = hazards_in_scope(generation, scope);
+    let (in_scope, values) = hazards_in_scope(transaction.dialect(), generation, scope);
     let narrowed = if scope.enterprise_id.is_some() || scope.township_code.is_some() {
         format!(" AND hazard_id IN (SELECT h.hazard_id {in_scope})")
     } else {

@@ -531,23 +531,28 @@ async fn a_township_lists_each_hazard_under_the_township_of_its_day() {
         }
         world.caught_up().await;
         let ledger_service = world.ledger();
-        for (township, expected) in [
-            ("330903001", vec!["u-1"]),
-            ("330903002", vec!["m-before"]),
-            ("330903003", vec!["m-after"]),
-        ] {
-            let page = ledger_service
-                .list_hazards(as_inspector(ledger::ListHazardsRequest {
-                    township_code: township.into(),
-                    page_size: 10,
-                    ..Default::default()
-                }))
-                .await
-                .unwrap()
-                .into_inner();
-            let ids: Vec<&str> = page.hazards.iter().map(|h| h.hazard_id.as_str()).collect();
-            assert_eq!(ids, expected, "{township}");
-            assert!(page.hazards.iter().all(|h| h.township_code == township));
+        // As they stand (the database reads the page) and as of a past moment after every
+        // event (every hazard in scope is read with its enterprise's attributes): the same.
+        for as_of in [None, Some(hl_proto::timestamp(at("2024-01-01")))] {
+            for (township, expected) in [
+                ("330903001", vec!["u-1"]),
+                ("330903002", vec!["m-before"]),
+                ("330903003", vec!["m-after"]),
+            ] {
+                let page = ledger_service
+                    .list_hazards(as_inspector(ledger::ListHazardsRequest {
+                        township_code: township.into(),
+                        page_size: 10,
+                        as_of,
+                        ..Default::default()
+                    }))
+                    .await
+                    .unwrap()
+                    .into_inner();
+                let ids: Vec<&str> = page.hazards.iter().map(|h| h.hazard_id.as_str()).collect();
+                assert_eq!(ids, expected, "{township} as of {as_of:?}");
+                assert!(page.hazards.iter().all(|h| h.township_code == township));
+            }
         }
     })
     .await;
