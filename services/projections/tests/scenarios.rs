@@ -687,16 +687,40 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
                     .await;
             }
         }
+        // Found before either enterprise was registered (2020): listed under the township
+        // recorded with them, among the registered enterprises' hazards of that township.
+        let before_registration = ["m-early", "Zb-early"];
+        for (id, enterprise) in before_registration.into_iter().zip([ENTERPRISE, OTHER]) {
+            world
+                .report(
+                    id,
+                    enterprise,
+                    true,
+                    HazardLevel::General,
+                    "机房",
+                    "2019-06-01",
+                    "",
+                )
+                .await;
+        }
         world.caught_up().await;
         let service = world.ledger();
         let everything = world.all_hazards().await;
-        let mut in_byte_order: Vec<&str> = ids.to_vec();
+        let mut in_byte_order: Vec<&str> =
+            ids.iter().chain(&before_registration).copied().collect();
         in_byte_order.sort_unstable();
         let listed_ids: Vec<&str> = everything
             .iter()
             .map(|hazard| hazard.hazard_id.as_str())
             .collect();
         assert_eq!(listed_ids, in_byte_order);
+        assert!(
+            everything
+                .iter()
+                .filter(|hazard| before_registration.contains(&hazard.hazard_id.as_str()))
+                .all(|hazard| hazard.township_code == "330903001"),
+            "a hazard found before its enterprise was registered is in the township recorded with it"
+        );
         let statuses: std::collections::HashSet<i32> =
             everything.iter().map(|hazard| hazard.status).collect();
         assert!(
