@@ -89,6 +89,9 @@ pub struct Queries {
     pub deep_discrepancies: Latencies,
     /// A page of 50 government-side hazards of one township.
     pub hazards_page: Latencies,
+    /// A page of 50 of one township's overdue hazards: overdue is judged by the calendar, so the
+    /// township's hazards are read whole.
+    pub overdue_page: Latencies,
     /// One enterprise's two ledgers.
     pub enterprise_ledgers: Latencies,
     /// The summary as of 30 days ago (never kept: each is read from the history).
@@ -116,6 +119,7 @@ pub async fn query(
         discrepancies: Latencies::default(),
         deep_discrepancies: Latencies::default(),
         hazards_page: Latencies::default(),
+        overdue_page: Latencies::default(),
         enterprise_ledgers: Latencies::default(),
         past_summary: Latencies::default(),
         past_summary_deadlines: 0,
@@ -182,7 +186,7 @@ pub async fn query(
         let hazards = client
             .list_hazards(administrator(ledger::ListHazardsRequest {
                 page_size: 50,
-                township_code: township,
+                township_code: township.clone(),
                 ledger: ledger::Ledger::Government as i32,
                 ..Default::default()
             }))
@@ -190,6 +194,17 @@ pub async fn query(
             .into_inner();
         result.hazards_page.record(started.elapsed());
         anyhow::ensure!(!hazards.hazards.is_empty(), "the township has hazards");
+
+        let started = Instant::now();
+        client
+            .list_hazards(administrator(ledger::ListHazardsRequest {
+                page_size: 50,
+                township_code: township,
+                overdue_only: true,
+                ..Default::default()
+            }))
+            .await?;
+        result.overdue_page.record(started.elapsed());
 
         let enterprise = crate::generate::credit_code(enterprise);
         let started = Instant::now();

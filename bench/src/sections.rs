@@ -859,6 +859,11 @@ async fn province_read_model(
             20.0,
         ),
         (
+            "ListHazards (a township's overdue hazards, 50)",
+            "ListHazards, a filtered page (a township's overdue hazards)",
+            20.0,
+        ),
+        (
             "one enterprise's two ledgers",
             "one enterprise's two ledgers",
             20.0,
@@ -895,6 +900,7 @@ async fn province_read_model(
             &queries.discrepancies,
             &queries.deep_discrepancies,
             &queries.hazards_page,
+            &queries.overdue_page,
             &queries.enterprise_ledgers,
             &queries.past_summary,
         ];
