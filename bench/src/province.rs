@@ -89,8 +89,8 @@ pub struct Queries {
     pub deep_discrepancies: Latencies,
     /// A page of 50 government-side hazards of one township.
     pub hazards_page: Latencies,
-    /// A page of 50 of one township's overdue hazards: overdue is judged by the calendar, so the
-    /// township's hazards are read whole.
+    /// A page of 50 of one township's overdue hazards: the indexes hold the day each becomes
+    /// overdue, so the database reads the page alone.
     pub overdue_page: Latencies,
     /// One enterprise's two ledgers.
     pub enterprise_ledgers: Latencies,

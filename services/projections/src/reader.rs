@@ -11,7 +11,7 @@ use hl_directory::read_models::{EnterprisePeriodRow, industry_codes};
 use hl_domain::clock::local_date;
 use hl_enforcement::read_models::inspections::InspectionRow;
 use hl_enforcement::read_models::planning::PlanRow;
-use hl_hazards::domain::hazard::is_government_provenance;
+use hl_hazards::domain::hazard::{is_government_provenance, overdue_from};
 use hl_hazards::domain::rules::HAZARDS;
 use hl_hazards::read_models::devices::{DeviceRow, DeviceTestRow};
 use hl_hazards::read_models::hazards::{HazardRow, HistoryRow, MatchRow};
@@ -231,6 +231,8 @@ pub struct HazardFilter {
     pub status: Option<HazardStatus>,
     /// Only hazards listed for supervision.
     pub listed_only: bool,
+    /// Only hazards overdue on this day (Asia/Shanghai).
+    pub overdue_on: Option<NaiveDate>,
 }
 
 impl HazardFilter {
@@ -243,6 +245,9 @@ impl HazardFilter {
                 .status
                 .is_none_or(|status| view.lifecycle.status == status)
             && (!self.listed_only || view.lifecycle.is_listed())
+            && self.overdue_on.is_none_or(|day| {
+                overdue_from(&view.facts, &view.lifecycle).is_some_and(|first_day| first_day <= day)
+            })
     }
 
     fn push_conditions(&self, sql_text: &mut String, values: &mut Vec<Value>) {
@@ -271,6 +276,11 @@ impl HazardFilter {
         }
         if self.listed_only {
             sql_text.push_str(" AND h.supervision_order_id <> ''");
+        }
+        if let Some(day) = self.overdue_on {
+            // Dates as ISO text order as the days do.
+            sql_text.push_str(&format!(" AND h.overdue_from <= ${}", values.len() + 1));
+            values.push(Value::from(day.to_string()));
         }
     }
 }

@@ -607,6 +607,50 @@ async fn a_page_past_the_hazards_that_left_the_filter_is_empty_and_counts_those_
     .await;
 }
 
+#[tokio::test]
+async fn an_overdue_page_holds_the_hazards_past_their_deadline_on_the_day_asked() {
+    use chrono::Days;
+    use hl_domain::clock::local_date;
+
+    on_both_databases(|backend| async move {
+        let world = World::start(backend).await;
+        world.register(ENTERPRISE, "330903001", true).await;
+        let today = || local_date(chrono::Utc::now());
+        let found = today() - Days::new(3);
+        // Due yesterday: overdue today. Due today: not yet. Due in three days: not yet.
+        let deadlines = [
+            ("due-yesterday", found + Days::new(2)),
+            ("due-today", found + Days::new(3)),
+            ("due-later", found + Days::new(6)),
+        ];
+        for (id, deadline) in deadlines {
+            world.report_finding_on(id, &found.to_string()).await;
+            world
+                .order(id, &deadline.to_string(), &found.to_string())
+                .await;
+        }
+        world.caught_up().await;
+        let service = world.ledger();
+        for township in ["", "330903001"] {
+            let request = ledger::ListHazardsRequest {
+                overdue_only: true,
+                township_code: township.into(),
+                ..Default::default()
+            };
+            // Asked again should the day turn in Asia/Shanghai while it is answered.
+            let ids = loop {
+                let day = today();
+                let ids = ids_of_every_page(&service, request.clone()).await;
+                if today() == day {
+                    break ids;
+                }
+            };
+            assert_eq!(ids, ["due-yesterday"], "{request:?}");
+        }
+    })
+    .await;
+}
+
 /// The ids of every page of a list of hazards, checking that each page gives the whole's size.
 async fn ids_of_every_page(
     service: &hl_projections::api::LedgerGrpc,
@@ -647,7 +691,7 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
         world.register(OTHER, "330903002", true).await;
         // Ids a locale orders otherwise than bytes do (case, '-' and '_').
         let ids = [
-            "z-b", "z_a", "Za", "za", "z-A", "zB", "ZZ", "z0", "a-1", "A_1",
+            "z-b", "z_a", "Za", "za", "z-A", "zB", "ZZ", "z0", "a-1", "A_1", "y-late",
         ];
         for (index, id) in ids.into_iter().enumerate() {
             let enterprise = if index % 3 == 0 { OTHER } else { ENTERPRISE };
@@ -663,8 +707,10 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
             if government && index % 3 != 2 {
                 world.order(id, "2023-05-20", "2023-05-02").await;
                 // A 重大 hazard is claimed only with its remediation plan.
+                // One claimed after its deadline of 20 May: awaiting the verdict, and overdue.
                 if level == HazardLevel::General {
-                    world.claim(id, enterprise, "2023-05-10").await;
+                    let claimed = if id == "y-late" { "2023-05-25" } else { "2023-05-10" };
+                    world.claim(id, enterprise, claimed).await;
                 }
             }
             if government && level == HazardLevel::Major && index != 4 {
@@ -729,6 +775,21 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
         );
         assert!(statuses.contains(&(HazardStatus::Rectifying as i32)));
         assert!(everything.iter().any(|hazard| hazard.listed));
+        let awaiting = |overdue: bool| {
+            everything.iter().any(|hazard| {
+                hazard.status == HazardStatus::AwaitingVerification as i32
+                    && hazard.overdue == overdue
+            })
+        };
+        assert!(
+            awaiting(true) && awaiting(false),
+            "a claim after the deadline leaves a hazard overdue, one by it does not"
+        );
+        assert!(
+            everything
+                .iter()
+                .any(|hazard| hazard.overdue && hazard.status == HazardStatus::Rectifying as i32)
+        );
 
         for ledger_kind in [
             ledger::Ledger::Unspecified,
@@ -737,7 +798,9 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
         ] {
             for level in [HazardLevel::Unspecified, HazardLevel::Major] {
                 for status in [HazardStatus::Unspecified, HazardStatus::Rectifying] {
-                    for listed_only in [false, true] {
+                    for (listed_only, overdue_only) in
+                        [(false, false), (true, false), (false, true)]
+                    {
                         for (township, enterprise) in [
                             ("", ""),
                             ("330903001", ""),
@@ -755,6 +818,7 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
                                         && (status == HazardStatus::Unspecified
                                             || hazard.status == status as i32)
                                         && (!listed_only || hazard.listed)
+                                        && (!overdue_only || hazard.overdue)
                                         && (township.is_empty() || hazard.township_code == township)
                                         && (enterprise.is_empty()
                                             || hazard.enterprise_id == enterprise)
@@ -769,6 +833,7 @@ async fn a_page_of_hazards_as_they_stand_is_the_whole_list_filtered_in_the_order
                                     level: level as i32,
                                     status: status as i32,
                                     listed_only,
+                                    overdue_only,
                                     township_code: township.into(),
                                     enterprise_id: enterprise.into(),
                                     as_of,

@@ -13,6 +13,7 @@ use sqlx::AnyConnection;
 
 use crate::domain::hazard::{
     DeadlineSource, Hazard, HazardEvent, HazardFacts, HazardLifecycle, is_government_provenance,
+    overdue_from,
 };
 
 impl_columns!(HazardFacts {
@@ -65,6 +66,9 @@ columns! {
         /// The day it was found, in Asia/Shanghai: what periods and registry days join on.
         pub reported_day: NaiveDate,
         pub lifecycle: HazardLifecycle,
+        /// The first day it is overdue on as it stands (Asia/Shanghai), if it ever is: a list of
+        /// overdue hazards compares it with its day in the indexes.
+        pub overdue_from: Option<NaiveDate>,
         pub version: u64,
         pub updated_at: DateTime<Utc>,
     }
@@ -84,6 +88,7 @@ impl Table for HazardRow {
             "level",
             "status",
             "supervision_order_id",
+            "overdue_from",
             "reported_at",
             "recorded_at",
             "hazard_id",
@@ -96,6 +101,7 @@ impl Table for HazardRow {
             "level",
             "status",
             "supervision_order_id",
+            "overdue_from",
             "reported_at",
             "recorded_at",
             "hazard_id",
@@ -180,6 +186,7 @@ pub fn fold_hazard(
         row.reported_day = row.facts.reported_day();
     }
     row.lifecycle.apply(event, meta);
+    row.overdue_from = overdue_from(&row.facts, &row.lifecycle);
     row.version = meta.aggregate_version;
     row.updated_at = meta.recorded_at;
     let history = HistoryRow {

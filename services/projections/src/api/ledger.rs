@@ -274,6 +274,7 @@ impl LedgerService for LedgerGrpc {
                 .optional_enumeration::<HazardStatus>("status", body.status)
                 .filter(|status| *status != HazardStatus::Unspecified),
             listed_only: body.listed_only,
+            overdue_on: body.overdue_only.then(|| local_date(scope.as_of)),
         };
         violations.into_result()?;
         restrict(&mut scope, &actor, &self.0.region)?;
@@ -295,32 +296,30 @@ impl LedgerService for LedgerGrpc {
             let record = hazard_record(view, scope.as_of);
             (record.hazard_id.clone(), record)
         };
-        // Of the hazards as they stand, the database reads only the page. Overdue (a judgement
-        // of the calendar), an industry and a past moment are judged here, over all in scope.
+        // Of the hazards as they stand, the database reads only the page. An industry and a past
+        // moment are judged here, over all in scope.
         let mut transaction = begin_read(&self.0).await?;
-        let (matching, total_size) =
-            if scope.current && scope.industry.is_none() && !body.overdue_only {
-                let (views, total) = reader::hazard_page(
-                    &mut transaction,
-                    *self.generation(),
-                    &scope,
-                    &filter,
-                    page.after.as_deref(),
-                    page.size + 1,
-                )
-                .await?;
-                (views.iter().map(keyed).collect(), total)
-            } else {
-                let hazards = reader::hazards(&mut transaction, *self.generation(), &scope).await?;
-                let matching: Vec<_> = hazards
-                    .iter()
-                    .filter(|view| filter.passes(view))
-                    .map(keyed)
-                    .filter(|(_, record)| !body.overdue_only || record.overdue)
-                    .collect();
-                let total = matching.len();
-                (matching, total)
-            };
+        let (matching, total_size) = if scope.current && scope.industry.is_none() {
+            let (views, total) = reader::hazard_page(
+                &mut transaction,
+                *self.generation(),
+                &scope,
+                &filter,
+                page.after.as_deref(),
+                page.size + 1,
+            )
+            .await?;
+            (views.iter().map(keyed).collect(), total)
+        } else {
+            let hazards = reader::hazards(&mut transaction, *self.generation(), &scope).await?;
+            let matching: Vec<_> = hazards
+                .iter()
+                .filter(|view| filter.passes(view))
+                .map(keyed)
+                .collect();
+            let total = matching.len();
+            (matching, total)
+        };
         drop(transaction);
         let (hazards, next_page_token) = take_page(matching, &page, &query);
         Ok(Response::new(pb::ListHazardsResponse {

@@ -247,13 +247,18 @@ impl World {
 
     /// A general hazard of ENTERPRISE found by an inspection on 2023-05-01.
     pub async fn report_finding(&self, id: &str) {
+        self.report_finding_on(id, "2023-05-01").await;
+    }
+
+    /// A government finding of a 一般 hazard at the enterprise, on a day.
+    pub async fn report_finding_on(&self, id: &str, when: &str) {
         self.report(
             id,
             ENTERPRISE,
             true,
             hazards::HazardLevel::General,
             "机房",
-            "2023-05-01",
+            when,
             "",
         )
         .await;

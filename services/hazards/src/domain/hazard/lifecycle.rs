@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use hl_domain::EventMeta;
 use hl_domain::access::is_government_side;
-use hl_domain::clock::{is_past, local_date};
+use hl_domain::clock::local_date;
 use hl_proto::hazards::v1::{HazardCategory, HazardLevel, HazardStatus, Provenance, SourceType};
 use serde::{Deserialize, Serialize};
 
@@ -301,17 +301,20 @@ pub fn government_verifies(facts: &HazardFacts, lifecycle: &HazardLifecycle) -> 
         || lifecycle.deadline_source == DeadlineSource::Order
 }
 
-/// Past its deadline and not verified, as of a time (D5). A claim made by the deadline that waits
-/// for the government's verdict is the government's lag (D2), not the enterprise's; a claim the
-/// enterprise itself must verify does not stop the clock.
+/// Past its deadline and not verified, as of a time (D5): on or after the day
+/// [`overdue_from`] gives.
 pub fn is_overdue(facts: &HazardFacts, lifecycle: &HazardLifecycle, as_of: DateTime<Utc>) -> bool {
-    let Some(deadline) = lifecycle.deadline else {
-        return false;
-    };
-    if !is_past(deadline, as_of) {
-        return false;
-    }
-    match lifecycle.status {
+    overdue_from(facts, lifecycle).is_some_and(|first_day| local_date(as_of) >= first_day)
+}
+
+/// The first day (Asia/Shanghai) a hazard as it stands is overdue on, if it ever is: the day
+/// after its deadline, while it is not verified. Overdue then depends on the day alone, so a read
+/// model keeps this day with the hazard and a list of overdue hazards is a comparison of dates.
+/// A claim made by the deadline that waits for the government's verdict is the government's lag
+/// (D2), not the enterprise's; a claim the enterprise itself must verify does not stop the clock.
+pub fn overdue_from(facts: &HazardFacts, lifecycle: &HazardLifecycle) -> Option<NaiveDate> {
+    let deadline = lifecycle.deadline?;
+    let binds = match lifecycle.status {
         HazardStatus::Rectifying => true,
         HazardStatus::AwaitingVerification => {
             let claimed_in_time = lifecycle
@@ -320,5 +323,6 @@ pub fn is_overdue(facts: &HazardFacts, lifecycle: &HazardLifecycle, as_of: DateT
             !(claimed_in_time && government_verifies(facts, lifecycle))
         }
         _ => false,
-    }
+    };
+    binds.then(|| deadline.succ_opt().unwrap_or(NaiveDate::MAX))
 }

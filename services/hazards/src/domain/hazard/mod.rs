@@ -37,7 +37,7 @@ use super::{DomainError, decision};
 pub use hl_proto::hazard_events::HazardEvent;
 pub use lifecycle::{
     DeadlineSource, HazardFacts, HazardLifecycle, government_verifies, is_government_provenance,
-    is_overdue,
+    is_overdue, overdue_from,
 };
 
 /// A new hazard as reported. Validated for shape by the API before it gets here.

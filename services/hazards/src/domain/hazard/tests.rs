@@ -7,7 +7,7 @@ use hl_proto::common::v1::{Actor, EvidenceRef};
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::{HazardLevel, HazardStatus, Provenance};
 
-use super::{DeadlineSource, Hazard, HazardCommand, ListingOrder, ReportHazard};
+use super::{DeadlineSource, Hazard, HazardCommand, ListingOrder, ReportHazard, overdue_from};
 use crate::domain::access::test_actors::*;
 use hl_directory::Standing;
 use hl_eventstore::Given;
@@ -1178,10 +1178,23 @@ fn overdue_is_computed_from_the_deadline_and_an_as_of_time() {
         at("2023-06-29T02:00:00Z"),
     );
     assert!(!on_time.is_overdue(at("2023-08-01T00:00:00Z")));
-    let late = step_at(hazard, claim(), &enterprise(), at("2023-07-03T02:00:00Z"));
+    let late = step_at(
+        hazard.clone(),
+        claim(),
+        &enterprise(),
+        at("2023-07-03T02:00:00Z"),
+    );
     assert!(late.is_overdue(at("2023-08-01T00:00:00Z")));
-    let verified = step(on_time, verify(), &inspector());
+    let verified = step(on_time.clone(), verify(), &inspector());
     assert!(!verified.is_overdue(at("2024-01-01T00:00:00Z")));
+    // The first day each is overdue on, as a read model keeps it: the day after the deadline
+    // while the clock runs, none once it stops.
+    let first_day = |hazard: &Hazard| overdue_from(&hazard.facts, &hazard.lifecycle);
+    let day_after_deadline = NaiveDate::from_ymd_opt(2023, 7, 1);
+    assert_eq!(first_day(&hazard), day_after_deadline);
+    assert_eq!(first_day(&late), day_after_deadline);
+    assert_eq!(first_day(&on_time), None);
+    assert_eq!(first_day(&verified), None);
 }
 
 #[test]
