@@ -247,3 +247,72 @@ pub async fn run(
         latencies,
     })
 }
+
+/// The peer's workload (peer.rs, and the kernel's `append_workload`) through the hazards
+/// service: `commands` commands, the first `devices` registering one alarm device each by its
+/// enterprise, the rest recording a test of one, taken in turn by `concurrency` callers.
+/// Returns commands per second and each command's latency.
+pub async fn device_workload(
+    channels: &[Channel],
+    label: &str,
+    concurrency: usize,
+    (commands, devices): (u64, u64),
+    enterprises: usize,
+) -> anyhow::Result<(f64, Latencies)> {
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for worker_index in 0..concurrency {
+        let mut worker = Worker {
+            client: HazardsServiceClient::new(channels[worker_index % channels.len()].clone()),
+            latencies: Latencies::default(),
+            completed: 0,
+            window: (started, started + Duration::from_secs(24 * 3600)),
+        };
+        let (next, label) = (next.clone(), label.to_string());
+        handles.push(tokio::spawn(async move {
+            loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if index >= commands {
+                    return Ok::<_, anyhow::Error>(worker.latencies);
+                }
+                let device = index % devices;
+                let actors = Actors::of(device as usize, enterprises);
+                let device_id = format!("{label}-dev-{device}");
+                let request_id = format!("{label}-append-{index}");
+                if index < devices {
+                    let register = actors.enterprise(pb::RegisterAlarmDeviceRequest {
+                        request_id,
+                        device_id,
+                        enterprise_id: actors.enterprise.clone(),
+                        kind: pb::AlarmDeviceKind::AmmoniaConcentration as i32,
+                        location: "机房".into(),
+                        ..Default::default()
+                    });
+                    worker
+                        .send(async |client| client.register_alarm_device(register).await)
+                        .await?;
+                } else {
+                    let test = actors.enterprise(pb::RecordAlarmDeviceTestRequest {
+                        request_id,
+                        name: format!("alarmDevices/{device_id}"),
+                        tested_on: Some(Utc::now().date_naive().into()),
+                        result: pb::AlarmTestResult::Pass as i32,
+                        certificate_number: format!("ZS-{index:08}"),
+                        tester: "舟山市计量检定所".into(),
+                        evidence: vec![crate::generate::test_report(index)],
+                        ..Default::default()
+                    });
+                    worker
+                        .send(async |client| client.record_alarm_device_test(test).await)
+                        .await?;
+                }
+            }
+        }));
+    }
+    let mut latencies = Latencies::default();
+    for handle in handles {
+        latencies.merge(&handle.await??);
+    }
+    Ok((commands as f64 / started.elapsed().as_secs_f64(), latencies))
+}

@@ -182,6 +182,15 @@ fn administrator() -> Actor {
     }
 }
 
+/// The report of the `index`-th alarm device test, by its SHA-256: every test carries one.
+pub fn test_report(index: u64) -> hl_proto::common::v1::EvidenceRef {
+    hl_proto::common::v1::EvidenceRef {
+        sha256: format!("{index:064x}"),
+        media_type: "application/pdf".into(),
+        ..Default::default()
+    }
+}
+
 pub fn inspector(index: usize) -> Actor {
     Actor {
         id: format!("officer-{}", index % 40),

@@ -31,6 +31,8 @@ pub enum PeerCommand {
     RecordTest {
         tested_on: String,
         certificate_number: String,
+        /// The test report's SHA-256, as ours carries it.
+        report_sha256: String,
     },
 }
 
@@ -49,6 +51,7 @@ pub enum PeerEvent {
         result: String,
         certificate_number: String,
         tester: String,
+        report_sha256: String,
     },
 }
 
@@ -101,6 +104,7 @@ impl Aggregate for PeerDevice {
             PeerCommand::RecordTest {
                 tested_on,
                 certificate_number,
+                report_sha256,
             } => {
                 if self.device_id.is_empty() {
                     return Err(PeerError("no such device".into()));
@@ -111,6 +115,7 @@ impl Aggregate for PeerDevice {
                     result: "ALARM_TEST_RESULT_PASS".into(),
                     certificate_number,
                     tester: "舟山市计量检定所".into(),
+                    report_sha256,
                 }
             }
         };
@@ -192,6 +197,7 @@ pub async fn append_workload(
                     PeerCommand::RecordTest {
                         tested_on: today.clone(),
                         certificate_number: format!("ZS-{index:08}"),
+                        report_sha256: format!("{index:064x}"),
                     }
                 };
                 let sent = Instant::now();

@@ -145,7 +145,7 @@ pub async fn run_all(config: &Config) -> anyhow::Result<Report> {
         province_scale(config, &sizes, &mut report, &nats, &jetstream).await?;
     }
     if config.wants("peer") {
-        peer_framework(config, &sizes, &mut report, &nats).await?;
+        peer_framework(config, &sizes, &mut report, &nats, &jetstream).await?;
     }
     if config.wants("overload") {
         overload_shedding(config, &sizes, &mut report, &nats, &jetstream).await?;
@@ -326,6 +326,32 @@ async fn registry_namespace(
     Ok((namespace, store))
 }
 
+/// `hl-hazards` as a process on a fresh namespace whose registry holds the command sizes'
+/// enterprises, with four channels to it (callers share them as clients of a service would), and
+/// the namespace's event store, which the caller keeps open while the service runs.
+async fn hazards_service(
+    config: &Config,
+    nats: &NatsServer,
+    jetstream: &jetstream::Context,
+    sizes: &Sizes,
+) -> anyhow::Result<(
+    process::Service,
+    Vec<tonic::transport::Channel>,
+    hl_eventstore::EventStore,
+)> {
+    let (namespace, store) = registry_namespace(nats, jetstream, sizes.command_enterprises).await?;
+    let service = process::Service::start(
+        &config.bin_dir.join("hl-hazards"),
+        &[("NATS_URL", nats.url()), ("HL_NAMESPACE", namespace)],
+    )
+    .await?;
+    let mut channels = Vec::new();
+    for _ in 0..4 {
+        channels.push(service.channel().await?);
+    }
+    Ok((service, channels, store))
+}
+
 async fn grpc_commands(
     config: &Config,
     sizes: &Sizes,
@@ -333,20 +359,7 @@ async fn grpc_commands(
     nats: &NatsServer,
     jetstream: &jetstream::Context,
 ) -> anyhow::Result<()> {
-    let (namespace, _store) =
-        registry_namespace(nats, jetstream, sizes.command_enterprises).await?;
-    let service = process::Service::start(
-        &config.bin_dir.join("hl-hazards"),
-        &[
-            ("NATS_URL", nats.url()),
-            ("HL_NAMESPACE", namespace.clone()),
-        ],
-    )
-    .await?;
-    let mut channels = Vec::new();
-    for _ in 0..4 {
-        channels.push(service.channel().await?);
-    }
+    let (service, channels, _store) = hazards_service(config, nats, jetstream, sizes).await?;
     for concurrency in sizes.command_levels {
         let mut rates = Vec::new();
         let mut quantiles = [Vec::new(), Vec::new(), Vec::new()];
@@ -983,16 +996,21 @@ async fn suite_restarts(
     Ok(())
 }
 
+/// The peer's append workload three ways at concurrency 32: our kernel alone, cqrs-es with
+/// postgres-es, and the hazards service over gRPC (every layer a caller meets).
 async fn peer_framework(
     config: &Config,
     sizes: &Sizes,
     report: &mut Report,
     nats: &NatsServer,
+    jetstream: &jetstream::Context,
 ) -> anyhow::Result<()> {
     let concurrency = 32;
     let mut ours = (Vec::new(), Vec::new());
     let mut theirs = (Vec::new(), Vec::new());
-    for _ in 0..config.runs {
+    let mut through_grpc = (Vec::new(), Vec::new());
+    let (service, channels, _store) = hazards_service(config, nats, jetstream, sizes).await?;
+    for run in 0..config.runs {
         let store = kernel::open_store(&nats.url(), &unique_namespace()).await?;
         let (rate, latencies) = kernel::append_workload(
             &store,
@@ -1013,7 +1031,18 @@ async fn peer_framework(
         .await?;
         theirs.0.push(rate);
         theirs.1.push(latencies.quantile_ms(0.99));
+        let (rate, latencies) = commands::device_workload(
+            &channels,
+            &format!("peer-r{run}"),
+            concurrency,
+            (sizes.peer_commands, sizes.peer_aggregates),
+            sizes.command_enterprises,
+        )
+        .await?;
+        through_grpc.0.push(rate);
+        through_grpc.1.push(latencies.quantile_ms(0.99));
     }
+    service.stop().await;
     report.add(
         "peer",
         "hazard ledger kernel (JetStream), concurrency 32",
@@ -1044,6 +1073,29 @@ async fn peer_framework(
         "peer/cqrs-es + postgres-es, concurrency 32",
     );
     report.at_least("append throughput ÷ cqrs-es/postgres-es", ratio, 2.0, "×");
+    report.add(
+        "peer",
+        "hazards service over gRPC, concurrency 32",
+        "cmd/s",
+        through_grpc.0,
+    );
+    report.add(
+        "peer",
+        "hazards service over gRPC, concurrency 32, p99",
+        "ms",
+        through_grpc.1,
+    );
+    let ratio = report.ratio(
+        "append throughput through gRPC: the hazards service ÷ cqrs-es/postgres-es",
+        "peer/hazards service over gRPC, concurrency 32",
+        "peer/cqrs-es + postgres-es, concurrency 32",
+    );
+    report.at_least(
+        "append throughput through the gRPC service ÷ cqrs-es/postgres-es",
+        ratio,
+        1.0,
+        "×",
+    );
     Ok(())
 }
 
