@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -53,6 +54,9 @@ pub struct VerificationKey {
 pub struct KeySet {
     source: KeySource,
     keys: RwLock<Arc<HashMap<String, VerificationKey>>>,
+    /// Counts the times the keys were replaced: what was verified against an older set is
+    /// checked again.
+    generation: AtomicU64,
     /// When the set was last read, to read it at most every [`KeySet::MIN_REREAD`] on demand.
     last_read: Mutex<Instant>,
 }
@@ -72,6 +76,7 @@ impl KeySet {
         Ok(Arc::new(KeySet {
             source,
             keys: RwLock::new(Arc::new(keys)),
+            generation: AtomicU64::new(0),
             last_read: Mutex::new(Instant::now()),
         }))
     }
@@ -81,12 +86,20 @@ impl KeySet {
         Ok(Arc::new(KeySet {
             source: KeySource::File(PathBuf::new()),
             keys: RwLock::new(Arc::new(parse(jwks)?)),
+            generation: AtomicU64::new(0),
             last_read: Mutex::new(Instant::now()),
         }))
     }
 
     pub fn get(&self, kid: &str) -> Option<VerificationKey> {
         self.keys.read().expect("keys lock").get(kid).cloned()
+    }
+
+    /// How many times the keys have been replaced. Read it before using the keys: it moves only
+    /// after a replacement, so a check made with keys read later is never stamped newer than
+    /// they are.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// Reads the source again; on failure the keys in hand stay.
@@ -97,7 +110,9 @@ impl KeySet {
         *self.last_read.lock().expect("reread lock") = Instant::now();
         match self.source.read().await.and_then(|bytes| parse(&bytes)) {
             Ok(keys) if !keys.is_empty() => {
-                *self.keys.write().expect("keys lock") = Arc::new(keys);
+                let mut held = self.keys.write().expect("keys lock");
+                *held = Arc::new(keys);
+                self.generation.fetch_add(1, Ordering::SeqCst);
             }
             Ok(_) => {
                 tracing::warn!(source = ?self.source, "the JWKS holds no usable key; keeping the keys in hand")

@@ -5,6 +5,7 @@
 //! - [`claims`]: what a token says and the actor it makes.
 //! - [`keys`]: the JWKS, read from a file or an endpoint and kept fresh as keys rotate.
 //! - [`tokens`]: checking a token; the Ed25519 signing key of the embedded suite and tools.
+//! - `verified`: tokens already checked, so a token sent with every call is checked once.
 //! - [`certificates`]: certificate common names and the system actors they log in as.
 
 pub mod certificates;
@@ -13,6 +14,7 @@ mod crypto;
 mod fetch;
 pub mod keys;
 pub mod tokens;
+mod verified;
 
 use std::sync::Arc;
 

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::claims::Claims;
 use crate::keys::KeySet;
+use crate::verified::VerifiedTokens;
 
 /// Why a token is refused. The message is for the caller; it names no key material.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -43,16 +44,40 @@ pub struct Expectations {
 pub struct TokenVerifier {
     keys: Arc<KeySet>,
     expectations: Expectations,
+    verified: VerifiedTokens,
 }
 
 impl TokenVerifier {
     pub fn new(keys: Arc<KeySet>, expectations: Expectations) -> TokenVerifier {
         crate::crypto::install();
-        TokenVerifier { keys, expectations }
+        TokenVerifier {
+            keys,
+            expectations,
+            verified: VerifiedTokens::default(),
+        }
     }
 
-    /// The verified claims of a token, or why it is refused.
+    /// The verified claims of a token, or why it is refused. A token verified before, against
+    /// the same keys and not yet expired, is not checked again (see [`VerifiedTokens`]).
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let key_generation = self.keys.generation();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        if let Some(claims) =
+            self.verified
+                .get(token, key_generation, now, self.expectations.leeway_seconds)
+        {
+            return Ok(claims);
+        }
+        let claims = self.check(token)?;
+        self.verified.put(token, key_generation, &claims);
+        Ok(claims)
+    }
+
+    /// Every check of a token: its key, algorithm, signature, issuer, audience and times.
+    fn check(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|error| TokenError::Malformed(error.to_string()))?;
         let kid = header

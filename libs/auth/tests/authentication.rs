@@ -108,8 +108,13 @@ fn a_token_is_refused_for_each_thing_wrong_with_it() {
         AuthError::Token(TokenError::UnknownKey(_))
     ));
 
-    // The claims changed after signing.
+    // The claims changed after signing, of a token the server has just believed.
     let token = key.sign(&claims(600));
+    assert!(
+        authenticator
+            .authenticate(Some(&bearer(&token)), None)
+            .is_ok()
+    );
     let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
     let mut forged = claims(600);
     forged.role = "bureau-administrator".into();
@@ -151,16 +156,48 @@ async fn a_key_rotated_into_the_jwks_file_is_used_without_a_restart() {
         .await
         .unwrap();
     let verifier = TokenVerifier::new(keys.clone(), expectations());
-    assert!(verifier.verify(&old.sign(&claims(600))).is_ok());
+    let old_token = old.sign(&claims(600));
+    assert!(verifier.verify(&old_token).is_ok());
+    assert!(verifier.verify(&old_token).is_ok(), "believed again");
 
     let new = SigningKey::generate();
     std::fs::write(&path, new.jwks()).unwrap();
     keys.reread().await;
     assert!(verifier.verify(&new.sign(&claims(600))).is_ok());
-    assert!(matches!(
-        verifier.verify(&old.sign(&claims(600))),
-        Err(TokenError::UnknownKey(_))
-    ));
+    assert!(
+        matches!(verifier.verify(&old_token), Err(TokenError::UnknownKey(_))),
+        "a token believed before is refused once its key is rotated out"
+    );
+}
+
+#[test]
+fn a_token_believed_before_is_refused_once_it_expires() {
+    let key = SigningKey::generate();
+    let verifier = TokenVerifier::new(
+        KeySet::fixed(&key.jwks()).unwrap(),
+        Expectations {
+            leeway_seconds: 0,
+            ..expectations()
+        },
+    );
+    let short_lived = claims(1);
+    let token = key.sign(&short_lived);
+    let expires = short_lived.exp;
+    assert!(verifier.verify(&token).is_ok());
+    assert!(verifier.verify(&token).is_ok(), "believed again");
+    // Each turn checks the clock before the token: once past its expiry, the token must fail.
+    loop {
+        let before = now();
+        let verdict = verifier.verify(&token);
+        if before > expires {
+            assert!(
+                matches!(verdict, Err(TokenError::Invalid(_))),
+                "{verdict:?}"
+            );
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]
