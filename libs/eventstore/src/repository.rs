@@ -310,12 +310,20 @@ impl<A: Aggregate> Repository<A> {
     /// as the stream holds them now. Steps are dated in order ([`check_expectations`]), so these
     /// are the first commits of its history, and an aggregate whose first step came later did
     /// not exist yet. A moment at or after its last step is its current state, from the cache.
+    ///
+    /// The history is read only for a reader who `may_know_of` the aggregate as it stands: one
+    /// who may not (another enterprise's record) is handed it as missing, which it is to them,
+    /// without the cost of a replay. What decides it, the record's enterprise, never changes.
     pub async fn load_as_of(
         &self,
         aggregate_id: &str,
         as_of: DateTime<Utc>,
+        may_know_of: impl FnOnce(&A) -> bool,
     ) -> Result<Loaded<A>, StoreError> {
         let current = self.load(aggregate_id).await?;
+        if current.exists() && !may_know_of(&current.state) {
+            return Ok(Loaded::empty(self.settings.request_log_capacity));
+        }
         // A snapshot from before steps were dated in it knows no last step: replayed.
         let settled = current.last_occurred_at.is_some_and(|last| last <= as_of);
         if !current.exists() || settled {

@@ -730,14 +730,28 @@ async fn an_aggregate_reads_as_it_stood_at_a_moment_from_the_steps_that_happened
         }
         let at = |number: u32| {
             let repository = &repository;
-            async move { repository.load_as_of("dated", day(number)).await.unwrap() }
+            async move {
+                repository
+                    .load_as_of("dated", day(number), |_| true)
+                    .await
+                    .unwrap()
+            }
         };
         // Before the first step it did not exist yet.
         let before = repository
-            .load_as_of("dated", day(1) - chrono::Duration::hours(1))
+            .load_as_of("dated", day(1) - chrono::Duration::hours(1), |_| true)
             .await
             .unwrap();
         assert!(!before.exists());
+        // A reader who may not know of it is handed it as missing, at any moment.
+        for number in [4, 30] {
+            let hidden = repository
+                .load_as_of("dated", day(number), |tally| tally.total != 31)
+                .await
+                .unwrap();
+            assert!(!hidden.exists());
+            assert_eq!((hidden.version, hidden.state.total), (0, 0));
+        }
         // Between steps: those that happened by then, with their version.
         let on_the_fourth = at(4).await;
         assert_eq!((on_the_fourth.version, on_the_fourth.state.total), (2, 3));

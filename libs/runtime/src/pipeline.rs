@@ -219,10 +219,15 @@ where
     let as_of = violations.as_of(body.as_of());
     violations.into_result()?;
     // Unset means the latest state, whatever the steps' dates: a step dated a little ahead
-    // (the clock skew a command is allowed) is shown at once.
+    // (the clock skew a command is allowed) is shown at once. The past is replayed only for a
+    // caller who may know of the record; to anyone else it is missing, before any replay.
     let loaded: Loaded<A> = match body.as_of() {
         None => repository.load(&id).await,
-        Some(_) => repository.load_as_of(&id, as_of).await,
+        Some(_) => {
+            repository
+                .load_as_of(&id, as_of, |state| state.known_to(&actor))
+                .await
+        }
     }
     .map_err(ServiceError::from)?;
     Ok(Fetched {

@@ -13,7 +13,8 @@ use hl_proto::responsibility::v1::registry_service_client::RegistryServiceClient
 use hl_proto::{FieldMask, timestamp};
 use hl_testkit::TestService;
 use hl_testkit::actors::{
-    ENTERPRISE, OTHER_TOWNSHIP, TOWNSHIP, by_administrator, by_enterprise, by_inspector,
+    ENTERPRISE, OTHER_ENTERPRISE, OTHER_TOWNSHIP, TOWNSHIP, by_administrator, by_enterprise,
+    by_inspector,
 };
 use tonic::transport::Channel;
 use tonic::{Code, Status};
@@ -279,4 +280,34 @@ async fn a_hazard_reads_as_it_stood_at_as_of_from_the_steps_that_happened_by_the
         .unwrap()
         .into_inner();
     assert_eq!((now.version, now.status), (late.version, late.status));
+
+    // Its enterprise reads its past too; another enterprise finds it missing at every moment,
+    // word for word as a hazard that does not exist (and no history is read for them).
+    let own = client
+        .get_hazard(by_enterprise(get(days_ago(15)), ENTERPRISE))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(own.version, 2);
+    let missing = client
+        .get_hazard(by_enterprise(
+            pb::GetHazardRequest {
+                name: "hazards/never".into(),
+                as_of: days_ago(15),
+            },
+            OTHER_ENTERPRISE,
+        ))
+        .await
+        .unwrap_err();
+    for as_of in [days_ago(15), days_ago(5), None] {
+        let hidden = client
+            .get_hazard(by_enterprise(get(as_of), OTHER_ENTERPRISE))
+            .await
+            .unwrap_err();
+        assert_eq!(hidden.code(), Code::NotFound, "{hidden:?}");
+        assert_eq!(
+            hidden.message().replace("hazards/found", "hazards/never"),
+            missing.message()
+        );
+    }
 }
