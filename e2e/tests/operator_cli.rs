@@ -8,6 +8,7 @@ use hl_e2e::{Suite, district_answers, hlctl_binary};
 use hl_proto::events::v1::Commit;
 use hl_proto::hazards::v1 as pb;
 use hl_proto::hazards::v1::hazards_service_client::HazardsServiceClient;
+use hl_proto::ledger::v1 as ledger;
 use hl_testkit::actors::by_inspector;
 
 use hl_testkit::{NatsServer, TestDatabase, free_port, unique_namespace, wait_until};
@@ -94,6 +95,37 @@ impl Deployment {
             .unwrap();
         let info = stream.info().await.unwrap();
         (info.state.messages, info.state.last_sequence)
+    }
+
+    /// The district's answers once the deployment has stopped moving. Its processes (the
+    /// findings intake, the performance records) may still append after the demo's
+    /// reconciliation is printed, and a copy taken meanwhile would not answer as an earlier look
+    /// did: two looks half a second apart must agree, streams and answers alike.
+    async fn settled_answers(&self) -> (Vec<ledger::HazardRecord>, ledger::ReconciliationSummary) {
+        let look = || async {
+            let mut positions = Vec::new();
+            for context in ["hazards", "responsibility", "enforcement", "plans"] {
+                positions.push(self.stream_last_sequence(context).await);
+            }
+            (
+                positions,
+                district_answers(self.suite.channel().await).await,
+            )
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(90);
+        let mut previous = look().await;
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let next = look().await;
+            if next == previous {
+                return next.1;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the deployment did not settle in 90 s"
+            );
+            previous = next;
+        }
     }
 }
 
@@ -725,7 +757,7 @@ async fn durable_positions(url: &str) -> Vec<(String, u64)> {
 #[tokio::test]
 async fn a_backup_restores_into_an_empty_server_with_the_same_answers_and_damage_is_refused() {
     let deployment = Deployment::start().await;
-    let before = district_answers(deployment.suite.channel().await).await;
+    let before = deployment.settled_answers().await;
     assert!(!before.0.is_empty());
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("putuo.tar");
