@@ -57,6 +57,9 @@ pub struct KeySet {
     /// Counts the times the keys were replaced: what was verified against an older set is
     /// checked again.
     generation: AtomicU64,
+    /// The document the keys in hand were read from: a periodic read that finds it unchanged
+    /// replaces nothing, so the tokens already checked stay believed.
+    document: Mutex<Vec<u8>>,
     /// When the set was last read, to read it at most every [`KeySet::MIN_REREAD`] on demand.
     last_read: Mutex<Instant>,
 }
@@ -67,7 +70,8 @@ impl KeySet {
 
     /// Reads the set once; a source that cannot be read or holds no usable key is an error.
     pub async fn load(source: KeySource) -> Result<Arc<KeySet>, String> {
-        let keys = parse(&source.read().await?)?;
+        let document = source.read().await?;
+        let keys = parse(&document)?;
         if keys.is_empty() {
             return Err(format!(
                 "{source:?} holds no EdDSA (Ed25519) or ES256 (P-256) key with a kid"
@@ -77,6 +81,7 @@ impl KeySet {
             source,
             keys: RwLock::new(Arc::new(keys)),
             generation: AtomicU64::new(0),
+            document: Mutex::new(document),
             last_read: Mutex::new(Instant::now()),
         }))
     }
@@ -87,6 +92,7 @@ impl KeySet {
             source: KeySource::File(PathBuf::new()),
             keys: RwLock::new(Arc::new(parse(jwks)?)),
             generation: AtomicU64::new(0),
+            document: Mutex::new(jwks.to_vec()),
             last_read: Mutex::new(Instant::now()),
         }))
     }
@@ -102,16 +108,22 @@ impl KeySet {
         self.generation.load(Ordering::SeqCst)
     }
 
-    /// Reads the source again; on failure the keys in hand stay.
+    /// Reads the source again; on failure, or when the document is unchanged, the keys in hand
+    /// stay.
     pub async fn reread(&self) {
         if self.source == KeySource::File(PathBuf::new()) {
             return;
         }
         *self.last_read.lock().expect("reread lock") = Instant::now();
-        match self.source.read().await.and_then(|bytes| parse(&bytes)) {
-            Ok(keys) if !keys.is_empty() => {
+        let document = match self.source.read().await {
+            Ok(document) if document == *self.document.lock().expect("document lock") => return,
+            read => read,
+        };
+        match document.and_then(|document| Ok((parse(&document)?, document))) {
+            Ok((keys, document)) if !keys.is_empty() => {
                 let mut held = self.keys.write().expect("keys lock");
                 *held = Arc::new(keys);
+                *self.document.lock().expect("document lock") = document;
                 self.generation.fetch_add(1, Ordering::SeqCst);
             }
             Ok(_) => {

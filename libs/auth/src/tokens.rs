@@ -61,10 +61,7 @@ impl TokenVerifier {
     /// the same keys and not yet expired, is not checked again (see [`VerifiedTokens`]).
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let key_generation = self.keys.generation();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let now = unix_seconds();
         if let Some(claims) =
             self.verified
                 .get(token, key_generation, now, self.expectations.leeway_seconds)
@@ -203,10 +200,7 @@ impl SigningKey {
         expectations: &Expectations,
         lifetime: Duration,
     ) -> String {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let now = unix_seconds();
         let claims = Claims {
             iss: expectations.issuer.clone(),
             aud: expectations.audience.clone(),
@@ -217,4 +211,12 @@ impl SigningKey {
         };
         self.sign(&claims)
     }
+}
+
+/// Now, in the seconds since the Unix epoch that a token's times are written in.
+fn unix_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
 }

@@ -170,6 +170,36 @@ async fn a_key_rotated_into_the_jwks_file_is_used_without_a_restart() {
     );
 }
 
+#[tokio::test]
+async fn reading_an_unchanged_jwks_again_keeps_the_tokens_believed() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("jwks.json");
+    let key = SigningKey::generate();
+    std::fs::write(&path, key.jwks()).unwrap();
+    let keys = KeySet::load(KeySource::parse(path.to_str().unwrap()))
+        .await
+        .unwrap();
+    let before = keys.generation();
+    keys.reread().await;
+    keys.reread().await;
+    assert_eq!(
+        keys.generation(),
+        before,
+        "the periodic read of the same document replaces no keys"
+    );
+
+    std::fs::write(&path, SigningKey::generate().jwks()).unwrap();
+    keys.reread().await;
+    assert_eq!(keys.generation(), before + 1, "a changed document does");
+    std::fs::write(&path, b"not a JWKS").unwrap();
+    keys.reread().await;
+    assert_eq!(
+        keys.generation(),
+        before + 1,
+        "a document that cannot be read keeps the keys in hand"
+    );
+}
+
 #[test]
 fn a_token_believed_before_is_refused_once_it_expires() {
     let key = SigningKey::generate();
