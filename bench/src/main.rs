@@ -31,7 +31,7 @@ pub struct Config {
     pub scale: sections::Scale,
 
     /// Only these sections, comma-separated: raw, commands, load, contention, catchup,
-    /// province, peer, overload. Every section when empty.
+    /// province, province-year, peer, overload. Every section when empty.
     #[arg(long, env = "HL_BENCH_ONLY", value_delimiter = ',')]
     pub only: Vec<String>,
 

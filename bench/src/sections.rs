@@ -35,6 +35,9 @@ struct Sizes {
     catchup_events: u64,
     province_enterprises: usize,
     province_events: u64,
+    /// A province's year on PostgreSQL, generated as the province's district is.
+    year_enterprises: usize,
+    year_events: u64,
     query_samples: usize,
     peer_commands: u64,
     peer_aggregates: u64,
@@ -62,6 +65,8 @@ impl Sizes {
                 catchup_events: 200_000,
                 province_enterprises: 50_000,
                 province_events: 1_000_000,
+                year_enterprises: 300_000,
+                year_events: 5_000_000,
                 query_samples: 40,
                 peer_commands: 20_000,
                 peer_aggregates: 10_000,
@@ -83,6 +88,8 @@ impl Sizes {
                 catchup_events: 20_000,
                 province_enterprises: 5_000,
                 province_events: 100_000,
+                year_enterprises: 30_000,
+                year_events: 500_000,
                 query_samples: 10,
                 peer_commands: 4_000,
                 peer_aggregates: 2_000,
@@ -96,6 +103,8 @@ impl Sizes {
 
 const TOWNSHIPS: usize = 20;
 const PROVINCE_TOWNSHIPS: usize = 100;
+/// Townships of the province's year: as many as the synthetic codes allow (three digits).
+const YEAR_TOWNSHIPS: usize = 900;
 const MIB: f64 = 1024.0 * 1024.0;
 
 /// Calls hl-hazards runs at once in the overload section. It must be below the calls in flight
@@ -143,6 +152,25 @@ pub async fn run_all(config: &Config) -> anyhow::Result<Report> {
     }
     if config.wants("province") {
         province_scale(config, &sizes, &mut report, &nats, &jetstream).await?;
+    }
+    if config.wants("province-year") {
+        // A province's year on PostgreSQL, generated as the province's district is: held to a
+        // catch-up of 50,000 events/s and a summary p99 of 100 ms, its size on disk reported.
+        DataSet {
+            section: "province-year",
+            enterprises: sizes.year_enterprises,
+            townships: YEAR_TOWNSHIPS,
+            summary_at_most: 100.0,
+            at_province_scale: false,
+        }
+        .measure(
+            config,
+            &sizes,
+            &mut report,
+            (&nats, &jetstream),
+            sizes.year_events,
+        )
+        .await?;
     }
     if config.wants("peer") {
         peer_framework(config, &sizes, &mut report, &nats, &jetstream).await?;
@@ -743,23 +771,21 @@ async fn province_scale(
     nats: &NatsServer,
     jetstream: &jetstream::Context,
 ) -> anyhow::Result<()> {
-    let (store, registry, hazards) = district(
-        nats,
-        jetstream,
-        sizes.province_enterprises,
-        PROVINCE_TOWNSHIPS,
+    let (namespace, events) = DataSet {
+        section: "province",
+        enterprises: sizes.province_enterprises,
+        townships: PROVINCE_TOWNSHIPS,
+        summary_at_most: 50.0,
+        at_province_scale: true,
+    }
+    .measure(
+        config,
+        sizes,
+        report,
+        (nats, jetstream),
         sizes.province_events,
     )
     .await?;
-    let namespace = store.namespace().root().to_string();
-    let events = registry.events + hazards.events;
-    report.describe("province_enterprises", sizes.province_enterprises);
-    report.describe("province_hazard_events", hazards.events);
-    report.describe("province_events", events);
-
-    for database in ["sqlite", "postgres"] {
-        province_read_model(config, sizes, report, nats, (&namespace, events), database).await?;
-    }
 
     let suite_data = tempfile::tempdir()?;
     let suite_environment = [
@@ -804,16 +830,100 @@ async fn statistics_refreshed(url: &str, limit: Duration) -> anyhow::Result<f64>
     }
 }
 
-/// The projector replays the province into a fresh read model of `database` (sqlite or
+/// A synthetic district the projector replays and the queries are timed against.
+struct DataSet {
+    /// The report's section.
+    section: &'static str,
+    enterprises: usize,
+    townships: usize,
+    /// The p99 the reconciliation summary is held to.
+    summary_at_most: f64,
+    /// The province's own scale: measured on SQLite too, and every query and the projector's
+    /// memory held to the targets set at that scale (else only the summary).
+    at_province_scale: bool,
+}
+
+impl DataSet {
+    /// Writes the district (its registry, then about `hazard_events` hazard events) into a
+    /// fresh namespace, and measures its read model on SQLite (at the province's scale) and on
+    /// PostgreSQL; returns the namespace and the events written.
+    async fn measure(
+        &self,
+        config: &Config,
+        sizes: &Sizes,
+        report: &mut Report,
+        (nats, jetstream): (&NatsServer, &jetstream::Context),
+        hazard_events: u64,
+    ) -> anyhow::Result<(String, u64)> {
+        let (store, registry, hazards) = district(
+            nats,
+            jetstream,
+            self.enterprises,
+            self.townships,
+            hazard_events,
+        )
+        .await?;
+        let events = registry.events + hazards.events;
+        let prefix = self.section.replace('-', "_");
+        report.describe(&format!("{prefix}_enterprises"), self.enterprises);
+        report.describe(&format!("{prefix}_townships"), self.townships);
+        report.describe(&format!("{prefix}_hazard_events"), hazards.events);
+        report.describe(&format!("{prefix}_events"), events);
+        let namespace = store.namespace().root().to_string();
+        let databases: &[&str] = if self.at_province_scale {
+            &["sqlite", "postgres"]
+        } else {
+            &["postgres"]
+        };
+        for database in databases {
+            province_read_model(
+                config,
+                sizes,
+                report,
+                nats,
+                (&namespace, self, events),
+                database,
+            )
+            .await?;
+        }
+        Ok((namespace, events))
+    }
+}
+
+/// The size on disk of a read model: a SQLite file with its journal, or every table and index
+/// of a PostgreSQL database.
+async fn read_model_bytes(url: &str) -> anyhow::Result<f64> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = std::path::Path::new(path);
+        let mut bytes = 0;
+        for entry in std::fs::read_dir(path.parent().context("a folder")?)? {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with("ledger.db") {
+                bytes += entry.metadata()?.len();
+            }
+        }
+        return Ok(bytes as f64);
+    }
+    let mut connection: sqlx::PgConnection = sqlx::Connection::connect(url).await?;
+    let (bytes,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE(SUM(pg_total_relation_size(relid)), 0)::BIGINT FROM pg_stat_user_tables",
+    )
+    .fetch_one(&mut connection)
+    .await?;
+    Ok(bytes as f64)
+}
+
+/// The projector replays a data set into a fresh read model of `database` (sqlite or
 /// postgres), and the reconciliation queries are timed against it.
 async fn province_read_model(
     config: &Config,
     sizes: &Sizes,
     report: &mut Report,
     nats: &NatsServer,
-    (namespace, events): (&str, u64),
+    (namespace, data_set, events): (&str, &DataSet, u64),
     database: &str,
 ) -> anyhow::Result<()> {
+    let section = data_set.section;
     let data = tempfile::tempdir()?;
     let (url, _keep) = database_url(database).await?;
     // SQLite's figures keep their names from before PostgreSQL was measured too (the
@@ -831,66 +941,87 @@ async fn province_read_model(
     ];
     let (projector, replay) =
         province::replay(&config.bin_dir.join("hl-projections"), &environment).await?;
-    report.add(
-        "province",
+    let catch_up = report.add(
+        section,
         &format!("hl-projections replay into {into} (process start to caught up)"),
         "events/s",
         vec![events as f64 / replay.seconds],
     );
+    if section == "province-year" {
+        report.at_least(
+            &format!("{section} catch-up{on}"),
+            Some(catch_up),
+            50_000.0,
+            "events/s",
+        );
+    }
     if database == "postgres" {
         // The service vacuums and analyses a read model filled in bulk once it has caught up;
         // the queries are timed once that is done, as they would run after it in service.
         report.add(
-            "province",
+            section,
             "hl-projections VACUUM (ANALYZE) of the read model after the catch-up on PostgreSQL",
             "s",
             vec![statistics_refreshed(&url, Duration::from_secs(1800)).await?],
         );
     }
+    report.add(
+        section,
+        &format!("read model on disk after {events} events{on}"),
+        "MiB",
+        vec![read_model_bytes(&url).await? / MIB],
+    );
     let projector_rss = report.add(
-        "province",
+        section,
         &format!("hl-projections peak RSS replaying {events} events{on}"),
         "MiB",
         vec![replay.peak_rss_bytes as f64 / MIB],
     );
-    // (figure, target's name, target in ms, [p50 per run, p99 per run]).
+    // (figure, target's name, target in ms, [p50 per run, p99 per run]); at a scale other than
+    // the province's only the summary is held to a target.
+    let held = |at_most: f64| data_set.at_province_scale.then_some(at_most);
     let mut figures = [
         (
             "reconciliation summary by township",
             "reconciliation summary",
-            50.0,
+            Some(data_set.summary_at_most),
         ),
-        ("discrepancy list (first 100)", "discrepancy list", 50.0),
+        (
+            "discrepancy list (first 100)",
+            "discrepancy list",
+            held(50.0),
+        ),
         (
             "discrepancy list (10th page of 100)",
             "discrepancy list, deep page",
-            50.0,
+            held(50.0),
         ),
         (
             "ListHazards (a township's government ledger, 50)",
             "ListHazards, a filtered page",
-            20.0,
+            held(20.0),
         ),
         (
             "ListHazards (a township's overdue hazards, 50)",
             "ListHazards, a filtered page (a township's overdue hazards)",
-            20.0,
+            held(20.0),
         ),
         (
             "one enterprise's two ledgers",
             "one enterprise's two ledgers",
-            20.0,
+            held(20.0),
         ),
         (
             "reconciliation summary as of 30 days ago",
             "summary as of a past date",
-            200.0,
+            held(200.0),
         ),
     ]
     .map(|(figure, target, at_most)| (figure, target, at_most, [Vec::new(), Vec::new()]));
     let mut first_summary = Vec::new();
     let mut samples = Vec::new();
     let mut past_deadlines = Vec::new();
+    let mut summary_deadlines = Vec::new();
     for run in 0..config.runs {
         // Each run asks about a period of its own, which the service has not reconciled yet,
         // so every run starts cold, as the first query after the read model moves does.
@@ -902,11 +1033,12 @@ async fn province_read_model(
             sizes.query_samples,
             Duration::from_secs(60),
             (period_start, today),
-            (sizes.province_enterprises, PROVINCE_TOWNSHIPS),
+            (data_set.enterprises, data_set.townships),
         )
         .await?;
         samples.push(queries.samples);
         past_deadlines.push(queries.past_summary_deadlines);
+        summary_deadlines.push(queries.summary_deadlines);
         first_summary.push(queries.first_summary.as_secs_f64() * 1000.0);
         let measured = [
             &queries.summary,
@@ -923,38 +1055,47 @@ async fn province_read_model(
         }
     }
     projector.stop().await;
+    let prefix = section.replace('-', "_");
     report.describe(
-        &format!("province_query_samples_per_run_{database}"),
+        &format!("{prefix}_query_samples_per_run_{database}"),
         format!("{samples:?}"),
     );
     report.describe(
-        &format!("province_past_summaries_cut_at_the_server_deadline_per_run_{database}"),
+        &format!("{prefix}_past_summaries_cut_at_the_server_deadline_per_run_{database}"),
         format!("{past_deadlines:?}"),
+    );
+    report.describe(
+        &format!("{prefix}_summaries_cut_at_the_server_deadline_per_run_{database}"),
+        format!("{summary_deadlines:?}"),
     );
     // The service keeps the reconciliation of now until the read model moves. A run's first
     // query finds nothing kept and reads the database; its p99 includes that query.
     report.add(
-        "province",
+        section,
         &format!("reconciliation summary, first query of a period (reads the database){on}"),
         "ms",
         first_summary,
     );
     for (figure, target, at_most, [p50, p99]) in figures {
-        report.add("province", &format!("{figure}{on}, p50"), "ms", p50);
-        let p99 = report.add("province", &format!("{figure}{on}, p99"), "ms", p99);
+        report.add(section, &format!("{figure}{on}, p50"), "ms", p50);
+        let p99 = report.add(section, &format!("{figure}{on}, p99"), "ms", p99);
+        if let Some(at_most) = at_most {
+            report.at_most(
+                &format!("{section} query p99: {target}{on}"),
+                Some(p99),
+                at_most,
+                "ms",
+            );
+        }
+    }
+    if data_set.at_province_scale {
         report.at_most(
-            &format!("province query p99: {target}{on}"),
-            Some(p99),
-            at_most,
-            "ms",
+            &format!("projector peak RSS replaying {events} events{on}"),
+            Some(projector_rss),
+            256.0,
+            "MiB",
         );
     }
-    report.at_most(
-        &format!("projector peak RSS replaying {events} events{on}"),
-        Some(projector_rss),
-        256.0,
-        "MiB",
-    );
 
     Ok(())
 }
