@@ -1,6 +1,8 @@
 //! Tokens and certificates as a caller presents them: what is believed, and every way a token
 //! is refused.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hl_auth::{
@@ -146,15 +148,22 @@ fn a_token_is_refused_for_each_thing_wrong_with_it() {
     );
 }
 
-#[tokio::test]
-async fn a_key_rotated_into_the_jwks_file_is_used_without_a_restart() {
+/// A key set read from a JWKS file holding `key`'s public key; the folder holds the file
+/// (`jwks.json`) for the test to write again.
+async fn key_set_from_file(key: &SigningKey) -> (tempfile::TempDir, PathBuf, Arc<KeySet>) {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("jwks.json");
-    let old = SigningKey::generate();
-    std::fs::write(&path, old.jwks()).unwrap();
+    std::fs::write(&path, key.jwks()).unwrap();
     let keys = KeySet::load(KeySource::parse(path.to_str().unwrap()))
         .await
         .unwrap();
+    (folder, path, keys)
+}
+
+#[tokio::test]
+async fn a_key_rotated_into_the_jwks_file_is_used_without_a_restart() {
+    let old = SigningKey::generate();
+    let (_folder, path, keys) = key_set_from_file(&old).await;
     let verifier = TokenVerifier::new(keys.clone(), expectations());
     let old_token = old.sign(&claims(600));
     assert!(verifier.verify(&old_token).is_ok());
@@ -172,13 +181,7 @@ async fn a_key_rotated_into_the_jwks_file_is_used_without_a_restart() {
 
 #[tokio::test]
 async fn reading_an_unchanged_jwks_again_keeps_the_tokens_believed() {
-    let folder = tempfile::tempdir().unwrap();
-    let path = folder.path().join("jwks.json");
-    let key = SigningKey::generate();
-    std::fs::write(&path, key.jwks()).unwrap();
-    let keys = KeySet::load(KeySource::parse(path.to_str().unwrap()))
-        .await
-        .unwrap();
+    let (_folder, path, keys) = key_set_from_file(&SigningKey::generate()).await;
     let before = keys.generation();
     keys.reread().await;
     keys.reread().await;
